@@ -1,0 +1,35 @@
+// "May this principal do this to that object?"
+//
+// The handlers ask only this interface; the foundation's implementation reads
+// memberships and account roles from the store (membership_authorizer.h), the
+// authorization issue swaps in a SpiceDB-schema checker without touching them.
+//
+// Thread-safety: Check may be called from any number of threads.
+// Failure: Decision::kError when the answer cannot be computed (database
+// down); callers fail closed (503), never open.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "auth/principal.h"
+
+namespace workspaced::authz {
+
+enum class ObjectType { kAccount, kWorkspace };
+enum class Permission { kRead, kWrite, kAdminister };
+
+struct ObjectRef {
+  ObjectType type;
+  std::string_view id;
+};
+
+enum class Decision { kAllow, kDeny, kError };
+
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual Decision Check(const auth::Principal& who, Permission what, ObjectRef on) = 0;
+};
+
+}  // namespace workspaced::authz

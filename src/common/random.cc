@@ -1,0 +1,96 @@
+#include "common/random.h"
+
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <random>
+
+namespace workspaced {
+
+std::uint64_t Random::NextU64() {
+  std::uint64_t v;
+  Fill(&v, sizeof v);
+  return v;
+}
+
+namespace {
+
+class SecureRandom final : public Random {
+ public:
+  void Fill(void* out, std::size_t n) override {
+    if (RAND_bytes(static_cast<unsigned char*>(out), static_cast<int>(n)) != 1) {
+      std::fputs("fatal: RAND_bytes failed\n", stderr);
+      std::abort();
+    }
+  }
+};
+
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(std::uint64_t seed) : rng_(seed) {}
+  void Fill(void* out, std::size_t n) override {
+    std::lock_guard lock(mu_);
+    auto* p = static_cast<unsigned char*>(out);
+    for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(rng_());
+  }
+
+ private:
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace
+
+std::unique_ptr<Random> NewSecureRandom() { return std::make_unique<SecureRandom>(); }
+std::unique_ptr<Random> NewSeededRandom(std::uint64_t seed) {
+  return std::make_unique<SeededRandom>(seed);
+}
+
+std::string NewUuidV7(Random& random, const Clock& clock) {
+  unsigned char b[16];
+  random.Fill(b, sizeof b);
+  const std::uint64_t ms = static_cast<std::uint64_t>(clock.Now() / 1000);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x70);  // version 7
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // variant 10
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0xF]);
+  }
+  return out;
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string RandomHex(Random& random, std::size_t n) {
+  std::string bytes(n, '\0');
+  random.Fill(bytes.data(), n);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace workspaced

@@ -1,0 +1,37 @@
+// Randomness is injected: identifiers, keys and jitter come from a Random so
+// tests can make them deterministic.
+//
+// Thread-safety: implementations must be safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+
+namespace workspaced {
+
+class Random {
+ public:
+  virtual ~Random() = default;
+  virtual void Fill(void* out, std::size_t n) = 0;
+  std::uint64_t NextU64();
+};
+
+// Cryptographically secure (OpenSSL RAND_bytes). Aborts if the OS cannot
+// provide entropy: nothing sensible can continue without it.
+std::unique_ptr<Random> NewSecureRandom();
+// Deterministic, for tests only.
+std::unique_ptr<Random> NewSeededRandom(std::uint64_t seed);
+
+// A UUIDv7 (RFC 9562): 48-bit millisecond timestamp then random bits, so ids
+// sort by creation time and index well. Lowercase canonical text form.
+std::string NewUuidV7(Random& random, const Clock& clock);
+// True for the canonical 8-4-4-4-12 lowercase-or-uppercase hex form.
+bool IsUuid(std::string_view s);
+// Hex of n random bytes.
+std::string RandomHex(Random& random, std::size_t n);
+
+}  // namespace workspaced

@@ -1,0 +1,42 @@
+#include "common/random.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace workspaced {
+namespace {
+
+TEST(UuidV7, IsCanonicalVersionedAndTimeOrdered) {
+  auto random = NewSecureRandom();
+  ManualClock clock;
+  std::string prev;
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    clock.Advance(1000);  // 1 ms
+    const std::string id = NewUuidV7(*random, clock);
+    EXPECT_TRUE(IsUuid(id)) << id;
+    EXPECT_EQ(id[14], '7') << id;
+    EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
+    EXPECT_LT(prev, id);
+    EXPECT_TRUE(seen.insert(id).second);
+    prev = id;
+  }
+}
+
+TEST(IsUuid, RejectsMalformed) {
+  EXPECT_FALSE(IsUuid(""));
+  EXPECT_FALSE(IsUuid("8ca7d2a2-0000-0000-0000-00000000000"));
+  EXPECT_FALSE(IsUuid("8ca7d2a2x0000-0000-0000-000000000000"));
+  EXPECT_FALSE(IsUuid("8ca7d2a2-0000-0000-0000-00000000000g"));
+  EXPECT_TRUE(IsUuid("8CA7D2A2-0000-0000-0000-000000000000"));
+}
+
+TEST(SeededRandom, IsDeterministic) {
+  auto a = NewSeededRandom(42);
+  auto b = NewSeededRandom(42);
+  EXPECT_EQ(RandomHex(*a, 16), RandomHex(*b, 16));
+}
+
+}  // namespace
+}  // namespace workspaced

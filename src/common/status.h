@@ -1,0 +1,121 @@
+// Expected failures as values. Every fallible operation in workspaced returns a
+// Status or a StatusOr<T>; the HTTP layer maps codes to problem responses in
+// one place (http/problem.cc). Exceptions are reserved for bugs.
+//
+// Thread-safety: plain values; copy freely.
+#pragma once
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace workspaced {
+
+enum class Code {
+  kOk = 0,
+  kInvalidArgument,     // malformed request (400)
+  kUnauthenticated,     // missing or bad credentials (401)
+  kPermissionDenied,    // authenticated but not allowed (403)
+  kNotFound,            // (404)
+  kNotAcceptable,       // (406)
+  kConflict,            // state conflict, e.g. duplicate or wrong status (409)
+  kPreconditionFailed,  // If-Match mismatch (412)
+  kPayloadTooLarge,     // (413)
+  kUnprocessable,       // semantically invalid body, field errors (422)
+  kLocked,              // frozen workspace (423)
+  kUnavailable,         // dependency down; safe to retry (503)
+  kDeadlineExceeded,    // (504)
+  kInternal,            // bug or unexpected environment failure (500)
+};
+
+// One invalid field of a request body, reported in a 422 problem.
+struct FieldError {
+  std::string field;   // JSON pointer-ish path, e.g. "name" or "labels.team"
+  std::string detail;  // human-readable, safe to show a client
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return {}; }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  // Safe to show a client: never put internal details (SQL, paths) here for
+  // codes other than kInternal; kInternal messages are logged, not returned.
+  const std::string& message() const { return message_; }
+  const std::vector<FieldError>& field_errors() const { return fields_; }
+
+  Status& WithField(std::string field, std::string detail) {
+    fields_.push_back({std::move(field), std::move(detail)});
+    return *this;
+  }
+  Status& WithFields(std::vector<FieldError> fields) {
+    fields_ = std::move(fields);
+    return *this;
+  }
+  void IgnoreError() const {}
+
+ private:
+  Code code_ = Code::kOk;
+  std::string message_;
+  std::vector<FieldError> fields_;
+};
+
+inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
+inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
+inline Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+inline Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
+inline Status Unprocessable(std::string m) { return {Code::kUnprocessable, std::move(m)}; }
+inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+
+// A value or the Status explaining its absence.
+template <typename T>
+class [[nodiscard]] StatusOr {
+ public:
+  StatusOr(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
+    assert(!std::get<Status>(v_).ok() && "StatusOr built from an OK status");
+  }
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace workspaced
+
+// Propagates a non-OK Status from an expression.
+#define WS_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::workspaced::Status ws_status_ = (expr); \
+    if (!ws_status_.ok()) return ws_status_; \
+  } while (0)
+
+#define WS_CONCAT_INNER_(a, b) a##b
+#define WS_CONCAT_(a, b) WS_CONCAT_INNER_(a, b)
+// Declares `lhs` from a StatusOr expression or returns its Status.
+#define WS_ASSIGN_OR_RETURN(lhs, expr)                              \
+  auto WS_CONCAT_(ws_sor_, __LINE__) = (expr);                      \
+  if (!WS_CONCAT_(ws_sor_, __LINE__).ok())                          \
+    return WS_CONCAT_(ws_sor_, __LINE__).status();                  \
+  lhs = std::move(WS_CONCAT_(ws_sor_, __LINE__)).value()

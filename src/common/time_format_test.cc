@@ -1,0 +1,31 @@
+#include "common/time_format.h"
+
+#include <gtest/gtest.h>
+
+namespace workspaced {
+namespace {
+
+TEST(Rfc3339, FormatsSecondsAndMicros) {
+  const Micros t = 1777636800'000000 + 123456;  // 2026-05-01T12:00:00.123456Z
+  EXPECT_EQ(FormatRfc3339(t), "2026-05-01T12:00:00Z");
+  EXPECT_EQ(FormatRfc3339Micros(t), "2026-05-01T12:00:00.123456Z");
+}
+
+TEST(Rfc3339, ParsesWhatItFormatsAndOffsets) {
+  EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00Z"), 1777636800'000000);
+  EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00.5Z"), 1777636800'500000);
+  EXPECT_EQ(ParseRfc3339("2026-05-01T14:00:00+02:00"), 1777636800'000000);
+  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z"), 0);
+}
+
+TEST(Rfc3339, RejectsMalformed) {
+  EXPECT_FALSE(ParseRfc3339(""));
+  EXPECT_FALSE(ParseRfc3339("2026-05-01"));
+  EXPECT_FALSE(ParseRfc3339("2026-13-01T12:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("2026-05-01T12:00:00"));
+  EXPECT_FALSE(ParseRfc3339("2026-05-01T12:00:00Zjunk"));
+  EXPECT_FALSE(ParseRfc3339("2026-05-01T12:00:00.Z"));
+}
+
+}  // namespace
+}  // namespace workspaced

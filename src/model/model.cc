@@ -1,0 +1,71 @@
+#include "model/model.h"
+
+#include <array>
+#include <utility>
+
+namespace workspaced::model {
+namespace {
+
+template <typename E, std::size_t N>
+std::string_view Name(const std::array<std::pair<E, std::string_view>, N>& table, E v) {
+  for (const auto& [e, s] : table)
+    if (e == v) return s;
+  return "unknown";
+}
+
+template <typename E, std::size_t N>
+std::optional<E> Parse(const std::array<std::pair<E, std::string_view>, N>& table,
+                       std::string_view s) {
+  for (const auto& [e, name] : table)
+    if (name == s) return e;
+  return std::nullopt;
+}
+
+constexpr std::array<std::pair<AccountRole, std::string_view>, 2> kAccountRoles{{
+    {AccountRole::kAdmin, "admin"},
+    {AccountRole::kMember, "member"},
+}};
+constexpr std::array<std::pair<WorkspaceRole, std::string_view>, 3> kWorkspaceRoles{{
+    {WorkspaceRole::kAdmin, "admin"},
+    {WorkspaceRole::kMember, "member"},
+    {WorkspaceRole::kViewer, "viewer"},
+}};
+constexpr std::array<std::pair<WorkspaceStatus, std::string_view>, 4> kStatuses{{
+    {WorkspaceStatus::kProvisioning, "provisioning"},
+    {WorkspaceStatus::kActive, "active"},
+    {WorkspaceStatus::kFrozen, "frozen"},
+    {WorkspaceStatus::kError, "error"},
+}};
+constexpr std::array<std::pair<ProvisioningPhase, std::string_view>, 6> kPhases{{
+    {ProvisioningPhase::kCreated, "created"},
+    {ProvisioningPhase::kAccountBinded, "account_binded"},
+    {ProvisioningPhase::kAccountConfigured, "account_configured"},
+    {ProvisioningPhase::kWorkspaceConfigured, "workspace_configured"},
+    {ProvisioningPhase::kReady, "ready"},
+    {ProvisioningPhase::kError, "error"},
+}};
+constexpr std::array<std::pair<TenancyModel, std::string_view>, 2> kTenancy{{
+    {TenancyModel::kDedicated, "dedicated"},
+    {TenancyModel::kShared, "shared"},
+}};
+
+}  // namespace
+
+std::string_view ToString(AccountRole r) { return Name(kAccountRoles, r); }
+std::string_view ToString(WorkspaceRole r) { return Name(kWorkspaceRoles, r); }
+std::string_view ToString(WorkspaceStatus s) { return Name(kStatuses, s); }
+std::string_view ToString(ProvisioningPhase p) { return Name(kPhases, p); }
+std::string_view ToString(TenancyModel t) { return Name(kTenancy, t); }
+std::optional<AccountRole> ParseAccountRole(std::string_view s) { return Parse(kAccountRoles, s); }
+std::optional<WorkspaceRole> ParseWorkspaceRole(std::string_view s) {
+  return Parse(kWorkspaceRoles, s);
+}
+std::optional<WorkspaceStatus> ParseWorkspaceStatus(std::string_view s) {
+  return Parse(kStatuses, s);
+}
+std::optional<ProvisioningPhase> ParseProvisioningPhase(std::string_view s) {
+  return Parse(kPhases, s);
+}
+std::optional<TenancyModel> ParseTenancyModel(std::string_view s) { return Parse(kTenancy, s); }
+
+}  // namespace workspaced::model

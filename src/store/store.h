@@ -1,0 +1,118 @@
+// The storage interface. Backends: SQLite (sqlite_store.h, the embedded
+// default) and, later, PostgreSQL; both pass the same suite
+// (store_suite_test.cc).
+//
+// Model: every access happens inside a transaction given to a callback.
+//   store.Read([&](store::Tx& tx) { ... })   — a consistent read snapshot;
+//   store.Write([&](store::Tx& tx) { ... })  — one serializable write
+//     transaction, committed iff the callback returns OK. A backend may run the
+//     callback again after a transient conflict, so it must have no effects
+//     outside the transaction (collect results into captured variables and
+//     act on them after Write returns).
+//
+// Thread-safety: Store is safe to use from any number of threads at once.
+// A Tx belongs to the callback it was given to: never keep or share it.
+//
+// Failure: kNotFound / kConflict as documented per method; kUnavailable when
+// the database cannot be reached or stays locked (retry later); kInternal for
+// anything unexpected (the message is for logs, not clients).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/function_ref.h"
+#include "common/status.h"
+#include "model/model.h"
+
+namespace workspaced::store {
+
+// Keyset pagination: items with id > after, in ascending id order, at most
+// limit of them. Ids are UUIDv7, so this is creation order.
+struct Page {
+  std::string after;  // empty: from the start
+  int limit = 100;    // >= 1; callers validate the upper bound
+};
+
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  // --- accounts ---
+  // kNotFound when absent.
+  virtual StatusOr<model::Account> GetAccount(std::string_view id) = 0;
+  // kConflict when the id exists.
+  virtual Status InsertAccount(const model::Account& account) = 0;
+  // Inserts or changes the subject's role on the account.
+  virtual Status PutAccountMember(const model::AccountMember& member) = 0;
+  // kNotFound when the subject is not a member.
+  virtual Status DeleteAccountMember(std::string_view account_id, std::string_view subject) = 0;
+  // nullopt when the subject has no role on the account.
+  virtual StatusOr<std::optional<model::AccountRole>> GetAccountRole(
+      std::string_view account_id, std::string_view subject) = 0;
+  // Ordered by subject.
+  virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
+      std::string_view account_id) = 0;
+
+  // --- workspaces ---
+  // kConflict when the id, or the slug within the account, exists.
+  virtual Status InsertWorkspace(const model::Workspace& ws) = 0;
+  // Replaces every mutable field. `ws.version` must be the stored version + 1
+  // (optimistic concurrency): kConflict otherwise; kNotFound when absent.
+  virtual Status UpdateWorkspace(const model::Workspace& ws) = 0;
+  // kNotFound when absent.
+  virtual StatusOr<model::Workspace> GetWorkspace(std::string_view id) = 0;
+  virtual StatusOr<std::vector<model::Workspace>> ListWorkspacesByAccount(
+      std::string_view account_id, const Page& page) = 0;
+  // Workspaces where `subject` has a direct membership, or where one of
+  // `groups` appears in the workspace's group mappings.
+  virtual StatusOr<std::vector<model::Workspace>> ListWorkspacesForSubject(
+      std::string_view subject, const std::vector<std::string>& groups, const Page& page) = 0;
+  virtual StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) = 0;
+
+  // --- environments ---
+  // kConflict when the id, or the name within the workspace, exists.
+  virtual Status InsertEnvironment(const model::Environment& env) = 0;
+  // Ordered by id (creation order).
+  virtual StatusOr<std::vector<model::Environment>> ListEnvironments(
+      std::string_view workspace_id) = 0;
+  // Removes all of a workspace's environments (a saga compensation). OK when
+  // there are none.
+  virtual Status DeleteEnvironments(std::string_view workspace_id) = 0;
+
+  // --- workspace memberships ---
+  virtual Status PutWorkspaceMember(const model::WorkspaceMember& member) = 0;
+  // kNotFound when the subject is not a member.
+  virtual Status DeleteWorkspaceMember(std::string_view workspace_id,
+                                       std::string_view subject) = 0;
+  virtual StatusOr<std::optional<model::WorkspaceRole>> GetWorkspaceRole(
+      std::string_view workspace_id, std::string_view subject) = 0;
+  // Ordered by subject.
+  virtual StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
+      std::string_view workspace_id) = 0;
+
+  // --- service metadata (bootstrap state such as the default account id) ---
+  virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;
+  virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies every pending versioned migration, each in its own transaction.
+  // Idempotent. Refuses (kInternal) a database newer than this binary knows.
+  virtual Status Migrate() = 0;
+  // The highest applied migration version (0 for an empty database).
+  virtual StatusOr<int> SchemaVersion() = 0;
+  // OK when the database answers a trivial query.
+  virtual Status Ping() = 0;
+
+  virtual Status Read(FunctionRef<Status(Tx&)> fn) = 0;
+  virtual Status Write(FunctionRef<Status(Tx&)> fn) = 0;
+};
+
+}  // namespace workspaced::store
