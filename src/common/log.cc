@@ -1,0 +1,159 @@
+#include "common/log.h"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "common/clock.h"
+#include "common/time_format.h"
+
+namespace workspaced::log {
+namespace {
+
+// Writes formatted lines to stdout through stdio's buffer; spdlog's own
+// stdout sink flushes every line, which costs a syscall per request.
+class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
+};
+
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+std::atomic<bool> g_json{true};
+
+spdlog::logger& Logger() {
+  // Registered so spdlog's periodic flusher sees it.
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = std::make_shared<spdlog::logger>("workspaced", std::make_shared<BufferedStdoutSink>());
+    l->set_pattern("%v");
+    l->set_level(spdlog::level::trace);
+    l->flush_on(spdlog::level::warn);
+    spdlog::register_logger(l);
+    spdlog::flush_every(std::chrono::seconds(1));
+    return l;
+  }();
+  return *logger;
+}
+
+std::string_view LevelName(Level l) {
+  switch (l) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+    case Level::kOff: return "off";
+  }
+  return "info";
+}
+
+spdlog::level::level_enum ToSpd(Level l) {
+  switch (l) {
+    case Level::kDebug: return spdlog::level::debug;
+    case Level::kInfo: return spdlog::level::info;
+    case Level::kWarn: return spdlog::level::warn;
+    case Level::kError: return spdlog::level::err;
+    case Level::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+}  // namespace
+
+void Init(Level level, bool json) {
+  g_level.store(static_cast<int>(level));
+  g_json.store(json);
+  Logger();
+}
+
+std::optional<Level> ParseLevel(std::string_view s) {
+  for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError, Level::kOff})
+    if (LevelName(l) == s) return l;
+  return std::nullopt;
+}
+
+bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+
+void AppendJsonEscaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  if (level == Level::kOff || !Enabled(level)) return;
+  static SystemClock clock;
+  std::string line;
+  line.reserve(256);
+  const bool json = g_json.load(std::memory_order_relaxed);
+  if (json) {
+    line += "{\"ts\":\"";
+    line += FormatRfc3339Micros(clock.Now());
+    line += "\",\"level\":\"";
+    line += LevelName(level);
+    line += "\",\"msg\":\"";
+    AppendJsonEscaped(line, msg);
+    line += '"';
+    for (const Field& f : fields) {
+      line += ",\"";
+      AppendJsonEscaped(line, f.key);
+      line += "\":";
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string_view>) {
+              line += '"';
+              AppendJsonEscaped(line, v);
+              line += '"';
+            } else if constexpr (std::is_same_v<T, bool>) {
+              line += v ? "true" : "false";
+            } else {
+              line += std::to_string(v);
+            }
+          },
+          f.value);
+    }
+    line += '}';
+  } else {
+    line += FormatRfc3339Micros(clock.Now());
+    line += ' ';
+    line += LevelName(level);
+    line += ' ';
+    line += msg;
+    for (const Field& f : fields) {
+      line += ' ';
+      line += f.key;
+      line += '=';
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string_view>) line += v;
+            else if constexpr (std::is_same_v<T, bool>) line += v ? "true" : "false";
+            else line += std::to_string(v);
+          },
+          f.value);
+    }
+  }
+  Logger().log(ToSpd(level), "{}", line);
+}
+
+void Flush() { Logger().flush(); }
+
+}  // namespace workspaced::log

@@ -1,0 +1,60 @@
+// Request metrics in Prometheus text format: requests by route template and
+// status, a latency histogram per route, requests in flight, plus gauges that
+// other parts register (outbox depth, saga runs, …).
+//
+// Thread-safety: Observe and the gauges are lock-free (relaxed atomics) and
+// may be called from any thread. Route and gauge registration takes a lock
+// and is meant for start-up. Render may run concurrently with Observe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace workspaced::http {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+      0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   5.0};
+
+  struct RouteStats {
+    std::string method;
+    std::string route;
+    std::array<std::atomic<std::uint64_t>, 600> by_status{};
+    std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets{};  // last = +Inf
+    std::atomic<std::uint64_t> sum_micros{0};
+    std::atomic<std::uint64_t> count{0};
+  };
+
+  Metrics();
+
+  // Finds or creates the stats of (method, route); the pointer is stable for
+  // the life of the Metrics object.
+  RouteStats* Route(std::string_view method, std::string_view route);
+
+  void Observe(RouteStats* stats, int status, std::int64_t micros);
+  void InFlightAdd(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
+  // A gauge computed when scraped (e.g. outbox depth). `help` is one line.
+  void AddGauge(std::string name, std::string help, std::function<double()> read);
+
+  std::string Render() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<RouteStats> routes_;  // guarded by mu_ for insertion; deque keeps addresses
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> read;
+  };
+  std::deque<Gauge> gauges_;  // guarded by mu_
+  std::atomic<std::int64_t> in_flight_{0};
+};
+
+}  // namespace workspaced::http

@@ -1,0 +1,96 @@
+#include "http/problem.h"
+
+#include <boost/json.hpp>
+
+namespace workspaced::http {
+namespace {
+
+struct Kind {
+  int status;
+  std::string_view slug;
+  std::string_view title;
+};
+
+Kind KindFor(int status) {
+  switch (status) {
+    case 400: return {400, "bad-request", "Bad Request"};
+    case 401: return {401, "unauthorized", "Unauthorized"};
+    case 403: return {403, "forbidden", "Forbidden"};
+    case 404: return {404, "not-found", "Not Found"};
+    case 405: return {405, "method-not-allowed", "Method Not Allowed"};
+    case 406: return {406, "not-acceptable", "Not Acceptable"};
+    case 408: return {408, "request-timeout", "Request Timeout"};
+    case 409: return {409, "conflict", "Conflict"};
+    case 411: return {411, "length-required", "Length Required"};
+    case 412: return {412, "precondition-failed", "Precondition Failed"};
+    case 413: return {413, "payload-too-large", "Content Too Large"};
+    case 415: return {415, "unsupported-media-type", "Unsupported Media Type"};
+    case 422: return {422, "validation-error", "Unprocessable Content"};
+    case 423: return {423, "locked", "Locked"};
+    case 429: return {429, "too-many-requests", "Too Many Requests"};
+    case 431: return {431, "headers-too-large", "Request Header Fields Too Large"};
+    case 501: return {501, "not-implemented", "Not Implemented"};
+    case 503: return {503, "unavailable", "Service Unavailable"};
+    case 504: return {504, "timeout", "Gateway Timeout"};
+    default: return {500, "internal", "Internal Server Error"};
+  }
+}
+
+void Render(Response& out, int http_status, std::string_view detail, std::string_view request_id,
+            const std::vector<FieldError>* fields) {
+  const Kind kind = KindFor(http_status);
+  boost::json::object o;
+  o["type"] = std::string("urn:workspaced:problem:") + std::string(kind.slug);
+  o["title"] = kind.title;
+  o["status"] = http_status;
+  o["detail"] = detail;
+  o["instance"] = request_id;
+  if (fields != nullptr && !fields->empty()) {
+    boost::json::array errors;
+    for (const auto& f : *fields) errors.push_back({{"field", f.field}, {"detail", f.detail}});
+    o["errors"] = std::move(errors);
+  }
+  out.status = http_status;
+  out.content_type = "application/problem+json";
+  out.body = boost::json::serialize(o);
+  out.stream.reset();
+}
+
+}  // namespace
+
+int HttpStatusFor(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kUnauthenticated: return 401;
+    case Code::kPermissionDenied: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kNotAcceptable: return 406;
+    case Code::kConflict: return 409;
+    case Code::kPreconditionFailed: return 412;
+    case Code::kPayloadTooLarge: return 413;
+    case Code::kUnprocessable: return 422;
+    case Code::kLocked: return 423;
+    case Code::kUnavailable: return 503;
+    case Code::kDeadlineExceeded: return 504;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+void SetProblem(Response& out, const Status& status, std::string_view request_id) {
+  const int code = HttpStatusFor(status.code());
+  std::string_view detail = status.message();
+  if (status.code() == Code::kInternal) detail = "internal error; quote the request id to the operator";
+  if (status.code() == Code::kUnavailable && detail.empty()) detail = "temporarily unavailable";
+  Render(out, code, detail, request_id, &status.field_errors());
+  if (code == 401) out.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  if (code == 503) out.SetHeader("Retry-After", "1");
+}
+
+void SetProblem(Response& out, int http_status, std::string_view detail,
+                std::string_view request_id) {
+  Render(out, http_status, detail, request_id, nullptr);
+}
+
+}  // namespace workspaced::http

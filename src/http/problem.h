@@ -1,0 +1,27 @@
+// RFC 9457 problem details: the one place where a Status becomes an HTTP
+// error. Every error response of the service goes through here.
+//
+//   {"type":"urn:workspaced:problem:not-found","title":"Not Found",
+//    "status":404,"detail":"workspace not found","instance":"<request id>",
+//    "errors":[{"field":"name","detail":"is required"}]}   // 422 only
+//
+// kInternal details are never sent: the client sees a generic detail and the
+// request id, the log has the message.
+#pragma once
+
+#include <string_view>
+
+#include "common/status.h"
+#include "http/response.h"
+
+namespace workspaced::http {
+
+int HttpStatusFor(Code code);
+
+// Fills `out` with the problem for a non-OK status.
+void SetProblem(Response& out, const Status& status, std::string_view request_id);
+// A problem for a transport-level condition (413, 431, 408, 405 …).
+void SetProblem(Response& out, int http_status, std::string_view detail,
+                std::string_view request_id);
+
+}  // namespace workspaced::http

@@ -1,0 +1,49 @@
+// An HTTP request as handlers see it: views into the transport's buffers,
+// valid only while the handler runs. No Beast types leak out of src/http.
+//
+// Thread-safety: a Request is read by one handler on one thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace workspaced::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view ToString(Method m);
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct Request {
+  Method method = Method::kOther;
+  std::string_view method_text;
+  std::string_view target;  // as sent: path?query
+  std::string_view path;    // percent-encoded, without the query
+  std::string_view query;   // without '?'; may be empty
+  std::string_view body;
+  std::vector<Header> headers;
+  std::string_view remote_ip;
+  std::string_view request_id;  // kept from X-Request-Id when sane, else generated
+
+  // Case-insensitive; empty view when absent.
+  std::string_view HeaderValue(std::string_view name) const;
+  bool HasHeader(std::string_view name) const;
+  // The first value of a query parameter, percent-decoded; nullopt when
+  // absent. A parameter present more than once is reported by QueryCount.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+  int QueryCount(std::string_view name) const;
+  // Every parameter name present (decoded), for rejecting unknown ones.
+  std::vector<std::string> QueryNames() const;
+};
+
+// Percent-decodes a path segment; nullopt on a bad escape or a decoded '/' or
+// NUL (which would let a parameter smuggle path structure).
+std::optional<std::string> DecodePathSegment(std::string_view segment);
+
+}  // namespace workspaced::http

@@ -1,0 +1,60 @@
+// An HTTP response built by a handler. Either a complete `body`, or a
+// `stream` the transport pulls chunk by chunk (chunked transfer encoding) as
+// the client reads — so a large export never sits in memory whole.
+//
+// Thread-safety: built and consumed on one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace workspaced::http {
+
+// Produces a streamed body. The transport calls Next only after the previous
+// chunk has been written to the socket (backpressure), and destroys the
+// source when the client goes away (which must stop the work).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Appends the next chunk to `out` (which is empty on entry). Returns true
+  // while more may follow, false when this was the last chunk. A non-OK
+  // status aborts the response (the connection is closed mid-stream so the
+  // client sees a truncated transfer, never a silently short one).
+  virtual StatusOr<bool> Next(std::string& out) = 0;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::unique_ptr<BodySource> stream;
+  // The route template that served the request ("/v1/workspaces/{workspace_id}"),
+  // for metrics and the access log; must outlive the response (route tables
+  // live for the whole process).
+  std::string_view route = "unmatched";
+  // Close the connection after this response.
+  bool close = false;
+
+  void SetHeader(std::string name, std::string value) {
+    for (auto& [n, v] : headers) {
+      if (n == name) {
+        v = std::move(value);
+        return;
+      }
+    }
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+  void Json(int code, std::string json) {
+    status = code;
+    content_type = "application/json";
+    body = std::move(json);
+  }
+};
+
+}  // namespace workspaced::http

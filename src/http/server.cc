@@ -1,0 +1,125 @@
+#include "http/server.h"
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+
+#include "common/log.h"
+#include "http/server_impl.h"
+
+namespace workspaced::http {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Shutdown(); }
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                RequestHandler handler, Metrics& metrics) {
+  auto impl = std::make_unique<Impl>(options, std::move(handler), metrics);
+  int threads = options.threads > 0 ? options.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  impl->registries.resize(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i) impl->contexts.push_back(std::make_unique<net::io_context>(1));
+
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec) return Status(Code::kInvalidArgument, "invalid listen address: " + options.host);
+  const tcp::endpoint endpoint(address, options.port);
+  impl->acceptor = std::make_unique<tcp::acceptor>(*impl->contexts[0]);
+  impl->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor->bind(endpoint, ec);
+  if (!ec) impl->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(Code::kUnavailable, "cannot listen on " + options.host + ":" +
+                                          std::to_string(options.port) + ": " + ec.message());
+  }
+  impl->port = impl->acceptor->local_endpoint().port();
+  impl->Accept();
+  for (auto& ctx : impl->contexts) {
+    impl->threads.emplace_back([c = ctx.get()] {
+      auto guard = net::make_work_guard(*c);
+      c->run();
+    });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::Impl::Accept() {
+  const std::size_t index = next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size();
+  acceptor->async_accept(*contexts[index], [this, index](boost::system::error_code ec,
+                                                         tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec) {
+      log::Warn("accept failed", {{"error", ec.message()}});
+    } else if (shutting_down.load()) {
+      // Shutting down: the connection is dropped (the acceptor closes next).
+    } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+      log::Warn("connection limit reached; closing new connection",
+                {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+    } else {
+      StartSession(*this, index, std::move(socket));
+    }
+    Accept();
+  });
+}
+
+Metrics::RouteStats* Server::Impl::StatsFor(Method method, std::string_view method_text,
+                                            std::string_view route) {
+  // Route templates live for the process, so their address identifies them;
+  // a small per-thread table avoids the metrics lock on every request.
+  struct Entry {
+    const Impl* server;
+    const char* route;
+    std::size_t len;
+    Method method;
+    Metrics::RouteStats* stats;
+  };
+  thread_local std::vector<Entry> cache;
+  for (const Entry& e : cache) {
+    if (e.server == this && e.route == route.data() && e.len == route.size() && e.method == method)
+      return e.stats;
+  }
+  auto* stats = metrics.Route(method == Method::kOther ? std::string_view("OTHER") : method_text, route);
+  if (cache.size() < 256) cache.push_back({this, route.data(), route.size(), method, stats});
+  return stats;
+}
+
+void Server::Shutdown() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.shutdown_mu);
+    if (s.stopped) return;
+    s.stopped = true;
+  }
+  s.shutting_down.store(true);
+  net::post(*s.contexts[0], [&s] {
+    boost::system::error_code ignored;
+    s.acceptor->close(ignored);
+  });
+  for (std::size_t i = 0; i < s.contexts.size(); ++i) {
+    net::post(*s.contexts[i], [&s, i] {
+      // Copy: ShutdownSession may close a session, which unregisters it.
+      std::vector<Session*> live(s.registries[i].begin(), s.registries[i].end());
+      for (Session* session : live) ShutdownSession(session);
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + s.options.shutdown_grace;
+  while (s.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (s.connections.load() > 0) {
+    log::Warn("shutdown grace elapsed; closing remaining connections",
+              {{"connections", static_cast<std::int64_t>(s.connections.load())}});
+  }
+  for (auto& ctx : s.contexts) ctx->stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+}
+
+}  // namespace workspaced::http

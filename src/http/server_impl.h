@@ -1,0 +1,53 @@
+// Internals shared by server.cc and session.cc. Includes Asio: never include
+// this from anything outside src/http.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "http/server.h"
+
+namespace workspaced::http {
+
+class Session;
+
+struct Server::Impl {
+  ServerOptions options;
+  RequestHandler handler;
+  Metrics& metrics;
+
+  // Live sessions per io_context, touched only on that context's thread.
+  // Declared before `contexts` so it outlives the handlers they destroy.
+  std::vector<std::unordered_set<Session*>> registries;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+
+  std::atomic<std::size_t> next_context{0};
+  std::atomic<bool> shutting_down{false};
+  std::atomic<std::size_t> connections{0};
+
+  std::mutex shutdown_mu;
+  bool stopped = false;  // guarded by shutdown_mu
+
+  Impl(const ServerOptions& o, RequestHandler h, Metrics& m)
+      : options(o), handler(std::move(h)), metrics(m) {}
+
+  void Accept();
+  Metrics::RouteStats* StatsFor(Method method, std::string_view method_text, std::string_view route);
+};
+
+// Starts serving an accepted connection on the socket's own io_context.
+void StartSession(Server::Impl& server, std::size_t context_index,
+                  boost::asio::ip::tcp::socket socket);
+// Asks a session to close as soon as it is not handling a request.
+void ShutdownSession(Session* session);
+
+}  // namespace workspaced::http

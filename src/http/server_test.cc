@@ -1,0 +1,169 @@
+// The transport against a real client on loopback: limits, timeouts,
+// streaming, request ids and shutdown.
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "http/problem.h"
+#include "support/http_client.h"
+
+namespace workspaced::http {
+namespace {
+
+using workspaced::testing::HttpClient;
+
+class CountingSource : public BodySource {
+ public:
+  CountingSource(int chunks, std::atomic<int>* alive) : left_(chunks), alive_(alive) { ++*alive_; }
+  ~CountingSource() override { --*alive_; }
+  StatusOr<bool> Next(std::string& out) override {
+    out.assign(64 * 1024, 'x');
+    return --left_ > 0;
+  }
+
+ private:
+  int left_;
+  std::atomic<int>* alive_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerOptions opts = {}) {
+    opts.port = 0;
+    opts.threads = 2;
+    opts.access_log = false;
+    auto s = Server::Start(opts, [this](const Request& req, Response& res) { Handle(req, res); },
+                           metrics_);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    server_ = std::move(s).value();
+  }
+
+  void Handle(const Request& req, Response& res) {
+    if (req.path == "/echo") {
+      res.Json(200, std::string(req.body));
+      res.route = "/echo";
+    } else if (req.path == "/stream") {
+      res.stream = std::make_unique<CountingSource>(1000, &alive_sources_);
+      res.content_type = "application/x-ndjson";
+    } else if (req.path == "/slow") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      res.Json(200, "\"done\"");
+    } else {
+      SetProblem(res, 404, "no such thing", req.request_id);
+    }
+  }
+
+  Metrics metrics_;
+  std::unique_ptr<Server> server_;
+  std::atomic<int> alive_sources_{0};
+};
+
+TEST_F(ServerTest, EchoesBodyAndRequestIdOverKeepAlive) {
+  StartServer();
+  HttpClient c(server_->port());
+  auto r = c.Send("POST", "/echo", {{"X-Request-Id", "abc-123"}}, "{\"a\":1}");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"a\":1}");
+  EXPECT_EQ(r.Header("X-Request-Id"), "abc-123");
+  auto r2 = c.Send("POST", "/echo", {{"X-Request-Id", "bad id with spaces"}}, "1");
+  EXPECT_EQ(r2.Header("X-Request-Id").rfind("req_", 0), 0u);
+  EXPECT_FALSE(r2.Header("Date").empty());
+}
+
+TEST_F(ServerTest, BodyOverLimitIs413Problem) {
+  ServerOptions o;
+  o.body_limit = 1024;
+  StartServer(o);
+  HttpClient c(server_->port());
+  auto r = c.Send("POST", "/echo", {}, std::string(2048, 'a'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+}
+
+TEST_F(ServerTest, OversizedHeadersAre431) {
+  StartServer();
+  const std::string raw = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  const std::string out = HttpClient::Raw(server_->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 80);
+  EXPECT_NE(out.find("application/problem+json"), std::string::npos);
+}
+
+TEST_F(ServerTest, IncompleteRequestTimesOutWith408) {
+  ServerOptions o;
+  o.request_timeout = std::chrono::milliseconds(200);
+  o.idle_timeout = std::chrono::milliseconds(200);
+  StartServer(o);
+  const std::string out = HttpClient::Raw(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\n", 3000);
+  EXPECT_EQ(out.rfind("HTTP/1.1 408", 0), 0u) << out;
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  StartServer();
+  std::string raw;
+  for (int i = 0; i < 3; ++i)
+    raw += "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n" + std::to_string(i);
+  raw += "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string out = HttpClient::Raw(server_->port(), raw);
+  const auto p0 = out.find("\r\n\r\n0");
+  const auto p1 = out.find("\r\n\r\n1");
+  const auto p2 = out.find("\r\n\r\n2");
+  ASSERT_NE(p0, std::string::npos) << out;
+  EXPECT_LT(p0, p1);
+  EXPECT_LT(p1, p2);
+}
+
+TEST_F(ServerTest, StreamsChunkedBodyAndFreesSourceOnDisconnect) {
+  StartServer();
+  {
+    HttpClient c(server_->port());
+    auto r = c.Get("/stream");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(r.body.size(), 1000u * 64 * 1024);
+  }
+  // A client that reads a little and goes away: the source must be destroyed.
+  const std::string partial = HttpClient::Raw(server_->port(), "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", 200);
+  EXPECT_EQ(partial.rfind("HTTP/1.1 200", 0), 0u);
+  for (int i = 0; i < 200 && alive_sources_.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(alive_sources_.load(), 0);
+}
+
+TEST_F(ServerTest, ShutdownFinishesInFlightRequest) {
+  StartServer();
+  std::atomic<int> status{0};
+  std::thread t([&] {
+    HttpClient c(server_->port());
+    status = c.Get("/slow").status;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server_->Shutdown();
+  t.join();
+  EXPECT_EQ(status.load(), 200);
+}
+
+TEST_F(ServerTest, MetricsCountRequestsByRoute) {
+  StartServer();
+  HttpClient c(server_->port());
+  c.Send("POST", "/echo", {}, "1");
+  c.Send("POST", "/echo", {}, "2");
+  // The server records a request after its response is written, which can be
+  // a moment after the client has read it.
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text = metrics_.Render();
+    if (text.find("route=\"/echo\",status=\"200\"} 2") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(text.find("workspaced_http_requests_total{method=\"POST\",route=\"/echo\",status=\"200\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("workspaced_http_request_duration_seconds_count{method=\"POST\",route=\"/echo\"} 2"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace workspaced::http
