@@ -38,8 +38,12 @@ struct JwtOptions {
   std::size_t cache_capacity = 10000;
 };
 
-// Fails (kInvalidArgument) on an unreadable or malformed JWKS, unsupported key
-// types, or options that accept nothing.
+// Fails (kInvalidArgument, with a message for the operator) on an unreadable
+// or malformed JWKS, an RSA key under 2048 bits, an unknown or "none" entry in
+// allowed_algorithms, a JWKS without issuer/audience, or options that accept
+// nothing. JWKS entries not meant for signatures (`use` other than "sig") or of
+// a type we do not verify with are skipped, not fatal (see jwks.h).
+// The returned authenticator is a JwtAuthenticatorImpl; `clock` must outlive it.
 StatusOr<std::unique_ptr<Authenticator>> NewJwtAuthenticator(const JwtOptions& options,
                                                              const Clock& clock);
 

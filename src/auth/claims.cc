@@ -1,0 +1,108 @@
+#include "auth/claims.h"
+
+#include <cmath>
+#include <optional>
+
+namespace workspaced::auth {
+namespace {
+
+// 9999-12-31T23:59:59Z: bounds NumericDates so that adding leeway or
+// converting to microseconds cannot overflow.
+constexpr std::int64_t kMaxNumericDate = 253'402'300'799;
+
+// A NumericDate is any JSON number of seconds (RFC 7519 §2); fractions are
+// truncated. nullopt when not a number or out of range.
+std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
+  double seconds = 0;
+  if (v.is_int64()) {
+    seconds = static_cast<double>(v.get_int64());
+  } else if (v.is_uint64()) {
+    seconds = static_cast<double>(v.get_uint64());
+  } else if (v.is_double()) {
+    seconds = v.get_double();
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > static_cast<double>(kMaxNumericDate))
+    return std::nullopt;
+  return static_cast<std::int64_t>(seconds);
+}
+
+Status CheckTimes(const boost::json::object& payload, const ClaimRules& rules,
+                  std::int64_t& exp_out) {
+  const auto* exp = payload.if_contains("exp");
+  if (exp == nullptr) return Unauthenticated("missing exp");
+  const auto exp_seconds = NumericDate(*exp);
+  if (!exp_seconds) return Unauthenticated("invalid exp");
+  if (rules.now_seconds >= ExpiryCutoff(*exp_seconds, rules.leeway_seconds))
+    return Unauthenticated("token expired");
+  if (const auto* nbf = payload.if_contains("nbf")) {
+    const auto nbf_seconds = NumericDate(*nbf);
+    if (!nbf_seconds) return Unauthenticated("invalid nbf");
+    if (*nbf_seconds > rules.now_seconds + rules.leeway_seconds)
+      return Unauthenticated("token not yet valid");
+  }
+  if (const auto* iat = payload.if_contains("iat"); iat != nullptr && !NumericDate(*iat))
+    return Unauthenticated("invalid iat");
+  exp_out = *exp_seconds;
+  return Status::Ok();
+}
+
+Status CheckAudience(const boost::json::object& payload, std::string_view audience) {
+  const auto* aud = payload.if_contains("aud");
+  if (aud == nullptr) return Unauthenticated("missing aud");
+  if (aud->is_string()) {
+    if (aud->get_string() == audience) return Status::Ok();
+    return Unauthenticated("audience not accepted");
+  }
+  if (!aud->is_array()) return Unauthenticated("invalid aud");
+  bool found = false;
+  for (const auto& entry : aud->get_array()) {
+    if (!entry.is_string()) return Unauthenticated("invalid aud");
+    found = found || entry.get_string() == audience;
+  }
+  return found ? Status::Ok() : Unauthenticated("audience not accepted");
+}
+
+Status ReadGroups(const boost::json::object& payload, std::vector<std::string>& out) {
+  const auto* groups = payload.if_contains("groups");
+  if (groups == nullptr) return Status::Ok();
+  if (!groups->is_array()) return Unauthenticated("invalid groups");
+  const auto& array = groups->get_array();
+  if (array.size() > kMaxGroups) return Unauthenticated("too many groups");
+  out.reserve(array.size());
+  for (const auto& group : array) {
+    if (!group.is_string() || group.get_string().size() > kMaxGroupBytes)
+      return Unauthenticated("invalid groups");
+    out.emplace_back(group.get_string());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimRules& rules) {
+  std::int64_t exp_seconds = 0;
+  WS_RETURN_IF_ERROR(CheckTimes(payload, rules, exp_seconds));
+
+  const auto* iss = payload.if_contains("iss");
+  if (iss == nullptr) return Unauthenticated("missing iss");
+  if (!iss->is_string() || iss->get_string() != rules.issuer)
+    return Unauthenticated("issuer not accepted");
+  WS_RETURN_IF_ERROR(CheckAudience(payload, rules.audience));
+
+  const auto* sub = payload.if_contains("sub");
+  if (sub == nullptr) return Unauthenticated("missing sub");
+  if (!sub->is_string() || sub->get_string().empty() ||
+      sub->get_string().size() > kMaxSubjectBytes)
+    return Unauthenticated("invalid sub");
+
+  Principal principal;
+  WS_RETURN_IF_ERROR(ReadGroups(payload, principal.groups));
+  principal.subject = std::string(sub->get_string());
+  principal.issuer = std::string(iss->get_string());
+  principal.expires_at = exp_seconds * 1'000'000;
+  return principal;
+}
+
+}  // namespace workspaced::auth

@@ -1,0 +1,41 @@
+// Registered-claim checks (RFC 7519 §4.1) shared by dev and JWKS tokens, run
+// only after the signature has been verified.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "auth/principal.h"
+#include "common/status.h"
+
+namespace workspaced::auth {
+
+inline constexpr std::size_t kMaxSubjectBytes = 255;
+inline constexpr std::size_t kMaxGroups = 256;
+inline constexpr std::size_t kMaxGroupBytes = 255;
+inline constexpr int kMaxLeewaySeconds = 60;
+
+struct ClaimRules {
+  std::string_view issuer;    // `iss` must equal it
+  std::string_view audience;  // `aud` (string or array) must contain it
+  std::int64_t now_seconds = 0;
+  int leeway_seconds = 0;  // in [0, kMaxLeewaySeconds]
+};
+
+// The first second at which a token expiring at `exp_seconds` is refused.
+// Verification and the token cache both use it, so a cached token never
+// outlives what a fresh verification would accept.
+inline std::int64_t ExpiryCutoff(std::int64_t exp_seconds, int leeway_seconds) {
+  return exp_seconds + leeway_seconds;
+}
+
+// Checks exp (required), nbf, iat, iss, aud, sub and groups. On success the
+// Principal has subject, groups, issuer and expires_at set; the caller sets
+// method. Fails kUnauthenticated with a short reason such as "token expired".
+StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimRules& rules);
+
+}  // namespace workspaced::auth

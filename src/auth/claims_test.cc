@@ -1,0 +1,144 @@
+#include "auth/claims.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace workspaced::auth {
+namespace {
+
+constexpr std::int64_t kNow = 1'700'000'000;
+
+class ClaimsTest : public ::testing::Test {
+ protected:
+  boost::json::object payload_{{"iss", "https://idp.example"},
+                               {"aud", "api"},
+                               {"sub", "alice"},
+                               {"groups", boost::json::array{"eng", "ops"}},
+                               {"iat", kNow - 10},
+                               {"exp", kNow + 300}};
+  ClaimRules rules_{.issuer = "https://idp.example",
+                    .audience = "api",
+                    .now_seconds = kNow,
+                    .leeway_seconds = 30};
+
+  std::string Error() {
+    auto result = CheckClaims(payload_, rules_);
+    EXPECT_FALSE(result.ok());
+    if (result.ok()) return "";
+    EXPECT_EQ(result.status().code(), Code::kUnauthenticated);
+    return result.status().message();
+  }
+};
+
+TEST_F(ClaimsTest, ValidClaimsBecomeAPrincipal) {
+  auto principal = CheckClaims(payload_, rules_);
+  ASSERT_TRUE(principal.ok()) << principal.status().message();
+  EXPECT_EQ(principal->subject, "alice");
+  EXPECT_EQ(principal->groups, (std::vector<std::string>{"eng", "ops"}));
+  EXPECT_EQ(principal->issuer, "https://idp.example");
+  EXPECT_EQ(principal->expires_at, (kNow + 300) * 1'000'000);
+}
+
+TEST_F(ClaimsTest, ExpIsRequiredAndNumeric) {
+  payload_.erase("exp");
+  EXPECT_EQ(Error(), "missing exp");
+  for (const char* bad : {R"("1800000000")", "null", "-1", "1e300", "[1]"}) {
+    payload_["exp"] = boost::json::parse(bad);
+    EXPECT_EQ(Error(), "invalid exp") << bad;
+  }
+  payload_["exp"] = static_cast<double>(kNow) + 100.5;  // NumericDate may be fractional
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+}
+
+TEST_F(ClaimsTest, ExpiryAllowsExactlyTheLeeway) {
+  payload_["exp"] = kNow - 29;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = kNow - 30;  // now == exp + leeway: refused
+  EXPECT_EQ(Error(), "token expired");
+  payload_["exp"] = kNow - 3600;
+  EXPECT_EQ(Error(), "token expired");
+  rules_.leeway_seconds = 0;
+  payload_["exp"] = kNow;
+  EXPECT_EQ(Error(), "token expired");
+}
+
+TEST_F(ClaimsTest, NotBeforeAllowsTheLeeway) {
+  payload_["nbf"] = kNow + 30;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["nbf"] = kNow + 31;
+  EXPECT_EQ(Error(), "token not yet valid");
+  payload_["nbf"] = "soon";
+  EXPECT_EQ(Error(), "invalid nbf");
+}
+
+TEST_F(ClaimsTest, IatMustBeNumericWhenPresent) {
+  payload_["iat"] = "yesterday";
+  EXPECT_EQ(Error(), "invalid iat");
+  payload_.erase("iat");
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+}
+
+TEST_F(ClaimsTest, IssuerMustMatchExactly) {
+  payload_["iss"] = "https://idp.example/";
+  EXPECT_EQ(Error(), "issuer not accepted");
+  payload_["iss"] = boost::json::array{"https://idp.example"};
+  EXPECT_EQ(Error(), "issuer not accepted");
+  payload_.erase("iss");
+  EXPECT_EQ(Error(), "missing iss");
+}
+
+TEST_F(ClaimsTest, AudienceMayBeAStringOrAnArrayContainingIt) {
+  payload_["aud"] = boost::json::array{"other", "api"};
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["aud"] = boost::json::array{"other"};
+  EXPECT_EQ(Error(), "audience not accepted");
+  payload_["aud"] = boost::json::array{};
+  EXPECT_EQ(Error(), "audience not accepted");
+  payload_["aud"] = "API";
+  EXPECT_EQ(Error(), "audience not accepted");
+  payload_["aud"] = boost::json::array{"api", 1};
+  EXPECT_EQ(Error(), "invalid aud");
+  payload_["aud"] = 1;
+  EXPECT_EQ(Error(), "invalid aud");
+  payload_.erase("aud");
+  EXPECT_EQ(Error(), "missing aud");
+}
+
+TEST_F(ClaimsTest, SubjectIsANonEmptyBoundedString) {
+  payload_["sub"] = std::string(kMaxSubjectBytes, 's');
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["sub"] = std::string(kMaxSubjectBytes + 1, 's');
+  EXPECT_EQ(Error(), "invalid sub");
+  payload_["sub"] = "";
+  EXPECT_EQ(Error(), "invalid sub");
+  payload_["sub"] = 42;
+  EXPECT_EQ(Error(), "invalid sub");
+  payload_.erase("sub");
+  EXPECT_EQ(Error(), "missing sub");
+}
+
+TEST_F(ClaimsTest, GroupsAreOptional) {
+  payload_.erase("groups");
+  auto principal = CheckClaims(payload_, rules_);
+  ASSERT_TRUE(principal.ok());
+  EXPECT_TRUE(principal->groups.empty());
+}
+
+TEST_F(ClaimsTest, GroupsAreABoundedArrayOfBoundedStrings) {
+  boost::json::array groups(kMaxGroups, boost::json::string(kMaxGroupBytes, 'g'));
+  payload_["groups"] = groups;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  groups.emplace_back("one-too-many");
+  payload_["groups"] = groups;
+  EXPECT_EQ(Error(), "too many groups");
+  payload_["groups"] = boost::json::array{std::string(kMaxGroupBytes + 1, 'g')};
+  EXPECT_EQ(Error(), "invalid groups");
+  payload_["groups"] = boost::json::array{"eng", 7};
+  EXPECT_EQ(Error(), "invalid groups");
+  payload_["groups"] = "eng";
+  EXPECT_EQ(Error(), "invalid groups");
+}
+
+}  // namespace
+}  // namespace workspaced::auth

@@ -1,0 +1,131 @@
+#include "auth/jwt_authenticator_impl.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "auth/claims.h"
+
+namespace workspaced::auth {
+namespace {
+
+bool IsNone(std::string_view name) {
+  return name.size() == 4 && std::equal(name.begin(), name.end(), "none", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+Status ValidateAlgorithms(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    if (IsNone(name)) return InvalidArgument("allowed_algorithms: \"none\" can never be allowed");
+    if (!ParseJwtAlg(name))
+      return InvalidArgument("allowed_algorithms: unsupported algorithm \"" + name +
+                             "\" (supported: HS256, RS256, ES256, EdDSA)");
+  }
+  return Status::Ok();
+}
+
+// Names we do not support add nothing, so unvalidated options fail closed.
+unsigned AllowedMask(const std::vector<std::string>& names) {
+  unsigned mask = 0;
+  for (const auto& name : names) {
+    if (const auto alg = ParseJwtAlg(name)) mask |= 1U << static_cast<int>(*alg);
+  }
+  return mask;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<JwtAuthenticatorImpl>> JwtAuthenticatorImpl::Create(
+    const JwtOptions& options, const Clock& clock) {
+  WS_RETURN_IF_ERROR(ValidateAlgorithms(options.allowed_algorithms));
+  const unsigned mask = AllowedMask(options.allowed_algorithms);
+  if (!options.dev_key.empty() && (options.dev_issuer.empty() || options.dev_audience.empty()))
+    return InvalidArgument("dev tokens need a dev issuer and audience");
+  JwkSet keys;
+  if (!options.jwks_path.empty()) {
+    if (options.issuer.empty() || options.audience.empty())
+      return InvalidArgument("a JWKS needs the issuer and audience its tokens must carry");
+    WS_ASSIGN_OR_RETURN(keys, LoadJwksFile(options.jwks_path));
+  }
+  const bool dev_usable =
+      !options.dev_key.empty() && (mask >> static_cast<int>(JwtAlg::kHs256)) & 1U;
+  const bool jwks_usable = std::any_of(keys.begin(), keys.end(), [mask](const auto& entry) {
+    return (mask >> static_cast<int>(entry.second.alg)) & 1U;
+  });
+  if (!dev_usable && !jwks_usable)
+    return InvalidArgument(
+        "options accept no token: need a dev key with HS256 allowed, or a JWKS key whose "
+        "algorithm is allowed");
+  return std::make_unique<JwtAuthenticatorImpl>(options, clock, std::move(keys));
+}
+
+JwtAuthenticatorImpl::JwtAuthenticatorImpl(const JwtOptions& options, const Clock& clock,
+                                           JwkSet keys)
+    : options_(options),
+      clock_(clock),
+      keys_(std::move(keys)),
+      allowed_mask_(AllowedMask(options.allowed_algorithms)),
+      leeway_seconds_(std::clamp(options.leeway_seconds, 0, kMaxLeewaySeconds)),
+      cache_(options.cache_capacity) {}
+
+StatusOr<std::shared_ptr<const Principal>> JwtAuthenticatorImpl::Authenticate(
+    std::string_view token) {
+  // Checked before the cache so an oversize token is not even hashed.
+  if (token.size() > kMaxTokenBytes) return Unauthenticated("token too large");
+  const std::int64_t now = clock_.NowSeconds();
+  if (auto cached = cache_.Lookup(token, now)) {
+    cache_hits_.fetch_add(1, std::memory_order_relaxed);
+    return cached;
+  }
+  WS_ASSIGN_OR_RETURN(Principal verified, Verify(token, now));
+  auto principal = std::make_shared<const Principal>(std::move(verified));
+  cache_.Insert(token, principal,
+                ExpiryCutoff(principal->expires_at / 1'000'000, leeway_seconds_));
+  return principal;
+}
+
+StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token,
+                                                 std::int64_t now_seconds) {
+  WS_ASSIGN_OR_RETURN(ParsedJwt jwt, ParseJwt(token));
+  if (!Allowed(jwt.alg)) return Unauthenticated("algorithm not allowed");
+  ClaimRules rules;
+  rules.now_seconds = now_seconds;
+  rules.leeway_seconds = leeway_seconds_;
+  AuthMethod method = AuthMethod::kDevKey;
+  if (jwt.alg == JwtAlg::kHs256) {
+    // The key decides the algorithm: HS256 is only ever checked with the dev
+    // key, so a token MACed with a JWKS public key (algorithm confusion)
+    // cannot verify.
+    if (jwt.kid && *jwt.kid != kDevKeyId)
+      return Unauthenticated(keys_.contains(*jwt.kid) ? "algorithm does not match key"
+                                                      : "unknown key id");
+    if (options_.dev_key.empty()) return Unauthenticated("dev tokens are disabled");
+    verifications_.fetch_add(1, std::memory_order_relaxed);
+    if (!VerifyHs256(options_.dev_key, jwt.signing_input, jwt.signature))
+      return Unauthenticated("signature mismatch");
+    rules.issuer = options_.dev_issuer;
+    rules.audience = options_.dev_audience;
+  } else {
+    if (!jwt.kid) return Unauthenticated("missing key id");
+    const auto key = keys_.find(*jwt.kid);
+    if (key == keys_.end()) return Unauthenticated("unknown key id");
+    if (key->second.alg != jwt.alg) return Unauthenticated("algorithm does not match key");
+    verifications_.fetch_add(1, std::memory_order_relaxed);
+    if (!VerifyWithPublicKey(*key->second.key, jwt.alg, jwt.signing_input, jwt.signature))
+      return Unauthenticated("signature mismatch");
+    rules.issuer = options_.issuer;
+    rules.audience = options_.audience;
+    method = AuthMethod::kJwks;
+  }
+  WS_ASSIGN_OR_RETURN(Principal principal, CheckClaims(jwt.payload, rules));
+  principal.method = method;
+  return principal;
+}
+
+JwtAuthenticatorImpl::Stats JwtAuthenticatorImpl::stats() const {
+  return {.verifications = verifications_.load(std::memory_order_relaxed),
+          .cache_hits = cache_hits_.load(std::memory_order_relaxed),
+          .cached_tokens = cache_.size()};
+}
+
+}  // namespace workspaced::auth
