@@ -1,1 +1,147 @@
-// placeholder: being written
+#include "store/sqlite_store.h"
+
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "store/sqlite_connection.h"
+#include "store/sqlite_migrations.h"
+#include "store/sqlite_reader_pool.h"
+#include "store/sqlite_tx.h"
+
+namespace workspaced::store {
+namespace {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SqliteConnection> writer, ReaderPool::Connections readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  Status Migrate() override;
+  StatusOr<int> SchemaVersion() override;
+  Status Ping() override;
+
+  Status Read(FunctionRef<Status(Tx&)> fn) override {
+    ReaderPool::Lease lease = readers_.Acquire();
+    SqliteConnection& conn = lease.conn();
+    // Deferred BEGIN: the snapshot is taken at the first SELECT and held to
+    // COMMIT, so every statement of the callback sees the same state.
+    return conn.InTransaction("BEGIN", [&] {
+      SqliteTx tx(conn);
+      return fn(tx);
+    });
+  }
+
+  Status Write(FunctionRef<Status(Tx&)> fn) override {
+    std::lock_guard lock(writer_mu_);
+    // IMMEDIATE takes the write lock up front, so a lock held by another
+    // process shows up here (after the busy timeout, as kUnavailable) rather
+    // than as an unretryable SQLITE_BUSY halfway through the callback. Within
+    // this process the mutex already serializes writers, so the callback is
+    // run exactly once.
+    return writer_->InTransaction("BEGIN IMMEDIATE", [&] {
+      SqliteTx tx(*writer_);
+      return fn(tx);
+    });
+  }
+
+ private:
+  // Applies the first pending migration, if any; *applied says whether it did.
+  Status ApplyNextMigration(bool& applied);
+
+  std::mutex writer_mu_;
+  // Guarded by writer_mu_: every use of the writer connection.
+  const std::unique_ptr<SqliteConnection> writer_;
+  ReaderPool readers_;
+};
+
+StatusOr<int> ReadVersion(SqliteConnection& conn) {
+  WS_ASSIGN_OR_RETURN(Stmt exists, conn.Prepare("SELECT 1 FROM sqlite_master WHERE type = "
+                                                "'table' AND name = 'schema_migrations'"));
+  WS_ASSIGN_OR_RETURN(const bool has_table, exists.Step());
+  if (!has_table) return 0;
+  WS_ASSIGN_OR_RETURN(Stmt max,
+                      conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  WS_ASSIGN_OR_RETURN(const bool row, max.Step());
+  if (!row) return Internal("sqlite: no row from MAX(version)");
+  return static_cast<int>(max.Int(0));
+}
+
+Status SqliteStore::ApplyNextMigration(bool& applied) {
+  applied = false;
+  const auto migrations = SqliteMigrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  // The version is read inside the write transaction, so two processes
+  // migrating at once apply each migration exactly once.
+  return writer_->InTransaction("BEGIN IMMEDIATE", [&]() -> Status {
+    WS_RETURN_IF_ERROR(writer_->Exec(kCreateSchemaMigrations));
+    WS_ASSIGN_OR_RETURN(const int current, ReadVersion(*writer_));
+    if (current > latest) {
+      return Internal("sqlite: database schema version " + std::to_string(current) +
+                      " is newer than this binary supports (" + std::to_string(latest) +
+                      "); run a newer workspaced");
+    }
+    for (const Migration& m : migrations) {
+      if (m.version <= current) continue;
+      WS_RETURN_IF_ERROR(writer_->ExecScript(m.sql));
+      WS_ASSIGN_OR_RETURN(Stmt record,
+                          writer_->Prepare("INSERT INTO schema_migrations (version, name, "
+                                           "applied_at) VALUES (?1, ?2, ?3)"));
+      // Bookkeeping for operators only; nothing reads it back, so the system
+      // clock is used rather than an injected one.
+      WS_RETURN_IF_ERROR(record.Bind(m.version, m.name, SystemClock().Now()).Run());
+      applied = true;
+      break;
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::Migrate() {
+  std::lock_guard lock(writer_mu_);
+  for (bool applied = true; applied;) WS_RETURN_IF_ERROR(ApplyNextMigration(applied));
+  return Status::Ok();
+}
+
+StatusOr<int> SqliteStore::SchemaVersion() {
+  ReaderPool::Lease lease = readers_.Acquire();
+  int version = 0;
+  WS_RETURN_IF_ERROR(lease.conn().InTransaction("BEGIN", [&]() -> Status {
+    WS_ASSIGN_OR_RETURN(version, ReadVersion(lease.conn()));
+    return Status::Ok();
+  }));
+  return version;
+}
+
+Status SqliteStore::Ping() {
+  ReaderPool::Lease lease = readers_.Acquire();
+  WS_ASSIGN_OR_RETURN(Stmt stmt, lease.conn().Prepare("SELECT 1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return Internal("sqlite: SELECT 1 returned no row");
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.readers < 1) return InvalidArgument("sqlite: readers must be at least 1");
+  if (options.busy_timeout_ms < 0) return InvalidArgument("sqlite: busy_timeout_ms is negative");
+  // The writer opens first: it creates the file and switches it to WAL, which
+  // the readers then find already in force.
+  WS_ASSIGN_OR_RETURN(auto writer, SqliteConnection::Open(
+                                       options.path, {.busy_timeout_ms = options.busy_timeout_ms}));
+  ReaderPool::Connections readers;
+  readers.reserve(options.readers);
+  for (int i = 0; i < options.readers; ++i) {
+    WS_ASSIGN_OR_RETURN(auto reader, SqliteConnection::Open(
+                                         options.path, {.busy_timeout_ms = options.busy_timeout_ms,
+                                                        .query_only = true}));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(std::move(writer), std::move(readers)));
+}
+
+}  // namespace workspaced::store

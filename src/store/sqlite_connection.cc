@@ -1,0 +1,101 @@
+#include "store/sqlite_connection.h"
+
+#include <utility>
+
+#include "common/log.h"
+
+namespace workspaced::store {
+
+StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
+    const std::string& path, const ConnectionOptions& options) {
+  // Tests and production alike use real files: an in-memory database would
+  // give each pooled connection its own empty database.
+  if (path.empty() || path == ":memory:") {
+    return InvalidArgument("sqlite: a database file path is required");
+  }
+  sqlite3* raw = nullptr;
+  // No SQLITE_OPEN_URI: the path is a plain file name, never "file:?…".
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DbPtr db(raw);  // sqlite3_open_v2 may allocate a handle even on failure
+  if (rc != SQLITE_OK) {
+    if (!db) return Internal("sqlite: out of memory opening " + path);
+    return Internal("sqlite: cannot open " + path + ": " + sqlite3_errmsg(db.get()));
+  }
+  auto conn = std::make_unique<SqliteConnection>(OpenKey{}, std::move(db));
+  WS_RETURN_IF_ERROR(conn->ApplyPragmas(options));
+  return conn;
+}
+
+Status SqliteConnection::ApplyPragmas(const ConnectionOptions& options) {
+  // Set first, so that switching to WAL waits for other connections.
+  sqlite3_busy_timeout(db(), options.busy_timeout_ms);
+  {
+    WS_ASSIGN_OR_RETURN(Stmt wal, Prepare("PRAGMA journal_mode=WAL"));
+    WS_ASSIGN_OR_RETURN(const bool row, wal.Step());
+    // The pragma answers with the mode in force, which differs from "wal"
+    // when the switch was impossible (e.g. a file system without shared
+    // memory): readers would then block the writer, so refuse to run.
+    if (!row || wal.Text(0) != "wal") {
+      return Internal("sqlite: could not enable WAL journal mode (got '" +
+                      std::string(row ? wal.Text(0) : "") + "')");
+    }
+  }
+  WS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
+  WS_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
+  if (options.query_only) WS_RETURN_IF_ERROR(Exec("PRAGMA query_only=ON"));
+  return Status::Ok();
+}
+
+StatusOr<Stmt> SqliteConnection::Prepare(Sql sql) {
+  auto it = cache_.find(sql.text());
+  if (it == cache_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db(), sql.text(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK) return StatusFromSqlite(db(), rc);
+    if (!stmt) return Internal(std::string("sqlite: empty statement: ") + sql.text());
+    it = cache_.emplace(sql.text(), std::move(stmt)).first;
+  }
+  return Stmt(it->second.get());
+}
+
+Status SqliteConnection::Exec(Sql sql) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(sql));
+  return stmt.Run();
+}
+
+Status SqliteConnection::ExecScript(const char* sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db(), sql, nullptr, nullptr, &error);
+  if (rc == SQLITE_OK) return Status::Ok();
+  // sqlite3_exec reports through its own buffer rather than sqlite3_errmsg.
+  std::string message = std::string("sqlite: ") + (error != nullptr ? error : sqlite3_errstr(rc));
+  sqlite3_free(error);
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return StatusFromSqlite(db(), rc);
+  return Internal(std::move(message));
+}
+
+Status SqliteConnection::InTransaction(Sql begin, FunctionRef<Status()> body) {
+  // A transaction left open by an earlier failed ROLLBACK would make BEGIN
+  // fail forever; end it first.
+  if (TransactionOpen()) Rollback();
+  WS_RETURN_IF_ERROR(Exec(begin));
+  Status status = body();
+  if (status.ok()) status = Exec("COMMIT");
+  // Some errors (I/O, full disk) have already rolled SQLite back.
+  if (!status.ok() && TransactionOpen()) Rollback();
+  return status;
+}
+
+void SqliteConnection::Rollback() {
+  const Status status = Exec("ROLLBACK");
+  if (!status.ok()) log::Error("sqlite rollback failed", {{"error", status.message()}});
+}
+
+bool SqliteConnection::TransactionOpen() const { return sqlite3_get_autocommit(db()) == 0; }
+
+}  // namespace workspaced::store

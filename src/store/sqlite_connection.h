@@ -1,0 +1,82 @@
+// One SQLite connection (sqlite3*) with its cache of prepared statements.
+//
+// Ownership: owns the sqlite3 handle and every statement in the cache; a Stmt
+// borrowed from Prepare must not outlive the connection.
+// Thread-safety: none. The connection is opened without SQLite's own mutex
+// (SQLITE_OPEN_NOMUTEX): whoever holds it — the writer mutex or a reader
+// lease — is its only user.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "common/function_ref.h"
+#include "common/status.h"
+#include "store/sqlite_statement.h"
+
+namespace workspaced::store {
+
+struct ConnectionOptions {
+  int busy_timeout_ms = 5000;
+  // Readers refuse writes (PRAGMA query_only), so a Read callback that tries
+  // to write fails instead of silently writing outside the writer's mutex.
+  bool query_only = false;
+};
+
+class SqliteConnection {
+ public:
+  // Opens or creates the database file and applies the per-connection
+  // pragmas: WAL journal (verified), synchronous=FULL so a committed write
+  // survives power loss, foreign keys on, busy timeout.
+  // kInvalidArgument for an empty or ":memory:" path; kUnavailable when the
+  // file is locked too long; kInternal otherwise.
+  static StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
+                                                          const ConnectionOptions& options);
+
+  // The cached statement for `sql`, prepared (persistently) on first use.
+  // Statements must not be borrowed twice at once (each use is scoped to one
+  // Tx method, so this holds).
+  StatusOr<Stmt> Prepare(Sql sql);
+  // Prepares (cached) and runs a statement without parameters or rows.
+  Status Exec(Sql sql);
+  // Runs several `;`-separated statements, uncached: migration scripts only.
+  Status ExecScript(const char* sql);
+
+  // Runs `body` between `begin` ("BEGIN" or "BEGIN IMMEDIATE") and COMMIT;
+  // rolls back when `body` or COMMIT fails and returns that failure.
+  Status InTransaction(Sql begin, FunctionRef<Status()> body);
+
+  // True while a transaction is open (sqlite3_get_autocommit is false).
+  bool TransactionOpen() const;
+  sqlite3* db() const { return db_.get(); }
+
+ private:
+  struct CloseDb {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  struct FinalizeStmt {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+  };
+  using DbPtr = std::unique_ptr<sqlite3, CloseDb>;
+  using StmtPtr = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
+  // Lets only Open construct, while make_unique can still call the constructor.
+  struct OpenKey {};
+
+ public:
+  SqliteConnection(OpenKey, DbPtr db) : db_(std::move(db)) {}
+
+ private:
+  Status ApplyPragmas(const ConnectionOptions& options);
+  void Rollback();
+
+  // Declared first so it is destroyed last, after every statement.
+  DbPtr db_;
+  // Keyed by the address of the SQL text (see Sql): one lookup, no hashing of
+  // the text, no allocation once warm.
+  std::unordered_map<const char*, StmtPtr> cache_;
+};
+
+}  // namespace workspaced::store

@@ -1,0 +1,44 @@
+#include "store/sqlite_errors.h"
+
+#include <string>
+
+namespace workspaced::store {
+namespace {
+
+Status Violation(sqlite3* db, const OnViolation& on) {
+  if (on.message == nullptr) return Internal(std::string("sqlite: ") + sqlite3_errmsg(db));
+  return {on.code, on.message};
+}
+
+}  // namespace
+
+Status StatusFromSqlite(sqlite3* db, int rc, const ConstraintErrors& on) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      // The busy timeout has already been waited out: the caller may retry.
+      return Unavailable("database is busy; retry later");
+    case SQLITE_CONSTRAINT:
+      switch (rc) {
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+          return Violation(db, on.primary_key);
+        case SQLITE_CONSTRAINT_UNIQUE:
+          return Violation(db, on.unique);
+        case SQLITE_CONSTRAINT_FOREIGNKEY:
+          return Violation(db, on.foreign_key);
+        default:
+          break;  // NOT NULL, CHECK, …: the code wrote a bad row — a bug.
+      }
+      break;
+    default:
+      break;
+  }
+  std::string message = "sqlite: ";
+  message += sqlite3_errmsg(db);
+  message += " (";
+  message += sqlite3_errstr(rc);
+  message += ")";
+  return Internal(std::move(message));
+}
+
+}  // namespace workspaced::store

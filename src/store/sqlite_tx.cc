@@ -1,0 +1,184 @@
+// Accounts, environments, memberships and metadata. Every caller value is a
+// bound parameter; SQL text is compile-time constant (see Sql).
+#include "store/sqlite_tx.h"
+
+#include "store/sqlite_decode.h"
+
+namespace workspaced::store {
+
+// --- accounts ---
+
+StatusOr<model::Account> SqliteTx::GetAccount(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      conn_.Prepare("SELECT name, created_at FROM accounts WHERE id = ?1"));
+  stmt.Bind(id);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return NotFound("account not found");
+  return model::Account{std::string(id), stmt.String(0), stmt.Int(1)};
+}
+
+Status SqliteTx::InsertAccount(const model::Account& account) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, conn_.Prepare("INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)"));
+  return stmt.Bind(account.id, account.name, account.created_at)
+      .Run(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists"));
+}
+
+Status SqliteTx::PutAccountMember(const model::AccountMember& member) {
+  // An upsert: a changed role keeps the original created_at.
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      conn_.Prepare("INSERT INTO account_members (account_id, subject, role, "
+                                    "created_at) VALUES (?1, ?2, ?3, ?4) "
+                                    "ON CONFLICT (account_id, subject) DO UPDATE SET role = "
+                                    "excluded.role"));
+  return stmt
+      .Bind(member.account_id, member.subject, model::ToString(member.role), member.created_at)
+      .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found"));
+}
+
+Status SqliteTx::DeleteAccountMember(std::string_view account_id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      conn_.Prepare("DELETE FROM account_members WHERE account_id = ?1 AND subject = ?2"));
+  WS_RETURN_IF_ERROR(stmt.Bind(account_id, subject).Run());
+  if (stmt.Changes() == 0) return NotFound("account member not found");
+  return Status::Ok();
+}
+
+StatusOr<std::optional<model::AccountRole>> SqliteTx::GetAccountRole(std::string_view account_id,
+                                                                     std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      conn_.Prepare("SELECT role FROM account_members WHERE account_id = ?1 AND subject = ?2"));
+  stmt.Bind(account_id, subject);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<model::AccountRole>();
+  WS_ASSIGN_OR_RETURN(auto role,
+                      DecodeEnum(model::ParseAccountRole, stmt.Text(0), "account_members.role"));
+  return std::optional<model::AccountRole>(role);
+}
+
+StatusOr<std::vector<model::AccountMember>> SqliteTx::ListAccountMembers(
+    std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT subject, role, created_at FROM "
+                                               "account_members WHERE account_id = ?1 "
+                                               "ORDER BY subject"));
+  stmt.Bind(account_id);
+  std::vector<model::AccountMember> members;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    model::AccountMember& m = members.emplace_back();
+    m.account_id = std::string(account_id);
+    m.subject = stmt.String(0);
+    WS_ASSIGN_OR_RETURN(m.role,
+                        DecodeEnum(model::ParseAccountRole, stmt.Text(1), "account_members.role"));
+    m.created_at = stmt.Int(2);
+  }
+  return members;
+}
+
+// --- environments ---
+
+Status SqliteTx::InsertEnvironment(const model::Environment& env) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("INSERT INTO environments (id, workspace_id, name, "
+                                               "created_at) VALUES (?1, ?2, ?3, ?4)"));
+  return stmt.Bind(env.id, env.workspace_id, env.name, env.created_at)
+      .Run(ConstraintErrors()
+               .OnPrimaryKey(Code::kConflict, "environment already exists")
+               .OnUnique(Code::kConflict, "environment name already exists in this workspace")
+               .OnForeignKey(Code::kNotFound, "workspace not found"));
+}
+
+StatusOr<std::vector<model::Environment>> SqliteTx::ListEnvironments(
+    std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT id, name, created_at FROM environments "
+                                               "WHERE workspace_id = ?1 ORDER BY id"));
+  stmt.Bind(workspace_id);
+  std::vector<model::Environment> envs;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    envs.push_back({stmt.String(0), std::string(workspace_id), stmt.String(1), stmt.Int(2)});
+  }
+  return envs;
+}
+
+Status SqliteTx::DeleteEnvironments(std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("DELETE FROM environments WHERE workspace_id = ?1"));
+  return stmt.Bind(workspace_id).Run();
+}
+
+// --- workspace memberships ---
+
+Status SqliteTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      conn_.Prepare("INSERT INTO workspace_members (workspace_id, subject, "
+                                    "role, created_at) VALUES (?1, ?2, ?3, ?4) "
+                                    "ON CONFLICT (workspace_id, subject) DO UPDATE SET role = "
+                                    "excluded.role"));
+  return stmt
+      .Bind(member.workspace_id, member.subject, model::ToString(member.role), member.created_at)
+      .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found"));
+}
+
+Status SqliteTx::DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      conn_.Prepare("DELETE FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
+  WS_RETURN_IF_ERROR(stmt.Bind(workspace_id, subject).Run());
+  if (stmt.Changes() == 0) return NotFound("workspace member not found");
+  return Status::Ok();
+}
+
+StatusOr<std::optional<model::WorkspaceRole>> SqliteTx::GetWorkspaceRole(
+    std::string_view workspace_id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      conn_.Prepare("SELECT role FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
+  stmt.Bind(workspace_id, subject);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<model::WorkspaceRole>();
+  WS_ASSIGN_OR_RETURN(
+      auto role, DecodeEnum(model::ParseWorkspaceRole, stmt.Text(0), "workspace_members.role"));
+  return std::optional<model::WorkspaceRole>(role);
+}
+
+StatusOr<std::vector<model::WorkspaceMember>> SqliteTx::ListWorkspaceMembers(
+    std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT subject, role, created_at FROM "
+                                               "workspace_members WHERE workspace_id = ?1 "
+                                               "ORDER BY subject"));
+  stmt.Bind(workspace_id);
+  std::vector<model::WorkspaceMember> members;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    model::WorkspaceMember& m = members.emplace_back();
+    m.workspace_id = std::string(workspace_id);
+    m.subject = stmt.String(0);
+    WS_ASSIGN_OR_RETURN(
+        m.role, DecodeEnum(model::ParseWorkspaceRole, stmt.Text(1), "workspace_members.role"));
+    m.created_at = stmt.Int(2);
+  }
+  return members;
+}
+
+// --- metadata ---
+
+StatusOr<std::optional<std::string>> SqliteTx::GetMeta(std::string_view key) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT value FROM meta WHERE key = ?1"));
+  stmt.Bind(key);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.String(0));
+}
+
+Status SqliteTx::PutMeta(std::string_view key, std::string_view value) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                                               "ON CONFLICT (key) DO UPDATE SET value = "
+                                               "excluded.value"));
+  return stmt.Bind(key, value).Run();
+}
+
+}  // namespace workspaced::store

@@ -1,0 +1,61 @@
+// Tx over one SQLite connection on which the store has already begun a
+// transaction. Workspace methods live in sqlite_tx_workspaces.cc, the rest in
+// sqlite_tx.cc.
+//
+// Ownership: borrows the connection for the duration of one Read or Write
+// callback. Thread-safety: none (see Tx).
+#pragma once
+
+#include "store/sqlite_connection.h"
+#include "store/store.h"
+
+namespace workspaced::store {
+
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(SqliteConnection& conn) : conn_(conn) {}
+
+  StatusOr<model::Account> GetAccount(std::string_view id) override;
+  Status InsertAccount(const model::Account& account) override;
+  Status PutAccountMember(const model::AccountMember& member) override;
+  Status DeleteAccountMember(std::string_view account_id, std::string_view subject) override;
+  StatusOr<std::optional<model::AccountRole>> GetAccountRole(std::string_view account_id,
+                                                             std::string_view subject) override;
+  StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
+      std::string_view account_id) override;
+
+  Status InsertWorkspace(const model::Workspace& ws) override;
+  Status UpdateWorkspace(const model::Workspace& ws) override;
+  StatusOr<model::Workspace> GetWorkspace(std::string_view id) override;
+  StatusOr<std::vector<model::Workspace>> ListWorkspacesByAccount(std::string_view account_id,
+                                                                  const Page& page) override;
+  StatusOr<std::vector<model::Workspace>> ListWorkspacesForSubject(
+      std::string_view subject, const std::vector<std::string>& groups, const Page& page) override;
+  StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) override;
+
+  Status InsertEnvironment(const model::Environment& env) override;
+  StatusOr<std::vector<model::Environment>> ListEnvironments(
+      std::string_view workspace_id) override;
+  Status DeleteEnvironments(std::string_view workspace_id) override;
+
+  Status PutWorkspaceMember(const model::WorkspaceMember& member) override;
+  Status DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) override;
+  StatusOr<std::optional<model::WorkspaceRole>> GetWorkspaceRole(std::string_view workspace_id,
+                                                                 std::string_view subject) override;
+  StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
+      std::string_view workspace_id) override;
+
+  StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
+  Status PutMeta(std::string_view key, std::string_view value) override;
+
+ private:
+  // Reads the rows of a workspace SELECT (columns as kWorkspaceColumns in
+  // sqlite_tx_workspaces.cc), each with its group mappings.
+  StatusOr<std::vector<model::Workspace>> CollectWorkspaces(Stmt& stmt);
+  Status LoadGroupMappings(model::Workspace& ws);
+  Status ReplaceGroupMappings(const model::Workspace& ws);
+
+  SqliteConnection& conn_;
+};
+
+}  // namespace workspaced::store

@@ -1,0 +1,228 @@
+// Workspaces and their group mappings. Labels are a JSON object in one column;
+// group mappings live in their own table so ListWorkspacesForSubject is an
+// index walk, and Insert/UpdateWorkspace keep that table in step with
+// Workspace::group_mappings.
+#include <boost/json.hpp>
+
+#include "store/sqlite_decode.h"
+#include "store/sqlite_tx.h"
+
+namespace workspaced::store {
+namespace {
+
+// Columns of every workspace SELECT, in the order DecodeWorkspace reads them.
+// A macro so that SQL stays one compile-time literal (see Sql).
+#define WS_WORKSPACE_COLUMNS                                                  \
+  "w.id, w.account_id, w.name, w.slug, w.status, w.region, w.tenancy_model, " \
+  "w.created_at, w.updated_at, w.created_by, w.updated_by, w.labels, "        \
+  "w.runtime_generation, w.status_reason, w.phase, w.version"
+
+std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
+  boost::json::object object;
+  for (const auto& [key, value] : labels) object.emplace(key, value);
+  return boost::json::serialize(object);
+}
+
+Status DecodeLabels(std::string_view text, std::map<std::string, std::string>& labels) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(text, ec);
+  const boost::json::object* object = ec ? nullptr : value.if_object();
+  if (object == nullptr) return Internal("sqlite: workspaces.labels is not a JSON object");
+  for (const auto& [key, v] : *object) {
+    const boost::json::string* s = v.if_string();
+    if (s == nullptr) return Internal("sqlite: workspaces.labels has a non-string value");
+    labels.emplace(std::string(key), std::string(*s));
+  }
+  return Status::Ok();
+}
+
+std::string EncodeStringArray(const std::vector<std::string>& items) {
+  boost::json::array array;
+  array.reserve(items.size());
+  for (const std::string& item : items) array.emplace_back(item);
+  return boost::json::serialize(array);
+}
+
+StatusOr<model::Workspace> DecodeWorkspace(const Stmt& row) {
+  model::Workspace ws;
+  ws.id = row.String(0);
+  ws.account_id = row.String(1);
+  ws.name = row.String(2);
+  ws.slug = row.String(3);
+  WS_ASSIGN_OR_RETURN(ws.status,
+                      DecodeEnum(model::ParseWorkspaceStatus, row.Text(4), "workspaces.status"));
+  ws.region = row.String(5);
+  WS_ASSIGN_OR_RETURN(ws.tenancy_model, DecodeEnum(model::ParseTenancyModel, row.Text(6),
+                                                   "workspaces.tenancy_model"));
+  ws.created_at = row.Int(7);
+  ws.updated_at = row.Int(8);
+  ws.created_by = row.String(9);
+  ws.updated_by = row.String(10);
+  WS_RETURN_IF_ERROR(DecodeLabels(row.Text(11), ws.labels));
+  ws.runtime_generation = row.String(12);
+  ws.status_reason = row.String(13);
+  WS_ASSIGN_OR_RETURN(ws.phase,
+                      DecodeEnum(model::ParseProvisioningPhase, row.Text(14), "workspaces.phase"));
+  ws.version = row.Int(15);
+  return ws;
+}
+
+// Checked before writing anything, so a rejected workspace leaves no rows.
+Status CheckGroupMappings(const model::Workspace& ws) {
+  const auto& mappings = ws.group_mappings;
+  for (std::size_t i = 0; i < mappings.size(); ++i) {
+    for (std::size_t j = i + 1; j < mappings.size(); ++j) {
+      if (mappings[i].group_name == mappings[j].group_name) {
+        return InvalidArgument("group_mappings lists a group more than once");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckPage(const Page& page) {
+  // SQLite reads a negative LIMIT as "no limit".
+  if (page.limit < 1) return InvalidArgument("page limit must be at least 1");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
+  WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
+  const std::string labels = EncodeLabels(ws.labels);  // outlives the bound Stmt
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, conn_.Prepare("INSERT INTO workspaces (id, account_id, name, slug, status, "
+                               "region, tenancy_model, created_at, updated_at, created_by, "
+                               "updated_by, labels, runtime_generation, status_reason, phase, "
+                               "version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                               "?12, ?13, ?14, ?15, ?16)"));
+  stmt.Bind(ws.id, ws.account_id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
+            model::ToString(ws.tenancy_model), ws.created_at, ws.updated_at, ws.created_by,
+            ws.updated_by, labels, ws.runtime_generation, ws.status_reason,
+            model::ToString(ws.phase), ws.version);
+  WS_RETURN_IF_ERROR(
+      stmt.Run(ConstraintErrors()
+                   .OnPrimaryKey(Code::kConflict, "workspace already exists")
+                   .OnUnique(Code::kConflict, "workspace slug already exists in this account")
+                   .OnForeignKey(Code::kNotFound, "account not found")));
+  return ReplaceGroupMappings(ws);
+}
+
+Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
+  WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
+  const std::string labels = EncodeLabels(ws.labels);
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      conn_.Prepare("UPDATE workspaces SET name = ?2, slug = ?3, status = ?4, region = ?5, "
+                    "tenancy_model = ?6, updated_at = ?7, updated_by = ?8, labels = ?9, "
+                    "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13 "
+                    "WHERE id = ?1 AND version = ?13 - 1"));
+  stmt.Bind(ws.id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
+            model::ToString(ws.tenancy_model), ws.updated_at, ws.updated_by, labels,
+            ws.runtime_generation, ws.status_reason, model::ToString(ws.phase), ws.version);
+  WS_RETURN_IF_ERROR(stmt.Run(ConstraintErrors().OnUnique(
+      Code::kConflict, "workspace slug already exists in this account")));
+  if (stmt.Changes() == 0) {
+    // Nothing matched: tell a missing workspace from a stale version.
+    WS_ASSIGN_OR_RETURN(Stmt probe, conn_.Prepare("SELECT 1 FROM workspaces WHERE id = ?1"));
+    WS_ASSIGN_OR_RETURN(const bool exists, probe.Bind(ws.id).Step());
+    if (!exists) return NotFound("workspace not found");
+    return Conflict("workspace was changed concurrently (version mismatch)");
+  }
+  return ReplaceGroupMappings(ws);
+}
+
+Status SqliteTx::ReplaceGroupMappings(const model::Workspace& ws) {
+  {
+    WS_ASSIGN_OR_RETURN(
+        Stmt clear, conn_.Prepare("DELETE FROM workspace_group_mappings WHERE workspace_id = ?1"));
+    WS_RETURN_IF_ERROR(clear.Bind(ws.id).Run());
+  }
+  int position = 0;
+  for (const model::GroupMapping& mapping : ws.group_mappings) {
+    WS_ASSIGN_OR_RETURN(Stmt insert,
+                        conn_.Prepare("INSERT INTO workspace_group_mappings (workspace_id, "
+                                      "group_name, role, position) VALUES (?1, ?2, ?3, ?4)"));
+    WS_RETURN_IF_ERROR(
+        insert.Bind(ws.id, mapping.group_name, model::ToString(mapping.role), position++)
+            .Run(ConstraintErrors().OnPrimaryKey(Code::kInvalidArgument,
+                                                 "group_mappings lists a group more than once")));
+  }
+  return Status::Ok();
+}
+
+Status SqliteTx::LoadGroupMappings(model::Workspace& ws) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT group_name, role FROM "
+                                               "workspace_group_mappings WHERE workspace_id = "
+                                               "?1 ORDER BY position"));
+  stmt.Bind(ws.id);
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return Status::Ok();
+    model::GroupMapping& mapping = ws.group_mappings.emplace_back();
+    mapping.group_name = stmt.String(0);
+    WS_ASSIGN_OR_RETURN(mapping.role, DecodeEnum(model::ParseWorkspaceRole, stmt.Text(1),
+                                                 "workspace_group_mappings.role"));
+  }
+}
+
+StatusOr<std::vector<model::Workspace>> SqliteTx::CollectWorkspaces(Stmt& stmt) {
+  std::vector<model::Workspace> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    WS_ASSIGN_OR_RETURN(model::Workspace ws, DecodeWorkspace(stmt));
+    WS_RETURN_IF_ERROR(LoadGroupMappings(ws));
+    out.push_back(std::move(ws));
+  }
+}
+
+StatusOr<model::Workspace> SqliteTx::GetWorkspace(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT " WS_WORKSPACE_COLUMNS
+                                               " FROM workspaces w WHERE w.id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
+  if (!row) return NotFound("workspace not found");
+  WS_ASSIGN_OR_RETURN(model::Workspace ws, DecodeWorkspace(stmt));
+  WS_RETURN_IF_ERROR(LoadGroupMappings(ws));
+  return ws;
+}
+
+StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesByAccount(
+    std::string_view account_id, const Page& page) {
+  WS_RETURN_IF_ERROR(CheckPage(page));
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, conn_.Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w "
+                               "WHERE w.account_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"));
+  stmt.Bind(account_id, page.after, page.limit);
+  return CollectWorkspaces(stmt);
+}
+
+StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesForSubject(
+    std::string_view subject, const std::vector<std::string>& groups, const Page& page) {
+  WS_RETURN_IF_ERROR(CheckPage(page));
+  // The groups arrive as one JSON-array parameter unpacked by json_each, so
+  // any number of names of any content never touches the SQL text.
+  const std::string groups_json = EncodeStringArray(groups);
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, conn_.Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
+                               " SELECT workspace_id FROM workspace_members"
+                               "  WHERE subject = ?1 AND workspace_id > ?3"
+                               " UNION"
+                               " SELECT workspace_id FROM workspace_group_mappings"
+                               "  WHERE group_name IN (SELECT value FROM json_each(?2))"
+                               "  AND workspace_id > ?3)"
+                               " ORDER BY w.id LIMIT ?4"));
+  stmt.Bind(subject, groups_json, page.after, page.limit);
+  return CollectWorkspaces(stmt);
+}
+
+StatusOr<bool> SqliteTx::SlugTaken(std::string_view account_id, std::string_view slug) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, conn_.Prepare("SELECT 1 FROM workspaces WHERE account_id = ?1 AND slug = ?2"));
+  return stmt.Bind(account_id, slug).Step();
+}
+
+#undef WS_WORKSPACE_COLUMNS
+
+}  // namespace workspaced::store
