@@ -93,8 +93,7 @@ StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimR
 
   const auto* sub = payload.if_contains("sub");
   if (sub == nullptr) return Unauthenticated("missing sub");
-  if (!sub->is_string() || sub->get_string().empty() ||
-      sub->get_string().size() > kMaxSubjectBytes)
+  if (!sub->is_string() || sub->get_string().empty() || sub->get_string().size() > kMaxSubjectBytes)
     return Unauthenticated("invalid sub");
 
   Principal principal;

@@ -51,9 +51,10 @@ StatusOr<EvpPkeyPtr> RsaKey(const boost::json::object& jwk) {
       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
     return InvalidArgument("invalid RSA key parameters");
   WS_ASSIGN_OR_RETURN(EvpPkeyPtr key, FromParams("RSA", *builder));
-  if (const int bits = EVP_PKEY_get_bits(key.get()); bits < kMinRsaBits)
+  if (const int bits = EVP_PKEY_get_bits(key.get()); bits < kMinRsaBits) {
     return InvalidArgument("RSA key has " + std::to_string(bits) + " bits; at least " +
                            std::to_string(kMinRsaBits) + " required");
+  }
   return key;
 }
 
@@ -65,8 +66,7 @@ StatusOr<EvpPkeyPtr> P256Key(const boost::json::object& jwk) {
   const std::string point = "\x04" + *x + *y;  // SEC 1 uncompressed form
   ParamBldPtr builder(OSSL_PARAM_BLD_new());
   if (!builder ||
-      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) !=
-          1 ||
+      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1)
     return InvalidArgument("invalid EC key parameters");

@@ -38,9 +38,9 @@ class JwksTest : public ::testing::Test {
 };
 
 TEST_F(JwksTest, LoadsEachSupportedKeyTypeWithItsAlgorithm) {
-  auto keys = ParseJwks(Jwks({With(PublicJwk(*rsa_, "r"), "use", "sig"),
-                              With(PublicJwk(*ec_, "e"), "alg", "ES256"),
-                              With(PublicJwk(*ed_, "d"), "key_ops", boost::json::array{"verify"})}));
+  auto keys = ParseJwks(
+      Jwks({With(PublicJwk(*rsa_, "r"), "use", "sig"), With(PublicJwk(*ec_, "e"), "alg", "ES256"),
+            With(PublicJwk(*ed_, "d"), "key_ops", boost::json::array{"verify"})}));
   ASSERT_TRUE(keys.ok()) << keys.status().message();
   ASSERT_EQ(keys->size(), 3u);
   EXPECT_EQ(keys->at("r").alg, JwtAlg::kRs256);
@@ -94,17 +94,19 @@ TEST_F(JwksTest, RejectsMalformedParametersOfSupportedKeys) {
             "keys[0]: RSA key needs base64url n and e");
   EXPECT_EQ(Error(Jwks({With(PublicJwk(*ec_, "e"), "x", "AAAA")})),
             "keys[0]: EC P-256 key needs 32-byte base64url x and y");
-  EXPECT_EQ(Error(Jwks({With(PublicJwk(*ed_, "d"), "x", boost::json::string(Base64UrlEncode("short")))})),
-            "keys[0]: Ed25519 key needs a 32-byte base64url x");
+  EXPECT_EQ(
+      Error(Jwks({With(PublicJwk(*ed_, "d"), "x", boost::json::string(Base64UrlEncode("short")))})),
+      "keys[0]: Ed25519 key needs a 32-byte base64url x");
 }
 
 TEST_F(JwksTest, RejectsEcPointsOffTheCurve) {
   const std::string x(32, '\x01');
   const std::string y(32, '\x02');
-  EXPECT_NE(Error(Jwks({With(With(PublicJwk(*ec_, "e"), "x", boost::json::string(Base64UrlEncode(x))),
-                             "y", boost::json::string(Base64UrlEncode(y)))}))
-                .find("keys[0]: "),
-            std::string::npos);
+  EXPECT_NE(
+      Error(Jwks({With(With(PublicJwk(*ec_, "e"), "x", boost::json::string(Base64UrlEncode(x))),
+                       "y", boost::json::string(Base64UrlEncode(y)))}))
+          .find("keys[0]: "),
+      std::string::npos);
 }
 
 TEST_F(JwksTest, RefusesRsaKeysUnder2048Bits) {
@@ -127,8 +129,9 @@ TEST_F(JwksTest, LoadFileReportsThePath) {
   testkit::TempFile malformed("{ not json");
   auto bad = LoadJwksFile(malformed.path());
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message().rfind("JWKS file " + malformed.path() + ": not valid JWKS JSON", 0),
-            0u)
+  EXPECT_EQ(
+      bad.status().message().rfind("JWKS file " + malformed.path() + ": not valid JWKS JSON", 0),
+      0u)
       << bad.status().message();
 
   testkit::TempFile good(Jwks({PublicJwk(*ed_, "d")}));

@@ -68,10 +68,14 @@ std::optional<JwtAlg> ParseJwtAlg(std::string_view name) {
 
 std::string_view JwtAlgName(JwtAlg alg) {
   switch (alg) {
-    case JwtAlg::kHs256: return "HS256";
-    case JwtAlg::kRs256: return "RS256";
-    case JwtAlg::kEs256: return "ES256";
-    case JwtAlg::kEdDsa: return "EdDSA";
+    case JwtAlg::kHs256:
+      return "HS256";
+    case JwtAlg::kRs256:
+      return "RS256";
+    case JwtAlg::kEs256:
+      return "ES256";
+    case JwtAlg::kEdDsa:
+      return "EdDSA";
   }
   return "?";
 }
@@ -110,8 +114,7 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
-bool VerifyHs256(std::string_view key, std::string_view signing_input,
-                 std::string_view signature) {
+bool VerifyHs256(std::string_view key, std::string_view signing_input, std::string_view signature) {
   const std::string expected = HmacSha256(key, signing_input);
   return expected.size() == kHs256Bytes && signature.size() == kHs256Bytes &&
          CRYPTO_memcmp(expected.data(), signature.data(), kHs256Bytes) == 0;
@@ -126,9 +129,9 @@ std::optional<std::string> Es256RawToDer(std::string_view raw) {
   BignumPtr r(BN_bin2bn(bytes, kEs256CoordinateBytes, nullptr));
   BignumPtr s(BN_bin2bn(bytes + kEs256CoordinateBytes, kEs256CoordinateBytes, nullptr));
   EcdsaSigPtr sig(ECDSA_SIG_new());
-  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return std::nullopt;
-  r.release();  // now owned by sig
-  s.release();
+  if (!r || !s || !sig) return std::nullopt;
+  // set0 takes ownership of r and s; with both non-null it cannot fail.
+  if (ECDSA_SIG_set0(sig.get(), r.release(), s.release()) != 1) return std::nullopt;
   unsigned char* der = nullptr;
   const int len = i2d_ECDSA_SIG(sig.get(), &der);
   if (len <= 0) return std::nullopt;
@@ -141,10 +144,14 @@ std::optional<std::string> Es256RawToDer(std::string_view raw) {
 // of the wrong type must never verify, whatever the caller passed.
 bool KeyFitsAlg(const EVP_PKEY& key, JwtAlg alg) {
   switch (alg) {
-    case JwtAlg::kRs256: return EVP_PKEY_is_a(&key, "RSA") == 1;
-    case JwtAlg::kEs256: return EVP_PKEY_is_a(&key, "EC") == 1;
-    case JwtAlg::kEdDsa: return EVP_PKEY_is_a(&key, "ED25519") == 1;
-    case JwtAlg::kHs256: return false;
+    case JwtAlg::kRs256:
+      return EVP_PKEY_is_a(&key, "RSA") == 1;
+    case JwtAlg::kEs256:
+      return EVP_PKEY_is_a(&key, "EC") == 1;
+    case JwtAlg::kEdDsa:
+      return EVP_PKEY_is_a(&key, "ED25519") == 1;
+    case JwtAlg::kHs256:
+      return false;
   }
   return false;
 }

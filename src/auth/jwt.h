@@ -48,8 +48,7 @@ StatusOr<ParsedJwt> ParseJwt(std::string_view token);
 std::string HmacSha256(std::string_view key, std::string_view data);
 
 // Constant-time comparison against the expected HMAC.
-bool VerifyHs256(std::string_view key, std::string_view signing_input,
-                 std::string_view signature);
+bool VerifyHs256(std::string_view key, std::string_view signing_input, std::string_view signature);
 
 // `key` must be the type `alg` needs (RSA, EC P-256, Ed25519); the JWKS
 // loader guarantees that. ES256 signatures are JWS raw r||s (64 bytes).

@@ -90,10 +90,12 @@ TEST_F(JwtAuthenticatorCacheTest, ZeroCapacityVerifiesEveryTime) {
 TEST_F(JwtAuthenticatorCacheTest, ConcurrentCallersShareTheCache) {
   const auto auth = Make();
   std::vector<std::string> tokens;
+  tokens.reserve(3);
   for (const JwtAlg alg : {JwtAlg::kRs256, JwtAlg::kEs256, JwtAlg::kEdDsa}) {
     tokens.push_back(Sign(alg, Claims()));
   }
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 500; ++i) {

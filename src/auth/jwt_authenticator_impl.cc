@@ -17,12 +17,15 @@ bool IsNone(std::string_view name) {
 Status ValidateAlgorithms(const std::vector<std::string>& names) {
   for (const auto& name : names) {
     if (IsNone(name)) return InvalidArgument("allowed_algorithms: \"none\" can never be allowed");
-    if (!ParseJwtAlg(name))
+    if (!ParseJwtAlg(name)) {
       return InvalidArgument("allowed_algorithms: unsupported algorithm \"" + name +
                              "\" (supported: HS256, RS256, ES256, EdDSA)");
+    }
   }
   return Status::Ok();
 }
+
+bool Allows(unsigned mask, JwtAlg alg) { return (mask >> static_cast<int>(alg)) & 1U; }
 
 // Names we do not support add nothing, so unvalidated options fail closed.
 unsigned AllowedMask(const std::vector<std::string>& names) {
@@ -47,15 +50,15 @@ StatusOr<std::unique_ptr<JwtAuthenticatorImpl>> JwtAuthenticatorImpl::Create(
       return InvalidArgument("a JWKS needs the issuer and audience its tokens must carry");
     WS_ASSIGN_OR_RETURN(keys, LoadJwksFile(options.jwks_path));
   }
-  const bool dev_usable =
-      !options.dev_key.empty() && (mask >> static_cast<int>(JwtAlg::kHs256)) & 1U;
+  const bool dev_usable = !options.dev_key.empty() && Allows(mask, JwtAlg::kHs256);
   const bool jwks_usable = std::any_of(keys.begin(), keys.end(), [mask](const auto& entry) {
-    return (mask >> static_cast<int>(entry.second.alg)) & 1U;
+    return Allows(mask, entry.second.alg);
   });
-  if (!dev_usable && !jwks_usable)
+  if (!dev_usable && !jwks_usable) {
     return InvalidArgument(
         "options accept no token: need a dev key with HS256 allowed, or a JWKS key whose "
         "algorithm is allowed");
+  }
   return std::make_unique<JwtAuthenticatorImpl>(options, clock, std::move(keys));
 }
 
@@ -79,15 +82,13 @@ StatusOr<std::shared_ptr<const Principal>> JwtAuthenticatorImpl::Authenticate(
   }
   WS_ASSIGN_OR_RETURN(Principal verified, Verify(token, now));
   auto principal = std::make_shared<const Principal>(std::move(verified));
-  cache_.Insert(token, principal,
-                ExpiryCutoff(principal->expires_at / 1'000'000, leeway_seconds_));
+  cache_.Insert(token, principal, ExpiryCutoff(principal->expires_at / 1'000'000, leeway_seconds_));
   return principal;
 }
 
-StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token,
-                                                 std::int64_t now_seconds) {
+StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::int64_t now_seconds) {
   WS_ASSIGN_OR_RETURN(ParsedJwt jwt, ParseJwt(token));
-  if (!Allowed(jwt.alg)) return Unauthenticated("algorithm not allowed");
+  if (!Allows(allowed_mask_, jwt.alg)) return Unauthenticated("algorithm not allowed");
   ClaimRules rules;
   rules.now_seconds = now_seconds;
   rules.leeway_seconds = leeway_seconds_;
@@ -96,9 +97,10 @@ StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token,
     // The key decides the algorithm: HS256 is only ever checked with the dev
     // key, so a token MACed with a JWKS public key (algorithm confusion)
     // cannot verify.
-    if (jwt.kid && *jwt.kid != kDevKeyId)
+    if (jwt.kid && *jwt.kid != kDevKeyId) {
       return Unauthenticated(keys_.contains(*jwt.kid) ? "algorithm does not match key"
                                                       : "unknown key id");
+    }
     if (options_.dev_key.empty()) return Unauthenticated("dev tokens are disabled");
     verifications_.fetch_add(1, std::memory_order_relaxed);
     if (!VerifyHs256(options_.dev_key, jwt.signing_input, jwt.signature))

@@ -43,7 +43,6 @@ class JwtAuthenticatorImpl final : public Authenticator {
 
  private:
   StatusOr<Principal> Verify(std::string_view token, std::int64_t now_seconds);
-  bool Allowed(JwtAlg alg) const { return (allowed_mask_ >> static_cast<int>(alg)) & 1U; }
 
   const JwtOptions options_;
   const Clock& clock_;

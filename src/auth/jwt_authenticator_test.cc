@@ -39,15 +39,16 @@ TEST_F(JwtAuthenticatorTest, AcceptsHs256WithoutKidAsDevToken) {
 TEST_F(JwtAuthenticatorTest, DevTokensMustCarryDevIssuerAndAudience) {
   const auto auth = Make();
   EXPECT_EQ(Reject(*auth, Sign(JwtAlg::kHs256, Claims())), "issuer not accepted");
-  EXPECT_EQ(Reject(*auth, SignDevToken(kDevKey, {.subject = "u", .groups = {}, .issued_at = clock_.Now()},
-                                       "workspaced-dev", "elsewhere")),
-            "audience not accepted");
-  EXPECT_EQ(Reject(*auth, SignDevToken("another-key", {.subject = "u", .groups = {}, .issued_at = clock_.Now()})),
+  EXPECT_EQ(
+      Reject(*auth, SignDevToken(kDevKey, {.subject = "u", .groups = {}, .issued_at = clock_.Now()},
+                                 "workspaced-dev", "elsewhere")),
+      "audience not accepted");
+  EXPECT_EQ(Reject(*auth, SignDevToken("another-key",
+                                       {.subject = "u", .groups = {}, .issued_at = clock_.Now()})),
             "signature mismatch");
 }
 
-class AsymmetricTest : public JwtAuthenticatorTest,
-                       public ::testing::WithParamInterface<JwtAlg> {};
+class AsymmetricTest : public JwtAuthenticatorTest, public ::testing::WithParamInterface<JwtAlg> {};
 
 TEST_P(AsymmetricTest, AcceptsJwksTokenWithSubjectAndGroups) {
   const auto auth = Make();
@@ -66,9 +67,10 @@ TEST_P(AsymmetricTest, RejectsTamperedPayload) {
   forged_claims["sub"] = "mallory";
   const std::string forged = Sign(GetParam(), forged_claims);
   // Mallory's payload under Alice's header and signature.
-  const std::string spliced = token.substr(0, token.find('.')) +
-                              forged.substr(forged.find('.'), forged.rfind('.') - forged.find('.')) +
-                              token.substr(token.rfind('.'));
+  const std::string spliced =
+      token.substr(0, token.find('.')) +
+      forged.substr(forged.find('.'), forged.rfind('.') - forged.find('.')) +
+      token.substr(token.rfind('.'));
   EXPECT_EQ(Reject(*auth, spliced), "signature mismatch");
 }
 
@@ -128,15 +130,15 @@ TEST_F(JwtAuthenticatorTest, KeyDecidesTheAlgorithm) {
   const auto auth = Make();
   const std::string payload = boost::json::serialize(Claims());
   // A valid ES256 signature presented under the RSA key's kid, and vice versa.
-  EXPECT_EQ(Reject(*auth, testkit::SignJwt(Header("ES256", kRsaKid), payload, JwtAlg::kEs256,
-                                           *keys_.ec)),
-            "algorithm does not match key");
-  EXPECT_EQ(Reject(*auth, testkit::SignJwt(Header("RS256", kEcKid), payload, JwtAlg::kRs256,
-                                           *keys_.rsa)),
-            "algorithm does not match key");
-  EXPECT_EQ(Reject(*auth, testkit::SignJwt(Header("EdDSA", kRsaKid), payload, JwtAlg::kEdDsa,
-                                           *keys_.ed)),
-            "algorithm does not match key");
+  EXPECT_EQ(
+      Reject(*auth, testkit::SignJwt(Header("ES256", kRsaKid), payload, JwtAlg::kEs256, *keys_.ec)),
+      "algorithm does not match key");
+  EXPECT_EQ(
+      Reject(*auth, testkit::SignJwt(Header("RS256", kEcKid), payload, JwtAlg::kRs256, *keys_.rsa)),
+      "algorithm does not match key");
+  EXPECT_EQ(
+      Reject(*auth, testkit::SignJwt(Header("EdDSA", kRsaKid), payload, JwtAlg::kEdDsa, *keys_.ed)),
+      "algorithm does not match key");
 }
 
 TEST_F(JwtAuthenticatorTest, RejectsAlgorithmsOutsideTheAllowList) {

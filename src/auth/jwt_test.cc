@@ -10,8 +10,7 @@ namespace {
 
 // header.payload.signature from raw JSON; the signature is irrelevant to parsing.
 std::string Token(std::string_view header, std::string_view payload = R"({"sub":"a"})") {
-  return Base64UrlEncode(header) + "." + Base64UrlEncode(payload) + "." +
-         Base64UrlEncode("sig");
+  return Base64UrlEncode(header) + "." + Base64UrlEncode(payload) + "." + Base64UrlEncode("sig");
 }
 
 std::string ParseError(std::string_view token) {
@@ -125,14 +124,16 @@ TEST(VerifyHs256Test, AcceptsOnlyTheExactMac) {
   EXPECT_FALSE(VerifyHs256("key", "a.b", ""));
 }
 
-
 class VerifyWithPublicKeyTest : public ::testing::TestWithParam<JwtAlg> {
  protected:
   static EvpPkeyPtr KeyFor(JwtAlg alg) {
     switch (alg) {
-      case JwtAlg::kRs256: return testkit::GenerateRsaKey();
-      case JwtAlg::kEs256: return testkit::GenerateP256Key();
-      default: return testkit::GenerateEd25519Key();
+      case JwtAlg::kRs256:
+        return testkit::GenerateRsaKey();
+      case JwtAlg::kEs256:
+        return testkit::GenerateP256Key();
+      default:
+        return testkit::GenerateEd25519Key();
     }
   }
 };

@@ -85,6 +85,7 @@ TEST(TokenCacheTest, ZeroCapacityDisablesCaching) {
 TEST(TokenCacheTest, ConcurrentInsertsAndLookupsStayConsistent) {
   TokenCache cache(64);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&cache, t] {
       for (int i = 0; i < 2000; ++i) {

@@ -29,9 +29,8 @@ class AuthenticatorFixture : public ::testing::Test {
     boost::json::object rsa = PublicJwk(*keys_.rsa, kRsaKid);
     rsa["alg"] = "RS256";
     rsa["use"] = "sig";
-    const boost::json::object jwks{
-        {"keys", boost::json::array{rsa, PublicJwk(*keys_.ec, kEcKid),
-                                    PublicJwk(*keys_.ed, kEdKid)}}};
+    const boost::json::object jwks{{"keys", boost::json::array{rsa, PublicJwk(*keys_.ec, kEcKid),
+                                                               PublicJwk(*keys_.ed, kEdKid)}}};
     jwks_file_ = std::make_unique<TempFile>(boost::json::serialize(jwks));
     options_.dev_key = std::string(kDevKey);
     options_.jwks_path = jwks_file_->path();
@@ -49,12 +48,9 @@ class AuthenticatorFixture : public ::testing::Test {
 
   // Valid claims for a JWKS token; tests edit them to break one thing.
   boost::json::object Claims() const {
-    return {{"iss", kIssuer},
-            {"aud", kAudience},
-            {"sub", "alice"},
-            {"groups", boost::json::array{"eng", "ops"}},
-            {"iat", Now()},
-            {"exp", Now() + 300}};
+    return {{"iss", kIssuer}, {"aud", kAudience},
+            {"sub", "alice"}, {"groups", boost::json::array{"eng", "ops"}},
+            {"iat", Now()},   {"exp", Now() + 300}};
   }
 
   static std::string Header(std::string_view alg, std::optional<std::string_view> kid) {
@@ -70,9 +66,12 @@ class AuthenticatorFixture : public ::testing::Test {
     switch (alg) {
       case JwtAlg::kHs256:
         return SignHs256Jwt(Header("HS256", kid ? kid : kDevKeyId), payload, kDevKey);
-      case JwtAlg::kRs256: return SignJwt(Header("RS256", kid ? kid : kRsaKid), payload, alg, *keys_.rsa);
-      case JwtAlg::kEs256: return SignJwt(Header("ES256", kid ? kid : kEcKid), payload, alg, *keys_.ec);
-      case JwtAlg::kEdDsa: return SignJwt(Header("EdDSA", kid ? kid : kEdKid), payload, alg, *keys_.ed);
+      case JwtAlg::kRs256:
+        return SignJwt(Header("RS256", kid ? kid : kRsaKid), payload, alg, *keys_.rsa);
+      case JwtAlg::kEs256:
+        return SignJwt(Header("ES256", kid ? kid : kEcKid), payload, alg, *keys_.ec);
+      case JwtAlg::kEdDsa:
+        return SignJwt(Header("EdDSA", kid ? kid : kEdKid), payload, alg, *keys_.ed);
     }
     return "";
   }
