@@ -58,7 +58,7 @@ per_request() {
       sub(/\(.*$/, "", fn); sub(/^(workspaced|boost)::(\(anonymous namespace\)::)?/, "", fn)
       if ($0 !~ filter || seen[fn]++) next
       printf "%10.0f %5.1f%%  %s (%s)\n", ir / n, 100 * ir / total, substr(fn, 1, 90), file
-    }' | head -"${PROFILE_TOP:-25}"
+    }' | sort -k1,1nr | head -"${PROFILE_TOP:-25}"
 }
 echo "== instructions per request, inclusive, the project's functions"
 per_request yes ':workspaced::'
