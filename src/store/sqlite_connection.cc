@@ -18,7 +18,7 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   const int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  DbPtr db(raw);  // sqlite3_open_v2 may allocate a handle even on failure
+  SqliteDbPtr db(raw);  // sqlite3_open_v2 may allocate a handle even on failure
   if (rc != SQLITE_OK) {
     if (!db) return Internal("sqlite: out of memory opening " + path);
     return Internal("sqlite: cannot open " + path + ": " + sqlite3_errmsg(db.get()));
@@ -54,10 +54,13 @@ StatusOr<Stmt> SqliteConnection::Prepare(Sql sql) {
     sqlite3_stmt* raw = nullptr;
     const int rc =
         sqlite3_prepare_v3(db(), sql.text(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    StmtPtr stmt(raw);
+    SqliteStmtPtr stmt(raw);
     if (rc != SQLITE_OK) return StatusFromSqlite(db(), rc);
     if (!stmt) return Internal(std::string("sqlite: empty statement: ") + sql.text());
     it = cache_.emplace(sql.text(), std::move(stmt)).first;
+  } else if (sqlite3_stmt_busy(it->second.get()) != 0) {
+    // Handing it out again would reset the first user's iteration under it.
+    return Internal(std::string("sqlite: statement already in use: ") + sql.text());
   }
   return Stmt(it->second.get());
 }

@@ -26,7 +26,18 @@ struct ConnectionOptions {
   bool query_only = false;
 };
 
+struct SqliteDbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct SqliteStmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using SqliteDbPtr = std::unique_ptr<sqlite3, SqliteDbCloser>;
+using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, SqliteStmtFinalizer>;
+
 class SqliteConnection {
+  struct OpenKey {};  // only Open constructs (through make_unique)
+
  public:
   // Opens or creates the database file and applies the per-connection
   // pragmas: WAL journal (verified), synchronous=FULL so a committed write
@@ -37,8 +48,8 @@ class SqliteConnection {
                                                           const ConnectionOptions& options);
 
   // The cached statement for `sql`, prepared (persistently) on first use.
-  // Statements must not be borrowed twice at once (each use is scoped to one
-  // Tx method, so this holds).
+  // A statement cannot be borrowed twice at once: kInternal if it is still
+  // mid-iteration (each use is scoped to one Tx method, so this is a bug).
   StatusOr<Stmt> Prepare(Sql sql);
   // Prepares (cached) and runs a statement without parameters or rows.
   Status Exec(Sql sql);
@@ -53,30 +64,17 @@ class SqliteConnection {
   bool TransactionOpen() const;
   sqlite3* db() const { return db_.get(); }
 
- private:
-  struct CloseDb {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
-  struct FinalizeStmt {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-  };
-  using DbPtr = std::unique_ptr<sqlite3, CloseDb>;
-  using StmtPtr = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
-  // Lets only Open construct, while make_unique can still call the constructor.
-  struct OpenKey {};
-
- public:
-  SqliteConnection(OpenKey, DbPtr db) : db_(std::move(db)) {}
+  SqliteConnection(OpenKey, SqliteDbPtr db) : db_(std::move(db)) {}
 
  private:
   Status ApplyPragmas(const ConnectionOptions& options);
   void Rollback();
 
   // Declared first so it is destroyed last, after every statement.
-  DbPtr db_;
+  SqliteDbPtr db_;
   // Keyed by the address of the SQL text (see Sql): one lookup, no hashing of
   // the text, no allocation once warm.
-  std::unordered_map<const char*, StmtPtr> cache_;
+  std::unordered_map<const char*, SqliteStmtPtr> cache_;
 };
 
 }  // namespace workspaced::store

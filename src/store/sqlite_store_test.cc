@@ -158,6 +158,7 @@ TEST(SqliteStore, ConcurrentReadsAndWritesAllSucceed) {
   constexpr int kOps = 200;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kOps; ++i) {

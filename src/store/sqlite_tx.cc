@@ -6,11 +6,15 @@
 
 namespace workspaced::store {
 
+StatusOr<Stmt> SqliteTx::Prepare(Sql sql) {
+  if (!conn_.TransactionOpen()) return Internal("sqlite: the transaction was already rolled back");
+  return conn_.Prepare(sql);
+}
+
 // --- accounts ---
 
 StatusOr<model::Account> SqliteTx::GetAccount(std::string_view id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      conn_.Prepare("SELECT name, created_at FROM accounts WHERE id = ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT name, created_at FROM accounts WHERE id = ?1"));
   stmt.Bind(id);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return NotFound("account not found");
@@ -18,19 +22,18 @@ StatusOr<model::Account> SqliteTx::GetAccount(std::string_view id) {
 }
 
 Status SqliteTx::InsertAccount(const model::Account& account) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, conn_.Prepare("INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)"));
   return stmt.Bind(account.id, account.name, account.created_at)
       .Run(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists"));
 }
 
 Status SqliteTx::PutAccountMember(const model::AccountMember& member) {
   // An upsert: a changed role keeps the original created_at.
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      conn_.Prepare("INSERT INTO account_members (account_id, subject, role, "
-                                    "created_at) VALUES (?1, ?2, ?3, ?4) "
-                                    "ON CONFLICT (account_id, subject) DO UPDATE SET role = "
-                                    "excluded.role"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO account_members (account_id, subject, role, "
+                                         "created_at) VALUES (?1, ?2, ?3, ?4) "
+                                         "ON CONFLICT (account_id, subject) DO UPDATE SET role = "
+                                         "excluded.role"));
   return stmt
       .Bind(member.account_id, member.subject, model::ToString(member.role), member.created_at)
       .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found"));
@@ -38,8 +41,7 @@ Status SqliteTx::PutAccountMember(const model::AccountMember& member) {
 
 Status SqliteTx::DeleteAccountMember(std::string_view account_id, std::string_view subject) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      conn_.Prepare("DELETE FROM account_members WHERE account_id = ?1 AND subject = ?2"));
+      Stmt stmt, Prepare("DELETE FROM account_members WHERE account_id = ?1 AND subject = ?2"));
   WS_RETURN_IF_ERROR(stmt.Bind(account_id, subject).Run());
   if (stmt.Changes() == 0) return NotFound("account member not found");
   return Status::Ok();
@@ -49,7 +51,7 @@ StatusOr<std::optional<model::AccountRole>> SqliteTx::GetAccountRole(std::string
                                                                      std::string_view subject) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
-      conn_.Prepare("SELECT role FROM account_members WHERE account_id = ?1 AND subject = ?2"));
+      Prepare("SELECT role FROM account_members WHERE account_id = ?1 AND subject = ?2"));
   stmt.Bind(account_id, subject);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::AccountRole>();
@@ -60,9 +62,9 @@ StatusOr<std::optional<model::AccountRole>> SqliteTx::GetAccountRole(std::string
 
 StatusOr<std::vector<model::AccountMember>> SqliteTx::ListAccountMembers(
     std::string_view account_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT subject, role, created_at FROM "
-                                               "account_members WHERE account_id = ?1 "
-                                               "ORDER BY subject"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
+                                         "account_members WHERE account_id = ?1 "
+                                         "ORDER BY subject"));
   stmt.Bind(account_id);
   std::vector<model::AccountMember> members;
   while (true) {
@@ -81,8 +83,8 @@ StatusOr<std::vector<model::AccountMember>> SqliteTx::ListAccountMembers(
 // --- environments ---
 
 Status SqliteTx::InsertEnvironment(const model::Environment& env) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("INSERT INTO environments (id, workspace_id, name, "
-                                               "created_at) VALUES (?1, ?2, ?3, ?4)"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO environments (id, workspace_id, name, "
+                                         "created_at) VALUES (?1, ?2, ?3, ?4)"));
   return stmt.Bind(env.id, env.workspace_id, env.name, env.created_at)
       .Run(ConstraintErrors()
                .OnPrimaryKey(Code::kConflict, "environment already exists")
@@ -92,8 +94,8 @@ Status SqliteTx::InsertEnvironment(const model::Environment& env) {
 
 StatusOr<std::vector<model::Environment>> SqliteTx::ListEnvironments(
     std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT id, name, created_at FROM environments "
-                                               "WHERE workspace_id = ?1 ORDER BY id"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT id, name, created_at FROM environments "
+                                         "WHERE workspace_id = ?1 ORDER BY id"));
   stmt.Bind(workspace_id);
   std::vector<model::Environment> envs;
   while (true) {
@@ -105,18 +107,17 @@ StatusOr<std::vector<model::Environment>> SqliteTx::ListEnvironments(
 }
 
 Status SqliteTx::DeleteEnvironments(std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("DELETE FROM environments WHERE workspace_id = ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM environments WHERE workspace_id = ?1"));
   return stmt.Bind(workspace_id).Run();
 }
 
 // --- workspace memberships ---
 
 Status SqliteTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      conn_.Prepare("INSERT INTO workspace_members (workspace_id, subject, "
-                                    "role, created_at) VALUES (?1, ?2, ?3, ?4) "
-                                    "ON CONFLICT (workspace_id, subject) DO UPDATE SET role = "
-                                    "excluded.role"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO workspace_members (workspace_id, subject, "
+                                         "role, created_at) VALUES (?1, ?2, ?3, ?4) "
+                                         "ON CONFLICT (workspace_id, subject) DO UPDATE SET role = "
+                                         "excluded.role"));
   return stmt
       .Bind(member.workspace_id, member.subject, model::ToString(member.role), member.created_at)
       .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found"));
@@ -124,8 +125,7 @@ Status SqliteTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
 
 Status SqliteTx::DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      conn_.Prepare("DELETE FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
+      Stmt stmt, Prepare("DELETE FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
   WS_RETURN_IF_ERROR(stmt.Bind(workspace_id, subject).Run());
   if (stmt.Changes() == 0) return NotFound("workspace member not found");
   return Status::Ok();
@@ -135,7 +135,7 @@ StatusOr<std::optional<model::WorkspaceRole>> SqliteTx::GetWorkspaceRole(
     std::string_view workspace_id, std::string_view subject) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
-      conn_.Prepare("SELECT role FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
+      Prepare("SELECT role FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
   stmt.Bind(workspace_id, subject);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::WorkspaceRole>();
@@ -146,9 +146,9 @@ StatusOr<std::optional<model::WorkspaceRole>> SqliteTx::GetWorkspaceRole(
 
 StatusOr<std::vector<model::WorkspaceMember>> SqliteTx::ListWorkspaceMembers(
     std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT subject, role, created_at FROM "
-                                               "workspace_members WHERE workspace_id = ?1 "
-                                               "ORDER BY subject"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
+                                         "workspace_members WHERE workspace_id = ?1 "
+                                         "ORDER BY subject"));
   stmt.Bind(workspace_id);
   std::vector<model::WorkspaceMember> members;
   while (true) {
@@ -167,7 +167,7 @@ StatusOr<std::vector<model::WorkspaceMember>> SqliteTx::ListWorkspaceMembers(
 // --- metadata ---
 
 StatusOr<std::optional<std::string>> SqliteTx::GetMeta(std::string_view key) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT value FROM meta WHERE key = ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT value FROM meta WHERE key = ?1"));
   stmt.Bind(key);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<std::string>();
@@ -175,9 +175,9 @@ StatusOr<std::optional<std::string>> SqliteTx::GetMeta(std::string_view key) {
 }
 
 Status SqliteTx::PutMeta(std::string_view key, std::string_view value) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
-                                               "ON CONFLICT (key) DO UPDATE SET value = "
-                                               "excluded.value"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                                         "ON CONFLICT (key) DO UPDATE SET value = "
+                                         "excluded.value"));
   return stmt.Bind(key, value).Run();
 }
 

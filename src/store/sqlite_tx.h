@@ -49,6 +49,11 @@ class SqliteTx final : public Tx {
   Status PutMeta(std::string_view key, std::string_view value) override;
 
  private:
+  // The connection's cached statement, refused once SQLite has rolled the
+  // transaction back by itself (after an I/O error or a full disk): a caller
+  // ignoring that error would otherwise go on in autocommit mode, each
+  // statement committing on its own.
+  StatusOr<Stmt> Prepare(Sql sql);
   // Reads the rows of a workspace SELECT (columns as kWorkspaceColumns in
   // sqlite_tx_workspaces.cc), each with its group mappings.
   StatusOr<std::vector<model::Workspace>> CollectWorkspaces(Stmt& stmt);

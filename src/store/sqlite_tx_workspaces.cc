@@ -91,12 +91,12 @@ Status CheckPage(const Page& page) {
 Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
   WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
   const std::string labels = EncodeLabels(ws.labels);  // outlives the bound Stmt
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, conn_.Prepare("INSERT INTO workspaces (id, account_id, name, slug, status, "
-                               "region, tenancy_model, created_at, updated_at, created_by, "
-                               "updated_by, labels, runtime_generation, status_reason, phase, "
-                               "version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                               "?12, ?13, ?14, ?15, ?16)"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("INSERT INTO workspaces (id, account_id, name, slug, status, "
+                              "region, tenancy_model, created_at, updated_at, created_by, "
+                              "updated_by, labels, runtime_generation, status_reason, phase, "
+                              "version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                              "?12, ?13, ?14, ?15, ?16)"));
   stmt.Bind(ws.id, ws.account_id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.created_at, ws.updated_at, ws.created_by,
             ws.updated_by, labels, ws.runtime_generation, ws.status_reason,
@@ -114,10 +114,10 @@ Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
   const std::string labels = EncodeLabels(ws.labels);
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
-      conn_.Prepare("UPDATE workspaces SET name = ?2, slug = ?3, status = ?4, region = ?5, "
-                    "tenancy_model = ?6, updated_at = ?7, updated_by = ?8, labels = ?9, "
-                    "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13 "
-                    "WHERE id = ?1 AND version = ?13 - 1"));
+      Prepare("UPDATE workspaces SET name = ?2, slug = ?3, status = ?4, region = ?5, "
+              "tenancy_model = ?6, updated_at = ?7, updated_by = ?8, labels = ?9, "
+              "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13 "
+              "WHERE id = ?1 AND version = ?13 - 1"));
   stmt.Bind(ws.id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.updated_at, ws.updated_by, labels,
             ws.runtime_generation, ws.status_reason, model::ToString(ws.phase), ws.version);
@@ -125,7 +125,7 @@ Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
       Code::kConflict, "workspace slug already exists in this account")));
   if (stmt.Changes() == 0) {
     // Nothing matched: tell a missing workspace from a stale version.
-    WS_ASSIGN_OR_RETURN(Stmt probe, conn_.Prepare("SELECT 1 FROM workspaces WHERE id = ?1"));
+    WS_ASSIGN_OR_RETURN(Stmt probe, Prepare("SELECT 1 FROM workspaces WHERE id = ?1"));
     WS_ASSIGN_OR_RETURN(const bool exists, probe.Bind(ws.id).Step());
     if (!exists) return NotFound("workspace not found");
     return Conflict("workspace was changed concurrently (version mismatch)");
@@ -135,15 +135,15 @@ Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
 
 Status SqliteTx::ReplaceGroupMappings(const model::Workspace& ws) {
   {
-    WS_ASSIGN_OR_RETURN(
-        Stmt clear, conn_.Prepare("DELETE FROM workspace_group_mappings WHERE workspace_id = ?1"));
+    WS_ASSIGN_OR_RETURN(Stmt clear,
+                        Prepare("DELETE FROM workspace_group_mappings WHERE workspace_id = ?1"));
     WS_RETURN_IF_ERROR(clear.Bind(ws.id).Run());
   }
   int position = 0;
   for (const model::GroupMapping& mapping : ws.group_mappings) {
     WS_ASSIGN_OR_RETURN(Stmt insert,
-                        conn_.Prepare("INSERT INTO workspace_group_mappings (workspace_id, "
-                                      "group_name, role, position) VALUES (?1, ?2, ?3, ?4)"));
+                        Prepare("INSERT INTO workspace_group_mappings (workspace_id, "
+                                "group_name, role, position) VALUES (?1, ?2, ?3, ?4)"));
     WS_RETURN_IF_ERROR(
         insert.Bind(ws.id, mapping.group_name, model::ToString(mapping.role), position++)
             .Run(ConstraintErrors().OnPrimaryKey(Code::kInvalidArgument,
@@ -153,9 +153,9 @@ Status SqliteTx::ReplaceGroupMappings(const model::Workspace& ws) {
 }
 
 Status SqliteTx::LoadGroupMappings(model::Workspace& ws) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT group_name, role FROM "
-                                               "workspace_group_mappings WHERE workspace_id = "
-                                               "?1 ORDER BY position"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT group_name, role FROM "
+                                         "workspace_group_mappings WHERE workspace_id = "
+                                         "?1 ORDER BY position"));
   stmt.Bind(ws.id);
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -179,8 +179,8 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::CollectWorkspaces(Stmt& stmt) 
 }
 
 StatusOr<model::Workspace> SqliteTx::GetWorkspace(std::string_view id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, conn_.Prepare("SELECT " WS_WORKSPACE_COLUMNS
-                                               " FROM workspaces w WHERE w.id = ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id = ?1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
   if (!row) return NotFound("workspace not found");
   WS_ASSIGN_OR_RETURN(model::Workspace ws, DecodeWorkspace(stmt));
@@ -191,9 +191,9 @@ StatusOr<model::Workspace> SqliteTx::GetWorkspace(std::string_view id) {
 StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesByAccount(
     std::string_view account_id, const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, conn_.Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w "
-                               "WHERE w.account_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w "
+                              "WHERE w.account_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"));
   stmt.Bind(account_id, page.after, page.limit);
   return CollectWorkspaces(stmt);
 }
@@ -204,22 +204,22 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesForSubject(
   // The groups arrive as one JSON-array parameter unpacked by json_each, so
   // any number of names of any content never touches the SQL text.
   const std::string groups_json = EncodeStringArray(groups);
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, conn_.Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
-                               " SELECT workspace_id FROM workspace_members"
-                               "  WHERE subject = ?1 AND workspace_id > ?3"
-                               " UNION"
-                               " SELECT workspace_id FROM workspace_group_mappings"
-                               "  WHERE group_name IN (SELECT value FROM json_each(?2))"
-                               "  AND workspace_id > ?3)"
-                               " ORDER BY w.id LIMIT ?4"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
+                              " SELECT workspace_id FROM workspace_members"
+                              "  WHERE subject = ?1 AND workspace_id > ?3"
+                              " UNION"
+                              " SELECT workspace_id FROM workspace_group_mappings"
+                              "  WHERE group_name IN (SELECT value FROM json_each(?2))"
+                              "  AND workspace_id > ?3)"
+                              " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectWorkspaces(stmt);
 }
 
 StatusOr<bool> SqliteTx::SlugTaken(std::string_view account_id, std::string_view slug) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, conn_.Prepare("SELECT 1 FROM workspaces WHERE account_id = ?1 AND slug = ?2"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT 1 FROM workspaces WHERE account_id = ?1 AND slug = ?2"));
   return stmt.Bind(account_id, slug).Step();
 }
 

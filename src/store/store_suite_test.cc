@@ -16,7 +16,6 @@ namespace {
 
 using model::Workspace;
 using testing::Backend;
-using testing::Dump;
 using testing::Id;
 using testing::kAcme;
 using testing::kGlobex;

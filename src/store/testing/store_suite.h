@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,25 +54,25 @@ inline model::Workspace MakeWorkspace(const std::string& id, const std::string& 
 
 // Every field, one per line, so a mismatch shows exactly which differs.
 inline std::string Dump(const model::Workspace& ws) {
-  std::string out =
-      "id=" + ws.id + "\naccount_id=" + ws.account_id + "\nname=" + ws.name + "\nslug=" + ws.slug +
-      "\nstatus=" + std::string(model::ToString(ws.status)) + "\nregion=" + ws.region +
-      "\ntenancy=" + std::string(model::ToString(ws.tenancy_model)) +
-      "\ncreated_at=" + std::to_string(ws.created_at) +
-      "\nupdated_at=" + std::to_string(ws.updated_at) + "\ncreated_by=" + ws.created_by +
-      "\nupdated_by=" + ws.updated_by + "\nruntime_generation=" + ws.runtime_generation +
-      "\nstatus_reason=" + ws.status_reason + "\nphase=" + std::string(model::ToString(ws.phase)) +
-      "\nversion=" + std::to_string(ws.version) + "\nlabels=";
-  for (const auto& [k, v] : ws.labels) out += "[" + k + "=" + v + "]";
-  out += "\ngroup_mappings=";
+  std::ostringstream out;
+  out << "id=" << ws.id << "\naccount_id=" << ws.account_id << "\nname=" << ws.name
+      << "\nslug=" << ws.slug << "\nstatus=" << model::ToString(ws.status)
+      << "\nregion=" << ws.region << "\ntenancy=" << model::ToString(ws.tenancy_model)
+      << "\ncreated_at=" << ws.created_at << "\nupdated_at=" << ws.updated_at
+      << "\ncreated_by=" << ws.created_by << "\nupdated_by=" << ws.updated_by
+      << "\nruntime_generation=" << ws.runtime_generation << "\nstatus_reason=" << ws.status_reason
+      << "\nphase=" << model::ToString(ws.phase) << "\nversion=" << ws.version << "\nlabels=";
+  for (const auto& [k, v] : ws.labels) out << "[" << k << "=" << v << "]";
+  out << "\ngroup_mappings=";
   for (const auto& g : ws.group_mappings) {
-    out += "[" + g.group_name + ":" + std::string(model::ToString(g.role)) + "]";
+    out << "[" << g.group_name << ":" << model::ToString(g.role) << "]";
   }
-  return out;
+  return out.str();
 }
 
 inline std::vector<std::string> Ids(const std::vector<model::Workspace>& list) {
   std::vector<std::string> ids;
+  ids.reserve(list.size());
   for (const model::Workspace& ws : list) ids.push_back(ws.id);
   return ids;
 }
