@@ -49,7 +49,7 @@ echo "profile: $requests requests of GET $path; raw profile in $out" >&2
 # per_request INCLUSIVE(yes|no) FILTER: cost per request of the functions
 # whose name matches FILTER, costliest first.
 per_request() {
-  callgrind_annotate --inclusive="$1" "$out" 2>/dev/null |
+  callgrind_annotate --auto=no --inclusive="$1" "$out" 2>/dev/null |
     awk -v n="$requests" -v filter="$2" '/^ *[0-9,]+ \(/ {
       ir = $1; gsub(",", "", ir)
       if ($0 ~ /PROGRAM TOTALS/) { total = ir; next }
