@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for bench/suites/*.sh (sourced; see bench/README.md).
 # The driver exports: BENCH_DIR, BENCH_MODE (quick|full), BENCH_TMP (a scratch
 # directory removed afterwards), WORKSPACED, WS_SEED, WS_PROBE, BENCH_ROUNDS,
@@ -38,8 +39,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 
 # wait_ready URL: polls URL/readyz until 200 (10 s at most).
 wait_ready() {
-  local i
-  for i in $(seq 1 1000); do
+  for _ in $(seq 1 1000); do
     [[ $(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$1/readyz" || true) == 200 ]] && return 0
     sleep 0.01
   done

@@ -58,7 +58,8 @@ bool Ready(int port) {
   sockaddr_in a = Loopback(port);
   bool ok = false;
   if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    static const char kRequest[] = "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    static const char kRequest[] =
+        "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     char buf[64] = {};
     if (write(fd, kRequest, sizeof kRequest - 1) == sizeof kRequest - 1) {
       const ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -80,7 +81,8 @@ long RssKib(pid_t pid) {
 // The process's own RSS plus its direct children's (nginx forks its worker).
 long TreeRssKib(pid_t pid) {
   long total = RssKib(pid);
-  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                         "/children");
   for (pid_t child; children >> child;) total += RssKib(child);
   return total;
 }
@@ -98,20 +100,32 @@ void Stop(pid_t pid) {
 int ReadyCommand(int argc, char** argv) {
   int port = 0, idle_ms = 1000, i = 2;
   std::string log = "/dev/null";
-  for (; i < argc && std::strcmp(argv[i], "--") != 0; i += 2) {
-    if (i + 1 >= argc) break;
-    if (!std::strcmp(argv[i], "--port")) port = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--idle-ms")) idle_ms = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--log")) log = argv[i + 1];
+  for (; i + 1 < argc && std::strcmp(argv[i], "--") != 0; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--port") {
+      port = std::atoi(argv[i + 1]);
+    } else if (flag == "--idle-ms") {
+      idle_ms = std::atoi(argv[i + 1]);
+    } else if (flag == "--log") {
+      log = argv[i + 1];
+    } else {
+      port = 0;  // unknown flag: print the usage below
+      break;
+    }
   }
-  if (port <= 0 || i + 1 >= argc) {
-    std::fprintf(stderr, "usage: ws_bench_probe ready --port P [--idle-ms N] [--log F] -- CMD...\n");
+  if (port <= 0 || i + 1 >= argc || std::strcmp(argv[i], "--") != 0) {
+    std::fprintf(stderr,
+                 "usage: ws_bench_probe ready --port P [--idle-ms N] [--log F] -- CMD...\n");
     return 2;
   }
   char** command = argv + i + 1;
 
   const auto started = Clock::now();
   const pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("fork");
+    return 1;
+  }
   if (pid == 0) {
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {

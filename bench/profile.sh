@@ -17,6 +17,7 @@ command -v valgrind >/dev/null || { echo "profile: apt-get install valgrind" >&2
 export BENCH_DIR=$PWD/bench BENCH_TMP
 BENCH_TMP=$(mktemp -d /tmp/ws-profile.XXXXXX)
 WS_PROBE=$bin/bench/ws_bench_probe
+# shellcheck source=bench/lib.sh
 source bench/lib.sh
 trap 'bench_cleanup; rm -rf "$BENCH_TMP"' EXIT
 

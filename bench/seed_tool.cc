@@ -37,12 +37,14 @@ ws::model::Workspace MakeWorkspace(ws::Random& random, const ws::Clock& clock,
   w.slug = std::string("bench-") + kTeams[n % 5] + "-workspace-" + std::to_string(n);
   w.status = ws::model::WorkspaceStatus::kActive;
   w.region = kRegions[n % 3];
-  w.tenancy_model = n % 4 == 0 ? ws::model::TenancyModel::kShared : ws::model::TenancyModel::kDedicated;
+  w.tenancy_model =
+      n % 4 == 0 ? ws::model::TenancyModel::kShared : ws::model::TenancyModel::kDedicated;
   w.created_at = clock.Now() - 86'400'000'000LL * (n % 30 + 1);
   w.updated_at = clock.Now();
   w.created_by = owner;
   w.updated_by = owner;
-  w.labels = {{"team", kTeams[n % 5]}, {"cost-center", "cc-" + std::to_string(1000 + n % 17)},
+  w.labels = {{"team", kTeams[n % 5]},
+              {"cost-center", "cc-" + std::to_string(1000 + n % 17)},
               {"env-tier", n % 2 ? "production" : "staging"}};
   w.group_mappings = {{std::string(kTeams[n % 5]) + "-admins", ws::model::WorkspaceRole::kAdmin},
                       {std::string(kTeams[n % 5]) + "-devs", ws::model::WorkspaceRole::kMember}};
@@ -60,17 +62,23 @@ int main(int argc, char** argv) {
   int visible = 100, others = 900;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--data-dir") data_dir = value;
-    else if (flag == "--subject") subject = value;
-    else if (flag == "--workspaces") visible = std::atoi(value.c_str());
-    else if (flag == "--others") others = std::atoi(value.c_str());
-    else {
+    if (flag == "--data-dir") {
+      data_dir = value;
+    } else if (flag == "--subject") {
+      subject = value;
+    } else if (flag == "--workspaces") {
+      visible = std::atoi(value.c_str());
+    } else if (flag == "--others") {
+      others = std::atoi(value.c_str());
+    } else {
       std::fprintf(stderr, "ws_bench_seed: unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
   if (data_dir.empty() || visible < 1 || others < 0) {
-    std::fprintf(stderr, "usage: ws_bench_seed --data-dir DIR [--subject S] [--workspaces N] [--others N]\n");
+    std::fprintf(
+        stderr,
+        "usage: ws_bench_seed --data-dir DIR [--subject S] [--workspaces N] [--others N]\n");
     return 2;
   }
 
@@ -95,13 +103,14 @@ int main(int argc, char** argv) {
       if (first_id.empty()) first_id = w.id;
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(w));
       for (const char* env : {"dev", "staging", "prod"}) {
-        WS_RETURN_IF_ERROR(tx.InsertEnvironment({ws::NewUuidV7(*random, clock), w.id, env, w.created_at}));
+        WS_RETURN_IF_ERROR(
+            tx.InsertEnvironment({ws::NewUuidV7(*random, clock), w.id, env, w.created_at}));
       }
       WS_RETURN_IF_ERROR(
           tx.PutWorkspaceMember({w.id, owner, ws::model::WorkspaceRole::kAdmin, w.created_at}));
       if (mine) continue;
-      WS_RETURN_IF_ERROR(tx.PutWorkspaceMember(
-          {w.id, "viewer-" + std::to_string(n % 50), ws::model::WorkspaceRole::kViewer, w.created_at}));
+      WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({w.id, "viewer-" + std::to_string(n % 50),
+                                                ws::model::WorkspaceRole::kViewer, w.created_at}));
     }
     return ws::Status::Ok();
   });

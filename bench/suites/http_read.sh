@@ -2,6 +2,7 @@
 # HTTP read path against nginx serving the identical body as a static file.
 # Both servers on core 0 (workspaced --threads 1, nginx one worker), wrk on
 # core 1, same connections and duration, rounds alternating which goes first.
+# shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 
 data="$BENCH_TMP/data" www="$BENCH_TMP/nginx"

@@ -2,6 +2,7 @@
 # Process figures: time from exec to /readyz answering 200 (best of
 # BENCH_RUNS) and resident memory after a second of idle (median), for
 # workspaced and for nginx (master + its one worker) as the baseline.
+# shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 
 data="$BENCH_TMP/data" www="$BENCH_TMP/nginx"
