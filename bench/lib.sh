@@ -127,9 +127,10 @@ start_nginx() {
   wait_ready "$NGINX_URL"
 }
 
-# core0_ticks: "busy total" clock ticks of core 0 so far (/proc/stat). Only
-# the server runs there, so this includes the kernel's network work for it,
-# which per-process accounting would miss.
+# core0_ticks: "busy total" clock ticks of core 0 so far (/proc/stat). wrk
+# runs on core 1, so this is the server plus the kernel's network work for it
+# (which per-process accounting would miss), and anything else the machine
+# schedules there.
 core0_ticks() {
   awk '$1 == "cpu0" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }

@@ -2,8 +2,8 @@
 # Runs every benchmark suite (bench/suites/*.sh), prints a table and writes
 # bench/results/<timestamp>.json. See bench/README.md.
 #
-#   bench/run.sh            full mode (by hand; about 5 minutes)
-#   bench/run.sh --quick    quick mode (CI; well under 2 minutes)
+#   bench/run.sh            full mode (by hand; about 4 minutes)
+#   bench/run.sh --quick    quick mode (CI; about 35 s after the build)
 #   options: --no-build (use the binaries already in $BENCH_BUILD_DIR, default build/)
 #            --only REGEX (run the suites whose file name matches)
 #
