@@ -1,1 +1,53 @@
-int main() { return 0; }
+// workspaced — the workspace control plane. See README.md.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace workspaced::cli;  // NOLINT(google-build-using-namespace): main only
+  CLI::App cli{"workspaced — workspace control plane"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "workspaced 0.1.0");
+
+  auto add_common = [](CLI::App* cmd, CommonFlags& f) {
+    cmd->add_option("--config", f.config_file, "JSON configuration file");
+    cmd->add_option("--data-dir", f.data_dir, "data directory (default ./data)");
+  };
+
+  ServeFlags serve;
+  auto* serve_cmd = cli.add_subcommand("serve", "run the API server");
+  add_common(serve_cmd, serve.common);
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  serve_cmd->add_option("--threads", serve.threads, "server threads (default: one per core)")->check(CLI::Range(0, 256));
+
+  TokenFlags token;
+  auto* token_cmd = cli.add_subcommand("token", "print a JWT signed with the dev key");
+  add_common(token_cmd, token.common);
+  token_cmd->add_option("--sub", token.subject, "subject (user id)")->required();
+  token_cmd->add_option("--groups", token.groups, "comma-separated groups");
+  token_cmd->add_option("--ttl", token.ttl, "lifetime, e.g. 30m, 1h, 7d (default 1h)");
+
+  auto* accounts_cmd = cli.add_subcommand("accounts", "manage accounts");
+  accounts_cmd->require_subcommand(1);
+  AccountsCreateFlags create;
+  auto* create_cmd = accounts_cmd->add_subcommand("create", "create an account and print it as JSON");
+  add_common(create_cmd, create.common);
+  create_cmd->add_option("--name", create.name, "account name")->required();
+  create_cmd->add_option("--admin", create.admin, "subject of the account's first admin")->required();
+
+  CommonFlags migrate;
+  auto* migrate_cmd = cli.add_subcommand("migrate", "apply database migrations");
+  add_common(migrate_cmd, migrate);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (serve_cmd->parsed()) return Serve(serve);
+  if (token_cmd->parsed()) return Token(token);
+  if (create_cmd->parsed()) return AccountsCreate(create);
+  if (migrate_cmd->parsed()) return Migrate(migrate);
+  return 2;
+}

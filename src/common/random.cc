@@ -52,7 +52,27 @@ std::unique_ptr<Random> NewSeededRandom(std::uint64_t seed) {
 std::string NewUuidV7(Random& random, const Clock& clock) {
   unsigned char b[16];
   random.Fill(b, sizeof b);
-  const std::uint64_t ms = static_cast<std::uint64_t>(clock.Now() / 1000);
+  // RFC 9562 §6.2 method 1: a 12-bit counter in rand_a keeps ids made in the
+  // same millisecond (in this process) in creation order. A fresh millisecond
+  // seeds the counter randomly in its lower half, leaving room to count up;
+  // an exhausted counter borrows the next millisecond.
+  static std::mutex mu;
+  static std::uint64_t last_ms = 0;  // guarded by mu
+  static std::uint32_t counter = 0;  // guarded by mu
+  std::uint64_t ms = static_cast<std::uint64_t>(clock.Now() / 1000);
+  {
+    std::lock_guard lock(mu);
+    if (ms > last_ms) {
+      last_ms = ms;
+      counter = ((static_cast<std::uint32_t>(b[6]) << 8) | b[7]) & 0x7FF;
+    } else if (++counter > 0xFFF) {
+      ++last_ms;
+      counter = 0;
+    }
+    ms = last_ms;
+    b[6] = static_cast<unsigned char>(counter >> 8);
+    b[7] = static_cast<unsigned char>(counter & 0xFF);
+  }
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x70);  // version 7
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // variant 10

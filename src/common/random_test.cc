@@ -24,6 +24,17 @@ TEST(UuidV7, IsCanonicalVersionedAndTimeOrdered) {
   }
 }
 
+TEST(UuidV7, SameMillisecondStillSortsInCreationOrder) {
+  auto random = NewSecureRandom();
+  ManualClock clock;  // never advances
+  std::string prev = NewUuidV7(*random, clock);
+  for (int i = 0; i < 5000; ++i) {  // more than the 12-bit counter holds
+    const std::string id = NewUuidV7(*random, clock);
+    ASSERT_LT(prev, id) << i;
+    prev = id;
+  }
+}
+
 TEST(IsUuid, RejectsMalformed) {
   EXPECT_FALSE(IsUuid(""));
   EXPECT_FALSE(IsUuid("8ca7d2a2-0000-0000-0000-00000000000"));

@@ -1,7 +1,5 @@
 #include "http/request.h"
 
-#include <boost/url/parse_query.hpp>
-#include <boost/url/params_encoded_view.hpp>
 #include <strings.h>
 
 namespace workspaced::http {
@@ -38,32 +36,71 @@ bool Request::HasHeader(std::string_view name) const {
   return false;
 }
 
-std::optional<std::string> Request::QueryParam(std::string_view name) const {
-  if (query.empty()) return std::nullopt;
-  auto parsed = boost::urls::parse_query(query);
-  if (!parsed) return std::nullopt;
-  for (auto p : *parsed) {
-    if (p.key.decode() == name) return p.has_value ? std::string(p.value.decode()) : std::string();
+namespace {
+
+int HexValue(char h) {
+  if (h >= '0' && h <= '9') return h - '0';
+  if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+  if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding of one query component ('+' is
+// a space). A malformed escape is kept literally, as browsers do.
+std::string DecodeQueryComponent(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
   }
-  return std::nullopt;
+  return out;
+}
+
+// Calls fn(key, value, has_value) for each '&'-separated parameter.
+// Hand-written because Boost.URL 1.81's parse_query reads values past the end
+// of a string_view that is not NUL-terminated (seen with Beast's buffers).
+template <typename Fn>
+void ForEachParam(std::string_view query, Fn&& fn) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) continue;
+    const std::size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      fn(DecodeQueryComponent(part), std::string(), false);
+    } else {
+      fn(DecodeQueryComponent(part.substr(0, eq)), DecodeQueryComponent(part.substr(eq + 1)), true);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  std::optional<std::string> found;
+  ForEachParam(query, [&](std::string key, std::string value, bool) {
+    if (!found && key == name) found = std::move(value);
+  });
+  return found;
 }
 
 int Request::QueryCount(std::string_view name) const {
-  if (query.empty()) return 0;
-  auto parsed = boost::urls::parse_query(query);
-  if (!parsed) return 0;
   int n = 0;
-  for (auto p : *parsed)
-    if (p.key.decode() == name) ++n;
+  ForEachParam(query, [&](const std::string& key, const std::string&, bool) { n += key == name; });
   return n;
 }
 
 std::vector<std::string> Request::QueryNames() const {
   std::vector<std::string> out;
-  if (query.empty()) return out;
-  auto parsed = boost::urls::parse_query(query);
-  if (!parsed) return out;
-  for (auto p : *parsed) out.push_back(p.key.decode());
+  ForEachParam(query, [&](std::string key, const std::string&, bool) { out.push_back(std::move(key)); });
   return out;
 }
 

@@ -1,0 +1,39 @@
+#include "api/access.h"
+
+#include "common/random.h"
+
+namespace workspaced::api {
+namespace {
+
+std::string_view Noun(authz::ObjectType t) {
+  return t == authz::ObjectType::kAccount ? "account" : "workspace";
+}
+
+std::string_view PermissionName(authz::Permission p) {
+  switch (p) {
+    case authz::Permission::kRead: return "read";
+    case authz::Permission::kWrite: return "write";
+    case authz::Permission::kAdminister: return "administer";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Status Require(app::App& app, const auth::Principal& who, authz::ObjectType type,
+               std::string_view id, authz::Permission need) {
+  const std::string not_found = std::string(Noun(type)) + " not found";
+  if (!IsUuid(id)) return NotFound(not_found);
+  authz::Authorizer& authz = app.authorizer();
+  const authz::Decision d = authz.Check(who, need, {type, id});
+  if (d == authz::Decision::kAllow) return Status::Ok();
+  if (d == authz::Decision::kError) return Unavailable("authorization is temporarily unavailable");
+  if (need == authz::Permission::kRead) return NotFound(not_found);
+  const authz::Decision read = authz.Check(who, authz::Permission::kRead, {type, id});
+  if (read == authz::Decision::kError) return Unavailable("authorization is temporarily unavailable");
+  if (read == authz::Decision::kDeny) return NotFound(not_found);
+  return PermissionDenied("this requires the '" + std::string(PermissionName(need)) + "' permission on the " +
+                          std::string(Noun(type)));
+}
+
+}  // namespace workspaced::api

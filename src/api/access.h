@@ -1,0 +1,18 @@
+// Permission checks as the API answers them: a caller without `read` on an
+// object gets 404 (its existence is not leaked); with `read` but without the
+// permission needed, 403; when the answer cannot be computed, 503 (fail
+// closed).
+#pragma once
+
+#include <string_view>
+
+#include "app/app.h"
+#include "authz/authorizer.h"
+#include "common/status.h"
+
+namespace workspaced::api {
+
+Status Require(app::App& app, const auth::Principal& who, authz::ObjectType type,
+               std::string_view id, authz::Permission need);
+
+}  // namespace workspaced::api

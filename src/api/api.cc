@@ -1,0 +1,87 @@
+#include "api/api.h"
+
+#include <strings.h>
+
+#include "api/routes.h"
+#include "common/log.h"
+#include "http/problem.h"
+#include "http/router.h"
+
+namespace workspaced::api {
+
+struct Api::Impl {
+  app::App& app;
+  http::Router<RouteSpec> router;
+};
+
+Api::Api(app::App& app) : impl_(std::make_unique<Impl>(Impl{app, {}})) {
+  for (RouteSpec& spec : MakeRoutes(app)) {
+    const http::Method m = spec.method;
+    std::string pattern = spec.pattern;
+    impl_->router.Add(m, std::move(pattern), std::move(spec));
+  }
+}
+
+Api::~Api() = default;
+
+namespace {
+
+// "Bearer <token>" with a case-insensitive scheme; empty when absent or of
+// another scheme.
+std::string_view BearerToken(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size() || strncasecmp(header.data(), kScheme.data(), kScheme.size()) != 0)
+    return {};
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+}  // namespace
+
+void Api::Handle(const http::Request& request, http::Response& response) {
+  auto match = impl_->router.Find(request.method, request.path);
+  if (match.route == nullptr) {
+    if (!match.allow.empty()) {
+      http::SetProblem(response, 405,
+                       "method " + std::string(request.method_text) + " is not allowed here; allowed: " + match.allow,
+                       request.request_id);
+      response.SetHeader("Allow", match.allow);
+    } else {
+      http::SetProblem(response, 404, "no such endpoint: " + std::string(request.path), request.request_id);
+    }
+    return;
+  }
+  const RouteSpec& spec = match.route->handler;
+  response.route = match.route->pattern;
+  RequestContext ctx{request, std::move(match.params), nullptr};
+
+  if (spec.authenticated) {
+    const std::string_view header = request.HeaderValue("Authorization");
+    const std::string_view token = BearerToken(header);
+    if (token.empty()) {
+      http::SetProblem(response, Unauthenticated("a bearer token is required"), request.request_id);
+      response.SetHeader("WWW-Authenticate", "Bearer realm=\"workspaced\"");
+      return;
+    }
+    auto principal = impl_->app.authenticator().Authenticate(token);
+    if (!principal.ok()) {
+      http::SetProblem(response, principal.status(), request.request_id);
+      return;
+    }
+    ctx.principal = std::move(principal).value();
+  }
+
+  const Status status = spec.handler->Handle(ctx, response);
+  if (!status.ok()) {
+    if (status.code() == Code::kInternal || status.code() == Code::kUnavailable) {
+      log::Error("request failed", {{"request_id", request.request_id},
+                                    {"route", response.route},
+                                    {"error", status.message()}});
+    }
+    http::SetProblem(response, status, request.request_id);
+  }
+}
+
+}  // namespace workspaced::api

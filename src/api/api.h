@@ -1,0 +1,28 @@
+// The HTTP API as one request handler: route, authenticate, run the handler,
+// turn a failed Status into a problem response.
+//
+// Thread-safety: Handle may run on any number of threads at once; the route
+// table is built in the constructor and never changes.
+#pragma once
+
+#include <memory>
+
+#include "app/app.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace workspaced::api {
+
+class Api {
+ public:
+  explicit Api(app::App& app);
+  ~Api();
+  void Handle(const http::Request& request, http::Response& response);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace workspaced::api

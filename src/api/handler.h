@@ -1,0 +1,51 @@
+// What every API handler sees and implements. One handler class per file
+// under api/handlers/; the route table (routes.cc) says which path, method,
+// and whether the route needs a bearer token or mutates a workspace.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/principal.h"
+#include "common/status.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace workspaced::api {
+
+struct RequestContext {
+  const http::Request& request;
+  std::vector<std::pair<std::string_view, std::string>> params;  // decoded path parameters
+  // Set for authenticated routes (never null there); null for public ones.
+  std::shared_ptr<const auth::Principal> principal;
+
+  const std::string& Param(std::string_view name) const {
+    for (const auto& [n, v] : params)
+      if (n == name) return v;
+    static const std::string kEmpty;
+    return kEmpty;
+  }
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Fills `out` on success. A non-OK status becomes a problem response
+  // (http/problem.h); handlers never build error bodies themselves.
+  virtual Status Handle(RequestContext& ctx, http::Response& out) = 0;
+};
+
+struct RouteSpec {
+  http::Method method;
+  std::string pattern;
+  bool authenticated = true;
+  // Changes a workspace's state or data: refused while the workspace is
+  // frozen (423). Read-only routes are false.
+  bool mutates_workspace = false;
+  std::unique_ptr<Handler> handler;
+};
+
+}  // namespace workspaced::api

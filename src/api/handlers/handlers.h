@@ -1,0 +1,20 @@
+// Factories of every API handler; the route table (api/routes.cc) wires them.
+#pragma once
+
+#include <memory>
+
+#include "api/handler.h"
+#include "app/app.h"
+
+namespace workspaced::api {
+
+std::unique_ptr<Handler> MakeHealthz(app::App& app);
+std::unique_ptr<Handler> MakeReadyz(app::App& app);
+std::unique_ptr<Handler> MakeMetrics(app::App& app);
+std::unique_ptr<Handler> MakeOpenApi(app::App& app);
+std::unique_ptr<Handler> MakeListWorkspaces(app::App& app);
+std::unique_ptr<Handler> MakeGetWorkspace(app::App& app);
+std::unique_ptr<Handler> MakeListWorkspacesByAccount(app::App& app);
+std::unique_ptr<Handler> MakeListEnvironments(app::App& app);
+
+}  // namespace workspaced::api

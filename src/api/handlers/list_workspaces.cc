@@ -1,0 +1,42 @@
+// GET /v1/workspaces — the caller's workspaces, via direct memberships and
+// group mappings. Permission: implicit via membership.
+#include "api/handlers/handlers.h"
+#include "api/json_views.h"
+#include "api/pagination.h"
+
+namespace workspaced::api {
+namespace {
+
+class ListWorkspaces final : public Handler {
+ public:
+  explicit ListWorkspaces(app::App& app) : app_(app) {}
+
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
+    std::vector<model::Workspace> list;
+    store::Page probe = page;
+    probe.limit = page.limit + 1;  // one more tells whether a next page exists
+    WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(list, tx.ListWorkspacesForSubject(ctx.principal->subject,
+                                                             ctx.principal->groups, probe));
+      return Status::Ok();
+    }));
+    if (static_cast<int>(list.size()) > page.limit) {
+      list.resize(static_cast<std::size_t>(page.limit));
+      SetNextLink(out, ctx.request.path, page.limit, list.back().id);
+    }
+    out.Json(200, WorkspacesJson(list));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> MakeListWorkspaces(app::App& app) {
+  return std::make_unique<ListWorkspaces>(app);
+}
+
+}  // namespace workspaced::api

@@ -1,0 +1,29 @@
+#include "api/routes.h"
+
+#include "api/handlers/handlers.h"
+
+namespace workspaced::api {
+
+std::vector<RouteSpec> MakeRoutes(app::App& app) {
+  using http::Method;
+  std::vector<RouteSpec> r;
+  auto add = [&](Method m, const char* pattern, bool authenticated, bool mutates,
+                 std::unique_ptr<Handler> h) {
+    r.push_back(RouteSpec{m, pattern, authenticated, mutates, std::move(h)});
+  };
+  // Operations (no token).
+  add(Method::kGet, "/healthz", false, false, MakeHealthz(app));
+  add(Method::kGet, "/readyz", false, false, MakeReadyz(app));
+  add(Method::kGet, "/metrics", false, false, MakeMetrics(app));
+  add(Method::kGet, "/v1/openapi.yaml", false, false, MakeOpenApi(app));
+  // Seed 000: the Workspaces API.
+  add(Method::kGet, "/v1/workspaces", true, false, MakeListWorkspaces(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}", true, false, MakeGetWorkspace(app));
+  add(Method::kGet, "/v1/workspaces/by-account/{account_id}", true, false,
+      MakeListWorkspacesByAccount(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
+      MakeListEnvironments(app));
+  return r;
+}
+
+}  // namespace workspaced::api

@@ -1,0 +1,55 @@
+#include "app/app.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "app/bootstrap.h"
+#include "auth/jwt_authenticator.h"
+#include "authz/membership_authorizer.h"
+#include "store/sqlite_store.h"
+
+namespace workspaced::app {
+
+App::~App() = default;
+
+StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  WS_RETURN_IF_ERROR(EnsureDataDir(config.data_dir));
+  store::SqliteOptions options;
+  options.path = (std::filesystem::path(config.data_dir) / kDatabaseFile).string();
+  WS_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(options));
+  WS_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<Clock> clock,
+                                         std::unique_ptr<Random> random) {
+  WS_RETURN_IF_ERROR(Validate(config));
+  std::unique_ptr<App> app(new App());
+  app->config_ = config;
+  app->clock_ = clock ? std::move(clock) : std::make_unique<SystemClock>();
+  app->random_ = random ? std::move(random) : NewSecureRandom();
+  WS_ASSIGN_OR_RETURN(app->store_, OpenStore(config));
+
+  auth::JwtOptions jwt;
+  if (config.auth.dev_tokens) {
+    WS_ASSIGN_OR_RETURN(jwt.dev_key, LoadOrCreateDevKey(config.data_dir, *app->random_));
+  }
+  jwt.jwks_path = config.auth.jwks_file;
+  jwt.issuer = config.auth.issuer;
+  jwt.audience = config.auth.audience;
+  jwt.leeway_seconds = config.auth.leeway_seconds;
+  WS_ASSIGN_OR_RETURN(app->authenticator_, auth::NewJwtAuthenticator(jwt, *app->clock_));
+  app->authorizer_ = std::make_unique<authz::MembershipAuthorizer>(*app->store_);
+
+  WS_ASSIGN_OR_RETURN(model::Account account,
+                      EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));
+  app->default_account_id_ = account.id;
+  return app;
+}
+
+bool App::IsPlatformAdmin(const std::string& subject) const {
+  return std::find(config_.platform_admins.begin(), config_.platform_admins.end(), subject) !=
+         config_.platform_admins.end();
+}
+
+}  // namespace workspaced::app

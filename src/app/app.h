@@ -1,0 +1,60 @@
+// The running service's parts, wired once at start-up: configuration, store,
+// authentication, authorization, clock, randomness and metrics. Handlers reach
+// everything through an App&.
+//
+// Thread-safety: after Open returns, every accessor is safe from any thread
+// (each part documents its own guarantees).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/config.h"
+#include "auth/authenticator.h"
+#include "authz/authorizer.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "http/metrics.h"
+#include "store/store.h"
+
+namespace workspaced::app {
+
+class App {
+ public:
+  // Creates the data directory, opens and migrates the database, loads or
+  // creates the dev key and the default account. `clock`/`random` default to
+  // the system's.
+  static StatusOr<std::unique_ptr<App>> Open(const Config& config,
+                                             std::unique_ptr<Clock> clock = nullptr,
+                                             std::unique_ptr<Random> random = nullptr);
+  ~App();
+
+  const Config& config() const { return config_; }
+  store::Store& store() { return *store_; }
+  auth::Authenticator& authenticator() { return *authenticator_; }
+  authz::Authorizer& authorizer() { return *authorizer_; }
+  const Clock& clock() const { return *clock_; }
+  Random& random() { return *random_; }
+  http::Metrics& metrics() { return metrics_; }
+  const std::string& default_account_id() const { return default_account_id_; }
+  const std::string& data_dir() const { return config_.data_dir; }
+  bool IsPlatformAdmin(const std::string& subject) const;
+
+ private:
+  App() = default;
+  Config config_;
+  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<Random> random_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::unique_ptr<authz::Authorizer> authorizer_;
+  http::Metrics metrics_;
+  std::string default_account_id_;
+};
+
+// Opens (and migrates) only the store of a data directory, for CLI commands
+// that need no server.
+StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+
+}  // namespace workspaced::app

@@ -1,0 +1,130 @@
+#include "app/bootstrap.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace workspaced::app {
+namespace fs = std::filesystem;
+
+Status EnsureDataDir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  fs::create_directories(dir, ec);
+  if (ec) return Internal("cannot create data directory " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, ec);
+  return Status::Ok();
+}
+
+namespace {
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+StatusOr<std::string> ReadKey(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return NotFound("no dev key at " + path);
+  if ((st.st_mode & 077) != 0) {
+    return InvalidArgument("dev key " + path + " is readable by others; run: chmod 600 " + path);
+  }
+  std::ifstream in(path);
+  std::string hex;
+  in >> hex;
+  auto key = FromHex(hex);
+  if (!key || key->size() < 32) return InvalidArgument("dev key " + path + " is malformed");
+  return *key;
+}
+
+}  // namespace
+
+StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& random) {
+  WS_RETURN_IF_ERROR(EnsureDataDir(data_dir));
+  const std::string path = (fs::path(data_dir) / kDevKeyFile).string();
+  auto existing = ReadKey(path);
+  if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
+
+  // Write to a private temporary file, fsync, then link into place: a crash
+  // never leaves a half-written key, and two racing starts agree on one key.
+  const std::string hex = RandomHex(random, 32) + "\n";
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return Internal("cannot write " + tmp);
+  }
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  ::unlink(tmp.c_str());
+  if (linked != 0 && errno != EEXIST) return Internal("cannot create " + path + ": " + std::strerror(errno));
+  return ReadKey(path);
+}
+
+namespace {
+
+Status ValidateAccountInput(const std::string& name, const std::string& admin) {
+  Status s = Unprocessable("invalid account");
+  if (name.empty() || name.size() > 200) s.WithField("name", "must be 1-200 characters");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) {
+      s.WithField("name", "must not contain control characters");
+      break;
+    }
+  if (admin.empty() || admin.size() > 255) s.WithField("admin", "must be a subject of 1-255 characters");
+  return s.field_errors().empty() ? Status::Ok() : s;
+}
+
+}  // namespace
+
+StatusOr<model::Account> CreateAccount(store::Store& store, const Clock& clock, Random& random,
+                                       const std::string& name, const std::string& admin) {
+  WS_RETURN_IF_ERROR(ValidateAccountInput(name, admin));
+  model::Account account{NewUuidV7(random, clock), name, clock.Now()};
+  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.InsertAccount(account));
+    return tx.PutAccountMember({account.id, admin, model::AccountRole::kAdmin, account.created_at});
+  }));
+  return account;
+}
+
+StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,
+                                              Random& random) {
+  static constexpr char kKey[] = "default_account_id";
+  model::Account account;
+  const model::Account fresh{NewUuidV7(random, clock), kDefaultAccountName, clock.Now()};
+  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(std::optional<std::string> id, tx.GetMeta(kKey));
+    if (id) {
+      WS_ASSIGN_OR_RETURN(account, tx.GetAccount(*id));
+      return Status::Ok();
+    }
+    account = fresh;
+    WS_RETURN_IF_ERROR(tx.InsertAccount(account));
+    WS_RETURN_IF_ERROR(tx.PutAccountMember(
+        {account.id, kDefaultAdmin, model::AccountRole::kAdmin, account.created_at}));
+    return tx.PutMeta(kKey, account.id);
+  }));
+  return account;
+}
+
+}  // namespace workspaced::app

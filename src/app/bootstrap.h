@@ -1,0 +1,39 @@
+// First-start set-up of the embedded default: the data directory, the dev
+// signing key and the default account. Each step is idempotent, so every
+// start runs them and later starts reuse what exists.
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "model/model.h"
+#include "store/store.h"
+
+namespace workspaced::app {
+
+inline constexpr char kDevKeyFile[] = "dev-signing.key";
+inline constexpr char kDatabaseFile[] = "workspaced.db";
+inline constexpr char kDefaultAccountName[] = "default";
+inline constexpr char kDefaultAdmin[] = "admin";
+
+// Creates `dir` (and parents) with mode 0700 when missing.
+Status EnsureDataDir(const std::string& dir);
+
+// Returns the raw 32-byte HS256 dev key from <data_dir>/dev-signing.key,
+// creating it (random, file mode 0600, written atomically) when missing.
+// Refuses a key file that others may read or that is malformed.
+StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& random);
+
+// The default account (name "default", admin subject "admin"), created once;
+// its id is remembered in the store's metadata.
+StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,
+                                              Random& random);
+
+// Creates an account with one admin, in one transaction.
+// kUnprocessable (with field errors) on an invalid name or admin subject.
+StatusOr<model::Account> CreateAccount(store::Store& store, const Clock& clock, Random& random,
+                                       const std::string& name, const std::string& admin);
+
+}  // namespace workspaced::app

@@ -1,0 +1,85 @@
+#include "app/bootstrap.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "store/sqlite_store.h"
+
+namespace workspaced::app {
+namespace {
+
+class Bootstrap : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("ws-boot-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(Bootstrap, DevKeyIsCreatedPrivateAndReused) {
+  auto random = NewSecureRandom();
+  auto a = LoadOrCreateDevKey(dir_.string(), *random);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->size(), 32u);
+  struct stat st {};
+  ASSERT_EQ(stat((dir_ / kDevKeyFile).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto b = LoadOrCreateDevKey(dir_.string(), *random);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*a, *b);
+}
+
+TEST_F(Bootstrap, RefusesAKeyOthersCanRead) {
+  auto random = NewSecureRandom();
+  ASSERT_TRUE(LoadOrCreateDevKey(dir_.string(), *random).ok());
+  chmod((dir_ / kDevKeyFile).c_str(), 0644);
+  auto again = LoadOrCreateDevKey(dir_.string(), *random);
+  EXPECT_EQ(again.status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(Bootstrap, DefaultAccountIsCreatedOnce) {
+  ASSERT_TRUE(EnsureDataDir(dir_.string()).ok());
+  store::SqliteOptions o;
+  o.path = (dir_ / kDatabaseFile).string();
+  auto store = store::OpenSqliteStore(o);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  SystemClock clock;
+  auto random = NewSecureRandom();
+  auto a = EnsureDefaultAccount(**store, clock, *random);
+  auto b = EnsureDefaultAccount(**store, clock, *random);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->id, b->id);
+  EXPECT_EQ(a->name, "default");
+  std::optional<model::AccountRole> role;
+  ASSERT_TRUE((*store)->Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(role, tx.GetAccountRole(a->id, "admin"));
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(role, model::AccountRole::kAdmin);
+}
+
+TEST_F(Bootstrap, CreateAccountValidatesInput) {
+  ASSERT_TRUE(EnsureDataDir(dir_.string()).ok());
+  store::SqliteOptions o;
+  o.path = (dir_ / kDatabaseFile).string();
+  auto store = store::OpenSqliteStore(o);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  SystemClock clock;
+  auto random = NewSecureRandom();
+  auto bad = CreateAccount(**store, clock, *random, "", "");
+  ASSERT_EQ(bad.status().code(), Code::kUnprocessable);
+  EXPECT_EQ(bad.status().field_errors().size(), 2u);
+  EXPECT_FALSE(CreateAccount(**store, clock, *random, "a\nb", "x").ok());
+  EXPECT_TRUE(CreateAccount(**store, clock, *random, "Acme", "alice").ok());
+}
+
+}  // namespace
+}  // namespace workspaced::app

@@ -1,0 +1,66 @@
+// Service configuration: defaults for the embedded mode, overridden by a JSON
+// file (--config) and then by command-line flags. Unknown keys in the file are
+// an error, so a typo never silently falls back to a default.
+//
+// Example file:
+//   {"listen": "0.0.0.0:8080", "data_dir": "/var/lib/workspaced",
+//    "regions": ["us-east-1", "eu-west-1"],
+//    "auth": {"dev_tokens": false, "jwks_file": "/etc/workspaced/jwks.json",
+//             "issuer": "https://idp.example.com/", "audience": "workspaced"},
+//    "platform_admins": ["ops@example.com"],
+//    "limits": {"body_bytes": 1048576, "header_bytes": 16384,
+//               "request_timeout_ms": 30000, "idle_timeout_ms": 60000},
+//    "export_format": "json", "threads": 0, "access_log": true,
+//    "log_level": "info", "log_format": "json"}
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace workspaced::app {
+
+struct AuthConfig {
+  bool dev_tokens = true;  // accept HS256 tokens signed with the data dir's dev key
+  std::string jwks_file;
+  std::string issuer;
+  std::string audience;
+  int leeway_seconds = 60;  // at most 60
+};
+
+struct LimitsConfig {
+  std::size_t body_bytes = 1 << 20;
+  std::size_t header_bytes = 16 << 10;
+  int request_timeout_ms = 30'000;
+  int idle_timeout_ms = 60'000;
+  int write_timeout_ms = 30'000;
+  int shutdown_grace_ms = 10'000;
+  std::size_t max_connections = 10'000;
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
+  std::vector<std::string> platform_admins = {"admin"};
+  AuthConfig auth;
+  LimitsConfig limits;
+  std::string export_format = "json";  // json | ndjson | csv
+  int threads = 0;                     // 0: one per core
+  bool access_log = true;
+  std::string log_level = "info";
+  std::string log_format = "json";  // json | text
+};
+
+// Applies the JSON file at `path` over `config`. kInvalidArgument naming the
+// offending key on any unknown key, wrong type or out-of-range value.
+Status ApplyConfigFile(const std::string& path, Config& config);
+// Checks cross-field rules (non-empty regions, valid listen address, …).
+Status Validate(const Config& config);
+// Splits "host:port" (IPv6 as "[::1]:8080").
+Status ParseListen(const std::string& listen, std::string& host, std::uint16_t& port);
+
+}  // namespace workspaced::app

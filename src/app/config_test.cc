@@ -1,0 +1,77 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+namespace workspaced::app {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char path[] = "/tmp/ws-config-XXXXXX";
+  const int fd = mkstemp(path);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Config, DefaultsAreTheEmbeddedMode) {
+  Config c;
+  EXPECT_EQ(c.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.data_dir, "./data");
+  EXPECT_TRUE(c.auth.dev_tokens);
+  EXPECT_EQ(c.limits.body_bytes, 1u << 20);
+  EXPECT_TRUE(Validate(c).ok());
+}
+
+TEST(Config, FileOverridesDefaults) {
+  Config c;
+  const auto path = WriteTemp(R"({"listen":"0.0.0.0:9000","regions":["eu-west-1"],
+      "limits":{"body_bytes":2048},"auth":{"leeway_seconds":30}})");
+  ASSERT_TRUE(ApplyConfigFile(path, c).ok());
+  EXPECT_EQ(c.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c.regions, std::vector<std::string>{"eu-west-1"});
+  EXPECT_EQ(c.limits.body_bytes, 2048u);
+  EXPECT_EQ(c.auth.leeway_seconds, 30);
+  std::remove(path.c_str());
+}
+
+TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
+  for (const char* text : {R"({"lisen":"x"})", R"({"limits":{"body":1}})", R"({"threads":"4"})",
+                           R"({"auth":{"leeway_seconds":120}})", R"([1,2])", "{not json"}) {
+    Config c;
+    const auto path = WriteTemp(text);
+    const Status s = ApplyConfigFile(path, c);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << text;
+    std::remove(path.c_str());
+  }
+}
+
+TEST(Config, ValidateCatchesContradictions) {
+  Config c;
+  c.regions.clear();
+  EXPECT_FALSE(Validate(c).ok());
+  c = Config{};
+  c.auth.dev_tokens = false;
+  EXPECT_FALSE(Validate(c).ok());  // nothing could sign in
+  c = Config{};
+  c.regions = {"US East"};
+  EXPECT_FALSE(Validate(c).ok());
+}
+
+TEST(Config, ParseListen) {
+  std::string host;
+  std::uint16_t port = 0;
+  ASSERT_TRUE(ParseListen("127.0.0.1:0", host, port).ok());
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(ParseListen("[::1]:8080", host, port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8080);
+  EXPECT_FALSE(ParseListen("8080", host, port).ok());
+  EXPECT_FALSE(ParseListen("h:99999", host, port).ok());
+}
+
+}  // namespace
+}  // namespace workspaced::app

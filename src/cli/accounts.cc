@@ -1,0 +1,49 @@
+// `workspaced accounts create`: bootstrap a tenant from the command line.
+#include <cstdio>
+
+#include "api/json_views.h"
+#include "app/app.h"
+#include "app/bootstrap.h"
+#include "cli/commands.h"
+
+namespace workspaced::cli {
+
+int AccountsCreate(const AccountsCreateFlags& flags) {
+  app::Config config;
+  if (!ResolveConfig(flags.common, config)) return 2;
+  auto store = app::OpenStore(config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
+    return 1;
+  }
+  SystemClock clock;
+  auto random = NewSecureRandom();
+  auto account = app::CreateAccount(**store, clock, *random, flags.name, flags.admin);
+  if (!account.ok()) {
+    std::string detail = account.status().message();
+    for (const auto& f : account.status().field_errors()) detail += "; --" + f.field + " " + f.detail;
+    std::fprintf(stderr, "workspaced: %s\n", detail.c_str());
+    return account.status().code() == Code::kUnprocessable ? 2 : 1;
+  }
+  std::printf("%s\n", api::AccountJson(*account).c_str());
+  return 0;
+}
+
+int Migrate(const CommonFlags& flags) {
+  app::Config config;
+  if (!ResolveConfig(flags, config)) return 2;
+  auto store = app::OpenStore(config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
+    return 1;
+  }
+  auto version = (*store)->SchemaVersion();
+  if (!version.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", version.status().message().c_str());
+    return 1;
+  }
+  std::printf("{\"schema_version\":%d}\n", *version);
+  return 0;
+}
+
+}  // namespace workspaced::cli

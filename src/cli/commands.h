@@ -1,0 +1,49 @@
+// The subcommands of the `workspaced` binary. Each returns the process exit
+// code: 0 success, 1 runtime failure, 2 bad usage or configuration.
+#pragma once
+
+#include <string>
+
+#include "app/config.h"
+
+namespace workspaced::cli {
+
+// Flags shared by every subcommand that touches a data directory. Empty
+// means "not given": the config file or the default applies.
+struct CommonFlags {
+  std::string config_file;
+  std::string data_dir;
+};
+
+// Defaults, then the config file, then flags. Prints the error and returns
+// false on a bad file.
+bool ResolveConfig(const CommonFlags& flags, app::Config& config);
+
+struct ServeFlags {
+  CommonFlags common;
+  std::string listen;
+  int threads = -1;
+};
+int Serve(const ServeFlags& flags);
+
+struct TokenFlags {
+  CommonFlags common;
+  std::string subject;
+  std::string groups;  // comma-separated
+  std::string ttl = "1h";
+};
+int Token(const TokenFlags& flags);
+
+struct AccountsCreateFlags {
+  CommonFlags common;
+  std::string name;
+  std::string admin;
+};
+int AccountsCreate(const AccountsCreateFlags& flags);
+
+int Migrate(const CommonFlags& flags);
+
+// "90s", "30m", "1h", "7d" → seconds; -1 when malformed.
+long long ParseDurationSeconds(const std::string& text);
+
+}  // namespace workspaced::cli

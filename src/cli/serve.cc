@@ -1,0 +1,95 @@
+// `workspaced serve`: open the data directory, listen, serve until SIGTERM or
+// SIGINT, then stop accepting, finish in-flight requests and exit 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "api/api.h"
+#include "app/app.h"
+#include "cli/commands.h"
+#include "common/log.h"
+#include "http/server.h"
+
+namespace workspaced::cli {
+
+int Serve(const ServeFlags& flags) {
+  const auto started = std::chrono::steady_clock::now();
+  // Block the stop signals in every thread (threads inherit the mask) and
+  // take them synchronously below with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  app::Config config;
+  if (!ResolveConfig(flags.common, config)) return 2;
+  if (!flags.listen.empty()) config.listen = flags.listen;
+  if (flags.threads >= 0) config.threads = flags.threads;
+  log::Init(log::ParseLevel(config.log_level).value_or(log::Level::kInfo), config.log_format == "json");
+
+  const Status valid = app::Validate(config);
+  if (!valid.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", valid.message().c_str());
+    return 2;
+  }
+  auto opened = app::App::Open(config);
+  if (!opened.ok()) {
+    log::Error("cannot start", {{"error", opened.status().message()}});
+    log::Flush();
+    return 1;
+  }
+  std::unique_ptr<app::App> app = std::move(opened).value();
+  api::Api api(*app);
+
+  http::ServerOptions options;
+  const Status listen = app::ParseListen(config.listen, options.host, options.port);
+  if (!listen.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", listen.message().c_str());
+    return 2;
+  }
+  options.threads = config.threads;
+  options.body_limit = config.limits.body_bytes;
+  options.header_limit = config.limits.header_bytes;
+  options.request_timeout = std::chrono::milliseconds(config.limits.request_timeout_ms);
+  options.idle_timeout = std::chrono::milliseconds(config.limits.idle_timeout_ms);
+  options.write_timeout = std::chrono::milliseconds(config.limits.write_timeout_ms);
+  options.shutdown_grace = std::chrono::milliseconds(config.limits.shutdown_grace_ms);
+  options.max_connections = config.limits.max_connections;
+  options.access_log = config.access_log;
+
+  auto server = http::Server::Start(
+      options, [&api](const http::Request& req, http::Response& res) { api.Handle(req, res); },
+      app->metrics());
+  if (!server.ok()) {
+    log::Error("cannot start", {{"error", server.status().message()}});
+    log::Flush();
+    return 1;
+  }
+  const std::string addr = options.host + ":" + std::to_string((*server)->port());
+  const auto startup_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  log::Info("listening", {{"addr", addr},
+                          {"data_dir", config.data_dir},
+                          {"default_account_id", app->default_account_id()},
+                          {"startup_ms", startup_ms}});
+  if (config.auth.dev_tokens) {
+    log::Info("get a dev token", {{"command", "workspaced token --sub admin --data-dir " + config.data_dir},
+                                  {"usage", "export TOKEN=$(workspaced token --sub admin --data-dir " +
+                                                config.data_dir + ") CP_URL=http://" + addr}});
+  }
+  log::Flush();
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log::Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*server)->Shutdown();
+  log::Info("stopped");
+  log::Flush();
+  return 0;
+}
+
+}  // namespace workspaced::cli

@@ -1,0 +1,43 @@
+#include "http/request.h"
+
+#include <gtest/gtest.h>
+
+namespace workspaced::http {
+namespace {
+
+TEST(Request, QueryParamsAreDecodedExactly) {
+  // The query lives in a larger buffer, as it does in the transport: decoding
+  // must not read past the parameter.
+  const std::string target = "/v1/x?limit=50&cursor=a%2Bb&flag&limit=7 HTTP/1.1\r\nHost: x";
+  Request r;
+  r.query = std::string_view(target).substr(6, target.find(' ') - 6);
+  EXPECT_EQ(r.QueryParam("limit"), "50");
+  EXPECT_EQ(r.QueryParam("cursor"), "a+b");
+  EXPECT_EQ(r.QueryParam("flag"), "");
+  EXPECT_EQ(r.QueryParam("missing"), std::nullopt);
+  EXPECT_EQ(r.QueryCount("limit"), 2);
+  EXPECT_EQ(r.QueryNames(), (std::vector<std::string>{"limit", "cursor", "flag", "limit"}));
+  r.query = "q=a+b%20c&bad=%zz&&x=";
+  EXPECT_EQ(r.QueryParam("q"), "a b c");
+  EXPECT_EQ(r.QueryParam("bad"), "%zz");
+  EXPECT_EQ(r.QueryParam("x"), "");
+}
+
+TEST(Request, HeadersAreCaseInsensitive) {
+  Request r;
+  r.headers = {{"Content-Type", "application/json"}};
+  EXPECT_EQ(r.HeaderValue("content-type"), "application/json");
+  EXPECT_TRUE(r.HasHeader("CONTENT-TYPE"));
+  EXPECT_EQ(r.HeaderValue("Accept"), "");
+}
+
+TEST(Request, DecodePathSegment) {
+  EXPECT_EQ(DecodePathSegment("a%40b"), "a@b");
+  EXPECT_EQ(DecodePathSegment("a%2fb"), std::nullopt);
+  EXPECT_EQ(DecodePathSegment("a%00"), std::nullopt);
+  EXPECT_EQ(DecodePathSegment("a%4"), std::nullopt);
+  EXPECT_EQ(DecodePathSegment("%zz"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace workspaced::http

@@ -1,0 +1,83 @@
+// Every error is RFC 9457 problem+json with the request id as `instance`.
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+class Errors : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = ServerProcess::Start().release(); }
+  static void TearDownTestSuite() { delete server_; }
+  static ServerProcess* server_;
+};
+ServerProcess* Errors::server_ = nullptr;
+
+TEST_F(Errors, UnknownPathIs404Problem) {
+  HttpClient c(server_->port());
+  ExpectProblem(c.Get("/v2/nothing"), 404);
+}
+
+TEST_F(Errors, WrongMethodIs405WithAllow) {
+  HttpClient c(server_->port());
+  auto r = c.Send("DELETE", "/healthz");
+  ExpectProblem(r, 405);
+  EXPECT_EQ(r.Header("Allow"), "GET");
+}
+
+TEST_F(Errors, MissingTokenIs401WithBearerChallenge) {
+  HttpClient c(server_->port());
+  auto r = c.Get("/v1/workspaces");
+  ExpectProblem(r, 401);
+  EXPECT_EQ(r.Header("WWW-Authenticate").rfind("Bearer", 0), 0u);
+}
+
+TEST_F(Errors, GarbageTokenIs401InvalidToken) {
+  HttpClient c(server_->port());
+  for (const char* token : {"x", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."}) {
+    auto r = c.Get("/v1/workspaces", token);
+    ExpectProblem(r, 401);
+    EXPECT_EQ(r.Header("WWW-Authenticate"), "Bearer error=\"invalid_token\"") << token;
+  }
+  auto basic = c.Send("GET", "/v1/workspaces", {{"Authorization", "Basic YWRtaW46YWRtaW4="}});
+  ExpectProblem(basic, 401);
+}
+
+TEST_F(Errors, BodyOverOneMebibyteIs413) {
+  HttpClient c(server_->port());
+  auto r = c.Send("POST", "/v1/workspaces", {{"Content-Type", "application/json"}},
+                  std::string((1 << 20) + 1, ' '));
+  ExpectProblem(r, 413);
+}
+
+TEST_F(Errors, OversizedHeadersAre431) {
+  const std::string raw = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
+  const std::string out = HttpClient::Raw(server_->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 100);
+  EXPECT_NE(out.find("application/problem+json"), std::string::npos);
+}
+
+TEST_F(Errors, MalformedRequestLineIs400) {
+  const std::string out = HttpClient::Raw(server_->port(), "BLAH\x01 / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 100);
+}
+
+TEST_F(Errors, BadQueryParametersAre400) {
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("admin");
+  ExpectProblem(c.Get("/v1/workspaces?limit=1001", token), 400);
+  ExpectProblem(c.Get("/v1/workspaces?limit=0", token), 400);
+  ExpectProblem(c.Get("/v1/workspaces?limit=ten", token), 400);
+  ExpectProblem(c.Get("/v1/workspaces?cursor=not-a-cursor", token), 400);
+  ExpectProblem(c.Get("/v1/workspaces?limt=5", token), 400);
+  EXPECT_EQ(c.Get("/v1/workspaces?limit=1000", token).status, 200);
+}
+
+TEST_F(Errors, OpenApiIsServed) {
+  HttpClient c(server_->port());
+  auto r = c.Get("/v1/openapi.yaml");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.rfind("openapi: 3.1", 0), 0u);
+}
+
+}  // namespace
+}  // namespace workspaced::testing

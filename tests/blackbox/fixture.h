@@ -1,0 +1,119 @@
+// Shared set-up for black-box tests: a running server plus a seeder that
+// writes rows through the storage interface into the server's own database
+// (until the create endpoints exist, this is how tests make data).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+
+#include "app/bootstrap.h"
+#include "common/random.h"
+#include "model/model.h"
+#include "store/sqlite_store.h"
+#include "support/http_client.h"
+#include "support/server_process.h"
+
+namespace workspaced::testing {
+
+class Seeder {
+ public:
+  explicit Seeder(const std::string& data_dir) : random_(NewSecureRandom()) {
+    store::SqliteOptions o;
+    o.path = data_dir + "/" + app::kDatabaseFile;
+    auto s = store::OpenSqliteStore(o);
+    if (!s.ok()) throw std::runtime_error("open store: " + s.status().message());
+    store_ = std::move(s).value();
+  }
+
+  std::string Account(const std::string& name, const std::string& admin) {
+    auto a = app::CreateAccount(*store_, clock_, *random_, name, admin);
+    if (!a.ok()) throw std::runtime_error("seed account: " + a.status().message());
+    return a->id;
+  }
+
+  void AccountMember(const std::string& account, const std::string& subject, model::AccountRole role) {
+    Check(store_->Write([&](store::Tx& tx) { return tx.PutAccountMember({account, subject, role, clock_.Now()}); }));
+  }
+
+  std::string Workspace(const std::string& account, const std::string& name,
+                        std::vector<model::GroupMapping> groups = {}) {
+    model::Workspace ws;
+    ws.id = NewUuidV7(*random_, clock_);
+    ws.account_id = account;
+    ws.name = name;
+    ws.slug = Slug(name) + "-" + ws.id.substr(30);
+    ws.status = model::WorkspaceStatus::kActive;
+    ws.phase = model::ProvisioningPhase::kReady;
+    ws.region = "us-east-1";
+    ws.created_at = ws.updated_at = clock_.Now();
+    ws.created_by = ws.updated_by = "seeder";
+    ws.labels = {{"team", "platform"}};
+    ws.group_mappings = std::move(groups);
+    ws.runtime_generation = "mk3";
+    Check(store_->Write([&](store::Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+      for (const char* env : {"dev", "staging", "prod"}) {
+        WS_RETURN_IF_ERROR(tx.InsertEnvironment({NewUuidV7(*random_, clock_), ws.id, env, clock_.Now()}));
+      }
+      return Status::Ok();
+    }));
+    return ws.id;
+  }
+
+  void Member(const std::string& ws, const std::string& subject, model::WorkspaceRole role) {
+    Check(store_->Write([&](store::Tx& tx) { return tx.PutWorkspaceMember({ws, subject, role, clock_.Now()}); }));
+  }
+
+  std::string DefaultAccount() {
+    std::string id;
+    Check(store_->Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(auto v, tx.GetMeta("default_account_id"));
+      id = v.value_or("");
+      return Status::Ok();
+    }));
+    return id;
+  }
+
+ private:
+  static std::string Slug(const std::string& name) {
+    std::string s;
+    for (char c : name) s.push_back(std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-');
+    return s;
+  }
+  static void Check(const Status& s) {
+    if (!s.ok()) throw std::runtime_error("seed: " + s.message());
+  }
+
+  SystemClock clock_;
+  std::unique_ptr<Random> random_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// Parses a JSON body; fails the test on malformed JSON.
+inline boost::json::value Json(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << body;
+  return v;
+}
+
+// Asserts the RFC 9457 shape of an error response.
+inline void ExpectProblem(const HttpResponse& r, int status) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json") << r.body;
+  auto v = Json(r.body);
+  ASSERT_TRUE(v.is_object()) << r.body;
+  auto& o = v.as_object();
+  EXPECT_TRUE(o.contains("type") && o.at("type").is_string()) << r.body;
+  EXPECT_TRUE(o.contains("title") && o.at("title").is_string()) << r.body;
+  EXPECT_TRUE(o.contains("detail") && o.at("detail").is_string()) << r.body;
+  ASSERT_TRUE(o.contains("status")) << r.body;
+  EXPECT_EQ(o.at("status").as_int64(), status);
+  ASSERT_TRUE(o.contains("instance")) << r.body;
+  EXPECT_EQ(o.at("instance").as_string(), r.Header("X-Request-Id"));
+}
+
+}  // namespace workspaced::testing

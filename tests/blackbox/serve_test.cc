@@ -1,0 +1,129 @@
+// `workspaced serve` and its companions as an operator meets them.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+TEST(Serve, FirstStartCreatesDataDirKeyDatabaseAndDefaultAccount) {
+  auto server = ServerProcess::Start();
+  const std::string dir = server->data_dir();
+  struct stat st {};
+  ASSERT_EQ(stat((dir + "/dev-signing.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/workspaced.db"));
+  EXPECT_NE(server->Output().find("workspaced token --sub admin"), std::string::npos);
+
+  Seeder seed(dir);
+  const std::string account = seed.DefaultAccount();
+  ASSERT_TRUE(IsUuid(account));
+  // The default account's admin is the subject "admin".
+  HttpClient c(server->port());
+  auto r = c.Get("/v1/workspaces/by-account/" + account, server->Token("admin"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "[]");
+  ExpectProblem(c.Get("/v1/workspaces/by-account/" + account, server->Token("someone-else")), 404);
+}
+
+TEST(Serve, RestartReusesKeyDatabaseAndDefaultAccount) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/data";
+  std::string token, account;
+  {
+    auto server = ServerProcess::Start({.data_dir = dir});
+    token = server->Token("admin");
+    account = Seeder(dir).DefaultAccount();
+    EXPECT_EQ(server->Stop(SIGTERM), 0);
+  }
+  auto server = ServerProcess::Start({.data_dir = dir});
+  EXPECT_EQ(Seeder(dir).DefaultAccount(), account);
+  HttpClient c(server->port());
+  // A token minted before the restart still verifies: the key was reused.
+  EXPECT_EQ(c.Get("/v1/workspaces", token).status, 200);
+}
+
+TEST(Serve, HealthReadinessAndMetrics) {
+  auto server = ServerProcess::Start();
+  HttpClient c(server->port());
+  auto h = c.Get("/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_FALSE(h.Header("X-Request-Id").empty());
+  EXPECT_EQ(c.Get("/readyz").status, 200);
+  c.Get("/v1/workspaces", server->Token("admin"));
+  c.Get("/v1/workspaces/not-a-uuid", server->Token("admin"));
+  auto m = c.Get("/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.Header("Content-Type").rfind("text/plain", 0), 0u);
+  EXPECT_NE(m.body.find("workspaced_http_requests_total{method=\"GET\",route=\"/v1/workspaces\",status=\"200\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("route=\"/v1/workspaces/{workspace_id}\",status=\"404\"} 1"), std::string::npos);
+  EXPECT_NE(m.body.find("workspaced_http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(m.body.find("workspaced_http_requests_in_flight"), std::string::npos);
+}
+
+TEST(Serve, SigtermExitsZeroAndLogsJsonAccessLines) {
+  auto server = ServerProcess::Start();
+  HttpClient c(server->port());
+  auto r = c.Send("GET", "/healthz", {{"X-Request-Id", "trace-me-42"}});
+  EXPECT_EQ(r.Header("X-Request-Id"), "trace-me-42");
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
+  const std::string out = server->Output();
+  EXPECT_NE(out.find("\"msg\":\"request\",\"request_id\":\"trace-me-42\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"msg\":\"stopped\""), std::string::npos) << out;
+}
+
+TEST(Serve, SigintAlsoStopsCleanly) {
+  auto server = ServerProcess::Start();
+  EXPECT_EQ(server->Stop(SIGINT), 0);
+}
+
+TEST(Cli, AccountsCreatePrintsTheAccountAndItsAdminCanReadIt) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/data";
+  auto created = RunWorkspaced({"accounts", "create", "--name", "Acme", "--admin", "alice", "--data-dir", dir});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto account = Json(created.out).as_object();
+  EXPECT_EQ(account.at("name").as_string(), "Acme");
+  const std::string id(account.at("id").as_string());
+  auto server = ServerProcess::Start({.data_dir = dir});
+  HttpClient c(server->port());
+  EXPECT_EQ(c.Get("/v1/workspaces/by-account/" + id, server->Token("alice")).status, 200);
+  EXPECT_EQ(c.Get("/v1/workspaces/by-account/" + id, server->Token("admin")).status, 404);
+}
+
+TEST(Cli, BadUsageExitsTwoWithAMessage) {
+  auto r = RunWorkspaced({"accounts", "create", "--name", "", "--admin", "x", "--data-dir", "/tmp/unused-ws"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("name"), std::string::npos) << r.err;
+  EXPECT_EQ(RunWorkspaced({"token"}).exit_code, 2);
+  EXPECT_EQ(RunWorkspaced({"token", "--sub", "a", "--ttl", "forever"}).exit_code, 2);
+}
+
+TEST(Cli, MigrateReportsTheSchemaVersionAndIsIdempotent) {
+  TempDir tmp;
+  auto a = RunWorkspaced({"migrate", "--data-dir", tmp.path()});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  auto b = RunWorkspaced({"migrate", "--data-dir", tmp.path()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_GE(Json(a.out).as_object().at("schema_version").as_int64(), 1);
+}
+
+TEST(Serve, RefusesAnUnknownConfigKey) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/c.json";
+  std::ofstream(path) << R"({"listen":"127.0.0.1:0","limitz":{}})";
+  auto r = RunWorkspaced({"serve", "--config", path, "--data-dir", tmp.path() + "/d"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("limitz"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace workspaced::testing
