@@ -1,68 +1,96 @@
 #include "api/json_views.h"
 
-#include <boost/json.hpp>
-
+#include "api/json_writer.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
-namespace json = boost::json;
 namespace {
 
-json::object WorkspaceObject(const model::Workspace& ws) {
-  json::object o;
-  o["id"] = ws.id;
-  o["account_id"] = ws.account_id;
-  o["name"] = ws.name;
-  o["slug"] = ws.slug;
-  o["status"] = model::ToString(ws.status);
-  o["region"] = ws.region;
-  o["tenancy_model"] = model::ToString(ws.tenancy_model);
-  o["created_at"] = FormatRfc3339(ws.created_at);
-  o["updated_at"] = FormatRfc3339(ws.updated_at);
-  o["created_by"] = ws.created_by;
-  o["updated_by"] = ws.updated_by;
-  json::object labels;
-  for (const auto& [k, v] : ws.labels) labels[k] = v;
-  o["labels"] = std::move(labels);
-  json::array mappings;
-  for (const auto& m : ws.group_mappings)
-    mappings.push_back(json::object{{"group_name", m.group_name}, {"role", model::ToString(m.role)}});
-  o["group_mappings"] = std::move(mappings);
-  o["runtime"] = json::object{{"generation", ws.runtime_generation}};
-  o["provisioning_phase"] = model::ToString(ws.phase);
-  if (ws.status_reason.empty()) {
-    o["status_reason"] = nullptr;
-  } else {
-    o["status_reason"] = ws.status_reason;
+void WriteWorkspace(JsonWriter& w, const model::Workspace& ws) {
+  w.BeginObject();
+  w.Field("id", ws.id);
+  w.Field("account_id", ws.account_id);
+  w.Field("name", ws.name);
+  w.Field("slug", ws.slug);
+  w.Field("status", model::ToString(ws.status));
+  w.Field("region", ws.region);
+  w.Field("tenancy_model", model::ToString(ws.tenancy_model));
+  w.Field("created_at", FormatRfc3339(ws.created_at));
+  w.Field("updated_at", FormatRfc3339(ws.updated_at));
+  w.Field("created_by", ws.created_by);
+  w.Field("updated_by", ws.updated_by);
+  w.Key("labels");
+  w.BeginObject();
+  for (const auto& [k, v] : ws.labels) w.Field(k, v);
+  w.EndObject();
+  w.Key("group_mappings");
+  w.BeginArray();
+  for (const auto& m : ws.group_mappings) {
+    w.BeginObject();
+    w.Field("group_name", m.group_name);
+    w.Field("role", model::ToString(m.role));
+    w.EndObject();
   }
-  return o;
+  w.EndArray();
+  w.Key("runtime");
+  w.BeginObject();
+  w.Field("generation", ws.runtime_generation);
+  w.EndObject();
+  w.Field("provisioning_phase", model::ToString(ws.phase));
+  w.Key("status_reason");
+  if (ws.status_reason.empty()) {
+    w.Null();
+  } else {
+    w.Value(ws.status_reason);
+  }
+  w.EndObject();
 }
 
 }  // namespace
 
-std::string WorkspaceJson(const model::Workspace& ws) { return json::serialize(WorkspaceObject(ws)); }
+std::string WorkspaceJson(const model::Workspace& ws) {
+  std::string out;
+  out.reserve(512);
+  JsonWriter w(out);
+  WriteWorkspace(w, ws);
+  return out;
+}
 
 std::string WorkspacesJson(const std::vector<model::Workspace>& list) {
-  json::array a;
-  a.reserve(list.size());
-  for (const auto& ws : list) a.push_back(WorkspaceObject(ws));
-  return json::serialize(a);
+  std::string out;
+  out.reserve(512 * list.size() + 2);
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& ws : list) WriteWorkspace(w, ws);
+  w.EndArray();
+  return out;
 }
 
 std::string EnvironmentsJson(const std::vector<model::Environment>& list) {
-  json::array a;
+  std::string out;
+  JsonWriter w(out);
+  w.BeginArray();
   for (const auto& e : list) {
-    a.push_back(json::object{{"id", e.id},
-                             {"workspace_id", e.workspace_id},
-                             {"name", e.name},
-                             {"created_at", FormatRfc3339(e.created_at)}});
+    w.BeginObject();
+    w.Field("id", e.id);
+    w.Field("workspace_id", e.workspace_id);
+    w.Field("name", e.name);
+    w.Field("created_at", FormatRfc3339(e.created_at));
+    w.EndObject();
   }
-  return json::serialize(a);
+  w.EndArray();
+  return out;
 }
 
 std::string AccountJson(const model::Account& account) {
-  return json::serialize(json::object{
-      {"id", account.id}, {"name", account.name}, {"created_at", FormatRfc3339(account.created_at)}});
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Field("id", account.id);
+  w.Field("name", account.name);
+  w.Field("created_at", FormatRfc3339(account.created_at));
+  w.EndObject();
+  return out;
 }
 
 std::string WorkspaceEtag(const model::Workspace& ws) {

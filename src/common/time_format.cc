@@ -1,8 +1,6 @@
 #include "common/time_format.h"
 
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 
 namespace workspaced {
 namespace {
@@ -17,6 +15,17 @@ std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// Writes `n` as exactly `width` digits ending just before `end`.
+char* PutDigits(char* end, std::int64_t n, int width) {
+  for (int i = 0; i < width; ++i) {
+    *--end = static_cast<char>('0' + n % 10);
+    n /= 10;
+  }
+  return end;
+}
+
+// Hand-formatted (no snprintf, no gmtime_r): resource times are rendered on
+// every list item, so this sits on the hot read path.
 std::string Format(Micros t, bool micros) {
   std::int64_t secs = t / 1'000'000;
   std::int64_t frac = t % 1'000'000;
@@ -24,20 +33,36 @@ std::string Format(Micros t, bool micros) {
     frac += 1'000'000;
     --secs;
   }
-  const std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  int n;
-  if (micros) {
-    n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                      static_cast<long long>(frac));
-  } else {
-    n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
   }
-  return std::string(buf, static_cast<std::size_t>(n));
+  // Civil date from days since the epoch (Howard Hinnant's algorithm).
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = yoe + era * 400 + (m <= 2);
+
+  char buf[32] = "0000-00-00T00:00:00.000000Z";
+  PutDigits(buf + 4, y, 4);
+  PutDigits(buf + 7, m, 2);
+  PutDigits(buf + 10, d, 2);
+  PutDigits(buf + 13, rem / 3600, 2);
+  PutDigits(buf + 16, rem / 60 % 60, 2);
+  PutDigits(buf + 19, rem % 60, 2);
+  if (!micros) {
+    buf[19] = 'Z';
+    return std::string(buf, 20);
+  }
+  PutDigits(buf + 26, frac, 6);
+  return std::string(buf, 27);
 }
 
 bool Digits(std::string_view s, std::size_t pos, std::size_t len, int& out) {

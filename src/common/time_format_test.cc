@@ -11,6 +11,16 @@ TEST(Rfc3339, FormatsSecondsAndMicros) {
   EXPECT_EQ(FormatRfc3339Micros(t), "2026-05-01T12:00:00.123456Z");
 }
 
+TEST(Rfc3339, FormatsAcrossCalendarEdges) {
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(951782400'000000), "2000-02-29T00:00:00Z");  // leap day
+  EXPECT_EQ(FormatRfc3339(4102444799'000000), "2099-12-31T23:59:59Z");
+  EXPECT_EQ(FormatRfc3339Micros(-1), "1969-12-31T23:59:59.999999Z");
+  for (Micros t = 0; t < 4102444800'000000; t += 86399'123457LL * 37) {
+    ASSERT_EQ(ParseRfc3339(FormatRfc3339Micros(t)), t);
+  }
+}
+
 TEST(Rfc3339, ParsesWhatItFormatsAndOffsets) {
   EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00Z"), 1777636800'000000);
   EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00.5Z"), 1777636800'500000);

@@ -42,6 +42,9 @@ CREATE TABLE workspaces (
   created_by TEXT NOT NULL,
   updated_by TEXT NOT NULL,
   labels TEXT NOT NULL,  -- JSON object of string values
+  -- JSON array of {"group_name","role"} in the caller's order: what reads
+  -- return. workspace_group_mappings below indexes the same data by group.
+  group_mappings TEXT NOT NULL,
   runtime_generation TEXT NOT NULL,
   status_reason TEXT NOT NULL,
   phase TEXT NOT NULL,

@@ -57,7 +57,6 @@ class SqliteTx final : public Tx {
   // Reads the rows of a workspace SELECT (columns as kWorkspaceColumns in
   // sqlite_tx_workspaces.cc), each with its group mappings.
   StatusOr<std::vector<model::Workspace>> CollectWorkspaces(Stmt& stmt);
-  Status LoadGroupMappings(model::Workspace& ws);
   Status ReplaceGroupMappings(const model::Workspace& ws);
 
   SqliteConnection& conn_;

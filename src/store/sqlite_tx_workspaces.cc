@@ -15,7 +15,7 @@ namespace {
 #define WS_WORKSPACE_COLUMNS                                                  \
   "w.id, w.account_id, w.name, w.slug, w.status, w.region, w.tenancy_model, " \
   "w.created_at, w.updated_at, w.created_by, w.updated_by, w.labels, "        \
-  "w.runtime_generation, w.status_reason, w.phase, w.version"
+  "w.runtime_generation, w.status_reason, w.phase, w.version, w.group_mappings"
 
 std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
   boost::json::object object;
@@ -24,6 +24,7 @@ std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
 }
 
 Status DecodeLabels(std::string_view text, std::map<std::string, std::string>& labels) {
+  if (text == "{}") return Status::Ok();
   boost::system::error_code ec;
   const boost::json::value value = boost::json::parse(text, ec);
   const boost::json::object* object = ec ? nullptr : value.if_object();
@@ -32,6 +33,36 @@ Status DecodeLabels(std::string_view text, std::map<std::string, std::string>& l
     const boost::json::string* s = v.if_string();
     if (s == nullptr) return Internal("sqlite: workspaces.labels has a non-string value");
     labels.emplace(std::string(key), std::string(*s));
+  }
+  return Status::Ok();
+}
+
+std::string EncodeGroupMappings(const std::vector<model::GroupMapping>& mappings) {
+  boost::json::array array;
+  array.reserve(mappings.size());
+  for (const auto& m : mappings) {
+    array.emplace_back(boost::json::object{{"group_name", m.group_name},
+                                           {"role", model::ToString(m.role)}});
+  }
+  return boost::json::serialize(array);
+}
+
+Status DecodeGroupMappings(std::string_view text, std::vector<model::GroupMapping>& out) {
+  if (text == "[]") return Status::Ok();  // the common case, without a parse
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(text, ec);
+  const boost::json::array* array = ec ? nullptr : value.if_array();
+  if (array == nullptr) return Internal("sqlite: workspaces.group_mappings is not a JSON array");
+  for (const auto& item : *array) {
+    const boost::json::object* o = item.if_object();
+    const boost::json::value* name = o ? o->if_contains("group_name") : nullptr;
+    const boost::json::value* role = o ? o->if_contains("role") : nullptr;
+    if (name == nullptr || role == nullptr || !name->is_string() || !role->is_string())
+      return Internal("sqlite: workspaces.group_mappings has a malformed entry");
+    model::GroupMapping& m = out.emplace_back();
+    m.group_name = std::string(name->as_string());
+    WS_ASSIGN_OR_RETURN(m.role, DecodeEnum(model::ParseWorkspaceRole, role->as_string(),
+                                           "workspaces.group_mappings.role"));
   }
   return Status::Ok();
 }
@@ -64,6 +95,7 @@ StatusOr<model::Workspace> DecodeWorkspace(const Stmt& row) {
   WS_ASSIGN_OR_RETURN(ws.phase,
                       DecodeEnum(model::ParseProvisioningPhase, row.Text(14), "workspaces.phase"));
   ws.version = row.Int(15);
+  WS_RETURN_IF_ERROR(DecodeGroupMappings(row.Text(16), ws.group_mappings));
   return ws;
 }
 
@@ -91,16 +123,17 @@ Status CheckPage(const Page& page) {
 Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
   WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
   const std::string labels = EncodeLabels(ws.labels);  // outlives the bound Stmt
+  const std::string mappings = EncodeGroupMappings(ws.group_mappings);
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("INSERT INTO workspaces (id, account_id, name, slug, status, "
                               "region, tenancy_model, created_at, updated_at, created_by, "
                               "updated_by, labels, runtime_generation, status_reason, phase, "
-                              "version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                              "?12, ?13, ?14, ?15, ?16)"));
+                              "version, group_mappings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                              "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
   stmt.Bind(ws.id, ws.account_id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.created_at, ws.updated_at, ws.created_by,
             ws.updated_by, labels, ws.runtime_generation, ws.status_reason,
-            model::ToString(ws.phase), ws.version);
+            model::ToString(ws.phase), ws.version, mappings);
   WS_RETURN_IF_ERROR(
       stmt.Run(ConstraintErrors()
                    .OnPrimaryKey(Code::kConflict, "workspace already exists")
@@ -112,15 +145,17 @@ Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
 Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
   WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
   const std::string labels = EncodeLabels(ws.labels);
+  const std::string mappings = EncodeGroupMappings(ws.group_mappings);
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("UPDATE workspaces SET name = ?2, slug = ?3, status = ?4, region = ?5, "
               "tenancy_model = ?6, updated_at = ?7, updated_by = ?8, labels = ?9, "
-              "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13 "
-              "WHERE id = ?1 AND version = ?13 - 1"));
+              "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13, "
+              "group_mappings = ?14 WHERE id = ?1 AND version = ?13 - 1"));
   stmt.Bind(ws.id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.updated_at, ws.updated_by, labels,
-            ws.runtime_generation, ws.status_reason, model::ToString(ws.phase), ws.version);
+            ws.runtime_generation, ws.status_reason, model::ToString(ws.phase), ws.version,
+            mappings);
   WS_RETURN_IF_ERROR(stmt.Run(ConstraintErrors().OnUnique(
       Code::kConflict, "workspace slug already exists in this account")));
   if (stmt.Changes() == 0) {
@@ -152,28 +187,12 @@ Status SqliteTx::ReplaceGroupMappings(const model::Workspace& ws) {
   return Status::Ok();
 }
 
-Status SqliteTx::LoadGroupMappings(model::Workspace& ws) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT group_name, role FROM "
-                                         "workspace_group_mappings WHERE workspace_id = "
-                                         "?1 ORDER BY position"));
-  stmt.Bind(ws.id);
-  while (true) {
-    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-    if (!row) return Status::Ok();
-    model::GroupMapping& mapping = ws.group_mappings.emplace_back();
-    mapping.group_name = stmt.String(0);
-    WS_ASSIGN_OR_RETURN(mapping.role, DecodeEnum(model::ParseWorkspaceRole, stmt.Text(1),
-                                                 "workspace_group_mappings.role"));
-  }
-}
-
 StatusOr<std::vector<model::Workspace>> SqliteTx::CollectWorkspaces(Stmt& stmt) {
   std::vector<model::Workspace> out;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
     if (!row) return out;
     WS_ASSIGN_OR_RETURN(model::Workspace ws, DecodeWorkspace(stmt));
-    WS_RETURN_IF_ERROR(LoadGroupMappings(ws));
     out.push_back(std::move(ws));
   }
 }
@@ -183,9 +202,7 @@ StatusOr<model::Workspace> SqliteTx::GetWorkspace(std::string_view id) {
                       Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id = ?1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
   if (!row) return NotFound("workspace not found");
-  WS_ASSIGN_OR_RETURN(model::Workspace ws, DecodeWorkspace(stmt));
-  WS_RETURN_IF_ERROR(LoadGroupMappings(ws));
-  return ws;
+  return DecodeWorkspace(stmt);
 }
 
 StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesByAccount(
@@ -205,13 +222,17 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesForSubject(
   // any number of names of any content never touches the SQL text.
   const std::string groups_json = EncodeStringArray(groups);
   WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      // Each side is cut to one page before the union, so a page
+                      // costs the same however many memberships the caller has.
                       Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
-                              " SELECT workspace_id FROM workspace_members"
+                              " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
                               "  WHERE subject = ?1 AND workspace_id > ?3"
+                              "  ORDER BY workspace_id LIMIT ?4)"
                               " UNION"
-                              " SELECT workspace_id FROM workspace_group_mappings"
+                              " SELECT workspace_id FROM (SELECT workspace_id"
+                              "  FROM workspace_group_mappings"
                               "  WHERE group_name IN (SELECT value FROM json_each(?2))"
-                              "  AND workspace_id > ?3)"
+                              "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4))"
                               " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectWorkspaces(stmt);
