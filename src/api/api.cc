@@ -41,7 +41,10 @@ std::string_view BearerToken(std::string_view header) {
 }  // namespace
 
 void Api::Handle(const http::Request& request, http::Response& response) {
-  auto match = impl_->router.Find(request.method, request.path);
+  // HEAD is answered as GET; the transport sends the headers only.
+  const http::Method method = request.method == http::Method::kHead ? http::Method::kGet : request.method;
+  auto match = impl_->router.Find(method, request.path);
+  if (match.allow.find("GET") != std::string::npos) match.allow += ", HEAD";
   if (match.route == nullptr) {
     if (!match.allow.empty()) {
       http::SetProblem(response, 405,

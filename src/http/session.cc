@@ -222,6 +222,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void WriteResponse(unsigned version) {
+    if (method_ == Method::kHead) return WriteHeadOnly(version);
     if (response_.stream) return WriteStreamHead(version);
     out_.emplace(static_cast<bhttp::status>(response_.status), version);
     SetCommonHeaders(*out_);
@@ -232,6 +233,26 @@ class Session : public std::enable_shared_from_this<Session> {
                        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                          self->OnWritten(ec, n);
                        });
+  }
+
+  // HEAD: the GET response's headers, its Content-Length, no body.
+  void WriteHeadOnly(unsigned version) {
+    head_.emplace(static_cast<bhttp::status>(response_.status), version);
+    SetCommonHeaders(*head_);
+    if (response_.stream) {
+      head_->chunked(true);
+    } else {
+      head_->content_length(response_.body.size());
+      if (response_.body.empty() && !response_.content_type.empty())
+        head_->set(bhttp::field::content_type, response_.content_type);
+    }
+    response_.stream.reset();
+    head_serializer_.emplace(*head_);
+    stream_.expires_after(server_.options.write_timeout);
+    bhttp::async_write_header(stream_, *head_serializer_,
+                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                self->OnWritten(ec, n);
+                              });
   }
 
   void WriteStreamHead(unsigned version) {

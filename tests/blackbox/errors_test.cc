@@ -21,7 +21,7 @@ TEST_F(Errors, WrongMethodIs405WithAllow) {
   HttpClient c(server_->port());
   auto r = c.Send("DELETE", "/healthz");
   ExpectProblem(r, 405);
-  EXPECT_EQ(r.Header("Allow"), "GET");
+  EXPECT_EQ(r.Header("Allow"), "GET, HEAD");
 }
 
 TEST_F(Errors, MissingTokenIs401WithBearerChallenge) {
@@ -77,6 +77,22 @@ TEST_F(Errors, OpenApiIsServed) {
   auto r = c.Get("/v1/openapi.yaml");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.rfind("openapi: 3.1", 0), 0u);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
+
+namespace workspaced::testing {
+namespace {
+
+TEST_F(Errors, HeadAnswersLikeGetWithoutABody) {
+  HttpClient c(server_->port());
+  const std::string raw = HttpClient::Raw(server_->port(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
+  EXPECT_NE(raw.find("Content-Length: 15"), std::string::npos) << raw;  // {"status":"ok"}
+  EXPECT_EQ(raw.find("{\"status\""), std::string::npos) << raw;
+  auto r = c.Send("DELETE", "/healthz");
+  EXPECT_EQ(r.Header("Allow"), "GET, HEAD");
 }
 
 }  // namespace

@@ -73,6 +73,13 @@ TEST_F(Workspaces, GetReturnsEveryFieldOfTheResource) {
   auto again = c.Send("GET", "/v1/workspaces/" + prod_,
                       {{"Authorization", "Bearer " + server_->Token("alice")}, {"If-None-Match", r.Header("ETag")}});
   EXPECT_EQ(again.status, 304);
+  auto listed = c.Send("GET", "/v1/workspaces/" + prod_,
+                       {{"Authorization", "Bearer " + server_->Token("alice")},
+                        {"If-None-Match", "\"other\", W/" + r.Header("ETag")}});
+  EXPECT_EQ(listed.status, 304);
+  auto stale = c.Send("GET", "/v1/workspaces/" + prod_,
+                      {{"Authorization", "Bearer " + server_->Token("alice")}, {"If-None-Match", "\"v0\""}});
+  EXPECT_EQ(stale.status, 200);
 }
 
 TEST_F(Workspaces, NonMembersAndOtherTenantsGet404NotTheData) {
