@@ -32,8 +32,12 @@ TempDir::~TempDir() {
 
 std::string WorkspacedBin() {
   const char* bin = std::getenv("WORKSPACED_BIN");
-  if (bin == nullptr || *bin == '\0') throw std::runtime_error("WORKSPACED_BIN is not set");
-  return bin;
+  if (bin != nullptr && *bin != '\0') return bin;
+  // Run by hand from the build tree: build/tests/x → build/src/cli/workspaced.
+  std::error_code ec;
+  const fs::path guess = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "src/cli/workspaced";
+  if (!ec && fs::exists(guess)) return guess.string();
+  throw std::runtime_error("WORKSPACED_BIN is not set and no build-tree binary was found");
 }
 
 namespace {
