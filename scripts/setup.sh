@@ -17,6 +17,9 @@ PKGS_TEST=(curl jq sqlite3 openssl procps)
 PKGS_BENCH=(nginx-light wrk util-linux)
 
 want=("${PKGS_BUILD[@]}" "${PKGS_TEST[@]}")
+# The OpenAPI linter runs on Node.js; use the machine's if it has one (the
+# project's images ship a newer one than Debian's), else Debian's.
+if ! command -v npm >/dev/null 2>&1; then want+=(nodejs npm); fi
 if [[ "${1:-}" == "--bench" ]]; then want+=("${PKGS_BENCH[@]}"); fi
 
 missing=()
