@@ -25,8 +25,11 @@ std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
 
 Status DecodeLabels(std::string_view text, std::map<std::string, std::string>& labels) {
   if (text == "{}") return Status::Ok();
+  // Parsed into a stack buffer: no heap allocation for the document itself.
+  unsigned char buffer[4096];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
   boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(text, ec);
+  const boost::json::value value = boost::json::parse(text, ec, &arena);
   const boost::json::object* object = ec ? nullptr : value.if_object();
   if (object == nullptr) return Internal("sqlite: workspaces.labels is not a JSON object");
   for (const auto& [key, v] : *object) {
@@ -49,8 +52,10 @@ std::string EncodeGroupMappings(const std::vector<model::GroupMapping>& mappings
 
 Status DecodeGroupMappings(std::string_view text, std::vector<model::GroupMapping>& out) {
   if (text == "[]") return Status::Ok();  // the common case, without a parse
+  unsigned char buffer[4096];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
   boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(text, ec);
+  const boost::json::value value = boost::json::parse(text, ec, &arena);
   const boost::json::array* array = ec ? nullptr : value.if_array();
   if (array == nullptr) return Internal("sqlite: workspaces.group_mappings is not a JSON array");
   for (const auto& item : *array) {
