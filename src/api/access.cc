@@ -11,9 +11,12 @@ std::string_view Noun(authz::ObjectType t) {
 
 std::string_view PermissionName(authz::Permission p) {
   switch (p) {
-    case authz::Permission::kRead: return "read";
-    case authz::Permission::kWrite: return "write";
-    case authz::Permission::kAdminister: return "administer";
+    case authz::Permission::kRead:
+      return "read";
+    case authz::Permission::kWrite:
+      return "write";
+    case authz::Permission::kAdminister:
+      return "administer";
   }
   return "?";
 }
@@ -30,10 +33,11 @@ Status Require(app::App& app, const auth::Principal& who, authz::ObjectType type
   if (d == authz::Decision::kError) return Unavailable("authorization is temporarily unavailable");
   if (need == authz::Permission::kRead) return NotFound(not_found);
   const authz::Decision read = authz.Check(who, authz::Permission::kRead, {type, id});
-  if (read == authz::Decision::kError) return Unavailable("authorization is temporarily unavailable");
+  if (read == authz::Decision::kError)
+    return Unavailable("authorization is temporarily unavailable");
   if (read == authz::Decision::kDeny) return NotFound(not_found);
-  return PermissionDenied("this requires the '" + std::string(PermissionName(need)) + "' permission on the " +
-                          std::string(Noun(type)));
+  return PermissionDenied("this requires the '" + std::string(PermissionName(need)) +
+                          "' permission on the " + std::string(Noun(type)));
 }
 
 }  // namespace workspaced::api

@@ -30,7 +30,8 @@ namespace {
 // another scheme.
 std::string_view BearerToken(std::string_view header) {
   constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size() || strncasecmp(header.data(), kScheme.data(), kScheme.size()) != 0)
+  if (header.size() <= kScheme.size() ||
+      strncasecmp(header.data(), kScheme.data(), kScheme.size()) != 0)
     return {};
   std::string_view token = header.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
@@ -42,17 +43,20 @@ std::string_view BearerToken(std::string_view header) {
 
 void Api::Handle(const http::Request& request, http::Response& response) {
   // HEAD is answered as GET; the transport sends the headers only.
-  const http::Method method = request.method == http::Method::kHead ? http::Method::kGet : request.method;
+  const http::Method method =
+      request.method == http::Method::kHead ? http::Method::kGet : request.method;
   auto match = impl_->router.Find(method, request.path);
   if (match.allow.find("GET") != std::string::npos) match.allow += ", HEAD";
   if (match.route == nullptr) {
     if (!match.allow.empty()) {
       http::SetProblem(response, 405,
-                       "method " + std::string(request.method_text) + " is not allowed here; allowed: " + match.allow,
+                       "method " + std::string(request.method_text) +
+                           " is not allowed here; allowed: " + match.allow,
                        request.request_id);
       response.SetHeader("Allow", match.allow);
     } else {
-      http::SetProblem(response, 404, "no such endpoint: " + std::string(request.path), request.request_id);
+      http::SetProblem(response, 404, "no such endpoint: " + std::string(request.path),
+                       request.request_id);
     }
     return;
   }

@@ -1,7 +1,8 @@
 #include "api/json_views.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace workspaced::api {
 namespace {

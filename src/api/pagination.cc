@@ -22,7 +22,8 @@ StatusOr<store::Page> ParsePage(const http::Request& request, int default_limit,
     bool known = name == "limit" || name == "cursor";
     for (auto a : also_allowed) known = known || name == a;
     if (!known) return InvalidArgument("unknown query parameter '" + name + "'");
-    if (request.QueryCount(name) > 1) return InvalidArgument("query parameter '" + name + "' is repeated");
+    if (request.QueryCount(name) > 1)
+      return InvalidArgument("query parameter '" + name + "' is repeated");
   }
   store::Page page;
   page.limit = default_limit;

@@ -17,7 +17,8 @@ TEST(Pagination, DefaultsAndLimits) {
   EXPECT_EQ(p->limit, 100);
   EXPECT_TRUE(p->after.empty());
   EXPECT_EQ(ParsePage(WithQuery("limit=1000"), 100, 1000)->limit, 1000);
-  for (const char* bad : {"limit=1001", "limit=0", "limit=-1", "limit=", "limit=1e3", "limit=5&limit=6", "x=1"}) {
+  for (const char* bad :
+       {"limit=1001", "limit=0", "limit=-1", "limit=", "limit=1e3", "limit=5&limit=6", "x=1"}) {
     EXPECT_EQ(ParsePage(WithQuery(bad), 100, 1000).status().code(), Code::kInvalidArgument) << bad;
   }
 }

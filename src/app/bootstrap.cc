@@ -68,7 +68,8 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
-  const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     ::unlink(tmp.c_str());
@@ -76,7 +77,8 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   }
   const int linked = ::link(tmp.c_str(), path.c_str());
   ::unlink(tmp.c_str());
-  if (linked != 0 && errno != EEXIST) return Internal("cannot create " + path + ": " + std::strerror(errno));
+  if (linked != 0 && errno != EEXIST)
+    return Internal("cannot create " + path + ": " + std::strerror(errno));
   return ReadKey(path);
 }
 
@@ -90,7 +92,8 @@ Status ValidateAccountInput(const std::string& name, const std::string& admin) {
       s.WithField("name", "must not contain control characters");
       break;
     }
-  if (admin.empty() || admin.size() > 255) s.WithField("admin", "must be a subject of 1-255 characters");
+  if (admin.empty() || admin.size() > 255)
+    s.WithField("admin", "must be a subject of 1-255 characters");
   return s.field_errors().empty() ? Status::Ok() : s;
 }
 

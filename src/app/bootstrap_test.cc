@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <unistd.h>
 
 #include "store/sqlite_store.h"
 
@@ -14,8 +14,9 @@ namespace {
 class Bootstrap : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("ws-boot-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ws-boot-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -58,10 +59,12 @@ TEST_F(Bootstrap, DefaultAccountIsCreatedOnce) {
   EXPECT_EQ(a->id, b->id);
   EXPECT_EQ(a->name, "default");
   std::optional<model::AccountRole> role;
-  ASSERT_TRUE((*store)->Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(role, tx.GetAccountRole(a->id, "admin"));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE((*store)
+                  ->Read([&](store::Tx& tx) -> Status {
+                    WS_ASSIGN_OR_RETURN(role, tx.GetAccountRole(a->id, "admin"));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(role, model::AccountRole::kAdmin);
 }
 

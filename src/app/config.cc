@@ -1,7 +1,6 @@
 #include "app/config.h"
 
 #include <boost/json.hpp>
-
 #include <fstream>
 #include <sstream>
 
@@ -29,7 +28,8 @@ template <typename T>
 Status GetInt(const json::value& v, const std::string& key, T& out, long long lo, long long hi) {
   if (!v.is_int64() && !v.is_uint64()) return Bad(key, "must be an integer");
   const long long n = v.is_int64() ? v.as_int64() : static_cast<long long>(v.as_uint64());
-  if (n < lo || n > hi) return Bad(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  if (n < lo || n > hi)
+    return Bad(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   out = static_cast<T>(n);
   return Status::Ok();
 }
@@ -47,12 +47,18 @@ Status GetStrings(const json::value& v, const std::string& key, std::vector<std:
 Status ApplyAuth(const json::object& o, AuthConfig& a) {
   for (const auto& [k, v] : o) {
     const std::string key = "auth." + std::string(k);
-    if (k == "dev_tokens") WS_RETURN_IF_ERROR(GetBool(v, key, a.dev_tokens));
-    else if (k == "jwks_file") WS_RETURN_IF_ERROR(GetString(v, key, a.jwks_file));
-    else if (k == "issuer") WS_RETURN_IF_ERROR(GetString(v, key, a.issuer));
-    else if (k == "audience") WS_RETURN_IF_ERROR(GetString(v, key, a.audience));
-    else if (k == "leeway_seconds") WS_RETURN_IF_ERROR(GetInt(v, key, a.leeway_seconds, 0, 60));
-    else return Bad(key, "unknown key");
+    if (k == "dev_tokens")
+      WS_RETURN_IF_ERROR(GetBool(v, key, a.dev_tokens));
+    else if (k == "jwks_file")
+      WS_RETURN_IF_ERROR(GetString(v, key, a.jwks_file));
+    else if (k == "issuer")
+      WS_RETURN_IF_ERROR(GetString(v, key, a.issuer));
+    else if (k == "audience")
+      WS_RETURN_IF_ERROR(GetString(v, key, a.audience));
+    else if (k == "leeway_seconds")
+      WS_RETURN_IF_ERROR(GetInt(v, key, a.leeway_seconds, 0, 60));
+    else
+      return Bad(key, "unknown key");
   }
   return Status::Ok();
 }
@@ -60,14 +66,22 @@ Status ApplyAuth(const json::object& o, AuthConfig& a) {
 Status ApplyLimits(const json::object& o, LimitsConfig& l) {
   for (const auto& [k, v] : o) {
     const std::string key = "limits." + std::string(k);
-    if (k == "body_bytes") WS_RETURN_IF_ERROR(GetInt(v, key, l.body_bytes, 1024, 64 << 20));
-    else if (k == "header_bytes") WS_RETURN_IF_ERROR(GetInt(v, key, l.header_bytes, 1024, 1 << 20));
-    else if (k == "request_timeout_ms") WS_RETURN_IF_ERROR(GetInt(v, key, l.request_timeout_ms, 100, 3'600'000));
-    else if (k == "idle_timeout_ms") WS_RETURN_IF_ERROR(GetInt(v, key, l.idle_timeout_ms, 100, 3'600'000));
-    else if (k == "write_timeout_ms") WS_RETURN_IF_ERROR(GetInt(v, key, l.write_timeout_ms, 100, 3'600'000));
-    else if (k == "shutdown_grace_ms") WS_RETURN_IF_ERROR(GetInt(v, key, l.shutdown_grace_ms, 0, 600'000));
-    else if (k == "max_connections") WS_RETURN_IF_ERROR(GetInt(v, key, l.max_connections, 1, 1'000'000));
-    else return Bad(key, "unknown key");
+    if (k == "body_bytes")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.body_bytes, 1024, 64 << 20));
+    else if (k == "header_bytes")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.header_bytes, 1024, 1 << 20));
+    else if (k == "request_timeout_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.request_timeout_ms, 100, 3'600'000));
+    else if (k == "idle_timeout_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.idle_timeout_ms, 100, 3'600'000));
+    else if (k == "write_timeout_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.write_timeout_ms, 100, 3'600'000));
+    else if (k == "shutdown_grace_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.shutdown_grace_ms, 0, 600'000));
+    else if (k == "max_connections")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.max_connections, 1, 1'000'000));
+    else
+      return Bad(key, "unknown key");
   }
   return Status::Ok();
 }
@@ -85,15 +99,24 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
   if (!root.is_object()) return InvalidArgument("config: " + path + " must hold a JSON object");
   for (const auto& [k, v] : root.as_object()) {
     const std::string key(k);
-    if (k == "listen") WS_RETURN_IF_ERROR(GetString(v, key, c.listen));
-    else if (k == "data_dir") WS_RETURN_IF_ERROR(GetString(v, key, c.data_dir));
-    else if (k == "regions") WS_RETURN_IF_ERROR(GetStrings(v, key, c.regions));
-    else if (k == "platform_admins") WS_RETURN_IF_ERROR(GetStrings(v, key, c.platform_admins));
-    else if (k == "export_format") WS_RETURN_IF_ERROR(GetString(v, key, c.export_format));
-    else if (k == "threads") WS_RETURN_IF_ERROR(GetInt(v, key, c.threads, 0, 256));
-    else if (k == "access_log") WS_RETURN_IF_ERROR(GetBool(v, key, c.access_log));
-    else if (k == "log_level") WS_RETURN_IF_ERROR(GetString(v, key, c.log_level));
-    else if (k == "log_format") WS_RETURN_IF_ERROR(GetString(v, key, c.log_format));
+    if (k == "listen")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.listen));
+    else if (k == "data_dir")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.data_dir));
+    else if (k == "regions")
+      WS_RETURN_IF_ERROR(GetStrings(v, key, c.regions));
+    else if (k == "platform_admins")
+      WS_RETURN_IF_ERROR(GetStrings(v, key, c.platform_admins));
+    else if (k == "export_format")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.export_format));
+    else if (k == "threads")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.threads, 0, 256));
+    else if (k == "access_log")
+      WS_RETURN_IF_ERROR(GetBool(v, key, c.access_log));
+    else if (k == "log_level")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.log_level));
+    else if (k == "log_format")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.log_format));
     else if (k == "auth") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplyAuth(v.as_object(), c.auth));
@@ -109,12 +132,15 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
 
 Status ParseListen(const std::string& listen, std::string& host, std::uint16_t& port) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return InvalidArgument("listen: expected HOST:PORT, got '" + listen + "'");
+  if (colon == std::string::npos || colon == 0)
+    return InvalidArgument("listen: expected HOST:PORT, got '" + listen + "'");
   host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host == "localhost") host = "127.0.0.1";
   const std::string p = listen.substr(colon + 1);
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 65535) {
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(p) > 65535) {
     return InvalidArgument("listen: invalid port in '" + listen + "'");
   }
   port = static_cast<std::uint16_t>(std::stoi(p));
@@ -128,7 +154,8 @@ Status Validate(const Config& c) {
   if (c.data_dir.empty()) return InvalidArgument("config: data_dir must not be empty");
   if (c.regions.empty()) return InvalidArgument("config: regions must list at least one region");
   for (const auto& r : c.regions) {
-    if (r.empty() || r.size() > 63 || r.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+    if (r.empty() || r.size() > 63 ||
+        r.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
       return InvalidArgument("config: region '" + r + "' must be 1-63 characters of [a-z0-9-]");
   }
   if (c.export_format != "json" && c.export_format != "ndjson" && c.export_format != "csv")
@@ -136,7 +163,8 @@ Status Validate(const Config& c) {
   if (c.log_format != "json" && c.log_format != "text")
     return InvalidArgument("config: log_format must be json or text");
   if (!c.auth.dev_tokens && c.auth.jwks_file.empty())
-    return InvalidArgument("config: with auth.dev_tokens off, auth.jwks_file is required (nothing could sign in)");
+    return InvalidArgument(
+        "config: with auth.dev_tokens off, auth.jwks_file is required (nothing could sign in)");
   if (!c.auth.jwks_file.empty() && (c.auth.issuer.empty() || c.auth.audience.empty()))
     return InvalidArgument("config: auth.jwks_file needs auth.issuer and auth.audience");
   return Status::Ok();

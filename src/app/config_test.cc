@@ -1,10 +1,10 @@
 #include "app/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 namespace workspaced::app {
 namespace {

@@ -12,9 +12,12 @@ using model::WorkspaceRole;
 // Higher is stronger.
 int Rank(WorkspaceRole r) {
   switch (r) {
-    case WorkspaceRole::kAdmin: return 3;
-    case WorkspaceRole::kMember: return 2;
-    case WorkspaceRole::kViewer: return 1;
+    case WorkspaceRole::kAdmin:
+      return 3;
+    case WorkspaceRole::kMember:
+      return 2;
+    case WorkspaceRole::kViewer:
+      return 1;
   }
   return 0;
 }
@@ -28,9 +31,12 @@ bool AccountAllows(std::optional<AccountRole> role, Permission what) {
 bool WorkspaceAllows(int rank, std::optional<AccountRole> account_role, Permission what) {
   const bool account_admin = account_role == AccountRole::kAdmin;
   switch (what) {
-    case Permission::kAdminister: return rank >= 3 || account_admin;
-    case Permission::kWrite: return rank >= 2 || account_admin;
-    case Permission::kRead: return rank >= 1 || account_role.has_value();
+    case Permission::kAdminister:
+      return rank >= 3 || account_admin;
+    case Permission::kWrite:
+      return rank >= 2 || account_admin;
+    case Permission::kRead:
+      return rank >= 1 || account_role.has_value();
   }
   return false;
 }

@@ -1,9 +1,9 @@
 #include "authz/membership_authorizer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <unistd.h>
 
 #include "common/random.h"
 #include "store/sqlite_store.h"
@@ -24,23 +24,31 @@ class MembershipAuthorizerTest : public ::testing::Test {
     std::filesystem::remove(o.path);
     store_ = std::move(store::OpenSqliteStore(o)).value();
     ASSERT_TRUE(store_->Migrate().ok());
-    ASSERT_TRUE(store_->Write([&](store::Tx& tx) -> Status {
-      WS_RETURN_IF_ERROR(tx.InsertAccount({account_, "Acme", 1}));
-      WS_RETURN_IF_ERROR(tx.InsertAccount({other_account_, "Globex", 1}));
-      WS_RETURN_IF_ERROR(tx.PutAccountMember({account_, "acct-admin", AccountRole::kAdmin, 1}));
-      WS_RETURN_IF_ERROR(tx.PutAccountMember({account_, "acct-member", AccountRole::kMember, 1}));
-      WS_RETURN_IF_ERROR(tx.PutAccountMember({other_account_, "rival-admin", AccountRole::kAdmin, 1}));
-      model::Workspace ws;
-      ws.id = ws_;
-      ws.account_id = account_;
-      ws.name = ws.slug = "w";
-      ws.region = "us-east-1";
-      ws.group_mappings = {{"eng", WorkspaceRole::kMember}, {"leads", WorkspaceRole::kAdmin}};
-      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-      WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({ws_, "ws-admin", WorkspaceRole::kAdmin, 1}));
-      WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({ws_, "ws-member", WorkspaceRole::kMember, 1}));
-      return tx.PutWorkspaceMember({ws_, "ws-viewer", WorkspaceRole::kViewer, 1});
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      WS_RETURN_IF_ERROR(tx.InsertAccount({account_, "Acme", 1}));
+                      WS_RETURN_IF_ERROR(tx.InsertAccount({other_account_, "Globex", 1}));
+                      WS_RETURN_IF_ERROR(
+                          tx.PutAccountMember({account_, "acct-admin", AccountRole::kAdmin, 1}));
+                      WS_RETURN_IF_ERROR(
+                          tx.PutAccountMember({account_, "acct-member", AccountRole::kMember, 1}));
+                      WS_RETURN_IF_ERROR(tx.PutAccountMember(
+                          {other_account_, "rival-admin", AccountRole::kAdmin, 1}));
+                      model::Workspace ws;
+                      ws.id = ws_;
+                      ws.account_id = account_;
+                      ws.name = ws.slug = "w";
+                      ws.region = "us-east-1";
+                      ws.group_mappings = {{"eng", WorkspaceRole::kMember},
+                                           {"leads", WorkspaceRole::kAdmin}};
+                      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+                      WS_RETURN_IF_ERROR(
+                          tx.PutWorkspaceMember({ws_, "ws-admin", WorkspaceRole::kAdmin, 1}));
+                      WS_RETURN_IF_ERROR(
+                          tx.PutWorkspaceMember({ws_, "ws-member", WorkspaceRole::kMember, 1}));
+                      return tx.PutWorkspaceMember({ws_, "ws-viewer", WorkspaceRole::kViewer, 1});
+                    })
+                    .ok());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -51,11 +59,13 @@ class MembershipAuthorizerTest : public ::testing::Test {
     MembershipAuthorizer authz(*store_);
     std::string out;
     for (Permission perm : {Permission::kRead, Permission::kWrite, Permission::kAdminister}) {
-      out.push_back(authz.Check(p, perm, {ObjectType::kWorkspace, ws_}) == Decision::kAllow ? 'y' : '-');
+      out.push_back(authz.Check(p, perm, {ObjectType::kWorkspace, ws_}) == Decision::kAllow ? 'y'
+                                                                                            : '-');
     }
     out.push_back('/');
     for (Permission perm : {Permission::kRead, Permission::kAdminister}) {
-      out.push_back(authz.Check(p, perm, {ObjectType::kAccount, account_}) == Decision::kAllow ? 'y' : '-');
+      out.push_back(
+          authz.Check(p, perm, {ObjectType::kAccount, account_}) == Decision::kAllow ? 'y' : '-');
     }
     return out;
   }
@@ -89,15 +99,18 @@ TEST_F(MembershipAuthorizerTest, UnknownObjectsAreDenied) {
   auth::Principal p;
   p.subject = "acct-admin";
   MembershipAuthorizer authz(*store_);
-  EXPECT_EQ(authz.Check(p, Permission::kRead, {ObjectType::kWorkspace, "01900000-0000-7000-8000-0000000000ff"}),
+  EXPECT_EQ(authz.Check(p, Permission::kRead,
+                        {ObjectType::kWorkspace, "01900000-0000-7000-8000-0000000000ff"}),
             Decision::kDeny);
 }
 
 TEST_F(MembershipAuthorizerTest, ChangesAreSeenImmediately) {
   EXPECT_EQ(Answers("late"), "---/--");
-  ASSERT_TRUE(store_->Write([&](store::Tx& tx) {
-    return tx.PutWorkspaceMember({ws_, "late", WorkspaceRole::kViewer, 2});
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) {
+                    return tx.PutWorkspaceMember({ws_, "late", WorkspaceRole::kViewer, 2});
+                  })
+                  .ok());
   EXPECT_EQ(Answers("late"), "y--/--");
 }
 

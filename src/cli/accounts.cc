@@ -21,7 +21,8 @@ int AccountsCreate(const AccountsCreateFlags& flags) {
   auto account = app::CreateAccount(**store, clock, *random, flags.name, flags.admin);
   if (!account.ok()) {
     std::string detail = account.status().message();
-    for (const auto& f : account.status().field_errors()) detail += "; --" + f.field + " " + f.detail;
+    for (const auto& f : account.status().field_errors())
+      detail += "; --" + f.field + " " + f.detail;
     std::fprintf(stderr, "workspaced: %s\n", detail.c_str());
     return account.status().code() == Code::kUnprocessable ? 2 : 1;
   }

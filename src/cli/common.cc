@@ -20,15 +20,21 @@ long long ParseDurationSeconds(const std::string& text) {
   if (text.size() < 2) return -1;
   const char unit = text.back();
   const std::string digits = text.substr(0, text.size() - 1);
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
     return -1;
   const long long n = std::stoll(digits);
   switch (unit) {
-    case 's': return n;
-    case 'm': return n * 60;
-    case 'h': return n * 3600;
-    case 'd': return n * 86400;
-    default: return -1;
+    case 's':
+      return n;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    case 'd':
+      return n * 86400;
+    default:
+      return -1;
   }
 }
 

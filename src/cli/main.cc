@@ -17,8 +17,10 @@ int main(int argc, char** argv) {
   ServeFlags serve;
   auto* serve_cmd = cli.add_subcommand("serve", "run the API server");
   add_common(serve_cmd, serve.common);
-  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
-  serve_cmd->add_option("--threads", serve.threads, "server threads (default: one per core)")->check(CLI::Range(0, 256));
+  serve_cmd->add_option("--listen", serve.listen,
+                        "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  serve_cmd->add_option("--threads", serve.threads, "server threads (default: one per core)")
+      ->check(CLI::Range(0, 256));
 
   TokenFlags token;
   auto* token_cmd = cli.add_subcommand("token", "print a JWT signed with the dev key");
@@ -30,10 +32,12 @@ int main(int argc, char** argv) {
   auto* accounts_cmd = cli.add_subcommand("accounts", "manage accounts");
   accounts_cmd->require_subcommand(1);
   AccountsCreateFlags create;
-  auto* create_cmd = accounts_cmd->add_subcommand("create", "create an account and print it as JSON");
+  auto* create_cmd =
+      accounts_cmd->add_subcommand("create", "create an account and print it as JSON");
   add_common(create_cmd, create.common);
   create_cmd->add_option("--name", create.name, "account name")->required();
-  create_cmd->add_option("--admin", create.admin, "subject of the account's first admin")->required();
+  create_cmd->add_option("--admin", create.admin, "subject of the account's first admin")
+      ->required();
 
   CommonFlags migrate;
   auto* migrate_cmd = cli.add_subcommand("migrate", "apply database migrations");

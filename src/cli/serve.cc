@@ -29,7 +29,8 @@ int Serve(const ServeFlags& flags) {
   if (!ResolveConfig(flags.common, config)) return 2;
   if (!flags.listen.empty()) config.listen = flags.listen;
   if (flags.threads >= 0) config.threads = flags.threads;
-  log::Init(log::ParseLevel(config.log_level).value_or(log::Level::kInfo), config.log_format == "json");
+  log::Init(log::ParseLevel(config.log_level).value_or(log::Level::kInfo),
+            config.log_format == "json");
 
   const Status valid = app::Validate(config);
   if (!valid.ok()) {
@@ -77,9 +78,10 @@ int Serve(const ServeFlags& flags) {
                           {"default_account_id", app->default_account_id()},
                           {"startup_ms", startup_ms}});
   if (config.auth.dev_tokens) {
-    log::Info("get a dev token", {{"command", "workspaced token --sub admin --data-dir " + config.data_dir},
-                                  {"usage", "export TOKEN=$(workspaced token --sub admin --data-dir " +
-                                                config.data_dir + ") CP_URL=http://" + addr}});
+    log::Info("get a dev token",
+              {{"command", "workspaced token --sub admin --data-dir " + config.data_dir},
+               {"usage", "export TOKEN=$(workspaced token --sub admin --data-dir " +
+                             config.data_dir + ") CP_URL=http://" + addr}});
   }
   log::Flush();
 

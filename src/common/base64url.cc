@@ -10,7 +10,8 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 constexpr std::array<signed char, 256> MakeReverse() {
   std::array<signed char, 256> r{};
   for (auto& v : r) v = -1;
-  for (int i = 0; i < 64; ++i) r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
+  for (int i = 0; i < 64; ++i)
+    r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
   return r;
 }
 constexpr auto kReverse = MakeReverse();

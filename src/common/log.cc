@@ -44,22 +44,32 @@ spdlog::logger& Logger() {
 
 std::string_view LevelName(Level l) {
   switch (l) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
-    case Level::kOff: return "off";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kOff:
+      return "off";
   }
   return "info";
 }
 
 spdlog::level::level_enum ToSpd(Level l) {
   switch (l) {
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
-    case Level::kOff: return spdlog::level::off;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -78,7 +88,9 @@ std::optional<Level> ParseLevel(std::string_view s) {
   return std::nullopt;
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
   // Copies runs of characters that need no escape in one append: this runs
@@ -149,9 +161,12 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::string_view>) line += v;
-            else if constexpr (std::is_same_v<T, bool>) line += v ? "true" : "false";
-            else line += std::to_string(v);
+            if constexpr (std::is_same_v<T, std::string_view>)
+              line += v;
+            else if constexpr (std::is_same_v<T, bool>)
+              line += v ? "true" : "false";
+            else
+              line += std::to_string(v);
           },
           f.value);
     }

@@ -80,7 +80,7 @@ inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; 
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "StatusOr built from an OK status");
   }
@@ -105,17 +105,16 @@ class [[nodiscard]] StatusOr {
 }  // namespace workspaced
 
 // Propagates a non-OK Status from an expression.
-#define WS_RETURN_IF_ERROR(expr)             \
-  do {                                       \
+#define WS_RETURN_IF_ERROR(expr)              \
+  do {                                        \
     ::workspaced::Status ws_status_ = (expr); \
-    if (!ws_status_.ok()) return ws_status_; \
+    if (!ws_status_.ok()) return ws_status_;  \
   } while (0)
 
 #define WS_CONCAT_INNER_(a, b) a##b
 #define WS_CONCAT_(a, b) WS_CONCAT_INNER_(a, b)
 // Declares `lhs` from a StatusOr expression or returns its Status.
-#define WS_ASSIGN_OR_RETURN(lhs, expr)                              \
-  auto WS_CONCAT_(ws_sor_, __LINE__) = (expr);                      \
-  if (!WS_CONCAT_(ws_sor_, __LINE__).ok())                          \
-    return WS_CONCAT_(ws_sor_, __LINE__).status();                  \
+#define WS_ASSIGN_OR_RETURN(lhs, expr)                                                    \
+  auto WS_CONCAT_(ws_sor_, __LINE__) = (expr);                                            \
+  if (!WS_CONCAT_(ws_sor_, __LINE__).ok()) return WS_CONCAT_(ws_sor_, __LINE__).status(); \
   lhs = std::move(WS_CONCAT_(ws_sor_, __LINE__)).value()

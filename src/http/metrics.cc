@@ -36,17 +36,21 @@ void Metrics::AddGauge(std::string name, std::string help, std::function<double(
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
-  out += "# HELP workspaced_http_requests_total HTTP requests by method, route template and status.\n";
+  out +=
+      "# HELP workspaced_http_requests_total HTTP requests by method, route template and status.\n";
   out += "# TYPE workspaced_http_requests_total counter\n";
   for (const auto& r : routes_) {
     for (std::size_t s = 100; s < r.by_status.size(); ++s) {
       const auto n = r.by_status[s].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out += fmt::format("workspaced_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
-                         r.method, r.route, s, n);
+      out += fmt::format(
+          "workspaced_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
+          r.method, r.route, s, n);
     }
   }
-  out += "# HELP workspaced_http_request_duration_seconds Time from request read to response written.\n";
+  out +=
+      "# HELP workspaced_http_request_duration_seconds Time from request read to response "
+      "written.\n";
   out += "# TYPE workspaced_http_request_duration_seconds histogram\n";
   for (const auto& r : routes_) {
     const auto count = r.count.load(std::memory_order_relaxed);
@@ -56,20 +60,24 @@ std::string Metrics::Render() const {
       cumulative += r.buckets[i].load(std::memory_order_relaxed);
       const std::string le = i < kBuckets.size() ? fmt::format("{}", kBuckets[i]) : "+Inf";
       out += fmt::format(
-          "workspaced_http_request_duration_seconds_bucket{{method=\"{}\",route=\"{}\",le=\"{}\"}} {}\n",
+          "workspaced_http_request_duration_seconds_bucket{{method=\"{}\",route=\"{}\",le=\"{}\"}} "
+          "{}\n",
           r.method, r.route, le, cumulative);
     }
-    out += fmt::format("workspaced_http_request_duration_seconds_sum{{method=\"{}\",route=\"{}\"}} {}\n",
-                       r.method, r.route,
-                       static_cast<double>(r.sum_micros.load(std::memory_order_relaxed)) / 1e6);
-    out += fmt::format("workspaced_http_request_duration_seconds_count{{method=\"{}\",route=\"{}\"}} {}\n",
-                       r.method, r.route, count);
+    out += fmt::format(
+        "workspaced_http_request_duration_seconds_sum{{method=\"{}\",route=\"{}\"}} {}\n", r.method,
+        r.route, static_cast<double>(r.sum_micros.load(std::memory_order_relaxed)) / 1e6);
+    out += fmt::format(
+        "workspaced_http_request_duration_seconds_count{{method=\"{}\",route=\"{}\"}} {}\n",
+        r.method, r.route, count);
   }
   out += "# HELP workspaced_http_requests_in_flight Requests being handled now.\n";
   out += "# TYPE workspaced_http_requests_in_flight gauge\n";
-  out += fmt::format("workspaced_http_requests_in_flight {}\n", in_flight_.load(std::memory_order_relaxed));
+  out += fmt::format("workspaced_http_requests_in_flight {}\n",
+                     in_flight_.load(std::memory_order_relaxed));
   for (const auto& g : gauges_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name, g.read());
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
+                       g.read());
   }
   return out;
 }

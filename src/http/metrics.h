@@ -21,8 +21,7 @@ namespace workspaced::http {
 class Metrics {
  public:
   static constexpr std::array<double, 14> kBuckets = {
-      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-      0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   5.0};
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0};
 
   struct RouteStats {
     std::string method;

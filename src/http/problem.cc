@@ -13,26 +13,46 @@ struct Kind {
 
 Kind KindFor(int status) {
   switch (status) {
-    case 400: return {400, "bad-request", "Bad Request"};
-    case 401: return {401, "unauthorized", "Unauthorized"};
-    case 403: return {403, "forbidden", "Forbidden"};
-    case 404: return {404, "not-found", "Not Found"};
-    case 405: return {405, "method-not-allowed", "Method Not Allowed"};
-    case 406: return {406, "not-acceptable", "Not Acceptable"};
-    case 408: return {408, "request-timeout", "Request Timeout"};
-    case 409: return {409, "conflict", "Conflict"};
-    case 411: return {411, "length-required", "Length Required"};
-    case 412: return {412, "precondition-failed", "Precondition Failed"};
-    case 413: return {413, "payload-too-large", "Content Too Large"};
-    case 415: return {415, "unsupported-media-type", "Unsupported Media Type"};
-    case 422: return {422, "validation-error", "Unprocessable Content"};
-    case 423: return {423, "locked", "Locked"};
-    case 429: return {429, "too-many-requests", "Too Many Requests"};
-    case 431: return {431, "headers-too-large", "Request Header Fields Too Large"};
-    case 501: return {501, "not-implemented", "Not Implemented"};
-    case 503: return {503, "unavailable", "Service Unavailable"};
-    case 504: return {504, "timeout", "Gateway Timeout"};
-    default: return {500, "internal", "Internal Server Error"};
+    case 400:
+      return {400, "bad-request", "Bad Request"};
+    case 401:
+      return {401, "unauthorized", "Unauthorized"};
+    case 403:
+      return {403, "forbidden", "Forbidden"};
+    case 404:
+      return {404, "not-found", "Not Found"};
+    case 405:
+      return {405, "method-not-allowed", "Method Not Allowed"};
+    case 406:
+      return {406, "not-acceptable", "Not Acceptable"};
+    case 408:
+      return {408, "request-timeout", "Request Timeout"};
+    case 409:
+      return {409, "conflict", "Conflict"};
+    case 411:
+      return {411, "length-required", "Length Required"};
+    case 412:
+      return {412, "precondition-failed", "Precondition Failed"};
+    case 413:
+      return {413, "payload-too-large", "Content Too Large"};
+    case 415:
+      return {415, "unsupported-media-type", "Unsupported Media Type"};
+    case 422:
+      return {422, "validation-error", "Unprocessable Content"};
+    case 423:
+      return {423, "locked", "Locked"};
+    case 429:
+      return {429, "too-many-requests", "Too Many Requests"};
+    case 431:
+      return {431, "headers-too-large", "Request Header Fields Too Large"};
+    case 501:
+      return {501, "not-implemented", "Not Implemented"};
+    case 503:
+      return {503, "unavailable", "Service Unavailable"};
+    case 504:
+      return {504, "timeout", "Gateway Timeout"};
+    default:
+      return {500, "internal", "Internal Server Error"};
   }
 }
 
@@ -60,20 +80,34 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
 
 int HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kNotAcceptable: return 406;
-    case Code::kConflict: return 409;
-    case Code::kPreconditionFailed: return 412;
-    case Code::kPayloadTooLarge: return 413;
-    case Code::kUnprocessable: return 422;
-    case Code::kLocked: return 423;
-    case Code::kUnavailable: return 503;
-    case Code::kDeadlineExceeded: return 504;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kNotAcceptable:
+      return 406;
+    case Code::kConflict:
+      return 409;
+    case Code::kPreconditionFailed:
+      return 412;
+    case Code::kPayloadTooLarge:
+      return 413;
+    case Code::kUnprocessable:
+      return 422;
+    case Code::kLocked:
+      return 423;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDeadlineExceeded:
+      return 504;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -81,7 +115,8 @@ int HttpStatusFor(Code code) {
 void SetProblem(Response& out, const Status& status, std::string_view request_id) {
   const int code = HttpStatusFor(status.code());
   std::string_view detail = status.message();
-  if (status.code() == Code::kInternal) detail = "internal error; quote the request id to the operator";
+  if (status.code() == Code::kInternal)
+    detail = "internal error; quote the request id to the operator";
   if (status.code() == Code::kUnavailable && detail.empty()) detail = "temporarily unavailable";
   Render(out, code, detail, request_id, &status.field_errors());
   if (code == 401) out.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");

@@ -1,7 +1,8 @@
 #include "http/problem.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace workspaced::http {
 namespace {

@@ -72,7 +72,8 @@ class Router {
       if (IsParam(seg)) {
         auto decoded = DecodePathSegment(parts[i]);
         if (!decoded || decoded->empty()) return Match{};
-        best.params.emplace_back(std::string_view(seg).substr(1, seg.size() - 2), std::move(*decoded));
+        best.params.emplace_back(std::string_view(seg).substr(1, seg.size() - 2),
+                                 std::move(*decoded));
       }
     }
     return best;
@@ -81,7 +82,9 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  static bool IsParam(std::string_view s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
+  static bool IsParam(std::string_view s) {
+    return s.size() > 2 && s.front() == '{' && s.back() == '}';
+  }
 
   template <typename S>
   static std::vector<S> SplitImpl(std::string_view path) {
@@ -97,9 +100,12 @@ class Router {
     return out;
   }
   static std::vector<std::string> Split(const std::string& p) { return SplitImpl<std::string>(p); }
-  static std::vector<std::string_view> Split(std::string_view p) { return SplitImpl<std::string_view>(p); }
+  static std::vector<std::string_view> Split(std::string_view p) {
+    return SplitImpl<std::string_view>(p);
+  }
 
-  static bool Matches(const Route& r, const std::vector<std::string_view>& parts, std::vector<int>& score) {
+  static bool Matches(const Route& r, const std::vector<std::string_view>& parts,
+                      std::vector<int>& score) {
     if (r.segments.size() != parts.size()) return false;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       if (IsParam(r.segments[i])) {

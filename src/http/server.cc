@@ -1,7 +1,6 @@
 #include "http/server.h"
 
 #include <boost/asio/post.hpp>
-
 #include <chrono>
 
 #include "common/log.h"
@@ -21,8 +20,9 @@ std::uint16_t Server::port() const { return impl_->port; }
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                 RequestHandler handler, Metrics& metrics) {
   auto impl = std::make_unique<Impl>(options, std::move(handler), metrics);
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   impl->registries.resize(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) impl->contexts.push_back(std::make_unique<net::io_context>(1));
 
@@ -52,21 +52,21 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
 
 void Server::Impl::Accept() {
   const std::size_t index = next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size();
-  acceptor->async_accept(*contexts[index], [this, index](boost::system::error_code ec,
-                                                         tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
-    if (ec) {
-      log::Warn("accept failed", {{"error", ec.message()}});
-    } else if (shutting_down.load()) {
-      // Shutting down: the connection is dropped (the acceptor closes next).
-    } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
-      log::Warn("connection limit reached; closing new connection",
-                {{"limit", static_cast<std::int64_t>(options.max_connections)}});
-    } else {
-      StartSession(*this, index, std::move(socket));
-    }
-    Accept();
-  });
+  acceptor->async_accept(
+      *contexts[index], [this, index](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+        if (ec) {
+          log::Warn("accept failed", {{"error", ec.message()}});
+        } else if (shutting_down.load()) {
+          // Shutting down: the connection is dropped (the acceptor closes next).
+        } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+          log::Warn("connection limit reached; closing new connection",
+                    {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+        } else {
+          StartSession(*this, index, std::move(socket));
+        }
+        Accept();
+      });
 }
 
 Metrics::RouteStats* Server::Impl::StatsFor(Method method, std::string_view method_text,
@@ -85,7 +85,8 @@ Metrics::RouteStats* Server::Impl::StatsFor(Method method, std::string_view meth
     if (e.server == this && e.route == route.data() && e.len == route.size() && e.method == method)
       return e.stats;
   }
-  auto* stats = metrics.Route(method == Method::kOther ? std::string_view("OTHER") : method_text, route);
+  auto* stats =
+      metrics.Route(method == Method::kOther ? std::string_view("OTHER") : method_text, route);
   if (cache.size() < 256) cache.push_back({this, route.data(), route.size(), method, stats});
   return stats;
 }

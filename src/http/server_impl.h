@@ -41,7 +41,8 @@ struct Server::Impl {
       : options(o), handler(std::move(h)), metrics(m) {}
 
   void Accept();
-  Metrics::RouteStats* StatsFor(Method method, std::string_view method_text, std::string_view route);
+  Metrics::RouteStats* StatsFor(Method method, std::string_view method_text,
+                                std::string_view route);
 };
 
 // Starts serving an accepted connection on the socket's own io_context.

@@ -35,8 +35,8 @@ class ServerTest : public ::testing::Test {
     opts.port = 0;
     opts.threads = 2;
     opts.access_log = false;
-    auto s = Server::Start(opts, [this](const Request& req, Response& res) { Handle(req, res); },
-                           metrics_);
+    auto s = Server::Start(
+        opts, [this](const Request& req, Response& res) { Handle(req, res); }, metrics_);
     ASSERT_TRUE(s.ok()) << s.status().message();
     server_ = std::move(s).value();
   }
@@ -85,7 +85,8 @@ TEST_F(ServerTest, BodyOverLimitIs413Problem) {
 
 TEST_F(ServerTest, OversizedHeadersAre431) {
   StartServer();
-  const std::string raw = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  const std::string raw =
+      "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
   const std::string out = HttpClient::Raw(server_->port(), raw);
   EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 80);
   EXPECT_NE(out.find("application/problem+json"), std::string::npos);
@@ -96,7 +97,8 @@ TEST_F(ServerTest, IncompleteRequestTimesOutWith408) {
   o.request_timeout = std::chrono::milliseconds(200);
   o.idle_timeout = std::chrono::milliseconds(200);
   StartServer(o);
-  const std::string out = HttpClient::Raw(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\n", 3000);
+  const std::string out =
+      HttpClient::Raw(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\n", 3000);
   EXPECT_EQ(out.rfind("HTTP/1.1 408", 0), 0u) << out;
 }
 
@@ -125,7 +127,8 @@ TEST_F(ServerTest, StreamsChunkedBodyAndFreesSourceOnDisconnect) {
     EXPECT_EQ(r.body.size(), 1000u * 64 * 1024);
   }
   // A client that reads a little and goes away: the source must be destroyed.
-  const std::string partial = HttpClient::Raw(server_->port(), "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", 200);
+  const std::string partial =
+      HttpClient::Raw(server_->port(), "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", 200);
   EXPECT_EQ(partial.rfind("HTTP/1.1 200", 0), 0u);
   for (int i = 0; i < 200 && alive_sources_.load() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -158,11 +161,14 @@ TEST_F(ServerTest, MetricsCountRequestsByRoute) {
     if (text.find("route=\"/echo\",status=\"200\"} 2") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_NE(text.find("workspaced_http_requests_total{method=\"POST\",route=\"/echo\",status=\"200\"} 2"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("workspaced_http_requests_total{method=\"POST\",route=\"/echo\",status=\"200\"} 2"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("workspaced_http_request_duration_seconds_count{method=\"POST\",route=\"/echo\"} 2"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "workspaced_http_request_duration_seconds_count{method=\"POST\",route=\"/echo\"} 2"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -25,14 +24,22 @@ namespace {
 
 Method ToMethod(bhttp::verb v) {
   switch (v) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -105,11 +112,11 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.body_limit);
     read_timed_out_ = false;
     waiting_ = true;
-    ArmReadTimer(buffer_.size() > 0 ? server_.options.request_timeout : server_.options.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->OnHeader(ec);
-                             });
+    ArmReadTimer(buffer_.size() > 0 ? server_.options.request_timeout
+                                    : server_.options.idle_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -204,7 +211,8 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.handler(request, response_);
     } catch (const std::exception& e) {
       log::Error("handler threw", {{"request_id", request_id_}, {"error", e.what()}});
-      SetProblem(response_, 500, "internal error; quote the request id to the operator", request_id_);
+      SetProblem(response_, 500, "internal error; quote the request id to the operator",
+                 request_id_);
     }
     keep_alive_ = req.keep_alive() && !response_.close &&
                   !server_.shutting_down.load(std::memory_order_relaxed);
@@ -273,8 +281,8 @@ class Session : public std::enable_shared_from_this<Session> {
     chunk_.clear();
     StatusOr<bool> more = response_.stream->Next(chunk_);
     if (!more.ok()) {
-      log::Error("streamed response failed", {{"request_id", request_id_},
-                                               {"error", more.status().message()}});
+      log::Error("streamed response failed",
+                 {{"request_id", request_id_}, {"error", more.status().message()}});
       response_.stream.reset();
       return OnWritten(net::error::operation_aborted, 0);
     }
@@ -283,7 +291,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (chunk_.empty()) {
       if (has_more) {
         // Nothing yet: yield to other connections on this thread, then ask again.
-        return net::post(stream_.get_executor(), [self = shared_from_this()] { self->NextChunk(); });
+        return net::post(stream_.get_executor(),
+                         [self = shared_from_this()] { self->NextChunk(); });
       }
       return WriteLastChunk();
     }

@@ -50,7 +50,8 @@ TEST_F(Errors, BodyOverOneMebibyteIs413) {
 }
 
 TEST_F(Errors, OversizedHeadersAre431) {
-  const std::string raw = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
+  const std::string raw =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
   const std::string out = HttpClient::Raw(server_->port(), raw);
   EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 100);
   EXPECT_NE(out.find("application/problem+json"), std::string::npos);
@@ -87,7 +88,8 @@ namespace {
 
 TEST_F(Errors, HeadAnswersLikeGetWithoutABody) {
   HttpClient c(server_->port());
-  const std::string raw = HttpClient::Raw(server_->port(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string raw = HttpClient::Raw(
+      server_->port(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
   EXPECT_NE(raw.find("Content-Length: 15"), std::string::npos) << raw;  // {"status":"ok"}
   EXPECT_EQ(raw.find("{\"status\""), std::string::npos) << raw;

@@ -34,8 +34,11 @@ class Seeder {
     return a->id;
   }
 
-  void AccountMember(const std::string& account, const std::string& subject, model::AccountRole role) {
-    Check(store_->Write([&](store::Tx& tx) { return tx.PutAccountMember({account, subject, role, clock_.Now()}); }));
+  void AccountMember(const std::string& account, const std::string& subject,
+                     model::AccountRole role) {
+    Check(store_->Write([&](store::Tx& tx) {
+      return tx.PutAccountMember({account, subject, role, clock_.Now()});
+    }));
   }
 
   std::string Workspace(const std::string& account, const std::string& name,
@@ -56,7 +59,8 @@ class Seeder {
     Check(store_->Write([&](store::Tx& tx) -> Status {
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
       for (const char* env : {"dev", "staging", "prod"}) {
-        WS_RETURN_IF_ERROR(tx.InsertEnvironment({NewUuidV7(*random_, clock_), ws.id, env, clock_.Now()}));
+        WS_RETURN_IF_ERROR(
+            tx.InsertEnvironment({NewUuidV7(*random_, clock_), ws.id, env, clock_.Now()}));
       }
       return Status::Ok();
     }));
@@ -64,7 +68,9 @@ class Seeder {
   }
 
   void Member(const std::string& ws, const std::string& subject, model::WorkspaceRole role) {
-    Check(store_->Write([&](store::Tx& tx) { return tx.PutWorkspaceMember({ws, subject, role, clock_.Now()}); }));
+    Check(store_->Write([&](store::Tx& tx) {
+      return tx.PutWorkspaceMember({ws, subject, role, clock_.Now()});
+    }));
   }
 
   std::string DefaultAccount() {
@@ -80,7 +86,9 @@ class Seeder {
  private:
   static std::string Slug(const std::string& name) {
     std::string s;
-    for (char c : name) s.push_back(std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-');
+    for (char c : name)
+      s.push_back(std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c))
+                                                              : '-');
     return s;
   }
   static void Check(const Status& s) {

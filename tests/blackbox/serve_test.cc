@@ -60,10 +60,12 @@ TEST(Serve, HealthReadinessAndMetrics) {
   auto m = c.Get("/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_EQ(m.Header("Content-Type").rfind("text/plain", 0), 0u);
-  EXPECT_NE(m.body.find("workspaced_http_requests_total{method=\"GET\",route=\"/v1/workspaces\",status=\"200\"} 1"),
+  EXPECT_NE(m.body.find("workspaced_http_requests_total{method=\"GET\",route=\"/v1/"
+                        "workspaces\",status=\"200\"} 1"),
             std::string::npos)
       << m.body;
-  EXPECT_NE(m.body.find("route=\"/v1/workspaces/{workspace_id}\",status=\"404\"} 1"), std::string::npos);
+  EXPECT_NE(m.body.find("route=\"/v1/workspaces/{workspace_id}\",status=\"404\"} 1"),
+            std::string::npos);
   EXPECT_NE(m.body.find("workspaced_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find("workspaced_http_requests_in_flight"), std::string::npos);
 }
@@ -75,7 +77,8 @@ TEST(Serve, SigtermExitsZeroAndLogsJsonAccessLines) {
   EXPECT_EQ(r.Header("X-Request-Id"), "trace-me-42");
   EXPECT_EQ(server->Stop(SIGTERM), 0);
   const std::string out = server->Output();
-  EXPECT_NE(out.find("\"msg\":\"request\",\"request_id\":\"trace-me-42\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"msg\":\"request\",\"request_id\":\"trace-me-42\""), std::string::npos)
+      << out;
   EXPECT_NE(out.find("\"msg\":\"stopped\""), std::string::npos) << out;
 }
 
@@ -87,7 +90,8 @@ TEST(Serve, SigintAlsoStopsCleanly) {
 TEST(Cli, AccountsCreatePrintsTheAccountAndItsAdminCanReadIt) {
   TempDir tmp;
   const std::string dir = tmp.path() + "/data";
-  auto created = RunWorkspaced({"accounts", "create", "--name", "Acme", "--admin", "alice", "--data-dir", dir});
+  auto created = RunWorkspaced(
+      {"accounts", "create", "--name", "Acme", "--admin", "alice", "--data-dir", dir});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   auto account = Json(created.out).as_object();
   EXPECT_EQ(account.at("name").as_string(), "Acme");
@@ -99,7 +103,8 @@ TEST(Cli, AccountsCreatePrintsTheAccountAndItsAdminCanReadIt) {
 }
 
 TEST(Cli, BadUsageExitsTwoWithAMessage) {
-  auto r = RunWorkspaced({"accounts", "create", "--name", "", "--admin", "x", "--data-dir", "/tmp/unused-ws"});
+  auto r = RunWorkspaced(
+      {"accounts", "create", "--name", "", "--admin", "x", "--data-dir", "/tmp/unused-ws"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("name"), std::string::npos) << r.err;
   EXPECT_EQ(RunWorkspaced({"token"}).exit_code, 2);

@@ -55,9 +55,9 @@ TEST_F(Workspaces, GetReturnsEveryFieldOfTheResource) {
   EXPECT_EQ(r.Header("Content-Type"), "application/json");
   EXPECT_FALSE(r.Header("ETag").empty());
   auto o = Json(r.body).as_object();
-  for (const char* f : {"id", "account_id", "name", "slug", "status", "region", "tenancy_model", "created_at",
-                        "updated_at", "created_by", "updated_by", "labels", "group_mappings", "runtime",
-                        "provisioning_phase", "status_reason"}) {
+  for (const char* f : {"id", "account_id", "name", "slug", "status", "region", "tenancy_model",
+                        "created_at", "updated_at", "created_by", "updated_by", "labels",
+                        "group_mappings", "runtime", "provisioning_phase", "status_reason"}) {
     EXPECT_TRUE(o.contains(f)) << f;
   }
   EXPECT_EQ(o.at("id").as_string(), prod_);
@@ -71,22 +71,25 @@ TEST_F(Workspaces, GetReturnsEveryFieldOfTheResource) {
   EXPECT_EQ(std::string(o.at("created_at").as_string()).size(), 20u);  // 2026-05-01T12:00:00Z
   // Conditional GET.
   auto again = c.Send("GET", "/v1/workspaces/" + prod_,
-                      {{"Authorization", "Bearer " + server_->Token("alice")}, {"If-None-Match", r.Header("ETag")}});
+                      {{"Authorization", "Bearer " + server_->Token("alice")},
+                       {"If-None-Match", r.Header("ETag")}});
   EXPECT_EQ(again.status, 304);
   auto listed = c.Send("GET", "/v1/workspaces/" + prod_,
                        {{"Authorization", "Bearer " + server_->Token("alice")},
                         {"If-None-Match", "\"other\", W/" + r.Header("ETag")}});
   EXPECT_EQ(listed.status, 304);
-  auto stale = c.Send("GET", "/v1/workspaces/" + prod_,
-                      {{"Authorization", "Bearer " + server_->Token("alice")}, {"If-None-Match", "\"v0\""}});
+  auto stale =
+      c.Send("GET", "/v1/workspaces/" + prod_,
+             {{"Authorization", "Bearer " + server_->Token("alice")}, {"If-None-Match", "\"v0\""}});
   EXPECT_EQ(stale.status, 200);
 }
 
 TEST_F(Workspaces, NonMembersAndOtherTenantsGet404NotTheData) {
   HttpClient c(server_->port());
   const std::string outsider = server_->Token("globex-admin");
-  for (const std::string& path : {"/v1/workspaces/" + prod_, "/v1/workspaces/" + prod_ + "/environments",
-                                  "/v1/workspaces/by-account/" + acme_}) {
+  for (const std::string& path :
+       {"/v1/workspaces/" + prod_, "/v1/workspaces/" + prod_ + "/environments",
+        "/v1/workspaces/by-account/" + acme_}) {
     auto r = c.Get(path, outsider);
     ExpectProblem(r, 404);
     EXPECT_EQ(r.body.find("Production"), std::string::npos);

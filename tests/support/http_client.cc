@@ -1,14 +1,14 @@
 #include "support/http_client.h"
 
+#include <strings.h>
+
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <strings.h>
-
-#include <array>
 #include <chrono>
 #include <functional>
 #include <stdexcept>
@@ -57,7 +57,8 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
     req.set(bhttp::field::host, impl_->host);
     for (const auto& [n, v] : headers) req.set(n, v);
     req.body() = body;
-    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.prepare_payload();
+    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
+      req.prepare_payload();
     beast::error_code ec;
     impl_->stream->expires_after(std::chrono::seconds(30));
     bhttp::write(*impl_->stream, req, ec);
@@ -72,7 +73,8 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
     auto res = parser.release();
     HttpResponse out;
     out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : res)
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     out.body = std::move(res.body());
     if (!res.keep_alive()) impl_->stream.reset();
     return out;
@@ -94,7 +96,8 @@ std::string HttpClient::Raw(std::uint16_t port, const std::string& bytes, int ti
   net::write(socket, net::buffer(bytes), ec);
   std::string out;
   std::array<char, 4096> buf;
-  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code e, std::size_t n) {
+  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code e,
+                                                                    std::size_t n) {
     out.append(buf.data(), n);
     if (!e) socket.async_read_some(net::buffer(buf), on_read);
   };

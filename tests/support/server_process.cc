@@ -35,7 +35,8 @@ std::string WorkspacedBin() {
   if (bin != nullptr && *bin != '\0') return bin;
   // Run by hand from the build tree: build/tests/x → build/src/cli/workspaced.
   std::error_code ec;
-  const fs::path guess = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "src/cli/workspaced";
+  const fs::path guess =
+      fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "src/cli/workspaced";
   if (!ec && fs::exists(guess)) return guess.string();
   throw std::runtime_error("WORKSPACED_BIN is not set and no build-tree binary was found");
 }
@@ -88,9 +89,11 @@ std::string ReadAll(int fd) {
   return out;
 }
 
-CommandResult RunArgv(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+CommandResult RunArgv(const std::vector<std::string>& argv,
+                      const std::map<std::string, std::string>& env) {
   int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
   const pid_t pid = Spawn(argv, env, out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -127,9 +130,11 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(Options options) {
   } else {
     p->data_dir_ = options.data_dir;
   }
-  std::vector<std::string> argv{WorkspacedBin(), "serve", "--listen", "127.0.0.1:0", "--data-dir", p->data_dir_};
+  std::vector<std::string> argv{WorkspacedBin(), "serve",      "--listen",
+                                "127.0.0.1:0",   "--data-dir", p->data_dir_};
   if (!options.config_json.empty()) {
-    const std::string dir = p->owned_dir_ ? p->owned_dir_->path() : fs::temp_directory_path().string();
+    const std::string dir =
+        p->owned_dir_ ? p->owned_dir_->path() : fs::temp_directory_path().string();
     const std::string path = dir + "/config-" + std::to_string(getpid()) + ".json";
     std::ofstream(path) << options.config_json;
     argv.push_back("--config");

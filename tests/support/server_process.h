@@ -37,12 +37,13 @@ std::string WorkspacedBin();
 CommandResult RunWorkspaced(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env = {});
 // Runs `/bin/sh -c script` with env; for the seed's curl examples.
-CommandResult RunShell(const std::string& script, const std::map<std::string, std::string>& env = {});
+CommandResult RunShell(const std::string& script,
+                       const std::map<std::string, std::string>& env = {});
 
 class ServerProcess {
  public:
   struct Options {
-    std::string data_dir;  // empty: a fresh temporary directory
+    std::string data_dir;     // empty: a fresh temporary directory
     std::string config_json;  // when set, written to a file and passed as --config
     std::vector<std::string> extra_args;
     std::map<std::string, std::string> env;

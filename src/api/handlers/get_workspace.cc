@@ -30,9 +30,10 @@ class GetWorkspace final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id,
-                               authz::Permission::kRead));
-    if (!ctx.request.query.empty()) return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(
+        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+    if (!ctx.request.query.empty())
+      return InvalidArgument("this endpoint takes no query parameters");
     model::Workspace ws;
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
@@ -54,6 +55,8 @@ class GetWorkspace final : public Handler {
 
 }  // namespace
 
-std::unique_ptr<Handler> MakeGetWorkspace(app::App& app) { return std::make_unique<GetWorkspace>(app); }
+std::unique_ptr<Handler> MakeGetWorkspace(app::App& app) {
+  return std::make_unique<GetWorkspace>(app);
+}
 
 }  // namespace workspaced::api

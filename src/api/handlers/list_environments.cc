@@ -15,9 +15,10 @@ class ListEnvironments final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id,
-                               authz::Permission::kRead));
-    if (!ctx.request.query.empty()) return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(
+        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+    if (!ctx.request.query.empty())
+      return InvalidArgument("this endpoint takes no query parameters");
     std::vector<model::Environment> list;
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(list, tx.ListEnvironments(id));

@@ -17,8 +17,8 @@ class ListWorkspaces final : public Handler {
     store::Page probe = page;
     probe.limit = page.limit + 1;  // one more tells whether a next page exists
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(list, tx.ListWorkspacesForSubject(ctx.principal->subject,
-                                                             ctx.principal->groups, probe));
+      WS_ASSIGN_OR_RETURN(
+          list, tx.ListWorkspacesForSubject(ctx.principal->subject, ctx.principal->groups, probe));
       return Status::Ok();
     }));
     if (static_cast<int>(list.size()) > page.limit) {
