@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "http/request.h"
@@ -24,5 +25,23 @@ std::string EncodeCursor(std::string_view last_id);
 
 // Adds the Link header when a further page exists.
 void SetNextLink(http::Response& out, std::string_view path, int limit, std::string_view last_id);
+
+// What to ask the store for: one item more than the page, which tells
+// whether a next page exists.
+inline store::Page Probe(const store::Page& page) {
+  store::Page probe = page;
+  probe.limit = page.limit + 1;
+  return probe;
+}
+
+// Trims a Probe result to the page and, when it was longer, announces the
+// next page in the Link header. Items need an `id`.
+template <typename Item>
+void FinishPage(std::vector<Item>& items, const store::Page& page, std::string_view path,
+                http::Response& out) {
+  if (static_cast<int>(items.size()) <= page.limit) return;
+  items.resize(static_cast<std::size_t>(page.limit));
+  SetNextLink(out, path, page.limit, items.back().id);
+}
 
 }  // namespace workspaced::api

@@ -14,17 +14,13 @@ class ListWorkspaces final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
     std::vector<model::Workspace> list;
-    store::Page probe = page;
-    probe.limit = page.limit + 1;  // one more tells whether a next page exists
+    const store::Page probe = Probe(page);
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(
           list, tx.ListWorkspacesForSubject(ctx.principal->subject, ctx.principal->groups, probe));
       return Status::Ok();
     }));
-    if (static_cast<int>(list.size()) > page.limit) {
-      list.resize(static_cast<std::size_t>(page.limit));
-      SetNextLink(out, ctx.request.path, page.limit, list.back().id);
-    }
+    FinishPage(list, page, ctx.request.path, out);
     out.Json(200, WorkspacesJson(list));
     return Status::Ok();
   }

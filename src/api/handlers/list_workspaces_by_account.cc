@@ -17,16 +17,12 @@ class ListWorkspacesByAccount final : public Handler {
                                authz::Permission::kRead));
     WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
     std::vector<model::Workspace> list;
-    store::Page probe = page;
-    probe.limit = page.limit + 1;
+    const store::Page probe = Probe(page);
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(list, tx.ListWorkspacesByAccount(account_id, probe));
       return Status::Ok();
     }));
-    if (static_cast<int>(list.size()) > page.limit) {
-      list.resize(static_cast<std::size_t>(page.limit));
-      SetNextLink(out, ctx.request.path, page.limit, list.back().id);
-    }
+    FinishPage(list, page, ctx.request.path, out);
     out.Json(200, WorkspacesJson(list));
     return Status::Ok();
   }
