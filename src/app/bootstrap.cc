@@ -15,7 +15,11 @@ namespace fs = std::filesystem;
 
 Status EnsureDataDir(const std::string& dir) {
   std::error_code ec;
-  if (fs::is_directory(dir, ec)) return Status::Ok();
+  if (fs::is_directory(dir, ec)) {
+    // Keys and databases live here: others must not read it.
+    fs::permissions(dir, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove, ec);
+    return Status::Ok();
+  }
   fs::create_directories(dir, ec);
   if (ec) return Internal("cannot create data directory " + dir + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, ec);
@@ -66,19 +70,29 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   // never leaves a half-written key, and two racing starts agree on one key.
   const std::string hex = RandomHex(random, 32) + "\n";
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // O_EXCL|O_NOFOLLOW: never write through a planted file or symlink.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
-  const bool ok =
-      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
+                  ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     ::unlink(tmp.c_str());
     return Internal("cannot write " + tmp);
   }
   const int linked = ::link(tmp.c_str(), path.c_str());
+  const int link_errno = errno;
   ::unlink(tmp.c_str());
-  if (linked != 0 && errno != EEXIST)
-    return Internal("cannot create " + path + ": " + std::strerror(errno));
+  if (linked != 0 && link_errno != EEXIST) {
+    return Internal("cannot create " + path + ": " + std::strerror(link_errno));
+  }
+  // Make the new name durable before anything is signed with the key.
+  const int dir = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
   return ReadKey(path);
 }
 

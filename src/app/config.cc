@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
@@ -151,6 +152,15 @@ Status Validate(const Config& c) {
   std::string host;
   std::uint16_t port;
   WS_RETURN_IF_ERROR(ParseListen(c.listen, host, port));
+  boost::system::error_code address_ec;
+  boost::asio::ip::make_address(host, address_ec);
+  if (address_ec) {
+    return InvalidArgument("listen: '" + host + "' is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or [::1])");
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error" && c.log_level != "off") {
+    return InvalidArgument("config: log_level must be debug, info, warn, error or off");
+  }
   if (c.data_dir.empty()) return InvalidArgument("config: data_dir must not be empty");
   if (c.regions.empty()) return InvalidArgument("config: regions must list at least one region");
   for (const auto& r : c.regions) {

@@ -59,6 +59,14 @@ TEST(Config, ValidateCatchesContradictions) {
   c = Config{};
   c.regions = {"US East"};
   EXPECT_FALSE(Validate(c).ok());
+  c = Config{};
+  c.listen = "nohost:0";
+  EXPECT_FALSE(Validate(c).ok());  // not an address: refused before any file is made
+  c.listen = "[::1]:0";
+  EXPECT_TRUE(Validate(c).ok());
+  c = Config{};
+  c.log_level = "verbose";
+  EXPECT_FALSE(Validate(c).ok());
 }
 
 TEST(Config, ParseListen) {

@@ -71,6 +71,7 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
     o["errors"] = std::move(errors);
   }
   out.status = http_status;
+  out.headers.clear();  // nothing a failed handler set (ETag, Link…) survives
   out.content_type = "application/problem+json";
   out.body = boost::json::serialize(o);
   out.stream.reset();

@@ -1,6 +1,8 @@
 #include "http/server.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <sys/resource.h>
 #include <chrono>
 
 #include "common/log.h"
@@ -20,6 +22,24 @@ std::uint16_t Server::port() const { return impl_->port; }
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                 RequestHandler handler, Metrics& metrics) {
   auto impl = std::make_unique<Impl>(options, std::move(handler), metrics);
+  // Each connection is a file descriptor: raise the soft limit to the hard
+  // one and never promise more connections than it allows (with room for
+  // the database, logs and the listener).
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &nofile);
+      getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    const std::size_t usable = nofile.rlim_cur > 64 ? static_cast<std::size_t>(nofile.rlim_cur) - 64 : 1;
+    if (impl->options.max_connections > usable) {
+      log::Warn("max_connections lowered to the file descriptor limit",
+                {{"configured", static_cast<std::int64_t>(impl->options.max_connections)},
+                 {"effective", static_cast<std::int64_t>(usable)}});
+      impl->options.max_connections = usable;
+    }
+  }
   int threads = options.threads > 0
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -31,6 +51,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
   if (ec) return Status(Code::kInvalidArgument, "invalid listen address: " + options.host);
   const tcp::endpoint endpoint(address, options.port);
   impl->acceptor = std::make_unique<tcp::acceptor>(*impl->contexts[0]);
+  impl->accept_pause = std::make_unique<net::steady_timer>(*impl->contexts[0]);
   impl->acceptor->open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(endpoint, ec);
@@ -52,21 +73,29 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
 
 void Server::Impl::Accept() {
   const std::size_t index = next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size();
-  acceptor->async_accept(
-      *contexts[index], [this, index](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
-        if (ec) {
-          log::Warn("accept failed", {{"error", ec.message()}});
-        } else if (shutting_down.load()) {
-          // Shutting down: the connection is dropped (the acceptor closes next).
-        } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
-          log::Warn("connection limit reached; closing new connection",
-                    {{"limit", static_cast<std::int64_t>(options.max_connections)}});
-        } else {
-          StartSession(*this, index, std::move(socket));
-        }
-        Accept();
+  acceptor->async_accept(*contexts[index], [this, index](boost::system::error_code ec,
+                                                         tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec) {
+      // Typically out of file descriptors: retrying at once would spin (and
+      // flood the log) until one frees up. Back off, log once per pause.
+      log::Warn("accept failed; pausing accepts", {{"error", ec.message()}, {"pause_ms", 100}});
+      accept_pause->expires_after(std::chrono::milliseconds(100));
+      accept_pause->async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec && acceptor->is_open()) Accept();
       });
+      return;
+    }
+    if (shutting_down.load()) {
+      // Shutting down: the connection is dropped (the acceptor closes next).
+    } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+      log::Warn("connection limit reached; closing new connection",
+                {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+    } else {
+      StartSession(*this, index, std::move(socket));
+    }
+    Accept();
+  });
 }
 
 Metrics::RouteStats* Server::Impl::StatsFor(Method method, std::string_view method_text,

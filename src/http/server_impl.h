@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,17 +23,19 @@ struct Server::Impl {
   RequestHandler handler;
   Metrics& metrics;
 
+  // Declared before `contexts`: sessions destroyed with a context touch it.
+  std::atomic<std::size_t> connections{0};
   // Live sessions per io_context, touched only on that context's thread.
   // Declared before `contexts` so it outlives the handlers they destroy.
   std::vector<std::unordered_set<Session*>> registries;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+  std::unique_ptr<boost::asio::steady_timer> accept_pause;  // after an accept error
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
 
   std::atomic<std::size_t> next_context{0};
   std::atomic<bool> shutting_down{false};
-  std::atomic<std::size_t> connections{0};
 
   std::mutex shutdown_mu;
   bool stopped = false;  // guarded by shutdown_mu

@@ -102,6 +102,32 @@ TEST_F(ServerTest, IncompleteRequestTimesOutWith408) {
   EXPECT_EQ(out.rfind("HTTP/1.1 408", 0), 0u) << out;
 }
 
+TEST_F(ServerTest, HeadersMustArriveWithinTheRequestTimeoutNotTheIdleOne) {
+  ServerOptions o;
+  o.request_timeout = std::chrono::milliseconds(200);
+  o.idle_timeout = std::chrono::milliseconds(20000);
+  StartServer(o);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string out = HttpClient::Raw(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\n", 5000);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(out.rfind("HTTP/1.1 408", 0), 0u) << out;
+  EXPECT_LT(waited, std::chrono::seconds(3));
+}
+
+TEST_F(ServerTest, AbandonedRequestLeavesTheInFlightGauge) {
+  StartServer();
+  for (int i = 0; i < 3; ++i) {
+    HttpClient::Raw(server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", 100);
+  }
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text = metrics_.Render();
+    if (text.find("workspaced_http_requests_in_flight 0") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(text.find("workspaced_http_requests_in_flight 0"), std::string::npos) << text;
+}
+
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   StartServer();
   std::string raw;

@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -97,11 +98,13 @@ class Session : public std::enable_shared_from_this<Session> {
     read_timer_.expires_after(timeout);
     read_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       if (ec) return;
-      if (auto self = weak.lock()) {
-        self->read_timed_out_ = true;
-        boost::system::error_code ignored;
-        self->stream_.socket().cancel(ignored);
-      }
+      auto self = weak.lock();
+      // A timer that fired in the same turn as the read it guarded completed
+      // has since been re-armed (or cancelled): not a timeout.
+      if (!self || self->read_timer_.expiry() > std::chrono::steady_clock::now()) return;
+      self->read_timed_out_ = true;
+      boost::system::error_code ignored;
+      self->stream_.socket().cancel(ignored);
     });
   }
 
@@ -112,8 +115,20 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.body_limit);
     read_timed_out_ = false;
     waiting_ = true;
-    ArmReadTimer(buffer_.size() > 0 ? server_.options.request_timeout
-                                    : server_.options.idle_timeout);
+    if (buffer_.size() > 0) return ReadHeaderBytes();  // pipelined: already begun
+    // Idle between requests: wait for the first byte under the idle timeout,
+    // then give the whole request the (shorter) request timeout, so headers
+    // cannot be trickled in for as long as a connection may idle.
+    ArmReadTimer(server_.options.idle_timeout);
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  if (ec) return self->OnReadError(ec);
+                                  self->ReadHeaderBytes();
+                                });
+  }
+
+  void ReadHeaderBytes() {
+    ArmReadTimer(server_.options.request_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -125,6 +140,13 @@ class Session : public std::enable_shared_from_this<Session> {
     started_ = std::chrono::steady_clock::now();
     server_.metrics.InFlightAdd(1);
     in_flight_ = true;
+    {
+      const auto& head = parser_->get();
+      response_ = Response{};
+      method_ = ToMethod(head.method());
+      method_text_.assign(head.method_string());
+      target_.assign(head.target());
+    }
     if (parser_->is_done()) return Handle();
     ArmReadTimer(server_.options.request_timeout);
     const auto& req = parser_->get();
@@ -177,10 +199,37 @@ class Session : public std::enable_shared_from_this<Session> {
     SetProblem(response_, status, detail, request_id_);
     response_.route = "unmatched";
     keep_alive_ = false;
-    method_ = Method::kOther;
-    method_text_ = "-";
-    target_.clear();
+    linger_ = true;
+    if (!in_flight_) {
+      method_ = Method::kOther;
+      method_text_ = "-";
+      target_.clear();
+    }
     WriteResponse(11);
+  }
+
+  // After answering a request we could not read whole, the client may still
+  // be sending: closing now would reset the connection and could destroy our
+  // answer in the client's receive buffer. Stop sending, read and discard for
+  // a moment (bounded in bytes and time), then close.
+  void LingerClose() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    linger_left_ = 256 * 1024;
+    read_timer_.expires_after(std::chrono::seconds(1));
+    read_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->Close();
+    });
+    Drain();
+  }
+
+  void Drain() {
+    stream_.socket().async_read_some(
+        net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec || n >= self->linger_left_) return self->Close();
+          self->linger_left_ -= n;
+          self->Drain();
+        });
   }
 
   void Handle() {
@@ -234,6 +283,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (response_.stream) return WriteStreamHead(version);
     out_.emplace(static_cast<bhttp::status>(response_.status), version);
     SetCommonHeaders(*out_);
+    // 1xx, 204 and 304 carry no body (Beast throws if asked to frame one).
+    const int code = response_.status;
+    if (code < 200 || code == 204 || code == 304) response_.body.clear();
     out_->body() = std::move(response_.body);
     out_->prepare_payload();
     stream_.expires_after(server_.options.write_timeout);
@@ -321,7 +373,8 @@ class Session : public std::enable_shared_from_this<Session> {
     head_serializer_.reset();
     head_.reset();
     response_.stream.reset();
-    if (ec || !keep_alive_) return Close();
+    if (ec) return Close();
+    if (!keep_alive_) return linger_ ? LingerClose() : Close();
     ReadHeader();
   }
 
@@ -353,6 +406,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    // A request that was read but never answered (the client went away
+    // mid-body) still leaves the in-flight gauge and the access log.
+    if (in_flight_) {
+      response_.status = 499;
+      Finish(499);
+    }
     read_timer_.cancel();
     boost::system::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -369,6 +428,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool waiting_ = false;    // waiting for the next request's header
   bool in_flight_ = false;  // counted in the in-flight gauge
   bool keep_alive_ = true;
+  bool linger_ = false;  // close by LingerClose (the request was not read whole)
+  std::size_t linger_left_ = 0;
+  std::array<char, 4096> drain_{};
   std::string remote_ip_;
 
   // The request being answered.
