@@ -1,0 +1,238 @@
+#include "api/create_workspace_request.h"
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "api/slug.h"
+#include "common/random.h"
+
+namespace workspaced::api {
+namespace json = boost::json;
+namespace {
+
+bool HasControl(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+bool IsLabelKey(std::string_view k) {
+  if (k.empty() || k.size() > kMaxLabelKeyLength) return false;
+  for (char c : k) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+class Parser {
+ public:
+  Parser(const json::object& o, const std::vector<std::string>& regions)
+      : o_(o), regions_(regions) {}
+
+  StatusOr<CreateWorkspaceRequest> Run() {
+    static const std::set<std::string_view> kServerOwned = {
+        "id",         "status",     "created_at",    "updated_at",
+        "created_by", "updated_by", "status_reason", "provisioning_phase"};
+    static const std::set<std::string_view> kKnown = {
+        "account_id", "name",          "region",  "slug",
+        "labels",     "tenancy_model", "runtime", "group_mappings"};
+    for (const auto& [key, value] : o_) {
+      if (kServerOwned.count(key) != 0) {
+        Fail(key, "is set by the server and cannot be given");
+      } else if (kKnown.count(key) == 0) {
+        Fail(key, "is not a field of a workspace");
+      }
+    }
+    AccountId();
+    Name();
+    Region();
+    Slug();
+    Labels();
+    Tenancy();
+    Runtime();
+    GroupMappings();
+    if (!errors_.empty())
+      return Status(Code::kUnprocessable, "the workspace is not valid").WithFields(errors_);
+    return out_;
+  }
+
+ private:
+  void Fail(std::string_view field, std::string detail) {
+    errors_.push_back({std::string(field), std::move(detail)});
+  }
+
+  const json::value* Get(std::string_view key) { return o_.if_contains(key); }
+
+  // A required or optional string field; nullptr when absent or wrong type.
+  const json::string* String(std::string_view key, bool required) {
+    const json::value* v = Get(key);
+    if (v == nullptr) {
+      if (required) Fail(key, "is required");
+      return nullptr;
+    }
+    if (!v->is_string()) {
+      Fail(key, "must be a string");
+      return nullptr;
+    }
+    return &v->as_string();
+  }
+
+  void AccountId() {
+    if (const auto* s = String("account_id", true)) {
+      if (!IsUuid(*s)) return Fail("account_id", "must be a UUID");
+      out_.account_id = std::string(*s);
+      for (char& c : out_.account_id)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+
+  void Name() {
+    if (const auto* s = String("name", true)) {
+      if (s->empty() || s->size() > kMaxNameLength)
+        return Fail("name", "must be 1-" + std::to_string(kMaxNameLength) + " characters");
+      if (HasControl(*s)) return Fail("name", "must not contain control characters");
+      out_.name = std::string(*s);
+    }
+  }
+
+  void Region() {
+    if (const auto* s = String("region", true)) {
+      for (const auto& r : regions_)
+        if (r == *s) {
+          out_.region = r;
+          return;
+        }
+      Fail("region", "unknown region; valid regions: " + Join(regions_));
+    }
+  }
+
+  void Slug() {
+    if (const auto* s = String("slug", false)) {
+      if (!IsValidSlug(*s))
+        return Fail("slug",
+                    "must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a "
+                    "letter or digit");
+      out_.slug = std::string(*s);
+    }
+  }
+
+  void Labels() {
+    const json::value* v = Get("labels");
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail("labels", "must be an object of string values");
+    const auto& labels = v->as_object();
+    if (labels.size() > kMaxLabels)
+      return Fail("labels", "at most " + std::to_string(kMaxLabels) + " labels");
+    for (const auto& [k, val] : labels) {
+      const std::string field = "labels." + std::string(k);
+      if (!IsLabelKey(k)) {
+        Fail(field, "keys must be 1-63 characters of letters, digits, '-', '_', '.', '/'");
+      } else if (!val.is_string()) {
+        Fail(field, "must be a string");
+      } else if (val.as_string().size() > kMaxLabelValueLength || HasControl(val.as_string())) {
+        Fail(field, "must be at most 255 characters, without control characters");
+      } else {
+        out_.labels.emplace(std::string(k), std::string(val.as_string()));
+      }
+    }
+  }
+
+  void Tenancy() {
+    if (const auto* s = String("tenancy_model", false)) {
+      auto t = model::ParseTenancyModel(*s);
+      if (!t) return Fail("tenancy_model", "must be dedicated or shared");
+      out_.tenancy_model = *t;
+    }
+  }
+
+  void Runtime() {
+    const json::value* v = Get("runtime");
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail("runtime", "must be an object");
+    for (const auto& [k, val] : v->as_object()) {
+      if (k != "generation") {
+        Fail("runtime." + std::string(k), "is not a field of runtime");
+      } else if (!val.is_string() || val.as_string().empty() || val.as_string().size() > 32 ||
+                 HasControl(val.as_string())) {
+        Fail("runtime.generation", "must be a string of 1-32 characters");
+      } else {
+        out_.runtime_generation = std::string(val.as_string());
+      }
+    }
+  }
+
+  void GroupMappings() {
+    const json::value* v = Get("group_mappings");
+    if (v == nullptr) return;
+    if (!v->is_array()) return Fail("group_mappings", "must be an array");
+    const auto& items = v->as_array();
+    if (items.size() > kMaxGroupMappings)
+      return Fail("group_mappings", "at most " + std::to_string(kMaxGroupMappings) + " mappings");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string field = "group_mappings[" + std::to_string(i) + "]";
+      const json::object* m = items[i].if_object();
+      if (m == nullptr) {
+        Fail(field, "must be an object with group_name and role");
+        continue;
+      }
+      const json::value* name = m->if_contains("group_name");
+      const json::value* role = m->if_contains("role");
+      bool ok = true;
+      for (const auto& [k, unused] : *m) {
+        if (k != "group_name" && k != "role") {
+          Fail(field + "." + std::string(k), "is not a field of a group mapping");
+          ok = false;
+        }
+      }
+      if (name == nullptr || !name->is_string() || name->as_string().empty() ||
+          name->as_string().size() > kMaxGroupNameLength || HasControl(name->as_string())) {
+        Fail(field + ".group_name", "must be a string of 1-255 characters");
+        ok = false;
+      }
+      std::optional<model::WorkspaceRole> r;
+      if (role != nullptr && role->is_string()) r = model::ParseWorkspaceRole(role->as_string());
+      if (!r) {
+        Fail(field + ".role", "must be admin, member or viewer");
+        ok = false;
+      }
+      if (!ok) continue;
+      if (!seen.insert(std::string(name->as_string())).second) {
+        Fail(field + ".group_name", "is mapped more than once");
+        continue;
+      }
+      out_.group_mappings.push_back({std::string(name->as_string()), *r});
+    }
+  }
+
+  const json::object& o_;
+  const std::vector<std::string>& regions_;
+  CreateWorkspaceRequest out_;
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace
+
+StatusOr<CreateWorkspaceRequest> ParseCreateWorkspaceRequest(
+    std::string_view body, const std::vector<std::string>& regions) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 16;  // nothing legitimate nests deeper
+  const json::value v = json::parse(body, ec, {}, options);
+  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) {
+    return Status(Code::kUnprocessable, "the body must be a JSON object")
+        .WithField("", "must be an object");
+  }
+  return Parser(v.as_object(), regions).Run();
+}
+
+}  // namespace workspaced::api

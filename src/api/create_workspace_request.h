@@ -1,0 +1,45 @@
+// The body of POST /v1/workspaces, parsed and validated in one pass that
+// reports every problem at once (one 422 entry per field).
+//
+// Required: account_id (uuid), name, region (one of the configured cells).
+// Optional: slug, labels, tenancy_model, runtime.generation, group_mappings.
+// Server-owned fields (id, status, created_at, …) and unknown fields are
+// refused, never silently dropped or applied.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "model/model.h"
+
+namespace workspaced::api {
+
+struct CreateWorkspaceRequest {
+  std::string account_id;
+  std::string name;
+  std::string region;
+  std::optional<std::string> slug;  // absent: generated from the name
+  std::map<std::string, std::string> labels;
+  model::TenancyModel tenancy_model = model::TenancyModel::kDedicated;
+  std::string runtime_generation;
+  std::vector<model::GroupMapping> group_mappings;
+};
+
+// Limits a client cannot exceed.
+inline constexpr std::size_t kMaxNameLength = 200;
+inline constexpr std::size_t kMaxLabels = 64;
+inline constexpr std::size_t kMaxLabelKeyLength = 63;
+inline constexpr std::size_t kMaxLabelValueLength = 255;
+inline constexpr std::size_t kMaxGroupMappings = 100;
+inline constexpr std::size_t kMaxGroupNameLength = 255;
+
+// kInvalidArgument (400) when the body is not JSON; kUnprocessable (422) with
+// one FieldError per problem otherwise.
+StatusOr<CreateWorkspaceRequest> ParseCreateWorkspaceRequest(
+    std::string_view body, const std::vector<std::string>& regions);
+
+}  // namespace workspaced::api

@@ -1,0 +1,98 @@
+#include "api/create_workspace_request.h"
+
+#include <gtest/gtest.h>
+
+namespace workspaced::api {
+namespace {
+
+const std::vector<std::string> kRegions = {"us-east-1", "eu-west-1"};
+constexpr char kAccount[] = "01900000-0000-7000-8000-00000000000a";
+
+std::vector<std::string> Fields(const Status& s) {
+  std::vector<std::string> out;
+  for (const auto& f : s.field_errors()) out.push_back(f.field);
+  return out;
+}
+
+TEST(CreateWorkspaceRequest, TheSeedExampleParses) {
+  auto r = ParseCreateWorkspaceRequest(
+      R"({"account_id":"01900000-0000-7000-8000-00000000000a","name":"Development","region":"us-east-1"})",
+      kRegions);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->account_id, kAccount);
+  EXPECT_EQ(r->name, "Development");
+  EXPECT_EQ(r->region, "us-east-1");
+  EXPECT_FALSE(r->slug.has_value());
+  EXPECT_EQ(r->tenancy_model, model::TenancyModel::kDedicated);
+}
+
+TEST(CreateWorkspaceRequest, EveryOptionalField) {
+  auto r = ParseCreateWorkspaceRequest(R"({"account_id":"01900000-0000-7000-8000-00000000000a",
+      "name":"Prod","region":"eu-west-1","slug":"prod-eu","labels":{"team":"core","cost/center":"42"},
+      "tenancy_model":"shared","runtime":{"generation":"mk3"},
+      "group_mappings":[{"group_name":"Engineering","role":"admin"},{"group_name":"qa","role":"viewer"}]})",
+                                       kRegions);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->slug, "prod-eu");
+  EXPECT_EQ(r->labels.at("cost/center"), "42");
+  EXPECT_EQ(r->tenancy_model, model::TenancyModel::kShared);
+  EXPECT_EQ(r->runtime_generation, "mk3");
+  ASSERT_EQ(r->group_mappings.size(), 2u);
+  EXPECT_EQ(r->group_mappings[0].role, model::WorkspaceRole::kAdmin);
+}
+
+TEST(CreateWorkspaceRequest, ReportsEveryProblemAtOnce) {
+  auto r = ParseCreateWorkspaceRequest(
+      R"({"name":"","region":"mars-1","slug":"-bad","id":"x","status":"active","colour":"red",
+          "labels":{"ok":"1","bad key!":"x","n":3},"tenancy_model":"solo","runtime":{"gen":"x"},
+          "group_mappings":[{"group_name":"a","role":"owner"},{"group_name":"b","role":"admin"},
+                            {"group_name":"b","role":"viewer"},"x"]})",
+      kRegions);
+  ASSERT_EQ(r.status().code(), Code::kUnprocessable);
+  const auto fields = Fields(r.status());
+  for (const char* f :
+       {"id", "status", "colour", "account_id", "name", "region", "slug", "labels.bad key!",
+        "labels.n", "tenancy_model", "runtime.gen", "group_mappings[0].role",
+        "group_mappings[2].group_name", "group_mappings[3]"}) {
+    EXPECT_NE(std::find(fields.begin(), fields.end(), f), fields.end()) << f;
+  }
+  for (const auto& e : r.status().field_errors()) {
+    if (e.field == "region")
+      EXPECT_EQ(e.detail, "unknown region; valid regions: us-east-1, eu-west-1");
+    if (e.field == "id") EXPECT_NE(e.detail.find("set by the server"), std::string::npos);
+  }
+}
+
+TEST(CreateWorkspaceRequest, WrongTypesAndLimits) {
+  auto r = ParseCreateWorkspaceRequest(
+      R"({"account_id":7,"name":["x"],"region":null,"labels":[],"group_mappings":{}})", kRegions);
+  ASSERT_EQ(r.status().code(), Code::kUnprocessable);
+  EXPECT_EQ(Fields(r.status()),
+            (std::vector<std::string>{"account_id", "name", "region", "labels", "group_mappings"}));
+  std::string many =
+      R"({"account_id":"01900000-0000-7000-8000-00000000000a","name":"x","region":"us-east-1","labels":{)";
+  for (int i = 0; i < 65; ++i)
+    many += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
+  many += "}}";
+  EXPECT_EQ(Fields(ParseCreateWorkspaceRequest(many, kRegions).status()),
+            std::vector<std::string>{"labels"});
+  EXPECT_FALSE(
+      ParseCreateWorkspaceRequest(
+          R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1","name":")" +
+              std::string(201, 'n') + "\"}",
+          kRegions)
+          .ok());
+}
+
+TEST(CreateWorkspaceRequest, MalformedJsonIs400AndNonObjectIs422) {
+  EXPECT_EQ(ParseCreateWorkspaceRequest("{", kRegions).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ParseCreateWorkspaceRequest("", kRegions).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ParseCreateWorkspaceRequest("[1]", kRegions).status().code(), Code::kUnprocessable);
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  EXPECT_EQ(ParseCreateWorkspaceRequest("{\"labels\":" + deep + "}", kRegions).status().code(),
+            Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace workspaced::api
