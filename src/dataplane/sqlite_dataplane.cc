@@ -1,0 +1,159 @@
+#include "dataplane/sqlite_dataplane.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "common/random.h"
+
+namespace workspaced::dataplane {
+namespace fs = std::filesystem;
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+
+StatusOr<Db> Open(const fs::path& path) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) return Internal("dataplane: cannot open " + path.string());
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
+// Runs SQL with one optional text parameter.
+Status Exec(sqlite3* db, const char* sql, const std::string* param = nullptr) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+    return Internal(std::string("dataplane: ") + sqlite3_errmsg(db));
+  }
+  if (param != nullptr)
+    sqlite3_bind_text(stmt, 1, param->data(), static_cast<int>(param->size()), SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return Internal(std::string("dataplane: ") + sqlite3_errmsg(db));
+  return Status::Ok();
+}
+
+void SyncDirectory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+class SqliteDataplane final : public Dataplane {
+ public:
+  explicit SqliteDataplane(std::string root) : root_(std::move(root)) {}
+
+  Status Provision(const model::Workspace& ws) override {
+    WS_RETURN_IF_ERROR(CheckIds(ws));
+    std::lock_guard lock(mu_);  // serializes shared.db schema creation
+    const fs::path dir = fs::path(root_) / ws.region;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Internal("dataplane: cannot create " + dir.string() + ": " + ec.message());
+    if (ws.tenancy_model == model::TenancyModel::kDedicated) {
+      const fs::path final_path = dir / (ws.id + ".db");
+      if (fs::exists(final_path, ec)) return Status::Ok();
+      // Built under a temporary name and renamed: a crash leaves either no
+      // database or a complete one, never a half-initialised one.
+      const fs::path tmp = dir / (ws.id + ".db.tmp");
+      fs::remove(tmp, ec);
+      {
+        WS_ASSIGN_OR_RETURN(Db db, Open(tmp));
+        WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=DELETE"));
+        WS_RETURN_IF_ERROR(Exec(db.get(),
+                                "CREATE TABLE dataplane_workspaces (id TEXT PRIMARY KEY, "
+                                "created_at INTEGER NOT NULL)"));
+        WS_RETURN_IF_ERROR(
+            Exec(db.get(), "INSERT INTO dataplane_workspaces VALUES (?1, unixepoch())", &ws.id));
+      }
+      fs::rename(tmp, final_path, ec);
+      if (ec)
+        return Internal("dataplane: cannot create " + final_path.string() + ": " + ec.message());
+      SyncDirectory(dir);
+      return Status::Ok();
+    }
+    WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
+    WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL"));
+    WS_RETURN_IF_ERROR(Exec(db.get(),
+                            "CREATE TABLE IF NOT EXISTS dataplane_workspaces (id TEXT PRIMARY KEY, "
+                            "created_at INTEGER NOT NULL)"));
+    return Exec(db.get(), "INSERT OR IGNORE INTO dataplane_workspaces VALUES (?1, unixepoch())",
+                &ws.id);
+  }
+
+  Status Deprovision(const model::Workspace& ws) override {
+    WS_RETURN_IF_ERROR(CheckIds(ws));
+    std::lock_guard lock(mu_);
+    const fs::path dir = fs::path(root_) / ws.region;
+    std::error_code ec;
+    if (ws.tenancy_model == model::TenancyModel::kDedicated) {
+      for (const char* suffix : {".db", ".db.tmp", ".db-wal", ".db-shm", ".db-journal"}) {
+        fs::remove(dir / (ws.id + suffix), ec);
+        if (ec) return Internal("dataplane: cannot remove " + ws.id + suffix + ": " + ec.message());
+      }
+      SyncDirectory(dir);
+      return Status::Ok();
+    }
+    if (!fs::exists(dir / "shared.db", ec)) return Status::Ok();
+    WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
+    WS_RETURN_IF_ERROR(Exec(db.get(),
+                            "CREATE TABLE IF NOT EXISTS dataplane_workspaces (id TEXT PRIMARY KEY, "
+                            "created_at INTEGER NOT NULL)"));
+    return Exec(db.get(), "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
+  }
+
+  StatusOr<bool> Exists(const model::Workspace& ws) override {
+    WS_RETURN_IF_ERROR(CheckIds(ws));
+    std::lock_guard lock(mu_);
+    const fs::path dir = fs::path(root_) / ws.region;
+    std::error_code ec;
+    if (ws.tenancy_model == model::TenancyModel::kDedicated)
+      return fs::exists(dir / (ws.id + ".db"), ec);
+    if (!fs::exists(dir / "shared.db", ec)) return false;
+    WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db.get(), "SELECT 1 FROM dataplane_workspaces WHERE id = ?1", -1, &stmt,
+                           nullptr) != SQLITE_OK) {
+      return false;  // no table yet: nothing provisioned
+    }
+    sqlite3_bind_text(stmt, 1, ws.id.data(), static_cast<int>(ws.id.size()), SQLITE_TRANSIENT);
+    const bool found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return found;
+  }
+
+ private:
+  // Ids and regions become path components: only what we generate and
+  // validate may get here.
+  static Status CheckIds(const model::Workspace& ws) {
+    if (!IsUuid(ws.id)) return Internal("dataplane: workspace id is not a UUID");
+    if (ws.region.empty() ||
+        ws.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+      return Internal("dataplane: region is not a cell name");
+    return Status::Ok();
+  }
+
+  const std::string root_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+std::unique_ptr<Dataplane> NewSqliteDataplane(std::string root) {
+  return std::make_unique<SqliteDataplane>(std::move(root));
+}
+
+}  // namespace workspaced::dataplane
