@@ -1,5 +1,6 @@
 #include "api/pagination.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/base64url.h"
@@ -18,11 +19,14 @@ std::string EncodeCursor(std::string_view last_id) {
 
 StatusOr<store::Page> ParsePage(const http::Request& request, int default_limit, int max_limit,
                                 std::initializer_list<std::string_view> also_allowed) {
-  for (const std::string& name : request.QueryNames()) {
+  const std::vector<std::string> names = request.QueryNames();  // the query is parsed once here
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     bool known = name == "limit" || name == "cursor";
     for (auto a : also_allowed) known = known || name == a;
     if (!known) return InvalidArgument("unknown query parameter '" + name + "'");
-    if (request.QueryCount(name) > 1)
+    if (std::find(names.begin() + static_cast<std::ptrdiff_t>(i) + 1, names.end(), name) !=
+        names.end())
       return InvalidArgument("query parameter '" + name + "' is repeated");
   }
   store::Page page;

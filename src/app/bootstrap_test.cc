@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "store/sqlite_store.h"
+#include "app/app.h"
 
 namespace workspaced::app {
 namespace {
@@ -45,12 +45,10 @@ TEST_F(Bootstrap, RefusesAKeyOthersCanRead) {
 }
 
 TEST_F(Bootstrap, DefaultAccountIsCreatedOnce) {
-  ASSERT_TRUE(EnsureDataDir(dir_.string()).ok());
-  store::SqliteOptions o;
-  o.path = (dir_ / kDatabaseFile).string();
-  auto store = store::OpenSqliteStore(o);
-  ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*store)->Migrate().ok());
+  Config config;
+  config.data_dir = dir_.string();
+  auto store = OpenStore(config);
+  ASSERT_TRUE(store.ok()) << store.status().message();
   SystemClock clock;
   auto random = NewSecureRandom();
   auto a = EnsureDefaultAccount(**store, clock, *random);
@@ -69,12 +67,10 @@ TEST_F(Bootstrap, DefaultAccountIsCreatedOnce) {
 }
 
 TEST_F(Bootstrap, CreateAccountValidatesInput) {
-  ASSERT_TRUE(EnsureDataDir(dir_.string()).ok());
-  store::SqliteOptions o;
-  o.path = (dir_ / kDatabaseFile).string();
-  auto store = store::OpenSqliteStore(o);
-  ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*store)->Migrate().ok());
+  Config config;
+  config.data_dir = dir_.string();
+  auto store = OpenStore(config);
+  ASSERT_TRUE(store.ok()) << store.status().message();
   SystemClock clock;
   auto random = NewSecureRandom();
   auto bad = CreateAccount(**store, clock, *random, "", "");

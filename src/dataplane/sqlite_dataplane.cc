@@ -44,6 +44,11 @@ Status Exec(sqlite3* db, const char* sql, const std::string* param = nullptr) {
   return Status::Ok();
 }
 
+// The table every dataplane database holds: which workspaces it serves.
+constexpr char kCreateTableIfMissing[] =
+    "CREATE TABLE IF NOT EXISTS dataplane_workspaces (id TEXT PRIMARY KEY, "
+    "created_at INTEGER NOT NULL)";
+
 void SyncDirectory(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
@@ -73,9 +78,7 @@ class SqliteDataplane final : public Dataplane {
       {
         WS_ASSIGN_OR_RETURN(Db db, Open(tmp));
         WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=DELETE"));
-        WS_RETURN_IF_ERROR(Exec(db.get(),
-                                "CREATE TABLE dataplane_workspaces (id TEXT PRIMARY KEY, "
-                                "created_at INTEGER NOT NULL)"));
+        WS_RETURN_IF_ERROR(Exec(db.get(), kCreateTableIfMissing));
         WS_RETURN_IF_ERROR(
             Exec(db.get(), "INSERT INTO dataplane_workspaces VALUES (?1, unixepoch())", &ws.id));
       }
@@ -87,9 +90,7 @@ class SqliteDataplane final : public Dataplane {
     }
     WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
     WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL"));
-    WS_RETURN_IF_ERROR(Exec(db.get(),
-                            "CREATE TABLE IF NOT EXISTS dataplane_workspaces (id TEXT PRIMARY KEY, "
-                            "created_at INTEGER NOT NULL)"));
+    WS_RETURN_IF_ERROR(Exec(db.get(), kCreateTableIfMissing));
     return Exec(db.get(), "INSERT OR IGNORE INTO dataplane_workspaces VALUES (?1, unixepoch())",
                 &ws.id);
   }
@@ -109,9 +110,7 @@ class SqliteDataplane final : public Dataplane {
     }
     if (!fs::exists(dir / "shared.db", ec)) return Status::Ok();
     WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
-    WS_RETURN_IF_ERROR(Exec(db.get(),
-                            "CREATE TABLE IF NOT EXISTS dataplane_workspaces (id TEXT PRIMARY KEY, "
-                            "created_at INTEGER NOT NULL)"));
+    WS_RETURN_IF_ERROR(Exec(db.get(), kCreateTableIfMissing));
     return Exec(db.get(), "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
   }
 

@@ -1,11 +1,11 @@
 // One HTTP connection: read a request, run the handler, write the response,
 // repeat. See server.h for the guarantees.
+#include <algorithm>
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -118,10 +118,10 @@ class Session : public std::enable_shared_from_this<Session> {
       const bool started = parser_ && parser_->got_some();
       if (!started && now < idle_deadline_) {
         bytes_seen_at_tick_ = false;
-        return ArmReadTimer(std::min(server_.options.request_timeout,
-                                     std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         idle_deadline_ - now) +
-                                         std::chrono::milliseconds(1)));
+        return ArmReadTimer(
+            std::min(server_.options.request_timeout,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(idle_deadline_ - now) +
+                         std::chrono::milliseconds(1)));
       }
       if (started && !bytes_seen_at_tick_) {
         bytes_seen_at_tick_ = true;
@@ -263,9 +263,6 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string_view given = request.HeaderValue("X-Request-Id");
     request_id_ = IsSaneRequestId(given) ? std::string(given) : NewRequestId();
     request.request_id = request_id_;
-    method_ = request.method;
-    method_text_.assign(request.method_text);
-    target_.assign(request.target);
     user_agent_.assign(request.HeaderValue("User-Agent"));
     bytes_in_ = req.body().size();
 
