@@ -49,8 +49,27 @@ constexpr std::array<std::pair<TenancyModel, std::string_view>, 2> kTenancy{{
     {TenancyModel::kShared, "shared"},
 }};
 
+constexpr std::array<std::pair<RunState, std::string_view>, 5> kRunStates{{
+    {RunState::kPending, "pending"},
+    {RunState::kRunning, "running"},
+    {RunState::kCompensating, "compensating"},
+    {RunState::kSucceeded, "succeeded"},
+    {RunState::kFailed, "failed"},
+}};
+constexpr std::array<std::pair<StepState, std::string_view>, 5> kStepStates{{
+    {StepState::kPending, "pending"},
+    {StepState::kRunning, "running"},
+    {StepState::kSucceeded, "succeeded"},
+    {StepState::kFailed, "failed"},
+    {StepState::kCompensated, "compensated"},
+}};
+
 }  // namespace
 
+std::string_view ToString(RunState s) { return Name(kRunStates, s); }
+std::string_view ToString(StepState s) { return Name(kStepStates, s); }
+std::optional<RunState> ParseRunState(std::string_view s) { return Parse(kRunStates, s); }
+std::optional<StepState> ParseStepState(std::string_view s) { return Parse(kStepStates, s); }
 std::string_view ToString(AccountRole r) { return Name(kAccountRoles, r); }
 std::string_view ToString(WorkspaceRole r) { return Name(kWorkspaceRoles, r); }
 std::string_view ToString(WorkspaceStatus s) { return Name(kStatuses, s); }

@@ -26,17 +26,25 @@ enum class ProvisioningPhase {
   kError,
 };
 enum class TenancyModel { kDedicated, kShared };
+// A provisioning run (the saga instance a create or retry starts).
+enum class RunState { kPending, kRunning, kCompensating, kSucceeded, kFailed };
+// One step of a run. A failed run's completed steps end kCompensated.
+enum class StepState { kPending, kRunning, kSucceeded, kFailed, kCompensated };
 
 std::string_view ToString(AccountRole r);
 std::string_view ToString(WorkspaceRole r);
 std::string_view ToString(WorkspaceStatus s);
 std::string_view ToString(ProvisioningPhase p);
 std::string_view ToString(TenancyModel t);
+std::string_view ToString(RunState s);
+std::string_view ToString(StepState s);
 std::optional<AccountRole> ParseAccountRole(std::string_view s);
 std::optional<WorkspaceRole> ParseWorkspaceRole(std::string_view s);
 std::optional<WorkspaceStatus> ParseWorkspaceStatus(std::string_view s);
 std::optional<ProvisioningPhase> ParseProvisioningPhase(std::string_view s);
 std::optional<TenancyModel> ParseTenancyModel(std::string_view s);
+std::optional<RunState> ParseRunState(std::string_view s);
+std::optional<StepState> ParseStepState(std::string_view s);
 
 struct Account {
   std::string id;  // UUID
@@ -90,6 +98,78 @@ struct WorkspaceMember {
   std::string subject;
   WorkspaceRole role = WorkspaceRole::kViewer;
   Micros created_at = 0;
+};
+
+struct ProvisioningStep {
+  std::string name;
+  StepState state = StepState::kPending;
+  int attempts = 0;  // tries of the forward action so far
+  std::string last_error;
+  Micros started_at = 0;   // 0: not started
+  Micros finished_at = 0;  // 0: not finished
+};
+
+struct ProvisioningRun {
+  std::string id;  // UUID
+  std::string workspace_id;
+  RunState state = RunState::kPending;
+  // Index into steps: the step to run next (kPending/kRunning), or, while
+  // kCompensating, the step to compensate next (counting down).
+  int current_step = 0;
+  std::vector<ProvisioningStep> steps;  // in execution order
+  std::string created_by;               // subject that started it
+  std::string retry_of;                 // the failed run this one retries, or empty
+  std::string error;                    // why the run failed (human-readable)
+  Micros created_at = 0;
+  Micros updated_at = 0;
+  Micros finished_at = 0;      // 0 until succeeded/failed
+  Micros next_attempt_at = 0;  // not claimable before (backoff)
+  // Lease: the worker that may advance the run, until when. lease_version is
+  // bumped by every claim and fences out a previous owner's writes.
+  std::string lease_owner;  // empty: unleased
+  Micros lease_expires_at = 0;
+  std::int64_t lease_version = 0;
+};
+
+// A stored response to a POST carrying an Idempotency-Key, per caller.
+struct IdempotencyRecord {
+  std::string subject;
+  std::string key;
+  std::string request_hash;  // hex SHA-256 of method, path and body
+  bool completed = false;    // false: the first request is still in progress
+  int status = 0;            // the response, once completed
+  std::string body;
+  std::string location;
+  Micros created_at = 0;
+  Micros expires_at = 0;
+};
+
+// A SpiceDB relationship: resource#relation@subject[#subject_relation].
+struct Relationship {
+  std::string resource_type;
+  std::string resource_id;
+  std::string relation;
+  std::string subject_type;
+  std::string subject_id;
+  std::string subject_relation;  // empty, or e.g. "member" for group#member
+  auto operator<=>(const Relationship&) const = default;
+};
+
+// One audit log entry. Issue 6 adds the hash chain, filters and the endpoint.
+struct AuditEvent {
+  std::int64_t seq = 0;  // assigned by the store, increasing
+  Micros time = 0;
+  std::string actor;       // subject, or "system:<part>" for the service itself
+  std::string actor_auth;  // how the actor was authenticated: jwt, dev, system
+  std::string action;      // e.g. workspace.create, provisioning.step.succeeded
+  std::string target_type;
+  std::string target_id;
+  std::string workspace_id;  // scope of the event, or empty
+  std::string outcome;       // success, failure, denied
+  std::string request_id;
+  std::string source_ip;
+  std::string user_agent;
+  std::string details;  // a JSON object
 };
 
 }  // namespace workspaced::model

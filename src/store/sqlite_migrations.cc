@@ -85,8 +85,106 @@ CREATE TABLE workspace_members (
 CREATE INDEX workspace_members_by_subject ON workspace_members (subject, workspace_id);
 )sql";
 
+// Issue 4: the provisioning saga's runs, Idempotency-Key records, the
+// authorization relationships with their outbox to SpiceDB, and the audit log.
+constexpr char kProvisioning[] = R"sql(
+CREATE TABLE provisioning_runs (
+  id TEXT NOT NULL PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  state TEXT NOT NULL,
+  current_step INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  retry_of TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_owner TEXT NOT NULL,
+  lease_expires_at INTEGER NOT NULL,
+  lease_version INTEGER NOT NULL
+) STRICT;
+-- ListClaimableRuns / NextRunWakeup look only at unfinished runs, however
+-- many finished ones there are.
+CREATE INDEX provisioning_runs_due ON provisioning_runs (next_attempt_at)
+  WHERE state IN ('pending', 'running', 'compensating');
+-- LatestRunForWorkspace.
+CREATE INDEX provisioning_runs_by_workspace ON provisioning_runs (workspace_id, id);
+
+CREATE TABLE provisioning_steps (
+  run_id TEXT NOT NULL REFERENCES provisioning_runs(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE idempotency_keys (
+  subject TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  completed INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  location TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (subject, key)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);
+
+-- resource#relation@subject[#subject_relation], as SpiceDB writes them.
+CREATE TABLE relationships (
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  subject_type TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  subject_relation TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (resource_type, resource_id, relation, subject_type, subject_id, subject_relation)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX relationships_by_subject ON relationships (subject_type, subject_id);
+
+-- Every relationship change, in commit order, until delivered to SpiceDB.
+CREATE TABLE relationship_outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  op TEXT NOT NULL,  -- touch | delete
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  subject_type TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  subject_relation TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+) STRICT;
+CREATE INDEX relationship_outbox_pending ON relationship_outbox (seq) WHERE delivered_at IS NULL;
+
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  actor_auth TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  source_ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  details TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_events_by_workspace ON audit_events (workspace_id, seq);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
 };
 
 }  // namespace

@@ -45,6 +45,32 @@ class SqliteTx final : public Tx {
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) override;
 
+  Status InsertRun(const model::ProvisioningRun& run) override;
+  StatusOr<model::ProvisioningRun> GetRun(std::string_view id) override;
+  StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
+      std::string_view workspace_id) override;
+  Status UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) override;
+  Status ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) override;
+  StatusOr<std::vector<std::string>> ListClaimableRuns(Micros now, int limit) override;
+  StatusOr<std::optional<Micros>> NextRunWakeup() override;
+
+  StatusOr<std::optional<model::IdempotencyRecord>> GetIdempotencyRecord(
+      std::string_view subject, std::string_view key) override;
+  Status PutIdempotencyRecord(const model::IdempotencyRecord& record) override;
+  Status DeleteIdempotencyRecord(std::string_view subject, std::string_view key) override;
+  StatusOr<int> PurgeIdempotencyRecords(Micros now, int limit) override;
+
+  Status TouchRelationships(const std::vector<model::Relationship>& rels) override;
+  Status DeleteRelationships(const std::vector<model::Relationship>& rels) override;
+  StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
+      std::string_view resource_type, std::string_view resource_id) override;
+  StatusOr<std::int64_t> OutboxDepth() override;
+
+  Status AppendAudit(const model::AuditEvent& event) override;
+  StatusOr<std::vector<model::AuditEvent>> ListAuditForWorkspace(std::string_view workspace_id,
+                                                                 std::int64_t before_seq,
+                                                                 int limit) override;
+
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
 
@@ -58,6 +84,11 @@ class SqliteTx final : public Tx {
   // sqlite_tx_workspaces.cc), each with its group mappings.
   StatusOr<std::vector<model::Workspace>> CollectWorkspaces(Stmt& stmt);
   Status ReplaceGroupMappings(const model::Workspace& ws);
+  // Reads the run at the current row of a SELECT of WS_RUN_COLUMNS, and its
+  // steps (sqlite_tx_runs.cc).
+  StatusOr<model::ProvisioningRun> ReadRun(Stmt& stmt);
+  // One outbox row for a relationship change (sqlite_tx_authz.cc).
+  Status AppendOutbox(std::string_view op, const model::Relationship& r);
 
   SqliteConnection& conn_;
 };

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/function_ref.h"
 #include "common/status.h"
 #include "model/model.h"
@@ -93,6 +94,62 @@ class Tx {
   // Ordered by subject.
   virtual StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) = 0;
+
+  // --- provisioning runs ---
+  // Inserts the run with its steps. kConflict when the id exists.
+  virtual Status InsertRun(const model::ProvisioningRun& run) = 0;
+  // The run with its steps, in order. kNotFound when absent.
+  virtual StatusOr<model::ProvisioningRun> GetRun(std::string_view id) = 0;
+  // The workspace's most recent run (by id), or nullopt.
+  virtual StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
+      std::string_view workspace_id) = 0;
+  // Writes every mutable field of the run and of its steps (the set of steps
+  // never changes after insert) — but only while the stored lease_version is
+  // `fence`: kConflict otherwise (another worker has claimed the run since:
+  // the caller has lost its lease and must stop). kNotFound when absent.
+  virtual Status UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) = 0;
+  // Moves lease_expires_at of a run still held at lease_version `fence`;
+  // kConflict when the lease has been lost.
+  virtual Status ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) = 0;
+  // Ids of runs a worker may claim now: state pending, running or
+  // compensating; next_attempt_at <= now; unleased or lease expired. Oldest
+  // next_attempt_at first, at most `limit`.
+  virtual StatusOr<std::vector<std::string>> ListClaimableRuns(Micros now, int limit) = 0;
+  // The earliest next_attempt_at (or lease expiry, for leased runs) among
+  // unfinished runs: when a worker should look again. nullopt: none.
+  virtual StatusOr<std::optional<Micros>> NextRunWakeup() = 0;
+
+  // --- idempotency keys (POST retries) ---
+  // The record for (subject, key), expired or not; nullopt when absent.
+  virtual StatusOr<std::optional<model::IdempotencyRecord>> GetIdempotencyRecord(
+      std::string_view subject, std::string_view key) = 0;
+  // Inserts or replaces the record for (subject, key).
+  virtual Status PutIdempotencyRecord(const model::IdempotencyRecord& record) = 0;
+  // OK when absent.
+  virtual Status DeleteIdempotencyRecord(std::string_view subject, std::string_view key) = 0;
+  // Deletes at most `limit` records with expires_at <= now; how many.
+  virtual StatusOr<int> PurgeIdempotencyRecords(Micros now, int limit) = 0;
+
+  // --- authorization relationships and their outbox to SpiceDB ---
+  // Each relationship is stored (a no-op when present) and a TOUCH is
+  // appended to the outbox, in the order given.
+  virtual Status TouchRelationships(const std::vector<model::Relationship>& rels) = 0;
+  // Each relationship is removed (a no-op when absent) and a DELETE is
+  // appended to the outbox.
+  virtual Status DeleteRelationships(const std::vector<model::Relationship>& rels) = 0;
+  // Relationships whose resource is (type, id), in a stable order.
+  virtual StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
+      std::string_view resource_type, std::string_view resource_id) = 0;
+  // Number of undelivered outbox entries.
+  virtual StatusOr<std::int64_t> OutboxDepth() = 0;
+
+  // --- audit log ---
+  // Appends the event; `event.seq` is ignored (the store assigns it).
+  virtual Status AppendAudit(const model::AuditEvent& event) = 0;
+  // The workspace's events, newest first, with seq < before_seq (0: from the
+  // newest), at most `limit`.
+  virtual StatusOr<std::vector<model::AuditEvent>> ListAuditForWorkspace(
+      std::string_view workspace_id, std::int64_t before_seq, int limit) = 0;
 
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;

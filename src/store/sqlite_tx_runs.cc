@@ -1,0 +1,216 @@
+// Provisioning runs with their steps, and Idempotency-Key records.
+#include "store/sqlite_decode.h"
+#include "store/sqlite_tx.h"
+
+namespace workspaced::store {
+namespace {
+
+#define WS_RUN_COLUMNS                                                                  \
+  "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, "    \
+  "updated_at, finished_at, next_attempt_at, lease_owner, lease_expires_at, lease_version"
+
+}  // namespace
+
+StatusOr<model::ProvisioningRun> SqliteTx::ReadRun(Stmt& stmt) {
+  model::ProvisioningRun run;
+  run.id = stmt.String(0);
+  run.workspace_id = stmt.String(1);
+  WS_ASSIGN_OR_RETURN(run.state,
+                      DecodeEnum(model::ParseRunState, stmt.Text(2), "provisioning_runs.state"));
+  run.current_step = static_cast<int>(stmt.Int(3));
+  run.created_by = stmt.String(4);
+  run.retry_of = stmt.String(5);
+  run.error = stmt.String(6);
+  run.created_at = stmt.Int(7);
+  run.updated_at = stmt.Int(8);
+  run.finished_at = stmt.Int(9);
+  run.next_attempt_at = stmt.Int(10);
+  run.lease_owner = stmt.String(11);
+  run.lease_expires_at = stmt.Int(12);
+  run.lease_version = stmt.Int(13);
+  WS_ASSIGN_OR_RETURN(Stmt steps,
+                      Prepare("SELECT name, state, attempts, last_error, started_at, finished_at "
+                              "FROM provisioning_steps WHERE run_id = ?1 ORDER BY position"));
+  steps.Bind(run.id);
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, steps.Step());
+    if (!row) break;
+    model::ProvisioningStep& s = run.steps.emplace_back();
+    s.name = steps.String(0);
+    WS_ASSIGN_OR_RETURN(
+        s.state, DecodeEnum(model::ParseStepState, steps.Text(1), "provisioning_steps.state"));
+    s.attempts = static_cast<int>(steps.Int(2));
+    s.last_error = steps.String(3);
+    s.started_at = steps.Int(4);
+    s.finished_at = steps.Int(5);
+  }
+  return run;
+}
+
+Status SqliteTx::InsertRun(const model::ProvisioningRun& run) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+  WS_RETURN_IF_ERROR(
+      stmt.Bind(run.id, run.workspace_id, model::ToString(run.state),
+                static_cast<std::int64_t>(run.current_step), run.created_by, run.retry_of,
+                run.error, run.created_at, run.updated_at, run.finished_at, run.next_attempt_at,
+                run.lease_owner, run.lease_expires_at, run.lease_version)
+          .Run(ConstraintErrors()
+                   .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
+                   .OnForeignKey(Code::kNotFound, "workspace not found")));
+  for (std::size_t i = 0; i < run.steps.size(); ++i) {
+    const auto& s = run.steps[i];
+    WS_ASSIGN_OR_RETURN(Stmt step, Prepare("INSERT INTO provisioning_steps (run_id, position, "
+                                           "name, state, attempts, last_error, started_at, "
+                                           "finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), s.name,
+                                 model::ToString(s.state), static_cast<std::int64_t>(s.attempts),
+                                 s.last_error, s.started_at, s.finished_at)
+                           .Run());
+  }
+  return Status::Ok();
+}
+
+StatusOr<model::ProvisioningRun> SqliteTx::GetRun(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE id = ?1"));
+  stmt.Bind(id);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return NotFound("provisioning run not found");
+  return ReadRun(stmt);
+}
+
+StatusOr<std::optional<model::ProvisioningRun>> SqliteTx::LatestRunForWorkspace(
+    std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS
+                                         " FROM provisioning_runs WHERE workspace_id = ?1 "
+                                         "ORDER BY id DESC LIMIT 1"));
+  stmt.Bind(workspace_id);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<model::ProvisioningRun>();
+  WS_ASSIGN_OR_RETURN(auto run, ReadRun(stmt));
+  return std::optional<model::ProvisioningRun>(std::move(run));
+}
+
+Status SqliteTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("UPDATE provisioning_runs SET state = ?3, current_step = ?4, error = ?5, "
+              "updated_at = ?6, finished_at = ?7, next_attempt_at = ?8, lease_owner = ?9, "
+              "lease_expires_at = ?10, lease_version = ?11 WHERE id = ?1 AND lease_version = ?2"));
+  WS_RETURN_IF_ERROR(stmt.Bind(run.id, fence, model::ToString(run.state),
+                               static_cast<std::int64_t>(run.current_step), run.error,
+                               run.updated_at, run.finished_at, run.next_attempt_at,
+                               run.lease_owner, run.lease_expires_at, run.lease_version)
+                         .Run());
+  if (stmt.Changes() == 0) {
+    WS_ASSIGN_OR_RETURN(Stmt exists, Prepare("SELECT 1 FROM provisioning_runs WHERE id = ?1"));
+    exists.Bind(run.id);
+    WS_ASSIGN_OR_RETURN(const bool row, exists.Step());
+    if (!row) return NotFound("provisioning run not found");
+    return Conflict("the provisioning run's lease was taken over");
+  }
+  for (std::size_t i = 0; i < run.steps.size(); ++i) {
+    const auto& s = run.steps[i];
+    WS_ASSIGN_OR_RETURN(Stmt step,
+                        Prepare("UPDATE provisioning_steps SET state = ?3, attempts = ?4, "
+                                "last_error = ?5, started_at = ?6, finished_at = ?7 "
+                                "WHERE run_id = ?1 AND position = ?2"));
+    WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), model::ToString(s.state),
+                                 static_cast<std::int64_t>(s.attempts), s.last_error,
+                                 s.started_at, s.finished_at)
+                           .Run());
+    if (step.Changes() == 0) return Internal("sqlite: a provisioning step row is missing");
+  }
+  return Status::Ok();
+}
+
+Status SqliteTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE provisioning_runs SET lease_expires_at = ?3 "
+                                         "WHERE id = ?1 AND lease_version = ?2"));
+  WS_RETURN_IF_ERROR(stmt.Bind(run_id, fence, expires_at).Run());
+  if (stmt.Changes() == 0) return Conflict("the provisioning run's lease was lost");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::string>> SqliteTx::ListClaimableRuns(Micros now, int limit) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT id FROM provisioning_runs WHERE state IN ('pending', "
+                         "'running', 'compensating') AND next_attempt_at <= ?1 AND "
+                         "(lease_owner = '' OR lease_expires_at <= ?1) "
+                         "ORDER BY next_attempt_at, id LIMIT ?2"));
+  stmt.Bind(now, static_cast<std::int64_t>(limit));
+  std::vector<std::string> ids;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    ids.push_back(stmt.String(0));
+  }
+  return ids;
+}
+
+StatusOr<std::optional<Micros>> SqliteTx::NextRunWakeup() {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
+              "ELSE MAX(next_attempt_at, lease_expires_at) END) FROM provisioning_runs "
+              "WHERE state IN ('pending', 'running', 'compensating')"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row || stmt.IsNull(0)) return std::optional<Micros>();
+  return std::optional<Micros>(stmt.Int(0));
+}
+
+// --- idempotency keys ---
+
+StatusOr<std::optional<model::IdempotencyRecord>> SqliteTx::GetIdempotencyRecord(
+    std::string_view subject, std::string_view key) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT request_hash, completed, status, body, location, "
+                              "created_at, expires_at FROM idempotency_keys "
+                              "WHERE subject = ?1 AND key = ?2"));
+  stmt.Bind(subject, key);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<model::IdempotencyRecord>();
+  model::IdempotencyRecord r;
+  r.subject = std::string(subject);
+  r.key = std::string(key);
+  r.request_hash = stmt.String(0);
+  r.completed = stmt.Int(1) != 0;
+  r.status = static_cast<int>(stmt.Int(2));
+  r.body = stmt.String(3);
+  r.location = stmt.String(4);
+  r.created_at = stmt.Int(5);
+  r.expires_at = stmt.Int(6);
+  return std::optional<model::IdempotencyRecord>(std::move(r));
+}
+
+Status SqliteTx::PutIdempotencyRecord(const model::IdempotencyRecord& r) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("INSERT OR REPLACE INTO idempotency_keys (subject, key, request_hash, completed, "
+              "status, body, location, created_at, expires_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  return stmt
+      .Bind(r.subject, r.key, r.request_hash, static_cast<std::int64_t>(r.completed ? 1 : 0),
+            static_cast<std::int64_t>(r.status), r.body, r.location, r.created_at, r.expires_at)
+      .Run();
+}
+
+Status SqliteTx::DeleteIdempotencyRecord(std::string_view subject, std::string_view key) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("DELETE FROM idempotency_keys WHERE subject = ?1 AND key = ?2"));
+  return stmt.Bind(subject, key).Run();
+}
+
+StatusOr<int> SqliteTx::PurgeIdempotencyRecords(Micros now, int limit) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("DELETE FROM idempotency_keys WHERE (subject, key) IN (SELECT subject, key "
+                         "FROM idempotency_keys WHERE expires_at <= ?1 ORDER BY expires_at "
+                         "LIMIT ?2)"));
+  WS_RETURN_IF_ERROR(stmt.Bind(now, static_cast<std::int64_t>(limit)).Run());
+  return stmt.Changes();
+}
+
+}  // namespace workspaced::store
