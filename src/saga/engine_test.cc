@@ -1,0 +1,302 @@
+// The engine against a real SQLite store and the real embedded dataplane, with
+// a manual clock so backoff and lease expiry need no sleeping.
+#include "saga/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "dataplane/sqlite_dataplane.h"
+#include "store/sqlite_store.h"
+#include "store/testing/temp_dir.h"
+
+namespace workspaced::saga {
+namespace {
+
+using model::RunState;
+using model::StepState;
+
+constexpr char kAccount[] = "01900000-0000-7000-8000-0000000000aa";
+constexpr char kCreator[] = "alice";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::OpenSqliteStore({.path = dir_.File("db.sqlite")});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Migrate().ok());
+    dataplane_ = dataplane::NewSqliteDataplane(dir_.File("dataplanes"));
+    ASSERT_TRUE(store_->Write([&](store::Tx& tx) {
+                        return tx.InsertAccount({kAccount, "Acme", clock_.Now()});
+                      }).ok());
+  }
+
+  std::unique_ptr<Engine> MakeEngine(const std::string& failpoints, std::string owner = "") {
+    auto fp = Failpoints::Parse(failpoints);
+    EXPECT_TRUE(fp.ok());
+    EngineOptions o;
+    o.lease = 10'000'000;
+    o.max_attempts = 4;
+    o.owner = std::move(owner);
+    return std::make_unique<Engine>(o, *store_, MakeProvisioningSteps(*dataplane_), clock_,
+                                    *random_, std::move(*fp));
+  }
+
+  // A workspace as POST /v1/workspaces leaves it, with its pending run.
+  std::pair<model::Workspace, std::string> Create(const std::string& name) {
+    model::Workspace ws;
+    ws.id = NewUuidV7(*random_, clock_);
+    ws.account_id = kAccount;
+    ws.name = name;
+    ws.slug = name;
+    ws.region = "us-east-1";
+    ws.created_at = ws.updated_at = clock_.Now();
+    ws.created_by = ws.updated_by = kCreator;
+    ws.group_mappings = {{"eng", model::WorkspaceRole::kMember}};
+    const std::string run_id = NewUuidV7(*random_, clock_);
+    EXPECT_TRUE(store_->Write([&](store::Tx& tx) -> Status {
+                        WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+                        return tx.InsertRun(
+                            NewProvisioningRun(run_id, ws.id, kCreator, "", clock_.Now()));
+                      }).ok());
+    return {ws, run_id};
+  }
+
+  // Runs the engine until the run finishes, moving the clock past backoffs.
+  model::ProvisioningRun Drive(Engine& engine, const std::string& run_id) {
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_TRUE(engine.RunUntilIdle().ok());
+      auto run = Run(run_id);
+      if (run.state == RunState::kSucceeded || run.state == RunState::kFailed) return run;
+      clock_.Advance(60'000'000);
+    }
+    ADD_FAILURE() << "run never finished";
+    return Run(run_id);
+  }
+
+  model::ProvisioningRun Run(const std::string& id) {
+    model::ProvisioningRun run;
+    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+                        WS_ASSIGN_OR_RETURN(run, tx.GetRun(id));
+                        return Status::Ok();
+                      }).ok());
+    return run;
+  }
+
+  struct Built {
+    model::Workspace ws;
+    std::size_t environments = 0;
+    std::size_t relationships = 0;
+    std::optional<model::WorkspaceRole> creator_role;
+    bool dataplane = false;
+    std::vector<std::string> audit_actions;  // oldest first
+  };
+  Built Inspect(const std::string& ws_id) {
+    Built b;
+    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+                        WS_ASSIGN_OR_RETURN(b.ws, tx.GetWorkspace(ws_id));
+                        WS_ASSIGN_OR_RETURN(auto envs, tx.ListEnvironments(ws_id));
+                        b.environments = envs.size();
+                        WS_ASSIGN_OR_RETURN(auto rels,
+                                            tx.ListRelationshipsForResource("workspace", ws_id));
+                        b.relationships = rels.size();
+                        for (const auto& e : envs) {
+                          WS_ASSIGN_OR_RETURN(
+                              auto more, tx.ListRelationshipsForResource("environment", e.id));
+                          b.relationships += more.size();
+                        }
+                        WS_ASSIGN_OR_RETURN(b.creator_role, tx.GetWorkspaceRole(ws_id, kCreator));
+                        WS_ASSIGN_OR_RETURN(auto events, tx.ListAuditForWorkspace(ws_id, 0, 1000));
+                        for (auto it = events.rbegin(); it != events.rend(); ++it)
+                          b.audit_actions.push_back(it->action);
+                        return Status::Ok();
+                      }).ok());
+    b.dataplane = *dataplane_->Exists(b.ws);
+    return b;
+  }
+
+  store::testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<Random> random_ = NewSeededRandom(7);
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<dataplane::Dataplane> dataplane_;
+};
+
+TEST_F(EngineTest, ProvisionsEverythingAndActivates) {
+  auto engine = MakeEngine("");
+  auto [ws, run_id] = Create("prod");
+  const auto run = Drive(*engine, run_id);
+  EXPECT_EQ(run.state, RunState::kSucceeded);
+  EXPECT_NE(run.finished_at, 0);
+  EXPECT_TRUE(run.lease_owner.empty());
+  for (const auto& step : run.steps) {
+    EXPECT_EQ(step.state, StepState::kSucceeded) << step.name;
+    EXPECT_EQ(step.attempts, 1) << step.name;
+    EXPECT_NE(step.finished_at, 0) << step.name;
+  }
+  const Built b = Inspect(ws.id);
+  EXPECT_EQ(b.ws.status, model::WorkspaceStatus::kActive);
+  EXPECT_EQ(b.ws.phase, model::ProvisioningPhase::kReady);
+  EXPECT_EQ(b.environments, 3u);
+  EXPECT_TRUE(b.dataplane);
+  EXPECT_EQ(b.creator_role, model::WorkspaceRole::kAdmin);
+  // account, creator admin, 3 environment parents, 1 group mapping
+  EXPECT_EQ(b.relationships, 6u);
+  ASSERT_FALSE(b.audit_actions.empty());
+  EXPECT_EQ(b.audit_actions.front(), "provisioning.run.started");
+  EXPECT_EQ(b.audit_actions.back(), "provisioning.run.succeeded");
+  EXPECT_EQ(std::count(b.audit_actions.begin(), b.audit_actions.end(),
+                       std::string("provisioning.step.succeeded")),
+            6);
+}
+
+class EngineStepTest : public EngineTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(EngineStepTest, TwoFailedAttemptsAreRetriedAndTheRunSucceeds) {
+  auto engine = MakeEngine(GetParam() + "=error(2)");
+  auto [ws, run_id] = Create("retry");
+  const auto run = Drive(*engine, run_id);
+  ASSERT_EQ(run.state, RunState::kSucceeded);
+  for (const auto& step : run.steps) {
+    EXPECT_EQ(step.state, StepState::kSucceeded);
+    if (step.name == GetParam()) {
+      EXPECT_EQ(step.attempts, 3);
+      EXPECT_NE(step.last_error.find("injected"), std::string::npos);
+    } else {
+      EXPECT_EQ(step.attempts, 1) << step.name;
+    }
+  }
+  const Built b = Inspect(ws.id);
+  EXPECT_EQ(b.ws.status, model::WorkspaceStatus::kActive);
+  EXPECT_EQ(std::count(b.audit_actions.begin(), b.audit_actions.end(),
+                       std::string("provisioning.step.failed")),
+            2);
+}
+
+TEST_P(EngineStepTest, AFatalErrorCompensatesEverythingAndLeavesAReason) {
+  auto engine = MakeEngine(GetParam() + "=fatal");
+  auto [ws, run_id] = Create("doomed");
+  const auto run = Drive(*engine, run_id);
+  ASSERT_EQ(run.state, RunState::kFailed);
+  EXPECT_NE(run.error.find(GetParam()), std::string::npos) << run.error;
+  bool seen_failed = false;
+  for (const auto& step : run.steps) {
+    if (step.name == GetParam()) {
+      EXPECT_EQ(step.state, StepState::kFailed);
+      EXPECT_EQ(step.attempts, 1);
+      seen_failed = true;
+    } else if (!seen_failed) {
+      EXPECT_EQ(step.state, StepState::kCompensated) << step.name;
+    } else {
+      EXPECT_EQ(step.state, StepState::kPending) << step.name;
+    }
+  }
+  const Built b = Inspect(ws.id);
+  EXPECT_EQ(b.ws.status, model::WorkspaceStatus::kError);
+  EXPECT_EQ(b.ws.phase, model::ProvisioningPhase::kError);
+  EXPECT_NE(b.ws.status_reason.find(GetParam()), std::string::npos) << b.ws.status_reason;
+  EXPECT_EQ(b.environments, 0u);
+  EXPECT_EQ(b.relationships, 0u);
+  EXPECT_FALSE(b.creator_role.has_value());
+  EXPECT_FALSE(b.dataplane);
+  EXPECT_EQ(b.audit_actions.back(), "provisioning.run.failed");
+}
+
+TEST_P(EngineStepTest, ExhaustedAttemptsCompensate) {
+  auto engine = MakeEngine(GetParam() + "=error");
+  auto [ws, run_id] = Create("flaky");
+  const auto run = Drive(*engine, run_id);
+  ASSERT_EQ(run.state, RunState::kFailed);
+  for (const auto& step : run.steps)
+    if (step.name == GetParam()) {
+      EXPECT_EQ(step.attempts, 4);
+    }
+  EXPECT_NE(run.error.find("after 4 attempts"), std::string::npos) << run.error;
+  const Built b = Inspect(ws.id);
+  EXPECT_EQ(b.ws.status, model::WorkspaceStatus::kError);
+  EXPECT_EQ(b.environments, 0u);
+  EXPECT_FALSE(b.dataplane);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, EngineStepTest,
+                         ::testing::ValuesIn(ProvisioningStepNames()),
+                         [](const auto& info) { return info.param; });
+
+TEST_F(EngineTest, ALiveLeaseIsNotTakenAndAnExpiredOneIsWithItsOwnerFencedOut) {
+  auto [ws, run_id] = Create("leased");
+  // Another engine claims the run and then goes silent.
+  auto stale = Run(run_id);
+  const std::int64_t fence = stale.lease_version;
+  stale.lease_owner = "dead-owner";
+  stale.lease_expires_at = clock_.Now() + 10'000'000;
+  stale.lease_version = fence + 1;
+  stale.state = RunState::kRunning;
+  ASSERT_TRUE(store_->Write([&](store::Tx& tx) { return tx.UpdateRun(stale, fence); }).ok());
+
+  auto engine = MakeEngine("", "live-owner");
+  ASSERT_TRUE(engine->RunUntilIdle().ok());
+  EXPECT_EQ(Run(run_id).lease_owner, "dead-owner");  // still leased: untouched
+  EXPECT_EQ(Run(run_id).steps[0].attempts, 0);
+
+  clock_.Advance(11'000'000);
+  const auto done = Drive(*engine, run_id);
+  EXPECT_EQ(done.state, RunState::kSucceeded);
+  EXPECT_GT(done.lease_version, stale.lease_version);
+  // The dead owner wakes up: its writes are refused.
+  EXPECT_EQ(store_->Write([&](store::Tx& tx) { return tx.UpdateRun(stale, stale.lease_version); })
+                .code(),
+            Code::kConflict);
+  const Built b = Inspect(ws.id);
+  EXPECT_NE(std::find(b.audit_actions.begin(), b.audit_actions.end(),
+                      "provisioning.run.taken_over"),
+            b.audit_actions.end());
+}
+
+TEST_F(EngineTest, ThreadsProvisionManyRunsExactlyOnce) {
+  // Real threads and the system clock: many runs, several workers, each step
+  // recorded once.
+  SystemClock clock;
+  auto fp = Failpoints::Parse("");
+  EngineOptions o;
+  o.workers = 4;
+  o.poll = 20'000;
+  Engine engine(o, *store_, MakeProvisioningSteps(*dataplane_), clock, *random_, std::move(*fp));
+  std::vector<std::string> runs;
+  for (int i = 0; i < 40; ++i) runs.push_back(Create("ws" + std::to_string(i)).second);
+  engine.Start();
+  engine.Wake();
+  for (int tries = 0; tries < 500; ++tries) {
+    bool all = true;
+    for (const auto& id : runs) all = all && Run(id).state == RunState::kSucceeded;
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  engine.Stop();
+  for (const auto& id : runs) {
+    const auto run = Run(id);
+    ASSERT_EQ(run.state, RunState::kSucceeded);
+    for (const auto& step : run.steps) EXPECT_EQ(step.attempts, 1) << step.name;
+  }
+}
+
+TEST(BackoffTest, GrowsExponentiallyWithinJitterAndIsCapped) {
+  EngineOptions o;
+  o.backoff_initial = 100'000;
+  o.backoff_max = 1'000'000;
+  auto random = NewSeededRandom(1);
+  for (int i = 0; i < 200; ++i) {
+    const Micros b1 = Backoff(o, 1, *random);
+    EXPECT_GE(b1, 50'000);
+    EXPECT_LE(b1, 100'000);
+    const Micros b3 = Backoff(o, 3, *random);
+    EXPECT_GE(b3, 200'000);
+    EXPECT_LE(b3, 400'000);
+    const Micros b30 = Backoff(o, 30, *random);
+    EXPECT_GE(b30, 500'000);
+    EXPECT_LE(b30, 1'000'000);
+  }
+}
+
+}  // namespace
+}  // namespace workspaced::saga

@@ -1,0 +1,84 @@
+// The provisioning saga's steps, in order, each idempotent and each with a
+// compensation (docs/provisioning.md):
+//
+//   bind_account         confirms the parent account     → account_binded
+//   configure_account    the creator becomes an admin    → account_configured
+//   create_environments  dev, staging, prod
+//   provision_dataplane  the workspace's isolated store in its region's cell
+//   write_relationships  authorization relationships     → workspace_configured
+//   activate             status active                   → ready
+//
+// A step has up to two parts: an effect outside the database (External,
+// e.g. files of the dataplane), run first, and an effect inside the database
+// (Apply), run in the same transaction that records the step as succeeded, so
+// a crash never separates a database effect from its record. Both must be
+// idempotent: after a crash between External and the record, the step runs
+// again. Compensations undo them, External part last.
+//
+// Errors: a step's Status is retryable when IsRetryable says so (the
+// dependency may come back); anything else compensates at once.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "dataplane/dataplane.h"
+#include "model/model.h"
+#include "store/store.h"
+
+namespace workspaced::saga {
+
+// What a step may use besides the transaction.
+struct StepEnv {
+  const Clock& clock;
+  Random& random;
+};
+
+class Step {
+ public:
+  virtual ~Step() = default;
+  virtual std::string_view name() const = 0;
+
+  virtual bool has_external() const { return false; }
+  // The effect outside the database. Runs before Apply; idempotent.
+  virtual Status External(const model::Workspace& /*ws*/) { return Status::Ok(); }
+  // The effect inside the database. May change `ws` (phase, status): the
+  // engine writes it back with the step's record.
+  virtual Status Apply(store::Tx& tx, model::Workspace& ws, StepEnv& env) = 0;
+
+  // Undo Apply, in the transaction that records the compensation.
+  virtual Status CompensateTx(store::Tx& /*tx*/, model::Workspace& /*ws*/) {
+    return Status::Ok();
+  }
+  // Undo External; runs before CompensateTx. Idempotent.
+  virtual Status CompensateExternal(const model::Workspace& /*ws*/) { return Status::Ok(); }
+};
+
+// Every step, in order. `dataplane` must outlive the steps.
+std::vector<std::unique_ptr<Step>> MakeProvisioningSteps(dataplane::Dataplane& dataplane);
+
+// The step names, in order (what a new run lists).
+const std::vector<std::string>& ProvisioningStepNames();
+
+// A new run of every step, all pending, claimable at once.
+model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_id,
+                                          std::string created_by, std::string retry_of,
+                                          Micros now);
+
+// The relationships a provisioned workspace implies: its account, its creator
+// as admin, each environment's parent, and each group mapping.
+std::vector<model::Relationship> WorkspaceRelationships(
+    const model::Workspace& ws, const std::vector<model::Environment>& environments);
+
+// A non-retryable step failure (compensate at once).
+Status Fatal(std::string message);
+// Unavailable, deadline, conflict and internal errors are worth retrying;
+// the rest (not found, invalid, precondition…) will not heal by waiting.
+bool IsRetryable(const Status& s);
+
+}  // namespace workspaced::saga
