@@ -46,7 +46,83 @@ void WriteWorkspace(JsonWriter& w, const model::Workspace& ws) {
   w.EndObject();
 }
 
+void TimeOrNull(JsonWriter& w, std::string_view key, Micros t) {
+  w.Key(key);
+  if (t == 0) {
+    w.Null();
+  } else {
+    w.Value(FormatRfc3339(t));
+  }
+}
+
+void StringOrNull(JsonWriter& w, std::string_view key, const std::string& s) {
+  w.Key(key);
+  if (s.empty()) {
+    w.Null();
+  } else {
+    w.Value(s);
+  }
+}
+
 }  // namespace
+
+std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
+  std::string out;
+  out.reserve(1024);
+  JsonWriter w(out);
+  const bool finished =
+      run.state == model::RunState::kSucceeded || run.state == model::RunState::kFailed;
+  w.BeginObject();
+  w.Field("id", run.id);
+  w.Field("workspace_id", run.workspace_id);
+  w.Field("state", model::ToString(run.state));
+  w.Key("current_step");
+  if (finished || run.current_step < 0 ||
+      run.current_step >= static_cast<int>(run.steps.size())) {
+    w.Null();
+  } else {
+    w.Value(run.steps[run.current_step].name);
+  }
+  StringOrNull(w, "retry_of", run.retry_of);
+  StringOrNull(w, "error", run.error);
+  w.Field("created_by", run.created_by);
+  w.Field("created_at", FormatRfc3339(run.created_at));
+  w.Field("updated_at", FormatRfc3339(run.updated_at));
+  TimeOrNull(w, "finished_at", run.finished_at);
+  // Only while a retry is scheduled (unleased, after a failed attempt).
+  const bool waiting = !finished && run.lease_owner.empty() && run.next_attempt_at > run.created_at &&
+                       run.state != model::RunState::kPending;
+  TimeOrNull(w, "next_attempt_at", waiting ? run.next_attempt_at : 0);
+  w.Key("steps");
+  w.BeginArray();
+  for (const auto& s : run.steps) {
+    w.BeginObject();
+    w.Field("name", s.name);
+    w.Field("state", model::ToString(s.state));
+    w.Field("attempts", static_cast<std::int64_t>(s.attempts));
+    StringOrNull(w, "last_error", s.last_error);
+    TimeOrNull(w, "started_at", s.started_at);
+    TimeOrNull(w, "finished_at", s.finished_at);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id) {
+  std::string out;
+  out.reserve(768);
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Field("workspace_id", ws.id);
+  w.Field("provisioning_run_id", run_id);
+  w.Field("status", model::ToString(ws.status));
+  w.Key("workspace");
+  WriteWorkspace(w, ws);
+  w.EndObject();
+  return out;
+}
 
 std::string WorkspaceJson(const model::Workspace& ws) {
   std::string out;

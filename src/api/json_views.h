@@ -12,6 +12,10 @@ std::string WorkspaceJson(const model::Workspace& ws);
 std::string WorkspacesJson(const std::vector<model::Workspace>& list);
 std::string EnvironmentsJson(const std::vector<model::Environment>& list);
 std::string AccountJson(const model::Account& account);
+std::string ProvisioningRunJson(const model::ProvisioningRun& run);
+// The 202 body of a create or retry: the workspace id, the run id, the
+// status and the workspace as it is now.
+std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id);
 // Strong ETag of a workspace's current version.
 std::string WorkspaceEtag(const model::Workspace& ws);
 

@@ -18,11 +18,16 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/openapi.yaml", false, false, MakeOpenApi(app));
   // Seed 000: the Workspaces API.
   add(Method::kGet, "/v1/workspaces", true, false, MakeListWorkspaces(app));
+  add(Method::kPost, "/v1/workspaces", true, false, MakeCreateWorkspace(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}", true, false, MakeGetWorkspace(app));
   add(Method::kGet, "/v1/workspaces/by-account/{account_id}", true, false,
       MakeListWorkspacesByAccount(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
       MakeListEnvironments(app));
+  // Provisioning runs (the saga a create or retry starts).
+  add(Method::kGet, "/v1/provisioning-runs/{run_id}", true, false, MakeGetProvisioningRun(app));
+  add(Method::kPost, "/v1/provisioning-runs/{run_id}/retry", true, true,
+      MakeRetryProvisioningRun(app));
   return r;
 }
 

@@ -1,11 +1,13 @@
 #include "app/app.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
 #include "authz/membership_authorizer.h"
+#include "dataplane/sqlite_dataplane.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::app {
@@ -44,6 +46,23 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   WS_ASSIGN_OR_RETURN(model::Account account,
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));
   app->default_account_id_ = account.id;
+
+  const char* failpoints_env = std::getenv("WORKSPACED_FAILPOINTS");
+  WS_ASSIGN_OR_RETURN(saga::Failpoints failpoints,
+                      saga::Failpoints::Parse(failpoints_env ? failpoints_env : ""));
+  app->dataplane_ = dataplane::NewSqliteDataplane(
+      (std::filesystem::path(config.data_dir) / "dataplanes").string());
+  saga::EngineOptions engine;
+  engine.workers = config.saga.workers;
+  engine.lease = Micros{config.saga.lease_ms} * 1000;
+  engine.max_attempts = config.saga.max_attempts;
+  engine.backoff_initial = Micros{config.saga.backoff_initial_ms} * 1000;
+  engine.backoff_max = Micros{config.saga.backoff_max_ms} * 1000;
+  engine.poll = Micros{config.saga.poll_ms} * 1000;
+  app->failpoints_ = failpoints;
+  app->engine_ = std::make_unique<saga::Engine>(
+      engine, *app->store_, saga::MakeProvisioningSteps(*app->dataplane_), *app->clock_,
+      *app->random_, std::move(failpoints));
   return app;
 }
 

@@ -15,7 +15,9 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"
+#include "dataplane/dataplane.h"
 #include "http/metrics.h"
+#include "saga/engine.h"
 #include "store/store.h"
 
 namespace workspaced::app {
@@ -23,8 +25,9 @@ namespace workspaced::app {
 class App {
  public:
   // Creates the data directory, opens and migrates the database, loads or
-  // creates the dev key and the default account. `clock`/`random` default to
-  // the system's.
+  // creates the dev key and the default account, and builds (without
+  // starting) the provisioning engine with the failpoints of
+  // WORKSPACED_FAILPOINTS. `clock`/`random` default to the system's.
   static StatusOr<std::unique_ptr<App>> Open(const Config& config,
                                              std::unique_ptr<Clock> clock = nullptr,
                                              std::unique_ptr<Random> random = nullptr);
@@ -37,6 +40,10 @@ class App {
   const Clock& clock() const { return *clock_; }
   Random& random() { return *random_; }
   http::Metrics& metrics() { return metrics_; }
+  dataplane::Dataplane& dataplane() { return *dataplane_; }
+  // Failpoints also used outside the saga (create_request).
+  const saga::Failpoints& failpoints() const { return failpoints_; }
+  saga::Engine& engine() { return *engine_; }
   const std::string& default_account_id() const { return default_account_id_; }
   const std::string& data_dir() const { return config_.data_dir; }
   bool IsPlatformAdmin(const std::string& subject) const;
@@ -49,6 +56,9 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<authz::Authorizer> authorizer_;
+  std::unique_ptr<dataplane::Dataplane> dataplane_;
+  saga::Failpoints failpoints_;
+  std::unique_ptr<saga::Engine> engine_;  // last: stops before what it uses
   http::Metrics metrics_;
   std::string default_account_id_;
 };

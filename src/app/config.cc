@@ -87,6 +87,40 @@ Status ApplyLimits(const json::object& o, LimitsConfig& l) {
   return Status::Ok();
 }
 
+Status ApplySaga(const json::object& o, SagaConfig& s) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "saga." + std::string(k);
+    if (k == "workers")
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.workers, 1, 64));
+    else if (k == "lease_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.lease_ms, 100, 3'600'000));
+    else if (k == "max_attempts")
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.max_attempts, 1, 100));
+    else if (k == "backoff_initial_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.backoff_initial_ms, 1, 3'600'000));
+    else if (k == "backoff_max_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.backoff_max_ms, 1, 86'400'000));
+    else if (k == "poll_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.poll_ms, 10, 600'000));
+    else
+      return Bad(key, "unknown key");
+  }
+  if (s.backoff_max_ms < s.backoff_initial_ms)
+    return Bad("saga.backoff_max_ms", "must be at least saga.backoff_initial_ms");
+  return Status::Ok();
+}
+
+Status ApplyIdempotency(const json::object& o, IdempotencyConfig& c) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "idempotency." + std::string(k);
+    if (k == "wait_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.wait_ms, 0, 60'000));
+    else
+      return Bad(key, "unknown key");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ApplyConfigFile(const std::string& path, Config& c) {
@@ -124,6 +158,12 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
     } else if (k == "limits") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplyLimits(v.as_object(), c.limits));
+    } else if (k == "saga") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplySaga(v.as_object(), c.saga));
+    } else if (k == "idempotency") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplyIdempotency(v.as_object(), c.idempotency));
     } else {
       return Bad(key, "unknown key");
     }

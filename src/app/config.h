@@ -41,6 +41,22 @@ struct LimitsConfig {
   std::size_t max_connections = 10'000;
 };
 
+// The provisioning engine (docs/provisioning.md).
+struct SagaConfig {
+  int workers = 2;
+  int lease_ms = 15'000;
+  int max_attempts = 5;
+  int backoff_initial_ms = 200;
+  int backoff_max_ms = 30'000;
+  int poll_ms = 1'000;
+};
+
+struct IdempotencyConfig {
+  // How long a duplicate waits for the first request with its key to finish
+  // before it gets 409.
+  int wait_ms = 5'000;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -48,6 +64,8 @@ struct Config {
   std::vector<std::string> platform_admins = {"admin"};
   AuthConfig auth;
   LimitsConfig limits;
+  SagaConfig saga;
+  IdempotencyConfig idempotency;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // 0: one per core
   bool access_log = true;

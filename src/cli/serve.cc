@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "api/api.h"
 #include "app/app.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "http/server.h"
+#include "saga/failpoints.h"
 
 namespace workspaced::cli {
 
@@ -36,6 +38,13 @@ int Serve(const ServeFlags& flags) {
   if (!valid.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", valid.message().c_str());
     return 2;
+  }
+  if (const char* fp = std::getenv("WORKSPACED_FAILPOINTS")) {
+    const auto parsed = saga::Failpoints::Parse(fp);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "workspaced: %s\n", parsed.status().message().c_str());
+      return 2;
+    }
   }
   auto opened = app::App::Open(config);
   if (!opened.ok()) {
@@ -70,6 +79,10 @@ int Serve(const ServeFlags& flags) {
     log::Flush();
     return 1;
   }
+  // Provisioning runs left by an earlier process (or another replica) are
+  // picked up at once.
+  app->engine().Start();
+  app->engine().Wake();
   const std::string addr = options.host + ":" + std::to_string((*server)->port());
   const auto startup_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -89,6 +102,8 @@ int Serve(const ServeFlags& flags) {
   sigwait(&stop_signals, &signal_number);
   log::Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown();
+  // Workers finish their current step and release their leases.
+  app->engine().Stop();
   log::Info("stopped");
   log::Flush();
   return 0;

@@ -24,6 +24,7 @@ enum class Code {
   kConflict,            // state conflict, e.g. duplicate or wrong status (409)
   kPreconditionFailed,  // If-Match mismatch (412)
   kPayloadTooLarge,     // (413)
+  kUnsupportedMediaType,  // request body of a type the endpoint does not take (415)
   kUnprocessable,       // semantically invalid body, field errors (422)
   kLocked,              // frozen workspace (423)
   kUnavailable,         // dependency down; safe to retry (503)
@@ -59,12 +60,19 @@ class [[nodiscard]] Status {
     fields_ = std::move(fields);
     return *this;
   }
+  // Seconds after which a retry may succeed (Retry-After), 0 when unknown.
+  int retry_after() const { return retry_after_; }
+  Status& WithRetryAfter(int seconds) {
+    retry_after_ = seconds;
+    return *this;
+  }
   void IgnoreError() const {}
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
   std::vector<FieldError> fields_;
+  int retry_after_ = 0;
 };
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }

@@ -99,6 +99,8 @@ int HttpStatusFor(Code code) {
       return 412;
     case Code::kPayloadTooLarge:
       return 413;
+    case Code::kUnsupportedMediaType:
+      return 415;
     case Code::kUnprocessable:
       return 422;
     case Code::kLocked:
@@ -121,7 +123,10 @@ void SetProblem(Response& out, const Status& status, std::string_view request_id
   if (status.code() == Code::kUnavailable && detail.empty()) detail = "temporarily unavailable";
   Render(out, code, detail, request_id, &status.field_errors());
   if (code == 401) out.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-  if (code == 503) out.SetHeader("Retry-After", "1");
+  if (status.retry_after() > 0)
+    out.SetHeader("Retry-After", std::to_string(status.retry_after()));
+  else if (code == 503)
+    out.SetHeader("Retry-After", "1");
 }
 
 void SetProblem(Response& out, int http_status, std::string_view detail,

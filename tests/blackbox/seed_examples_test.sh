@@ -30,6 +30,29 @@ check "list workspaces is a JSON array" "array" "$(echo "$out" | jq -r type)"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$CP_URL/v1/workspaces?limit=50")
 check "list with limit" "200" "$code"
 
+# Seed 000, "Create workspace" — verbatim but for the account id, which is the
+# default account the server created on first start.
+ACCOUNT=$(grep -o '"default_account_id":"[^"]*"' "$DIR/out.log" | head -1 | cut -d'"' -f4)
+out=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+-H "Content-Type: application/json" \
+-d '{"account_id":"'"$ACCOUNT"'","name":"Development","region":"us-east-1"}' \
+"$CP_URL/v1/workspaces" | jq .)
+check "create answers provisioning" "provisioning" "$(echo "$out" | jq -r .status)"
+RUN=$(echo "$out" | jq -r .provisioning_run_id)
+WS=$(echo "$out" | jq -r .workspace_id)
+state=""
+for _ in $(seq 1 200); do
+  state=$(curl -s -H "Authorization: Bearer $TOKEN" "$CP_URL/v1/provisioning-runs/$RUN" | jq -r .state)
+  [ "$state" = "succeeded" ] && break
+  sleep 0.05
+done
+check "the provisioning run succeeds" "succeeded" "$state"
+check "the workspace is active" "active" \
+  "$(curl -s -H "Authorization: Bearer $TOKEN" "$CP_URL/v1/workspaces/$WS" | jq -r .status)"
+# Seed 000, "List environments".
+check "environments" "dev,staging,prod" \
+  "$(curl -s -H "Authorization: Bearer $TOKEN" "$CP_URL/v1/workspaces/$WS/environments" | jq -r 'map(.name) | join(",")')"
+
 # Without a token: 401 problem+json.
 ctype=$(curl -s -o /dev/null -w '%{content_type}' "$CP_URL/v1/workspaces")
 check "401 is problem+json" "application/problem+json" "$ctype"

@@ -16,5 +16,11 @@ std::unique_ptr<Handler> MakeListWorkspaces(app::App& app);
 std::unique_ptr<Handler> MakeGetWorkspace(app::App& app);
 std::unique_ptr<Handler> MakeListWorkspacesByAccount(app::App& app);
 std::unique_ptr<Handler> MakeListEnvironments(app::App& app);
+std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app);
+std::unique_ptr<Handler> MakeGetProvisioningRun(app::App& app);
+std::unique_ptr<Handler> MakeRetryProvisioningRun(app::App& app);
+
+// 415 unless the request says its body is application/json.
+Status RequireJsonBody(const http::Request& request);
 
 }  // namespace workspaced::api

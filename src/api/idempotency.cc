@@ -1,0 +1,155 @@
+#include "api/idempotency.h"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <thread>
+
+namespace workspaced::api {
+namespace {
+
+constexpr int kPurgePerReservation = 16;
+
+std::string Fingerprint(const http::Request& request) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const char sep = '\n';
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, request.method_text.data(), request.method_text.size()) != 1 ||
+      EVP_DigestUpdate(ctx, &sep, 1) != 1 ||
+      EVP_DigestUpdate(ctx, request.path.data(), request.path.size()) != 1 ||
+      EVP_DigestUpdate(ctx, &sep, 1) != 1 ||
+      EVP_DigestUpdate(ctx, request.body.data(), request.body.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, digest, &len) != 1) {
+    EVP_MD_CTX_free(ctx);
+    std::abort();  // SHA-256 is always available; nothing sensible to do
+  }
+  EVP_MD_CTX_free(ctx);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return InvalidArgument("Idempotency-Key must not be empty");
+  if (key.size() > kMaxIdempotencyKeyLength)
+    return InvalidArgument("Idempotency-Key is longer than 255 characters");
+  for (unsigned char c : key)
+    if (c < 0x20 || c > 0x7e)
+      return InvalidArgument("Idempotency-Key must be printable ASCII");
+  return Status::Ok();
+}
+
+void Replay(const model::IdempotencyRecord& r, http::Response& out) {
+  out.Json(r.status, r.body);
+  if (!r.location.empty()) out.SetHeader("Location", r.location);
+  out.SetHeader("Idempotent-Replayed", "true");
+}
+
+Status OtherRequest() {
+  return Unprocessable(
+      "this Idempotency-Key was already used with a different request; use a new key");
+}
+
+}  // namespace
+
+Status Idempotency::Complete(store::Tx& tx, const IdempotentResponse& response) const {
+  if (key_.empty()) return Status::Ok();
+  model::IdempotencyRecord r;
+  r.subject = subject_;
+  r.key = key_;
+  r.request_hash = hash_;
+  r.completed = true;
+  r.status = response.status;
+  r.body = response.body;
+  r.location = response.location;
+  r.created_at = created_at_;
+  r.expires_at = created_at_ + kIdempotencyTtl;
+  return tx.PutIdempotencyRecord(r);
+}
+
+Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
+                     FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)> execute) {
+  Idempotency idem;
+  idem.app_ = &app;
+  const auto write = [&](const IdempotentResponse& r) {
+    out.Json(r.status, r.body);
+    if (!r.location.empty()) out.SetHeader("Location", r.location);
+  };
+  if (!ctx.request.HasHeader("Idempotency-Key")) {
+    WS_ASSIGN_OR_RETURN(const IdempotentResponse r, execute(idem));
+    write(r);
+    return Status::Ok();
+  }
+  const std::string_view key = ctx.request.HeaderValue("Idempotency-Key");
+  WS_RETURN_IF_ERROR(ValidateKey(key));
+  idem.subject_ = ctx.principal->subject;
+  idem.key_ = std::string(key);
+  idem.hash_ = Fingerprint(ctx.request);
+
+  // Reserve the key, or find what became of an earlier request with it.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(app.config().idempotency.wait_ms);
+  while (true) {
+    std::optional<model::IdempotencyRecord> found;
+    bool reserved = false;
+    WS_RETURN_IF_ERROR(app.store().Write([&](store::Tx& tx) -> Status {
+      reserved = false;
+      WS_ASSIGN_OR_RETURN(found, tx.GetIdempotencyRecord(idem.subject_, idem.key_));
+      const Micros now = app.clock().Now();
+      const bool live = found && found->expires_at > now &&
+                        (found->completed || found->created_at + kAbandonAfter > now);
+      if (live) return Status::Ok();
+      model::IdempotencyRecord r;
+      r.subject = idem.subject_;
+      r.key = idem.key_;
+      r.request_hash = idem.hash_;
+      r.created_at = now;
+      r.expires_at = now + kIdempotencyTtl;
+      WS_RETURN_IF_ERROR(tx.PutIdempotencyRecord(r));
+      // Each new key clears a few expired ones: the table stays bounded by
+      // the keys of the last 24 hours without a separate sweeper.
+      WS_RETURN_IF_ERROR(tx.PurgeIdempotencyRecords(now, kPurgePerReservation).status());
+      idem.created_at_ = now;
+      reserved = true;
+      return Status::Ok();
+    }));
+    if (reserved) break;
+    if (found->request_hash != idem.hash_) return OtherRequest();
+    if (found->completed) {
+      Replay(*found, out);
+      return Status::Ok();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+          .WithRetryAfter(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  // Failpoint for tests: hold the reservation (delay only).
+  if (app.failpoints().For("create_request", 1) == saga::Failpoint::Action::kDelay &&
+      ctx.request.path == "/v1/workspaces") {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(app.failpoints().DelayMs("create_request")));
+  }
+
+  StatusOr<IdempotentResponse> result = execute(idem);
+  if (!result.ok()) {
+    // Errors are not kept: release the key so that a retry runs again.
+    const Status released = app.store().Write(
+        [&](store::Tx& tx) { return tx.DeleteIdempotencyRecord(idem.subject_, idem.key_); });
+    (void)released;  // if this fails, the reservation is abandoned after kAbandonAfter
+    return result.status();
+  }
+  write(*result);
+  return Status::Ok();
+}
+
+}  // namespace workspaced::api

@@ -1,0 +1,64 @@
+// Idempotency-Key for POST endpoints (docs/provisioning.md): per caller, kept
+// 24 hours.
+//
+//   same key, same request   → the first response, replayed
+//                              (Idempotent-Replayed: true)
+//   same key, other request  → 422
+//   same key while the first request is still being processed → the
+//     duplicate waits up to idempotency.wait_ms for it, then 409 Retry-After
+//   key longer than 255 characters, or not printable ASCII → 400
+//
+// The request fingerprint is SHA-256 over method, path and the exact body
+// bytes. Only successful (2xx) responses are kept: after an error the key is
+// released and a retry runs again. A reservation whose request died with its
+// process is given up after kAbandonAfter.
+//
+// Usage: the endpoint runs its mutation in `execute`, and inside that same
+// write transaction calls `Idempotency::Complete` so that the stored response
+// commits atomically with the change it describes.
+#pragma once
+
+#include <string>
+
+#include "api/handler.h"
+#include "app/app.h"
+#include "common/function_ref.h"
+#include "store/store.h"
+
+namespace workspaced::api {
+
+inline constexpr std::size_t kMaxIdempotencyKeyLength = 255;
+inline constexpr Micros kIdempotencyTtl = 24LL * 3600 * 1'000'000;
+inline constexpr Micros kAbandonAfter = 60LL * 1'000'000;
+
+// The response an endpoint gives, as stored for replay.
+struct IdempotentResponse {
+  int status = 0;
+  std::string body;  // application/json
+  std::string location;
+};
+
+class Idempotency {
+ public:
+  // Inside the endpoint's write transaction: records `response` for the key
+  // (no-op without a key). Call at most once, with the final response.
+  Status Complete(store::Tx& tx, const IdempotentResponse& response) const;
+
+  bool has_key() const { return !key_.empty(); }
+
+ private:
+  friend Status RunIdempotent(app::App&, RequestContext&, http::Response&,
+                              FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)>);
+  app::App* app_ = nullptr;
+  std::string subject_;
+  std::string key_;
+  std::string hash_;
+  Micros created_at_ = 0;
+};
+
+// Runs `execute` at most once per (caller, Idempotency-Key) and writes its
+// response (or the replayed one) to `out`. Without the header, just runs it.
+Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
+                     FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)> execute);
+
+}  // namespace workspaced::api
