@@ -109,7 +109,10 @@ struct Engine::State {
 
   // ---- claiming ----
 
-  StatusOr<std::optional<ProvisioningRun>> Claim(const std::string& id) {
+  // Leases the run if it is due. With `forward`, the claim's transaction
+  // also applies the leading database-only steps (one commit less per run);
+  // should that fail, the caller claims again without.
+  StatusOr<std::optional<ProvisioningRun>> Claim(const std::string& id, bool forward) {
     std::optional<ProvisioningRun> claimed;
     WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
       claimed.reset();
@@ -132,6 +135,8 @@ struct Engine::State {
             Event(run, "provisioning.run.taken_over", "success",
                   {{"owner", options.owner}, {"previous_owner", previous}}, now)));
       }
+      if (forward && run.state == RunState::kRunning && DatabaseOnly(run, run.current_step))
+        WS_RETURN_IF_ERROR(ApplyForward(tx, run, static_cast<int>(steps.size())));
       WS_RETURN_IF_ERROR(tx.UpdateRun(run, fence));
       claimed = std::move(run);
       return Status::Ok();
@@ -152,9 +157,11 @@ struct Engine::State {
     const std::size_t start = next_offset.fetch_add(1) % ids.size();
     for (std::size_t k = 0; k < ids.size(); ++k) {
       const std::string& id = ids[(start + k) % ids.size()];
-      WS_ASSIGN_OR_RETURN(auto run, Claim(id));
-      if (!run) continue;
-      Advance(std::move(*run));
+      StatusOr<std::optional<ProvisioningRun>> run = Claim(id, /*forward=*/true);
+      if (!run.ok()) run = Claim(id, /*forward=*/false);
+      if (!run.ok()) return run.status();
+      if (!*run) continue;
+      Advance(std::move(**run));
       return true;
     }
     return false;
@@ -274,49 +281,63 @@ struct Engine::State {
   // many following database-only steps without failpoints as `max_steps`
   // allows. On success `run` is what was stored.
   Status CommitForward(ProvisioningRun& run, Held& h, int max_steps) {
-    const int n = static_cast<int>(steps.size());
     ProvisioningRun next;
     WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
       next = run;
-      WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(run.workspace_id));
-      const Workspace before = ws;
-      const Micros now = clock.Now();
-      int j = next.current_step;
-      int count = 0;
-      do {
-        auto& ps = next.steps[j];
-        if (ps.started_at == 0) ps.started_at = now;
-        ps.attempts += 1;
-        WS_RETURN_IF_ERROR(steps[j]->Apply(tx, ws, env));
-        ps.state = StepState::kSucceeded;
-        ps.finished_at = now;
-        WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.succeeded", "success",
-                                                {{"step", ps.name}, {"attempt", ps.attempts}},
-                                                now)));
-        ++j;
-        ++count;
-      } while (j < n && count < max_steps && !steps[j]->has_external() &&
-               failpoints.For(steps[j]->name(), next.steps[j].attempts + 1) ==
-                   Failpoint::Action::kNone);
-      next.current_step = j;
-      next.updated_at = now;
-      if (j == n) {
-        next.state = RunState::kSucceeded;
-        next.finished_at = now;
-        next.lease_owner.clear();
-        next.lease_expires_at = 0;
-        WS_RETURN_IF_ERROR(
-            tx.AppendAudit(Event(next, "provisioning.run.succeeded", "success", {}, now)));
-      }
-      if (ws.phase != before.phase || ws.status != before.status ||
-          ws.status_reason != before.status_reason) {
-        ws.version = before.version + 1;
-        ws.updated_at = now;
-        WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
-      }
+      WS_RETURN_IF_ERROR(ApplyForward(tx, next, max_steps));
       return tx.UpdateRun(next, h.fence);
     }));
     run = std::move(next);
+    return Status::Ok();
+  }
+
+  // Whether step i can run inside a transaction without anything before it:
+  // no External part and no failpoint for its next attempt.
+  bool DatabaseOnly(const ProvisioningRun& run, int i) const {
+    return i >= 0 && i < static_cast<int>(steps.size()) && !steps[i]->has_external() &&
+           failpoints.For(steps[i]->name(), run.steps[i].attempts + 1) ==
+               Failpoint::Action::kNone;
+  }
+
+  // In `tx`: applies and records the current step (its External part, if
+  // any, already done) and up to max_steps - 1 following database-only steps;
+  // updates the workspace. The caller writes `next` with its fence.
+  Status ApplyForward(store::Tx& tx, ProvisioningRun& next, int max_steps) {
+    const int n = static_cast<int>(steps.size());
+    WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(next.workspace_id));
+    const Workspace before = ws;
+    const Micros now = clock.Now();
+    int j = next.current_step;
+    int count = 0;
+    do {
+      auto& ps = next.steps[j];
+      if (ps.started_at == 0) ps.started_at = now;
+      ps.attempts += 1;
+      WS_RETURN_IF_ERROR(steps[j]->Apply(tx, ws, env));
+      ps.state = StepState::kSucceeded;
+      ps.finished_at = now;
+      WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.succeeded", "success",
+                                              {{"step", ps.name}, {"attempt", ps.attempts}},
+                                              now)));
+      ++j;
+      ++count;
+    } while (j < n && count < max_steps && DatabaseOnly(next, j));
+    next.current_step = j;
+    next.updated_at = now;
+    if (j == n) {
+      next.state = RunState::kSucceeded;
+      next.finished_at = now;
+      next.lease_owner.clear();
+      next.lease_expires_at = 0;
+      WS_RETURN_IF_ERROR(
+          tx.AppendAudit(Event(next, "provisioning.run.succeeded", "success", {}, now)));
+    }
+    if (ws.phase != before.phase || ws.status != before.status ||
+        ws.status_reason != before.status_reason) {
+      ws.version = before.version + 1;
+      ws.updated_at = now;
+      WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
+    }
     return Status::Ok();
   }
 
