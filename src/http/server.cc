@@ -50,8 +50,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
   const auto address = net::ip::make_address(options.host, ec);
   if (ec) return Status(Code::kInvalidArgument, "invalid listen address: " + options.host);
   const tcp::endpoint endpoint(address, options.port);
-  impl->acceptor = std::make_unique<tcp::acceptor>(*impl->contexts[0]);
-  impl->accept_pause = std::make_unique<net::steady_timer>(*impl->contexts[0]);
+  impl->accept_context = std::make_unique<net::io_context>(1);
+  impl->acceptor = std::make_unique<tcp::acceptor>(*impl->accept_context);
+  impl->accept_pause = std::make_unique<net::steady_timer>(*impl->accept_context);
   impl->acceptor->open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(endpoint, ec);
@@ -68,6 +69,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
       c->run();
     });
   }
+  impl->threads.emplace_back([c = impl->accept_context.get()] {
+    auto guard = net::make_work_guard(*c);
+    c->run();
+  });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -128,7 +133,7 @@ void Server::Shutdown() {
     s.stopped = true;
   }
   s.shutting_down.store(true);
-  net::post(*s.contexts[0], [&s] {
+  net::post(*s.accept_context, [&s] {
     boost::system::error_code ignored;
     s.acceptor->close(ignored);
   });
@@ -148,6 +153,7 @@ void Server::Shutdown() {
               {{"connections", static_cast<std::int64_t>(s.connections.load())}});
   }
   for (auto& ctx : s.contexts) ctx->stop();
+  s.accept_context->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
 }

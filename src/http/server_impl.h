@@ -29,6 +29,9 @@ struct Server::Impl {
   // Declared before `contexts` so it outlives the handlers they destroy.
   std::vector<std::unordered_set<Session*>> registries;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  // Accepting runs on a context and thread of its own: a slow handler on a
+  // session thread never delays new connections.
+  std::unique_ptr<boost::asio::io_context> accept_context;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
   std::unique_ptr<boost::asio::steady_timer> accept_pause;  // after an accept error
   std::vector<std::thread> threads;
