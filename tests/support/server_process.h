@@ -63,6 +63,9 @@ class ServerProcess {
   std::string Token(const std::string& subject, const std::string& groups = "") const;
   // Sends `signal` and waits for the exit; returns the exit status (or 128+sig).
   int Stop(int signal = 15);
+  // Waits up to timeout_ms for the process to exit by itself; its exit status
+  // (or 128+signal), or -1 when it is still running.
+  int Wait(int timeout_ms);
   // Everything the server printed on stdout so far.
   std::string Output() const;
 

@@ -1,0 +1,130 @@
+// The process dies (like kill -9) at every step of the saga, after the step's
+// side effect and before its record; a restart without the fault must finish
+// every run — never stuck, never half-built, nothing made twice.
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+class ProvisioningCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ProvisioningCrash, ARestartFinishesTheRunWithEverythingExactlyOnce) {
+  const std::string step = GetParam();
+  constexpr int kLeaseMs = 300;
+  ServerProcess::Options o;
+  o.config_json = FastSagaConfig(kLeaseMs);
+  o.env["WORKSPACED_FAILPOINTS"] = step + "=crash";
+  auto server = ServerProcess::Start(o);
+  const std::string dir = server->data_dir();
+  std::string account;
+  {
+    Seeder seed(dir);
+    account = seed.Account("Acme", "alice");
+  }
+  std::string ws, run;
+  {
+    HttpClient c(server->port());
+    const HttpResponse r = PostWorkspace(
+        c, server->Token("alice"),
+        CreateBody(account, "Crashy", R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])"));
+    ASSERT_EQ(r.status, 202) << r.body;
+    const auto body = Json(r.body).as_object();
+    ws = std::string(body.at("workspace_id").as_string());
+    run = std::string(body.at("provisioning_run_id").as_string());
+  }
+  // The failpoint kills the process as soon as the engine reaches the step.
+  EXPECT_EQ(server->Wait(20'000), 128 + SIGKILL) << server->Output();
+  EXPECT_NE(server->Output().find("failpoint crash"), std::string::npos);
+  // The dead owner still holds the run's lease, and the step's effect is
+  // committed without its record.
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE state = 'running' AND "
+                           "lease_owner != ''"),
+            1);
+
+  // Restart on the same data directory, without failpoints.
+  ServerProcess::Options again;
+  again.data_dir = dir;
+  again.config_json = FastSagaConfig(kLeaseMs);
+  auto restarted = ServerProcess::Start(again);
+  HttpClient c(restarted->port());
+  const std::string token = restarted->Token("alice");
+  const auto done = WaitRun(c, token, run);
+  ASSERT_EQ(done.at("state").as_string(), "succeeded") << boost::json::serialize(done);
+  for (const auto& s : done.at("steps").as_array())
+    EXPECT_EQ(s.as_object().at("state").as_string(), "succeeded");
+
+  // Exactly once: three environments, one dataplane, each relationship once,
+  // the creator once.
+  const auto envs = Json(c.Get("/v1/workspaces/" + ws + "/environments", token).body).as_array();
+  EXPECT_EQ(envs.size(), 3u);
+  EXPECT_TRUE(DataplaneFileExists(dir, ws));
+  EXPECT_EQ(RelationshipRows(dir, ws), 6);  // account, admin, group, 3 environments
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members WHERE workspace_id = '" + ws +
+                               "'"),
+            1);
+  const auto got = Json(c.Get("/v1/workspaces/" + ws, token).body).as_object();
+  EXPECT_EQ(got.at("status").as_string(), "active");
+  EXPECT_EQ(got.at("provisioning_phase").as_string(), "ready");
+  // The takeover is on record.
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = "
+                           "'provisioning.run.taken_over' AND target_id = '" + run + "'"),
+            1);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE state NOT IN "
+                           "('succeeded', 'failed')"),
+            0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, ProvisioningCrash,
+                         ::testing::Values("bind_account", "configure_account",
+                                           "create_environments", "provision_dataplane",
+                                           "write_relationships", "activate"),
+                         [](const auto& info) { return info.param; });
+
+// A process killed in the middle of a run (here: while a step is held by a
+// delay) leaves the run to the next process, which meets a fatal fault and
+// must still compensate everything the first process built.
+TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
+  constexpr int kLeaseMs = 300;
+  ServerProcess::Options o;
+  o.config_json = FastSagaConfig(kLeaseMs);
+  o.env["WORKSPACED_FAILPOINTS"] = "write_relationships=delay(400);activate=fatal";
+  auto server = ServerProcess::Start(o);
+  const std::string dir = server->data_dir();
+  std::string account;
+  {
+    Seeder seed(dir);
+    account = seed.Account("Acme", "alice");
+  }
+  std::string ws, run;
+  {
+    HttpClient c(server->port());
+    const HttpResponse r =
+        PostWorkspace(c, server->Token("alice"), CreateBody(account, "Killed"));
+    ASSERT_EQ(r.status, 202) << r.body;
+    const auto body = Json(r.body).as_object();
+    ws = std::string(body.at("workspace_id").as_string());
+    run = std::string(body.at("provisioning_run_id").as_string());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // inside the delay
+  server->Stop(SIGKILL);
+
+  // The next process still has the fatal fault: the run fails and is fully
+  // compensated.
+  ServerProcess::Options again;
+  again.data_dir = dir;
+  again.config_json = FastSagaConfig(kLeaseMs);
+  again.env["WORKSPACED_FAILPOINTS"] = "activate=fatal";
+  auto restarted = ServerProcess::Start(again);
+  HttpClient c(restarted->port());
+  const std::string token = restarted->Token("alice");
+  const auto done = WaitRun(c, token, run);
+  ASSERT_EQ(done.at("state").as_string(), "failed") << boost::json::serialize(done);
+  EXPECT_EQ(c.Get("/v1/workspaces/" + ws + "/environments", token).body, "[]");
+  EXPECT_FALSE(DataplaneFileExists(dir, ws));
+  EXPECT_EQ(RelationshipRows(dir, ws), 0);
+  EXPECT_EQ(Json(c.Get("/v1/workspaces/" + ws, token).body).as_object().at("status").as_string(),
+            "error");
+}
+
+}  // namespace
+}  // namespace workspaced::testing

@@ -1,0 +1,94 @@
+// Helpers for the provisioning black-box tests: a fast saga configuration,
+// creating a workspace over HTTP, waiting for its run, and read-only looks
+// into the server's database for what the API does not show (relationship
+// rows, dataplane files).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+
+// Short backoffs, leases and polls so failures and takeovers play out fast.
+inline std::string FastSagaConfig(int lease_ms = 1000, const std::string& extra = "") {
+  return R"({"saga":{"backoff_initial_ms":10,"backoff_max_ms":40,"lease_ms":)" +
+         std::to_string(lease_ms) + R"(,"poll_ms":50,"max_attempts":4})" + extra + "}";
+}
+
+inline std::string CreateBody(const std::string& account, const std::string& name,
+                              const std::string& extra = "") {
+  return R"({"account_id":")" + account + R"(","name":")" + name +
+         R"(","region":"us-east-1")" + extra + "}";
+}
+
+inline HttpResponse PostWorkspace(HttpClient& c, const std::string& token, const std::string& body,
+                                  const std::string& idempotency_key = "") {
+  std::vector<std::pair<std::string, std::string>> headers{
+      {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
+  return c.Send("POST", "/v1/workspaces", headers, body);
+}
+
+// Polls the run until it is succeeded or failed (or 30 s pass).
+inline boost::json::object WaitRun(HttpClient& c, const std::string& token,
+                                   const std::string& run_id) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  boost::json::object run;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const HttpResponse r = c.Get("/v1/provisioning-runs/" + run_id, token);
+    if (r.status == 200) {
+      run = Json(r.body).as_object();
+      const auto& state = run.at("state").as_string();
+      if (state == "succeeded" || state == "failed") return run;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "run " << run_id << " did not finish: " << boost::json::serialize(run);
+  return run;
+}
+
+inline const boost::json::object& StepOf(const boost::json::object& run, const std::string& name) {
+  for (const auto& s : run.at("steps").as_array())
+    if (s.as_object().at("name").as_string() == name) return s.as_object();
+  throw std::runtime_error("no step " + name);
+}
+
+// A number from one SQL query on the server's database, opened read-only.
+inline long long CountRows(const std::string& data_dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  const std::string path = data_dir + "/" + app::kDatabaseFile;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    throw std::runtime_error("cannot open " + path);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  if (n < 0) throw std::runtime_error("query failed: " + sql);
+  return n;
+}
+
+// Relationship rows whose resource is the workspace or one of its
+// environments (environments may be gone: those rows are matched by the
+// environment relationship's subject).
+inline long long RelationshipRows(const std::string& data_dir, const std::string& ws) {
+  return CountRows(data_dir,
+                   "SELECT COUNT(*) FROM relationships WHERE (resource_type = 'workspace' AND "
+                   "resource_id = '" + ws + "') OR (resource_type = 'environment' AND "
+                   "subject_type = 'workspace' AND subject_id = '" + ws + "')");
+}
+
+inline bool DataplaneFileExists(const std::string& data_dir, const std::string& ws) {
+  return std::filesystem::exists(data_dir + "/dataplanes/us-east-1/" + ws + ".db");
+}
+
+}  // namespace workspaced::testing
