@@ -7,6 +7,11 @@
 //       answers 200, waits --idle-ms, reads VmRSS of the process and its
 //       children (nginx's master + worker), stops it with SIGTERM and prints
 //       {"ready_ms":…,"rss_kib":…}. Exit 1 when CMD never gets ready (10 s).
+//   ws_bench_probe post --port P --path PATH --token T --body TEMPLATE
+//                       --count N --concurrency C [--status 202]
+//       sends N POSTs of TEMPLATE (every "{n}" replaced by the request's
+//       number) over C keep-alive connections and prints
+//       {"requests":N,"seconds":…,"per_s":…}. Exit 1 on any other status.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -155,12 +161,109 @@ int ReadyCommand(int argc, char** argv) {
   return 0;
 }
 
+// One keep-alive connection sending POSTs and reading their responses.
+class PostClient {
+ public:
+  explicit PostClient(int port) : port_(port) {}
+  ~PostClient() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // The response's status, or -1 on a transport failure.
+  int Post(const std::string& request) {
+    if (fd_ < 0 && !Connect()) return -1;
+    for (std::size_t sent = 0; sent < request.size();) {
+      const ssize_t n = send(fd_, request.data() + sent, request.size() - sent, 0);
+      if (n <= 0) return -1;
+      sent += static_cast<std::size_t>(n);
+    }
+    // Headers, then Content-Length bytes of body.
+    std::size_t header_end;
+    while ((header_end = buf_.find("\r\n\r\n")) == std::string::npos)
+      if (!Fill()) return -1;
+    const int status = std::atoi(buf_.c_str() + 9);
+    std::size_t length = 0;
+    const std::size_t cl = buf_.find("Content-Length: ");
+    if (cl != std::string::npos && cl < header_end) length = std::strtoul(buf_.c_str() + cl + 16, nullptr, 10);
+    while (buf_.size() < header_end + 4 + length)
+      if (!Fill()) return -1;
+    if (status != expect_ && errors_++ < 3)
+      std::fprintf(stderr, "post: status %d: %s\n", status, buf_.substr(header_end + 4, length).c_str());
+    buf_.erase(0, header_end + 4 + length);
+    return status;
+  }
+  int expect_ = 202;
+
+ private:
+  bool Connect() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = Loopback(port_);
+    return fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  bool Fill() {
+    char chunk[8192];
+    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buf_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+  int port_;
+  int fd_ = -1;
+  int errors_ = 0;
+  std::string buf_;
+};
+
+int PostCommand(int argc, char** argv) {
+  int port = 0, count = 0, concurrency = 1, expect = 202;
+  std::string path, token, body;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const char* v = argv[i + 1];
+    if (flag == "--port") port = std::atoi(v);
+    else if (flag == "--path") path = v;
+    else if (flag == "--token") token = v;
+    else if (flag == "--body") body = v;
+    else if (flag == "--count") count = std::atoi(v);
+    else if (flag == "--concurrency") concurrency = std::atoi(v);
+    else if (flag == "--status") expect = std::atoi(v);
+  }
+  if (port <= 0 || path.empty() || count <= 0 || concurrency <= 0) {
+    std::fprintf(stderr, "usage: ws_bench_probe post --port P --path PATH --token T --body "
+                         "TEMPLATE --count N --concurrency C\n");
+    return 2;
+  }
+  std::atomic<int> next{0}, failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&] {
+      PostClient client(port);
+      client.expect_ = expect;
+      for (int n; (n = next.fetch_add(1)) < count;) {
+        std::string b = body;
+        for (std::size_t at; (at = b.find("{n}")) != std::string::npos;)
+          b.replace(at, 3, std::to_string(n));
+        const std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Authorization: Bearer " + token + "\r\n"
+                                    "Content-Type: application/json\r\nContent-Length: " +
+                                    std::to_string(b.size()) + "\r\n\r\n" + b;
+        if (client.Post(request) != expect) failed.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("{\"requests\":%d,\"seconds\":%.4f,\"per_s\":%.1f}\n", count, seconds,
+              count / seconds);
+  return failed.load() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc >= 2 && !std::strcmp(argv[1], "free-port")) return FreePort();
   if (argc >= 2 && !std::strcmp(argv[1], "ready")) return ReadyCommand(argc, argv);
-  std::fprintf(stderr, "usage: ws_bench_probe free-port | ready --port P -- CMD...\n");
+  if (argc >= 2 && !std::strcmp(argv[1], "post")) return PostCommand(argc, argv);
+  std::fprintf(stderr, "usage: ws_bench_probe free-port | ready --port P -- CMD... | post ...\n");
   return 2;
 }
