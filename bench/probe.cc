@@ -183,11 +183,13 @@ class PostClient {
     const int status = std::atoi(buf_.c_str() + 9);
     std::size_t length = 0;
     const std::size_t cl = buf_.find("Content-Length: ");
-    if (cl != std::string::npos && cl < header_end) length = std::strtoul(buf_.c_str() + cl + 16, nullptr, 10);
+    if (cl != std::string::npos && cl < header_end)
+      length = std::strtoul(buf_.c_str() + cl + 16, nullptr, 10);
     while (buf_.size() < header_end + 4 + length)
       if (!Fill()) return -1;
     if (status != expect_ && errors_++ < 3)
-      std::fprintf(stderr, "post: status %d: %s\n", status, buf_.substr(header_end + 4, length).c_str());
+      std::fprintf(stderr, "post: status %d: %s\n", status,
+                   buf_.substr(header_end + 4, length).c_str());
     buf_.erase(0, header_end + 4 + length);
     return status;
   }
@@ -218,17 +220,25 @@ int PostCommand(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const char* v = argv[i + 1];
-    if (flag == "--port") port = std::atoi(v);
-    else if (flag == "--path") path = v;
-    else if (flag == "--token") token = v;
-    else if (flag == "--body") body = v;
-    else if (flag == "--count") count = std::atoi(v);
-    else if (flag == "--concurrency") concurrency = std::atoi(v);
-    else if (flag == "--status") expect = std::atoi(v);
+    if (flag == "--port")
+      port = std::atoi(v);
+    else if (flag == "--path")
+      path = v;
+    else if (flag == "--token")
+      token = v;
+    else if (flag == "--body")
+      body = v;
+    else if (flag == "--count")
+      count = std::atoi(v);
+    else if (flag == "--concurrency")
+      concurrency = std::atoi(v);
+    else if (flag == "--status")
+      expect = std::atoi(v);
   }
   if (port <= 0 || path.empty() || count <= 0 || concurrency <= 0) {
-    std::fprintf(stderr, "usage: ws_bench_probe post --port P --path PATH --token T --body "
-                         "TEMPLATE --count N --concurrency C\n");
+    std::fprintf(stderr,
+                 "usage: ws_bench_probe post --port P --path PATH --token T --body "
+                 "TEMPLATE --count N --concurrency C\n");
     return 2;
   }
   std::atomic<int> next{0}, failed{0};
@@ -242,8 +252,11 @@ int PostCommand(int argc, char** argv) {
         std::string b = body;
         for (std::size_t at; (at = b.find("{n}")) != std::string::npos;)
           b.replace(at, 3, std::to_string(n));
-        const std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                    "Authorization: Bearer " + token + "\r\n"
+        const std::string request = "POST " + path +
+                                    " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Authorization: Bearer " +
+                                    token +
+                                    "\r\n"
                                     "Content-Type: application/json\r\nContent-Length: " +
                                     std::to_string(b.size()) + "\r\n\r\n" + b;
         if (client.Post(request) != expect) failed.fetch_add(1);

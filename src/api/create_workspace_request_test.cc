@@ -57,9 +57,12 @@ TEST(CreateWorkspaceRequest, ReportsEveryProblemAtOnce) {
     EXPECT_NE(std::find(fields.begin(), fields.end(), f), fields.end()) << f;
   }
   for (const auto& e : r.status().field_errors()) {
-    if (e.field == "region")
+    if (e.field == "region") {
       EXPECT_EQ(e.detail, "unknown region; valid regions: us-east-1, eu-west-1");
-    if (e.field == "id") EXPECT_NE(e.detail.find("set by the server"), std::string::npos);
+    }
+    if (e.field == "id") {
+      EXPECT_NE(e.detail.find("set by the server"), std::string::npos);
+    }
   }
 }
 

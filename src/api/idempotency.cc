@@ -41,8 +41,7 @@ Status ValidateKey(std::string_view key) {
   if (key.size() > kMaxIdempotencyKeyLength)
     return InvalidArgument("Idempotency-Key is longer than 255 characters");
   for (unsigned char c : key)
-    if (c < 0x20 || c > 0x7e)
-      return InvalidArgument("Idempotency-Key must be printable ASCII");
+    if (c < 0x20 || c > 0x7e) return InvalidArgument("Idempotency-Key must be printable ASCII");
   return Status::Ok();
 }
 

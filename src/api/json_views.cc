@@ -77,8 +77,7 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
   w.Field("workspace_id", run.workspace_id);
   w.Field("state", model::ToString(run.state));
   w.Key("current_step");
-  if (finished || run.current_step < 0 ||
-      run.current_step >= static_cast<int>(run.steps.size())) {
+  if (finished || run.current_step < 0 || run.current_step >= static_cast<int>(run.steps.size())) {
     w.Null();
   } else {
     w.Value(run.steps[run.current_step].name);
@@ -90,7 +89,8 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
   w.Field("updated_at", FormatRfc3339(run.updated_at));
   TimeOrNull(w, "finished_at", run.finished_at);
   // Only while a retry is scheduled (unleased, after a failed attempt).
-  const bool waiting = !finished && run.lease_owner.empty() && run.next_attempt_at > run.created_at &&
+  const bool waiting = !finished && run.lease_owner.empty() &&
+                       run.next_attempt_at > run.created_at &&
                        run.state != model::RunState::kPending;
   TimeOrNull(w, "next_attempt_at", waiting ? run.next_attempt_at : 0);
   w.Key("steps");

@@ -60,9 +60,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   engine.backoff_max = Micros{config.saga.backoff_max_ms} * 1000;
   engine.poll = Micros{config.saga.poll_ms} * 1000;
   app->failpoints_ = failpoints;
-  app->engine_ = std::make_unique<saga::Engine>(
-      engine, *app->store_, saga::MakeProvisioningSteps(*app->dataplane_), *app->clock_,
-      *app->random_, std::move(failpoints));
+  app->engine_ = std::make_unique<saga::Engine>(engine, *app->store_,
+                                                saga::MakeProvisioningSteps(*app->dataplane_),
+                                                *app->clock_, *app->random_, std::move(failpoints));
   return app;
 }
 

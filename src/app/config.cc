@@ -195,7 +195,8 @@ Status Validate(const Config& c) {
   boost::system::error_code address_ec;
   boost::asio::ip::make_address(host, address_ec);
   if (address_ec) {
-    return InvalidArgument("listen: '" + host + "' is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or [::1])");
+    return InvalidArgument("listen: '" + host +
+                           "' is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or [::1])");
   }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error" && c.log_level != "off") {

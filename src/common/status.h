@@ -16,20 +16,20 @@ namespace workspaced {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,     // malformed request (400)
-  kUnauthenticated,     // missing or bad credentials (401)
-  kPermissionDenied,    // authenticated but not allowed (403)
-  kNotFound,            // (404)
-  kNotAcceptable,       // (406)
-  kConflict,            // state conflict, e.g. duplicate or wrong status (409)
-  kPreconditionFailed,  // If-Match mismatch (412)
-  kPayloadTooLarge,     // (413)
+  kInvalidArgument,       // malformed request (400)
+  kUnauthenticated,       // missing or bad credentials (401)
+  kPermissionDenied,      // authenticated but not allowed (403)
+  kNotFound,              // (404)
+  kNotAcceptable,         // (406)
+  kConflict,              // state conflict, e.g. duplicate or wrong status (409)
+  kPreconditionFailed,    // If-Match mismatch (412)
+  kPayloadTooLarge,       // (413)
   kUnsupportedMediaType,  // request body of a type the endpoint does not take (415)
-  kUnprocessable,       // semantically invalid body, field errors (422)
-  kLocked,              // frozen workspace (423)
-  kUnavailable,         // dependency down; safe to retry (503)
-  kDeadlineExceeded,    // (504)
-  kInternal,            // bug or unexpected environment failure (500)
+  kUnprocessable,         // semantically invalid body, field errors (422)
+  kLocked,                // frozen workspace (423)
+  kUnavailable,           // dependency down; safe to retry (503)
+  kDeadlineExceeded,      // (504)
+  kInternal,              // bug or unexpected environment failure (500)
 };
 
 // One invalid field of a request body, reported in a 422 problem.

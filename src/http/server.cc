@@ -1,8 +1,9 @@
 #include "http/server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <sys/resource.h>
 #include <chrono>
 
 #include "common/log.h"
@@ -32,7 +33,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
       setrlimit(RLIMIT_NOFILE, &nofile);
       getrlimit(RLIMIT_NOFILE, &nofile);
     }
-    const std::size_t usable = nofile.rlim_cur > 64 ? static_cast<std::size_t>(nofile.rlim_cur) - 64 : 1;
+    const std::size_t usable =
+        nofile.rlim_cur > 64 ? static_cast<std::size_t>(nofile.rlim_cur) - 64 : 1;
     if (impl->options.max_connections > usable) {
       log::Warn("max_connections lowered to the file descriptor limit",
                 {{"configured", static_cast<std::int64_t>(impl->options.max_connections)},
@@ -78,29 +80,29 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
 
 void Server::Impl::Accept() {
   const std::size_t index = next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size();
-  acceptor->async_accept(*contexts[index], [this, index](boost::system::error_code ec,
-                                                         tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
-    if (ec) {
-      // Typically out of file descriptors: retrying at once would spin (and
-      // flood the log) until one frees up. Back off, log once per pause.
-      log::Warn("accept failed; pausing accepts", {{"error", ec.message()}, {"pause_ms", 100}});
-      accept_pause->expires_after(std::chrono::milliseconds(100));
-      accept_pause->async_wait([this](boost::system::error_code wait_ec) {
-        if (!wait_ec && acceptor->is_open()) Accept();
+  acceptor->async_accept(
+      *contexts[index], [this, index](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+        if (ec) {
+          // Typically out of file descriptors: retrying at once would spin (and
+          // flood the log) until one frees up. Back off, log once per pause.
+          log::Warn("accept failed; pausing accepts", {{"error", ec.message()}, {"pause_ms", 100}});
+          accept_pause->expires_after(std::chrono::milliseconds(100));
+          accept_pause->async_wait([this](boost::system::error_code wait_ec) {
+            if (!wait_ec && acceptor->is_open()) Accept();
+          });
+          return;
+        }
+        if (shutting_down.load()) {
+          // Shutting down: the connection is dropped (the acceptor closes next).
+        } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+          log::Warn("connection limit reached; closing new connection",
+                    {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+        } else {
+          StartSession(*this, index, std::move(socket));
+        }
+        Accept();
       });
-      return;
-    }
-    if (shutting_down.load()) {
-      // Shutting down: the connection is dropped (the acceptor closes next).
-    } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
-      log::Warn("connection limit reached; closing new connection",
-                {{"limit", static_cast<std::int64_t>(options.max_connections)}});
-    } else {
-      StartSession(*this, index, std::move(socket));
-    }
-    Accept();
-  });
 }
 
 Metrics::RouteStats* Server::Impl::StatsFor(Method method, std::string_view method_text,

@@ -60,8 +60,13 @@ struct Held {
 struct Engine::State {
   State(const EngineOptions& o, store::Store& s, std::vector<std::unique_ptr<Step>> st,
         const Clock& c, Random& r, Failpoints f)
-      : options(o), store(s), steps(std::move(st)), clock(c), random(r),
-        failpoints(std::move(f)), env{c, r} {}
+      : options(o),
+        store(s),
+        steps(std::move(st)),
+        clock(c),
+        random(r),
+        failpoints(std::move(f)),
+        env{c, r} {}
 
   enum class Next { kContinue, kStop };
 
@@ -131,9 +136,9 @@ struct Engine::State {
         WS_RETURN_IF_ERROR(tx.AppendAudit(
             Event(run, "provisioning.run.started", "success", {{"owner", options.owner}}, now)));
       } else if (!previous.empty()) {
-        WS_RETURN_IF_ERROR(tx.AppendAudit(
-            Event(run, "provisioning.run.taken_over", "success",
-                  {{"owner", options.owner}, {"previous_owner", previous}}, now)));
+        WS_RETURN_IF_ERROR(
+            tx.AppendAudit(Event(run, "provisioning.run.taken_over", "success",
+                                 {{"owner", options.owner}, {"previous_owner", previous}}, now)));
       }
       if (forward && run.state == RunState::kRunning && DatabaseOnly(run, run.current_step))
         WS_RETURN_IF_ERROR(ApplyForward(tx, run, static_cast<int>(steps.size())));
@@ -204,7 +209,8 @@ struct Engine::State {
     next.lease_owner.clear();
     next.lease_expires_at = 0;
     const Status s = store.Write([&](store::Tx& tx) { return tx.UpdateRun(next, h.fence); });
-    if (!s.ok()) log::Warn("saga: could not release a lease", {{"run", run.id}, {"error", s.message()}});
+    if (!s.ok())
+      log::Warn("saga: could not release a lease", {{"run", run.id}, {"error", s.message()}});
   }
 
   StatusOr<Workspace> ReadWorkspace(const std::string& id) {
@@ -295,8 +301,7 @@ struct Engine::State {
   // no External part and no failpoint for its next attempt.
   bool DatabaseOnly(const ProvisioningRun& run, int i) const {
     return i >= 0 && i < static_cast<int>(steps.size()) && !steps[i]->has_external() &&
-           failpoints.For(steps[i]->name(), run.steps[i].attempts + 1) ==
-               Failpoint::Action::kNone;
+           failpoints.For(steps[i]->name(), run.steps[i].attempts + 1) == Failpoint::Action::kNone;
   }
 
   // In `tx`: applies and records the current step (its External part, if
@@ -317,8 +322,7 @@ struct Engine::State {
       ps.state = StepState::kSucceeded;
       ps.finished_at = now;
       WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.succeeded", "success",
-                                              {{"step", ps.name}, {"attempt", ps.attempts}},
-                                              now)));
+                                              {{"step", ps.name}, {"attempt", ps.attempts}}, now)));
       ++j;
       ++count;
     } while (j < n && count < max_steps && DatabaseOnly(next, j));
@@ -354,8 +358,9 @@ struct Engine::State {
       }
       return tx.ExtendLease(run.id, h.fence, clock.Now() + options.lease);
     });
-    log::Error("saga: failpoint crash",
-               {{"run", run.id}, {"step", run.steps[i].name}, {"effect", s.ok() ? "committed" : s.message()}});
+    log::Error("saga: failpoint crash", {{"run", run.id},
+                                         {"step", run.steps[i].name},
+                                         {"effect", s.ok() ? "committed" : s.message()}});
     log::Flush();
     std::raise(SIGKILL);
     _exit(137);
@@ -389,8 +394,8 @@ struct Engine::State {
         next.state = RunState::kCompensating;
         next.error = ForwardError(next, i, err, retryable);
         next.current_step = i;
-        WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.run.compensating", "failure",
-                                                {{"error", next.error}}, now)));
+        WS_RETURN_IF_ERROR(tx.AppendAudit(
+            Event(next, "provisioning.run.compensating", "failure", {{"error", next.error}}, now)));
       }
       return tx.UpdateRun(next, h.fence);
     });
@@ -407,8 +412,8 @@ struct Engine::State {
   // The next step at or below `from` that compensation must undo, or -1.
   static int NextToCompensate(const ProvisioningRun& run, int from) {
     int i = std::min(from, static_cast<int>(run.steps.size()) - 1);
-    while (i >= 0 && (!NeedsCompensation(run.steps[i]) ||
-                      run.steps[i].state == StepState::kCompensated))
+    while (i >= 0 &&
+           (!NeedsCompensation(run.steps[i]) || run.steps[i].state == StepState::kCompensated))
       --i;
     return i;
   }
@@ -543,14 +548,14 @@ struct Engine::State {
   }
 };
 
-Engine::Engine(EngineOptions options, store::Store& store,
-               std::vector<std::unique_ptr<Step>> steps, const Clock& clock, Random& random,
-               Failpoints failpoints)
+Engine::Engine(EngineOptions options, store::Store& store, std::vector<std::unique_ptr<Step>> steps,
+               const Clock& clock, Random& random, Failpoints failpoints)
     : options_(std::move(options)) {
   if (options_.owner.empty()) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    options_.owner = std::string(host) + ":" + std::to_string(getpid()) + ":" + RandomHex(random, 4);
+    options_.owner =
+        std::string(host) + ":" + std::to_string(getpid()) + ":" + RandomHex(random, 4);
   }
   options_.workers = std::max(1, options_.workers);
   state_ = std::make_unique<State>(options_, store, std::move(steps), clock, random,

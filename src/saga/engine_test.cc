@@ -27,9 +27,11 @@ class EngineTest : public ::testing::Test {
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Migrate().ok());
     dataplane_ = dataplane::NewSqliteDataplane(dir_.File("dataplanes"));
-    ASSERT_TRUE(store_->Write([&](store::Tx& tx) {
-                        return tx.InsertAccount({kAccount, "Acme", clock_.Now()});
-                      }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) {
+                      return tx.InsertAccount({kAccount, "Acme", clock_.Now()});
+                    })
+                    .ok());
   }
 
   std::unique_ptr<Engine> MakeEngine(const std::string& failpoints, std::string owner = "") {
@@ -55,11 +57,13 @@ class EngineTest : public ::testing::Test {
     ws.created_by = ws.updated_by = kCreator;
     ws.group_mappings = {{"eng", model::WorkspaceRole::kMember}};
     const std::string run_id = NewUuidV7(*random_, clock_);
-    EXPECT_TRUE(store_->Write([&](store::Tx& tx) -> Status {
-                        WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-                        return tx.InsertRun(
-                            NewProvisioningRun(run_id, ws.id, kCreator, "", clock_.Now()));
-                      }).ok());
+    EXPECT_TRUE(store_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+                      return tx.InsertRun(
+                          NewProvisioningRun(run_id, ws.id, kCreator, "", clock_.Now()));
+                    })
+                    .ok());
     return {ws, run_id};
   }
 
@@ -77,10 +81,12 @@ class EngineTest : public ::testing::Test {
 
   model::ProvisioningRun Run(const std::string& id) {
     model::ProvisioningRun run;
-    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
-                        WS_ASSIGN_OR_RETURN(run, tx.GetRun(id));
-                        return Status::Ok();
-                      }).ok());
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(run, tx.GetRun(id));
+                      return Status::Ok();
+                    })
+                    .ok());
     return run;
   }
 
@@ -94,24 +100,26 @@ class EngineTest : public ::testing::Test {
   };
   Built Inspect(const std::string& ws_id) {
     Built b;
-    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
-                        WS_ASSIGN_OR_RETURN(b.ws, tx.GetWorkspace(ws_id));
-                        WS_ASSIGN_OR_RETURN(auto envs, tx.ListEnvironments(ws_id));
-                        b.environments = envs.size();
-                        WS_ASSIGN_OR_RETURN(auto rels,
-                                            tx.ListRelationshipsForResource("workspace", ws_id));
-                        b.relationships = rels.size();
-                        for (const auto& e : envs) {
-                          WS_ASSIGN_OR_RETURN(
-                              auto more, tx.ListRelationshipsForResource("environment", e.id));
-                          b.relationships += more.size();
-                        }
-                        WS_ASSIGN_OR_RETURN(b.creator_role, tx.GetWorkspaceRole(ws_id, kCreator));
-                        WS_ASSIGN_OR_RETURN(auto events, tx.ListAuditForWorkspace(ws_id, 0, 1000));
-                        for (auto it = events.rbegin(); it != events.rend(); ++it)
-                          b.audit_actions.push_back(it->action);
-                        return Status::Ok();
-                      }).ok());
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(b.ws, tx.GetWorkspace(ws_id));
+                      WS_ASSIGN_OR_RETURN(auto envs, tx.ListEnvironments(ws_id));
+                      b.environments = envs.size();
+                      WS_ASSIGN_OR_RETURN(auto rels,
+                                          tx.ListRelationshipsForResource("workspace", ws_id));
+                      b.relationships = rels.size();
+                      for (const auto& e : envs) {
+                        WS_ASSIGN_OR_RETURN(auto more,
+                                            tx.ListRelationshipsForResource("environment", e.id));
+                        b.relationships += more.size();
+                      }
+                      WS_ASSIGN_OR_RETURN(b.creator_role, tx.GetWorkspaceRole(ws_id, kCreator));
+                      WS_ASSIGN_OR_RETURN(auto events, tx.ListAuditForWorkspace(ws_id, 0, 1000));
+                      for (auto it = events.rbegin(); it != events.rend(); ++it)
+                        b.audit_actions.push_back(it->action);
+                      return Status::Ok();
+                    })
+                    .ok());
     b.dataplane = *dataplane_->Exists(b.ws);
     return b;
   }
@@ -219,8 +227,7 @@ TEST_P(EngineStepTest, ExhaustedAttemptsCompensate) {
   EXPECT_FALSE(b.dataplane);
 }
 
-INSTANTIATE_TEST_SUITE_P(Steps, EngineStepTest,
-                         ::testing::ValuesIn(ProvisioningStepNames()),
+INSTANTIATE_TEST_SUITE_P(Steps, EngineStepTest, ::testing::ValuesIn(ProvisioningStepNames()),
                          [](const auto& info) { return info.param; });
 
 TEST_F(EngineTest, ALiveLeaseIsNotTakenAndAnExpiredOneIsWithItsOwnerFencedOut) {
@@ -244,13 +251,13 @@ TEST_F(EngineTest, ALiveLeaseIsNotTakenAndAnExpiredOneIsWithItsOwnerFencedOut) {
   EXPECT_EQ(done.state, RunState::kSucceeded);
   EXPECT_GT(done.lease_version, stale.lease_version);
   // The dead owner wakes up: its writes are refused.
-  EXPECT_EQ(store_->Write([&](store::Tx& tx) { return tx.UpdateRun(stale, stale.lease_version); })
-                .code(),
-            Code::kConflict);
+  EXPECT_EQ(
+      store_->Write([&](store::Tx& tx) { return tx.UpdateRun(stale, stale.lease_version); }).code(),
+      Code::kConflict);
   const Built b = Inspect(ws.id);
-  EXPECT_NE(std::find(b.audit_actions.begin(), b.audit_actions.end(),
-                      "provisioning.run.taken_over"),
-            b.audit_actions.end());
+  EXPECT_NE(
+      std::find(b.audit_actions.begin(), b.audit_actions.end(), "provisioning.run.taken_over"),
+      b.audit_actions.end());
 }
 
 TEST_F(EngineTest, ThreadsProvisionManyRunsExactlyOnce) {

@@ -126,9 +126,9 @@ std::vector<std::unique_ptr<Step>> MakeProvisioningSteps(dataplane::Dataplane& d
 }
 
 const std::vector<std::string>& ProvisioningStepNames() {
-  static const std::vector<std::string> kNames = {
-      "bind_account",        "configure_account",   "create_environments",
-      "provision_dataplane", "write_relationships", "activate"};
+  static const std::vector<std::string> kNames = {"bind_account",        "configure_account",
+                                                  "create_environments", "provision_dataplane",
+                                                  "write_relationships", "activate"};
   return kNames;
 }
 
@@ -152,12 +152,13 @@ std::vector<model::Relationship> WorkspaceRelationships(
     const model::Workspace& ws, const std::vector<model::Environment>& environments) {
   std::vector<model::Relationship> rels;
   rels.push_back({"workspace", ws.id, "account", "account", ws.account_id, ""});
-  if (!ws.created_by.empty()) rels.push_back({"workspace", ws.id, "admin", "user", ws.created_by, ""});
+  if (!ws.created_by.empty())
+    rels.push_back({"workspace", ws.id, "admin", "user", ws.created_by, ""});
   for (const auto& e : environments)
     rels.push_back({"environment", e.id, "workspace", "workspace", ws.id, ""});
   for (const auto& g : ws.group_mappings) {
-    rels.push_back({"workspace", ws.id, std::string(model::ToString(g.role)), "group",
-                    g.group_name, "member"});
+    rels.push_back({"workspace", ws.id, std::string(model::ToString(g.role)), "group", g.group_name,
+                    "member"});
   }
   return rels;
 }

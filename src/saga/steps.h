@@ -52,9 +52,7 @@ class Step {
   virtual Status Apply(store::Tx& tx, model::Workspace& ws, StepEnv& env) = 0;
 
   // Undo Apply, in the transaction that records the compensation.
-  virtual Status CompensateTx(store::Tx& /*tx*/, model::Workspace& /*ws*/) {
-    return Status::Ok();
-  }
+  virtual Status CompensateTx(store::Tx& /*tx*/, model::Workspace& /*ws*/) { return Status::Ok(); }
   // Undo External; runs before CompensateTx. Idempotent.
   virtual Status CompensateExternal(const model::Workspace& /*ws*/) { return Status::Ok(); }
 };
@@ -67,8 +65,7 @@ const std::vector<std::string>& ProvisioningStepNames();
 
 // A new run of every step, all pending, claimable at once.
 model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_id,
-                                          std::string created_by, std::string retry_of,
-                                          Micros now);
+                                          std::string created_by, std::string retry_of, Micros now);
 
 // The relationships a provisioned workspace implies: its account, its creator
 // as admin, each environment's parent, and each group mapping.

@@ -8,7 +8,8 @@ Status SqliteTx::AppendOutbox(std::string_view op, const model::Relationship& r)
       Stmt stmt,
       Prepare("INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, "
               "subject_type, subject_id, subject_relation, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER))"));
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST((julianday('now') - 2440587.5) * "
+              "86400000000.0 AS INTEGER))"));
   return stmt
       .Bind(op, r.resource_type, r.resource_id, r.relation, r.subject_type, r.subject_id,
             r.subject_relation)
@@ -47,10 +48,10 @@ Status SqliteTx::DeleteRelationships(const std::vector<model::Relationship>& rel
 
 StatusOr<std::vector<model::Relationship>> SqliteTx::ListRelationshipsForResource(
     std::string_view resource_type, std::string_view resource_id) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("SELECT relation, subject_type, subject_id, subject_relation FROM "
-                         "relationships WHERE resource_type = ?1 AND resource_id = ?2 "
-                         "ORDER BY relation, subject_type, subject_id, subject_relation"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT relation, subject_type, subject_id, subject_relation FROM "
+                              "relationships WHERE resource_type = ?1 AND resource_id = ?2 "
+                              "ORDER BY relation, subject_type, subject_id, subject_relation"));
   stmt.Bind(resource_type, resource_id);
   std::vector<model::Relationship> out;
   while (true) {

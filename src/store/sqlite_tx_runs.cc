@@ -5,8 +5,8 @@
 namespace workspaced::store {
 namespace {
 
-#define WS_RUN_COLUMNS                                                                  \
-  "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, "    \
+#define WS_RUN_COLUMNS                                                               \
+  "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, " \
   "updated_at, finished_at, next_attempt_at, lease_owner, lease_expires_at, lease_version"
 
 }  // namespace
@@ -49,17 +49,16 @@ StatusOr<model::ProvisioningRun> SqliteTx::ReadRun(Stmt& stmt) {
 
 Status SqliteTx::InsertRun(const model::ProvisioningRun& run) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
-              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
-  WS_RETURN_IF_ERROR(
-      stmt.Bind(run.id, run.workspace_id, model::ToString(run.state),
-                static_cast<std::int64_t>(run.current_step), run.created_by, run.retry_of,
-                run.error, run.created_at, run.updated_at, run.finished_at, run.next_attempt_at,
-                run.lease_owner, run.lease_expires_at, run.lease_version)
-          .Run(ConstraintErrors()
-                   .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
-                   .OnForeignKey(Code::kNotFound, "workspace not found")));
+      Stmt stmt, Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+  WS_RETURN_IF_ERROR(stmt.Bind(run.id, run.workspace_id, model::ToString(run.state),
+                               static_cast<std::int64_t>(run.current_step), run.created_by,
+                               run.retry_of, run.error, run.created_at, run.updated_at,
+                               run.finished_at, run.next_attempt_at, run.lease_owner,
+                               run.lease_expires_at, run.lease_version)
+                         .Run(ConstraintErrors()
+                                  .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
+                                  .OnForeignKey(Code::kNotFound, "workspace not found")));
   for (std::size_t i = 0; i < run.steps.size(); ++i) {
     const auto& s = run.steps[i];
     WS_ASSIGN_OR_RETURN(Stmt step, Prepare("INSERT INTO provisioning_steps (run_id, position, "
@@ -84,9 +83,9 @@ StatusOr<model::ProvisioningRun> SqliteTx::GetRun(std::string_view id) {
 
 StatusOr<std::optional<model::ProvisioningRun>> SqliteTx::LatestRunForWorkspace(
     std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS
-                                         " FROM provisioning_runs WHERE workspace_id = ?1 "
-                                         "ORDER BY id DESC LIMIT 1"));
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
+                         "ORDER BY id DESC LIMIT 1"));
   stmt.Bind(workspace_id);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::ProvisioningRun>();
@@ -119,8 +118,8 @@ Status SqliteTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence
                                 "last_error = ?5, started_at = ?6, finished_at = ?7 "
                                 "WHERE run_id = ?1 AND position = ?2"));
     WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), model::ToString(s.state),
-                                 static_cast<std::int64_t>(s.attempts), s.last_error,
-                                 s.started_at, s.finished_at)
+                                 static_cast<std::int64_t>(s.attempts), s.last_error, s.started_at,
+                                 s.finished_at)
                            .Run());
     if (step.Changes() == 0) return Internal("sqlite: a provisioning step row is missing");
   }
@@ -136,11 +135,11 @@ Status SqliteTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros
 }
 
 StatusOr<std::vector<std::string>> SqliteTx::ListClaimableRuns(Micros now, int limit) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("SELECT id FROM provisioning_runs WHERE state IN ('pending', "
-                         "'running', 'compensating') AND next_attempt_at <= ?1 AND "
-                         "(lease_owner = '' OR lease_expires_at <= ?1) "
-                         "ORDER BY next_attempt_at, id LIMIT ?2"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT id FROM provisioning_runs WHERE state IN ('pending', "
+                              "'running', 'compensating') AND next_attempt_at <= ?1 AND "
+                              "(lease_owner = '' OR lease_expires_at <= ?1) "
+                              "ORDER BY next_attempt_at, id LIMIT ?2"));
   stmt.Bind(now, static_cast<std::int64_t>(limit));
   std::vector<std::string> ids;
   while (true) {
@@ -153,10 +152,9 @@ StatusOr<std::vector<std::string>> SqliteTx::ListClaimableRuns(Micros now, int l
 
 StatusOr<std::optional<Micros>> SqliteTx::NextRunWakeup() {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
-              "ELSE MAX(next_attempt_at, lease_expires_at) END) FROM provisioning_runs "
-              "WHERE state IN ('pending', 'running', 'compensating')"));
+      Stmt stmt, Prepare("SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
+                         "ELSE MAX(next_attempt_at, lease_expires_at) END) FROM provisioning_runs "
+                         "WHERE state IN ('pending', 'running', 'compensating')"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row || stmt.IsNull(0)) return std::optional<Micros>();
   return std::optional<Micros>(stmt.Int(0));
@@ -166,10 +164,9 @@ StatusOr<std::optional<Micros>> SqliteTx::NextRunWakeup() {
 
 StatusOr<std::optional<model::IdempotencyRecord>> SqliteTx::GetIdempotencyRecord(
     std::string_view subject, std::string_view key) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT request_hash, completed, status, body, location, "
-                              "created_at, expires_at FROM idempotency_keys "
-                              "WHERE subject = ?1 AND key = ?2"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT request_hash, completed, status, body, location, "
+                                         "created_at, expires_at FROM idempotency_keys "
+                                         "WHERE subject = ?1 AND key = ?2"));
   stmt.Bind(subject, key);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::IdempotencyRecord>();
@@ -206,9 +203,10 @@ Status SqliteTx::DeleteIdempotencyRecord(std::string_view subject, std::string_v
 
 StatusOr<int> SqliteTx::PurgeIdempotencyRecords(Micros now, int limit) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("DELETE FROM idempotency_keys WHERE (subject, key) IN (SELECT subject, key "
-                         "FROM idempotency_keys WHERE expires_at <= ?1 ORDER BY expires_at "
-                         "LIMIT ?2)"));
+      Stmt stmt,
+      Prepare("DELETE FROM idempotency_keys WHERE (subject, key) IN (SELECT subject, key "
+              "FROM idempotency_keys WHERE expires_at <= ?1 ORDER BY expires_at "
+              "LIMIT ?2)"));
   WS_RETURN_IF_ERROR(stmt.Bind(now, static_cast<std::int64_t>(limit)).Run());
   return stmt.Changes();
 }

@@ -52,8 +52,8 @@ class Tx {
   // kNotFound when the subject is not a member.
   virtual Status DeleteAccountMember(std::string_view account_id, std::string_view subject) = 0;
   // nullopt when the subject has no role on the account.
-  virtual StatusOr<std::optional<model::AccountRole>> GetAccountRole(
-      std::string_view account_id, std::string_view subject) = 0;
+  virtual StatusOr<std::optional<model::AccountRole>> GetAccountRole(std::string_view account_id,
+                                                                     std::string_view subject) = 0;
   // Ordered by subject.
   virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) = 0;
@@ -87,8 +87,7 @@ class Tx {
   // --- workspace memberships ---
   virtual Status PutWorkspaceMember(const model::WorkspaceMember& member) = 0;
   // kNotFound when the subject is not a member.
-  virtual Status DeleteWorkspaceMember(std::string_view workspace_id,
-                                       std::string_view subject) = 0;
+  virtual Status DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) = 0;
   virtual StatusOr<std::optional<model::WorkspaceRole>> GetWorkspaceRole(
       std::string_view workspace_id, std::string_view subject) = 0;
   // Ordered by subject.

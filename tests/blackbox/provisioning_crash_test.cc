@@ -24,9 +24,10 @@ TEST_P(ProvisioningCrash, ARestartFinishesTheRunWithEverythingExactlyOnce) {
   std::string ws, run;
   {
     HttpClient c(server->port());
-    const HttpResponse r = PostWorkspace(
-        c, server->Token("alice"),
-        CreateBody(account, "Crashy", R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])"));
+    const HttpResponse r =
+        PostWorkspace(c, server->Token("alice"),
+                      CreateBody(account, "Crashy",
+                                 R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])"));
     ASSERT_EQ(r.status, 202) << r.body;
     const auto body = Json(r.body).as_object();
     ws = std::string(body.at("workspace_id").as_string());
@@ -37,8 +38,9 @@ TEST_P(ProvisioningCrash, ARestartFinishesTheRunWithEverythingExactlyOnce) {
   EXPECT_NE(server->Output().find("failpoint crash"), std::string::npos);
   // The dead owner still holds the run's lease, and the step's effect is
   // committed without its record.
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE state = 'running' AND "
-                           "lease_owner != ''"),
+  EXPECT_EQ(CountRows(dir,
+                      "SELECT COUNT(*) FROM provisioning_runs WHERE state = 'running' AND "
+                      "lease_owner != ''"),
             1);
 
   // Restart on the same data directory, without failpoints.
@@ -59,18 +61,21 @@ TEST_P(ProvisioningCrash, ARestartFinishesTheRunWithEverythingExactlyOnce) {
   EXPECT_EQ(envs.size(), 3u);
   EXPECT_TRUE(DataplaneFileExists(dir, ws));
   EXPECT_EQ(RelationshipRows(dir, ws), 6);  // account, admin, group, 3 environments
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members WHERE workspace_id = '" + ws +
-                               "'"),
-            1);
+  EXPECT_EQ(
+      CountRows(dir, "SELECT COUNT(*) FROM workspace_members WHERE workspace_id = '" + ws + "'"),
+      1);
   const auto got = Json(c.Get("/v1/workspaces/" + ws, token).body).as_object();
   EXPECT_EQ(got.at("status").as_string(), "active");
   EXPECT_EQ(got.at("provisioning_phase").as_string(), "ready");
   // The takeover is on record.
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = "
-                           "'provisioning.run.taken_over' AND target_id = '" + run + "'"),
+  EXPECT_EQ(CountRows(dir,
+                      "SELECT COUNT(*) FROM audit_events WHERE action = "
+                      "'provisioning.run.taken_over' AND target_id = '" +
+                          run + "'"),
             1);
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE state NOT IN "
-                           "('succeeded', 'failed')"),
+  EXPECT_EQ(CountRows(dir,
+                      "SELECT COUNT(*) FROM provisioning_runs WHERE state NOT IN "
+                      "('succeeded', 'failed')"),
             0);
 }
 
@@ -98,8 +103,7 @@ TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
   std::string ws, run;
   {
     HttpClient c(server->port());
-    const HttpResponse r =
-        PostWorkspace(c, server->Token("alice"), CreateBody(account, "Killed"));
+    const HttpResponse r = PostWorkspace(c, server->Token("alice"), CreateBody(account, "Killed"));
     ASSERT_EQ(r.status, 202) << r.body;
     const auto body = Json(r.body).as_object();
     ws = std::string(body.at("workspace_id").as_string());

@@ -23,14 +23,14 @@ inline std::string FastSagaConfig(int lease_ms = 1000, const std::string& extra 
 
 inline std::string CreateBody(const std::string& account, const std::string& name,
                               const std::string& extra = "") {
-  return R"({"account_id":")" + account + R"(","name":")" + name +
-         R"(","region":"us-east-1")" + extra + "}";
+  return R"({"account_id":")" + account + R"(","name":")" + name + R"(","region":"us-east-1")" +
+         extra + "}";
 }
 
 inline HttpResponse PostWorkspace(HttpClient& c, const std::string& token, const std::string& body,
                                   const std::string& idempotency_key = "") {
-  std::vector<std::pair<std::string, std::string>> headers{
-      {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + token},
+                                                           {"Content-Type", "application/json"}};
   if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
   return c.Send("POST", "/v1/workspaces", headers, body);
 }
@@ -83,8 +83,11 @@ inline long long CountRows(const std::string& data_dir, const std::string& sql) 
 inline long long RelationshipRows(const std::string& data_dir, const std::string& ws) {
   return CountRows(data_dir,
                    "SELECT COUNT(*) FROM relationships WHERE (resource_type = 'workspace' AND "
-                   "resource_id = '" + ws + "') OR (resource_type = 'environment' AND "
-                   "subject_type = 'workspace' AND subject_id = '" + ws + "')");
+                   "resource_id = '" +
+                       ws +
+                       "') OR (resource_type = 'environment' AND "
+                       "subject_type = 'workspace' AND subject_id = '" +
+                       ws + "')");
 }
 
 inline bool DataplaneFileExists(const std::string& data_dir, const std::string& ws) {

@@ -55,8 +55,9 @@ TEST_F(Provisioning, CreateAnswers202AndTheSagaBuildsTheWholeWorkspace) {
   HttpClient c(server_->port());
   const HttpResponse r = PostWorkspace(
       c, alice_,
-      CreateBody(acme_, "Production EU",
-                 R"(,"labels":{"team":"core"},"group_mappings":[{"group_name":"eng","role":"member"}],"runtime":{"generation":"mk3"})"));
+      CreateBody(
+          acme_, "Production EU",
+          R"(,"labels":{"team":"core"},"group_mappings":[{"group_name":"eng","role":"member"}],"runtime":{"generation":"mk3"})"));
   ASSERT_EQ(r.status, 202) << r.body;
   const auto body = Json(r.body).as_object();
   const std::string ws = Str(body, "workspace_id");
@@ -91,8 +92,7 @@ TEST_F(Provisioning, CreateAnswers202AndTheSagaBuildsTheWholeWorkspace) {
   // The creator is now a member, so the workspace is in their list; so is it
   // for a member of the mapped group.
   EXPECT_NE(c.Get("/v1/workspaces", alice_).body.find(ws), std::string::npos);
-  EXPECT_NE(c.Get("/v1/workspaces", server_->Token("bob", "eng")).body.find(ws),
-            std::string::npos);
+  EXPECT_NE(c.Get("/v1/workspaces", server_->Token("bob", "eng")).body.find(ws), std::string::npos);
   // Every transition was audited.
   EXPECT_GE(CountRows(server_->data_dir(),
                       "SELECT COUNT(*) FROM audit_events WHERE workspace_id = '" + ws + "'"),
@@ -121,8 +121,7 @@ TEST_F(Provisioning, SharedTenancyGetsRowsInTheRegionsSharedStore) {
   const auto body = Create(c, "Small", R"(,"tenancy_model":"shared")");
   ASSERT_EQ(Str(WaitRun(c, alice_, Str(body, "provisioning_run_id")), "state"), "succeeded");
   EXPECT_FALSE(DataplaneFileExists(server_->data_dir(), Str(body, "workspace_id")));
-  EXPECT_TRUE(
-      std::filesystem::exists(server_->data_dir() + "/dataplanes/us-east-1/shared.db"));
+  EXPECT_TRUE(std::filesystem::exists(server_->data_dir() + "/dataplanes/us-east-1/shared.db"));
 }
 
 TEST_F(Provisioning, SlugsAreGeneratedUniqueAndAGivenTakenSlugIs409) {
@@ -137,8 +136,7 @@ TEST_F(Provisioning, SlugsAreGeneratedUniqueAndAGivenTakenSlugIs409) {
   EXPECT_NE(taken.body.find("data-lake"), std::string::npos);
 }
 
-class ProvisioningStep : public Provisioning,
-                         public ::testing::WithParamInterface<std::string> {};
+class ProvisioningStep : public Provisioning, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(ProvisioningStep, TwoFailedAttemptsAreRetriedAndTheWorkspaceStillBecomesActive) {
   Start(GetParam() + "=error(2)");
@@ -149,8 +147,7 @@ TEST_P(ProvisioningStep, TwoFailedAttemptsAreRetriedAndTheWorkspaceStillBecomesA
   const auto& step = StepOf(run, GetParam());
   EXPECT_EQ(step.at("attempts").as_int64(), 3);
   EXPECT_NE(std::string(step.at("last_error").as_string()).find("injected"), std::string::npos);
-  EXPECT_EQ(Str(Json(c.Get("/v1/workspaces/" + Str(body, "workspace_id"), alice_).body)
-                    .as_object(),
+  EXPECT_EQ(Str(Json(c.Get("/v1/workspaces/" + Str(body, "workspace_id"), alice_).body).as_object(),
                 "status"),
             "active");
 }
@@ -216,8 +213,7 @@ TEST_F(Provisioning, AFailedRunIsRetriedByANewRunOnce) {
   const auto done = WaitRun(c2, alice_, retry);
   EXPECT_EQ(Str(done, "state"), "succeeded");
   EXPECT_EQ(Str(done, "retry_of"), failed);
-  EXPECT_EQ(Str(Json(c2.Get("/v1/workspaces/" + ws, alice_).body).as_object(), "status"),
-            "active");
+  EXPECT_EQ(Str(Json(c2.Get("/v1/workspaces/" + ws, alice_).body).as_object(), "status"), "active");
   EXPECT_TRUE(DataplaneFileExists(dir, ws));
 
   ExpectProblem(post(failed, alice_), 409);  // already retried
@@ -301,7 +297,8 @@ TEST_F(Provisioning, IdempotencyKeyReplaysRefusesOtherBodiesAndIsPerCaller) {
   EXPECT_EQ(PostWorkspace(c, alice_, CreateBody(acme_, "Max"), std::string(255, 'k')).status, 202);
   // Another caller's identical key is theirs alone.
   seed_->AccountMember(acme_, "bob", AccountRole::kAdmin);
-  const HttpResponse bob = PostWorkspace(c, server_->Token("bob"), CreateBody(acme_, "Keyed"), "k1");
+  const HttpResponse bob =
+      PostWorkspace(c, server_->Token("bob"), CreateBody(acme_, "Keyed"), "k1");
   EXPECT_EQ(bob.status, 202);
   EXPECT_NE(bob.body, first.body);
   // A refused request does not burn the key.

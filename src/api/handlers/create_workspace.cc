@@ -61,15 +61,18 @@ class CreateWorkspace final : public Handler {
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
 
       const std::string run_id = NewUuidV7(app_.random(), app_.clock());
-      WS_RETURN_IF_ERROR(tx.InsertRun(
-          saga::NewProvisioningRun(run_id, ws.id, ctx.principal->subject, "", now)));
+      WS_RETURN_IF_ERROR(
+          tx.InsertRun(saga::NewProvisioningRun(run_id, ws.id, ctx.principal->subject, "", now)));
 
       model::AuditEvent event =
           RequestAuditEvent(ctx, now, "workspace.create", "workspace", ws.id, ws.id);
-      event.details = boost::json::serialize(boost::json::object{
-          {"provisioning_run_id", run_id}, {"account_id", ws.account_id}, {"name", ws.name},
-          {"slug", ws.slug}, {"region", ws.region},
-          {"tenancy_model", model::ToString(ws.tenancy_model)}});
+      event.details = boost::json::serialize(
+          boost::json::object{{"provisioning_run_id", run_id},
+                              {"account_id", ws.account_id},
+                              {"name", ws.name},
+                              {"slug", ws.slug},
+                              {"region", ws.region},
+                              {"tenancy_model", model::ToString(ws.tenancy_model)}});
       WS_RETURN_IF_ERROR(tx.AppendAudit(event));
 
       response = {202, ProvisioningAcceptedJson(ws, run_id), "/v1/provisioning-runs/" + run_id};

@@ -100,10 +100,9 @@ class RetryRun final : public Handler {
       const std::string run_id = NewUuidV7(app_.random(), app_.clock());
       WS_RETURN_IF_ERROR(tx.InsertRun(
           saga::NewProvisioningRun(run_id, ws.id, ctx.principal->subject, failed.id, now)));
-      model::AuditEvent event =
-          RequestAuditEvent(ctx, now, "provisioning.run.retried", "provisioning_run", run_id, ws.id);
-      event.details =
-          boost::json::serialize(boost::json::object{{"retry_of", failed.id}});
+      model::AuditEvent event = RequestAuditEvent(ctx, now, "provisioning.run.retried",
+                                                  "provisioning_run", run_id, ws.id);
+      event.details = boost::json::serialize(boost::json::object{{"retry_of", failed.id}});
       WS_RETURN_IF_ERROR(tx.AppendAudit(event));
       response = {202, ProvisioningAcceptedJson(ws, run_id), "/v1/provisioning-runs/" + run_id};
       return idem.Complete(tx, response);
