@@ -132,3 +132,51 @@ TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
 
 }  // namespace
 }  // namespace workspaced::testing
+
+namespace workspaced::testing {
+namespace {
+
+// Two processes on one data directory share the runs: each run is done once,
+// every step exactly one attempt, nothing built twice.
+TEST(ProvisioningSharedWork, TwoProcessesOnOneDatabaseDoEachRunOnce) {
+  ServerProcess::Options o;
+  o.config_json = FastSagaConfig(2000);
+  auto first = ServerProcess::Start(o);
+  ServerProcess::Options second_options = o;
+  second_options.data_dir = first->data_dir();
+  auto second = ServerProcess::Start(second_options);
+  const std::string dir = first->data_dir();
+  std::string account;
+  {
+    Seeder seed(dir);
+    account = seed.Account("Acme", "alice");
+  }
+  std::vector<std::string> runs;
+  HttpClient a(first->port()), b(second->port());
+  const std::string token = first->Token("alice");
+  for (int i = 0; i < 30; ++i) {
+    HttpClient& c = i % 2 == 0 ? a : b;
+    const HttpResponse r = PostWorkspace(c, token, CreateBody(account, "ws " + std::to_string(i)));
+    ASSERT_EQ(r.status, 202) << r.body;
+    runs.emplace_back(Json(r.body).as_object().at("provisioning_run_id").as_string());
+  }
+  for (const std::string& run : runs) {
+    const auto done = WaitRun(a, token, run);
+    ASSERT_EQ(done.at("state").as_string(), "succeeded") << boost::json::serialize(done);
+    for (const auto& s : done.at("steps").as_array())
+      EXPECT_EQ(s.as_object().at("attempts").as_int64(), 1);
+  }
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), 90);
+  EXPECT_EQ(CountRows(dir,
+                      "SELECT COUNT(*) FROM audit_events WHERE action = "
+                      "'provisioning.step.succeeded'"),
+            180);
+  // Both processes took part (the claims name their owners).
+  EXPECT_EQ(CountRows(dir,
+                      "SELECT COUNT(DISTINCT json_extract(details, '$.owner')) FROM "
+                      "audit_events WHERE action = 'provisioning.run.started'"),
+            2);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
