@@ -172,45 +172,7 @@ class Parser {
   void GroupMappings() {
     const json::value* v = Get("group_mappings");
     if (v == nullptr) return;
-    if (!v->is_array()) return Fail("group_mappings", "must be an array");
-    const auto& items = v->as_array();
-    if (items.size() > kMaxGroupMappings)
-      return Fail("group_mappings", "at most " + std::to_string(kMaxGroupMappings) + " mappings");
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const std::string field = "group_mappings[" + std::to_string(i) + "]";
-      const json::object* m = items[i].if_object();
-      if (m == nullptr) {
-        Fail(field, "must be an object with group_name and role");
-        continue;
-      }
-      const json::value* name = m->if_contains("group_name");
-      const json::value* role = m->if_contains("role");
-      bool ok = true;
-      for (const auto& [k, unused] : *m) {
-        if (k != "group_name" && k != "role") {
-          Fail(field + "." + std::string(k), "is not a field of a group mapping");
-          ok = false;
-        }
-      }
-      if (name == nullptr || !name->is_string() || name->as_string().empty() ||
-          name->as_string().size() > kMaxGroupNameLength || HasControl(name->as_string())) {
-        Fail(field + ".group_name", "must be a string of 1-255 characters");
-        ok = false;
-      }
-      std::optional<model::WorkspaceRole> r;
-      if (role != nullptr && role->is_string()) r = model::ParseWorkspaceRole(role->as_string());
-      if (!r) {
-        Fail(field + ".role", "must be admin, member or viewer");
-        ok = false;
-      }
-      if (!ok) continue;
-      if (!seen.insert(std::string(name->as_string())).second) {
-        Fail(field + ".group_name", "is mapped more than once");
-        continue;
-      }
-      out_.group_mappings.push_back({std::string(name->as_string()), *r});
-    }
+    ParseGroupMappingsInto(*v, "group_mappings", out_.group_mappings, errors_);
   }
 
   const json::object& o_;
@@ -220,6 +182,53 @@ class Parser {
 };
 
 }  // namespace
+
+void ParseGroupMappingsInto(const json::value& v, const std::string& field_name,
+                            std::vector<model::GroupMapping>& out,
+                            std::vector<FieldError>& errors) {
+  const auto fail = [&](std::string field, std::string detail) {
+    errors.push_back({std::move(field), std::move(detail)});
+  };
+  if (!v.is_array()) return fail(field_name, "must be an array");
+  const auto& items = v.as_array();
+  if (items.size() > kMaxGroupMappings)
+    return fail(field_name, "at most " + std::to_string(kMaxGroupMappings) + " mappings");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string field = field_name + "[" + std::to_string(i) + "]";
+    const json::object* m = items[i].if_object();
+    if (m == nullptr) {
+      fail(field, "must be an object with group_name and role");
+      continue;
+    }
+    const json::value* name = m->if_contains("group_name");
+    const json::value* role = m->if_contains("role");
+    bool ok = true;
+    for (const auto& [k, unused] : *m) {
+      if (k != "group_name" && k != "role") {
+        fail(field + "." + std::string(k), "is not a field of a group mapping");
+        ok = false;
+      }
+    }
+    if (name == nullptr || !name->is_string() || name->as_string().empty() ||
+        name->as_string().size() > kMaxGroupNameLength || HasControl(name->as_string())) {
+      fail(field + ".group_name", "must be a string of 1-255 characters");
+      ok = false;
+    }
+    std::optional<model::WorkspaceRole> r;
+    if (role != nullptr && role->is_string()) r = model::ParseWorkspaceRole(role->as_string());
+    if (!r) {
+      fail(field + ".role", "must be admin, member or viewer");
+      ok = false;
+    }
+    if (!ok) continue;
+    if (!seen.insert(std::string(name->as_string())).second) {
+      fail(field + ".group_name", "is mapped more than once");
+      continue;
+    }
+    out.push_back({std::string(name->as_string()), *r});
+  }
+}
 
 StatusOr<CreateWorkspaceRequest> ParseCreateWorkspaceRequest(
     std::string_view body, const std::vector<std::string>& regions) {

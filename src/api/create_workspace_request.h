@@ -16,6 +16,10 @@
 #include "common/status.h"
 #include "model/model.h"
 
+namespace boost::json {
+class value;
+}
+
 namespace workspaced::api {
 
 struct CreateWorkspaceRequest {
@@ -36,6 +40,11 @@ inline constexpr std::size_t kMaxLabelKeyLength = 63;
 inline constexpr std::size_t kMaxLabelValueLength = 255;
 inline constexpr std::size_t kMaxGroupMappings = 100;
 inline constexpr std::size_t kMaxGroupNameLength = 255;
+
+// Reads a JSON array of {"group_name","role"} into `out`, each problem a
+// FieldError under `field` ("group_mappings[2].role", …).
+void ParseGroupMappingsInto(const boost::json::value& v, const std::string& field,
+                            std::vector<model::GroupMapping>& out, std::vector<FieldError>& errors);
 
 // kInvalidArgument (400) when the body is not JSON; kUnprocessable (422) with
 // one FieldError per problem otherwise.

@@ -24,6 +24,22 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakeListWorkspacesByAccount(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
       MakeListEnvironments(app));
+  // Membership management.
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/members", true, false,
+      MakeListWorkspaceMembers(app));
+  add(Method::kPut, "/v1/workspaces/{workspace_id}/members/{subject}", true, true,
+      MakePutWorkspaceMember(app));
+  add(Method::kDelete, "/v1/workspaces/{workspace_id}/members/{subject}", true, true,
+      MakeDeleteWorkspaceMember(app));
+  add(Method::kPut, "/v1/workspaces/{workspace_id}/group-mappings", true, true,
+      MakePutGroupMappings(app));
+  add(Method::kPost, "/v1/accounts", true, false, MakeCreateAccount(app));
+  add(Method::kGet, "/v1/accounts/{account_id}", true, false, MakeGetAccount(app));
+  add(Method::kGet, "/v1/accounts/{account_id}/members", true, false, MakeListAccountMembers(app));
+  add(Method::kPut, "/v1/accounts/{account_id}/members/{subject}", true, false,
+      MakePutAccountMember(app));
+  add(Method::kDelete, "/v1/accounts/{account_id}/members/{subject}", true, false,
+      MakeDeleteAccountMember(app));
   // Provisioning runs (the saga a create or retry starts).
   add(Method::kGet, "/v1/provisioning-runs/{run_id}", true, false, MakeGetProvisioningRun(app));
   add(Method::kPost, "/v1/provisioning-runs/{run_id}/retry", true, true,

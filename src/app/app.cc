@@ -41,7 +41,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   jwt.audience = config.auth.audience;
   jwt.leeway_seconds = config.auth.leeway_seconds;
   WS_ASSIGN_OR_RETURN(app->authenticator_, auth::NewJwtAuthenticator(jwt, *app->clock_));
-  app->authorizer_ = std::make_unique<authz::MembershipAuthorizer>(*app->store_);
+  app->authorizer_ =
+      std::make_unique<authz::MembershipAuthorizer>(*app->store_, config.platform_admins);
 
   WS_ASSIGN_OR_RETURN(model::Account account,
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));

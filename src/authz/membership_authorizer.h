@@ -2,7 +2,7 @@
 // the store, following the permission model of authz (documented in
 // docs/authorization.md):
 //
-//   account   administer = admin;           read = admin | member
+//   account   administer = admin | platform admin;  read = administer | member
 //   workspace administer = admin | account.administer
 //             write      = member | administer
 //             read       = viewer | write | account.read
@@ -14,6 +14,9 @@
 // Thread-safety: safe from any thread (the store is).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "authz/authorizer.h"
 #include "store/store.h"
 
@@ -21,11 +24,15 @@ namespace workspaced::authz {
 
 class MembershipAuthorizer final : public Authorizer {
  public:
-  explicit MembershipAuthorizer(store::Store& store) : store_(store) {}
+  // `platform_admins` (configuration) administer every account, and so
+  // every workspace.
+  explicit MembershipAuthorizer(store::Store& store, std::vector<std::string> platform_admins = {})
+      : store_(store), platform_admins_(std::move(platform_admins)) {}
   Decision Check(const auth::Principal& who, Permission what, ObjectRef on) override;
 
  private:
   store::Store& store_;
+  std::vector<std::string> platform_admins_;
 };
 
 }  // namespace workspaced::authz

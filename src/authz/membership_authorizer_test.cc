@@ -56,7 +56,7 @@ class MembershipAuthorizerTest : public ::testing::Test {
     auth::Principal p;
     p.subject = subject;
     p.groups = std::move(groups);
-    MembershipAuthorizer authz(*store_);
+    MembershipAuthorizer authz(*store_, {"root"});
     std::string out;
     for (Permission perm : {Permission::kRead, Permission::kWrite, Permission::kAdminister}) {
       out.push_back(authz.Check(p, perm, {ObjectType::kWorkspace, ws_}) == Decision::kAllow ? 'y'
@@ -86,6 +86,16 @@ TEST_F(MembershipAuthorizerTest, RoleMatrix) {
   EXPECT_EQ(Answers("acct-admin"), "yyy/yy");
   EXPECT_EQ(Answers("rival-admin"), "---/--");
   EXPECT_EQ(Answers("nobody"), "---/--");
+  EXPECT_EQ(Answers("root"), "yyy/yy");  // a platform admin
+}
+
+TEST_F(MembershipAuthorizerTest, APlatformAdminGetsNothingOnAnAccountThatDoesNotExist) {
+  auth::Principal root;
+  root.subject = "root";
+  MembershipAuthorizer authz(*store_, {"root"});
+  EXPECT_EQ(authz.Check(root, Permission::kRead,
+                        {ObjectType::kAccount, "01900000-0000-7000-8000-0000000000ff"}),
+            Decision::kDeny);
 }
 
 TEST_F(MembershipAuthorizerTest, GroupMappingsGrantTheStrongestMappedRole) {

@@ -19,6 +19,15 @@ std::unique_ptr<Handler> MakeListEnvironments(app::App& app);
 std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app);
 std::unique_ptr<Handler> MakeGetProvisioningRun(app::App& app);
 std::unique_ptr<Handler> MakeRetryProvisioningRun(app::App& app);
+std::unique_ptr<Handler> MakeCreateAccount(app::App& app);
+std::unique_ptr<Handler> MakeGetAccount(app::App& app);
+std::unique_ptr<Handler> MakeListAccountMembers(app::App& app);
+std::unique_ptr<Handler> MakePutAccountMember(app::App& app);
+std::unique_ptr<Handler> MakeDeleteAccountMember(app::App& app);
+std::unique_ptr<Handler> MakeListWorkspaceMembers(app::App& app);
+std::unique_ptr<Handler> MakePutWorkspaceMember(app::App& app);
+std::unique_ptr<Handler> MakeDeleteWorkspaceMember(app::App& app);
+std::unique_ptr<Handler> MakePutGroupMappings(app::App& app);
 
 // 415 unless the request says its body is application/json.
 Status RequireJsonBody(const http::Request& request);

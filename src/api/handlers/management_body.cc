@@ -1,0 +1,101 @@
+#include "api/handlers/management_body.h"
+
+#include <boost/json.hpp>
+
+#include "api/create_workspace_request.h"
+
+namespace workspaced::api {
+namespace json = boost::json;
+namespace {
+
+StatusOr<json::value> ParseJson(std::string_view body) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 16;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  return v;
+}
+
+bool HasControl(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+Status Invalid(std::vector<FieldError> errors) {
+  return Status(Code::kUnprocessable, "the request body is not valid")
+      .WithFields(std::move(errors));
+}
+
+// Unknown keys of `o` become field errors.
+void RefuseUnknown(const json::object& o, const std::vector<std::string_view>& known,
+                   std::vector<FieldError>& errors) {
+  for (const auto& [k, unused] : o) {
+    bool ok = false;
+    for (std::string_view n : known) ok = ok || k == n;
+    if (!ok) errors.push_back({std::string(k), "is not a field of this request"});
+  }
+}
+
+}  // namespace
+
+Status ValidateSubject(std::string_view subject) {
+  if (subject.empty() || subject.size() > 255 || HasControl(subject))
+    return InvalidArgument("a subject is 1-255 characters without control characters");
+  return Status::Ok();
+}
+
+StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJson(body));
+  if (!v.is_object()) return Invalid({{"", "the body must be a JSON object"}});
+  const json::object& o = v.as_object();
+  std::vector<FieldError> errors;
+  RefuseUnknown(o, {"name", "admin"}, errors);
+  CreateAccountBody out;
+  const json::value* name = o.if_contains("name");
+  if (name == nullptr || !name->is_string() || name->as_string().empty() ||
+      name->as_string().size() > 200 || HasControl(name->as_string())) {
+    errors.push_back({"name", "is required: 1-200 characters without control characters"});
+  } else {
+    out.name = std::string(name->as_string());
+  }
+  const json::value* admin = o.if_contains("admin");
+  if (admin == nullptr || !admin->is_string() || !ValidateSubject(admin->as_string()).ok()) {
+    errors.push_back({"admin", "is required: the first admin's subject, 1-255 characters"});
+  } else {
+    out.admin = std::string(admin->as_string());
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return out;
+}
+
+StatusOr<std::string> ParseRoleBody(std::string_view body, const std::vector<std::string>& roles) {
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJson(body));
+  if (!v.is_object()) return Invalid({{"", "the body must be a JSON object"}});
+  const json::object& o = v.as_object();
+  std::vector<FieldError> errors;
+  RefuseUnknown(o, {"role"}, errors);
+  std::string allowed;
+  for (const auto& r : roles) allowed += (allowed.empty() ? "" : ", ") + r;
+  const json::value* role = o.if_contains("role");
+  std::string out;
+  if (role != nullptr && role->is_string()) {
+    for (const auto& r : roles)
+      if (role->as_string() == r) out = r;
+  }
+  if (out.empty()) errors.push_back({"role", "must be one of: " + allowed});
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return out;
+}
+
+StatusOr<std::vector<model::GroupMapping>> ParseGroupMappingsBody(std::string_view body) {
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJson(body));
+  std::vector<model::GroupMapping> out;
+  std::vector<FieldError> errors;
+  ParseGroupMappingsInto(v, "", out, errors);
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return out;
+}
+
+}  // namespace workspaced::api

@@ -1,0 +1,147 @@
+// Accounts, memberships and group mappings through the real binary: who may
+// change what, the last-admin rule, and an audit event for every change.
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+using model::AccountRole;
+using model::WorkspaceRole;
+
+class Management : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = ServerProcess::Start();
+    seed_ = std::make_unique<Seeder>(server_->data_dir());
+    acme_ = seed_->Account("Acme", "alice");
+    seed_->AccountMember(acme_, "reader", AccountRole::kMember);
+    globex_ = seed_->Account("Globex", "mallory");
+    ws_ = seed_->Workspace(acme_, "Prod");
+    seed_->Member(ws_, "wanda", WorkspaceRole::kAdmin);
+    seed_->Member(ws_, "vic", WorkspaceRole::kViewer);
+    c_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                    const std::string& body = "") {
+    std::vector<std::pair<std::string, std::string>> h{{"Authorization", "Bearer " + Token(who)}};
+    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+    return c_->Send(method, path, h, body);
+  }
+  const std::string& Token(const std::string& who) {
+    auto it = tokens_.find(who);
+    if (it == tokens_.end()) it = tokens_.emplace(who, server_->Token(who)).first;
+    return it->second;
+  }
+  long long Audited(const std::string& action) {
+    return CountRows(server_->data_dir(),
+                     "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "'");
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<Seeder> seed_;
+  std::unique_ptr<HttpClient> c_;
+  std::map<std::string, std::string> tokens_;
+  std::string acme_, globex_, ws_;
+};
+
+TEST_F(Management, PlatformAdminsCreateAccountsOthersMayNot) {
+  const HttpResponse r =
+      Call("POST", "/v1/accounts", "admin", R"({"name":"Initech","admin":"peter"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto account = Json(r.body).as_object();
+  const std::string id(account.at("id").as_string());
+  EXPECT_EQ(r.Header("Location"), "/v1/accounts/" + id);
+  EXPECT_EQ(account.at("name").as_string(), "Initech");
+  // The first admin can read and manage it at once; a stranger cannot see it.
+  EXPECT_EQ(Call("GET", "/v1/accounts/" + id, "peter").status, 200);
+  EXPECT_EQ(Call("GET", "/v1/accounts/" + id + "/members", "peter").body.find("\"peter\"") !=
+                std::string::npos,
+            true);
+  ExpectProblem(Call("GET", "/v1/accounts/" + id, "mallory"), 404);
+  ExpectProblem(Call("POST", "/v1/accounts", "alice", R"({"name":"Mine","admin":"alice"})"), 403);
+  const HttpResponse bad = Call("POST", "/v1/accounts", "admin", R"({"name":"","extra":1})");
+  ExpectProblem(bad, 422);
+  EXPECT_NE(bad.body.find("\"admin\""), std::string::npos);
+  EXPECT_NE(bad.body.find("\"extra\""), std::string::npos);
+  EXPECT_EQ(Audited("account.create"), 1);
+}
+
+TEST_F(Management, AccountMembersArePutListedAndDeletedByAdminsOnly) {
+  const std::string base = "/v1/accounts/" + acme_ + "/members/";
+  HttpResponse r = Call("PUT", base + "bob%40acme.com", "alice", R"({"role":"member"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("subject").as_string(), "bob@acme.com");
+  EXPECT_EQ(Call("PUT", base + "bob%40acme.com", "alice", R"({"role":"admin"})").status, 200);
+  // bob is an admin now: he may manage the account.
+  EXPECT_EQ(Call("PUT", base + "carol", "bob@acme.com", R"({"role":"member"})").status, 201);
+  const auto members = Json(Call("GET", "/v1/accounts/" + acme_ + "/members", "reader").body);
+  EXPECT_EQ(members.as_array().size(), 4u);  // alice, bob, carol, reader
+  ExpectProblem(Call("PUT", base + "dave", "reader", R"({"role":"member"})"), 403);
+  ExpectProblem(Call("PUT", base + "dave", "mallory", R"({"role":"member"})"), 404);
+  ExpectProblem(Call("PUT", base + "dave", "alice", R"({"role":"owner"})"), 422);
+  ExpectProblem(Call("PUT", base + "dave", "alice", ""), 415);
+  EXPECT_EQ(Call("DELETE", base + "carol", "alice").status, 204);
+  ExpectProblem(Call("DELETE", base + "carol", "alice"), 404);
+  EXPECT_EQ(Audited("member.put"), 3);
+  EXPECT_EQ(Audited("member.delete"), 1);
+}
+
+TEST_F(Management, TheLastAdminCannotLeaveOrBeDemoted) {
+  const std::string alice = "/v1/accounts/" + acme_ + "/members/alice";
+  ExpectProblem(Call("DELETE", alice, "alice"), 409);
+  ExpectProblem(Call("PUT", alice, "alice", R"({"role":"member"})"), 409);
+  const std::string wanda = "/v1/workspaces/" + ws_ + "/members/wanda";
+  ExpectProblem(Call("DELETE", wanda, "wanda"), 409);
+  ExpectProblem(Call("PUT", wanda, "alice", R"({"role":"viewer"})"), 409);
+  // With a second admin, the first may go.
+  EXPECT_EQ(
+      Call("PUT", "/v1/workspaces/" + ws_ + "/members/xena", "wanda", R"({"role":"admin"})").status,
+      201);
+  EXPECT_EQ(Call("DELETE", wanda, "wanda").status, 204);
+  EXPECT_EQ(Audited("member.delete"), 1);  // refused changes are not recorded as changes
+}
+
+TEST_F(Management, WorkspaceMembersFollowTheWorkspacePermissions) {
+  const std::string base = "/v1/workspaces/" + ws_ + "/members/";
+  EXPECT_EQ(Call("PUT", base + "mona", "wanda", R"({"role":"member"})").status, 201);
+  EXPECT_EQ(Call("PUT", base + "mona", "alice", R"({"role":"viewer"})").status,
+            200);  // account admin
+  ExpectProblem(Call("PUT", base + "x", "vic", R"({"role":"viewer"})"), 403);
+  ExpectProblem(Call("PUT", base + "x", "mallory", R"({"role":"viewer"})"), 404);
+  ExpectProblem(Call("PUT", base + "x", "wanda", R"({"role":"owner"})"), 422);
+  const auto list = Json(Call("GET", "/v1/workspaces/" + ws_ + "/members", "vic").body).as_array();
+  ASSERT_EQ(list.size(), 3u);  // mona, vic, wanda (by subject)
+  EXPECT_EQ(list[0].as_object().at("subject").as_string(), "mona");
+  EXPECT_EQ(list[0].as_object().at("role").as_string(), "viewer");
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_ + "/members", "mallory"), 404);
+  // The new member sees the workspace in their list.
+  EXPECT_NE(Call("GET", "/v1/workspaces", "mona").body.find(ws_), std::string::npos);
+}
+
+TEST_F(Management, GroupMappingsAreReplacedAndGrantAccessByTokenGroups) {
+  const std::string path = "/v1/workspaces/" + ws_ + "/group-mappings";
+  const HttpResponse r =
+      Call("PUT", path, "wanda",
+           R"([{"group_name":"eng","role":"member"},{"group_name":"ops","role":"viewer"}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto ws = Json(r.body).as_object();
+  ASSERT_EQ(ws.at("group_mappings").as_array().size(), 2u);
+  EXPECT_EQ(ws.at("updated_by").as_string(), "wanda");
+  EXPECT_FALSE(r.Header("ETag").empty());
+  HttpClient other(server_->port());
+  const std::string eng = server_->Token("gus", "eng");
+  EXPECT_NE(other.Get("/v1/workspaces", eng).body.find(ws_), std::string::npos);
+  EXPECT_EQ(other.Get("/v1/workspaces/" + ws_, eng).status, 200);
+  // Replaced, not merged: eng is gone.
+  ASSERT_EQ(Call("PUT", path, "wanda", R"([{"group_name":"ops","role":"viewer"}])").status, 200);
+  EXPECT_EQ(other.Get("/v1/workspaces/" + ws_, eng).status, 404);
+  const HttpResponse bad = Call("PUT", path, "wanda", R"([{"group_name":"","role":"chief"}])");
+  ExpectProblem(bad, 422);
+  EXPECT_NE(bad.body.find("[0].role"), std::string::npos);
+  ExpectProblem(Call("PUT", path, "vic", "[]"), 403);
+  EXPECT_EQ(Audited("workspace.group_mappings.put"), 2);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
