@@ -43,6 +43,18 @@ void WriteWorkspace(JsonWriter& w, const model::Workspace& ws) {
   } else {
     w.Value(ws.status_reason);
   }
+  w.Key("frozen_by");
+  if (ws.frozen_by.empty()) {
+    w.Null();
+  } else {
+    w.Value(ws.frozen_by);
+  }
+  w.Key("frozen_at");
+  if (ws.frozen_at == 0) {
+    w.Null();
+  } else {
+    w.Value(FormatRfc3339(ws.frozen_at));
+  }
   w.EndObject();
 }
 
@@ -171,6 +183,29 @@ std::string AccountJson(const model::Account& account) {
 
 std::string WorkspaceEtag(const model::Workspace& ws) {
   return "\"v" + std::to_string(ws.version) + "\"";
+}
+
+bool EtagMatches(std::string_view header, std::string_view etag, bool strong) {
+  if (header.empty()) return false;
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ',')) ++pos;
+    std::size_t end = header.find(',', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view tag = header.substr(pos, end - pos);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag == "*") return true;
+    if (tag.substr(0, 2) == "W/") {
+      if (strong) {
+        pos = end;
+        continue;
+      }
+      tag.remove_prefix(2);
+    }
+    if (tag == etag) return true;
+    pos = end;
+  }
+  return false;
 }
 
 }  // namespace workspaced::api

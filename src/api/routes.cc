@@ -24,6 +24,9 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakeListWorkspacesByAccount(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
       MakeListEnvironments(app));
+  // The freeze switch itself: not refused while frozen (it unfreezes).
+  add(Method::kPatch, "/v1/workspaces/{workspace_id}/status", true, false,
+      MakePatchWorkspaceStatus(app));
   // Membership management.
   add(Method::kGet, "/v1/workspaces/{workspace_id}/members", true, false,
       MakeListWorkspaceMembers(app));

@@ -81,6 +81,8 @@ struct Workspace {
   std::vector<GroupMapping> group_mappings;
   std::string runtime_generation;  // `runtime.generation`
   std::string status_reason;       // set for error (and frozen: why)
+  std::string frozen_by;           // who froze it (set while frozen)
+  Micros frozen_at = 0;            // when (0 unless frozen)
   ProvisioningPhase phase = ProvisioningPhase::kCreated;
   // Bumped by every update; the ETag is derived from it.
   std::int64_t version = 1;

@@ -182,9 +182,16 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_by_workspace ON audit_events (workspace_id, seq);
 )sql";
 
+// Issue 6: who froze a workspace and when (the reason is status_reason).
+constexpr char kFreeze[] = R"sql(
+ALTER TABLE workspaces ADD COLUMN frozen_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE workspaces ADD COLUMN frozen_at INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
+    Migration{3, "who froze a workspace", kFreeze},
 };
 
 }  // namespace

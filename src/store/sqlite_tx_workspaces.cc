@@ -12,10 +12,11 @@ namespace {
 
 // Columns of every workspace SELECT, in the order DecodeWorkspace reads them.
 // A macro so that SQL stays one compile-time literal (see Sql).
-#define WS_WORKSPACE_COLUMNS                                                  \
-  "w.id, w.account_id, w.name, w.slug, w.status, w.region, w.tenancy_model, " \
-  "w.created_at, w.updated_at, w.created_by, w.updated_by, w.labels, "        \
-  "w.runtime_generation, w.status_reason, w.phase, w.version, w.group_mappings"
+#define WS_WORKSPACE_COLUMNS                                                      \
+  "w.id, w.account_id, w.name, w.slug, w.status, w.region, w.tenancy_model, "     \
+  "w.created_at, w.updated_at, w.created_by, w.updated_by, w.labels, "            \
+  "w.runtime_generation, w.status_reason, w.phase, w.version, w.group_mappings, " \
+  "w.frozen_by, w.frozen_at"
 
 std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
   boost::json::object object;
@@ -44,8 +45,8 @@ std::string EncodeGroupMappings(const std::vector<model::GroupMapping>& mappings
   boost::json::array array;
   array.reserve(mappings.size());
   for (const auto& m : mappings) {
-    array.emplace_back(boost::json::object{{"group_name", m.group_name},
-                                           {"role", model::ToString(m.role)}});
+    array.emplace_back(
+        boost::json::object{{"group_name", m.group_name}, {"role", model::ToString(m.role)}});
   }
   return boost::json::serialize(array);
 }
@@ -101,6 +102,8 @@ StatusOr<model::Workspace> DecodeWorkspace(const Stmt& row) {
                       DecodeEnum(model::ParseProvisioningPhase, row.Text(14), "workspaces.phase"));
   ws.version = row.Int(15);
   WS_RETURN_IF_ERROR(DecodeGroupMappings(row.Text(16), ws.group_mappings));
+  ws.frozen_by = row.String(17);
+  ws.frozen_at = row.Int(18);
   return ws;
 }
 
@@ -133,12 +136,13 @@ Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
                       Prepare("INSERT INTO workspaces (id, account_id, name, slug, status, "
                               "region, tenancy_model, created_at, updated_at, created_by, "
                               "updated_by, labels, runtime_generation, status_reason, phase, "
-                              "version, group_mappings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                              "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+                              "version, group_mappings, frozen_by, frozen_at) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                              "?18, ?19)"));
   stmt.Bind(ws.id, ws.account_id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.created_at, ws.updated_at, ws.created_by,
             ws.updated_by, labels, ws.runtime_generation, ws.status_reason,
-            model::ToString(ws.phase), ws.version, mappings);
+            model::ToString(ws.phase), ws.version, mappings, ws.frozen_by, ws.frozen_at);
   WS_RETURN_IF_ERROR(
       stmt.Run(ConstraintErrors()
                    .OnPrimaryKey(Code::kConflict, "workspace already exists")
@@ -156,11 +160,12 @@ Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
       Prepare("UPDATE workspaces SET name = ?2, slug = ?3, status = ?4, region = ?5, "
               "tenancy_model = ?6, updated_at = ?7, updated_by = ?8, labels = ?9, "
               "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13, "
-              "group_mappings = ?14 WHERE id = ?1 AND version = ?13 - 1"));
+              "group_mappings = ?14, frozen_by = ?15, frozen_at = ?16 "
+              "WHERE id = ?1 AND version = ?13 - 1"));
   stmt.Bind(ws.id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.updated_at, ws.updated_by, labels,
             ws.runtime_generation, ws.status_reason, model::ToString(ws.phase), ws.version,
-            mappings);
+            mappings, ws.frozen_by, ws.frozen_at);
   WS_RETURN_IF_ERROR(stmt.Run(ConstraintErrors().OnUnique(
       Code::kConflict, "workspace slug already exists in this account")));
   if (stmt.Changes() == 0) {
@@ -226,19 +231,20 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesForSubject(
   // The groups arrive as one JSON-array parameter unpacked by json_each, so
   // any number of names of any content never touches the SQL text.
   const std::string groups_json = EncodeStringArray(groups);
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      // Each side is cut to one page before the union, so a page
-                      // costs the same however many memberships the caller has.
-                      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
-                              " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
-                              "  WHERE subject = ?1 AND workspace_id > ?3"
-                              "  ORDER BY workspace_id LIMIT ?4)"
-                              " UNION"
-                              " SELECT workspace_id FROM (SELECT workspace_id"
-                              "  FROM workspace_group_mappings"
-                              "  WHERE group_name IN (SELECT value FROM json_each(?2))"
-                              "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4))"
-                              " ORDER BY w.id LIMIT ?4"));
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      // Each side is cut to one page before the union, so a page
+      // costs the same however many memberships the caller has.
+      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
+              " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
+              "  WHERE subject = ?1 AND workspace_id > ?3"
+              "  ORDER BY workspace_id LIMIT ?4)"
+              " UNION"
+              " SELECT workspace_id FROM (SELECT workspace_id"
+              "  FROM workspace_group_mappings"
+              "  WHERE group_name IN (SELECT value FROM json_each(?2))"
+              "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4))"
+              " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectWorkspaces(stmt);
 }

@@ -28,6 +28,8 @@ TEST_P(StoreSuite, WorkspaceRoundTripsEveryField) {
                        {"alpha-viewers", model::WorkspaceRole::kViewer}};
   ws.runtime_generation = "gen-42";
   ws.status_reason = "billing hold";
+  ws.frozen_by = "ops";
+  ws.frozen_at = 1'700'000'000'000'777;
   ws.phase = model::ProvisioningPhase::kWorkspaceConfigured;
   ws.version = 3;
   WS_ASSERT_OK(Insert(ws));
@@ -98,6 +100,8 @@ Workspace Updated(Workspace ws) {
   ws.group_mappings = {{"new-group", model::WorkspaceRole::kMember}};
   ws.runtime_generation = "gen-2";
   ws.status_reason = "quota exceeded";
+  ws.frozen_by = "carol";
+  ws.frozen_at = 42;
   ws.phase = model::ProvisioningPhase::kError;
   ws.version += 1;
   return ws;

@@ -143,5 +143,77 @@ TEST_F(Management, GroupMappingsAreReplacedAndGrantAccessByTokenGroups) {
   EXPECT_EQ(Audited("workspace.group_mappings.put"), 2);
 }
 
+TEST_F(Management, FreezeRecordsWhoWhenAndWhyAndMakesTheWorkspaceReadOnly) {
+  const std::string status = "/v1/workspaces/" + ws_ + "/status";
+  const HttpResponse got = Call("GET", "/v1/workspaces/" + ws_, "wanda");
+  const std::string etag = got.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  ExpectProblem(Call("PATCH", status, "vic", R"({"status":"frozen"})"), 403);
+  ExpectProblem(Call("PATCH", status, "mallory", R"({"status":"frozen"})"), 404);
+  ExpectProblem(Call("PATCH", status, "wanda", R"({"status":"deleted"})"), 422);
+
+  std::vector<std::pair<std::string, std::string>> h{{"Authorization", "Bearer " + Token("wanda")},
+                                                     {"Content-Type", "application/json"},
+                                                     {"If-Match", "\"v999\""}};
+  ExpectProblem(c_->Send("PATCH", status, h, R"({"status":"frozen"})"), 412);
+  h.back().second = etag;
+  const HttpResponse frozen =
+      c_->Send("PATCH", status, h, R"({"status":"frozen","reason":"billing hold"})");
+  ASSERT_EQ(frozen.status, 200) << frozen.body;
+  const auto ws = Json(frozen.body).as_object();
+  EXPECT_EQ(ws.at("status").as_string(), "frozen");
+  EXPECT_EQ(ws.at("frozen_by").as_string(), "wanda");
+  EXPECT_TRUE(ws.at("frozen_at").is_string());
+  EXPECT_EQ(ws.at("status_reason").as_string(), "billing hold");
+  EXPECT_NE(frozen.Header("ETag"), etag);
+  // The old ETag is stale now.
+  ExpectProblem(c_->Send("PATCH", status, h, R"({"status":"active"})"), 412);
+
+  // Read-only: changes answer 423, reads work.
+  const HttpResponse locked =
+      Call("PUT", "/v1/workspaces/" + ws_ + "/members/zed", "wanda", R"({"role":"viewer"})");
+  ExpectProblem(locked, 423);
+  EXPECT_NE(locked.body.find("billing hold"), std::string::npos);
+  ExpectProblem(Call("PUT", "/v1/workspaces/" + ws_ + "/group-mappings", "wanda", "[]"), 423);
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_ + "/members", "vic").status, 200);
+  // A stranger still learns nothing.
+  ExpectProblem(
+      Call("PUT", "/v1/workspaces/" + ws_ + "/members/zed", "mallory", R"({"role":"viewer"})"),
+      404);
+  const HttpResponse again = Call("PATCH", status, "wanda", R"({"status":"frozen"})");
+  ExpectProblem(again, 409);
+  EXPECT_NE(again.body.find("frozen"), std::string::npos);
+
+  const HttpResponse thawed = Call("PATCH", status, "alice", R"({"status":"active"})");
+  ASSERT_EQ(thawed.status, 200) << thawed.body;
+  EXPECT_TRUE(Json(thawed.body).as_object().at("frozen_by").is_null());
+  EXPECT_TRUE(Json(thawed.body).as_object().at("status_reason").is_null());
+  EXPECT_EQ(
+      Call("PUT", "/v1/workspaces/" + ws_ + "/members/zed", "wanda", R"({"role":"viewer"})").status,
+      201);
+  EXPECT_EQ(Audited("workspace.freeze"), 1);
+  EXPECT_EQ(Audited("workspace.unfreeze"), 1);
+}
+
+TEST_F(Management, OnlyActiveAndFrozenSwitch) {
+  // A provisioning workspace cannot be frozen: 409 names its status.
+  const std::string id = seed_->Workspace(acme_, "Busy");
+  {
+    sqlite3* db = nullptr;
+    const std::string path = server_->data_dir() + "/" + app::kDatabaseFile;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    const std::string sql = "UPDATE workspaces SET status = 'provisioning' WHERE id = '" + id + "'";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const HttpResponse r =
+      Call("PATCH", "/v1/workspaces/" + id + "/status", "alice", R"({"status":"frozen"})");
+  ExpectProblem(r, 409);
+  EXPECT_NE(r.body.find("provisioning"), std::string::npos);
+  ExpectProblem(
+      Call("PATCH", "/v1/workspaces/" + id + "/status", "alice", R"({"status":"active"})"), 409);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

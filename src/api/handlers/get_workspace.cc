@@ -6,24 +6,6 @@
 namespace workspaced::api {
 namespace {
 
-// RFC 9110 §13.1.2: "*" or a list of tags, compared weakly (W/ ignored).
-bool EtagMatches(std::string_view header, std::string_view etag) {
-  if (header.empty()) return false;
-  std::size_t pos = 0;
-  while (pos < header.size()) {
-    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ',')) ++pos;
-    std::size_t end = header.find(',', pos);
-    if (end == std::string_view::npos) end = header.size();
-    std::string_view tag = header.substr(pos, end - pos);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
-    if (tag == "*") return true;
-    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-    if (tag == etag) return true;
-    pos = end;
-  }
-  return false;
-}
-
 class GetWorkspace final : public Handler {
  public:
   explicit GetWorkspace(app::App& app) : app_(app) {}

@@ -61,7 +61,8 @@ inline std::string Dump(const model::Workspace& ws) {
       << "\ncreated_at=" << ws.created_at << "\nupdated_at=" << ws.updated_at
       << "\ncreated_by=" << ws.created_by << "\nupdated_by=" << ws.updated_by
       << "\nruntime_generation=" << ws.runtime_generation << "\nstatus_reason=" << ws.status_reason
-      << "\nphase=" << model::ToString(ws.phase) << "\nversion=" << ws.version << "\nlabels=";
+      << "\nphase=" << model::ToString(ws.phase) << "\nversion=" << ws.version
+      << "\nfrozen_by=" << ws.frozen_by << "\nfrozen_at=" << ws.frozen_at << "\nlabels=";
   for (const auto& [k, v] : ws.labels) out << "[" << k << "=" << v << "]";
   out << "\ngroup_mappings=";
   for (const auto& g : ws.group_mappings) {
