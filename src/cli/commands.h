@@ -43,6 +43,12 @@ int AccountsCreate(const AccountsCreateFlags& flags);
 
 int Migrate(const CommonFlags& flags);
 
+struct AuditVerifyFlags {
+  CommonFlags common;
+  std::string workspace;  // empty: every chain
+};
+int AuditVerify(const AuditVerifyFlags& flags);
+
 // "90s", "30m", "1h", "7d" → seconds; -1 when malformed.
 long long ParseDurationSeconds(const std::string& text);
 

@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
   auto* migrate_cmd = cli.add_subcommand("migrate", "apply database migrations");
   add_common(migrate_cmd, migrate);
 
+  auto* audit_cmd = cli.add_subcommand("audit", "the audit log");
+  audit_cmd->require_subcommand(1);
+  AuditVerifyFlags verify;
+  auto* verify_cmd = audit_cmd->add_subcommand(
+      "verify", "check the audit log's hash chains; exit 1 naming the first tampered event");
+  add_common(verify_cmd, verify.common);
+  verify_cmd->add_option("--workspace", verify.workspace, "only this workspace's chain");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,5 +61,6 @@ int main(int argc, char** argv) {
   if (token_cmd->parsed()) return Token(token);
   if (create_cmd->parsed()) return AccountsCreate(create);
   if (migrate_cmd->parsed()) return Migrate(migrate);
+  if (verify_cmd->parsed()) return AuditVerify(verify);
   return 2;
 }

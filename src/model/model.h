@@ -172,6 +172,29 @@ struct AuditEvent {
   std::string source_ip;
   std::string user_agent;
   std::string details;  // a JSON object
+  // The hash chain (audit/chain.h), set by the store.
+  std::string prev_hash;
+  std::string hash;
+};
+
+// Which of a workspace's audit events to list: newest first, seq below
+// `before_seq` (0: from the newest), optionally one action, one actor and a
+// time window (inclusive, 0: open).
+struct AuditQuery {
+  std::string workspace_id;
+  std::int64_t before_seq = 0;
+  int limit = 50;
+  std::string action;
+  std::string actor;
+  Micros since = 0;
+  Micros until = 0;
+};
+
+// The newest event of a chain (audit/chain.h).
+struct AuditHead {
+  std::string scope;  // the workspace id, or "" for events without one
+  std::int64_t seq = 0;
+  std::string hash;
 };
 
 }  // namespace workspaced::model

@@ -114,7 +114,8 @@ class EngineTest : public ::testing::Test {
                         b.relationships += more.size();
                       }
                       WS_ASSIGN_OR_RETURN(b.creator_role, tx.GetWorkspaceRole(ws_id, kCreator));
-                      WS_ASSIGN_OR_RETURN(auto events, tx.ListAuditForWorkspace(ws_id, 0, 1000));
+                      WS_ASSIGN_OR_RETURN(auto events,
+                                          tx.ListAudit({.workspace_id = ws_id, .limit = 1000}));
                       for (auto it = events.rbegin(); it != events.rend(); ++it)
                         b.audit_actions.push_back(it->action);
                       return Status::Ok();

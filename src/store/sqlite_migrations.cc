@@ -177,9 +177,22 @@ CREATE TABLE audit_events (
   request_id TEXT NOT NULL,
   source_ip TEXT NOT NULL,
   user_agent TEXT NOT NULL,
-  details TEXT NOT NULL
+  details TEXT NOT NULL,
+  -- The hash chain (src/audit/chain.h): one chain per workspace_id.
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
 ) STRICT;
+-- A workspace's events newest first, whole or by action or by actor: each an
+-- index walk from the cursor, whatever the table's size.
 CREATE INDEX audit_events_by_workspace ON audit_events (workspace_id, seq);
+CREATE INDEX audit_events_by_action ON audit_events (workspace_id, action, seq);
+CREATE INDEX audit_events_by_actor ON audit_events (workspace_id, actor, seq);
+-- The newest event of each chain, so that removing it is detected too.
+CREATE TABLE audit_chain_heads (
+  scope TEXT NOT NULL PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
 )sql";
 
 // Issue 6: who froze a workspace and when (the reason is status_reason).

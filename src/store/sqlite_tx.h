@@ -67,9 +67,11 @@ class SqliteTx final : public Tx {
   StatusOr<std::int64_t> OutboxDepth() override;
 
   Status AppendAudit(const model::AuditEvent& event) override;
-  StatusOr<std::vector<model::AuditEvent>> ListAuditForWorkspace(std::string_view workspace_id,
-                                                                 std::int64_t before_seq,
-                                                                 int limit) override;
+  StatusOr<std::vector<model::AuditEvent>> ListAudit(const model::AuditQuery& query) override;
+  StatusOr<std::vector<model::AuditEvent>> ScanAuditChain(std::string_view scope,
+                                                          std::int64_t after_seq,
+                                                          int limit) override;
+  StatusOr<std::vector<model::AuditHead>> ListAuditHeads() override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;

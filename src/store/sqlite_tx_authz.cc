@@ -1,4 +1,5 @@
 // Authorization relationships with their outbox to SpiceDB, and the audit log.
+#include "audit/chain.h"
 #include "store/sqlite_tx.h"
 
 namespace workspaced::store {
@@ -72,26 +73,19 @@ StatusOr<std::int64_t> SqliteTx::OutboxDepth() {
 
 // --- audit log ---
 
-Status SqliteTx::AppendAudit(const model::AuditEvent& e) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
-              "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
-  return stmt
-      .Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
-            e.outcome, e.request_id, e.source_ip, e.user_agent, e.details)
-      .Run();
-}
+namespace {
 
-StatusOr<std::vector<model::AuditEvent>> SqliteTx::ListAuditForWorkspace(
-    std::string_view workspace_id, std::int64_t before_seq, int limit) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("SELECT seq, time, actor, actor_auth, action, target_type, target_id, outcome, "
-              "request_id, source_ip, user_agent, details FROM audit_events "
-              "WHERE workspace_id = ?1 AND (?2 = 0 OR seq < ?2) ORDER BY seq DESC LIMIT ?3"));
-  stmt.Bind(workspace_id, before_seq, static_cast<std::int64_t>(limit));
+#define WS_AUDIT_COLUMNS                                                                  \
+  "seq, time, actor, actor_auth, action, target_type, target_id, workspace_id, outcome, " \
+  "request_id, source_ip, user_agent, details, prev_hash, hash"
+
+// Time window and cursor, the same in every ListAudit statement: ?2 cursor,
+// ?3 since, ?4 until, ?5 limit.
+#define WS_AUDIT_WINDOW                                                             \
+  " AND (?2 = 0 OR seq < ?2) AND (?3 = 0 OR time >= ?3) AND (?4 = 0 OR time <= ?4)" \
+  " ORDER BY seq DESC LIMIT ?5"
+
+StatusOr<std::vector<model::AuditEvent>> ReadEvents(Stmt& stmt) {
   std::vector<model::AuditEvent> out;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -104,12 +98,93 @@ StatusOr<std::vector<model::AuditEvent>> SqliteTx::ListAuditForWorkspace(
     e.action = stmt.String(4);
     e.target_type = stmt.String(5);
     e.target_id = stmt.String(6);
-    e.workspace_id = std::string(workspace_id);
-    e.outcome = stmt.String(7);
-    e.request_id = stmt.String(8);
-    e.source_ip = stmt.String(9);
-    e.user_agent = stmt.String(10);
-    e.details = stmt.String(11);
+    e.workspace_id = stmt.String(7);
+    e.outcome = stmt.String(8);
+    e.request_id = stmt.String(9);
+    e.source_ip = stmt.String(10);
+    e.user_agent = stmt.String(11);
+    e.details = stmt.String(12);
+    e.prev_hash = stmt.String(13);
+    e.hash = stmt.String(14);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status SqliteTx::AppendAudit(const model::AuditEvent& e) {
+  WS_ASSIGN_OR_RETURN(Stmt head, Prepare("SELECT hash FROM audit_chain_heads WHERE scope = ?1"));
+  head.Bind(e.workspace_id);
+  WS_ASSIGN_OR_RETURN(const bool has_head, head.Step());
+  const std::string prev = has_head ? head.String(0) : std::string();
+  const std::string hash = audit::ChainHash(e, prev);
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
+              "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details, "
+              "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+              "?14)"));
+  WS_RETURN_IF_ERROR(stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id,
+                               e.workspace_id, e.outcome, e.request_id, e.source_ip, e.user_agent,
+                               e.details, prev, hash)
+                         .Run());
+  WS_ASSIGN_OR_RETURN(Stmt move,
+                      Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) VALUES (?1, "
+                              "last_insert_rowid(), ?2) ON CONFLICT (scope) DO UPDATE SET "
+                              "seq = excluded.seq, hash = excluded.hash"));
+  return move.Bind(e.workspace_id, hash).Run();
+}
+
+StatusOr<std::vector<model::AuditEvent>> SqliteTx::ListAudit(const model::AuditQuery& q) {
+  const std::int64_t limit = q.limit;
+  if (!q.action.empty() && !q.actor.empty()) {
+    WS_ASSIGN_OR_RETURN(
+        Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
+                           "INDEXED BY audit_events_by_action WHERE "
+                           "workspace_id = ?1 AND action = ?6 AND actor = ?7" WS_AUDIT_WINDOW));
+    stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.action, q.actor);
+    return ReadEvents(stmt);
+  }
+  if (!q.action.empty()) {
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
+                                           "INDEXED BY audit_events_by_action WHERE "
+                                           "workspace_id = ?1 AND action = ?6" WS_AUDIT_WINDOW));
+    stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.action);
+    return ReadEvents(stmt);
+  }
+  if (!q.actor.empty()) {
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
+                                           "INDEXED BY audit_events_by_actor WHERE "
+                                           "workspace_id = ?1 AND actor = ?6" WS_AUDIT_WINDOW));
+    stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.actor);
+    return ReadEvents(stmt);
+  }
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
+                                         "INDEXED BY audit_events_by_workspace WHERE "
+                                         "workspace_id = ?1" WS_AUDIT_WINDOW));
+  stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit);
+  return ReadEvents(stmt);
+}
+
+StatusOr<std::vector<model::AuditEvent>> SqliteTx::ScanAuditChain(std::string_view scope,
+                                                                  std::int64_t after_seq,
+                                                                  int limit) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events INDEXED BY "
+                              "audit_events_by_workspace WHERE workspace_id = ?1 AND seq > ?2 "
+                              "ORDER BY seq LIMIT ?3"));
+  stmt.Bind(scope, after_seq, static_cast<std::int64_t>(limit));
+  return ReadEvents(stmt);
+}
+
+StatusOr<std::vector<model::AuditHead>> SqliteTx::ListAuditHeads() {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT scope, seq, hash FROM audit_chain_heads ORDER BY scope"));
+  std::vector<model::AuditHead> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({stmt.String(0), stmt.Int(1), stmt.String(2)});
   }
   return out;
 }

@@ -143,12 +143,19 @@ class Tx {
   virtual StatusOr<std::int64_t> OutboxDepth() = 0;
 
   // --- audit log ---
-  // Appends the event; `event.seq` is ignored (the store assigns it).
+  // Appends the event to its workspace's hash chain: `seq`, `prev_hash` and
+  // `hash` are assigned by the store (audit/chain.h), and the chain's head
+  // moves to it.
   virtual Status AppendAudit(const model::AuditEvent& event) = 0;
-  // The workspace's events, newest first, with seq < before_seq (0: from the
-  // newest), at most `limit`.
-  virtual StatusOr<std::vector<model::AuditEvent>> ListAuditForWorkspace(
-      std::string_view workspace_id, std::int64_t before_seq, int limit) = 0;
+  // The events the query selects, newest first, at most query.limit.
+  virtual StatusOr<std::vector<model::AuditEvent>> ListAudit(const model::AuditQuery& query) = 0;
+  // One chain's events oldest first, seq > after_seq, at most `limit` (for
+  // verification).
+  virtual StatusOr<std::vector<model::AuditEvent>> ScanAuditChain(std::string_view scope,
+                                                                  std::int64_t after_seq,
+                                                                  int limit) = 0;
+  // The head of every chain, by scope.
+  virtual StatusOr<std::vector<model::AuditHead>> ListAuditHeads() = 0;
 
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;

@@ -91,7 +91,7 @@ TEST_P(StoreSuite, AuditEventsAreListedNewestFirstPerWorkspaceWithKeysetPaging) 
   }));
   std::vector<model::AuditEvent> page;
   WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(page, tx.ListAuditForWorkspace("w1", 0, 3));
+    WS_ASSIGN_OR_RETURN(page, tx.ListAudit({.workspace_id = "w1", .limit = 3}));
     return Status::Ok();
   }));
   ASSERT_EQ(page.size(), 3u);
@@ -113,7 +113,8 @@ TEST_P(StoreSuite, AuditEventsAreListedNewestFirstPerWorkspaceWithKeysetPaging) 
 
   std::vector<model::AuditEvent> next;
   WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(next, tx.ListAuditForWorkspace("w1", page.back().seq, 3));
+    WS_ASSIGN_OR_RETURN(
+        next, tx.ListAudit({.workspace_id = "w1", .before_seq = page.back().seq, .limit = 3}));
     return Status::Ok();
   }));
   ASSERT_EQ(next.size(), 2u);

@@ -215,5 +215,33 @@ TEST_F(Management, OnlyActiveAndFrozenSwitch) {
       Call("PATCH", "/v1/workspaces/" + id + "/status", "alice", R"({"status":"active"})"), 409);
 }
 
+TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
+  ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/members/mona", "wanda", R"({"role":"member"})")
+                .status,
+            201);
+  ASSERT_EQ(Call("PUT", "/v1/accounts/" + acme_ + "/members/carl", "alice", R"({"role":"member"})")
+                .status,
+            201);
+  const std::string dir = server_->data_dir();
+  auto ok = RunWorkspaced({"audit", "verify", "--data-dir", dir});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("audit log intact: 2 events"), std::string::npos) << ok.out;
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir}).exit_code, 0);
+
+  const long long seq = CountRows(
+      dir, "SELECT seq FROM audit_events WHERE workspace_id = '" + ws_ + "' ORDER BY seq LIMIT 1");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/" + app::kDatabaseFile).c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const std::string sql =
+      "UPDATE audit_events SET details = '{\"role\":\"admin\"}' WHERE seq = " + std::to_string(seq);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto bad = RunWorkspaced({"audit", "verify", "--data-dir", dir});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("event " + std::to_string(seq) + " "), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("altered"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace workspaced::testing

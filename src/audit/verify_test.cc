@@ -1,0 +1,123 @@
+// Tampering with the SQLite file — an edited field, a removed event, two
+// events swapped, the newest event dropped — is caught and the event named.
+#include "audit/verify.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "store/sqlite_store.h"
+#include "store/testing/temp_dir.h"
+
+namespace workspaced::audit {
+namespace {
+
+constexpr char kW1[] = "01900000-0000-7000-8000-000000000001";
+constexpr char kW2[] = "01900000-0000-7000-8000-000000000002";
+
+class Verify : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.File("audit.db");
+    auto store = store::OpenSqliteStore({.path = path_});
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Migrate().ok());
+    // Events 1..8 alternate between the two workspaces; 9 has none.
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      for (int i = 1; i <= 8; ++i) {
+                        model::AuditEvent e;
+                        e.time = 1000 + i;
+                        e.actor = "alice";
+                        e.actor_auth = "dev";
+                        e.action = "member.put";
+                        e.target_type = "workspace_member";
+                        e.target_id = "bob" + std::to_string(i);
+                        e.workspace_id = i % 2 ? kW1 : kW2;
+                        e.outcome = "success";
+                        e.details = R"({"role":"viewer"})";
+                        WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+                      }
+                      model::AuditEvent platform;
+                      platform.time = 2000;
+                      platform.actor = "admin";
+                      platform.action = "account.create";
+                      platform.details = "{}";
+                      return tx.AppendAudit(platform);
+                    })
+                    .ok());
+  }
+
+  void Sql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+
+  VerifyReport Run(std::optional<std::string> ws = std::nullopt) {
+    auto r = VerifyChains(*store_, ws);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : VerifyReport{};
+  }
+
+  store::testing::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(Verify, AnUntouchedLogVerifies) {
+  const VerifyReport r = Run();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.events, 9);
+  EXPECT_EQ(r.chains, 3);
+  EXPECT_TRUE(Run(kW1).ok);
+  EXPECT_EQ(Run(kW1).events, 4);
+}
+
+TEST_F(Verify, AnEditedFieldIsNamed) {
+  Sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = 5");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("event 5 "), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("altered"), std::string::npos) << r.problem;
+  // The other workspace's chain is unaffected.
+  EXPECT_TRUE(Run(kW2).ok);
+}
+
+TEST_F(Verify, ARemovedEventIsCaughtAtTheNextOne) {
+  Sql("DELETE FROM audit_events WHERE seq = 3");
+  const VerifyReport r = Run(kW1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("event 5 "), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("after event 1"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("removed"), std::string::npos) << r.problem;
+}
+
+TEST_F(Verify, SwappedEventsAreCaught) {
+  // Swap the whole rows of events 3 and 5 (same workspace), hashes included.
+  Sql("UPDATE audit_events SET seq = -3 WHERE seq = 3;"
+      "UPDATE audit_events SET seq = 3 WHERE seq = 5;"
+      "UPDATE audit_events SET seq = 5 WHERE seq = -3;");
+  const VerifyReport r = Run(kW1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("event 3 "), std::string::npos) << r.problem;
+}
+
+TEST_F(Verify, DroppingTheNewestEventIsCaughtByTheHead) {
+  Sql("DELETE FROM audit_events WHERE seq = 8");
+  const VerifyReport r = Run(kW2);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("newest event on record is 8"), std::string::npos) << r.problem;
+}
+
+TEST_F(Verify, AnUnknownWorkspaceIsReported) {
+  const VerifyReport r = Run("01900000-0000-7000-8000-0000000000ff");
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("no audit events"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace workspaced::audit
