@@ -24,6 +24,7 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakeListWorkspacesByAccount(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
       MakeListEnvironments(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/audit", true, false, MakeWorkspaceAudit(app));
   // The freeze switch itself: not refused while frozen (it unfreezes).
   add(Method::kPatch, "/v1/workspaces/{workspace_id}/status", true, false,
       MakePatchWorkspaceStatus(app));

@@ -243,5 +243,53 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   EXPECT_NE(bad.err.find("altered"), std::string::npos) << bad.err;
 }
 
+TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/members/m" + std::to_string(i), "wanda",
+                   R"({"role":"viewer"})")
+                  .status,
+              201);
+  }
+  ASSERT_EQ(Call("DELETE", "/v1/workspaces/" + ws_ + "/members/m0", "alice").status, 204);
+  const std::string base = "/v1/workspaces/" + ws_ + "/audit";
+  HttpResponse r = Call("GET", base + "?limit=50", "vic");  // the seed's own query
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto all = Json(r.body).as_array();
+  ASSERT_EQ(all.size(), 6u);
+  EXPECT_EQ(all[0].as_object().at("action").as_string(), "member.delete");  // newest first
+  EXPECT_EQ(all[0].as_object().at("actor").as_object().at("subject").as_string(), "alice");
+  EXPECT_EQ(all[0].as_object().at("target").as_object().at("id").as_string(), "m0");
+  EXPECT_TRUE(all[0].as_object().at("details").is_object());
+  EXPECT_EQ(all[0].as_object().at("prev_hash").as_string(),
+            all[1].as_object().at("hash").as_string());
+  EXPECT_TRUE(r.Header("Link").empty());
+
+  // Filter by actor, two per page: the Link keeps the filter.
+  r = Call("GET", base + "?actor=wanda&limit=2", "vic");
+  ASSERT_EQ(r.status, 200);
+  std::vector<std::string> targets;
+  for (int page = 0; page < 5; ++page) {
+    const boost::json::value page_body = Json(r.body);
+    for (const auto& e : page_body.as_array())
+      targets.emplace_back(e.as_object().at("target").as_object().at("id").as_string());
+    const std::string link = r.Header("Link");
+    if (link.empty()) break;
+    EXPECT_NE(link.find("actor=wanda"), std::string::npos) << link;
+    const std::string next = link.substr(1, link.find('>') - 1);
+    r = Call("GET", next, "vic");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  EXPECT_EQ(targets, (std::vector<std::string>{"m4", "m3", "m2", "m1", "m0"}));
+  EXPECT_EQ(Json(Call("GET", base + "?action=member.delete", "vic").body).as_array().size(), 1u);
+  EXPECT_EQ(Call("GET", base + "?until=2000-01-01T00:00:00Z", "vic").body, "[]");
+  EXPECT_EQ(Json(Call("GET", base + "?since=2000-01-01T00:00:00Z", "vic").body).as_array().size(),
+            6u);
+  ExpectProblem(Call("GET", base + "?limit=1001", "vic"), 400);
+  ExpectProblem(Call("GET", base + "?cursor=bogus", "vic"), 400);
+  ExpectProblem(Call("GET", base + "?since=yesterday", "vic"), 400);
+  ExpectProblem(Call("GET", base + "?order=asc", "vic"), 400);
+  ExpectProblem(Call("GET", base, "mallory"), 404);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

@@ -1,0 +1,170 @@
+// GET /v1/workspaces/{workspace_id}/audit — the workspace's audit events,
+// newest first. Permission: read on workspace.
+//
+// Query: limit (1–1000, default 50), action, actor, since and until (RFC 3339,
+// inclusive), cursor (from the Link header: the next page keeps the
+// filters). Every page is an index walk from the cursor — no COUNT(*) — so it
+// costs the same however long the log is.
+#include <algorithm>
+#include <charconv>
+
+#include "api/access.h"
+#include "api/handlers/handlers.h"
+#include "api/json_writer.h"
+#include "common/base64url.h"
+#include "common/time_format.h"
+
+namespace workspaced::api {
+namespace {
+
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 1000;
+constexpr std::string_view kCursorPrefix = "a1:";
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string& workspace_id) {
+  const std::vector<std::string> names = r.QueryNames();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& n = names[i];
+    if (n != "limit" && n != "cursor" && n != "action" && n != "actor" && n != "since" &&
+        n != "until")
+      return InvalidArgument("unknown query parameter '" + n + "'");
+    if (std::count(names.begin(), names.end(), n) > 1)
+      return InvalidArgument("query parameter '" + n + "' is repeated");
+  }
+  model::AuditQuery q;
+  q.workspace_id = workspace_id;
+  q.limit = kDefaultLimit;
+  if (auto limit = r.QueryParam("limit")) {
+    int n = 0;
+    const char* end = limit->data() + limit->size();
+    const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
+    if (limit->empty() || ec != std::errc() || ptr != end || n < 1 || n > kMaxLimit)
+      return InvalidArgument("limit must be an integer from 1 to 1000");
+    q.limit = n;
+  }
+  if (auto cursor = r.QueryParam("cursor")) {
+    auto raw = Base64UrlDecode(*cursor);
+    std::int64_t seq = 0;
+    bool ok = raw && raw->substr(0, kCursorPrefix.size()) == kCursorPrefix;
+    if (ok) {
+      const char* begin = raw->data() + kCursorPrefix.size();
+      const char* end = raw->data() + raw->size();
+      const auto [ptr, ec] = std::from_chars(begin, end, seq);
+      ok = begin != end && ec == std::errc() && ptr == end && seq > 0;
+    }
+    if (!ok)
+      return InvalidArgument("cursor is not valid; use the Link header of the previous page");
+    q.before_seq = seq;
+  }
+  for (const char* name : {"action", "actor"}) {
+    if (auto v = r.QueryParam(name)) {
+      if (v->empty() || v->size() > 255)
+        return InvalidArgument(std::string(name) + " must be 1-255 characters");
+      (std::string_view(name) == "action" ? q.action : q.actor) = *v;
+    }
+  }
+  for (const char* name : {"since", "until"}) {
+    if (auto v = r.QueryParam(name)) {
+      const auto t = ParseRfc3339(*v);
+      if (!t) return InvalidArgument(std::string(name) + " must be an RFC 3339 time");
+      (std::string_view(name) == "since" ? q.since : q.until) = *t;
+    }
+  }
+  return q;
+}
+
+std::string NextLink(std::string_view path, const model::AuditQuery& q, std::int64_t last_seq,
+                     const http::Request& r) {
+  std::string link = "<" + std::string(path) + "?limit=" + std::to_string(q.limit);
+  link += "&cursor=" + Base64UrlEncode(std::string(kCursorPrefix) + std::to_string(last_seq));
+  for (const char* name : {"action", "actor", "since", "until"}) {
+    if (auto v = r.QueryParam(name)) link += "&" + std::string(name) + "=" + PercentEncode(*v);
+  }
+  return link + ">; rel=\"next\"";
+}
+
+std::string EventsJson(const std::vector<model::AuditEvent>& events) {
+  std::string out;
+  out.reserve(events.size() * 512 + 2);
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& e : events) {
+    w.BeginObject();
+    w.Field("seq", e.seq);
+    w.Field("time", FormatRfc3339(e.time));
+    w.Key("actor");
+    w.BeginObject();
+    w.Field("subject", e.actor);
+    w.Field("authenticated_by", e.actor_auth);
+    w.EndObject();
+    w.Field("action", e.action);
+    w.Key("target");
+    w.BeginObject();
+    w.Field("type", e.target_type);
+    w.Field("id", e.target_id);
+    w.EndObject();
+    w.Field("outcome", e.outcome);
+    w.Field("request_id", e.request_id);
+    w.Field("source_ip", e.source_ip);
+    w.Field("user_agent", e.user_agent);
+    w.Key("details");
+    w.RawValue(e.details.empty() ? "{}" : e.details);
+    w.Field("hash", e.hash);
+    w.Field("prev_hash", e.prev_hash);
+    w.EndObject();
+  }
+  w.EndArray();
+  return out;
+}
+
+class WorkspaceAudit final : public Handler {
+ public:
+  explicit WorkspaceAudit(app::App& app) : app_(app) {}
+
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(
+        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+    WS_ASSIGN_OR_RETURN(model::AuditQuery q, ParseQuery(ctx.request, id));
+    const int limit = q.limit;
+    q.limit = limit + 1;  // one more tells whether a next page exists
+    std::vector<model::AuditEvent> events;
+    WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(events, tx.ListAudit(q));
+      return Status::Ok();
+    }));
+    q.limit = limit;
+    if (static_cast<int>(events.size()) > limit) {
+      events.resize(static_cast<std::size_t>(limit));
+      out.SetHeader("Link", NextLink(ctx.request.path, q, events.back().seq, ctx.request));
+    }
+    out.Json(200, EventsJson(events));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app) {
+  return std::make_unique<WorkspaceAudit>(app);
+}
+
+}  // namespace workspaced::api
