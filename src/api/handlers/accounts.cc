@@ -14,24 +14,11 @@
 #include "api/handlers/management_body.h"
 #include "api/idempotency.h"
 #include "api/json_views.h"
-#include "api/json_writer.h"
-#include "common/time_format.h"
 
 namespace workspaced::api {
 namespace {
 
 using model::AccountRole;
-
-std::string MemberJson(std::string_view subject, std::string_view role, Micros created_at) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject();
-  w.Field("subject", subject);
-  w.Field("role", role);
-  w.Field("created_at", FormatRfc3339(created_at));
-  w.EndObject();
-  return out;
-}
 
 class CreateAccount final : public Handler {
  public:
@@ -147,18 +134,10 @@ class ChangeAccountMember final : public Handler {
     WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
       const Micros now = app_.clock().Now();
       WS_ASSIGN_OR_RETURN(const auto members, tx.ListAccountMembers(id));
-      std::optional<AccountRole> previous;
-      int admins = 0;
-      for (const auto& m : members) {
-        if (m.role == AccountRole::kAdmin) ++admins;
-        if (m.subject == subject) {
-          previous = m.role;
-          created_at = m.created_at;
-        }
-      }
-      if (remove_ && !previous) return NotFound("'" + subject + "' is not a member of the account");
-      if (previous == AccountRole::kAdmin && role != AccountRole::kAdmin && admins <= 1)
-        return Conflict("the account must keep at least one admin");
+      WS_ASSIGN_OR_RETURN(const auto change,
+                          PlanMemberChange<AccountRole>(members, subject, role, "account"));
+      const std::optional<AccountRole> previous = change.previous;
+      created_at = change.created_at;
       if (remove_) {
         WS_RETURN_IF_ERROR(tx.DeleteAccountMember(id, subject));
       } else {

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include "api/create_workspace_request.h"
+#include "api/json_writer.h"
+#include "common/time_format.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
@@ -39,6 +41,17 @@ void RefuseUnknown(const json::object& o, const std::vector<std::string_view>& k
 }
 
 }  // namespace
+
+std::string MemberJson(std::string_view subject, std::string_view role, Micros created_at) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Field("subject", subject);
+  w.Field("role", role);
+  w.Field("created_at", FormatRfc3339(created_at));
+  w.EndObject();
+  return out;
+}
 
 Status ValidateSubject(std::string_view subject) {
   if (subject.empty() || subject.size() > 255 || HasControl(subject))

@@ -12,24 +12,11 @@
 #include "api/handlers/handlers.h"
 #include "api/handlers/management_body.h"
 #include "api/json_views.h"
-#include "api/json_writer.h"
-#include "common/time_format.h"
 
 namespace workspaced::api {
 namespace {
 
 using model::WorkspaceRole;
-
-std::string MemberJson(const model::WorkspaceMember& m) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject();
-  w.Field("subject", m.subject);
-  w.Field("role", model::ToString(m.role));
-  w.Field("created_at", FormatRfc3339(m.created_at));
-  w.EndObject();
-  return out;
-}
 
 class ListWorkspaceMembers final : public Handler {
  public:
@@ -49,7 +36,7 @@ class ListWorkspaceMembers final : public Handler {
     std::string body = "[";
     for (const auto& m : members) {
       if (body.size() > 1) body += ",";
-      body += MemberJson(m);
+      body += MemberJson(m.subject, model::ToString(m.role), m.created_at);
     }
     out.Json(200, body + "]");
     return Status::Ok();
@@ -85,19 +72,10 @@ class ChangeWorkspaceMember final : public Handler {
     WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
       const Micros now = app_.clock().Now();
       WS_ASSIGN_OR_RETURN(const auto members, tx.ListWorkspaceMembers(id));
-      std::optional<WorkspaceRole> previous;
-      int admins = 0;
-      for (const auto& m : members) {
-        if (m.role == WorkspaceRole::kAdmin) ++admins;
-        if (m.subject == subject) {
-          previous = m.role;
-          result.created_at = m.created_at;
-        }
-      }
-      if (remove_ && !previous)
-        return NotFound("'" + subject + "' is not a member of the workspace");
-      if (previous == WorkspaceRole::kAdmin && role != WorkspaceRole::kAdmin && admins <= 1)
-        return Conflict("the workspace must keep at least one admin");
+      WS_ASSIGN_OR_RETURN(const auto change,
+                          PlanMemberChange<WorkspaceRole>(members, subject, role, "workspace"));
+      const std::optional<WorkspaceRole> previous = change.previous;
+      result.created_at = change.created_at;
       if (remove_) {
         WS_RETURN_IF_ERROR(tx.DeleteWorkspaceMember(id, subject));
       } else {
@@ -118,7 +96,7 @@ class ChangeWorkspaceMember final : public Handler {
       out.status = 204;
       return Status::Ok();
     }
-    out.Json(status, MemberJson(result));
+    out.Json(status, MemberJson(result.subject, model::ToString(result.role), result.created_at));
     return Status::Ok();
   }
 
