@@ -25,6 +25,7 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
       MakeListEnvironments(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/audit", true, false, MakeWorkspaceAudit(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/export", true, false, MakeExportWorkspace(app));
   // The freeze switch itself: not refused while frozen (it unfreezes).
   add(Method::kPatch, "/v1/workspaces/{workspace_id}/status", true, false,
       MakePatchWorkspaceStatus(app));

@@ -30,6 +30,7 @@ std::unique_ptr<Handler> MakeDeleteWorkspaceMember(app::App& app);
 std::unique_ptr<Handler> MakePutGroupMappings(app::App& app);
 std::unique_ptr<Handler> MakePatchWorkspaceStatus(app::App& app);
 std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app);
+std::unique_ptr<Handler> MakeExportWorkspace(app::App& app);
 
 // 415 unless the request says its body is application/json.
 Status RequireJsonBody(const http::Request& request);

@@ -1,0 +1,381 @@
+// GET /v1/workspaces/{workspace_id}/export — the workspace streamed out.
+// Permission: read on workspace.
+//
+// Format: ?format=json|ndjson|csv, else the Accept header (application/json,
+// application/x-ndjson, text/csv; */* or none: the configured default), 406
+// otherwise. Sections, in order: workspace, environments, members,
+// group_mappings, provisioning_runs, provisioning_steps, audit_events
+// (docs/export.md). The body is pulled chunk by chunk by the transport only
+// after the previous chunk was written (backpressure), each chunk read in a
+// short transaction of its own; a client that goes away destroys the source
+// and the work stops. Audit events are those up to the newest at the start.
+#include <boost/json.hpp>
+
+#include "api/access.h"
+#include "api/audit.h"
+#include "api/handlers/handlers.h"
+#include "api/json_views.h"
+#include "api/json_writer.h"
+#include "common/time_format.h"
+
+namespace workspaced::api {
+namespace {
+
+enum class Format { kJson, kNdjson, kCsv };
+
+constexpr int kAuditPage = 500;
+
+// RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
+void CsvField(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += v;
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void CsvRow(std::string& out, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    CsvField(out, fields[i]);
+  }
+  out += "\r\n";
+}
+
+std::string Time(Micros t) { return t == 0 ? std::string() : FormatRfc3339(t); }
+
+// One record: its fields as (name, value) pairs, written as a JSON object or
+// a CSV row. Values are strings; `raw_json` marks a value that is JSON text.
+struct Record {
+  std::vector<std::pair<std::string_view, std::string>> fields;
+  std::string_view raw_json_field;  // a field whose value is JSON (details)
+};
+
+class ExportSource final : public http::BodySource {
+ public:
+  ExportSource(app::App& app, model::Workspace ws, Format format, std::int64_t last_seq)
+      : app_(app), ws_(std::move(ws)), format_(format), last_seq_(last_seq) {}
+
+  StatusOr<bool> Next(std::string& out) override {
+    switch (stage_++) {
+      case 0:
+        Begin(out);
+        Section(out, "workspace", {WorkspaceRecord()});
+        return true;
+      case 1: {
+        std::vector<model::Environment> envs;
+        WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
+          WS_ASSIGN_OR_RETURN(envs, tx.ListEnvironments(ws_.id));
+          return Status::Ok();
+        }));
+        std::vector<Record> records;
+        for (const auto& e : envs)
+          records.push_back({{{"id", e.id}, {"name", e.name}, {"created_at", Time(e.created_at)}}});
+        Section(out, "environments", records);
+        return true;
+      }
+      case 2: {
+        std::vector<model::WorkspaceMember> members;
+        WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
+          WS_ASSIGN_OR_RETURN(members, tx.ListWorkspaceMembers(ws_.id));
+          return Status::Ok();
+        }));
+        std::vector<Record> records;
+        for (const auto& m : members) {
+          records.push_back({{{"subject", m.subject},
+                              {"role", std::string(model::ToString(m.role))},
+                              {"created_at", Time(m.created_at)}}});
+        }
+        Section(out, "members", records);
+        std::vector<Record> groups;
+        for (const auto& g : ws_.group_mappings)
+          groups.push_back({{{"group_name", g.group_name}, {"role", std::string(model::ToString(g.role))}}});
+        Section(out, "group_mappings", groups);
+        return true;
+      }
+      case 3: {
+        // Runs of one workspace are few (a create and its retries).
+        std::vector<model::ProvisioningRun> runs;
+        WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
+          WS_ASSIGN_OR_RETURN(auto latest, tx.LatestRunForWorkspace(ws_.id));
+          while (latest) {
+            runs.insert(runs.begin(), *latest);
+            if (latest->retry_of.empty()) break;
+            WS_ASSIGN_OR_RETURN(model::ProvisioningRun prev, tx.GetRun(latest->retry_of));
+            latest = std::move(prev);
+          }
+          return Status::Ok();
+        }));
+        std::vector<Record> records, steps;
+        for (const auto& r : runs) {
+          records.push_back({{{"id", r.id},
+                              {"state", std::string(model::ToString(r.state))},
+                              {"retry_of", r.retry_of},
+                              {"error", r.error},
+                              {"created_by", r.created_by},
+                              {"created_at", Time(r.created_at)},
+                              {"finished_at", Time(r.finished_at)}}});
+          for (const auto& s : r.steps) {
+            steps.push_back({{{"run_id", r.id},
+                              {"name", s.name},
+                              {"state", std::string(model::ToString(s.state))},
+                              {"attempts", std::to_string(s.attempts)},
+                              {"last_error", s.last_error},
+                              {"started_at", Time(s.started_at)},
+                              {"finished_at", Time(s.finished_at)}}});
+          }
+        }
+        Section(out, "provisioning_runs", records);
+        Section(out, "provisioning_steps", steps);
+        return true;
+      }
+      default:
+        return AuditChunk(out);
+    }
+  }
+
+ private:
+  Status Read(FunctionRef<Status(store::Tx&)> fn) { return app_.store().Read(fn); }
+
+  Record WorkspaceRecord() const {
+    return {{{"id", ws_.id},
+             {"account_id", ws_.account_id},
+             {"name", ws_.name},
+             {"slug", ws_.slug},
+             {"status", std::string(model::ToString(ws_.status))},
+             {"region", ws_.region},
+             {"tenancy_model", std::string(model::ToString(ws_.tenancy_model))},
+             {"created_at", Time(ws_.created_at)},
+             {"updated_at", Time(ws_.updated_at)},
+             {"created_by", ws_.created_by},
+             {"updated_by", ws_.updated_by},
+             {"provisioning_phase", std::string(model::ToString(ws_.phase))},
+             {"status_reason", ws_.status_reason}}};
+  }
+
+  // One page of audit events (oldest first, up to the newest at the start).
+  StatusOr<bool> AuditChunk(std::string& out) {
+    std::vector<model::AuditEvent> events;
+    if (!audit_done_) {
+      WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain(ws_.id, audit_after_, kAuditPage));
+        return Status::Ok();
+      }));
+    }
+    std::vector<Record> records;
+    for (const auto& e : events) {
+      if (e.seq > last_seq_) {
+        audit_done_ = true;
+        break;
+      }
+      records.push_back({{{"seq", std::to_string(e.seq)},
+                          {"time", Time(e.time)},
+                          {"actor", e.actor},
+                          {"actor_auth", e.actor_auth},
+                          {"action", e.action},
+                          {"target_type", e.target_type},
+                          {"target_id", e.target_id},
+                          {"outcome", e.outcome},
+                          {"request_id", e.request_id},
+                          {"source_ip", e.source_ip},
+                          {"user_agent", e.user_agent},
+                          {"details", e.details},
+                          {"hash", e.hash}},
+                         "details"});
+      audit_after_ = e.seq;
+    }
+    if (events.size() < static_cast<std::size_t>(kAuditPage)) audit_done_ = true;
+    Rows(out, "audit_events", records);
+    if (!audit_done_) return true;
+    End(out, "audit_events");
+    return false;
+  }
+
+  // --- the three formats ---
+
+  void Begin(std::string& out) {
+    if (format_ == Format::kJson) out += "{";
+  }
+
+  // A whole section (header, rows, end).
+  void Section(std::string& out, std::string_view name, const std::vector<Record>& records) {
+    if (format_ == Format::kJson && name == "workspace") {
+      out += "\"workspace\":";
+      Object(out, records.front());
+      return;
+    }
+    Rows(out, name, records);
+    End(out, name);
+  }
+
+  // Rows of a section; the section's opening comes with its first call.
+  void Rows(std::string& out, std::string_view name, const std::vector<Record>& records) {
+    const bool first_call = name != open_section_;
+    if (first_call) {
+      open_section_ = std::string(name);
+      first_row_ = true;
+      if (format_ == Format::kJson) {
+        out += ",\"" + std::string(name) + "\":[";
+      } else if (format_ == Format::kCsv) {
+        out += "# " + std::string(name) + "\r\n";
+        CsvRow(out, Header(name));
+      }
+    }
+    for (const Record& r : records) {
+      switch (format_) {
+        case Format::kJson:
+          if (!first_row_) out.push_back(',');
+          Object(out, r);
+          break;
+        case Format::kNdjson:
+          out += "{\"type\":\"" + std::string(name) + "\",\"data\":";
+          Object(out, r);
+          out += "}\n";
+          break;
+        case Format::kCsv: {
+          std::vector<std::string> values;
+          for (const auto& [k, v] : r.fields) values.push_back(v);
+          CsvRow(out, values);
+          break;
+        }
+      }
+      first_row_ = false;
+    }
+  }
+
+  void End(std::string& out, std::string_view name) {
+    if (name != open_section_) Rows(out, name, {});  // an empty section still appears
+    open_section_.clear();
+    if (format_ == Format::kJson) {
+      out += "]";
+      if (name == "audit_events") out += "}";
+    } else if (format_ == Format::kCsv) {
+      out += "\r\n";
+    }
+  }
+
+  // The CSV header of a section: its records' field names.
+  std::vector<std::string> Header(std::string_view name) const {
+    static const std::vector<std::pair<std::string_view, std::vector<std::string>>> kHeaders = {
+        {"workspace",
+         {"id", "account_id", "name", "slug", "status", "region", "tenancy_model", "created_at",
+          "updated_at", "created_by", "updated_by", "provisioning_phase", "status_reason"}},
+        {"environments", {"id", "name", "created_at"}},
+        {"members", {"subject", "role", "created_at"}},
+        {"group_mappings", {"group_name", "role"}},
+        {"provisioning_runs",
+         {"id", "state", "retry_of", "error", "created_by", "created_at", "finished_at"}},
+        {"provisioning_steps",
+         {"run_id", "name", "state", "attempts", "last_error", "started_at", "finished_at"}},
+        {"audit_events",
+         {"seq", "time", "actor", "actor_auth", "action", "target_type", "target_id", "outcome",
+          "request_id", "source_ip", "user_agent", "details", "hash"}},
+    };
+    for (const auto& [n, h] : kHeaders)
+      if (n == name) return h;
+    return {};
+  }
+
+  static void Object(std::string& out, const Record& r) {
+    JsonWriter w(out);
+    w.BeginObject();
+    for (const auto& [k, v] : r.fields) {
+      w.Key(k);
+      if (k == r.raw_json_field) {
+        w.RawValue(v.empty() ? "{}" : v);
+      } else {
+        w.Value(v);
+      }
+    }
+    w.EndObject();
+  }
+
+  app::App& app_;
+  const model::Workspace ws_;
+  const Format format_;
+  const std::int64_t last_seq_;
+  int stage_ = 0;
+  std::int64_t audit_after_ = 0;
+  bool audit_done_ = false;
+  std::string open_section_;
+  bool first_row_ = true;
+};
+
+StatusOr<Format> ChooseFormat(const http::Request& r, const std::string& configured) {
+  std::string name;
+  if (auto f = r.QueryParam("format")) {
+    name = *f;
+  } else {
+    const std::string_view accept = r.HeaderValue("Accept");
+    if (accept.empty() || accept.find("*/*") != std::string_view::npos) {
+      name = configured;
+    } else if (accept.find("application/x-ndjson") != std::string_view::npos) {
+      name = "ndjson";
+    } else if (accept.find("text/csv") != std::string_view::npos) {
+      name = "csv";
+    } else if (accept.find("application/json") != std::string_view::npos) {
+      name = "json";
+    } else {
+      return Status(Code::kNotAcceptable,
+                    "export is available as application/json, application/x-ndjson or text/csv");
+    }
+  }
+  if (name == "json") return Format::kJson;
+  if (name == "ndjson") return Format::kNdjson;
+  if (name == "csv") return Format::kCsv;
+  return Status(Code::kNotAcceptable, "format must be json, ndjson or csv");
+}
+
+class ExportWorkspace final : public Handler {
+ public:
+  explicit ExportWorkspace(app::App& app) : app_(app) {}
+
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(
+        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+    for (const std::string& name : ctx.request.QueryNames())
+      if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
+    WS_ASSIGN_OR_RETURN(const Format format, ChooseFormat(ctx.request, app_.config().export_format));
+    model::Workspace ws;
+    std::int64_t last_seq = 0;
+    // The export is audited first; it covers the log up to its own event.
+    WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
+      const std::string_view name =
+          format == Format::kJson ? "json" : format == Format::kNdjson ? "ndjson" : "csv";
+      model::AuditEvent e =
+          RequestAuditEvent(ctx, app_.clock().Now(), "workspace.export", "workspace", id, id);
+      e.details = boost::json::serialize(boost::json::object{{"format", name}});
+      WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+      WS_ASSIGN_OR_RETURN(const auto newest, tx.ListAudit({.workspace_id = id, .limit = 1}));
+      if (!newest.empty()) last_seq = newest.front().seq;
+      return Status::Ok();
+    }));
+    const char* extension = format == Format::kJson ? "json" : format == Format::kNdjson ? "ndjson" : "csv";
+    out.status = 200;
+    out.content_type = format == Format::kJson     ? "application/json"
+                       : format == Format::kNdjson ? "application/x-ndjson"
+                                                   : "text/csv; charset=utf-8";
+    out.SetHeader("Content-Disposition",
+                  "attachment; filename=\"workspace-" + ws.slug + "." + extension + "\"");
+    out.stream = std::make_unique<ExportSource>(app_, std::move(ws), format, last_seq);
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> MakeExportWorkspace(app::App& app) {
+  return std::make_unique<ExportWorkspace>(app);
+}
+
+}  // namespace workspaced::api
