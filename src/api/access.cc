@@ -23,14 +23,16 @@ std::string_view PermissionName(authz::Permission p) {
 
 }  // namespace
 
-Status Require(app::App& app, const auth::Principal& who, authz::ObjectType type,
-               std::string_view id, authz::Permission need) {
+Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
+               authz::Permission need) {
   const std::string not_found = std::string(Noun(type)) + " not found";
   if (!IsUuid(id)) return NotFound(not_found);
+  const auth::Principal& who = *ctx.principal;
   authz::Authorizer& authz = app.authorizer();
   const authz::Decision d = authz.Check(who, need, {type, id});
   if (d == authz::Decision::kAllow) return Status::Ok();
   if (d == authz::Decision::kError) return Unavailable("authorization is temporarily unavailable");
+  ctx.denial = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
   if (need == authz::Permission::kRead) return NotFound(not_found);
   const authz::Decision read = authz.Check(who, authz::Permission::kRead, {type, id});
   if (read == authz::Decision::kError)

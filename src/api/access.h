@@ -6,6 +6,7 @@
 
 #include <string_view>
 
+#include "api/handler.h"
 #include "app/app.h"
 #include "authz/authorizer.h"
 #include "common/status.h"
@@ -20,7 +21,10 @@ namespace workspaced::api {
 Status CheckNotFrozen(app::App& app, const auth::Principal& who, std::string_view workspace_id,
                       std::string_view run_id);
 
-Status Require(app::App& app, const auth::Principal& who, authz::ObjectType type,
-               std::string_view id, authz::Permission need);
+// OK when the caller (ctx.principal) has `need` on the object; otherwise the
+// status to answer, and a refusal by the authorizer is noted in ctx.denial
+// for the audit log.
+Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
+               authz::Permission need);
 
 }  // namespace workspaced::api

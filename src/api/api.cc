@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "api/access.h"
+#include "api/audit.h"
 #include "api/routes.h"
 #include "common/log.h"
 #include "http/problem.h"
@@ -69,12 +70,16 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     const std::string_view header = request.HeaderValue("Authorization");
     const std::string_view token = BearerToken(header);
     if (token.empty()) {
-      http::SetProblem(response, Unauthenticated("a bearer token is required"), request.request_id);
+      const Status missing = Unauthenticated("a bearer token is required");
+      AuditDenial(impl_->app, ctx, 401, missing.message());
+      http::SetProblem(response, missing, request.request_id);
       response.SetHeader("WWW-Authenticate", "Bearer realm=\"workspaced\"");
       return;
     }
     auto principal = impl_->app.authenticator().Authenticate(token);
     if (!principal.ok()) {
+      if (principal.status().code() == Code::kUnauthenticated)
+        AuditDenial(impl_->app, ctx, 401, principal.status().message());
       http::SetProblem(response, principal.status(), request.request_id);
       return;
     }
@@ -96,6 +101,8 @@ void Api::Handle(const http::Request& request, http::Response& response) {
                                     {"route", response.route},
                                     {"error", status.message()}});
     }
+    if (ctx.denial && (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))
+      AuditDenial(impl_->app, ctx, http::HttpStatusFor(status.code()), status.message());
     http::SetProblem(response, status, request.request_id);
   }
 }

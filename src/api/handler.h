@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,11 +17,21 @@
 
 namespace workspaced::api {
 
+// A refusal by the authorizer (access.h Require), recorded so that the
+// dispatcher audits it as `authz.denied` once the handler has answered.
+struct Denial {
+  std::string object_type;  // account or workspace
+  std::string object_id;
+  std::string permission;  // read, write, administer
+};
+
 struct RequestContext {
   const http::Request& request;
   std::vector<std::pair<std::string_view, std::string>> params;  // decoded path parameters
   // Set for authenticated routes (never null there); null for public ones.
   std::shared_ptr<const auth::Principal> principal;
+  // Set by Require() when it answers 403, or 404 for want of permission.
+  std::optional<Denial> denial;
 
   const std::string& Param(std::string_view name) const {
     for (const auto& [n, v] : params)

@@ -291,5 +291,44 @@ TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
   ExpectProblem(Call("GET", base, "mallory"), 404);
 }
 
+TEST_F(Management, EveryDenialIsAuditedWhereTheTargetsAdminsCanSeeIt) {
+  // 404 for want of read, 403 for want of administer: in the workspace's own
+  // chain, with who was refused, what they needed and what they were told.
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_, "mallory"), 404);
+  ExpectProblem(Call("PUT", "/v1/workspaces/" + ws_ + "/members/x", "vic", R"({"role":"viewer"})"),
+                403);
+  const HttpResponse r =
+      Call("GET", "/v1/workspaces/" + ws_ + "/audit?action=authz.denied", "wanda");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const boost::json::value events = Json(r.body);
+  ASSERT_EQ(events.as_array().size(), 2u) << r.body;
+  const auto& forbidden = events.as_array()[0].as_object();
+  EXPECT_EQ(forbidden.at("actor").as_object().at("subject").as_string(), "vic");
+  EXPECT_EQ(forbidden.at("outcome").as_string(), "denied");
+  EXPECT_EQ(forbidden.at("target").as_object().at("id").as_string(), ws_);
+  EXPECT_EQ(forbidden.at("details").as_object().at("status").as_int64(), 403);
+  EXPECT_EQ(forbidden.at("details").as_object().at("permission").as_string(), "administer");
+  EXPECT_EQ(forbidden.at("details").as_object().at("method").as_string(), "PUT");
+  const auto& hidden = events.as_array()[1].as_object();
+  EXPECT_EQ(hidden.at("actor").as_object().at("subject").as_string(), "mallory");
+  EXPECT_EQ(hidden.at("details").as_object().at("status").as_int64(), 404);
+  EXPECT_EQ(hidden.at("details").as_object().at("permission").as_string(), "read");
+
+  // A workspace that does not exist and a bad token: the service-wide chain,
+  // never a chain per made-up id. No route-level 404 (unknown path) counts.
+  const long long before = Audited("authz.denied");
+  ExpectProblem(Call("GET", "/v1/workspaces/0196a3c4-5e2f-7d81-9b0a-3c4d5e6f7a8b", "vic"), 404);
+  ExpectProblem(c_->Send("GET", "/v1/workspaces", {{"Authorization", "Bearer nonsense"}}, ""), 401);
+  ExpectProblem(c_->Send("GET", "/v1/workspaces", {}, ""), 401);
+  ExpectProblem(Call("GET", "/v1/no-such-thing", "vic"), 404);
+  EXPECT_EQ(Audited("authz.denied"), before + 3);
+  EXPECT_EQ(CountRows(server_->data_dir(),
+                      "SELECT COUNT(*) FROM audit_events WHERE action = 'authz.denied' AND "
+                      "workspace_id = '' AND actor_auth = 'none'"),
+            2);
+  // The denials are chained like every other event.
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

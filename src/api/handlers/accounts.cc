@@ -63,7 +63,7 @@ class GetAccount final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
-        Require(app_, *ctx.principal, authz::ObjectType::kAccount, id, authz::Permission::kRead));
+        Require(app_, ctx, authz::ObjectType::kAccount, id, authz::Permission::kRead));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     model::Account account;
@@ -86,7 +86,7 @@ class ListAccountMembers final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
-        Require(app_, *ctx.principal, authz::ObjectType::kAccount, id, authz::Permission::kRead));
+        Require(app_, ctx, authz::ObjectType::kAccount, id, authz::Permission::kRead));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     std::vector<model::AccountMember> members;
@@ -115,7 +115,7 @@ class ChangeAccountMember final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("account_id");
     const std::string& subject = ctx.Param("subject");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kAccount, id,
+    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, id,
                                authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");

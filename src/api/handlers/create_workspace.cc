@@ -30,7 +30,7 @@ class CreateWorkspace final : public Handler {
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const CreateWorkspaceRequest req,
                         ParseCreateWorkspaceRequest(ctx.request.body, app_.config().regions));
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kAccount, req.account_id,
+    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, req.account_id,
                                authz::Permission::kAdminister));
     return RunIdempotent(app_, ctx, out,
                          [&](const Idempotency& idem) { return Create(ctx, req, idem); });

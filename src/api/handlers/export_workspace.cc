@@ -338,7 +338,7 @@ class ExportWorkspace final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
-        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     for (const std::string& name : ctx.request.QueryNames())
       if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
     WS_ASSIGN_OR_RETURN(const Format format, ChooseFormat(ctx.request, app_.config().export_format));

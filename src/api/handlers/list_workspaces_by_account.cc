@@ -13,7 +13,7 @@ class ListWorkspacesByAccount final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& account_id = ctx.Param("account_id");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kAccount, account_id,
+    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, account_id,
                                authz::Permission::kRead));
     WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
     std::vector<model::Workspace> list;

@@ -32,9 +32,9 @@ StatusOr<model::ProvisioningRun> LoadRun(app::App& app, const std::string& id) {
 
 // Require() names the workspace in its 404; for a run the caller asked for
 // the run, whose existence must not leak either.
-Status RequireOnRun(app::App& app, const auth::Principal& who, const model::ProvisioningRun& run,
+Status RequireOnRun(app::App& app, RequestContext& ctx, const model::ProvisioningRun& run,
                     authz::Permission need) {
-  const Status s = Require(app, who, authz::ObjectType::kWorkspace, run.workspace_id, need);
+  const Status s = Require(app, ctx, authz::ObjectType::kWorkspace, run.workspace_id, need);
   if (s.code() == Code::kNotFound) return NotFound(kRunNotFound);
   return s;
 }
@@ -45,7 +45,7 @@ class GetRun final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun run, LoadRun(app_, ctx.Param("run_id")));
-    WS_RETURN_IF_ERROR(RequireOnRun(app_, *ctx.principal, run, authz::Permission::kRead));
+    WS_RETURN_IF_ERROR(RequireOnRun(app_, ctx, run, authz::Permission::kRead));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     out.Json(200, ProvisioningRunJson(run));
@@ -62,7 +62,7 @@ class RetryRun final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun run, LoadRun(app_, ctx.Param("run_id")));
-    WS_RETURN_IF_ERROR(RequireOnRun(app_, *ctx.principal, run, authz::Permission::kAdminister));
+    WS_RETURN_IF_ERROR(RequireOnRun(app_, ctx, run, authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");

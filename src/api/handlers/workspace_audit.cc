@@ -139,7 +139,7 @@ class WorkspaceAudit final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
-        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     WS_ASSIGN_OR_RETURN(model::AuditQuery q, ParseQuery(ctx.request, id));
     const int limit = q.limit;
     q.limit = limit + 1;  // one more tells whether a next page exists

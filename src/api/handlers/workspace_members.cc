@@ -25,7 +25,7 @@ class ListWorkspaceMembers final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
-        Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     std::vector<model::WorkspaceMember> members;
@@ -53,7 +53,7 @@ class ChangeWorkspaceMember final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     const std::string& subject = ctx.Param("subject");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id,
+    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
                                authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
@@ -111,7 +111,7 @@ class PutGroupMappings final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id,
+    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
                                authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");

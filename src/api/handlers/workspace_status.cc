@@ -60,7 +60,7 @@ class PatchWorkspaceStatus final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, *ctx.principal, authz::ObjectType::kWorkspace, id,
+    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
                                authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
