@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "model/model.h"
+#include "model/relationships.h"
 #include "store/sqlite_store.h"
 
 namespace ws = workspaced;
@@ -102,10 +103,12 @@ int main(int argc, char** argv) {
       ws::model::Workspace w = MakeWorkspace(*random, clock, account->id, owner, n);
       if (first_id.empty()) first_id = w.id;
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(w));
+      std::vector<ws::model::Environment> envs;
       for (const char* env : {"dev", "staging", "prod"}) {
-        WS_RETURN_IF_ERROR(
-            tx.InsertEnvironment({ws::NewUuidV7(*random, clock), w.id, env, w.created_at}));
+        envs.push_back({ws::NewUuidV7(*random, clock), w.id, env, w.created_at});
+        WS_RETURN_IF_ERROR(tx.InsertEnvironment(envs.back()));
       }
+      WS_RETURN_IF_ERROR(tx.TouchRelationships(ws::model::WorkspaceRelationships(w, envs)));
       WS_RETURN_IF_ERROR(
           tx.PutWorkspaceMember({w.id, owner, ws::model::WorkspaceRole::kAdmin, w.created_at}));
       if (mine) continue;

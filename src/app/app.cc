@@ -6,8 +6,10 @@
 
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
-#include "authz/membership_authorizer.h"
+#include "authz/relationship_index.h"
+#include "authz/schema_authorizer.h"
 #include "dataplane/sqlite_dataplane.h"
+#include "model/relationships.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::app {
@@ -22,6 +24,29 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   WS_RETURN_IF_ERROR(store->Migrate());
   return store;
 }
+
+namespace {
+
+// The platform's admins are configuration: make the relationships say so,
+// adding the configured ones and removing those no longer configured.
+Status SyncPlatformAdmins(store::Store& store, const std::vector<std::string>& admins) {
+  return store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const auto stored,
+                        tx.ListRelationshipsForResource("platform", model::kPlatformId));
+    std::vector<model::Relationship> want, gone;
+    for (const auto& a : admins) want.push_back(model::PlatformAdmin(a));
+    for (const auto& r : stored)
+      if (std::find(want.begin(), want.end(), r) == want.end()) gone.push_back(r);
+    std::erase_if(want, [&](const model::Relationship& r) {
+      return std::find(stored.begin(), stored.end(), r) != stored.end();
+    });
+    if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
+    if (!want.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(want));
+    return Status::Ok();
+  });
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<Clock> clock,
                                          std::unique_ptr<Random> random) {
@@ -41,8 +66,16 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   jwt.audience = config.auth.audience;
   jwt.leeway_seconds = config.auth.leeway_seconds;
   WS_ASSIGN_OR_RETURN(app->authenticator_, auth::NewJwtAuthenticator(jwt, *app->clock_));
-  app->authorizer_ =
-      std::make_unique<authz::MembershipAuthorizer>(*app->store_, config.platform_admins);
+  StatusOr<authz::Schema> schema = authz::ParseSchema(authz::EmbeddedSchemaText());
+  if (!schema.ok()) {
+    return Status(schema.status().code(),
+                  "authz/schema.zed cannot be used: " + schema.status().message());
+  }
+  app->relationships_ = std::make_unique<authz::RelationshipIndex>();
+  WS_RETURN_IF_ERROR(app->relationships_->Attach(*app->store_));
+  WS_RETURN_IF_ERROR(SyncPlatformAdmins(*app->store_, config.platform_admins));
+  app->authorizer_ = std::make_unique<authz::SchemaAuthorizer>(std::move(*schema),
+                                                               *app->relationships_, *app->store_);
 
   WS_ASSIGN_OR_RETURN(model::Account account,
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));

@@ -20,6 +20,10 @@
 #include "saga/engine.h"
 #include "store/store.h"
 
+namespace workspaced::authz {
+class RelationshipIndex;
+}
+
 namespace workspaced::app {
 
 class App {
@@ -53,6 +57,8 @@ class App {
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Random> random_;
+  // Before store_: the store calls it on every commit until destroyed.
+  std::unique_ptr<authz::RelationshipIndex> relationships_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<authz::Authorizer> authorizer_;

@@ -1,8 +1,8 @@
 // "May this principal do this to that object?"
 //
-// The handlers ask only this interface; the foundation's implementation reads
-// memberships and account roles from the store (membership_authorizer.h), the
-// authorization issue swaps in a SpiceDB-schema checker without touching them.
+// The handlers ask only this interface; the service's implementation
+// evaluates authz/schema.zed over the relationships held in memory
+// (schema_authorizer.h), and the handlers never see how it answers.
 //
 // Thread-safety: Check may be called from any number of threads.
 // Failure: Decision::kError when the answer cannot be computed (database

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "model/relationships.h"
+
 namespace workspaced::saga {
 namespace {
 
@@ -83,19 +85,15 @@ class WriteRelationships final : public Step {
   std::string_view name() const override { return "write_relationships"; }
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
-    WS_RETURN_IF_ERROR(tx.TouchRelationships(WorkspaceRelationships(ws, envs)));
+    WS_RETURN_IF_ERROR(tx.TouchRelationships(model::WorkspaceRelationships(ws, envs)));
     ws.phase = ProvisioningPhase::kWorkspaceConfigured;
     return Status::Ok();
   }
   Status CompensateTx(store::Tx& tx, Workspace& ws) override {
-    // Whatever is stored for the workspace and its environments, which
-    // covers relationships written by an earlier, different configuration.
-    WS_ASSIGN_OR_RETURN(auto rels, tx.ListRelationshipsForResource("workspace", ws.id));
+    // Exactly what Apply wrote. The workspace's link to its account and its
+    // memberships belong to the data and go with it (model/relationships.h).
     WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
-    for (const auto& e : envs) {
-      WS_ASSIGN_OR_RETURN(auto more, tx.ListRelationshipsForResource("environment", e.id));
-      rels.insert(rels.end(), more.begin(), more.end());
-    }
+    const auto rels = model::WorkspaceRelationships(ws, envs);
     if (rels.empty()) return Status::Ok();
     return tx.DeleteRelationships(rels);
   }
@@ -146,21 +144,6 @@ model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_
   run.next_attempt_at = now;
   for (const std::string& name : ProvisioningStepNames()) run.steps.push_back({.name = name});
   return run;
-}
-
-std::vector<model::Relationship> WorkspaceRelationships(
-    const model::Workspace& ws, const std::vector<model::Environment>& environments) {
-  std::vector<model::Relationship> rels;
-  rels.push_back({"workspace", ws.id, "account", "account", ws.account_id, ""});
-  if (!ws.created_by.empty())
-    rels.push_back({"workspace", ws.id, "admin", "user", ws.created_by, ""});
-  for (const auto& e : environments)
-    rels.push_back({"environment", e.id, "workspace", "workspace", ws.id, ""});
-  for (const auto& g : ws.group_mappings) {
-    rels.push_back({"workspace", ws.id, std::string(model::ToString(g.role)), "group", g.group_name,
-                    "member"});
-  }
-  return rels;
 }
 
 Status Fatal(std::string message) { return {Code::kPreconditionFailed, std::move(message)}; }

@@ -67,11 +67,6 @@ const std::vector<std::string>& ProvisioningStepNames();
 model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_id,
                                           std::string created_by, std::string retry_of, Micros now);
 
-// The relationships a provisioned workspace implies: its account, its creator
-// as admin, each environment's parent, and each group mapping.
-std::vector<model::Relationship> WorkspaceRelationships(
-    const model::Workspace& ws, const std::vector<model::Environment>& environments);
-
 // A non-retryable step failure (compensate at once).
 Status Fatal(std::string message);
 // Unavailable, deadline, conflict and internal errors are worth retrying;

@@ -201,10 +201,43 @@ ALTER TABLE workspaces ADD COLUMN frozen_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE workspaces ADD COLUMN frozen_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Issue 5: the relationships the data implies (model/relationships.h), for
+// data written before the store derived them: accounts on the platform,
+// account and workspace memberships, workspaces' accounts, and for
+// workspaces past write_relationships their environments and group
+// mappings. Each is also queued for SpiceDB.
+constexpr char kDerivedRelationships[] = R"sql(
+CREATE TEMP TABLE derived AS
+  SELECT 'account' AS rt, id AS ri, 'platform' AS rel, 'platform' AS st, 'workspaced' AS si,
+         '' AS sr FROM accounts
+  UNION SELECT 'account', account_id, role, 'user', subject, '' FROM account_members
+  UNION SELECT 'workspace', id, 'account', 'account', account_id, '' FROM workspaces
+  UNION SELECT 'workspace', workspace_id, role, 'user', subject, '' FROM workspace_members
+  UNION SELECT 'environment', e.id, 'workspace', 'workspace', e.workspace_id, ''
+        FROM environments e JOIN workspaces w ON w.id = e.workspace_id
+        WHERE w.phase IN ('workspace_configured', 'ready')
+  UNION SELECT 'workspace', g.workspace_id, g.role, 'group', g.group_name, 'member'
+        FROM workspace_group_mappings g JOIN workspaces w ON w.id = g.workspace_id
+        WHERE w.phase IN ('workspace_configured', 'ready');
+INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, subject_type,
+                                 subject_id, subject_relation, created_at)
+  SELECT 'touch', rt, ri, rel, st, si, sr,
+         CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)
+  FROM derived d WHERE NOT EXISTS (
+    SELECT 1 FROM relationships r WHERE r.resource_type = d.rt AND r.resource_id = d.ri AND
+      r.relation = d.rel AND r.subject_type = d.st AND r.subject_id = d.si AND
+      r.subject_relation = d.sr);
+INSERT OR IGNORE INTO relationships (resource_type, resource_id, relation, subject_type,
+                                     subject_id, subject_relation)
+  SELECT rt, ri, rel, st, si, sr FROM derived;
+DROP TABLE derived;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
     Migration{3, "who froze a workspace", kFreeze},
+    Migration{4, "relationships derived from existing data", kDerivedRelationships},
 };
 
 }  // namespace

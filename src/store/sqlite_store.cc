@@ -41,11 +41,19 @@ class SqliteStore final : public Store {
     // than as an unretryable SQLITE_BUSY halfway through the callback. Within
     // this process the mutex already serializes writers, so the callback is
     // run exactly once.
-    return writer_->InTransaction("BEGIN IMMEDIATE", [&] {
-      SqliteTx tx(*writer_);
+    std::vector<RelationshipChange> changes;
+    const Status s = writer_->InTransaction("BEGIN IMMEDIATE", [&] {
+      changes.clear();
+      SqliteTx tx(*writer_, &changes);
       return fn(tx);
     });
+    // Still under the writer mutex: observers see commits in commit order.
+    if (s.ok() && observer_ != nullptr && !changes.empty())
+      observer_->OnRelationshipsCommitted(changes);
+    return s;
   }
+
+  void SetCommitObserver(CommitObserver* observer) override { observer_ = observer; }
 
  private:
   // Applies the first pending migration, if any; *applied says whether it did.
@@ -55,6 +63,7 @@ class SqliteStore final : public Store {
   // Guarded by writer_mu_: every use of the writer connection.
   const std::unique_ptr<SqliteConnection> writer_;
   ReaderPool readers_;
+  CommitObserver* observer_ = nullptr;
 };
 
 StatusOr<int> ReadVersion(SqliteConnection& conn) {

@@ -2,6 +2,7 @@
 // bound parameter; SQL text is compile-time constant (see Sql).
 #include "store/sqlite_tx.h"
 
+#include "model/relationships.h"
 #include "store/sqlite_decode.h"
 
 namespace workspaced::store {
@@ -24,27 +25,38 @@ StatusOr<model::Account> SqliteTx::GetAccount(std::string_view id) {
 Status SqliteTx::InsertAccount(const model::Account& account) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)"));
-  return stmt.Bind(account.id, account.name, account.created_at)
-      .Run(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists"));
+  WS_RETURN_IF_ERROR(
+      stmt.Bind(account.id, account.name, account.created_at)
+          .Run(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists")));
+  return TouchRelationships({model::AccountOnPlatform(account.id)});
 }
 
 Status SqliteTx::PutAccountMember(const model::AccountMember& member) {
+  WS_ASSIGN_OR_RETURN(const auto before, GetAccountRole(member.account_id, member.subject));
   // An upsert: a changed role keeps the original created_at.
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO account_members (account_id, subject, role, "
                                          "created_at) VALUES (?1, ?2, ?3, ?4) "
                                          "ON CONFLICT (account_id, subject) DO UPDATE SET role = "
                                          "excluded.role"));
-  return stmt
-      .Bind(member.account_id, member.subject, model::ToString(member.role), member.created_at)
-      .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found"));
+  WS_RETURN_IF_ERROR(
+      stmt.Bind(member.account_id, member.subject, model::ToString(member.role), member.created_at)
+          .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found")));
+  if (before == member.role) return Status::Ok();
+  if (before) {
+    WS_RETURN_IF_ERROR(DeleteRelationships(
+        {model::AccountMemberRelationship(member.account_id, *before, member.subject)}));
+  }
+  return TouchRelationships(
+      {model::AccountMemberRelationship(member.account_id, member.role, member.subject)});
 }
 
 Status SqliteTx::DeleteAccountMember(std::string_view account_id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(const auto before, GetAccountRole(account_id, subject));
+  if (!before) return NotFound("account member not found");
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("DELETE FROM account_members WHERE account_id = ?1 AND subject = ?2"));
   WS_RETURN_IF_ERROR(stmt.Bind(account_id, subject).Run());
-  if (stmt.Changes() == 0) return NotFound("account member not found");
-  return Status::Ok();
+  return DeleteRelationships({model::AccountMemberRelationship(account_id, *before, subject)});
 }
 
 StatusOr<std::optional<model::AccountRole>> SqliteTx::GetAccountRole(std::string_view account_id,
@@ -114,21 +126,31 @@ Status SqliteTx::DeleteEnvironments(std::string_view workspace_id) {
 // --- workspace memberships ---
 
 Status SqliteTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
+  WS_ASSIGN_OR_RETURN(const auto before, GetWorkspaceRole(member.workspace_id, member.subject));
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO workspace_members (workspace_id, subject, "
                                          "role, created_at) VALUES (?1, ?2, ?3, ?4) "
                                          "ON CONFLICT (workspace_id, subject) DO UPDATE SET role = "
                                          "excluded.role"));
-  return stmt
-      .Bind(member.workspace_id, member.subject, model::ToString(member.role), member.created_at)
-      .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found"));
+  WS_RETURN_IF_ERROR(
+      stmt.Bind(member.workspace_id, member.subject, model::ToString(member.role),
+                member.created_at)
+          .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found")));
+  if (before == member.role) return Status::Ok();
+  if (before) {
+    WS_RETURN_IF_ERROR(DeleteRelationships(
+        {model::WorkspaceMemberRelationship(member.workspace_id, *before, member.subject)}));
+  }
+  return TouchRelationships(
+      {model::WorkspaceMemberRelationship(member.workspace_id, member.role, member.subject)});
 }
 
 Status SqliteTx::DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(const auto before, GetWorkspaceRole(workspace_id, subject));
+  if (!before) return NotFound("workspace member not found");
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("DELETE FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
   WS_RETURN_IF_ERROR(stmt.Bind(workspace_id, subject).Run());
-  if (stmt.Changes() == 0) return NotFound("workspace member not found");
-  return Status::Ok();
+  return DeleteRelationships({model::WorkspaceMemberRelationship(workspace_id, *before, subject)});
 }
 
 StatusOr<std::optional<model::WorkspaceRole>> SqliteTx::GetWorkspaceRole(

@@ -13,7 +13,9 @@ namespace workspaced::store {
 
 class SqliteTx final : public Tx {
  public:
-  explicit SqliteTx(SqliteConnection& conn) : conn_(conn) {}
+  // `changes` (null for reads) collects the relationship changes made.
+  explicit SqliteTx(SqliteConnection& conn, std::vector<RelationshipChange>* changes = nullptr)
+      : conn_(conn), changes_(changes) {}
 
   StatusOr<model::Account> GetAccount(std::string_view id) override;
   Status InsertAccount(const model::Account& account) override;
@@ -62,6 +64,10 @@ class SqliteTx final : public Tx {
 
   Status TouchRelationships(const std::vector<model::Relationship>& rels) override;
   Status DeleteRelationships(const std::vector<model::Relationship>& rels) override;
+  Status ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) override;
+  StatusOr<std::int64_t> LatestRelationshipChange() override;
+  StatusOr<std::vector<RelationshipChange>> ListRelationshipChanges(std::int64_t after_seq,
+                                                                    int limit) override;
   StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
       std::string_view resource_type, std::string_view resource_id) override;
   StatusOr<std::int64_t> OutboxDepth() override;
@@ -93,6 +99,7 @@ class SqliteTx final : public Tx {
   Status AppendOutbox(std::string_view op, const model::Relationship& r);
 
   SqliteConnection& conn_;
+  std::vector<RelationshipChange>* changes_;
 };
 
 }  // namespace workspaced::store

@@ -11,10 +11,12 @@ Status SqliteTx::AppendOutbox(std::string_view op, const model::Relationship& r)
               "subject_type, subject_id, subject_relation, created_at) "
               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST((julianday('now') - 2440587.5) * "
               "86400000000.0 AS INTEGER))"));
-  return stmt
-      .Bind(op, r.resource_type, r.resource_id, r.relation, r.subject_type, r.subject_id,
-            r.subject_relation)
-      .Run();
+  WS_RETURN_IF_ERROR(stmt.Bind(op, r.resource_type, r.resource_id, r.relation, r.subject_type,
+                               r.subject_id, r.subject_relation)
+                         .Run());
+  if (changes_ != nullptr)
+    changes_->push_back({sqlite3_last_insert_rowid(conn_.db()), op == "touch", r});
+  return Status::Ok();
 }
 
 Status SqliteTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
@@ -45,6 +47,44 @@ Status SqliteTx::DeleteRelationships(const std::vector<model::Relationship>& rel
     WS_RETURN_IF_ERROR(AppendOutbox("delete", r));
   }
   return Status::Ok();
+}
+
+Status SqliteTx::ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT resource_type, resource_id, relation, "
+                                         "subject_type, subject_id, subject_relation FROM "
+                                         "relationships"));
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return Status::Ok();
+    if (!fn({stmt.String(0), stmt.String(1), stmt.String(2), stmt.String(3), stmt.String(4),
+             stmt.String(5)}))
+      return Status::Ok();
+  }
+}
+
+StatusOr<std::int64_t> SqliteTx::LatestRelationshipChange() {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COALESCE(MAX(seq), 0) FROM relationship_outbox"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return Internal("sqlite: no row from MAX(seq)");
+  return stmt.Int(0);
+}
+
+StatusOr<std::vector<RelationshipChange>> SqliteTx::ListRelationshipChanges(std::int64_t after_seq,
+                                                                            int limit) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT seq, op, resource_type, resource_id, relation, subject_type, "
+                              "subject_id, subject_relation FROM relationship_outbox WHERE seq > "
+                              "?1 ORDER BY seq LIMIT ?2"));
+  stmt.Bind(after_seq, limit);
+  std::vector<RelationshipChange> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back({stmt.Int(0),
+                   stmt.Text(1) == "touch",
+                   {stmt.String(2), stmt.String(3), stmt.String(4), stmt.String(5), stmt.String(6),
+                    stmt.String(7)}});
+  }
 }
 
 StatusOr<std::vector<model::Relationship>> SqliteTx::ListRelationshipsForResource(

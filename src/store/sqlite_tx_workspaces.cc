@@ -4,6 +4,7 @@
 // Workspace::group_mappings.
 #include <boost/json.hpp>
 
+#include "model/relationships.h"
 #include "store/sqlite_decode.h"
 #include "store/sqlite_tx.h"
 
@@ -148,6 +149,7 @@ Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
                    .OnPrimaryKey(Code::kConflict, "workspace already exists")
                    .OnUnique(Code::kConflict, "workspace slug already exists in this account")
                    .OnForeignKey(Code::kNotFound, "account not found")));
+  WS_RETURN_IF_ERROR(TouchRelationships({model::WorkspaceOfAccount(ws.id, ws.account_id)}));
   return ReplaceGroupMappings(ws);
 }
 

@@ -38,6 +38,23 @@ struct Page {
   int limit = 100;    // >= 1; callers validate the upper bound
 };
 
+// A relationship change made by a committed write: `seq` is its outbox
+// position (commit order), `touch` false for a delete.
+struct RelationshipChange {
+  std::int64_t seq = 0;
+  bool touch = true;
+  model::Relationship rel;
+};
+
+// Told of the relationship changes of every committed write, in commit order,
+// before that Write returns (so a reader of what it maintains is never behind
+// this process's own writes). Must not call back into the store.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  virtual void OnRelationshipsCommitted(const std::vector<RelationshipChange>& changes) = 0;
+};
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -139,6 +156,14 @@ class Tx {
   // Relationships whose resource is (type, id), in a stable order.
   virtual StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
       std::string_view resource_type, std::string_view resource_id) = 0;
+  // Every relationship, in primary-key order, until `fn` returns false.
+  virtual Status ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) = 0;
+  // The outbox position of the latest relationship change (0: none).
+  virtual StatusOr<std::int64_t> LatestRelationshipChange() = 0;
+  // Relationship changes with seq > after_seq, in seq (commit) order, at
+  // most `limit`.
+  virtual StatusOr<std::vector<RelationshipChange>> ListRelationshipChanges(std::int64_t after_seq,
+                                                                            int limit) = 0;
   // Number of undelivered outbox entries.
   virtual StatusOr<std::int64_t> OutboxDepth() = 0;
 
@@ -176,6 +201,11 @@ class Store {
 
   virtual Status Read(FunctionRef<Status(Tx&)> fn) = 0;
   virtual Status Write(FunctionRef<Status(Tx&)> fn) = 0;
+
+  // Installs the observer of committed relationship changes (null: none).
+  // Call before the store is shared between threads; the observer must
+  // outlive the store's use.
+  virtual void SetCommitObserver(CommitObserver* observer) = 0;
 };
 
 }  // namespace workspaced::store

@@ -1,12 +1,14 @@
 // Authorization relationships with their outbox, and the audit log.
 #include <gtest/gtest.h>
 
+#include "model/relationships.h"
 #include "store/testing/store_suite.h"
 
 namespace workspaced::store {
 namespace {
 
 using model::Relationship;
+using testing::kAcme;
 using testing::StoreSuite;
 
 const Relationship kAccount{"workspace", "w1", "account", "account", "a1", ""};
@@ -37,7 +39,7 @@ std::int64_t Depth(Store& store) {
 }
 
 TEST_P(StoreSuite, TouchingRelationshipsIsIdempotentAndEveryChangeIsQueued) {
-  EXPECT_EQ(Depth(*store_), 0);
+  const std::int64_t base = Depth(*store_);  // the fixture's accounts' own
   WS_ASSERT_OK(Write([](Tx& tx) {
     return tx.TouchRelationships({kGroup, kAdmin, kAccount, kOther});
   }));
@@ -49,21 +51,102 @@ TEST_P(StoreSuite, TouchingRelationshipsIsIdempotentAndEveryChangeIsQueued) {
   EXPECT_TRUE(ListFor(*store_, "workspace", "w3").empty());
   // Every TOUCH goes to the outbox, a repeated one too (SpiceDB's TOUCH is
   // idempotent as well).
-  EXPECT_EQ(Depth(*store_), 5);
+  EXPECT_EQ(Depth(*store_), base + 5);
 
   WS_ASSERT_OK(Write([](Tx& tx) { return tx.DeleteRelationships({kAdmin, kAdmin}); }));
   EXPECT_EQ(ListFor(*store_, "workspace", "w1"), (std::vector<Relationship>{kAccount, kGroup}));
-  EXPECT_EQ(Depth(*store_), 7);
+  EXPECT_EQ(Depth(*store_), base + 7);
+}
+
+// What model/relationships.h says the data implies, written by the store in
+// the same transaction as the data, and logged in commit order.
+TEST_P(StoreSuite, MembershipsAccountsAndWorkspacesCarryTheirRelationships) {
+  EXPECT_EQ(ListFor(*store_, "account", kAcme),
+            (std::vector<Relationship>{model::AccountOnPlatform(kAcme)}));
+  const std::string ws = testing::Id(1);
+  WS_ASSERT_OK(Insert(testing::MakeWorkspace(ws, kAcme, "w")));
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.PutAccountMember({kAcme, "ann", model::AccountRole::kMember, 1}));
+    WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({ws, "bob", model::WorkspaceRole::kViewer, 1}));
+    return tx.PutWorkspaceMember({ws, "bob", model::WorkspaceRole::kAdmin, 1});  // a change
+  }));
+  EXPECT_EQ(ListFor(*store_, "account", kAcme),
+            (std::vector<Relationship>{
+                model::AccountMemberRelationship(kAcme, model::AccountRole::kMember, "ann"),
+                model::AccountOnPlatform(kAcme)}));
+  EXPECT_EQ(ListFor(*store_, "workspace", ws),
+            (std::vector<Relationship>{
+                model::WorkspaceOfAccount(ws, kAcme),
+                model::WorkspaceMemberRelationship(ws, model::WorkspaceRole::kAdmin, "bob")}));
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.DeleteAccountMember(kAcme, "ann"));
+    return tx.DeleteWorkspaceMember(ws, "bob");
+  }));
+  EXPECT_EQ(ListFor(*store_, "workspace", ws),
+            (std::vector<Relationship>{model::WorkspaceOfAccount(ws, kAcme)}));
+
+  // The log replays to the same state, in order: bob viewer, then admin.
+  std::int64_t latest = 0;
+  std::vector<RelationshipChange> log;
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
+    WS_ASSIGN_OR_RETURN(log, tx.ListRelationshipChanges(0, 1000));
+    return Status::Ok();
+  }));
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back().seq, latest);
+  std::vector<std::string> bob;
+  for (const auto& c : log) {
+    if (c.rel.subject_id == "bob") bob.push_back((c.touch ? "+" : "-") + c.rel.relation);
+  }
+  EXPECT_EQ(bob, (std::vector<std::string>{"+viewer", "-viewer", "+admin", "-admin"}));
+  std::vector<RelationshipChange> tail;
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(tail, tx.ListRelationshipChanges(latest - 1, 1000));
+    return Status::Ok();
+  }));
+  ASSERT_EQ(tail.size(), 1u);
+  EXPECT_EQ(tail[0].seq, latest);
+}
+
+class Recorder final : public CommitObserver {
+ public:
+  void OnRelationshipsCommitted(const std::vector<RelationshipChange>& changes) override {
+    for (const auto& c : changes) seen.push_back(c.seq);
+  }
+  std::vector<std::int64_t> seen;
+};
+
+TEST_P(StoreSuite, TheObserverSeesEveryCommittedChangeAndNothingRolledBack) {
+  Recorder recorder;
+  store_->SetCommitObserver(&recorder);
+  WS_ASSERT_OK(Write([](Tx& tx) { return tx.TouchRelationships({kAdmin, kGroup}); }));
+  WS_EXPECT_CODE(Write([](Tx& tx) -> Status {
+                   WS_RETURN_IF_ERROR(tx.TouchRelationships({kOther}));
+                   return Unavailable("abort");
+                 }),
+                 Code::kUnavailable);
+  WS_ASSERT_OK(Write([](Tx& tx) { return tx.DeleteRelationships({kAdmin}); }));
+  store_->SetCommitObserver(nullptr);
+  std::int64_t latest = 0;
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
+    return Status::Ok();
+  }));
+  ASSERT_EQ(recorder.seen.size(), 3u);
+  EXPECT_LT(recorder.seen[0], recorder.seen[1]);
+  EXPECT_EQ(recorder.seen[2], latest);
 }
 
 TEST_P(StoreSuite, ARolledBackWriteQueuesNothing) {
+  const std::int64_t base = Depth(*store_);
   WS_EXPECT_CODE(Write([](Tx& tx) -> Status {
                    WS_RETURN_IF_ERROR(tx.TouchRelationships({kAdmin}));
                    return Unavailable("abort");
                  }),
                  Code::kUnavailable);
   EXPECT_TRUE(ListFor(*store_, "workspace", "w1").empty());
-  EXPECT_EQ(Depth(*store_), 0);
+  EXPECT_EQ(Depth(*store_), base);
 }
 
 model::AuditEvent Event(const std::string& ws, const std::string& action, Micros t) {

@@ -12,6 +12,7 @@
 #include "app/bootstrap.h"
 #include "common/random.h"
 #include "model/model.h"
+#include "model/relationships.h"
 #include "store/sqlite_store.h"
 #include "support/http_client.h"
 #include "support/server_process.h"
@@ -58,11 +59,13 @@ class Seeder {
     ws.runtime_generation = "mk3";
     Check(store_->Write([&](store::Tx& tx) -> Status {
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+      std::vector<model::Environment> envs;
       for (const char* env : {"dev", "staging", "prod"}) {
-        WS_RETURN_IF_ERROR(
-            tx.InsertEnvironment({NewUuidV7(*random_, clock_), ws.id, env, clock_.Now()}));
+        envs.push_back({NewUuidV7(*random_, clock_), ws.id, env, clock_.Now()});
+        WS_RETURN_IF_ERROR(tx.InsertEnvironment(envs.back()));
       }
-      return Status::Ok();
+      // What the saga's write_relationships step writes for a ready workspace.
+      return tx.TouchRelationships(model::WorkspaceRelationships(ws, envs));
     }));
     return ws.id;
   }

@@ -5,6 +5,7 @@
 //   PUT    /v1/workspaces/{workspace_id}/group-mappings     administer
 // Removing or demoting the last direct admin answers 409. Every change is
 // audited in its own transaction.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/access.h"
@@ -12,6 +13,7 @@
 #include "api/handlers/handlers.h"
 #include "api/handlers/management_body.h"
 #include "api/json_views.h"
+#include "model/relationships.h"
 
 namespace workspaced::api {
 namespace {
@@ -53,8 +55,8 @@ class ChangeWorkspaceMember final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     const std::string& subject = ctx.Param("subject");
-    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
-                               authz::Permission::kAdminister));
+    WS_RETURN_IF_ERROR(
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
@@ -111,8 +113,8 @@ class PutGroupMappings final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
-                               authz::Permission::kAdminister));
+    WS_RETURN_IF_ERROR(
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kAdminister));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
@@ -124,6 +126,22 @@ class PutGroupMappings final : public Handler {
       boost::json::array before;
       for (const auto& g : ws.group_mappings)
         before.push_back({{"group_name", g.group_name}, {"role", model::ToString(g.role)}});
+      // Once write_relationships has run, the relationships follow the
+      // mappings here; before it, that step writes the mappings it finds.
+      const bool configured = ws.phase == model::ProvisioningPhase::kWorkspaceConfigured ||
+                              ws.phase == model::ProvisioningPhase::kReady;
+      if (configured) {
+        std::vector<model::Relationship> gone, added;
+        for (const auto& g : ws.group_mappings)
+          if (std::find(mappings.begin(), mappings.end(), g) == mappings.end())
+            gone.push_back(model::GroupMappingRelationship(id, g));
+        for (const auto& g : mappings)
+          if (std::find(ws.group_mappings.begin(), ws.group_mappings.end(), g) ==
+              ws.group_mappings.end())
+            added.push_back(model::GroupMappingRelationship(id, g));
+        if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
+        if (!added.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(added));
+      }
       ws.group_mappings = mappings;
       ws.version += 1;
       ws.updated_at = now;

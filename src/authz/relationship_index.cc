@@ -1,0 +1,110 @@
+#include "authz/relationship_index.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace workspaced::authz {
+namespace {
+
+std::string Key(std::string_view type, std::string_view id, std::string_view relation) {
+  std::string key;
+  key.reserve(type.size() + id.size() + relation.size() + 2);
+  key.append(type).push_back('\0');
+  key.append(id).push_back('\0');
+  key.append(relation);
+  return key;
+}
+
+}  // namespace
+
+Status RelationshipIndex::Attach(store::Store& store) {
+  std::unique_lock lock(mu_);
+  store.SetCommitObserver(this);
+  subjects_.clear();
+  size_ = 0;
+  return store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
+    replayed_ = latest;  // the same snapshot as the rows
+    return tx.ForEachRelationship([&](const model::Relationship& r) {
+      TouchLocked(r);
+      return true;
+    });
+  });
+}
+
+Status RelationshipIndex::Refresh(store::Store& store) {
+  constexpr int kBatch = 1000;
+  std::int64_t latest = 0;
+  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
+    return Status::Ok();
+  }));
+  if (latest <= replayed_) return Status::Ok();  // the common case: one indexed read
+  std::lock_guard refresh(refresh_mu_);
+  return store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
+    while (replayed_ < latest) {
+      WS_ASSIGN_OR_RETURN(const auto changes, tx.ListRelationshipChanges(replayed_, kBatch));
+      if (changes.empty()) break;
+      std::unique_lock lock(mu_);
+      ApplyLocked(changes);
+      replayed_ = changes.back().seq;
+    }
+    return Status::Ok();
+  });
+}
+
+Status RelationshipIndex::ForEachSubject(std::string_view resource_type,
+                                         std::string_view resource_id, std::string_view relation,
+                                         FunctionRef<bool(const SubjectRef&)> fn) {
+  std::shared_lock lock(mu_);
+  const auto it = subjects_.find(Key(resource_type, resource_id, relation));
+  if (it == subjects_.end()) return Status::Ok();
+  for (const Subject& s : it->second) {
+    if (!fn(SubjectRef{s.type, s.id, s.relation})) break;
+  }
+  return Status::Ok();
+}
+
+void RelationshipIndex::OnRelationshipsCommitted(
+    const std::vector<store::RelationshipChange>& changes) {
+  std::unique_lock lock(mu_);
+  ApplyLocked(changes);
+}
+
+void RelationshipIndex::ApplyLocked(const std::vector<store::RelationshipChange>& changes) {
+  for (const auto& c : changes) {
+    if (c.touch) {
+      TouchLocked(c.rel);
+    } else {
+      DeleteLocked(c.rel);
+    }
+  }
+}
+
+void RelationshipIndex::TouchLocked(const model::Relationship& r) {
+  auto& list = subjects_[Key(r.resource_type, r.resource_id, r.relation)];
+  Subject s{r.subject_type, r.subject_id, r.subject_relation};
+  if (std::find(list.begin(), list.end(), s) != list.end()) return;
+  list.push_back(std::move(s));
+  ++size_;
+}
+
+void RelationshipIndex::DeleteLocked(const model::Relationship& r) {
+  const auto it = subjects_.find(Key(r.resource_type, r.resource_id, r.relation));
+  if (it == subjects_.end()) return;
+  auto& list = it->second;
+  const Subject s{r.subject_type, r.subject_id, r.subject_relation};
+  const auto pos = std::find(list.begin(), list.end(), s);
+  if (pos == list.end()) return;
+  list.erase(pos);
+  --size_;
+  if (list.empty()) subjects_.erase(it);
+}
+
+std::size_t RelationshipIndex::size() const {
+  std::shared_lock lock(mu_);
+  return size_;
+}
+
+}  // namespace workspaced::authz

@@ -1,0 +1,65 @@
+// Every relationship in memory, for checks in microseconds.
+//
+// Loaded from the store at start-up, then kept in step two ways:
+//   - the store's commit observer (store.h) applies every committed write of
+//     this process before its Write returns;
+//   - Refresh() replays, in commit order, the relationship changes logged in
+//     the outbox since the last replay, so that writes by other processes on
+//     the same database (a CLI, another replica) are seen too. The
+//     authorizer calls it before each check: one indexed MAX(seq) read when
+//     nothing changed.
+// Replaying the log from the last replayed position in order always ends in
+// the database's state, even where the observer applied some of it early.
+//
+// Thread-safety: any number of concurrent readers (ForEachSubject) and one
+// writer at a time (the observer is called under the store's writer lock).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "authz/evaluator.h"
+#include "store/store.h"
+
+namespace workspaced::authz {
+
+class RelationshipIndex final : public RelationshipReader, public store::CommitObserver {
+ public:
+  // Installs this index as the store's commit observer and loads every
+  // relationship. Call once, before the store is shared.
+  Status Attach(store::Store& store);
+
+  // Catches up with changes committed by other processes (see above).
+  Status Refresh(store::Store& store);
+
+  Status ForEachSubject(std::string_view resource_type, std::string_view resource_id,
+                        std::string_view relation,
+                        FunctionRef<bool(const SubjectRef&)> fn) override;
+  void OnRelationshipsCommitted(const std::vector<store::RelationshipChange>& changes) override;
+
+  // How many relationships are held.
+  std::size_t size() const;
+
+ private:
+  struct Subject {
+    std::string type, id, relation;
+    bool operator==(const Subject&) const = default;
+  };
+  void TouchLocked(const model::Relationship& r);
+  void DeleteLocked(const model::Relationship& r);
+
+  void ApplyLocked(const std::vector<store::RelationshipChange>& changes);
+
+  std::mutex refresh_mu_;                   // one replay at a time
+  std::atomic<std::int64_t> replayed_ = 0;  // outbox seq the index is known to include
+  mutable std::shared_mutex mu_;
+  // "type\0id\0relation" → its subjects (few per key; a vector is fastest).
+  std::unordered_map<std::string, std::vector<Subject>> subjects_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace workspaced::authz
