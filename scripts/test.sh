@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 bash scripts/lint-openapi.sh
+bash scripts/install-spicedb.sh >/dev/null
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 300
