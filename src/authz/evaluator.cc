@@ -1,7 +1,6 @@
 #include "authz/evaluator.h"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 namespace workspaced::authz {
@@ -25,10 +24,13 @@ class Evaluation {
     }
     // A node already being evaluated on this path adds nothing to a union:
     // cutting the revisit ends cycles (a group containing itself) with "no".
-    auto key = std::make_tuple(std::string(type), std::string(id), std::string(name));
-    if (!visiting_.insert(key).second) return false;
+    // The path is short (at most kMaxDepth) and its views point at strings
+    // that outlive it (the caller's, the schema's, or a parent frame's).
+    const Node node{type, id, name};
+    if (std::find(path_.begin(), path_.end(), node) != path_.end()) return false;
+    path_.push_back(node);
     StatusOr<bool> result = HasUncached(*def, type, id, name, depth);
-    visiting_.erase(key);
+    path_.pop_back();
     return result;
   }
 
@@ -92,7 +94,11 @@ class Evaluation {
   const Schema& schema_;
   RelationshipReader& reader_;
   const Caller& caller_;
-  std::set<std::tuple<std::string, std::string, std::string>> visiting_;
+  struct Node {
+    std::string_view type, id, name;
+    bool operator==(const Node&) const = default;
+  };
+  std::vector<Node> path_;
 };
 
 }  // namespace

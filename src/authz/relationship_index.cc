@@ -6,12 +6,17 @@
 namespace workspaced::authz {
 namespace {
 
-std::string Key(std::string_view type, std::string_view id, std::string_view relation) {
-  std::string key;
-  key.reserve(type.size() + id.size() + relation.size() + 2);
+void BuildKey(std::string& key, std::string_view type, std::string_view id,
+              std::string_view relation) {
+  key.clear();
   key.append(type).push_back('\0');
   key.append(id).push_back('\0');
   key.append(relation);
+}
+
+std::string Key(std::string_view type, std::string_view id, std::string_view relation) {
+  std::string key;
+  BuildKey(key, type, id, relation);
   return key;
 }
 
@@ -34,14 +39,20 @@ Status RelationshipIndex::Attach(store::Store& store) {
 
 Status RelationshipIndex::Refresh(store::Store& store) {
   constexpr int kBatch = 1000;
+  // Nothing committed anywhere since the last look: nothing to replay.
+  WS_ASSIGN_OR_RETURN(const std::uint64_t version, store.DataVersion());
+  if (version == seen_version_.load()) return Status::Ok();
   std::int64_t latest = 0;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
     return Status::Ok();
   }));
-  if (latest <= replayed_) return Status::Ok();  // the common case: one indexed read
+  if (latest <= replayed_) {
+    seen_version_ = version;
+    return Status::Ok();
+  }
   std::lock_guard refresh(refresh_mu_);
-  return store.Read([&](store::Tx& tx) -> Status {
+  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
     while (replayed_ < latest) {
       WS_ASSIGN_OR_RETURN(const auto changes, tx.ListRelationshipChanges(replayed_, kBatch));
@@ -51,14 +62,20 @@ Status RelationshipIndex::Refresh(store::Store& store) {
       replayed_ = changes.back().seq;
     }
     return Status::Ok();
-  });
+  }));
+  // `version` was read before the replay: a commit since then shows up as
+  // another version at the next check.
+  seen_version_ = version;
+  return Status::Ok();
 }
 
 Status RelationshipIndex::ForEachSubject(std::string_view resource_type,
                                          std::string_view resource_id, std::string_view relation,
                                          FunctionRef<bool(const SubjectRef&)> fn) {
+  thread_local std::string key;  // reused: no allocation per lookup
+  BuildKey(key, resource_type, resource_id, relation);
   std::shared_lock lock(mu_);
-  const auto it = subjects_.find(Key(resource_type, resource_id, relation));
+  const auto it = subjects_.find(std::string_view(key));
   if (it == subjects_.end()) return Status::Ok();
   for (const Subject& s : it->second) {
     if (!fn(SubjectRef{s.type, s.id, s.relation})) break;

@@ -6,8 +6,9 @@
 //   - Refresh() replays, in commit order, the relationship changes logged in
 //     the outbox since the last replay, so that writes by other processes on
 //     the same database (a CLI, another replica) are seen too. The
-//     authorizer calls it before each check: one indexed MAX(seq) read when
-//     nothing changed.
+//     authorizer calls it before each check: when no commit happened since
+//     the last look (Store::DataVersion), it costs one cheap call and no
+//     query.
 // Replaying the log from the last replayed position in order always ends in
 // the database's state, even where the observer applied some of it early.
 //
@@ -56,9 +57,16 @@ class RelationshipIndex final : public RelationshipReader, public store::CommitO
 
   std::mutex refresh_mu_;                   // one replay at a time
   std::atomic<std::int64_t> replayed_ = 0;  // outbox seq the index is known to include
+  std::atomic<std::uint64_t> seen_version_ =
+      ~std::uint64_t{0};  // store.DataVersion() last replayed at
   mutable std::shared_mutex mu_;
+  // Heterogeneous lookup: a check finds its key without allocating.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
   // "type\0id\0relation" → its subjects (few per key; a vector is fastest).
-  std::unordered_map<std::string, std::vector<Subject>> subjects_;
+  std::unordered_map<std::string, std::vector<Subject>, KeyHash, std::equal_to<>> subjects_;
   std::size_t size_ = 0;
 };
 

@@ -16,8 +16,9 @@ namespace {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SqliteConnection> writer, ReaderPool::Connections readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteStore(std::unique_ptr<SqliteConnection> writer, ReaderPool::Connections readers,
+              std::unique_ptr<SqliteConnection> watcher)
+      : writer_(std::move(writer)), readers_(std::move(readers)), watcher_(std::move(watcher)) {}
 
   Status Migrate() override;
   StatusOr<int> SchemaVersion() override;
@@ -55,6 +56,16 @@ class SqliteStore final : public Store {
 
   void SetCommitObserver(CommitObserver* observer) override { observer_ = observer; }
 
+  // PRAGMA data_version on a connection that never writes: it changes when
+  // any other connection, of this process or another, commits.
+  StatusOr<std::uint64_t> DataVersion() override {
+    std::lock_guard lock(watcher_mu_);
+    WS_ASSIGN_OR_RETURN(Stmt stmt, watcher_->Prepare("PRAGMA data_version"));
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return Internal("sqlite: no row from PRAGMA data_version");
+    return static_cast<std::uint64_t>(stmt.Int(0));
+  }
+
  private:
   // Applies the first pending migration, if any; *applied says whether it did.
   Status ApplyNextMigration(bool& applied);
@@ -64,6 +75,9 @@ class SqliteStore final : public Store {
   const std::unique_ptr<SqliteConnection> writer_;
   ReaderPool readers_;
   CommitObserver* observer_ = nullptr;
+  std::mutex watcher_mu_;
+  // Guarded by watcher_mu_.
+  const std::unique_ptr<SqliteConnection> watcher_;
 };
 
 StatusOr<int> ReadVersion(SqliteConnection& conn) {
@@ -149,8 +163,11 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                                                         .query_only = true}));
     readers.push_back(std::move(reader));
   }
+  WS_ASSIGN_OR_RETURN(auto watcher, SqliteConnection::Open(
+                                        options.path, {.busy_timeout_ms = options.busy_timeout_ms,
+                                                       .query_only = true}));
   return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(std::move(writer), std::move(readers)));
+      std::make_unique<SqliteStore>(std::move(writer), std::move(readers), std::move(watcher)));
 }
 
 }  // namespace workspaced::store

@@ -202,6 +202,11 @@ class Store {
   virtual Status Read(FunctionRef<Status(Tx&)> fn) = 0;
   virtual Status Write(FunctionRef<Status(Tx&)> fn) = 0;
 
+  // A number that changes whenever a commit by anyone — this process or
+  // another — may have changed the data; cheap enough to ask before every
+  // authorization check (in-memory caches use it to know when to look).
+  virtual StatusOr<std::uint64_t> DataVersion() = 0;
+
   // Installs the observer of committed relationship changes (null: none).
   // Call before the store is shared between threads; the observer must
   // outlive the store's use.
