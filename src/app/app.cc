@@ -1,5 +1,7 @@
 #include "app/app.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +12,8 @@
 #include "authz/schema_authorizer.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "model/relationships.h"
+#include "spicedb/embedded.h"
+#include "spicedb/relay.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::app {
@@ -76,6 +80,44 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   WS_RETURN_IF_ERROR(SyncPlatformAdmins(*app->store_, config.platform_admins));
   app->authorizer_ = std::make_unique<authz::SchemaAuthorizer>(std::move(*schema),
                                                                *app->relationships_, *app->store_);
+
+  if (config.spicedb.target == "embedded") {
+    WS_ASSIGN_OR_RETURN(app->spicedb_, spicedb::StartEmbedded(config.spicedb.library));
+    spicedb::RelayOptions relay;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    relay.owner =
+        std::string(host) + ":" + std::to_string(::getpid()) + ":" + RandomHex(*app->random_, 8);
+    relay.batch = config.spicedb.batch;
+    relay.lease = Micros{config.spicedb.lease_ms} * 1000;
+    relay.poll = Micros{config.spicedb.poll_ms} * 1000;
+    app->relay_ =
+        std::make_unique<spicedb::Relay>(relay, *app->store_, *app->spicedb_, *app->clock_,
+                                         std::string(authz::EmbeddedSchemaText()));
+  }
+  store::Store* store = app->store_.get();
+  const Clock* app_clock = app->clock_.get();
+  app->metrics_.AddGauge("workspaced_spicedb_outbox_depth",
+                         "Relationship changes not yet delivered to SpiceDB.", [store] {
+                           std::int64_t depth = -1;
+                           (void)store->Read([&](store::Tx& tx) -> Status {
+                             WS_ASSIGN_OR_RETURN(depth, tx.OutboxDepth());
+                             return Status::Ok();
+                           });
+                           return static_cast<double>(depth);
+                         });
+  app->metrics_.AddGauge(
+      "workspaced_spicedb_outbox_oldest_age_seconds",
+      "Age of the oldest relationship change not yet delivered to SpiceDB (0: none).",
+      [store, app_clock] {
+        std::optional<Micros> oldest;
+        (void)store->Read([&](store::Tx& tx) -> Status {
+          WS_ASSIGN_OR_RETURN(oldest, tx.OldestUndelivered());
+          return Status::Ok();
+        });
+        if (!oldest) return 0.0;
+        return std::max<double>(0, static_cast<double>(app_clock->Now() - *oldest) / 1e6);
+      });
 
   WS_ASSIGN_OR_RETURN(model::Account account,
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));

@@ -23,6 +23,10 @@
 namespace workspaced::authz {
 class RelationshipIndex;
 }
+namespace workspaced::spicedb {
+class Client;
+class Relay;
+}  // namespace workspaced::spicedb
 
 namespace workspaced::app {
 
@@ -48,6 +52,9 @@ class App {
   // Failpoints also used outside the saga (create_request).
   const saga::Failpoints& failpoints() const { return failpoints_; }
   saga::Engine& engine() { return *engine_; }
+  // The relay delivering relationship changes to SpiceDB; null when
+  // configuration `spicedb.target` is none.
+  spicedb::Relay* relay() { return relay_.get(); }
   const std::string& default_account_id() const { return default_account_id_; }
   const std::string& data_dir() const { return config_.data_dir; }
   bool IsPlatformAdmin(const std::string& subject) const;
@@ -64,7 +71,9 @@ class App {
   std::unique_ptr<authz::Authorizer> authorizer_;
   std::unique_ptr<dataplane::Dataplane> dataplane_;
   saga::Failpoints failpoints_;
-  std::unique_ptr<saga::Engine> engine_;  // last: stops before what it uses
+  std::unique_ptr<spicedb::Client> spicedb_;
+  std::unique_ptr<spicedb::Relay> relay_;  // stops before the client and store it uses
+  std::unique_ptr<saga::Engine> engine_;   // last: stops before what it uses
   http::Metrics metrics_;
   std::string default_account_id_;
 };

@@ -17,7 +17,8 @@ Status EnsureDataDir(const std::string& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) {
     // Keys and databases live here: others must not read it.
-    fs::permissions(dir, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove, ec);
+    fs::permissions(dir, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove,
+                    ec);
     return Status::Ok();
   }
   fs::create_directories(dir, ec);
@@ -74,8 +75,8 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   ::unlink(tmp.c_str());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
-  const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-                  ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     ::unlink(tmp.c_str());

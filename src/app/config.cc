@@ -121,6 +121,30 @@ Status ApplyIdempotency(const json::object& o, IdempotencyConfig& c) {
   return Status::Ok();
 }
 
+Status ApplySpiceDb(const json::object& o, SpiceDbConfig& c) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "spicedb." + std::string(k);
+    if (k == "target") {
+      WS_RETURN_IF_ERROR(GetString(v, key, c.target));
+      if (c.target != "none" && c.target != "embedded")
+        return Bad(key, "must be none or embedded (a remote gRPC target is not served yet)");
+    } else if (k == "library") {
+      WS_RETURN_IF_ERROR(GetString(v, key, c.library));
+    } else if (k == "batch") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.batch, 1, 1'000));
+    } else if (k == "lease_ms") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.lease_ms, 1'000, 3'600'000));
+    } else if (k == "poll_ms") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.poll_ms, 10, 600'000));
+    } else {
+      return Bad(key, "unknown key");
+    }
+  }
+  if (c.target == "embedded" && c.library.empty())
+    return Bad("spicedb.library", "is required with target embedded");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ApplyConfigFile(const std::string& path, Config& c) {
@@ -161,6 +185,9 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
     } else if (k == "saga") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplySaga(v.as_object(), c.saga));
+    } else if (k == "spicedb") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplySpiceDb(v.as_object(), c.spicedb));
     } else if (k == "idempotency") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplyIdempotency(v.as_object(), c.idempotency));

@@ -57,6 +57,16 @@ struct IdempotencyConfig {
   int wait_ms = 5'000;
 };
 
+// Delivery of relationship changes to SpiceDB (docs/authorization.md).
+struct SpiceDbConfig {
+  std::string target = "none";  // none | embedded
+  // embedded: the engine's shared library (scripts/install-spicedb.sh).
+  std::string library;
+  int batch = 1'000;
+  int lease_ms = 10'000;
+  int poll_ms = 200;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -66,6 +76,7 @@ struct Config {
   LimitsConfig limits;
   SagaConfig saga;
   IdempotencyConfig idempotency;
+  SpiceDbConfig spicedb;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // 0: one per core
   bool access_log = true;

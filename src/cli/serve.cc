@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "spicedb/relay.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "http/server.h"
@@ -83,6 +84,7 @@ int Serve(const ServeFlags& flags) {
   // picked up at once.
   app->engine().Start();
   app->engine().Wake();
+  if (app->relay() != nullptr) app->relay()->Start();
   const std::string addr = options.host + ":" + std::to_string((*server)->port());
   const auto startup_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -104,6 +106,7 @@ int Serve(const ServeFlags& flags) {
   (*server)->Shutdown();
   // Workers finish their current step and release their leases.
   app->engine().Stop();
+  if (app->relay() != nullptr) app->relay()->Stop();
   log::Info("stopped");
   log::Flush();
   return 0;

@@ -233,11 +233,22 @@ INSERT OR IGNORE INTO relationships (resource_type, resource_id, relation, subje
 DROP TABLE derived;
 )sql";
 
+// Issue 5: named leases (one outbox relay at a time across processes).
+constexpr char kLeases[] = R"sql(
+CREATE TABLE leases (
+  name TEXT NOT NULL PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  fence INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
     Migration{3, "who froze a workspace", kFreeze},
     Migration{4, "relationships derived from existing data", kDerivedRelationships},
+    Migration{5, "named leases", kLeases},
 };
 
 }  // namespace

@@ -65,6 +65,12 @@ class SqliteTx final : public Tx {
   Status TouchRelationships(const std::vector<model::Relationship>& rels) override;
   Status DeleteRelationships(const std::vector<model::Relationship>& rels) override;
   Status ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) override;
+  StatusOr<std::vector<RelationshipChange>> ListUndeliveredChanges(int limit) override;
+  Status MarkDelivered(std::int64_t up_to, Micros at) override;
+  StatusOr<std::optional<Micros>> OldestUndelivered() override;
+  StatusOr<std::int64_t> AcquireLease(std::string_view name, std::string_view owner, Micros now,
+                                      Micros expires_at) override;
+  Status CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) override;
   StatusOr<std::int64_t> LatestRelationshipChange() override;
   StatusOr<std::vector<RelationshipChange>> ListRelationshipChanges(std::int64_t after_seq,
                                                                     int limit) override;

@@ -62,6 +62,74 @@ Status SqliteTx::ForEachRelationship(FunctionRef<bool(const model::Relationship&
   }
 }
 
+namespace {
+
+// Reads the changes a SELECT of (seq, op, resource…, subject…) returns.
+StatusOr<std::vector<RelationshipChange>> CollectChanges(Stmt& stmt) {
+  std::vector<RelationshipChange> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back({stmt.Int(0),
+                   stmt.Text(1) == "touch",
+                   {stmt.String(2), stmt.String(3), stmt.String(4), stmt.String(5), stmt.String(6),
+                    stmt.String(7)}});
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<RelationshipChange>> SqliteTx::ListUndeliveredChanges(int limit) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT seq, op, resource_type, resource_id, relation, subject_type, "
+                              "subject_id, subject_relation FROM relationship_outbox WHERE "
+                              "delivered_at IS NULL ORDER BY seq LIMIT ?1"));
+  stmt.Bind(limit);
+  return CollectChanges(stmt);
+}
+
+Status SqliteTx::MarkDelivered(std::int64_t up_to, Micros at) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE relationship_outbox SET delivered_at = ?2 WHERE "
+                                         "delivered_at IS NULL AND seq <= ?1"));
+  return stmt.Bind(up_to, at).Run();
+}
+
+StatusOr<std::optional<Micros>> SqliteTx::OldestUndelivered() {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT created_at FROM relationship_outbox WHERE "
+                                         "delivered_at IS NULL ORDER BY seq LIMIT 1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<Micros>();
+  return std::optional<Micros>(stmt.Int(0));
+}
+
+StatusOr<std::int64_t> SqliteTx::AcquireLease(std::string_view name, std::string_view owner,
+                                              Micros now, Micros expires_at) {
+  WS_ASSIGN_OR_RETURN(Stmt get,
+                      Prepare("SELECT owner, expires_at, fence FROM leases WHERE name = ?1"));
+  get.Bind(name);
+  WS_ASSIGN_OR_RETURN(const bool row, get.Step());
+  std::int64_t fence = 1;
+  if (row) {
+    const bool mine = get.Text(0) == owner;
+    if (!mine && get.Int(1) > now) return Conflict("the lease is held by " + get.String(0));
+    fence = mine ? get.Int(2) : get.Int(2) + 1;
+  }
+  WS_ASSIGN_OR_RETURN(Stmt put, Prepare("INSERT INTO leases (name, owner, expires_at, fence) "
+                                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET "
+                                        "owner = excluded.owner, expires_at = excluded.expires_at, "
+                                        "fence = excluded.fence"));
+  WS_RETURN_IF_ERROR(put.Bind(name, owner, expires_at, fence).Run());
+  return fence;
+}
+
+Status SqliteTx::CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT 1 FROM leases WHERE name = ?1 AND owner = ?2 AND "
+                                         "fence = ?3"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(name, owner, fence).Step());
+  if (!row) return Conflict("the lease " + std::string(name) + " was lost");
+  return Status::Ok();
+}
+
 StatusOr<std::int64_t> SqliteTx::LatestRelationshipChange() {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COALESCE(MAX(seq), 0) FROM relationship_outbox"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());

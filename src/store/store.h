@@ -164,6 +164,13 @@ class Tx {
   // most `limit`.
   virtual StatusOr<std::vector<RelationshipChange>> ListRelationshipChanges(std::int64_t after_seq,
                                                                             int limit) = 0;
+  // Undelivered changes, oldest (lowest seq) first, at most `limit`.
+  virtual StatusOr<std::vector<RelationshipChange>> ListUndeliveredChanges(int limit) = 0;
+  // Marks every undelivered change with seq <= up_to as delivered at `at`.
+  virtual Status MarkDelivered(std::int64_t up_to, Micros at) = 0;
+  // When the oldest undelivered change was made (microseconds since the
+  // epoch); nullopt when everything is delivered.
+  virtual StatusOr<std::optional<Micros>> OldestUndelivered() = 0;
   // Number of undelivered outbox entries.
   virtual StatusOr<std::int64_t> OutboxDepth() = 0;
 
@@ -181,6 +188,16 @@ class Tx {
                                                                   int limit) = 0;
   // The head of every chain, by scope.
   virtual StatusOr<std::vector<model::AuditHead>> ListAuditHeads() = 0;
+
+  // --- named leases: one holder at a time across processes (the relay) ---
+  // Takes the lease `name` for `owner` until `expires_at` when it is free,
+  // expired at `now`, or already `owner`'s (then it is extended). Returns the
+  // fence, which changes whenever the holder changes. kConflict while another
+  // owner's lease is valid.
+  virtual StatusOr<std::int64_t> AcquireLease(std::string_view name, std::string_view owner,
+                                              Micros now, Micros expires_at) = 0;
+  // OK while `owner` holds `name` at `fence`; kConflict once it has lost it.
+  virtual Status CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) = 0;
 
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;

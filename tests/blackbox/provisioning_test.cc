@@ -2,6 +2,7 @@
 // the 202 contract, every step failing (retried, or compensated), retry of a
 // failed run, permissions, validation and Idempotency-Key.
 #include <atomic>
+#include <fstream>
 #include <set>
 
 #include "blackbox/provisioning_support.h"
@@ -319,6 +320,45 @@ TEST_F(Provisioning, ADuplicateOfARequestStillInProgressGets409) {
   EXPECT_EQ(dup.Header("Retry-After"), "1");
   slow.join();
   EXPECT_EQ(PostWorkspace(c, alice_, CreateBody(acme_, "Slow"), "k-slow").status, 202);
+}
+
+// The server delivering to the real SpiceDB engine (spicedb.target embedded):
+// everything a create wrote reaches it, in order, with its ZedToken kept.
+TEST_F(Provisioning, WithSpiceDbConfiguredEveryRelationshipIsDelivered) {
+  Start("",
+        R"(,"spicedb":{"target":"embedded","library":")" WS_SPICEDB_LIBRARY R"(","poll_ms":20})");
+  HttpClient c(server_->port());
+  const auto body =
+      Create(c, "Delivered", R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])");
+  ASSERT_EQ(Str(WaitRun(c, alice_, Str(body, "provisioning_run_id")), "state"), "succeeded");
+  const auto undelivered = [&] {
+    return CountRows(server_->data_dir(),
+                     "SELECT COUNT(*) FROM relationship_outbox WHERE delivered_at IS NULL");
+  };
+  for (int i = 0; i < 500 && undelivered() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(undelivered(), 0);
+  EXPECT_GT(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM relationship_outbox"), 6);
+  EXPECT_EQ(CountRows(server_->data_dir(),
+                      "SELECT COUNT(*) FROM meta WHERE key = 'spicedb_zedtoken' AND value <> ''"),
+            1);
+  const std::string metrics = c.Get("/metrics").body;
+  EXPECT_NE(metrics.find("workspaced_spicedb_outbox_depth 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("workspaced_spicedb_outbox_oldest_age_seconds 0\n"), std::string::npos);
+}
+
+TEST(SpiceDbConfiguration, AnEngineThatCannotBeLoadedStopsTheStartWithItsReason) {
+  TempDir dir;
+  const std::string config = dir.path() + "/config.json";
+  std::ofstream(config) << R"({"spicedb":{"target":"embedded","library":"/nope/libspicedb.so"}})";
+  const auto r = RunWorkspaced(
+      {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path() + "/data", "--config", config});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE((r.out + r.err).find("/nope/libspicedb.so"), std::string::npos) << r.out << r.err;
+  std::ofstream(config) << R"({"spicedb":{"target":"grpc"}})";
+  const auto bad = RunWorkspaced({"serve", "--data-dir", dir.path() + "/data", "--config", config});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("spicedb.target"), std::string::npos) << bad.err;
 }
 
 }  // namespace

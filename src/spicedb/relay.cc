@@ -1,0 +1,104 @@
+#include "spicedb/relay.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "common/log.h"
+
+namespace workspaced::spicedb {
+namespace {
+
+// SpiceDB refuses a write naming one relationship twice; only the last
+// change of each matters, applied in the order of those last changes.
+std::vector<Update> Collapse(const std::vector<store::RelationshipChange>& changes) {
+  std::map<model::Relationship, std::size_t> last;
+  for (std::size_t i = 0; i < changes.size(); ++i) last[changes[i].rel] = i;
+  std::vector<std::size_t> keep;
+  keep.reserve(last.size());
+  for (const auto& [rel, i] : last) keep.push_back(i);
+  std::sort(keep.begin(), keep.end());
+  std::vector<Update> updates;
+  updates.reserve(keep.size());
+  for (const std::size_t i : keep) updates.push_back({changes[i].touch, changes[i].rel});
+  return updates;
+}
+
+}  // namespace
+
+Relay::Relay(RelayOptions options, store::Store& store, Client& client, const Clock& clock,
+             std::string schema)
+    : options_(std::move(options)),
+      store_(store),
+      client_(client),
+      clock_(clock),
+      schema_(std::move(schema)) {}
+
+Relay::~Relay() { Stop(); }
+
+StatusOr<int> Relay::DeliverOnce() {
+  std::int64_t fence = 0;
+  const Micros now = clock_.Now();
+  const Status leased = store_.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(fence,
+                        tx.AcquireLease(kRelayLease, options_.owner, now, now + options_.lease));
+    return Status::Ok();
+  });
+  if (leased.code() == Code::kConflict) return 0;  // another relay delivers
+  WS_RETURN_IF_ERROR(leased);
+  if (fence != schema_fence_) {
+    WS_RETURN_IF_ERROR(client_.WriteSchema(schema_));
+    schema_fence_ = fence;
+  }
+
+  std::vector<store::RelationshipChange> changes;
+  WS_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(changes, tx.ListUndeliveredChanges(options_.batch));
+    return Status::Ok();
+  }));
+  if (changes.empty()) return 0;
+  WS_ASSIGN_OR_RETURN(const std::string token, client_.Write(Collapse(changes)));
+  WS_RETURN_IF_ERROR(store_.Write([&](store::Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.CheckLease(kRelayLease, options_.owner, fence));
+    WS_RETURN_IF_ERROR(tx.MarkDelivered(changes.back().seq, clock_.Now()));
+    return tx.PutMeta(kZedTokenKey, token);
+  }));
+  return static_cast<int>(changes.size());
+}
+
+void Relay::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Relay::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Relay::Loop() {
+  Micros backoff = options_.backoff_initial;
+  while (true) {
+    const StatusOr<int> delivered = DeliverOnce();
+    Micros wait = options_.poll;
+    if (!delivered.ok()) {
+      log::Warn("spicedb relay: delivery failed; retrying",
+                {{"error", delivered.status().message()}, {"retry_in_ms", backoff / 1000}});
+      wait = backoff;
+      backoff = std::min(backoff * 2, options_.backoff_max);
+    } else {
+      backoff = options_.backoff_initial;
+      if (*delivered == options_.batch) wait = 0;  // more may be waiting
+    }
+    std::unique_lock lock(mu_);
+    if (wake_.wait_for(lock, std::chrono::microseconds(wait), [&] { return stopping_; })) return;
+  }
+}
+
+}  // namespace workspaced::spicedb

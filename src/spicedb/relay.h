@@ -1,0 +1,73 @@
+// The outbox relay: delivers relationship changes (the relationship_outbox
+// log, written in the same transactions as the data) to SpiceDB, in commit
+// order, as TOUCH/DELETE batches of at most `batch`, and records the ZedToken
+// each write returns (meta key `spicedb_zedtoken`).
+//
+// One relay at a time across every process on the database: it holds the
+// lease `spicedb_relay` (store.h AcquireLease), renewed at every pass; when
+// its holder dies another takes over once the lease expires. A pass whose
+// lease was lost meanwhile records nothing (the new holder delivers the same
+// changes again: TOUCH and DELETE are idempotent). Delivery is at least once.
+// While SpiceDB is unreachable the changes stay in the outbox and the relay
+// retries with capped exponential backoff; it writes the schema to SpiceDB
+// each time it takes the lease, before any relationship.
+//
+// Thread-safety: Start/Stop from one thread; DeliverOnce is not for
+// concurrent use with a running loop (tests call it directly).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "spicedb/client.h"
+#include "store/store.h"
+
+namespace workspaced::spicedb {
+
+struct RelayOptions {
+  std::string owner;  // unique per process
+  int batch = 1000;
+  Micros lease = 10'000'000;
+  Micros poll = 200'000;  // how often an idle relay looks again
+  Micros backoff_initial = 200'000;
+  Micros backoff_max = 30'000'000;
+};
+
+inline constexpr char kRelayLease[] = "spicedb_relay";
+inline constexpr char kZedTokenKey[] = "spicedb_zedtoken";
+
+class Relay {
+ public:
+  Relay(RelayOptions options, store::Store& store, Client& client, const Clock& clock,
+        std::string schema);
+  ~Relay();
+
+  void Start();
+  void Stop();
+
+  // One pass: takes or renews the lease, writes the schema when the lease
+  // was (re)taken, delivers at most one batch. How many changes it
+  // delivered; 0 when there were none or another relay holds the lease.
+  StatusOr<int> DeliverOnce();
+
+ private:
+  void Loop();
+
+  const RelayOptions options_;
+  store::Store& store_;
+  Client& client_;
+  const Clock& clock_;
+  const std::string schema_;
+  std::int64_t schema_fence_ = 0;  // the fence the schema was written under
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace workspaced::spicedb

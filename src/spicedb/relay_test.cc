@@ -1,0 +1,180 @@
+// The outbox relay against the real SpiceDB engine and a real SQLite file.
+#include "spicedb/relay.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "model/relationships.h"
+#include "spicedb/embedded.h"
+#include "store/sqlite_store.h"
+
+namespace workspaced::spicedb {
+namespace {
+
+std::string SchemaText() {
+  std::ifstream in(WS_SCHEMA_PATH);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// SpiceDB out of reach, simulated in front of the real engine: while `down`
+// every call fails as an unreachable server's would.
+class Unreachable final : public Client {
+ public:
+  explicit Unreachable(Client& real) : real_(real) {}
+  Status WriteSchema(std::string_view s) override {
+    if (down) return Unavailable("connection refused");
+    return real_.WriteSchema(s);
+  }
+  StatusOr<std::string> Write(const std::vector<Update>& u) override {
+    if (down) return Unavailable("connection refused");
+    return real_.Write(u);
+  }
+  StatusOr<bool> Check(std::string_view t, std::string_view i, std::string_view p,
+                       const Subject& s) override {
+    return real_.Check(t, i, p, s);
+  }
+  std::atomic<bool> down = false;
+
+ private:
+  Client& real_;
+};
+
+class RelayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("ws-relay-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(store::OpenSqliteStore({.path = (dir_ / "db.sqlite").string()})).value();
+    ASSERT_TRUE(store_->Migrate().ok());
+    auto engine = StartEmbedded(WS_SPICEDB_LIBRARY);
+    ASSERT_TRUE(engine.ok()) << engine.status().message();
+    engine_ = std::move(*engine);
+    link_ = std::make_unique<Unreachable>(*engine_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Relay> MakeRelay(const std::string& owner, int batch = 1000) {
+    RelayOptions o;
+    o.owner = owner;
+    o.batch = batch;
+    return std::make_unique<Relay>(o, *store_, *link_, clock_, SchemaText());
+  }
+  void Write(const std::vector<model::Relationship>& touch,
+             const std::vector<model::Relationship>& remove = {}) {
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      if (!touch.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(touch));
+                      if (!remove.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(remove));
+                      return Status::Ok();
+                    })
+                    .ok());
+  }
+  std::int64_t Depth() {
+    std::int64_t d = -1;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(d, tx.OutboxDepth());
+                      return Status::Ok();
+                    })
+                    .ok());
+    return d;
+  }
+  bool SpiceDbSays(const std::string& ws, const std::string& perm, const std::string& user) {
+    auto r = engine_->Check("workspace", ws, perm, {"user", user, ""});
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() && *r;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Client> engine_;
+  std::unique_ptr<Unreachable> link_;
+  ManualClock clock_;
+};
+
+TEST_F(RelayTest, DeliversEveryChangeInCommitOrderAndRecordsTheZedToken) {
+  const auto ann =
+      model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kAdmin, "ann@corp.example");
+  const auto bob = model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "bob");
+  Write({ann, bob});
+  Write({}, {bob});  // a later delete of the same relationship, in the same batch
+  auto relay = MakeRelay("r1");
+  auto n = relay->DeliverOnce();
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  EXPECT_EQ(*n, 3);
+  EXPECT_EQ(Depth(), 0);
+  EXPECT_TRUE(SpiceDbSays("w1", "administer", "ann@corp.example"));
+  EXPECT_FALSE(SpiceDbSays("w1", "read", "bob"));
+  std::optional<std::string> token;
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> Status {
+                    WS_ASSIGN_OR_RETURN(token, tx.GetMeta(kZedTokenKey));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(token.has_value());
+  EXPECT_FALSE(token->empty());
+  EXPECT_EQ(*relay->DeliverOnce(), 0);  // nothing left
+}
+
+TEST_F(RelayTest, ChangesWaitInTheOutboxWhileSpiceDbIsUnreachableAndConvergeAfter) {
+  auto relay = MakeRelay("r1");
+  link_->down = true;
+  Write({model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kMember, "cy")});
+  EXPECT_FALSE(relay->DeliverOnce().ok());
+  Write({model::WorkspaceMemberRelationship("w2", model::WorkspaceRole::kMember, "cy")});
+  EXPECT_FALSE(relay->DeliverOnce().ok());
+  EXPECT_EQ(Depth(), 2);  // kept, nothing marked delivered
+
+  link_->down = false;
+  // The running loop retries with backoff and delivers once it can.
+  relay->Start();
+  for (int i = 0; i < 500 && Depth() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  relay->Stop();
+  EXPECT_EQ(Depth(), 0);
+  EXPECT_TRUE(SpiceDbSays("w1", "write", "cy"));
+  EXPECT_TRUE(SpiceDbSays("w2", "write", "cy"));
+}
+
+TEST_F(RelayTest, OneRelayAtATimeAndAnotherTakesOverWhenItsLeaseLapses) {
+  auto first = MakeRelay("first");
+  auto second = MakeRelay("second");
+  Write({model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "dee")});
+  EXPECT_EQ(*first->DeliverOnce(), 1);
+  Write({model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "eve")});
+  EXPECT_EQ(*second->DeliverOnce(), 0);  // the first still holds the lease
+  EXPECT_EQ(Depth(), 1);
+
+  clock_.Advance(11'000'000);  // the first stopped renewing: its lease lapses
+  EXPECT_EQ(*second->DeliverOnce(), 1);
+  EXPECT_TRUE(SpiceDbSays("w1", "read", "eve"));
+  Write({model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "fay")});
+  EXPECT_EQ(*first->DeliverOnce(), 0);  // now the second's
+  EXPECT_EQ(Depth(), 1);
+}
+
+TEST_F(RelayTest, LargeBacklogsGoInBatchesOfAtMostTheLimit) {
+  std::vector<model::Relationship> many;
+  for (int i = 0; i < 2500; ++i)
+    many.push_back(model::WorkspaceMemberRelationship("w" + std::to_string(i),
+                                                      model::WorkspaceRole::kViewer, "gil"));
+  Write(many);
+  auto relay = MakeRelay("r1", 1000);
+  EXPECT_EQ(*relay->DeliverOnce(), 1000);
+  EXPECT_EQ(*relay->DeliverOnce(), 1000);
+  EXPECT_EQ(*relay->DeliverOnce(), 500);
+  EXPECT_EQ(Depth(), 0);
+  EXPECT_TRUE(SpiceDbSays("w2499", "read", "gil"));
+}
+
+}  // namespace
+}  // namespace workspaced::spicedb
