@@ -20,6 +20,18 @@ namespace {
 // Generated slugs try base, base-2, … base-kMaxSlugTries, then a random tail.
 constexpr int kMaxSlugTries = 100;
 
+// The body's account_id when it is a UUID (lowercased), whatever else is wrong.
+std::optional<std::string> NamedAccount(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(body, ec);
+  const boost::json::object* o = ec ? nullptr : v.if_object();
+  const boost::json::value* id = o ? o->if_contains("account_id") : nullptr;
+  if (id == nullptr || !id->is_string() || !IsUuid(id->as_string())) return std::nullopt;
+  std::string account(id->as_string());
+  for (char& c : account) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return account;
+}
+
 class CreateWorkspace final : public Handler {
  public:
   explicit CreateWorkspace(app::App& app) : app_(app) {}
@@ -28,8 +40,18 @@ class CreateWorkspace final : public Handler {
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
-    WS_ASSIGN_OR_RETURN(const CreateWorkspaceRequest req,
-                        ParseCreateWorkspaceRequest(ctx.request.body, app_.config().regions));
+    StatusOr<CreateWorkspaceRequest> parsed =
+        ParseCreateWorkspaceRequest(ctx.request.body, app_.config().regions);
+    if (!parsed.ok()) {
+      // Authorization first whenever the body names an account: a caller who
+      // may not administer it learns nothing from how the rest is wrong.
+      if (const std::optional<std::string> account = NamedAccount(ctx.request.body)) {
+        WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, *account,
+                                   authz::Permission::kAdminister));
+      }
+      return parsed.status();
+    }
+    const CreateWorkspaceRequest req = std::move(parsed).value();
     WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, req.account_id,
                                authz::Permission::kAdminister));
     return RunIdempotent(app_, ctx, out,
