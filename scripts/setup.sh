@@ -10,7 +10,7 @@ PKGS_BUILD=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
   libpq-dev
-  protobuf-compiler libprotobuf-dev
+  protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Tools the black-box tests and benchmarks drive.

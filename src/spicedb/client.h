@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/function_ref.h"
 #include "common/status.h"
 #include "model/model.h"
 
@@ -35,6 +36,10 @@ class Client {
   // A fully consistent check of `permission` on type:id for the subject.
   virtual StatusOr<bool> Check(std::string_view type, std::string_view id,
                                std::string_view permission, const Subject& subject) = 0;
+  // Every relationship whose resource is of `resource_type` (fully
+  // consistent), with workspaced's ids, until `fn` returns false.
+  virtual Status ReadRelationships(std::string_view resource_type,
+                                   FunctionRef<bool(const model::Relationship&)> fn) = 0;
 };
 
 }  // namespace workspaced::spicedb

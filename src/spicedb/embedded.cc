@@ -8,7 +8,8 @@
 
 #include "authzed/api/v1/permission_service.pb.h"
 #include "authzed/api/v1/schema_service.pb.h"
-#include "spicedb/ids.h"
+#include "spicedb/grpc_client.h"
+#include "spicedb/wire.h"
 
 namespace workspaced::spicedb {
 namespace {
@@ -70,14 +71,16 @@ StatusOr<const Library*> Load(const std::string& path) {
   return &lib;
 }
 
-void SetObject(v1::ObjectReference* ref, std::string_view type, std::string_view id) {
-  ref->set_object_type(std::string(type));
-  ref->set_object_id(EncodeId(id));
-}
-
-class Embedded final : public Client {
+class Embedded final : public EmbeddedClient {
  public:
-  Embedded(const Library& lib, std::uint64_t handle) : lib_(lib), handle_(handle) {}
+  Embedded(const Library& lib, std::uint64_t handle, std::string endpoint,
+           std::unique_ptr<Client> streaming)
+      : lib_(lib),
+        handle_(handle),
+        endpoint_(std::move(endpoint)),
+        streaming_(std::move(streaming)) {}
+
+  const std::string& grpc_endpoint() const override { return endpoint_; }
   ~Embedded() override {
     if (char* r = lib_.dispose(handle_)) lib_.free_string(r);
   }
@@ -91,16 +94,7 @@ class Embedded final : public Client {
 
   StatusOr<std::string> Write(const std::vector<Update>& updates) override {
     v1::WriteRelationshipsRequest req;
-    for (const Update& u : updates) {
-      v1::RelationshipUpdate* up = req.add_updates();
-      up->set_operation(u.touch ? v1::RelationshipUpdate::OPERATION_TOUCH
-                                : v1::RelationshipUpdate::OPERATION_DELETE);
-      v1::Relationship* r = up->mutable_relationship();
-      SetObject(r->mutable_resource(), u.rel.resource_type, u.rel.resource_id);
-      r->set_relation(u.rel.relation);
-      SetObject(r->mutable_subject()->mutable_object(), u.rel.subject_type, u.rel.subject_id);
-      r->mutable_subject()->set_optional_relation(u.rel.subject_relation);
-    }
+    FillWrite(updates, req);
     v1::WriteRelationshipsResponse resp;
     WS_RETURN_IF_ERROR(Call(lib_.write_relationships, req, resp));
     return resp.written_at().token();
@@ -109,22 +103,16 @@ class Embedded final : public Client {
   StatusOr<bool> Check(std::string_view type, std::string_view id, std::string_view permission,
                        const Subject& subject) override {
     v1::CheckPermissionRequest req;
-    req.mutable_consistency()->set_fully_consistent(true);
-    SetObject(req.mutable_resource(), type, id);
-    req.set_permission(std::string(permission));
-    SetObject(req.mutable_subject()->mutable_object(), subject.type, subject.id);
-    req.mutable_subject()->set_optional_relation(subject.relation);
+    FillCheck(type, id, permission, subject, req);
     v1::CheckPermissionResponse resp;
     WS_RETURN_IF_ERROR(Call(lib_.check_permission, req, resp));
-    switch (resp.permissionship()) {
-      case v1::CheckPermissionResponse::PERMISSIONSHIP_HAS_PERMISSION:
-        return true;
-      case v1::CheckPermissionResponse::PERMISSIONSHIP_NO_PERMISSION:
-        return false;
-      default:
-        return Internal("spicedb: unexpected permissionship " +
-                        std::to_string(resp.permissionship()));
-    }
+    return CheckAnswer(resp);
+  }
+
+  // The engine serves its streaming calls on its own socket, over gRPC.
+  Status ReadRelationships(std::string_view resource_type,
+                           FunctionRef<bool(const model::Relationship&)> fn) override {
+    return streaming_->ReadRelationships(resource_type, fn);
   }
 
  private:
@@ -149,11 +137,13 @@ class Embedded final : public Client {
 
   const Library& lib_;
   const std::uint64_t handle_;
+  const std::string endpoint_;
+  std::unique_ptr<Client> streaming_;  // gRPC to the engine's streaming socket
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Client>> StartEmbedded(const std::string& library_path) {
+StatusOr<std::unique_ptr<EmbeddedClient>> StartEmbedded(const std::string& library_path) {
   WS_ASSIGN_OR_RETURN(const Library* lib, Load(library_path));
   char* raw = lib->start(R"({"datastore":"memory"})");
   if (raw == nullptr) return Unavailable("spicedb: the engine did not answer spicedb_start");
@@ -170,12 +160,23 @@ StatusOr<std::unique_ptr<Client>> StartEmbedded(const std::string& library_path)
                        (error && error->is_string() ? std::string(error->as_string()) : text));
   }
   const boost::json::value* handle = nullptr;
-  if (const boost::json::value* data = o->if_contains("data"); data && data->is_object())
+  const boost::json::value* address = nullptr;
+  const boost::json::value* transport = nullptr;
+  if (const boost::json::value* data = o->if_contains("data"); data && data->is_object()) {
     handle = data->as_object().if_contains("handle");
-  if (handle == nullptr || !handle->is_number())
-    return Unavailable("spicedb: spicedb_start gave no handle: " + text);
-  return std::unique_ptr<Client>(
-      std::make_unique<Embedded>(*lib, handle->to_number<std::uint64_t>()));
+    address = data->as_object().if_contains("streaming_address");
+    transport = data->as_object().if_contains("streaming_transport");
+  }
+  if (handle == nullptr || !handle->is_number() || address == nullptr || !address->is_string())
+    return Unavailable("spicedb: spicedb_start gave no handle or streaming address: " + text);
+  GrpcOptions streaming;
+  const std::string where(address->as_string());
+  const bool unix_socket =
+      transport == nullptr || !transport->is_string() || transport->as_string() == "unix";
+  streaming.endpoint = unix_socket ? "unix://" + where : where;
+  WS_ASSIGN_OR_RETURN(auto stream_client, ConnectGrpc(streaming));
+  return std::unique_ptr<EmbeddedClient>(std::make_unique<Embedded>(
+      *lib, handle->to_number<std::uint64_t>(), streaming.endpoint, std::move(stream_client)));
 }
 
 }  // namespace workspaced::spicedb

@@ -15,8 +15,14 @@
 
 namespace workspaced::spicedb {
 
+class EmbeddedClient : public Client {
+ public:
+  // Where the engine serves gRPC (its streaming calls): unix:///… or host:port.
+  virtual const std::string& grpc_endpoint() const = 0;
+};
+
 // Loads the library at `library_path` (once per process) and starts an
 // instance. kUnavailable with the loader's or the engine's message on failure.
-StatusOr<std::unique_ptr<Client>> StartEmbedded(const std::string& library_path);
+StatusOr<std::unique_ptr<EmbeddedClient>> StartEmbedded(const std::string& library_path);
 
 }  // namespace workspaced::spicedb

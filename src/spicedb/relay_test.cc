@@ -40,6 +40,11 @@ class Unreachable final : public Client {
                        const Subject& s) override {
     return real_.Check(t, i, p, s);
   }
+  Status ReadRelationships(std::string_view type,
+                           FunctionRef<bool(const model::Relationship&)> fn) override {
+    if (down) return Unavailable("connection refused");
+    return real_.ReadRelationships(type, fn);
+  }
   std::atomic<bool> down = false;
 
  private:
