@@ -5,14 +5,19 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
 #include "authz/relationship_index.h"
 #include "authz/schema_authorizer.h"
+#include "common/log.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "model/relationships.h"
 #include "spicedb/embedded.h"
+#include "spicedb/grpc_client.h"
+#include "spicedb/reconcile.h"
 #include "spicedb/relay.h"
 #include "store/sqlite_store.h"
 
@@ -30,6 +35,21 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
 }
 
 namespace {
+
+std::vector<std::string> SchemaTypes() {
+  std::vector<std::string> types;
+  if (auto schema = authz::ParseSchema(authz::EmbeddedSchemaText()); schema.ok())
+    for (const auto& [name, unused] : schema->definitions) types.push_back(name);
+  return types;
+}
+
+StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("spicedb: cannot read the " + std::string(what) + " " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 // The platform's admins are configuration: make the relationships say so,
 // adding the configured ones and removing those no longer configured.
@@ -51,6 +71,29 @@ Status SyncPlatformAdmins(store::Store& store, const std::vector<std::string>& a
 }
 
 }  // namespace
+
+StatusOr<std::unique_ptr<spicedb::Client>> ConnectSpiceDb(const SpiceDbConfig& config) {
+  if (config.target == "embedded") {
+    WS_ASSIGN_OR_RETURN(auto engine, spicedb::StartEmbedded(config.library));
+    return std::unique_ptr<spicedb::Client>(std::move(engine));
+  }
+  if (config.target != "grpc") return InvalidArgument("spicedb: no target configured");
+  spicedb::GrpcOptions grpc;
+  grpc.endpoint = config.endpoint;
+  grpc.tls = config.tls;
+  if (!config.preshared_key_file.empty()) {
+    WS_ASSIGN_OR_RETURN(grpc.preshared_key, ReadFile(config.preshared_key_file, "preshared key"));
+    while (!grpc.preshared_key.empty() &&
+           std::isspace(static_cast<unsigned char>(grpc.preshared_key.back())))
+      grpc.preshared_key.pop_back();
+  }
+  if (!config.ca_file.empty()) {
+    WS_ASSIGN_OR_RETURN(grpc.ca_pem, ReadFile(config.ca_file, "CA bundle"));
+  }
+  return spicedb::ConnectGrpc(grpc);
+}
+
+std::vector<std::string> SpiceDbTypes() { return SchemaTypes(); }
 
 StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<Clock> clock,
                                          std::unique_ptr<Random> random) {
@@ -81,8 +124,16 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   app->authorizer_ = std::make_unique<authz::SchemaAuthorizer>(std::move(*schema),
                                                                *app->relationships_, *app->store_);
 
-  if (config.spicedb.target == "embedded") {
-    WS_ASSIGN_OR_RETURN(app->spicedb_, spicedb::StartEmbedded(config.spicedb.library));
+  if (config.spicedb.target != "none") {
+    WS_ASSIGN_OR_RETURN(app->spicedb_, ConnectSpiceDb(config.spicedb));
+    if (config.spicedb.target == "embedded") {
+      // An in-memory engine starts empty: load it from the database.
+      WS_RETURN_IF_ERROR(app->spicedb_->WriteSchema(authz::EmbeddedSchemaText()));
+      WS_ASSIGN_OR_RETURN(const spicedb::ReconcileReport loaded,
+                          spicedb::Reconcile(*app->store_, *app->spicedb_, SchemaTypes()));
+      log::Info("spicedb: the embedded engine is loaded",
+                {{"relationships", static_cast<std::int64_t>(loaded.added.size())}});
+    }
     spicedb::RelayOptions relay;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);

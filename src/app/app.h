@@ -78,6 +78,11 @@ class App {
   std::string default_account_id_;
 };
 
+// The SpiceDB of configuration `spicedb` (target embedded or grpc).
+StatusOr<std::unique_ptr<spicedb::Client>> ConnectSpiceDb(const SpiceDbConfig& config);
+// Every type of authz/schema.zed (what reconcile compares).
+std::vector<std::string> SpiceDbTypes();
+
 // Opens (and migrates) only the store of a data directory, for CLI commands
 // that need no server.
 StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config);

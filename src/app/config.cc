@@ -126,10 +126,19 @@ Status ApplySpiceDb(const json::object& o, SpiceDbConfig& c) {
     const std::string key = "spicedb." + std::string(k);
     if (k == "target") {
       WS_RETURN_IF_ERROR(GetString(v, key, c.target));
-      if (c.target != "none" && c.target != "embedded")
-        return Bad(key, "must be none or embedded (a remote gRPC target is not served yet)");
+      if (c.target != "none" && c.target != "embedded" && c.target != "grpc")
+        return Bad(key, "must be none, embedded or grpc");
     } else if (k == "library") {
       WS_RETURN_IF_ERROR(GetString(v, key, c.library));
+    } else if (k == "endpoint") {
+      WS_RETURN_IF_ERROR(GetString(v, key, c.endpoint));
+    } else if (k == "preshared_key_file") {
+      WS_RETURN_IF_ERROR(GetString(v, key, c.preshared_key_file));
+    } else if (k == "tls") {
+      if (!v.is_bool()) return Bad(key, "must be true or false");
+      c.tls = v.as_bool();
+    } else if (k == "ca_file") {
+      WS_RETURN_IF_ERROR(GetString(v, key, c.ca_file));
     } else if (k == "batch") {
       WS_RETURN_IF_ERROR(GetInt(v, key, c.batch, 1, 1'000));
     } else if (k == "lease_ms") {
@@ -142,6 +151,8 @@ Status ApplySpiceDb(const json::object& o, SpiceDbConfig& c) {
   }
   if (c.target == "embedded" && c.library.empty())
     return Bad("spicedb.library", "is required with target embedded");
+  if (c.target == "grpc" && c.endpoint.empty())
+    return Bad("spicedb.endpoint", "is required with target grpc");
   return Status::Ok();
 }
 

@@ -59,9 +59,16 @@ struct IdempotencyConfig {
 
 // Delivery of relationship changes to SpiceDB (docs/authorization.md).
 struct SpiceDbConfig {
-  std::string target = "none";  // none | embedded
+  std::string target = "none";  // none | embedded | grpc
   // embedded: the engine's shared library (scripts/install-spicedb.sh).
   std::string library;
+  // grpc: host:port or unix:///path; the preshared key is read from a file
+  // (never written in the configuration); TLS with the system's roots or a
+  // CA bundle.
+  std::string endpoint;
+  std::string preshared_key_file;
+  bool tls = true;
+  std::string ca_file;
   int batch = 1'000;
   int lease_ms = 10'000;
   int poll_ms = 200;

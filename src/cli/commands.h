@@ -49,6 +49,12 @@ struct AuditVerifyFlags {
 };
 int AuditVerify(const AuditVerifyFlags& flags);
 
+struct AuthzReconcileFlags {
+  CommonFlags common;
+  bool dry_run = false;
+};
+int AuthzReconcile(const AuthzReconcileFlags& flags);
+
 // "90s", "30m", "1h", "7d" → seconds; -1 when malformed.
 long long ParseDurationSeconds(const std::string& text);
 

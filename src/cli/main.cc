@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
   auto* migrate_cmd = cli.add_subcommand("migrate", "apply database migrations");
   add_common(migrate_cmd, migrate);
 
+  auto* authz_cmd = cli.add_subcommand("authz", "authorization");
+  authz_cmd->require_subcommand(1);
+  AuthzReconcileFlags reconcile;
+  auto* reconcile_cmd = authz_cmd->add_subcommand(
+      "reconcile", "make SpiceDB hold exactly the database's relationships, printing each change");
+  add_common(reconcile_cmd, reconcile.common);
+  reconcile_cmd->add_flag("--dry-run", reconcile.dry_run,
+                          "print what would change, change nothing");
   auto* audit_cmd = cli.add_subcommand("audit", "the audit log");
   audit_cmd->require_subcommand(1);
   AuditVerifyFlags verify;
@@ -62,5 +70,6 @@ int main(int argc, char** argv) {
   if (create_cmd->parsed()) return AccountsCreate(create);
   if (migrate_cmd->parsed()) return Migrate(migrate);
   if (verify_cmd->parsed()) return AuditVerify(verify);
+  if (reconcile_cmd->parsed()) return AuthzReconcile(reconcile);
   return 2;
 }

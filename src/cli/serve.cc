@@ -9,11 +9,11 @@
 
 #include "api/api.h"
 #include "app/app.h"
-#include "spicedb/relay.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "http/server.h"
 #include "saga/failpoints.h"
+#include "spicedb/relay.h"
 
 namespace workspaced::cli {
 

@@ -82,6 +82,9 @@ class Embedded final : public EmbeddedClient {
 
   const std::string& grpc_endpoint() const override { return endpoint_; }
   ~Embedded() override {
+    // Close our connection to the engine's socket first: the engine waits
+    // for open connections when it shuts down.
+    streaming_.reset();
     if (char* r = lib_.dispose(handle_)) lib_.free_string(r);
   }
 

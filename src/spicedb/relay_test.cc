@@ -7,10 +7,12 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "model/relationships.h"
 #include "spicedb/embedded.h"
+#include "spicedb/reconcile.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::spicedb {
@@ -100,6 +102,32 @@ class RelayTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> store_;
+  std::set<model::Relationship> InSpiceDb() {
+    std::set<model::Relationship> out;
+    for (const char* type : {"platform", "account", "workspace", "environment", "group"}) {
+      EXPECT_TRUE(engine_
+                      ->ReadRelationships(type,
+                                          [&](const model::Relationship& r) {
+                                            out.insert(r);
+                                            return true;
+                                          })
+                      .ok());
+    }
+    return out;
+  }
+  std::set<model::Relationship> InDatabase() {
+    std::set<model::Relationship> out;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) {
+                      return tx.ForEachRelationship([&](const model::Relationship& r) {
+                        out.insert(r);
+                        return true;
+                      });
+                    })
+                    .ok());
+    return out;
+  }
+
   std::unique_ptr<Client> engine_;
   std::unique_ptr<Unreachable> link_;
   ManualClock clock_;
@@ -179,6 +207,55 @@ TEST_F(RelayTest, LargeBacklogsGoInBatchesOfAtMostTheLimit) {
   EXPECT_EQ(*relay->DeliverOnce(), 500);
   EXPECT_EQ(Depth(), 0);
   EXPECT_TRUE(SpiceDbSays("w2499", "read", "gil"));
+}
+
+TEST_F(RelayTest, ReconcileRepairsADivergedSpiceDbAndSaysWhatItChanged) {
+  const auto kept = model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kAdmin, "hal");
+  const auto lost =
+      model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "ivy@x.io");
+  Write({kept, lost, model::WorkspaceOfAccount("w1", "a1")});
+  ASSERT_EQ(*MakeRelay("r1")->DeliverOnce(), 3);
+  // Someone edits SpiceDB behind our back: one removed, one invented.
+  const model::Relationship invented{"account", "a1", "admin", "user", "mallory", ""};
+  ASSERT_TRUE(engine_->Write({{false, lost}, {true, invented}}).ok());
+  ASSERT_NE(InSpiceDb(), InDatabase());
+
+  const std::vector<std::string> types = {"platform",    "account", "workspace",
+                                          "environment", "group",   "user"};
+  auto dry = Reconcile(*store_, *engine_, types, /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.status().message();
+  EXPECT_EQ(dry->added, std::vector<model::Relationship>{lost});
+  EXPECT_EQ(dry->removed, std::vector<model::Relationship>{invented});
+  EXPECT_NE(InSpiceDb(), InDatabase());  // a dry run changes nothing
+
+  auto report = Reconcile(*store_, *engine_, types);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->added, std::vector<model::Relationship>{lost});
+  EXPECT_EQ(report->removed, std::vector<model::Relationship>{invented});
+  EXPECT_EQ(InSpiceDb(), InDatabase());
+  EXPECT_EQ(ToString(invented), "account:a1#admin@user:mallory");
+
+  // A second run finds nothing to do.
+  auto again = Reconcile(*store_, *engine_, types);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->added.empty() && again->removed.empty());
+}
+
+TEST_F(RelayTest, WhatWasCommittedDuringReconcileIsDeliveredAgainAfterIt) {
+  const auto a = model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kAdmin, "jo");
+  Write({a});
+  ASSERT_EQ(*MakeRelay("r1")->DeliverOnce(), 1);
+  // Reconcile's snapshot is taken before a commit that the relay then
+  // delivers; the repair must not undo it.
+  ASSERT_TRUE(Reconcile(*store_, *engine_, {"workspace"}).ok());
+  EXPECT_EQ(Depth(), 0);
+  const auto b = model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "kim");
+  Write({b});
+  ASSERT_TRUE(store_->Write([&](store::Tx& tx) { return tx.MarkUndelivered(0); }).ok());
+  EXPECT_EQ(Depth(), 2);  // everything after position 0 goes again
+  auto relay = MakeRelay("r1");
+  ASSERT_TRUE(relay->DeliverOnce().ok());
+  EXPECT_EQ(InSpiceDb(), InDatabase());
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ class SqliteTx final : public Tx {
   Status ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) override;
   StatusOr<std::vector<RelationshipChange>> ListUndeliveredChanges(int limit) override;
   Status MarkDelivered(std::int64_t up_to, Micros at) override;
+  Status MarkUndelivered(std::int64_t after_seq) override;
   StatusOr<std::optional<Micros>> OldestUndelivered() override;
   StatusOr<std::int64_t> AcquireLease(std::string_view name, std::string_view owner, Micros now,
                                       Micros expires_at) override;

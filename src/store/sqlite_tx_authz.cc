@@ -94,6 +94,12 @@ Status SqliteTx::MarkDelivered(std::int64_t up_to, Micros at) {
   return stmt.Bind(up_to, at).Run();
 }
 
+Status SqliteTx::MarkUndelivered(std::int64_t after_seq) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE relationship_outbox SET delivered_at = NULL "
+                                         "WHERE seq > ?1 AND delivered_at IS NOT NULL"));
+  return stmt.Bind(after_seq).Run();
+}
+
 StatusOr<std::optional<Micros>> SqliteTx::OldestUndelivered() {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT created_at FROM relationship_outbox WHERE "
                                          "delivered_at IS NULL ORDER BY seq LIMIT 1"));

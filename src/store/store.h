@@ -168,6 +168,9 @@ class Tx {
   virtual StatusOr<std::vector<RelationshipChange>> ListUndeliveredChanges(int limit) = 0;
   // Marks every undelivered change with seq <= up_to as delivered at `at`.
   virtual Status MarkDelivered(std::int64_t up_to, Micros at) = 0;
+  // Marks every change with seq > after_seq undelivered again (reconcile:
+  // what was committed while it ran is delivered once more after it).
+  virtual Status MarkUndelivered(std::int64_t after_seq) = 0;
   // When the oldest undelivered change was made (microseconds since the
   // epoch); nullopt when everything is delivered.
   virtual StatusOr<std::optional<Micros>> OldestUndelivered() = 0;

@@ -325,8 +325,11 @@ TEST_F(Provisioning, ADuplicateOfARequestStillInProgressGets409) {
 // The server delivering to the real SpiceDB engine (spicedb.target embedded):
 // everything a create wrote reaches it, in order, with its ZedToken kept.
 TEST_F(Provisioning, WithSpiceDbConfiguredEveryRelationshipIsDelivered) {
+  TempDir data;  // outlives both server processes
+  const std::string dir = data.path() + "/data";
   Start("",
-        R"(,"spicedb":{"target":"embedded","library":")" WS_SPICEDB_LIBRARY R"(","poll_ms":20})");
+        R"(,"spicedb":{"target":"embedded","library":")" WS_SPICEDB_LIBRARY R"(","poll_ms":20})",
+        dir);
   HttpClient c(server_->port());
   const auto body =
       Create(c, "Delivered", R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])");
@@ -345,6 +348,17 @@ TEST_F(Provisioning, WithSpiceDbConfiguredEveryRelationshipIsDelivered) {
   const std::string metrics = c.Get("/metrics").body;
   EXPECT_NE(metrics.find("workspaced_spicedb_outbox_depth 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("workspaced_spicedb_outbox_oldest_age_seconds 0\n"), std::string::npos);
+
+  // The in-memory engine restarts empty: the server loads it from the
+  // database before it serves.
+  const long long relationships = CountRows(dir, "SELECT COUNT(*) FROM relationships");
+  server_->Stop();
+  server_.reset();
+  Start("", R"(,"spicedb":{"target":"embedded","library":")" WS_SPICEDB_LIBRARY R"("})", dir);
+  const std::string log = server_->Output();
+  EXPECT_NE(log.find("the embedded engine is loaded"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"relationships\":" + std::to_string(relationships)), std::string::npos)
+      << log;
 }
 
 TEST(SpiceDbConfiguration, AnEngineThatCannotBeLoadedStopsTheStartWithItsReason) {
@@ -355,7 +369,7 @@ TEST(SpiceDbConfiguration, AnEngineThatCannotBeLoadedStopsTheStartWithItsReason)
       {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path() + "/data", "--config", config});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE((r.out + r.err).find("/nope/libspicedb.so"), std::string::npos) << r.out << r.err;
-  std::ofstream(config) << R"({"spicedb":{"target":"grpc"}})";
+  std::ofstream(config) << R"({"spicedb":{"target":"carrier-pigeon"}})";
   const auto bad = RunWorkspaced({"serve", "--data-dir", dir.path() + "/data", "--config", config});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("spicedb.target"), std::string::npos) << bad.err;
