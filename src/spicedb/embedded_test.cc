@@ -6,17 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
+
+#include "authz/schema_authorizer.h"
 
 namespace workspaced::spicedb {
 namespace {
 
-std::string SchemaText() {
-  std::ifstream in(WS_SCHEMA_PATH);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// authz/schema.zed, byte for byte as compiled in.
+std::string SchemaText() { return std::string(authz::EmbeddedSchemaText()); }
 
 TEST(Embedded, OurSchemaLoadsUnchangedAndChecksFollowTheRelationships) {
   auto db = StartEmbedded(WS_SPICEDB_LIBRARY);

@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
+#include "authz/schema_authorizer.h"
 #include "authzed/api/v1/permission_service.grpc.pb.h"
 #include "authzed/api/v1/schema_service.grpc.pb.h"
 #include "spicedb/embedded.h"
@@ -25,12 +25,8 @@
 namespace workspaced::spicedb {
 namespace {
 
-std::string SchemaText() {
-  std::ifstream in(WS_SCHEMA_PATH);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// authz/schema.zed, byte for byte as compiled in.
+std::string SchemaText() { return std::string(authz::EmbeddedSchemaText()); }
 
 namespace v1 = authzed::api::v1;
 

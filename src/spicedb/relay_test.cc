@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
+#include "authz/schema_authorizer.h"
 #include "model/relationships.h"
 #include "spicedb/embedded.h"
 #include "spicedb/reconcile.h"
@@ -18,12 +18,8 @@
 namespace workspaced::spicedb {
 namespace {
 
-std::string SchemaText() {
-  std::ifstream in(WS_SCHEMA_PATH);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// authz/schema.zed, byte for byte as compiled in.
+std::string SchemaText() { return std::string(authz::EmbeddedSchemaText()); }
 
 // SpiceDB out of reach, simulated in front of the real engine: while `down`
 // every call fails as an unreachable server's would.
