@@ -14,7 +14,7 @@ PKGS_BUILD=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Tools the black-box tests and benchmarks drive.
-PKGS_TEST=(curl jq sqlite3 openssl procps)
+PKGS_TEST=(curl jq sqlite3 openssl procps postgresql util-linux)
 PKGS_BENCH=(nginx-light wrk util-linux)
 
 want=("${PKGS_BUILD[@]}" "${PKGS_TEST[@]}")
