@@ -49,6 +49,11 @@ Status SqliteConnection::ApplyPragmas(const ConnectionOptions& options) {
 }
 
 StatusOr<Stmt> SqliteConnection::Prepare(Sql sql) {
+  // After an I/O error or a full disk SQLite rolls the transaction back by
+  // itself: a caller ignoring that error would otherwise go on in autocommit
+  // mode, each statement committing on its own.
+  if (in_body_ && !TransactionOpen())
+    return Internal("sqlite: the transaction was already rolled back");
   auto it = cache_.find(sql.text());
   if (it == cache_.end()) {
     sqlite3_stmt* raw = nullptr;
@@ -57,12 +62,13 @@ StatusOr<Stmt> SqliteConnection::Prepare(Sql sql) {
     SqliteStmtPtr stmt(raw);
     if (rc != SQLITE_OK) return StatusFromSqlite(db(), rc);
     if (!stmt) return Internal(std::string("sqlite: empty statement: ") + sql.text());
-    it = cache_.emplace(sql.text(), std::move(stmt)).first;
-  } else if (sqlite3_stmt_busy(it->second.get()) != 0) {
+    auto impl = std::make_unique<SqliteStmt>(stmt.get());
+    it = cache_.emplace(sql.text(), CachedStmt{std::move(stmt), std::move(impl)}).first;
+  } else if (it->second.impl->busy()) {
     // Handing it out again would reset the first user's iteration under it.
     return Internal(std::string("sqlite: statement already in use: ") + sql.text());
   }
-  return Stmt(it->second.get());
+  return Stmt(it->second.impl.get());
 }
 
 Status SqliteConnection::Exec(Sql sql) {
@@ -87,7 +93,9 @@ Status SqliteConnection::InTransaction(Sql begin, FunctionRef<Status()> body) {
   // fail forever; end it first.
   if (TransactionOpen()) Rollback();
   WS_RETURN_IF_ERROR(Exec(begin));
+  in_body_ = true;
   Status status = body();
+  in_body_ = false;
   if (status.ok()) status = Exec("COMMIT");
   // Some errors (I/O, full disk) have already rolled SQLite back.
   if (!status.ok() && TransactionOpen()) Rollback();

@@ -32,10 +32,15 @@ struct SqliteDbCloser {
 struct SqliteStmtFinalizer {
   void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 };
+// A cached statement: the SQLite handle and its StmtImpl.
+struct CachedStmt {
+  std::unique_ptr<sqlite3_stmt, SqliteStmtFinalizer> handle;
+  std::unique_ptr<SqliteStmt> impl;
+};
 using SqliteDbPtr = std::unique_ptr<sqlite3, SqliteDbCloser>;
 using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, SqliteStmtFinalizer>;
 
-class SqliteConnection {
+class SqliteConnection final : public SqlConnection {
   struct OpenKey {};  // only Open constructs (through make_unique)
 
  public:
@@ -50,7 +55,8 @@ class SqliteConnection {
   // The cached statement for `sql`, prepared (persistently) on first use.
   // A statement cannot be borrowed twice at once: kInternal if it is still
   // mid-iteration (each use is scoped to one Tx method, so this is a bug).
-  StatusOr<Stmt> Prepare(Sql sql);
+  StatusOr<Stmt> Prepare(Sql sql) override;
+  Dialect dialect() const override { return Dialect::kSqlite; }
   // Prepares (cached) and runs a statement without parameters or rows.
   Status Exec(Sql sql);
   // Runs several `;`-separated statements, uncached: migration scripts only.
@@ -74,7 +80,8 @@ class SqliteConnection {
   SqliteDbPtr db_;
   // Keyed by the address of the SQL text (see Sql): one lookup, no hashing of
   // the text, no allocation once warm.
-  std::unordered_map<const char*, SqliteStmtPtr> cache_;
+  std::unordered_map<const char*, CachedStmt> cache_;
+  bool in_body_ = false;  // inside InTransaction's body
 };
 
 }  // namespace workspaced::store

@@ -2,14 +2,14 @@
 
 namespace workspaced::store {
 
-Stmt::~Stmt() {
-  if (stmt_ == nullptr) return;
+void SqliteStmt::Release() {
   // reset's return value repeats the last step's error, already reported.
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
 }
 
-void Stmt::BindOne(int index, std::string_view text) {
+void SqliteStmt::BindText(int index, std::string_view text) {
   // A non-null pointer even for empty text: SQLite binds NULL for nullptr,
   // and our columns are NOT NULL.
   const int rc = sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(),
@@ -17,12 +17,12 @@ void Stmt::BindOne(int index, std::string_view text) {
   if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
 }
 
-void Stmt::BindOne(int index, std::int64_t value) {
+void SqliteStmt::BindInt(int index, std::int64_t value) {
   const int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
 }
 
-StatusOr<bool> Stmt::Step(const ConstraintErrors& on) {
+StatusOr<bool> SqliteStmt::Step(const ConstraintErrors& on) {
   sqlite3* db = sqlite3_db_handle(stmt_);
   if (bind_rc_ != SQLITE_OK) return StatusFromSqlite(db, bind_rc_);
   const int rc = sqlite3_step(stmt_);
@@ -31,22 +31,18 @@ StatusOr<bool> Stmt::Step(const ConstraintErrors& on) {
   return StatusFromSqlite(db, rc, on);
 }
 
-Status Stmt::Run(const ConstraintErrors& on) {
-  WS_ASSIGN_OR_RETURN(const bool row, Step(on));
-  if (row) return Internal(std::string("sqlite: statement returned a row: ") + sqlite3_sql(stmt_));
-  return Status::Ok();
-}
+int SqliteStmt::Changes() const { return sqlite3_changes(sqlite3_db_handle(stmt_)); }
 
-int Stmt::Changes() const { return sqlite3_changes(sqlite3_db_handle(stmt_)); }
-
-std::string_view Stmt::Text(int column) const {
+std::string_view SqliteStmt::Text(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (text == nullptr) return {};
   return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
-std::int64_t Stmt::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t SqliteStmt::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
-bool Stmt::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool SqliteStmt::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 }  // namespace workspaced::store

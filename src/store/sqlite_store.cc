@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "store/sql_tx.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_reader_pool.h"
-#include "store/sqlite_tx.h"
 
 namespace workspaced::store {
 namespace {
@@ -30,7 +30,7 @@ class SqliteStore final : public Store {
     // Deferred BEGIN: the snapshot is taken at the first SELECT and held to
     // COMMIT, so every statement of the callback sees the same state.
     return conn.InTransaction("BEGIN", [&] {
-      SqliteTx tx(conn);
+      SqlTx tx(conn);
       return fn(tx);
     });
   }
@@ -45,7 +45,7 @@ class SqliteStore final : public Store {
     std::vector<RelationshipChange> changes;
     const Status s = writer_->InTransaction("BEGIN IMMEDIATE", [&] {
       changes.clear();
-      SqliteTx tx(*writer_, &changes);
+      SqlTx tx(*writer_, &changes);
       return fn(tx);
     });
     // Still under the writer mutex: observers see commits in commit order.

@@ -1,20 +1,17 @@
 // Accounts, environments, memberships and metadata. Every caller value is a
 // bound parameter; SQL text is compile-time constant (see Sql).
-#include "store/sqlite_tx.h"
+#include "store/sql_tx.h"
 
 #include "model/relationships.h"
-#include "store/sqlite_decode.h"
+#include "store/sql_decode.h"
 
 namespace workspaced::store {
 
-StatusOr<Stmt> SqliteTx::Prepare(Sql sql) {
-  if (!conn_.TransactionOpen()) return Internal("sqlite: the transaction was already rolled back");
-  return conn_.Prepare(sql);
-}
+StatusOr<Stmt> SqlTx::Prepare(Sql sql) { return conn_.Prepare(sql); }
 
 // --- accounts ---
 
-StatusOr<model::Account> SqliteTx::GetAccount(std::string_view id) {
+StatusOr<model::Account> SqlTx::GetAccount(std::string_view id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT name, created_at FROM accounts WHERE id = ?1"));
   stmt.Bind(id);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -22,7 +19,7 @@ StatusOr<model::Account> SqliteTx::GetAccount(std::string_view id) {
   return model::Account{std::string(id), stmt.String(0), stmt.Int(1)};
 }
 
-Status SqliteTx::InsertAccount(const model::Account& account) {
+Status SqlTx::InsertAccount(const model::Account& account) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)"));
   WS_RETURN_IF_ERROR(
@@ -31,7 +28,7 @@ Status SqliteTx::InsertAccount(const model::Account& account) {
   return TouchRelationships({model::AccountOnPlatform(account.id)});
 }
 
-Status SqliteTx::PutAccountMember(const model::AccountMember& member) {
+Status SqlTx::PutAccountMember(const model::AccountMember& member) {
   WS_ASSIGN_OR_RETURN(const auto before, GetAccountRole(member.account_id, member.subject));
   // An upsert: a changed role keeps the original created_at.
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO account_members (account_id, subject, role, "
@@ -50,7 +47,7 @@ Status SqliteTx::PutAccountMember(const model::AccountMember& member) {
       {model::AccountMemberRelationship(member.account_id, member.role, member.subject)});
 }
 
-Status SqliteTx::DeleteAccountMember(std::string_view account_id, std::string_view subject) {
+Status SqlTx::DeleteAccountMember(std::string_view account_id, std::string_view subject) {
   WS_ASSIGN_OR_RETURN(const auto before, GetAccountRole(account_id, subject));
   if (!before) return NotFound("account member not found");
   WS_ASSIGN_OR_RETURN(
@@ -59,8 +56,8 @@ Status SqliteTx::DeleteAccountMember(std::string_view account_id, std::string_vi
   return DeleteRelationships({model::AccountMemberRelationship(account_id, *before, subject)});
 }
 
-StatusOr<std::optional<model::AccountRole>> SqliteTx::GetAccountRole(std::string_view account_id,
-                                                                     std::string_view subject) {
+StatusOr<std::optional<model::AccountRole>> SqlTx::GetAccountRole(std::string_view account_id,
+                                                                  std::string_view subject) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("SELECT role FROM account_members WHERE account_id = ?1 AND subject = ?2"));
@@ -72,8 +69,7 @@ StatusOr<std::optional<model::AccountRole>> SqliteTx::GetAccountRole(std::string
   return std::optional<model::AccountRole>(role);
 }
 
-StatusOr<std::vector<model::AccountMember>> SqliteTx::ListAccountMembers(
-    std::string_view account_id) {
+StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
                                          "account_members WHERE account_id = ?1 "
                                          "ORDER BY subject"));
@@ -94,7 +90,7 @@ StatusOr<std::vector<model::AccountMember>> SqliteTx::ListAccountMembers(
 
 // --- environments ---
 
-Status SqliteTx::InsertEnvironment(const model::Environment& env) {
+Status SqlTx::InsertEnvironment(const model::Environment& env) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO environments (id, workspace_id, name, "
                                          "created_at) VALUES (?1, ?2, ?3, ?4)"));
   return stmt.Bind(env.id, env.workspace_id, env.name, env.created_at)
@@ -104,8 +100,7 @@ Status SqliteTx::InsertEnvironment(const model::Environment& env) {
                .OnForeignKey(Code::kNotFound, "workspace not found"));
 }
 
-StatusOr<std::vector<model::Environment>> SqliteTx::ListEnvironments(
-    std::string_view workspace_id) {
+StatusOr<std::vector<model::Environment>> SqlTx::ListEnvironments(std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT id, name, created_at FROM environments "
                                          "WHERE workspace_id = ?1 ORDER BY id"));
   stmt.Bind(workspace_id);
@@ -118,14 +113,14 @@ StatusOr<std::vector<model::Environment>> SqliteTx::ListEnvironments(
   return envs;
 }
 
-Status SqliteTx::DeleteEnvironments(std::string_view workspace_id) {
+Status SqlTx::DeleteEnvironments(std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM environments WHERE workspace_id = ?1"));
   return stmt.Bind(workspace_id).Run();
 }
 
 // --- workspace memberships ---
 
-Status SqliteTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
+Status SqlTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
   WS_ASSIGN_OR_RETURN(const auto before, GetWorkspaceRole(member.workspace_id, member.subject));
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO workspace_members (workspace_id, subject, "
                                          "role, created_at) VALUES (?1, ?2, ?3, ?4) "
@@ -144,7 +139,7 @@ Status SqliteTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
       {model::WorkspaceMemberRelationship(member.workspace_id, member.role, member.subject)});
 }
 
-Status SqliteTx::DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) {
+Status SqlTx::DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) {
   WS_ASSIGN_OR_RETURN(const auto before, GetWorkspaceRole(workspace_id, subject));
   if (!before) return NotFound("workspace member not found");
   WS_ASSIGN_OR_RETURN(
@@ -153,8 +148,8 @@ Status SqliteTx::DeleteWorkspaceMember(std::string_view workspace_id, std::strin
   return DeleteRelationships({model::WorkspaceMemberRelationship(workspace_id, *before, subject)});
 }
 
-StatusOr<std::optional<model::WorkspaceRole>> SqliteTx::GetWorkspaceRole(
-    std::string_view workspace_id, std::string_view subject) {
+StatusOr<std::optional<model::WorkspaceRole>> SqlTx::GetWorkspaceRole(std::string_view workspace_id,
+                                                                      std::string_view subject) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("SELECT role FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
@@ -166,7 +161,7 @@ StatusOr<std::optional<model::WorkspaceRole>> SqliteTx::GetWorkspaceRole(
   return std::optional<model::WorkspaceRole>(role);
 }
 
-StatusOr<std::vector<model::WorkspaceMember>> SqliteTx::ListWorkspaceMembers(
+StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
     std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
                                          "workspace_members WHERE workspace_id = ?1 "
@@ -188,7 +183,7 @@ StatusOr<std::vector<model::WorkspaceMember>> SqliteTx::ListWorkspaceMembers(
 
 // --- metadata ---
 
-StatusOr<std::optional<std::string>> SqliteTx::GetMeta(std::string_view key) {
+StatusOr<std::optional<std::string>> SqlTx::GetMeta(std::string_view key) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT value FROM meta WHERE key = ?1"));
   stmt.Bind(key);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -196,7 +191,7 @@ StatusOr<std::optional<std::string>> SqliteTx::GetMeta(std::string_view key) {
   return std::optional<std::string>(stmt.String(0));
 }
 
-Status SqliteTx::PutMeta(std::string_view key, std::string_view value) {
+Status SqlTx::PutMeta(std::string_view key, std::string_view value) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
                                          "ON CONFLICT (key) DO UPDATE SET value = "
                                          "excluded.value"));

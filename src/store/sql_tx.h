@@ -1,20 +1,22 @@
-// Tx over one SQLite connection on which the store has already begun a
-// transaction. Workspace methods live in sqlite_tx_workspaces.cc, the rest in
-// sqlite_tx.cc.
+// The one Tx implementation, over a backend's connection (sql.h) on which the
+// store has already begun a transaction: SQLite and PostgreSQL run the same
+// code and, but for a few statements spelled per dialect, the same SQL.
+// Workspaces are in sql_tx_workspaces.cc, runs in sql_tx_runs.cc,
+// relationships and audit in sql_tx_authz.cc, the rest in sql_tx.cc.
 //
 // Ownership: borrows the connection for the duration of one Read or Write
 // callback. Thread-safety: none (see Tx).
 #pragma once
 
-#include "store/sqlite_connection.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 namespace workspaced::store {
 
-class SqliteTx final : public Tx {
+class SqlTx final : public Tx {
  public:
   // `changes` (null for reads) collects the relationship changes made.
-  explicit SqliteTx(SqliteConnection& conn, std::vector<RelationshipChange>* changes = nullptr)
+  explicit SqlTx(SqlConnection& conn, std::vector<RelationshipChange>* changes = nullptr)
       : conn_(conn), changes_(changes) {}
 
   StatusOr<model::Account> GetAccount(std::string_view id) override;
@@ -90,11 +92,13 @@ class SqliteTx final : public Tx {
   Status PutMeta(std::string_view key, std::string_view value) override;
 
  private:
-  // The connection's cached statement, refused once SQLite has rolled the
-  // transaction back by itself (after an I/O error or a full disk): a caller
-  // ignoring that error would otherwise go on in autocommit mode, each
-  // statement committing on its own.
+  // The connection's cached statement (refused once the database has rolled
+  // the transaction back by itself).
   StatusOr<Stmt> Prepare(Sql sql);
+  // A statement the dialects spell differently.
+  StatusOr<Stmt> Prepare(Sql sqlite, Sql postgres) {
+    return Prepare(conn_.dialect() == Dialect::kSqlite ? sqlite : postgres);
+  }
   // Reads the rows of a workspace SELECT (columns as kWorkspaceColumns in
   // sqlite_tx_workspaces.cc), each with its group mappings.
   StatusOr<std::vector<model::Workspace>> CollectWorkspaces(Stmt& stmt);
@@ -105,7 +109,7 @@ class SqliteTx final : public Tx {
   // One outbox row for a relationship change (sqlite_tx_authz.cc).
   Status AppendOutbox(std::string_view op, const model::Relationship& r);
 
-  SqliteConnection& conn_;
+  SqlConnection& conn_;
   std::vector<RelationshipChange>* changes_;
 };
 

@@ -1,6 +1,6 @@
 // Provisioning runs with their steps, and Idempotency-Key records.
-#include "store/sqlite_decode.h"
-#include "store/sqlite_tx.h"
+#include "store/sql_decode.h"
+#include "store/sql_tx.h"
 
 namespace workspaced::store {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 
 }  // namespace
 
-StatusOr<model::ProvisioningRun> SqliteTx::ReadRun(Stmt& stmt) {
+StatusOr<model::ProvisioningRun> SqlTx::ReadRun(Stmt& stmt) {
   model::ProvisioningRun run;
   run.id = stmt.String(0);
   run.workspace_id = stmt.String(1);
@@ -47,7 +47,7 @@ StatusOr<model::ProvisioningRun> SqliteTx::ReadRun(Stmt& stmt) {
   return run;
 }
 
-Status SqliteTx::InsertRun(const model::ProvisioningRun& run) {
+Status SqlTx::InsertRun(const model::ProvisioningRun& run) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
@@ -72,7 +72,7 @@ Status SqliteTx::InsertRun(const model::ProvisioningRun& run) {
   return Status::Ok();
 }
 
-StatusOr<model::ProvisioningRun> SqliteTx::GetRun(std::string_view id) {
+StatusOr<model::ProvisioningRun> SqlTx::GetRun(std::string_view id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE id = ?1"));
   stmt.Bind(id);
@@ -81,7 +81,7 @@ StatusOr<model::ProvisioningRun> SqliteTx::GetRun(std::string_view id) {
   return ReadRun(stmt);
 }
 
-StatusOr<std::optional<model::ProvisioningRun>> SqliteTx::LatestRunForWorkspace(
+StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunForWorkspace(
     std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
@@ -93,7 +93,7 @@ StatusOr<std::optional<model::ProvisioningRun>> SqliteTx::LatestRunForWorkspace(
   return std::optional<model::ProvisioningRun>(std::move(run));
 }
 
-Status SqliteTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {
+Status SqlTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("UPDATE provisioning_runs SET state = ?3, current_step = ?4, error = ?5, "
@@ -126,7 +126,7 @@ Status SqliteTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence
   return Status::Ok();
 }
 
-Status SqliteTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) {
+Status SqlTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE provisioning_runs SET lease_expires_at = ?3 "
                                          "WHERE id = ?1 AND lease_version = ?2"));
   WS_RETURN_IF_ERROR(stmt.Bind(run_id, fence, expires_at).Run());
@@ -134,7 +134,7 @@ Status SqliteTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros
   return Status::Ok();
 }
 
-StatusOr<std::vector<std::string>> SqliteTx::ListClaimableRuns(Micros now, int limit) {
+StatusOr<std::vector<std::string>> SqlTx::ListClaimableRuns(Micros now, int limit) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT id FROM provisioning_runs WHERE state IN ('pending', "
                               "'running', 'compensating') AND next_attempt_at <= ?1 AND "
@@ -150,7 +150,7 @@ StatusOr<std::vector<std::string>> SqliteTx::ListClaimableRuns(Micros now, int l
   return ids;
 }
 
-StatusOr<std::optional<Micros>> SqliteTx::NextRunWakeup() {
+StatusOr<std::optional<Micros>> SqlTx::NextRunWakeup() {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
                          "ELSE MAX(next_attempt_at, lease_expires_at) END) FROM provisioning_runs "
@@ -162,7 +162,7 @@ StatusOr<std::optional<Micros>> SqliteTx::NextRunWakeup() {
 
 // --- idempotency keys ---
 
-StatusOr<std::optional<model::IdempotencyRecord>> SqliteTx::GetIdempotencyRecord(
+StatusOr<std::optional<model::IdempotencyRecord>> SqlTx::GetIdempotencyRecord(
     std::string_view subject, std::string_view key) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT request_hash, completed, status, body, location, "
                                          "created_at, expires_at FROM idempotency_keys "
@@ -183,25 +183,28 @@ StatusOr<std::optional<model::IdempotencyRecord>> SqliteTx::GetIdempotencyRecord
   return std::optional<model::IdempotencyRecord>(std::move(r));
 }
 
-Status SqliteTx::PutIdempotencyRecord(const model::IdempotencyRecord& r) {
+Status SqlTx::PutIdempotencyRecord(const model::IdempotencyRecord& r) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
-      Prepare("INSERT OR REPLACE INTO idempotency_keys (subject, key, request_hash, completed, "
+      Prepare("INSERT INTO idempotency_keys (subject, key, request_hash, completed, "
               "status, body, location, created_at, expires_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (subject, key) DO UPDATE "
+              "SET request_hash = excluded.request_hash, completed = excluded.completed, "
+              "status = excluded.status, body = excluded.body, location = excluded.location, "
+              "created_at = excluded.created_at, expires_at = excluded.expires_at"));
   return stmt
       .Bind(r.subject, r.key, r.request_hash, static_cast<std::int64_t>(r.completed ? 1 : 0),
             static_cast<std::int64_t>(r.status), r.body, r.location, r.created_at, r.expires_at)
       .Run();
 }
 
-Status SqliteTx::DeleteIdempotencyRecord(std::string_view subject, std::string_view key) {
+Status SqlTx::DeleteIdempotencyRecord(std::string_view subject, std::string_view key) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("DELETE FROM idempotency_keys WHERE subject = ?1 AND key = ?2"));
   return stmt.Bind(subject, key).Run();
 }
 
-StatusOr<int> SqliteTx::PurgeIdempotencyRecords(Micros now, int limit) {
+StatusOr<int> SqlTx::PurgeIdempotencyRecords(Micros now, int limit) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("DELETE FROM idempotency_keys WHERE (subject, key) IN (SELECT subject, key "

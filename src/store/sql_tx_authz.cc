@@ -1,25 +1,27 @@
 // Authorization relationships with their outbox to SpiceDB, and the audit log.
 #include "audit/chain.h"
-#include "store/sqlite_tx.h"
+#include "common/clock.h"
+#include "store/sql_tx.h"
 
 namespace workspaced::store {
 
-Status SqliteTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
+Status SqlTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, "
               "subject_type, subject_id, subject_relation, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST((julianday('now') - 2440587.5) * "
-              "86400000000.0 AS INTEGER))"));
-  WS_RETURN_IF_ERROR(stmt.Bind(op, r.resource_type, r.resource_id, r.relation, r.subject_type,
-                               r.subject_id, r.subject_relation)
-                         .Run());
-  if (changes_ != nullptr)
-    changes_->push_back({sqlite3_last_insert_rowid(conn_.db()), op == "touch", r});
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq"));
+  // Wall-clock time, for the age of undelivered changes (an operator's
+  // figure), whatever clock the caller runs on.
+  stmt.Bind(op, r.resource_type, r.resource_id, r.relation, r.subject_type, r.subject_id,
+            r.subject_relation, SystemClock().Now());
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return Internal("store: the outbox insert returned no seq");
+  if (changes_ != nullptr) changes_->push_back({stmt.Int(0), op == "touch", r});
   return Status::Ok();
 }
 
-Status SqliteTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
+Status SqlTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
   for (const auto& r : rels) {
     WS_ASSIGN_OR_RETURN(
         Stmt stmt,
@@ -34,7 +36,7 @@ Status SqliteTx::TouchRelationships(const std::vector<model::Relationship>& rels
   return Status::Ok();
 }
 
-Status SqliteTx::DeleteRelationships(const std::vector<model::Relationship>& rels) {
+Status SqlTx::DeleteRelationships(const std::vector<model::Relationship>& rels) {
   for (const auto& r : rels) {
     WS_ASSIGN_OR_RETURN(
         Stmt stmt,
@@ -49,7 +51,7 @@ Status SqliteTx::DeleteRelationships(const std::vector<model::Relationship>& rel
   return Status::Ok();
 }
 
-Status SqliteTx::ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) {
+Status SqlTx::ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT resource_type, resource_id, relation, "
                                          "subject_type, subject_id, subject_relation FROM "
                                          "relationships"));
@@ -79,7 +81,7 @@ StatusOr<std::vector<RelationshipChange>> CollectChanges(Stmt& stmt) {
 
 }  // namespace
 
-StatusOr<std::vector<RelationshipChange>> SqliteTx::ListUndeliveredChanges(int limit) {
+StatusOr<std::vector<RelationshipChange>> SqlTx::ListUndeliveredChanges(int limit) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT seq, op, resource_type, resource_id, relation, subject_type, "
                               "subject_id, subject_relation FROM relationship_outbox WHERE "
@@ -88,19 +90,19 @@ StatusOr<std::vector<RelationshipChange>> SqliteTx::ListUndeliveredChanges(int l
   return CollectChanges(stmt);
 }
 
-Status SqliteTx::MarkDelivered(std::int64_t up_to, Micros at) {
+Status SqlTx::MarkDelivered(std::int64_t up_to, Micros at) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE relationship_outbox SET delivered_at = ?2 WHERE "
                                          "delivered_at IS NULL AND seq <= ?1"));
   return stmt.Bind(up_to, at).Run();
 }
 
-Status SqliteTx::MarkUndelivered(std::int64_t after_seq) {
+Status SqlTx::MarkUndelivered(std::int64_t after_seq) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE relationship_outbox SET delivered_at = NULL "
                                          "WHERE seq > ?1 AND delivered_at IS NOT NULL"));
   return stmt.Bind(after_seq).Run();
 }
 
-StatusOr<std::optional<Micros>> SqliteTx::OldestUndelivered() {
+StatusOr<std::optional<Micros>> SqlTx::OldestUndelivered() {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT created_at FROM relationship_outbox WHERE "
                                          "delivered_at IS NULL ORDER BY seq LIMIT 1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -108,8 +110,8 @@ StatusOr<std::optional<Micros>> SqliteTx::OldestUndelivered() {
   return std::optional<Micros>(stmt.Int(0));
 }
 
-StatusOr<std::int64_t> SqliteTx::AcquireLease(std::string_view name, std::string_view owner,
-                                              Micros now, Micros expires_at) {
+StatusOr<std::int64_t> SqlTx::AcquireLease(std::string_view name, std::string_view owner,
+                                           Micros now, Micros expires_at) {
   WS_ASSIGN_OR_RETURN(Stmt get,
                       Prepare("SELECT owner, expires_at, fence FROM leases WHERE name = ?1"));
   get.Bind(name);
@@ -128,7 +130,7 @@ StatusOr<std::int64_t> SqliteTx::AcquireLease(std::string_view name, std::string
   return fence;
 }
 
-Status SqliteTx::CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) {
+Status SqlTx::CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT 1 FROM leases WHERE name = ?1 AND owner = ?2 AND "
                                          "fence = ?3"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(name, owner, fence).Step());
@@ -136,15 +138,15 @@ Status SqliteTx::CheckLease(std::string_view name, std::string_view owner, std::
   return Status::Ok();
 }
 
-StatusOr<std::int64_t> SqliteTx::LatestRelationshipChange() {
+StatusOr<std::int64_t> SqlTx::LatestRelationshipChange() {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COALESCE(MAX(seq), 0) FROM relationship_outbox"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return Internal("sqlite: no row from MAX(seq)");
   return stmt.Int(0);
 }
 
-StatusOr<std::vector<RelationshipChange>> SqliteTx::ListRelationshipChanges(std::int64_t after_seq,
-                                                                            int limit) {
+StatusOr<std::vector<RelationshipChange>> SqlTx::ListRelationshipChanges(std::int64_t after_seq,
+                                                                         int limit) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT seq, op, resource_type, resource_id, relation, subject_type, "
                               "subject_id, subject_relation FROM relationship_outbox WHERE seq > "
@@ -161,7 +163,7 @@ StatusOr<std::vector<RelationshipChange>> SqliteTx::ListRelationshipChanges(std:
   }
 }
 
-StatusOr<std::vector<model::Relationship>> SqliteTx::ListRelationshipsForResource(
+StatusOr<std::vector<model::Relationship>> SqlTx::ListRelationshipsForResource(
     std::string_view resource_type, std::string_view resource_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT relation, subject_type, subject_id, subject_relation FROM "
@@ -178,7 +180,7 @@ StatusOr<std::vector<model::Relationship>> SqliteTx::ListRelationshipsForResourc
   return out;
 }
 
-StatusOr<std::int64_t> SqliteTx::OutboxDepth() {
+StatusOr<std::int64_t> SqlTx::OutboxDepth() {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("SELECT COUNT(*) FROM relationship_outbox WHERE delivered_at IS NULL"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -226,7 +228,7 @@ StatusOr<std::vector<model::AuditEvent>> ReadEvents(Stmt& stmt) {
 
 }  // namespace
 
-Status SqliteTx::AppendAudit(const model::AuditEvent& e) {
+Status SqlTx::AppendAudit(const model::AuditEvent& e) {
   WS_ASSIGN_OR_RETURN(Stmt head, Prepare("SELECT hash FROM audit_chain_heads WHERE scope = ?1"));
   head.Bind(e.workspace_id);
   WS_ASSIGN_OR_RETURN(const bool has_head, head.Step());
@@ -237,61 +239,74 @@ Status SqliteTx::AppendAudit(const model::AuditEvent& e) {
       Prepare("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
               "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details, "
               "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-              "?14)"));
-  WS_RETURN_IF_ERROR(stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id,
-                               e.workspace_id, e.outcome, e.request_id, e.source_ip, e.user_agent,
-                               e.details, prev, hash)
-                         .Run());
+              "?14) RETURNING seq"));
+  stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
+            e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, prev, hash);
+  WS_ASSIGN_OR_RETURN(const bool inserted, stmt.Step());
+  if (!inserted) return Internal("store: the audit insert returned no seq");
+  const std::int64_t seq = stmt.Int(0);
   WS_ASSIGN_OR_RETURN(Stmt move,
-                      Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) VALUES (?1, "
-                              "last_insert_rowid(), ?2) ON CONFLICT (scope) DO UPDATE SET "
+                      Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) VALUES (?1, ?2, "
+                              "?3) ON CONFLICT (scope) DO UPDATE SET "
                               "seq = excluded.seq, hash = excluded.hash"));
-  return move.Bind(e.workspace_id, hash).Run();
+  return move.Bind(e.workspace_id, seq, hash).Run();
 }
 
-StatusOr<std::vector<model::AuditEvent>> SqliteTx::ListAudit(const model::AuditQuery& q) {
+StatusOr<std::vector<model::AuditEvent>> SqlTx::ListAudit(const model::AuditQuery& q) {
   const std::int64_t limit = q.limit;
   if (!q.action.empty() && !q.actor.empty()) {
     WS_ASSIGN_OR_RETURN(
-        Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
-                           "INDEXED BY audit_events_by_action WHERE "
+        Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS
+                           " FROM audit_events INDEXED BY audit_events_by_action WHERE "
+                           "workspace_id = ?1 AND action = ?6 AND actor = ?7" WS_AUDIT_WINDOW,
+                           "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
                            "workspace_id = ?1 AND action = ?6 AND actor = ?7" WS_AUDIT_WINDOW));
     stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.action, q.actor);
     return ReadEvents(stmt);
   }
   if (!q.action.empty()) {
-    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
-                                           "INDEXED BY audit_events_by_action WHERE "
-                                           "workspace_id = ?1 AND action = ?6" WS_AUDIT_WINDOW));
+    WS_ASSIGN_OR_RETURN(Stmt stmt,
+                        Prepare("SELECT " WS_AUDIT_COLUMNS
+                                " FROM audit_events INDEXED BY audit_events_by_action WHERE "
+                                "workspace_id = ?1 AND action = ?6" WS_AUDIT_WINDOW,
+                                "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
+                                "workspace_id = ?1 AND action = ?6" WS_AUDIT_WINDOW));
     stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.action);
     return ReadEvents(stmt);
   }
   if (!q.actor.empty()) {
-    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
-                                           "INDEXED BY audit_events_by_actor WHERE "
-                                           "workspace_id = ?1 AND actor = ?6" WS_AUDIT_WINDOW));
+    WS_ASSIGN_OR_RETURN(Stmt stmt,
+                        Prepare("SELECT " WS_AUDIT_COLUMNS
+                                " FROM audit_events INDEXED BY audit_events_by_actor WHERE "
+                                "workspace_id = ?1 AND actor = ?6" WS_AUDIT_WINDOW,
+                                "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
+                                "workspace_id = ?1 AND actor = ?6" WS_AUDIT_WINDOW));
     stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.actor);
     return ReadEvents(stmt);
   }
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events "
-                                         "INDEXED BY audit_events_by_workspace WHERE "
-                                         "workspace_id = ?1" WS_AUDIT_WINDOW));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT " WS_AUDIT_COLUMNS
+                              " FROM audit_events INDEXED BY audit_events_by_workspace WHERE "
+                              "workspace_id = ?1" WS_AUDIT_WINDOW,
+                              "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
+                              "workspace_id = ?1" WS_AUDIT_WINDOW));
   stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit);
   return ReadEvents(stmt);
 }
 
-StatusOr<std::vector<model::AuditEvent>> SqliteTx::ScanAuditChain(std::string_view scope,
-                                                                  std::int64_t after_seq,
-                                                                  int limit) {
+StatusOr<std::vector<model::AuditEvent>> SqlTx::ScanAuditChain(std::string_view scope,
+                                                               std::int64_t after_seq, int limit) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events INDEXED BY "
                               "audit_events_by_workspace WHERE workspace_id = ?1 AND seq > ?2 "
-                              "ORDER BY seq LIMIT ?3"));
+                              "ORDER BY seq LIMIT ?3",
+                              "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
+                              "workspace_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"));
   stmt.Bind(scope, after_seq, static_cast<std::int64_t>(limit));
   return ReadEvents(stmt);
 }
 
-StatusOr<std::vector<model::AuditHead>> SqliteTx::ListAuditHeads() {
+StatusOr<std::vector<model::AuditHead>> SqlTx::ListAuditHeads() {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT scope, seq, hash FROM audit_chain_heads ORDER BY scope"));
   std::vector<model::AuditHead> out;

@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 
 #include "model/relationships.h"
-#include "store/sqlite_decode.h"
-#include "store/sqlite_tx.h"
+#include "store/sql_decode.h"
+#include "store/sql_tx.h"
 
 namespace workspaced::store {
 namespace {
@@ -129,7 +129,7 @@ Status CheckPage(const Page& page) {
 
 }  // namespace
 
-Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
+Status SqlTx::InsertWorkspace(const model::Workspace& ws) {
   WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
   const std::string labels = EncodeLabels(ws.labels);  // outlives the bound Stmt
   const std::string mappings = EncodeGroupMappings(ws.group_mappings);
@@ -153,7 +153,7 @@ Status SqliteTx::InsertWorkspace(const model::Workspace& ws) {
   return ReplaceGroupMappings(ws);
 }
 
-Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
+Status SqlTx::UpdateWorkspace(const model::Workspace& ws) {
   WS_RETURN_IF_ERROR(CheckGroupMappings(ws));
   const std::string labels = EncodeLabels(ws.labels);
   const std::string mappings = EncodeGroupMappings(ws.group_mappings);
@@ -180,7 +180,7 @@ Status SqliteTx::UpdateWorkspace(const model::Workspace& ws) {
   return ReplaceGroupMappings(ws);
 }
 
-Status SqliteTx::ReplaceGroupMappings(const model::Workspace& ws) {
+Status SqlTx::ReplaceGroupMappings(const model::Workspace& ws) {
   {
     WS_ASSIGN_OR_RETURN(Stmt clear,
                         Prepare("DELETE FROM workspace_group_mappings WHERE workspace_id = ?1"));
@@ -199,7 +199,7 @@ Status SqliteTx::ReplaceGroupMappings(const model::Workspace& ws) {
   return Status::Ok();
 }
 
-StatusOr<std::vector<model::Workspace>> SqliteTx::CollectWorkspaces(Stmt& stmt) {
+StatusOr<std::vector<model::Workspace>> SqlTx::CollectWorkspaces(Stmt& stmt) {
   std::vector<model::Workspace> out;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -209,7 +209,7 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::CollectWorkspaces(Stmt& stmt) 
   }
 }
 
-StatusOr<model::Workspace> SqliteTx::GetWorkspace(std::string_view id) {
+StatusOr<model::Workspace> SqlTx::GetWorkspace(std::string_view id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id = ?1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
@@ -217,8 +217,8 @@ StatusOr<model::Workspace> SqliteTx::GetWorkspace(std::string_view id) {
   return DecodeWorkspace(stmt);
 }
 
-StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesByAccount(
-    std::string_view account_id, const Page& page) {
+StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesByAccount(std::string_view account_id,
+                                                                       const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w "
@@ -227,7 +227,7 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesByAccount(
   return CollectWorkspaces(stmt);
 }
 
-StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesForSubject(
+StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesForSubject(
     std::string_view subject, const std::vector<std::string>& groups, const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
   // The groups arrive as one JSON-array parameter unpacked by json_each, so
@@ -246,12 +246,22 @@ StatusOr<std::vector<model::Workspace>> SqliteTx::ListWorkspacesForSubject(
               "  FROM workspace_group_mappings"
               "  WHERE group_name IN (SELECT value FROM json_each(?2))"
               "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4))"
+              " ORDER BY w.id LIMIT ?4",
+              "SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
+              " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
+              "  WHERE subject = ?1 AND workspace_id > ?3"
+              "  ORDER BY workspace_id LIMIT ?4) m"
+              " UNION"
+              " SELECT workspace_id FROM (SELECT workspace_id"
+              "  FROM workspace_group_mappings"
+              "  WHERE group_name IN (SELECT json_array_elements_text(?2::json))"
+              "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4) g)"
               " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectWorkspaces(stmt);
 }
 
-StatusOr<bool> SqliteTx::SlugTaken(std::string_view account_id, std::string_view slug) {
+StatusOr<bool> SqlTx::SlugTaken(std::string_view account_id, std::string_view slug) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT 1 FROM workspaces WHERE account_id = ?1 AND slug = ?2"));
   return stmt.Bind(account_id, slug).Step();
