@@ -141,7 +141,7 @@ Status SqlTx::CheckLease(std::string_view name, std::string_view owner, std::int
 StatusOr<std::int64_t> SqlTx::LatestRelationshipChange() {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COALESCE(MAX(seq), 0) FROM relationship_outbox"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return Internal("sqlite: no row from MAX(seq)");
+  if (!row) return Internal("store: no row from MAX(seq)");
   return stmt.Int(0);
 }
 

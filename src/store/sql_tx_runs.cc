@@ -152,9 +152,13 @@ StatusOr<std::vector<std::string>> SqlTx::ListClaimableRuns(Micros now, int limi
 
 StatusOr<std::optional<Micros>> SqlTx::NextRunWakeup() {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
-                         "ELSE MAX(next_attempt_at, lease_expires_at) END) FROM provisioning_runs "
-                         "WHERE state IN ('pending', 'running', 'compensating')"));
+      Stmt stmt,
+      Prepare("SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
+              "ELSE MAX(next_attempt_at, lease_expires_at) END) FROM provisioning_runs "
+              "WHERE state IN ('pending', 'running', 'compensating')",
+              "SELECT MIN(CASE WHEN lease_owner = '' THEN next_attempt_at "
+              "ELSE GREATEST(next_attempt_at, lease_expires_at) END) FROM "
+              "provisioning_runs WHERE state IN ('pending', 'running', 'compensating')"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row || stmt.IsNull(0)) return std::optional<Micros>();
   return std::optional<Micros>(stmt.Int(0));

@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
+#include "store/testing/postgres_server.h"
 
 namespace workspaced::store {
 namespace {
@@ -28,6 +30,18 @@ std::vector<Backend> Backends() {
       {"Sqlite",
        [](const std::string& dir) -> std::unique_ptr<Store> {
          auto store = OpenSqliteStore({.path = dir + "/store.db"});
+         EXPECT_TRUE(store.ok()) << store.status().message();
+         return store.ok() ? std::move(store).value() : nullptr;
+       }},
+      // A real PostgreSQL (WS_TEST_POSTGRES, which scripts/test.sh starts for
+      // the whole run, else one started for this process), each test in a
+      // fresh schema of its own.
+      {"Postgres",
+       [](const std::string&) -> std::unique_ptr<Store> {
+         auto conninfo = testing::FreshPostgresSchema();
+         EXPECT_TRUE(conninfo.ok()) << conninfo.status().message();
+         if (!conninfo.ok()) return nullptr;
+         auto store = OpenPostgresStore({.conninfo = *conninfo, .pool_size = 4});
          EXPECT_TRUE(store.ok()) << store.status().message();
          return store.ok() ? std::move(store).value() : nullptr;
        }},

@@ -1,11 +1,13 @@
 #include "store/testing/postgres_server.h"
 
+#include <libpq-fe.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 namespace workspaced::store::testing {
 namespace {
@@ -39,9 +41,9 @@ Status PostgresServer::Run(const std::string& command, std::string* output) cons
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
+StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(bool own) {
   std::unique_ptr<PostgresServer> pg(new PostgresServer());
-  if (const char* external = std::getenv("WS_TEST_POSTGRES"); external && *external) {
+  if (const char* external = std::getenv("WS_TEST_POSTGRES"); !own && external && *external) {
     pg->conninfo_ = external;
     return pg;
   }
@@ -101,6 +103,31 @@ PostgresServer::~PostgresServer() {
   (void)Stop();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+StatusOr<std::string> FreshPostgresSchema() {
+  static std::mutex mu;
+  static std::unique_ptr<PostgresServer> server;
+  static int counter = 0;
+  std::lock_guard lock(mu);
+  if (!server) {
+    WS_ASSIGN_OR_RETURN(server, PostgresServer::Start());
+  }
+  const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  PGconn* c = PQconnectdb(server->conninfo().c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string m = PQerrorMessage(c);
+    PQfinish(c);
+    return Unavailable("postgres: " + m);
+  }
+  PGresult* r =
+      PQexec(c, ("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema).c_str());
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  std::string m = PQerrorMessage(c);
+  PQclear(r);
+  PQfinish(c);
+  if (!ok) return Unavailable("postgres: " + m);
+  return server->conninfo() + " options='-c search_path=" + schema + "'";
 }
 
 }  // namespace workspaced::store::testing

@@ -18,7 +18,9 @@ class PostgresServer {
  public:
   // kUnavailable, with what failed and its output, when no server can start
   // (PostgreSQL not installed: bash scripts/setup.sh).
-  static StatusOr<std::unique_ptr<PostgresServer>> Start();
+  // `own`: always start one, even with WS_TEST_POSTGRES set (tests that
+  // stop and restart the server).
+  static StatusOr<std::unique_ptr<PostgresServer>> Start(bool own = false);
   ~PostgresServer();
 
   // libpq connection string for the cluster's `postgres` database as its
@@ -40,5 +42,10 @@ class PostgresServer {
   std::string as_user_;  // "runuser -u postgres -- " or ""
   std::string conninfo_;
 };
+
+// A connection string to a fresh, empty schema (search_path set to it) on the
+// test server of this process — WS_TEST_POSTGRES, or one started on first
+// use and stopped at exit.
+StatusOr<std::string> FreshPostgresSchema();
 
 }  // namespace workspaced::store::testing

@@ -26,7 +26,7 @@ std::string Query(const std::string& conninfo, const std::string& sql) {
 }
 
 TEST(PostgresServer, StartsServesRestartsAndCleansUp) {
-  auto pg = PostgresServer::Start();
+  auto pg = PostgresServer::Start(/*own=*/true);
   ASSERT_TRUE(pg.ok()) << pg.status().message();
   EXPECT_EQ(Query((*pg)->conninfo(), "SELECT 1 + 1"), "2");
   auto db = (*pg)->CreateDatabase("suite_one");

@@ -1,0 +1,246 @@
+#include "store/pg_migrations.h"
+
+#include <array>
+
+namespace workspaced::store {
+namespace {
+
+// The same versions as sqlite_migrations.cc, in PostgreSQL's dialect: BIGINT
+// for INTEGER, identity columns for AUTOINCREMENT, and every text column
+// COLLATE "C", so that ids order bytewise as in SQLite (keyset pagination
+// compares them), whatever the database's own collation.
+constexpr char kInitialSchema[] = R"sql(
+CREATE TABLE meta (
+  key TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  value TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE accounts (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  name TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE account_members (
+  account_id TEXT COLLATE "C" NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  subject TEXT COLLATE "C" NOT NULL,
+  role TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (account_id, subject)
+);
+
+CREATE TABLE workspaces (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  account_id TEXT COLLATE "C" NOT NULL REFERENCES accounts(id),
+  name TEXT COLLATE "C" NOT NULL,
+  slug TEXT COLLATE "C" NOT NULL,
+  status TEXT COLLATE "C" NOT NULL,
+  region TEXT COLLATE "C" NOT NULL,
+  tenancy_model TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  created_by TEXT COLLATE "C" NOT NULL,
+  updated_by TEXT COLLATE "C" NOT NULL,
+  labels TEXT COLLATE "C" NOT NULL,  -- JSON object of string values
+  -- JSON array of {"group_name","role"} in the caller's order: what reads
+  -- return. workspace_group_mappings below indexes the same data by group.
+  group_mappings TEXT COLLATE "C" NOT NULL,
+  runtime_generation TEXT COLLATE "C" NOT NULL,
+  status_reason TEXT COLLATE "C" NOT NULL,
+  phase TEXT COLLATE "C" NOT NULL,
+  version BIGINT NOT NULL,
+  UNIQUE (account_id, slug)
+);
+-- ListWorkspacesByAccount: WHERE account_id = ? AND id > ? ORDER BY id.
+CREATE INDEX workspaces_by_account ON workspaces (account_id, id);
+
+-- Mirrors Workspace::group_mappings; position keeps the caller's order.
+CREATE TABLE workspace_group_mappings (
+  workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  group_name TEXT COLLATE "C" NOT NULL,
+  role TEXT COLLATE "C" NOT NULL,
+  position BIGINT NOT NULL,
+  PRIMARY KEY (workspace_id, group_name)
+);
+-- ListWorkspacesForSubject: group name → workspace ids, in id order.
+CREATE INDEX workspace_group_mappings_by_group
+  ON workspace_group_mappings (group_name, workspace_id);
+
+CREATE TABLE environments (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+
+CREATE TABLE workspace_members (
+  workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  subject TEXT COLLATE "C" NOT NULL,
+  role TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (workspace_id, subject)
+);
+-- ListWorkspacesForSubject: subject → workspace ids, in id order.
+CREATE INDEX workspace_members_by_subject ON workspace_members (subject, workspace_id);
+)sql";
+
+constexpr char kProvisioning[] = R"sql(
+CREATE TABLE provisioning_runs (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id),
+  state TEXT COLLATE "C" NOT NULL,
+  current_step BIGINT NOT NULL,
+  created_by TEXT COLLATE "C" NOT NULL,
+  retry_of TEXT COLLATE "C" NOT NULL,
+  error TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  lease_owner TEXT COLLATE "C" NOT NULL,
+  lease_expires_at BIGINT NOT NULL,
+  lease_version BIGINT NOT NULL
+);
+-- ListClaimableRuns / NextRunWakeup look only at unfinished runs, however
+-- many finished ones there are.
+CREATE INDEX provisioning_runs_due ON provisioning_runs (next_attempt_at)
+  WHERE state IN ('pending', 'running', 'compensating');
+-- LatestRunForWorkspace.
+CREATE INDEX provisioning_runs_by_workspace ON provisioning_runs (workspace_id, id);
+
+CREATE TABLE provisioning_steps (
+  run_id TEXT COLLATE "C" NOT NULL REFERENCES provisioning_runs(id) ON DELETE CASCADE,
+  position BIGINT NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
+  state TEXT COLLATE "C" NOT NULL,
+  attempts BIGINT NOT NULL,
+  last_error TEXT COLLATE "C" NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, position)
+);
+
+CREATE TABLE idempotency_keys (
+  subject TEXT COLLATE "C" NOT NULL,
+  key TEXT COLLATE "C" NOT NULL,
+  request_hash TEXT COLLATE "C" NOT NULL,
+  completed BIGINT NOT NULL,
+  status BIGINT NOT NULL,
+  body TEXT COLLATE "C" NOT NULL,
+  location TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (subject, key)
+);
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);
+
+-- resource#relation@subject[#subject_relation], as SpiceDB writes them.
+CREATE TABLE relationships (
+  resource_type TEXT COLLATE "C" NOT NULL,
+  resource_id TEXT COLLATE "C" NOT NULL,
+  relation TEXT COLLATE "C" NOT NULL,
+  subject_type TEXT COLLATE "C" NOT NULL,
+  subject_id TEXT COLLATE "C" NOT NULL,
+  subject_relation TEXT COLLATE "C" NOT NULL DEFAULT '',
+  PRIMARY KEY (resource_type, resource_id, relation, subject_type, subject_id, subject_relation)
+);
+CREATE INDEX relationships_by_subject ON relationships (subject_type, subject_id);
+
+-- Every relationship change, in commit order, until delivered to SpiceDB.
+CREATE TABLE relationship_outbox (
+  seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  op TEXT COLLATE "C" NOT NULL,  -- touch | delete
+  resource_type TEXT COLLATE "C" NOT NULL,
+  resource_id TEXT COLLATE "C" NOT NULL,
+  relation TEXT COLLATE "C" NOT NULL,
+  subject_type TEXT COLLATE "C" NOT NULL,
+  subject_id TEXT COLLATE "C" NOT NULL,
+  subject_relation TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX relationship_outbox_pending ON relationship_outbox (seq) WHERE delivered_at IS NULL;
+
+CREATE TABLE audit_events (
+  seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  time BIGINT NOT NULL,
+  actor TEXT COLLATE "C" NOT NULL,
+  actor_auth TEXT COLLATE "C" NOT NULL,
+  action TEXT COLLATE "C" NOT NULL,
+  target_type TEXT COLLATE "C" NOT NULL,
+  target_id TEXT COLLATE "C" NOT NULL,
+  workspace_id TEXT COLLATE "C" NOT NULL,
+  outcome TEXT COLLATE "C" NOT NULL,
+  request_id TEXT COLLATE "C" NOT NULL,
+  source_ip TEXT COLLATE "C" NOT NULL,
+  user_agent TEXT COLLATE "C" NOT NULL,
+  details TEXT COLLATE "C" NOT NULL,
+  -- The hash chain (src/audit/chain.h): one chain per workspace_id.
+  prev_hash TEXT COLLATE "C" NOT NULL,
+  hash TEXT COLLATE "C" NOT NULL
+);
+-- A workspace's events newest first, whole or by action or by actor: each an
+-- index walk from the cursor, whatever the table's size.
+CREATE INDEX audit_events_by_workspace ON audit_events (workspace_id, seq);
+CREATE INDEX audit_events_by_action ON audit_events (workspace_id, action, seq);
+CREATE INDEX audit_events_by_actor ON audit_events (workspace_id, actor, seq);
+-- The newest event of each chain, so that removing it is detected too.
+CREATE TABLE audit_chain_heads (
+  scope TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  hash TEXT COLLATE "C" NOT NULL
+);
+)sql";
+
+constexpr char kFreeze[] = R"sql(
+ALTER TABLE workspaces ADD COLUMN frozen_by TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE workspaces ADD COLUMN frozen_at BIGINT NOT NULL DEFAULT 0;
+)sql";
+
+// On PostgreSQL there is no earlier data to derive from unless this backend
+// was migrated with data already in it; the statement is the same idea.
+constexpr char kDerivedRelationships[] = R"sql(
+INSERT INTO relationships (resource_type, resource_id, relation, subject_type, subject_id,
+                           subject_relation)
+  SELECT 'account', id, 'platform', 'platform', 'workspaced', '' FROM accounts
+  UNION SELECT 'account', account_id, role, 'user', subject, '' FROM account_members
+  UNION SELECT 'workspace', id, 'account', 'account', account_id, '' FROM workspaces
+  UNION SELECT 'workspace', workspace_id, role, 'user', subject, '' FROM workspace_members
+  UNION SELECT 'environment', e.id, 'workspace', 'workspace', e.workspace_id, ''
+        FROM environments e JOIN workspaces w ON w.id = e.workspace_id
+        WHERE w.phase IN ('workspace_configured', 'ready')
+  UNION SELECT 'workspace', g.workspace_id, g.role, 'group', g.group_name, 'member'
+        FROM workspace_group_mappings g JOIN workspaces w ON w.id = g.workspace_id
+        WHERE w.phase IN ('workspace_configured', 'ready')
+  ON CONFLICT DO NOTHING;
+INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, subject_type,
+                                 subject_id, subject_relation, created_at)
+  SELECT 'touch', resource_type, resource_id, relation, subject_type, subject_id,
+         subject_relation, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+  FROM relationships ORDER BY resource_type, resource_id, relation, subject_type, subject_id,
+                              subject_relation;
+)sql";
+
+constexpr char kLeases[] = R"sql(
+CREATE TABLE leases (
+  name TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  owner TEXT COLLATE "C" NOT NULL,
+  expires_at BIGINT NOT NULL,
+  fence BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
+    Migration{3, "who froze a workspace", kFreeze},
+    Migration{4, "relationships derived from existing data", kDerivedRelationships},
+    Migration{5, "named leases", kLeases},
+};
+
+}  // namespace
+
+std::span<const Migration> PgMigrations() { return kMigrations; }
+
+}  // namespace workspaced::store

@@ -1,0 +1,201 @@
+#include "store/pg_store.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "store/pg_connection.h"
+#include "store/pg_migrations.h"
+#include "store/sql_tx.h"
+
+namespace workspaced::store {
+namespace {
+
+class PgStore final : public Store {
+ public:
+  explicit PgStore(PostgresOptions options) : options_(std::move(options)) {}
+
+  Status Migrate() override;
+  StatusOr<int> SchemaVersion() override;
+  Status Ping() override;
+  Status Read(FunctionRef<Status(Tx&)> fn) override;
+  Status Write(FunctionRef<Status(Tx&)> fn) override;
+  // The outbox position: it moves with every relationship change, by any
+  // process (the only use of DataVersion is the relationship index).
+  StatusOr<std::uint64_t> DataVersion() override;
+  void SetCommitObserver(CommitObserver* observer) override { observer_ = observer; }
+
+ private:
+  // A pooled connection, returned on destruction (dropped when broken).
+  class Lease {
+   public:
+    Lease(PgStore& store, std::unique_ptr<PgConnection> conn)
+        : store_(store), conn_(std::move(conn)) {}
+    ~Lease() { store_.Return(std::move(conn_)); }
+    PgConnection& conn() { return *conn_; }
+
+   private:
+    PgStore& store_;
+    std::unique_ptr<PgConnection> conn_;
+  };
+
+  StatusOr<std::unique_ptr<Lease>> Acquire();
+  void Return(std::unique_ptr<PgConnection> conn);
+  // Runs `body` in a transaction begun with `begin`; rolls back on failure.
+  Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body);
+
+  const PostgresOptions options_;
+  std::mutex mu_;
+  std::condition_variable returned_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
+  int open_ = 0;                                     // guarded by mu_
+  std::mutex observer_mu_;                           // observers see one commit at a time
+  CommitObserver* observer_ = nullptr;
+};
+
+StatusOr<std::unique_ptr<PgStore::Lease>> PgStore::Acquire() {
+  std::unique_lock lock(mu_);
+  while (idle_.empty() && open_ >= options_.pool_size) returned_.wait(lock);
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return std::make_unique<Lease>(*this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = PgConnection::Open(options_.conninfo);
+  if (!conn.ok()) {
+    std::lock_guard relock(mu_);
+    --open_;
+    returned_.notify_one();
+    return conn.status();
+  }
+  return std::make_unique<Lease>(*this, std::move(*conn));
+}
+
+void PgStore::Return(std::unique_ptr<PgConnection> conn) {
+  std::lock_guard lock(mu_);
+  if (conn && conn->healthy()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;  // dropped; the next Acquire opens a fresh one
+  }
+  returned_.notify_one();
+}
+
+Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body) {
+  WS_RETURN_IF_ERROR(conn.Exec(begin));
+  Status s = body();
+  if (s.ok()) s = conn.Exec("COMMIT");
+  if (!s.ok()) (void)conn.Exec("ROLLBACK");
+  return s;
+}
+
+Status PgStore::Read(FunctionRef<Status(Tx&)> fn) {
+  WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+  return InTransaction(lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
+    SqlTx tx(lease->conn());
+    return fn(tx);
+  });
+}
+
+Status PgStore::Write(FunctionRef<Status(Tx&)> fn) {
+  std::mt19937 jitter(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+    std::vector<RelationshipChange> changes;
+    const Status s = InTransaction(lease->conn(), "BEGIN ISOLATION LEVEL SERIALIZABLE", [&] {
+      changes.clear();
+      SqlTx tx(lease->conn(), &changes);
+      return fn(tx);
+    });
+    if (s.ok()) {
+      if (observer_ != nullptr && !changes.empty()) {
+        std::lock_guard lock(observer_mu_);
+        observer_->OnRelationshipsCommitted(changes);
+      }
+      return s;
+    }
+    if (!lease->conn().TakeRetryable() || attempt >= options_.write_attempts) return s;
+    // Another transaction won the race: a short, jittered pause, then again.
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(100, 2000 * attempt)(jitter)));
+  }
+}
+
+Status PgStore::Migrate() {
+  const auto migrations = PgMigrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  for (bool applied = true; applied;) {
+    applied = false;
+    WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+    PgConnection& c = lease->conn();
+    WS_RETURN_IF_ERROR(InTransaction(c, "BEGIN", [&]() -> Status {
+      // Processes migrating at once apply each migration exactly once.
+      WS_RETURN_IF_ERROR(c.Exec("SELECT pg_advisory_xact_lock(7269636)"));
+      WS_RETURN_IF_ERROR(c.Exec(kPgCreateSchemaMigrations));
+      WS_ASSIGN_OR_RETURN(Stmt stmt,
+                          c.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+      WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      const int current = row ? static_cast<int>(stmt.Int(0)) : 0;
+      if (current > latest) {
+        return Internal("postgres: database schema version " + std::to_string(current) +
+                        " is newer than this binary supports (" + std::to_string(latest) +
+                        "); run a newer workspaced");
+      }
+      for (const Migration& m : migrations) {
+        if (m.version <= current) continue;
+        WS_RETURN_IF_ERROR(c.Exec(m.sql));
+        WS_ASSIGN_OR_RETURN(Stmt record, c.Prepare("INSERT INTO schema_migrations (version, "
+                                                   "name, applied_at) VALUES (?1, ?2, ?3)"));
+        WS_RETURN_IF_ERROR(record.Bind(m.version, m.name, SystemClock().Now()).Run());
+        applied = true;
+        break;
+      }
+      return Status::Ok();
+    }));
+  }
+  return Status::Ok();
+}
+
+StatusOr<int> PgStore::SchemaVersion() {
+  WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+  PgConnection& c = lease->conn();
+  WS_ASSIGN_OR_RETURN(Stmt exists,
+                      c.Prepare("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+  WS_ASSIGN_OR_RETURN(const bool row, exists.Step());
+  if (!row || exists.Text(0) != "t") return 0;
+  WS_ASSIGN_OR_RETURN(Stmt max,
+                      c.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  WS_ASSIGN_OR_RETURN(const bool got, max.Step());
+  return got ? static_cast<int>(max.Int(0)) : 0;
+}
+
+Status PgStore::Ping() {
+  WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+  return lease->conn().Exec("SELECT 1");
+}
+
+StatusOr<std::uint64_t> PgStore::DataVersion() {
+  WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, lease->conn().Prepare("SELECT COALESCE(MAX(seq), 0) FROM relationship_outbox"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  return row ? static_cast<std::uint64_t>(stmt.Int(0)) : 0;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options) {
+  if (options.pool_size < 1) return InvalidArgument("postgres: pool_size must be at least 1");
+  if (options.conninfo.empty()) return InvalidArgument("postgres: no connection string");
+  auto store = std::make_unique<PgStore>(options);
+  WS_RETURN_IF_ERROR(store->Ping());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace workspaced::store

@@ -1,0 +1,30 @@
+// The PostgreSQL backend (libpq): the same Store, Tx and migrations as
+// SQLite's, for any number of server processes on one database.
+//
+// Transactions: writes are SERIALIZABLE and re-run (the Store contract allows
+// it) after a serialization failure or deadlock, a few times with a short
+// jittered pause; reads are REPEATABLE READ, READ ONLY. Connections come from
+// a pool, opened on demand up to `pool_size`, and a broken one is replaced.
+// Nothing holds a session-level lock across transactions (poolers in
+// transaction mode are fine); migrations serialize on a transaction-level
+// advisory lock.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "store/store.h"
+
+namespace workspaced::store {
+
+struct PostgresOptions {
+  std::string conninfo;  // libpq connection string or postgres:// URI
+  int pool_size = 8;
+  int write_attempts = 8;  // serialization failures retried before kUnavailable
+};
+
+// Connects once to check the server (kUnavailable when it cannot).
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+}  // namespace workspaced::store
