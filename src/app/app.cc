@@ -19,6 +19,7 @@
 #include "spicedb/grpc_client.h"
 #include "spicedb/reconcile.h"
 #include "spicedb/relay.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::app {
@@ -27,6 +28,12 @@ App::~App() = default;
 
 StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   WS_RETURN_IF_ERROR(EnsureDataDir(config.data_dir));
+  if (!config.database.empty()) {
+    WS_ASSIGN_OR_RETURN(auto store, store::OpenPostgresStore({.conninfo = config.database,
+                                                              .pool_size = config.database_pool}));
+    WS_RETURN_IF_ERROR(store->Migrate());
+    return store;
+  }
   store::SqliteOptions options;
   options.path = (std::filesystem::path(config.data_dir) / kDatabaseFile).string();
   WS_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(options));

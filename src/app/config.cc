@@ -173,6 +173,10 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
       WS_RETURN_IF_ERROR(GetString(v, key, c.listen));
     else if (k == "data_dir")
       WS_RETURN_IF_ERROR(GetString(v, key, c.data_dir));
+    else if (k == "database")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.database));
+    else if (k == "database_pool")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.database_pool, 1, 1'000));
     else if (k == "regions")
       WS_RETURN_IF_ERROR(GetStrings(v, key, c.regions));
     else if (k == "platform_admins")

@@ -77,6 +77,10 @@ struct SpiceDbConfig {
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
+  // Empty: the embedded SQLite file in data_dir. Else PostgreSQL: a
+  // postgres:// URI or a libpq connection string (docs/configuration.md).
+  std::string database;
+  int database_pool = 16;
   std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
   std::vector<std::string> platform_admins = {"admin"};
   AuthConfig auth;

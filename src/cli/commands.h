@@ -13,6 +13,7 @@ namespace workspaced::cli {
 struct CommonFlags {
   std::string config_file;
   std::string data_dir;
+  std::string database;
 };
 
 // Defaults, then the config file, then flags. Prints the error and returns

@@ -13,6 +13,7 @@ bool ResolveConfig(const CommonFlags& flags, app::Config& config) {
     }
   }
   if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
+  if (!flags.database.empty()) config.database = flags.database;
   return true;
 }
 

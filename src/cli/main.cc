@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   auto add_common = [](CLI::App* cmd, CommonFlags& f) {
     cmd->add_option("--config", f.config_file, "JSON configuration file");
     cmd->add_option("--data-dir", f.data_dir, "data directory (default ./data)");
+    cmd->add_option("--database", f.database,
+                    "postgres://… (or a libpq connection string): PostgreSQL instead of the "
+                    "embedded SQLite in the data directory");
   };
 
   ServeFlags serve;

@@ -1,0 +1,60 @@
+// The real binary on PostgreSQL (--database): first start, a create driven
+// through the whole saga, the audit chain verified, and everything still
+// there after a restart.
+#include "blackbox/provisioning_support.h"
+#include "store/testing/postgres_server.h"
+
+namespace workspaced::testing {
+namespace {
+
+std::string DefaultAccount(const std::string& log) {
+  const std::string key = "\"default_account_id\":\"";
+  const auto at = log.find(key);
+  return at == std::string::npos ? "" : log.substr(at + key.size(), 36);
+}
+
+TEST(OnPostgres, TheServerProvisionsAuditsAndKeepsItsStateAcrossARestart) {
+  auto conninfo = store::testing::FreshPostgresSchema();
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
+  TempDir data;
+  ServerProcess::Options o;
+  o.data_dir = data.path() + "/data";
+  o.config_json = FastSagaConfig();
+  o.extra_args = {"--database", *conninfo};
+  auto server = ServerProcess::Start(o);
+  const std::string account = DefaultAccount(server->Output());
+  ASSERT_EQ(account.size(), 36u) << server->Output();
+  // Nothing of the control plane went to SQLite.
+  EXPECT_FALSE(std::filesystem::exists(o.data_dir + "/" + app::kDatabaseFile));
+
+  HttpClient c(server->port());
+  const std::string admin = server->Token("admin");
+  const HttpResponse created = PostWorkspace(c, admin, CreateBody(account, "On Postgres"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto body = Json(created.body).as_object();
+  const std::string ws(body.at("workspace_id").as_string());
+  const auto run = WaitRun(c, admin, std::string(body.at("provisioning_run_id").as_string()));
+  ASSERT_EQ(run.at("state").as_string(), "succeeded") << boost::json::serialize(run);
+  EXPECT_EQ(Json(c.Get("/v1/workspaces/" + ws, admin).body).as_object().at("status").as_string(),
+            "active");
+  EXPECT_EQ(Json(c.Get("/v1/workspaces/" + ws + "/environments", admin).body).as_array().size(),
+            3u);
+  EXPECT_EQ(c.Get("/v1/workspaces/" + ws, server->Token("stranger")).status, 404);
+
+  auto verify =
+      RunWorkspaced({"audit", "verify", "--data-dir", o.data_dir, "--database", *conninfo});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("audit log intact"), std::string::npos) << verify.out;
+
+  server->Stop();
+  server.reset();
+  server = ServerProcess::Start(o);
+  HttpClient again(server->port());
+  EXPECT_EQ(DefaultAccount(server->Output()), account);  // bootstrap found it
+  const HttpResponse got = again.Get("/v1/workspaces/" + ws, server->Token("admin"));
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(Json(got.body).as_object().at("name").as_string(), "On Postgres");
+}
+
+}  // namespace
+}  // namespace workspaced::testing
