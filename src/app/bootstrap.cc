@@ -97,8 +97,6 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   return ReadKey(path);
 }
 
-namespace {
-
 Status ValidateAccountInput(const std::string& name, const std::string& admin) {
   Status s = Unprocessable("invalid account");
   if (name.empty() || name.size() > 200) s.WithField("name", "must be 1-200 characters");
@@ -111,8 +109,6 @@ Status ValidateAccountInput(const std::string& name, const std::string& admin) {
     s.WithField("admin", "must be a subject of 1-255 characters");
   return s.field_errors().empty() ? Status::Ok() : s;
 }
-
-}  // namespace
 
 StatusOr<model::Account> CreateAccount(store::Store& store, const Clock& clock, Random& random,
                                        const std::string& name, const std::string& admin) {

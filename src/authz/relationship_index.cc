@@ -85,8 +85,15 @@ Status RelationshipIndex::ForEachSubject(std::string_view resource_type,
 
 void RelationshipIndex::OnRelationshipsCommitted(
     const std::vector<store::RelationshipChange>& changes) {
+  if (changes.empty()) return;
+  std::lock_guard refresh(refresh_mu_);
+  // Applied only when they follow what the index holds; after a gap (another
+  // process committed in between, or commits reported out of order) the next
+  // Refresh replays the log in order instead, these changes included.
+  if (changes.front().seq != replayed_ + 1) return;
   std::unique_lock lock(mu_);
   ApplyLocked(changes);
+  replayed_ = changes.back().seq;
 }
 
 void RelationshipIndex::ApplyLocked(const std::vector<store::RelationshipChange>& changes) {

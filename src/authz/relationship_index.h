@@ -1,16 +1,17 @@
 // Every relationship in memory, for checks in microseconds.
 //
 // Loaded from the store at start-up, then kept in step two ways:
-//   - the store's commit observer (store.h) applies every committed write of
-//     this process before its Write returns;
+//   - the store's commit observer (store.h) applies a committed write of this
+//     process before its Write returns, when it directly follows what the
+//     index holds (else the next Refresh does, in order);
 //   - Refresh() replays, in commit order, the relationship changes logged in
 //     the outbox since the last replay, so that writes by other processes on
 //     the same database (a CLI, another replica) are seen too. The
 //     authorizer calls it before each check: when no commit happened since
 //     the last look (Store::DataVersion), it costs one cheap call and no
 //     query.
-// Replaying the log from the last replayed position in order always ends in
-// the database's state, even where the observer applied some of it early.
+// The index holds exactly the log up to `replayed_`, applied in seq order
+// (which is commit order: store.h, sql_tx_authz.cc AppendOutbox).
 //
 // Thread-safety: any number of concurrent readers (ForEachSubject) and one
 // writer at a time (the observer is called under the store's writer lock).

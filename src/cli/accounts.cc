@@ -8,9 +8,23 @@
 
 namespace workspaced::cli {
 
+namespace {
+
+int Refused(const Status& s) {
+  std::string detail = s.message();
+  for (const auto& f : s.field_errors()) detail += "; --" + f.field + " " + f.detail;
+  std::fprintf(stderr, "workspaced: %s\n", detail.c_str());
+  return s.code() == Code::kUnprocessable ? 2 : 1;
+}
+
+}  // namespace
+
 int AccountsCreate(const AccountsCreateFlags& flags) {
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
+  // Bad input changes nothing: checked before the data directory is touched.
+  if (const Status valid = app::ValidateAccountInput(flags.name, flags.admin); !valid.ok())
+    return Refused(valid);
   auto store = app::OpenStore(config);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
@@ -19,13 +33,7 @@ int AccountsCreate(const AccountsCreateFlags& flags) {
   SystemClock clock;
   auto random = NewSecureRandom();
   auto account = app::CreateAccount(**store, clock, *random, flags.name, flags.admin);
-  if (!account.ok()) {
-    std::string detail = account.status().message();
-    for (const auto& f : account.status().field_errors())
-      detail += "; --" + f.field + " " + f.detail;
-    std::fprintf(stderr, "workspaced: %s\n", detail.c_str());
-    return account.status().code() == Code::kUnprocessable ? 2 : 1;
-  }
+  if (!account.ok()) return Refused(account.status());
   std::printf("%s\n", api::AccountJson(*account).c_str());
   return 0;
 }

@@ -59,7 +59,7 @@ TEST(Differential, TheInProcessCheckerAgreesWithSpiceDbOnEveryCheck) {
     std::vector<store::RelationshipChange> changes;
     for (const auto& r : rels) {
       updates.push_back({true, r});
-      changes.push_back({0, true, r});
+      changes.push_back({static_cast<std::int64_t>(changes.size()) + 1, true, r});
     }
     auto written = (*db)->Write(updates);
     ASSERT_TRUE(written.ok()) << written.status().message();

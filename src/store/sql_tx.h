@@ -108,9 +108,12 @@ class SqlTx final : public Tx {
   StatusOr<model::ProvisioningRun> ReadRun(Stmt& stmt);
   // One outbox row for a relationship change (sqlite_tx_authz.cc).
   Status AppendOutbox(std::string_view op, const model::Relationship& r);
+  // Before any relationship change (sql_tx_authz.cc).
+  Status OrderOutbox();
 
   SqlConnection& conn_;
   std::vector<RelationshipChange>* changes_;
+  bool outbox_ordered_ = false;  // this transaction holds the outbox's order row
 };
 
 }  // namespace workspaced::store

@@ -5,6 +5,22 @@
 
 namespace workspaced::store {
 
+Status SqlTx::OrderOutbox() {
+  // The relay and the relationship index read the outbox in seq order and
+  // must never see a lower seq commit after a higher one. SQLite has one
+  // writer at a time; on PostgreSQL, a transaction that changes
+  // relationships first takes a transaction-level advisory lock (released at
+  // commit, so poolers in transaction mode are fine), before it touches any
+  // relationship row — taking it later would invite deadlocks with another
+  // holder that wants the same rows — and so takes its seqs in commit order.
+  if (outbox_ordered_ || conn_.dialect() != Dialect::kPostgres) return Status::Ok();
+  WS_ASSIGN_OR_RETURN(Stmt order, Prepare("SELECT pg_advisory_xact_lock(7269637)"));
+  WS_ASSIGN_OR_RETURN(const bool locked, order.Step());
+  if (!locked) return Internal("store: no row from pg_advisory_xact_lock");
+  outbox_ordered_ = true;
+  return Status::Ok();
+}
+
 Status SqlTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
@@ -22,6 +38,7 @@ Status SqlTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
 }
 
 Status SqlTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
+  WS_RETURN_IF_ERROR(OrderOutbox());
   for (const auto& r : rels) {
     WS_ASSIGN_OR_RETURN(
         Stmt stmt,
@@ -37,6 +54,7 @@ Status SqlTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
 }
 
 Status SqlTx::DeleteRelationships(const std::vector<model::Relationship>& rels) {
+  WS_RETURN_IF_ERROR(OrderOutbox());
   for (const auto& r : rels) {
     WS_ASSIGN_OR_RETURN(
         Stmt stmt,

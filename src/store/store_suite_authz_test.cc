@@ -1,6 +1,10 @@
 // Authorization relationships with their outbox, and the audit log.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <set>
+#include <thread>
+
 #include "model/relationships.h"
 #include "store/testing/store_suite.h"
 
@@ -107,6 +111,51 @@ TEST_P(StoreSuite, MembershipsAccountsAndWorkspacesCarryTheirRelationships) {
   }));
   ASSERT_EQ(tail.size(), 1u);
   EXPECT_EQ(tail[0].seq, latest);
+}
+
+// Concurrent writers (a replica each): the outbox, read in seq order, must
+// replay to exactly what the relationships table holds — the order the relay
+// and every relationship index rely on.
+TEST_P(StoreSuite, TheOutboxInSeqOrderReplaysConcurrentWritersToTheTable) {
+  std::vector<std::thread> writers;
+  std::atomic<int> failures = 0;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 40; ++i) {
+        const bool touch = (i + w) % 2 == 0;
+        const Status s = store_->Write([&](Tx& tx) {
+          return touch ? tx.TouchRelationships({kAdmin, kGroup})
+                       : tx.DeleteRelationships({kGroup, kAdmin});
+        });
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::set<Relationship> replayed;
+  std::int64_t last_seq = 0;
+  bool ordered = true;
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    for (std::int64_t after = 0;;) {
+      WS_ASSIGN_OR_RETURN(auto batch, tx.ListRelationshipChanges(after, 500));
+      if (batch.empty()) return Status::Ok();
+      for (const auto& c : batch) {
+        ordered = ordered && c.seq > last_seq;
+        last_seq = c.seq;
+        if (c.rel.resource_type != "workspace") continue;  // the fixture's accounts
+        if (c.touch) {
+          replayed.insert(c.rel);
+        } else {
+          replayed.erase(c.rel);
+        }
+      }
+      after = batch.back().seq;
+    }
+  }));
+  EXPECT_TRUE(ordered);
+  const auto table = ListFor(*store_, "workspace", "w1");
+  EXPECT_EQ(std::vector<Relationship>(replayed.begin(), replayed.end()), table);
 }
 
 class Recorder final : public CommitObserver {

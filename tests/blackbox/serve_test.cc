@@ -109,6 +109,7 @@ TEST(Cli, BadUsageExitsTwoWithAMessage) {
       {"accounts", "create", "--name", "", "--admin", "x", "--data-dir", "/tmp/unused-ws"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("name"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/unused-ws"));  // nothing was created
   EXPECT_EQ(RunWorkspaced({"token"}).exit_code, 2);
   EXPECT_EQ(RunWorkspaced({"token", "--sub", "a", "--ttl", "forever"}).exit_code, 2);
 }
