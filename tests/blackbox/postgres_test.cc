@@ -56,5 +56,49 @@ TEST(OnPostgres, TheServerProvisionsAuditsAndKeepsItsStateAcrossARestart) {
   EXPECT_EQ(Json(got.body).as_object().at("name").as_string(), "On Postgres");
 }
 
+// PostgreSQL goes away under the server: requests answer 503 problem+json
+// (nothing is acknowledged that was not stored), and once it is back they
+// succeed again within seconds, every acknowledged write still there.
+TEST(OnPostgres, WhileTheDatabaseIsDownRequestsAre503AndAfterItNothingAcknowledgedIsLost) {
+  auto pg = store::testing::PostgresServer::Start(/*own=*/true);
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  TempDir data;
+  ServerProcess::Options o;
+  o.data_dir = data.path() + "/data";
+  o.config_json = FastSagaConfig();
+  o.extra_args = {"--database", (*pg)->conninfo()};
+  auto server = ServerProcess::Start(o);
+  const std::string account = DefaultAccount(server->Output());
+  HttpClient c(server->port());
+  const std::string admin = server->Token("admin");
+  const HttpResponse created = PostWorkspace(c, admin, CreateBody(account, "Before"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const std::string ws(Json(created.body).as_object().at("workspace_id").as_string());
+
+  ASSERT_TRUE((*pg)->Stop().ok());
+  ExpectProblem(c.Get("/v1/workspaces/" + ws, admin), 503);
+  ExpectProblem(PostWorkspace(c, admin, CreateBody(account, "During")), 503);
+  EXPECT_EQ(c.Get("/readyz").status, 503);
+
+  ASSERT_TRUE((*pg)->StartAgain().ok());
+  HttpResponse got;
+  for (int i = 0; i < 100; ++i) {
+    got = c.Get("/v1/workspaces/" + ws, admin);
+    if (got.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(Json(got.body).as_object().at("name").as_string(), "Before");
+  EXPECT_EQ(c.Get("/readyz").status, 200);
+  const HttpResponse after = PostWorkspace(c, admin, CreateBody(account, "After"));
+  ASSERT_EQ(after.status, 202) << after.body;
+  const auto run = WaitRun(
+      c, admin, std::string(Json(after.body).as_object().at("provisioning_run_id").as_string()));
+  EXPECT_EQ(run.at("state").as_string(), "succeeded");
+  // The refused create left nothing behind.
+  const auto list = c.Get("/v1/workspaces/by-account/" + account, admin).body;
+  EXPECT_EQ(list.find("During"), std::string::npos) << list;
+}
+
 }  // namespace
 }  // namespace workspaced::testing
