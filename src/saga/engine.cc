@@ -121,6 +121,9 @@ struct Engine::State {
     std::optional<ProvisioningRun> claimed;
     WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
       claimed.reset();
+      // Another worker (of any process) claiming it right now: leave it.
+      WS_ASSIGN_OR_RETURN(const bool locked, tx.LockRunForClaim(id));
+      if (!locked) return Status::Ok();
       WS_ASSIGN_OR_RETURN(ProvisioningRun run, tx.GetRun(id));
       const Micros now = clock.Now();
       if (!Unfinished(run.state) || run.next_attempt_at > now) return Status::Ok();

@@ -150,6 +150,25 @@ StatusOr<std::vector<std::string>> SqlTx::ListClaimableRuns(Micros now, int limi
   return ids;
 }
 
+StatusOr<bool> SqlTx::LockRunForClaim(std::string_view run_id) {
+  if (conn_.dialect() == Dialect::kSqlite) {
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT 1 FROM provisioning_runs WHERE id = ?1"));
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(run_id).Step());
+    if (!row) return NotFound("provisioning run not found");
+    return true;
+  }
+  // Postgres: another replica's claim in progress is skipped, not waited on
+  // (and not turned into a serialization failure).
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT id FROM provisioning_runs WHERE id = ?1 FOR UPDATE SKIP LOCKED"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(run_id).Step());
+  if (row) return true;
+  WS_ASSIGN_OR_RETURN(Stmt exists, Prepare("SELECT 1 FROM provisioning_runs WHERE id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool found, exists.Bind(run_id).Step());
+  if (!found) return NotFound("provisioning run not found");
+  return false;
+}
+
 StatusOr<std::optional<Micros>> SqlTx::NextRunWakeup() {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,

@@ -131,6 +131,11 @@ class Tx {
   // compensating; next_attempt_at <= now; unleased or lease expired. Oldest
   // next_attempt_at first, at most `limit`.
   virtual StatusOr<std::vector<std::string>> ListClaimableRuns(Micros now, int limit) = 0;
+  // Locks the run for the rest of this write transaction, unless another
+  // transaction holds it (then false at once: another worker is claiming it;
+  // PostgreSQL's FOR UPDATE SKIP LOCKED). kNotFound when absent. On SQLite,
+  // where writers take turns, always true.
+  virtual StatusOr<bool> LockRunForClaim(std::string_view run_id) = 0;
   // The earliest next_attempt_at (or lease expiry, for leased runs) among
   // unfinished runs: when a worker should look again. nullopt: none.
   virtual StatusOr<std::optional<Micros>> NextRunWakeup() = 0;

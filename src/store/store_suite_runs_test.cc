@@ -2,6 +2,10 @@
 // Idempotency-Key records.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <optional>
+#include <thread>
+
 #include "store/testing/store_suite.h"
 
 namespace workspaced::store {
@@ -130,6 +134,41 @@ TEST_P(StoreSuite, UpdatesAreFencedByTheLeaseVersion) {
   auto absent = run;
   absent.id = Id(11);
   WS_EXPECT_CODE(Write([&](Tx& tx) { return tx.UpdateRun(absent, 1); }), Code::kNotFound);
+}
+
+TEST_P(StoreSuite, ARunBeingClaimedElsewhereIsSkippedNotWaitedOn) {
+  WS_ASSERT_OK(TwoWorkspaces(*store_));
+  WS_ASSERT_OK(Put(*store_, MakeRun(Id(10), Id(1), 0)));
+  WS_EXPECT_CODE(Write([](Tx& tx) { return tx.LockRunForClaim(Id(99)).status(); }),
+                 Code::kNotFound);
+  bool alone = false;
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(alone, tx.LockRunForClaim(Id(10)));
+    return Status::Ok();
+  }));
+  EXPECT_TRUE(alone);
+  if (GetParam().name == "Sqlite") return;  // one writer at a time: no one else to skip
+  // Two writers at once (two replicas): the second skips the locked run.
+  std::promise<void> locked, checked;
+  std::optional<bool> second;
+  std::thread first([&] {
+    EXPECT_TRUE(Write([&](Tx& tx) -> Status {
+                  WS_ASSIGN_OR_RETURN(const bool mine, tx.LockRunForClaim(Id(10)));
+                  EXPECT_TRUE(mine);
+                  locked.set_value();
+                  checked.get_future().wait();
+                  return Status::Ok();
+                }).ok());
+  });
+  locked.get_future().wait();
+  WS_EXPECT_OK(Write([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(second, tx.LockRunForClaim(Id(10)));
+    return Status::Ok();
+  }));
+  checked.set_value();
+  first.join();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(*second);
 }
 
 TEST_P(StoreSuite, ClaimableRunsAreDueUnleasedOrExpiredAndUnfinished) {
