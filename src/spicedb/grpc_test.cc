@@ -19,6 +19,7 @@
 #include "spicedb/embedded.h"
 #include "spicedb/grpc_client.h"
 #include "spicedb/ids.h"
+#include "spicedb/testing/forwarder.h"
 #include "spicedb/wire.h"
 #include "store/sqlite_store.h"
 
@@ -29,74 +30,7 @@ namespace {
 std::string SchemaText() { return std::string(authz::EmbeddedSchemaText()); }
 
 namespace v1 = authzed::api::v1;
-
-grpc::Status ToGrpc(const Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return {s.code() == Code::kUnavailable ? grpc::StatusCode::UNAVAILABLE
-                                         : grpc::StatusCode::INVALID_ARGUMENT,
-          s.message()};
-}
-
-// Test-only: unary calls forwarded to the engine through its C functions.
-class Forwarder final : public v1::PermissionsService::Service, public v1::SchemaService::Service {
- public:
-  Forwarder(Client& engine, std::string key) : engine_(engine), key_(std::move(key)) {}
-
-  grpc::Status WriteSchema(grpc::ServerContext* ctx, const v1::WriteSchemaRequest* req,
-                           v1::WriteSchemaResponse*) override {
-    if (auto denied = Authorize(ctx); !denied.ok()) return denied;
-    return ToGrpc(engine_.WriteSchema(req->schema()));
-  }
-  grpc::Status WriteRelationships(grpc::ServerContext* ctx,
-                                  const v1::WriteRelationshipsRequest* req,
-                                  v1::WriteRelationshipsResponse* resp) override {
-    if (auto denied = Authorize(ctx); !denied.ok()) return denied;
-    std::vector<Update> updates;
-    for (const auto& u : req->updates()) {
-      auto rel = FromWire(u.relationship());
-      if (!rel.ok()) return ToGrpc(rel.status());
-      updates.push_back({u.operation() == v1::RelationshipUpdate::OPERATION_TOUCH, *rel});
-    }
-    auto token = engine_.Write(updates);
-    if (!token.ok()) return ToGrpc(token.status());
-    resp->mutable_written_at()->set_token(*token);
-    return grpc::Status::OK;
-  }
-  grpc::Status CheckPermission(grpc::ServerContext* ctx, const v1::CheckPermissionRequest* req,
-                               v1::CheckPermissionResponse* resp) override {
-    if (auto denied = Authorize(ctx); !denied.ok()) return denied;
-    auto allowed = engine_.Check(
-        req->resource().object_type(), *DecodeId(req->resource().object_id()), req->permission(),
-        {req->subject().object().object_type(), *DecodeId(req->subject().object().object_id()),
-         req->subject().optional_relation()});
-    if (!allowed.ok()) return ToGrpc(allowed.status());
-    resp->set_permissionship(*allowed ? v1::CheckPermissionResponse::PERMISSIONSHIP_HAS_PERMISSION
-                                      : v1::CheckPermissionResponse::PERMISSIONSHIP_NO_PERMISSION);
-    return grpc::Status::OK;
-  }
-
-  grpc::Status ReadRelationships(grpc::ServerContext* ctx, const v1::ReadRelationshipsRequest* req,
-                                 grpc::ServerWriter<v1::ReadRelationshipsResponse>* out) override {
-    if (auto denied = Authorize(ctx); !denied.ok()) return denied;
-    return ToGrpc(engine_.ReadRelationships(req->relationship_filter().resource_type(),
-                                            [&](const model::Relationship& r) {
-                                              v1::ReadRelationshipsResponse resp;
-                                              ToWire(r, *resp.mutable_relationship());
-                                              return out->Write(resp);
-                                            }));
-  }
-
- private:
-  grpc::Status Authorize(grpc::ServerContext* ctx) const {
-    const auto it = ctx->client_metadata().find("authorization");
-    if (it == ctx->client_metadata().end() ||
-        std::string(it->second.data(), it->second.size()) != "Bearer " + key_)
-      return {grpc::StatusCode::UNAUTHENTICATED, "bad preshared key"};
-    return grpc::Status::OK;
-  }
-  Client& engine_;
-  const std::string key_;
-};
+using testing::Forwarder;
 
 TEST(Grpc, UnaryCallsCarryThePresharedKeyAndAnswerLikeTheEngine) {
   auto engine = StartEmbedded(WS_SPICEDB_LIBRARY);

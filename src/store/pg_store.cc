@@ -1,5 +1,6 @@
 #include "store/pg_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -121,9 +122,11 @@ Status PgStore::Write(FunctionRef<Status(Tx&)> fn) {
       return s;
     }
     if (!lease->conn().TakeRetryable() || attempt >= options_.write_attempts) return s;
-    // Another transaction won the race: a short, jittered pause, then again.
+    // Another transaction won the race: a jittered pause growing with each
+    // attempt (1 ms doubling, capped at 200 ms), so contenders spread out.
+    const int cap_us = std::min(200'000, 1000 << std::min(attempt, 8));
     std::this_thread::sleep_for(
-        std::chrono::microseconds(std::uniform_int_distribution<int>(100, 2000 * attempt)(jitter)));
+        std::chrono::microseconds(std::uniform_int_distribution<int>(cap_us / 2, cap_us)(jitter)));
   }
 }
 

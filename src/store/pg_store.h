@@ -2,12 +2,12 @@
 // SQLite's, for any number of server processes on one database.
 //
 // Transactions: writes are SERIALIZABLE and re-run (the Store contract allows
-// it) after a serialization failure or deadlock, a few times with a short
-// jittered pause; reads are REPEATABLE READ, READ ONLY. Connections come from
-// a pool, opened on demand up to `pool_size`, and a broken one is replaced.
-// Nothing holds a session-level lock across transactions (poolers in
-// transaction mode are fine); migrations serialize on a transaction-level
-// advisory lock.
+// it) after a serialization failure or deadlock, up to `write_attempts` times
+// with a jittered pause growing from 1 ms to 200 ms; reads are REPEATABLE
+// READ, READ ONLY. Connections come from a pool, opened on demand up to
+// `pool_size`, and a broken one is replaced. Nothing holds a session-level
+// lock across transactions (poolers in transaction mode are fine);
+// migrations serialize on a transaction-level advisory lock.
 #pragma once
 
 #include <memory>
@@ -21,7 +21,7 @@ namespace workspaced::store {
 struct PostgresOptions {
   std::string conninfo;  // libpq connection string or postgres:// URI
   int pool_size = 8;
-  int write_attempts = 8;  // serialization failures retried before kUnavailable
+  int write_attempts = 40;  // serialization failures retried before kUnavailable
 };
 
 // Connects once to check the server (kUnavailable when it cannot).
