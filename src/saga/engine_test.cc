@@ -1,5 +1,6 @@
-// The engine against a real SQLite store and the real embedded dataplane, with
-// a manual clock so backoff and lease expiry need no sleeping.
+// The engine against a real store — SQLite, or PostgreSQL when built as
+// saga_postgres_test — and the real embedded dataplane, with a manual clock so
+// backoff and lease expiry need no sleeping.
 #include "saga/engine.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,10 @@
 
 #include "dataplane/sqlite_dataplane.h"
 #include "store/sqlite_store.h"
+#if WS_ENGINE_ON_POSTGRES
+#include "store/pg_store.h"
+#include "store/testing/postgres_server.h"
+#endif
 #include "store/testing/temp_dir.h"
 
 namespace workspaced::saga {
@@ -22,7 +27,13 @@ constexpr char kCreator[] = "alice";
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
+#if WS_ENGINE_ON_POSTGRES
+    auto conninfo = store::testing::FreshPostgresSchema();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
+    auto store = store::OpenPostgresStore({.conninfo = *conninfo});
+#else
     auto store = store::OpenSqliteStore({.path = dir_.File("db.sqlite")});
+#endif
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Migrate().ok());
