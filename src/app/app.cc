@@ -13,6 +13,7 @@
 #include "authz/relationship_index.h"
 #include "authz/schema_authorizer.h"
 #include "common/log.h"
+#include "dataplane/postgres_dataplane.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "model/relationships.h"
 #include "spicedb/embedded.h"
@@ -184,8 +185,12 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   const char* failpoints_env = std::getenv("WORKSPACED_FAILPOINTS");
   WS_ASSIGN_OR_RETURN(saga::Failpoints failpoints,
                       saga::Failpoints::Parse(failpoints_env ? failpoints_env : ""));
-  app->dataplane_ = dataplane::NewSqliteDataplane(
-      (std::filesystem::path(config.data_dir) / "dataplanes").string());
+  std::map<std::string, std::unique_ptr<dataplane::Dataplane>> cells;
+  for (const auto& [region, conninfo] : config.cells)
+    cells[region] = dataplane::NewPostgresDataplane(conninfo);
+  app->dataplane_ = dataplane::NewRoutingDataplane(
+      dataplane::NewSqliteDataplane((std::filesystem::path(config.data_dir) / "dataplanes").string()),
+      std::move(cells));
   saga::EngineOptions engine;
   engine.workers = config.saga.workers;
   engine.lease = Micros{config.saga.lease_ms} * 1000;

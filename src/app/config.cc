@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include <algorithm>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <fstream>
@@ -173,7 +175,15 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
       WS_RETURN_IF_ERROR(GetString(v, key, c.listen));
     else if (k == "data_dir")
       WS_RETURN_IF_ERROR(GetString(v, key, c.data_dir));
-    else if (k == "database")
+    else if (k == "cells") {
+      if (!v.is_object()) return Bad(key, "must be an object of region: connection string");
+      c.cells.clear();
+      for (const auto& [region, conninfo] : v.as_object()) {
+        if (!conninfo.is_string() || conninfo.as_string().empty())
+          return Bad("cells." + std::string(region), "must be a connection string");
+        c.cells[std::string(region)] = std::string(conninfo.as_string());
+      }
+    } else if (k == "database")
       WS_RETURN_IF_ERROR(GetString(v, key, c.database));
     else if (k == "database_pool")
       WS_RETURN_IF_ERROR(GetInt(v, key, c.database_pool, 1, 1'000));
@@ -245,6 +255,10 @@ Status Validate(const Config& c) {
     return InvalidArgument("config: log_level must be debug, info, warn, error or off");
   }
   if (c.data_dir.empty()) return InvalidArgument("config: data_dir must not be empty");
+  for (const auto& [region, unused] : c.cells) {
+    if (std::find(c.regions.begin(), c.regions.end(), region) == c.regions.end())
+      return InvalidArgument("config: cells." + region + " is not one of the regions");
+  }
   if (c.regions.empty()) return InvalidArgument("config: regions must list at least one region");
   for (const auto& r : c.regions) {
     if (r.empty() || r.size() > 63 ||

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,9 @@ struct Config {
   std::string database;
   int database_pool = 16;
   std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
+  // Regions whose cell is a PostgreSQL (region → connection string); the
+  // others keep their dataplanes embedded under data_dir/dataplanes.
+  std::map<std::string, std::string> cells;
   std::vector<std::string> platform_admins = {"admin"};
   AuthConfig auth;
   LimitsConfig limits;

@@ -1,6 +1,10 @@
 // The real binary on PostgreSQL (--database): first start, a create driven
 // through the whole saga, the audit chain verified, and everything still
 // there after a restart.
+#include <libpq-fe.h>
+
+#include <algorithm>
+
 #include "blackbox/provisioning_support.h"
 #include "store/testing/postgres_server.h"
 
@@ -19,7 +23,8 @@ TEST(OnPostgres, TheServerProvisionsAuditsAndKeepsItsStateAcrossARestart) {
   TempDir data;
   ServerProcess::Options o;
   o.data_dir = data.path() + "/data";
-  o.config_json = FastSagaConfig();
+  // us-east-1's cell is the same PostgreSQL: its dataplanes are schemas there.
+  o.config_json = FastSagaConfig(1000, R"(,"cells":{"us-east-1":")" + *conninfo + R"("})");
   o.extra_args = {"--database", *conninfo};
   auto server = ServerProcess::Start(o);
   const std::string account = DefaultAccount(server->Output());
@@ -40,6 +45,18 @@ TEST(OnPostgres, TheServerProvisionsAuditsAndKeepsItsStateAcrossARestart) {
   EXPECT_EQ(Json(c.Get("/v1/workspaces/" + ws + "/environments", admin).body).as_array().size(),
             3u);
   EXPECT_EQ(c.Get("/v1/workspaces/" + ws, server->Token("stranger")).status, 404);
+  {
+    PGconn* pg = PQconnectdb(conninfo->c_str());
+    std::string schema = "ws_" + ws;
+    std::replace(schema.begin(), schema.end(), '-', '_');
+    const char* values[] = {schema.c_str()};
+    PGresult* r = PQexecParams(pg, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, nullptr,
+                               values, nullptr, nullptr, 0);
+    EXPECT_EQ(PQntuples(r), 1) << "no dataplane schema " << schema;
+    PQclear(r);
+    PQfinish(pg);
+    EXPECT_FALSE(std::filesystem::exists(o.data_dir + "/dataplanes/us-east-1/" + ws + ".db"));
+  }
 
   auto verify =
       RunWorkspaced({"audit", "verify", "--data-dir", o.data_dir, "--database", *conninfo});

@@ -120,6 +120,7 @@ StatusOr<std::string> FreshPostgresSchema() {
     PQfinish(c);
     return Unavailable("postgres: " + m);
   }
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
   PGresult* r =
       PQexec(c, ("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema).c_str());
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;

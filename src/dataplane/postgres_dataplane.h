@@ -1,0 +1,26 @@
+// Dataplanes in PostgreSQL cells: a region whose cell has a connection string
+// (configuration `cells`) keeps its workspaces there. A `dedicated` workspace
+// gets a schema of its own, `ws_<id>`; `shared` workspaces are rows of the
+// cell's schema `shared`, their pillar data scoped by workspace id.
+// Deprovision drops what Provision created (the schema, or the row).
+//
+// RoutingDataplane sends each workspace to its region's cell, and regions
+// without one to the embedded dataplane.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "dataplane/dataplane.h"
+
+namespace workspaced::dataplane {
+
+// One cell: `conninfo` is a libpq connection string or postgres:// URI.
+std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo);
+
+// Regions in `cells` go to their dataplane, every other one to `fallback`.
+std::unique_ptr<Dataplane> NewRoutingDataplane(
+    std::unique_ptr<Dataplane> fallback, std::map<std::string, std::unique_ptr<Dataplane>> cells);
+
+}  // namespace workspaced::dataplane
