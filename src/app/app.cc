@@ -16,8 +16,7 @@
 #include "dataplane/postgres_dataplane.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "model/relationships.h"
-#include "spicedb/embedded.h"
-#include "spicedb/grpc_client.h"
+#include "spicedb/plugin.h"
 #include "spicedb/reconcile.h"
 #include "spicedb/relay.h"
 #include "store/pg_store.h"
@@ -81,24 +80,24 @@ Status SyncPlatformAdmins(store::Store& store, const std::vector<std::string>& a
 }  // namespace
 
 StatusOr<std::unique_ptr<spicedb::Client>> ConnectSpiceDb(const SpiceDbConfig& config) {
-  if (config.target == "embedded") {
-    WS_ASSIGN_OR_RETURN(auto engine, spicedb::StartEmbedded(config.library));
-    return std::unique_ptr<spicedb::Client>(std::move(engine));
-  }
-  if (config.target != "grpc") return InvalidArgument("spicedb: no target configured");
-  spicedb::GrpcOptions grpc;
-  grpc.endpoint = config.endpoint;
-  grpc.tls = config.tls;
+  if (config.target != "embedded" && config.target != "grpc")
+    return InvalidArgument("spicedb: no target configured");
+  spicedb::TransportRequest request;
+  request.target = config.target;
+  request.library = config.library;
+  request.endpoint = config.endpoint;
+  request.tls = config.tls;
   if (!config.preshared_key_file.empty()) {
-    WS_ASSIGN_OR_RETURN(grpc.preshared_key, ReadFile(config.preshared_key_file, "preshared key"));
-    while (!grpc.preshared_key.empty() &&
-           std::isspace(static_cast<unsigned char>(grpc.preshared_key.back())))
-      grpc.preshared_key.pop_back();
+    WS_ASSIGN_OR_RETURN(request.preshared_key,
+                        ReadFile(config.preshared_key_file, "preshared key"));
+    while (!request.preshared_key.empty() &&
+           std::isspace(static_cast<unsigned char>(request.preshared_key.back())))
+      request.preshared_key.pop_back();
   }
   if (!config.ca_file.empty()) {
-    WS_ASSIGN_OR_RETURN(grpc.ca_pem, ReadFile(config.ca_file, "CA bundle"));
+    WS_ASSIGN_OR_RETURN(request.ca_pem, ReadFile(config.ca_file, "CA bundle"));
   }
-  return spicedb::ConnectGrpc(grpc);
+  return spicedb::OpenTransport(request);
 }
 
 std::vector<std::string> SpiceDbTypes() { return SchemaTypes(); }
@@ -189,7 +188,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
   for (const auto& [region, conninfo] : config.cells)
     cells[region] = dataplane::NewPostgresDataplane(conninfo);
   app->dataplane_ = dataplane::NewRoutingDataplane(
-      dataplane::NewSqliteDataplane((std::filesystem::path(config.data_dir) / "dataplanes").string()),
+      dataplane::NewSqliteDataplane(
+          (std::filesystem::path(config.data_dir) / "dataplanes").string()),
       std::move(cells));
   saga::EngineOptions engine;
   engine.workers = config.saga.workers;
