@@ -111,6 +111,8 @@ class SqlTx final : public Tx {
   Status AppendOutbox(std::string_view op, const model::Relationship& r);
   // Before any relationship change (sql_tx_authz.cc).
   Status OrderOutbox();
+  // Stores (touch) or removes each relationship, logging each in the outbox.
+  Status ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch);
 
   SqlConnection& conn_;
   std::vector<RelationshipChange>* changes_;

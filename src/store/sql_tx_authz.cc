@@ -37,36 +37,31 @@ Status SqlTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
   return Status::Ok();
 }
 
-Status SqlTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
+Status SqlTx::ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch) {
   WS_RETURN_IF_ERROR(OrderOutbox());
   for (const auto& r : rels) {
     WS_ASSIGN_OR_RETURN(
         Stmt stmt,
-        Prepare("INSERT INTO relationships (resource_type, resource_id, relation, subject_type, "
-                "subject_id, subject_relation) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                "ON CONFLICT DO NOTHING"));
+        touch ? Prepare("INSERT INTO relationships (resource_type, resource_id, relation, "
+                        "subject_type, subject_id, subject_relation) VALUES (?1, ?2, ?3, ?4, ?5, "
+                        "?6) ON CONFLICT DO NOTHING")
+              : Prepare("DELETE FROM relationships WHERE resource_type = ?1 AND resource_id = ?2 "
+                        "AND relation = ?3 AND subject_type = ?4 AND subject_id = ?5 AND "
+                        "subject_relation = ?6"));
     WS_RETURN_IF_ERROR(stmt.Bind(r.resource_type, r.resource_id, r.relation, r.subject_type,
                                  r.subject_id, r.subject_relation)
                            .Run());
-    WS_RETURN_IF_ERROR(AppendOutbox("touch", r));
+    WS_RETURN_IF_ERROR(AppendOutbox(touch ? "touch" : "delete", r));
   }
   return Status::Ok();
 }
 
+Status SqlTx::TouchRelationships(const std::vector<model::Relationship>& rels) {
+  return ChangeRelationships(rels, /*touch=*/true);
+}
+
 Status SqlTx::DeleteRelationships(const std::vector<model::Relationship>& rels) {
-  WS_RETURN_IF_ERROR(OrderOutbox());
-  for (const auto& r : rels) {
-    WS_ASSIGN_OR_RETURN(
-        Stmt stmt,
-        Prepare("DELETE FROM relationships WHERE resource_type = ?1 AND resource_id = ?2 AND "
-                "relation = ?3 AND subject_type = ?4 AND subject_id = ?5 AND "
-                "subject_relation = ?6"));
-    WS_RETURN_IF_ERROR(stmt.Bind(r.resource_type, r.resource_id, r.relation, r.subject_type,
-                                 r.subject_id, r.subject_relation)
-                           .Run());
-    WS_RETURN_IF_ERROR(AppendOutbox("delete", r));
-  }
-  return Status::Ok();
+  return ChangeRelationships(rels, /*touch=*/false);
 }
 
 Status SqlTx::ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) {
