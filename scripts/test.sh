@@ -11,6 +11,6 @@ bash scripts/lint-openapi.sh
 bash scripts/install-spicedb.sh >/dev/null
 # One PostgreSQL for every test that needs one, removed afterwards.
 eval "$(bash scripts/postgres-for-tests.sh start)"
-trap 'bash "$root/scripts/postgres-for-tests.sh" stop "$WS_TEST_POSTGRES_DIR"' EXIT
+trap 'bash "$root/scripts/postgres-for-tests.sh" stop "$WS_TEST_POSTGRES_DIR"; rm -rf "/tmp/ws-blackbox-databases-$(id -u)"' EXIT
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 300

@@ -13,6 +13,7 @@
 #include "common/random.h"
 #include "model/model.h"
 #include "model/relationships.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 #include "support/http_client.h"
 #include "support/server_process.h"
@@ -22,9 +23,12 @@ namespace workspaced::testing {
 class Seeder {
  public:
   explicit Seeder(const std::string& data_dir) : random_(NewSecureRandom()) {
+    // The server's database: PostgreSQL when it runs there (server_process.h).
+    const std::string database = BlackboxDatabase(data_dir);
     store::SqliteOptions o;
     o.path = data_dir + "/" + app::kDatabaseFile;
-    auto s = store::OpenSqliteStore(o);
+    auto s = database.empty() ? store::OpenSqliteStore(o)
+                              : store::OpenPostgresStore({.conninfo = database, .pool_size = 2});
     if (!s.ok()) throw std::runtime_error("open store: " + s.status().message());
     store_ = std::move(s).value();
   }

@@ -7,12 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+
+#include "store/testing/postgres_server.h"
 
 extern char** environ;
 
@@ -111,10 +114,48 @@ CommandResult RunArgv(const std::vector<std::string>& argv,
 
 }  // namespace
 
+namespace {
+
+// Where the connection string of a data directory's database is kept: outside
+// the directory, so that a command refused before it touches the directory
+// still leaves nothing there.
+std::string RegistryFile(const std::string& data_dir) {
+  const std::string dir = "/tmp/ws-blackbox-databases-" + std::to_string(::getuid());
+  fs::create_directories(dir);
+  return dir + "/" + std::to_string(std::hash<std::string>{}(fs::absolute(data_dir).string()));
+}
+
+}  // namespace
+
+std::string BlackboxDatabase(const std::string& data_dir, bool create) {
+  const std::string file = RegistryFile(data_dir);
+  std::string conninfo;
+  {
+    std::ifstream in(file);
+    std::getline(in, conninfo);
+  }
+  if (!conninfo.empty() || !create || std::getenv("WS_BLACKBOX_POSTGRES") == nullptr)
+    return conninfo;
+  auto fresh = store::testing::FreshPostgresSchema();
+  if (!fresh.ok()) throw std::runtime_error(fresh.status().message());
+  std::ofstream(file) << *fresh << "\n";
+  return *fresh;
+}
+
 CommandResult RunWorkspaced(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv{WorkspacedBin()};
   argv.insert(argv.end(), args.begin(), args.end());
+  // A command on the data directory of a server running on PostgreSQL uses
+  // the same database.
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] != "--data-dir") continue;
+    const std::string conninfo = BlackboxDatabase(args[i + 1], /*create=*/true);
+    if (!conninfo.empty() && std::find(args.begin(), args.end(), "--database") == args.end()) {
+      argv.push_back("--database");
+      argv.push_back(conninfo);
+    }
+  }
   return RunArgv(argv, env);
 }
 
@@ -141,6 +182,14 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(Options options) {
     argv.push_back(path);
   }
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  // WS_BLACKBOX_POSTGRES: the same tests with the server on PostgreSQL, a
+  // fresh schema per data directory (kept for restarts on the same one).
+  const bool own_database = std::find(options.extra_args.begin(), options.extra_args.end(),
+                                      "--database") != options.extra_args.end();
+  if (std::getenv("WS_BLACKBOX_POSTGRES") != nullptr && !own_database) {
+    argv.push_back("--database");
+    argv.push_back(BlackboxDatabase(p->data_dir_, /*create=*/true));
+  }
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   p->pid_ = Spawn(argv, options.env, out_pipe[1], 2);

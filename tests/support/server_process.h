@@ -33,7 +33,14 @@ struct CommandResult {
 
 // The binary under test (WORKSPACED_BIN, set by CTest).
 std::string WorkspacedBin();
-// Runs the binary with `args` and waits; extra environment in `env`.
+// With WS_BLACKBOX_POSTGRES set, servers and commands run on PostgreSQL, one
+// fresh schema per data directory. The connection string of a data
+// directory's database, or "" (SQLite); `create` makes one when the variable
+// is set and there is none yet.
+std::string BlackboxDatabase(const std::string& data_dir, bool create = false);
+
+// Runs the binary with `args` and waits; extra environment in `env`. With
+// --data-dir of a directory on PostgreSQL, --database is added.
 CommandResult RunWorkspaced(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env = {});
 // Runs `/bin/sh -c script` with env; for the seed's curl examples.
