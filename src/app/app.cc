@@ -43,10 +43,9 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
 
 namespace {
 
-std::vector<std::string> SchemaTypes() {
+std::vector<std::string> TypesOf(const authz::Schema& schema) {
   std::vector<std::string> types;
-  if (auto schema = authz::ParseSchema(authz::EmbeddedSchemaText()); schema.ok())
-    for (const auto& [name, unused] : schema->definitions) types.push_back(name);
+  for (const auto& [name, unused] : schema.definitions) types.push_back(name);
   return types;
 }
 
@@ -100,7 +99,10 @@ StatusOr<std::unique_ptr<spicedb::Client>> ConnectSpiceDb(const SpiceDbConfig& c
   return spicedb::OpenTransport(request);
 }
 
-std::vector<std::string> SpiceDbTypes() { return SchemaTypes(); }
+std::vector<std::string> SpiceDbTypes() {
+  auto schema = authz::ParseSchema(authz::EmbeddedSchemaText());
+  return schema.ok() ? TypesOf(*schema) : std::vector<std::string>{};
+}
 
 StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<Clock> clock,
                                          std::unique_ptr<Random> random) {
@@ -125,6 +127,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
     return Status(schema.status().code(),
                   "authz/schema.zed cannot be used: " + schema.status().message());
   }
+  const std::vector<std::string> schema_types = TypesOf(*schema);
   app->relationships_ = std::make_unique<authz::RelationshipIndex>();
   WS_RETURN_IF_ERROR(app->relationships_->Attach(*app->store_));
   WS_RETURN_IF_ERROR(SyncPlatformAdmins(*app->store_, config.platform_admins));
@@ -137,7 +140,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
       // An in-memory engine starts empty: load it from the database.
       WS_RETURN_IF_ERROR(app->spicedb_->WriteSchema(authz::EmbeddedSchemaText()));
       WS_ASSIGN_OR_RETURN(const spicedb::ReconcileReport loaded,
-                          spicedb::Reconcile(*app->store_, *app->spicedb_, SchemaTypes()));
+                          spicedb::Reconcile(*app->store_, *app->spicedb_, schema_types));
       log::Info("spicedb: the embedded engine is loaded",
                 {{"relationships", static_cast<std::int64_t>(loaded.added.size())}});
     }

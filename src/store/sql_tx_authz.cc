@@ -265,44 +265,37 @@ Status SqlTx::AppendAudit(const model::AuditEvent& e) {
   return move.Bind(e.workspace_id, seq, hash).Run();
 }
 
+// A query of audit_events in both dialects (for SqlTx::Prepare(sqlite,
+// postgres)): SQLite is told which index to walk, PostgreSQL plans it itself.
+#define WS_AUDIT_SELECT(index, where)                                                \
+  "SELECT " WS_AUDIT_COLUMNS " FROM audit_events INDEXED BY " index " WHERE " where, \
+      "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE " where
+
 StatusOr<std::vector<model::AuditEvent>> SqlTx::ListAudit(const model::AuditQuery& q) {
   const std::int64_t limit = q.limit;
   if (!q.action.empty() && !q.actor.empty()) {
-    WS_ASSIGN_OR_RETURN(
-        Stmt stmt, Prepare("SELECT " WS_AUDIT_COLUMNS
-                           " FROM audit_events INDEXED BY audit_events_by_action WHERE "
-                           "workspace_id = ?1 AND action = ?6 AND actor = ?7" WS_AUDIT_WINDOW,
-                           "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
-                           "workspace_id = ?1 AND action = ?6 AND actor = ?7" WS_AUDIT_WINDOW));
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_SELECT("audit_events_by_action",
+                                                           "workspace_id = ?1 AND action = ?6 AND "
+                                                           "actor = ?7" WS_AUDIT_WINDOW)));
     stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.action, q.actor);
     return ReadEvents(stmt);
   }
   if (!q.action.empty()) {
-    WS_ASSIGN_OR_RETURN(Stmt stmt,
-                        Prepare("SELECT " WS_AUDIT_COLUMNS
-                                " FROM audit_events INDEXED BY audit_events_by_action WHERE "
-                                "workspace_id = ?1 AND action = ?6" WS_AUDIT_WINDOW,
-                                "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
-                                "workspace_id = ?1 AND action = ?6" WS_AUDIT_WINDOW));
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_SELECT("audit_events_by_action",
+                                                           "workspace_id = ?1 AND action = "
+                                                           "?6" WS_AUDIT_WINDOW)));
     stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.action);
     return ReadEvents(stmt);
   }
   if (!q.actor.empty()) {
-    WS_ASSIGN_OR_RETURN(Stmt stmt,
-                        Prepare("SELECT " WS_AUDIT_COLUMNS
-                                " FROM audit_events INDEXED BY audit_events_by_actor WHERE "
-                                "workspace_id = ?1 AND actor = ?6" WS_AUDIT_WINDOW,
-                                "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
-                                "workspace_id = ?1 AND actor = ?6" WS_AUDIT_WINDOW));
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_SELECT("audit_events_by_actor",
+                                                           "workspace_id = ?1 AND actor = "
+                                                           "?6" WS_AUDIT_WINDOW)));
     stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit, q.actor);
     return ReadEvents(stmt);
   }
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT " WS_AUDIT_COLUMNS
-                              " FROM audit_events INDEXED BY audit_events_by_workspace WHERE "
-                              "workspace_id = ?1" WS_AUDIT_WINDOW,
-                              "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
-                              "workspace_id = ?1" WS_AUDIT_WINDOW));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_SELECT("audit_events_by_workspace",
+                                                         "workspace_id = ?1" WS_AUDIT_WINDOW)));
   stmt.Bind(q.workspace_id, q.before_seq, q.since, q.until, limit);
   return ReadEvents(stmt);
 }
@@ -310,14 +303,14 @@ StatusOr<std::vector<model::AuditEvent>> SqlTx::ListAudit(const model::AuditQuer
 StatusOr<std::vector<model::AuditEvent>> SqlTx::ScanAuditChain(std::string_view scope,
                                                                std::int64_t after_seq, int limit) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT " WS_AUDIT_COLUMNS " FROM audit_events INDEXED BY "
-                              "audit_events_by_workspace WHERE workspace_id = ?1 AND seq > ?2 "
-                              "ORDER BY seq LIMIT ?3",
-                              "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE "
-                              "workspace_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"));
+                      Prepare(WS_AUDIT_SELECT("audit_events_by_workspace",
+                                              "workspace_id = ?1 AND seq > ?2 ORDER BY seq "
+                                              "LIMIT ?3")));
   stmt.Bind(scope, after_seq, static_cast<std::int64_t>(limit));
   return ReadEvents(stmt);
 }
+
+#undef WS_AUDIT_SELECT
 
 StatusOr<std::vector<model::AuditHead>> SqlTx::ListAuditHeads() {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
