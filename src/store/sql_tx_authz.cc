@@ -209,10 +209,12 @@ namespace {
   "request_id, source_ip, user_agent, details, prev_hash, hash"
 
 // Time window and cursor, the same in every ListAudit statement: ?2 cursor,
-// ?3 since, ?4 until, ?5 limit.
-#define WS_AUDIT_WINDOW                                                             \
-  " AND (?2 = 0 OR seq < ?2) AND (?3 = 0 OR time >= ?3) AND (?4 = 0 OR time <= ?4)" \
-  " ORDER BY seq DESC LIMIT ?5"
+// ?3 since, ?4 until, ?5 limit. The casts matter on PostgreSQL, which would
+// otherwise take a parameter's type from its first use (`?4 = 0`: integer)
+// and refuse a time in microseconds as out of range.
+#define WS_AUDIT_WINDOW                                                       \
+  " AND (CAST(?2 AS BIGINT) = 0 OR seq < ?2) AND (CAST(?3 AS BIGINT) = 0 OR " \
+  "time >= ?3) AND (CAST(?4 AS BIGINT) = 0 OR time <= ?4) ORDER BY seq DESC LIMIT ?5"
 
 StatusOr<std::vector<model::AuditEvent>> ReadEvents(Stmt& stmt) {
   std::vector<model::AuditEvent> out;

@@ -254,5 +254,35 @@ TEST_P(StoreSuite, AuditEventsAreListedNewestFirstPerWorkspaceWithKeysetPaging) 
   EXPECT_EQ(next[1].action, "a0");
 }
 
+// Real times in microseconds are far beyond 32 bits: the window and cursor
+// compare them whole, alone and together with the action and actor filters.
+TEST_P(StoreSuite, TheAuditTimeWindowTakesRealTimestamps) {
+  constexpr Micros kDay = 86'400'000'000;
+  constexpr Micros kT0 = 1'780'000'000'000'000;  // 2026
+  WS_ASSERT_OK(Write([](Tx& tx) -> Status {
+    for (int i = 0; i < 4; ++i)
+      WS_RETURN_IF_ERROR(tx.AppendAudit(Event("w1", "a" + std::to_string(i % 2), kT0 + i * kDay)));
+    return Status::Ok();
+  }));
+  const auto actions = [&](model::AuditQuery q) {
+    q.workspace_id = "w1";
+    q.limit = 10;
+    std::vector<std::string> out;
+    WS_EXPECT_OK(store_->Read([&](Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(auto events, tx.ListAudit(q));
+      for (const auto& e : events)
+        out.push_back(e.action + "@" + std::to_string((e.time - kT0) / kDay));
+      return Status::Ok();
+    }));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(actions({.since = kT0 + kDay, .until = kT0 + 2 * kDay}), (V{"a0@2", "a1@1"}));
+  EXPECT_EQ(actions({.until = kT0 - 1}), V{});
+  EXPECT_EQ(actions({.since = kT0 + 3 * kDay}), V{"a1@3"});
+  EXPECT_EQ(actions({.action = "a1", .since = kT0 + kDay}), (V{"a1@3", "a1@1"}));
+  EXPECT_EQ(actions({.actor = "alice", .until = kT0 + 2 * kDay}), (V{"a0@2", "a1@1", "a0@0"}));
+}
+
 }  // namespace
 }  // namespace workspaced::store

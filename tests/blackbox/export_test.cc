@@ -27,12 +27,8 @@ class Export : public ::testing::Test {
 
   // Audit events through the store, so the hash chain is real.
   void AddAuditEvents(int n) {
-    store::SqliteOptions o;
-    o.path = server_->data_dir() + "/" + app::kDatabaseFile;
-    auto store = store::OpenSqliteStore(o);
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)
-                    ->Write([&](store::Tx& tx) -> Status {
+    ASSERT_TRUE(seed_->store()
+                    .Write([&](store::Tx& tx) -> Status {
                       for (int i = 0; i < n; ++i) {
                         model::AuditEvent e;
                         e.time = 1'700'000'000'000'000 + i;
@@ -189,9 +185,10 @@ TEST_F(Export, ASlowReaderHoldsTheExportBackAndALeavingOneStopsIt) {
   addr.sin_port = htons(server_->port());
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string request = "GET /v1/workspaces/" + ws_ +
-                              "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                              server_->Token("vic") + "\r\n\r\n";
+  const std::string request =
+      "GET /v1/workspaces/" + ws_ +
+      "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+      server_->Token("vic") + "\r\n\r\n";
   ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   char head[4096];
   ASSERT_GT(::recv(fd, head, sizeof head, 0), 0);

@@ -80,6 +80,9 @@ class Seeder {
     }));
   }
 
+  // The server's own store, for rows no endpoint writes in bulk.
+  store::Store& store() { return *store_; }
+
   std::string DefaultAccount() {
     std::string id;
     Check(store_->Read([&](store::Tx& tx) -> Status {

@@ -198,15 +198,8 @@ TEST_F(Management, FreezeRecordsWhoWhenAndWhyAndMakesTheWorkspaceReadOnly) {
 TEST_F(Management, OnlyActiveAndFrozenSwitch) {
   // A provisioning workspace cannot be frozen: 409 names its status.
   const std::string id = seed_->Workspace(acme_, "Busy");
-  {
-    sqlite3* db = nullptr;
-    const std::string path = server_->data_dir() + "/" + app::kDatabaseFile;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    const std::string sql = "UPDATE workspaces SET status = 'provisioning' WHERE id = '" + id + "'";
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
+  ExecSql(server_->data_dir(),
+          "UPDATE workspaces SET status = 'provisioning' WHERE id = '" + id + "'");
   const HttpResponse r =
       Call("PATCH", "/v1/workspaces/" + id + "/status", "alice", R"({"status":"frozen"})");
   ExpectProblem(r, 409);
@@ -230,13 +223,8 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
 
   const long long seq = CountRows(
       dir, "SELECT seq FROM audit_events WHERE workspace_id = '" + ws_ + "' ORDER BY seq LIMIT 1");
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir + "/" + app::kDatabaseFile).c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  const std::string sql =
-      "UPDATE audit_events SET details = '{\"role\":\"admin\"}' WHERE seq = " + std::to_string(seq);
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  ExecSql(dir, "UPDATE audit_events SET details = '{\"role\":\"admin\"}' WHERE seq = " +
+                   std::to_string(seq));
   auto bad = RunWorkspaced({"audit", "verify", "--data-dir", dir});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("event " + std::to_string(seq) + " "), std::string::npos) << bad.err;

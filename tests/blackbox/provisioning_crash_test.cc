@@ -172,9 +172,8 @@ TEST(ProvisioningSharedWork, TwoProcessesOnOneDatabaseDoEachRunOnce) {
                       "'provisioning.step.succeeded'"),
             180);
   // Both processes took part (the claims name their owners).
-  EXPECT_EQ(CountRows(dir,
-                      "SELECT COUNT(DISTINCT json_extract(details, '$.owner')) FROM "
-                      "audit_events WHERE action = 'provisioning.run.started'"),
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(DISTINCT " + SqlJsonField(dir, "details", "owner") +
+                               ") FROM audit_events WHERE action = 'provisioning.run.started'"),
             2);
 }
 

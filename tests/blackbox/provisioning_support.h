@@ -4,14 +4,13 @@
 // rows, dataplane files).
 #pragma once
 
-#include <sqlite3.h>
-
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
 
 #include "blackbox/fixture.h"
+#include "support/database.h"
 
 namespace workspaced::testing {
 
@@ -59,22 +58,9 @@ inline const boost::json::object& StepOf(const boost::json::object& run, const s
   throw std::runtime_error("no step " + name);
 }
 
-// A number from one SQL query on the server's database, opened read-only.
+// A number from one SQL query on the server's database (either backend).
 inline long long CountRows(const std::string& data_dir, const std::string& sql) {
-  sqlite3* db = nullptr;
-  const std::string path = data_dir + "/" + app::kDatabaseFile;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
-    throw std::runtime_error("cannot open " + path);
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* stmt = nullptr;
-  long long n = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW)
-    n = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  if (n < 0) throw std::runtime_error("query failed: " + sql);
-  return n;
+  return QueryNumber(data_dir, sql);
 }
 
 // Relationship rows whose resource is the workspace or one of its
