@@ -16,6 +16,7 @@
 #include "dataplane/postgres_dataplane.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "model/relationships.h"
+#include "spicedb/outbox_pruner.h"
 #include "spicedb/plugin.h"
 #include "spicedb/reconcile.h"
 #include "spicedb/relay.h"
@@ -152,10 +153,17 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
     relay.batch = config.spicedb.batch;
     relay.lease = Micros{config.spicedb.lease_ms} * 1000;
     relay.poll = Micros{config.spicedb.poll_ms} * 1000;
+    relay.types = schema_types;
     app->relay_ =
         std::make_unique<spicedb::Relay>(relay, *app->store_, *app->spicedb_, *app->clock_,
                                          std::string(authz::EmbeddedSchemaText()));
   }
+  spicedb::OutboxPrunerOptions pruning;
+  pruning.retention = Micros{config.spicedb.outbox_retention_hours} * 3'600'000'000;
+  pruning.interval = Micros{config.spicedb.outbox_prune_interval_ms} * 1000;
+  pruning.delivered_only = config.spicedb.target != "none";
+  app->outbox_pruner_ =
+      std::make_unique<spicedb::OutboxPruner>(pruning, *app->store_, app->wall_clock_);
   store::Store* store = app->store_.get();
   const Clock* app_clock = app->clock_.get();
   app->metrics_.AddGauge("workspaced_spicedb_outbox_depth",

@@ -25,6 +25,7 @@ class RelationshipIndex;
 }
 namespace workspaced::spicedb {
 class Client;
+class OutboxPruner;
 class Relay;
 }  // namespace workspaced::spicedb
 
@@ -55,6 +56,8 @@ class App {
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
+  // Keeps the relationship outbox bounded (spicedb.outbox_retention_hours).
+  spicedb::OutboxPruner& outbox_pruner() { return *outbox_pruner_; }
   const std::string& default_account_id() const { return default_account_id_; }
   const std::string& data_dir() const { return config_.data_dir; }
   bool IsPlatformAdmin(const std::string& subject) const;
@@ -73,7 +76,9 @@ class App {
   saga::Failpoints failpoints_;
   std::unique_ptr<spicedb::Client> spicedb_;
   std::unique_ptr<spicedb::Relay> relay_;  // stops before the client and store it uses
-  std::unique_ptr<saga::Engine> engine_;   // last: stops before what it uses
+  SystemClock wall_clock_;                 // the outbox's dates are wall-clock, whatever clock_ is
+  std::unique_ptr<spicedb::OutboxPruner> outbox_pruner_;  // stops before the store
+  std::unique_ptr<saga::Engine> engine_;                  // last: stops before what it uses
   http::Metrics metrics_;
   std::string default_account_id_;
 };

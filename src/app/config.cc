@@ -1,7 +1,6 @@
 #include "app/config.h"
 
 #include <algorithm>
-
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <fstream>
@@ -147,6 +146,10 @@ Status ApplySpiceDb(const json::object& o, SpiceDbConfig& c) {
       WS_RETURN_IF_ERROR(GetInt(v, key, c.lease_ms, 1'000, 3'600'000));
     } else if (k == "poll_ms") {
       WS_RETURN_IF_ERROR(GetInt(v, key, c.poll_ms, 10, 600'000));
+    } else if (k == "outbox_retention_hours") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.outbox_retention_hours, 0, 87'600));
+    } else if (k == "outbox_prune_interval_ms") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.outbox_prune_interval_ms, 10, 86'400'000));
     } else {
       return Bad(key, "unknown key");
     }

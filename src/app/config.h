@@ -73,6 +73,10 @@ struct SpiceDbConfig {
   int batch = 1'000;
   int lease_ms = 10'000;
   int poll_ms = 200;
+  // Delivered changes (every change, without SpiceDB) leave the outbox this
+  // long after they were made; pruning runs every outbox_prune_interval_ms.
+  int outbox_retention_hours = 168;
+  int outbox_prune_interval_ms = 60'000;
 };
 
 struct Config {

@@ -29,18 +29,23 @@ TEST(Config, DefaultsAreTheEmbeddedMode) {
 TEST(Config, FileOverridesDefaults) {
   Config c;
   const auto path = WriteTemp(R"({"listen":"0.0.0.0:9000","regions":["eu-west-1"],
-      "limits":{"body_bytes":2048},"auth":{"leeway_seconds":30}})");
+      "limits":{"body_bytes":2048},"auth":{"leeway_seconds":30},
+      "spicedb":{"outbox_retention_hours":0,"outbox_prune_interval_ms":50}})");
   ASSERT_TRUE(ApplyConfigFile(path, c).ok());
   EXPECT_EQ(c.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.regions, std::vector<std::string>{"eu-west-1"});
   EXPECT_EQ(c.limits.body_bytes, 2048u);
   EXPECT_EQ(c.auth.leeway_seconds, 30);
+  EXPECT_EQ(c.spicedb.outbox_retention_hours, 0);
+  EXPECT_EQ(c.spicedb.outbox_prune_interval_ms, 50);
   std::remove(path.c_str());
 }
 
 TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   for (const char* text : {R"({"lisen":"x"})", R"({"limits":{"body":1}})", R"({"threads":"4"})",
-                           R"({"auth":{"leeway_seconds":120}})", R"([1,2])", "{not json"}) {
+                           R"({"auth":{"leeway_seconds":120}})", R"([1,2])", "{not json",
+                           R"({"spicedb":{"outbox_retention_hours":-1}})",
+                           R"({"spicedb":{"outbox_prune_interval_ms":0}})"}) {
     Config c;
     const auto path = WriteTemp(text);
     const Status s = ApplyConfigFile(path, c);

@@ -23,17 +23,20 @@ std::string Key(std::string_view type, std::string_view id, std::string_view rel
 }  // namespace
 
 Status RelationshipIndex::Attach(store::Store& store) {
-  std::unique_lock lock(mu_);
   store.SetCommitObserver(this);
+  std::lock_guard refresh(refresh_mu_);
+  return store.Read([&](store::Tx& tx) { return LoadAll(tx); });
+}
+
+Status RelationshipIndex::LoadAll(store::Tx& tx) {
+  std::unique_lock lock(mu_);
   subjects_.clear();
   size_ = 0;
-  return store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
-    replayed_ = latest;  // the same snapshot as the rows
-    return tx.ForEachRelationship([&](const model::Relationship& r) {
-      TouchLocked(r);
-      return true;
-    });
+  WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
+  replayed_ = latest;  // the same snapshot as the rows
+  return tx.ForEachRelationship([&](const model::Relationship& r) {
+    TouchLocked(r);
+    return true;
   });
 }
 
@@ -53,6 +56,10 @@ Status RelationshipIndex::Refresh(store::Store& store) {
   }
   std::lock_guard refresh(refresh_mu_);
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    // Changes the index has not seen were pruned from the outbox (it was
+    // idle longer than the retention): only a whole reload is exact.
+    WS_ASSIGN_OR_RETURN(const std::int64_t pruned, tx.MetaNumber(store::kOutboxPrunedThrough));
+    if (replayed_ < pruned) return LoadAll(tx);
     WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
     while (replayed_ < latest) {
       WS_ASSIGN_OR_RETURN(const auto changes, tx.ListRelationshipChanges(replayed_, kBatch));

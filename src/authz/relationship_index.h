@@ -11,7 +11,9 @@
 //     the last look (Store::DataVersion), it costs one cheap call and no
 //     query.
 // The index holds exactly the log up to `replayed_`, applied in seq order
-// (which is commit order: store.h, sql_tx_authz.cc AppendOutbox).
+// (which is commit order: store.h, sql_tx_authz.cc AppendOutbox). When the
+// changes after `replayed_` were pruned from the outbox meanwhile
+// (Tx::PruneRelationshipChanges), Refresh reloads every relationship instead.
 //
 // Thread-safety: any number of concurrent readers (ForEachSubject) and one
 // writer at a time (the observer is called under the store's writer lock).
@@ -51,6 +53,9 @@ class RelationshipIndex final : public RelationshipReader, public store::CommitO
     std::string type, id, relation;
     bool operator==(const Subject&) const = default;
   };
+  // Replaces what the index holds with every relationship of `tx`'s
+  // snapshot. Under refresh_mu_.
+  Status LoadAll(store::Tx& tx);
   void TouchLocked(const model::Relationship& r);
   void DeleteLocked(const model::Relationship& r);
 

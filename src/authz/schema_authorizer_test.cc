@@ -183,6 +183,34 @@ TEST_F(SchemaAuthorizerTest, WritesByAnotherProcessAreSeenAtTheNextCheck) {
   EXPECT_EQ(Answers("remote"), "yyy/--");
 }
 
+TEST_F(SchemaAuthorizerTest, AnIndexBehindAPrunedOutboxReloadsEverything) {
+  // Another process grants and revokes, then the outbox is pruned past
+  // what this index has replayed: replaying what is left would miss the
+  // grant of "early" and the revocation of "ws-member".
+  store::SqliteOptions o;
+  o.path = (dir_ / "db.sqlite").string();
+  auto other = std::move(store::OpenSqliteStore(o)).value();
+  ASSERT_TRUE(other
+                  ->Write([&](store::Tx& tx) -> Status {
+                    WS_RETURN_IF_ERROR(tx.DeleteWorkspaceMember(ws_, "ws-member"));
+                    return tx.PutWorkspaceMember({ws_, "early", WorkspaceRole::kAdmin, 2});
+                  })
+                  .ok());
+  ASSERT_TRUE(
+      other
+          ->Write([&](store::Tx& tx) -> Status {
+            WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({ws_, "late", WorkspaceRole::kViewer, 3}));
+            const Micros later = SystemClock().Now() + 3'600'000'000;
+            WS_ASSIGN_OR_RETURN(const int pruned, tx.PruneRelationshipChanges(later, false, 1000));
+            EXPECT_GT(pruned, 2);
+            return Status::Ok();
+          })
+          .ok());
+  EXPECT_EQ(Answers("late"), "y--/--");
+  EXPECT_EQ(Answers("early"), "yyy/--");
+  EXPECT_EQ(Answers("ws-member"), "---/--");
+}
+
 TEST_F(SchemaAuthorizerTest, AWriteThatRollsBackChangesNothing) {
   const Status s = store_->Write([&](store::Tx& tx) -> Status {
     WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({ws_, "ghost", WorkspaceRole::kAdmin, 2}));

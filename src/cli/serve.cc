@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "http/server.h"
 #include "saga/failpoints.h"
+#include "spicedb/outbox_pruner.h"
 #include "spicedb/relay.h"
 
 namespace workspaced::cli {
@@ -99,6 +100,7 @@ int Serve(const ServeFlags& flags) {
   app->engine().Start();
   app->engine().Wake();
   if (app->relay() != nullptr) app->relay()->Start();
+  app->outbox_pruner().Start();
   // What start-up built and dropped (migrations, the schema, the index
   // load) goes back to the kernel once, so idle memory is what serving needs.
   malloc_trim(0);
@@ -124,6 +126,7 @@ int Serve(const ServeFlags& flags) {
   // Workers finish their current step and release their leases.
   app->engine().Stop();
   if (app->relay() != nullptr) app->relay()->Stop();
+  app->outbox_pruner().Stop();
   log::Info("stopped");
   log::Flush();
   return 0;

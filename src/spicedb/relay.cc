@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/log.h"
+#include "spicedb/reconcile.h"
 
 namespace workspaced::spicedb {
 namespace {
@@ -50,6 +51,7 @@ StatusOr<int> Relay::DeliverOnce() {
     WS_RETURN_IF_ERROR(client_.WriteSchema(schema_));
     schema_fence_ = fence;
   }
+  WS_RETURN_IF_ERROR(CatchUpPrunedChanges(fence));
 
   std::vector<store::RelationshipChange> changes;
   WS_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
@@ -64,6 +66,27 @@ StatusOr<int> Relay::DeliverOnce() {
     return tx.PutMeta(kZedTokenKey, token);
   }));
   return static_cast<int>(changes.size());
+}
+
+Status Relay::CatchUpPrunedChanges(std::int64_t fence) {
+  std::int64_t lost = 0;
+  std::int64_t repaired = 0;
+  WS_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(lost, tx.MetaNumber(store::kOutboxPrunedUndelivered));
+    WS_ASSIGN_OR_RETURN(repaired, tx.MetaNumber(kReconciledThroughKey));
+    return Status::Ok();
+  }));
+  if (lost <= repaired) return Status::Ok();
+  log::Warn("spicedb relay: relationship changes were pruned before delivery; reconciling",
+            {{"pruned_through", lost}});
+  WS_ASSIGN_OR_RETURN(const ReconcileReport report, Reconcile(store_, client_, options_.types));
+  log::Info("spicedb relay: reconciled",
+            {{"added", static_cast<std::int64_t>(report.added.size())},
+             {"removed", static_cast<std::int64_t>(report.removed.size())}});
+  return store_.Write([&](store::Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.CheckLease(kRelayLease, options_.owner, fence));
+    return tx.PutMeta(kReconciledThroughKey, std::to_string(lost));
+  });
 }
 
 void Relay::Start() {

@@ -10,7 +10,10 @@
 // changes again: TOUCH and DELETE are idempotent). Delivery is at least once.
 // While SpiceDB is unreachable the changes stay in the outbox and the relay
 // retries with capped exponential backoff; it writes the schema to SpiceDB
-// each time it takes the lease, before any relationship.
+// each time it takes the lease, before any relationship. Changes pruned from
+// the outbox before anyone delivered them (Tx::PruneRelationshipChanges on a
+// replica without SpiceDB) cannot be replayed: the relay then reconciles
+// SpiceDB with the database (reconcile.h) before it delivers again.
 //
 // Thread-safety: Start/Stop from one thread; DeliverOnce is not for
 // concurrent use with a running loop (tests call it directly).
@@ -21,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "spicedb/client.h"
@@ -35,10 +39,14 @@ struct RelayOptions {
   Micros poll = 200'000;  // how often an idle relay looks again
   Micros backoff_initial = 200'000;
   Micros backoff_max = 30'000'000;
+  // The schema's definitions: what a reconcile compares (reconcile.h).
+  std::vector<std::string> types;
 };
 
 inline constexpr char kRelayLease[] = "spicedb_relay";
 inline constexpr char kZedTokenKey[] = "spicedb_zedtoken";
+// The highest undelivered outbox seq whose pruning a reconcile has made up for.
+inline constexpr char kReconciledThroughKey[] = "spicedb_reconciled_through";
 
 class Relay {
  public:
@@ -56,6 +64,7 @@ class Relay {
 
  private:
   void Loop();
+  Status CatchUpPrunedChanges(std::int64_t fence);
 
   const RelayOptions options_;
   store::Store& store_;

@@ -12,6 +12,7 @@
 #include "authz/schema_authorizer.h"
 #include "model/relationships.h"
 #include "spicedb/embedded.h"
+#include "spicedb/outbox_pruner.h"
 #include "spicedb/reconcile.h"
 #include "store/sqlite_store.h"
 
@@ -68,6 +69,7 @@ class RelayTest : public ::testing::Test {
     RelayOptions o;
     o.owner = owner;
     o.batch = batch;
+    o.types = {"platform", "account", "workspace", "environment", "group", "user"};
     return std::make_unique<Relay>(o, *store_, *link_, clock_, SchemaText());
   }
   void Write(const std::vector<model::Relationship>& touch,
@@ -252,6 +254,37 @@ TEST_F(RelayTest, WhatWasCommittedDuringReconcileIsDeliveredAgainAfterIt) {
   auto relay = MakeRelay("r1");
   ASSERT_TRUE(relay->DeliverOnce().ok());
   EXPECT_EQ(InSpiceDb(), InDatabase());
+}
+
+// Without SpiceDB configured, a server prunes changes nobody delivered. When
+// SpiceDB is configured later, the relay cannot replay them: it reconciles
+// once, then delivers from the outbox as usual.
+TEST_F(RelayTest, ChangesPrunedBeforeDeliveryAreMadeUpForByAReconcile) {
+  const auto gone = model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kAdmin, "lee");
+  const auto kept = model::WorkspaceMemberRelationship("w1", model::WorkspaceRole::kViewer, "max");
+  Write({gone, model::WorkspaceOfAccount("w1", "a1")});
+  Write({kept});
+  // The outbox dates changes by the wall clock (store.h), and so does this.
+  const SystemClock wall;
+  OutboxPruner pruner({.retention = -3'600'000'000, .delivered_only = false}, *store_, wall);
+  auto pruned = pruner.PruneOnce();
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  EXPECT_EQ(*pruned, 2);  // all but the newest change
+  EXPECT_EQ(Depth(), 1);
+
+  auto relay = MakeRelay("r1");
+  ASSERT_TRUE(relay->DeliverOnce().ok());
+  EXPECT_EQ(InSpiceDb(), InDatabase());
+  EXPECT_TRUE(SpiceDbSays("w1", "administer", "lee"));
+  EXPECT_EQ(Depth(), 0);
+
+  // Made up for once: the next passes deliver, they do not reconcile again.
+  const model::Relationship invented{"account", "a1", "admin", "user", "mallory", ""};
+  ASSERT_TRUE(engine_->Write({{true, invented}}).ok());
+  const auto later = model::WorkspaceMemberRelationship("w2", model::WorkspaceRole::kMember, "ned");
+  Write({later});
+  ASSERT_EQ(*relay->DeliverOnce(), 1);
+  EXPECT_TRUE(InSpiceDb().count(invented));  // no reconcile removed it
 }
 
 }  // namespace

@@ -81,6 +81,8 @@ class SqlTx final : public Tx {
   StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
       std::string_view resource_type, std::string_view resource_id) override;
   StatusOr<std::int64_t> OutboxDepth() override;
+  StatusOr<int> PruneRelationshipChanges(Micros older_than, bool delivered_only,
+                                         int limit) override;
 
   Status AppendAudit(const model::AuditEvent& event) override;
   StatusOr<std::vector<model::AuditEvent>> ListAudit(const model::AuditQuery& query) override;
@@ -91,6 +93,7 @@ class SqlTx final : public Tx {
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
+  StatusOr<std::int64_t> MetaNumber(std::string_view key) override;
 
  private:
   // The connection's cached statement (refused once the database has rolled

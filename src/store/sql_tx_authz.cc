@@ -1,4 +1,6 @@
 // Authorization relationships with their outbox to SpiceDB, and the audit log.
+#include <charconv>
+
 #include "audit/chain.h"
 #include "common/clock.h"
 #include "store/sql_tx.h"
@@ -198,6 +200,42 @@ StatusOr<std::int64_t> SqlTx::OutboxDepth() {
       Stmt stmt, Prepare("SELECT COUNT(*) FROM relationship_outbox WHERE delivered_at IS NULL"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   return row ? stmt.Int(0) : 0;
+}
+
+StatusOr<std::int64_t> SqlTx::MetaNumber(std::string_view key) {
+  WS_ASSIGN_OR_RETURN(const auto text, GetMeta(key));
+  std::int64_t n = 0;
+  if (text && std::from_chars(text->data(), text->data() + text->size(), n).ec != std::errc())
+    return Internal("store: meta " + std::string(key) + " is not a number");
+  return n;
+}
+
+StatusOr<int> SqlTx::PruneRelationshipChanges(Micros older_than, bool delivered_only, int limit) {
+  // What goes: the oldest `limit` entries that qualify, below the newest.
+  WS_ASSIGN_OR_RETURN(
+      Stmt pick,
+      Prepare("SELECT COUNT(*), COALESCE(MAX(seq), 0), "
+              "COALESCE(MAX(CASE WHEN delivered_at IS NULL THEN seq END), 0) FROM ("
+              " SELECT seq, delivered_at FROM relationship_outbox WHERE created_at < ?1"
+              " AND (CAST(?2 AS BIGINT) = 0 OR delivered_at IS NOT NULL)"
+              " AND seq < (SELECT MAX(seq) FROM relationship_outbox) ORDER BY seq LIMIT ?3) p"));
+  pick.Bind(older_than, std::int64_t{delivered_only ? 1 : 0}, std::int64_t{limit});
+  WS_ASSIGN_OR_RETURN(const bool row, pick.Step());
+  const std::int64_t count = row ? pick.Int(0) : 0;
+  const std::int64_t through = row ? pick.Int(1) : 0;
+  const std::int64_t undelivered = row ? pick.Int(2) : 0;  // the highest such seq
+  if (count == 0) return 0;
+  WS_ASSIGN_OR_RETURN(Stmt del,
+                      Prepare("DELETE FROM relationship_outbox WHERE seq <= ?1 AND created_at < ?2"
+                              " AND (CAST(?3 AS BIGINT) = 0 OR delivered_at IS NOT NULL)"));
+  WS_RETURN_IF_ERROR(del.Bind(through, older_than, std::int64_t{delivered_only ? 1 : 0}).Run());
+  WS_ASSIGN_OR_RETURN(const std::int64_t previous, MetaNumber(kOutboxPrunedThrough));
+  if (previous < through)
+    WS_RETURN_IF_ERROR(PutMeta(kOutboxPrunedThrough, std::to_string(through)));
+  WS_ASSIGN_OR_RETURN(const std::int64_t lost, MetaNumber(kOutboxPrunedUndelivered));
+  if (lost < undelivered)
+    WS_RETURN_IF_ERROR(PutMeta(kOutboxPrunedUndelivered, std::to_string(undelivered)));
+  return static_cast<int>(count);
 }
 
 // --- audit log ---

@@ -55,6 +55,10 @@ class CommitObserver {
   virtual void OnRelationshipsCommitted(const std::vector<RelationshipChange>& changes) = 0;
 };
 
+// Meta keys kept by PruneRelationshipChanges (numbers: MetaNumber).
+inline constexpr char kOutboxPrunedThrough[] = "relationship_outbox_pruned_through";
+inline constexpr char kOutboxPrunedUndelivered[] = "relationship_outbox_pruned_undelivered";
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -181,6 +185,16 @@ class Tx {
   virtual StatusOr<std::optional<Micros>> OldestUndelivered() = 0;
   // Number of undelivered outbox entries.
   virtual StatusOr<std::int64_t> OutboxDepth() = 0;
+  // Deletes at most `limit` outbox entries made before `older_than`, oldest
+  // first: only delivered ones when `delivered_only`, and never the newest
+  // entry (its seq is the outbox position readers compare against). Raises
+  // the meta value kOutboxPrunedThrough to the highest seq deleted (readers
+  // behind it must reload the relationships whole) and, when an undelivered
+  // entry went, raises kOutboxPrunedUndelivered to the highest such seq
+  // (SpiceDB then needs a reconcile, not the outbox, to catch up). How many
+  // were deleted.
+  virtual StatusOr<int> PruneRelationshipChanges(Micros older_than, bool delivered_only,
+                                                 int limit) = 0;
 
   // --- audit log ---
   // Appends the event to its workspace's hash chain: `seq`, `prev_hash` and
@@ -210,6 +224,9 @@ class Tx {
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  // A meta value that holds a number (0 when absent); kInternal when it
+  // holds something else.
+  virtual StatusOr<std::int64_t> MetaNumber(std::string_view key) = 0;
 };
 
 class Store {

@@ -198,6 +198,93 @@ TEST_P(StoreSuite, ARolledBackWriteQueuesNothing) {
   EXPECT_EQ(Depth(*store_), base);
 }
 
+// The outbox as (seq, delivered) pairs, and the pruning marks.
+struct OutboxState {
+  std::vector<std::pair<std::int64_t, bool>> rows;
+  std::int64_t pruned_through = 0;
+  std::int64_t pruned_undelivered = 0;
+};
+
+OutboxState Outbox(Store& store) {
+  OutboxState out;
+  EXPECT_TRUE(store
+                  .Read([&](Tx& tx) -> Status {
+                    WS_ASSIGN_OR_RETURN(const auto all, tx.ListRelationshipChanges(0, 1000));
+                    WS_ASSIGN_OR_RETURN(const auto pending, tx.ListUndeliveredChanges(1000));
+                    std::set<std::int64_t> undelivered;
+                    for (const auto& c : pending) undelivered.insert(c.seq);
+                    for (const auto& c : all)
+                      out.rows.emplace_back(c.seq, !undelivered.count(c.seq));
+                    WS_ASSIGN_OR_RETURN(out.pruned_through, tx.MetaNumber(kOutboxPrunedThrough));
+                    WS_ASSIGN_OR_RETURN(out.pruned_undelivered,
+                                        tx.MetaNumber(kOutboxPrunedUndelivered));
+                    return Status::Ok();
+                  })
+                  .ok());
+  return out;
+}
+
+TEST_P(StoreSuite, PruningTheOutboxTakesOldChangesOldestFirstAndMarksHowFarItWent) {
+  const Micros later = SystemClock().Now() + 3'600'000'000;  // every change is older
+  const auto prune = [&](Micros older_than, bool delivered_only, int limit) {
+    int n = -1;
+    WS_EXPECT_OK(Write([&](Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(n, tx.PruneRelationshipChanges(older_than, delivered_only, limit));
+      return Status::Ok();
+    }));
+    return n;
+  };
+  // What the fixture logged: delivered, and pruned but for the newest.
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
+    return tx.MarkDelivered(latest, SystemClock().Now());
+  }));
+  prune(later, true, 1000);
+  const std::size_t fixture = Outbox(*store_).rows.size();  // 0 or 1, delivered
+  ASSERT_LE(fixture, 1u);
+
+  std::int64_t seq[4] = {};
+  int i = 0;
+  for (const Relationship& r : {kAccount, kAdmin, kGroup, kOther}) {
+    WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.TouchRelationships({r}));
+      WS_ASSIGN_OR_RETURN(seq[i++], tx.LatestRelationshipChange());
+      return Status::Ok();
+    }));
+  }
+  // The first two delivered; nothing is old enough to go yet.
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.MarkDelivered(seq[1], SystemClock().Now()); }));
+  EXPECT_EQ(prune(0, true, 100), 0);
+  EXPECT_EQ(Outbox(*store_).rows.size(), fixture + 4);
+
+  // Delivered only, a batch at a time, oldest first; the undelivered stay.
+  EXPECT_EQ(prune(later, true, static_cast<int>(fixture) + 1), static_cast<int>(fixture) + 1);
+  EXPECT_EQ(Outbox(*store_).pruned_through, seq[0]);
+  EXPECT_EQ(prune(later, true, 100), 1);
+  OutboxState state = Outbox(*store_);
+  EXPECT_EQ(state.rows,
+            (std::vector<std::pair<std::int64_t, bool>>{{seq[2], false}, {seq[3], false}}));
+  EXPECT_EQ(state.pruned_through, seq[1]);
+  EXPECT_EQ(state.pruned_undelivered, 0);
+
+  // Without delivery (no SpiceDB): the undelivered go too, but never the
+  // newest change, whose seq is the outbox position.
+  EXPECT_EQ(prune(later, false, 100), 1);
+  state = Outbox(*store_);
+  EXPECT_EQ(state.rows, (std::vector<std::pair<std::int64_t, bool>>{{seq[3], false}}));
+  EXPECT_EQ(state.pruned_through, seq[2]);
+  EXPECT_EQ(state.pruned_undelivered, seq[2]);
+  EXPECT_EQ(prune(later, false, 100), 0);
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
+    EXPECT_EQ(latest, seq[3]);
+    return Status::Ok();
+  }));
+  // The relationships themselves are untouched.
+  EXPECT_EQ(ListFor(*store_, "workspace", "w1").size(), 3u);
+  EXPECT_EQ(ListFor(*store_, "workspace", "w2").size(), 1u);
+}
+
 model::AuditEvent Event(const std::string& ws, const std::string& action, Micros t) {
   model::AuditEvent e;
   e.time = t;

@@ -361,6 +361,45 @@ TEST_F(Provisioning, WithSpiceDbConfiguredEveryRelationshipIsDelivered) {
       << log;
 }
 
+// With no retention the outbox keeps only its newest change, however many
+// workspaces are made, and every answer stays right: the server's own index
+// follows its writes, and a restarted one loads the relationships whole.
+TEST_F(Provisioning, ThePrunedOutboxStaysSmallAndAnswersStayRight) {
+  TempDir data;
+  const std::string dir = data.path() + "/data";
+  const std::string pruning = R"(,"spicedb":{"outbox_retention_hours":0,)"
+                              R"("outbox_prune_interval_ms":20})";
+  Start("", pruning, dir);
+  HttpClient c(server_->port());
+  std::vector<std::string> made;
+  for (int i = 0; i < 5; ++i) {
+    const auto body = Create(c, "Pruned " + std::to_string(i));
+    ASSERT_EQ(Str(WaitRun(c, alice_, Str(body, "provisioning_run_id")), "state"), "succeeded");
+    made.push_back(Str(body, "workspace_id"));
+  }
+  const auto outbox = [&] { return CountRows(dir, "SELECT COUNT(*) FROM relationship_outbox"); };
+  for (int i = 0; i < 250 && outbox() > 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(outbox(), 1);
+  EXPECT_GT(CountRows(dir, "SELECT COUNT(*) FROM relationships"), 5 * 6);
+  EXPECT_NE(server_->Output().find("outbox pruned"), std::string::npos);
+  const auto answers = [&] {
+    HttpClient h(server_->port());
+    std::string out;
+    for (const auto& ws : made) {
+      out += std::to_string(h.Get("/v1/workspaces/" + ws, alice_).status) + " ";
+      out += std::to_string(h.Get("/v1/workspaces/" + ws, server_->Token("mallory")).status) + ";";
+    }
+    return out;
+  };
+  const std::string want = answers();
+  EXPECT_EQ(want, "200 404;200 404;200 404;200 404;200 404;");
+  server_->Stop();
+  server_.reset();
+  Start("", pruning, dir);
+  EXPECT_EQ(answers(), want);
+}
+
 TEST(SpiceDbConfiguration, AnEngineThatCannotBeLoadedStopsTheStartWithItsReason) {
   TempDir dir;
   const std::string config = dir.path() + "/config.json";
