@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <ostream>
 #include <vector>
 
 #include "store/store.h"
@@ -26,6 +27,10 @@ struct Backend {
   // skips the suite for this backend (e.g. no database configured).
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
 };
+
+// What GoogleTest prints for the parameter (else 64 bytes of hex in every
+// test's name).
+inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 // UUID-shaped ids whose text order is n's order, as UUIDv7 ids are.
 inline std::string Id(int n) {
