@@ -144,16 +144,6 @@ std::string WorkspaceJson(const model::Workspace& ws) {
   return out;
 }
 
-std::string WorkspacesJson(const std::vector<model::Workspace>& list) {
-  std::string out;
-  out.reserve(512 * list.size() + 2);
-  JsonWriter w(out);
-  w.BeginArray();
-  for (const auto& ws : list) WriteWorkspace(w, ws);
-  w.EndArray();
-  return out;
-}
-
 std::string EnvironmentsJson(const std::vector<model::Environment>& list) {
   std::string out;
   JsonWriter w(out);

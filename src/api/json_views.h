@@ -10,7 +10,6 @@
 namespace workspaced::api {
 
 std::string WorkspaceJson(const model::Workspace& ws);
-std::string WorkspacesJson(const std::vector<model::Workspace>& list);
 std::string EnvironmentsJson(const std::vector<model::Environment>& list);
 std::string AccountJson(const model::Account& account);
 std::string ProvisioningRunJson(const model::ProvisioningRun& run);

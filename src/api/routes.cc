@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/handlers/handlers.h"
+#include "api/workspace_json_cache.h"
 
 namespace workspaced::api {
 
@@ -17,11 +18,12 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/metrics", false, false, MakeMetrics(app));
   add(Method::kGet, "/v1/openapi.yaml", false, false, MakeOpenApi(app));
   // Seed 000: the Workspaces API.
-  add(Method::kGet, "/v1/workspaces", true, false, MakeListWorkspaces(app));
+  auto rendered = std::make_shared<WorkspaceJsonCache>();
+  add(Method::kGet, "/v1/workspaces", true, false, MakeListWorkspaces(app, rendered));
   add(Method::kPost, "/v1/workspaces", true, false, MakeCreateWorkspace(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}", true, false, MakeGetWorkspace(app));
   add(Method::kGet, "/v1/workspaces/by-account/{account_id}", true, false,
-      MakeListWorkspacesByAccount(app));
+      MakeListWorkspacesByAccount(app, rendered));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true, false,
       MakeListEnvironments(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/audit", true, false, MakeWorkspaceAudit(app));

@@ -31,9 +31,9 @@ class SqlTx final : public Tx {
   Status InsertWorkspace(const model::Workspace& ws) override;
   Status UpdateWorkspace(const model::Workspace& ws) override;
   StatusOr<model::Workspace> GetWorkspace(std::string_view id) override;
-  StatusOr<std::vector<model::Workspace>> ListWorkspacesByAccount(std::string_view account_id,
-                                                                  const Page& page) override;
-  StatusOr<std::vector<model::Workspace>> ListWorkspacesForSubject(
+  StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,
+                                                                const Page& page) override;
+  StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) override;
   StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) override;
 
@@ -105,7 +105,8 @@ class SqlTx final : public Tx {
   }
   // Reads the rows of a workspace SELECT (columns as kWorkspaceColumns in
   // sqlite_tx_workspaces.cc), each with its group mappings.
-  StatusOr<std::vector<model::Workspace>> CollectWorkspaces(Stmt& stmt);
+  // Reads (id, version, updated_at) rows into stamps.
+  static StatusOr<std::vector<WorkspaceStamp>> CollectStamps(Stmt& stmt);
   Status ReplaceGroupMappings(const model::Workspace& ws);
   // Reads the run at the current row of a SELECT of WS_RUN_COLUMNS, and its
   // steps (sqlite_tx_runs.cc).

@@ -19,6 +19,9 @@ namespace {
   "w.runtime_generation, w.status_reason, w.phase, w.version, w.group_mappings, " \
   "w.frozen_by, w.frozen_at"
 
+// What a listing reads of each workspace (WorkspaceStamp).
+#define WS_STAMP_COLUMNS "w.id, w.version, w.updated_at"
+
 std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
   boost::json::object object;
   for (const auto& [key, value] : labels) object.emplace(key, value);
@@ -199,13 +202,12 @@ Status SqlTx::ReplaceGroupMappings(const model::Workspace& ws) {
   return Status::Ok();
 }
 
-StatusOr<std::vector<model::Workspace>> SqlTx::CollectWorkspaces(Stmt& stmt) {
-  std::vector<model::Workspace> out;
+StatusOr<std::vector<WorkspaceStamp>> SqlTx::CollectStamps(Stmt& stmt) {
+  std::vector<WorkspaceStamp> out;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
     if (!row) return out;
-    WS_ASSIGN_OR_RETURN(model::Workspace ws, DecodeWorkspace(stmt));
-    out.push_back(std::move(ws));
+    out.push_back({stmt.String(0), stmt.Int(1), stmt.Int(2)});
   }
 }
 
@@ -217,17 +219,17 @@ StatusOr<model::Workspace> SqlTx::GetWorkspace(std::string_view id) {
   return DecodeWorkspace(stmt);
 }
 
-StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesByAccount(std::string_view account_id,
-                                                                       const Page& page) {
+StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesByAccount(std::string_view account_id,
+                                                                     const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
   WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w "
+                      Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w "
                               "WHERE w.account_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"));
   stmt.Bind(account_id, page.after, page.limit);
-  return CollectWorkspaces(stmt);
+  return CollectStamps(stmt);
 }
 
-StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesForSubject(
+StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
     std::string_view subject, const std::vector<std::string>& groups, const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
   // The groups arrive as one JSON-array parameter unpacked by json_each, so
@@ -237,7 +239,7 @@ StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesForSubject(
       Stmt stmt,
       // Each side is cut to one page before the union, so a page
       // costs the same however many memberships the caller has.
-      Prepare("SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
+      Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
               " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
               "  WHERE subject = ?1 AND workspace_id > ?3"
               "  ORDER BY workspace_id LIMIT ?4)"
@@ -247,7 +249,7 @@ StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesForSubject(
               "  WHERE group_name IN (SELECT value FROM json_each(?2))"
               "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4))"
               " ORDER BY w.id LIMIT ?4",
-              "SELECT " WS_WORKSPACE_COLUMNS " FROM workspaces w WHERE w.id IN ("
+              "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
               " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
               "  WHERE subject = ?1 AND workspace_id > ?3"
               "  ORDER BY workspace_id LIMIT ?4) m"
@@ -258,7 +260,7 @@ StatusOr<std::vector<model::Workspace>> SqlTx::ListWorkspacesForSubject(
               "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4) g)"
               " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
-  return CollectWorkspaces(stmt);
+  return CollectStamps(stmt);
 }
 
 StatusOr<bool> SqlTx::SlugTaken(std::string_view account_id, std::string_view slug) {
@@ -268,5 +270,6 @@ StatusOr<bool> SqlTx::SlugTaken(std::string_view account_id, std::string_view sl
 }
 
 #undef WS_WORKSPACE_COLUMNS
+#undef WS_STAMP_COLUMNS
 
 }  // namespace workspaced::store

@@ -55,6 +55,16 @@ class CommitObserver {
   virtual void OnRelationshipsCommitted(const std::vector<RelationshipChange>& changes) = 0;
 };
 
+// What identifies one state of a workspace: every update raises `version`
+// (UpdateWorkspace) and sets `updated_at`, so equal stamps mean equal rows
+// (the time also tells apart a database restored to an older version).
+struct WorkspaceStamp {
+  std::string id;
+  std::int64_t version = 0;
+  Micros updated_at = 0;
+  bool operator==(const WorkspaceStamp&) const = default;
+};
+
 // Meta keys kept by PruneRelationshipChanges (numbers: MetaNumber).
 inline constexpr char kOutboxPrunedThrough[] = "relationship_outbox_pruned_through";
 inline constexpr char kOutboxPrunedUndelivered[] = "relationship_outbox_pruned_undelivered";
@@ -87,11 +97,13 @@ class Tx {
   virtual Status UpdateWorkspace(const model::Workspace& ws) = 0;
   // kNotFound when absent.
   virtual StatusOr<model::Workspace> GetWorkspace(std::string_view id) = 0;
-  virtual StatusOr<std::vector<model::Workspace>> ListWorkspacesByAccount(
-      std::string_view account_id, const Page& page) = 0;
+  // Listings return stamps, not whole workspaces: callers render from a
+  // cache keyed by the stamp and fetch (GetWorkspace) only what changed.
+  virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,
+                                                                        const Page& page) = 0;
   // Workspaces where `subject` has a direct membership, or where one of
   // `groups` appears in the workspace's group mappings.
-  virtual StatusOr<std::vector<model::Workspace>> ListWorkspacesForSubject(
+  virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) = 0;
   virtual StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) = 0;
 

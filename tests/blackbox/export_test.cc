@@ -152,8 +152,9 @@ TEST_F(Export, CsvHasOneSectionPerRecordTypeWithRfc4180Quoting) {
       continue;
     }
     ++rows[section];
-    if (section == "workspace")
+    if (section == "workspace") {
       EXPECT_NE(line.find(",\"Dev, \"\"quoted\"\"\","), std::string::npos) << line;
+    }
   }
   EXPECT_EQ(rows["workspace"], 1);
   EXPECT_EQ(rows["environments"], 3);

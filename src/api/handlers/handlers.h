@@ -8,13 +8,18 @@
 
 namespace workspaced::api {
 
+class WorkspaceJsonCache;
+
 std::unique_ptr<Handler> MakeHealthz(app::App& app);
 std::unique_ptr<Handler> MakeReadyz(app::App& app);
 std::unique_ptr<Handler> MakeMetrics(app::App& app);
 std::unique_ptr<Handler> MakeOpenApi(app::App& app);
-std::unique_ptr<Handler> MakeListWorkspaces(app::App& app);
+// The two listings share one cache of rendered workspaces.
+std::unique_ptr<Handler> MakeListWorkspaces(app::App& app,
+                                            std::shared_ptr<WorkspaceJsonCache> cache);
 std::unique_ptr<Handler> MakeGetWorkspace(app::App& app);
-std::unique_ptr<Handler> MakeListWorkspacesByAccount(app::App& app);
+std::unique_ptr<Handler> MakeListWorkspacesByAccount(app::App& app,
+                                                     std::shared_ptr<WorkspaceJsonCache> cache);
 std::unique_ptr<Handler> MakeListEnvironments(app::App& app);
 std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app);
 std::unique_ptr<Handler> MakeGetProvisioningRun(app::App& app);

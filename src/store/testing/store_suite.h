@@ -9,10 +9,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <utility>
-#include <ostream>
 #include <vector>
 
 #include "store/store.h"
@@ -76,10 +76,11 @@ inline std::string Dump(const model::Workspace& ws) {
   return out.str();
 }
 
-inline std::vector<std::string> Ids(const std::vector<model::Workspace>& list) {
+template <typename Item>  // model::Workspace, WorkspaceStamp
+std::vector<std::string> Ids(const std::vector<Item>& list) {
   std::vector<std::string> ids;
   ids.reserve(list.size());
-  for (const model::Workspace& ws : list) ids.push_back(ws.id);
+  for (const Item& item : list) ids.push_back(item.id);
   return ids;
 }
 
@@ -118,9 +119,9 @@ class StoreSuite : public ::testing::TestWithParam<Backend> {
   StatusOr<model::Workspace> Fetch(const std::string& id) {
     return Get([&](Tx& tx) { return tx.GetWorkspace(id); });
   }
-  StatusOr<std::vector<model::Workspace>> ForSubject(const std::string& subject,
-                                                     const std::vector<std::string>& groups,
-                                                     Page page = {}) {
+  StatusOr<std::vector<WorkspaceStamp>> ForSubject(const std::string& subject,
+                                                   const std::vector<std::string>& groups,
+                                                   Page page = {}) {
     return Get([&](Tx& tx) { return tx.ListWorkspacesForSubject(subject, groups, page); });
   }
   Status AddMember(const std::string& ws, const std::string& subject) {
