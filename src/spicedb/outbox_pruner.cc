@@ -43,7 +43,14 @@ void OutboxPruner::Stop() {
 }
 
 void OutboxPruner::Loop() {
+  // The first pass one interval after start: start-up does no maintenance.
   while (true) {
+    {
+      std::unique_lock lock(mu_);
+      if (wake_.wait_for(lock, std::chrono::microseconds(options_.interval),
+                         [&] { return stopping_; }))
+        return;
+    }
     const StatusOr<std::int64_t> pruned = PruneOnce();
     if (!pruned.ok()) {
       log::Warn("outbox pruning failed; retrying at the next pass",
@@ -51,10 +58,6 @@ void OutboxPruner::Loop() {
     } else if (*pruned > 0) {
       log::Info("outbox pruned", {{"changes", *pruned}});
     }
-    std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, std::chrono::microseconds(options_.interval),
-                       [&] { return stopping_; }))
-      return;
   }
 }
 

@@ -12,6 +12,9 @@
 // Any number of processes may prune the same database at once: a delete is
 // idempotent, each batch is its own transaction.
 //
+// The first pass comes one interval after Start (start-up does no
+// maintenance: its memory would stay in the idle process).
+//
 // Thread-safety: Start/Stop from one thread; PruneOnce is not for concurrent
 // use with a running loop (tests call it directly).
 #pragma once
