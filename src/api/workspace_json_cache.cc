@@ -41,13 +41,18 @@ bool WorkspaceJsonCache::AppendIfCached(const store::WorkspaceStamp& stamp,
 
 void WorkspaceJsonCache::Put(const store::WorkspaceStamp& stamp, std::string json) {
   std::unique_lock lock(mu_);
-  if (bytes_ + json.size() > max_bytes_) {
+  // A newer rendering replaces the older one of the same workspace: only
+  // the difference counts against the bound.
+  const auto it = entries_.find(stamp.id);
+  const std::size_t replaced = it == entries_.end() ? 0 : it->second.json.size();
+  if (bytes_ - replaced + json.size() > max_bytes_) {
     entries_.clear();
     bytes_ = 0;
+  } else {
+    bytes_ -= replaced;
   }
-  Entry& e = entries_[stamp.id];
-  bytes_ = bytes_ - e.json.size() + json.size();
-  e = Entry{stamp.version, stamp.updated_at, std::move(json)};
+  bytes_ += json.size();
+  entries_[stamp.id] = Entry{stamp.version, stamp.updated_at, std::move(json)};
 }
 
 }  // namespace workspaced::api
