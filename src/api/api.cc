@@ -14,10 +14,12 @@ namespace workspaced::api {
 struct Api::Impl {
   app::App& app;
   http::Router<RouteSpec> router;
+  std::vector<std::string> inline_paths;  // of runs_inline routes (GET, no parameters)
 };
 
-Api::Api(app::App& app) : impl_(std::make_unique<Impl>(Impl{app, {}})) {
+Api::Api(app::App& app) : impl_(std::make_unique<Impl>(Impl{app, {}, {}})) {
   for (RouteSpec& spec : MakeRoutes(app)) {
+    if (spec.runs_inline) impl_->inline_paths.push_back(spec.pattern);
     const http::Method m = spec.method;
     std::string pattern = spec.pattern;
     impl_->router.Add(m, std::move(pattern), std::move(spec));
@@ -42,6 +44,13 @@ std::string_view BearerToken(std::string_view header) {
 }
 
 }  // namespace
+
+bool Api::RunsInline(const http::Request& request) const {
+  if (request.method != http::Method::kGet && request.method != http::Method::kHead) return false;
+  for (const std::string& p : impl_->inline_paths)
+    if (request.path == p) return true;
+  return false;
+}
 
 void Api::Handle(const http::Request& request, http::Response& response) {
   // HEAD is answered as GET; the transport sends the headers only.

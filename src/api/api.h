@@ -18,6 +18,9 @@ class Api {
   explicit Api(app::App& app);
   ~Api();
   void Handle(const http::Request& request, http::Response& response);
+  // True when the request's route never blocks (RouteSpec::runs_inline): the
+  // transport may answer it on its I/O thread.
+  bool RunsInline(const http::Request& request) const;
 
   struct Impl;
 

@@ -57,6 +57,10 @@ struct RouteSpec {
   // frozen (423). Read-only routes are false.
   bool mutates_workspace = false;
   std::unique_ptr<Handler> handler;
+  // Never blocks (no database, no lock held for long): answered on the I/O
+  // thread, so it stays fast while every worker is busy. Only for routes
+  // without path parameters.
+  bool runs_inline = false;
 };
 
 }  // namespace workspaced::api

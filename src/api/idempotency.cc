@@ -93,43 +93,38 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
   idem.hash_ = Fingerprint(ctx.request);
 
   // Reserve the key, or find what became of an earlier request with it.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(app.config().idempotency.wait_ms);
-  while (true) {
-    std::optional<model::IdempotencyRecord> found;
-    bool reserved = false;
-    WS_RETURN_IF_ERROR(app.store().Write([&](store::Tx& tx) -> Status {
-      reserved = false;
-      WS_ASSIGN_OR_RETURN(found, tx.GetIdempotencyRecord(idem.subject_, idem.key_));
-      const Micros now = app.clock().Now();
-      const bool live = found && found->expires_at > now &&
-                        (found->completed || found->created_at + kAbandonAfter > now);
-      if (live) return Status::Ok();
-      model::IdempotencyRecord r;
-      r.subject = idem.subject_;
-      r.key = idem.key_;
-      r.request_hash = idem.hash_;
-      r.created_at = now;
-      r.expires_at = now + kIdempotencyTtl;
-      WS_RETURN_IF_ERROR(tx.PutIdempotencyRecord(r));
-      // Each new key clears a few expired ones: the table stays bounded by
-      // the keys of the last 24 hours without a separate sweeper.
-      WS_RETURN_IF_ERROR(tx.PurgeIdempotencyRecords(now, kPurgePerReservation).status());
-      idem.created_at_ = now;
-      reserved = true;
-      return Status::Ok();
-    }));
-    if (reserved) break;
+  std::optional<model::IdempotencyRecord> found;
+  bool reserved = false;
+  WS_RETURN_IF_ERROR(app.store().Write([&](store::Tx& tx) -> Status {
+    reserved = false;
+    WS_ASSIGN_OR_RETURN(found, tx.GetIdempotencyRecord(idem.subject_, idem.key_));
+    const Micros now = app.clock().Now();
+    const bool live = found && found->expires_at > now &&
+                      (found->completed || found->created_at + kAbandonAfter > now);
+    if (live) return Status::Ok();
+    model::IdempotencyRecord r;
+    r.subject = idem.subject_;
+    r.key = idem.key_;
+    r.request_hash = idem.hash_;
+    r.created_at = now;
+    r.expires_at = now + kIdempotencyTtl;
+    WS_RETURN_IF_ERROR(tx.PutIdempotencyRecord(r));
+    // Each new key clears a few expired ones: the table stays bounded by
+    // the keys of the last 24 hours without a separate sweeper.
+    WS_RETURN_IF_ERROR(tx.PurgeIdempotencyRecords(now, kPurgePerReservation).status());
+    idem.created_at_ = now;
+    reserved = true;
+    return Status::Ok();
+  }));
+  if (!reserved) {
     if (found->request_hash != idem.hash_) return OtherRequest();
     if (found->completed) {
       Replay(*found, out);
       return Status::Ok();
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
-          .WithRetryAfter(1);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Still in progress: no thread waits for it; the client comes back.
+    return Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+        .WithRetryAfter(1);
   }
 
   // Failpoint for tests: hold the reservation (delay only).

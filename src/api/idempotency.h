@@ -4,8 +4,8 @@
 //   same key, same request   → the first response, replayed
 //                              (Idempotent-Replayed: true)
 //   same key, other request  → 422
-//   same key while the first request is still being processed → the
-//     duplicate waits up to idempotency.wait_ms for it, then 409 Retry-After
+//   same key while the first request is still being processed → 409 with
+//     Retry-After at once (nothing waits for the first request)
 //   key longer than 255 characters, or not printable ASCII → 400
 //
 // The request fingerprint is SHA-256 over method, path and the exact body

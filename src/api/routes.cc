@@ -14,9 +14,11 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   };
   // Operations (no token).
   add(Method::kGet, "/healthz", false, false, MakeHealthz(app));
+  r.back().runs_inline = true;
   add(Method::kGet, "/readyz", false, false, MakeReadyz(app));
   add(Method::kGet, "/metrics", false, false, MakeMetrics(app));
   add(Method::kGet, "/v1/openapi.yaml", false, false, MakeOpenApi(app));
+  r.back().runs_inline = true;
   // Seed 000: the Workspaces API.
   auto rendered = std::make_shared<WorkspaceJsonCache>();
   add(Method::kGet, "/v1/workspaces", true, false, MakeListWorkspaces(app, rendered));

@@ -82,6 +82,8 @@ Status ApplyLimits(const json::object& o, LimitsConfig& l) {
       WS_RETURN_IF_ERROR(GetInt(v, key, l.shutdown_grace_ms, 0, 600'000));
     else if (k == "max_connections")
       WS_RETURN_IF_ERROR(GetInt(v, key, l.max_connections, 1, 1'000'000));
+    else if (k == "queued_requests")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.queued_requests, 1, 1'000'000));
     else
       return Bad(key, "unknown key");
   }
@@ -198,6 +200,8 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
       WS_RETURN_IF_ERROR(GetString(v, key, c.export_format));
     else if (k == "threads")
       WS_RETURN_IF_ERROR(GetInt(v, key, c.threads, 0, 256));
+    else if (k == "workers")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.workers, 0, 1024));
     else if (k == "access_log")
       WS_RETURN_IF_ERROR(GetBool(v, key, c.access_log));
     else if (k == "log_level")

@@ -10,7 +10,7 @@
 //    "platform_admins": ["ops@example.com"],
 //    "limits": {"body_bytes": 1048576, "header_bytes": 16384,
 //               "request_timeout_ms": 30000, "idle_timeout_ms": 60000},
-//    "export_format": "json", "threads": 0, "access_log": true,
+//    "export_format": "json", "threads": 0, "workers": 0, "access_log": true,
 //    "log_level": "info", "log_format": "json"}
 #pragma once
 
@@ -40,6 +40,8 @@ struct LimitsConfig {
   int write_timeout_ms = 30'000;
   int shutdown_grace_ms = 10'000;
   std::size_t max_connections = 10'000;
+  // Requests waiting for a worker; one more is answered 503 + Retry-After.
+  std::size_t queued_requests = 1024;
 };
 
 // The provisioning engine (docs/provisioning.md).
@@ -53,9 +55,10 @@ struct SagaConfig {
 };
 
 struct IdempotencyConfig {
-  // How long a duplicate waits for the first request with its key to finish
-  // before it gets 409.
-  int wait_ms = 5'000;
+  // Accepted for old configuration files and ignored: a duplicate of a
+  // request still in progress gets 409 with Retry-After at once (no thread
+  // waits for another request).
+  int wait_ms = 0;
 };
 
 // Delivery of relationship changes to SpiceDB (docs/authorization.md).
@@ -97,7 +100,8 @@ struct Config {
   IdempotencyConfig idempotency;
   SpiceDbConfig spicedb;
   std::string export_format = "json";  // json | ndjson | csv
-  int threads = 0;                     // 0: one per core
+  int threads = 0;                     // I/O threads; 0: one per core
+  int workers = 0;                     // handler threads; 0: 4 per core, at least 4
   bool access_log = true;
   std::string log_level = "info";
   std::string log_format = "json";  // json | text

@@ -24,6 +24,7 @@ struct ServeFlags {
   CommonFlags common;
   std::string listen;
   int threads = -1;
+  int workers = -1;
 };
 int Serve(const ServeFlags& flags);
 

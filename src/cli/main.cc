@@ -22,8 +22,11 @@ int main(int argc, char** argv) {
   add_common(serve_cmd, serve.common);
   serve_cmd->add_option("--listen", serve.listen,
                         "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
-  serve_cmd->add_option("--threads", serve.threads, "server threads (default: one per core)")
+  serve_cmd->add_option("--threads", serve.threads, "I/O threads (default: one per core)")
       ->check(CLI::Range(0, 256));
+  serve_cmd->add_option("--workers", serve.workers,
+                        "handler threads (default: 4 per core, at least 4)")
+      ->check(CLI::Range(0, 1024));
 
   TokenFlags token;
   auto* token_cmd = cli.add_subcommand("token", "print a JWT signed with the dev key");

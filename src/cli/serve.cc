@@ -46,6 +46,7 @@ int Serve(const ServeFlags& flags) {
   if (!ResolveConfig(flags.common, config)) return 2;
   if (!flags.listen.empty()) config.listen = flags.listen;
   if (flags.threads >= 0) config.threads = flags.threads;
+  if (flags.workers >= 0) config.workers = flags.workers;
   log::Init(log::ParseLevel(config.log_level).value_or(log::Level::kInfo),
             config.log_format == "json");
 
@@ -78,6 +79,8 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
   options.threads = config.threads;
+  options.workers = config.workers;
+  options.queue_limit = config.limits.queued_requests;
   options.body_limit = config.limits.body_bytes;
   options.header_limit = config.limits.header_bytes;
   options.request_timeout = std::chrono::milliseconds(config.limits.request_timeout_ms);
@@ -89,7 +92,7 @@ int Serve(const ServeFlags& flags) {
 
   auto server = http::Server::Start(
       options, [&api](const http::Request& req, http::Response& res) { api.Handle(req, res); },
-      app->metrics());
+      app->metrics(), [&api](const http::Request& req) { return api.RunsInline(req); });
   if (!server.ok()) {
     log::Error("cannot start", {{"error", server.status().message()}});
     log::Flush();

@@ -20,9 +20,15 @@ Server::~Server() { Shutdown(); }
 
 std::uint16_t Server::port() const { return impl_->port; }
 
+int DefaultWorkers() {
+  return static_cast<int>(std::max(4u, 4 * std::thread::hardware_concurrency()));
+}
+
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
-                                                RequestHandler handler, Metrics& metrics) {
-  auto impl = std::make_unique<Impl>(options, std::move(handler), metrics);
+                                                RequestHandler handler, Metrics& metrics,
+                                                InlinePredicate runs_inline) {
+  auto impl =
+      std::make_unique<Impl>(options, std::move(handler), std::move(runs_inline), metrics);
   // Each connection is a file descriptor: raise the soft limit to the hard
   // one and never promise more connections than it allows (with room for
   // the database, logs and the listener).
@@ -64,6 +70,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                           std::to_string(options.port) + ": " + ec.message());
   }
   impl->port = impl->acceptor->local_endpoint().port();
+  impl->workers = std::make_unique<WorkerPool>(
+      options.workers > 0 ? options.workers : DefaultWorkers(), options.queue_limit);
   impl->Accept();
   for (auto& ctx : impl->contexts) {
     impl->threads.emplace_back([c = ctx.get()] {
@@ -154,6 +162,9 @@ void Server::Shutdown() {
     log::Warn("shutdown grace elapsed; closing remaining connections",
               {{"connections", static_cast<std::int64_t>(s.connections.load())}});
   }
+  // Handlers still queued or running finish and post their responses to
+  // contexts that are still alive; what they post is dropped with them.
+  s.workers->Stop();
   for (auto& ctx : s.contexts) ctx->stop();
   s.accept_context->stop();
   for (auto& t : s.threads) t.join();

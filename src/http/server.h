@@ -11,9 +11,16 @@
 // Every response carries X-Request-Id; every request is counted in Metrics
 // and written to the access log.
 //
+// Threads: `threads` I/O threads own the connections and never block: they
+// read, parse and write. Handlers, and each chunk of a streamed body, run on
+// a pool of `workers` threads; a request that finds `queue_limit` requests
+// already waiting for a worker is answered 503 with Retry-After at once.
+// A request the InlinePredicate picks (cheap, non-blocking routes such as a
+// liveness probe) is answered on its I/O thread, so it stays fast however
+// busy the workers are.
+//
 // Thread-safety: Start/Shutdown/port may be called from any thread. The
-// handler runs on the server's threads, concurrently, and must be
-// thread-safe.
+// handler runs on the workers, concurrently, and must be thread-safe.
 #pragma once
 
 #include <chrono>
@@ -33,7 +40,9 @@ namespace workspaced::http {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: pick a free port (see Server::port)
-  int threads = 0;            // 0: one per core
+  int threads = 0;            // I/O threads; 0: one per core
+  int workers = 0;            // handler threads; 0: DefaultWorkers()
+  std::size_t queue_limit = 1024;  // requests waiting for a worker
   std::size_t body_limit = 1 << 20;
   std::size_t header_limit = 16 << 10;
   std::chrono::milliseconds request_timeout{30'000};  // to read one request
@@ -45,18 +54,26 @@ struct ServerOptions {
 };
 
 using RequestHandler = std::function<void(const Request&, Response&)>;
+// True for a request whose handler never blocks (runs on the I/O thread).
+using InlinePredicate = std::function<bool(const Request&)>;
+
+// Handler threads for `workers: 0`: enough that requests waiting on the
+// database or a lock do not hold up the rest (4 per core, at least 4).
+int DefaultWorkers();
 
 class Server {
  public:
   // Binds and starts serving on background threads. Fails (kUnavailable) when
   // the address cannot be bound.
   static StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
-                                                 RequestHandler handler, Metrics& metrics);
+                                                 RequestHandler handler, Metrics& metrics,
+                                                 InlinePredicate runs_inline = nullptr);
   ~Server();  // Shuts down if still running.
 
   std::uint16_t port() const;
   // Stops accepting, lets in-flight requests finish (at most shutdown_grace),
-  // closes every connection and joins the threads. Idempotent.
+  // runs the handlers already queued, closes every connection and joins the
+  // threads. Idempotent.
   void Shutdown();
 
   struct Impl;

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/worker_pool.h"
 #include "http/server.h"
 
 namespace workspaced::http {
@@ -21,7 +22,11 @@ class Session;
 struct Server::Impl {
   ServerOptions options;
   RequestHandler handler;
+  InlinePredicate runs_inline;  // may be empty: every request goes to a worker
   Metrics& metrics;
+  // Where handlers and streamed chunks run. Stopped (drained) before the
+  // contexts, whose sessions its jobs post back to.
+  std::unique_ptr<WorkerPool> workers;
 
   // Declared before `contexts`: sessions destroyed with a context touch it.
   std::atomic<std::size_t> connections{0};
@@ -43,8 +48,8 @@ struct Server::Impl {
   std::mutex shutdown_mu;
   bool stopped = false;  // guarded by shutdown_mu
 
-  Impl(const ServerOptions& o, RequestHandler h, Metrics& m)
-      : options(o), handler(std::move(h)), metrics(m) {}
+  Impl(const ServerOptions& o, RequestHandler h, InlinePredicate i, Metrics& m)
+      : options(o), handler(std::move(h)), runs_inline(std::move(i)), metrics(m) {}
 
   void Accept();
   Metrics::RouteStats* StatsFor(Method method, std::string_view method_text,

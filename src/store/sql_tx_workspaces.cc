@@ -243,6 +243,9 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
     stmt.Bind(subject, page.after, page.limit);
     return CollectStamps(stmt);
   }
+  // Groups count through their relationships (what the authorizer checks),
+  // not the stored mappings: a mapping grants nothing before provisioning's
+  // write_relationships step nor after its compensation.
   // The groups arrive as one JSON-array parameter unpacked by json_each, so
   // any number of names of any content never touches the SQL text.
   const std::string groups_json = EncodeStringArray(groups);
@@ -255,20 +258,22 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
               "  WHERE subject = ?1 AND workspace_id > ?3"
               "  ORDER BY workspace_id LIMIT ?4)"
               " UNION"
-              " SELECT workspace_id FROM (SELECT workspace_id"
-              "  FROM workspace_group_mappings"
-              "  WHERE group_name IN (SELECT value FROM json_each(?2))"
-              "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4))"
+              " SELECT workspace_id FROM (SELECT resource_id AS workspace_id"
+              "  FROM relationships WHERE subject_type = 'group'"
+              "  AND subject_id IN (SELECT value FROM json_each(?2))"
+              "  AND subject_relation = 'member' AND resource_type = 'workspace'"
+              "  AND resource_id > ?3 ORDER BY resource_id LIMIT ?4))"
               " ORDER BY w.id LIMIT ?4",
               "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
               " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
               "  WHERE subject = ?1 AND workspace_id > ?3"
               "  ORDER BY workspace_id LIMIT ?4) m"
               " UNION"
-              " SELECT workspace_id FROM (SELECT workspace_id"
-              "  FROM workspace_group_mappings"
-              "  WHERE group_name IN (SELECT json_array_elements_text(?2::json))"
-              "  AND workspace_id > ?3 ORDER BY workspace_id LIMIT ?4) g)"
+              " SELECT workspace_id FROM (SELECT resource_id AS workspace_id"
+              "  FROM relationships WHERE subject_type = 'group'"
+              "  AND subject_id IN (SELECT json_array_elements_text(?2::json))"
+              "  AND subject_relation = 'member' AND resource_type = 'workspace'"
+              "  AND resource_id > ?3 ORDER BY resource_id LIMIT ?4) g)"
               " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectStamps(stmt);

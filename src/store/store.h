@@ -102,7 +102,10 @@ class Tx {
   virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,
                                                                         const Page& page) = 0;
   // Workspaces where `subject` has a direct membership, or where one of
-  // `groups` appears in the workspace's group mappings.
+  // `groups` holds a role through a relationship (workspace#role@group#member,
+  // written by provisioning's write_relationships step): exactly the
+  // workspaces the authorizer lets the caller read by membership. A stored
+  // mapping whose relationship is not (or no longer) written lists nothing.
   virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) = 0;
   virtual StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) = 0;

@@ -87,16 +87,16 @@ TEST_P(StoreSuite, SubjectSeesWorkspacesOfDirectMembership) {
 }
 
 TEST_P(StoreSuite, SubjectSeesWorkspacesOfItsGroups) {
-  WS_ASSERT_OK(Insert(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops"})));
-  WS_ASSERT_OK(Insert(WithGroups(MakeWorkspace(Id(2), kAcme, "b"), {"dev", "qa"})));
-  WS_ASSERT_OK(Insert(WithGroups(MakeWorkspace(Id(3), kAcme, "c"), {"finance"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(2), kAcme, "b"), {"dev", "qa"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(3), kAcme, "c"), {"finance"})));
   const auto list = ForSubject("alice", {"qa", "ops"});
   WS_ASSERT_OK(list);
   EXPECT_EQ(Ids(*list), (std::vector{Id(1), Id(2)}));
 }
 
 TEST_P(StoreSuite, SubjectSeesAWorkspaceOnceWhenReachedBothWays) {
-  WS_ASSERT_OK(Insert(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops", "dev"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops", "dev"})));
   WS_ASSERT_OK(Insert(MakeWorkspace(Id(2), kAcme, "b")));
   WS_ASSERT_OK(AddMember(Id(1), "alice"));
   WS_ASSERT_OK(AddMember(Id(2), "alice"));
@@ -106,7 +106,7 @@ TEST_P(StoreSuite, SubjectSeesAWorkspaceOnceWhenReachedBothWays) {
 }
 
 TEST_P(StoreSuite, SubjectDoesNotSeeOtherSubjectsOrGroupsWorkspaces) {
-  WS_ASSERT_OK(Insert(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops"})));
   WS_ASSERT_OK(AddMember(Id(1), "bob"));
   const auto list = ForSubject("alice", {"dev", "OPS", "op"});
   WS_ASSERT_OK(list);
@@ -119,7 +119,7 @@ TEST_P(StoreSuite, SubjectListingPages) {
     const std::vector<std::string> groups =
         n % 2 == 1 ? std::vector<std::string>{"ops"} : std::vector<std::string>{};
     WS_ASSERT_OK(
-        Insert(WithGroups(MakeWorkspace(Id(n), kAcme, "ws-" + std::to_string(n)), groups)));
+        InsertGranted(WithGroups(MakeWorkspace(Id(n), kAcme, "ws-" + std::to_string(n)), groups)));
     if (n % 2 == 0 || n == 3) WS_ASSERT_OK(AddMember(Id(n), "alice"));
   }
   std::vector<std::string> seen;
@@ -137,6 +137,27 @@ TEST_P(StoreSuite, SubjectListingPages) {
   EXPECT_TRUE(end->empty());
 }
 
+// A mapping grants through its relationship, which provisioning writes at
+// write_relationships and its compensation removes: the stored mapping alone
+// (before that step, or after a failed run) lists nothing.
+TEST_P(StoreSuite, AGroupMappingListsNothingUntilItsRelationshipExists) {
+  const Workspace ws = WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops"});
+  WS_ASSERT_OK(Insert(ws));
+  auto list = ForSubject("alice", {"ops"});
+  WS_ASSERT_OK(list);
+  EXPECT_TRUE(list->empty()) << "listed before write_relationships";
+  const auto rel = model::GroupMappingRelationship(ws.id, ws.group_mappings.at(0));
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.TouchRelationships({rel}); }));
+  list = ForSubject("alice", {"ops"});
+  WS_ASSERT_OK(list);
+  EXPECT_EQ(Ids(*list), (std::vector{Id(1)}));
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.DeleteRelationships({rel}); }));
+  list = ForSubject("alice", {"ops"});
+  WS_ASSERT_OK(list);
+  EXPECT_TRUE(list->empty()) << "listed after compensation";
+  EXPECT_EQ(Fetch(Id(1))->group_mappings.size(), 1u) << "the mapping itself stays";
+}
+
 // Group names come from tokens: any text must be matched as data, never
 // interpreted as SQL or JSON.
 TEST_P(StoreSuite, GroupNamesWithMetacharactersAreMatchedLiterally) {
@@ -144,10 +165,10 @@ TEST_P(StoreSuite, GroupNamesWithMetacharactersAreMatchedLiterally) {
       "o'brien", "\"quoted\"", "a\\b",           "x') OR 1=1 --", "%",
       "_",       "[\"json\"]", "tab\tnewline\n", "emoji 🚀",       ""};
   for (std::size_t i = 0; i < nasty.size(); ++i) {
-    WS_ASSERT_OK(Insert(WithGroups(
+    WS_ASSERT_OK(InsertGranted(WithGroups(
         MakeWorkspace(Id(static_cast<int>(i) + 1), kAcme, "ws-" + std::to_string(i)), {nasty[i]})));
   }
-  WS_ASSERT_OK(Insert(WithGroups(MakeWorkspace(Id(99), kAcme, "plain"), {"plain"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(99), kAcme, "plain"), {"plain"})));
   for (std::size_t i = 0; i < nasty.size(); ++i) {
     const auto list = ForSubject("nobody", {nasty[i]});
     WS_ASSERT_OK(list);

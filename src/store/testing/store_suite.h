@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/relationships.h"
 #include "store/store.h"
 #include "store/testing/status_matchers.h"
 #include "store/testing/temp_dir.h"
@@ -115,6 +116,17 @@ class StoreSuite : public ::testing::TestWithParam<Backend> {
 
   Status Insert(const model::Workspace& ws) {
     return Write([&](Tx& tx) { return tx.InsertWorkspace(ws); });
+  }
+  // Inserts and grants its group mappings, as provisioning's
+  // write_relationships step does (until then a mapping grants nothing).
+  Status InsertGranted(const model::Workspace& ws) {
+    return Write([&](Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+      std::vector<model::Relationship> rels;
+      for (const auto& g : ws.group_mappings)
+        rels.push_back(model::GroupMappingRelationship(ws.id, g));
+      return tx.TouchRelationships(rels);
+    });
   }
   StatusOr<model::Workspace> Fetch(const std::string& id) {
     return Get([&](Tx& tx) { return tx.GetWorkspace(id); });

@@ -1,0 +1,111 @@
+// One HTTP connection (see server.h for the guarantees). Internal to
+// src/http: includes Beast.
+//
+// A session lives on its io_context's thread: reading, timers and writing
+// happen there and never block. The request's handler, and each chunk of a
+// streamed body, run on the server's worker pool; their result is posted
+// back to the session's thread. While a handler runs, the session has no
+// I/O outstanding and touches none of the state the handler uses (the
+// request's buffers, response_), so no lock is needed: the pool's queue and
+// the post back order the two threads.
+//
+// Files: session.cc (the request cycle and the hand-off to workers),
+// session_read.cc (reading, read deadlines, refusals, linger-close),
+// session_write.cc (writing whole and streamed responses).
+#pragma once
+
+#include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "http/server_impl.h"
+
+namespace workspaced::http {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server::Impl& server, std::size_t index, boost::asio::ip::tcp::socket socket);
+  ~Session();
+
+  void Start();
+  // Closes the connection if it is waiting for a request that has not begun.
+  void OnShutdown();
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+  // session_read.cc
+  void ArmReadTimer(std::chrono::milliseconds timeout);
+  void OnReadTimer();
+  void ReadHeader();
+  void OnHeader(boost::beast::error_code ec);
+  void ReadBody();
+  void OnReadError(boost::beast::error_code ec);
+  void Reject(int status, std::string_view detail);
+  void LingerClose();
+  void Drain();
+
+  // session.cc
+  void Handle();
+  void RunHandler();  // on a worker
+  void OnHandled();   // back on the session's thread
+  void Finish(int logged_status);
+  void Close();
+
+  // session_write.cc
+  template <typename Message>
+  void SetCommonHeaders(Message& m);
+  void WriteResponse(unsigned version);
+  void WriteHeadOnly(unsigned version);
+  void WriteStreamHead(unsigned version);
+  void NextChunk();        // asks a worker for the next chunk
+  void ProduceChunk();     // on a worker
+  void WriteChunk();       // back on the session's thread
+  void WriteLastChunk();
+  void OnWritten(boost::beast::error_code ec, std::size_t bytes);
+
+  Server::Impl& server_;
+  std::unordered_set<Session*>& registry_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  boost::asio::steady_timer read_timer_;
+  std::optional<Parser> parser_;
+  bool read_timed_out_ = false;
+  bool waiting_ = false;    // waiting for the next request's header
+  bool in_flight_ = false;  // counted in the in-flight gauge
+  bool keep_alive_ = true;
+  bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
+  std::chrono::steady_clock::time_point idle_deadline_;
+  bool linger_ = false;  // close by LingerClose (the request was not read whole)
+  std::size_t linger_left_ = 0;
+  std::array<char, 4096> drain_{};
+  std::string remote_ip_;
+
+  // The request being answered.
+  std::chrono::steady_clock::time_point started_;
+  std::string request_id_;
+  Method method_ = Method::kOther;
+  std::string method_text_;
+  std::string target_;
+  std::string user_agent_;
+  std::size_t bytes_in_ = 0;
+  std::size_t bytes_out_ = 0;
+  Request request_;  // views into parser_; valid until the next ReadHeader
+  Response response_;
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> out_;
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> head_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
+      head_serializer_;
+  std::string chunk_;
+  bool chunk_more_ = false;    // more chunks follow chunk_
+  bool chunk_failed_ = false;  // producing chunk_ failed: chunk_error_ says why
+  std::string chunk_error_;
+};
+
+}  // namespace workspaced::http

@@ -1,0 +1,185 @@
+// Reading requests: header and body with their deadlines, refusals of what
+// cannot be read (400, 408, 413, 431) and the lingering close after them.
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/problem.h"
+#include "http/request_id.h"
+#include "http/session.h"
+
+namespace workspaced::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+Method ToMethod(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+void Session::ArmReadTimer(std::chrono::milliseconds timeout) {
+  read_timer_.expires_after(timeout);
+  read_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    // A timer that fired in the same turn as the read it guarded completed
+    // has since been re-armed (or cancelled): not a timeout.
+    if (!self || self->read_timer_.expiry() > std::chrono::steady_clock::now()) return;
+    self->OnReadTimer();
+  });
+}
+
+void Session::OnReadTimer() {
+  const auto now = std::chrono::steady_clock::now();
+  if (waiting_) {
+    const bool started = parser_ && parser_->got_some();
+    if (!started && now < idle_deadline_) {
+      bytes_seen_at_tick_ = false;
+      return ArmReadTimer(
+          std::min(server_.options.request_timeout,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(idle_deadline_ - now) +
+                       std::chrono::milliseconds(1)));
+    }
+    if (started && !bytes_seen_at_tick_) {
+      bytes_seen_at_tick_ = true;
+      return ArmReadTimer(server_.options.request_timeout);
+    }
+  }
+  read_timed_out_ = true;
+  boost::system::error_code ignored;
+  stream_.socket().cancel(ignored);
+}
+
+void Session::ReadHeader() {
+  if (server_.shutting_down.load(std::memory_order_relaxed)) return Close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+  parser_->body_limit(server_.options.body_limit);
+  read_timed_out_ = false;
+  waiting_ = true;
+  bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
+  idle_deadline_ = std::chrono::steady_clock::now() + server_.options.idle_timeout;
+  ArmReadTimer(std::min(server_.options.request_timeout, server_.options.idle_timeout));
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  waiting_ = false;
+  if (ec) return OnReadError(ec);
+  started_ = std::chrono::steady_clock::now();
+  server_.metrics.InFlightAdd(1);
+  in_flight_ = true;
+  {
+    const auto& head = parser_->get();
+    response_ = Response{};
+    method_ = ToMethod(head.method());
+    method_text_.assign(head.method_string());
+    target_.assign(head.target());
+  }
+  if (parser_->is_done()) return Handle();
+  ArmReadTimer(server_.options.request_timeout);
+  const auto& req = parser_->get();
+  auto it = req.find(bhttp::field::expect);
+  if (it != req.end() && beast::iequals(it->value(), "100-continue")) {
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->Close();
+                       self->ReadBody();
+                     });
+    return;
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec) return self->OnReadError(ec);
+                      self->Handle();
+                    });
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  read_timer_.cancel();
+  const bool got_some = parser_ && parser_->got_some();
+  if (!in_flight_) {
+    started_ = std::chrono::steady_clock::now();
+  }
+  if (read_timed_out_) {
+    if (got_some) return Reject(408, "the request was not received in time");
+    return Close();
+  }
+  if (ec == bhttp::error::header_limit) return Reject(431, "request headers are too large");
+  if (ec == bhttp::error::body_limit) return Reject(413, "request body is too large");
+  if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+      ec == net::error::connection_reset || ec == net::error::eof || !got_some) {
+    return Close();
+  }
+  if (ec.category() == beast::error_code(bhttp::error::bad_method).category()) {
+    return Reject(400, "malformed HTTP request");
+  }
+  return Close();
+}
+
+void Session::Reject(int status, std::string_view detail) {
+  request_id_ = NewRequestId();
+  response_ = Response{};
+  SetProblem(response_, status, detail, request_id_);
+  response_.route = "unmatched";
+  keep_alive_ = false;
+  linger_ = true;
+  if (!in_flight_) {
+    method_ = Method::kOther;
+    method_text_ = "-";
+    target_.clear();
+  }
+  WriteResponse(11);
+}
+
+void Session::LingerClose() {
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  linger_left_ = 256 * 1024;
+  read_timer_.expires_after(std::chrono::seconds(1));
+  read_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec) self->Close();
+  });
+  Drain();
+}
+
+void Session::Drain() {
+  stream_.socket().async_read_some(
+      net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        if (ec || n >= self->linger_left_) return self->Close();
+        self->linger_left_ -= n;
+        self->Drain();
+      });
+}
+
+}  // namespace workspaced::http
