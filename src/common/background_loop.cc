@@ -39,7 +39,9 @@ void BackgroundLoop::Run(Micros first_at) {
     if (stop_requested()) return;
     // A Wake() from here on (during the tick) makes the next tick run at once.
     woken_.store(false, std::memory_order_release);
+    ticking_.store(true, std::memory_order_release);
     next = tick_();
+    ticking_.store(false, std::memory_order_release);
   }
 }
 

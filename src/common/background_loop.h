@@ -47,6 +47,8 @@ class BackgroundLoop {
   void Wake();
   // True from Stop() until the next Start().
   bool stop_requested() const { return stop_.load(std::memory_order_acquire); }
+  // True while a tick runs (a hint: it may change at once).
+  bool ticking() const { return ticking_.load(std::memory_order_acquire); }
 
  private:
   void Run(Micros first_at);
@@ -56,6 +58,7 @@ class BackgroundLoop {
   Wakeup wakeup_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> woken_{false};
+  std::atomic<bool> ticking_{false};
   std::mutex thread_mu_;  // guards thread_ (Start and Stop from any thread)
   std::thread thread_;
 };

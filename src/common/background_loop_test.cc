@@ -86,6 +86,22 @@ TEST(BackgroundLoop, AWakeDuringATickRunsAnotherAtOnce) {
   EXPECT_EQ(ticks, 2);
 }
 
+TEST(BackgroundLoop, TickingIsTrueOnlyWhileATickRuns) {
+  ManualClock clock;
+  std::atomic<bool> ticking_inside = false;
+  BackgroundLoop* self = nullptr;
+  BackgroundLoop loop(clock, [&] {
+    ticking_inside = self->ticking();
+    return clock.Now() + 1'000'000;
+  });
+  self = &loop;
+  EXPECT_FALSE(loop.ticking());
+  loop.Start();
+  ASSERT_TRUE(clock.AwaitWaiters(1));
+  EXPECT_TRUE(ticking_inside);
+  EXPECT_FALSE(loop.ticking());
+}
+
 TEST(BackgroundLoop, StopWaitsForTheRunningTickAndTheTickSeesIt) {
   ManualClock clock;
   Wakeup tick_wakeup;

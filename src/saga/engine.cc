@@ -33,7 +33,6 @@ model::AuditEvent Engine::State::Event(const model::ProvisioningRun& run, std::s
   return e;
 }
 
-
 Engine::Engine(EngineOptions options, store::Store& store, std::vector<std::unique_ptr<Step>> steps,
                const Clock& clock, Random& random, Failpoints failpoints)
     : options_(std::move(options)) {
@@ -51,32 +50,34 @@ Engine::Engine(EngineOptions options, store::Store& store, std::vector<std::uniq
 Engine::~Engine() { Stop(); }
 
 void Engine::Start() {
-  std::lock_guard lock(state_->mu);
-  if (state_->started) return;
+  std::lock_guard lock(state_->start_mu);
+  if (state_->started || state_->Stopping()) return;
   state_->started = true;
-  for (int i = 0; i < options_.workers; ++i)
-    state_->workers.emplace_back([s = state_.get()] { s->WorkerLoop(); });
-  state_->heartbeat = std::thread([s = state_.get()] { s->HeartbeatLoop(); });
+  for (auto& worker : state_->workers) worker->Start();
+  state_->heartbeat->Start(/*first_delay=*/state_->HeartbeatPeriod());
 }
 
 void Engine::Stop() {
-  {
-    std::lock_guard lock(state_->mu);
-    if (state_->stopping) return;
-    state_->stopping = true;
-  }
-  state_->cv.notify_all();
-  state_->hb_cv.notify_all();
-  for (auto& t : state_->workers) t.join();
-  if (state_->heartbeat.joinable()) state_->heartbeat.join();
+  if (state_->stopping.exchange(true)) return;
+  state_->interrupt.Notify();
+  // Workers finish their current step (releasing its lease); the heartbeat
+  // keeps the leases alive until they have.
+  for (auto& worker : state_->workers) worker->Stop();
+  state_->heartbeat->Stop();
 }
 
 void Engine::Wake() {
-  {
-    std::lock_guard lock(state_->mu);
-    ++state_->wake_gen;
+  // One idle worker looks at once; busy ones look again after their
+  // current run (as when they all waited for one generation count).
+  bool woke_idle = false;
+  for (auto& worker : state_->workers) {
+    if (worker->ticking()) {
+      worker->Wake();
+    } else if (!woke_idle) {
+      worker->Wake();
+      woke_idle = true;
+    }
   }
-  state_->cv.notify_one();
 }
 
 Status Engine::RunUntilIdle() {

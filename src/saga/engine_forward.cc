@@ -2,9 +2,7 @@
 // (engine_state.h).
 #include <unistd.h>
 
-#include <chrono>
 #include <csignal>
-#include <thread>
 
 #include "common/log.h"
 #include "saga/engine_state.h"
@@ -66,9 +64,7 @@ StatusOr<Workspace> Engine::State::ReadWorkspace(const std::string& id) {
 }
 
 void Engine::State::Sleep(int ms, const Held& h) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < until && !h.lost && !Stopping())
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  clock.WaitFor(Micros{ms} * 1000, interrupt, [&] { return h.lost || Stopping(); });
 }
 
 Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {

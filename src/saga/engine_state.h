@@ -4,22 +4,21 @@
 //   engine_claim.cc       claiming due runs, releasing and checking leases
 //   engine_forward.cc     advancing a held run through its steps, failures
 //   engine_compensate.cc  undoing the steps of a run that failed
-//   engine_workers.cc     the worker and heartbeat threads
+//   engine_workers.cc     the worker and heartbeat loops
 //
 // Not part of the interface: include only from src/saga/engine*.cc.
 #pragma once
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/background_loop.h"
 #include "saga/engine.h"
 
 namespace workspaced::saga {
@@ -33,14 +32,7 @@ struct Held {
 
 struct Engine::State {
   State(const EngineOptions& o, store::Store& s, std::vector<std::unique_ptr<Step>> st,
-        const Clock& c, Random& r, Failpoints f)
-      : options(o),
-        store(s),
-        steps(std::move(st)),
-        clock(c),
-        random(r),
-        failpoints(std::move(f)),
-        env{c, r} {}
+        const Clock& c, Random& r, Failpoints f);
 
   enum class Next { kContinue, kStop };
 
@@ -52,24 +44,24 @@ struct Engine::State {
   const Failpoints failpoints;
   StepEnv env;
 
-  std::mutex mu;
-  std::condition_variable cv;     // workers
-  std::condition_variable hb_cv;  // heartbeat
+  std::mutex start_mu;  // Start once
   bool started = false;
-  bool stopping = false;
-  std::uint64_t wake_gen = 0;
-  std::vector<std::thread> workers;
-  std::thread heartbeat;
+  std::atomic<bool> stopping{false};
+  // Ends waits inside a step (a failpoint's delay) early: on stop, or when
+  // the heartbeat finds a lease lost.
+  Wakeup interrupt;
 
   std::mutex held_mu;
   std::map<std::string, std::shared_ptr<Held>> held;
 
   std::atomic<unsigned> next_offset{0};
 
-  bool Stopping() {
-    std::lock_guard lock(mu);
-    return stopping;
-  }
+  // Last: they stop (in Engine::Stop, at the latest here) before what their
+  // ticks use is destroyed.
+  std::vector<std::unique_ptr<BackgroundLoop>> workers;
+  std::unique_ptr<BackgroundLoop> heartbeat;
+
+  bool Stopping() const { return stopping.load(std::memory_order_acquire); }
 
   model::AuditEvent Event(const model::ProvisioningRun& run, std::string action,
                           std::string outcome, const boost::json::object& details,
@@ -100,7 +92,7 @@ struct Engine::State {
 
   StatusOr<model::Workspace> ReadWorkspace(const std::string& id);
 
-  // Sleeps in short slices, giving up early when stopping or the lease is lost.
+  // Waits `ms` on the clock, giving up early when stopping or the lease is lost.
   void Sleep(int ms, const Held& h);
 
   // One attempt of the current step: its failpoint, its External part, then
@@ -141,10 +133,15 @@ struct Engine::State {
   // A compensation that failed is tried again after the longest backoff.
   Next RecordCompensationFailure(model::ProvisioningRun& run, Held& h, int i, const Status& err);
 
-  // ---- threads (engine_workers.cc) ----
+  // ---- the loops (engine_workers.cc) ----
 
-  void WorkerLoop();
-  void HeartbeatLoop();
+  // One pass of a worker: claims and advances a due run; when the next pass
+  // is due (at once after work, else when the next run is due, at most
+  // `poll` later).
+  Micros WorkerTick();
+  // Extends the lease of every run held; when to do so again.
+  Micros HeartbeatTick();
+  Micros HeartbeatPeriod() const;
 };
 
 }  // namespace workspaced::saga
