@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -105,7 +105,8 @@ std::vector<std::string> SpiceDbTypes() {
   return schema.ok() ? TypesOf(*schema) : std::vector<std::string>{};
 }
 
-StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<Clock> clock,
+StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints failpoints,
+                                         std::unique_ptr<Clock> clock,
                                          std::unique_ptr<Random> random) {
   WS_RETURN_IF_ERROR(Validate(config));
   std::unique_ptr<App> app(new App());
@@ -192,9 +193,6 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, std::unique_ptr<C
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));
   app->default_account_id_ = account.id;
 
-  const char* failpoints_env = std::getenv("WORKSPACED_FAILPOINTS");
-  WS_ASSIGN_OR_RETURN(saga::Failpoints failpoints,
-                      saga::Failpoints::Parse(failpoints_env ? failpoints_env : ""));
   std::map<std::string, std::unique_ptr<dataplane::Dataplane>> cells;
   for (const auto& [region, conninfo] : config.cells)
     cells[region] = dataplane::NewPostgresDataplane(conninfo);

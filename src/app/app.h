@@ -18,6 +18,7 @@
 #include "dataplane/dataplane.h"
 #include "http/metrics.h"
 #include "saga/engine.h"
+#include "saga/failpoints.h"
 #include "store/store.h"
 
 namespace workspaced::authz {
@@ -35,9 +36,11 @@ class App {
  public:
   // Creates the data directory, opens and migrates the database, loads or
   // creates the dev key and the default account, and builds (without
-  // starting) the provisioning engine with the failpoints of
-  // WORKSPACED_FAILPOINTS. `clock`/`random` default to the system's.
+  // starting) the provisioning engine with `failpoints` (tests only: the
+  // CLI parses WORKSPACED_FAILPOINTS; Open never reads the environment).
+  // `clock`/`random` default to the system's.
   static StatusOr<std::unique_ptr<App>> Open(const Config& config,
+                                             saga::Failpoints failpoints = {},
                                              std::unique_ptr<Clock> clock = nullptr,
                                              std::unique_ptr<Random> random = nullptr);
   ~App();

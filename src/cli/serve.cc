@@ -55,15 +55,17 @@ int Serve(const ServeFlags& flags) {
     std::fprintf(stderr, "workspaced: %s\n", valid.message().c_str());
     return 2;
   }
-  if (const char* fp = std::getenv("WORKSPACED_FAILPOINTS")) {
-    const auto parsed = saga::Failpoints::Parse(fp);
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "workspaced: %s\n", parsed.status().message().c_str());
-      return 2;
-    }
+  // Failpoints (tests, docs/provisioning.md) come from the environment,
+  // read here once; the rest of the process is given them.
+  const char* failpoints_env = std::getenv("WORKSPACED_FAILPOINTS");
+  StatusOr<saga::Failpoints> failpoints =
+      saga::Failpoints::Parse(failpoints_env != nullptr ? failpoints_env : "");
+  if (!failpoints.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", failpoints.status().message().c_str());
+    return 2;
   }
   KeepFreedMemoryForReuse();
-  auto opened = app::App::Open(config);
+  auto opened = app::App::Open(config, std::move(failpoints).value());
   if (!opened.ok()) {
     log::Error("cannot start", {{"error", opened.status().message()}});
     log::Flush();

@@ -20,7 +20,8 @@
 //              the run `failed`. Compensations are retried until they succeed.
 //
 // Every transition is appended to the audit log in the transaction that makes
-// it.
+// it. Workers, the heartbeat and a failpoint's delay wait through `clock`
+// (common/background_loop.h), so with a ManualClock no real time passes.
 //
 // Thread-safety: all public methods are safe from any thread.
 #pragma once

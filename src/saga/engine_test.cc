@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "dataplane/sqlite_dataplane.h"
@@ -270,6 +271,38 @@ TEST_F(EngineTest, ALiveLeaseIsNotTakenAndAnExpiredOneIsWithItsOwnerFencedOut) {
   EXPECT_NE(
       std::find(b.audit_actions.begin(), b.audit_actions.end(), "provisioning.run.taken_over"),
       b.audit_actions.end());
+}
+
+TEST_F(EngineTest, RunningWorkersRetryWhenTheBackoffHasPassedOnTheEnginesClock) {
+  // The worker and heartbeat threads wait on the engine's (manual) clock:
+  // the retry comes when the clock reaches it, and no real time passes.
+  auto fp = Failpoints::Parse("create_environments=error(1)");
+  ASSERT_TRUE(fp.ok());
+  EngineOptions o;
+  o.workers = 1;
+  o.backoff_initial = 1'000'000;
+  o.backoff_max = 1'000'000;
+  o.poll = 60'000'000;
+  Engine engine(o, *store_, MakeProvisioningSteps(*dataplane_), clock_, *random_, std::move(*fp));
+  const std::string run_id = Create("clocked").second;
+  const auto step = [&](const model::ProvisioningRun& run) {
+    return *std::find_if(run.steps.begin(), run.steps.end(),
+                         [](const auto& s) { return s.name == "create_environments"; });
+  };
+  engine.Start();
+  ASSERT_TRUE(clock_.AwaitWaiters(2));  // the worker, backing off, and the heartbeat
+  auto run = Run(run_id);
+  EXPECT_EQ(run.state, RunState::kRunning);
+  EXPECT_EQ(step(run).attempts, 1);
+  EXPECT_EQ(step(run).state, StepState::kPending);
+  EXPECT_TRUE(run.lease_owner.empty());
+
+  clock_.Advance(o.backoff_max);  // the backoff (at most backoff_max) is over
+  ASSERT_TRUE(clock_.AwaitWaiters(2));
+  run = Run(run_id);
+  EXPECT_EQ(run.state, RunState::kSucceeded);
+  EXPECT_EQ(step(run).attempts, 2);
+  engine.Stop();
 }
 
 TEST_F(EngineTest, ThreadsProvisionManyRunsExactlyOnce) {

@@ -1,13 +1,11 @@
 #include "spicedb/outbox_pruner.h"
 
-#include <chrono>
-
 #include "common/log.h"
 
 namespace workspaced::spicedb {
 
 OutboxPruner::OutboxPruner(OutboxPrunerOptions options, store::Store& store, const Clock& clock)
-    : options_(options), store_(store), clock_(clock) {}
+    : options_(options), store_(store), clock_(clock), loop_(clock, [this] { return Tick(); }) {}
 
 OutboxPruner::~OutboxPruner() { Stop(); }
 
@@ -26,39 +24,20 @@ StatusOr<std::int64_t> OutboxPruner::PruneOnce() {
   }
 }
 
-void OutboxPruner::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+// The first pass one interval after start: start-up does no maintenance.
+void OutboxPruner::Start() { loop_.Start(/*first_delay=*/options_.interval); }
 
-void OutboxPruner::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void OutboxPruner::Stop() { loop_.Stop(); }
 
-void OutboxPruner::Loop() {
-  // The first pass one interval after start: start-up does no maintenance.
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      if (wake_.wait_for(lock, std::chrono::microseconds(options_.interval),
-                         [&] { return stopping_; }))
-        return;
-    }
-    const StatusOr<std::int64_t> pruned = PruneOnce();
-    if (!pruned.ok()) {
-      log::Warn("outbox pruning failed; retrying at the next pass",
-                {{"error", pruned.status().message()}});
-    } else if (*pruned > 0) {
-      log::Info("outbox pruned", {{"changes", *pruned}});
-    }
+Micros OutboxPruner::Tick() {
+  const StatusOr<std::int64_t> pruned = PruneOnce();
+  if (!pruned.ok()) {
+    log::Warn("outbox pruning failed; retrying at the next pass",
+              {{"error", pruned.status().message()}});
+  } else if (*pruned > 0) {
+    log::Info("outbox pruned", {{"changes", *pruned}});
   }
+  return clock_.Now() + options_.interval;
 }
 
 }  // namespace workspaced::spicedb

@@ -15,14 +15,12 @@
 // The first pass comes one interval after Start (start-up does no
 // maintenance: its memory would stay in the idle process).
 //
-// Thread-safety: Start/Stop from one thread; PruneOnce is not for concurrent
-// use with a running loop (tests call it directly).
+// Thread-safety: Start/Stop from any thread (common/background_loop.h);
+// PruneOnce is not for concurrent use with a running loop (tests call it
+// directly).
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
+#include "common/background_loop.h"
 #include "common/clock.h"
 #include "store/store.h"
 
@@ -40,24 +38,22 @@ class OutboxPruner {
   OutboxPruner(OutboxPrunerOptions options, store::Store& store, const Clock& clock);
   ~OutboxPruner();
 
+  // A pass every `interval`, the first one interval after Start (waiting
+  // through `clock`).
   void Start();
-  void Stop();
+  void Stop();  // after the current pass; idempotent
 
   // One pass: batches until nothing more is old enough. How many changes
   // were deleted.
   StatusOr<std::int64_t> PruneOnce();
 
  private:
-  void Loop();
+  Micros Tick();  // one pass of the loop; when the next is due
 
   const OutboxPrunerOptions options_;
   store::Store& store_;
   const Clock& clock_;
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  BackgroundLoop loop_;  // last: stops before what its ticks use
 };
 
 }  // namespace workspaced::spicedb

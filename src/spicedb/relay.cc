@@ -1,7 +1,6 @@
 #include "spicedb/relay.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 
 #include "common/log.h"
@@ -33,7 +32,9 @@ Relay::Relay(RelayOptions options, store::Store& store, Client& client, const Cl
       store_(store),
       client_(client),
       clock_(clock),
-      schema_(std::move(schema)) {}
+      schema_(std::move(schema)),
+      backoff_(options_.backoff_initial),
+      loop_(clock, [this] { return Tick(); }) {}
 
 Relay::~Relay() { Stop(); }
 
@@ -89,39 +90,26 @@ Status Relay::CatchUpPrunedChanges(std::int64_t fence) {
   });
 }
 
-void Relay::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+void Relay::Start() { loop_.Start(); }
 
 void Relay::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  loop_.Stop();
+  backoff_ = options_.backoff_initial;  // a restarted loop starts afresh
 }
 
-void Relay::Loop() {
-  Micros backoff = options_.backoff_initial;
-  while (true) {
-    const StatusOr<int> delivered = DeliverOnce();
-    Micros wait = options_.poll;
-    if (!delivered.ok()) {
-      log::Warn("spicedb relay: delivery failed; retrying",
-                {{"error", delivered.status().message()}, {"retry_in_ms", backoff / 1000}});
-      wait = backoff;
-      backoff = std::min(backoff * 2, options_.backoff_max);
-    } else {
-      backoff = options_.backoff_initial;
-      if (*delivered == options_.batch) wait = 0;  // more may be waiting
-    }
-    std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, std::chrono::microseconds(wait), [&] { return stopping_; })) return;
+Micros Relay::Tick() {
+  const StatusOr<int> delivered = DeliverOnce();
+  Micros wait = options_.poll;
+  if (!delivered.ok()) {
+    log::Warn("spicedb relay: delivery failed; retrying",
+              {{"error", delivered.status().message()}, {"retry_in_ms", backoff_ / 1000}});
+    wait = backoff_;
+    backoff_ = std::min(backoff_ * 2, options_.backoff_max);
+  } else {
+    backoff_ = options_.backoff_initial;
+    if (*delivered == options_.batch) wait = 0;  // more may be waiting
   }
+  return clock_.Now() + wait;
 }
 
 }  // namespace workspaced::spicedb

@@ -15,17 +15,18 @@
 // replica without SpiceDB) cannot be replayed: the relay then reconciles
 // SpiceDB with the database (reconcile.h) before it delivers again.
 //
-// Thread-safety: Start/Stop from one thread; DeliverOnce is not for
-// concurrent use with a running loop (tests call it directly).
+// The loop waits (poll, backoff) through `clock`, so a test drives it with
+// a ManualClock.
+//
+// Thread-safety: Start/Stop from any thread (common/background_loop.h);
+// DeliverOnce is not for concurrent use with a running loop (tests call it
+// directly).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/background_loop.h"
 #include "common/clock.h"
 #include "spicedb/client.h"
 #include "store/store.h"
@@ -54,8 +55,10 @@ class Relay {
         std::string schema);
   ~Relay();
 
+  // The loop: a pass at once, then one every `poll` (at once while a full
+  // batch went out), or after a backoff when a pass failed.
   void Start();
-  void Stop();
+  void Stop();  // after the current pass; idempotent
 
   // One pass: takes or renews the lease, writes the schema when the lease
   // was (re)taken, delivers at most one batch. How many changes it
@@ -63,7 +66,7 @@ class Relay {
   StatusOr<int> DeliverOnce();
 
  private:
-  void Loop();
+  Micros Tick();  // one pass of the loop; when the next is due
   Status CatchUpPrunedChanges(std::int64_t fence);
 
   const RelayOptions options_;
@@ -72,11 +75,8 @@ class Relay {
   const Clock& clock_;
   const std::string schema_;
   std::int64_t schema_fence_ = 0;  // the fence the schema was written under
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Micros backoff_;                 // the loop's next wait after a failed pass
+  BackgroundLoop loop_;            // last: stops before what its ticks use
 };
 
 }  // namespace workspaced::spicedb

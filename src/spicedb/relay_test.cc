@@ -165,11 +165,20 @@ TEST_F(RelayTest, ChangesWaitInTheOutboxWhileSpiceDbIsUnreachableAndConvergeAfte
   EXPECT_FALSE(relay->DeliverOnce().ok());
   EXPECT_EQ(Depth(), 2);  // kept, nothing marked delivered
 
-  link_->down = false;
-  // The running loop retries with backoff and delivers once it can.
+  // The running loop retries with backoff (on the test's clock: no real
+  // waiting) and delivers once it can.
   relay->Start();
-  for (int i = 0; i < 500 && Depth() != 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(clock_.AwaitWaiters(1));  // its first pass failed: backing off
+  EXPECT_EQ(Depth(), 2);
+  clock_.Advance(200'000);  // the first backoff, SpiceDB still down
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_EQ(Depth(), 2);
+  link_->down = false;
+  clock_.Advance(399'999);  // the second backoff is twice the first: not yet
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_EQ(Depth(), 2);
+  clock_.Advance(1);
+  ASSERT_TRUE(clock_.AwaitWaiters(1));  // delivered, now polling
   relay->Stop();
   EXPECT_EQ(Depth(), 0);
   EXPECT_TRUE(SpiceDbSays("w1", "write", "cy"));

@@ -1,0 +1,109 @@
+// Undoing the steps of a run that failed (engine_state.h).
+#include <algorithm>
+
+#include "saga/engine_state.h"
+
+namespace workspaced::saga {
+namespace {
+
+using model::ProvisioningRun;
+using model::RunState;
+using model::StepState;
+using model::Workspace;
+
+// Whether compensation has anything to undo for this step: it was tried.
+bool NeedsCompensation(const model::ProvisioningStep& s) {
+  return s.state == StepState::kSucceeded || s.state == StepState::kFailed || s.attempts > 0;
+}
+
+}  // namespace
+
+int Engine::State::NextToCompensate(const ProvisioningRun& run, int from) {
+  int i = std::min(from, static_cast<int>(run.steps.size()) - 1);
+  while (i >= 0 &&
+         (!NeedsCompensation(run.steps[i]) || run.steps[i].state == StepState::kCompensated))
+    --i;
+  return i;
+}
+
+Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
+  const int i = NextToCompensate(run, run.current_step);
+  if (i >= 0 && steps[i]->has_external()) {
+    StatusOr<Workspace> ws = ReadWorkspace(run.workspace_id);
+    Status err = ws.ok() ? steps[i]->CompensateExternal(*ws) : ws.status();
+    if (ws.status().code() == Code::kNotFound) err = Status::Ok();
+    if (!err.ok()) return RecordCompensationFailure(run, h, i, err);
+  }
+  ProvisioningRun next;
+  const Status s = store.Write([&](store::Tx& tx) -> Status {
+    next = run;
+    const Micros now = clock.Now();
+    StatusOr<Workspace> got = tx.GetWorkspace(run.workspace_id);
+    if (!got.ok() && got.status().code() != Code::kNotFound) return got.status();
+    const bool has_ws = got.ok();
+    Workspace ws = has_ws ? *got : Workspace{};
+    const Workspace before = ws;
+    int after = -1;
+    if (i >= 0) {
+      if (has_ws) WS_RETURN_IF_ERROR(steps[i]->CompensateTx(tx, ws));
+      auto& ps = next.steps[i];
+      if (ps.state == StepState::kSucceeded) ps.state = StepState::kCompensated;
+      WS_RETURN_IF_ERROR(tx.AppendAudit(
+          Event(next, "provisioning.step.compensated", "success", {{"step", ps.name}}, now)));
+      after = NextToCompensate(next, i - 1);
+      // A failed step is compensated too, but keeps its state: skip it now.
+      if (next.steps[i].state == StepState::kFailed) next.steps[i].finished_at = now;
+    }
+    next.current_step = after;
+    next.updated_at = now;
+    if (after < 0) {
+      next.state = RunState::kFailed;
+      next.finished_at = now;
+      next.lease_owner.clear();
+      next.lease_expires_at = 0;
+      ws.status = model::WorkspaceStatus::kError;
+      ws.phase = model::ProvisioningPhase::kError;
+      ws.status_reason = next.error;
+      WS_RETURN_IF_ERROR(tx.AppendAudit(
+          Event(next, "provisioning.run.failed", "failure", {{"error", next.error}}, now)));
+    }
+    if (has_ws && (ws.phase != before.phase || ws.status != before.status ||
+                   ws.status_reason != before.status_reason)) {
+      ws.version = before.version + 1;
+      ws.updated_at = now;
+      WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
+    }
+    return tx.UpdateRun(next, h.fence);
+  });
+  if (!s.ok()) {
+    if (!StillHeld(run, h)) {
+      h.lost = true;
+      return Next::kContinue;
+    }
+    return RecordCompensationFailure(run, h, i, s);
+  }
+  run = std::move(next);
+  return run.state == RunState::kFailed ? Next::kStop : Next::kContinue;
+}
+
+Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& run, Held& h, int i, const Status& err) {
+  ProvisioningRun next;
+  const Status s = store.Write([&](store::Tx& tx) -> Status {
+    next = run;
+    const Micros now = clock.Now();
+    const std::string name = i >= 0 ? run.steps[i].name : "";
+    if (i >= 0) next.steps[i].last_error = "compensation: " + err.message();
+    next.next_attempt_at = now + Backoff(options, options.max_attempts, random);
+    next.lease_owner.clear();
+    next.lease_expires_at = 0;
+    next.updated_at = now;
+    WS_RETURN_IF_ERROR(
+        tx.AppendAudit(Event(next, "provisioning.step.compensation_failed", "failure",
+                             {{"step", name}, {"error", err.message()}}, now)));
+    return tx.UpdateRun(next, h.fence);
+  });
+  if (s.ok()) run = std::move(next);
+  return Next::kStop;
+}
+
+}  // namespace workspaced::saga

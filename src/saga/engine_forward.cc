@@ -1,0 +1,229 @@
+// Advancing a held run through its steps, and recording failed attempts
+// (engine_state.h).
+#include <unistd.h>
+
+#include <csignal>
+
+#include "common/log.h"
+#include "saga/engine_state.h"
+
+namespace workspaced::saga {
+namespace {
+
+using model::ProvisioningRun;
+using model::RunState;
+using model::StepState;
+using model::Workspace;
+
+std::string ForwardError(const ProvisioningRun& run, int i, const Status& err, bool exhausted) {
+  const auto& step = run.steps[i];
+  std::string out = "provisioning failed at step " + step.name;
+  if (exhausted) out += " after " + std::to_string(step.attempts) + " attempts";
+  return out + ": " + err.message();
+}
+
+}  // namespace
+
+void Engine::State::Advance(ProvisioningRun run) {
+  auto h = std::make_shared<Held>();
+  h->id = run.id;
+  h->fence = run.lease_version;
+  {
+    std::lock_guard lock(held_mu);
+    held[run.id] = h;
+  }
+  Next next = Next::kContinue;
+  while (next == Next::kContinue) {
+    if (h->lost) {
+      log::Warn("saga: lease lost, another worker owns the run", {{"run", run.id}});
+      break;
+    }
+    if (Stopping()) {
+      Release(run, *h);
+      break;
+    }
+    if (run.state == RunState::kRunning) {
+      next = Forward(run, *h);
+    } else if (run.state == RunState::kCompensating) {
+      next = Compensate(run, *h);
+    } else {
+      break;
+    }
+  }
+  std::lock_guard lock(held_mu);
+  held.erase(run.id);
+}
+
+StatusOr<Workspace> Engine::State::ReadWorkspace(const std::string& id) {
+  Workspace ws;
+  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
+    return Status::Ok();
+  }));
+  return ws;
+}
+
+void Engine::State::Sleep(int ms, const Held& h) {
+  clock.WaitFor(Micros{ms} * 1000, interrupt, [&] { return h.lost || Stopping(); });
+}
+
+Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
+  const int n = static_cast<int>(steps.size());
+  const int i = run.current_step;
+  if (i < 0 || i >= n) {
+    log::Error("saga: run has no current step", {{"run", run.id}});
+    return Next::kStop;
+  }
+  Step& step = *steps[i];
+  const int attempt = run.steps[i].attempts + 1;
+  const Failpoint::Action action = failpoints.For(step.name(), attempt);
+  if (action == Failpoint::Action::kDelay) {
+    Sleep(failpoints.DelayMs(step.name()), h);
+    if (h.lost || Stopping()) return Next::kContinue;  // Advance stops or releases
+  }
+  Status err;
+  if (action == Failpoint::Action::kError) {
+    err = Unavailable("failpoint: injected error in " + std::string(step.name()));
+  } else if (action == Failpoint::Action::kFatal) {
+    err = Fatal("failpoint: injected fatal error in " + std::string(step.name()));
+  } else if (step.has_external()) {
+    StatusOr<Workspace> ws = ReadWorkspace(run.workspace_id);
+    if (!ws.ok()) {
+      err = ws.status().code() == Code::kNotFound ? Fatal("the workspace no longer exists")
+                                                  : ws.status();
+    } else if (h.lost) {
+      return Next::kContinue;
+    } else {
+      err = step.External(*ws);
+    }
+  }
+  if (!err.ok()) return RecordFailure(run, h, i, err);
+  if (action == Failpoint::Action::kCrash) CrashAfterEffect(run, h, i);
+
+  Status s = CommitForward(run, h, /*max_steps=*/n);
+  if (!s.ok() && StillHeld(run, h)) s = CommitForward(run, h, /*max_steps=*/1);
+  if (s.ok()) return run.state == RunState::kSucceeded ? Next::kStop : Next::kContinue;
+  if (!StillHeld(run, h)) {
+    h.lost = true;
+    return Next::kContinue;
+  }
+  return RecordFailure(run, h, i, s);
+}
+
+Status Engine::State::CommitForward(ProvisioningRun& run, Held& h, int max_steps) {
+  ProvisioningRun next;
+  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    next = run;
+    WS_RETURN_IF_ERROR(ApplyForward(tx, next, max_steps));
+    return tx.UpdateRun(next, h.fence);
+  }));
+  run = std::move(next);
+  return Status::Ok();
+}
+
+bool Engine::State::DatabaseOnly(const ProvisioningRun& run, int i) const {
+  return i >= 0 && i < static_cast<int>(steps.size()) && !steps[i]->has_external() &&
+         failpoints.For(steps[i]->name(), run.steps[i].attempts + 1) == Failpoint::Action::kNone;
+}
+
+Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max_steps) {
+  const int n = static_cast<int>(steps.size());
+  WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(next.workspace_id));
+  const Workspace before = ws;
+  const Micros now = clock.Now();
+  int j = next.current_step;
+  int count = 0;
+  do {
+    auto& ps = next.steps[j];
+    if (ps.started_at == 0) ps.started_at = now;
+    ps.attempts += 1;
+    WS_RETURN_IF_ERROR(steps[j]->Apply(tx, ws, env));
+    ps.state = StepState::kSucceeded;
+    ps.finished_at = now;
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.succeeded", "success",
+                                            {{"step", ps.name}, {"attempt", ps.attempts}}, now)));
+    ++j;
+    ++count;
+  } while (j < n && count < max_steps && DatabaseOnly(next, j));
+  next.current_step = j;
+  next.updated_at = now;
+  if (j == n) {
+    next.state = RunState::kSucceeded;
+    next.finished_at = now;
+    next.lease_owner.clear();
+    next.lease_expires_at = 0;
+    WS_RETURN_IF_ERROR(
+        tx.AppendAudit(Event(next, "provisioning.run.succeeded", "success", {}, now)));
+  }
+  if (ws.phase != before.phase || ws.status != before.status ||
+      ws.status_reason != before.status_reason) {
+    ws.version = before.version + 1;
+    ws.updated_at = now;
+    WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
+  }
+  return Status::Ok();
+}
+
+void Engine::State::CrashAfterEffect(const ProvisioningRun& run, Held& h, int i) {
+  const Status s = store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(run.workspace_id));
+    const Workspace before = ws;
+    WS_RETURN_IF_ERROR(steps[i]->Apply(tx, ws, env));
+    if (ws.phase != before.phase || ws.status != before.status) {
+      ws.version = before.version + 1;
+      WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
+    }
+    return tx.ExtendLease(run.id, h.fence, clock.Now() + options.lease);
+  });
+  log::Error("saga: failpoint crash", {{"run", run.id},
+                                       {"step", run.steps[i].name},
+                                       {"effect", s.ok() ? "committed" : s.message()}});
+  log::Flush();
+  std::raise(SIGKILL);
+  _exit(137);
+}
+
+Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, int i, const Status& err) {
+  const bool retryable = IsRetryable(err);
+  ProvisioningRun next;
+  bool retry = false;
+  const Status s = store.Write([&](store::Tx& tx) -> Status {
+    next = run;
+    const Micros now = clock.Now();
+    auto& ps = next.steps[i];
+    if (ps.started_at == 0) ps.started_at = now;
+    ps.attempts += 1;
+    ps.last_error = err.message();
+    retry = retryable && ps.attempts < options.max_attempts;
+    next.updated_at = now;
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(
+        next, "provisioning.step.failed", "failure",
+        {{"step", ps.name}, {"attempt", ps.attempts}, {"error", err.message()}, {"retry", retry}},
+        now)));
+    if (retry) {
+      ps.state = StepState::kPending;
+      next.next_attempt_at = now + Backoff(options, ps.attempts, random);
+      next.lease_owner.clear();
+      next.lease_expires_at = 0;
+    } else {
+      ps.state = StepState::kFailed;
+      ps.finished_at = now;
+      next.state = RunState::kCompensating;
+      next.error = ForwardError(next, i, err, retryable);
+      next.current_step = i;
+      WS_RETURN_IF_ERROR(tx.AppendAudit(
+          Event(next, "provisioning.run.compensating", "failure", {{"error", next.error}}, now)));
+    }
+    return tx.UpdateRun(next, h.fence);
+  });
+  if (!s.ok()) {
+    // The lease will expire and the attempt be made again.
+    log::Warn("saga: could not record a failed attempt",
+              {{"run", run.id}, {"error", s.message()}, {"cause", err.message()}});
+    return Next::kStop;
+  }
+  run = std::move(next);
+  return retry ? Next::kStop : Next::kContinue;
+}
+
+}  // namespace workspaced::saga

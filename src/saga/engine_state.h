@@ -1,0 +1,147 @@
+// The engine's internals (engine.h), shared by the files that implement it:
+//
+//   engine.cc             the public Engine: construction, Start/Stop/Wake
+//   engine_claim.cc       claiming due runs, releasing and checking leases
+//   engine_forward.cc     advancing a held run through its steps, failures
+//   engine_compensate.cc  undoing the steps of a run that failed
+//   engine_workers.cc     the worker and heartbeat loops
+//
+// Not part of the interface: include only from src/saga/engine*.cc.
+#pragma once
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/background_loop.h"
+#include "saga/engine.h"
+
+namespace workspaced::saga {
+
+// A run this engine holds a lease on.
+struct Held {
+  std::string id;
+  std::int64_t fence = 0;
+  std::atomic<bool> lost{false};
+};
+
+struct Engine::State {
+  State(const EngineOptions& o, store::Store& s, std::vector<std::unique_ptr<Step>> st,
+        const Clock& c, Random& r, Failpoints f);
+
+  enum class Next { kContinue, kStop };
+
+  const EngineOptions& options;
+  store::Store& store;
+  std::vector<std::unique_ptr<Step>> steps;
+  const Clock& clock;
+  Random& random;
+  const Failpoints failpoints;
+  StepEnv env;
+
+  std::mutex start_mu;  // Start once
+  bool started = false;
+  std::atomic<bool> stopping{false};
+  // Ends waits inside a step (a failpoint's delay) early: on stop, or when
+  // the heartbeat finds a lease lost.
+  Wakeup interrupt;
+
+  std::mutex held_mu;
+  std::map<std::string, std::shared_ptr<Held>> held;
+
+  std::atomic<unsigned> next_offset{0};
+
+  // Last: they stop (in Engine::Stop, at the latest here) before what their
+  // ticks use is destroyed.
+  std::vector<std::unique_ptr<BackgroundLoop>> workers;
+  std::unique_ptr<BackgroundLoop> heartbeat;
+
+  bool Stopping() const { return stopping.load(std::memory_order_acquire); }
+
+  model::AuditEvent Event(const model::ProvisioningRun& run, std::string action,
+                          std::string outcome, const boost::json::object& details,
+                          Micros now) const;
+
+  // ---- claiming (engine_claim.cc) ----
+
+  // Leases the run if it is due. With `forward`, the claim's transaction
+  // also applies the leading database-only steps (one commit less per run);
+  // should that fail, the caller claims again without.
+  StatusOr<std::optional<model::ProvisioningRun>> Claim(const std::string& id, bool forward);
+
+  // Claims and advances one due run; false when none was due.
+  StatusOr<bool> WorkOnce();
+
+  // Gives the lease up (a graceful stop), so another engine continues at once.
+  void Release(const model::ProvisioningRun& run, Held& h);
+
+  // True when the lease is still ours (the stored version is our fence).
+  bool StillHeld(const model::ProvisioningRun& run, const Held& h);
+
+  // ---- advancing a held run (engine_forward.cc) ----
+
+  // Holds `run` (the heartbeat extends its lease) and advances it until it
+  // finishes, waits for a backoff or the lease is lost; releases it when
+  // the engine stops.
+  void Advance(model::ProvisioningRun run);
+
+  StatusOr<model::Workspace> ReadWorkspace(const std::string& id);
+
+  // Waits `ms` on the clock, giving up early when stopping or the lease is lost.
+  void Sleep(int ms, const Held& h);
+
+  // One attempt of the current step: its failpoint, its External part, then
+  // CommitForward; a failure is recorded (RecordFailure).
+  Next Forward(model::ProvisioningRun& run, Held& h);
+
+  // One transaction: the current step's database effect and record, then as
+  // many following database-only steps without failpoints as `max_steps`
+  // allows. On success `run` is what was stored.
+  Status CommitForward(model::ProvisioningRun& run, Held& h, int max_steps);
+
+  // Whether step i can run inside a transaction without anything before it:
+  // no External part and no failpoint for its next attempt.
+  bool DatabaseOnly(const model::ProvisioningRun& run, int i) const;
+
+  // In `tx`: applies and records the current step (its External part, if
+  // any, already done) and up to max_steps - 1 following database-only steps;
+  // updates the workspace. The caller writes `next` with its fence.
+  Status ApplyForward(store::Tx& tx, model::ProvisioningRun& next, int max_steps);
+
+  // The `crash` failpoint: the step's database effect is committed without
+  // its record, then the process dies as if killed.
+  [[noreturn]] void CrashAfterEffect(const model::ProvisioningRun& run, Held& h, int i);
+
+  // Records a failed attempt: the run is due again after a backoff, or
+  // compensates when the error is fatal or the attempts are exhausted.
+  Next RecordFailure(model::ProvisioningRun& run, Held& h, int i, const Status& err);
+
+  // ---- compensation (engine_compensate.cc) ----
+
+  // The next step at or below `from` that compensation must undo, or -1.
+  static int NextToCompensate(const model::ProvisioningRun& run, int from);
+
+  // Undoes the next step to undo (External part, then one transaction);
+  // after the last the run is failed and the workspace in error.
+  Next Compensate(model::ProvisioningRun& run, Held& h);
+
+  // A compensation that failed is tried again after the longest backoff.
+  Next RecordCompensationFailure(model::ProvisioningRun& run, Held& h, int i, const Status& err);
+
+  // ---- the loops (engine_workers.cc) ----
+
+  // One pass of a worker: claims and advances a due run; when the next pass
+  // is due (at once after work, else when the next run is due, at most
+  // `poll` later).
+  Micros WorkerTick();
+  // Extends the lease of every run held; when to do so again.
+  Micros HeartbeatTick();
+  Micros HeartbeatPeriod() const;
+};
+
+}  // namespace workspaced::saga
