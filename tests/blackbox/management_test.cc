@@ -253,8 +253,7 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseHeadDisagreesWithItsChain) {
           "UPDATE audit_chain_heads SET hash = 'feed' WHERE scope = '" + ws_ + "'");
   const auto bad = VerifyAudit();
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the head row's hash disagrees"),
-            std::string::npos)
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the head row's hash disagrees"), std::string::npos)
       << bad.err;
 }
 
@@ -263,8 +262,7 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseChainWasRemoved) {
   ExecSql(dir, "DELETE FROM audit_events WHERE workspace_id = '" + ws_ + "'");
   auto bad = VerifyAudit();
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the newest event on record is"),
-            std::string::npos)
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the newest event on record is"), std::string::npos)
       << bad.err;
   EXPECT_NE(bad.err.find("ends at no event"), std::string::npos) << bad.err;
 
@@ -272,8 +270,7 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseChainWasRemoved) {
   ExecSql(dir, "DELETE FROM audit_chain_heads WHERE scope = '" + ws_ + "'");
   bad = VerifyAudit();
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("workspace " + ws_ + " exists but has no audit events"),
-            std::string::npos)
+  EXPECT_NE(bad.err.find("workspace " + ws_ + " exists but has no audit events"), std::string::npos)
       << bad.err;
   bad = RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir});
   EXPECT_EQ(bad.exit_code, 1);
@@ -288,7 +285,8 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseNewestEventsWereCutWithItsHead
 
   // The freeze's event removed and the head moved back to the event before:
   // the chain is whole, but the workspace row changed after its end.
-  const std::string newest = "(SELECT MAX(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "')";
+  const std::string newest =
+      "(SELECT MAX(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "')";
   ExecSql(dir, "DELETE FROM audit_events WHERE workspace_id = '" + ws_ +
                    "' AND action = 'workspace.freeze'");
   ExecSql(dir, "UPDATE audit_chain_heads SET seq = " + newest +
@@ -296,8 +294,7 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseNewestEventsWereCutWithItsHead
                    ") WHERE scope = '" + ws_ + "'");
   auto bad = VerifyAudit();
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the workspace last changed at"),
-            std::string::npos)
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the workspace last changed at"), std::string::npos)
       << bad.err;
   EXPECT_NE(bad.err.find("events at the chain's end were removed"), std::string::npos) << bad.err;
 

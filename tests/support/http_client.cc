@@ -92,8 +92,8 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
     parser.body_limit(1ull << 33);
     if (method == "HEAD") parser.skip(true);
     impl_->stream->expires_after(std::chrono::seconds(30));
-    beast::error_code ec = impl_->Run(
-        [&](auto done) { bhttp::async_write(*impl_->stream, req, std::move(done)); });
+    beast::error_code ec =
+        impl_->Run([&](auto done) { bhttp::async_write(*impl_->stream, req, std::move(done)); });
     if (!ec) {
       impl_->stream->expires_after(std::chrono::seconds(30));
       ec = impl_->Run([&](auto done) {
