@@ -1,6 +1,9 @@
 #include "audit/verify.h"
 
+#include <algorithm>
+
 #include "audit/chain.h"
+#include "common/time_format.h"
 
 namespace workspaced::audit {
 namespace {
@@ -11,43 +14,68 @@ std::string Scope(const std::string& scope) {
   return scope.empty() ? "the chain of events without a workspace" : "workspace " + scope;
 }
 
-// One chain, oldest event first, against its head.
-Status VerifyOne(store::Store& store, const model::AuditHead& head, VerifyReport& report) {
+// One chain, oldest event first, against its head row and its workspace row.
+Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyReport& report) {
+  const auto fail = [&](std::string problem) {
+    report.ok = false;
+    report.problem = std::move(problem);
+    return Status::Ok();
+  };
   std::string prev;
   std::int64_t last_seq = 0;
+  Micros newest_time = 0;
   while (true) {
     std::vector<model::AuditEvent> page;
     WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(page, tx.ScanAuditChain(head.scope, last_seq, kPage));
+      WS_ASSIGN_OR_RETURN(page, tx.ScanAuditChain(chain.scope, last_seq, kPage));
       return Status::Ok();
     }));
     for (const model::AuditEvent& e : page) {
       ++report.events;
       if (e.prev_hash != prev) {
-        report.ok = false;
-        report.problem = "event " + std::to_string(e.seq) + " (" + Scope(head.scope) +
-                         "): its link to the previous event is broken — an event before it " +
-                         (last_seq ? "(after event " + std::to_string(last_seq) + ") " : "") +
-                         "was removed or the events were reordered";
-        return Status::Ok();
+        return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
+                    "): its link to the previous event is broken — an event before it " +
+                    (last_seq ? "(after event " + std::to_string(last_seq) + ") " : "") +
+                    "was removed or the events were reordered");
       }
       if (ChainHash(e, prev) != e.hash) {
-        report.ok = false;
-        report.problem = "event " + std::to_string(e.seq) + " (" + Scope(head.scope) +
-                         "): its content was altered (hash mismatch)";
-        return Status::Ok();
+        return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
+                    "): its content was altered (hash mismatch)");
       }
       prev = e.hash;
       last_seq = e.seq;
+      newest_time = std::max(newest_time, e.time);
     }
     if (page.size() < static_cast<std::size_t>(kPage)) break;
   }
-  if (last_seq != head.seq || prev != head.hash) {
-    report.ok = false;
-    report.problem = Scope(head.scope) + ": the newest event on record is " +
-                     std::to_string(head.seq) + " but the chain ends at " +
-                     (last_seq ? "event " + std::to_string(last_seq) : "no event") +
-                     " — events at its end were removed or altered";
+  const std::string ends_at = last_seq ? "event " + std::to_string(last_seq) : "no event";
+  if (!chain.head) {
+    if (last_seq == 0) {
+      // Listed only because the workspace exists: it was created with an event.
+      return fail(Scope(chain.scope) +
+                  " exists but has no audit events — its chain was removed (every workspace "
+                  "is created with a workspace.create event)");
+    }
+    return fail(Scope(chain.scope) + ": the chain ends at " + ends_at +
+                " but has no head row — the head (and perhaps events after it) was removed");
+  }
+  if (last_seq != chain.head->seq) {
+    return fail(Scope(chain.scope) + ": the newest event on record is " +
+                std::to_string(chain.head->seq) + " but the chain ends at " + ends_at +
+                " — events at its end were removed or altered");
+  }
+  if (prev != chain.head->hash) {
+    return fail(Scope(chain.scope) + ": the head row's hash disagrees with event " +
+                std::to_string(last_seq) + ", the chain's last — the head or the chain's end " +
+                "was altered");
+  }
+  // Head and chain can be cut back together; the workspace row then still
+  // says when it last changed, and every change was audited at that time.
+  if (chain.workspace_updated_at && newest_time < *chain.workspace_updated_at) {
+    return fail(Scope(chain.scope) + ": the workspace last changed at " +
+                FormatRfc3339Micros(*chain.workspace_updated_at) + " but its newest event (" +
+                ends_at + ") is from " + FormatRfc3339Micros(newest_time) +
+                " — events at the chain's end were removed and its head moved back");
   }
   return Status::Ok();
 }
@@ -56,16 +84,16 @@ Status VerifyOne(store::Store& store, const model::AuditHead& head, VerifyReport
 
 StatusOr<VerifyReport> VerifyChains(store::Store& store,
                                     const std::optional<std::string>& workspace_id) {
-  std::vector<model::AuditHead> heads;
+  std::vector<store::AuditChainRef> chains;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(heads, tx.ListAuditHeads());
+    WS_ASSIGN_OR_RETURN(chains, tx.ListAuditChains());
     return Status::Ok();
   }));
   VerifyReport report;
-  for (const model::AuditHead& head : heads) {
-    if (workspace_id && head.scope != *workspace_id) continue;
+  for (const store::AuditChainRef& chain : chains) {
+    if (workspace_id && chain.scope != *workspace_id) continue;
     ++report.chains;
-    WS_RETURN_IF_ERROR(VerifyOne(store, head, report));
+    WS_RETURN_IF_ERROR(VerifyOne(store, chain, report));
     if (!report.ok) return report;
   }
   if (workspace_id && report.chains == 0) {

@@ -1,5 +1,7 @@
 // Tampering with the SQLite file — an edited field, a removed event, two
-// events swapped, the newest event dropped — is caught and the event named.
+// events swapped, the newest event dropped, a head removed or altered, a chain
+// removed or cut back with its head — is caught and the event or workspace
+// named. (The same on PostgreSQL, through the CLI: management_test.cc.)
 #include "audit/verify.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@ namespace {
 
 constexpr char kW1[] = "01900000-0000-7000-8000-000000000001";
 constexpr char kW2[] = "01900000-0000-7000-8000-000000000002";
+constexpr char kAccount[] = "01900000-0000-7000-8000-000000000900";
 
 class Verify : public ::testing::Test {
  protected:
@@ -55,6 +58,25 @@ class Verify : public ::testing::Test {
     EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
     sqlite3_free(err);
     sqlite3_close(db);
+  }
+
+  // A workspace row for a chain, last changed at `updated_at`.
+  void AddWorkspace(const std::string& id, Micros updated_at) {
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      if (!tx.GetAccount(kAccount).ok())
+                        WS_RETURN_IF_ERROR(tx.InsertAccount({kAccount, "Acme", 1}));
+                      model::Workspace ws;
+                      ws.id = id;
+                      ws.account_id = kAccount;
+                      ws.name = ws.slug = "ws-" + id.substr(34);
+                      ws.region = "eu-west-1";
+                      ws.created_at = 1001;
+                      ws.updated_at = updated_at;
+                      ws.version = 1;
+                      return tx.InsertWorkspace(ws);
+                    })
+                    .ok());
   }
 
   VerifyReport Run(std::optional<std::string> ws = std::nullopt) {
@@ -111,6 +133,70 @@ TEST_F(Verify, DroppingTheNewestEventIsCaughtByTheHead) {
   const VerifyReport r = Run(kW2);
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.problem.find("newest event on record is 8"), std::string::npos) << r.problem;
+}
+
+TEST_F(Verify, ARemovedHeadRowIsNamed) {
+  Sql(std::string("DELETE FROM audit_chain_heads WHERE scope = '") + kW1 + "'");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find(std::string("workspace ") + kW1), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("ends at event 7 but has no head row"), std::string::npos) << r.problem;
+}
+
+TEST_F(Verify, AHeadThatDisagreesWithTheLastEventIsNamed) {
+  Sql(std::string("UPDATE audit_chain_heads SET hash = 'abc' WHERE scope = '") + kW2 + "'");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find(std::string("workspace ") + kW2), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("hash disagrees with event 8"), std::string::npos) << r.problem;
+}
+
+TEST_F(Verify, AChainWhoseEventsWereAllRemovedIsNamedByItsHead) {
+  Sql(std::string("DELETE FROM audit_events WHERE workspace_id = '") + kW2 + "'");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find(std::string("workspace ") + kW2), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("newest event on record is 8 but the chain ends at no event"),
+            std::string::npos)
+      << r.problem;
+}
+
+TEST_F(Verify, AChainRemovedWithItsHeadIsNamedByItsWorkspace) {
+  AddWorkspace(kW2, 1008);
+  ASSERT_TRUE(Run().ok) << Run().problem;
+  Sql(std::string("DELETE FROM audit_events WHERE workspace_id = '") + kW2 + "';" +
+      "DELETE FROM audit_chain_heads WHERE scope = '" + kW2 + "'");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find(std::string("workspace ") + kW2 + " exists but has no audit events"),
+            std::string::npos)
+      << r.problem;
+  EXPECT_FALSE(Run(kW2).ok);
+}
+
+TEST_F(Verify, ATruncatedChainWithItsHeadRemovedIsNamed) {
+  Sql(std::string("DELETE FROM audit_events WHERE seq = 7;"
+                  "DELETE FROM audit_chain_heads WHERE scope = '") +
+      kW1 + "'");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find(std::string("workspace ") + kW1 + ": the chain ends at event 5"),
+            std::string::npos)
+      << r.problem;
+}
+
+TEST_F(Verify, ATruncatedChainWithItsHeadMovedBackIsCaughtByItsWorkspaceRow) {
+  AddWorkspace(kW1, 1007);  // changed with event 7
+  ASSERT_TRUE(Run().ok) << Run().problem;
+  Sql("DELETE FROM audit_events WHERE seq = 7;"
+      "UPDATE audit_chain_heads SET seq = 5, hash = (SELECT hash FROM audit_events WHERE seq = 5) "
+      "WHERE seq = 7");
+  const VerifyReport r = Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find(std::string("workspace ") + kW1 + ": the workspace last changed at"),
+            std::string::npos)
+      << r.problem;
+  EXPECT_NE(r.problem.find("newest event (event 5)"), std::string::npos) << r.problem;
 }
 
 TEST_F(Verify, AnUnknownWorkspaceIsReported) {

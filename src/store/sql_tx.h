@@ -89,7 +89,7 @@ class SqlTx final : public Tx {
   StatusOr<std::vector<model::AuditEvent>> ScanAuditChain(std::string_view scope,
                                                           std::int64_t after_seq,
                                                           int limit) override;
-  StatusOr<std::vector<model::AuditHead>> ListAuditHeads() override;
+  StatusOr<std::vector<AuditChainRef>> ListAuditChains() override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;

@@ -352,14 +352,21 @@ StatusOr<std::vector<model::AuditEvent>> SqlTx::ScanAuditChain(std::string_view 
 
 #undef WS_AUDIT_SELECT
 
-StatusOr<std::vector<model::AuditHead>> SqlTx::ListAuditHeads() {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT scope, seq, hash FROM audit_chain_heads ORDER BY scope"));
-  std::vector<model::AuditHead> out;
+StatusOr<std::vector<AuditChainRef>> SqlTx::ListAuditChains() {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("SELECT s.scope, h.seq, h.hash, w.updated_at FROM (SELECT scope FROM "
+              "audit_chain_heads UNION SELECT workspace_id FROM audit_events UNION SELECT id "
+              "FROM workspaces) AS s LEFT JOIN audit_chain_heads AS h ON h.scope = s.scope "
+              "LEFT JOIN workspaces AS w ON w.id = s.scope ORDER BY s.scope"));
+  std::vector<AuditChainRef> out;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
     if (!row) break;
-    out.push_back({stmt.String(0), stmt.Int(1), stmt.String(2)});
+    AuditChainRef& chain = out.emplace_back();
+    chain.scope = stmt.String(0);
+    if (!stmt.IsNull(1)) chain.head = model::AuditHead{chain.scope, stmt.Int(1), stmt.String(2)};
+    if (!stmt.IsNull(3)) chain.workspace_updated_at = stmt.Int(3);
   }
   return out;
 }

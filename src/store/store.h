@@ -65,6 +65,15 @@ struct WorkspaceStamp {
   bool operator==(const WorkspaceStamp&) const = default;
 };
 
+// A chain of the audit log as the database records it (Tx::ListAuditChains).
+struct AuditChainRef {
+  std::string scope;                     // a workspace id, or "" for events without one
+  std::optional<model::AuditHead> head;  // its audit_chain_heads row; nullopt: none
+  // The workspace's updated_at (each change of a workspace row is audited in
+  // the same transaction, at the same time); nullopt: no such workspace.
+  std::optional<Micros> workspace_updated_at;
+};
+
 // Meta keys kept by PruneRelationshipChanges (numbers: MetaNumber).
 inline constexpr char kOutboxPrunedThrough[] = "relationship_outbox_pruned_through";
 inline constexpr char kOutboxPrunedUndelivered[] = "relationship_outbox_pruned_undelivered";
@@ -223,8 +232,12 @@ class Tx {
   virtual StatusOr<std::vector<model::AuditEvent>> ScanAuditChain(std::string_view scope,
                                                                   std::int64_t after_seq,
                                                                   int limit) = 0;
-  // The head of every chain, by scope.
-  virtual StatusOr<std::vector<model::AuditHead>> ListAuditHeads() = 0;
+  // Every chain the log holds or should hold, by scope, each once: the scope
+  // of every event and of every head row, and the id of every workspace
+  // (each is created with a workspace.create event, so a workspace without
+  // events has lost its chain). Verification walks these rather than the
+  // head rows alone, which one deleted row would blind.
+  virtual StatusOr<std::vector<AuditChainRef>> ListAuditChains() = 0;
 
   // --- named leases: one holder at a time across processes (the relay) ---
   // Takes the lease `name` for `owner` until `expires_at` when it is free,

@@ -12,7 +12,10 @@ namespace workspaced::store {
 namespace {
 
 using model::Relationship;
+using model::Workspace;
+using testing::Id;
 using testing::kAcme;
+using testing::MakeWorkspace;
 using testing::StoreSuite;
 
 const Relationship kAccount{"workspace", "w1", "account", "account", "a1", ""};
@@ -300,6 +303,37 @@ model::AuditEvent Event(const std::string& ws, const std::string& action, Micros
   e.user_agent = "curl/8";
   e.details = R"({"k":"v"})";
   return e;
+}
+
+TEST_P(StoreSuite, AuditChainsComeFromEventsHeadsAndWorkspacesEachOnce) {
+  Workspace created = MakeWorkspace(Id(1), kAcme, "one");  // events, a head, a row
+  created.updated_at = 150;
+  WS_ASSERT_OK(Insert(created));
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(2), kAcme, "two")));  // a row only
+  WS_ASSERT_OK(Write([](Tx& tx) {
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(Id(1), "a", 100)));
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(Id(1), "b", 150)));
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event("", "account.create", 120)));
+    return tx.AppendAudit(Event(Id(3), "c", 130));  // events and a head, no row
+  }));
+  const auto chains = Get([](Tx& tx) { return tx.ListAuditChains(); });
+  WS_ASSERT_OK(chains);
+  ASSERT_EQ(chains->size(), 4u);
+  EXPECT_EQ((*chains)[0].scope, "");
+  ASSERT_TRUE((*chains)[0].head.has_value());
+  EXPECT_FALSE((*chains)[0].workspace_updated_at.has_value());
+  EXPECT_EQ((*chains)[1].scope, Id(1));
+  ASSERT_TRUE((*chains)[1].head.has_value());
+  EXPECT_EQ((*chains)[1].head->scope, Id(1));
+  EXPECT_EQ((*chains)[1].head->seq, (*chains)[3].head->seq - 2);  // b, then "", then c
+  EXPECT_EQ((*chains)[1].head->hash.size(), 64u);
+  EXPECT_EQ((*chains)[1].workspace_updated_at, std::optional<Micros>(150));
+  EXPECT_EQ((*chains)[2].scope, Id(2));
+  EXPECT_FALSE((*chains)[2].head.has_value());
+  EXPECT_TRUE((*chains)[2].workspace_updated_at.has_value());
+  EXPECT_EQ((*chains)[3].scope, Id(3));
+  ASSERT_TRUE((*chains)[3].head.has_value());
+  EXPECT_FALSE((*chains)[3].workspace_updated_at.has_value());
 }
 
 TEST_P(StoreSuite, AuditEventsAreListedNewestFirstPerWorkspaceWithKeysetPaging) {

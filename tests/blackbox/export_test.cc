@@ -103,10 +103,12 @@ TEST_F(Export, JsonIsOneDocumentWithEverySection) {
   ASSERT_EQ(o.at("members").as_array().size(), 1u);
   EXPECT_EQ(o.at("members").as_array()[0].as_object().at("subject").as_string(), "vic");
   const auto& events = o.at("audit_events").as_array();
-  ASSERT_EQ(events.size(), static_cast<std::size_t>(kEvents) + 1);  // + the export itself
-  EXPECT_EQ(events[0].as_object().at("target_id").as_string(), "m0");
-  EXPECT_EQ(events[0].as_object().at("details").as_object().at("note").as_string(), "a, \"b\"");
-  EXPECT_EQ(events[kEvents].as_object().at("action").as_string(), "workspace.export");
+  // The workspace's creation, the events added, the export itself.
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(kEvents) + 2);
+  EXPECT_EQ(events[0].as_object().at("action").as_string(), "workspace.create");
+  EXPECT_EQ(events[1].as_object().at("target_id").as_string(), "m0");
+  EXPECT_EQ(events[1].as_object().at("details").as_object().at("note").as_string(), "a, \"b\"");
+  EXPECT_EQ(events[kEvents + 1].as_object().at("action").as_string(), "workspace.export");
   for (std::size_t i = 1; i < events.size(); ++i) {
     ASSERT_LT(std::stoll(std::string(events[i - 1].as_object().at("seq").as_string())),
               std::stoll(std::string(events[i].as_object().at("seq").as_string())));
@@ -126,7 +128,7 @@ TEST_F(Export, NdjsonHasOneRecordPerLine) {
   EXPECT_EQ(types["workspace"], 1);
   EXPECT_EQ(types["environments"], 3);
   EXPECT_EQ(types["members"], 1);
-  EXPECT_EQ(types["audit_events"], kEvents + 1);
+  EXPECT_EQ(types["audit_events"], kEvents + 2);  // + the creation and the export
 }
 
 TEST_F(Export, CsvHasOneSectionPerRecordTypeWithRfc4180Quoting) {
@@ -158,7 +160,7 @@ TEST_F(Export, CsvHasOneSectionPerRecordTypeWithRfc4180Quoting) {
   }
   EXPECT_EQ(rows["workspace"], 1);
   EXPECT_EQ(rows["environments"], 3);
-  EXPECT_EQ(rows["audit_events"], kEvents + 1);
+  EXPECT_EQ(rows["audit_events"], kEvents + 2);  // + the creation and the export
   for (const char* s : {"members", "group_mappings", "provisioning_runs", "provisioning_steps"})
     EXPECT_TRUE(rows.count(s) || r.body.find(std::string("# ") + s) != std::string::npos) << s;
 }

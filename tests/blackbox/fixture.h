@@ -69,7 +69,20 @@ class Seeder {
         WS_RETURN_IF_ERROR(tx.InsertEnvironment(envs.back()));
       }
       // What the saga's write_relationships step writes for a ready workspace.
-      return tx.TouchRelationships(model::WorkspaceRelationships(ws, envs));
+      WS_RETURN_IF_ERROR(tx.TouchRelationships(model::WorkspaceRelationships(ws, envs)));
+      // Every workspace starts its audit chain as it is created (a workspace
+      // without events is one whose chain was removed: audit verify).
+      model::AuditEvent created;
+      created.time = ws.created_at;
+      created.actor = ws.created_by;
+      created.actor_auth = "system";
+      created.action = "workspace.create";
+      created.target_type = "workspace";
+      created.target_id = ws.id;
+      created.workspace_id = ws.id;
+      created.outcome = "success";
+      created.details = boost::json::serialize(boost::json::object{{"name", ws.name}});
+      return tx.AppendAudit(created);
     }));
     return ws.id;
   }

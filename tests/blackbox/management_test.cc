@@ -33,6 +33,9 @@ class Management : public ::testing::Test {
     if (it == tokens_.end()) it = tokens_.emplace(who, server_->Token(who)).first;
     return it->second;
   }
+  CommandResult VerifyAudit() {
+    return RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()});
+  }
   long long Audited(const std::string& action) {
     return CountRows(server_->data_dir(),
                      "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "'");
@@ -218,7 +221,8 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   const std::string dir = server_->data_dir();
   auto ok = RunWorkspaced({"audit", "verify", "--data-dir", dir});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_NE(ok.out.find("audit log intact: 2 events"), std::string::npos) << ok.out;
+  // The seeded workspace's creation and the two changes, in two chains.
+  EXPECT_NE(ok.out.find("audit log intact: 3 events in 2 chains"), std::string::npos) << ok.out;
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir}).exit_code, 0);
 
   const long long seq = CountRows(
@@ -229,6 +233,77 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("event " + std::to_string(seq) + " "), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("altered"), std::string::npos) << bad.err;
+}
+
+// Tampering with the chains' bookkeeping, on either backend: each is named
+// with its workspace, and none leaves a chain out of verification.
+TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseHeadRowWasRemoved) {
+  const std::string dir = server_->data_dir();
+  ASSERT_EQ(VerifyAudit().exit_code, 0) << VerifyAudit().err;
+  ExecSql(dir, "DELETE FROM audit_chain_heads WHERE scope = '" + ws_ + "'");
+  const auto bad = VerifyAudit();
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the chain ends at event"), std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("has no head row"), std::string::npos) << bad.err;
+}
+
+TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseHeadDisagreesWithItsChain) {
+  ExecSql(server_->data_dir(),
+          "UPDATE audit_chain_heads SET hash = 'feed' WHERE scope = '" + ws_ + "'");
+  const auto bad = VerifyAudit();
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the head row's hash disagrees"), std::string::npos)
+      << bad.err;
+}
+
+TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseChainWasRemoved) {
+  const std::string dir = server_->data_dir();
+  ExecSql(dir, "DELETE FROM audit_events WHERE workspace_id = '" + ws_ + "'");
+  auto bad = VerifyAudit();
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the newest event on record is"), std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("ends at no event"), std::string::npos) << bad.err;
+
+  // With its head gone too, the workspace row still asks for the chain.
+  ExecSql(dir, "DELETE FROM audit_chain_heads WHERE scope = '" + ws_ + "'");
+  bad = VerifyAudit();
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_ + " exists but has no audit events"), std::string::npos)
+      << bad.err;
+  bad = RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_), std::string::npos) << bad.err;
+}
+
+TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseNewestEventsWereCutWithItsHead) {
+  const std::string status = "/v1/workspaces/" + ws_ + "/status";
+  ASSERT_EQ(Call("PATCH", status, "wanda", R"({"status":"frozen","reason":"hold"})").status, 200);
+  const std::string dir = server_->data_dir();
+  ASSERT_EQ(VerifyAudit().exit_code, 0) << VerifyAudit().err;
+
+  // The freeze's event removed and the head moved back to the event before:
+  // the chain is whole, but the workspace row changed after its end.
+  const std::string newest =
+      "(SELECT MAX(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "')";
+  ExecSql(dir, "DELETE FROM audit_events WHERE workspace_id = '" + ws_ +
+                   "' AND action = 'workspace.freeze'");
+  ExecSql(dir, "UPDATE audit_chain_heads SET seq = " + newest +
+                   ", hash = (SELECT hash FROM audit_events WHERE seq = " + newest +
+                   ") WHERE scope = '" + ws_ + "'");
+  auto bad = VerifyAudit();
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the workspace last changed at"), std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("events at the chain's end were removed"), std::string::npos) << bad.err;
+
+  // The head removed instead of moved back.
+  ExecSql(dir, "DELETE FROM audit_chain_heads WHERE scope = '" + ws_ + "'");
+  bad = VerifyAudit();
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("workspace " + ws_ + ": the chain ends at event"), std::string::npos)
+      << bad.err;
 }
 
 TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
@@ -243,7 +318,7 @@ TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
   HttpResponse r = Call("GET", base + "?limit=50", "vic");  // the seed's own query
   ASSERT_EQ(r.status, 200) << r.body;
   auto all = Json(r.body).as_array();
-  ASSERT_EQ(all.size(), 6u);
+  ASSERT_EQ(all.size(), 7u);  // the workspace's creation, five puts, the delete
   EXPECT_EQ(all[0].as_object().at("action").as_string(), "member.delete");  // newest first
   EXPECT_EQ(all[0].as_object().at("actor").as_object().at("subject").as_string(), "alice");
   EXPECT_EQ(all[0].as_object().at("target").as_object().at("id").as_string(), "m0");
@@ -271,7 +346,7 @@ TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
   EXPECT_EQ(Json(Call("GET", base + "?action=member.delete", "vic").body).as_array().size(), 1u);
   EXPECT_EQ(Call("GET", base + "?until=2000-01-01T00:00:00Z", "vic").body, "[]");
   EXPECT_EQ(Json(Call("GET", base + "?since=2000-01-01T00:00:00Z", "vic").body).as_array().size(),
-            6u);
+            7u);
   ExpectProblem(Call("GET", base + "?limit=1001", "vic"), 400);
   ExpectProblem(Call("GET", base + "?cursor=bogus", "vic"), 400);
   ExpectProblem(Call("GET", base + "?since=yesterday", "vic"), 400);

@@ -1,5 +1,9 @@
 // A blocking HTTP/1.1 client for tests, over Beast on loopback. One client is
-// one keep-alive connection (reconnects when the server closed it).
+// one keep-alive connection: it reconnects when the server said it would
+// close (`Connection: close`) or has closed it. A request is never sent twice,
+// except a GET, HEAD, PUT or DELETE that met a reused connection closed
+// before any byte of the response (the stale keep-alive race); a timeout
+// (30 s) or any other failure throws.
 #pragma once
 
 #include <cstdint>
