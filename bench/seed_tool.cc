@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/bootstrap.h"
+#include "domain/accounts.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "model/model.h"
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
 
   ws::SystemClock clock;
   auto random = ws::NewSecureRandom();
-  auto account = ws::app::CreateAccount(store, clock, *random, "bench", subject);
+  ws::domain::Accounts accounts(store, clock, *random);
+  auto account = accounts.Create({.subject = "system:bench", .auth = "cli"}, "bench", subject);
   if (!account.ok()) Die("create account", account.status());
 
   std::string first_id;
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
         envs.push_back({ws::NewUuidV7(*random, clock), w.id, env, w.created_at});
         WS_RETURN_IF_ERROR(tx.InsertEnvironment(envs.back()));
       }
-      WS_RETURN_IF_ERROR(tx.TouchRelationships(ws::model::WorkspaceRelationships(w, envs)));
+      WS_RETURN_IF_ERROR(tx.TouchRelationships(ws::model::WorkspaceRelationships(w, envs, ws::model::DefaultTrustedIssuers())));
       WS_RETURN_IF_ERROR(
           tx.PutWorkspaceMember({w.id, owner, ws::model::WorkspaceRole::kAdmin, w.created_at}));
       if (mine) continue;

@@ -42,32 +42,4 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
                           "' permission on the " + std::string(Noun(type)));
 }
 
-Status CheckNotFrozen(app::App& app, const auth::Principal& who, std::string_view workspace_id,
-                      std::string_view run_id) {
-  std::string id(workspace_id);
-  model::Workspace ws;
-  bool found = false;
-  const Status s = app.store().Read([&](store::Tx& tx) -> Status {
-    if (id.empty() && IsUuid(run_id)) {
-      StatusOr<model::ProvisioningRun> run = tx.GetRun(run_id);
-      if (!run.ok()) return run.status().code() == Code::kNotFound ? Status::Ok() : run.status();
-      id = run->workspace_id;
-    }
-    if (!IsUuid(id)) return Status::Ok();
-    StatusOr<model::Workspace> got = tx.GetWorkspace(id);
-    if (!got.ok()) return got.status().code() == Code::kNotFound ? Status::Ok() : got.status();
-    ws = std::move(*got);
-    found = true;
-    return Status::Ok();
-  });
-  if (!s.ok()) return Unavailable("the workspace's state cannot be read right now");
-  if (!found || ws.status != model::WorkspaceStatus::kFrozen) return Status::Ok();
-  if (app.authorizer().Check(who, authz::Permission::kRead, {authz::ObjectType::kWorkspace, id}) !=
-      authz::Decision::kAllow)
-    return Status::Ok();
-  std::string detail = "the workspace is frozen";
-  if (!ws.status_reason.empty()) detail += ": " + ws.status_reason;
-  return Status(Code::kLocked, detail + "; unfreeze it to make changes");
-}
-
 }  // namespace workspaced::api

@@ -13,14 +13,6 @@
 
 namespace workspaced::api {
 
-// For routes that change a workspace (RouteSpec::mutates_workspace): 423 when
-// the workspace named by the route — {workspace_id}, or the workspace of
-// {run_id} — is frozen and the caller may read it (a caller who may not read
-// it learns nothing here; the handler answers 404). The one place a frozen
-// workspace is enforced.
-Status CheckNotFrozen(app::App& app, const auth::Principal& who, std::string_view workspace_id,
-                      std::string_view run_id);
-
 // OK when the caller (ctx.principal) has `need` on the object; otherwise the
 // status to answer, and a refusal by the authorizer is noted in ctx.denial
 // for the audit log.

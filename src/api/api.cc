@@ -95,14 +95,6 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     ctx.principal = std::move(principal).value();
   }
 
-  if (spec.mutates_workspace) {
-    const Status frozen =
-        CheckNotFrozen(impl_->app, *ctx.principal, ctx.Param("workspace_id"), ctx.Param("run_id"));
-    if (!frozen.ok()) {
-      http::SetProblem(response, frozen, request.request_id);
-      return;
-    }
-  }
   const Status status = spec.handler->Handle(ctx, response);
   if (!status.ok()) {
     if (status.code() == Code::kInternal || status.code() == Code::kUnavailable) {

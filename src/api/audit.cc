@@ -11,25 +11,23 @@ constexpr std::size_t kMaxUserAgent = 512;
 
 }  // namespace
 
+domain::Actor ActorOf(const RequestContext& ctx) {
+  domain::Actor a;
+  if (ctx.principal) {
+    a.subject = ctx.principal->subject;
+    a.auth = ctx.principal->method == auth::AuthMethod::kDevKey ? "dev" : "jwt";
+  }
+  a.request_id = std::string(ctx.request.request_id);
+  a.source_ip = std::string(ctx.request.remote_ip);
+  a.user_agent = std::string(ctx.request.HeaderValue("User-Agent").substr(0, kMaxUserAgent));
+  return a;
+}
+
 model::AuditEvent RequestAuditEvent(const RequestContext& ctx, Micros now, std::string action,
                                     std::string target_type, std::string target_id,
                                     std::string workspace_id) {
-  model::AuditEvent e;
-  e.time = now;
-  if (ctx.principal) {
-    e.actor = ctx.principal->subject;
-    e.actor_auth = ctx.principal->method == auth::AuthMethod::kDevKey ? "dev" : "jwt";
-  }
-  e.action = std::move(action);
-  e.target_type = std::move(target_type);
-  e.target_id = std::move(target_id);
-  e.workspace_id = std::move(workspace_id);
-  e.outcome = "success";
-  e.request_id = std::string(ctx.request.request_id);
-  e.source_ip = std::string(ctx.request.remote_ip);
-  e.user_agent = std::string(ctx.request.HeaderValue("User-Agent").substr(0, kMaxUserAgent));
-  e.details = "{}";
-  return e;
+  return domain::AuditEventBy(ActorOf(ctx), now, std::move(action), std::move(target_type),
+                              std::move(target_id), std::move(workspace_id));
 }
 
 void AuditDenial(app::App& app, const RequestContext& ctx, int status, std::string_view reason) {

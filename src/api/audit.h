@@ -7,9 +7,13 @@
 
 #include "api/handler.h"
 #include "app/app.h"
+#include "domain/actor.h"
 #include "model/model.h"
 
 namespace workspaced::api {
+
+// The request's caller as the domain operations see it.
+domain::Actor ActorOf(const RequestContext& ctx);
 
 model::AuditEvent RequestAuditEvent(const RequestContext& ctx, Micros now, std::string action,
                                     std::string target_type, std::string target_id,

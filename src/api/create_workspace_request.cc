@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 #include <set>
 
-#include "api/slug.h"
+#include "domain/slug.h"
 #include "common/random.h"
 
 namespace workspaced::api {
@@ -116,7 +116,7 @@ class Parser {
 
   void Slug() {
     if (const auto* s = String("slug", false)) {
-      if (!IsValidSlug(*s))
+      if (!domain::IsValidSlug(*s))
         return Fail("slug",
                     "must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a "
                     "letter or digit");
@@ -211,8 +211,10 @@ void ParseGroupMappingsInto(const json::value& v, const std::string& field_name,
       }
     }
     if (name == nullptr || !name->is_string() || name->as_string().empty() ||
-        name->as_string().size() > kMaxGroupNameLength || HasControl(name->as_string())) {
-      fail(field + ".group_name", "must be a string of 1-255 characters");
+        name->as_string().size() > kMaxGroupNameLength || HasControl(name->as_string()) ||
+        name->as_string().find('|') != json::string::npos) {
+      // '|' separates an issuer from a group name (model/identity.h).
+      fail(field + ".group_name", "must be a string of 1-255 characters without '|'");
       ok = false;
     }
     std::optional<model::WorkspaceRole> r;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "domain/workspaces.h"
 #include "model/model.h"
 
 namespace boost::json {
@@ -22,16 +23,8 @@ class value;
 
 namespace workspaced::api {
 
-struct CreateWorkspaceRequest {
-  std::string account_id;
-  std::string name;
-  std::string region;
-  std::optional<std::string> slug;  // absent: generated from the name
-  std::map<std::string, std::string> labels;
-  model::TenancyModel tenancy_model = model::TenancyModel::kDedicated;
-  std::string runtime_generation;
-  std::vector<model::GroupMapping> group_mappings;
-};
+// What the parser produces is what the create operation takes.
+using CreateWorkspaceRequest = domain::NewWorkspace;
 
 // Limits a client cannot exceed.
 inline constexpr std::size_t kMaxNameLength = 200;

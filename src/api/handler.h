@@ -1,6 +1,8 @@
 // What every API handler sees and implements. One handler class per file
 // under api/handlers/; the route table (routes.cc) says which path, method,
-// and whether the route needs a bearer token or mutates a workspace.
+// and whether the route needs a bearer token. A handler parses, calls one
+// operation of src/domain (where every rule lives: frozen, version,
+// relationships, audit) and renders.
 #pragma once
 
 #include <memory>
@@ -53,9 +55,6 @@ struct RouteSpec {
   http::Method method;
   std::string pattern;
   bool authenticated = true;
-  // Changes a workspace's state or data: refused while the workspace is
-  // frozen (423). Read-only routes are false.
-  bool mutates_workspace = false;
   std::unique_ptr<Handler> handler;
   // Never blocks (no database, no lock held for long): answered on the I/O
   // thread, so it stays fast while every worker is busy. Only for routes

@@ -2,8 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <chrono>
-#include <thread>
 
 namespace workspaced::api {
 namespace {
@@ -125,13 +123,6 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     // Still in progress: no thread waits for it; the client comes back.
     return Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
         .WithRetryAfter(1);
-  }
-
-  // Failpoint for tests: hold the reservation (delay only).
-  if (app.failpoints().For("create_request", 1) == saga::Failpoint::Action::kDelay &&
-      ctx.request.path == "/v1/workspaces") {
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(app.failpoints().DelayMs("create_request")));
   }
 
   StatusOr<IdempotentResponse> result = execute(idem);

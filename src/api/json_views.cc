@@ -167,6 +167,15 @@ std::string AccountJson(const model::Account& account) {
   w.Field("id", account.id);
   w.Field("name", account.name);
   w.Field("created_at", FormatRfc3339(account.created_at));
+  w.Key("trusted_issuers");
+  w.BeginArray();
+  for (const auto& t : account.trusted_issuers) {
+    w.BeginObject();
+    w.Field("issuer", t.issuer);
+    w.Field("org", t.org);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return out;
 }

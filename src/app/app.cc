@@ -123,6 +123,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   jwt.issuer = config.auth.issuer;
   jwt.audience = config.auth.audience;
   jwt.leeway_seconds = config.auth.leeway_seconds;
+  jwt.org_claim = config.auth.org_claim;
   WS_ASSIGN_OR_RETURN(app->authenticator_, auth::NewJwtAuthenticator(jwt, *app->clock_));
   StatusOr<authz::Schema> schema = authz::ParseSchema(authz::EmbeddedSchemaText());
   if (!schema.ok()) {
@@ -211,6 +212,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->engine_ = std::make_unique<saga::Engine>(engine, *app->store_,
                                                 saga::MakeProvisioningSteps(*app->dataplane_),
                                                 *app->clock_, *app->random_, std::move(failpoints));
+  app->workspaces_ = std::make_unique<domain::Workspaces>(domain::WorkspaceDeps{
+      *app->store_, *app->clock_, *app->random_, app->failpoints_, app->engine_.get()});
+  app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
+  app->accounts_ = std::make_unique<domain::Accounts>(*app->store_, *app->clock_, *app->random_);
   return app;
 }
 

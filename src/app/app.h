@@ -16,6 +16,9 @@
 #include "common/random.h"
 #include "common/status.h"
 #include "dataplane/dataplane.h"
+#include "domain/accounts.h"
+#include "domain/members.h"
+#include "domain/workspaces.h"
 #include "http/metrics.h"
 #include "saga/engine.h"
 #include "saga/failpoints.h"
@@ -56,6 +59,11 @@ class App {
   // Failpoints also used outside the saga (create_request).
   const saga::Failpoints& failpoints() const { return failpoints_; }
   saga::Engine& engine() { return *engine_; }
+  // The operations that change data (src/domain): every write goes through
+  // one of these.
+  domain::Workspaces& workspaces() { return *workspaces_; }
+  domain::Members& members() { return *members_; }
+  domain::Accounts& accounts() { return *accounts_; }
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
@@ -81,7 +89,10 @@ class App {
   std::unique_ptr<spicedb::Relay> relay_;  // stops before the client and store it uses
   SystemClock wall_clock_;                 // the outbox's dates are wall-clock, whatever clock_ is
   std::unique_ptr<spicedb::OutboxPruner> outbox_pruner_;  // stops before the store
-  std::unique_ptr<saga::Engine> engine_;                  // last: stops before what it uses
+  std::unique_ptr<saga::Engine> engine_;                  // stops before what it uses
+  std::unique_ptr<domain::Workspaces> workspaces_;
+  std::unique_ptr<domain::Members> members_;
+  std::unique_ptr<domain::Accounts> accounts_;
   http::Metrics metrics_;
   std::string default_account_id_;
 };

@@ -97,30 +97,6 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   return ReadKey(path);
 }
 
-Status ValidateAccountInput(const std::string& name, const std::string& admin) {
-  Status s = Unprocessable("invalid account");
-  if (name.empty() || name.size() > 200) s.WithField("name", "must be 1-200 characters");
-  for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) {
-      s.WithField("name", "must not contain control characters");
-      break;
-    }
-  if (admin.empty() || admin.size() > 255)
-    s.WithField("admin", "must be a subject of 1-255 characters");
-  return s.field_errors().empty() ? Status::Ok() : s;
-}
-
-StatusOr<model::Account> CreateAccount(store::Store& store, const Clock& clock, Random& random,
-                                       const std::string& name, const std::string& admin) {
-  WS_RETURN_IF_ERROR(ValidateAccountInput(name, admin));
-  model::Account account{NewUuidV7(random, clock), name, clock.Now()};
-  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
-    WS_RETURN_IF_ERROR(tx.InsertAccount(account));
-    return tx.PutAccountMember({account.id, admin, model::AccountRole::kAdmin, account.created_at});
-  }));
-  return account;
-}
-
 StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,
                                               Random& random) {
   static constexpr char kKey[] = "default_account_id";

@@ -31,12 +31,4 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
 StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,
                                               Random& random);
 
-// kUnprocessable (with field errors) unless name and admin are acceptable.
-Status ValidateAccountInput(const std::string& name, const std::string& admin);
-
-// Creates an account with one admin, in one transaction.
-// kUnprocessable (with field errors) on an invalid name or admin subject.
-StatusOr<model::Account> CreateAccount(store::Store& store, const Clock& clock, Random& random,
-                                       const std::string& name, const std::string& admin);
-
 }  // namespace workspaced::app

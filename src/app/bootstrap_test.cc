@@ -66,19 +66,5 @@ TEST_F(Bootstrap, DefaultAccountIsCreatedOnce) {
   EXPECT_EQ(role, model::AccountRole::kAdmin);
 }
 
-TEST_F(Bootstrap, CreateAccountValidatesInput) {
-  Config config;
-  config.data_dir = dir_.string();
-  auto store = OpenStore(config);
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  SystemClock clock;
-  auto random = NewSecureRandom();
-  auto bad = CreateAccount(**store, clock, *random, "", "");
-  ASSERT_EQ(bad.status().code(), Code::kUnprocessable);
-  EXPECT_EQ(bad.status().field_errors().size(), 2u);
-  EXPECT_FALSE(CreateAccount(**store, clock, *random, "a\nb", "x").ok());
-  EXPECT_TRUE(CreateAccount(**store, clock, *random, "Acme", "alice").ok());
-}
-
 }  // namespace
 }  // namespace workspaced::app

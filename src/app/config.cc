@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include "model/identity.h"
+
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
@@ -47,10 +49,14 @@ Status GetStrings(const json::value& v, const std::string& key, std::vector<std:
 }
 
 Status ApplyAuth(const json::object& o, AuthConfig& a) {
+  bool dev_tokens_given = false;
   for (const auto& [k, v] : o) {
     const std::string key = "auth." + std::string(k);
-    if (k == "dev_tokens")
+    if (k == "dev_tokens") {
       WS_RETURN_IF_ERROR(GetBool(v, key, a.dev_tokens));
+      dev_tokens_given = true;
+    } else if (k == "org_claim")
+      WS_RETURN_IF_ERROR(GetString(v, key, a.org_claim));
     else if (k == "jwks_file")
       WS_RETURN_IF_ERROR(GetString(v, key, a.jwks_file));
     else if (k == "issuer")
@@ -62,6 +68,9 @@ Status ApplyAuth(const json::object& o, AuthConfig& a) {
     else
       return Bad(key, "unknown key");
   }
+  // An identity provider replaces the dev key unless dev tokens are asked
+  // for by name: a forgotten default must not leave a second way in.
+  if (!dev_tokens_given && !a.jwks_file.empty()) a.dev_tokens = false;
   return Status::Ok();
 }
 
@@ -281,6 +290,9 @@ Status Validate(const Config& c) {
         "config: with auth.dev_tokens off, auth.jwks_file is required (nothing could sign in)");
   if (!c.auth.jwks_file.empty() && (c.auth.issuer.empty() || c.auth.audience.empty()))
     return InvalidArgument("config: auth.jwks_file needs auth.issuer and auth.audience");
+  if (c.auth.issuer == model::kDevIssuer)
+    return InvalidArgument(std::string("config: auth.issuer must not be ") + model::kDevIssuer +
+                           ", the dev key's issuer");
   return Status::Ok();
 }
 

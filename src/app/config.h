@@ -25,11 +25,16 @@
 namespace workspaced::app {
 
 struct AuthConfig {
-  bool dev_tokens = true;  // accept HS256 tokens signed with the data dir's dev key
+  // Accept HS256 tokens signed with the data dir's dev key. Off by default
+  // when a JWKS is configured (set it true to keep both).
+  bool dev_tokens = true;
   std::string jwks_file;
   std::string issuer;
   std::string audience;
   int leeway_seconds = 60;  // at most 60
+  // The JWKS issuer's claim that names the tenant's organisation, where one
+  // identity provider serves many tenants (e.g. "org_id"); empty: none.
+  std::string org_claim;
 };
 
 struct LimitsConfig {

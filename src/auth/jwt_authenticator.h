@@ -9,6 +9,9 @@
 //    the dev key, an asymmetric one only with a JWKS key of matching type, so
 //    algorithm confusion (HS256 signed with an RSA public key) fails.
 //  - exp is required; exp and nbf are checked with `leeway_seconds` (<= 60).
+//  - Identities are per issuer (model/identity.h): Principal::subject and
+//    ::groups are qualified with the issuer (and organisation); dev tokens
+//    whose sub or groups contain '|' are refused.
 //  - Verified tokens are cached (at most `cache_capacity`, never past exp) so
 //    repeated requests skip signature verification.
 #pragma once
@@ -33,6 +36,9 @@ struct JwtOptions {
   std::string jwks_path;
   std::string issuer;
   std::string audience;
+  // The claim of JWKS tokens that names the tenant's organisation (string,
+  // 1–255 printable characters); empty: none is read.
+  std::string org_claim;
   std::vector<std::string> allowed_algorithms = {"HS256", "RS256", "ES256", "EdDSA"};
   int leeway_seconds = 60;  // clamped to [0, 60]
   std::size_t cache_capacity = 10000;

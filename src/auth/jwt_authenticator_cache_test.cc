@@ -101,7 +101,7 @@ TEST_F(JwtAuthenticatorCacheTest, ConcurrentCallersShareTheCache) {
       for (int i = 0; i < 500; ++i) {
         auto principal = auth->Authenticate(tokens[i % tokens.size()]);
         ASSERT_TRUE(principal.ok());
-        ASSERT_EQ((*principal)->subject, "alice");
+        ASSERT_EQ((*principal)->sub, "alice");
       }
     });
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "auth/claims.h"
+#include "model/identity.h"
 
 namespace workspaced::auth {
 namespace {
@@ -121,7 +122,40 @@ StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::in
   }
   WS_ASSIGN_OR_RETURN(Principal principal, CheckClaims(jwt.payload, rules));
   principal.method = method;
+  WS_RETURN_IF_ERROR(QualifyIdentity(jwt.payload, principal));
   return principal;
+}
+
+Status JwtAuthenticatorImpl::QualifyIdentity(const boost::json::object& payload,
+                                             Principal& principal) const {
+  principal.sub = principal.subject;
+  if (principal.method == AuthMethod::kDevKey) {
+    // Bare names: one with '|' could spell another issuer's qualified id.
+    if (principal.sub.find('|') != std::string::npos) return Unauthenticated("invalid sub");
+    for (const auto& g : principal.groups)
+      if (g.find('|') != std::string::npos) return Unauthenticated("invalid groups");
+    return Status::Ok();
+  }
+  if (!options_.org_claim.empty()) {
+    if (const auto* org = payload.if_contains(options_.org_claim)) {
+      const auto* text = org->if_string();
+      bool printable = text != nullptr && !text->empty() && text->size() <= 255;
+      for (unsigned char c : printable ? std::string_view(*text) : std::string_view())
+        printable = printable && c >= 0x20 && c != 0x7f;
+      if (!printable) return Unauthenticated("invalid organisation claim");
+      principal.org = std::string(*text);
+    }
+  }
+  principal.subject = model::QualifiedUser(principal.issuer, principal.sub);
+  std::vector<std::string> groups;
+  groups.reserve(principal.groups.size() * (principal.org.empty() ? 1 : 2));
+  for (const auto& g : principal.groups) {
+    groups.push_back(model::QualifiedGroup(principal.issuer, "", g));
+    if (!principal.org.empty())
+      groups.push_back(model::QualifiedGroup(principal.issuer, principal.org, g));
+  }
+  principal.groups = std::move(groups);
+  return Status::Ok();
 }
 
 JwtAuthenticatorImpl::Stats JwtAuthenticatorImpl::stats() const {

@@ -7,6 +7,8 @@
 // counters are atomic. The Clock must outlive the authenticator.
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -43,6 +45,8 @@ class JwtAuthenticatorImpl final : public Authenticator {
 
  private:
   StatusOr<Principal> Verify(std::string_view token, std::int64_t now_seconds);
+  // Qualifies subject and groups by the issuer (and organisation claim).
+  Status QualifyIdentity(const boost::json::object& payload, Principal& principal) const;
 
   const JwtOptions options_;
   const Clock& clock_;

@@ -54,10 +54,46 @@ TEST_P(AsymmetricTest, AcceptsJwksTokenWithSubjectAndGroups) {
   const auto auth = Make();
   auto principal = auth->Authenticate(Sign(GetParam(), Claims()));
   ASSERT_TRUE(principal.ok()) << principal.status().message();
-  EXPECT_EQ((*principal)->subject, "alice");
-  EXPECT_EQ((*principal)->groups, (std::vector<std::string>{"eng", "ops"}));
+  // Qualified by the issuer (model/identity.h): the same sub or group name
+  // from another issuer is another principal or group.
+  EXPECT_EQ((*principal)->subject, "https://idp.example|alice");
+  EXPECT_EQ((*principal)->sub, "alice");
+  EXPECT_EQ((*principal)->groups,
+            (std::vector<std::string>{"https://idp.example|eng", "https://idp.example|ops"}));
   EXPECT_EQ((*principal)->issuer, kIssuer);
   EXPECT_EQ((*principal)->method, AuthMethod::kJwks);
+}
+
+TEST_P(AsymmetricTest, AnOrganisationClaimAddsTheOrganisationsGroups) {
+  options_.org_claim = "org_id";
+  const auto auth = Make();
+  auto claims = Claims();
+  claims["org_id"] = "acme|x";
+  auto principal = auth->Authenticate(Sign(GetParam(), claims));
+  ASSERT_TRUE(principal.ok()) << principal.status().message();
+  EXPECT_EQ((*principal)->org, "acme|x");
+  EXPECT_EQ((*principal)->groups,
+            (std::vector<std::string>{"https://idp.example|eng", "https://idp.example|acme%7Cx|eng",
+                                      "https://idp.example|ops",
+                                      "https://idp.example|acme%7Cx|ops"}));
+  claims["org_id"] = 7;
+  EXPECT_EQ(Reject(*auth, Sign(GetParam(), claims)), "invalid organisation claim");
+}
+
+TEST_F(JwtAuthenticatorTest, DevTokensWhoseNamesCouldSpellAQualifiedIdAreRefused) {
+  const auto auth = Make();
+  EXPECT_EQ(Reject(*auth, SignDevToken(std::string(kDevKey), {.subject = "https://idp.example|alice",
+                                                  .issued_at = clock_.Now()})),
+            "invalid sub");
+  EXPECT_EQ(Reject(*auth, SignDevToken(std::string(kDevKey), {.subject = "mallory",
+                                                  .groups = {"https://idp.example|eng"},
+                                                  .issued_at = clock_.Now()})),
+            "invalid groups");
+  auto ok = auth->Authenticate(
+      SignDevToken(std::string(kDevKey), {.subject = "alice", .groups = {"eng"}, .issued_at = clock_.Now()}));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ((*ok)->subject, "alice") << "the dev issuer's names stay bare";
+  EXPECT_EQ((*ok)->groups, std::vector<std::string>{"eng"});
 }
 
 TEST_P(AsymmetricTest, RejectsTamperedPayload) {

@@ -55,7 +55,7 @@ class SchemaAuthorizerTest : public ::testing::Test {
               WS_RETURN_IF_ERROR(
                   tx.PutWorkspaceMember({ws_, "ws-viewer", WorkspaceRole::kViewer, 1}));
               // As the saga's write_relationships step does.
-              WS_RETURN_IF_ERROR(tx.TouchRelationships(model::WorkspaceRelationships(ws, {})));
+              WS_RETURN_IF_ERROR(tx.TouchRelationships(model::WorkspaceRelationships(ws, {}, model::DefaultTrustedIssuers())));
               return tx.TouchRelationships({model::PlatformAdmin("root")});
             })
             .ok());

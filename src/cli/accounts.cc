@@ -3,6 +3,7 @@
 
 #include "api/json_views.h"
 #include "app/app.h"
+#include "domain/accounts.h"
 #include "app/bootstrap.h"
 #include "cli/commands.h"
 
@@ -23,7 +24,7 @@ int AccountsCreate(const AccountsCreateFlags& flags) {
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
   // Bad input changes nothing: checked before the data directory is touched.
-  if (const Status valid = app::ValidateAccountInput(flags.name, flags.admin); !valid.ok())
+  if (const Status valid = domain::ValidateNewAccount(flags.name, flags.admin); !valid.ok())
     return Refused(valid);
   auto store = app::OpenStore(config);
   if (!store.ok()) {
@@ -32,7 +33,10 @@ int AccountsCreate(const AccountsCreateFlags& flags) {
   }
   SystemClock clock;
   auto random = NewSecureRandom();
-  auto account = app::CreateAccount(**store, clock, *random, flags.name, flags.admin);
+  // The operator is the actor: the account's creation is audited like any.
+  domain::Accounts accounts(**store, clock, *random);
+  const domain::Actor operator_actor{.subject = "system:cli", .auth = "cli"};
+  auto account = accounts.Create(operator_actor, flags.name, flags.admin);
   if (!account.ok()) return Refused(account.status());
   std::printf("%s\n", api::AccountJson(*account).c_str());
   return 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "model/identity.h"
 
 namespace workspaced::model {
 
@@ -50,6 +51,9 @@ struct Account {
   std::string id;  // UUID
   std::string name;
   Micros created_at = 0;
+  // The identity providers whose groups count in this account's workspaces
+  // (model/identity.h).
+  std::vector<TrustedIssuer> trusted_issuers = DefaultTrustedIssuers();
 };
 
 struct AccountMember {

@@ -1,5 +1,7 @@
 #include "model/relationships.h"
 
+#include <algorithm>
+
 namespace workspaced::model {
 namespace {
 
@@ -34,9 +36,19 @@ Relationship WorkspaceMemberRelationship(std::string_view workspace_id, Workspac
   return Rel("workspace", workspace_id, ToString(role), "user", subject);
 }
 
-Relationship GroupMappingRelationship(std::string_view workspace_id, const GroupMapping& mapping) {
-  return Rel("workspace", workspace_id, ToString(mapping.role), "group", mapping.group_name,
-             "member");
+Relationship GroupMappingRelationship(std::string_view workspace_id, const GroupMapping& mapping,
+                                      const TrustedIssuer& issuer) {
+  return Rel("workspace", workspace_id, ToString(mapping.role), "group",
+             QualifiedGroup(issuer.issuer, issuer.org, mapping.group_name), "member");
+}
+
+std::vector<Relationship> GroupMappingRelationships(std::string_view workspace_id,
+                                                    const std::vector<GroupMapping>& mappings,
+                                                    const std::vector<TrustedIssuer>& issuers) {
+  std::vector<Relationship> out;
+  for (const auto& g : mappings)
+    for (const auto& t : issuers) out.push_back(GroupMappingRelationship(workspace_id, g, t));
+  return out;
 }
 
 Relationship EnvironmentOfWorkspace(std::string_view environment_id,
@@ -44,11 +56,27 @@ Relationship EnvironmentOfWorkspace(std::string_view environment_id,
   return Rel("environment", environment_id, "workspace", "workspace", workspace_id);
 }
 
+RelationshipChanges GroupMappingChanges(std::string_view workspace_id,
+                                        const std::vector<GroupMapping>& before,
+                                        const std::vector<GroupMapping>& after,
+                                        const std::vector<TrustedIssuer>& issuers) {
+  RelationshipChanges out;
+  for (const auto& g : before)
+    if (std::find(after.begin(), after.end(), g) == after.end())
+      for (const auto& t : issuers) out.gone.push_back(GroupMappingRelationship(workspace_id, g, t));
+  for (const auto& g : after)
+    if (std::find(before.begin(), before.end(), g) == before.end())
+      for (const auto& t : issuers) out.added.push_back(GroupMappingRelationship(workspace_id, g, t));
+  return out;
+}
+
 std::vector<Relationship> WorkspaceRelationships(const Workspace& ws,
-                                                 const std::vector<Environment>& environments) {
+                                                 const std::vector<Environment>& environments,
+                                                 const std::vector<TrustedIssuer>& issuers) {
   std::vector<Relationship> rels;
   for (const auto& e : environments) rels.push_back(EnvironmentOfWorkspace(e.id, ws.id));
-  for (const auto& g : ws.group_mappings) rels.push_back(GroupMappingRelationship(ws.id, g));
+  for (auto& r : GroupMappingRelationships(ws.id, ws.group_mappings, issuers))
+    rels.push_back(std::move(r));
   return rels;
 }
 

@@ -11,7 +11,8 @@
 //   - written by the provisioning saga's write_relationships step, and
 //     removed by its compensation: each environment's parent and the
 //     workspace's group mappings (WorkspaceRelationships); a change of group
-//     mappings writes the difference in its own transaction.
+//     mappings (domain::Workspaces::PutGroupMappings) writes the difference
+//     (GroupMappingChanges) in its own transaction.
 #pragma once
 
 #include <string>
@@ -32,12 +33,31 @@ Relationship AccountMemberRelationship(std::string_view account_id, AccountRole 
 Relationship WorkspaceOfAccount(std::string_view workspace_id, std::string_view account_id);
 Relationship WorkspaceMemberRelationship(std::string_view workspace_id, WorkspaceRole role,
                                          std::string_view subject);
-Relationship GroupMappingRelationship(std::string_view workspace_id, const GroupMapping& mapping);
+// A mapping grants through the group as each trusted issuer (and
+// organisation) of the workspace's account names it (model/identity.h).
+Relationship GroupMappingRelationship(std::string_view workspace_id, const GroupMapping& mapping,
+                                      const TrustedIssuer& issuer);
+std::vector<Relationship> GroupMappingRelationships(std::string_view workspace_id,
+                                                    const std::vector<GroupMapping>& mappings,
+                                                    const std::vector<TrustedIssuer>& issuers);
 Relationship EnvironmentOfWorkspace(std::string_view environment_id, std::string_view workspace_id);
+
+// The relationships to delete and to add when a workspace's group mappings
+// change from `before` to `after` (each mapping is one relationship).
+struct RelationshipChanges {
+  std::vector<Relationship> gone;
+  std::vector<Relationship> added;
+};
+RelationshipChanges GroupMappingChanges(std::string_view workspace_id,
+                                        const std::vector<GroupMapping>& before,
+                                        const std::vector<GroupMapping>& after,
+                                        const std::vector<TrustedIssuer>& issuers);
 
 // What write_relationships writes for a workspace: each environment's parent
 // and each group mapping.
+// `issuers`: what the workspace's account trusts.
 std::vector<Relationship> WorkspaceRelationships(const Workspace& ws,
-                                                 const std::vector<Environment>& environments);
+                                                 const std::vector<Environment>& environments,
+                                                 const std::vector<TrustedIssuer>& issuers);
 
 }  // namespace workspaced::model

@@ -85,15 +85,20 @@ class WriteRelationships final : public Step {
   std::string_view name() const override { return "write_relationships"; }
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
-    WS_RETURN_IF_ERROR(tx.TouchRelationships(model::WorkspaceRelationships(ws, envs)));
+    WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
+    WS_RETURN_IF_ERROR(tx.TouchRelationships(
+        model::WorkspaceRelationships(ws, envs, account.trusted_issuers)));
     ws.phase = ProvisioningPhase::kWorkspaceConfigured;
     return Status::Ok();
   }
   Status CompensateTx(store::Tx& tx, Workspace& ws) override {
     // Exactly what Apply wrote. The workspace's link to its account and its
     // memberships belong to the data and go with it (model/relationships.h).
+    // (A change of the account's trusted issuers rewrites written mappings,
+    // so the account's issuers now are the ones Apply wrote with.)
     WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
-    const auto rels = model::WorkspaceRelationships(ws, envs);
+    WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
+    const auto rels = model::WorkspaceRelationships(ws, envs, account.trusted_issuers);
     if (rels.empty()) return Status::Ok();
     return tx.DeleteRelationships(rels);
   }
@@ -144,6 +149,16 @@ model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_
   run.next_attempt_at = now;
   for (const std::string& name : ProvisioningStepNames()) run.steps.push_back({.name = name});
   return run;
+}
+
+StatusOr<std::string> StartProvisioningRun(store::Tx& tx, Random& random, const Clock& clock,
+                                           std::string workspace_id, std::string started_by,
+                                           std::string retry_of) {
+  std::string id = NewUuidV7(random, clock);
+  WS_RETURN_IF_ERROR(tx.InsertRun(NewProvisioningRun(id, std::move(workspace_id),
+                                                     std::move(started_by), std::move(retry_of),
+                                                     clock.Now())));
+  return id;
 }
 
 Status Fatal(std::string message) { return {Code::kPreconditionFailed, std::move(message)}; }

@@ -67,6 +67,14 @@ const std::vector<std::string>& ProvisioningStepNames();
 model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_id,
                                           std::string created_by, std::string retry_of, Micros now);
 
+// Starts provisioning `workspace_id`: inserts a new run inside the caller's
+// write transaction (so the run exists iff the change that asks for it
+// commits) and returns its id. After the commit, Engine::Wake makes a worker
+// look at once.
+StatusOr<std::string> StartProvisioningRun(store::Tx& tx, Random& random, const Clock& clock,
+                                           std::string workspace_id, std::string started_by,
+                                           std::string retry_of);
+
 // A non-retryable step failure (compensate at once).
 Status Fatal(std::string message);
 // Unavailable, deadline, conflict and internal errors are worth retrying;

@@ -237,6 +237,14 @@ constexpr char kWorkspaceStamps[] = R"sql(
 CREATE INDEX workspaces_stamp ON workspaces (id) INCLUDE (version, updated_at);
 )sql";
 
+// Identities per issuer (model/identity.h): the identity providers each
+// account trusts; existing accounts keep trusting the dev issuer, whose users
+// and groups keep their bare names.
+constexpr char kTrustedIssuers[] = R"sql(
+ALTER TABLE accounts ADD COLUMN trusted_issuers TEXT COLLATE "C" NOT NULL
+  DEFAULT '[{"issuer":"workspaced-dev","org":""}]';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -244,6 +252,7 @@ constexpr std::array kMigrations{
     Migration{4, "relationships derived from existing data", kDerivedRelationships},
     Migration{5, "named leases", kLeases},
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
+    Migration{7, "issuers each account trusts", kTrustedIssuers},
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 // bound parameter; SQL text is compile-time constant (see Sql).
 #include "store/sql_tx.h"
 
+#include <boost/json.hpp>
+
 #include "model/relationships.h"
 #include "store/sql_decode.h"
 
@@ -11,21 +13,61 @@ StatusOr<Stmt> SqlTx::Prepare(Sql sql) { return conn_.Prepare(sql); }
 
 // --- accounts ---
 
+namespace {
+
+std::string EncodeIssuers(const std::vector<model::TrustedIssuer>& issuers) {
+  boost::json::array out;
+  for (const auto& t : issuers) out.push_back({{"issuer", t.issuer}, {"org", t.org}});
+  return boost::json::serialize(out);
+}
+
+StatusOr<std::vector<model::TrustedIssuer>> DecodeIssuers(std::string_view text) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(text, ec);
+  const boost::json::array* a = ec ? nullptr : v.if_array();
+  if (a == nullptr) return Internal("accounts.trusted_issuers is not a JSON array");
+  std::vector<model::TrustedIssuer> out;
+  for (const auto& e : *a) {
+    const boost::json::object* o = e.if_object();
+    const boost::json::value* iss = o ? o->if_contains("issuer") : nullptr;
+    const boost::json::value* org = o ? o->if_contains("org") : nullptr;
+    if (iss == nullptr || !iss->is_string() || (org != nullptr && !org->is_string()))
+      return Internal("accounts.trusted_issuers has a malformed entry");
+    out.push_back({std::string(iss->as_string()), org ? std::string(org->as_string()) : ""});
+  }
+  return out;
+}
+
+}  // namespace
+
 StatusOr<model::Account> SqlTx::GetAccount(std::string_view id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT name, created_at FROM accounts WHERE id = ?1"));
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT name, created_at, trusted_issuers FROM accounts WHERE id = ?1"));
   stmt.Bind(id);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return NotFound("account not found");
-  return model::Account{std::string(id), stmt.String(0), stmt.Int(1)};
+  model::Account account{std::string(id), stmt.String(0), stmt.Int(1)};
+  WS_ASSIGN_OR_RETURN(account.trusted_issuers, DecodeIssuers(stmt.String(2)));
+  return account;
 }
 
 Status SqlTx::InsertAccount(const model::Account& account) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO accounts (id, name, created_at, "
+                                         "trusted_issuers) VALUES (?1, ?2, ?3, ?4)"));
   WS_RETURN_IF_ERROR(
-      stmt.Bind(account.id, account.name, account.created_at)
+      stmt.Bind(account.id, account.name, account.created_at,
+                EncodeIssuers(account.trusted_issuers))
           .Run(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists")));
   return TouchRelationships({model::AccountOnPlatform(account.id)});
+}
+
+Status SqlTx::SetTrustedIssuers(std::string_view account_id,
+                                const std::vector<model::TrustedIssuer>& issuers) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("UPDATE accounts SET trusted_issuers = ?2 WHERE id = ?1"));
+  WS_RETURN_IF_ERROR(stmt.Bind(account_id, EncodeIssuers(issuers)).Run());
+  if (stmt.Changes() == 0) return NotFound("account not found");
+  return Status::Ok();
 }
 
 Status SqlTx::PutAccountMember(const model::AccountMember& member) {

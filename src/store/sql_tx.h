@@ -21,6 +21,8 @@ class SqlTx final : public Tx {
 
   StatusOr<model::Account> GetAccount(std::string_view id) override;
   Status InsertAccount(const model::Account& account) override;
+  Status SetTrustedIssuers(std::string_view account_id,
+                           const std::vector<model::TrustedIssuer>& issuers) override;
   Status PutAccountMember(const model::AccountMember& member) override;
   Status DeleteAccountMember(std::string_view account_id, std::string_view subject) override;
   StatusOr<std::optional<model::AccountRole>> GetAccountRole(std::string_view account_id,

@@ -1,7 +1,7 @@
 // Workspaces and their group mappings. Labels are a JSON object in one column;
-// group mappings live in their own table so ListWorkspacesForSubject is an
-// index walk, and Insert/UpdateWorkspace keep that table in step with
-// Workspace::group_mappings.
+// group mappings are also rows of their own table, kept in step with
+// Workspace::group_mappings by Insert/UpdateWorkspace (its key refuses a
+// group listed twice); listings go through relationships instead.
 #include <boost/json.hpp>
 
 #include "model/relationships.h"

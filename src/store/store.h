@@ -87,6 +87,9 @@ class Tx {
   virtual StatusOr<model::Account> GetAccount(std::string_view id) = 0;
   // kConflict when the id exists.
   virtual Status InsertAccount(const model::Account& account) = 0;
+  // Replaces the issuers the account trusts. kNotFound when absent.
+  virtual Status SetTrustedIssuers(std::string_view account_id,
+                                   const std::vector<model::TrustedIssuer>& issuers) = 0;
   // Inserts or changes the subject's role on the account.
   virtual Status PutAccountMember(const model::AccountMember& member) = 0;
   // kNotFound when the subject is not a member.

@@ -49,7 +49,7 @@ TEST_P(StoreSuite, ListWorkspacesByAccountPagesInIdOrder) {
 
 TEST_P(StoreSuite, ListingsStampEachWorkspaceWithItsVersionAndUpdateTime) {
   Workspace ws = WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops"});
-  WS_ASSERT_OK(Insert(ws));
+  WS_ASSERT_OK(InsertGranted(ws));
   const auto stamps = [&] {
     const auto by_account = Get([](Tx& tx) { return tx.ListWorkspacesByAccount(kAcme, {}); });
     const auto by_group = ForSubject("nobody", {"ops"}, {});
@@ -146,7 +146,7 @@ TEST_P(StoreSuite, AGroupMappingListsNothingUntilItsRelationshipExists) {
   auto list = ForSubject("alice", {"ops"});
   WS_ASSERT_OK(list);
   EXPECT_TRUE(list->empty()) << "listed before write_relationships";
-  const auto rel = model::GroupMappingRelationship(ws.id, ws.group_mappings.at(0));
+  const auto rel = model::GroupMappingRelationship(ws.id, ws.group_mappings.at(0), model::DefaultTrustedIssuers().at(0));
   WS_ASSERT_OK(Write([&](Tx& tx) { return tx.TouchRelationships({rel}); }));
   list = ForSubject("alice", {"ops"});
   WS_ASSERT_OK(list);

@@ -16,6 +16,7 @@
 #include "auth/testing/jwt_signer.h"
 #include "blackbox/fixture.h"
 #include "common/base64url.h"
+#include "model/identity.h"
 
 namespace workspaced::testing {
 namespace {
@@ -25,6 +26,7 @@ using auth::JwtAlg;
 using model::WorkspaceRole;
 
 constexpr char kIssuer[] = "https://idp.test/";
+constexpr char kOrgClaim[] = "org_id";
 constexpr char kAudience[] = "workspaced";
 constexpr char kRsaKid[] = "rsa-1";
 constexpr char kEcKid[] = "ec-1";
@@ -70,16 +72,20 @@ class Auth : public ::testing::Test {
                                       {{"dev_tokens", true},
                                        {"jwks_file", jwks_path},
                                        {"issuer", kIssuer},
-                                       {"audience", kAudience}}}};
+                                       {"audience", kAudience},
+                                       {"org_claim", kOrgClaim}}}};
     ServerProcess::Options options;
     options.config_json = boost::json::serialize(config);
     server_ = ServerProcess::Start(std::move(options));
 
     Seeder seed(server_->data_dir());
     const std::string acme = seed.Account("Acme", "acme-admin");
+    // Acme's people sign in with the shared provider, as organisation "acme".
+    seed.TrustIssuers(acme, {{kIssuer, "acme"}});
     prod_ = seed.Workspace(acme, "Production");
     grouped_ = seed.Workspace(acme, "Grouped", {{"idp-eng", WorkspaceRole::kMember}});
-    seed.Member(prod_, "alice", WorkspaceRole::kViewer);
+    seed.Member(prod_, model::QualifiedUser(kIssuer, "alice"), WorkspaceRole::kViewer);
+    seed.Member(prod_, "alice", WorkspaceRole::kViewer);  // the dev key's alice
 
     auto random = NewSecureRandom();
     auto dev_key = app::LoadOrCreateDevKey(server_->data_dir(), *random);
@@ -220,6 +226,7 @@ TEST_F(Auth, ExpiredWithinLeewayIsAccepted) {
 TEST_F(Auth, JwksGroupsFeedGroupMappings) {
   HttpClient c(server_->port());
   auto claims = Claims("bob");
+  claims[kOrgClaim] = "acme";
   claims["groups"] = boost::json::array{"other", "idp-eng"};
   const std::string token = EdDsa(claims);
   auto list = c.Get("/v1/workspaces", token);
@@ -235,6 +242,56 @@ TEST_F(Auth, JwksGroupsFeedGroupMappings) {
   ASSERT_EQ(none.status, 200) << none.body;
   EXPECT_EQ(none.body, "[]");
   ExpectProblem(c.Get("/v1/workspaces/" + grouped_, plain), 404);
+}
+
+// Identities are per issuer and groups belong to tenants: the same group
+// name from another organisation of the shared provider, from the provider
+// without an organisation, or from the dev key grants nothing in Acme.
+TEST_F(Auth, AGroupNameFromAnIssuerOrOrganisationAcmeDoesNotTrustGetsNothingInAcme) {
+  HttpClient c(server_->port());
+  auto globex = Claims("mallory");
+  globex[kOrgClaim] = "globex";
+  globex["groups"] = boost::json::array{"idp-eng"};
+  auto no_org = Claims("mallory");
+  no_org["groups"] = boost::json::array{"idp-eng"};
+  const std::vector<std::pair<std::string, std::string>> strangers = {
+      {"another organisation", EdDsa(globex)},
+      {"no organisation", EdDsa(no_org)},
+      {"the dev key", server_->Token("mallory", "idp-eng")}};
+  for (const auto& [who, token] : strangers) {
+    SCOPED_TRACE(who);
+    EXPECT_EQ(c.Get("/v1/workspaces", token).body, "[]");
+    for (const std::string suffix :
+         {"", "/environments", "/members", "/audit", "/export"}) {
+      ExpectProblem(c.Get("/v1/workspaces/" + grouped_ + suffix, token), 404);
+    }
+    ExpectProblem(c.Send("PUT", "/v1/workspaces/" + grouped_ + "/members/x",
+                         {{"Authorization", "Bearer " + token},
+                          {"Content-Type", "application/json"}},
+                         R"({"role":"admin"})"),
+                  404);
+  }
+  // The same sub from two issuers is two principals: the provider's alice is
+  // not the dev key's alice, though both were made viewers here by name.
+  auto bob = Claims("alice");
+  bob[kOrgClaim] = "acme";
+  EXPECT_EQ(c.Get(WorkspacePath(), EdDsa(bob)).status, 200);
+  auto other_alice = Claims("alice");
+  other_alice["iss"] = "https://elsewhere.test/";
+  ExpectProblem(c.Get(WorkspacePath(), EdDsa(other_alice)), 401);
+}
+
+// The platform admin is named with its issuer: the provider's "admin" is a
+// stranger, the dev key's "admin" (configuration platform_admins) is not.
+TEST_F(Auth, AJwksTokenWhoseSubIsAdminIsNotThePlatformAdmin) {
+  HttpClient c(server_->port());
+  const auto create = [&](const std::string& token) {
+    return c.Send("POST", "/v1/accounts",
+                  {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                  R"({"name":"Initech","admin":"peter"})");
+  };
+  ExpectProblem(create(EdDsa(Claims("admin"))), 403);
+  EXPECT_EQ(create(server_->Token("admin")).status, 201);
 }
 
 // --- refused --------------------------------------------------------------
@@ -430,6 +487,39 @@ TEST_F(Auth, TokensNeverReachTheAccessLog) {
     for (const auto& segment : Segments(token))
       EXPECT_EQ(out.find(segment), std::string::npos) << segment;
   }
+}
+
+}  // namespace
+}  // namespace workspaced::testing
+
+namespace workspaced::testing {
+namespace {
+
+// With a JWKS configured and dev_tokens not named, the dev key signs in
+// nobody: a forgotten default is not a second way in.
+TEST(AuthDefaults, DevTokensAreOffWheneverAJwksIsConfiguredUnlessAskedFor) {
+  const auto& keys = testkit::SharedKeys();
+  TempDir dir;
+  const std::string jwks_path = dir.path() + "/jwks.json";
+  std::ofstream(jwks_path) << boost::json::serialize(
+      boost::json::object{{"keys", boost::json::array{testkit::PublicJwk(*keys.ed, kEdKid)}}});
+  ServerProcess::Options options;
+  options.config_json = boost::json::serialize(boost::json::object{
+      {"auth", {{"jwks_file", jwks_path}, {"issuer", kIssuer}, {"audience", kAudience}}}});
+  auto server = ServerProcess::Start(std::move(options));
+  HttpClient c(server->port());
+  const std::int64_t now = Now();
+  boost::json::object claims{{"iss", "workspaced-dev"}, {"aud", "workspaced"}, {"sub", "admin"},
+                             {"iat", now},             {"exp", now + 300}};
+  const auto dev = c.Get("/v1/workspaces", testkit::SignHs256Jwt(Header("HS256", "dev"),
+                                                                   boost::json::serialize(claims),
+                                                                   std::string(32, 'k')));
+  ExpectProblem(dev, 401);
+  EXPECT_EQ(Json(dev.body).as_object().at("detail").as_string(), "dev tokens are disabled");
+  claims["iss"] = kIssuer;
+  const std::string jwks_token = testkit::SignJwt(
+      Header("EdDSA", kEdKid), boost::json::serialize(claims), JwtAlg::kEdDsa, *keys.ed);
+  EXPECT_EQ(c.Get("/v1/workspaces", jwks_token).status, 200);
 }
 
 }  // namespace

@@ -34,9 +34,19 @@ class Seeder {
   }
 
   std::string Account(const std::string& name, const std::string& admin) {
-    auto a = app::CreateAccount(*store_, clock_, *random_, name, admin);
-    if (!a.ok()) throw std::runtime_error("seed account: " + a.status().message());
-    return a->id;
+    // Rows only, as a restored backup would hold them (no audit event).
+    const model::Account a{NewUuidV7(*random_, clock_), name, clock_.Now()};
+    Check(store_->Write([&](store::Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.InsertAccount(a));
+      return tx.PutAccountMember({a.id, admin, model::AccountRole::kAdmin, a.created_at});
+    }));
+    return a.id;
+  }
+
+  // The identity providers the account trusts (before its workspaces are
+  // seeded: their mapping relationships follow the account's issuers).
+  void TrustIssuers(const std::string& account, std::vector<model::TrustedIssuer> issuers) {
+    Check(store_->Write([&](store::Tx& tx) { return tx.SetTrustedIssuers(account, issuers); }));
   }
 
   void AccountMember(const std::string& account, const std::string& subject,
@@ -69,7 +79,9 @@ class Seeder {
         WS_RETURN_IF_ERROR(tx.InsertEnvironment(envs.back()));
       }
       // What the saga's write_relationships step writes for a ready workspace.
-      WS_RETURN_IF_ERROR(tx.TouchRelationships(model::WorkspaceRelationships(ws, envs)));
+      WS_ASSIGN_OR_RETURN(const model::Account owner, tx.GetAccount(account));
+      WS_RETURN_IF_ERROR(tx.TouchRelationships(
+          model::WorkspaceRelationships(ws, envs, owner.trusted_issuers)));
       // Every workspace starts its audit chain as it is created (a workspace
       // without events is one whose chain was removed: audit verify).
       model::AuditEvent created;

@@ -11,14 +11,9 @@
 #include "api/handlers/handlers.h"
 #include "api/idempotency.h"
 #include "api/json_views.h"
-#include "api/slug.h"
-#include "saga/steps.h"
 
 namespace workspaced::api {
 namespace {
-
-// Generated slugs try base, base-2, … base-kMaxSlugTries, then a random tail.
-constexpr int kMaxSlugTries = 100;
 
 // The body's account_id when it is a UUID (lowercased), whatever else is wrong.
 std::optional<std::string> NamedAccount(std::string_view body) {
@@ -62,67 +57,14 @@ class CreateWorkspace final : public Handler {
   StatusOr<IdempotentResponse> Create(RequestContext& ctx, const CreateWorkspaceRequest& req,
                                       const Idempotency& idem) {
     IdempotentResponse response;
-    WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
-      const Micros now = app_.clock().Now();
-      WS_RETURN_IF_ERROR(tx.GetAccount(req.account_id).status());
-      model::Workspace ws;
-      ws.id = NewUuidV7(app_.random(), app_.clock());
-      ws.account_id = req.account_id;
-      ws.name = req.name;
-      WS_ASSIGN_OR_RETURN(ws.slug, ChooseSlug(tx, req));
-      ws.status = model::WorkspaceStatus::kProvisioning;
-      ws.phase = model::ProvisioningPhase::kCreated;
-      ws.region = req.region;
-      ws.tenancy_model = req.tenancy_model;
-      ws.created_at = ws.updated_at = now;
-      ws.created_by = ws.updated_by = ctx.principal->subject;
-      ws.labels = req.labels;
-      ws.group_mappings = req.group_mappings;
-      ws.runtime_generation = req.runtime_generation;
-      ws.version = 1;
-      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-
-      const std::string run_id = NewUuidV7(app_.random(), app_.clock());
-      WS_RETURN_IF_ERROR(
-          tx.InsertRun(saga::NewProvisioningRun(run_id, ws.id, ctx.principal->subject, "", now)));
-
-      model::AuditEvent event =
-          RequestAuditEvent(ctx, now, "workspace.create", "workspace", ws.id, ws.id);
-      event.details = boost::json::serialize(
-          boost::json::object{{"provisioning_run_id", run_id},
-                              {"account_id", ws.account_id},
-                              {"name", ws.name},
-                              {"slug", ws.slug},
-                              {"region", ws.region},
-                              {"tenancy_model", model::ToString(ws.tenancy_model)}});
-      WS_RETURN_IF_ERROR(tx.AppendAudit(event));
-
-      response = {202, ProvisioningAcceptedJson(ws, run_id), "/v1/provisioning-runs/" + run_id};
-      return idem.Complete(tx, response);
-    }));
-    app_.engine().Wake();
+    WS_RETURN_IF_ERROR(app_.workspaces()
+                           .Create(ActorOf(ctx), req,
+                                   [&](store::Tx& tx, const domain::Accepted& a) {
+                                     response = AcceptedResponse(a);
+                                     return idem.Complete(tx, response);
+                                   })
+                           .status());
     return response;
-  }
-
-  StatusOr<std::string> ChooseSlug(store::Tx& tx, const CreateWorkspaceRequest& req) {
-    if (req.slug) {
-      WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(req.account_id, *req.slug));
-      if (taken) return Conflict("the slug '" + *req.slug + "' is already used in this account");
-      return *req.slug;
-    }
-    const std::string base = SlugFromName(req.name);
-    for (int n = 1; n <= kMaxSlugTries; ++n) {
-      std::string candidate = n == 1 ? base : SlugCandidate(base, n);
-      WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(req.account_id, candidate));
-      if (!taken) return candidate;
-    }
-    // Very crowded names: a random tail, practically never taken.
-    std::string candidate = SlugCandidate(base, 99'999'999);
-    candidate.resize(candidate.size() - 8);
-    candidate += RandomHex(app_.random(), 4);
-    WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(req.account_id, candidate));
-    if (taken) return Conflict("could not find a free slug for this name; give one");
-    return candidate;
   }
 
   app::App& app_;
@@ -139,6 +81,10 @@ Status RequireJsonBody(const http::Request& request) {
     return Status::Ok();
   return {Code::kUnsupportedMediaType,
           "the request body must be JSON (Content-Type: application/json)"};
+}
+
+IdempotentResponse AcceptedResponse(const domain::Accepted& a) {
+  return {202, ProvisioningAcceptedJson(a.workspace, a.run_id), "/v1/provisioning-runs/" + a.run_id};
 }
 
 std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app) {

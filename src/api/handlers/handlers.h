@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "api/handler.h"
+#include "api/idempotency.h"
 #include "app/app.h"
 
 namespace workspaced::api {
@@ -26,12 +27,10 @@ std::unique_ptr<Handler> MakeGetProvisioningRun(app::App& app);
 std::unique_ptr<Handler> MakeRetryProvisioningRun(app::App& app);
 std::unique_ptr<Handler> MakeCreateAccount(app::App& app);
 std::unique_ptr<Handler> MakeGetAccount(app::App& app);
-std::unique_ptr<Handler> MakeListAccountMembers(app::App& app);
-std::unique_ptr<Handler> MakePutAccountMember(app::App& app);
-std::unique_ptr<Handler> MakeDeleteAccountMember(app::App& app);
-std::unique_ptr<Handler> MakeListWorkspaceMembers(app::App& app);
-std::unique_ptr<Handler> MakePutWorkspaceMember(app::App& app);
-std::unique_ptr<Handler> MakeDeleteWorkspaceMember(app::App& app);
+std::unique_ptr<Handler> MakePutTrustedIssuers(app::App& app);
+std::unique_ptr<Handler> MakeListMembers(app::App& app, domain::MemberScope scope);
+std::unique_ptr<Handler> MakePutMember(app::App& app, domain::MemberScope scope);
+std::unique_ptr<Handler> MakeDeleteMember(app::App& app, domain::MemberScope scope);
 std::unique_ptr<Handler> MakePutGroupMappings(app::App& app);
 std::unique_ptr<Handler> MakePatchWorkspaceStatus(app::App& app);
 std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app);
@@ -39,5 +38,9 @@ std::unique_ptr<Handler> MakeExportWorkspace(app::App& app);
 
 // 415 unless the request says its body is application/json.
 Status RequireJsonBody(const http::Request& request);
+
+// The 202 of a started provisioning run (create, retry), as stored for
+// Idempotency-Key replays.
+IdempotentResponse AcceptedResponse(const domain::Accepted& accepted);
 
 }  // namespace workspaced::api

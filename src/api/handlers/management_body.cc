@@ -53,9 +53,38 @@ std::string MemberJson(std::string_view subject, std::string_view role, Micros c
   return out;
 }
 
+// [{"issuer": …, "org"?: …}] into `out`; each problem a FieldError under
+// `field`. Lengths and duplicates are domain::ValidateTrustedIssuers'.
+static bool ParseIssuersInto(const json::value& v, const std::string& field,
+                      std::vector<model::TrustedIssuer>& out, std::vector<FieldError>& errors) {
+  const std::size_t before = errors.size();
+  const json::array* a = v.if_array();
+  if (a == nullptr) {
+    errors.push_back({field, "must be an array of {issuer, org}"});
+    return false;
+  }
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const std::string at = field + "[" + std::to_string(i) + "]";
+    const json::object* o = (*a)[i].if_object();
+    if (o == nullptr) {
+      errors.push_back({at, "must be an object with issuer and org"});
+      continue;
+    }
+    RefuseUnknown(*o, {"issuer", "org"}, errors);
+    const json::value* iss = o->if_contains("issuer");
+    const json::value* org = o->if_contains("org");
+    if (iss == nullptr || !iss->is_string()) errors.push_back({at + ".issuer", "is required"});
+    if (org != nullptr && !org->is_string()) errors.push_back({at + ".org", "must be a string"});
+    if (iss != nullptr && iss->is_string())
+      out.push_back({std::string(iss->as_string()),
+                     org != nullptr && org->is_string() ? std::string(org->as_string()) : ""});
+  }
+  return errors.size() == before;
+}
+
 Status ValidateSubject(std::string_view subject) {
-  if (subject.empty() || subject.size() > 255 || HasControl(subject))
-    return InvalidArgument("a subject is 1-255 characters without control characters");
+  if (subject.empty() || subject.size() > 1024 || HasControl(subject))
+    return InvalidArgument("a subject is 1-1024 characters without control characters");
   return Status::Ok();
 }
 
@@ -64,7 +93,7 @@ StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
   if (!v.is_object()) return Invalid({{"", "the body must be a JSON object"}});
   const json::object& o = v.as_object();
   std::vector<FieldError> errors;
-  RefuseUnknown(o, {"name", "admin"}, errors);
+  RefuseUnknown(o, {"name", "admin", "trusted_issuers"}, errors);
   CreateAccountBody out;
   const json::value* name = o.if_contains("name");
   if (name == nullptr || !name->is_string() || name->as_string().empty() ||
@@ -75,10 +104,23 @@ StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
   }
   const json::value* admin = o.if_contains("admin");
   if (admin == nullptr || !admin->is_string() || !ValidateSubject(admin->as_string()).ok()) {
-    errors.push_back({"admin", "is required: the first admin's subject, 1-255 characters"});
+    errors.push_back({"admin", "is required: the first admin's subject, 1-1024 characters"});
   } else {
     out.admin = std::string(admin->as_string());
   }
+  if (const json::value* issuers = o.if_contains("trusted_issuers")) {
+    std::vector<model::TrustedIssuer> list;
+    if (ParseIssuersInto(*issuers, "trusted_issuers", list, errors)) out.trusted_issuers = list;
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return out;
+}
+
+StatusOr<std::vector<model::TrustedIssuer>> ParseTrustedIssuersBody(std::string_view body) {
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJson(body));
+  std::vector<model::TrustedIssuer> out;
+  std::vector<FieldError> errors;
+  ParseIssuersInto(v, "", out, errors);
   if (!errors.empty()) return Invalid(std::move(errors));
   return out;
 }

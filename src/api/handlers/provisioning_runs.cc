@@ -74,40 +74,13 @@ class RetryRun final : public Handler {
   StatusOr<IdempotentResponse> Retry(RequestContext& ctx, const std::string& failed_id,
                                      const Idempotency& idem) {
     IdempotentResponse response;
-    WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
-      const Micros now = app_.clock().Now();
-      WS_ASSIGN_OR_RETURN(const model::ProvisioningRun failed, tx.GetRun(failed_id));
-      if (failed.state != model::RunState::kFailed) {
-        return Conflict("only a failed run can be retried; this run is " +
-                        std::string(model::ToString(failed.state)));
-      }
-      WS_ASSIGN_OR_RETURN(const auto latest, tx.LatestRunForWorkspace(failed.workspace_id));
-      if (latest && latest->id != failed.id) {
-        return Conflict("this run was already retried by run " + latest->id + " (" +
-                        std::string(model::ToString(latest->state)) + ")");
-      }
-      WS_ASSIGN_OR_RETURN(model::Workspace ws, tx.GetWorkspace(failed.workspace_id));
-      if (ws.status == model::WorkspaceStatus::kFrozen)
-        return Status(Code::kLocked, "the workspace is frozen");
-      ws.status = model::WorkspaceStatus::kProvisioning;
-      ws.phase = model::ProvisioningPhase::kCreated;
-      ws.status_reason.clear();
-      ws.updated_at = now;
-      ws.updated_by = ctx.principal->subject;
-      ws.version += 1;
-      WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
-
-      const std::string run_id = NewUuidV7(app_.random(), app_.clock());
-      WS_RETURN_IF_ERROR(tx.InsertRun(
-          saga::NewProvisioningRun(run_id, ws.id, ctx.principal->subject, failed.id, now)));
-      model::AuditEvent event = RequestAuditEvent(ctx, now, "provisioning.run.retried",
-                                                  "provisioning_run", run_id, ws.id);
-      event.details = boost::json::serialize(boost::json::object{{"retry_of", failed.id}});
-      WS_RETURN_IF_ERROR(tx.AppendAudit(event));
-      response = {202, ProvisioningAcceptedJson(ws, run_id), "/v1/provisioning-runs/" + run_id};
-      return idem.Complete(tx, response);
-    }));
-    app_.engine().Wake();
+    WS_RETURN_IF_ERROR(app_.workspaces()
+                           .RetryRun(ActorOf(ctx), failed_id,
+                                     [&](store::Tx& tx, const domain::Accepted& a) {
+                                       response = AcceptedResponse(a);
+                                       return idem.Complete(tx, response);
+                                     })
+                           .status());
     return response;
   }
 

@@ -2,7 +2,7 @@
 // Permission: administer on workspace. Body {"status":"frozen"|"active",
 // "reason":"…"}; only active ⇄ frozen (409 otherwise); If-Match honoured
 // (412 on a stale ETag). A frozen workspace records who froze it, when and
-// why; every mutation under it answers 423 (api.cc, CheckNotFrozen).
+// why; every change under it answers 423 (domain/workspace_rules.h).
 #include <boost/json.hpp>
 
 #include "api/access.h"
@@ -66,43 +66,18 @@ class PatchWorkspaceStatus final : public Handler {
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const StatusChange change, ParseBody(ctx.request.body));
-    const std::string_view if_match = ctx.request.HeaderValue("If-Match");
-    const bool has_if_match = ctx.request.HasHeader("If-Match");
-    model::Workspace ws;
-    WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
-      const Micros now = app_.clock().Now();
-      WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
-      if (has_if_match && !EtagMatches(if_match, WorkspaceEtag(ws), /*strong=*/true)) {
+    domain::Precondition precondition;
+    if (ctx.request.HasHeader("If-Match")) {
+      precondition = [if_match = std::string(ctx.request.HeaderValue("If-Match"))](
+                         const model::Workspace& ws) -> Status {
+        if (EtagMatches(if_match, WorkspaceEtag(ws), /*strong=*/true)) return Status::Ok();
         return Status(Code::kPreconditionFailed,
                       "the workspace has changed: its ETag is now " + WorkspaceEtag(ws));
-      }
-      const bool freeze = change.status == model::WorkspaceStatus::kFrozen;
-      const model::WorkspaceStatus from =
-          freeze ? model::WorkspaceStatus::kActive : model::WorkspaceStatus::kFrozen;
-      if (ws.status != from) {
-        return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
-                        "; only an active workspace can be frozen and only a frozen one "
-                        "unfrozen");
-      }
-      ws.status = change.status;
-      if (freeze) {
-        ws.frozen_by = ctx.principal->subject;
-        ws.frozen_at = now;
-        ws.status_reason = change.reason;
-      } else {
-        ws.frozen_by.clear();
-        ws.frozen_at = 0;
-        ws.status_reason.clear();
-      }
-      ws.version += 1;
-      ws.updated_at = now;
-      ws.updated_by = ctx.principal->subject;
-      WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
-      model::AuditEvent e = RequestAuditEvent(
-          ctx, now, freeze ? "workspace.freeze" : "workspace.unfreeze", "workspace", id, id);
-      e.details = json::serialize(json::object{{"reason", change.reason}});
-      return tx.AppendAudit(e);
-    }));
+      };
+    }
+    WS_ASSIGN_OR_RETURN(const model::Workspace ws,
+                        app_.workspaces().SetStatus(ActorOf(ctx), id, change.status,
+                                                    change.reason, precondition));
     out.SetHeader("ETag", WorkspaceEtag(ws));
     out.Json(200, WorkspaceJson(ws));
     return Status::Ok();

@@ -122,10 +122,8 @@ class StoreSuite : public ::testing::TestWithParam<Backend> {
   Status InsertGranted(const model::Workspace& ws) {
     return Write([&](Tx& tx) -> Status {
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-      std::vector<model::Relationship> rels;
-      for (const auto& g : ws.group_mappings)
-        rels.push_back(model::GroupMappingRelationship(ws.id, g));
-      return tx.TouchRelationships(rels);
+      return tx.TouchRelationships(model::GroupMappingRelationships(
+          ws.id, ws.group_mappings, model::DefaultTrustedIssuers()));
     });
   }
   StatusOr<model::Workspace> Fetch(const std::string& id) {

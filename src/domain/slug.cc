@@ -1,6 +1,6 @@
-#include "api/slug.h"
+#include "domain/slug.h"
 
-namespace workspaced::api {
+namespace workspaced::domain {
 namespace {
 
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -48,4 +48,4 @@ std::string SlugCandidate(std::string_view base, int n) {
   return head + suffix;
 }
 
-}  // namespace workspaced::api
+}  // namespace workspaced::domain

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace workspaced::api {
+namespace workspaced::domain {
 
 inline constexpr std::size_t kMaxSlugLength = 63;
 
@@ -21,4 +21,4 @@ std::string SlugFromName(std::string_view name);
 // the whole stays a valid slug.
 std::string SlugCandidate(std::string_view base, int n);
 
-}  // namespace workspaced::api
+}  // namespace workspaced::domain

@@ -1,8 +1,8 @@
-#include "api/slug.h"
+#include "domain/slug.h"
 
 #include <gtest/gtest.h>
 
-namespace workspaced::api {
+namespace workspaced::domain {
 namespace {
 
 TEST(Slug, FromNameIsLowercaseAndHyphenated) {
@@ -39,4 +39,4 @@ TEST(Slug, Validation) {
 }
 
 }  // namespace
-}  // namespace workspaced::api
+}  // namespace workspaced::domain

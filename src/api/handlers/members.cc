@@ -1,0 +1,98 @@
+// Members of accounts and of workspaces, one implementation for both:
+//   GET    /v1/{accounts|workspaces}/{id}/members            read
+//   PUT    /v1/{accounts|workspaces}/{id}/members/{subject}  administer
+//   DELETE /v1/{accounts|workspaces}/{id}/members/{subject}  administer
+// The rules (last admin, frozen workspace, audit) are domain::Members'.
+#include "api/access.h"
+#include "api/audit.h"
+#include "api/handlers/handlers.h"
+#include "api/handlers/management_body.h"
+
+namespace workspaced::api {
+namespace {
+
+using domain::MemberScope;
+
+struct Scope {
+  MemberScope scope;
+  authz::ObjectType type;
+  const char* param;
+};
+
+Scope Of(MemberScope scope) {
+  return scope == MemberScope::kAccount
+             ? Scope{scope, authz::ObjectType::kAccount, "account_id"}
+             : Scope{scope, authz::ObjectType::kWorkspace, "workspace_id"};
+}
+
+class ListMembers final : public Handler {
+ public:
+  ListMembers(app::App& app, MemberScope scope) : app_(app), s_(Of(scope)) {}
+
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param(s_.param);
+    WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kRead));
+    if (!ctx.request.query.empty())
+      return InvalidArgument("this endpoint takes no query parameters");
+    WS_ASSIGN_OR_RETURN(const auto members, app_.members().List(s_.scope, id));
+    std::string body = "[";
+    for (const auto& m : members) {
+      if (body.size() > 1) body += ",";
+      body += MemberJson(m.subject, m.role, m.created_at);
+    }
+    out.Json(200, body + "]");
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+  const Scope s_;
+};
+
+// PUT (role from the body) or DELETE of one member.
+class ChangeMember final : public Handler {
+ public:
+  ChangeMember(app::App& app, MemberScope scope, bool remove)
+      : app_(app), s_(Of(scope)), remove_(remove) {}
+
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param(s_.param);
+    const std::string& subject = ctx.Param("subject");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kAdminister));
+    if (!ctx.request.query.empty())
+      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(ValidateSubject(subject));
+    if (remove_) {
+      if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
+      WS_RETURN_IF_ERROR(app_.members().Delete(ActorOf(ctx), s_.scope, id, subject));
+      out.status = 204;
+      return Status::Ok();
+    }
+    WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
+    WS_ASSIGN_OR_RETURN(const std::string role,
+                        ParseRoleBody(ctx.request.body, domain::RolesOf(s_.scope)));
+    WS_ASSIGN_OR_RETURN(const domain::MemberResult m,
+                        app_.members().Put(ActorOf(ctx), s_.scope, id, subject, role));
+    out.Json(m.created ? 201 : 200, MemberJson(m.subject, m.role, m.created_at));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+  const Scope s_;
+  const bool remove_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> MakeListMembers(app::App& app, domain::MemberScope scope) {
+  return std::make_unique<ListMembers>(app, scope);
+}
+std::unique_ptr<Handler> MakePutMember(app::App& app, domain::MemberScope scope) {
+  return std::make_unique<ChangeMember>(app, scope, false);
+}
+std::unique_ptr<Handler> MakeDeleteMember(app::App& app, domain::MemberScope scope) {
+  return std::make_unique<ChangeMember>(app, scope, true);
+}
+
+}  // namespace workspaced::api

@@ -1,0 +1,120 @@
+#include "domain/accounts.h"
+
+#include <boost/json.hpp>
+
+#include "model/relationships.h"
+
+namespace workspaced::domain {
+
+Status ValidateNewAccount(const std::string& name, const std::string& admin) {
+  Status s = Unprocessable("invalid account");
+  if (name.empty() || name.size() > 200) s.WithField("name", "must be 1-200 characters");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) {
+      s.WithField("name", "must not contain control characters");
+      break;
+    }
+  if (admin.empty() || admin.size() > 1024)
+    s.WithField("admin", "must be a subject of 1-1024 characters");
+  return s.field_errors().empty() ? Status::Ok() : s;
+}
+
+namespace {
+
+bool Printable(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+boost::json::array IssuersJson(const std::vector<model::TrustedIssuer>& issuers) {
+  boost::json::array out;
+  for (const auto& t : issuers) out.push_back({{"issuer", t.issuer}, {"org", t.org}});
+  return out;
+}
+
+}  // namespace
+
+Status ValidateTrustedIssuers(const std::vector<model::TrustedIssuer>& issuers) {
+  Status s = Unprocessable("invalid trusted issuers");
+  if (issuers.empty() || issuers.size() > 16)
+    s.WithField("trusted_issuers", "must list 1-16 issuers");
+  for (std::size_t i = 0; i < issuers.size(); ++i) {
+    const std::string at = "trusted_issuers[" + std::to_string(i) + "]";
+    const auto& t = issuers[i];
+    if (t.issuer.empty() || t.issuer.size() > 255 || !Printable(t.issuer))
+      s.WithField(at + ".issuer", "must be 1-255 printable characters");
+    if (t.org.size() > 255 || !Printable(t.org))
+      s.WithField(at + ".org", "must be at most 255 printable characters");
+    for (std::size_t j = 0; j < i; ++j)
+      if (issuers[j] == t) s.WithField(at, "is listed twice");
+  }
+  return s.field_errors().empty() ? Status::Ok() : s;
+}
+
+StatusOr<model::Account> Accounts::Create(
+    const Actor& actor, const std::string& name, const std::string& admin,
+    const std::vector<model::TrustedIssuer>& issuers,
+    FunctionRef<Status(store::Tx&, const model::Account&)> record) {
+  WS_RETURN_IF_ERROR(ValidateNewAccount(name, admin));
+  if (!issuers.empty()) WS_RETURN_IF_ERROR(ValidateTrustedIssuers(issuers));
+  model::Account account;
+  WS_RETURN_IF_ERROR(store_.Write([&](store::Tx& tx) -> Status {
+    const Micros now = clock_.Now();
+    account = model::Account{NewUuidV7(random_, clock_), name, now};
+    if (!issuers.empty()) account.trusted_issuers = issuers;
+    WS_RETURN_IF_ERROR(tx.InsertAccount(account));
+    WS_RETURN_IF_ERROR(tx.PutAccountMember({account.id, admin, model::AccountRole::kAdmin, now}));
+    model::AuditEvent e = AuditEventBy(actor, now, "account.create", "account", account.id, "");
+    e.details = boost::json::serialize(boost::json::object{
+        {"name", name}, {"admin", admin}, {"trusted_issuers", IssuersJson(account.trusted_issuers)}});
+    WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+    return record(tx, account);
+  }));
+  return account;
+}
+
+StatusOr<model::Account> Accounts::SetTrustedIssuers(
+    const Actor& actor, const std::string& account_id,
+    const std::vector<model::TrustedIssuer>& issuers) {
+  WS_RETURN_IF_ERROR(ValidateTrustedIssuers(issuers));
+  model::Account account;
+  WS_RETURN_IF_ERROR(store_.Write([&](store::Tx& tx) -> Status {
+    const Micros now = clock_.Now();
+    WS_ASSIGN_OR_RETURN(account, tx.GetAccount(account_id));
+    const auto before = account.trusted_issuers;
+    // Every workspace whose mapping relationships are written: theirs follow.
+    store::Page page{.after = "", .limit = 500};
+    while (true) {
+      WS_ASSIGN_OR_RETURN(const auto stamps, tx.ListWorkspacesByAccount(account_id, page));
+      for (const auto& stamp : stamps) {
+        WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(stamp.id));
+        if (ws.phase != model::ProvisioningPhase::kWorkspaceConfigured &&
+            ws.phase != model::ProvisioningPhase::kReady)
+          continue;
+        const auto gone = model::GroupMappingRelationships(ws.id, ws.group_mappings, before);
+        const auto added = model::GroupMappingRelationships(ws.id, ws.group_mappings, issuers);
+        if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
+        if (!added.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(added));
+      }
+      if (static_cast<int>(stamps.size()) < page.limit) break;
+      page.after = stamps.back().id;
+    }
+    WS_RETURN_IF_ERROR(tx.SetTrustedIssuers(account_id, issuers));
+    account.trusted_issuers = issuers;
+    model::AuditEvent e =
+        AuditEventBy(actor, now, "account.trusted_issuers.put", "account", account_id, "");
+    e.details = boost::json::serialize(
+        boost::json::object{{"before", IssuersJson(before)}, {"after", IssuersJson(issuers)}});
+    return tx.AppendAudit(e);
+  }));
+  return account;
+}
+
+StatusOr<model::Account> Accounts::Create(const Actor& actor, const std::string& name,
+                                          const std::string& admin) {
+  return Create(actor, name, admin, {},
+                [](store::Tx&, const model::Account&) { return Status::Ok(); });
+}
+
+}  // namespace workspaced::domain

@@ -1,0 +1,163 @@
+#include "domain/members.h"
+
+#include <boost/json.hpp>
+#include <optional>
+
+#include "domain/workspace_rules.h"
+
+namespace workspaced::domain {
+namespace {
+
+using model::AccountRole;
+using model::WorkspaceRole;
+
+// What differs between the two scopes; everything else is shared below.
+struct AccountScope {
+  using Role = AccountRole;
+  static constexpr const char* kNoun = "account";
+  static std::optional<Role> Parse(std::string_view s) { return model::ParseAccountRole(s); }
+  static StatusOr<std::vector<model::AccountMember>> List(store::Tx& tx, std::string_view id) {
+    return tx.ListAccountMembers(id);
+  }
+  static Status CheckMutable(store::Tx& tx, std::string_view id) {
+    return tx.GetAccount(id).status();
+  }
+  static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
+                    Micros created_at) {
+    return tx.PutAccountMember({std::string(id), std::string(subject), role, created_at});
+  }
+  static Status Delete(store::Tx& tx, std::string_view id, std::string_view subject) {
+    return tx.DeleteAccountMember(id, subject);
+  }
+  static model::AuditEvent Event(const Actor& actor, Micros now, const char* action,
+                                 std::string_view id, std::string_view subject,
+                                 boost::json::object& details) {
+    details["account_id"] = id;
+    return AuditEventBy(actor, now, action, "account_member", std::string(subject), "");
+  }
+};
+
+struct WorkspaceScope {
+  using Role = WorkspaceRole;
+  static constexpr const char* kNoun = "workspace";
+  static std::optional<Role> Parse(std::string_view s) { return model::ParseWorkspaceRole(s); }
+  static StatusOr<std::vector<model::WorkspaceMember>> List(store::Tx& tx, std::string_view id) {
+    return tx.ListWorkspaceMembers(id);
+  }
+  static Status CheckMutable(store::Tx& tx, std::string_view id) {
+    return LoadForChange(tx, id).status();
+  }
+  static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
+                    Micros created_at) {
+    return tx.PutWorkspaceMember({std::string(id), std::string(subject), role, created_at});
+  }
+  static Status Delete(store::Tx& tx, std::string_view id, std::string_view subject) {
+    return tx.DeleteWorkspaceMember(id, subject);
+  }
+  static model::AuditEvent Event(const Actor& actor, Micros now, const char* action,
+                                 std::string_view id, std::string_view subject,
+                                 boost::json::object&) {
+    return AuditEventBy(actor, now, action, "workspace_member", std::string(subject),
+                        std::string(id));
+  }
+};
+
+// PUT (`role` set) or DELETE (`role` empty) of `subject` in one transaction.
+template <typename Scope>
+StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Actor& actor,
+                              std::string_view id, std::string_view subject,
+                              std::optional<typename Scope::Role> role) {
+  using Role = typename Scope::Role;
+  MemberResult result;
+  result.subject = std::string(subject);
+  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    const Micros now = clock.Now();
+    WS_RETURN_IF_ERROR(Scope::CheckMutable(tx, id));
+    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id));
+    std::optional<Role> previous;
+    Micros created_at = now;
+    int admins = 0;
+    for (const auto& m : members) {
+      if (m.role == Role::kAdmin) ++admins;
+      if (m.subject == subject) {
+        previous = m.role;
+        created_at = m.created_at;
+      }
+    }
+    if (!role && !previous) {
+      return NotFound("'" + std::string(subject) + "' is not a member of the " + Scope::kNoun);
+    }
+    if (previous == Role::kAdmin && role != Role::kAdmin && admins <= 1)
+      return Conflict(std::string("the ") + Scope::kNoun + " must keep at least one admin");
+    if (role) {
+      WS_RETURN_IF_ERROR(Scope::Put(tx, id, subject, *role, created_at));
+    } else {
+      WS_RETURN_IF_ERROR(Scope::Delete(tx, id, subject));
+    }
+    result.role = role ? std::string(model::ToString(*role)) : "";
+    result.created_at = created_at;
+    result.created = !previous;
+    boost::json::object details;
+    model::AuditEvent e =
+        Scope::Event(actor, now, role ? "member.put" : "member.delete", id, subject, details);
+    if (role) details["role"] = model::ToString(*role);
+    if (previous) details["previous_role"] = model::ToString(*previous);
+    e.details = boost::json::serialize(details);
+    return tx.AppendAudit(e);
+  }));
+  return result;
+}
+
+template <typename Scope>
+StatusOr<MemberResult> PutIn(store::Store& store, const Clock& clock, const Actor& actor,
+                             std::string_view id, std::string_view subject,
+                             std::string_view role_name) {
+  const std::optional<typename Scope::Role> role = Scope::Parse(role_name);
+  if (!role) {
+    return Status(Code::kUnprocessable, "the request body is not valid")
+        .WithField("role", std::string("is not a role of the ") + Scope::kNoun);
+  }
+  return Change<Scope>(store, clock, actor, id, subject, role);
+}
+
+template <typename Scope>
+StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view id) {
+  std::vector<MemberResult> out;
+  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id));
+    out.clear();
+    for (const auto& m : members)
+      out.push_back({m.subject, std::string(model::ToString(m.role)), m.created_at, false});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RolesOf(MemberScope scope) {
+  static const std::vector<std::string> kAccount = {"admin", "member"};
+  static const std::vector<std::string> kWorkspace = {"admin", "member", "viewer"};
+  return scope == MemberScope::kAccount ? kAccount : kWorkspace;
+}
+
+StatusOr<MemberResult> Members::Put(const Actor& actor, MemberScope scope, std::string_view id,
+                                    std::string_view subject, std::string_view role) {
+  if (scope == MemberScope::kAccount)
+    return PutIn<AccountScope>(store_, clock_, actor, id, subject, role);
+  return PutIn<WorkspaceScope>(store_, clock_, actor, id, subject, role);
+}
+
+Status Members::Delete(const Actor& actor, MemberScope scope, std::string_view id,
+                       std::string_view subject) {
+  if (scope == MemberScope::kAccount)
+    return Change<AccountScope>(store_, clock_, actor, id, subject, std::nullopt).status();
+  return Change<WorkspaceScope>(store_, clock_, actor, id, subject, std::nullopt).status();
+}
+
+StatusOr<std::vector<MemberResult>> Members::List(MemberScope scope, std::string_view id) {
+  if (scope == MemberScope::kAccount) return ListIn<AccountScope>(store_, id);
+  return ListIn<WorkspaceScope>(store_, id);
+}
+
+}  // namespace workspaced::domain

@@ -1,0 +1,57 @@
+// Membership of accounts and workspaces: one implementation for both.
+//
+// Rules (inside the change's write transaction):
+//   - a workspace's members change only while it is not frozen (kLocked);
+//   - deleting a subject that is not a member is kNotFound;
+//   - removing or demoting the last admin is kConflict (an account or
+//     workspace always keeps one);
+//   - the relationships a membership implies are written by the store with
+//     the membership row (model/relationships.h), in the same transaction;
+//   - every change is audited (member.put / member.delete, with the role
+//     before and after).
+//
+// Thread-safety: safe from any thread (state is in the store).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "domain/actor.h"
+#include "store/store.h"
+
+namespace workspaced::domain {
+
+enum class MemberScope { kAccount, kWorkspace };
+
+// The role names a scope accepts: account admin|member; workspace
+// admin|member|viewer.
+const std::vector<std::string>& RolesOf(MemberScope scope);
+
+struct MemberResult {
+  std::string subject;
+  std::string role;
+  Micros created_at = 0;
+  bool created = false;  // the subject was not a member before
+};
+
+class Members {
+ public:
+  Members(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // Gives `subject` the role (one of RolesOf(scope), else kUnprocessable) on
+  // the account or workspace `id`.
+  StatusOr<MemberResult> Put(const Actor& actor, MemberScope scope, std::string_view id,
+                             std::string_view subject, std::string_view role);
+  StatusOr<std::vector<MemberResult>> List(MemberScope scope, std::string_view id);
+  Status Delete(const Actor& actor, MemberScope scope, std::string_view id,
+                std::string_view subject);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace workspaced::domain

@@ -1,0 +1,30 @@
+// The rules every change to a workspace obeys, applied inside the change's
+// own write transaction (so a freeze committed a moment earlier is never
+// missed):
+//   - a frozen workspace refuses every change but unfreezing (kLocked, with
+//     the reason it was frozen);
+//   - a change to the workspace row raises its version by one and stamps
+//     updated_at and updated_by (the ETag and listing caches rely on it).
+// Every operation of this folder goes through these; nothing else writes a
+// workspace.
+#pragma once
+
+#include <string_view>
+
+#include "common/status.h"
+#include "domain/actor.h"
+#include "model/model.h"
+#include "store/store.h"
+
+namespace workspaced::domain {
+
+// kLocked when `ws` is frozen.
+Status RequireNotFrozen(const model::Workspace& ws);
+
+// The workspace to change: kNotFound when absent, kLocked when frozen.
+StatusOr<model::Workspace> LoadForChange(store::Tx& tx, std::string_view workspace_id);
+
+// Writes `ws` (as changed by the caller) as the next version by `actor`.
+Status SaveChange(store::Tx& tx, model::Workspace& ws, const Actor& actor, Micros now);
+
+}  // namespace workspaced::domain

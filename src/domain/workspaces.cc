@@ -1,0 +1,204 @@
+#include "domain/workspaces.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "domain/slug.h"
+#include "domain/workspace_rules.h"
+#include "model/relationships.h"
+#include "saga/engine.h"
+#include "saga/steps.h"
+
+namespace workspaced::domain {
+namespace {
+
+namespace json = boost::json;
+
+// Generated slugs try base, base-2, … base-kMaxSlugTries, then a random tail.
+constexpr int kMaxSlugTries = 100;
+
+json::array MappingsJson(const std::vector<model::GroupMapping>& mappings) {
+  json::array out;
+  for (const auto& g : mappings)
+    out.push_back({{"group_name", g.group_name}, {"role", model::ToString(g.role)}});
+  return out;
+}
+
+// Whether provisioning has written the workspace's relationships (from then
+// on, changes to group mappings change relationships too).
+bool RelationshipsWritten(const model::Workspace& ws) {
+  return ws.phase == model::ProvisioningPhase::kWorkspaceConfigured ||
+         ws.phase == model::ProvisioningPhase::kReady;
+}
+
+}  // namespace
+
+void Workspaces::WakeEngine() {
+  if (d_.engine != nullptr) d_.engine->Wake();
+}
+
+StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& request,
+                                      RecordInTx record) {
+  // Failpoint for tests: hold the request (its Idempotency-Key reserved).
+  if (d_.failpoints.For("create_request", 1) == saga::Failpoint::Action::kDelay) {
+    Wakeup never;
+    (void)d_.clock.WaitFor(Micros{d_.failpoints.DelayMs("create_request")} * 1000, never,
+                           [] { return false; });
+  }
+  Accepted accepted;
+  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+    const Micros now = d_.clock.Now();
+    WS_RETURN_IF_ERROR(tx.GetAccount(request.account_id).status());
+    model::Workspace& ws = accepted.workspace;
+    ws = model::Workspace{};
+    ws.id = NewUuidV7(d_.random, d_.clock);
+    ws.account_id = request.account_id;
+    ws.name = request.name;
+    WS_ASSIGN_OR_RETURN(ws.slug, ChooseSlug(tx, request));
+    ws.status = model::WorkspaceStatus::kProvisioning;
+    ws.phase = model::ProvisioningPhase::kCreated;
+    ws.region = request.region;
+    ws.tenancy_model = request.tenancy_model;
+    ws.created_at = ws.updated_at = now;
+    ws.created_by = ws.updated_by = actor.subject;
+    ws.labels = request.labels;
+    ws.group_mappings = request.group_mappings;
+    ws.runtime_generation = request.runtime_generation;
+    ws.version = 1;
+    WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+    WS_ASSIGN_OR_RETURN(accepted.run_id,
+                        saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id, actor.subject, ""));
+    model::AuditEvent event = AuditEventBy(actor, now, "workspace.create", "workspace", ws.id, ws.id);
+    event.details = json::serialize(json::object{{"provisioning_run_id", accepted.run_id},
+                                                 {"account_id", ws.account_id},
+                                                 {"name", ws.name},
+                                                 {"slug", ws.slug},
+                                                 {"region", ws.region},
+                                                 {"tenancy_model", model::ToString(ws.tenancy_model)}});
+    WS_RETURN_IF_ERROR(tx.AppendAudit(event));
+    return record(tx, accepted);
+  }));
+  WakeEngine();
+  return accepted;
+}
+
+StatusOr<std::string> Workspaces::ChooseSlug(store::Tx& tx, const NewWorkspace& request) {
+  if (request.slug) {
+    WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(request.account_id, *request.slug));
+    if (taken) return Conflict("the slug '" + *request.slug + "' is already used in this account");
+    return *request.slug;
+  }
+  const std::string base = SlugFromName(request.name);
+  for (int n = 1; n <= kMaxSlugTries; ++n) {
+    std::string candidate = n == 1 ? base : SlugCandidate(base, n);
+    WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(request.account_id, candidate));
+    if (!taken) return candidate;
+  }
+  // Very crowded names: a random tail, practically never taken.
+  std::string candidate = SlugCandidate(base, 99'999'999);
+  candidate.resize(candidate.size() - 8);
+  candidate += RandomHex(d_.random, 4);
+  WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(request.account_id, candidate));
+  if (taken) return Conflict("could not find a free slug for this name; give one");
+  return candidate;
+}
+
+StatusOr<Accepted> Workspaces::RetryRun(const Actor& actor, const std::string& run_id,
+                                        RecordInTx record) {
+  Accepted accepted;
+  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+    const Micros now = d_.clock.Now();
+    WS_ASSIGN_OR_RETURN(const model::ProvisioningRun failed, tx.GetRun(run_id));
+    WS_ASSIGN_OR_RETURN(model::Workspace ws, LoadForChange(tx, failed.workspace_id));
+    if (failed.state != model::RunState::kFailed) {
+      return Conflict("only a failed run can be retried; this run is " +
+                      std::string(model::ToString(failed.state)));
+    }
+    WS_ASSIGN_OR_RETURN(const auto latest, tx.LatestRunForWorkspace(failed.workspace_id));
+    if (latest && latest->id != failed.id) {
+      return Conflict("this run was already retried by run " + latest->id + " (" +
+                      std::string(model::ToString(latest->state)) + ")");
+    }
+    ws.status = model::WorkspaceStatus::kProvisioning;
+    ws.phase = model::ProvisioningPhase::kCreated;
+    ws.status_reason.clear();
+    WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
+    WS_ASSIGN_OR_RETURN(accepted.run_id, saga::StartProvisioningRun(tx, d_.random, d_.clock,
+                                                                    ws.id, actor.subject, failed.id));
+    accepted.workspace = ws;
+    model::AuditEvent event = AuditEventBy(actor, now, "provisioning.run.retried",
+                                           "provisioning_run", accepted.run_id, ws.id);
+    event.details = json::serialize(json::object{{"retry_of", failed.id}});
+    WS_RETURN_IF_ERROR(tx.AppendAudit(event));
+    return record(tx, accepted);
+  }));
+  WakeEngine();
+  return accepted;
+}
+
+StatusOr<model::Workspace> Workspaces::SetStatus(const Actor& actor, const std::string& id,
+                                                 model::WorkspaceStatus to,
+                                                 const std::string& reason,
+                                                 const Precondition& precondition) {
+  const bool freeze = to == model::WorkspaceStatus::kFrozen;
+  model::Workspace ws;
+  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+    const Micros now = d_.clock.Now();
+    // The one change a frozen workspace takes: not LoadForChange.
+    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
+    if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
+    const model::WorkspaceStatus from =
+        freeze ? model::WorkspaceStatus::kActive : model::WorkspaceStatus::kFrozen;
+    if (ws.status != from) {
+      return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
+                      "; only an active workspace can be frozen and only a frozen one "
+                      "unfrozen");
+    }
+    ws.status = to;
+    if (freeze) {
+      ws.frozen_by = actor.subject;
+      ws.frozen_at = now;
+      ws.status_reason = reason;
+    } else {
+      ws.frozen_by.clear();
+      ws.frozen_at = 0;
+      ws.status_reason.clear();
+    }
+    WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
+    model::AuditEvent e = AuditEventBy(actor, now, freeze ? "workspace.freeze" : "workspace.unfreeze",
+                                       "workspace", id, id);
+    e.details = json::serialize(json::object{{"reason", reason}});
+    return tx.AppendAudit(e);
+  }));
+  return ws;
+}
+
+StatusOr<model::Workspace> Workspaces::PutGroupMappings(
+    const Actor& actor, const std::string& id, const std::vector<model::GroupMapping>& mappings,
+    const Precondition& precondition) {
+  model::Workspace ws;
+  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+    const Micros now = d_.clock.Now();
+    WS_ASSIGN_OR_RETURN(ws, LoadForChange(tx, id));
+    if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
+    const json::array before = MappingsJson(ws.group_mappings);
+    // Before write_relationships, that step writes the mappings it finds.
+    if (RelationshipsWritten(ws)) {
+      WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
+      const auto [gone, added] =
+          model::GroupMappingChanges(id, ws.group_mappings, mappings, account.trusted_issuers);
+      if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
+      if (!added.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(added));
+    }
+    ws.group_mappings = mappings;
+    WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
+    model::AuditEvent e =
+        AuditEventBy(actor, now, "workspace.group_mappings.put", "workspace", id, id);
+    e.details = json::serialize(
+        json::object{{"before", before}, {"after", MappingsJson(ws.group_mappings)}});
+    return tx.AppendAudit(e);
+  }));
+  return ws;
+}
+
+}  // namespace workspaced::domain

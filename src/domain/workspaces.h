@@ -1,0 +1,100 @@
+// The operations that change workspaces: create, retry a failed
+// provisioning run, freeze/unfreeze, and replace the group mappings.
+//
+// Each is one write transaction that checks its rules (workspace_rules.h:
+// not frozen, version + 1), changes the data, derives the relationships the
+// change implies (model/relationships.h), appends the audit event, and
+// starts saga runs (saga/runs.h); the engine is woken once it commits.
+// Callers (the HTTP handlers, the CLI) authorize, parse and render; they
+// repeat none of this.
+//
+// Failure: kNotFound (workspace, run or account absent), kLocked (frozen),
+// kConflict (state does not allow it, slug taken), kPreconditionFailed (the
+// caller's precondition), kUnavailable / kInternal from the store.
+//
+// Thread-safety: safe from any thread; the engine may be null (no wake).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/function_ref.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "domain/actor.h"
+#include "model/model.h"
+#include "saga/failpoints.h"
+#include "store/store.h"
+
+namespace workspaced::saga {
+class Engine;
+}
+
+namespace workspaced::domain {
+
+// A new workspace as a client asks for it (validated by the caller's parser).
+struct NewWorkspace {
+  std::string account_id;
+  std::string name;
+  std::string region;
+  std::optional<std::string> slug;  // absent: generated from the name
+  std::map<std::string, std::string> labels;
+  model::TenancyModel tenancy_model = model::TenancyModel::kDedicated;
+  std::string runtime_generation;
+  std::vector<model::GroupMapping> group_mappings;
+};
+
+// A provisioning run started for a workspace (create or retry).
+struct Accepted {
+  model::Workspace workspace;
+  std::string run_id;
+};
+
+// Called inside the operation's transaction with its result, so that what
+// the caller records (an idempotent response) commits with the change.
+using RecordInTx = FunctionRef<Status(store::Tx&, const Accepted&)>;
+
+// Checked inside the transaction against the workspace as stored (If-Match);
+// a non-OK status aborts the change.
+using Precondition = std::function<Status(const model::Workspace&)>;
+
+struct WorkspaceDeps {
+  store::Store& store;
+  const Clock& clock;
+  Random& random;
+  const saga::Failpoints& failpoints;
+  saga::Engine* engine = nullptr;
+};
+
+class Workspaces {
+ public:
+  explicit Workspaces(WorkspaceDeps deps) : d_(deps) {}
+
+  // Inserts the workspace (provisioning, phase created) and its first run.
+  StatusOr<Accepted> Create(const Actor& actor, const NewWorkspace& request, RecordInTx record);
+  // Starts a new run for the workspace of the failed run `run_id` (the
+  // latest of its workspace).
+  StatusOr<Accepted> RetryRun(const Actor& actor, const std::string& run_id, RecordInTx record);
+  // active → frozen (with `reason`) or frozen → active.
+  StatusOr<model::Workspace> SetStatus(const Actor& actor, const std::string& id,
+                                       model::WorkspaceStatus to, const std::string& reason,
+                                       const Precondition& precondition);
+  // Replaces the group mappings; once provisioning has written the
+  // relationships, the relationships follow (the difference, in the same
+  // transaction).
+  StatusOr<model::Workspace> PutGroupMappings(const Actor& actor, const std::string& id,
+                                              const std::vector<model::GroupMapping>& mappings,
+                                              const Precondition& precondition);
+
+ private:
+  StatusOr<std::string> ChooseSlug(store::Tx& tx, const NewWorkspace& request);
+  void WakeEngine();
+
+  WorkspaceDeps d_;
+};
+
+}  // namespace workspaced::domain

@@ -1,0 +1,43 @@
+// Identities are per issuer, and groups belong to tenants.
+//
+// A principal is (issuer, sub). Its user id — what memberships, relationships
+// (user:<id>), platform admins and the audit log name — is:
+//   - the bare `sub` for the service's own dev issuer (so data made before
+//     identities were qualified keeps working);
+//   - "<issuer>|<sub>" for any other issuer, each part escaped ('%' → %25,
+//     '|' → %7C) so that no choice of either part can spell another's id.
+// A group named in a token is qualified the same way, and for an issuer whose
+// tokens carry an organisation claim also as "<issuer>|<org>|<group>". A
+// group mapping in an account's workspace grants through the groups qualified
+// by each issuer (and organisation) the account trusts, so a group name from
+// an identity provider the account does not trust never matches.
+//
+// Dev subjects and group names containing '|' are refused at authentication
+// and in mappings: a bare name can then never equal a qualified one.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace workspaced::model {
+
+// The `iss` of tokens signed with the data directory's dev key.
+inline constexpr char kDevIssuer[] = "workspaced-dev";
+
+// An identity provider an account trusts; `org` empty trusts every
+// organisation of the issuer (a provider of one tenant).
+struct TrustedIssuer {
+  std::string issuer;
+  std::string org;
+  bool operator==(const TrustedIssuer&) const = default;
+};
+
+// What a new account trusts unless told otherwise: the dev issuer only.
+std::vector<TrustedIssuer> DefaultTrustedIssuers();
+
+std::string QualifiedUser(std::string_view issuer, std::string_view sub);
+// `org` empty: the issuer-wide form.
+std::string QualifiedGroup(std::string_view issuer, std::string_view org, std::string_view group);
+
+}  // namespace workspaced::model
