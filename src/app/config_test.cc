@@ -1,21 +1,24 @@
 #include "app/config.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
+
+#include "store/testing/temp_dir.h"
 
 namespace workspaced::app {
 namespace {
 
-std::string WriteTemp(const std::string& text) {
-  char path[] = "/tmp/ws-config-XXXXXX";
-  const int fd = mkstemp(path);
-  close(fd);
-  std::ofstream(path) << text;
-  return path;
-}
+// A config file in a temporary directory, removed with it even when an
+// assertion ends the test early.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text) { std::ofstream(path()) << text; }
+  std::string path() const { return dir_.File("config.json"); }
+
+ private:
+  store::testing::TempDir dir_;
+};
 
 TEST(Config, DefaultsAreTheEmbeddedMode) {
   Config c;
@@ -28,17 +31,16 @@ TEST(Config, DefaultsAreTheEmbeddedMode) {
 
 TEST(Config, FileOverridesDefaults) {
   Config c;
-  const auto path = WriteTemp(R"({"listen":"0.0.0.0:9000","regions":["eu-west-1"],
+  const ConfigFile file(R"({"listen":"0.0.0.0:9000","regions":["eu-west-1"],
       "limits":{"body_bytes":2048},"auth":{"leeway_seconds":30},
       "spicedb":{"outbox_retention_hours":0,"outbox_prune_interval_ms":50}})");
-  ASSERT_TRUE(ApplyConfigFile(path, c).ok());
+  ASSERT_TRUE(ApplyConfigFile(file.path(), c).ok());
   EXPECT_EQ(c.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.regions, std::vector<std::string>{"eu-west-1"});
   EXPECT_EQ(c.limits.body_bytes, 2048u);
   EXPECT_EQ(c.auth.leeway_seconds, 30);
   EXPECT_EQ(c.spicedb.outbox_retention_hours, 0);
   EXPECT_EQ(c.spicedb.outbox_prune_interval_ms, 50);
-  std::remove(path.c_str());
 }
 
 TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
@@ -47,10 +49,9 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
                            R"({"spicedb":{"outbox_retention_hours":-1}})",
                            R"({"spicedb":{"outbox_prune_interval_ms":0}})"}) {
     Config c;
-    const auto path = WriteTemp(text);
-    const Status s = ApplyConfigFile(path, c);
+    const ConfigFile file(text);
+    const Status s = ApplyConfigFile(file.path(), c);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << text;
-    std::remove(path.c_str());
   }
 }
 

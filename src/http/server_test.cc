@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "http/problem.h"
@@ -49,14 +51,35 @@ class ServerTest : public ::testing::Test {
       res.stream = std::make_unique<CountingSource>(1000, &alive_sources_);
       res.content_type = "application/x-ndjson";
     } else if (req.path == "/slow") {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      slow_started_.Notify();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the work itself
       res.Json(200, "\"done\"");
     } else {
       SetProblem(res, 404, "no such thing", req.request_id);
     }
   }
 
+  // Set once a handler has begun, for tests that act while it runs.
+  class Event {
+   public:
+    void Notify() {
+      std::lock_guard lock(mu_);
+      set_ = true;
+      cv_.notify_all();
+    }
+    bool WaitFor(std::chrono::milliseconds timeout) {
+      std::unique_lock lock(mu_);
+      return cv_.wait_for(lock, timeout, [&] { return set_; });
+    }
+
+   private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool set_ = false;
+  };
+
   Metrics metrics_;
+  Event slow_started_;
   std::unique_ptr<Server> server_;
   std::atomic<int> alive_sources_{0};
 };
@@ -108,7 +131,8 @@ TEST_F(ServerTest, HeadersMustArriveWithinTheRequestTimeoutNotTheIdleOne) {
   o.idle_timeout = std::chrono::milliseconds(20000);
   StartServer(o);
   const auto start = std::chrono::steady_clock::now();
-  const std::string out = HttpClient::Raw(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\n", 5000);
+  const std::string out =
+      HttpClient::Raw(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\n", 5000);
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(out.rfind("HTTP/1.1 408", 0), 0u) << out;
   EXPECT_LT(waited, std::chrono::seconds(3));
@@ -117,7 +141,8 @@ TEST_F(ServerTest, HeadersMustArriveWithinTheRequestTimeoutNotTheIdleOne) {
 TEST_F(ServerTest, AbandonedRequestLeavesTheInFlightGauge) {
   StartServer();
   for (int i = 0; i < 3; ++i) {
-    HttpClient::Raw(server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", 100);
+    HttpClient::Raw(server_->port(),
+                    "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", 100);
   }
   std::string text;
   for (int i = 0; i < 200; ++i) {
@@ -168,7 +193,7 @@ TEST_F(ServerTest, ShutdownFinishesInFlightRequest) {
     HttpClient c(server_->port());
     status = c.Get("/slow").status;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(slow_started_.WaitFor(std::chrono::seconds(10)));  // the request is in flight
   server_->Shutdown();
   t.join();
   EXPECT_EQ(status.load(), 200);

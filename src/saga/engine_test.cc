@@ -1,148 +1,23 @@
 // The engine against a real store — SQLite, or PostgreSQL when built as
 // saga_postgres_test — and the real embedded dataplane, with a manual clock so
-// backoff and lease expiry need no sleeping.
+// backoff and lease expiry need no sleeping (engine_test_fixture.h). Leases
+// lost and released: engine_leases_test.cc; compensations that fail:
+// engine_compensation_test.cc.
 #include "saga/engine.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 
-#include "dataplane/sqlite_dataplane.h"
-#include "store/sqlite_store.h"
-#if WS_ENGINE_ON_POSTGRES
-#include "store/pg_store.h"
-#include "store/testing/postgres_server.h"
-#endif
-#include "store/testing/temp_dir.h"
+#include "saga/engine_test_fixture.h"
 
 namespace workspaced::saga {
 namespace {
 
 using model::RunState;
 using model::StepState;
-
-constexpr char kAccount[] = "01900000-0000-7000-8000-0000000000aa";
-constexpr char kCreator[] = "alice";
-
-class EngineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-#if WS_ENGINE_ON_POSTGRES
-    auto conninfo = store::testing::FreshPostgresSchema();
-    ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
-    auto store = store::OpenPostgresStore({.conninfo = *conninfo});
-#else
-    auto store = store::OpenSqliteStore({.path = dir_.File("db.sqlite")});
-#endif
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->Migrate().ok());
-    dataplane_ = dataplane::NewSqliteDataplane(dir_.File("dataplanes"));
-    ASSERT_TRUE(store_
-                    ->Write([&](store::Tx& tx) {
-                      return tx.InsertAccount({kAccount, "Acme", clock_.Now()});
-                    })
-                    .ok());
-  }
-
-  std::unique_ptr<Engine> MakeEngine(const std::string& failpoints, std::string owner = "") {
-    auto fp = Failpoints::Parse(failpoints);
-    EXPECT_TRUE(fp.ok());
-    EngineOptions o;
-    o.lease = 10'000'000;
-    o.max_attempts = 4;
-    o.owner = std::move(owner);
-    return std::make_unique<Engine>(o, *store_, MakeProvisioningSteps(*dataplane_), clock_,
-                                    *random_, std::move(*fp));
-  }
-
-  // A workspace as POST /v1/workspaces leaves it, with its pending run.
-  std::pair<model::Workspace, std::string> Create(const std::string& name) {
-    model::Workspace ws;
-    ws.id = NewUuidV7(*random_, clock_);
-    ws.account_id = kAccount;
-    ws.name = name;
-    ws.slug = name;
-    ws.region = "us-east-1";
-    ws.created_at = ws.updated_at = clock_.Now();
-    ws.created_by = ws.updated_by = kCreator;
-    ws.group_mappings = {{"eng", model::WorkspaceRole::kMember}};
-    const std::string run_id = NewUuidV7(*random_, clock_);
-    EXPECT_TRUE(store_
-                    ->Write([&](store::Tx& tx) -> Status {
-                      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-                      return tx.InsertRun(
-                          NewProvisioningRun(run_id, ws.id, kCreator, "", clock_.Now()));
-                    })
-                    .ok());
-    return {ws, run_id};
-  }
-
-  // Runs the engine until the run finishes, moving the clock past backoffs.
-  model::ProvisioningRun Drive(Engine& engine, const std::string& run_id) {
-    for (int i = 0; i < 100; ++i) {
-      EXPECT_TRUE(engine.RunUntilIdle().ok());
-      auto run = Run(run_id);
-      if (run.state == RunState::kSucceeded || run.state == RunState::kFailed) return run;
-      clock_.Advance(60'000'000);
-    }
-    ADD_FAILURE() << "run never finished";
-    return Run(run_id);
-  }
-
-  model::ProvisioningRun Run(const std::string& id) {
-    model::ProvisioningRun run;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Tx& tx) -> Status {
-                      WS_ASSIGN_OR_RETURN(run, tx.GetRun(id));
-                      return Status::Ok();
-                    })
-                    .ok());
-    return run;
-  }
-
-  struct Built {
-    model::Workspace ws;
-    std::size_t environments = 0;
-    std::size_t relationships = 0;
-    std::optional<model::WorkspaceRole> creator_role;
-    bool dataplane = false;
-    std::vector<std::string> audit_actions;  // oldest first
-  };
-  Built Inspect(const std::string& ws_id) {
-    Built b;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Tx& tx) -> Status {
-                      WS_ASSIGN_OR_RETURN(b.ws, tx.GetWorkspace(ws_id));
-                      WS_ASSIGN_OR_RETURN(auto envs, tx.ListEnvironments(ws_id));
-                      b.environments = envs.size();
-                      WS_ASSIGN_OR_RETURN(auto rels,
-                                          tx.ListRelationshipsForResource("workspace", ws_id));
-                      b.relationships = rels.size();
-                      for (const auto& e : envs) {
-                        WS_ASSIGN_OR_RETURN(auto more,
-                                            tx.ListRelationshipsForResource("environment", e.id));
-                        b.relationships += more.size();
-                      }
-                      WS_ASSIGN_OR_RETURN(b.creator_role, tx.GetWorkspaceRole(ws_id, kCreator));
-                      WS_ASSIGN_OR_RETURN(auto events,
-                                          tx.ListAudit({.workspace_id = ws_id, .limit = 1000}));
-                      for (auto it = events.rbegin(); it != events.rend(); ++it)
-                        b.audit_actions.push_back(it->action);
-                      return Status::Ok();
-                    })
-                    .ok());
-    b.dataplane = *dataplane_->Exists(b.ws);
-    return b;
-  }
-
-  store::testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<Random> random_ = NewSeededRandom(7);
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<dataplane::Dataplane> dataplane_;
-};
+using testing::EngineTest;
+using testing::kCreator;
 
 TEST_F(EngineTest, ProvisionsEverythingAndActivates) {
   auto engine = MakeEngine("");

@@ -22,6 +22,7 @@
 #include "spicedb/testing/forwarder.h"
 #include "spicedb/wire.h"
 #include "store/sqlite_store.h"
+#include "store/testing/temp_dir.h"
 
 namespace workspaced::spicedb {
 namespace {
@@ -123,8 +124,8 @@ TEST(Grpc, TheReconcileCommandRepairsSpiceDbOverGrpcAndPrintsEachChange) {
   const model::Relationship stray{"account", "a9", "admin", "user", "mallory", ""};
   ASSERT_TRUE((*engine)->Write({{true, stray}}).ok());
   Forwarder forwarder(**engine, "k3y");
-  const std::string dir = "/tmp/ws-reconcile-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
+  const store::testing::TempDir tmp;  // removed however the test ends
+  const std::string dir = tmp.path().string();
   std::filesystem::create_directories(dir + "/data");
   const std::string socket = "unix://" + dir + "/spicedb.sock";
   grpc::ServerBuilder builder;
@@ -185,7 +186,6 @@ TEST(Grpc, TheReconcileCommandRepairsSpiceDbOverGrpcAndPrintsEachChange) {
             std::string::npos)
       << again;
   server->Shutdown();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

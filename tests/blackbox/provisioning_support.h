@@ -34,6 +34,18 @@ inline HttpResponse PostWorkspace(HttpClient& c, const std::string& token, const
   return c.Send("POST", "/v1/workspaces", headers, body);
 }
 
+// Polls `done` every 10 ms until it holds: an event to wait for, never a
+// fixed sleep. False after `seconds` (a hang or a bug, not the expected path).
+template <typename F>
+bool Eventually(F done, int seconds = 30) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 // Polls the run until it is succeeded or failed (or 30 s pass).
 inline boost::json::object WaitRun(HttpClient& c, const std::string& token,
                                    const std::string& run_id) {

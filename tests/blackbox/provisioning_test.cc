@@ -350,12 +350,15 @@ TEST_F(Provisioning, IdempotencyKeyReplaysRefusesOtherBodiesAndIsPerCaller) {
 }
 
 TEST_F(Provisioning, ADuplicateOfARequestStillInProgressGets409) {
-  Start("create_request=delay(1500)");
+  Start("create_request=delay(3000)");
   std::thread slow([&] {
     HttpClient c(server_->port());
     EXPECT_EQ(PostWorkspace(c, alice_, CreateBody(acme_, "Slow"), "k-slow").status, 202);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // The first request holds its reservation (inside the failpoint's delay).
+  const std::string reserved =
+      "SELECT COUNT(*) FROM idempotency_keys WHERE key = 'k-slow' AND completed = 0";
+  EXPECT_TRUE(Eventually([&] { return CountRows(server_->data_dir(), reserved) == 1; }));
   HttpClient c(server_->port());
   const HttpResponse dup = PostWorkspace(c, alice_, CreateBody(acme_, "Slow"), "k-slow");
   ExpectProblem(dup, 409);

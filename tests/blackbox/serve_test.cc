@@ -106,11 +106,13 @@ TEST(Cli, AccountsCreatePrintsTheAccountAndItsAdminCanReadIt) {
 }
 
 TEST(Cli, BadUsageExitsTwoWithAMessage) {
-  auto r = RunWorkspaced(
-      {"accounts", "create", "--name", "", "--admin", "x", "--data-dir", "/tmp/unused-ws"});
+  TempDir tmp;
+  const std::string unused = tmp.path() + "/unused";
+  auto r =
+      RunWorkspaced({"accounts", "create", "--name", "", "--admin", "x", "--data-dir", unused});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("name"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists("/tmp/unused-ws"));  // nothing was created
+  EXPECT_FALSE(std::filesystem::exists(unused));  // nothing was created
   EXPECT_EQ(RunWorkspaced({"token"}).exit_code, 2);
   EXPECT_EQ(RunWorkspaced({"token", "--sub", "a", "--ttl", "forever"}).exit_code, 2);
 }

@@ -1,5 +1,7 @@
 // The read endpoints of seed 000 with their permissions: members see their
 // workspaces; everyone else gets 404, never another tenant's data.
+#include <algorithm>
+
 #include "blackbox/fixture.h"
 
 namespace workspaced::testing {
@@ -150,6 +152,50 @@ TEST_F(Workspaces, PaginationFollowsLinkHeadersToTheEnd) {
   }
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seen, all);
+}
+
+// The account's list, page by page over HTTP: every workspace once, in id
+// order, the Link header carrying the limit and an opaque cursor; a
+// workspace made between two pages does not shift the pages already read.
+TEST_F(Workspaces, AccountListPagesThroughEveryWorkspaceOnceInIdOrder) {
+  std::vector<std::string> all{prod_, dev_};
+  for (int i = 0; i < 6; ++i) all.push_back(seed_->Workspace(acme_, "more " + std::to_string(i)));
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("acme-admin");
+  const std::string base = "/v1/workspaces/by-account/" + acme_;
+  std::vector<std::string> seen;
+  std::string next = base + "?limit=3";
+  int pages = 0;
+  while (!next.empty()) {
+    const HttpResponse r = c.Get(next, token);
+    ASSERT_EQ(r.status, 200) << next << ": " << r.body;
+    const auto ids = Ids(r);
+    EXPECT_LE(ids.size(), 3u);
+    seen.insert(seen.end(), ids.begin(), ids.end());
+    if (++pages == 1) all.push_back(seed_->Workspace(acme_, "made while paging"));
+    const std::string link = r.Header("Link");
+    next.clear();
+    if (!link.empty()) {
+      ASSERT_NE(link.find("rel=\"next\""), std::string::npos) << link;
+      next = link.substr(1, link.find('>') - 1);
+      EXPECT_EQ(next.rfind(base + "?", 0), 0u) << link;
+      EXPECT_NE(next.find("limit=3"), std::string::npos) << link;
+      EXPECT_NE(next.find("cursor="), std::string::npos) << link;
+    }
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 3);  // 3 + 3 + 3 of nine
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(seen, all);                                                // each once, in id order
+  EXPECT_EQ(std::find(seen.begin(), seen.end(), rival_), seen.end());  // another account's
+
+  // One page holding everything has no Link; the same page twice is the same.
+  const HttpResponse whole = c.Get(base + "?limit=100", token);
+  EXPECT_TRUE(whole.Header("Link").empty());
+  EXPECT_EQ(Ids(whole), all);
+  EXPECT_EQ(c.Get(base + "?limit=100", token).body, whole.body);
+  ExpectProblem(c.Get(base + "?limit=0", token), 400);
+  ExpectProblem(c.Get(base + "?cursor=not-a-cursor", token), 400);
 }
 
 }  // namespace

@@ -174,9 +174,9 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(Options options) {
   std::vector<std::string> argv{WorkspacedBin(), "serve",      "--listen",
                                 "127.0.0.1:0",   "--data-dir", p->data_dir_};
   if (!options.config_json.empty()) {
-    const std::string dir =
-        p->owned_dir_ ? p->owned_dir_->path() : fs::temp_directory_path().string();
-    const std::string path = dir + "/config-" + std::to_string(getpid()) + ".json";
+    // Removed with the process object, whoever owns the data directory.
+    p->config_dir_ = std::make_unique<TempDir>();
+    const std::string path = p->config_dir_->path() + "/config.json";
     std::ofstream(path) << options.config_json;
     argv.push_back("--config");
     argv.push_back(path);

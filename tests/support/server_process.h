@@ -51,7 +51,7 @@ class ServerProcess {
  public:
   struct Options {
     std::string data_dir;     // empty: a fresh temporary directory
-    std::string config_json;  // when set, written to a file and passed as --config
+    std::string config_json;  // when set, written to a temporary file passed as --config
     std::vector<std::string> extra_args;
     std::map<std::string, std::string> env;
   };
@@ -79,6 +79,7 @@ class ServerProcess {
  private:
   ServerProcess() = default;
   std::unique_ptr<TempDir> owned_dir_;
+  std::unique_ptr<TempDir> config_dir_;  // the --config file, when one is given
   std::string data_dir_;
   pid_t pid_ = -1;
   int out_fd_ = -1;

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <string>
+#include <vector>
 
 namespace workspaced::store::testing {
 namespace {
@@ -105,22 +107,52 @@ PostgresServer::~PostgresServer() {
   std::filesystem::remove_all(dir_, ec);
 }
 
+namespace {
+
+// The server of FreshPostgresSchema and the schemas it made. At exit the
+// schemas are dropped (a shared server, WS_TEST_POSTGRES, outlives this
+// process), then an own server is stopped.
+struct SchemaServer {
+  std::unique_ptr<PostgresServer> server;
+  std::vector<std::string> schemas;
+  int counter = 0;
+
+  ~SchemaServer() {
+    if (!server || schemas.empty()) return;
+    PGconn* c = PQconnectdb(server->conninfo().c_str());
+    if (PQstatus(c) == CONNECTION_OK) {
+      PQsetNoticeProcessor(
+          c, [](void*, const char*) {}, nullptr);
+      // A server of the test still connected must not hold the exit up long.
+      std::string sql = "SET lock_timeout = '5s';";
+      for (const auto& schema : schemas) sql += "DROP SCHEMA IF EXISTS " + schema + " CASCADE;";
+      PQclear(PQexec(c, sql.c_str()));
+    }
+    PQfinish(c);
+  }
+};
+
+}  // namespace
+
 StatusOr<std::string> FreshPostgresSchema() {
   static std::mutex mu;
-  static std::unique_ptr<PostgresServer> server;
-  static int counter = 0;
+  static SchemaServer state;
   std::lock_guard lock(mu);
-  if (!server) {
-    WS_ASSIGN_OR_RETURN(server, PostgresServer::Start());
+  if (!state.server) {
+    WS_ASSIGN_OR_RETURN(state.server, PostgresServer::Start());
   }
-  const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  const std::unique_ptr<PostgresServer>& server = state.server;
+  const std::string schema =
+      "t" + std::to_string(::getpid()) + "_" + std::to_string(++state.counter);
+  state.schemas.push_back(schema);
   PGconn* c = PQconnectdb(server->conninfo().c_str());
   if (PQstatus(c) != CONNECTION_OK) {
     std::string m = PQerrorMessage(c);
     PQfinish(c);
     return Unavailable("postgres: " + m);
   }
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
   PGresult* r =
       PQexec(c, ("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema).c_str());
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;

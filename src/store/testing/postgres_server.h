@@ -45,7 +45,9 @@ class PostgresServer {
 
 // A connection string to a fresh, empty schema (search_path set to it) on the
 // test server of this process — WS_TEST_POSTGRES, or one started on first
-// use and stopped at exit.
+// use and stopped at exit. The schemas are dropped at exit (a normal one:
+// a test process that crashes leaves its schemas to scripts/test.sh, which
+// removes the whole server).
 StatusOr<std::string> FreshPostgresSchema();
 
 }  // namespace workspaced::store::testing
