@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 
+#include "common/log.h"
 #include "saga/engine_state.h"
 
 namespace workspaced::saga {
@@ -31,6 +33,16 @@ model::AuditEvent Engine::State::Event(const model::ProvisioningRun& run, std::s
   e.outcome = std::move(outcome);
   e.details = boost::json::serialize(details);
   return e;
+}
+
+void Engine::State::Crash(const model::ProvisioningRun& run, int i, std::string_view where) const {
+  log::Error("saga: failpoint crash", {{"run", run.id},
+                                       {"step", run.steps[i].name},
+                                       {"state", std::string(model::ToString(run.state))},
+                                       {"where", std::string(where)}});
+  log::Flush();
+  std::raise(SIGKILL);
+  _exit(137);
 }
 
 Engine::Engine(EngineOptions options, store::Store& store, std::vector<std::unique_ptr<Step>> steps,

@@ -28,12 +28,21 @@ int Engine::State::NextToCompensate(const ProvisioningRun& run, int from) {
 
 Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
   const int i = NextToCompensate(run, run.current_step);
+  const Failpoint::Action action =
+      i >= 0 ? failpoints.For(steps[i]->name(), 1, Failpoint::Phase::kCompensation)
+             : Failpoint::Action::kNone;
+  if (action == Failpoint::Action::kDelay) {
+    Sleep(failpoints.DelayMs(steps[i]->name(), Failpoint::Phase::kCompensation), h);
+    if (h.lost || Stopping()) return Next::kContinue;  // Advance stops or releases
+  }
   if (i >= 0 && steps[i]->has_external()) {
     StatusOr<Workspace> ws = ReadWorkspace(run.workspace_id);
     Status err = ws.ok() ? steps[i]->CompensateExternal(*ws) : ws.status();
     if (ws.status().code() == Code::kNotFound) err = Status::Ok();
     if (!err.ok()) return RecordCompensationFailure(run, h, i, err);
   }
+  if (action == Failpoint::Action::kCrash)
+    Crash(run, i, "compensating, after its external compensation, before its transaction");
   ProvisioningRun next;
   const Status s = store.Write([&](store::Tx& tx) -> Status {
     next = run;
@@ -86,7 +95,8 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
   return run.state == RunState::kFailed ? Next::kStop : Next::kContinue;
 }
 
-Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& run, Held& h, int i, const Status& err) {
+Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& run, Held& h, int i,
+                                                             const Status& err) {
   ProvisioningRun next;
   const Status s = store.Write([&](store::Tx& tx) -> Status {
     next = run;

@@ -1,9 +1,5 @@
 // Advancing a held run through its steps, and recording failed attempts
 // (engine_state.h).
-#include <unistd.h>
-
-#include <csignal>
-
 #include "common/log.h"
 #include "saga/engine_state.h"
 
@@ -98,7 +94,8 @@ Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
     }
   }
   if (!err.ok()) return RecordFailure(run, h, i, err);
-  if (action == Failpoint::Action::kCrash) CrashAfterEffect(run, h, i);
+  if (action == Failpoint::Action::kCrash)
+    Crash(run, i, "after its external effect, before its transaction");
 
   Status s = CommitForward(run, h, /*max_steps=*/n);
   if (!s.ok() && StillHeld(run, h)) s = CommitForward(run, h, /*max_steps=*/1);
@@ -164,26 +161,8 @@ Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max
   return Status::Ok();
 }
 
-void Engine::State::CrashAfterEffect(const ProvisioningRun& run, Held& h, int i) {
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(run.workspace_id));
-    const Workspace before = ws;
-    WS_RETURN_IF_ERROR(steps[i]->Apply(tx, ws, env));
-    if (ws.phase != before.phase || ws.status != before.status) {
-      ws.version = before.version + 1;
-      WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
-    }
-    return tx.ExtendLease(run.id, h.fence, clock.Now() + options.lease);
-  });
-  log::Error("saga: failpoint crash", {{"run", run.id},
-                                       {"step", run.steps[i].name},
-                                       {"effect", s.ok() ? "committed" : s.message()}});
-  log::Flush();
-  std::raise(SIGKILL);
-  _exit(137);
-}
-
-Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, int i, const Status& err) {
+Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, int i,
+                                                 const Status& err) {
   const bool retryable = IsRetryable(err);
   ProvisioningRun next;
   bool retry = false;

@@ -67,6 +67,10 @@ struct Engine::State {
                           std::string outcome, const boost::json::object& details,
                           Micros now) const;
 
+  // The `crash` failpoint: the process dies at once, as if killed, on the
+  // way to step i's transaction (`where` is logged). Nothing is committed.
+  [[noreturn]] void Crash(const model::ProvisioningRun& run, int i, std::string_view where) const;
+
   // ---- claiming (engine_claim.cc) ----
 
   // Leases the run if it is due. With `forward`, the claim's transaction
@@ -112,10 +116,6 @@ struct Engine::State {
   // any, already done) and up to max_steps - 1 following database-only steps;
   // updates the workspace. The caller writes `next` with its fence.
   Status ApplyForward(store::Tx& tx, model::ProvisioningRun& next, int max_steps);
-
-  // The `crash` failpoint: the step's database effect is committed without
-  // its record, then the process dies as if killed.
-  [[noreturn]] void CrashAfterEffect(const model::ProvisioningRun& run, Held& h, int i);
 
   // Records a failed attempt: the run is due again after a backoff, or
   // compensates when the error is fatal or the attempts are exhausted.

@@ -35,6 +35,7 @@ bool IsStepName(std::string_view s) {
 }  // namespace
 
 StatusOr<Failpoints> Failpoints::Parse(std::string_view text) {
+  constexpr std::string_view kCompensate = ".compensate";
   Failpoints out;
   while (!text.empty()) {
     const std::size_t semi = text.find(';');
@@ -43,10 +44,17 @@ StatusOr<Failpoints> Failpoints::Parse(std::string_view text) {
     if (entry.empty()) continue;
     const std::size_t eq = entry.find('=');
     const std::string bad = "WORKSPACED_FAILPOINTS: bad entry '" + std::string(entry) +
-                            "' (want step=error|error(N)|fatal|crash|delay(MS))";
+                            "' (want step=error|error(N)|fatal|crash|delay(MS) or "
+                            "step.compensate=crash|delay(MS))";
     if (eq == std::string_view::npos) return InvalidArgument(bad);
-    const std::string_view step = Trim(entry.substr(0, eq));
+    std::string_view step = Trim(entry.substr(0, eq));
     const std::string_view action = Trim(entry.substr(eq + 1));
+    Failpoint::Phase phase = Failpoint::Phase::kForward;
+    if (step.size() > kCompensate.size() &&
+        step.substr(step.size() - kCompensate.size()) == kCompensate) {
+      phase = Failpoint::Phase::kCompensation;
+      step.remove_suffix(kCompensate.size());
+    }
     if (!IsStepName(step)) return InvalidArgument(bad);
     Failpoint fp;
     if (action == "error") {
@@ -64,26 +72,35 @@ StatusOr<Failpoints> Failpoints::Parse(std::string_view text) {
     } else {
       return InvalidArgument(bad);
     }
-    if (!out.points_.emplace(std::string(step), fp).second) {
-      return InvalidArgument("WORKSPACED_FAILPOINTS: step '" + std::string(step) +
+    // A compensation is retried until it succeeds: it only crashes or stalls.
+    if (phase == Failpoint::Phase::kCompensation && fp.action != Failpoint::Action::kCrash &&
+        fp.action != Failpoint::Action::kDelay) {
+      return InvalidArgument(bad);
+    }
+    Points& points = phase == Failpoint::Phase::kForward ? out.forward_ : out.compensation_;
+    if (!points.emplace(std::string(step), fp).second) {
+      return InvalidArgument("WORKSPACED_FAILPOINTS: '" + std::string(entry.substr(0, eq)) +
                              "' is set twice");
     }
   }
   return out;
 }
 
-Failpoint::Action Failpoints::For(std::string_view step, int attempt) const {
-  const auto it = points_.find(step);
-  if (it == points_.end()) return Failpoint::Action::kNone;
+Failpoint::Action Failpoints::For(std::string_view step, int attempt,
+                                  Failpoint::Phase phase) const {
+  const Points& points = In(phase);
+  const auto it = points.find(step);
+  if (it == points.end()) return Failpoint::Action::kNone;
   const Failpoint& fp = it->second;
   if (fp.action == Failpoint::Action::kError && fp.count >= 0 && attempt > fp.count)
     return Failpoint::Action::kNone;
   return fp.action;
 }
 
-int Failpoints::DelayMs(std::string_view step) const {
-  const auto it = points_.find(step);
-  return it == points_.end() ? 0 : it->second.delay_ms;
+int Failpoints::DelayMs(std::string_view step, Failpoint::Phase phase) const {
+  const Points& points = In(phase);
+  const auto it = points.find(step);
+  return it == points.end() ? 0 : it->second.delay_ms;
 }
 
 }  // namespace workspaced::saga

@@ -1,14 +1,26 @@
 // Failpoints for the provisioning saga: compiled in, inert unless set, so
 // tests can make any step fail, crash or stall on demand.
 //
-//   WORKSPACED_FAILPOINTS="<step>=<action>[;<step>=<action>…]"
+//   WORKSPACED_FAILPOINTS="<point>=<action>[;<point>=<action>…]"
 //
-// actions: error      every attempt fails (retryable)
-//          error(N)   the first N attempts fail (retryable), then succeed
-//          fatal      the attempt fails and is not retried (compensate)
-//          crash      the process exits at once (like kill -9) after the
-//                     step's side effect, before it is recorded
-//          delay(MS)  the attempt is held MS milliseconds, then proceeds
+// points:  <step>              every attempt of the step (forward)
+//          <step>.compensate   the compensation of the step
+//          create_request      POST /v1/workspaces once its Idempotency-Key is
+//                              reserved (delay only; src/api/idempotency.cc)
+//
+// actions: error      every attempt fails (retryable)              forward
+//          error(N)   the first N attempts fail (retryable), then  forward
+//                     succeed
+//          fatal      the attempt fails and is not retried         forward
+//                     (compensate)
+//          crash      the process exits at once (like kill -9) on the
+//                     production commit path: after the step's external
+//                     effect (forward) or external compensation
+//                     (.compensate), if it has one, and before the one
+//                     transaction that applies and records it. Nothing of
+//                     that transaction is committed.
+//          delay(MS)  the attempt (or compensation) is held MS
+//                     milliseconds, then proceeds
 //
 // Thread-safety: immutable after Parse; safe from any thread.
 #pragma once
@@ -23,6 +35,8 @@ namespace workspaced::saga {
 
 struct Failpoint {
   enum class Action { kNone, kError, kFatal, kCrash, kDelay };
+  // Where in a step it acts.
+  enum class Phase { kForward, kCompensation };
   Action action = Action::kNone;
   int count = -1;    // kError: attempts that fail; -1 = all
   int delay_ms = 0;  // kDelay
@@ -30,18 +44,26 @@ struct Failpoint {
 
 class Failpoints {
  public:
-  // kInvalidArgument naming the bad entry on any malformed text; empty text
-  // gives no failpoints.
+  // kInvalidArgument naming the bad entry on any malformed text (also an
+  // action a compensation does not take); empty text gives no failpoints.
   static StatusOr<Failpoints> Parse(std::string_view text);
 
-  // What attempt `attempt` (1-based) of `step` should do.
-  Failpoint::Action For(std::string_view step, int attempt) const;
+  // What attempt `attempt` (1-based) of `step` should do (forward), or what
+  // compensating `step` should do (kNone, kCrash or kDelay).
+  Failpoint::Action For(std::string_view step, int attempt,
+                        Failpoint::Phase phase = Failpoint::Phase::kForward) const;
   // The delay of a kDelay failpoint (0 otherwise).
-  int DelayMs(std::string_view step) const;
-  bool empty() const { return points_.empty(); }
+  int DelayMs(std::string_view step, Failpoint::Phase phase = Failpoint::Phase::kForward) const;
+  bool empty() const { return forward_.empty() && compensation_.empty(); }
 
  private:
-  std::map<std::string, Failpoint, std::less<>> points_;
+  using Points = std::map<std::string, Failpoint, std::less<>>;
+  const Points& In(Failpoint::Phase phase) const {
+    return phase == Failpoint::Phase::kForward ? forward_ : compensation_;
+  }
+
+  Points forward_;
+  Points compensation_;
 };
 
 }  // namespace workspaced::saga

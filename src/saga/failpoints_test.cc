@@ -31,6 +31,21 @@ TEST(Failpoints, ParsesEveryAction) {
   EXPECT_EQ(fp->For("configure_account", 1), Action::kNone);
 }
 
+TEST(Failpoints, CompensationPointsAreApartFromAttempts) {
+  auto fp = Failpoints::Parse(
+      "provision_dataplane=fatal;provision_dataplane.compensate=crash;"
+      "create_environments.compensate=delay(30)");
+  ASSERT_TRUE(fp.ok()) << fp.status().message();
+  constexpr auto kCompensation = Failpoint::Phase::kCompensation;
+  EXPECT_EQ(fp->For("provision_dataplane", 1), Action::kFatal);
+  EXPECT_EQ(fp->For("provision_dataplane", 1, kCompensation), Action::kCrash);
+  EXPECT_EQ(fp->For("create_environments", 1), Action::kNone);
+  EXPECT_EQ(fp->For("create_environments", 1, kCompensation), Action::kDelay);
+  EXPECT_EQ(fp->DelayMs("create_environments", kCompensation), 30);
+  EXPECT_EQ(fp->DelayMs("create_environments"), 0);
+  EXPECT_EQ(fp->For("activate", 1, kCompensation), Action::kNone);
+}
+
 TEST(Failpoints, ErrorZeroNeverFails) {
   auto fp = Failpoints::Parse("bind_account=error(0)");
   ASSERT_TRUE(fp.ok());
@@ -38,9 +53,11 @@ TEST(Failpoints, ErrorZeroNeverFails) {
 }
 
 TEST(Failpoints, RejectsMalformedEntriesByName) {
-  for (const char* bad : {"bind_account", "bind_account=explode", "bind_account=error(", "=error",
-                          "bind_account=error(-1)", "bind_account=delay(x)", "Bind=error",
-                          "a=error;a=fatal", "bind_account=error(2"}) {
+  for (const char* bad :
+       {"bind_account", "bind_account=explode", "bind_account=error(", "=error",
+        "bind_account=error(-1)", "bind_account=delay(x)", "Bind=error", "a=error;a=fatal",
+        "bind_account=error(2", "activate.compensate=error", "activate.compensate=fatal",
+        ".compensate=crash", "a.compensate=crash;a.compensate=delay(1)", "a.undo=crash"}) {
     auto fp = Failpoints::Parse(bad);
     ASSERT_FALSE(fp.ok()) << bad;
     EXPECT_EQ(fp.status().code(), Code::kInvalidArgument);

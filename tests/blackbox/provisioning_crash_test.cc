@@ -1,6 +1,9 @@
-// The process dies (like kill -9) at every step of the saga, after the step's
-// side effect and before its record; a restart without the fault must finish
-// every run — never stuck, never half-built, nothing made twice.
+// The process dies (like kill -9) on the production commit path of every
+// step: after the step's external effect, if it has one, and before the one
+// transaction that applies and records it — forward, and again while
+// compensating. A restart without the fault must take the run over and
+// finish it: never stuck, never half-built, nothing made or undone twice.
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -9,106 +12,219 @@
 namespace workspaced::testing {
 namespace {
 
-class ProvisioningCrash : public ::testing::TestWithParam<std::string> {};
+constexpr int kLeaseMs = 300;
 
-TEST_P(ProvisioningCrash, ARestartFinishesTheRunWithEverythingExactlyOnce) {
-  const std::string step = GetParam();
-  constexpr int kLeaseMs = 300;
+const std::vector<std::string>& StepNames() {
+  static const std::vector<std::string> kSteps = {"bind_account",        "configure_account",
+                                                  "create_environments", "provision_dataplane",
+                                                  "write_relationships", "activate"};
+  return kSteps;
+}
+
+int StepIndex(const std::string& step) {
+  const auto& steps = StepNames();
+  return static_cast<int>(std::find(steps.begin(), steps.end(), step) - steps.begin());
+}
+
+// What a test of the crashed process needs after the restart.
+struct Crashed {
+  std::unique_ptr<ServerProcess> server;  // dead; owns the data directory
+  std::string dir;
+  std::string account;
+  int pid = -1;  // of the process that died
+  std::optional<HttpResponse> first;
+};
+
+const std::string kRequestExtra = R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])";
+
+// Starts a server with `failpoints`, creates one workspace with `key` and
+// waits for the failpoint to kill the process.
+Crashed CreateAndCrash(const std::string& failpoints, const std::string& key) {
   ServerProcess::Options o;
   o.config_json = FastSagaConfig(kLeaseMs);
-  o.env["WORKSPACED_FAILPOINTS"] = step + "=crash";
-  auto server = ServerProcess::Start(o);
-  const std::string dir = server->data_dir();
-  std::string account;
+  o.env["WORKSPACED_FAILPOINTS"] = failpoints;
+  Crashed out;
+  out.server = ServerProcess::Start(o);
+  ServerProcess* server = out.server.get();
+  out.dir = server->data_dir();
+  out.pid = server->pid();
   {
-    Seeder seed(dir);
-    account = seed.Account("Acme", "alice");
+    Seeder seed(out.dir);
+    out.account = seed.Account("Acme", "alice");
   }
   // With an Idempotency-Key: the crash may beat the 202 out of the door (the
   // first step starts as soon as the create commits), and the same request
   // after the restart must then answer what the first one would have.
-  const std::string key = "crash-" + step;
-  const std::string request =
-      CreateBody(account, "Crashy", R"(,"group_mappings":[{"group_name":"eng","role":"viewer"}])");
-  const std::string alice = server->Token("alice");
-  std::optional<HttpResponse> first;
   try {
     HttpClient c(server->port());
-    first = PostWorkspace(c, alice, request, key);
-    ASSERT_EQ(first->status, 202) << first->body;
+    out.first = PostWorkspace(c, server->Token("alice"),
+                              CreateBody(out.account, "Crashy", kRequestExtra), key);
+    EXPECT_EQ(out.first->status, 202) << out.first->body;
   } catch (const std::exception& e) {
     std::cerr << "the create's answer was lost in the crash: " << e.what() << "\n";
   }
-  // The failpoint kills the process as soon as the engine reaches the step.
   EXPECT_EQ(server->Wait(20'000), 128 + SIGKILL) << server->Output();
-  EXPECT_NE(server->Output().find("failpoint crash"), std::string::npos);
-  // The dead owner still holds the run's lease, and the step's effect is
-  // committed without its record.
-  EXPECT_EQ(CountRows(dir,
-                      "SELECT COUNT(*) FROM provisioning_runs WHERE state = 'running' AND "
-                      "lease_owner != ''"),
+  EXPECT_NE(server->Output().find("failpoint crash"), std::string::npos) << server->Output();
+  // The dead owner still holds the run's lease.
+  EXPECT_EQ(CountRows(out.dir,
+                      "SELECT COUNT(*) FROM provisioning_runs WHERE state IN ('running', "
+                      "'compensating') AND lease_owner != ''"),
             1);
+  return out;
+}
 
-  // Restart on the same data directory, without failpoints.
+// Restarts on the crashed data directory without failpoints, replays the
+// create and waits for its run to end.
+struct Finished {
+  std::unique_ptr<ServerProcess> server;
+  std::string token, ws, run;
+  boost::json::object done;
+};
+
+Finished RestartAndFinish(const Crashed& crashed, const std::string& key) {
   ServerProcess::Options again;
-  again.data_dir = dir;
+  again.data_dir = crashed.dir;
   again.config_json = FastSagaConfig(kLeaseMs);
-  auto restarted = ServerProcess::Start(again);
-  HttpClient c(restarted->port());
-  const std::string token = restarted->Token("alice");
-  const HttpResponse replayed = PostWorkspace(c, token, request, key);
-  ASSERT_EQ(replayed.status, 202) << replayed.body;
-  if (first) {
-    EXPECT_EQ(replayed.body, first->body);
+  Finished out;
+  out.server = ServerProcess::Start(again);
+  HttpClient c(out.server->port());
+  out.token = out.server->Token("alice");
+  const HttpResponse replayed =
+      PostWorkspace(c, out.token, CreateBody(crashed.account, "Crashy", kRequestExtra), key);
+  EXPECT_EQ(replayed.status, 202) << replayed.body;
+  if (crashed.first) {
+    EXPECT_EQ(replayed.body, crashed.first->body);
   }
   const auto accepted = Json(replayed.body).as_object();
-  const std::string ws(accepted.at("workspace_id").as_string());
-  const std::string run(accepted.at("provisioning_run_id").as_string());
-  const auto done = WaitRun(c, token, run);
-  ASSERT_EQ(done.at("state").as_string(), "succeeded") << boost::json::serialize(done);
-  for (const auto& s : done.at("steps").as_array())
+  out.ws = std::string(accepted.at("workspace_id").as_string());
+  out.run = std::string(accepted.at("provisioning_run_id").as_string());
+  out.done = WaitRun(c, out.token, out.run);
+  return out;
+}
+
+long long Events(const std::string& dir, const std::string& action) {
+  return CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "'");
+}
+
+long long StepEvents(const std::string& dir, const std::string& action, const std::string& step) {
+  return CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "' AND " +
+                            SqlJsonField(dir, "details", "step") + " = '" + step + "'");
+}
+
+long long WorkspaceRelationshipRows(const std::string& dir) {
+  // One workspace per test: its rows and its environments'.
+  return CountRows(dir,
+                   "SELECT COUNT(*) FROM relationships WHERE resource_type IN ('workspace', "
+                   "'environment')");
+}
+
+class ProvisioningCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ProvisioningCrash, ARestartFinishesTheRunWithEverythingExactlyOnce) {
+  const std::string step = GetParam();
+  const int i = StepIndex(step);
+  const std::string key = "crash-" + step;
+  const Crashed crashed = CreateAndCrash(step + "=crash", key);
+  const std::string& dir = crashed.dir;
+  // The process died on the way to the step's transaction: every step before
+  // it is recorded, nothing of it (or after it) is — but its external
+  // effect, when it has one (provision_dataplane), is done.
+  EXPECT_EQ(CountRows(dir, "SELECT current_step FROM provisioning_runs"), i);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_steps WHERE state = 'succeeded'"), i);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), i > 1 ? 1 : 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), i > 2 ? 3 : 0);
+  EXPECT_EQ(DataplaneFiles(dir), i >= 3 ? 1 : 0);
+  EXPECT_EQ(WorkspaceRelationshipRows(dir), i > 4 ? 6 : i > 1 ? 2 : 1);  // + the admin's
+
+  const Finished f = RestartAndFinish(crashed, key);
+  ASSERT_EQ(f.done.at("state").as_string(), "succeeded") << boost::json::serialize(f.done);
+  for (const auto& s : f.done.at("steps").as_array())
     EXPECT_EQ(s.as_object().at("state").as_string(), "succeeded");
 
   // Exactly once: three environments, one dataplane, each relationship once,
-  // the creator once.
-  const auto envs = Json(c.Get("/v1/workspaces/" + ws + "/environments", token).body).as_array();
+  // the creator once, each step recorded once.
+  HttpClient c(f.server->port());
+  const auto envs =
+      Json(c.Get("/v1/workspaces/" + f.ws + "/environments", f.token).body).as_array();
   EXPECT_EQ(envs.size(), 3u);
-  EXPECT_TRUE(DataplaneFileExists(dir, ws));
-  EXPECT_EQ(RelationshipRows(dir, ws), 6);  // account, admin, group, 3 environments
+  EXPECT_TRUE(DataplaneFileExists(dir, f.ws));
+  EXPECT_EQ(DataplaneFiles(dir), 1);
+  EXPECT_EQ(RelationshipRows(dir, f.ws), 6);  // account, admin, group, 3 environments
   EXPECT_EQ(
-      CountRows(dir, "SELECT COUNT(*) FROM workspace_members WHERE workspace_id = '" + ws + "'"),
+      CountRows(dir, "SELECT COUNT(*) FROM workspace_members WHERE workspace_id = '" + f.ws + "'"),
       1);
-  const auto got = Json(c.Get("/v1/workspaces/" + ws, token).body).as_object();
+  for (const std::string& s : StepNames())
+    EXPECT_EQ(StepEvents(dir, "provisioning.step.succeeded", s), 1) << s;
+  const auto got = Json(c.Get("/v1/workspaces/" + f.ws, f.token).body).as_object();
   EXPECT_EQ(got.at("status").as_string(), "active");
   EXPECT_EQ(got.at("provisioning_phase").as_string(), "ready");
-  // The takeover is on record.
-  EXPECT_EQ(CountRows(dir,
-                      "SELECT COUNT(*) FROM audit_events WHERE action = "
-                      "'provisioning.run.taken_over' AND target_id = '" +
-                          run + "'"),
-            1);
+  // The second process took the run over from the one that died.
+  EXPECT_EQ(TakeoversFrom(dir, f.run, crashed.pid), 1);
+  EXPECT_EQ(Events(dir, "provisioning.run.succeeded"), 1);
   EXPECT_EQ(CountRows(dir,
                       "SELECT COUNT(*) FROM provisioning_runs WHERE state NOT IN "
                       "('succeeded', 'failed')"),
             0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Steps, ProvisioningCrash,
-                         ::testing::Values("bind_account", "configure_account",
-                                           "create_environments", "provision_dataplane",
-                                           "write_relationships", "activate"),
+INSTANTIATE_TEST_SUITE_P(Steps, ProvisioningCrash, ::testing::ValuesIn(StepNames()),
                          [](const auto& info) { return info.param; });
 
-// A process killed in the middle of a run (here: while a step is held by a
-// delay) leaves the run to the next process, which meets a fatal fault and
-// must still compensate everything the first process built.
+// The last step fails for good, and the process dies while compensating a
+// step — after undoing its external effect (the dataplane), if it has one,
+// before the transaction that records the compensation. The next process
+// takes the run over and finishes compensating: every step undone and
+// recorded exactly once.
+class ProvisioningCompensationCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ProvisioningCompensationCrash, ARestartFinishesTheCompensationExactlyOnce) {
+  const std::string step = GetParam();
+  const int i = StepIndex(step);
+  const std::string key = "compensation-crash-" + step;
+  const Crashed crashed = CreateAndCrash("activate=fatal;" + step + ".compensate=crash", key);
+  const std::string& dir = crashed.dir;
+  // Compensation runs backwards: the steps after this one are undone and
+  // recorded; this one's database effect is not undone, its dataplane (when
+  // it is provision_dataplane) already is.
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE state = 'compensating'"),
+            1);
+  EXPECT_EQ(Events(dir, "provisioning.step.compensated"), 5 - i);
+  EXPECT_EQ(StepEvents(dir, "provisioning.step.compensated", step), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), i >= 1 ? 1 : 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), i >= 2 ? 3 : 0);
+  EXPECT_EQ(DataplaneFiles(dir), i > 3 ? 1 : 0);
+  EXPECT_EQ(WorkspaceRelationshipRows(dir), i >= 4 ? 6 : i >= 1 ? 2 : 1);  // + the admin's
+
+  const Finished f = RestartAndFinish(crashed, key);
+  ASSERT_EQ(f.done.at("state").as_string(), "failed") << boost::json::serialize(f.done);
+  EXPECT_EQ(TakeoversFrom(dir, f.run, crashed.pid), 1);
+  for (const std::string& s : StepNames())
+    EXPECT_EQ(StepEvents(dir, "provisioning.step.compensated", s), 1) << s;
+  EXPECT_EQ(Events(dir, "provisioning.run.failed"), 1);
+  HttpClient c(f.server->port());
+  EXPECT_EQ(c.Get("/v1/workspaces/" + f.ws + "/environments", f.token).body, "[]");
+  EXPECT_EQ(DataplaneFiles(dir), 0);
+  EXPECT_EQ(RelationshipRows(dir, f.ws), 1);  // its account link, kept with the row
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), 0);
+  EXPECT_EQ(
+      Json(c.Get("/v1/workspaces/" + f.ws, f.token).body).as_object().at("status").as_string(),
+      "error");
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, ProvisioningCompensationCrash, ::testing::ValuesIn(StepNames()),
+                         [](const auto& info) { return info.param; });
+
+// A process killed in the middle of a run — while write_relationships is held
+// by a delay, after the dataplane was built — leaves the run to the next
+// process, which takes it over, meets a fatal fault and must still compensate
+// everything the first process built.
 TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
-  constexpr int kLeaseMs = 300;
   ServerProcess::Options o;
   o.config_json = FastSagaConfig(kLeaseMs);
-  o.env["WORKSPACED_FAILPOINTS"] = "write_relationships=delay(400);activate=fatal";
+  o.env["WORKSPACED_FAILPOINTS"] = "write_relationships=delay(60000)";
   auto server = ServerProcess::Start(o);
   const std::string dir = server->data_dir();
+  const int pid = server->pid();
   std::string account;
   {
     Seeder seed(dir);
@@ -117,13 +233,27 @@ TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
   std::string ws, run;
   {
     HttpClient c(server->port());
-    const HttpResponse r = PostWorkspace(c, server->Token("alice"), CreateBody(account, "Killed"));
+    const std::string token = server->Token("alice");
+    const HttpResponse r = PostWorkspace(c, token, CreateBody(account, "Killed"));
     ASSERT_EQ(r.status, 202) << r.body;
     const auto body = Json(r.body).as_object();
     ws = std::string(body.at("workspace_id").as_string());
     run = std::string(body.at("provisioning_run_id").as_string());
+    // Kill only once the run is held inside the delay: the steps before it
+    // are recorded, the lease is this process's.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::string current;
+    while (current != "write_relationships" && std::chrono::steady_clock::now() < deadline) {
+      const auto got = Json(c.Get("/v1/provisioning-runs/" + run, token).body).as_object();
+      if (got.at("current_step").is_string()) current = got.at("current_step").as_string();
+      if (current != "write_relationships")
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(current, "write_relationships") << server->Output();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // inside the delay
+  EXPECT_TRUE(DataplaneFileExists(dir, ws));
+  const long long version_at_kill =
+      CountRows(dir, "SELECT lease_version FROM provisioning_runs WHERE id = '" + run + "'");
   server->Stop(SIGKILL);
 
   // The next process still has the fatal fault: the run fails and is fully
@@ -137,6 +267,15 @@ TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
   const std::string token = restarted->Token("alice");
   const auto done = WaitRun(c, token, run);
   ASSERT_EQ(done.at("state").as_string(), "failed") << boost::json::serialize(done);
+  // The run changed hands: a newer lease, the takeover on record, and the
+  // step the first process was held in done once, by the second.
+  EXPECT_GT(CountRows(dir, "SELECT lease_version FROM provisioning_runs WHERE id = '" + run + "'"),
+            version_at_kill);
+  EXPECT_EQ(TakeoversFrom(dir, run, pid), 1);
+  EXPECT_EQ(StepEvents(dir, "provisioning.step.succeeded", "write_relationships"), 1);
+  EXPECT_EQ(StepEvents(dir, "provisioning.step.succeeded", "provision_dataplane"), 1);
+  for (const std::string& s : StepNames())
+    EXPECT_EQ(StepEvents(dir, "provisioning.step.compensated", s), 1) << s;
   EXPECT_EQ(c.Get("/v1/workspaces/" + ws + "/environments", token).body, "[]");
   EXPECT_FALSE(DataplaneFileExists(dir, ws));
   EXPECT_EQ(RelationshipRows(dir, ws), 1);  // its account link, kept with the row

@@ -92,4 +92,27 @@ inline bool DataplaneFileExists(const std::string& data_dir, const std::string& 
   return std::filesystem::exists(data_dir + "/dataplanes/us-east-1/" + ws + ".db");
 }
 
+// Files in the region's dataplane directory other than the shared store: one
+// per dedicated dataplane (or a leftover temporary one).
+inline int DataplaneFiles(const std::string& data_dir) {
+  const std::filesystem::path region = data_dir + "/dataplanes/us-east-1";
+  std::error_code ec;
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(region, ec))
+    if (e.path().filename().string().rfind("shared.db", 0) != 0) ++n;
+  return n;
+}
+
+// How many times `run` was taken over from the process `pid` (the lease owner
+// is host:pid:random) by another one, as the audit log records it.
+inline long long TakeoversFrom(const std::string& data_dir, const std::string& run, int pid) {
+  const std::string mark = "'%:" + std::to_string(pid) + ":%'";
+  return CountRows(data_dir,
+                   "SELECT COUNT(*) FROM audit_events WHERE action = "
+                   "'provisioning.run.taken_over' AND target_id = '" +
+                       run + "' AND " + SqlJsonField(data_dir, "details", "previous_owner") +
+                       " LIKE " + mark + " AND " + SqlJsonField(data_dir, "details", "owner") +
+                       " NOT LIKE " + mark);
+}
+
 }  // namespace workspaced::testing

@@ -142,6 +142,10 @@ std::string BlackboxDatabase(const std::string& data_dir, bool create) {
   return *fresh;
 }
 
+void SetBlackboxDatabase(const std::string& data_dir, const std::string& conninfo) {
+  std::ofstream(RegistryFile(data_dir)) << conninfo << "\n";
+}
+
 CommandResult RunWorkspaced(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv{WorkspacedBin()};

@@ -38,6 +38,10 @@ std::string WorkspacedBin();
 // directory's database, or "" (SQLite); `create` makes one when the variable
 // is set and there is none yet.
 std::string BlackboxDatabase(const std::string& data_dir, bool create = false);
+// For a test that chooses the PostgreSQL database of a data directory itself
+// (passing --database): records it, so that BlackboxDatabase and the queries
+// of support/database.h use it too.
+void SetBlackboxDatabase(const std::string& data_dir, const std::string& conninfo);
 
 // Runs the binary with `args` and waits; extra environment in `env`. With
 // --data-dir of a directory on PostgreSQL, --database is added.
