@@ -27,7 +27,8 @@ Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyR
   while (true) {
     std::vector<model::AuditEvent> page;
     WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(page, tx.ScanAuditChain(chain.scope, last_seq, kPage));
+      WS_ASSIGN_OR_RETURN(page,
+                          tx.ScanAuditChain(chain.scope, last_seq, kPage, store::Tx::kNoByteLimit));
       return Status::Ok();
     }));
     for (const model::AuditEvent& e : page) {

@@ -89,8 +89,8 @@ class SqlTx final : public Tx {
   Status AppendAudit(const model::AuditEvent& event) override;
   StatusOr<std::vector<model::AuditEvent>> ListAudit(const model::AuditQuery& query) override;
   StatusOr<std::vector<model::AuditEvent>> ScanAuditChain(std::string_view scope,
-                                                          std::int64_t after_seq,
-                                                          int limit) override;
+                                                          std::int64_t after_seq, int limit,
+                                                          std::int64_t max_bytes) override;
   StatusOr<std::vector<AuditChainRef>> ListAuditChains() override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;

@@ -1,5 +1,6 @@
 // Authorization relationships with their outbox to SpiceDB, and the audit log.
 #include <charconv>
+#include <limits>
 
 #include "audit/chain.h"
 #include "common/clock.h"
@@ -341,12 +342,39 @@ StatusOr<std::vector<model::AuditEvent>> SqlTx::ListAudit(const model::AuditQuer
 }
 
 StatusOr<std::vector<model::AuditEvent>> SqlTx::ScanAuditChain(std::string_view scope,
-                                                               std::int64_t after_seq, int limit) {
+                                                               std::int64_t after_seq, int limit,
+                                                               std::int64_t max_bytes) {
+  std::int64_t through = std::numeric_limits<std::int64_t>::max();
+  if (max_bytes != kNoByteLimit) {
+    // The events' sizes first (a few bytes a row; the database measures them
+    // without handing them over), to know where the budget ends.
+    WS_ASSIGN_OR_RETURN(
+        Stmt sizes,
+        Prepare("SELECT seq, LENGTH(actor) + LENGTH(actor_auth) + LENGTH(action) + "
+                "LENGTH(target_type) + LENGTH(target_id) + LENGTH(request_id) + "
+                "LENGTH(source_ip) + LENGTH(user_agent) + LENGTH(details) + LENGTH(hash) FROM "
+                "audit_events INDEXED BY audit_events_by_workspace WHERE workspace_id = ?1 AND "
+                "seq > ?2 ORDER BY seq LIMIT ?3",
+                "SELECT seq, OCTET_LENGTH(actor) + OCTET_LENGTH(actor_auth) + "
+                "OCTET_LENGTH(action) + OCTET_LENGTH(target_type) + OCTET_LENGTH(target_id) + "
+                "OCTET_LENGTH(request_id) + OCTET_LENGTH(source_ip) + OCTET_LENGTH(user_agent) + "
+                "OCTET_LENGTH(details) + OCTET_LENGTH(hash) FROM audit_events WHERE "
+                "workspace_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"));
+    sizes.Bind(scope, after_seq, static_cast<std::int64_t>(limit));
+    through = after_seq;
+    for (std::int64_t bytes = 0; bytes < max_bytes;) {
+      WS_ASSIGN_OR_RETURN(const bool row, sizes.Step());
+      if (!row) break;
+      through = sizes.Int(0);
+      bytes += sizes.Int(1);
+    }
+    if (through == after_seq) return std::vector<model::AuditEvent>{};
+  }
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare(WS_AUDIT_SELECT("audit_events_by_workspace",
-                                              "workspace_id = ?1 AND seq > ?2 ORDER BY seq "
-                                              "LIMIT ?3")));
-  stmt.Bind(scope, after_seq, static_cast<std::int64_t>(limit));
+                                              "workspace_id = ?1 AND seq > ?2 AND seq <= ?4 "
+                                              "ORDER BY seq LIMIT ?3")));
+  stmt.Bind(scope, after_seq, static_cast<std::int64_t>(limit), through);
   return ReadEvents(stmt);
 }
 

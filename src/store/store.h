@@ -18,6 +18,7 @@
 // anything unexpected (the message is for logs, not clients).
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -230,11 +231,14 @@ class Tx {
   virtual Status AppendAudit(const model::AuditEvent& event) = 0;
   // The events the query selects, newest first, at most query.limit.
   virtual StatusOr<std::vector<model::AuditEvent>> ListAudit(const model::AuditQuery& query) = 0;
-  // One chain's events oldest first, seq > after_seq, at most `limit` (for
-  // verification).
+  // One chain's events oldest first, seq > after_seq: at most `limit`, and
+  // none more once those taken hold `max_bytes` of text (at least one is
+  // taken), so a page of large events is never read whole. Verification and
+  // the export walk chains with it; kNoByteLimit: `limit` alone bounds it.
+  static constexpr std::int64_t kNoByteLimit = std::numeric_limits<std::int64_t>::max();
   virtual StatusOr<std::vector<model::AuditEvent>> ScanAuditChain(std::string_view scope,
-                                                                  std::int64_t after_seq,
-                                                                  int limit) = 0;
+                                                                  std::int64_t after_seq, int limit,
+                                                                  std::int64_t max_bytes) = 0;
   // Every chain the log holds or should hold, by scope, each once: the scope
   // of every event and of every head row, and the id of every workspace
   // (each is created with a workspace.create event, so a workspace without

@@ -375,6 +375,52 @@ TEST_P(StoreSuite, AuditEventsAreListedNewestFirstPerWorkspaceWithKeysetPaging) 
   EXPECT_EQ(next[1].action, "a0");
 }
 
+// A chain is scanned oldest first in pages bounded by rows and by bytes: a
+// page stops once its events hold the budget (the one that crosses it
+// included), always takes at least one, and never reaches past the scope.
+TEST_P(StoreSuite, AChainIsScannedInPagesBoundedByRowsAndBytes) {
+  WS_ASSERT_OK(Write([](Tx& tx) -> Status {
+    for (int i = 0; i < 6; ++i) {
+      model::AuditEvent e = Event("w1", "a" + std::to_string(i), 100 + i);
+      e.details = R"({"pad":")" + std::string(i == 3 ? 50'000 : 1'000, 'x') + R"("})";
+      WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+      WS_RETURN_IF_ERROR(tx.AppendAudit(Event("w2", "elsewhere", 100 + i)));
+    }
+    return Status::Ok();
+  }));
+  const auto scan = [&](std::int64_t after, int limit, std::int64_t max_bytes) {
+    std::vector<std::string> out;
+    WS_EXPECT_OK(store_->Read([&](Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(auto events, tx.ScanAuditChain("w1", after, limit, max_bytes));
+      for (const auto& e : events) out.push_back(e.action);
+      return Status::Ok();
+    }));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(scan(0, 4, Tx::kNoByteLimit), (V{"a0", "a1", "a2", "a3"}));
+  EXPECT_EQ(scan(0, 100, 2'500), (V{"a0", "a1", "a2"}));  // a2 crosses 2,500 bytes
+  EXPECT_EQ(scan(0, 2, 2'500), (V{"a0", "a1"}));          // rows bound it first
+  EXPECT_EQ(scan(0, 100, 1), V{"a0"});                    // one, however small the budget
+  std::int64_t after_a2 = 0;
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(auto events, tx.ScanAuditChain("w1", 0, 3, Tx::kNoByteLimit));
+    after_a2 = events.back().seq;
+    return Status::Ok();
+  }));
+  EXPECT_EQ(scan(after_a2, 100, 2'500), V{"a3"});  // a 50 KB event alone
+  EXPECT_EQ(scan(after_a2, 100, 60'000), (V{"a3", "a4", "a5"}));
+  std::vector<model::AuditEvent> last;
+  WS_ASSERT_OK(store_->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(last, tx.ScanAuditChain("w1", after_a2, 1, 2'500));
+    return Status::Ok();
+  }));
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].details.size(), 50'000u + 10);  // whole, every field read
+  EXPECT_EQ(last[0].user_agent, "curl/8");
+  EXPECT_EQ(scan(1'000'000, 100, 2'500), V{});
+}
+
 // Real times in microseconds are far beyond 32 bits: the window and cursor
 // compare them whole, alone and together with the action and actor filters.
 TEST_P(StoreSuite, TheAuditTimeWindowTakesRealTimestamps) {

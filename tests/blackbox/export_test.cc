@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "blackbox/provisioning_support.h"
@@ -25,8 +28,9 @@ class Export : public ::testing::Test {
     AddAuditEvents(kEvents);
   }
 
-  // Audit events through the store, so the hash chain is real.
-  void AddAuditEvents(int n) {
+  // Audit events through the store, so the hash chain is real; `pad` bytes
+  // more in each one's details (a large event: group mappings changed).
+  void AddAuditEvents(int n, std::size_t pad = 0) {
     ASSERT_TRUE(seed_->store()
                     .Write([&](store::Tx& tx) -> Status {
                       for (int i = 0; i < n; ++i) {
@@ -39,12 +43,46 @@ class Export : public ::testing::Test {
                         e.target_id = "m" + std::to_string(i);
                         e.workspace_id = ws_;
                         e.outcome = "success";
-                        e.details = R"({"role":"viewer","note":"a, \"b\""})";
+                        e.details = pad == 0 ? R"({"role":"viewer","note":"a, \"b\""})"
+                                             : R"({"pad":")" + std::string(pad, 'g') + R"("})";
                         WS_RETURN_IF_ERROR(tx.AppendAudit(e));
                       }
                       return Status::Ok();
                     })
                     .ok());
+  }
+
+  // A connection that asks for the NDJSON export, reads the response's
+  // first bytes and then nothing more (its receive buffer kept small).
+  int StalledReader() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(fd, 0);
+    const int small = 8192;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server_->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string request =
+        "GET /v1/workspaces/" + ws_ +
+        "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+        server_->Token("vic") + "\r\n\r\n";
+    EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    char head[4096];
+    EXPECT_GT(::recv(fd, head, sizeof head, 0), 12);
+    EXPECT_EQ(std::string(head, 12), "HTTP/1.1 200");
+    return fd;
+  }
+
+  // A field of the server's /proc/<pid>/status in bytes ("VmRSS", "VmHWM").
+  long long ServerMemory(const std::string& field) {
+    std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
+    }
+    ADD_FAILURE() << "no " << field << " in /proc/" << server_->pid() << "/status";
+    return 0;
   }
 
   // The server's gauge of requests being handled, this scrape included: the
@@ -179,23 +217,7 @@ TEST_F(Export, FormatsPermissionsAndAudit) {
 TEST_F(Export, ASlowReaderHoldsTheExportBackAndALeavingOneStopsIt) {
   // Far more than the kernel's socket buffers hold (about 10 MB of NDJSON).
   AddAuditEvents(25'000);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  const int small = 8192;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server_->port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string request =
-      "GET /v1/workspaces/" + ws_ +
-      "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-      server_->Token("vic") + "\r\n\r\n";
-  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
-  char head[4096];
-  ASSERT_GT(::recv(fd, head, sizeof head, 0), 0);
-  EXPECT_EQ(std::string(head, 12), "HTTP/1.1 200");
+  const int fd = StalledReader();
 
   // The reader stops reading: the export waits for it (it is still in flight
   // long after an unhindered export would have ended) instead of buffering.
@@ -207,6 +229,76 @@ TEST_F(Export, ASlowReaderHoldsTheExportBackAndALeavingOneStopsIt) {
   ::close(fd);
   EXPECT_TRUE(WaitInFlight(1)) << "the abandoned export is still being handled";
   EXPECT_EQ(Get("?format=json").status, 200);
+}
+
+// Streaming, not buffering, measured: large events (32 KiB each, as a
+// workspace admin can make by changing group mappings) and 20 readers that
+// stop reading. Each stalled export holds one chunk of at most 256 KiB plus
+// an event, so the server's peak resident memory grows by well under 1 MiB a
+// reader; an export that read and rendered pages of 500 events held ~16 MiB
+// each (330 MiB for the 20). A reader that does read gets the whole export.
+TEST_F(Export, StalledReadersOfLargeEventsEachHoldABoundedAmountOfMemory) {
+  constexpr int kLarge = 3'000;            // ~96 MiB of audit events
+  constexpr std::size_t kPad = 32 * 1024;  // each
+  constexpr int kReaders = 20;
+  constexpr long long kPerReader = 1 << 20;
+  constexpr long long kAllowance = 24 << 20;  // workers' arenas, page caches, the full read
+  AddAuditEvents(kLarge, kPad);
+  ASSERT_EQ(Get("?format=csv").status, 200);  // warm: every worker has rendered a chunk
+  const long long before = ServerMemory("VmRSS");
+
+  std::vector<int> readers;
+  for (int i = 0; i < kReaders; ++i) readers.push_back(StalledReader());
+  // Until every export has filled its socket and waits: memory stops moving.
+  long long last = -1;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const long long now = ServerMemory("VmRSS");
+    if (std::llabs(now - last) < (64 << 10)) break;
+    last = now;
+  }
+  EXPECT_EQ(InFlight(), kReaders + 1);  // all stalled, none finished
+  const long long stalled = ServerMemory("VmRSS");
+
+  // Meanwhile a reader that reads gets every event, whole and in order.
+  const HttpResponse full = Get("?format=ndjson");
+  ASSERT_EQ(full.status, 200);
+  const long long peak = ServerMemory("VmHWM");
+  std::istringstream lines(full.body);
+  long long events = 0, large = 0, seq = 0;
+  std::string last_action;
+  for (std::string line; std::getline(lines, line);) {
+    const boost::json::value v = Json(line);
+    if (v.as_object().at("type").as_string() != "audit_events") continue;
+    const auto& e = v.as_object().at("data").as_object();
+    const long long s = std::stoll(std::string(e.at("seq").as_string()));
+    ASSERT_GT(s, seq) << "out of order";
+    seq = s;
+    ++events;
+    const auto& details = e.at("details").as_object();
+    if (details.contains("pad")) {
+      ASSERT_EQ(details.at("pad").as_string().size(), kPad) << line.substr(0, 200);
+      ++large;
+    }
+    last_action = std::string(e.at("action").as_string());
+  }
+  // The creation, the small and large events, the exports: the warm one,
+  // the stalled ones and its own.
+  EXPECT_EQ(events, 1 + kEvents + kLarge + 1 + kReaders + 1);
+  EXPECT_EQ(large, kLarge);
+  EXPECT_EQ(last_action, "workspace.export");
+
+  const auto kib = [](long long b) { return std::to_string(b / 1024) + " KiB"; };
+  const std::string figures = "VmRSS before " + kib(before) + ", with " + std::to_string(kReaders) +
+                              " stalled readers " + kib(stalled) + ", VmHWM after a full read " +
+                              kib(peak);
+  std::cout << "[ memory   ] " << figures << ", " << kib((peak - before) / kReaders)
+            << " a reader at the peak\n";
+  EXPECT_LT(stalled - before, kReaders * kPerReader + kAllowance) << figures;
+  EXPECT_LT(peak - before, kReaders * kPerReader + kAllowance) << figures;
+
+  for (int fd : readers) ::close(fd);
+  EXPECT_TRUE(WaitInFlight(1)) << "abandoned exports are still being handled";
 }
 
 }  // namespace

@@ -2,10 +2,15 @@
 // the 202 contract, every step failing (retried, or compensated), retry of a
 // failed run, permissions, validation and Idempotency-Key.
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
+#include "app/app.h"
 #include "blackbox/provisioning_support.h"
+#include "spicedb/grpc_client.h"
+#include "spicedb/reconcile.h"
 
 namespace workspaced::testing {
 namespace {
@@ -367,8 +372,33 @@ TEST_F(Provisioning, ADuplicateOfARequestStillInProgressGets409) {
   EXPECT_EQ(PostWorkspace(c, alice_, CreateBody(acme_, "Slow"), "k-slow").status, 202);
 }
 
+// The paths of the unix sockets process `pid` listens on (/proc: its socket
+// descriptors, matched by inode with the kernel's table of unix sockets).
+std::vector<std::string> ListeningUnixSockets(pid_t pid) {
+  std::set<std::string> inodes;
+  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& fd : std::filesystem::directory_iterator(fds)) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  std::vector<std::string> paths;
+  std::ifstream table("/proc/" + std::to_string(pid) + "/net/unix");
+  std::string line;
+  std::getline(table, line);  // Num RefCount Protocol Flags Type St Inode Path
+  while (std::getline(table, line)) {
+    std::istringstream f(line);
+    std::string num, refs, protocol, flags, type, state, inode, path;
+    f >> num >> refs >> protocol >> flags >> type >> state >> inode >> path;
+    const bool listening = flags == "00010000";
+    if (listening && !path.empty() && path[0] == '/' && inodes.count(inode)) paths.push_back(path);
+  }
+  return paths;
+}
+
 // The server delivering to the real SpiceDB engine (spicedb.target embedded):
-// everything a create wrote reaches it, in order, with its ZedToken kept.
+// everything a create wrote reaches it, in order, with its ZedToken kept,
+// and the engine, read back, holds exactly the database's relationships.
 TEST_F(Provisioning, WithSpiceDbConfiguredEveryRelationshipIsDelivered) {
   TempDir data;  // outlives both server processes
   const std::string dir = data.path() + "/data";
@@ -393,6 +423,45 @@ TEST_F(Provisioning, WithSpiceDbConfiguredEveryRelationshipIsDelivered) {
   const std::string metrics = c.Get("/metrics").body;
   EXPECT_NE(metrics.find("workspaced_spicedb_outbox_depth 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("workspaced_spicedb_outbox_oldest_age_seconds 0\n"), std::string::npos);
+
+  // What the engine inside the server holds, read back over its own socket
+  // (it serves the streaming calls, ReadRelationships among them): exactly
+  // the database's relationships, of every type of the schema.
+  const std::vector<std::string> sockets = ListeningUnixSockets(server_->pid());
+  ASSERT_EQ(sockets.size(), 1u) << "the embedded engine's socket";
+  auto engine = spicedb::ConnectGrpc({.endpoint = "unix://" + sockets[0]});
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  std::set<model::Relationship> ours, theirs;
+  ASSERT_TRUE(seed_->store()
+                  .Read([&](store::Tx& tx) {
+                    return tx.ForEachRelationship([&](const model::Relationship& r) {
+                      ours.insert(r);
+                      return true;
+                    });
+                  })
+                  .ok());
+  for (const std::string& type : app::SpiceDbTypes()) {
+    const Status read = (*engine)->ReadRelationships(type, [&](const model::Relationship& r) {
+      EXPECT_TRUE(theirs.insert(r).second) << "twice: " << spicedb::ToString(r);
+      return true;
+    });
+    ASSERT_TRUE(read.ok()) << type << ": " << read.message();
+  }
+  EXPECT_GT(ours.size(), 6u);
+  for (const auto& r : ours)
+    EXPECT_TRUE(theirs.count(r)) << "not in SpiceDB: " << spicedb::ToString(r);
+  for (const auto& r : theirs)
+    EXPECT_TRUE(ours.count(r)) << "only in SpiceDB: " << spicedb::ToString(r);
+  // `authz reconcile --dry-run`, pointed at the same engine, finds nothing to do.
+  const std::string config = data.path() + "/reconcile.json";
+  std::ofstream(config) << R"({"spicedb":{"target":"grpc","tls":false,"endpoint":"unix://)"
+                        << sockets[0] << R"("}})";
+  const CommandResult dry =
+      RunWorkspaced({"authz", "reconcile", "--dry-run", "--config", config, "--data-dir", dir});
+  EXPECT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("dry run (nothing written): 0 relationships added to SpiceDB, 0 removed"),
+            std::string::npos)
+      << dry.out << dry.err;
 
   // The in-memory engine restarts empty: the server loads it from the
   // database before it serves.

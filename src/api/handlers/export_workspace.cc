@@ -8,7 +8,9 @@
 // (docs/export.md). The body is pulled chunk by chunk by the transport only
 // after the previous chunk was written (backpressure), each chunk read in a
 // short transaction of its own; a client that goes away destroys the source
-// and the work stops. Audit events are those up to the newest at the start.
+// and the work stops. Audit events are those up to the newest at the start,
+// a chunk of them at most kChunkBytes plus one event (read and rendered), so
+// a stalled reader pins that much however large the events are.
 #include <boost/json.hpp>
 
 #include "api/access.h"
@@ -23,6 +25,11 @@ namespace {
 
 enum class Format { kJson, kNdjson, kCsv };
 
+// What one chunk of audit events may hold, in bytes of stored text read and
+// of output rendered (plus the one event that crosses it): the memory a
+// streamed export pins while its reader is slow, whatever the events' sizes.
+// The page caps the rows read when events are small.
+constexpr std::int64_t kChunkBytes = 256 * 1024;
 constexpr int kAuditPage = 500;
 
 // RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
@@ -94,7 +101,8 @@ class ExportSource final : public http::BodySource {
         Section(out, "members", records);
         std::vector<Record> groups;
         for (const auto& g : ws_.group_mappings)
-          groups.push_back({{{"group_name", g.group_name}, {"role", std::string(model::ToString(g.role))}}});
+          groups.push_back(
+              {{{"group_name", g.group_name}, {"role", std::string(model::ToString(g.role))}}});
         Section(out, "group_mappings", groups);
         return true;
       }
@@ -158,42 +166,49 @@ class ExportSource final : public http::BodySource {
              {"status_reason", ws_.status_reason}}};
   }
 
-  // One page of audit events (oldest first, up to the newest at the start).
+  // One chunk of audit events (oldest first, up to the newest at the
+  // start): read and rendered within kChunkBytes, plus the one event that
+  // crosses it, however large the events are.
   StatusOr<bool> AuditChunk(std::string& out) {
     std::vector<model::AuditEvent> events;
-    if (!audit_done_) {
-      WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
-        WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain(ws_.id, audit_after_, kAuditPage));
-        return Status::Ok();
-      }));
-    }
-    std::vector<Record> records;
-    for (const auto& e : events) {
+    WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain(ws_.id, audit_after_, kAuditPage, kChunkBytes));
+      return Status::Ok();
+    }));
+    bool done = events.empty();
+    for (model::AuditEvent& e : events) {
       if (e.seq > last_seq_) {
-        audit_done_ = true;
+        done = true;
         break;
       }
-      records.push_back({{{"seq", std::to_string(e.seq)},
-                          {"time", Time(e.time)},
-                          {"actor", e.actor},
-                          {"actor_auth", e.actor_auth},
-                          {"action", e.action},
-                          {"target_type", e.target_type},
-                          {"target_id", e.target_id},
-                          {"outcome", e.outcome},
-                          {"request_id", e.request_id},
-                          {"source_ip", e.source_ip},
-                          {"user_agent", e.user_agent},
-                          {"details", e.details},
-                          {"hash", e.hash}},
-                         "details"});
       audit_after_ = e.seq;
+      Rows(out, "audit_events", {AuditRecord(std::move(e))});
+      // Rendering can outgrow the stored text (escapes): the rest is read
+      // again for the next chunk.
+      if (out.size() >= static_cast<std::size_t>(kChunkBytes)) break;
     }
-    if (events.size() < static_cast<std::size_t>(kAuditPage)) audit_done_ = true;
-    Rows(out, "audit_events", records);
-    if (!audit_done_) return true;
-    End(out, "audit_events");
-    return false;
+    if (done || audit_after_ >= last_seq_) {
+      End(out, "audit_events");
+      return false;
+    }
+    return true;
+  }
+
+  static Record AuditRecord(model::AuditEvent&& e) {
+    return {{{"seq", std::to_string(e.seq)},
+             {"time", Time(e.time)},
+             {"actor", std::move(e.actor)},
+             {"actor_auth", std::move(e.actor_auth)},
+             {"action", std::move(e.action)},
+             {"target_type", std::move(e.target_type)},
+             {"target_id", std::move(e.target_id)},
+             {"outcome", std::move(e.outcome)},
+             {"request_id", std::move(e.request_id)},
+             {"source_ip", std::move(e.source_ip)},
+             {"user_agent", std::move(e.user_agent)},
+             {"details", std::move(e.details)},
+             {"hash", std::move(e.hash)}},
+            "details"};
   }
 
   // --- the three formats ---
@@ -301,7 +316,6 @@ class ExportSource final : public http::BodySource {
   const std::int64_t last_seq_;
   int stage_ = 0;
   std::int64_t audit_after_ = 0;
-  bool audit_done_ = false;
   std::string open_section_;
   bool first_row_ = true;
 };
@@ -341,14 +355,16 @@ class ExportWorkspace final : public Handler {
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     for (const std::string& name : ctx.request.QueryNames())
       if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
-    WS_ASSIGN_OR_RETURN(const Format format, ChooseFormat(ctx.request, app_.config().export_format));
+    WS_ASSIGN_OR_RETURN(const Format format,
+                        ChooseFormat(ctx.request, app_.config().export_format));
     model::Workspace ws;
     std::int64_t last_seq = 0;
     // The export is audited first; it covers the log up to its own event.
     WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
-      const std::string_view name =
-          format == Format::kJson ? "json" : format == Format::kNdjson ? "ndjson" : "csv";
+      const std::string_view name = format == Format::kJson     ? "json"
+                                    : format == Format::kNdjson ? "ndjson"
+                                                                : "csv";
       model::AuditEvent e =
           RequestAuditEvent(ctx, app_.clock().Now(), "workspace.export", "workspace", id, id);
       e.details = boost::json::serialize(boost::json::object{{"format", name}});
@@ -357,7 +373,9 @@ class ExportWorkspace final : public Handler {
       if (!newest.empty()) last_seq = newest.front().seq;
       return Status::Ok();
     }));
-    const char* extension = format == Format::kJson ? "json" : format == Format::kNdjson ? "ndjson" : "csv";
+    const char* extension = format == Format::kJson     ? "json"
+                            : format == Format::kNdjson ? "ndjson"
+                                                        : "csv";
     out.status = 200;
     out.content_type = format == Format::kJson     ? "application/json"
                        : format == Format::kNdjson ? "application/x-ndjson"
