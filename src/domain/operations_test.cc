@@ -96,14 +96,14 @@ TEST_P(Operations, AFrozenWorkspaceRefusesEveryChangeButUnfreezing) {
                   ->SetStatus(alice_, ws_, model::WorkspaceStatus::kFrozen, "legal hold", nullptr)
                   .ok());
   const auto put = members_->Put(alice_, MemberScope::kWorkspace, ws_, "bob", "member");
-  EXPECT_EQ(put.status().code(), Code::kLocked);
+  EXPECT_EQ(put.status().code(), Code::kFrozen);
   EXPECT_NE(put.status().message().find("legal hold"), std::string::npos);
-  EXPECT_EQ(members_->Delete(alice_, MemberScope::kWorkspace, ws_, "alice").code(), Code::kLocked);
+  EXPECT_EQ(members_->Delete(alice_, MemberScope::kWorkspace, ws_, "alice").code(), Code::kFrozen);
   EXPECT_EQ(workspaces_->PutGroupMappings(alice_, ws_, {{"eng", model::WorkspaceRole::kViewer}},
                                           nullptr)
                 .status()
                 .code(),
-            Code::kLocked);
+            Code::kFrozen);
   const auto unfrozen =
       workspaces_->SetStatus(alice_, ws_, model::WorkspaceStatus::kActive, "", nullptr);
   ASSERT_TRUE(unfrozen.ok());
@@ -245,7 +245,7 @@ TEST_P(Operations, FreezesRacingMemberAndGroupMappingChangesNeverCommitToAFrozen
                 .status();
       }
       if (s.ok()) ++applied;
-      else if (s.code() == Code::kLocked) ++locked;
+      else if (s.code() == Code::kFrozen) ++locked;
       else EXPECT_EQ(s.code(), Code::kUnavailable) << s.message();  // contention on PostgreSQL
     }
   };

@@ -6,7 +6,7 @@ Status RequireNotFrozen(const model::Workspace& ws) {
   if (ws.status != model::WorkspaceStatus::kFrozen) return Status::Ok();
   std::string detail = "the workspace is frozen";
   if (!ws.status_reason.empty()) detail += ": " + ws.status_reason;
-  return Status(Code::kLocked, detail + "; unfreeze it to make changes");
+  return Status(Code::kFrozen, detail + "; unfreeze it to make changes");
 }
 
 StatusOr<model::Workspace> LoadForChange(store::Tx& tx, std::string_view workspace_id) {

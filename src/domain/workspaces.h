@@ -9,7 +9,7 @@
 // repeat none of this.
 //
 // Failure: kNotFound (workspace, run or account absent), kLocked (frozen),
-// kConflict (state does not allow it, slug taken), kPreconditionFailed (the
+// kConflict (state does not allow it, slug taken), kStaleVersion (the
 // caller's precondition), kUnavailable / kInternal from the store.
 //
 // Thread-safety: safe from any thread; the engine may be null (no wake).

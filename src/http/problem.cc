@@ -95,7 +95,7 @@ int HttpStatusFor(Code code) {
       return 406;
     case Code::kConflict:
       return 409;
-    case Code::kPreconditionFailed:
+    case Code::kStaleVersion:
       return 412;
     case Code::kPayloadTooLarge:
       return 413;
@@ -103,7 +103,7 @@ int HttpStatusFor(Code code) {
       return 415;
     case Code::kUnprocessable:
       return 422;
-    case Code::kLocked:
+    case Code::kFrozen:
       return 423;
     case Code::kUnavailable:
       return 503;

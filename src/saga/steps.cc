@@ -161,7 +161,7 @@ StatusOr<std::string> StartProvisioningRun(store::Tx& tx, Random& random, const 
   return id;
 }
 
-Status Fatal(std::string message) { return {Code::kPreconditionFailed, std::move(message)}; }
+Status Fatal(std::string message) { return {Code::kUnprocessable, std::move(message)}; }
 
 bool IsRetryable(const Status& s) {
   switch (s.code()) {

@@ -71,7 +71,7 @@ class PatchWorkspaceStatus final : public Handler {
       precondition = [if_match = std::string(ctx.request.HeaderValue("If-Match"))](
                          const model::Workspace& ws) -> Status {
         if (EtagMatches(if_match, WorkspaceEtag(ws), /*strong=*/true)) return Status::Ok();
-        return Status(Code::kPreconditionFailed,
+        return Status(Code::kStaleVersion,
                       "the workspace has changed: its ETag is now " + WorkspaceEtag(ws));
       };
     }
