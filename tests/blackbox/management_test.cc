@@ -146,6 +146,48 @@ TEST_F(Management, GroupMappingsAreReplacedAndGrantAccessByTokenGroups) {
   EXPECT_EQ(Audited("workspace.group_mappings.put"), 2);
 }
 
+// Which identity providers an account trusts is the platform admins' to
+// set; a change moves every mapping of the account's workspaces at once.
+TEST_F(Management, OnlyPlatformAdminsChangeTheIssuersAnAccountTrustsAndMappingsFollow) {
+  const std::string path = "/v1/accounts/" + acme_ + "/trusted-issuers";
+  ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/group-mappings", "wanda",
+                 R"([{"group_name":"eng","role":"viewer"}])")
+                .status,
+            200);
+  HttpClient other(server_->port());
+  const std::string dev_eng = server_->Token("gus", "eng");
+  EXPECT_EQ(other.Get("/v1/workspaces/" + ws_, dev_eng).status, 200) << "trusted by default";
+  const std::string trust_idp = R"([{"issuer":"https://idp.test/","org":"acme"}])";
+  ExpectProblem(Call("PUT", path, "alice", trust_idp), 403);   // the account's own admin
+  ExpectProblem(Call("PUT", path, "mallory", trust_idp), 404);  // another tenant's admin
+  ExpectProblem(Call("PUT", path, "admin", "[]"), 422);
+  const HttpResponse dup =
+      Call("PUT", path, "admin", R"([{"issuer":"x"},{"issuer":"x","org":""}])");
+  ExpectProblem(dup, 422);
+  EXPECT_NE(dup.body.find("trusted_issuers[1]"), std::string::npos) << dup.body;
+  ExpectProblem(Call("PUT", path, "admin", R"([{"issuer":"x","extra":1}])"), 422);
+  const HttpResponse r = Call("PUT", path, "admin", trust_idp);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto issuers = Json(r.body).as_object().at("trusted_issuers").as_array();
+  ASSERT_EQ(issuers.size(), 1u);
+  EXPECT_EQ(issuers[0].as_object().at("org").as_string(), "acme");
+  // The dev key's "eng" no longer counts in Acme; the mapping itself stays.
+  EXPECT_EQ(other.Get("/v1/workspaces/" + ws_, dev_eng).status, 404);
+  EXPECT_EQ(other.Get("/v1/workspaces", dev_eng).body, "[]");
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces/" + ws_, "wanda").body)
+                .as_object()
+                .at("group_mappings")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(Audited("account.trusted_issuers.put"), 1);
+  EXPECT_EQ(VerifyAudit().exit_code, 0);
+  // Group names cannot spell an issuer-qualified one.
+  ExpectProblem(Call("PUT", "/v1/workspaces/" + ws_ + "/group-mappings", "wanda",
+                     R"([{"group_name":"https://idp.test/|acme|eng","role":"admin"}])"),
+                422);
+}
+
 TEST_F(Management, FreezeRecordsWhoWhenAndWhyAndMakesTheWorkspaceReadOnly) {
   const std::string status = "/v1/workspaces/" + ws_ + "/status";
   const HttpResponse got = Call("GET", "/v1/workspaces/" + ws_, "wanda");
