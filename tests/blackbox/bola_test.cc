@@ -36,7 +36,9 @@ const std::vector<Role>& Roles() {
   return roles;
 }
 
-enum class On { kAccount, kWorkspace, kPlatform };
+// kAccountByPlatform: an account's setting only platform admins change (the
+// account's own admins may read the account, so they get 403, not 404).
+enum class On { kAccount, kWorkspace, kPlatform, kAccountByPlatform };
 
 struct Endpoint {
   std::string method;
@@ -75,6 +77,7 @@ const std::vector<Endpoint>& Endpoints() {
       {"DELETE", "/v1/accounts/{a}/members/not-a-member", "", On::kAccount, kAdminister, 404,
        "member"},
       {"POST", "/v1/accounts", R"({"name":"","admin":"x"})", On::kPlatform, kAdminister, 422},
+      {"PUT", "/v1/accounts/{a}/trusted-issuers", "[]", On::kAccountByPlatform, kAdminister, 422},
   };
   return endpoints;
 }
@@ -132,6 +135,9 @@ TEST(Bola, EveryEndpointAnswersEveryCallerExactlyAsThePermissionTableSays) {
       int want = 0;
       if (e.on == On::kPlatform) {
         want = role.platform_admin ? e.allowed : 403;
+      } else if (e.on == On::kAccountByPlatform) {
+        has = role.on_account;
+        want = has == kNone ? 404 : role.platform_admin ? e.allowed : 403;
       } else {
         has = e.on == On::kAccount ? role.on_account : role.on_workspace;
         want = has == kNone ? 404 : has < e.needs ? 403 : e.allowed;
