@@ -201,4 +201,20 @@ StatusOr<model::Workspace> Workspaces::PutGroupMappings(
   return ws;
 }
 
+StatusOr<ExportStart> Workspaces::StartExport(const Actor& actor, const std::string& id,
+                                              std::string_view format) {
+  ExportStart start;
+  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(start.workspace, tx.GetWorkspace(id));
+    model::AuditEvent e =
+        AuditEventBy(actor, d_.clock.Now(), "workspace.export", "workspace", id, id);
+    e.details = json::serialize(json::object{{"format", format}});
+    WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+    WS_ASSIGN_OR_RETURN(const auto newest, tx.ListAudit({.workspace_id = id, .limit = 1}));
+    start.last_seq = newest.empty() ? 0 : newest.front().seq;
+    return Status::Ok();
+  }));
+  return start;
+}
+
 }  // namespace workspaced::domain

@@ -70,6 +70,13 @@ struct WorkspaceDeps {
   saga::Engine* engine = nullptr;
 };
 
+// What an export begins with: the workspace, and the audit position its own
+// `workspace.export` event took (the export covers the log up to there).
+struct ExportStart {
+  model::Workspace workspace;
+  std::int64_t last_seq = 0;
+};
+
 class Workspaces {
  public:
   explicit Workspaces(WorkspaceDeps deps) : d_(deps) {}
@@ -89,6 +96,10 @@ class Workspaces {
   StatusOr<model::Workspace> PutGroupMappings(const Actor& actor, const std::string& id,
                                               const std::vector<model::GroupMapping>& mappings,
                                               const Precondition& precondition);
+  // Audits an export (`format`: json, ndjson, csv) before it streams. Allowed
+  // while frozen: an export changes nothing.
+  StatusOr<ExportStart> StartExport(const Actor& actor, const std::string& id,
+                                    std::string_view format);
 
  private:
   StatusOr<std::string> ChooseSlug(store::Tx& tx, const NewWorkspace& request);

@@ -357,31 +357,20 @@ class ExportWorkspace final : public Handler {
       if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
     WS_ASSIGN_OR_RETURN(const Format format,
                         ChooseFormat(ctx.request, app_.config().export_format));
-    model::Workspace ws;
-    std::int64_t last_seq = 0;
     // The export is audited first; it covers the log up to its own event.
-    WS_RETURN_IF_ERROR(app_.store().Write([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
-      const std::string_view name = format == Format::kJson     ? "json"
-                                    : format == Format::kNdjson ? "ndjson"
-                                                                : "csv";
-      model::AuditEvent e =
-          RequestAuditEvent(ctx, app_.clock().Now(), "workspace.export", "workspace", id, id);
-      e.details = boost::json::serialize(boost::json::object{{"format", name}});
-      WS_RETURN_IF_ERROR(tx.AppendAudit(e));
-      WS_ASSIGN_OR_RETURN(const auto newest, tx.ListAudit({.workspace_id = id, .limit = 1}));
-      if (!newest.empty()) last_seq = newest.front().seq;
-      return Status::Ok();
-    }));
-    const char* extension = format == Format::kJson     ? "json"
-                            : format == Format::kNdjson ? "ndjson"
-                                                        : "csv";
+    const std::string_view name = format == Format::kJson     ? "json"
+                                  : format == Format::kNdjson ? "ndjson"
+                                                              : "csv";
+    WS_ASSIGN_OR_RETURN(domain::ExportStart start,
+                        app_.workspaces().StartExport(ActorOf(ctx), id, name));
+    model::Workspace& ws = start.workspace;
+    const std::int64_t last_seq = start.last_seq;
     out.status = 200;
     out.content_type = format == Format::kJson     ? "application/json"
                        : format == Format::kNdjson ? "application/x-ndjson"
                                                    : "text/csv; charset=utf-8";
     out.SetHeader("Content-Disposition",
-                  "attachment; filename=\"workspace-" + ws.slug + "." + extension + "\"");
+                  "attachment; filename=\"workspace-" + ws.slug + "." + std::string(name) + "\"");
     out.stream = std::make_unique<ExportSource>(app_, std::move(ws), format, last_seq);
     return Status::Ok();
   }
