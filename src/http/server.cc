@@ -70,8 +70,21 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                           std::to_string(options.port) + ": " + ec.message());
   }
   impl->port = impl->acceptor->local_endpoint().port();
-  impl->workers = std::make_unique<WorkerPool>(
+  impl->workers = std::make_shared<WorkerPool>(
       options.workers > 0 ? options.workers : DefaultWorkers(), options.queue_limit);
+  // Saturation, for operators: requests waiting for a worker, and those
+  // refused with 503 because the queue was full.
+  const std::weak_ptr<WorkerPool> pool = impl->workers;
+  metrics.AddGauge("workspaced_http_queued_requests", "Requests waiting for a worker.", [pool] {
+    const auto p = pool.lock();
+    return p ? static_cast<double>(p->queued()) : 0.0;
+  });
+  metrics.AddGauge("workspaced_http_busy_refusals",
+                   "Requests answered 503 at once because every worker was busy and the queue full.",
+                   [pool] {
+                     const auto p = pool.lock();
+                     return p ? static_cast<double>(p->refused()) : 0.0;
+                   });
   impl->Accept();
   for (auto& ctx : impl->contexts) {
     impl->threads.emplace_back([c = ctx.get()] {

@@ -26,7 +26,7 @@ struct Server::Impl {
   Metrics& metrics;
   // Where handlers and streamed chunks run. Stopped (drained) before the
   // contexts, whose sessions its jobs post back to.
-  std::unique_ptr<WorkerPool> workers;
+  std::shared_ptr<WorkerPool> workers;  // shared: the metrics gauges hold weak references
 
   // Declared before `contexts`: sessions destroyed with a context touch it.
   std::atomic<std::size_t> connections{0};

@@ -60,7 +60,10 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (state == nullptr || !healthy()) return Unavailable("postgres: " + message);
   const std::string_view code(state);
-  if (code == "40001" || code == "40P01") {
+  // Serialization failures, deadlocks, and SERIALIZABLE running out of
+  // predicate-lock memory (53200, "out of shared memory") under a burst of
+  // concurrent transactions: the transaction is run again after a pause.
+  if (code == "40001" || code == "40P01" || code == "53200") {
     retryable_ = true;
     return Unavailable("postgres: " + message);
   }
@@ -70,8 +73,9 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
                      message);
   }
   if (code == "23503") return Violation(on.foreign_key, message);
-  // Connection exceptions, shutdowns, too many connections: try again later.
-  if (code.substr(0, 2) == "08" || code.substr(0, 3) == "57P" || code == "53300")
+  // Connection exceptions, shutdowns, insufficient resources (too many
+  // connections, disk full): try again later.
+  if (code.substr(0, 2) == "08" || code.substr(0, 3) == "57P" || code.substr(0, 2) == "53")
     return Unavailable("postgres: " + message);
   return Internal("postgres: " + message + " (SQLSTATE " + std::string(code) + ")");
 }

@@ -158,6 +158,9 @@ TEST_F(Execution, AFullQueueIsRefusedAtOnceWith503AndRetryAfter) {
   }
   EXPECT_EQ(refused, 5);
   EXPECT_EQ(served, 1) << "the queued request was not answered";
+  // Operators see it.
+  const std::string metrics = HttpClient(server_->port()).Get("/metrics").body;
+  EXPECT_NE(metrics.find("\nworkspaced_http_busy_refusals 5\n"), std::string::npos) << metrics;
   // What was admitted is answered; nothing was lost.
   EXPECT_EQ(slow[0].get(), 202);
   HttpClient c(server_->port());
