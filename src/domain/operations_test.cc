@@ -70,7 +70,7 @@ class Operations : public ::testing::TestWithParam<Backend> {
     std::vector<model::AuditEvent> out;
     EXPECT_TRUE(store_
                     ->Read([&](store::Tx& tx) -> Status {
-                      WS_ASSIGN_OR_RETURN(out, tx.ScanAuditChain(ws_, 0, 100'000));
+                      WS_ASSIGN_OR_RETURN(out, tx.ScanAuditChain(ws_, 0, 100'000, store::Tx::kNoByteLimit));
                       return Status::Ok();
                     })
                     .ok());
@@ -173,7 +173,7 @@ TEST_P(Operations, ChangingTrustedIssuersRewritesEveryWrittenMappingAndIsAudited
   ASSERT_TRUE(store_
                   ->Read([&](store::Tx& tx) -> Status {
                     WS_ASSIGN_OR_RETURN(rels, tx.ListRelationshipsForResource("workspace", ws_));
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100));
+                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
                     return Status::Ok();
                   })
                   .ok());
@@ -213,7 +213,7 @@ TEST_P(Operations, AccountsAreCreatedWithTheirAdminAndAuditedOrRefusedWhole) {
   ASSERT_TRUE(store_
                   ->Read([&](store::Tx& tx) -> Status {
                     WS_ASSIGN_OR_RETURN(role, tx.GetAccountRole(made->id, "peter"));
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100));
+                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
                     return Status::Ok();
                   })
                   .ok());
