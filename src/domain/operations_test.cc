@@ -11,9 +11,6 @@
 #include "domain/accounts.h"
 #include "domain/members.h"
 #include "domain/workspaces.h"
-#include "store/pg_store.h"
-#include "store/sqlite_store.h"
-#include "store/testing/postgres_server.h"
 #include "store/testing/store_suite.h"
 
 namespace workspaced::domain {
@@ -22,23 +19,6 @@ namespace {
 using store::testing::Backend;
 using store::testing::Id;
 using store::testing::kAcme;
-
-std::vector<Backend> Backends() {
-  return {
-      {"Sqlite",
-       [](const std::string& dir) -> std::unique_ptr<store::Store> {
-         auto s = store::OpenSqliteStore({.path = dir + "/store.db"});
-         return s.ok() ? std::move(s).value() : nullptr;
-       }},
-      {"Postgres",
-       [](const std::string&) -> std::unique_ptr<store::Store> {
-         auto conninfo = store::testing::FreshPostgresSchema();
-         if (!conninfo.ok()) return nullptr;
-         auto s = store::OpenPostgresStore({.conninfo = *conninfo, .pool_size = 8});
-         return s.ok() ? std::move(s).value() : nullptr;
-       }},
-  };
-}
 
 class Operations : public ::testing::TestWithParam<Backend> {
  protected:
@@ -88,8 +68,9 @@ class Operations : public ::testing::TestWithParam<Backend> {
   std::string ws_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, Operations, ::testing::ValuesIn(Backends()),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, Operations,
+                         ::testing::ValuesIn(store::testing::Backends(/*pool_size=*/8)),
+                         store::testing::BackendName);
 
 TEST_P(Operations, AFrozenWorkspaceRefusesEveryChangeButUnfreezing) {
   ASSERT_TRUE(workspaces_
