@@ -50,7 +50,8 @@ class Operations : public ::testing::TestWithParam<Backend> {
     std::vector<model::AuditEvent> out;
     EXPECT_TRUE(store_
                     ->Read([&](store::Tx& tx) -> Status {
-                      WS_ASSIGN_OR_RETURN(out, tx.ScanAuditChain(ws_, 0, 100'000, store::Tx::kNoByteLimit));
+                      WS_ASSIGN_OR_RETURN(
+                          out, tx.ScanAuditChain(ws_, 0, 100'000, store::Tx::kNoByteLimit));
                       return Status::Ok();
                     })
                     .ok());
@@ -154,7 +155,8 @@ TEST_P(Operations, ChangingTrustedIssuersRewritesEveryWrittenMappingAndIsAudited
   ASSERT_TRUE(store_
                   ->Read([&](store::Tx& tx) -> Status {
                     WS_ASSIGN_OR_RETURN(rels, tx.ListRelationshipsForResource("workspace", ws_));
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
+                    WS_ASSIGN_OR_RETURN(
+                        events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
                     return Status::Ok();
                   })
                   .ok());
@@ -194,7 +196,8 @@ TEST_P(Operations, AccountsAreCreatedWithTheirAdminAndAuditedOrRefusedWhole) {
   ASSERT_TRUE(store_
                   ->Read([&](store::Tx& tx) -> Status {
                     WS_ASSIGN_OR_RETURN(role, tx.GetAccountRole(made->id, "peter"));
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
+                    WS_ASSIGN_OR_RETURN(
+                        events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
                     return Status::Ok();
                   })
                   .ok());

@@ -52,8 +52,8 @@ void FillCheck(std::string_view type, std::string_view id, std::string_view perm
   req.mutable_subject()->set_optional_relation(subject.relation);
 }
 
-void FillLookup(std::string_view resource_type, std::string_view permission,
-                const Subject& subject, v1::LookupResourcesRequest& req) {
+void FillLookup(std::string_view resource_type, std::string_view permission, const Subject& subject,
+                v1::LookupResourcesRequest& req) {
   req.mutable_consistency()->set_fully_consistent(true);
   req.set_resource_object_type(std::string(resource_type));
   req.set_permission(std::string(permission));
