@@ -11,9 +11,6 @@
 #include "domain/accounts.h"
 #include "domain/members.h"
 #include "domain/workspaces.h"
-#include "store/pg_store.h"
-#include "store/sqlite_store.h"
-#include "store/testing/postgres_server.h"
 #include "store/testing/store_suite.h"
 
 namespace workspaced::domain {
@@ -22,23 +19,6 @@ namespace {
 using store::testing::Backend;
 using store::testing::Id;
 using store::testing::kAcme;
-
-std::vector<Backend> Backends() {
-  return {
-      {"Sqlite",
-       [](const std::string& dir) -> std::unique_ptr<store::Store> {
-         auto s = store::OpenSqliteStore({.path = dir + "/store.db"});
-         return s.ok() ? std::move(s).value() : nullptr;
-       }},
-      {"Postgres",
-       [](const std::string&) -> std::unique_ptr<store::Store> {
-         auto conninfo = store::testing::FreshPostgresSchema();
-         if (!conninfo.ok()) return nullptr;
-         auto s = store::OpenPostgresStore({.conninfo = *conninfo, .pool_size = 8});
-         return s.ok() ? std::move(s).value() : nullptr;
-       }},
-  };
-}
 
 class Operations : public ::testing::TestWithParam<Backend> {
  protected:
@@ -70,7 +50,8 @@ class Operations : public ::testing::TestWithParam<Backend> {
     std::vector<model::AuditEvent> out;
     EXPECT_TRUE(store_
                     ->Read([&](store::Tx& tx) -> Status {
-                      WS_ASSIGN_OR_RETURN(out, tx.ScanAuditChain(ws_, 0, 100'000, store::Tx::kNoByteLimit));
+                      WS_ASSIGN_OR_RETURN(
+                          out, tx.ScanAuditChain(ws_, 0, 100'000, store::Tx::kNoByteLimit));
                       return Status::Ok();
                     })
                     .ok());
@@ -88,8 +69,9 @@ class Operations : public ::testing::TestWithParam<Backend> {
   std::string ws_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, Operations, ::testing::ValuesIn(Backends()),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, Operations,
+                         ::testing::ValuesIn(store::testing::Backends(/*pool_size=*/8)),
+                         store::testing::BackendName);
 
 TEST_P(Operations, AFrozenWorkspaceRefusesEveryChangeButUnfreezing) {
   ASSERT_TRUE(workspaces_
@@ -173,7 +155,8 @@ TEST_P(Operations, ChangingTrustedIssuersRewritesEveryWrittenMappingAndIsAudited
   ASSERT_TRUE(store_
                   ->Read([&](store::Tx& tx) -> Status {
                     WS_ASSIGN_OR_RETURN(rels, tx.ListRelationshipsForResource("workspace", ws_));
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
+                    WS_ASSIGN_OR_RETURN(
+                        events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
                     return Status::Ok();
                   })
                   .ok());
@@ -213,7 +196,8 @@ TEST_P(Operations, AccountsAreCreatedWithTheirAdminAndAuditedOrRefusedWhole) {
   ASSERT_TRUE(store_
                   ->Read([&](store::Tx& tx) -> Status {
                     WS_ASSIGN_OR_RETURN(role, tx.GetAccountRole(made->id, "peter"));
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
+                    WS_ASSIGN_OR_RETURN(
+                        events, tx.ScanAuditChain("", 0, 100, store::Tx::kNoByteLimit));
                     return Status::Ok();
                   })
                   .ok());

@@ -40,6 +40,12 @@ class Client {
   // consistent), with workspaced's ids, until `fn` returns false.
   virtual Status ReadRelationships(std::string_view resource_type,
                                    FunctionRef<bool(const model::Relationship&)> fn) = 0;
+  // The id (workspaced's) of every object of `resource_type` on which the
+  // subject has `permission` — a permission or a relation name — fully
+  // consistent, in no particular order, until `fn` returns false.
+  virtual Status LookupResources(std::string_view resource_type, std::string_view permission,
+                                 const Subject& subject,
+                                 FunctionRef<bool(const std::string& id)> fn) = 0;
 };
 
 }  // namespace workspaced::spicedb

@@ -117,6 +117,11 @@ class Embedded final : public EmbeddedClient {
                            FunctionRef<bool(const model::Relationship&)> fn) override {
     return streaming_->ReadRelationships(resource_type, fn);
   }
+  Status LookupResources(std::string_view resource_type, std::string_view permission,
+                         const Subject& subject,
+                         FunctionRef<bool(const std::string& id)> fn) override {
+    return streaming_->LookupResources(resource_type, permission, subject, fn);
+  }
 
  private:
   Status Call(CallFn fn, const google::protobuf::Message& req, google::protobuf::Message& resp) {

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <optional>
 
 #include "authzed/api/v1/permission_service.grpc.pb.h"
 #include "authzed/api/v1/schema_service.grpc.pb.h"
@@ -79,28 +80,57 @@ class Grpc final : public Client {
     req.mutable_relationship_filter()->set_resource_type(std::string(resource_type));
     grpc::ClientContext ctx;
     Prepare(ctx, 10);
-    auto reader = permissions_->ReadRelationships(&ctx, req);
-    v1::ReadRelationshipsResponse resp;
+    return Drain<v1::ReadRelationshipsResponse>(
+        ctx, *permissions_->ReadRelationships(&ctx, req),
+        [&](const v1::ReadRelationshipsResponse& resp) -> StatusOr<bool> {
+          WS_ASSIGN_OR_RETURN(model::Relationship rel, FromWire(resp.relationship()));
+          return fn(rel);
+        },
+        "ReadRelationships");
+  }
+
+  Status LookupResources(std::string_view resource_type, std::string_view permission,
+                         const Subject& subject,
+                         FunctionRef<bool(const std::string& id)> fn) override {
+    v1::LookupResourcesRequest req;
+    FillLookup(resource_type, permission, subject, req);
+    grpc::ClientContext ctx;
+    Prepare(ctx, 10);
+    return Drain<v1::LookupResourcesResponse>(
+        ctx, *permissions_->LookupResources(&ctx, req),
+        [&](const v1::LookupResourcesResponse& resp) -> StatusOr<bool> {
+          const std::optional<std::string> id = DecodeId(resp.resource_object_id());
+          if (!id)
+            return Internal("spicedb: LookupResources gave an id workspaced never writes: " +
+                            resp.resource_object_id());
+          return fn(*id);
+        },
+        "LookupResources");
+  }
+
+ private:
+  // Reads a server stream to its end, or until `each` (which decodes a
+  // message and hands it on) returns false or an error: then the call is
+  // cancelled, and its cancellation is no error.
+  template <typename Response>
+  static Status Drain(grpc::ClientContext& ctx, grpc::ClientReader<Response>& reader,
+                      FunctionRef<StatusOr<bool>(const Response&)> each, std::string_view what) {
+    Response resp;
     Status decoded = Status::Ok();
-    while (reader->Read(&resp)) {
-      StatusOr<model::Relationship> rel = FromWire(resp.relationship());
-      if (!rel.ok()) {
-        decoded = rel.status();
-        ctx.TryCancel();
-        break;
-      }
-      if (!fn(*rel)) {
+    while (reader.Read(&resp)) {
+      StatusOr<bool> more = each(resp);
+      if (!more.ok()) decoded = more.status();
+      if (!more.ok() || !*more) {
         ctx.TryCancel();
         break;
       }
     }
-    const grpc::Status finished = reader->Finish();
+    const grpc::Status finished = reader.Finish();
     WS_RETURN_IF_ERROR(decoded);
     if (finished.error_code() == grpc::StatusCode::CANCELLED) return Status::Ok();
-    return FromGrpc(finished, "ReadRelationships");
+    return FromGrpc(finished, what);
   }
 
- private:
   void Prepare(grpc::ClientContext& ctx, int timeout_factor) const {
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::milliseconds(options_.call_timeout_ms * timeout_factor));

@@ -44,6 +44,11 @@ class Unreachable final : public Client {
     if (down) return Unavailable("connection refused");
     return real_.ReadRelationships(type, fn);
   }
+  Status LookupResources(std::string_view type, std::string_view permission, const Subject& s,
+                         FunctionRef<bool(const std::string&)> fn) override {
+    if (down) return Unavailable("connection refused");
+    return real_.LookupResources(type, permission, s, fn);
+  }
   std::atomic<bool> down = false;
 
  private:

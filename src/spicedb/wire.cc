@@ -52,6 +52,15 @@ void FillCheck(std::string_view type, std::string_view id, std::string_view perm
   req.mutable_subject()->set_optional_relation(subject.relation);
 }
 
+void FillLookup(std::string_view resource_type, std::string_view permission, const Subject& subject,
+                v1::LookupResourcesRequest& req) {
+  req.mutable_consistency()->set_fully_consistent(true);
+  req.set_resource_object_type(std::string(resource_type));
+  req.set_permission(std::string(permission));
+  SetObject(req.mutable_subject()->mutable_object(), subject.type, subject.id);
+  req.mutable_subject()->set_optional_relation(subject.relation);
+}
+
 StatusOr<bool> CheckAnswer(const v1::CheckPermissionResponse& resp) {
   switch (resp.permissionship()) {
     case v1::CheckPermissionResponse::PERMISSIONSHIP_HAS_PERMISSION:

@@ -20,5 +20,8 @@ void FillWrite(const std::vector<Update>& updates,
 void FillCheck(std::string_view type, std::string_view id, std::string_view permission,
                const Subject& subject, authzed::api::v1::CheckPermissionRequest& req);
 StatusOr<bool> CheckAnswer(const authzed::api::v1::CheckPermissionResponse& resp);
+// A fully consistent lookup.
+void FillLookup(std::string_view resource_type, std::string_view permission, const Subject& subject,
+                authzed::api::v1::LookupResourcesRequest& req);
 
 }  // namespace workspaced::spicedb

@@ -252,13 +252,16 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       // Each side is cut to one page before the union, so a page
-      // costs the same however many memberships the caller has.
+      // costs the same however many memberships the caller has. The
+      // group side counts workspaces, not mappings (DISTINCT): a
+      // workspace that several of the caller's groups or roles reach
+      // fills one place, or a page would end early and lose the rest.
       Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
               " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
               "  WHERE subject = ?1 AND workspace_id > ?3"
               "  ORDER BY workspace_id LIMIT ?4)"
               " UNION"
-              " SELECT workspace_id FROM (SELECT resource_id AS workspace_id"
+              " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS workspace_id"
               "  FROM relationships WHERE subject_type = 'group'"
               "  AND subject_id IN (SELECT value FROM json_each(?2))"
               "  AND subject_relation = 'member' AND resource_type = 'workspace'"
@@ -269,7 +272,7 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
               "  WHERE subject = ?1 AND workspace_id > ?3"
               "  ORDER BY workspace_id LIMIT ?4) m"
               " UNION"
-              " SELECT workspace_id FROM (SELECT resource_id AS workspace_id"
+              " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS workspace_id"
               "  FROM relationships WHERE subject_type = 'group'"
               "  AND subject_id IN (SELECT json_array_elements_text(?2::json))"
               "  AND subject_relation = 'member' AND resource_type = 'workspace'"

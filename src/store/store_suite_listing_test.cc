@@ -137,6 +137,21 @@ TEST_P(StoreSuite, SubjectListingPages) {
   EXPECT_TRUE(end->empty());
 }
 
+// A workspace that several of the caller's groups (or roles) reach fills
+// one place of a page, not one per mapping: a full page is a full page.
+TEST_P(StoreSuite, SubjectListingPagesThroughWorkspacesReachedByManyGroups) {
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(1), kAcme, "a"), {"ops", "dev", "qa"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(2), kAcme, "b"), {"ops"})));
+  WS_ASSERT_OK(InsertGranted(WithGroups(MakeWorkspace(Id(3), kAcme, "c"), {"dev"})));
+  const std::vector<std::string> groups = {"ops", "dev", "qa"};
+  const auto first = ForSubject("alice", groups, {"", 2});
+  WS_ASSERT_OK(first);
+  EXPECT_EQ(Ids(*first), (std::vector{Id(1), Id(2)}));
+  const auto second = ForSubject("alice", groups, {Id(2), 2});
+  WS_ASSERT_OK(second);
+  EXPECT_EQ(Ids(*second), (std::vector{Id(3)}));
+}
+
 // A mapping grants through its relationship, which provisioning writes at
 // write_relationships and its compensation removes: the stored mapping alone
 // (before that step, or after a failed run) lists nothing.

@@ -1,6 +1,5 @@
-// The behaviour every Store backend must have, run once per backend. To add a
-// backend (e.g. PostgreSQL), add one entry to Backends(); a factory may
-// return nullptr to skip (say, when no database DSN is configured).
+// The behaviour every Store backend must have, run once per backend
+// (store/testing/backends.h).
 #include "store/testing/store_suite.h"
 
 #include <gtest/gtest.h>
@@ -9,15 +8,10 @@
 #include <thread>
 #include <vector>
 
-#include "store/pg_store.h"
-#include "store/sqlite_store.h"
-#include "store/testing/postgres_server.h"
-
 namespace workspaced::store {
 namespace {
 
 using model::Workspace;
-using testing::Backend;
 using testing::Id;
 using testing::kAcme;
 using testing::kGlobex;
@@ -25,31 +19,8 @@ using testing::MakeWorkspace;
 using testing::StoreSuite;
 using testing::TempDir;
 
-std::vector<Backend> Backends() {
-  return {
-      {"Sqlite",
-       [](const std::string& dir) -> std::unique_ptr<Store> {
-         auto store = OpenSqliteStore({.path = dir + "/store.db"});
-         EXPECT_TRUE(store.ok()) << store.status().message();
-         return store.ok() ? std::move(store).value() : nullptr;
-       }},
-      // A real PostgreSQL (WS_TEST_POSTGRES, which scripts/test.sh starts for
-      // the whole run, else one started for this process), each test in a
-      // fresh schema of its own.
-      {"Postgres",
-       [](const std::string&) -> std::unique_ptr<Store> {
-         auto conninfo = testing::FreshPostgresSchema();
-         EXPECT_TRUE(conninfo.ok()) << conninfo.status().message();
-         if (!conninfo.ok()) return nullptr;
-         auto store = OpenPostgresStore({.conninfo = *conninfo, .pool_size = 4});
-         EXPECT_TRUE(store.ok()) << store.status().message();
-         return store.ok() ? std::move(store).value() : nullptr;
-       }},
-  };
-}
-
-INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::ValuesIn(Backends()),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::ValuesIn(testing::Backends()),
+                         testing::BackendName);
 
 // --- schema ---
 

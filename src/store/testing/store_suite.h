@@ -1,6 +1,6 @@
 // The fixture of the backend-neutral Store suite (store_suite_*_test.cc):
 // each test gets a fresh, migrated store holding two accounts, kAcme and
-// kGlobex. The backends it runs against are listed in store_suite_test.cc.
+// kGlobex. It runs against every backend of backends.h.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,21 +17,11 @@
 
 #include "model/relationships.h"
 #include "store/store.h"
+#include "store/testing/backends.h"
 #include "store/testing/status_matchers.h"
 #include "store/testing/temp_dir.h"
 
 namespace workspaced::store::testing {
-
-struct Backend {
-  std::string name;
-  // Opens an empty, unmigrated store keeping its files under `dir`; nullptr
-  // skips the suite for this backend (e.g. no database configured).
-  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
-};
-
-// What GoogleTest prints for the parameter (else 64 bytes of hex in every
-// test's name).
-inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 // UUID-shaped ids whose text order is n's order, as UUIDv7 ids are.
 inline std::string Id(int n) {
