@@ -93,8 +93,16 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
   // Reserve the key, or find what became of an earlier request with it.
   std::optional<model::IdempotencyRecord> found;
   bool reserved = false;
-  WS_RETURN_IF_ERROR(app.store().Write([&](store::Tx& tx) -> Status {
+  const auto stranded = app.TakeStrandedReservations();
+  const Status reserving = app.store().Write([&](store::Tx& tx) -> Status {
     reserved = false;
+    // Reservations of this process's requests that failed while the database
+    // was away: released now, unless someone has reserved the key since.
+    for (const auto& s : stranded) {
+      WS_ASSIGN_OR_RETURN(const auto held, tx.GetIdempotencyRecord(s.subject, s.key));
+      if (held && !held->completed && held->created_at == s.created_at)
+        WS_RETURN_IF_ERROR(tx.DeleteIdempotencyRecord(s.subject, s.key));
+    }
     WS_ASSIGN_OR_RETURN(found, tx.GetIdempotencyRecord(idem.subject_, idem.key_));
     const Micros now = app.clock().Now();
     const bool live = found && found->expires_at > now &&
@@ -113,7 +121,11 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     idem.created_at_ = now;
     reserved = true;
     return Status::Ok();
-  }));
+  });
+  if (!reserving.ok()) {
+    for (const auto& s : stranded) app.StrandReservation(s);
+    return reserving;
+  }
   if (!reserved) {
     if (found->request_hash != idem.hash_) return OtherRequest();
     if (found->completed) {
@@ -130,7 +142,9 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     // Errors are not kept: release the key so that a retry runs again.
     const Status released = app.store().Write(
         [&](store::Tx& tx) { return tx.DeleteIdempotencyRecord(idem.subject_, idem.key_); });
-    (void)released;  // if this fails, the reservation is abandoned after kAbandonAfter
+    // The database is away: the next reservation releases it (or, should
+    // this process die first, it is abandoned after kAbandonAfter).
+    if (!released.ok()) app.StrandReservation({idem.subject_, idem.key_, idem.created_at_});
     return result.status();
   }
   write(*result);

@@ -10,8 +10,9 @@
 //
 // The request fingerprint is SHA-256 over method, path and the exact body
 // bytes. Only successful (2xx) responses are kept: after an error the key is
-// released and a retry runs again. A reservation whose request died with its
-// process is given up after kAbandonAfter.
+// released and a retry runs again (when the database is away at that moment,
+// the process's next reservation releases it). A reservation whose request
+// died with its process is given up after kAbandonAfter.
 //
 // Usage: the endpoint runs its mutation in `execute`, and inside that same
 // write transaction calls `Idempotency::Complete` so that the stored response

@@ -1,5 +1,7 @@
 #include "app/app.h"
 
+#include <utility>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -217,6 +219,16 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
   app->accounts_ = std::make_unique<domain::Accounts>(*app->store_, *app->clock_, *app->random_);
   return app;
+}
+
+void App::StrandReservation(StrandedReservation r) {
+  std::lock_guard lock(stranded_mu_);
+  if (stranded_.size() < 10'000) stranded_.push_back(std::move(r));
+}
+
+std::vector<App::StrandedReservation> App::TakeStrandedReservations() {
+  std::lock_guard lock(stranded_mu_);
+  return std::exchange(stranded_, {});
 }
 
 bool App::IsPlatformAdmin(const std::string& subject) const {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "app/config.h"
@@ -73,6 +74,18 @@ class App {
   const std::string& data_dir() const { return config_.data_dir; }
   bool IsPlatformAdmin(const std::string& subject) const;
 
+  // Idempotency-Key reservations whose release failed (the database was
+  // unreachable when their request failed): the next reservation this
+  // process makes releases them, so a client retrying after an outage is not
+  // refused for the whole abandonment window. Thread-safe; at most 10,000
+  // are kept (the rest wait out the window).
+  struct StrandedReservation {
+    std::string subject, key;
+    Micros created_at = 0;
+  };
+  void StrandReservation(StrandedReservation r);
+  std::vector<StrandedReservation> TakeStrandedReservations();
+
  private:
   App() = default;
   Config config_;
@@ -95,6 +108,8 @@ class App {
   std::unique_ptr<domain::Accounts> accounts_;
   http::Metrics metrics_;
   std::string default_account_id_;
+  std::mutex stranded_mu_;
+  std::vector<StrandedReservation> stranded_;  // guarded by stranded_mu_
 };
 
 // The SpiceDB of configuration `spicedb` (target embedded or grpc).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -229,6 +230,63 @@ TEST(OnPostgres, RestartedUnderWriteLoadItAnswers503AndLosesNoAcknowledgedCreate
   std::cout << "[ restart  ] " << refused.load() << " creates refused (503), "
             << refused_while_down.load() << " while the database was down, " << running
             << " runs in flight when it stopped\n";
+}
+
+}  // namespace
+}  // namespace workspaced::testing
+
+namespace workspaced::testing {
+namespace {
+
+// A create whose Idempotency-Key was reserved, then failed because the
+// database went away, leaves its reservation behind (the release could not
+// be written either). The client retrying with the same key once the
+// database is back must get its workspace made, not a 409 for the whole
+// abandonment window (60 s).
+TEST(OnPostgres, AKeyReservedWhenTheDatabaseWentIsFreeForTheRetryOnceItIsBack) {
+  auto pg = store::testing::PostgresServer::Start(/*own=*/true);
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  TempDir data;
+  ServerProcess::Options o;
+  o.data_dir = data.path() + "/data";
+  o.config_json = FastSagaConfig();
+  o.extra_args = {"--database", (*pg)->conninfo()};
+  // The create is held after its key is reserved, before its transaction.
+  o.env["WORKSPACED_FAILPOINTS"] = "create_request=delay(1500)";
+  auto server = ServerProcess::Start(o);
+  const std::string account = DefaultAccount(server->Output());
+  const std::string admin = server->Token("admin");
+  const std::string body = CreateBody(account, "Interrupted");
+  auto first = std::async(std::launch::async, [&] {
+    HttpClient c(server->port());
+    return PostWorkspace(c, admin, body, "k-interrupted");
+  });
+  // Wait for the reservation, then take the database away under it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (PgNumber((*pg)->conninfo(), "SELECT COUNT(*) FROM idempotency_keys") < 1 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE((*pg)->Stop().ok());
+  const HttpResponse failed = first.get();
+  ExpectProblem(failed, 503);
+  ASSERT_TRUE((*pg)->StartAgain().ok());
+  EXPECT_EQ(PgNumber((*pg)->conninfo(), "SELECT COUNT(*) FROM idempotency_keys"), 1)
+      << "the failed request's reservation is still stored";
+
+  HttpClient c(server->port());
+  HttpResponse retry;
+  for (int i = 0; i < 100; ++i) {  // the pool reconnects within a few tries
+    retry = PostWorkspace(c, admin, body, "k-interrupted");
+    if (retry.status != 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(retry.status, 202) << retry.body;
+  const HttpResponse replay = PostWorkspace(c, admin, body, "k-interrupted");
+  EXPECT_EQ(replay.status, 202);
+  EXPECT_EQ(replay.body, retry.body);
+  EXPECT_EQ(PgNumber((*pg)->conninfo(),
+                     "SELECT COUNT(*) FROM workspaces WHERE name = 'Interrupted'"),
+            1);
 }
 
 }  // namespace
