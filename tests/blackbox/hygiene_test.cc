@@ -234,5 +234,45 @@ TEST_F(Hygiene, SlugsFollowTheSpecPatternGivenOrGenerated) {
             "ws-2024-budget");
 }
 
+TEST_F(Hygiene, DatabaseAndDataplaneFilesAreTheOwnersOnly) {
+  const HttpResponse r = Call("POST", "/v1/workspaces", "alice",
+                              CreateBody(acme_, "Files", R"(,"tenancy_model":"dedicated")"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(Json(r.body).as_object().at("workspace_id").as_string());
+  WaitRun(*c_, server_->Token("alice"),
+          std::string(Json(r.body).as_object().at("provisioning_run_id").as_string()));
+  const auto mode = [](const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return -1;
+    return static_cast<int>(st.st_mode & 0777);
+  };
+  const std::string dir = server_->data_dir();
+  EXPECT_EQ(mode(dir), 0700);
+  for (const std::string f : {"/dataplanes/us-east-1/" + id + ".db"}) EXPECT_EQ(mode(dir + f), 0600) << f;
+  EXPECT_EQ(mode(dir + "/dataplanes"), 0700);
+  EXPECT_EQ(mode(dir + "/dataplanes/us-east-1"), 0700);
+  if (BlackboxDatabase(dir).empty()) {  // SQLite: the database and its WAL/SHM
+    for (const std::string f : {"", "-wal", "-shm"})
+      EXPECT_EQ(mode(dir + "/" + app::kDatabaseFile + f), 0600) << f;
+  }
+}
+
+// The text log format's escaping is log_test.cc's AppendTextValue (the test
+// harness reads the server's JSON lines to find its port).
+class HygieneAccessLog : public Hygiene {
+ protected:
+  void SetUp() override { Start(R"({"access_log":true})"); }
+};
+
+TEST_F(HygieneAccessLog, CredentialsInTheQueryAreRedacted) {
+  const HttpResponse r = c_->Send("GET", "/v1/workspaces?access_token=sekrit-123&limit=5",
+                                  {{"Authorization", "Bearer " + server_->Token("vic")}});
+  EXPECT_EQ(r.status, 400) << r.body;  // an unknown parameter, but logged all the same
+  ASSERT_TRUE(Eventually([&] {
+    return server_->Output().find("access_token=REDACTED&limit=5") != std::string::npos;
+  }, 5)) << server_->Output();
+  EXPECT_EQ(server_->Output().find("sekrit-123"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace workspaced::testing
