@@ -11,12 +11,20 @@
 namespace workspaced {
 
 Status MakePrivateFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("cannot create " + path + ": " + std::strerror(errno));
-  const int rc = ::fchmod(fd, 0600);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) return Internal("cannot restrict " + path + ": " + std::strerror(saved));
+  // Never open and close a file SQLite may have open in this process: a
+  // close drops every POSIX lock the process holds on it. An existing file
+  // is changed by name; a new one is created exclusively.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return Status::Ok();
+  }
+  if (errno != EEXIST) return Internal("cannot create " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Internal("cannot inspect " + path + ": " + std::strerror(errno));
+  if ((st.st_mode & 0777) != 0600 && ::chmod(path.c_str(), 0600) != 0)
+    return Internal("cannot restrict " + path + ": " + std::strerror(errno));
   return Status::Ok();
 }
 
