@@ -2,10 +2,13 @@
 
 #include <strings.h>
 
+#include <cctype>
+
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/routes.h"
 #include "common/log.h"
+#include "common/random.h"
 #include "http/problem.h"
 #include "http/router.h"
 
@@ -73,6 +76,13 @@ void Api::Handle(const http::Request& request, http::Response& response) {
   }
   const RouteSpec& spec = match.route->handler;
   response.route = match.route->pattern;
+  // What an authenticated request sees is for its caller only: no shared or
+  // private cache keeps it (errors included).
+  response.no_store = spec.authenticated;
+  // Ids are UUIDs, stored in lowercase: an uppercase one names the same row.
+  for (auto& [name, value] : match.params)
+    if (name.ends_with("_id") && IsUuid(value))
+      for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   RequestContext ctx{request, std::move(match.params), nullptr};
 
   if (spec.authenticated) {

@@ -1,3 +1,4 @@
+#include "common/text.h"
 #include "api/create_workspace_request.h"
 
 #include <boost/json.hpp>
@@ -10,11 +11,8 @@ namespace workspaced::api {
 namespace json = boost::json;
 namespace {
 
-bool HasControl(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return true;
-  return false;
-}
+// Control characters (C0, DEL, C1), bidi overrides or invalid UTF-8.
+bool HasControl(std::string_view s) { return !IsDisplaySafe(s); }
 
 bool IsLabelKey(std::string_view k) {
   if (k.empty() || k.size() > kMaxLabelKeyLength) return false;
@@ -96,9 +94,11 @@ class Parser {
 
   void Name() {
     if (const auto* s = String("name", true)) {
-      if (s->empty() || s->size() > kMaxNameLength)
+      const auto length = Utf8Length(*s);
+      if (!length || *length == 0 || *length > kMaxNameLength)
         return Fail("name", "must be 1-" + std::to_string(kMaxNameLength) + " characters");
-      if (HasControl(*s)) return Fail("name", "must not contain control characters");
+      if (HasControl(*s))
+        return Fail("name", "must not contain control or bidirectional-override characters");
       out_.name = std::string(*s);
     }
   }
@@ -118,8 +118,8 @@ class Parser {
     if (const auto* s = String("slug", false)) {
       if (!domain::IsValidSlug(*s))
         return Fail("slug",
-                    "must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a "
-                    "letter or digit");
+                    "must be 1-63 characters of a-z, 0-9 and single hyphens, starting with a "
+                    "letter and not ending with a hyphen");
       out_.slug = std::string(*s);
     }
   }

@@ -42,8 +42,14 @@ Status CheckTimes(const boost::json::object& payload, const ClaimRules& rules,
     if (*nbf_seconds > rules.now_seconds + rules.leeway_seconds)
       return Unauthenticated("token not yet valid");
   }
-  if (const auto* iat = payload.if_contains("iat"); iat != nullptr && !NumericDate(*iat))
-    return Unauthenticated("invalid iat");
+  if (const auto* iat = payload.if_contains("iat")) {
+    const auto iat_seconds = NumericDate(*iat);
+    if (!iat_seconds) return Unauthenticated("invalid iat");
+    // Issued in the future beyond the clock skew we allow: a forged or
+    // mis-minted token, never one a working issuer hands out.
+    if (*iat_seconds > rules.now_seconds + rules.leeway_seconds)
+      return Unauthenticated("token issued in the future");
+  }
   exp_out = *exp_seconds;
   return Status::Ok();
 }

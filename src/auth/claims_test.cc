@@ -79,6 +79,13 @@ TEST_F(ClaimsTest, IatMustBeNumericWhenPresent) {
   EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
 }
 
+TEST_F(ClaimsTest, IatInTheFutureBeyondTheLeewayIsRefused) {
+  payload_["iat"] = kNow + 30;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["iat"] = kNow + 31;
+  EXPECT_EQ(Error(), "token issued in the future");
+}
+
 TEST_F(ClaimsTest, IssuerMustMatchExactly) {
   payload_["iss"] = "https://idp.example/";
   EXPECT_EQ(Error(), "issuer not accepted");

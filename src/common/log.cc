@@ -114,6 +114,52 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   out.append(s.data() + run, s.size() - run);
 }
 
+void AppendTextValue(std::string& out, std::string_view s) {
+  // Bare when nothing in it could end the value or the line, or pass for a
+  // field of its own; quoted and escaped otherwise (a User-Agent of
+  // `x" status=200` must not forge a field).
+  const auto plain = [](unsigned char u) {
+    return u > 0x20 && u != 0x7f && u != '"' && u != '\\' && u != '=';
+  };
+  bool bare = !s.empty();
+  for (char c : s) bare = bare && plain(static_cast<unsigned char>(c));
+  if (bare) {
+    out += s;
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (u) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\x";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0xF]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   if (level == Level::kOff || !Enabled(level)) return;
   static SystemClock clock;
@@ -153,7 +199,7 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     line += ' ';
     line += LevelName(level);
     line += ' ';
-    line += msg;
+    line += msg;  // our own constant text
     for (const Field& f : fields) {
       line += ' ';
       line += f.key;
@@ -162,7 +208,7 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::string_view>)
-              line += v;
+              AppendTextValue(line, v);
             else if constexpr (std::is_same_v<T, bool>)
               line += v ? "true" : "false";
             else

@@ -33,7 +33,8 @@ struct Field {
 };
 
 // Call once at start-up (before threads); later calls reconfigure.
-// `json` false gives plain "ts level msg k=v" lines for humans.
+// `json` false gives plain "ts level msg k=v" lines for humans (values
+// quoted and escaped when needed: AppendTextValue).
 void Init(Level level, bool json = true);
 std::optional<Level> ParseLevel(std::string_view s);
 bool Enabled(Level level);
@@ -52,6 +53,12 @@ inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) {
 inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kError, m, f);
 }
+
+// Appends `s` as a value of the text format: bare when it holds only
+// printable ASCII other than quote, backslash and '=' (and is not empty),
+// else in double quotes with \", \\, \n, \r, \t and \xHH escapes, so a
+// value (a User-Agent) can neither end the line nor forge a field.
+void AppendTextValue(std::string& out, std::string_view s);
 
 // Appends `s` JSON-escaped (without quotes) to `out`.
 void AppendJsonEscaped(std::string& out, std::string_view s);

@@ -17,5 +17,23 @@ TEST(AppendJsonEscaped, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(out, "\\\"");
 }
 
+TEST(AppendTextValue, QuotesAndEscapesWhatCouldForgeAFieldOrALine) {
+  std::string out;
+  AppendTextValue(out, "curl/8.5");
+  EXPECT_EQ(out, "curl/8.5");
+  out.clear();
+  AppendTextValue(out, "x\" status=200 user=admin");
+  EXPECT_EQ(out, "\"x\\\" status=200 user=admin\"");
+  out.clear();
+  AppendTextValue(out, std::string_view("a\nb\rc\td\\e\x01\x7f", 11));
+  EXPECT_EQ(out, "\"a\\nb\\rc\\td\\\\e\\x01\\x7f\"");
+  out.clear();
+  AppendTextValue(out, "");
+  EXPECT_EQ(out, "\"\"");
+  out.clear();
+  AppendTextValue(out, "k=v");
+  EXPECT_EQ(out, "\"k=v\"");
+}
+
 }  // namespace
 }  // namespace workspaced::log

@@ -1,3 +1,4 @@
+#include "common/private_file.h"
 #include "dataplane/sqlite_dataplane.h"
 
 #include <fcntl.h>
@@ -19,6 +20,8 @@ struct DbCloser {
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 
 StatusOr<Db> Open(const fs::path& path) {
+  // 0600 before SQLite opens it; its WAL and SHM files take the same mode.
+  WS_RETURN_IF_ERROR(MakePrivateFile(path.string()));
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -74,8 +77,8 @@ class SqliteDataplane final : public Dataplane {
     WS_RETURN_IF_ERROR(CheckIds(ws));
     const fs::path dir = fs::path(root_) / ws.region;
     std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Internal("dataplane: cannot create " + dir.string() + ": " + ec.message());
+    WS_RETURN_IF_ERROR(MakePrivateDirectory(root_));
+    WS_RETURN_IF_ERROR(MakePrivateDirectory(dir.string()));
     if (ws.tenancy_model == model::TenancyModel::kDedicated) {
       // No lock: each workspace has its own files, and the saga's lease
       // guarantees one provisioning of a workspace at a time.

@@ -2,18 +2,19 @@
 
 #include <boost/json.hpp>
 
+#include "common/text.h"
 #include "model/relationships.h"
 
 namespace workspaced::domain {
 
 Status ValidateNewAccount(const std::string& name, const std::string& admin) {
   Status s = Unprocessable("invalid account");
-  if (name.empty() || name.size() > 200) s.WithField("name", "must be 1-200 characters");
-  for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) {
-      s.WithField("name", "must not contain control characters");
-      break;
-    }
+  const auto length = Utf8Length(name);
+  if (!length || *length == 0 || *length > 200) {
+    s.WithField("name", "must be 1-200 characters");
+  } else if (!IsDisplaySafe(name)) {
+    s.WithField("name", "must not contain control or bidirectional-override characters");
+  }
   if (admin.empty() || admin.size() > 1024)
     s.WithField("admin", "must be a subject of 1-1024 characters");
   return s.field_errors().empty() ? Status::Ok() : s;

@@ -3,6 +3,8 @@
 namespace workspaced::domain {
 namespace {
 
+constexpr std::string_view kDigitPrefix = "ws-";
+
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 std::string TrimHyphens(std::string s) {
@@ -14,11 +16,17 @@ std::string TrimHyphens(std::string s) {
 
 }  // namespace
 
+// ^[a-z](-?[a-z0-9])*$ (api/openapi.yaml), at most kMaxSlugLength.
 bool IsValidSlug(std::string_view slug) {
   if (slug.empty() || slug.size() > kMaxSlugLength) return false;
-  if (!IsLowerAlnum(slug.front()) || !IsLowerAlnum(slug.back())) return false;
-  for (char c : slug)
-    if (!IsLowerAlnum(c) && c != '-') return false;
+  if (slug.front() < 'a' || slug.front() > 'z' || slug.back() == '-') return false;
+  for (std::size_t i = 0; i < slug.size(); ++i) {
+    if (slug[i] == '-') {
+      if (slug[i - 1] == '-') return false;
+    } else if (!IsLowerAlnum(slug[i])) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -28,7 +36,9 @@ std::string SlugFromName(std::string_view name) {
   for (char c : name) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     if (IsLowerAlnum(c)) {
-      if (hyphen && !out.empty()) out.push_back('-');
+      // A slug starts with a letter: "2024 budget" becomes "ws-2024-budget".
+      if (out.empty() && !(c >= 'a' && c <= 'z')) out = kDigitPrefix;
+      if (hyphen && !out.empty() && out.back() != '-') out.push_back('-');
       hyphen = false;
       out.push_back(c);
       if (out.size() >= kMaxSlugLength) break;

@@ -1,5 +1,7 @@
-// Workspace slugs: 1–63 characters of [a-z0-9-], starting and ending with a
-// letter or digit (a DNS label, so a slug can name hosts and schemas).
+// Workspace slugs: ^[a-z](-?[a-z0-9])*$, 1–63 characters: lowercase letters,
+// digits and single hyphens, starting with a letter and not ending with a
+// hyphen (a DNS label, so a slug can name hosts and schemas; the pattern is
+// api/openapi.yaml's).
 // Generated from the name when a client gives none, and made unique within
 // the account with -2, -3, … (see PRODUCT.md).
 #pragma once
@@ -14,7 +16,9 @@ inline constexpr std::size_t kMaxSlugLength = 63;
 bool IsValidSlug(std::string_view slug);
 
 // "Production EU (main)" → "production-eu-main". Characters outside
-// [A-Za-z0-9] become single hyphens; an empty result becomes "workspace".
+// [A-Za-z0-9] become single hyphens; a name starting with a digit gets "ws-"
+// before it ("2024 Budget" → "ws-2024-budget"); an empty result becomes
+// "workspace". Always a valid slug.
 std::string SlugFromName(std::string_view name);
 
 // The n-th candidate for a taken slug (n ≥ 2): "base-n", with the base cut so

@@ -12,7 +12,10 @@ TEST(Slug, FromNameIsLowercaseAndHyphenated) {
   EXPECT_EQ(SlugFromName("Équipe 2"), "quipe-2");
   EXPECT_EQ(SlugFromName("日本"), "workspace");
   EXPECT_EQ(SlugFromName(std::string(100, 'a')).size(), kMaxSlugLength);
-  for (const char* name : {"Production", "a  b", "x-", "-", "Équipe", "A.B.C"}) {
+  EXPECT_EQ(SlugFromName("2024 Budget"), "ws-2024-budget");
+  EXPECT_EQ(SlugFromName("--9 lives"), "ws-9-lives");
+  for (const char* name : {"Production", "a  b", "x-", "-", "Équipe", "A.B.C", "2024 Budget",
+                           "1", "a -- b", "_9_"}) {
     EXPECT_TRUE(IsValidSlug(SlugFromName(name))) << name;
   }
 }
@@ -36,6 +39,10 @@ TEST(Slug, Validation) {
   EXPECT_FALSE(IsValidSlug("Prod"));
   EXPECT_FALSE(IsValidSlug("prod_eu"));
   EXPECT_FALSE(IsValidSlug(std::string(64, 'a')));
+  // The spec's ^[a-z](-?[a-z0-9])*$: a letter first, no double hyphen.
+  EXPECT_FALSE(IsValidSlug("9abc"));
+  EXPECT_FALSE(IsValidSlug("a--b"));
+  EXPECT_TRUE(IsValidSlug("a9-b-0"));
 }
 
 }  // namespace

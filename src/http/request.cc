@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <cctype>
+
 namespace workspaced::http {
 
 std::string_view ToString(Method m) {
@@ -111,6 +113,44 @@ std::vector<std::string> Request::QueryNames() const {
   std::vector<std::string> out;
   ForEachParam(query,
                [&](std::string key, const std::string&, bool) { out.push_back(std::move(key)); });
+  return out;
+}
+
+namespace {
+
+bool IsCredentialName(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view exact : {"access_token", "token", "id_token", "code", "password", "secret",
+                                 "key"})
+    if (name == exact) return true;
+  for (std::string_view suffix : {"_token", "_secret", "_key", "_password"})
+    if (name.size() > suffix.size() && name.ends_with(suffix)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string RedactedTarget(std::string_view target) {
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q + 1));
+  std::string_view query = target.substr(q + 1);
+  bool first = true;
+  while (true) {
+    const std::size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    if (!first) out.push_back('&');
+    first = false;
+    const std::size_t eq = part.find('=');
+    if (eq != std::string_view::npos && IsCredentialName(DecodeQueryComponent(part.substr(0, eq)))) {
+      out += part.substr(0, eq + 1);
+      out += "REDACTED";
+    } else {
+      out += part;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
   return out;
 }
 

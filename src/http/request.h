@@ -42,6 +42,12 @@ struct Request {
   std::vector<std::string> QueryNames() const;
 };
 
+// The target with the values of credential-like query parameters
+// (access_token, token, id_token, code, password, secret, key, and names
+// ending in _token, _secret, _key or _password; case-insensitive, after
+// percent-decoding) replaced by "REDACTED": what the access log may keep.
+std::string RedactedTarget(std::string_view target);
+
 // Percent-decodes a path segment; nullopt on a bad escape or a decoded '/' or
 // NUL (which would let a parameter smuggle path structure).
 std::optional<std::string> DecodePathSegment(std::string_view segment);

@@ -39,5 +39,19 @@ TEST(Request, DecodePathSegment) {
   EXPECT_EQ(DecodePathSegment("%zz"), std::nullopt);
 }
 
+TEST(RedactedTarget, HidesCredentialLikeQueryValuesOnly) {
+  EXPECT_EQ(RedactedTarget("/v1/workspaces"), "/v1/workspaces");
+  EXPECT_EQ(RedactedTarget("/x?access_token=eyJ.a.b&limit=5"), "/x?access_token=REDACTED&limit=5");
+  EXPECT_EQ(RedactedTarget("/x?limit=5&TOKEN=t&id_token=i&code=c&password=p&secret=s&key=k"),
+            "/x?limit=5&TOKEN=REDACTED&id_token=REDACTED&code=REDACTED&password=REDACTED&"
+            "secret=REDACTED&key=REDACTED");
+  EXPECT_EQ(RedactedTarget("/x?refresh_token=r&client_secret=s&api_key=k&cursor=c1"),
+            "/x?refresh_token=REDACTED&client_secret=REDACTED&api_key=REDACTED&cursor=c1");
+  // Encoded names are still recognised; names that merely contain a word are not.
+  EXPECT_EQ(RedactedTarget("/x?access%5Ftoken=t&keyboard=q&format=csv"),
+            "/x?access%5Ftoken=REDACTED&keyboard=q&format=csv");
+  EXPECT_EQ(RedactedTarget("/x?token&&a=1"), "/x?token&&a=1");
+}
+
 }  // namespace
 }  // namespace workspaced::http

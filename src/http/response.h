@@ -40,6 +40,9 @@ struct Response {
   std::string_view route = "unmatched";
   // Close the connection after this response.
   bool close = false;
+  // Sent with Cache-Control: no-store (an authenticated route's answer, its
+  // errors included: a flag, since a problem response drops the headers).
+  bool no_store = false;
 
   void SetHeader(std::string name, std::string value) {
     for (auto& [n, v] : headers) {

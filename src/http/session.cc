@@ -112,7 +112,7 @@ void Session::Finish(int logged_status) {
   if (server_.options.access_log) {
     log::Info("request", {{"request_id", request_id_},
                           {"method", method_text_},
-                          {"target", target_},
+                          {"target", RedactedTarget(target_)},
                           {"route", response_.route},
                           {"status", logged_status},
                           {"duration_ms", static_cast<double>(micros) / 1000.0},

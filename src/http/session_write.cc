@@ -40,6 +40,10 @@ template <typename Message>
 void Session::SetCommonHeaders(Message& m) {
   m.set(bhttp::field::date, HttpDate());
   m.set("X-Request-Id", request_id_);
+  // No response of ours is to be sniffed into another type (a CSV export or
+  // an error echoing input rendered as HTML).
+  m.set("X-Content-Type-Options", "nosniff");
+  if (response_.no_store) m.set(bhttp::field::cache_control, "no-store");
   if (!response_.content_type.empty() && (response_.stream || !response_.body.empty()))
     m.set(bhttp::field::content_type, response_.content_type);
   for (const auto& [name, value] : response_.headers) m.set(name, value);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/private_file.h"
 
 namespace workspaced::store {
 
@@ -13,6 +14,8 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   if (path.empty() || path == ":memory:") {
     return InvalidArgument("sqlite: a database file path is required");
   }
+  // 0600 before SQLite opens it; its WAL and SHM files take the same mode.
+  WS_RETURN_IF_ERROR(MakePrivateFile(path));
   sqlite3* raw = nullptr;
   // No SQLITE_OPEN_URI: the path is a plain file name, never "file:?…".
   const int flags =

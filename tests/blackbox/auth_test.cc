@@ -387,6 +387,16 @@ TEST_F(Auth, ExpiryAndNotBeforeBeyondLeewayAreRefused) {
   ExpectRefused(EdDsa(claims), "no exp", "missing exp");
 }
 
+TEST_F(Auth, IssuedInTheFutureBeyondLeewayIsRefused) {
+  auto claims = Claims();
+  claims["iat"] = Now() + 30;
+  ExpectAccepted(Rs256(claims), "iat 30 s ahead (clock skew)");
+  claims["iat"] = Now() + 120;
+  ExpectRefused(Rs256(claims), "iat 120 s ahead", "token issued in the future");
+  claims["iat"] = Now() + 86400;
+  ExpectRefused(Es256(claims), "iat a day ahead", "token issued in the future");
+}
+
 TEST_F(Auth, DevKeyTokenWithJwksIssuerIsRefused) {
   // Signed with the server's real dev key but claiming to come from the IdP.
   ExpectRefused(DevSigned(Claims()), "dev key, JWKS iss", "issuer not accepted");

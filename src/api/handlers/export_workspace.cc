@@ -2,8 +2,9 @@
 // Permission: read on workspace.
 //
 // Format: ?format=json|ndjson|csv, else the Accept header (application/json,
-// application/x-ndjson, text/csv; */* or none: the configured default), 406
-// otherwise. Sections, in order: workspace, environments, members,
+// application/x-ndjson, text/csv, with media ranges and q-values; none: the
+// configured default), 406 otherwise; Vary: Accept. HEAD answers the headers
+// and is not audited. Sections, in order: workspace, environments, members,
 // group_mappings, provisioning_runs, provisioning_steps, audit_events
 // (docs/export.md). The body is pulled chunk by chunk by the transport only
 // after the previous chunk was written (backpressure), each chunk read in a
@@ -12,6 +13,9 @@
 // a chunk of them at most kChunkBytes plus one event (read and rendered), so
 // a stalled reader pins that much however large the events are.
 #include <boost/json.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <optional>
 
 #include "api/access.h"
 #include "api/audit.h"
@@ -32,13 +36,24 @@ enum class Format { kJson, kNdjson, kCsv };
 constexpr std::int64_t kChunkBytes = 256 * 1024;
 constexpr int kAuditPage = 500;
 
+// A cell a spreadsheet would run as a formula (OWASP's CSV injection: one
+// starting with =, +, -, @, tab or CR). Any text column may hold one: a
+// name, a label, another tenant's User-Agent in the audit log.
+bool LooksLikeFormula(std::string_view v) {
+  return !v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos;
+}
+
 // RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
+// A formula-like cell is neutralised as OWASP says: a single quote before it,
+// inside a quoted field.
 void CsvField(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = LooksLikeFormula(v);
+  if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += v;
     return;
   }
   out.push_back('"');
+  if (formula) out.push_back('\'');
   for (char c : v) {
     if (c == '"') out.push_back('"');
     out.push_back(c);
@@ -320,29 +335,94 @@ class ExportSource final : public http::BodySource {
   bool first_row_ = true;
 };
 
-StatusOr<Format> ChooseFormat(const http::Request& r, const std::string& configured) {
-  std::string name;
-  if (auto f = r.QueryParam("format")) {
-    name = *f;
-  } else {
-    const std::string_view accept = r.HeaderValue("Accept");
-    if (accept.empty() || accept.find("*/*") != std::string_view::npos) {
-      name = configured;
-    } else if (accept.find("application/x-ndjson") != std::string_view::npos) {
-      name = "ndjson";
-    } else if (accept.find("text/csv") != std::string_view::npos) {
-      name = "csv";
-    } else if (accept.find("application/json") != std::string_view::npos) {
-      name = "json";
-    } else {
-      return Status(Code::kNotAcceptable,
-                    "export is available as application/json, application/x-ndjson or text/csv");
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The quality `accept` gives the media type `type` (lowercase): that of its
+// most specific matching range (RFC 9110 12.5.1: type/subtype over type/*
+// over */*; types case-insensitive), -1 when no range matches. A malformed
+// q counts as 1.
+double Quality(std::string_view accept, std::string_view type) {
+  const std::string_view major = type.substr(0, type.find('/'));
+  double best_q = -1;
+  int best_specificity = -1;
+  while (!accept.empty()) {
+    const std::size_t comma = accept.find(',');
+    std::string_view range = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    const std::size_t semi = range.find(';');
+    const std::string name = Lower(Trim(range.substr(0, semi)));
+    double q = 1;
+    for (std::string_view params = semi == std::string_view::npos ? "" : range.substr(semi + 1);
+         !params.empty();) {
+      const std::size_t next = params.find(';');
+      const std::string param = Lower(Trim(params.substr(0, next)));
+      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+      if (param.rfind("q=", 0) == 0) {
+        char* end = nullptr;
+        const double v = std::strtod(param.c_str() + 2, &end);
+        if (end != param.c_str() + 2 && v >= 0 && v <= 1) q = v;
+      }
+    }
+    int specificity = -1;
+    if (name == type) {
+      specificity = 2;
+    } else if (name.size() == major.size() + 2 && name.compare(0, major.size(), major) == 0 &&
+               name.compare(major.size(), 2, "/*") == 0) {
+      specificity = 1;
+    } else if (name == "*/*") {
+      specificity = 0;
+    }
+    if (specificity > best_specificity) {
+      best_specificity = specificity;
+      best_q = q;
     }
   }
+  return best_q;
+}
+
+StatusOr<Format> Named(std::string_view name) {
   if (name == "json") return Format::kJson;
   if (name == "ndjson") return Format::kNdjson;
   if (name == "csv") return Format::kCsv;
   return Status(Code::kNotAcceptable, "format must be json, ndjson or csv");
+}
+
+constexpr std::string_view MediaType(Format f) {
+  return f == Format::kJson     ? "application/json"
+         : f == Format::kNdjson ? "application/x-ndjson"
+                                : "text/csv";
+}
+
+// ?format= first; else the Accept header's preference (the configured
+// format wins ties, then json, ndjson, csv); no Accept: the configured one.
+StatusOr<Format> ChooseFormat(const http::Request& r, const std::string& configured) {
+  if (auto f = r.QueryParam("format")) return Named(*f);
+  const std::string_view accept = r.HeaderValue("Accept");
+  WS_ASSIGN_OR_RETURN(const Format preferred, Named(configured));
+  if (Trim(accept).empty()) return preferred;
+  std::optional<Format> best;
+  double best_q = 0;
+  for (Format f : {preferred, Format::kJson, Format::kNdjson, Format::kCsv}) {
+    const double q = Quality(accept, MediaType(f));
+    if (q > best_q) {
+      best = f;
+      best_q = q;
+    }
+  }
+  if (!best)
+    return Status(Code::kNotAcceptable,
+                  "export is available as application/json, application/x-ndjson or text/csv");
+  return *best;
 }
 
 class ExportWorkspace final : public Handler {
@@ -357,15 +437,25 @@ class ExportWorkspace final : public Handler {
       if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
     WS_ASSIGN_OR_RETURN(const Format format,
                         ChooseFormat(ctx.request, app_.config().export_format));
-    // The export is audited first; it covers the log up to its own event.
     const std::string_view name = format == Format::kJson     ? "json"
                                   : format == Format::kNdjson ? "ndjson"
                                                               : "csv";
-    WS_ASSIGN_OR_RETURN(domain::ExportStart start,
-                        app_.workspaces().StartExport(ActorOf(ctx), id, name));
+    domain::ExportStart start;
+    if (ctx.request.method == http::Method::kHead) {
+      // A HEAD exports nothing, so it is not audited: the headers only (the
+      // stream is never pulled; the transport drops it).
+      WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(start.workspace, tx.GetWorkspace(id));
+        return Status::Ok();
+      }));
+    } else {
+      // The export is audited first; it covers the log up to its own event.
+      WS_ASSIGN_OR_RETURN(start, app_.workspaces().StartExport(ActorOf(ctx), id, name));
+    }
     model::Workspace& ws = start.workspace;
     const std::int64_t last_seq = start.last_seq;
     out.status = 200;
+    out.SetHeader("Vary", "Accept");
     out.content_type = format == Format::kJson     ? "application/json"
                        : format == Format::kNdjson ? "application/x-ndjson"
                                                    : "text/csv; charset=utf-8";

@@ -1,9 +1,11 @@
-// PUT /v1/workspaces/{workspace_id}/group-mappings — administer. The rules
-// (frozen, version, relationships, audit) are domain::Workspaces'.
+// PUT /v1/workspaces/{workspace_id}/group-mappings — administer. If-Match
+// honoured (412 on a stale ETag). The rules (frozen, version, relationships,
+// audit) are domain::Workspaces'.
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
 #include "api/handlers/management_body.h"
+#include "api/if_match.h"
 #include "api/json_views.h"
 
 namespace workspaced::api {
@@ -22,7 +24,8 @@ class PutGroupMappings final : public Handler {
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(auto mappings, ParseGroupMappingsBody(ctx.request.body));
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
-                        app_.workspaces().PutGroupMappings(ActorOf(ctx), id, mappings, nullptr));
+                        app_.workspaces().PutGroupMappings(ActorOf(ctx), id, mappings,
+                                                            IfMatchWorkspace(ctx.request)));
     out.SetHeader("ETag", WorkspaceEtag(ws));
     out.Json(200, WorkspaceJson(ws));
     return Status::Ok();

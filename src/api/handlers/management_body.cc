@@ -1,3 +1,4 @@
+#include "common/text.h"
 #include "api/handlers/management_body.h"
 
 #include <boost/json.hpp>
@@ -19,11 +20,8 @@ StatusOr<json::value> ParseJson(std::string_view body) {
   return v;
 }
 
-bool HasControl(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return true;
-  return false;
-}
+// Control characters (C0, DEL, C1), bidi overrides or invalid UTF-8.
+bool HasControl(std::string_view s) { return !IsDisplaySafe(s); }
 
 Status Invalid(std::vector<FieldError> errors) {
   return Status(Code::kUnprocessable, "the request body is not valid")
@@ -96,8 +94,9 @@ StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
   RefuseUnknown(o, {"name", "admin", "trusted_issuers"}, errors);
   CreateAccountBody out;
   const json::value* name = o.if_contains("name");
-  if (name == nullptr || !name->is_string() || name->as_string().empty() ||
-      name->as_string().size() > 200 || HasControl(name->as_string())) {
+  const auto length = name != nullptr && name->is_string() ? Utf8Length(name->as_string())
+                                                            : std::nullopt;
+  if (!length || *length == 0 || *length > 200 || HasControl(name->as_string())) {
     errors.push_back({"name", "is required: 1-200 characters without control characters"});
   } else {
     out.name = std::string(name->as_string());

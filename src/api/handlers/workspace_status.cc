@@ -8,6 +8,7 @@
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
+#include "api/if_match.h"
 #include "api/json_views.h"
 
 namespace workspaced::api {
@@ -66,18 +67,9 @@ class PatchWorkspaceStatus final : public Handler {
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const StatusChange change, ParseBody(ctx.request.body));
-    domain::Precondition precondition;
-    if (ctx.request.HasHeader("If-Match")) {
-      precondition = [if_match = std::string(ctx.request.HeaderValue("If-Match"))](
-                         const model::Workspace& ws) -> Status {
-        if (EtagMatches(if_match, WorkspaceEtag(ws), /*strong=*/true)) return Status::Ok();
-        return Status(Code::kStaleVersion,
-                      "the workspace has changed: its ETag is now " + WorkspaceEtag(ws));
-      };
-    }
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
                         app_.workspaces().SetStatus(ActorOf(ctx), id, change.status,
-                                                    change.reason, precondition));
+                                                    change.reason, IfMatchWorkspace(ctx.request)));
     out.SetHeader("ETag", WorkspaceEtag(ws));
     out.Json(200, WorkspaceJson(ws));
     return Status::Ok();

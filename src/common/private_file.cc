@@ -1,0 +1,40 @@
+#include "common/private_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace workspaced {
+
+Status MakePrivateFile(const std::string& path) {
+  // Never open and close a file SQLite may have open in this process: a
+  // close drops every POSIX lock the process holds on it. An existing file
+  // is changed by name; a new one is created exclusively.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return Status::Ok();
+  }
+  if (errno != EEXIST) return Internal("cannot create " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Internal("cannot inspect " + path + ": " + std::strerror(errno));
+  if ((st.st_mode & 0777) != 0600 && ::chmod(path.c_str(), 0600) != 0)
+    return Internal("cannot restrict " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status MakePrivateDirectory(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Internal("cannot create " + path + ": " + ec.message());
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
+  if (ec) return Internal("cannot restrict " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace workspaced

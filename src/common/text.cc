@@ -1,0 +1,57 @@
+#include "common/text.h"
+
+#include <cstdint>
+
+namespace workspaced {
+namespace {
+
+// Decodes the code point at s[i] and advances i; nullopt when invalid.
+std::optional<std::uint32_t> Next(std::string_view s, std::size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int len = 0;
+  std::uint32_t cp = 0;
+  std::uint32_t min = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2, cp = b0 & 0x1F, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, cp = b0 & 0x0F, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    return std::nullopt;
+  }
+  if (i + static_cast<std::size_t>(len) > s.size()) return std::nullopt;
+  for (int k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+    if ((b & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+  i += static_cast<std::size_t>(len);
+  return cp;
+}
+
+}  // namespace
+
+std::optional<std::size_t> Utf8Length(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++n)
+    if (!Next(s, i)) return std::nullopt;
+  return n;
+}
+
+bool IsDisplaySafe(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto cp = Next(s, i);
+    if (!cp) return false;
+    if (*cp < 0x20 || (*cp >= 0x7F && *cp <= 0x9F)) return false;
+    if ((*cp >= 0x202A && *cp <= 0x202E) || (*cp >= 0x2066 && *cp <= 0x2069)) return false;
+  }
+  return true;
+}
+
+}  // namespace workspaced

@@ -1,0 +1,23 @@
+// Checks on text a client names things with (workspace and account names,
+// labels, group names): lengths count Unicode code points, not bytes, and
+// nothing that would disguise the text where it is shown is accepted.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace workspaced {
+
+// The number of code points of `s`; nullopt when `s` is not valid UTF-8
+// (overlong forms, surrogates and values above U+10FFFF are invalid).
+std::optional<std::size_t> Utf8Length(std::string_view s);
+
+// True when `s` is valid UTF-8 holding no control character (C0, DEL, C1:
+// U+0080-U+009F) and no bidirectional override or isolate (U+202A-U+202E,
+// U+2066-U+2069), which could make a name display as another.
+bool IsDisplaySafe(std::string_view s);
+
+}  // namespace workspaced

@@ -1,0 +1,278 @@
+// Hostile input (issue 14): what a client or another tenant sends must not
+// come back out as something else — a formula in a spreadsheet, a forged log
+// field, a credential in the access log — and what the server accepts is
+// exactly what the spec says.
+#include <sys/stat.h>
+
+#include <sstream>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+using model::WorkspaceRole;
+
+class Hygiene : public ::testing::Test {
+ protected:
+  void Start(const std::string& config = "") {
+    ServerProcess::Options o;
+    o.config_json = config;
+    server_ = ServerProcess::Start(o);
+    seed_ = std::make_unique<Seeder>(server_->data_dir());
+    acme_ = seed_->Account("Acme", "alice");
+    ws_ = seed_->Workspace(acme_, "Prod");
+    seed_->Member(ws_, "wanda", WorkspaceRole::kAdmin);
+    seed_->Member(ws_, "vic", WorkspaceRole::kViewer);
+    c_ = std::make_unique<HttpClient>(server_->port());
+  }
+  void SetUp() override { Start(); }
+
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                    const std::string& body = "",
+                    std::vector<std::pair<std::string, std::string>> extra = {}) {
+    std::vector<std::pair<std::string, std::string>> h{
+        {"Authorization", "Bearer " + server_->Token(who)}};
+    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+    for (auto& e : extra) h.push_back(std::move(e));
+    return c_->Send(method, path, h, body);
+  }
+  long long Audited(const std::string& action) {
+    return CountRows(server_->data_dir(),
+                     "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "'");
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<Seeder> seed_;
+  std::unique_ptr<HttpClient> c_;
+  std::string acme_, ws_;
+};
+
+// RFC 4180 parsing of one CSV document: rows of fields.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false, in_quotes = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        field.push_back(c);
+      }
+    } else if (c == '"') {
+      in_quotes = quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+      quoted = false;
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      if (!field.empty() || quoted || !rows.back().empty()) rows.back().push_back(field);
+      field.clear();
+      quoted = false;
+      rows.emplace_back();
+      ++i;
+    } else {
+      field.push_back(c);
+    }
+  }
+  return rows;
+}
+
+TEST_F(Hygiene, CsvExportNeutralisesFormulaCellsInEveryTextColumn) {
+  // Another tenant plants a formula through its User-Agent on a denied
+  // request: the refusal is audited on this workspace.
+  const HttpResponse denied = c_->Send(
+      "GET", "/v1/workspaces/" + ws_,
+      {{"Authorization", "Bearer " + server_->Token("mallory")},
+       {"User-Agent", "=HYPERLINK(\"http://evil.test/\",\"x\")"}});
+  ASSERT_EQ(denied.status, 404);
+  // A workspace admin plants some through a created workspace's name and label.
+  const HttpResponse created = Call(
+      "POST", "/v1/workspaces", "alice",
+      CreateBody(acme_, "=1+2", R"x(,"labels":{"team":"@SUM(A1)","cost":"-2+3"})x"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const std::string made(Json(created.body).as_object().at("workspace").as_object().at("id").as_string());
+
+  for (const std::string& id : {ws_, made}) {
+    const HttpResponse r =
+        Call("GET", "/v1/workspaces/" + id + "/export?format=csv", id == ws_ ? "wanda" : "alice");
+    ASSERT_EQ(r.status, 200) << r.body;
+    bool saw_agent = false, saw_name = false;
+    for (const auto& row : ParseCsv(r.body)) {
+      for (const std::string& cell : row) {
+        ASSERT_TRUE(cell.empty() || std::string("=+-@\t\r").find(cell.front()) == std::string::npos)
+            << "formula-like cell: " << cell;
+        saw_agent = saw_agent || cell == "'=HYPERLINK(\"http://evil.test/\",\"x\")";
+        saw_name = saw_name || cell == "'=1+2";
+      }
+    }
+    if (id == ws_) EXPECT_TRUE(saw_agent) << r.body.substr(r.body.find("# audit_events"));
+    if (id == made) EXPECT_TRUE(saw_name) << r.body.substr(0, 600);
+  }
+  // JSON keeps the values as they are.
+  const HttpResponse json = Call("GET", "/v1/workspaces/" + made + "/export?format=json", "alice");
+  EXPECT_EQ(Json(json.body).as_object().at("workspace").as_object().at("name").as_string(), "=1+2");
+}
+
+TEST_F(Hygiene, ExportNegotiatesMediaRangesCaseInsensitivelyAndVariesOnAccept) {
+  const auto type_for = [&](const std::string& accept) {
+    const HttpResponse r =
+        Call("GET", "/v1/workspaces/" + ws_ + "/export", "vic", "", {{"Accept", accept}});
+    EXPECT_EQ(r.status, 200) << accept << ": " << r.body;
+    EXPECT_EQ(r.Header("Vary"), "Accept") << accept;
+    return r.Header("Content-Type");
+  };
+  EXPECT_EQ(type_for("text/*"), "text/csv; charset=utf-8");
+  EXPECT_EQ(type_for("TEXT/CSV"), "text/csv; charset=utf-8");
+  EXPECT_EQ(type_for("application/*"), "application/json");
+  EXPECT_EQ(type_for("Application/X-NDJSON"), "application/x-ndjson");
+  EXPECT_EQ(type_for("application/json;q=0.5, text/csv"), "text/csv; charset=utf-8");
+  EXPECT_EQ(type_for("*/*;q=0.1, application/x-ndjson;q=0.9"), "application/x-ndjson");
+  EXPECT_EQ(type_for("*/*"), "application/json");
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_ + "/export", "vic", "",
+                     {{"Accept", "application/xml, text/csv;q=0"}}),
+                406);
+}
+
+TEST_F(Hygiene, HeadOnTheExportIsNotAudited) {
+  const HttpResponse head = Call("HEAD", "/v1/workspaces/" + ws_ + "/export?format=csv", "vic");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(Audited("workspace.export"), 0);
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_ + "/export", "mallory"), 404);
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_ + "/export", "vic").status, 200);
+  EXPECT_EQ(Audited("workspace.export"), 1);
+}
+
+TEST_F(Hygiene, EveryResponseIsNosniffAndAuthenticatedOnesAreNotStored) {
+  const HttpResponse health = c_->Get("/healthz");
+  EXPECT_EQ(health.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(health.Header("Cache-Control"), "");
+  const HttpResponse ok = Call("GET", "/v1/workspaces/" + ws_, "vic");
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(ok.Header("Cache-Control"), "no-store");
+  const HttpResponse missing = Call("GET", "/v1/workspaces/" + ws_, "mallory");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(missing.Header("X-Content-Type-Options"), "nosniff");
+  const HttpResponse anonymous = c_->Get("/v1/workspaces/" + ws_);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.Header("Cache-Control"), "no-store");
+  const HttpResponse nowhere = c_->Get("/nowhere");
+  EXPECT_EQ(nowhere.Header("X-Content-Type-Options"), "nosniff");
+  const HttpResponse exported = Call("GET", "/v1/workspaces/" + ws_ + "/export", "vic");
+  EXPECT_EQ(exported.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(exported.Header("Cache-Control"), "no-store");
+}
+
+TEST_F(Hygiene, GroupMappingsHonourIfMatch) {
+  const std::string path = "/v1/workspaces/" + ws_ + "/group-mappings";
+  const std::string etag = Call("GET", "/v1/workspaces/" + ws_, "wanda").Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  const std::string body = R"([{"group_name":"eng","role":"viewer"}])";
+  ExpectProblem(Call("PUT", path, "wanda", body, {{"If-Match", "\"v999\""}}), 412);
+  EXPECT_EQ(Audited("workspace.group_mappings.put"), 0);
+  const HttpResponse put = Call("PUT", path, "wanda", body, {{"If-Match", etag}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_NE(put.Header("ETag"), etag);
+  ExpectProblem(Call("PUT", path, "wanda", "[]", {{"If-Match", etag}}), 412);  // stale now
+  EXPECT_EQ(Call("PUT", path, "wanda", "[]", {{"If-Match", put.Header("ETag")}}).status, 200);
+  EXPECT_EQ(Call("PUT", path, "wanda", "[]", {{"If-Match", "*"}}).status, 200);
+  EXPECT_EQ(Audited("workspace.group_mappings.put"), 3);
+}
+
+TEST_F(Hygiene, UppercaseUuidsInPathsNameTheSameWorkspace) {
+  std::string upper = ws_;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const HttpResponse r = Call("GET", "/v1/workspaces/" + upper, "vic");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("id").as_string(), ws_);
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + upper + "/export", "vic").status, 200);
+  ExpectProblem(Call("GET", "/v1/workspaces/" + upper, "mallory"), 404);
+}
+
+TEST_F(Hygiene, NamesCountCharactersAndRefuseInvisibleControls) {
+  std::string rockets;
+  for (int i = 0; i < 60; ++i) rockets += "\xf0\x9f\x9a\x80";  // 240 bytes, 60 characters
+  HttpResponse r = Call("POST", "/v1/workspaces", "alice", CreateBody(acme_, rockets));
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string too_long;
+  for (int i = 0; i < 201; ++i) too_long += "\xc3\xa9";
+  ExpectProblem(Call("POST", "/v1/workspaces", "alice", CreateBody(acme_, too_long)), 422);
+  for (const char* bad : {"a\\u0085b", "a\\u009fb", "pay\\u202egnp.exe", "a\\u2066b\\u2069"}) {
+    const HttpResponse refused = Call("POST", "/v1/workspaces", "alice", CreateBody(acme_, bad));
+    ExpectProblem(refused, 422);
+    EXPECT_NE(refused.body.find("\"name\""), std::string::npos) << bad << ": " << refused.body;
+  }
+  ExpectProblem(Call("POST", "/v1/accounts", "admin",
+                     R"({"name":"Acme\u202eevil","admin":"peter"})"),
+                422);
+  std::string account_name;
+  for (int i = 0; i < 200; ++i) account_name += "\xc3\xa9";
+  EXPECT_EQ(Call("POST", "/v1/accounts", "admin",
+                 R"({"name":")" + account_name + R"(","admin":"peter"})")
+                .status,
+            201);
+}
+
+TEST_F(Hygiene, SlugsFollowTheSpecPatternGivenOrGenerated) {
+  for (const char* bad : {"9abc", "a--b", "-a", "a-", "A"}) {
+    ExpectProblem(Call("POST", "/v1/workspaces", "alice",
+                       CreateBody(acme_, "Budget", std::string(R"(,"slug":")") + bad + "\"")),
+                  422);
+  }
+  const HttpResponse r = Call("POST", "/v1/workspaces", "alice", CreateBody(acme_, "2024 Budget"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("workspace").as_object().at("slug").as_string(),
+            "ws-2024-budget");
+}
+
+TEST_F(Hygiene, DatabaseAndDataplaneFilesAreTheOwnersOnly) {
+  const HttpResponse r = Call("POST", "/v1/workspaces", "alice",
+                              CreateBody(acme_, "Files", R"(,"tenancy_model":"dedicated")"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(Json(r.body).as_object().at("workspace_id").as_string());
+  WaitRun(*c_, server_->Token("alice"),
+          std::string(Json(r.body).as_object().at("provisioning_run_id").as_string()));
+  const auto mode = [](const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return -1;
+    return static_cast<int>(st.st_mode & 0777);
+  };
+  const std::string dir = server_->data_dir();
+  EXPECT_EQ(mode(dir), 0700);
+  for (const std::string f : {"/dataplanes/us-east-1/" + id + ".db"}) EXPECT_EQ(mode(dir + f), 0600) << f;
+  EXPECT_EQ(mode(dir + "/dataplanes"), 0700);
+  EXPECT_EQ(mode(dir + "/dataplanes/us-east-1"), 0700);
+  if (BlackboxDatabase(dir).empty()) {  // SQLite: the database and its WAL/SHM
+    for (const std::string f : {"", "-wal", "-shm"})
+      EXPECT_EQ(mode(dir + "/" + app::kDatabaseFile + f), 0600) << f;
+  }
+}
+
+// The text log format's escaping is log_test.cc's AppendTextValue (the test
+// harness reads the server's JSON lines to find its port).
+class HygieneAccessLog : public Hygiene {
+ protected:
+  void SetUp() override { Start(R"({"access_log":true})"); }
+};
+
+TEST_F(HygieneAccessLog, CredentialsInTheQueryAreRedacted) {
+  const HttpResponse r = c_->Send("GET", "/v1/workspaces?access_token=sekrit-123&limit=5",
+                                  {{"Authorization", "Bearer " + server_->Token("vic")}});
+  EXPECT_EQ(r.status, 400) << r.body;  // an unknown parameter, but logged all the same
+  ASSERT_TRUE(Eventually([&] {
+    return server_->Output().find("access_token=REDACTED&limit=5") != std::string::npos;
+  }, 5)) << server_->Output();
+  EXPECT_EQ(server_->Output().find("sekrit-123"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
