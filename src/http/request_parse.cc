@@ -42,6 +42,10 @@ Codings TransferCodings(const bhttp::request_header<>& header) {
 std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
   const Codings te = TransferCodings(header);
   if (te.present) {
+    // An HTTP/1.0 hop may have passed Transfer-Encoding on without knowing it
+    // (RFC 9112 §6.1): the framing is faulty.
+    if (header.version() < 11)
+      return Refusal{400, "Transfer-Encoding is not accepted in an HTTP/1.0 request"};
     if (header.count(bhttp::field::content_length) > 0)
       return Refusal{400, "Transfer-Encoding and Content-Length together are not accepted"};
     if (!te.last_chunked) return Refusal{400, "the final transfer coding must be chunked"};

@@ -103,6 +103,15 @@ TEST_F(Smuggling, TransferEncodingWithContentLengthIs400AndClosed) {
   EXPECT_FALSE(IsMember("both"));
 }
 
+TEST_F(Smuggling, TransferEncodingInAnHttp10RequestIs400AndClosed) {
+  const std::string out = SendExpectingClose(
+      "POST /v1/workspaces HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+      GrantAdmin("old"));
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 200);
+  EXPECT_EQ(Responses(out), 1) << out;
+  EXPECT_FALSE(IsMember("old"));
+}
+
 TEST_F(Smuggling, CodingsBeforeChunkedAre501AndClosed) {
   for (const char* coding : {"gzip, chunked", "chunked, chunked"}) {
     const std::string out = SendExpectingClose(
