@@ -16,8 +16,10 @@ PKGS_BUILD=(
 # Tools the black-box tests and benchmarks drive.
 PKGS_TEST=(curl jq sqlite3 openssl procps postgresql util-linux)
 PKGS_BENCH=(nginx-light wrk util-linux)
+# The fuzz targets (scripts/fuzz.sh): Debian's clang and its libFuzzer runtime.
+PKGS_FUZZ=(clang libclang-rt-14-dev)
 
-want=("${PKGS_BUILD[@]}" "${PKGS_TEST[@]}")
+want=("${PKGS_BUILD[@]}" "${PKGS_TEST[@]}" "${PKGS_FUZZ[@]}")
 # The OpenAPI linter runs on Node.js; use the machine's if it has one (the
 # project's images ship a newer one than Debian's), else Debian's.
 if ! command -v npm >/dev/null 2>&1; then want+=(nodejs npm); fi

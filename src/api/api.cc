@@ -86,6 +86,14 @@ void Api::Handle(const http::Request& request, http::Response& response) {
   RequestContext ctx{request, std::move(match.params), nullptr};
 
   if (spec.authenticated) {
+    // Two credentials are ambiguous: a proxy and the server could each pick
+    // a different one (RFC 9110 §5.3 allows one Authorization only).
+    if (request.HeaderCount("Authorization") > 1) {
+      http::SetProblem(response, InvalidArgument("send one Authorization header, not several"),
+                       request.request_id);
+      response.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_request\"");
+      return;
+    }
     const std::string_view header = request.HeaderValue("Authorization");
     const std::string_view token = BearerToken(header);
     if (token.empty()) {

@@ -46,6 +46,12 @@ bool Request::HasHeader(std::string_view name) const {
   return false;
 }
 
+int Request::HeaderCount(std::string_view name) const {
+  int n = 0;
+  for (const auto& h : headers) n += IEquals(h.name, name);
+  return n;
+}
+
 namespace {
 
 int HexValue(char h) {

@@ -34,6 +34,8 @@ struct Request {
   // Case-insensitive; empty view when absent.
   std::string_view HeaderValue(std::string_view name) const;
   bool HasHeader(std::string_view name) const;
+  // How many header fields have this name (case-insensitive).
+  int HeaderCount(std::string_view name) const;
   // The first value of a query parameter, percent-decoded; nullopt when
   // absent. A parameter present more than once is reported by QueryCount.
   std::optional<std::string> QueryParam(std::string_view name) const;

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "http/problem.h"
 #include "http/request_id.h"
+#include "http/request_parse.h"
 
 namespace workspaced::http {
 
@@ -43,16 +44,7 @@ void Session::OnShutdown() {
 void Session::Handle() {
   read_timer_.cancel();
   auto& req = parser_->get();
-  request_ = Request{};
-  request_.method = method_;
-  request_.method_text = req.method_string();
-  request_.target = req.target();
-  const auto q = request_.target.find('?');
-  request_.path = request_.target.substr(0, q);
-  if (q != std::string_view::npos) request_.query = request_.target.substr(q + 1);
-  request_.body = req.body();
-  request_.headers.reserve(16);
-  for (const auto& f : req) request_.headers.push_back({f.name_string(), f.value()});
+  BuildRequest(req, request_);
   request_.remote_ip = remote_ip_;
   const std::string_view given = request_.HeaderValue("X-Request-Id");
   request_id_ = IsSaneRequestId(given) ? std::string(given) : NewRequestId();

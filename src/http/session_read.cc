@@ -1,10 +1,12 @@
 // Reading requests: header and body with their deadlines, refusals of what
-// cannot be read (400, 408, 413, 431) and the lingering close after them.
+// cannot be read or framed (400, 408, 413, 431, 501) and the lingering close
+// after them.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "http/problem.h"
 #include "http/request_id.h"
+#include "http/request_parse.h"
 #include "http/session.h"
 
 namespace workspaced::http {
@@ -15,27 +17,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
-
-Method ToMethod(bhttp::verb v) {
-  switch (v) {
-    case bhttp::verb::get:
-      return Method::kGet;
-    case bhttp::verb::head:
-      return Method::kHead;
-    case bhttp::verb::post:
-      return Method::kPost;
-    case bhttp::verb::put:
-      return Method::kPut;
-    case bhttp::verb::patch:
-      return Method::kPatch;
-    case bhttp::verb::delete_:
-      return Method::kDelete;
-    case bhttp::verb::options:
-      return Method::kOptions;
-    default:
-      return Method::kOther;
-  }
-}
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -77,8 +58,7 @@ void Session::OnReadTimer() {
 void Session::ReadHeader() {
   if (server_.shutting_down.load(std::memory_order_relaxed)) return Close();
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-  parser_->body_limit(server_.options.body_limit);
+  LimitParser(*parser_, server_.options);
   read_timed_out_ = false;
   waiting_ = true;
   bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
@@ -101,6 +81,8 @@ void Session::OnHeader(beast::error_code ec) {
     method_ = ToMethod(head.method());
     method_text_.assign(head.method_string());
     target_.assign(head.target());
+    // Before the body: a request whose end is uncertain is never handled.
+    if (auto refusal = CheckHeader(head.base())) return Reject(refusal->status, refusal->detail);
   }
   if (parser_->is_done()) return Handle();
   ArmReadTimer(server_.options.request_timeout);

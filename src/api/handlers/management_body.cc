@@ -80,6 +80,38 @@ static bool ParseIssuersInto(const json::value& v, const std::string& field,
   return errors.size() == before;
 }
 
+StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  std::vector<FieldError> errors;
+  StatusPatchBody out{model::WorkspaceStatus::kActive, ""};
+  const json::object* o = v.if_object();
+  if (o == nullptr) {
+    errors.push_back({"", "the body must be a JSON object"});
+  } else {
+    for (const auto& [k, unused] : *o)
+      if (k != "status" && k != "reason")
+        errors.push_back({std::string(k), "is not a field of this request"});
+    const json::value* status = o->if_contains("status");
+    if (status != nullptr && status->is_string() && status->as_string() == "frozen") {
+      out.status = model::WorkspaceStatus::kFrozen;
+    } else if (status == nullptr || !status->is_string() || status->as_string() != "active") {
+      errors.push_back({"status", "must be frozen or active"});
+    }
+    if (const json::value* reason = o->if_contains("reason")) {
+      if (!reason->is_string() || reason->as_string().size() > kMaxStatusReason) {
+        errors.push_back({"reason", "must be a string of at most 1000 characters"});
+      } else {
+        out.reason = std::string(reason->as_string());
+      }
+    }
+  }
+  if (!errors.empty())
+    return Status(Code::kUnprocessable, "the request body is not valid").WithFields(errors);
+  return out;
+}
+
 Status ValidateSubject(std::string_view subject) {
   if (subject.empty() || subject.size() > 1024 || HasControl(subject))
     return InvalidArgument("a subject is 1-1024 characters without control characters");

@@ -1,5 +1,6 @@
 // Small request bodies of the management endpoints (accounts, members,
-// group mappings): strict JSON objects, every problem a 422 field error.
+// group mappings, a workspace's status): strict JSON objects, every problem a
+// 422 field error.
 #pragma once
 
 #include <optional>
@@ -30,6 +31,14 @@ StatusOr<std::string> ParseRoleBody(std::string_view body, const std::vector<std
 
 // A bare array of {"group_name","role"}.
 StatusOr<std::vector<model::GroupMapping>> ParseGroupMappingsBody(std::string_view body);
+
+// {"status": "frozen"|"active", "reason"?: …} (PATCH …/status).
+inline constexpr std::size_t kMaxStatusReason = 1000;
+struct StatusPatchBody {
+  model::WorkspaceStatus status;
+  std::string reason;
+};
+StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body);
 
 // A subject from a path: 1–1024 characters, no control characters (a user
 // id, issuer-qualified for other issuers than the dev key's).

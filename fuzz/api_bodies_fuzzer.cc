@@ -1,0 +1,39 @@
+// Every JSON request body the API parses: create workspace, account, trusted
+// issuers, role, group mappings, status patch; a refusal is rendered as the
+// client would see it (problem+json with field errors).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/create_workspace_request.h"
+#include "api/handlers/management_body.h"
+#include "http/problem.h"
+
+namespace {
+
+using namespace workspaced;
+
+template <typename T>
+void Render(const StatusOr<T>& parsed) {
+  if (parsed.ok()) return;
+  http::Response response;
+  http::SetProblem(response, parsed.status(), "req_fuzz");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::vector<std::string> regions = {"us-east-1", "eu-west-1"};
+  static const std::vector<std::string> roles = {"admin", "member", "viewer"};
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  Render(api::ParseCreateWorkspaceRequest(body, regions));
+  Render(api::ParseCreateAccountBody(body));
+  Render(api::ParseTrustedIssuersBody(body));
+  Render(api::ParseRoleBody(body, roles));
+  Render(api::ParseGroupMappingsBody(body));
+  Render(api::ParseStatusPatchBody(body));
+  (void)api::ValidateSubject(body);
+  return 0;
+}

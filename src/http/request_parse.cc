@@ -1,0 +1,93 @@
+#include "http/request_parse.h"
+
+#include <boost/beast/core/string.hpp>
+
+namespace workspaced::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+void LimitParser(RequestParser& parser, const ServerOptions& options) {
+  parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+  parser.body_limit(options.body_limit);
+}
+
+namespace {
+
+// The transfer codings of every Transfer-Encoding field, in order: whether
+// any were sent, whether the last is `chunked`, and how many there are.
+struct Codings {
+  bool present = false;
+  bool last_chunked = false;
+  int count = 0;
+};
+
+Codings TransferCodings(const bhttp::request_header<>& header) {
+  Codings c;
+  // In the order sent (Beast's equal_range spans unrelated fields between
+  // two of the same name).
+  for (const auto& f : header) {
+    if (f.name() != bhttp::field::transfer_encoding) continue;
+    c.present = true;
+    for (std::string_view coding : bhttp::token_list(f.value())) {
+      ++c.count;
+      c.last_chunked = beast::iequals(coding, "chunked");
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
+  const Codings te = TransferCodings(header);
+  if (te.present) {
+    // An HTTP/1.0 hop may have passed Transfer-Encoding on without knowing it
+    // (RFC 9112 §6.1): the framing is faulty.
+    if (header.version() < 11)
+      return Refusal{400, "Transfer-Encoding is not accepted in an HTTP/1.0 request"};
+    if (header.count(bhttp::field::content_length) > 0)
+      return Refusal{400, "Transfer-Encoding and Content-Length together are not accepted"};
+    if (!te.last_chunked) return Refusal{400, "the final transfer coding must be chunked"};
+    if (te.count != 1) return Refusal{501, "only a single chunked transfer coding is supported"};
+  }
+  if (header.version() >= 11 && header.count(bhttp::field::host) != 1)
+    return Refusal{400, "an HTTP/1.1 request needs exactly one Host header"};
+  return std::nullopt;
+}
+
+Method ToMethod(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+void BuildRequest(const bhttp::request<bhttp::string_body>& message, Request& out) {
+  out = Request{};
+  out.method = ToMethod(message.method());
+  out.method_text = message.method_string();
+  out.target = message.target();
+  const auto q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string_view::npos) out.query = out.target.substr(q + 1);
+  out.body = message.body();
+  out.headers.reserve(16);
+  for (const auto& f : message) out.headers.push_back({f.name_string(), f.value()});
+}
+
+}  // namespace workspaced::http

@@ -1,0 +1,48 @@
+// The pure steps of reading a request, apart from any socket: the parser's
+// limits, the header checks Beast leaves to us (message framing, Host), and
+// building the handler's `Request` from a parsed message. Session uses them on
+// its I/O thread; fuzz/http_request_fuzzer.cc feeds them bytes directly.
+// Internal to src/http (includes Beast).
+//
+// Thread-safety: free functions over the caller's objects.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <string_view>
+
+#include "http/request.h"
+#include "http/server.h"
+
+namespace workspaced::http {
+
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// Applies the server's header and body limits to a fresh parser.
+void LimitParser(RequestParser& parser, const ServerOptions& options);
+
+// Why a request whose header was read is refused before its body is read;
+// the connection is then closed, since where the next request begins is not
+// known (RFC 9112 §6.3).
+struct Refusal {
+  int status;
+  std::string_view detail;
+};
+
+// Refuses what Beast's parser accepts but we must not (RFC 9112 §3.2, §6):
+// a Transfer-Encoding whose final coding is not `chunked` (Beast would read
+// no body, and the body would be read as the next request: smuggling), or
+// one with codings other than a single `chunked` (501); Transfer-Encoding
+// together with Content-Length, or in an HTTP/1.0 request; and an HTTP/1.1
+// request without exactly one Host.
+std::optional<Refusal> CheckHeader(const boost::beast::http::request_header<>& header);
+
+Method ToMethod(boost::beast::http::verb verb);
+
+// Fills `out` (method, target, path, query, body, headers) with views into
+// `message`, which must outlive it. remote_ip and request_id are the
+// caller's.
+void BuildRequest(const boost::beast::http::request<boost::beast::http::string_body>& message,
+                  Request& out);
+
+}  // namespace workspaced::http
