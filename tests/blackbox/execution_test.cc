@@ -81,24 +81,7 @@ TEST_F(Execution, HealthzAnswersWithinASecondWhileEveryWorkerIsBusyAndExportsSta
   Start(/*workers=*/2, /*queued=*/64);
   const std::string ws = seed_->Workspace(acme_, "Big");
   // Enough audit events that an export overflows the socket buffers.
-  ASSERT_TRUE(seed_->store()
-                  .Write([&](store::Tx& tx) -> Status {
-                    for (int i = 0; i < 20'000; ++i) {
-                      model::AuditEvent e;
-                      e.time = 1'700'000'000'000'000 + i;
-                      e.actor = "alice";
-                      e.actor_auth = "dev";
-                      e.action = "member.put";
-                      e.target_type = "workspace_member";
-                      e.target_id = "m" + std::to_string(i);
-                      e.workspace_id = ws;
-                      e.outcome = "success";
-                      e.details = R"({"role":"viewer"})";
-                      WS_RETURN_IF_ERROR(tx.AppendAudit(e));
-                    }
-                    return Status::Ok();
-                  })
-                  .ok());
+  seed_->AuditEvents(ws, 20'000, R"({"role":"viewer"})");
   std::vector<int> stalled;
   for (int i = 0; i < 20; ++i) stalled.push_back(StalledExport(ws, alice_));
 

@@ -31,25 +31,9 @@ class Export : public ::testing::Test {
   // Audit events through the store, so the hash chain is real; `pad` bytes
   // more in each one's details (a large event: group mappings changed).
   void AddAuditEvents(int n, std::size_t pad = 0) {
-    ASSERT_TRUE(seed_->store()
-                    .Write([&](store::Tx& tx) -> Status {
-                      for (int i = 0; i < n; ++i) {
-                        model::AuditEvent e;
-                        e.time = 1'700'000'000'000'000 + i;
-                        e.actor = "alice";
-                        e.actor_auth = "dev";
-                        e.action = "member.put";
-                        e.target_type = "workspace_member";
-                        e.target_id = "m" + std::to_string(i);
-                        e.workspace_id = ws_;
-                        e.outcome = "success";
-                        e.details = pad == 0 ? R"({"role":"viewer","note":"a, \"b\""})"
-                                             : R"({"pad":")" + std::string(pad, 'g') + R"("})";
-                        WS_RETURN_IF_ERROR(tx.AppendAudit(e));
-                      }
-                      return Status::Ok();
-                    })
-                    .ok());
+    seed_->AuditEvents(ws_, n,
+                       pad == 0 ? R"({"role":"viewer","note":"a, \"b\""})"
+                                : R"({"pad":")" + std::string(pad, 'g') + R"("})");
   }
 
   // A connection that asks for the NDJSON export, reads the response's

@@ -49,6 +49,27 @@ class Seeder {
     Check(store_->Write([&](store::Tx& tx) { return tx.SetTrustedIssuers(account, issuers); }));
   }
 
+  // `n` member.put events on the workspace's audit chain, written through
+  // the store (the hash chain is real), each with `details` (a JSON object).
+  void AuditEvents(const std::string& ws, int n, const std::string& details) {
+    Check(store_->Write([&](store::Tx& tx) -> Status {
+      for (int i = 0; i < n; ++i) {
+        model::AuditEvent e;
+        e.time = 1'700'000'000'000'000 + i;
+        e.actor = "alice";
+        e.actor_auth = "dev";
+        e.action = "member.put";
+        e.target_type = "workspace_member";
+        e.target_id = "m" + std::to_string(i);
+        e.workspace_id = ws;
+        e.outcome = "success";
+        e.details = details;
+        WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+      }
+      return Status::Ok();
+    }));
+  }
+
   void AccountMember(const std::string& account, const std::string& subject,
                      model::AccountRole role) {
     Check(store_->Write([&](store::Tx& tx) {
