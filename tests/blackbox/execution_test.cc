@@ -1,8 +1,6 @@
 // Where requests run: handlers on a bounded worker pool, never on the I/O
 // threads. A liveness probe stays fast while every worker is busy and
 // readers stall exports; a full queue is refused at once with 503.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -53,25 +51,6 @@ class Execution : public ::testing::Test {
     return slow;
   }
 
-  // A connection that asks for an export and never reads it.
-  int StalledExport(const std::string& ws, const std::string& token) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int small = 4096;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server_->port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    const std::string request = "GET /v1/workspaces/" + ws +
-                                "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: "
-                                "Bearer " +
-                                token + "\r\n\r\n";
-    EXPECT_EQ(::send(fd, request.data(), request.size(), 0),
-              static_cast<ssize_t>(request.size()));
-    return fd;
-  }
-
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<Seeder> seed_;
   std::string acme_, alice_;
@@ -83,7 +62,7 @@ TEST_F(Execution, HealthzAnswersWithinASecondWhileEveryWorkerIsBusyAndExportsSta
   // Enough audit events that an export overflows the socket buffers.
   seed_->AuditEvents(ws, 20'000, R"({"role":"viewer"})");
   std::vector<int> stalled;
-  for (int i = 0; i < 20; ++i) stalled.push_back(StalledExport(ws, alice_));
+  for (int i = 0; i < 20; ++i) stalled.push_back(RequestExportAndStall(server_->port(), ws, alice_));
 
   auto slow = HoldWorkers(2);
   // A request that needs a worker waits behind the slow ones…

@@ -39,20 +39,7 @@ class Export : public ::testing::Test {
   // A connection that asks for the NDJSON export, reads the response's
   // first bytes and then nothing more (its receive buffer kept small).
   int StalledReader() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    EXPECT_GE(fd, 0);
-    const int small = 8192;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server_->port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    const std::string request =
-        "GET /v1/workspaces/" + ws_ +
-        "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-        server_->Token("vic") + "\r\n\r\n";
-    EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    const int fd = RequestExportAndStall(server_->port(), ws_, server_->Token("vic"));
     char head[4096];
     EXPECT_GT(::recv(fd, head, sizeof head, 0), 12);
     EXPECT_EQ(std::string(head, 12), "HTTP/1.1 200");

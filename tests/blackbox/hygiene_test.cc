@@ -111,8 +111,12 @@ TEST_F(Hygiene, CsvExportNeutralisesFormulaCellsInEveryTextColumn) {
         saw_name = saw_name || cell == "'=1+2";
       }
     }
-    if (id == ws_) EXPECT_TRUE(saw_agent) << r.body.substr(r.body.find("# audit_events"));
-    if (id == made) EXPECT_TRUE(saw_name) << r.body.substr(0, 600);
+    if (id == ws_) {
+      EXPECT_TRUE(saw_agent) << r.body.substr(r.body.find("# audit_events"));
+    }
+    if (id == made) {
+      EXPECT_TRUE(saw_name) << r.body.substr(0, 600);
+    }
   }
   // JSON keeps the values as they are.
   const HttpResponse json = Call("GET", "/v1/workspaces/" + made + "/export?format=json", "alice");
@@ -248,7 +252,8 @@ TEST_F(Hygiene, DatabaseAndDataplaneFilesAreTheOwnersOnly) {
   };
   const std::string dir = server_->data_dir();
   EXPECT_EQ(mode(dir), 0700);
-  for (const std::string f : {"/dataplanes/us-east-1/" + id + ".db"}) EXPECT_EQ(mode(dir + f), 0600) << f;
+  const std::string dataplane = "/dataplanes/us-east-1/" + id + ".db";
+  EXPECT_EQ(mode(dir + dataplane), 0600) << dataplane;
   EXPECT_EQ(mode(dir + "/dataplanes"), 0700);
   EXPECT_EQ(mode(dir + "/dataplanes/us-east-1"), 0700);
   if (BlackboxDatabase(dir).empty()) {  // SQLite: the database and its WAL/SHM

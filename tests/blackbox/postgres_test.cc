@@ -16,12 +16,6 @@
 namespace workspaced::testing {
 namespace {
 
-std::string DefaultAccount(const std::string& log) {
-  const std::string key = "\"default_account_id\":\"";
-  const auto at = log.find(key);
-  return at == std::string::npos ? "" : log.substr(at + key.size(), 36);
-}
-
 TEST(OnPostgres, TheServerProvisionsAuditsAndKeepsItsStateAcrossARestart) {
   auto conninfo = store::testing::FreshPostgresSchema();
   ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();

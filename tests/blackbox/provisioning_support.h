@@ -4,6 +4,9 @@
 // rows, dataplane files).
 #pragma once
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -86,6 +89,34 @@ inline long long RelationshipRows(const std::string& data_dir, const std::string
                        "') OR (resource_type = 'environment' AND "
                        "subject_type = 'workspace' AND subject_id = '" +
                        ws + "')");
+}
+
+// The default account's id, as `serve` logs it at start.
+inline std::string DefaultAccount(const std::string& server_log) {
+  const std::string key = "\"default_account_id\":\"";
+  const auto at = server_log.find(key);
+  return at == std::string::npos ? "" : server_log.substr(at + key.size(), 36);
+}
+
+// A raw connection that asks for the workspace's NDJSON export with a small
+// receive buffer, and reads nothing: a reader that stalls. The caller closes it.
+inline int RequestExportAndStall(std::uint16_t port, const std::string& ws,
+                                 const std::string& token) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  const int small = 8192;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /v1/workspaces/" + ws +
+                              "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                              "Bearer " +
+                              token + "\r\n\r\n";
+  EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  return fd;
 }
 
 inline bool DataplaneFileExists(const std::string& data_dir, const std::string& ws) {
