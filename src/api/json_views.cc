@@ -180,9 +180,9 @@ std::string AccountJson(const model::Account& account) {
   return out;
 }
 
-std::string WorkspaceEtag(const model::Workspace& ws) {
-  return "\"v" + std::to_string(ws.version) + "\"";
-}
+std::string WorkspaceEtag(const model::Workspace& ws) { return WorkspaceEtag(ws.version); }
+
+std::string WorkspaceEtag(std::int64_t version) { return "\"v" + std::to_string(version) + "\""; }
 
 bool EtagMatches(std::string_view header, std::string_view etag, bool strong) {
   if (header.empty()) return false;

@@ -18,6 +18,7 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run);
 std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id);
 // Strong ETag of a workspace's current version.
 std::string WorkspaceEtag(const model::Workspace& ws);
+std::string WorkspaceEtag(std::int64_t version);
 // RFC 9110 §13.1: whether an If-None-Match (weak comparison) or If-Match
 // (strong: a W/ tag never matches) header lists `etag` or "*".
 bool EtagMatches(std::string_view header, std::string_view etag, bool strong = false);

@@ -17,15 +17,33 @@ StatusOr<std::string> WorkspaceJsonCache::RenderList(
       hits_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(stamp.id));
-    std::string json = WorkspaceJson(ws);
-    out += json;
-    // Cached under the row's own stamp: the same as `stamp` in this snapshot.
-    Put({ws.id, ws.version, ws.updated_at}, std::move(json));
+    WS_RETURN_IF_ERROR(AppendFresh(tx, stamp, out));
   }
   out.push_back(']');
   return out;
+}
+
+StatusOr<WorkspaceJsonCache::Rendered> WorkspaceJsonCache::Render(store::Tx& tx,
+                                                                  std::string_view id) {
+  Rendered r;
+  WS_ASSIGN_OR_RETURN(r.stamp, tx.GetWorkspaceStamp(id));
+  if (AppendIfCached(r.stamp, r.json)) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    return r;
+  }
+  WS_RETURN_IF_ERROR(AppendFresh(tx, r.stamp, r.json));
+  return r;
+}
+
+Status WorkspaceJsonCache::AppendFresh(store::Tx& tx, const store::WorkspaceStamp& stamp,
+                                       std::string& out) {
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(stamp.id));
+  std::string json = WorkspaceJson(ws);
+  out += json;
+  // Cached under the row's own stamp: the same as `stamp` in this snapshot.
+  Put({ws.id, ws.version, ws.updated_at}, std::move(json));
+  return Status::Ok();
 }
 
 bool WorkspaceJsonCache::AppendIfCached(const store::WorkspaceStamp& stamp,

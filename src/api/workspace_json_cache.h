@@ -31,6 +31,14 @@ class WorkspaceJsonCache {
   // the store.
   StatusOr<std::string> RenderList(store::Tx& tx, const std::vector<store::WorkspaceStamp>& stamps);
 
+  // One workspace: its stamp (one narrow read) and its JSON, cached or
+  // read with `tx` and cached. kNotFound, kInternal from the store.
+  struct Rendered {
+    store::WorkspaceStamp stamp;
+    std::string json;
+  };
+  StatusOr<Rendered> Render(store::Tx& tx, std::string_view id);
+
   // Workspaces rendered from the cache, and read and rendered afresh.
   std::size_t hits() const { return hits_.load(std::memory_order_relaxed); }
   std::size_t misses() const { return misses_.load(std::memory_order_relaxed); }
@@ -42,6 +50,8 @@ class WorkspaceJsonCache {
     std::string json;
   };
   bool AppendIfCached(const store::WorkspaceStamp& stamp, std::string& out) const;
+  // Reads the workspace with `tx`, appends its JSON to `out`, caches it.
+  Status AppendFresh(store::Tx& tx, const store::WorkspaceStamp& stamp, std::string& out);
   void Put(const store::WorkspaceStamp& stamp, std::string json);
 
   const std::size_t max_bytes_;

@@ -52,6 +52,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   impl->registries.resize(static_cast<std::size_t>(threads));
+  impl->wake_posted.resize(static_cast<std::size_t>(threads), 0);
   for (int i = 0; i < threads; ++i) impl->contexts.push_back(std::make_unique<net::io_context>(1));
 
   boost::system::error_code ec;
@@ -71,7 +72,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
   }
   impl->port = impl->acceptor->local_endpoint().port();
   impl->workers = std::make_shared<WorkerPool>(
-      options.workers > 0 ? options.workers : DefaultWorkers(), options.queue_limit);
+      options.workers > 0 ? options.workers : DefaultWorkers(), options.queue_limit,
+      [i = impl.get()] { i->FlushPostBacks(); });
   // Saturation, for operators: requests waiting for a worker, and those
   // refused with 503 because the queue was full.
   const std::weak_ptr<WorkerPool> pool = impl->workers;
@@ -124,6 +126,50 @@ void Server::Impl::Accept() {
         }
         Accept();
       });
+}
+
+namespace {
+// What the current worker's jobs posted back, until its run of jobs ends.
+struct PostBacks {
+  std::vector<std::pair<std::size_t, std::function<void()>>> pending;
+};
+thread_local PostBacks tls_post_backs;
+}  // namespace
+
+bool Server::Impl::Submit(std::size_t index, WorkerPool::Job& job, bool limited) {
+  const auto later = WorkerPool::Wake::kLater;
+  if (!(limited ? workers->TrySubmit(job, later) : workers->Continue(job, later))) return false;
+  if (!wake_posted[index]) {
+    // Runs after the handlers already due in this turn (the other requests
+    // read with this one), so one wake covers them all.
+    wake_posted[index] = 1;
+    net::post(*contexts[index], [this, index] {
+      wake_posted[index] = 0;
+      workers->WakeOne();
+    });
+  }
+  return true;
+}
+
+void Server::Impl::PostBack(std::size_t index, std::function<void()> fn) {
+  tls_post_backs.pending.emplace_back(index, std::move(fn));
+}
+
+void Server::Impl::FlushPostBacks() {
+  auto& pending = tls_post_backs.pending;
+  if (pending.empty()) return;
+  // One post per context, in the order the jobs finished.
+  for (std::size_t ctx = 0; ctx < contexts.size(); ++ctx) {
+    std::vector<std::function<void()>> batch;
+    for (auto& [index, fn] : pending) {
+      if (index == ctx) batch.push_back(std::move(fn));
+    }
+    if (batch.empty()) continue;
+    net::post(*contexts[ctx], [batch = std::move(batch)] {
+      for (const auto& fn : batch) fn();
+    });
+  }
+  pending.clear();
 }
 
 Metrics::RouteStats* Server::Impl::StatsFor(Method method, std::string_view method_text,

@@ -48,10 +48,25 @@ struct Server::Impl {
   std::mutex shutdown_mu;
   bool stopped = false;  // guarded by shutdown_mu
 
+  // Per context, touched only on its thread: a WakeOne is posted for the
+  // jobs queued in this turn of its event loop.
+  std::vector<char> wake_posted;
+
   Impl(const ServerOptions& o, RequestHandler h, InlinePredicate i, Metrics& m)
       : options(o), handler(std::move(h)), runs_inline(std::move(i)), metrics(m) {}
 
   void Accept();
+  // On contexts[index]'s thread: queues `job` for a worker. The workers are
+  // woken once per turn of the event loop, after every request read in that
+  // turn is queued, not once per request. `limited`: new work, refused when
+  // the queue is full (false: a continuation, see WorkerPool::Continue).
+  bool Submit(std::size_t index, WorkerPool::Job& job, bool limited);
+  // On a worker: runs `fn` on contexts[index]'s thread. Posted when the
+  // worker's run of jobs ends (WorkerPool's on_batch_end), one post per
+  // context for the whole run.
+  void PostBack(std::size_t index, std::function<void()> fn);
+  // WorkerPool's on_batch_end: posts what this worker's jobs left.
+  void FlushPostBacks();
   Metrics::RouteStats* StatsFor(Method method, std::string_view method_text,
                                 std::string_view route);
 };

@@ -17,6 +17,7 @@ using tcp = net::ip::tcp;
 
 Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket)
     : server_(server),
+      index_(index),
       registry_(server.registries[index]),
       stream_(std::move(socket)),
       read_timer_(stream_.get_executor()) {
@@ -62,9 +63,9 @@ void Session::Handle() {
   WorkerPool::Job job = [self = shared_from_this()]() mutable {
     self->RunHandler();
     Session& s = *self;
-    net::post(s.stream_.get_executor(), [self = std::move(self)] { self->OnHandled(); });
+    s.server_.PostBack(s.index_, [self = std::move(self)] { self->OnHandled(); });
   };
-  if (server_.workers->TrySubmit(job)) return;
+  if (server_.Submit(index_, job, true)) return;
   // Every worker is busy and the queue is full: refuse at once rather than
   // queue without bound. The client may retry; nothing was done.
   SetProblem(response_, 503, "the server is busy; retry shortly", request_id_);

@@ -71,6 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWritten(boost::beast::error_code ec, std::size_t bytes);
 
   Server::Impl& server_;
+  const std::size_t index_;  // of the io_context the session lives on
   std::unordered_set<Session*>& registry_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -106,9 +106,9 @@ void Session::NextChunk() {
   WorkerPool::Job job = [self = shared_from_this()]() mutable {
     self->ProduceChunk();
     Session& s = *self;
-    net::post(s.stream_.get_executor(), [self = std::move(self)] { self->WriteChunk(); });
+    s.server_.PostBack(s.index_, [self = std::move(self)] { self->WriteChunk(); });
   };
-  if (server_.workers->Continue(job)) return;
+  if (server_.Submit(index_, job, false)) return;
   // Shutting down: the response stays truncated (the client sees it).
   response_.stream.reset();
   OnWritten(net::error::operation_aborted, 0);

@@ -110,6 +110,9 @@ class Tx {
   virtual Status UpdateWorkspace(const model::Workspace& ws) = 0;
   // kNotFound when absent.
   virtual StatusOr<model::Workspace> GetWorkspace(std::string_view id) = 0;
+  // The stamp alone (one index lookup): whether a cached rendering is
+  // current. kNotFound when absent.
+  virtual StatusOr<WorkspaceStamp> GetWorkspaceStamp(std::string_view id) = 0;
   // Listings return stamps, not whole workspaces: callers render from a
   // cache keyed by the stamp and fetch (GetWorkspace) only what changed.
   virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,

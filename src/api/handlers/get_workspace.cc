@@ -2,13 +2,15 @@
 #include "api/access.h"
 #include "api/handlers/handlers.h"
 #include "api/json_views.h"
+#include "api/workspace_json_cache.h"
 
 namespace workspaced::api {
 namespace {
 
 class GetWorkspace final : public Handler {
  public:
-  explicit GetWorkspace(app::App& app) : app_(app) {}
+  GetWorkspace(app::App& app, std::shared_ptr<WorkspaceJsonCache> cache)
+      : app_(app), cache_(std::move(cache)) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
@@ -16,29 +18,32 @@ class GetWorkspace final : public Handler {
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
-    model::Workspace ws;
+    // The rendering cached under the row's stamp (the same bytes as the
+    // list's items): one narrow read when the workspace has not changed.
+    WorkspaceJsonCache::Rendered ws;
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(id));
+      WS_ASSIGN_OR_RETURN(ws, cache_->Render(tx, id));
       return Status::Ok();
     }));
-    const std::string etag = WorkspaceEtag(ws);
+    const std::string etag = WorkspaceEtag(ws.stamp.version);
     out.SetHeader("ETag", etag);
     if (EtagMatches(ctx.request.HeaderValue("If-None-Match"), etag)) {
       out.status = 304;
       return Status::Ok();
     }
-    out.Json(200, WorkspaceJson(ws));
+    out.Json(200, std::move(ws.json));
     return Status::Ok();
   }
 
  private:
   app::App& app_;
+  const std::shared_ptr<WorkspaceJsonCache> cache_;
 };
 
 }  // namespace
 
-std::unique_ptr<Handler> MakeGetWorkspace(app::App& app) {
-  return std::make_unique<GetWorkspace>(app);
+std::unique_ptr<Handler> MakeGetWorkspace(app::App& app, std::shared_ptr<WorkspaceJsonCache> cache) {
+  return std::make_unique<GetWorkspace>(app, std::move(cache));
 }
 
 }  // namespace workspaced::api

@@ -18,7 +18,7 @@ std::unique_ptr<Handler> MakeOpenApi(app::App& app);
 // The two listings share one cache of rendered workspaces.
 std::unique_ptr<Handler> MakeListWorkspaces(app::App& app,
                                             std::shared_ptr<WorkspaceJsonCache> cache);
-std::unique_ptr<Handler> MakeGetWorkspace(app::App& app);
+std::unique_ptr<Handler> MakeGetWorkspace(app::App& app, std::shared_ptr<WorkspaceJsonCache> cache);
 std::unique_ptr<Handler> MakeListWorkspacesByAccount(app::App& app,
                                                      std::shared_ptr<WorkspaceJsonCache> cache);
 std::unique_ptr<Handler> MakeListEnvironments(app::App& app);
