@@ -59,8 +59,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close();
 
   // session_write.cc
-  template <typename Message>
-  void SetCommonHeaders(Message& m);
+  enum class Framing { kLength, kHead, kChunked, kNone };
+  void BuildHead(unsigned version, Framing framing, std::size_t length);
+  template <typename Done>
+  void WriteHeadText(Done&& done);
   void WriteResponse(unsigned version);
   void WriteHeadOnly(unsigned version);
   void WriteStreamHead(unsigned version);
@@ -99,10 +101,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t bytes_out_ = 0;
   Request request_;  // views into parser_; valid until the next ReadHeader
   Response response_;
-  std::optional<boost::beast::http::response<boost::beast::http::string_body>> out_;
-  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> head_;
-  std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
-      head_serializer_;
+  std::string head_text_;  // the status line and header being written
   std::string chunk_;
   bool chunk_more_ = false;    // more chunks follow chunk_
   bool chunk_failed_ = false;  // producing chunk_ failed: chunk_error_ says why
