@@ -64,6 +64,7 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
     ws.labels = request.labels;
     ws.group_mappings = request.group_mappings;
     ws.runtime_generation = request.runtime_generation;
+    ws.deletion_protection = request.deletion_protection;
     ws.version = 1;
     WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
     WS_ASSIGN_OR_RETURN(accepted.run_id,

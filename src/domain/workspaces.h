@@ -46,6 +46,7 @@ struct NewWorkspace {
   model::TenancyModel tenancy_model = model::TenancyModel::kDedicated;
   std::string runtime_generation;
   std::vector<model::GroupMapping> group_mappings;
+  bool deletion_protection = false;
 };
 
 // A provisioning run started for a workspace (create or retry).
