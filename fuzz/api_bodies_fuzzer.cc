@@ -1,5 +1,5 @@
-// Every JSON request body the API parses: create workspace, account, trusted
-// issuers, role, group mappings, status patch; a refusal is rendered as the
+// Every JSON request body the API parses: create workspace, workspace merge
+// patch, account, trusted issuers, role, group mappings, status patch; a refusal is rendered as the
 // client would see it (problem+json with field errors).
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "api/create_workspace_request.h"
 #include "api/handlers/management_body.h"
+#include "api/update_workspace_request.h"
 #include "http/problem.h"
 
 namespace {
@@ -29,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::vector<std::string> roles = {"admin", "member", "viewer"};
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   Render(api::ParseCreateWorkspaceRequest(body, regions));
+  Render(api::ParseWorkspacePatch(body));
   Render(api::ParseCreateAccountBody(body));
   Render(api::ParseTrustedIssuersBody(body));
   Render(api::ParseRoleBody(body, roles));

@@ -1,11 +1,11 @@
-#include "common/text.h"
 #include "api/create_workspace_request.h"
 
 #include <boost/json.hpp>
 #include <set>
 
-#include "domain/slug.h"
 #include "common/random.h"
+#include "common/text.h"
+#include "domain/workspace_fields.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
@@ -13,16 +13,6 @@ namespace {
 
 // Control characters (C0, DEL, C1), bidi overrides or invalid UTF-8.
 bool HasControl(std::string_view s) { return !IsDisplaySafe(s); }
-
-bool IsLabelKey(std::string_view k) {
-  if (k.empty() || k.size() > kMaxLabelKeyLength) return false;
-  for (char c : k) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == '/';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -36,14 +26,12 @@ class Parser {
       : o_(o), regions_(regions) {}
 
   StatusOr<CreateWorkspaceRequest> Run() {
-    static const std::set<std::string_view> kServerOwned = {
-        "id",         "status",     "created_at",    "updated_at",
-        "created_by", "updated_by", "status_reason", "provisioning_phase"};
     static const std::set<std::string_view> kKnown = {
-        "account_id", "name",          "region",  "slug",
-        "labels",     "tenancy_model", "runtime", "group_mappings"};
+        "account_id", "name",           "region",
+        "slug",       "labels",         "tenancy_model",
+        "runtime",    "group_mappings", "deletion_protection"};
     for (const auto& [key, value] : o_) {
-      if (kServerOwned.count(key) != 0) {
+      if (IsServerOwnedWorkspaceField(key)) {
         Fail(key, "is set by the server and cannot be given");
       } else if (kKnown.count(key) == 0) {
         Fail(key, "is not a field of a workspace");
@@ -57,6 +45,7 @@ class Parser {
     Tenancy();
     Runtime();
     GroupMappings();
+    DeletionProtection();
     if (!errors_.empty())
       return Status(Code::kUnprocessable, "the workspace is not valid").WithFields(errors_);
     return out_;
@@ -94,11 +83,7 @@ class Parser {
 
   void Name() {
     if (const auto* s = String("name", true)) {
-      const auto length = Utf8Length(*s);
-      if (!length || *length == 0 || *length > kMaxNameLength)
-        return Fail("name", "must be 1-" + std::to_string(kMaxNameLength) + " characters");
-      if (HasControl(*s))
-        return Fail("name", "must not contain control or bidirectional-override characters");
+      if (auto problem = domain::NameProblem(*s)) return Fail("name", std::move(*problem));
       out_.name = std::string(*s);
     }
   }
@@ -116,10 +101,7 @@ class Parser {
 
   void Slug() {
     if (const auto* s = String("slug", false)) {
-      if (!domain::IsValidSlug(*s))
-        return Fail("slug",
-                    "must be 1-63 characters of a-z, 0-9 and single hyphens, starting with a "
-                    "letter and not ending with a hyphen");
+      if (auto problem = domain::SlugProblem(*s)) return Fail("slug", std::move(*problem));
       out_.slug = std::string(*s);
     }
   }
@@ -129,16 +111,16 @@ class Parser {
     if (v == nullptr) return;
     if (!v->is_object()) return Fail("labels", "must be an object of string values");
     const auto& labels = v->as_object();
-    if (labels.size() > kMaxLabels)
-      return Fail("labels", "at most " + std::to_string(kMaxLabels) + " labels");
+    if (auto problem = domain::LabelCountProblem(labels.size()))
+      return Fail("labels", std::move(*problem));
     for (const auto& [k, val] : labels) {
       const std::string field = "labels." + std::string(k);
-      if (!IsLabelKey(k)) {
-        Fail(field, "keys must be 1-63 characters of letters, digits, '-', '_', '.', '/'");
+      if (auto problem = domain::LabelKeyProblem(k)) {
+        Fail(field, std::move(*problem));
       } else if (!val.is_string()) {
         Fail(field, "must be a string");
-      } else if (val.as_string().size() > kMaxLabelValueLength || HasControl(val.as_string())) {
-        Fail(field, "must be at most 255 characters, without control characters");
+      } else if (auto problem = domain::LabelValueProblem(val.as_string())) {
+        Fail(field, std::move(*problem));
       } else {
         out_.labels.emplace(std::string(k), std::string(val.as_string()));
       }
@@ -160,9 +142,10 @@ class Parser {
     for (const auto& [k, val] : v->as_object()) {
       if (k != "generation") {
         Fail("runtime." + std::string(k), "is not a field of runtime");
-      } else if (!val.is_string() || val.as_string().empty() || val.as_string().size() > 32 ||
-                 HasControl(val.as_string())) {
+      } else if (!val.is_string()) {
         Fail("runtime.generation", "must be a string of 1-32 characters");
+      } else if (auto problem = domain::RuntimeGenerationProblem(val.as_string())) {
+        Fail("runtime.generation", std::move(*problem));
       } else {
         out_.runtime_generation = std::string(val.as_string());
       }
@@ -175,6 +158,13 @@ class Parser {
     ParseGroupMappingsInto(*v, "group_mappings", out_.group_mappings, errors_);
   }
 
+  void DeletionProtection() {
+    const json::value* v = Get("deletion_protection");
+    if (v == nullptr) return;
+    if (!v->is_bool()) return Fail("deletion_protection", "must be true or false");
+    out_.deletion_protection = v->as_bool();
+  }
+
   const json::object& o_;
   const std::vector<std::string>& regions_;
   CreateWorkspaceRequest out_;
@@ -182,6 +172,13 @@ class Parser {
 };
 
 }  // namespace
+
+bool IsServerOwnedWorkspaceField(std::string_view key) {
+  static const std::set<std::string_view> kServerOwned = {
+      "id",         "status",        "created_at",         "updated_at", "created_by",
+      "updated_by", "status_reason", "provisioning_phase", "frozen_by",  "frozen_at"};
+  return kServerOwned.count(key) != 0;
+}
 
 void ParseGroupMappingsInto(const json::value& v, const std::string& field_name,
                             std::vector<model::GroupMapping>& out,

@@ -2,9 +2,10 @@
 // reports every problem at once (one 422 entry per field).
 //
 // Required: account_id (uuid), name, region (one of the configured cells).
-// Optional: slug, labels, tenancy_model, runtime.generation, group_mappings.
-// Server-owned fields (id, status, created_at, …) and unknown fields are
-// refused, never silently dropped or applied.
+// Optional: slug, labels, tenancy_model, runtime.generation, group_mappings,
+// deletion_protection. Server-owned fields (id, status, created_at, …) and
+// unknown fields are refused, never silently dropped or applied. What a name,
+// slug, label or runtime may hold is domain/workspace_fields.h's.
 #pragma once
 
 #include <map>
@@ -26,13 +27,13 @@ namespace workspaced::api {
 // What the parser produces is what the create operation takes.
 using CreateWorkspaceRequest = domain::NewWorkspace;
 
-// Limits a client cannot exceed.
-inline constexpr std::size_t kMaxNameLength = 200;
-inline constexpr std::size_t kMaxLabels = 64;
-inline constexpr std::size_t kMaxLabelKeyLength = 63;
-inline constexpr std::size_t kMaxLabelValueLength = 255;
+// Limits a client cannot exceed (the others: domain/workspace_fields.h).
 inline constexpr std::size_t kMaxGroupMappings = 100;
 inline constexpr std::size_t kMaxGroupNameLength = 255;
+
+// Fields of a workspace that only the server sets (id, status, created_at,
+// …): a create or an update naming one is refused.
+bool IsServerOwnedWorkspaceField(std::string_view key);
 
 // Reads a JSON array of {"group_name","role"} into `out`, each problem a
 // FieldError under `field` ("group_mappings[2].role", …).

@@ -29,7 +29,7 @@ TEST(CreateWorkspaceRequest, TheSeedExampleParses) {
 TEST(CreateWorkspaceRequest, EveryOptionalField) {
   auto r = ParseCreateWorkspaceRequest(R"({"account_id":"01900000-0000-7000-8000-00000000000a",
       "name":"Prod","region":"eu-west-1","slug":"prod-eu","labels":{"team":"core","cost/center":"42"},
-      "tenancy_model":"shared","runtime":{"generation":"mk3"},
+      "tenancy_model":"shared","runtime":{"generation":"mk3"},"deletion_protection":true,
       "group_mappings":[{"group_name":"Engineering","role":"admin"},{"group_name":"qa","role":"viewer"}]})",
                                        kRegions);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -37,6 +37,7 @@ TEST(CreateWorkspaceRequest, EveryOptionalField) {
   EXPECT_EQ(r->labels.at("cost/center"), "42");
   EXPECT_EQ(r->tenancy_model, model::TenancyModel::kShared);
   EXPECT_EQ(r->runtime_generation, "mk3");
+  EXPECT_TRUE(r->deletion_protection);
   ASSERT_EQ(r->group_mappings.size(), 2u);
   EXPECT_EQ(r->group_mappings[0].role, model::WorkspaceRole::kAdmin);
 }
@@ -44,6 +45,7 @@ TEST(CreateWorkspaceRequest, EveryOptionalField) {
 TEST(CreateWorkspaceRequest, ReportsEveryProblemAtOnce) {
   auto r = ParseCreateWorkspaceRequest(
       R"({"name":"","region":"mars-1","slug":"-bad","id":"x","status":"active","colour":"red",
+          "frozen_by":"x","deletion_protection":"yes",
           "labels":{"ok":"1","bad key!":"x","n":3},"tenancy_model":"solo","runtime":{"gen":"x"},
           "group_mappings":[{"group_name":"a","role":"owner"},{"group_name":"b","role":"admin"},
                             {"group_name":"b","role":"viewer"},"x"]})",
@@ -51,16 +53,16 @@ TEST(CreateWorkspaceRequest, ReportsEveryProblemAtOnce) {
   ASSERT_EQ(r.status().code(), Code::kUnprocessable);
   const auto fields = Fields(r.status());
   for (const char* f :
-       {"id", "status", "colour", "account_id", "name", "region", "slug", "labels.bad key!",
-        "labels.n", "tenancy_model", "runtime.gen", "group_mappings[0].role",
-        "group_mappings[2].group_name", "group_mappings[3]"}) {
+       {"id", "status", "colour", "frozen_by", "deletion_protection", "account_id", "name",
+        "region", "slug", "labels.bad key!", "labels.n", "tenancy_model", "runtime.gen",
+        "group_mappings[0].role", "group_mappings[2].group_name", "group_mappings[3]"}) {
     EXPECT_NE(std::find(fields.begin(), fields.end(), f), fields.end()) << f;
   }
   for (const auto& e : r.status().field_errors()) {
     if (e.field == "region") {
       EXPECT_EQ(e.detail, "unknown region; valid regions: us-east-1, eu-west-1");
     }
-    if (e.field == "id") {
+    if (e.field == "id" || e.field == "frozen_by") {
       EXPECT_NE(e.detail.find("set by the server"), std::string::npos);
     }
   }

@@ -114,8 +114,9 @@ TEST_F(Freeze, EveryRouteThatChangesAWorkspaceAnswers423WhileItIsFrozen) {
     if (route.method == http::Method::kGet || !under_workspace) continue;
     const bool is_freeze_switch = route.pattern == "/v1/workspaces/{workspace_id}/status";
     if (is_freeze_switch) continue;
-    const std::string body =
-        route.pattern.find("group-mappings") != std::string::npos ? "[]" : R"({"role":"member"})";
+    std::string body = R"({"role":"member"})";
+    if (route.pattern.find("group-mappings") != std::string::npos) body = "[]";
+    if (route.pattern == "/v1/workspaces/{workspace_id}") body = R"({"name":"renamed"})";
     const http::Response r = Send(
         route.method, Path(route.pattern),
         route.method == http::Method::kDelete || route.pattern.find("retry") != std::string::npos
@@ -126,7 +127,7 @@ TEST_F(Freeze, EveryRouteThatChangesAWorkspaceAnswers423WhileItIsFrozen) {
     EXPECT_NE(r.body.find("legal hold"), std::string::npos) << r.body;
     ++checked;
   }
-  EXPECT_GE(checked, 4);  // retry, members put/delete, group mappings
+  EXPECT_GE(checked, 5);  // update, retry, members put/delete, group mappings
   // Reads keep working, and the freeze switch unfreezes.
   EXPECT_EQ(Send(http::Method::kGet, "/v1/workspaces/" + ws_, "").status, 200);
   EXPECT_EQ(

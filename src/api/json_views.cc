@@ -55,6 +55,8 @@ void WriteWorkspace(JsonWriter& w, const model::Workspace& ws) {
   } else {
     w.Value(FormatRfc3339(ws.frozen_at));
   }
+  w.Key("deletion_protection");
+  w.RawValue(ws.deletion_protection ? "true" : "false");
   w.EndObject();
 }
 

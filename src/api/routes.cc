@@ -23,6 +23,7 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/workspaces", true, MakeListWorkspaces(app, rendered));
   add(Method::kPost, "/v1/workspaces", true, MakeCreateWorkspace(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}", true, MakeGetWorkspace(app, rendered));
+  add(Method::kPatch, "/v1/workspaces/{workspace_id}", true, MakePatchWorkspace(app));
   add(Method::kGet, "/v1/workspaces/by-account/{account_id}", true,
       MakeListWorkspacesByAccount(app, rendered));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true,

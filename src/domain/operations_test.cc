@@ -1,9 +1,10 @@
 // The domain operations on both backends: every rule inside the change's own
-// transaction — a freeze racing member and group-mapping changes never lets
-// one of them commit to a frozen workspace.
+// transaction — a freeze racing member, group-mapping and field changes never
+// lets one of them commit to a frozen workspace.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -86,6 +87,10 @@ TEST_P(Operations, AFrozenWorkspaceRefusesEveryChangeButUnfreezing) {
                 .status()
                 .code(),
             Code::kFrozen);
+  EXPECT_EQ(workspaces_->Update(alice_, ws_, {.name = "renamed"}, nullptr).status().code(),
+            Code::kFrozen);
+  EXPECT_EQ(workspaces_->Update(alice_, ws_, {}, nullptr).status().code(), Code::kFrozen)
+      << "even a patch that changes nothing";
   const auto unfrozen =
       workspaces_->SetStatus(alice_, ws_, model::WorkspaceStatus::kActive, "", nullptr);
   ASSERT_TRUE(unfrozen.ok());
@@ -207,10 +212,97 @@ TEST_P(Operations, AccountsAreCreatedWithTheirAdminAndAuditedOrRefusedWhole) {
   EXPECT_EQ(events.back().target_id, made->id);
 }
 
+TEST_P(Operations, AnUpdateChangesWhatThePatchNamesAndAuditsThoseFieldsBeforeAndAfter) {
+  WorkspacePatch patch;
+  patch.name = "Renamed";
+  patch.labels = {{"team", "core"}, {"tier", "gold"}};
+  patch.runtime_generation = "mk4";
+  patch.deletion_protection = true;
+  const auto first = workspaces_->Update(alice_, ws_, patch, nullptr);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->name, "Renamed");
+  EXPECT_EQ(first->slug, "ws") << "not named, not changed";
+  EXPECT_EQ(first->labels,
+            (std::map<std::string, std::string>{{"team", "core"}, {"tier", "gold"}}));
+  EXPECT_EQ(first->runtime_generation, "mk4");
+  EXPECT_TRUE(first->deletion_protection);
+  EXPECT_EQ(first->version, 2);
+  EXPECT_EQ(first->updated_by, "alice");
+
+  // Merge semantics on the labels: null removes a key, others stay.
+  const auto second = workspaces_->Update(
+      alice_, ws_, {.labels = {{"tier", std::nullopt}, {"team", "core"}, {"env", "prod"}}},
+      nullptr);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->labels,
+            (std::map<std::string, std::string>{{"env", "prod"}, {"team", "core"}}));
+  EXPECT_EQ(second->name, "Renamed");
+  EXPECT_EQ(second->version, 3);
+
+  const auto chain = Chain();
+  ASSERT_FALSE(chain.empty());
+  const model::AuditEvent& e = chain.back();
+  EXPECT_EQ(e.action, "workspace.update");
+  EXPECT_EQ(e.target_id, ws_);
+  EXPECT_EQ(e.actor, "alice");
+  // Only what changed: tier removed, env added; team was set to what it was.
+  EXPECT_EQ(boost::json::parse(e.details),
+            boost::json::parse(R"({"before":{"labels":{"env":null,"tier":"gold"}},)"
+                               R"("after":{"labels":{"env":"prod","tier":null}}})"));
+  EXPECT_EQ(
+      boost::json::parse(chain[chain.size() - 2].details),
+      boost::json::parse(R"({"before":{"name":"Workspace ws","runtime":{"generation":""},)"
+                         R"("labels":{"team":null,"tier":null},"deletion_protection":false},)"
+                         R"("after":{"name":"Renamed","runtime":{"generation":"mk4"},)"
+                         R"("labels":{"team":"core","tier":"gold"},"deletion_protection":true}})"));
+}
+
+TEST_P(Operations, AnUpdateThatChangesNothingKeepsTheVersionAndIsNotAudited) {
+  const std::size_t events = Chain().size();
+  const auto same = workspaces_->Update(
+      alice_, ws_, {.name = "Workspace ws", .slug = "ws", .labels = {{"absent", std::nullopt}}},
+      nullptr);
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_EQ(same->version, 1);
+  EXPECT_EQ(Chain().size(), events);
+  // The precondition still holds it to the version the caller saw.
+  const auto stale = workspaces_->Update(alice_, ws_, {}, [](const model::Workspace&) {
+    return Status(Code::kStaleVersion, "stale");
+  });
+  EXPECT_EQ(stale.status().code(), Code::kStaleVersion);
+}
+
+TEST_P(Operations, AnUpdateKeepsSlugsUniqueAndLabelsWithinTheirLimit) {
+  model::Workspace other = store::testing::MakeWorkspace(Id(2), kAcme, "taken");
+  ASSERT_TRUE(store_->Write([&](store::Tx& tx) { return tx.InsertWorkspace(other); }).ok());
+  const auto taken = workspaces_->Update(alice_, ws_, {.slug = "taken"}, nullptr);
+  EXPECT_EQ(taken.status().code(), Code::kConflict);
+  EXPECT_NE(taken.status().message().find("'taken' is already used"), std::string::npos);
+  EXPECT_TRUE(workspaces_->Update(alice_, ws_, {.slug = "free"}, nullptr).ok());
+  EXPECT_TRUE(workspaces_->Update(alice_, Id(2), {.slug = "ws"}, nullptr).ok())
+      << "the slug it left is free again";
+
+  WorkspacePatch many;
+  for (int i = 0; i < 64; ++i) many.labels["k" + std::to_string(i)] = "v";
+  ASSERT_TRUE(workspaces_->Update(alice_, ws_, many, nullptr).ok());
+  const auto over = workspaces_->Update(alice_, ws_, {.labels = {{"one-more", "v"}}}, nullptr);
+  ASSERT_EQ(over.status().code(), Code::kUnprocessable);
+  ASSERT_EQ(over.status().field_errors().size(), 1u);
+  EXPECT_EQ(over.status().field_errors()[0].field, "labels");
+  // Replacing one label in the same patch stays within the limit.
+  EXPECT_TRUE(
+      workspaces_
+          ->Update(alice_, ws_, {.labels = {{"one-more", "v"}, {"k0", std::nullopt}}}, nullptr)
+          .ok());
+  const auto cleared = workspaces_->Update(alice_, ws_, {.clear_labels = true}, nullptr);
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_TRUE(cleared->labels.empty());
+}
+
 // The frozen check sits inside each change's transaction: whatever the
 // interleaving, the workspace's audit chain (its commit order) never shows a
 // member or group-mapping change between a freeze and the next unfreeze.
-TEST_P(Operations, FreezesRacingMemberAndGroupMappingChangesNeverCommitToAFrozenWorkspace) {
+TEST_P(Operations, FreezesRacingMemberGroupMappingAndFieldChangesNeverCommitToAFrozenWorkspace) {
   constexpr int kToggles = 60;
   std::atomic<bool> done{false};
   std::atomic<int> applied{0}, locked{0};
@@ -220,6 +312,9 @@ TEST_P(Operations, FreezesRacingMemberAndGroupMappingChangesNeverCommitToAFrozen
       if (who == 0) {
         s = members_->Put(alice_, MemberScope::kWorkspace, ws_, "m" + std::to_string(i % 5),
                           i % 2 ? "member" : "viewer")
+                .status();
+      } else if (who == 2) {
+        s = workspaces_->Update(alice_, ws_, {.name = "name " + std::to_string(i)}, nullptr)
                 .status();
       } else {
         s = workspaces_
@@ -233,7 +328,7 @@ TEST_P(Operations, FreezesRacingMemberAndGroupMappingChangesNeverCommitToAFrozen
       else EXPECT_EQ(s.code(), Code::kUnavailable) << s.message();  // contention on PostgreSQL
     }
   };
-  std::thread a(changer, 0), b(changer, 1);
+  std::thread a(changer, 0), b(changer, 1), c(changer, 2);
   // Toggle until both outcomes were seen often (bounded in time): a run in
   // which no change ever met a frozen workspace would prove nothing.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -249,6 +344,7 @@ TEST_P(Operations, FreezesRacingMemberAndGroupMappingChangesNeverCommitToAFrozen
   done = true;
   a.join();
   b.join();
+  c.join();
   EXPECT_GT(applied.load(), 0);
   EXPECT_GT(locked.load(), 0) << "no change ever met a frozen workspace: the race was not run";
   bool frozen = false;
@@ -256,7 +352,8 @@ TEST_P(Operations, FreezesRacingMemberAndGroupMappingChangesNeverCommitToAFrozen
   for (const model::AuditEvent& e : Chain()) {
     if (e.action == "workspace.freeze") frozen = true;
     if (e.action == "workspace.unfreeze") frozen = false;
-    if (e.action == "member.put" || e.action == "workspace.group_mappings.put") {
+    if (e.action == "member.put" || e.action == "workspace.group_mappings.put" ||
+        e.action == "workspace.update") {
       ++checked;
       EXPECT_FALSE(frozen) << e.action << " committed to a frozen workspace (seq " << e.seq << ")";
     }

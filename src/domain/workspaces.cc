@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <set>
 
 #include "domain/slug.h"
+#include "domain/workspace_fields.h"
 #include "domain/workspace_rules.h"
 #include "model/relationships.h"
 #include "saga/engine.h"
@@ -29,6 +31,68 @@ json::array MappingsJson(const std::vector<model::GroupMapping>& mappings) {
 bool RelationshipsWritten(const model::Workspace& ws) {
   return ws.phase == model::ProvisioningPhase::kWorkspaceConfigured ||
          ws.phase == model::ProvisioningPhase::kReady;
+}
+
+// kConflict when another workspace of the account has the slug.
+Status RequireSlugFree(store::Tx& tx, const std::string& account_id, const std::string& slug) {
+  WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(account_id, slug));
+  if (taken) return Conflict("the slug '" + slug + "' is already used in this account");
+  return Status::Ok();
+}
+
+// Applies `patch` to `ws`, recording each field it changes in `before` and
+// `after` (of labels only the keys that change, null where absent). Every
+// value was validated (bounded, display-safe), so what is recorded stays
+// small; a field set to the value it has is no change.
+void ApplyPatch(const WorkspacePatch& patch, model::Workspace& ws, json::object& before,
+                json::object& after) {
+  const auto text = [&](std::string_view field, std::string& value,
+                        const std::optional<std::string>& to) {
+    if (!to || *to == value) return;
+    before[field] = value;
+    after[field] = *to;
+    value = *to;
+  };
+  text("name", ws.name, patch.name);
+  text("slug", ws.slug, patch.slug);
+  if (patch.runtime_generation && *patch.runtime_generation != ws.runtime_generation) {
+    before["runtime"] = {{"generation", ws.runtime_generation}};
+    after["runtime"] = {{"generation", *patch.runtime_generation}};
+    ws.runtime_generation = *patch.runtime_generation;
+  }
+  std::map<std::string, std::string> labels =
+      patch.clear_labels ? std::map<std::string, std::string>{} : ws.labels;
+  for (const auto& [key, value] : patch.labels) {
+    if (value) {
+      labels[key] = *value;
+    } else {
+      labels.erase(key);
+    }
+  }
+  const auto value_of = [](const std::map<std::string, std::string>& m, const std::string& key) {
+    const auto it = m.find(key);
+    return it == m.end() ? json::value(nullptr) : json::value(it->second);
+  };
+  std::set<std::string> keys;
+  for (const auto& [key, unused] : ws.labels) keys.insert(key);
+  for (const auto& [key, unused] : labels) keys.insert(key);
+  json::object labels_before, labels_after;
+  for (const std::string& key : keys) {
+    json::value was = value_of(ws.labels, key), now = value_of(labels, key);
+    if (was == now) continue;
+    labels_before[key] = std::move(was);
+    labels_after[key] = std::move(now);
+  }
+  if (!labels_before.empty()) {
+    before["labels"] = std::move(labels_before);
+    after["labels"] = std::move(labels_after);
+    ws.labels = std::move(labels);
+  }
+  if (patch.deletion_protection && *patch.deletion_protection != ws.deletion_protection) {
+    before["deletion_protection"] = ws.deletion_protection;
+    after["deletion_protection"] = *patch.deletion_protection;
+    ws.deletion_protection = *patch.deletion_protection;
+  }
 }
 
 }  // namespace
@@ -64,6 +128,7 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
     ws.labels = request.labels;
     ws.group_mappings = request.group_mappings;
     ws.runtime_generation = request.runtime_generation;
+    ws.deletion_protection = request.deletion_protection;
     ws.version = 1;
     WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
     WS_ASSIGN_OR_RETURN(accepted.run_id,
@@ -84,8 +149,7 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
 
 StatusOr<std::string> Workspaces::ChooseSlug(store::Tx& tx, const NewWorkspace& request) {
   if (request.slug) {
-    WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(request.account_id, *request.slug));
-    if (taken) return Conflict("the slug '" + *request.slug + "' is already used in this account");
+    WS_RETURN_IF_ERROR(RequireSlugFree(tx, request.account_id, *request.slug));
     return *request.slug;
   }
   const std::string base = SlugFromName(request.name);
@@ -168,6 +232,32 @@ StatusOr<model::Workspace> Workspaces::SetStatus(const Actor& actor, const std::
     model::AuditEvent e = AuditEventBy(actor, now, freeze ? "workspace.freeze" : "workspace.unfreeze",
                                        "workspace", id, id);
     e.details = json::serialize(json::object{{"reason", reason}});
+    return tx.AppendAudit(e);
+  }));
+  return ws;
+}
+
+StatusOr<model::Workspace> Workspaces::Update(const Actor& actor, const std::string& id,
+                                              const WorkspacePatch& patch,
+                                              const Precondition& precondition) {
+  model::Workspace ws;
+  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(ws, LoadForChange(tx, id));
+    if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
+    json::object before, after;
+    ApplyPatch(patch, ws, before, after);
+    if (before.empty()) return Status::Ok();  // a no-op: no new version, nothing to audit
+    if (auto problem = LabelCountProblem(ws.labels.size())) {
+      return Status(Code::kUnprocessable, "the workspace is not valid")
+          .WithField("labels",
+                     *problem + "; this change would leave " + std::to_string(ws.labels.size()));
+    }
+    if (after.contains("slug")) WS_RETURN_IF_ERROR(RequireSlugFree(tx, ws.account_id, ws.slug));
+    const Micros now = d_.clock.Now();
+    WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
+    model::AuditEvent e = AuditEventBy(actor, now, "workspace.update", "workspace", id, id);
+    e.details =
+        json::serialize(json::object{{"before", std::move(before)}, {"after", std::move(after)}});
     return tx.AppendAudit(e);
   }));
   return ws;

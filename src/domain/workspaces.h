@@ -1,4 +1,4 @@
-// The operations that change workspaces: create, retry a failed
+// The operations that change workspaces: create, update, retry a failed
 // provisioning run, freeze/unfreeze, and replace the group mappings.
 //
 // Each is one write transaction that checks its rules (workspace_rules.h:
@@ -46,6 +46,21 @@ struct NewWorkspace {
   model::TenancyModel tenancy_model = model::TenancyModel::kDedicated;
   std::string runtime_generation;
   std::vector<model::GroupMapping> group_mappings;
+  bool deletion_protection = false;
+};
+
+// A change to a workspace's mutable fields, as a JSON merge patch (RFC 7396)
+// asks for it (validated by the caller's parser against workspace_fields.h):
+// an absent field stays as it is.
+struct WorkspacePatch {
+  std::optional<std::string> name;
+  std::optional<std::string> slug;  // must be free in the account
+  // Applied after clear_labels: a key to its new value, or to nullopt to
+  // remove it.
+  bool clear_labels = false;
+  std::map<std::string, std::optional<std::string>> labels;
+  std::optional<std::string> runtime_generation;  // "": none
+  std::optional<bool> deletion_protection;
 };
 
 // A provisioning run started for a workspace (create or retry).
@@ -90,6 +105,13 @@ class Workspaces {
   StatusOr<model::Workspace> SetStatus(const Actor& actor, const std::string& id,
                                        model::WorkspaceStatus to, const std::string& reason,
                                        const Precondition& precondition);
+  // Applies `patch` to the workspace. A patch that changes nothing answers
+  // the workspace as it is (no new version, no audit event); otherwise one
+  // new version, audited as workspace.update with the changed fields before
+  // and after. Allowed in every status but frozen. kUnprocessable when the
+  // labels would exceed their limit, kConflict when the slug is taken.
+  StatusOr<model::Workspace> Update(const Actor& actor, const std::string& id,
+                                    const WorkspacePatch& patch, const Precondition& precondition);
   // Replaces the group mappings; once provisioning has written the
   // relationships, the relationships follow (the difference, in the same
   // transaction).

@@ -88,6 +88,8 @@ struct Workspace {
   std::string frozen_by;           // who froze it (set while frozen)
   Micros frozen_at = 0;            // when (0 unless frozen)
   ProvisioningPhase phase = ProvisioningPhase::kCreated;
+  // While set, deleting the workspace is refused (409) until it is cleared.
+  bool deletion_protection = false;
   // Bumped by every update; the ETag is derived from it.
   std::int64_t version = 1;
 };

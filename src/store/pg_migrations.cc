@@ -245,6 +245,13 @@ ALTER TABLE accounts ADD COLUMN trusted_issuers TEXT COLLATE "C" NOT NULL
   DEFAULT '[{"issuer":"workspaced-dev","org":""}]';
 )sql";
 
+// Issue 15: deletion protection (0 or 1, as on SQLite, so both share the
+// SQL that reads and writes it).
+constexpr char kDeletionProtection[] = R"sql(
+ALTER TABLE workspaces ADD COLUMN deletion_protection BIGINT NOT NULL DEFAULT 0
+  CHECK (deletion_protection IN (0, 1));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -253,6 +260,7 @@ constexpr std::array kMigrations{
     Migration{5, "named leases", kLeases},
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
     Migration{7, "issuers each account trusts", kTrustedIssuers},
+    Migration{10, "deletion protection", kDeletionProtection},
 };
 
 }  // namespace

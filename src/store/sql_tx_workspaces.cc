@@ -17,7 +17,7 @@ namespace {
   "w.id, w.account_id, w.name, w.slug, w.status, w.region, w.tenancy_model, "     \
   "w.created_at, w.updated_at, w.created_by, w.updated_by, w.labels, "            \
   "w.runtime_generation, w.status_reason, w.phase, w.version, w.group_mappings, " \
-  "w.frozen_by, w.frozen_at"
+  "w.frozen_by, w.frozen_at, w.deletion_protection"
 
 // What a listing reads of each workspace (WorkspaceStamp).
 #define WS_STAMP_COLUMNS "w.id, w.version, w.updated_at"
@@ -108,6 +108,7 @@ StatusOr<model::Workspace> DecodeWorkspace(const Stmt& row) {
   WS_RETURN_IF_ERROR(DecodeGroupMappings(row.Text(16), ws.group_mappings));
   ws.frozen_by = row.String(17);
   ws.frozen_at = row.Int(18);
+  ws.deletion_protection = row.Int(19) != 0;
   return ws;
 }
 
@@ -140,13 +141,14 @@ Status SqlTx::InsertWorkspace(const model::Workspace& ws) {
                       Prepare("INSERT INTO workspaces (id, account_id, name, slug, status, "
                               "region, tenancy_model, created_at, updated_at, created_by, "
                               "updated_by, labels, runtime_generation, status_reason, phase, "
-                              "version, group_mappings, frozen_by, frozen_at) VALUES (?1, ?2, ?3, "
-                              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                              "?18, ?19)"));
+                              "version, group_mappings, frozen_by, frozen_at, deletion_protection) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                              "?14, ?15, ?16, ?17, ?18, ?19, ?20)"));
   stmt.Bind(ws.id, ws.account_id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.created_at, ws.updated_at, ws.created_by,
             ws.updated_by, labels, ws.runtime_generation, ws.status_reason,
-            model::ToString(ws.phase), ws.version, mappings, ws.frozen_by, ws.frozen_at);
+            model::ToString(ws.phase), ws.version, mappings, ws.frozen_by, ws.frozen_at,
+            ws.deletion_protection ? 1 : 0);
   WS_RETURN_IF_ERROR(
       stmt.Run(ConstraintErrors()
                    .OnPrimaryKey(Code::kConflict, "workspace already exists")
@@ -165,12 +167,12 @@ Status SqlTx::UpdateWorkspace(const model::Workspace& ws) {
       Prepare("UPDATE workspaces SET name = ?2, slug = ?3, status = ?4, region = ?5, "
               "tenancy_model = ?6, updated_at = ?7, updated_by = ?8, labels = ?9, "
               "runtime_generation = ?10, status_reason = ?11, phase = ?12, version = ?13, "
-              "group_mappings = ?14, frozen_by = ?15, frozen_at = ?16 "
-              "WHERE id = ?1 AND version = ?13 - 1"));
+              "group_mappings = ?14, frozen_by = ?15, frozen_at = ?16, "
+              "deletion_protection = ?17 WHERE id = ?1 AND version = ?13 - 1"));
   stmt.Bind(ws.id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.updated_at, ws.updated_by, labels,
             ws.runtime_generation, ws.status_reason, model::ToString(ws.phase), ws.version,
-            mappings, ws.frozen_by, ws.frozen_at);
+            mappings, ws.frozen_by, ws.frozen_at, ws.deletion_protection ? 1 : 0);
   WS_RETURN_IF_ERROR(stmt.Run(ConstraintErrors().OnUnique(
       Code::kConflict, "workspace slug already exists in this account")));
   if (stmt.Changes() == 0) {

@@ -257,6 +257,14 @@ ALTER TABLE accounts ADD COLUMN trusted_issuers TEXT NOT NULL
   DEFAULT '[{"issuer":"workspaced-dev","org":""}]';
 )sql";
 
+// Issue 15: deletion protection, a flag a workspace's admins set and clear
+// (PATCH /v1/workspaces/{id}); while set, a delete is refused. Numbered 10:
+// 8 and 9 are taken by work merged beside it.
+constexpr char kDeletionProtection[] = R"sql(
+ALTER TABLE workspaces ADD COLUMN deletion_protection INTEGER NOT NULL DEFAULT 0
+  CHECK (deletion_protection IN (0, 1));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -265,6 +273,7 @@ constexpr std::array kMigrations{
     Migration{5, "named leases", kLeases},
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
     Migration{7, "issuers each account trusts", kTrustedIssuers},
+    Migration{10, "deletion protection", kDeletionProtection},
 };
 
 }  // namespace

@@ -31,6 +31,7 @@ TEST_P(StoreSuite, WorkspaceRoundTripsEveryField) {
   ws.frozen_by = "ops";
   ws.frozen_at = 1'700'000'000'000'777;
   ws.phase = model::ProvisioningPhase::kWorkspaceConfigured;
+  ws.deletion_protection = true;
   ws.version = 3;
   WS_ASSERT_OK(Insert(ws));
   const StatusOr<Workspace> got = Fetch(ws.id);
@@ -103,6 +104,7 @@ Workspace Updated(Workspace ws) {
   ws.frozen_by = "carol";
   ws.frozen_at = 42;
   ws.phase = model::ProvisioningPhase::kError;
+  ws.deletion_protection = !ws.deletion_protection;
   ws.version += 1;
   return ws;
 }

@@ -83,6 +83,7 @@ const std::vector<Endpoint>& Endpoints() {
       {"GET", "/v1/workspaces/{w}/audit", "", On::kWorkspace, kRead, 200},
       {"GET", "/v1/workspaces/{w}/export", "", On::kWorkspace, kRead, 200},
       {"GET", "/v1/provisioning-runs/{r}", "", On::kWorkspace, kRead, 200},
+      {"PATCH", "/v1/workspaces/{w}", R"({"status":"active"})", On::kWorkspace, kAdminister, 422},
       {"PATCH", "/v1/workspaces/{w}/status", R"({"status":"deleted"})", On::kWorkspace, kAdminister,
        422},
       {"PUT", "/v1/workspaces/{w}/members/someone", R"({"role":"owner"})", On::kWorkspace,
@@ -214,14 +215,14 @@ TEST(Bola, EveryEndpointAnswersEveryCallerExactlyAsThePermissionTableSays) {
 // the database: tenant A's workspace (W) and failed workspace (F), its
 // account, and counts of what cannot be deleted.
 struct State {
-  std::string ws_status, ws_mappings, ws_members, acct_members, issuers;
+  std::string ws_status, ws_fields, ws_mappings, ws_members, acct_members, issuers;
   long long acct_workspaces = 0, accounts = 0, failed_runs = 0;
   std::string ws_etag, failed_etag;  // versions: a write and its undoing move them
   long long audit = 0;               // events of changes (refusals are audited apart)
 
   auto Logical() const {
-    return std::tie(ws_status, ws_mappings, ws_members, acct_members, issuers, acct_workspaces,
-                    accounts, failed_runs);
+    return std::tie(ws_status, ws_fields, ws_mappings, ws_members, acct_members, issuers,
+                    acct_workspaces, accounts, failed_runs);
   }
   bool operator==(const State&) const = default;
 };
@@ -241,6 +242,8 @@ State Read(HttpClient& c, const ServerProcess& server, const std::string& admin,
   const HttpResponse w = c.Get("/v1/workspaces/" + ws, admin);
   const auto wo = Json(w.body).as_object();
   s.ws_status = wo.at("status").as_string();
+  for (const char* field : {"name", "slug", "labels", "runtime", "deletion_protection"})
+    s.ws_fields += boost::json::serialize(wo.at(field)) + " ";
   s.ws_mappings = boost::json::serialize(wo.at("group_mappings"));
   s.ws_etag = w.Header("ETag");
   s.failed_etag = c.Get("/v1/workspaces/" + failed, admin).Header("ETag");
@@ -307,6 +310,17 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
     return list.find(entry + " ") != std::string::npos;
   };
   const std::vector<ValidWrite> writes = {
+      {{"PATCH", "/v1/workspaces/{w}",
+        R"({"name":"Renamed","labels":{"bola":"yes"},"deletion_protection":true})", On::kWorkspace,
+        kAdminister, 200},
+       [](const State& b, const State& s) {
+         return s.ws_fields.find(R"("Renamed")") != std::string::npos &&
+                s.ws_fields.find(R"("bola":"yes")") != std::string::npos &&
+                s.ws_fields.find(" true ") != std::string::npos && s.ws_etag != b.ws_etag;
+       },
+       {"PATCH", "/v1/workspaces/{w}",
+        R"({"name":"Tenant A","labels":{"bola":null},"deletion_protection":false})", On::kWorkspace,
+        kAdminister, 200}},
       {{"PATCH", "/v1/workspaces/{w}/status", R"({"status":"frozen","reason":"bola"})",
         On::kWorkspace, kAdminister, 200},
        [](const State&, const State& s) { return s.ws_status == "frozen"; },
@@ -393,10 +407,10 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
     }
   }
   // Who may: 4 administrators of W (direct, by account, as platform admin, by
-  // group) x its 4 writes; 3 of them (not by group: F's mappings were
+  // group) x its 5 writes; 3 of them (not by group: F's mappings were
   // compensated) x the retry; 2 account administrators x 3 account writes;
   // the platform admin x 2 platform writes.
-  EXPECT_EQ(allowed, 4 * 4 + 3 + 2 * 3 + 1 * 2);
+  EXPECT_EQ(allowed, 4 * 5 + 3 + 2 * 3 + 1 * 2);
 }
 
 }  // namespace

@@ -72,13 +72,16 @@ class CreateWorkspace final : public Handler {
 
 }  // namespace
 
-Status RequireJsonBody(const http::Request& request) {
+bool HasMediaType(const http::Request& request, std::string_view want) {
   std::string_view type = request.HeaderValue("Content-Type");
   const std::size_t semi = type.find(';');
   if (semi != std::string_view::npos) type = type.substr(0, semi);
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (type.size() == 16 && strncasecmp(type.data(), "application/json", 16) == 0)
-    return Status::Ok();
+  return type.size() == want.size() && strncasecmp(type.data(), want.data(), want.size()) == 0;
+}
+
+Status RequireJsonBody(const http::Request& request) {
+  if (HasMediaType(request, "application/json")) return Status::Ok();
   return {Code::kUnsupportedMediaType,
           "the request body must be JSON (Content-Type: application/json)"};
 }

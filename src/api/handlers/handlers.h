@@ -32,9 +32,14 @@ std::unique_ptr<Handler> MakeListMembers(app::App& app, domain::MemberScope scop
 std::unique_ptr<Handler> MakePutMember(app::App& app, domain::MemberScope scope);
 std::unique_ptr<Handler> MakeDeleteMember(app::App& app, domain::MemberScope scope);
 std::unique_ptr<Handler> MakePutGroupMappings(app::App& app);
+std::unique_ptr<Handler> MakePatchWorkspace(app::App& app);
 std::unique_ptr<Handler> MakePatchWorkspaceStatus(app::App& app);
 std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app);
 std::unique_ptr<Handler> MakeExportWorkspace(app::App& app);
+
+// Whether the request's Content-Type is `type` (case-insensitive; parameters
+// such as charset ignored).
+bool HasMediaType(const http::Request& request, std::string_view type);
 
 // 415 unless the request says its body is application/json.
 Status RequireJsonBody(const http::Request& request);

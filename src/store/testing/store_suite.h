@@ -58,7 +58,8 @@ inline std::string Dump(const model::Workspace& ws) {
       << "\ncreated_by=" << ws.created_by << "\nupdated_by=" << ws.updated_by
       << "\nruntime_generation=" << ws.runtime_generation << "\nstatus_reason=" << ws.status_reason
       << "\nphase=" << model::ToString(ws.phase) << "\nversion=" << ws.version
-      << "\nfrozen_by=" << ws.frozen_by << "\nfrozen_at=" << ws.frozen_at << "\nlabels=";
+      << "\nfrozen_by=" << ws.frozen_by << "\nfrozen_at=" << ws.frozen_at
+      << "\ndeletion_protection=" << ws.deletion_protection << "\nlabels=";
   for (const auto& [k, v] : ws.labels) out << "[" << k << "=" << v << "]";
   out << "\ngroup_mappings=";
   for (const auto& g : ws.group_mappings) {
