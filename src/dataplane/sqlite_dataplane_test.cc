@@ -13,13 +13,17 @@ namespace fs = std::filesystem;
 class SqliteDataplaneTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
+    // The dataplane's root one level down in a directory of the test's
+    // own, so "outside the root" is a place no one else writes to.
+    base_ = fs::temp_directory_path() /
             ("ws-dp-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
+    fs::remove_all(base_);
+    fs::create_directories(base_);
+    root_ = base_ / "root";
     dp_ = NewSqliteDataplane(root_.string());
   }
-  void TearDown() override { fs::remove_all(root_); }
+  void TearDown() override { fs::remove_all(base_); }
 
   static model::Workspace Ws(const std::string& id, model::TenancyModel t) {
     model::Workspace ws;
@@ -29,6 +33,7 @@ class SqliteDataplaneTest : public ::testing::Test {
     return ws;
   }
 
+  fs::path base_;
   fs::path root_;
   std::unique_ptr<Dataplane> dp_;
 };
@@ -75,7 +80,7 @@ TEST_F(SqliteDataplaneTest, RefusesIdsAndRegionsThatAreNotOurs) {
   ws = Ws("01900000-0000-7000-8000-000000000003", model::TenancyModel::kDedicated);
   ws.region = "../x";
   EXPECT_FALSE(dp_->Provision(ws).ok());
-  EXPECT_FALSE(fs::exists(root_.parent_path() / "x"));
+  EXPECT_FALSE(fs::exists(base_ / "x"));
 }
 
 }  // namespace
