@@ -58,6 +58,7 @@ class SqliteStore final : public Store {
 
   // PRAGMA data_version on a connection that never writes: it changes when
   // any other connection, of this process or another, commits.
+  bool DataVersionCoversEveryWrite() const override { return true; }
   StatusOr<std::uint64_t> DataVersion() override {
     std::lock_guard lock(watcher_mu_);
     WS_ASSIGN_OR_RETURN(Stmt stmt, watcher_->Prepare("PRAGMA data_version"));

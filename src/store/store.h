@@ -286,6 +286,11 @@ class Store {
   // another — may have changed the data; cheap enough to ask before every
   // authorization check (in-memory caches use it to know when to look).
   virtual StatusOr<std::uint64_t> DataVersion() = 0;
+  // Whether DataVersion changes with a commit to any table (SQLite's
+  // PRAGMA data_version) rather than only with relationship changes
+  // (PostgreSQL: the outbox's last sequence). A cache of anything but
+  // relationships may rely on DataVersion only when this is true.
+  virtual bool DataVersionCoversEveryWrite() const { return false; }
 
   // Installs the observer of committed relationship changes (null: none).
   // Call before the store is shared between threads; the observer must

@@ -1,6 +1,7 @@
 // GET /v1/workspaces — the caller's workspaces, via direct memberships and
 // group mappings. Permission: implicit via membership.
 #include "api/handlers/handlers.h"
+#include "api/list_cache.h"
 #include "api/pagination.h"
 #include "api/workspace_json_cache.h"
 
@@ -14,6 +15,22 @@ class ListWorkspaces final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
+    // Nothing committed since this caller's same page was answered: the
+    // same answer (ListCache). The version is read before the snapshot, so
+    // a commit in between only makes the entry look older than it is.
+    std::optional<std::uint64_t> version;
+    std::string key;
+    if (app_.store().DataVersionCoversEveryWrite()) {
+      WS_ASSIGN_OR_RETURN(version, app_.store().DataVersion());
+      ListCache::AddKeyPart(key, ctx.principal->subject);
+      for (const std::string& g : ctx.principal->groups) ListCache::AddKeyPart(key, g);
+      ListCache::AddKeyPart(key, ctx.request.target);
+      if (auto hit = lists_.Find(key, *version)) {
+        for (auto& [name, value] : hit->headers) out.SetHeader(std::move(name), std::move(value));
+        out.Json(200, std::move(hit->body));
+        return Status::Ok();
+      }
+    }
     std::vector<store::WorkspaceStamp> list;
     std::string body;
     const store::Page probe = Probe(page);
@@ -24,6 +41,7 @@ class ListWorkspaces final : public Handler {
       WS_ASSIGN_OR_RETURN(body, cache_->RenderList(tx, list));
       return Status::Ok();
     }));
+    if (version) lists_.Put(std::move(key), *version, {body, out.headers});
     out.Json(200, std::move(body));
     return Status::Ok();
   }
@@ -31,6 +49,7 @@ class ListWorkspaces final : public Handler {
  private:
   app::App& app_;
   const std::shared_ptr<WorkspaceJsonCache> cache_;
+  ListCache lists_;
 };
 
 }  // namespace
