@@ -27,7 +27,7 @@ struct RateLimitOptions {
   Budget address{10'000, 1};
   // Requests to authenticated routes without a valid credential (missing,
   // malformed or rejected bearer token), per client address.
-  Budget unauthenticated{60, 60};
+  Budget unauthenticated{300, 60};
   // Authenticated GET and HEAD requests, per principal.
   Budget reads{5'000, 1};
   // Authenticated requests of other methods, per principal.
