@@ -33,8 +33,8 @@ log "pgbench -S: $pg_tps tps"
 
 data="$BENCH_TMP/data"
 port=$("$WS_PROBE" free-port)
-printf '{"access_log": false, "log_level": "warn", "database": "host=%s dbname=workspaced user=postgres"}\n' \
-  "$WS_TEST_POSTGRES_DIR" >"$BENCH_TMP/pg.json"
+printf '{"access_log": false, "log_level": "warn", "database": "host=%s dbname=workspaced user=postgres", %s}\n' \
+  "$WS_TEST_POSTGRES_DIR" "$BENCH_RATE_LIMITS" >"$BENCH_TMP/pg.json"
 "$WORKSPACED" serve --listen "127.0.0.1:$port" --data-dir "$data" --config "$BENCH_TMP/pg.json" \
   </dev/null >>"$BENCH_TMP/workspaced.log" 2>&1 &
 BENCH_PIDS+=("$!")

@@ -19,7 +19,7 @@ count=2000 clients=32 commits=2000
 
 data="$BENCH_TMP/data"
 port=$("$WS_PROBE" free-port)
-printf '{"access_log": false, "log_level": "warn"}\n' >"$BENCH_TMP/provision.json"
+printf '{"access_log": false, "log_level": "warn", %s}\n' "$BENCH_RATE_LIMITS" >"$BENCH_TMP/provision.json"
 "$WORKSPACED" serve --listen "127.0.0.1:$port" --data-dir "$data" \
   --config "$BENCH_TMP/provision.json" </dev/null >>"$BENCH_TMP/workspaced.log" 2>&1 &
 BENCH_PIDS+=("$!")

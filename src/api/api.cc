@@ -10,17 +10,20 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "http/problem.h"
+#include "http/rate_limit.h"
 #include "http/router.h"
 
 namespace workspaced::api {
 
 struct Api::Impl {
   app::App& app;
+  http::RateLimiter* limiter;  // may be null
   http::Router<RouteSpec> router;
   std::vector<std::string> inline_paths;  // of runs_inline routes (GET, no parameters)
 };
 
-Api::Api(app::App& app) : impl_(std::make_unique<Impl>(Impl{app, {}, {}})) {
+Api::Api(app::App& app, http::RateLimiter* limiter)
+    : impl_(std::make_unique<Impl>(Impl{app, limiter, {}, {}})) {
   for (RouteSpec& spec : MakeRoutes(app)) {
     if (spec.runs_inline) impl_->inline_paths.push_back(spec.pattern);
     const http::Method m = spec.method;
@@ -94,9 +97,11 @@ void Api::Handle(const http::Request& request, http::Response& response) {
       response.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_request\"");
       return;
     }
+    http::RateLimiter* limiter = impl_->limiter;
     const std::string_view header = request.HeaderValue("Authorization");
     const std::string_view token = BearerToken(header);
     if (token.empty()) {
+      if (limiter != nullptr && !limiter->AdmitUnauthenticated(request, response)) return;
       const Status missing = Unauthenticated("a bearer token is required");
       AuditDenial(impl_->app, ctx, 401, missing.message());
       http::SetProblem(response, missing, request.request_id);
@@ -105,12 +110,16 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     }
     auto principal = impl_->app.authenticator().Authenticate(token);
     if (!principal.ok()) {
-      if (principal.status().code() == Code::kUnauthenticated)
+      if (principal.status().code() == Code::kUnauthenticated) {
+        if (limiter != nullptr && !limiter->AdmitUnauthenticated(request, response)) return;
         AuditDenial(impl_->app, ctx, 401, principal.status().message());
+      }
       http::SetProblem(response, principal.status(), request.request_id);
       return;
     }
     ctx.principal = std::move(principal).value();
+    if (limiter != nullptr && !limiter->AdmitCaller(request, ctx.principal->subject, response))
+      return;
   }
 
   const Status status = spec.handler->Handle(ctx, response);

@@ -11,11 +11,19 @@
 #include "http/request.h"
 #include "http/response.h"
 
+namespace workspaced::http {
+class RateLimiter;
+}
+
 namespace workspaced::api {
 
 class Api {
  public:
-  explicit Api(app::App& app);
+  // With `limiter` (not owned, outlives the Api), a request to an
+  // authenticated route is held to its caller's reads or writes budget, and
+  // one without a valid credential to its address's unauthenticated budget
+  // (checked before the 401 is audited).
+  explicit Api(app::App& app, http::RateLimiter* limiter = nullptr);
   ~Api();
   void Handle(const http::Request& request, http::Response& response);
   // True when the request's route never blocks (RouteSpec::runs_inline): the

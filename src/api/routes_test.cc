@@ -45,9 +45,21 @@ TEST(Routes, EveryRouteIsDocumentedInTheOpenApiDescription) {
     std::size_t end = spec.find("\n  /", at + path_key.size());
     end = std::min(end, spec.find("\ncomponents:", at));
     const std::string_view block = spec.substr(at, end - at);
-    EXPECT_NE(block.find("\n    " + std::string(MethodKey(route.method)) + ":\n"),
-              std::string_view::npos)
+    const std::size_t op = block.find("\n    " + std::string(MethodKey(route.method)) + ":\n");
+    ASSERT_NE(op, std::string_view::npos)
         << MethodKey(route.method) << " " << route.pattern << " is not documented";
+    // Every operation but the operator endpoints may answer 429 (rate
+    // limits, docs/rate-limits.md); the operation's block ends at the next
+    // key indented like its method.
+    std::size_t op_end = op + 1;
+    do {
+      op_end = block.find("\n    ", op_end + 1);
+    } while (op_end != std::string_view::npos && block[op_end + 5] == ' ');
+    const std::string_view operation = block.substr(op, op_end - op);
+    const bool exempt =
+        route.pattern == "/healthz" || route.pattern == "/readyz" || route.pattern == "/metrics";
+    EXPECT_EQ(operation.find("TooManyRequests") != std::string_view::npos, !exempt)
+        << MethodKey(route.method) << " " << route.pattern << ": 429 documented iff rate-limited";
   }
   std::filesystem::remove_all(dir);
 }

@@ -1,12 +1,13 @@
 #include "app/config.h"
 
-#include "model/identity.h"
-
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
+
+#include "http/client_address.h"
+#include "model/identity.h"
 
 namespace workspaced::app {
 namespace json = boost::json;
@@ -172,6 +173,55 @@ Status ApplySpiceDb(const json::object& o, SpiceDbConfig& c) {
   return Status::Ok();
 }
 
+Status ApplyBudget(const json::value& v, const std::string& key, http::Budget& b) {
+  if (!v.is_object()) return Bad(key, "must be an object {\"quota\": N, \"window_seconds\": S}");
+  for (const auto& [k, e] : v.as_object()) {
+    const std::string sub = key + "." + std::string(k);
+    if (k == "quota")
+      WS_RETURN_IF_ERROR(GetInt(e, sub, b.quota, 0, 1'000'000'000));
+    else if (k == "window_seconds")
+      WS_RETURN_IF_ERROR(GetInt(e, sub, b.window_seconds, 1, 86'400));
+    else
+      return Bad(sub, "unknown key");
+  }
+  return Status::Ok();
+}
+
+Status ApplyRateLimits(const json::object& o, http::RateLimitOptions& r) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "rate_limits." + std::string(k);
+    if (k == "enabled") {
+      WS_RETURN_IF_ERROR(GetBool(v, key, r.enabled));
+    } else if (k == "address") {
+      WS_RETURN_IF_ERROR(ApplyBudget(v, key, r.address));
+    } else if (k == "unauthenticated") {
+      WS_RETURN_IF_ERROR(ApplyBudget(v, key, r.unauthenticated));
+    } else if (k == "reads") {
+      WS_RETURN_IF_ERROR(ApplyBudget(v, key, r.reads));
+    } else if (k == "writes") {
+      WS_RETURN_IF_ERROR(ApplyBudget(v, key, r.writes));
+    } else if (k == "max_keys") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, r.max_keys, 16, 10'000'000));
+    } else if (k == "max_connections_per_address") {
+      WS_RETURN_IF_ERROR(GetInt(v, key, r.max_connections_per_address, 0, 1'000'000));
+    } else if (k == "trusted_proxies") {
+      WS_RETURN_IF_ERROR(GetStrings(v, key, r.trusted_proxies));
+      for (const auto& p : r.trusted_proxies)
+        if (!http::AddressRange::Parse(p))
+          return Bad(key, "'" + p + "' is not an IP address or CIDR range");
+    } else if (k == "client_address_header") {
+      WS_RETURN_IF_ERROR(GetString(v, key, r.client_address_header));
+      const std::string& h = r.client_address_header;
+      if (h.empty() || h.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789!#$%&'*+-.^_`|~") != std::string::npos)
+        return Bad(key, "must be a header name");
+    } else {
+      return Bad(key, "unknown key");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ApplyConfigFile(const std::string& path, Config& c) {
@@ -232,6 +282,9 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
     } else if (k == "idempotency") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplyIdempotency(v.as_object(), c.idempotency));
+    } else if (k == "rate_limits") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplyRateLimits(v.as_object(), c.rate_limits));
     } else {
       return Bad(key, "unknown key");
     }

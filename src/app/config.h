@@ -10,6 +10,8 @@
 //    "platform_admins": ["ops@example.com"],
 //    "limits": {"body_bytes": 1048576, "header_bytes": 16384,
 //               "request_timeout_ms": 30000, "idle_timeout_ms": 60000},
+//    "rate_limits": {"trusted_proxies": ["10.0.0.0/8"],
+//                    "writes": {"quota": 100, "window_seconds": 10}},
 //    "export_format": "json", "threads": 0, "workers": 0, "access_log": true,
 //    "log_level": "info", "log_format": "json"}
 #pragma once
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "http/rate_limit_options.h"
 
 namespace workspaced::app {
 
@@ -104,6 +107,9 @@ struct Config {
   SagaConfig saga;
   IdempotencyConfig idempotency;
   SpiceDbConfig spicedb;
+  // Token buckets per address and principal, the per-address connection cap
+  // and the trusted proxies (docs/rate-limits.md).
+  http::RateLimitOptions rate_limits;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // I/O threads; 0: one per core
   int workers = 0;                     // handler threads; 0: 4 per core, at least 4

@@ -55,6 +55,42 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   }
 }
 
+TEST(Config, RateLimitsAreOnByDefaultAndConfigurable) {
+  Config c;
+  EXPECT_TRUE(c.rate_limits.enabled);
+  EXPECT_GT(c.rate_limits.reads.quota, 0);
+  EXPECT_TRUE(c.rate_limits.trusted_proxies.empty());
+  const ConfigFile file(R"({"rate_limits":{"enabled":true,
+      "writes":{"quota":5,"window_seconds":60},"unauthenticated":{"quota":0},
+      "max_keys":1000,"max_connections_per_address":8,
+      "trusted_proxies":["10.0.0.0/8","2001:db8::1"],"client_address_header":"Forwarded"}})");
+  ASSERT_TRUE(ApplyConfigFile(file.path(), c).ok());
+  EXPECT_EQ(c.rate_limits.writes.quota, 5);
+  EXPECT_EQ(c.rate_limits.writes.window_seconds, 60);
+  EXPECT_EQ(c.rate_limits.unauthenticated.quota, 0);
+  EXPECT_EQ(c.rate_limits.max_keys, 1000u);
+  EXPECT_EQ(c.rate_limits.max_connections_per_address, 8u);
+  EXPECT_EQ(c.rate_limits.trusted_proxies.size(), 2u);
+  EXPECT_EQ(c.rate_limits.client_address_header, "Forwarded");
+}
+
+TEST(Config, RejectsMalformedRateLimits) {
+  for (const char* text :
+       {R"({"rate_limits":{"reads":5}})", R"({"rate_limits":{"reads":{"quota":-1}}})",
+        R"({"rate_limits":{"reads":{"window_seconds":0}}})",
+        R"({"rate_limits":{"reads":{"burst":3}}})",
+        R"({"rate_limits":{"trusted_proxies":["10.0.0.0/33"]}})",
+        R"({"rate_limits":{"trusted_proxies":["proxy.internal"]}})",
+        R"({"rate_limits":{"client_address_header":"X Forwarded"}})",
+        R"({"rate_limits":{"enabled":"no"}})"}) {
+    Config c;
+    const ConfigFile file(text);
+    const Status s = ApplyConfigFile(file.path(), c);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << text;
+    EXPECT_NE(s.message().find("rate_limits."), std::string::npos) << s.message();
+  }
+}
+
 TEST(Config, ValidateCatchesContradictions) {
   Config c;
   c.regions.clear();

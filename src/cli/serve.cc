@@ -12,6 +12,7 @@
 #include "app/app.h"
 #include "cli/commands.h"
 #include "common/log.h"
+#include "http/rate_limit.h"
 #include "http/server.h"
 #include "saga/failpoints.h"
 #include "spicedb/outbox_pruner.h"
@@ -72,7 +73,12 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   std::unique_ptr<app::App> app = std::move(opened).value();
-  api::Api api(*app);
+  auto limiter = http::RateLimiter::Create(config.rate_limits, app->clock(), app->metrics());
+  if (!limiter.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", limiter.status().message().c_str());
+    return 2;
+  }
+  api::Api api(*app, limiter->get());
 
   http::ServerOptions options;
   const Status listen = app::ParseListen(config.listen, options.host, options.port);
@@ -91,6 +97,7 @@ int Serve(const ServeFlags& flags) {
   options.shutdown_grace = std::chrono::milliseconds(config.limits.shutdown_grace_ms);
   options.max_connections = config.limits.max_connections;
   options.access_log = config.access_log;
+  options.rate_limiter = limiter->get();
 
   auto server = http::Server::Start(
       options, [&api](const http::Request& req, http::Response& res) { api.Handle(req, res); },

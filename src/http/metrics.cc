@@ -33,6 +33,18 @@ void Metrics::AddGauge(std::string name, std::string help, std::function<double(
   gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 
+std::atomic<std::uint64_t>& Metrics::Counter(std::string_view name, std::string_view help,
+                                             std::string_view labels) {
+  std::lock_guard lock(mu_);
+  for (auto& c : counters_)
+    if (c.name == name && c.labels == labels) return c.value;
+  auto& c = counters_.emplace_back();
+  c.name = std::string(name);
+  c.help = std::string(help);
+  c.labels = std::string(labels);
+  return c.value;
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -75,6 +87,23 @@ std::string Metrics::Render() const {
   out += "# TYPE workspaced_http_requests_in_flight gauge\n";
   out += fmt::format("workspaced_http_requests_in_flight {}\n",
                      in_flight_.load(std::memory_order_relaxed));
+  // Counters grouped by name, in the order their names first appeared.
+  for (std::size_t i = 0; i < counters_.size(); ++i) {
+    const std::string& name = counters_[i].name;
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j) seen = counters_[j].name == name;
+    if (seen) continue;
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, counters_[i].help, name);
+    for (std::size_t j = i; j < counters_.size(); ++j) {
+      const auto& c = counters_[j];
+      if (c.name != name) continue;
+      const auto n = c.value.load(std::memory_order_relaxed);
+      if (c.labels.empty())
+        out += fmt::format("{} {}\n", name, n);
+      else
+        out += fmt::format("{}{{{}}} {}\n", name, c.labels, n);
+    }
+  }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
                        g.read());

@@ -1,10 +1,12 @@
 // Request metrics in Prometheus text format: requests by route template and
-// status, a latency histogram per route, requests in flight, plus gauges that
-// other parts register (outbox depth, saga runs, …).
+// status, a latency histogram per route, requests in flight, plus gauges and
+// counters that other parts register (outbox depth, saga runs, rate-limit
+// refusals, …).
 //
-// Thread-safety: Observe and the gauges are lock-free (relaxed atomics) and
-// may be called from any thread. Route and gauge registration takes a lock
-// and is meant for start-up. Render may run concurrently with Observe.
+// Thread-safety: Observe, the gauges and the counters are lock-free (relaxed
+// atomics) and may be called from any thread. Route, gauge and counter
+// registration takes a lock and is meant for start-up. Render may run
+// concurrently with Observe.
 #pragma once
 
 #include <array>
@@ -42,6 +44,11 @@ class Metrics {
   void InFlightAdd(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
   // A gauge computed when scraped (e.g. outbox depth). `help` is one line.
   void AddGauge(std::string name, std::string help, std::function<double()> read);
+  // A counter, found or created: rendered as `name{labels} value`, with one
+  // HELP and TYPE line per name. `labels` is `key="value",…` or empty. The
+  // reference is stable for the life of the Metrics object.
+  std::atomic<std::uint64_t>& Counter(std::string_view name, std::string_view help,
+                                      std::string_view labels = {});
 
   std::string Render() const;
 
@@ -53,6 +60,11 @@ class Metrics {
     std::function<double()> read;
   };
   std::deque<Gauge> gauges_;  // guarded by mu_
+  struct CounterSeries {
+    std::string name, help, labels;
+    std::atomic<std::uint64_t> value{0};
+  };
+  std::deque<CounterSeries> counters_;  // guarded by mu_ for insertion; deque keeps addresses
   std::atomic<std::int64_t> in_flight_{0};
 };
 

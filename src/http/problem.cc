@@ -56,8 +56,13 @@ Kind KindFor(int status) {
   }
 }
 
+struct Extension {
+  std::string_view member;
+  const std::vector<std::string_view>& values;
+};
+
 void Render(Response& out, int http_status, std::string_view detail, std::string_view request_id,
-            const std::vector<FieldError>* fields) {
+            const std::vector<FieldError>* fields, const Extension* extension = nullptr) {
   const Kind kind = KindFor(http_status);
   boost::json::object o;
   o["type"] = std::string("urn:workspaced:problem:") + std::string(kind.slug);
@@ -69,6 +74,11 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
     boost::json::array errors;
     for (const auto& f : *fields) errors.push_back({{"field", f.field}, {"detail", f.detail}});
     o["errors"] = std::move(errors);
+  }
+  if (extension != nullptr) {
+    boost::json::array values;
+    for (const std::string_view v : extension->values) values.emplace_back(v);
+    o[extension->member] = std::move(values);
   }
   out.status = http_status;
   out.headers.clear();  // nothing a failed handler set (ETag, Link…) survives
@@ -132,6 +142,13 @@ void SetProblem(Response& out, const Status& status, std::string_view request_id
 void SetProblem(Response& out, int http_status, std::string_view detail,
                 std::string_view request_id) {
   Render(out, http_status, detail, request_id, nullptr);
+}
+
+void SetProblem(Response& out, int http_status, std::string_view detail,
+                std::string_view request_id, std::string_view member,
+                const std::vector<std::string_view>& values) {
+  const Extension extension{member, values};
+  Render(out, http_status, detail, request_id, nullptr, &extension);
 }
 
 }  // namespace workspaced::http

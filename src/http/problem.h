@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "http/response.h"
@@ -23,5 +24,10 @@ void SetProblem(Response& out, const Status& status, std::string_view request_id
 // A problem for a transport-level condition (413, 431, 408, 405 …).
 void SetProblem(Response& out, int http_status, std::string_view detail,
                 std::string_view request_id);
+// The same with one extension member (RFC 9457 §3.2) whose value is a list of
+// strings, e.g. a 429's "violated-policies".
+void SetProblem(Response& out, int http_status, std::string_view detail,
+                std::string_view request_id, std::string_view member,
+                const std::vector<std::string_view>& values);
 
 }  // namespace workspaced::http

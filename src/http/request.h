@@ -28,6 +28,8 @@ struct Request {
   std::string_view query;   // without '?'; may be empty
   std::string_view body;
   std::vector<Header> headers;
+  // The client's address: the TCP peer, or the one a trusted proxy names
+  // (http/client_address.h; only with a RateLimiter configured).
   std::string_view remote_ip;
   std::string_view request_id;  // kept from X-Request-Id when sane, else generated
 

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "http/rate_limit.h"
 #include "http/server_impl.h"
 
 namespace workspaced::http {
@@ -87,6 +88,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                      const auto p = pool.lock();
                      return p ? static_cast<double>(p->refused()) : 0.0;
                    });
+  impl->connections_refused =
+      &metrics.Counter("workspaced_connections_refused_total",
+                       "Connections closed at accept, by limit.", "limit=\"max_connections\"");
   impl->Accept();
   for (auto& ctx : impl->contexts) {
     impl->threads.emplace_back([c = ctx.get()] {
@@ -116,13 +120,21 @@ void Server::Impl::Accept() {
           });
           return;
         }
+        boost::system::error_code peer_ec;
+        const auto peer = socket.remote_endpoint(peer_ec);
+        std::string peer_ip = peer_ec ? std::string() : peer.address().to_string();
         if (shutting_down.load()) {
           // Shutting down: the connection is dropped (the acceptor closes next).
         } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+          connections_refused->fetch_add(1, std::memory_order_relaxed);
           log::Warn("connection limit reached; closing new connection",
                     {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+        } else if (options.rate_limiter != nullptr &&
+                   !options.rate_limiter->OpenConnection(peer_ip)) {
+          // Over the per-address cap: closed, counted, not logged (a flood
+          // would flood the log).
         } else {
-          StartSession(*this, index, std::move(socket));
+          StartSession(*this, index, std::move(socket), std::move(peer_ip));
         }
         Accept();
       });

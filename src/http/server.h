@@ -11,6 +11,11 @@
 // Every response carries X-Request-Id; every request is counted in Metrics
 // and written to the access log.
 //
+// With a RateLimiter (http/rate_limit.h): a connection over the per-address
+// cap is closed at accept; each request's remote_ip is its client address
+// (through trusted proxies only), and a request over its address budget is
+// answered 429 on the I/O thread, before any worker sees it.
+//
 // Threads: `threads` I/O threads own the connections and never block: they
 // read, parse and write. Handlers, and each chunk of a streamed body, run on
 // a pool of `workers` threads; a request that finds `queue_limit` requests
@@ -37,6 +42,8 @@
 
 namespace workspaced::http {
 
+class RateLimiter;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: pick a free port (see Server::port)
@@ -51,6 +58,7 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};   // in-flight requests at shutdown
   std::size_t max_connections = 10'000;
   bool access_log = true;
+  RateLimiter* rate_limiter = nullptr;  // not owned; outlives the server. Null: no limits
 };
 
 using RequestHandler = std::function<void(const Request&, Response&)>;

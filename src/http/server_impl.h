@@ -30,6 +30,7 @@ struct Server::Impl {
 
   // Declared before `contexts`: sessions destroyed with a context touch it.
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
   // Live sessions per io_context, touched only on that context's thread.
   // Declared before `contexts` so it outlives the handlers they destroy.
   std::vector<std::unordered_set<Session*>> registries;
@@ -71,9 +72,10 @@ struct Server::Impl {
                                 std::string_view route);
 };
 
-// Starts serving an accepted connection on the socket's own io_context.
+// Starts serving an accepted connection from `peer` (its address, "" when
+// unknown) on the socket's own io_context.
 void StartSession(Server::Impl& server, std::size_t context_index,
-                  boost::asio::ip::tcp::socket socket);
+                  boost::asio::ip::tcp::socket socket, std::string peer);
 // Asks a session to close as soon as it is not handling a request.
 void ShutdownSession(Session* session);
 

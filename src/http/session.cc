@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "http/problem.h"
+#include "http/rate_limit.h"
 #include "http/request_id.h"
 #include "http/request_parse.h"
 
@@ -15,15 +16,14 @@ namespace workspaced::http {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket)
+Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, std::string remote_ip)
     : server_(server),
       index_(index),
       registry_(server.registries[index]),
       stream_(std::move(socket)),
-      read_timer_(stream_.get_executor()) {
+      read_timer_(stream_.get_executor()),
+      remote_ip_(std::move(remote_ip)) {
   boost::system::error_code ec;
-  const auto ep = stream_.socket().remote_endpoint(ec);
-  if (!ec) remote_ip_ = ep.address().to_string();
   stream_.socket().set_option(tcp::no_delay(true), ec);
   server_.connections.fetch_add(1);
 }
@@ -31,6 +31,8 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket)
 Session::~Session() {
   registry_.erase(this);
   server_.connections.fetch_sub(1);
+  if (server_.options.rate_limiter != nullptr)
+    server_.options.rate_limiter->CloseConnection(remote_ip_);
 }
 
 void Session::Start() {
@@ -53,6 +55,10 @@ void Session::Handle() {
   user_agent_.assign(request_.HeaderValue("User-Agent"));
   bytes_in_ = req.body().size();
   response_ = Response{};
+  if (RateLimiter* limits = server_.options.rate_limiter) {
+    request_.remote_ip = limits->ClientAddress(remote_ip_, request_, client_ip_);
+    if (!limits->Admit(request_, response_)) return OnHandled();
+  }
 
   if (server_.runs_inline && server_.runs_inline(request_)) {
     RunHandler();
@@ -131,9 +137,9 @@ void Session::Close() {
   stream_.socket().close(ignored);
 }
 
-void StartSession(Server::Impl& server, std::size_t index, tcp::socket socket) {
+void StartSession(Server::Impl& server, std::size_t index, tcp::socket socket, std::string peer) {
   // The socket belongs to contexts[index]; start (and register) on its thread.
-  auto session = std::make_shared<Session>(server, index, std::move(socket));
+  auto session = std::make_shared<Session>(server, index, std::move(socket), std::move(peer));
   net::post(*server.contexts[index], [session] { session->Start(); });
 }
 

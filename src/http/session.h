@@ -30,7 +30,9 @@ namespace workspaced::http {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Server::Impl& server, std::size_t index, boost::asio::ip::tcp::socket socket);
+  // `remote_ip`: the peer's address, "" when unknown.
+  Session(Server::Impl& server, std::size_t index, boost::asio::ip::tcp::socket socket,
+          std::string remote_ip);
   ~Session();
 
   void Start();
@@ -88,7 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;  // close by LingerClose (the request was not read whole)
   std::size_t linger_left_ = 0;
   std::array<char, 4096> drain_{};
-  std::string remote_ip_;
+  std::string remote_ip_;  // the peer
+  std::string client_ip_;  // the client behind a trusted proxy, when one says so
 
   // The request being answered.
   std::chrono::steady_clock::time_point started_;
