@@ -1,5 +1,6 @@
 #include "auth/jwt.h"
 
+
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 
@@ -9,6 +10,7 @@
 
 #include "auth/openssl_ptr.h"
 #include "common/base64url.h"
+#include "common/text.h"
 
 namespace workspaced::auth {
 namespace {
@@ -16,15 +18,6 @@ namespace {
 constexpr std::size_t kHs256Bytes = 32;
 constexpr std::size_t kEs256CoordinateBytes = 32;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 std::optional<boost::json::object> ParseObject(std::string_view bytes) {
   boost::system::error_code ec;

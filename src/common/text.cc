@@ -1,5 +1,7 @@
 #include "common/text.h"
 
+#include <strings.h>
+
 #include <cstdint>
 
 namespace workspaced {
@@ -52,6 +54,10 @@ bool IsDisplaySafe(std::string_view s) {
     if ((*cp >= 0x202A && *cp <= 0x202E) || (*cp >= 0x2066 && *cp <= 0x2069)) return false;
   }
   return true;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace workspaced

@@ -20,4 +20,7 @@ std::optional<std::size_t> Utf8Length(std::string_view s);
 // U+2066-U+2069), which could make a name display as another.
 bool IsDisplaySafe(std::string_view s);
 
+// ASCII case-insensitive equality (header names, algorithm names).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 }  // namespace workspaced

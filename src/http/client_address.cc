@@ -1,11 +1,14 @@
 #include "http/client_address.h"
 
+
 #include <arpa/inet.h>
 #include <strings.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+
+#include "common/text.h"
 
 namespace workspaced::http {
 
@@ -17,10 +20,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // One node of a forwarding header: an address, optionally quoted, an IPv6
@@ -45,7 +44,7 @@ std::string_view ForwardedFor(std::string_view element) {
     const auto semi = element.find(';');
     const std::string_view pair = Trim(element.substr(0, semi));
     const auto eq = pair.find('=');
-    if (eq != std::string_view::npos && IEquals(Trim(pair.substr(0, eq)), "for"))
+    if (eq != std::string_view::npos && EqualsIgnoreCase(Trim(pair.substr(0, eq)), "for"))
       return pair.substr(eq + 1);
     if (semi == std::string_view::npos) break;
     element.remove_prefix(semi + 1);
@@ -116,7 +115,7 @@ bool AddressRange::Contains(const IpAddress& address) const {
 ClientAddresses::ClientAddresses(std::vector<AddressRange> trusted_proxies, std::string header)
     : trusted_(std::move(trusted_proxies)),
       header_(std::move(header)),
-      forwarded_(IEquals(header_, "forwarded")) {}
+      forwarded_(EqualsIgnoreCase(header_, "forwarded")) {}
 
 bool ClientAddresses::Trusted(const IpAddress& address) const {
   return std::any_of(trusted_.begin(), trusted_.end(),
@@ -136,7 +135,7 @@ std::string_view ClientAddresses::Resolve(std::string_view peer, const Request& 
   // §5.3: several fields are one comma-separated list).
   std::vector<std::string_view> nodes;
   for (const Header& h : request.headers) {
-    if (!IEquals(h.name, header_)) continue;
+    if (!EqualsIgnoreCase(h.name, header_)) continue;
     std::string_view list = h.value;
     while (true) {
       const auto comma = list.find(',');

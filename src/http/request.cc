@@ -1,8 +1,11 @@
 #include "http/request.h"
 
+
 #include <strings.h>
 
 #include <cctype>
+
+#include "common/text.h"
 
 namespace workspaced::http {
 
@@ -28,27 +31,22 @@ std::string_view ToString(Method m) {
   return "OTHER";
 }
 
-namespace {
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-}  // namespace
 
 std::string_view Request::HeaderValue(std::string_view name) const {
   for (const auto& h : headers)
-    if (IEquals(h.name, name)) return h.value;
+    if (EqualsIgnoreCase(h.name, name)) return h.value;
   return {};
 }
 
 bool Request::HasHeader(std::string_view name) const {
   for (const auto& h : headers)
-    if (IEquals(h.name, name)) return true;
+    if (EqualsIgnoreCase(h.name, name)) return true;
   return false;
 }
 
 int Request::HeaderCount(std::string_view name) const {
   int n = 0;
-  for (const auto& h : headers) n += IEquals(h.name, name);
+  for (const auto& h : headers) n += EqualsIgnoreCase(h.name, name);
   return n;
 }
 

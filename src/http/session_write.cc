@@ -6,10 +6,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <array>
-#include <cctype>
 #include <ctime>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "http/session.h"
 
 namespace workspaced::http {
@@ -39,16 +39,6 @@ const std::string& HttpDate() {
 }  // namespace
 
 namespace {
-
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 // "Name: value\r\n". A CR, LF or NUL in the value becomes a space: no
 // value, whatever a handler put in it, ends the header early.
@@ -81,7 +71,7 @@ void Session::BuildHead(unsigned version, Framing framing, std::size_t length) {
   h += "\r\n";
   const auto handler_sets = [&](std::string_view name) {
     for (const auto& [n, v] : response_.headers) {
-      if (SameName(n, name)) return true;
+      if (EqualsIgnoreCase(n, name)) return true;
     }
     return false;
   };
