@@ -112,9 +112,12 @@ struct ProvisioningStep {
   std::string name;
   StepState state = StepState::kPending;
   int attempts = 0;  // tries of the forward action so far
+  // The last failed attempt's public reason (common/public_error.h): never
+  // a dependency's raw message; its stable code is last_error_code.
   std::string last_error;
   Micros started_at = 0;   // 0: not started
   Micros finished_at = 0;  // 0: not finished
+  std::string last_error_code;
 };
 
 struct ProvisioningRun {
@@ -127,7 +130,8 @@ struct ProvisioningRun {
   std::vector<ProvisioningStep> steps;  // in execution order
   std::string created_by;               // subject that started it
   std::string retry_of;                 // the failed run this one retries, or empty
-  std::string error;                    // why the run failed (human-readable)
+  std::string error;                    // why the run failed (human-readable, public)
+  std::string error_code;               // its stable code (common/public_error.h)
   Micros created_at = 0;
   Micros updated_at = 0;
   Micros finished_at = 0;      // 0 until succeeded/failed
@@ -194,6 +198,36 @@ struct AuditQuery {
   std::string actor;
   Micros since = 0;
   Micros until = 0;
+};
+
+// Refused requests counted together rather than chained one by one
+// (domain/denials.h): one row per (window_start, source_ip, subject, status,
+// reason, route) — the key — whose count grows in place.
+struct DenialCount {
+  std::string id;  // UUIDv7, given when the row is first written
+  Micros window_start = 0;
+  Micros window_end = 0;  // exclusive
+  std::string source_ip;  // "*": every source past the per-window limit
+  std::string subject;    // "" for no valid token; "*" as source_ip
+  int status = 0;         // 401, 403, 404
+  std::string reason;     // what the client was told
+  std::string route;      // the route template, never the raw path
+  std::int64_t count = 0;
+  Micros first_at = 0;
+  Micros last_at = 0;
+  std::string user_agent;  // of the first request counted in the row
+  std::string request_id;  // of the first request counted in the row
+};
+
+// Which denial counts to list: ids above `after` in id order, at most
+// `limit`, windows that start within [since, until] (0: open), from one
+// source when source_ip is set.
+struct DenialQuery {
+  std::string after;
+  int limit = 100;
+  Micros since = 0;
+  Micros until = 0;
+  std::string source_ip;
 };
 
 // The newest event of a chain (audit/chain.h).

@@ -245,6 +245,29 @@ ALTER TABLE accounts ADD COLUMN trusted_issuers TEXT COLLATE "C" NOT NULL
   DEFAULT '[{"issuer":"workspaced-dev","org":""}]';
 )sql";
 
+// Denial counts and run error codes (sqlite_migrations.cc explains).
+constexpr char kDenialCounts[] = R"sql(
+CREATE TABLE audit_denials (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  window_start BIGINT NOT NULL,
+  window_end BIGINT NOT NULL,
+  source_ip TEXT COLLATE "C" NOT NULL,
+  subject TEXT COLLATE "C" NOT NULL,
+  status INTEGER NOT NULL,
+  reason TEXT COLLATE "C" NOT NULL,
+  route TEXT COLLATE "C" NOT NULL,
+  count BIGINT NOT NULL,
+  first_at BIGINT NOT NULL,
+  last_at BIGINT NOT NULL,
+  user_agent TEXT COLLATE "C" NOT NULL,
+  request_id TEXT COLLATE "C" NOT NULL
+);
+CREATE UNIQUE INDEX audit_denials_key ON audit_denials
+  (window_start, source_ip, subject, status, reason, route);
+ALTER TABLE provisioning_runs ADD COLUMN error_code TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE provisioning_steps ADD COLUMN last_error_code TEXT COLLATE "C" NOT NULL DEFAULT '';
+)sql";
+
 // Issue 15: deletion protection (0 or 1, as on SQLite, so both share the
 // SQL that reads and writes it).
 constexpr char kDeletionProtection[] = R"sql(
@@ -260,6 +283,7 @@ constexpr std::array kMigrations{
     Migration{5, "named leases", kLeases},
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
     Migration{7, "issuers each account trusts", kTrustedIssuers},
+    Migration{8, "denial counts; public error codes of runs", kDenialCounts},
     Migration{10, "deletion protection", kDeletionProtection},
 };
 

@@ -2,7 +2,8 @@
 // store has already begun a transaction: SQLite and PostgreSQL run the same
 // code and, but for a few statements spelled per dialect, the same SQL.
 // Workspaces are in sql_tx_workspaces.cc, runs in sql_tx_runs.cc,
-// relationships and audit in sql_tx_authz.cc, the rest in sql_tx.cc.
+// relationships and audit in sql_tx_authz.cc, denial counts in
+// sql_tx_denials.cc, the rest in sql_tx.cc.
 //
 // Ownership: borrows the connection for the duration of one Read or Write
 // callback. Thread-safety: none (see Tx).
@@ -93,6 +94,11 @@ class SqlTx final : public Tx {
                                                           std::int64_t after_seq, int limit,
                                                           std::int64_t max_bytes) override;
   StatusOr<std::vector<AuditChainRef>> ListAuditChains() override;
+
+  Status AddDenialCounts(const std::vector<model::DenialCount>& counts) override;
+  StatusOr<std::vector<model::DenialCount>> ListDenialCounts(
+      const model::DenialQuery& query) override;
+  StatusOr<int> PruneDenialCounts(Micros before, int limit) override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;

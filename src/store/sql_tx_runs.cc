@@ -5,9 +5,10 @@
 namespace workspaced::store {
 namespace {
 
-#define WS_RUN_COLUMNS                                                               \
-  "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, " \
-  "updated_at, finished_at, next_attempt_at, lease_owner, lease_expires_at, lease_version"
+#define WS_RUN_COLUMNS                                                                       \
+  "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, "         \
+  "updated_at, finished_at, next_attempt_at, lease_owner, lease_expires_at, lease_version, " \
+  "error_code"
 
 }  // namespace
 
@@ -28,9 +29,11 @@ StatusOr<model::ProvisioningRun> SqlTx::ReadRun(Stmt& stmt) {
   run.lease_owner = stmt.String(11);
   run.lease_expires_at = stmt.Int(12);
   run.lease_version = stmt.Int(13);
+  run.error_code = stmt.String(14);
   WS_ASSIGN_OR_RETURN(Stmt steps,
-                      Prepare("SELECT name, state, attempts, last_error, started_at, finished_at "
-                              "FROM provisioning_steps WHERE run_id = ?1 ORDER BY position"));
+                      Prepare("SELECT name, state, attempts, last_error, started_at, finished_at, "
+                              "last_error_code FROM provisioning_steps WHERE run_id = ?1 ORDER BY "
+                              "position"));
   steps.Bind(run.id);
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, steps.Step());
@@ -43,19 +46,21 @@ StatusOr<model::ProvisioningRun> SqlTx::ReadRun(Stmt& stmt) {
     s.last_error = steps.String(3);
     s.started_at = steps.Int(4);
     s.finished_at = steps.Int(5);
+    s.last_error_code = steps.String(6);
   }
   return run;
 }
 
 Status SqlTx::InsertRun(const model::ProvisioningRun& run) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
-                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+      Stmt stmt,
+      Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
   WS_RETURN_IF_ERROR(stmt.Bind(run.id, run.workspace_id, model::ToString(run.state),
                                static_cast<std::int64_t>(run.current_step), run.created_by,
                                run.retry_of, run.error, run.created_at, run.updated_at,
                                run.finished_at, run.next_attempt_at, run.lease_owner,
-                               run.lease_expires_at, run.lease_version)
+                               run.lease_expires_at, run.lease_version, run.error_code)
                          .Run(ConstraintErrors()
                                   .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
                                   .OnForeignKey(Code::kNotFound, "workspace not found")));
@@ -63,10 +68,11 @@ Status SqlTx::InsertRun(const model::ProvisioningRun& run) {
     const auto& s = run.steps[i];
     WS_ASSIGN_OR_RETURN(Stmt step, Prepare("INSERT INTO provisioning_steps (run_id, position, "
                                            "name, state, attempts, last_error, started_at, "
-                                           "finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                                           "finished_at, last_error_code) VALUES (?1, ?2, ?3, ?4, "
+                                           "?5, ?6, ?7, ?8, ?9)"));
     WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), s.name,
                                  model::ToString(s.state), static_cast<std::int64_t>(s.attempts),
-                                 s.last_error, s.started_at, s.finished_at)
+                                 s.last_error, s.started_at, s.finished_at, s.last_error_code)
                            .Run());
   }
   return Status::Ok();
@@ -98,11 +104,13 @@ Status SqlTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {
       Stmt stmt,
       Prepare("UPDATE provisioning_runs SET state = ?3, current_step = ?4, error = ?5, "
               "updated_at = ?6, finished_at = ?7, next_attempt_at = ?8, lease_owner = ?9, "
-              "lease_expires_at = ?10, lease_version = ?11 WHERE id = ?1 AND lease_version = ?2"));
+              "lease_expires_at = ?10, lease_version = ?11, error_code = ?12 WHERE id = ?1 AND "
+              "lease_version = ?2"));
   WS_RETURN_IF_ERROR(stmt.Bind(run.id, fence, model::ToString(run.state),
                                static_cast<std::int64_t>(run.current_step), run.error,
                                run.updated_at, run.finished_at, run.next_attempt_at,
-                               run.lease_owner, run.lease_expires_at, run.lease_version)
+                               run.lease_owner, run.lease_expires_at, run.lease_version,
+                               run.error_code)
                          .Run());
   if (stmt.Changes() == 0) {
     WS_ASSIGN_OR_RETURN(Stmt exists, Prepare("SELECT 1 FROM provisioning_runs WHERE id = ?1"));
@@ -115,11 +123,11 @@ Status SqlTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {
     const auto& s = run.steps[i];
     WS_ASSIGN_OR_RETURN(Stmt step,
                         Prepare("UPDATE provisioning_steps SET state = ?3, attempts = ?4, "
-                                "last_error = ?5, started_at = ?6, finished_at = ?7 "
-                                "WHERE run_id = ?1 AND position = ?2"));
+                                "last_error = ?5, started_at = ?6, finished_at = ?7, "
+                                "last_error_code = ?8 WHERE run_id = ?1 AND position = ?2"));
     WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), model::ToString(s.state),
                                  static_cast<std::int64_t>(s.attempts), s.last_error, s.started_at,
-                                 s.finished_at)
+                                 s.finished_at, s.last_error_code)
                            .Run());
     if (step.Changes() == 0) return Internal("sqlite: a provisioning step row is missing");
   }

@@ -257,6 +257,35 @@ ALTER TABLE accounts ADD COLUMN trusted_issuers TEXT NOT NULL
   DEFAULT '[{"issuer":"workspaced-dev","org":""}]';
 )sql";
 
+// Issue 14: refused requests that no one can be held to account for — no
+// valid token, or an object that does not exist — are counted rather than
+// chained one by one: a row per (window, source, subject, status, reason,
+// route template) whose count is raised in place, flushed in batches
+// (domain/denials.h). Every text is bounded by the writer. And a failed
+// run's public reason gets its stable code (common/public_error.h).
+constexpr char kDenialCounts[] = R"sql(
+CREATE TABLE audit_denials (
+  id TEXT NOT NULL PRIMARY KEY,
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  source_ip TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  route TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  first_at INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  user_agent TEXT NOT NULL,
+  request_id TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+-- The key counts are added to; its first column also serves pruning.
+CREATE UNIQUE INDEX audit_denials_key ON audit_denials
+  (window_start, source_ip, subject, status, reason, route);
+ALTER TABLE provisioning_runs ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE provisioning_steps ADD COLUMN last_error_code TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Issue 15: deletion protection, a flag a workspace's admins set and clear
 // (PATCH /v1/workspaces/{id}); while set, a delete is refused. Numbered 10:
 // 8 and 9 are taken by work merged beside it.
@@ -273,6 +302,7 @@ constexpr std::array kMigrations{
     Migration{5, "named leases", kLeases},
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
     Migration{7, "issuers each account trusts", kTrustedIssuers},
+    Migration{8, "denial counts; public error codes of runs", kDenialCounts},
     Migration{10, "deletion protection", kDeletionProtection},
 };
 

@@ -249,6 +249,17 @@ class Tx {
   // head rows alone, which one deleted row would blind.
   virtual StatusOr<std::vector<AuditChainRef>> ListAuditChains() = 0;
 
+  // --- denials counted rather than chained (domain/denials.h) ---
+  // Adds each count to the row of its key (model::DenialCount), widening
+  // its first_at/last_at; a new key's row is created with the count's id,
+  // window_end, user agent and request id.
+  virtual Status AddDenialCounts(const std::vector<model::DenialCount>& counts) = 0;
+  virtual StatusOr<std::vector<model::DenialCount>> ListDenialCounts(
+      const model::DenialQuery& query) = 0;
+  // Deletes at most `limit` rows whose window started before `before`; how
+  // many.
+  virtual StatusOr<int> PruneDenialCounts(Micros before, int limit) = 0;
+
   // --- named leases: one holder at a time across processes (the relay) ---
   // Takes the lease `name` for `owner` until `expires_at` when it is free,
   // expired at `now`, or already `owner`'s (then it is extended). Returns the

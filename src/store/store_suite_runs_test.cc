@@ -68,11 +68,12 @@ TEST_P(StoreSuite, ARunRoundTripsWithEveryFieldAndItsStepsInOrder) {
   run.current_step = 1;
   run.retry_of = Id(9);
   run.error = "boom";
+  run.error_code = "internal";
   run.finished_at = 300;
   run.lease_owner = "host:1:ab";
   run.lease_expires_at = 400;
   run.lease_version = 7;
-  run.steps[0] = {"one", StepState::kSucceeded, 2, "first try failed", 110, 120};
+  run.steps[0] = {"one", StepState::kSucceeded, 2, "first try failed", 110, 120, "unavailable"};
   WS_ASSERT_OK(Put(*store_, run));
   const auto got = LoadRun(*store_, Id(10));
   WS_ASSERT_OK(got);
@@ -82,6 +83,7 @@ TEST_P(StoreSuite, ARunRoundTripsWithEveryFieldAndItsStepsInOrder) {
   EXPECT_EQ(got->created_by, "alice");
   EXPECT_EQ(got->retry_of, Id(9));
   EXPECT_EQ(got->error, "boom");
+  EXPECT_EQ(got->error_code, "internal");
   EXPECT_EQ(got->created_at, 100);
   EXPECT_EQ(got->updated_at, 100);
   EXPECT_EQ(got->finished_at, 300);
@@ -96,6 +98,7 @@ TEST_P(StoreSuite, ARunRoundTripsWithEveryFieldAndItsStepsInOrder) {
   EXPECT_EQ(got->steps[0].last_error, "first try failed");
   EXPECT_EQ(got->steps[0].started_at, 110);
   EXPECT_EQ(got->steps[0].finished_at, 120);
+  EXPECT_EQ(got->steps[0].last_error_code, "unavailable");
   EXPECT_EQ(got->steps[2].name, "three");
   EXPECT_EQ(got->steps[2].state, StepState::kPending);
   WS_EXPECT_CODE(Put(*store_, run), Code::kConflict);
@@ -112,6 +115,8 @@ TEST_P(StoreSuite, UpdatesAreFencedByTheLeaseVersion) {
   run.state = RunState::kRunning;
   run.steps[1].attempts = 3;
   run.steps[1].last_error = "x";
+  run.steps[1].last_error_code = "storage_full";
+  run.error_code = "dataplane_failed";
   WS_ASSERT_OK(Write([&](Tx& tx) { return tx.UpdateRun(run, 0); }));
   auto stored = *LoadRun(*store_, Id(10));
   EXPECT_EQ(stored.lease_owner, "a");
@@ -119,6 +124,8 @@ TEST_P(StoreSuite, UpdatesAreFencedByTheLeaseVersion) {
   EXPECT_EQ(stored.state, RunState::kRunning);
   EXPECT_EQ(stored.steps[1].attempts, 3);
   EXPECT_EQ(stored.steps[1].last_error, "x");
+  EXPECT_EQ(stored.steps[1].last_error_code, "storage_full");
+  EXPECT_EQ(stored.error_code, "dataplane_failed");
 
   // A writer still holding version 0 has lost the run: nothing changes.
   auto stale = run;
