@@ -5,6 +5,11 @@
 namespace workspaced::api {
 namespace {
 
+Status Unavailable() {
+  return workspaced::Unavailable("authorization is temporarily unavailable")
+      .WithCause(Cause::kAuthorizationUnavailable);
+}
+
 std::string_view Noun(authz::ObjectType t) {
   return t == authz::ObjectType::kAccount ? "account" : "workspace";
 }
@@ -31,12 +36,11 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
   authz::Authorizer& authz = app.authorizer();
   const authz::Decision d = authz.Check(who, need, {type, id});
   if (d == authz::Decision::kAllow) return Status::Ok();
-  if (d == authz::Decision::kError) return Unavailable("authorization is temporarily unavailable");
+  if (d == authz::Decision::kError) return Unavailable();
   ctx.denial = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
   if (need == authz::Permission::kRead) return NotFound(not_found);
   const authz::Decision read = authz.Check(who, authz::Permission::kRead, {type, id});
-  if (read == authz::Decision::kError)
-    return Unavailable("authorization is temporarily unavailable");
+  if (read == authz::Decision::kError) return Unavailable();
   if (read == authz::Decision::kDeny) return NotFound(not_found);
   return PermissionDenied("this requires the '" + std::string(PermissionName(need)) +
                           "' permission on the " + std::string(Noun(type)));

@@ -8,6 +8,7 @@
 #include "api/audit.h"
 #include "api/routes.h"
 #include "common/log.h"
+#include "common/public_error.h"
 #include "common/random.h"
 #include "http/problem.h"
 #include "http/rate_limit.h"
@@ -124,9 +125,12 @@ void Api::Handle(const http::Request& request, http::Response& response) {
 
   const Status status = spec.handler->Handle(ctx, response);
   if (!status.ok()) {
-    if (status.code() == Code::kInternal || status.code() == Code::kUnavailable) {
+    if (IsServiceFailure(status.code())) {
+      // The one place a failure's detail goes: the client sees its public
+      // reason (http/problem.h).
       log::Error("request failed", {{"request_id", request.request_id},
                                     {"route", response.route},
+                                    {"code", PublicErrorOf(status).code},
                                     {"error", status.message()}});
     }
     if (ctx.denial && (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))

@@ -19,7 +19,8 @@ Status MakePrivateFile(const std::string& path) {
     ::close(fd);
     return Status::Ok();
   }
-  if (errno != EEXIST) return Internal("cannot create " + path + ": " + std::strerror(errno));
+  if (errno != EEXIST)
+    return FileSystemError("cannot create " + path + ": " + std::strerror(errno), errno);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Internal("cannot inspect " + path + ": " + std::strerror(errno));
@@ -31,7 +32,7 @@ Status MakePrivateFile(const std::string& path) {
 Status MakePrivateDirectory(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) return Internal("cannot create " + path + ": " + ec.message());
+  if (ec) return FileSystemError("cannot create " + path + ": " + ec.message(), ec.value());
   std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
   if (ec) return Internal("cannot restrict " + path + ": " + ec.message());
   return Status::Ok();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cassert>
+#include <cerrno>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,23 @@ enum class Code {
   kInternal,              // bug or unexpected environment failure (500)
 };
 
+// What may be said outside the process about a failure of the service or
+// of a dependency (codes kInternal, kUnavailable, kDeadlineExceeded): such a
+// status's message may name hosts, ports, files or SQL and is for the log
+// only; clients, the audit log and exports see the stable code and fixed
+// sentence of its cause instead (common/public_error.h). Set where the
+// failure is classified: the store, the dataplanes, the authorizer's callers.
+enum class Cause : unsigned char {
+  kNone = 0,                  // nothing more precise than the status code
+  kDatabaseUnavailable,       // the service's own database cannot be reached
+  kDatabaseBusy,              // it is locked or its transactions conflict
+  kStorageFull,               // a write found no space (SQLITE_FULL, ENOSPC, 53100)
+  kDataplaneUnreachable,      // a region's dataplane cell cannot be reached
+  kDataplaneFailed,           // a region's dataplane answered with an error
+  kAuthorizationUnavailable,  // permissions cannot be evaluated now
+  kInjected,                  // a failpoint (tests)
+};
+
 // One invalid field of a request body, reported in a 422 problem.
 struct FieldError {
   std::string field;   // JSON pointer-ish path, e.g. "name" or "labels.team"
@@ -47,8 +65,10 @@ class [[nodiscard]] Status {
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
-  // Safe to show a client: never put internal details (SQL, paths) here for
-  // codes other than kInternal; kInternal messages are logged, not returned.
+  // Safe to show a client for client errors (4xx): never put internal
+  // details (SQL, paths, hosts) in those. The messages of kInternal,
+  // kUnavailable and kDeadlineExceeded are logged, never shown: what is shown
+  // is their Cause (common/public_error.h).
   const std::string& message() const { return message_; }
   const std::vector<FieldError>& field_errors() const { return fields_; }
 
@@ -66,6 +86,11 @@ class [[nodiscard]] Status {
     retry_after_ = seconds;
     return *this;
   }
+  Cause cause() const { return cause_; }
+  Status& WithCause(Cause cause) {
+    cause_ = cause;
+    return *this;
+  }
   void IgnoreError() const {}
 
  private:
@@ -73,6 +98,7 @@ class [[nodiscard]] Status {
   std::string message_;
   std::vector<FieldError> fields_;
   int retry_after_ = 0;
+  Cause cause_ = Cause::kNone;
 };
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
@@ -83,6 +109,14 @@ inline Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; 
 inline Status Unprocessable(std::string m) { return {Code::kUnprocessable, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+// A failed file-system call that set errno `error`: a full disk (ENOSPC,
+// EDQUOT) is kUnavailable with cause kStorageFull, worth waiting for;
+// anything else kInternal.
+inline Status FileSystemError(std::string m, int error) {
+  if (error == ENOSPC || error == EDQUOT)
+    return Unavailable(std::move(m)).WithCause(Cause::kStorageFull);
+  return Internal(std::move(m));
+}
 
 // A value or the Status explaining its absence.
 template <typename T>

@@ -80,8 +80,10 @@ class PostgresDataplane final : public Dataplane {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = PQconnectdb(conninfo_.c_str());
-    if (PQstatus(conn_) != CONNECTION_OK)
-      return Unavailable(std::string("dataplane: cannot reach the cell: ") + PQerrorMessage(conn_));
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return Unavailable(std::string("dataplane: cannot reach the cell: ") + PQerrorMessage(conn_))
+          .WithCause(Cause::kDataplaneUnreachable);
+    }
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
     return Status::Ok();
@@ -96,8 +98,15 @@ class PostgresDataplane final : public Dataplane {
     const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
     std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string code = state != nullptr ? state : "";
     PQclear(r);
-    return Unavailable("dataplane: " + message);
+    Cause cause = Cause::kDataplaneFailed;
+    if (code.empty() || code.starts_with("08") || PQstatus(conn_) != CONNECTION_OK)
+      cause = Cause::kDataplaneUnreachable;
+    else if (code == "53100")
+      cause = Cause::kStorageFull;  // the cell's disk: wait for space like our own
+    return Unavailable("dataplane: " + message).WithCause(cause);
   }
 
   Status InTransaction(const std::vector<std::string>& statements, const std::string& param) {

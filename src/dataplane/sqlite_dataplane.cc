@@ -1,13 +1,14 @@
-#include "common/private_file.h"
 #include "dataplane/sqlite_dataplane.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <mutex>
 
+#include "common/private_file.h"
 #include "common/random.h"
 
 namespace workspaced::dataplane {
@@ -19,6 +20,23 @@ struct DbCloser {
 };
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 
+// A failed file operation under the dataplane's directory: a full disk
+// waits for space like the service's own database (common/status.h).
+Status FileFailed(const std::string& what, int error) {
+  Status s = FileSystemError("dataplane: " + what, error);
+  if (s.cause() == Cause::kNone) s.WithCause(Cause::kDataplaneFailed);
+  return s;
+}
+
+// A failed SQLite call on the dataplane's database (SQLite says SQLITE_FULL
+// for ENOSPC; an I/O error carries its errno).
+Status Failed(sqlite3* db, int rc) {
+  int error = 0;
+  if ((rc & 0xff) == SQLITE_FULL) error = ENOSPC;
+  if ((rc & 0xff) == SQLITE_IOERR) error = sqlite3_system_errno(db);
+  return FileFailed(sqlite3_errmsg(db), error);
+}
+
 StatusOr<Db> Open(const fs::path& path) {
   // 0600 before SQLite opens it; its WAL and SHM files take the same mode.
   WS_RETURN_IF_ERROR(MakePrivateFile(path.string()));
@@ -27,7 +45,7 @@ StatusOr<Db> Open(const fs::path& path) {
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);
-  if (rc != SQLITE_OK) return Internal("dataplane: cannot open " + path.string());
+  if (rc != SQLITE_OK) return FileFailed("cannot open " + path.string(), errno);
   sqlite3_busy_timeout(db.get(), 5000);
   return db;
 }
@@ -35,15 +53,13 @@ StatusOr<Db> Open(const fs::path& path) {
 // Runs SQL with one optional text parameter.
 Status Exec(sqlite3* db, const char* sql, const std::string* param = nullptr) {
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-    return Internal(std::string("dataplane: ") + sqlite3_errmsg(db));
-  }
+  const int prepared = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  if (prepared != SQLITE_OK) return Failed(db, prepared);
   if (param != nullptr)
     sqlite3_bind_text(stmt, 1, param->data(), static_cast<int>(param->size()), SQLITE_TRANSIENT);
   const int rc = sqlite3_step(stmt);
   sqlite3_finalize(stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return Internal(std::string("dataplane: ") + sqlite3_errmsg(db));
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Failed(db, rc);
   return Status::Ok();
 }
 
@@ -62,10 +78,11 @@ void SyncDirectory(const fs::path& dir) {
 
 Status SyncFile(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Internal("dataplane: cannot open " + path.string());
+  if (fd < 0) return FileFailed("cannot open " + path.string(), errno);
   const int rc = ::fsync(fd);
+  const int error = errno;
   ::close(fd);
-  if (rc != 0) return Internal("dataplane: cannot sync " + path.string());
+  if (rc != 0) return FileFailed("cannot sync " + path.string(), error);
   return Status::Ok();
 }
 
@@ -104,7 +121,7 @@ class SqliteDataplane final : public Dataplane {
       WS_RETURN_IF_ERROR(SyncFile(tmp));
       fs::rename(tmp, final_path, ec);
       if (ec)
-        return Internal("dataplane: cannot create " + final_path.string() + ": " + ec.message());
+        return FileFailed("cannot create " + final_path.string() + ": " + ec.message(), ec.value());
       SyncDirectory(dir);
       return Status::Ok();
     }
@@ -124,7 +141,8 @@ class SqliteDataplane final : public Dataplane {
     if (ws.tenancy_model == model::TenancyModel::kDedicated) {
       for (const char* suffix : {".db", ".db.tmp", ".db-wal", ".db-shm", ".db-journal"}) {
         fs::remove(dir / (ws.id + suffix), ec);
-        if (ec) return Internal("dataplane: cannot remove " + ws.id + suffix + ": " + ec.message());
+        if (ec)
+          return FileFailed("cannot remove " + ws.id + suffix + ": " + ec.message(), ec.value());
       }
       SyncDirectory(dir);
       return Status::Ok();

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/public_error.h"
+
 namespace workspaced::http {
 namespace {
 
@@ -61,8 +63,14 @@ struct Extension {
   const std::vector<std::string_view>& values;
 };
 
+// A full disk is an operator's to fix: minutes, not the second of a busy
+// database.
+constexpr int kStorageFullRetryAfterSeconds = 30;
+
+// `code`: the stable code of a service failure's cause (common/public_error.h).
 void Render(Response& out, int http_status, std::string_view detail, std::string_view request_id,
-            const std::vector<FieldError>* fields, const Extension* extension = nullptr) {
+            const std::vector<FieldError>* fields, std::string_view code = {},
+            const Extension* extension = nullptr) {
   const Kind kind = KindFor(http_status);
   boost::json::object o;
   o["type"] = std::string("urn:workspaced:problem:") + std::string(kind.slug);
@@ -70,6 +78,7 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
   o["status"] = http_status;
   o["detail"] = detail;
   o["instance"] = request_id;
+  if (!code.empty()) o["code"] = code;
   if (fields != nullptr && !fields->empty()) {
     boost::json::array errors;
     for (const auto& f : *fields) errors.push_back({{"field", f.field}, {"detail", f.detail}});
@@ -127,14 +136,21 @@ int HttpStatusFor(Code code) {
 
 void SetProblem(Response& out, const Status& status, std::string_view request_id) {
   const int code = HttpStatusFor(status.code());
-  std::string_view detail = status.message();
-  if (status.code() == Code::kInternal)
-    detail = "internal error; quote the request id to the operator";
-  if (status.code() == Code::kUnavailable && detail.empty()) detail = "temporarily unavailable";
-  Render(out, code, detail, request_id, &status.field_errors());
+  if (IsServiceFailure(status.code())) {
+    // The message is for the log (api.cc logs it with the request id).
+    const PublicError shown = PublicErrorOf(status);
+    std::string_view detail = shown.text;
+    if (status.code() == Code::kInternal && status.cause() == Cause::kNone)
+      detail = "internal error; quote the request id to the operator";
+    Render(out, code, detail, request_id, nullptr, shown.code);
+  } else {
+    Render(out, code, status.message(), request_id, &status.field_errors());
+  }
   if (code == 401) out.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   if (status.retry_after() > 0)
     out.SetHeader("Retry-After", std::to_string(status.retry_after()));
+  else if (status.cause() == Cause::kStorageFull)
+    out.SetHeader("Retry-After", std::to_string(kStorageFullRetryAfterSeconds));
   else if (code == 503)
     out.SetHeader("Retry-After", "1");
 }
@@ -148,7 +164,7 @@ void SetProblem(Response& out, int http_status, std::string_view detail,
                 std::string_view request_id, std::string_view member,
                 const std::vector<std::string_view>& values) {
   const Extension extension{member, values};
-  Render(out, http_status, detail, request_id, nullptr, &extension);
+  Render(out, http_status, detail, request_id, nullptr, {}, &extension);
 }
 
 }  // namespace workspaced::http

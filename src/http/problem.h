@@ -5,8 +5,11 @@
 //    "status":404,"detail":"workspace not found","instance":"<request id>",
 //    "errors":[{"field":"name","detail":"is required"}]}   // 422 only
 //
-// kInternal details are never sent: the client sees a generic detail and the
-// request id, the log has the message.
+// The messages of service failures (500, 503, 504) are never sent: the
+// client sees the stable code and sentence of the failure's cause
+// (common/public_error.h) in `detail` and `code`, and the request id; the
+// log has the message. A full disk (cause storage_full) is 503 with
+// Retry-After: 30 (why 503 and not 507: api/openapi.yaml, ServiceUnavailable).
 #pragma once
 
 #include <string_view>

@@ -32,6 +32,47 @@ TEST(Problem, InternalErrorsHideTheirMessage) {
   EXPECT_NE(r.body.find("req_2"), std::string::npos);
 }
 
+TEST(Problem, ServiceFailuresShowTheirCausesPublicReasonAndCodeNeverTheirMessage) {
+  Response r;
+  SetProblem(r,
+             Unavailable("postgres: cannot connect: connection to server at \"10.0.0.5\", port "
+                         "5432 failed")
+                 .WithCause(Cause::kDatabaseUnavailable),
+             "req_4");
+  EXPECT_EQ(r.status, 503);
+  auto v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v["detail"].as_string(), "the service's database is unavailable");
+  EXPECT_EQ(v["code"].as_string(), "database_unavailable");
+  EXPECT_EQ(r.body.find("10.0.0.5"), std::string::npos);
+  EXPECT_EQ(r.body.find("5432"), std::string::npos);
+
+  // Without a cause, the generic reason: the message still stays out.
+  SetProblem(r, Unavailable("spicedb: dial tcp 10.0.0.6:50051: refused"), "req_5");
+  v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v["detail"].as_string(), "temporarily unavailable");
+  EXPECT_EQ(v["code"].as_string(), "unavailable");
+  EXPECT_EQ(r.body.find("10.0.0.6"), std::string::npos);
+  // Client errors keep their own words, without a code.
+  SetProblem(r, NotFound("workspace not found"), "req_6");
+  v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v["detail"].as_string(), "workspace not found");
+  EXPECT_FALSE(v.contains("code"));
+}
+
+TEST(Problem, AFullDiskIs503WithALongerRetryAfter) {
+  Response r;
+  SetProblem(r, Unavailable("sqlite: database or disk is full").WithCause(Cause::kStorageFull),
+             "req_7");
+  EXPECT_EQ(r.status, 503);
+  auto v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v["code"].as_string(), "storage_full");
+  EXPECT_EQ(v["detail"].as_string(), "the service's storage is full");
+  std::string retry_after;
+  for (const auto& [name, value] : r.headers)
+    if (name == "Retry-After") retry_after = value;
+  EXPECT_EQ(retry_after, "30");
+}
+
 TEST(Problem, UnauthenticatedCarriesBearerChallenge) {
   Response r;
   SetProblem(r, Unauthenticated("token expired"), "req_3");

@@ -27,13 +27,15 @@ Status Violation(const OnViolation& on, std::string_view detail) {
 
 StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo) {
   PGconn* c = PQconnectdb(conninfo.c_str());
-  if (c == nullptr) return Unavailable("postgres: out of memory connecting");
+  if (c == nullptr)
+    return Unavailable("postgres: out of memory connecting").WithCause(Cause::kDatabaseUnavailable);
   if (PQstatus(c) != CONNECTION_OK) {
     std::string message = PQerrorMessage(c);
     PQfinish(c);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
       message.pop_back();
-    return Unavailable("postgres: cannot connect: " + message);
+    return Unavailable("postgres: cannot connect: " + message)
+        .WithCause(Cause::kDatabaseUnavailable);
   }
   // Quiet NOTICEs (IF NOT EXISTS and the like) instead of stderr.
   PQsetNoticeProcessor(
@@ -58,15 +60,18 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  if (state == nullptr || !healthy()) return Unavailable("postgres: " + message);
+  if (state == nullptr || !healthy())
+    return Unavailable("postgres: " + message).WithCause(Cause::kDatabaseUnavailable);
   const std::string_view code(state);
   // Serialization failures, deadlocks, and SERIALIZABLE running out of
   // predicate-lock memory (53200, "out of shared memory") under a burst of
   // concurrent transactions: the transaction is run again after a pause.
   if (code == "40001" || code == "40P01" || code == "53200") {
     retryable_ = true;
-    return Unavailable("postgres: " + message);
+    return Unavailable("postgres: " + message).WithCause(Cause::kDatabaseBusy);
   }
+  // disk_full: nothing was written; retry once there is space.
+  if (code == "53100") return Unavailable("postgres: " + message).WithCause(Cause::kStorageFull);
   if (code == "23505") {
     const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
     return Violation(constraint && EndsWith(constraint, "_pkey") ? on.primary_key : on.unique,
@@ -76,7 +81,7 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
   // Connection exceptions, shutdowns, insufficient resources (too many
   // connections, disk full): try again later.
   if (code.substr(0, 2) == "08" || code.substr(0, 3) == "57P" || code.substr(0, 2) == "53")
-    return Unavailable("postgres: " + message);
+    return Unavailable("postgres: " + message).WithCause(Cause::kDatabaseUnavailable);
   return Internal("postgres: " + message + " (SQLSTATE " + std::string(code) + ")");
 }
 

@@ -87,7 +87,8 @@ Status SqliteConnection::ExecScript(const char* sql) {
   std::string message = std::string("sqlite: ") + (error != nullptr ? error : sqlite3_errstr(rc));
   sqlite3_free(error);
   const int primary = rc & 0xff;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return StatusFromSqlite(db(), rc);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || IsStorageFull(db(), rc))
+    return StatusFromSqlite(db(), rc);
   return Internal(std::move(message));
 }
 

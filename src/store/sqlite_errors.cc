@@ -1,5 +1,6 @@
 #include "store/sqlite_errors.h"
 
+#include <cerrno>
 #include <string>
 
 namespace workspaced::store {
@@ -12,12 +13,24 @@ Status Violation(sqlite3* db, const OnViolation& on) {
 
 }  // namespace
 
+bool IsStorageFull(sqlite3* db, int rc) {
+  // SQLite says SQLITE_FULL when a write meets ENOSPC; growing the WAL index
+  // (-shm) on a full disk is an I/O error whose errno tells the same.
+  return (rc & 0xff) == SQLITE_FULL ||
+         ((rc & 0xff) == SQLITE_IOERR && db != nullptr && sqlite3_system_errno(db) == ENOSPC);
+}
+
 Status StatusFromSqlite(sqlite3* db, int rc, const ConstraintErrors& on) {
+  if (IsStorageFull(db, rc)) {
+    return Unavailable(std::string("sqlite: ") + sqlite3_errmsg(db) + " (" + sqlite3_errstr(rc) +
+                       ")")
+        .WithCause(Cause::kStorageFull);
+  }
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       // The busy timeout has already been waited out: the caller may retry.
-      return Unavailable("database is busy; retry later");
+      return Unavailable("database is busy; retry later").WithCause(Cause::kDatabaseBusy);
     case SQLITE_CONSTRAINT:
       switch (rc) {
         case SQLITE_CONSTRAINT_PRIMARYKEY:

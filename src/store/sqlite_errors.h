@@ -13,8 +13,12 @@
 namespace workspaced::store {
 
 // `rc` is a (possibly extended) result code other than SQLITE_OK/ROW/DONE.
-// Busy or locked → kUnavailable; constraints → per `on`; anything else →
-// kInternal carrying sqlite3_errmsg(db).
+// Busy or locked → kUnavailable (cause kDatabaseBusy); a full disk
+// (SQLITE_FULL, or an I/O error with errno ENOSPC) → kUnavailable (cause
+// kStorageFull: nothing was written, retry once there is space); constraints
+// → per `on`; anything else → kInternal carrying sqlite3_errmsg(db).
 Status StatusFromSqlite(sqlite3* db, int rc, const ConstraintErrors& on = {});
+// Whether `rc` (with `db`'s errno) means the disk is full.
+bool IsStorageFull(sqlite3* db, int rc);
 
 }  // namespace workspaced::store
