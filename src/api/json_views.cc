@@ -98,6 +98,7 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
   }
   StringOrNull(w, "retry_of", run.retry_of);
   StringOrNull(w, "error", run.error);
+  StringOrNull(w, "error_code", run.error_code);
   w.Field("created_by", run.created_by);
   w.Field("created_at", FormatRfc3339(run.created_at));
   w.Field("updated_at", FormatRfc3339(run.updated_at));
@@ -115,6 +116,7 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
     w.Field("state", model::ToString(s.state));
     w.Field("attempts", static_cast<std::int64_t>(s.attempts));
     StringOrNull(w, "last_error", s.last_error);
+    StringOrNull(w, "last_error_code", s.last_error_code);
     TimeOrNull(w, "started_at", s.started_at);
     TimeOrNull(w, "finished_at", s.finished_at);
     w.EndObject();

@@ -1,6 +1,8 @@
 // Undoing the steps of a run that failed (engine_state.h).
 #include <algorithm>
 
+#include "common/log.h"
+#include "common/public_error.h"
 #include "saga/engine_state.h"
 
 namespace workspaced::saga {
@@ -73,8 +75,9 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
       ws.status = model::WorkspaceStatus::kError;
       ws.phase = model::ProvisioningPhase::kError;
       ws.status_reason = next.error;
-      WS_RETURN_IF_ERROR(tx.AppendAudit(
-          Event(next, "provisioning.run.failed", "failure", {{"error", next.error}}, now)));
+      WS_RETURN_IF_ERROR(
+          tx.AppendAudit(Event(next, "provisioning.run.failed", "failure",
+                               {{"error", next.error}, {"error_code", next.error_code}}, now)));
     }
     if (has_ws && (ws.phase != before.phase || ws.status != before.status ||
                    ws.status_reason != before.status_reason)) {
@@ -97,19 +100,28 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
 
 Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& run, Held& h, int i,
                                                              const Status& err) {
+  const PublicError shown = PublicErrorOf(err);
+  const std::string name = i >= 0 ? run.steps[i].name : "";
+  log::Warn("saga: a compensation failed", {{"run", run.id},
+                                            {"workspace_id", run.workspace_id},
+                                            {"step", name},
+                                            {"code", std::string(shown.code)},
+                                            {"error", err.message()}});
   ProvisioningRun next;
   const Status s = store.Write([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
-    const std::string name = i >= 0 ? run.steps[i].name : "";
-    if (i >= 0) next.steps[i].last_error = "compensation: " + err.message();
+    if (i >= 0) {
+      next.steps[i].last_error = "compensation: " + std::string(shown.text);
+      next.steps[i].last_error_code = shown.code;
+    }
     next.next_attempt_at = now + Backoff(options, options.max_attempts, random);
     next.lease_owner.clear();
     next.lease_expires_at = 0;
     next.updated_at = now;
-    WS_RETURN_IF_ERROR(
-        tx.AppendAudit(Event(next, "provisioning.step.compensation_failed", "failure",
-                             {{"step", name}, {"error", err.message()}}, now)));
+    WS_RETURN_IF_ERROR(tx.AppendAudit(
+        Event(next, "provisioning.step.compensation_failed", "failure",
+              {{"step", name}, {"error", shown.text}, {"error_code", shown.code}}, now)));
     return tx.UpdateRun(next, h.fence);
   });
   if (s.ok()) run = std::move(next);

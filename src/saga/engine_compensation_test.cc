@@ -33,7 +33,7 @@ class FailingCompensation final : public Step {
     ++tries;
     if (part_ == Part::kExternal && failures_ > 0) {
       --failures_;
-      return Unavailable("injected: the dataplane does not answer");
+      return Unavailable("the dataplane does not answer").WithCause(Cause::kInjected);
     }
     return step_->CompensateExternal(ws);
   }
@@ -43,7 +43,8 @@ class FailingCompensation final : public Step {
     WS_RETURN_IF_ERROR(step_->CompensateTx(tx, ws));
     if (failures_ > 0) {
       --failures_;
-      return Unavailable("injected: the transaction fails after the compensation's writes");
+      return Unavailable("the transaction fails after the compensation's writes")
+          .WithCause(Cause::kInjected);
     }
     return Status::Ok();
   }
@@ -88,7 +89,7 @@ TEST_F(FailingCompensationTest, AFailedExternalCompensationIsRetriedAfterABackof
   EXPECT_EQ(dataplane->tries, 1);
   EXPECT_EQ(StepOf(run, "write_relationships").state, StepState::kCompensated);
   EXPECT_EQ(StepOf(run, "provision_dataplane").state, StepState::kSucceeded);
-  EXPECT_NE(StepOf(run, "provision_dataplane").last_error.find("compensation: injected"),
+  EXPECT_NE(StepOf(run, "provision_dataplane").last_error.find("compensation: an injected failure"),
             std::string::npos)
       << StepOf(run, "provision_dataplane").last_error;
   EXPECT_TRUE(run.lease_owner.empty());

@@ -1,6 +1,7 @@
 // Advancing a held run through its steps, and recording failed attempts
 // (engine_state.h).
 #include "common/log.h"
+#include "common/public_error.h"
 #include "saga/engine_state.h"
 
 namespace workspaced::saga {
@@ -11,11 +12,14 @@ using model::RunState;
 using model::StepState;
 using model::Workspace;
 
-std::string ForwardError(const ProvisioningRun& run, int i, const Status& err, bool exhausted) {
+// Why the run failed, as viewers, the audit log and the export see it: the
+// public reason (common/public_error.h), never the dependency's message.
+std::string ForwardError(const ProvisioningRun& run, int i, const PublicError& err,
+                         bool exhausted) {
   const auto& step = run.steps[i];
   std::string out = "provisioning failed at step " + step.name;
   if (exhausted) out += " after " + std::to_string(step.attempts) + " attempts";
-  return out + ": " + err.message();
+  return out + ": " + std::string(err.text);
 }
 
 }  // namespace
@@ -79,7 +83,8 @@ Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
   }
   Status err;
   if (action == Failpoint::Action::kError) {
-    err = Unavailable("failpoint: injected error in " + std::string(step.name()));
+    err = Unavailable("failpoint: injected error in " + std::string(step.name()))
+              .WithCause(Cause::kInjected);
   } else if (action == Failpoint::Action::kFatal) {
     err = Fatal("failpoint: injected fatal error in " + std::string(step.name()));
   } else if (step.has_external()) {
@@ -164,6 +169,14 @@ Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max
 Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, int i,
                                                  const Status& err) {
   const bool retryable = IsRetryable(err);
+  const PublicError shown = PublicErrorOf(err);
+  // The detail stays here, with the run; everything stored below is public.
+  log::Warn("saga: a step attempt failed", {{"run", run.id},
+                                            {"workspace_id", run.workspace_id},
+                                            {"step", run.steps[i].name},
+                                            {"attempt", run.steps[i].attempts + 1},
+                                            {"code", std::string(shown.code)},
+                                            {"error", err.message()}});
   ProvisioningRun next;
   bool retry = false;
   const Status s = store.Write([&](store::Tx& tx) -> Status {
@@ -172,13 +185,19 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
     auto& ps = next.steps[i];
     if (ps.started_at == 0) ps.started_at = now;
     ps.attempts += 1;
-    ps.last_error = err.message();
-    retry = retryable && ps.attempts < options.max_attempts;
+    ps.last_error = shown.text;
+    ps.last_error_code = shown.code;
+    // A full disk is waited out however long it lasts: an operator frees
+    // space, and failing the run would only need the space to compensate.
+    retry = retryable && (ps.attempts < options.max_attempts || err.cause() == Cause::kStorageFull);
     next.updated_at = now;
-    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(
-        next, "provisioning.step.failed", "failure",
-        {{"step", ps.name}, {"attempt", ps.attempts}, {"error", err.message()}, {"retry", retry}},
-        now)));
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.failed", "failure",
+                                            {{"step", ps.name},
+                                             {"attempt", ps.attempts},
+                                             {"error", shown.text},
+                                             {"error_code", shown.code},
+                                             {"retry", retry}},
+                                            now)));
     if (retry) {
       ps.state = StepState::kPending;
       next.next_attempt_at = now + Backoff(options, ps.attempts, random);
@@ -188,10 +207,12 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
       ps.state = StepState::kFailed;
       ps.finished_at = now;
       next.state = RunState::kCompensating;
-      next.error = ForwardError(next, i, err, retryable);
+      next.error = ForwardError(next, i, shown, retryable);
+      next.error_code = shown.code;
       next.current_step = i;
-      WS_RETURN_IF_ERROR(tx.AppendAudit(
-          Event(next, "provisioning.run.compensating", "failure", {{"error", next.error}}, now)));
+      WS_RETURN_IF_ERROR(
+          tx.AppendAudit(Event(next, "provisioning.run.compensating", "failure",
+                               {{"error", next.error}, {"error_code", next.error_code}}, now)));
     }
     return tx.UpdateRun(next, h.fence);
   });

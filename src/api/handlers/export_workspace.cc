@@ -140,6 +140,7 @@ class ExportSource final : public http::BodySource {
                               {"state", std::string(model::ToString(r.state))},
                               {"retry_of", r.retry_of},
                               {"error", r.error},
+                              {"error_code", r.error_code},
                               {"created_by", r.created_by},
                               {"created_at", Time(r.created_at)},
                               {"finished_at", Time(r.finished_at)}}});
@@ -149,6 +150,7 @@ class ExportSource final : public http::BodySource {
                               {"state", std::string(model::ToString(s.state))},
                               {"attempts", std::to_string(s.attempts)},
                               {"last_error", s.last_error},
+                              {"last_error_code", s.last_error_code},
                               {"started_at", Time(s.started_at)},
                               {"finished_at", Time(s.finished_at)}}});
           }
@@ -299,9 +301,11 @@ class ExportSource final : public http::BodySource {
         {"members", {"subject", "role", "created_at"}},
         {"group_mappings", {"group_name", "role"}},
         {"provisioning_runs",
-         {"id", "state", "retry_of", "error", "created_by", "created_at", "finished_at"}},
+         {"id", "state", "retry_of", "error", "error_code", "created_by", "created_at",
+          "finished_at"}},
         {"provisioning_steps",
-         {"run_id", "name", "state", "attempts", "last_error", "started_at", "finished_at"}},
+         {"run_id", "name", "state", "attempts", "last_error", "last_error_code", "started_at",
+          "finished_at"}},
         {"audit_events",
          {"seq", "time", "actor", "actor_auth", "action", "target_type", "target_id", "outcome",
           "request_id", "source_ip", "user_agent", "details", "hash"}},
