@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace workspaced {
@@ -37,6 +38,11 @@ std::optional<std::uint32_t> Next(std::string_view s, std::size_t& i) {
   return cp;
 }
 
+bool Unsafe(std::uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
 }  // namespace
 
 std::optional<std::size_t> Utf8Length(std::string_view s) {
@@ -50,14 +56,50 @@ bool IsDisplaySafe(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto cp = Next(s, i);
     if (!cp) return false;
-    if (*cp < 0x20 || (*cp >= 0x7F && *cp <= 0x9F)) return false;
-    if ((*cp >= 0x202A && *cp <= 0x202E) || (*cp >= 0x2066 && *cp <= 0x2069)) return false;
+    if (Unsafe(*cp)) return false;
   }
   return true;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string BoundedText(std::string_view s, std::size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kCut = "\xe2\x80\xa6";  // …
+  std::string out;
+  out.reserve(std::min(s.size(), max_bytes));
+  std::size_t fits = 0;  // a character boundary of `out` that leaves room for kCut
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t at = i;
+    const auto cp = Next(s, i);
+    if (!cp) {
+      const auto b = static_cast<unsigned char>(s[at]);
+      i = at + 1;
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    } else if (*cp < 0x80 && Unsafe(*cp)) {
+      out += "\\x";
+      out += kHex[*cp >> 4];
+      out += kHex[*cp & 15];
+    } else if (Unsafe(*cp)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(*cp >> shift) & 15];
+    } else if (*cp == '\\') {
+      out += "\\\\";
+    } else {
+      out.append(s.substr(at, i - at));
+    }
+    if (out.size() > max_bytes) {
+      out.resize(fits);
+      out += kCut;
+      return out;
+    }
+    if (out.size() + kCut.size() <= max_bytes) fits = out.size();
+  }
+  return out;
 }
 
 }  // namespace workspaced

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace workspaced {
@@ -22,5 +23,13 @@ bool IsDisplaySafe(std::string_view s);
 
 // ASCII case-insensitive equality (header names, algorithm names).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// `s` made safe to store and show whatever a client sent, in at most
+// `max_bytes` bytes (>= 8): what IsDisplaySafe refuses is escaped — bytes
+// that are not valid UTF-8 and C0 controls and DEL as \xHH, C1 controls and
+// bidirectional overrides as \uHHHH, and the backslash itself as \\ — and
+// a longer result is cut at a character boundary and ends in "…". For the
+// client strings the audit log keeps (user agents, paths, reasons).
+std::string BoundedText(std::string_view s, std::size_t max_bytes);
 
 }  // namespace workspaced

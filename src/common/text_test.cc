@@ -42,5 +42,35 @@ TEST(IsDisplaySafe, RefusesControlsAndBidiOverrides) {
   EXPECT_FALSE(IsDisplaySafe("\xff"));
 }
 
+TEST(BoundedText, KeepsSafeTextAsItIs) {
+  EXPECT_EQ(BoundedText("curl/8.5.0", 64), "curl/8.5.0");
+  EXPECT_EQ(BoundedText("caf\xc3\xa9 =HYPERLINK(\"x\")", 64), "caf\xc3\xa9 =HYPERLINK(\"x\")");
+  EXPECT_EQ(BoundedText("", 64), "");
+}
+
+TEST(BoundedText, EscapesControlsInvalidBytesBidiAndTheBackslash) {
+  EXPECT_EQ(BoundedText("a\tb\nc\x7f", 64), "a\\x09b\\x0ac\\x7f");
+  EXPECT_EQ(BoundedText("\xff\xc3", 64), "\\xff\\xc3");
+  EXPECT_EQ(BoundedText("x\xc2\x85y", 64), "x\\u0085y");                // C1 NEL
+  EXPECT_EQ(BoundedText("\xe2\x80\xaegpj.exe", 64), "\\u202egpj.exe");  // RLO
+  EXPECT_EQ(BoundedText("C:\\x07", 64), "C:\\\\x07");  // not confusable with an escape
+}
+
+TEST(BoundedText, CutsLongTextAtACharacterBoundaryWithinTheLimit) {
+  const std::string cut = BoundedText(std::string(12 * 1024, 'a'), 256);
+  EXPECT_EQ(cut.size(), 256u);
+  EXPECT_EQ(cut.substr(253), "\xe2\x80\xa6");
+  EXPECT_EQ(cut.substr(0, 253), std::string(253, 'a'));
+  // Multi-byte characters and escapes are never split.
+  std::string rockets;
+  for (int i = 0; i < 100; ++i) rockets += "\xf0\x9f\x9a\x80";
+  const std::string r = BoundedText(rockets, 30);
+  EXPECT_LE(r.size(), 30u);
+  EXPECT_TRUE(Utf8Length(r).has_value());
+  EXPECT_EQ(r, Repeat("\xf0\x9f\x9a\x80", 6) + "\xe2\x80\xa6");
+  const std::string escapes = BoundedText(std::string(100, '\n'), 20);
+  EXPECT_EQ(escapes, Repeat("\\x0a", 4) + "\xe2\x80\xa6");
+}
+
 }  // namespace
 }  // namespace workspaced
