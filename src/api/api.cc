@@ -104,7 +104,7 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     if (token.empty()) {
       if (limiter != nullptr && !limiter->AdmitUnauthenticated(request, response)) return;
       const Status missing = Unauthenticated("a bearer token is required");
-      AuditDenial(impl_->app, ctx, 401, missing.message());
+      AuditDenial(impl_->app, ctx, response.route, 401, missing.message());
       http::SetProblem(response, missing, request.request_id);
       response.SetHeader("WWW-Authenticate", "Bearer realm=\"workspaced\"");
       return;
@@ -113,7 +113,7 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     if (!principal.ok()) {
       if (principal.status().code() == Code::kUnauthenticated) {
         if (limiter != nullptr && !limiter->AdmitUnauthenticated(request, response)) return;
-        AuditDenial(impl_->app, ctx, 401, principal.status().message());
+        AuditDenial(impl_->app, ctx, response.route, 401, principal.status().message());
       }
       http::SetProblem(response, principal.status(), request.request_id);
       return;
@@ -134,7 +134,8 @@ void Api::Handle(const http::Request& request, http::Response& response) {
                                     {"error", status.message()}});
     }
     if (ctx.denial && (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))
-      AuditDenial(impl_->app, ctx, http::HttpStatusFor(status.code()), status.message());
+      AuditDenial(impl_->app, ctx, response.route, http::HttpStatusFor(status.code()),
+                  status.message());
     http::SetProblem(response, status, request.request_id);
   }
 }

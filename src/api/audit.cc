@@ -1,8 +1,6 @@
 #include "api/audit.h"
 
-#include <boost/json.hpp>
-
-#include "common/log.h"
+#include "common/text.h"
 
 namespace workspaced::api {
 namespace {
@@ -19,7 +17,7 @@ domain::Actor ActorOf(const RequestContext& ctx) {
   }
   a.request_id = std::string(ctx.request.request_id);
   a.source_ip = std::string(ctx.request.remote_ip);
-  a.user_agent = std::string(ctx.request.HeaderValue("User-Agent").substr(0, kMaxUserAgent));
+  a.user_agent = BoundedText(ctx.request.HeaderValue("User-Agent"), kMaxUserAgent);
   return a;
 }
 
@@ -30,36 +28,21 @@ model::AuditEvent RequestAuditEvent(const RequestContext& ctx, Micros now, std::
                               std::move(target_id), std::move(workspace_id));
 }
 
-void AuditDenial(app::App& app, const RequestContext& ctx, int status, std::string_view reason) {
-  model::AuditEvent e = RequestAuditEvent(ctx, app.clock().Now(), "authz.denied", "", "", "");
-  e.outcome = "denied";
-  if (!ctx.principal) e.actor_auth = "none";
-  boost::json::object details{{"status", status},
-                              {"method", ctx.request.method_text},
-                              {"path", ctx.request.path},
-                              {"reason", reason}};
+void AuditDenial(app::App& app, const RequestContext& ctx, std::string_view route, int status,
+                 std::string_view reason) {
+  domain::Denied d;
+  d.actor = ActorOf(ctx);
+  d.status = status;
+  d.method = ctx.request.method_text;
+  d.path = ctx.request.path;
+  d.route = route;
+  d.reason = reason;
   if (ctx.denial) {
-    e.target_type = ctx.denial->object_type;
-    e.target_id = ctx.denial->object_id;
-    details["permission"] = ctx.denial->permission;
+    d.object_type = ctx.denial->object_type;
+    d.object_id = ctx.denial->object_id;
+    d.permission = ctx.denial->permission;
   }
-  e.details = boost::json::serialize(details);
-  const Status s = app.store().Write([&](store::Tx& tx) -> Status {
-    model::AuditEvent event = e;
-    if (event.target_type == "workspace") {
-      StatusOr<model::Workspace> ws = tx.GetWorkspace(event.target_id);
-      if (ws.ok()) {
-        event.workspace_id = event.target_id;
-      } else if (ws.status().code() != Code::kNotFound) {
-        return ws.status();
-      }
-    }
-    return tx.AppendAudit(event);
-  });
-  if (!s.ok()) {
-    log::Error("audit: a denial could not be recorded",
-               {{"request_id", ctx.request.request_id}, {"error", s.message()}});
-  }
+  app.denials().Record(d);
 }
 
 }  // namespace workspaced::api

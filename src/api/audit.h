@@ -19,12 +19,14 @@ model::AuditEvent RequestAuditEvent(const RequestContext& ctx, Micros now, std::
                                     std::string target_type, std::string target_id,
                                     std::string workspace_id);
 
-// Records a refused request as `authz.denied` (outcome `denied`) in its own
-// transaction: a 401 (no principal; the global chain) or a refusal by the
-// authorizer noted in ctx.denial (the workspace's chain when the target is an
-// existing workspace, so its admins see who was refused; else the global
-// one). `status` is the HTTP status answered, `reason` its detail. A failure
-// to record is logged, never turned into another answer.
-void AuditDenial(app::App& app, const RequestContext& ctx, int status, std::string_view reason);
+// Records a refused request (domain/denials.h): a 401 (no principal) or a
+// refusal by the authorizer noted in ctx.denial, answered with `status` and
+// `reason` on the route template `route`. Refusals of an authenticated
+// caller on an object that exists are chained as `authz.denied` (the
+// workspace's chain when the target is a workspace, so its admins see who
+// was refused; else the service-wide one); the others are counted in
+// audit_denials. Never fails: a failure to record is logged.
+void AuditDenial(app::App& app, const RequestContext& ctx, std::string_view route, int status,
+                 std::string_view reason);
 
 }  // namespace workspaced::api

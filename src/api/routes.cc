@@ -52,6 +52,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakePutMember(app, MemberScope::kAccount));
   add(Method::kDelete, "/v1/accounts/{account_id}/members/{subject}", true,
       MakeDeleteMember(app, MemberScope::kAccount));
+  // Refused requests counted rather than chained (platform admins).
+  add(Method::kGet, "/v1/audit/denials", true, MakeAuditDenials(app));
   // Provisioning runs (the saga a create or retry starts).
   add(Method::kGet, "/v1/provisioning-runs/{run_id}", true, MakeGetProvisioningRun(app));
   add(Method::kPost, "/v1/provisioning-runs/{run_id}/retry", true,

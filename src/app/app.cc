@@ -218,6 +218,23 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
       *app->store_, *app->clock_, *app->random_, app->failpoints_, app->engine_.get()});
   app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
   app->accounts_ = std::make_unique<domain::Accounts>(*app->store_, *app->clock_, *app->random_);
+  domain::DenialOptions denials;
+  denials.window = Micros{config.audit.denial_window_s} * 1'000'000;
+  denials.retention = Micros{config.audit.denial_retention_days} * 86'400'000'000;
+  denials.keys_per_window = static_cast<std::size_t>(config.audit.denial_keys_per_window);
+  app->denials_ =
+      std::make_unique<domain::Denials>(denials, *app->store_, *app->clock_, *app->random_);
+  domain::Denials* counted = app->denials_.get();
+  app->metrics_.AddGauge("workspaced_audit_denials_counted",
+                         "Refused requests counted in audit_denials (not chained) since start.",
+                         [counted] { return static_cast<double>(counted->counted()); });
+  app->metrics_.AddGauge(
+      "workspaced_audit_denials_dropped",
+      "Counted refusals lost since start: too many keys waited for a write that kept failing.",
+      [counted] { return static_cast<double>(counted->dropped()); });
+  app->metrics_.AddGauge("workspaced_audit_denials_pending",
+                         "Denial counts (keys) waiting to be written to audit_denials.",
+                         [counted] { return static_cast<double>(counted->pending()); });
   return app;
 }
 

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "dataplane/dataplane.h"
 #include "domain/accounts.h"
+#include "domain/denials.h"
 #include "domain/members.h"
 #include "domain/workspaces.h"
 #include "http/metrics.h"
@@ -65,6 +66,9 @@ class App {
   domain::Workspaces& workspaces() { return *workspaces_; }
   domain::Members& members() { return *members_; }
   domain::Accounts& accounts() { return *accounts_; }
+  // Refused requests: chained or counted (domain/denials.h); `serve` starts
+  // and stops its flushes.
+  domain::Denials& denials() { return *denials_; }
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
@@ -106,6 +110,7 @@ class App {
   std::unique_ptr<domain::Workspaces> workspaces_;
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Accounts> accounts_;
+  std::unique_ptr<domain::Denials> denials_;  // flushes to the store: before it goes
   http::Metrics metrics_;
   std::string default_account_id_;
   std::mutex stranded_mu_;

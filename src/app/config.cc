@@ -222,6 +222,21 @@ Status ApplyRateLimits(const json::object& o, http::RateLimitOptions& r) {
   return Status::Ok();
 }
 
+Status ApplyAudit(const json::object& o, AuditConfig& c) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "audit." + std::string(k);
+    if (k == "denial_window_s")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.denial_window_s, 1, 86'400));
+    else if (k == "denial_retention_days")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.denial_retention_days, 1, 3'650));
+    else if (k == "denial_keys_per_window")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.denial_keys_per_window, 1, 100'000));
+    else
+      return Bad(key, "unknown key");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ApplyConfigFile(const std::string& path, Config& c) {
@@ -273,6 +288,9 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
     } else if (k == "limits") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplyLimits(v.as_object(), c.limits));
+    } else if (k == "audit") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplyAudit(v.as_object(), c.audit));
     } else if (k == "saga") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplySaga(v.as_object(), c.saga));

@@ -90,6 +90,15 @@ struct SpiceDbConfig {
   int outbox_prune_interval_ms = 60'000;
 };
 
+// Refused requests counted rather than chained (domain/denials.h,
+// docs/audit.md): the window of a count, how long counts are kept, and how
+// many keys a process writes per window.
+struct AuditConfig {
+  int denial_window_s = 300;
+  int denial_retention_days = 30;
+  int denial_keys_per_window = 200;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -110,6 +119,7 @@ struct Config {
   // Token buckets per address and principal, the per-address connection cap
   // and the trusted proxies (docs/rate-limits.md).
   http::RateLimitOptions rate_limits;
+  AuditConfig audit;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // I/O threads; 0: one per core
   int workers = 0;                     // handler threads; 0: 4 per core, at least 4

@@ -113,6 +113,7 @@ int Serve(const ServeFlags& flags) {
   app->engine().Wake();
   if (app->relay() != nullptr) app->relay()->Start();
   app->outbox_pruner().Start();
+  app->denials().Start();
   // What start-up built and dropped (migrations, the schema, the index
   // load) goes back to the kernel once, so idle memory is what serving needs.
   malloc_trim(0);
@@ -139,6 +140,7 @@ int Serve(const ServeFlags& flags) {
   app->engine().Stop();
   if (app->relay() != nullptr) app->relay()->Stop();
   app->outbox_pruner().Stop();
+  app->denials().Stop();  // writes the counts still pending
   log::Info("stopped");
   log::Flush();
   return 0;

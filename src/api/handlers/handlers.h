@@ -36,6 +36,7 @@ std::unique_ptr<Handler> MakePatchWorkspace(app::App& app);
 std::unique_ptr<Handler> MakePatchWorkspaceStatus(app::App& app);
 std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app);
 std::unique_ptr<Handler> MakeExportWorkspace(app::App& app);
+std::unique_ptr<Handler> MakeAuditDenials(app::App& app);
 
 // Whether the request's Content-Type is `type` (case-insensitive; parameters
 // such as charset ignored).

@@ -1,0 +1,192 @@
+// Denials (denials.h): who is chained and who is counted, what a flood of
+// sources costs, and counts that survive a failed flush.
+#include "domain/denials.h"
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite_store.h"
+#include "store/testing/store_suite.h"
+
+namespace workspaced::domain {
+namespace {
+
+using store::testing::Id;
+using store::testing::kAcme;
+
+// The real store, whose writes fail while `failing` is set (a database away,
+// a full disk).
+class FlakyStore final : public store::Store {
+ public:
+  explicit FlakyStore(store::Store& s) : s_(s) {}
+  Status Migrate() override { return s_.Migrate(); }
+  StatusOr<int> SchemaVersion() override { return s_.SchemaVersion(); }
+  Status Ping() override { return s_.Ping(); }
+  Status Read(FunctionRef<Status(store::Tx&)> fn) override { return s_.Read(fn); }
+  Status Write(FunctionRef<Status(store::Tx&)> fn) override {
+    if (failing)
+      return Unavailable("sqlite: database or disk is full").WithCause(Cause::kStorageFull);
+    return s_.Write(fn);
+  }
+  StatusOr<std::uint64_t> DataVersion() override { return s_.DataVersion(); }
+  void SetCommitObserver(store::CommitObserver* o) override { s_.SetCommitObserver(o); }
+  bool failing = false;
+
+ private:
+  store::Store& s_;
+};
+
+class DenialsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::OpenSqliteStore({.path = dir_.path().string() + "/db"});
+    ASSERT_TRUE(store.ok());
+    real_ = std::move(*store);
+    ASSERT_TRUE(real_->Migrate().ok());
+    model::Workspace ws = store::testing::MakeWorkspace(Id(1), kAcme, "ws");
+    ASSERT_TRUE(real_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      WS_RETURN_IF_ERROR(tx.InsertAccount({kAcme, "Acme", 1}));
+                      return tx.InsertWorkspace(ws);
+                    })
+                    .ok());
+    clock_.Advance(1'780'000'000'000'000);
+    store_ = std::make_unique<FlakyStore>(*real_);
+    DenialOptions o;
+    o.keys_per_window = 10;
+    o.max_pending = 15;
+    denials_ = std::make_unique<Denials>(o, *store_, clock_, *random_);
+  }
+
+  static Denied Refused(std::string source, std::string subject = "", int status = 401) {
+    Denied d;
+    d.actor.subject = std::move(subject);
+    d.actor.auth = d.actor.subject.empty() ? "" : "jwt";
+    d.actor.source_ip = std::move(source);
+    d.actor.user_agent = "agent\n" + std::string(1000, 'a');
+    d.actor.request_id = "req_1";
+    d.status = status;
+    d.method = "GET";
+    d.route = "/v1/workspaces/{workspace_id}";
+    d.reason = status == 401 ? "signature mismatch" : "workspace not found";
+    return d;
+  }
+
+  std::vector<model::DenialCount> Rows() {
+    std::vector<model::DenialCount> out;
+    EXPECT_TRUE(real_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(out, tx.ListDenialCounts({.limit = 1000}));
+                      return Status::Ok();
+                    })
+                    .ok());
+    return out;
+  }
+  std::int64_t Sum() {
+    std::int64_t n = 0;
+    for (const auto& r : Rows()) n += r.count;
+    return n;
+  }
+  std::size_t Events() {
+    std::size_t n = 0;
+    EXPECT_TRUE(real_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      for (const std::string& scope : std::vector<std::string>{"", Id(1)}) {
+                        WS_ASSIGN_OR_RETURN(
+                            auto events,
+                            tx.ScanAuditChain(scope, 0, 1000, store::Tx::kNoByteLimit));
+                        n += events.size();
+                      }
+                      return Status::Ok();
+                    })
+                    .ok());
+    return n;
+  }
+
+  store::testing::TempDir dir_;
+  std::unique_ptr<store::Store> real_;
+  std::unique_ptr<FlakyStore> store_;
+  ManualClock clock_;
+  std::unique_ptr<Random> random_ = NewSeededRandom(3);
+  std::unique_ptr<Denials> denials_;
+};
+
+TEST_F(DenialsTest, AnonymousRefusalsAreCountedPerKeyWithBoundedEscapedStrings) {
+  for (int i = 0; i < 1000; ++i) denials_->Record(Refused("10.0.0.1"));
+  EXPECT_TRUE(Rows().empty());  // nothing written per request
+  ASSERT_TRUE(denials_->Flush().ok());
+  const auto rows = Rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].count, 1000);
+  EXPECT_EQ(rows[0].subject, "");
+  EXPECT_LE(rows[0].user_agent.size(), 256u);
+  EXPECT_EQ(rows[0].user_agent.rfind("agent\\x0aaaa", 0), 0u);
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(denials_->counted(), 1000);
+}
+
+TEST_F(DenialsTest, ManySourcesInOneWindowCostAtMostTheLimitPlusAnOverflowRow) {
+  for (int i = 0; i < 500; ++i) denials_->Record(Refused("10.0.1." + std::to_string(i)));
+  ASSERT_TRUE(denials_->Flush().ok());
+  const auto rows = Rows();
+  EXPECT_EQ(rows.size(), 11u);  // 10 keys, then "*"
+  EXPECT_EQ(Sum(), 500);
+  // The next window starts afresh.
+  clock_.Advance(300'000'000);
+  denials_->Record(Refused("10.0.2.1"));
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Rows().size(), 12u);
+}
+
+TEST_F(DenialsTest, AnAuthenticatedRefusalIsChainedWhenTheObjectExistsAndCountedWhenNot) {
+  Denied real = Refused("10.0.0.1", "mallory", 404);
+  const std::string ws = Id(1);
+  real.object_type = "workspace";
+  real.object_id = ws;
+  real.permission = "read";
+  const std::string long_path = "/v1/workspaces/" + std::string(4000, 'p');
+  real.path = long_path;
+  denials_->Record(real);
+  EXPECT_EQ(Events(), 1u);
+  std::vector<model::AuditEvent> events;
+  ASSERT_TRUE(real_
+                  ->Read([&](store::Tx& tx) -> Status {
+                    WS_ASSIGN_OR_RETURN(events,
+                                        tx.ScanAuditChain(ws, 0, 10, store::Tx::kNoByteLimit));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].actor, "mallory");
+  EXPECT_LT(events[0].details.size(), 1500u);  // the path is cut
+
+  Denied made_up = real;
+  const std::string other = Id(99);
+  made_up.object_id = other;
+  denials_->Record(made_up);
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Events(), 1u);
+  ASSERT_EQ(Rows().size(), 1u);
+  EXPECT_EQ(Rows()[0].subject, "mallory");
+}
+
+TEST_F(DenialsTest, CountsAFlushCouldNotWriteAreKeptBoundedForTheNext) {
+  store_->failing = true;
+  for (int i = 0; i < 100; ++i) denials_->Record(Refused("10.0.0.1"));
+  EXPECT_FALSE(denials_->Flush().ok());
+  for (int i = 0; i < 100; ++i) denials_->Record(Refused("10.0.0.1"));
+  EXPECT_EQ(denials_->pending(), 1);
+  // Windows go by while the database is away: at most max_pending keys wait.
+  for (int w = 0; w < 30; ++w) {
+    clock_.Advance(300'000'000);
+    denials_->Record(Refused("10.0.0.1"));
+  }
+  EXPECT_EQ(denials_->pending(), 15);
+  EXPECT_EQ(denials_->dropped(), 16);
+  store_->failing = false;
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Sum(), 200 + 14);
+  EXPECT_EQ(denials_->pending(), 0);
+}
+
+}  // namespace
+}  // namespace workspaced::domain
