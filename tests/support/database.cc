@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -50,6 +51,22 @@ std::string Run(const std::string& data_dir, const std::string& sql, bool want_r
 }
 
 }  // namespace
+
+long long DatabaseBytes(const std::string& data_dir) {
+  if (!BlackboxDatabase(data_dir).empty()) {
+    return QueryNumber(data_dir,
+                       "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                       "current_schema() AND c.relkind = 'r'");
+  }
+  long long bytes = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(data_dir + "/" + app::kDatabaseFile + suffix, ec);
+    if (!ec) bytes += static_cast<long long>(size);
+  }
+  return bytes;
+}
 
 long long QueryNumber(const std::string& data_dir, const std::string& sql) {
   const std::string v = Run(data_dir, sql, /*want_row=*/true);

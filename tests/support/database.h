@@ -15,6 +15,11 @@ long long QueryNumber(const std::string& data_dir, const std::string& sql);
 // Runs one statement that returns no rows. Throws when it fails.
 void ExecSql(const std::string& data_dir, const std::string& sql);
 
+// The bytes the database of the data directory takes: the SQLite file and
+// its WAL, or on PostgreSQL every table of its schema with indexes and
+// TOAST (pg_total_relation_size).
+long long DatabaseBytes(const std::string& data_dir);
+
 // An SQL expression for the text of `key` in the JSON held by `column`, in the
 // dialect of the data directory's database.
 std::string SqlJsonField(const std::string& data_dir, const std::string& column,

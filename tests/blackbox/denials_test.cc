@@ -1,0 +1,176 @@
+// Refused requests cost bounded storage (issue 14): a flood of bad tokens on
+// long paths is counted per source, reason and window in audit_denials — a
+// few rows, not one fsync'd event per request — and operators read the
+// counts at GET /v1/audit/denials; an authenticated caller refused on a real
+// workspace is still an event of that workspace's chain.
+#include <iostream>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+using model::WorkspaceRole;
+
+class Denials : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerProcess::Options o;
+    // The access log would print every 12 KB target: the log is not what
+    // this measures (and the test would spend its time reading it). Day-long
+    // windows: a test's counts stay in one row per key.
+    o.config_json = R"({"access_log":false,"audit":{"denial_window_s":86400}})";
+    server_ = ServerProcess::Start(o);
+    seed_ = std::make_unique<Seeder>(server_->data_dir());
+    acme_ = seed_->Account("Acme", "alice");
+    ws_ = seed_->Workspace(acme_, "Prod");
+    seed_->Member(ws_, "vic", WorkspaceRole::kViewer);
+    c_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                    const std::string& body = "") {
+    std::vector<std::pair<std::string, std::string>> h{
+        {"Authorization", "Bearer " + server_->Token(who)}};
+    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+    return c_->Send(method, path, h, body);
+  }
+
+  // Every counted denial the admin endpoint lists (all pages).
+  std::vector<boost::json::object> Counts(const std::string& query = "") {
+    std::vector<boost::json::object> out;
+    const std::string admin = server_->Token("admin");
+    std::string next = "/v1/audit/denials?limit=1000" + query;
+    while (!next.empty()) {
+      const HttpResponse r = c_->Get(next, admin);
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) break;
+      const boost::json::value page = Json(r.body);
+      for (const auto& v : page.as_array()) out.push_back(v.as_object());
+      const std::string link = r.Header("Link");
+      next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+    }
+    return out;
+  }
+
+  // The sum of the counts of rows matching `status` and `reason`.
+  long long Counted(int status, const std::string& reason) {
+    long long n = 0;
+    for (const auto& c : Counts())
+      if (c.at("status").as_int64() == status && c.at("reason").as_string() == reason)
+        n += c.at("count").as_int64();
+    return n;
+  }
+
+  long long AuditEvents() {
+    return CountRows(server_->data_dir(), "SELECT COUNT(*) FROM audit_events");
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<Seeder> seed_;
+  std::unique_ptr<HttpClient> c_;
+  std::string acme_, ws_;
+};
+
+TEST_F(Denials, AFloodOfBadTokensOnLongPathsIsCountedInAFewRowsUnderAMegabyte) {
+  constexpr int kRequests = 10'000;
+  // A real token whose signature no longer matches, on a 12 KB path that
+  // matches the workspace route, with a long user agent.
+  std::string bad = server_->Token("mallory");
+  bad.back() = bad.back() == 'A' ? 'B' : 'A';
+  const std::string path = "/v1/workspaces/" + std::string(12 * 1024, 'x');
+  const std::string agent = "flood/1.0 " + std::string(2000, 'u');
+  const long long events_before = AuditEvents();
+  const long long bytes_before = DatabaseBytes(server_->data_dir());
+
+  for (int i = 0; i < kRequests; ++i) {
+    const HttpResponse r =
+        c_->Send("GET", path, {{"Authorization", "Bearer " + bad}, {"User-Agent", agent}});
+    ASSERT_EQ(r.status, 401) << r.body;
+  }
+
+  // The counts reach the table within a flush (about a second).
+  EXPECT_TRUE(Eventually([&] { return Counted(401, "signature mismatch") == kRequests; }))
+      << Counted(401, "signature mismatch");
+  const long long growth = DatabaseBytes(server_->data_dir()) - bytes_before;
+  std::cout << "database growth after " << kRequests
+            << " refused requests with 12 KB paths: " << growth << " bytes\n";
+  RecordProperty("database_growth_bytes", std::to_string(growth));
+  EXPECT_LT(growth, 1 << 20);
+  EXPECT_EQ(AuditEvents(), events_before);  // nothing chained, one by one
+
+  const auto rows = Counts();
+  ASSERT_FALSE(rows.empty());
+  EXPECT_LE(rows.size(), 2u);  // one per window (the flood may straddle midnight)
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("source_ip").as_string(), "127.0.0.1");
+    EXPECT_TRUE(row.at("subject").is_null());
+    EXPECT_EQ(row.at("route").as_string(), "/v1/workspaces/{workspace_id}");
+    EXPECT_EQ(row.at("status").as_int64(), 401);
+    EXPECT_LE(row.at("user_agent").as_string().size(), 256u);
+    EXPECT_EQ(std::string(row.at("user_agent").as_string()).rfind("flood/1.0 uuu", 0), 0u);
+    EXPECT_LT(row.at("window_start").as_string(), row.at("window_end").as_string());
+  }
+  EXPECT_LT(CountRows(server_->data_dir(),
+                      "SELECT MAX(LENGTH(route) + LENGTH(user_agent) + LENGTH(reason)) FROM "
+                      "audit_denials"),
+            1024);
+}
+
+TEST_F(Denials, AnAuthenticatedCallerRefusedOnARealWorkspaceIsStillAnEventOfItsChain) {
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_, "mallory"), 404);
+  ExpectProblem(Call("PUT", "/v1/workspaces/" + ws_ + "/members/x", "vic", R"({"role":"viewer"})"),
+                403);
+  const HttpResponse r =
+      Call("GET", "/v1/workspaces/" + ws_ + "/audit?action=authz.denied", "alice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const boost::json::array events = Json(r.body).as_array();
+  ASSERT_EQ(events.size(), 2u) << r.body;
+  const auto& forbidden = events[0].as_object();
+  EXPECT_EQ(forbidden.at("actor").as_object().at("subject").as_string(), "vic");
+  EXPECT_EQ(forbidden.at("details").as_object().at("status").as_int64(), 403);
+  EXPECT_EQ(forbidden.at("details").as_object().at("route").as_string(),
+            "/v1/workspaces/{workspace_id}/members/{subject}");
+  const auto& hidden = events[1].as_object();
+  EXPECT_EQ(hidden.at("actor").as_object().at("subject").as_string(), "mallory");
+  EXPECT_EQ(hidden.at("details").as_object().at("path").as_string(), "/v1/workspaces/" + ws_);
+
+  // A workspace that does not exist is counted, with who asked.
+  const long long events_before = AuditEvents();
+  for (int i = 0; i < 3; ++i)
+    ExpectProblem(Call("GET", "/v1/workspaces/0196a3c4-5e2f-7d81-9b0a-3c4d5e6f7a8b", "mallory"),
+                  404);
+  ExpectProblem(c_->Send("GET", "/v1/workspaces", {}, ""), 401);
+  EXPECT_TRUE(Eventually([&] { return Counted(404, "workspace not found") == 3; }));
+  EXPECT_TRUE(Eventually([&] { return Counted(401, "a bearer token is required") == 1; }));
+  EXPECT_EQ(AuditEvents(), events_before);
+  for (const auto& row : Counts()) {
+    if (row.at("status").as_int64() != 404) continue;
+    EXPECT_EQ(row.at("subject").as_string(), "mallory");
+    EXPECT_EQ(row.at("route").as_string(), "/v1/workspaces/{workspace_id}");
+  }
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
+}
+
+TEST_F(Denials, OnlyPlatformAdminsReadTheCountsAndTheQueryIsChecked) {
+  ExpectProblem(c_->Send("GET", "/v1/workspaces", {}, ""), 401);
+  ExpectProblem(Call("GET", "/v1/audit/denials", "alice"), 403);
+  ExpectProblem(Call("GET", "/v1/audit/denials?limit=0", "admin"), 400);
+  ExpectProblem(Call("GET", "/v1/audit/denials?since=yesterday", "admin"), 400);
+  ExpectProblem(Call("GET", "/v1/audit/denials?cursor=bogus", "admin"), 400);
+  ExpectProblem(Call("GET", "/v1/audit/denials?order=desc", "admin"), 400);
+  EXPECT_TRUE(Eventually([&] { return Counts("&source_ip=127.0.0.1").size() == 1; }));
+  EXPECT_TRUE(Counts("&source_ip=10.0.0.1").empty());
+  EXPECT_TRUE(Counts("&until=2000-01-01T00:00:00Z").empty());
+  EXPECT_EQ(Counts("&since=2000-01-01T00:00:00Z").size(), 1u);
+  // Pages follow the Link header.
+  ExpectProblem(Call("GET", "/v1/accounts/0196a3c4-5e2f-7d81-9b0a-3c4d5e6f7a8b", "mallory"), 404);
+  EXPECT_TRUE(Eventually([&] { return Counts().size() == 2; }));
+  const HttpResponse first = Call("GET", "/v1/audit/denials?limit=1", "admin");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(Json(first.body).as_array().size(), 1u);
+  EXPECT_NE(first.Header("Link").find("rel=\"next\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
