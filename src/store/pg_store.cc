@@ -151,7 +151,11 @@ Status PgStore::Migrate() {
                         "); run a newer workspaced");
       }
       for (const Migration& m : migrations) {
-        if (m.version <= current) continue;
+        // By presence, as on SQLite (sqlite_store.cc says why).
+        WS_ASSIGN_OR_RETURN(Stmt done,
+                            c.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+        WS_ASSIGN_OR_RETURN(const bool done_before, done.Bind(m.version).Step());
+        if (done_before) continue;
         WS_RETURN_IF_ERROR(c.Exec(m.sql));
         WS_ASSIGN_OR_RETURN(Stmt record, c.Prepare("INSERT INTO schema_migrations (version, "
                                                    "name, applied_at) VALUES (?1, ?2, ?3)"));

@@ -108,7 +108,13 @@ Status SqliteStore::ApplyNextMigration(bool& applied) {
                       "); run a newer workspaced");
     }
     for (const Migration& m : migrations) {
-      if (m.version <= current) continue;
+      // By presence, not by the highest version: work merged side by side
+      // numbers its migrations apart, so one may land below a version a
+      // database already has (8 after 10), and must still run there.
+      WS_ASSIGN_OR_RETURN(Stmt done,
+                          writer_->Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+      WS_ASSIGN_OR_RETURN(const bool done_before, done.Bind(m.version).Step());
+      if (done_before) continue;
       WS_RETURN_IF_ERROR(writer_->ExecScript(m.sql));
       WS_ASSIGN_OR_RETURN(Stmt record,
                           writer_->Prepare("INSERT INTO schema_migrations (version, name, "

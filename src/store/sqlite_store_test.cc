@@ -127,6 +127,32 @@ TEST(SqliteStore, RefusesADatabaseNewerThanItKnows) {
   EXPECT_NE(s.message().find("newer than this binary"), std::string::npos) << s.message();
 }
 
+TEST(SqliteStore, AMigrationNumberedBelowOneAppliedStillRuns) {
+  // A database migrated by a build that had 10 but not 8 (work merged side
+  // by side): 8 runs when a build that has it starts.
+  TempDir dir;
+  const std::string path = dir.File("db");
+  auto store = Open(path);
+  ASSERT_NE(store, nullptr);
+  WS_ASSERT_OK(store->Migrate());
+  {
+    RawDb raw(path);
+    ASSERT_EQ(raw.Exec("DELETE FROM schema_migrations WHERE version = 8; DROP TABLE "
+                       "audit_denials; ALTER TABLE provisioning_runs DROP COLUMN error_code; "
+                       "ALTER TABLE provisioning_steps DROP COLUMN last_error_code"),
+              SQLITE_OK);
+  }
+  WS_ASSERT_OK(store->Migrate());
+  {
+    RawDb raw(path);
+    EXPECT_EQ(raw.Exec("SELECT count, error_code FROM audit_denials, provisioning_runs"),
+              SQLITE_OK);
+  }
+  const StatusOr<int> version = store->SchemaVersion();
+  WS_ASSERT_OK(version);
+  EXPECT_EQ(*version, SqliteMigrations().back().version);
+}
+
 TEST(SqliteStore, WriteIsUnavailableWhileAnotherProcessHoldsTheWriteLock) {
   TempDir dir;
   const std::string path = dir.File("db");
