@@ -17,18 +17,12 @@ using testing::EngineTest;
 // A real step whose compensation fails its first `failures` tries: in its
 // External part, or in its transaction after the real CompensateTx has
 // changed the database (so the rollback is what keeps the effect whole).
-class FailingCompensation final : public Step {
+class FailingCompensation final : public testing::WrappedStep {
  public:
   enum class Part { kExternal, kTransaction };
   FailingCompensation(std::unique_ptr<Step> step, Part part, int failures)
-      : step_(std::move(step)), part_(part), failures_(failures) {}
+      : WrappedStep(std::move(step)), part_(part), failures_(failures) {}
 
-  std::string_view name() const override { return step_->name(); }
-  bool has_external() const override { return step_->has_external(); }
-  Status External(const model::Workspace& ws) override { return step_->External(ws); }
-  Status Apply(store::Tx& tx, model::Workspace& ws, StepEnv& env) override {
-    return step_->Apply(tx, ws, env);
-  }
   Status CompensateExternal(const model::Workspace& ws) override {
     ++tries;
     if (part_ == Part::kExternal && failures_ > 0) {
@@ -52,7 +46,6 @@ class FailingCompensation final : public Step {
   int tries = 0;  // of the failing part; read after the engine has returned
 
  private:
-  std::unique_ptr<Step> step_;
   const Part part_;
   int failures_;
 };

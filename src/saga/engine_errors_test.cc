@@ -16,13 +16,11 @@ using testing::EngineTest;
 
 // A real step whose External part fails its first `failures` tries with
 // `error`.
-class FailingStep final : public Step {
+class FailingStep final : public testing::WrappedStep {
  public:
   FailingStep(std::unique_ptr<Step> step, Status error, int failures)
-      : step_(std::move(step)), error_(std::move(error)), failures_(failures) {}
+      : WrappedStep(std::move(step)), error_(std::move(error)), failures_(failures) {}
 
-  std::string_view name() const override { return step_->name(); }
-  bool has_external() const override { return true; }
   Status External(const model::Workspace& ws) override {
     if (failures_ > 0) {
       --failures_;
@@ -30,18 +28,8 @@ class FailingStep final : public Step {
     }
     return step_->External(ws);
   }
-  Status Apply(store::Tx& tx, model::Workspace& ws, StepEnv& env) override {
-    return step_->Apply(tx, ws, env);
-  }
-  Status CompensateExternal(const model::Workspace& ws) override {
-    return step_->CompensateExternal(ws);
-  }
-  Status CompensateTx(store::Tx& tx, model::Workspace& ws) override {
-    return step_->CompensateTx(tx, ws);
-  }
 
  private:
-  std::unique_ptr<Step> step_;
   const Status error_;
   int failures_;
 };

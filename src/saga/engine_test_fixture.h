@@ -27,6 +27,29 @@ namespace workspaced::saga::testing {
 inline constexpr char kAccount[] = "01900000-0000-7000-8000-0000000000aa";
 inline constexpr char kCreator[] = "alice";
 
+// A real step with every part passed through: a test overrides the part it
+// makes fail.
+class WrappedStep : public Step {
+ public:
+  explicit WrappedStep(std::unique_ptr<Step> step) : step_(std::move(step)) {}
+
+  std::string_view name() const override { return step_->name(); }
+  bool has_external() const override { return step_->has_external(); }
+  Status External(const model::Workspace& ws) override { return step_->External(ws); }
+  Status Apply(store::Tx& tx, model::Workspace& ws, StepEnv& env) override {
+    return step_->Apply(tx, ws, env);
+  }
+  Status CompensateExternal(const model::Workspace& ws) override {
+    return step_->CompensateExternal(ws);
+  }
+  Status CompensateTx(store::Tx& tx, model::Workspace& ws) override {
+    return step_->CompensateTx(tx, ws);
+  }
+
+ protected:
+  std::unique_ptr<Step> step_;
+};
+
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
