@@ -79,11 +79,14 @@ TEST(SqliteStore, MigrateReachesTheLatestMigration) {
 }
 
 TEST(SqliteStore, MigrationsAreStrictlyIncreasingFromOne) {
+  // Gaps are allowed: a number may be taken by work not merged yet (each
+  // migration is applied by presence, so it runs once it is merged).
   int previous = 0;
   for (const Migration& m : SqliteMigrations()) {
-    EXPECT_EQ(m.version, previous + 1) << m.name;
+    EXPECT_GT(m.version, previous) << m.name;
     previous = m.version;
   }
+  EXPECT_EQ(SqliteMigrations().front().version, 1);
 }
 
 TEST(SqliteStore, DataPersistsAcrossReopen) {
