@@ -67,77 +67,8 @@ long long FillUp(const std::string& path) {
   return written;
 }
 
-// Unmounts on destruction (before the directory holding it is removed).
-struct Unmount {
-  std::string dir;
-  ~Unmount() {
-    if (!dir.empty()) ::umount2(dir.c_str(), MNT_DETACH);
-  }
-};
-
 std::string Str(const boost::json::object& o, const char* key) {
   return o.at(key).is_null() ? "" : std::string(o.at(key).as_string());
-}
-
-TEST(DiskFull, AWriteIs503WithRetryAfterAndChangesNothingAndARunWaitsForSpace) {
-  TempDir tmp;
-  const std::string mount_point = tmp.path() + "/disk";
-  std::filesystem::create_directories(mount_point);
-  const std::string why = MountSmallTmpfs(mount_point, 16);
-  if (!why.empty()) GTEST_SKIP() << "no private tmpfs here (" << why << ")";
-  const Unmount unmount{mount_point};
-
-  ServerProcess::Options o;
-  o.data_dir = mount_point + "/data";
-  // The run's dataplane step waits a moment, so the disk fills under it.
-  o.config_json = FastSagaConfig(1000);
-  o.env["WORKSPACED_FAILPOINTS"] = "provision_dataplane=delay(1000)";
-  auto server = ServerProcess::Start(o);
-  const std::string account = DefaultAccount(server->Output());
-  HttpClient c(server->port());
-  const std::string admin = server->Token("admin");
-  const auto workspaces = [&] { return CountRows(o.data_dir, "SELECT COUNT(*) FROM workspaces"); };
-
-  const HttpResponse caught = PostWorkspace(c, admin, CreateBody(account, "Caught"));
-  ASSERT_EQ(caught.status, 202) << caught.body;
-  const std::string run_id = Str(Json(caught.body).as_object(), "provisioning_run_id");
-  const std::string filler = mount_point + "/filler";
-  ASSERT_GT(FillUp(filler), 0);
-  const long long before = workspaces();
-
-  // A write: 503, Retry-After, the reason and its code, and no workspace.
-  const HttpResponse refused = PostWorkspace(c, admin, CreateBody(account, "Refused"));
-  ExpectProblem(refused, 503);
-  EXPECT_EQ(refused.Header("Retry-After"), "30");
-  const auto problem = Json(refused.body).as_object();
-  EXPECT_EQ(Str(problem, "code"), "storage_full");
-  EXPECT_EQ(Str(problem, "detail"), "the service's storage is full");
-  EXPECT_EQ(workspaces(), before);
-  // Reads go on.
-  EXPECT_EQ(c.Get("/v1/workspaces", admin).status, 200);
-
-  // The run caught by it waits: it neither fails nor gives up its attempts.
-  ASSERT_TRUE(Eventually([&] {
-    const std::string log = server->Output();
-    return log.find("storage_full") != std::string::npos &&
-           log.find("could not record a failed attempt") != std::string::npos;
-  })) << server->Output();
-  const HttpResponse waiting = c.Get("/v1/provisioning-runs/" + run_id, admin);
-  ASSERT_EQ(waiting.status, 200);
-  EXPECT_EQ(Str(Json(waiting.body).as_object(), "state"), "running") << waiting.body;
-
-  // Space again: the run finishes, and writes are accepted.
-  std::filesystem::remove(filler);
-  const auto run = WaitRun(c, admin, run_id);
-  EXPECT_EQ(Str(run, "state"), "succeeded") << boost::json::serialize(run);
-  const HttpResponse accepted = PostWorkspace(c, admin, CreateBody(account, "After"));
-  ASSERT_EQ(accepted.status, 202) << accepted.body;
-  EXPECT_EQ(
-      Str(WaitRun(c, admin, Str(Json(accepted.body).as_object(), "provisioning_run_id")), "state"),
-      "succeeded");
-  EXPECT_EQ(CountRows(o.data_dir, "SELECT COUNT(*) FROM workspaces WHERE name = 'Refused'"), 0);
-  server->Stop();
-  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", o.data_dir}).exit_code, 0);
 }
 
 // Runs one statement on PostgreSQL; its error, or "".
@@ -147,77 +78,149 @@ std::string PgExec(const std::string& conninfo, const std::string& sql) {
   return PQresultStatus(r.get()) == PGRES_COMMAND_OK ? "" : PQerrorMessage(c.get());
 }
 
-TEST(DiskFull, OnPostgresAWriteIs503WithRetryAfterAndChangesNothingUntilThereIsSpace) {
-  TempDir tmp;
-  const std::string mount_point = tmp.path() + "/disk";
-  std::filesystem::create_directories(mount_point);
-  const std::string why = MountSmallTmpfs(mount_point, 16);
-  if (!why.empty()) GTEST_SKIP() << "no private tmpfs here (" << why << ")";
-  const Unmount unmount{mount_point};
-  // The server (started after the mount, so it sees it) keeps the database
-  // in a tablespace on the tmpfs; as root it runs as `postgres`.
-  const std::string tablespace = mount_point + "/pg";
+class DiskFull : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    disk_ = tmp_.path() + "/disk";
+    std::filesystem::create_directories(disk_);
+    const std::string why = MountSmallTmpfs(disk_, 16);
+    if (!why.empty()) GTEST_SKIP() << "no private tmpfs here (" << why << ")";
+    mounted_ = true;
+  }
+  void TearDown() override {
+    server_.reset();
+    pg_.reset();
+    if (mounted_) ::umount2(disk_.c_str(), MNT_DETACH);  // before tmp_ is removed
+  }
+
+  void Start(ServerProcess::Options o) {
+    data_dir_ = o.data_dir;
+    server_ = ServerProcess::Start(std::move(o));
+    account_ = DefaultAccount(server_->Output());
+    c_ = std::make_unique<HttpClient>(server_->port());
+    admin_ = server_->Token("admin");
+  }
+  HttpResponse Create(const std::string& name) {
+    return PostWorkspace(*c_, admin_, CreateBody(account_, name));
+  }
+  std::string RunOf(const HttpResponse& accepted) {
+    return Str(Json(accepted.body).as_object(), "provisioning_run_id");
+  }
+  long long Workspaces() { return CountRows(data_dir_, "SELECT COUNT(*) FROM workspaces"); }
+  void Fill() { ASSERT_GT(FillUp(disk_ + "/filler"), 0); }
+  void Free() { std::filesystem::remove(disk_ + "/filler"); }
+
+  // A write that found no space: 503, Retry-After, the reason and its code;
+  // nothing changed; the log has the detail with the request id.
+  void ExpectRefusedForSpace(const HttpResponse& refused, long long workspaces_before) {
+    ExpectProblem(refused, 503);
+    EXPECT_EQ(refused.Header("Retry-After"), "30");
+    const auto problem = Json(refused.body).as_object();
+    EXPECT_EQ(Str(problem, "code"), "storage_full");
+    EXPECT_EQ(Str(problem, "detail"), "the service's storage is full");
+    EXPECT_EQ(Workspaces(), workspaces_before);
+    const std::string id = refused.Header("X-Request-Id");
+    std::string log;
+    std::size_t line = std::string::npos;  // "request failed", once the log is read
+    ASSERT_TRUE(Eventually([&] {
+      log = server_->Output();
+      line = log.find(id + "\",\"route\"");
+      return line != std::string::npos;
+    })) << "no log line for "
+        << id;
+    EXPECT_NE(log.substr(line, log.find('\n', line) - line).find("storage_full"),
+              std::string::npos);
+  }
+  // Once there is space: `runs` finish, and a new create runs to the end.
+  void ExpectEverythingProceeds(const std::vector<std::string>& runs) {
+    for (const std::string& run : runs)
+      EXPECT_EQ(Str(WaitRun(*c_, admin_, run), "state"), "succeeded") << run;
+    const HttpResponse accepted = Create("After");
+    ASSERT_EQ(accepted.status, 202) << accepted.body;
+    EXPECT_EQ(Str(WaitRun(*c_, admin_, RunOf(accepted)), "state"), "succeeded");
+  }
+
+  TempDir tmp_;
+  std::string disk_, data_dir_;
+  bool mounted_ = false;
+  std::unique_ptr<store::testing::PostgresServer> pg_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> c_;
+  std::string account_, admin_;
+};
+
+TEST_F(DiskFull, AWriteIs503WithRetryAfterAndChangesNothingAndARunWaitsForSpace) {
+  ServerProcess::Options o;
+  o.data_dir = disk_ + "/data";
+  // The run's dataplane step waits a moment, so the disk fills under it.
+  o.config_json = FastSagaConfig(1000);
+  o.env["WORKSPACED_FAILPOINTS"] = "provision_dataplane=delay(1000)";
+  Start(o);
+  const HttpResponse caught = Create("Caught");
+  ASSERT_EQ(caught.status, 202) << caught.body;
+  Fill();
+  const long long before = Workspaces();
+  ExpectRefusedForSpace(Create("Refused"), before);
+  EXPECT_EQ(c_->Get("/v1/workspaces", admin_).status, 200);  // reads go on
+
+  // The run caught by it waits: it neither fails nor gives up its attempts.
+  ASSERT_TRUE(Eventually([&] {
+    return server_->Output().find("could not record a failed attempt") != std::string::npos;
+  })) << server_->Output();
+  const HttpResponse waiting = c_->Get("/v1/provisioning-runs/" + RunOf(caught), admin_);
+  ASSERT_EQ(waiting.status, 200);
+  EXPECT_EQ(Str(Json(waiting.body).as_object(), "state"), "running") << waiting.body;
+
+  Free();
+  ExpectEverythingProceeds({RunOf(caught)});
+  EXPECT_EQ(CountRows(data_dir_, "SELECT COUNT(*) FROM workspaces WHERE name = 'Refused'"), 0);
+  server_->Stop();
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", data_dir_}).exit_code, 0);
+}
+
+TEST_F(DiskFull, OnPostgresAWriteIs503WithRetryAfterAndChangesNothingUntilThereIsSpace) {
+  // The database lives in a tablespace on the tmpfs, of a server started
+  // after the mount (so it sees it); as root it runs as `postgres`.
+  const std::string tablespace = disk_ + "/pg";
   std::filesystem::create_directories(tablespace);
   if (::getuid() == 0) {
     const passwd* pg_user = ::getpwnam("postgres");
     if (pg_user == nullptr || ::chown(tablespace.c_str(), pg_user->pw_uid, pg_user->pw_gid) != 0 ||
-        ::chmod(tmp.path().c_str(), 0755) != 0)
+        ::chmod(tmp_.path().c_str(), 0755) != 0)
       GTEST_SKIP() << "the tablespace cannot be handed to the postgres user";
   }
   auto pg = store::testing::PostgresServer::Start(/*own=*/true);
   ASSERT_TRUE(pg.ok()) << pg.status().message();
-  auto conninfo = (*pg)->CreateDatabase("fulldisk");
+  pg_ = std::move(*pg);
+  auto conninfo = pg_->CreateDatabase("fulldisk");
   ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
-  ASSERT_EQ(
-      PgExec((*pg)->conninfo(), "CREATE TABLESPACE tmpfs_space LOCATION '" + tablespace + "'"), "");
-  ASSERT_EQ(PgExec((*pg)->conninfo(), "ALTER DATABASE fulldisk SET TABLESPACE tmpfs_space"), "");
-
+  ASSERT_EQ(PgExec(pg_->conninfo(), "CREATE TABLESPACE tmpfs_space LOCATION '" + tablespace + "'"),
+            "");
+  ASSERT_EQ(PgExec(pg_->conninfo(), "ALTER DATABASE fulldisk SET TABLESPACE tmpfs_space"), "");
   ServerProcess::Options o;
-  o.data_dir = tmp.path() + "/data";
+  o.data_dir = tmp_.path() + "/data";
   o.config_json = FastSagaConfig(1000);
   o.extra_args = {"--database", *conninfo};
   SetBlackboxDatabase(o.data_dir, *conninfo);
-  auto server = ServerProcess::Start(o);
-  const std::string account = DefaultAccount(server->Output());
-  HttpClient c(server->port());
-  const std::string admin = server->Token("admin");
-  const auto workspaces = [&] { return CountRows(o.data_dir, "SELECT COUNT(*) FROM workspaces"); };
-  const std::string filler = mount_point + "/filler";
-  ASSERT_GT(FillUp(filler), 0);
+  Start(o);
+  Fill();
 
   // PostgreSQL writes into the pages its tables have; the first write that
   // needs a new one meets the full disk (53100).
   std::vector<std::string> runs;
-  HttpResponse refused;
-  long long before = 0;
-  for (int i = 0; i < 500; ++i) {
-    before = workspaces();
-    refused = PostWorkspace(c, admin, CreateBody(account, "Refused " + std::to_string(i)));
-    if (refused.status != 202) break;
-    runs.push_back(Str(Json(refused.body).as_object(), "provisioning_run_id"));
+  bool refused = false;
+  for (int i = 0; i < 500 && !refused; ++i) {
+    const long long before = Workspaces();
+    const HttpResponse r = Create("Maybe " + std::to_string(i));
+    refused = r.status != 202;
+    if (refused) ExpectRefusedForSpace(r, before);
+    if (!refused) runs.push_back(RunOf(r));
   }
-  ExpectProblem(refused, 503);
-  EXPECT_EQ(refused.Header("Retry-After"), "30");
-  EXPECT_EQ(Str(Json(refused.body).as_object(), "code"), "storage_full") << refused.body;
-  EXPECT_EQ(workspaces(), before);
-  // The log has what PostgreSQL said, with the request id.
-  const std::string log = server->Output();
-  const std::size_t said = log.find("No space left on device");
-  ASSERT_NE(said, std::string::npos);
-  EXPECT_NE(log.substr(log.rfind('\n', said) + 1, 400).find(refused.Header("X-Request-Id")),
-            std::string::npos);
-
-  // Space again: every run accepted before finishes, and writes are accepted.
-  std::filesystem::remove(filler);
-  for (const std::string& run : runs) {
-    const auto done = WaitRun(c, admin, run);
-    EXPECT_EQ(Str(done, "state"), "succeeded") << boost::json::serialize(done);
-  }
-  const HttpResponse accepted = PostWorkspace(c, admin, CreateBody(account, "After"));
-  ASSERT_EQ(accepted.status, 202) << accepted.body;
-  EXPECT_EQ(
-      Str(WaitRun(c, admin, Str(Json(accepted.body).as_object(), "provisioning_run_id")), "state"),
-      "succeeded");
+  ASSERT_TRUE(refused) << "500 creates found space";
+  EXPECT_TRUE(Eventually(
+      [&] { return server_->Output().find("No space left on device") != std::string::npos; }));
+  Free();
+  ExpectEverythingProceeds(runs);
 }
 
 }  // namespace

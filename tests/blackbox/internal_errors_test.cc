@@ -96,15 +96,17 @@ TEST(InternalErrors, AnUnreachableCellIsShownByAStableReasonAndItsAddressOnlyInT
   }
 
   // The operator's log has the detail, with the run it belongs to.
-  const std::string log = server->Output();
-  bool found = false;
-  for (std::size_t at = log.find(telltale); at != std::string::npos && !found;
-       at = log.find(telltale, at + 1)) {
-    const std::size_t begin = log.rfind('\n', at) + 1;
-    const std::string line = log.substr(begin, log.find('\n', at) - begin);
-    found = line.find(run_id) != std::string::npos;
-  }
-  EXPECT_TRUE(found) << "no log line names both the cell and run " << run_id;
+  const auto logged = [&] {
+    const std::string log = server->Output();
+    for (std::size_t at = log.find(telltale); at != std::string::npos;
+         at = log.find(telltale, at + 1)) {
+      const std::size_t begin = log.rfind('\n', at) + 1;
+      if (log.substr(begin, log.find('\n', at) - begin).find(run_id) != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(Eventually(logged)) << "no log line names both the cell and run " << run_id;
 }
 
 }  // namespace
