@@ -195,6 +195,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   WS_ASSIGN_OR_RETURN(model::Account account,
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));
   app->default_account_id_ = account.id;
+  WS_ASSIGN_OR_RETURN(app->cursor_key_, LoadOrCreateCursorKey(*app->store_, *app->random_));
 
   std::map<std::string, std::unique_ptr<dataplane::Dataplane>> cells;
   for (const auto& [region, conninfo] : config.cells)

@@ -75,6 +75,8 @@ class App {
   // Keeps the relationship outbox bounded (spicedb.outbox_retention_hours).
   spicedb::OutboxPruner& outbox_pruner() { return *outbox_pruner_; }
   const std::string& default_account_id() const { return default_account_id_; }
+  // Signs pagination cursors; the same on every replica of the database.
+  const std::string& cursor_key() const { return cursor_key_; }
   const std::string& data_dir() const { return config_.data_dir; }
   bool IsPlatformAdmin(const std::string& subject) const;
 
@@ -113,6 +115,7 @@ class App {
   std::unique_ptr<domain::Denials> denials_;  // flushes to the store: before it goes
   http::Metrics metrics_;
   std::string default_account_id_;
+  std::string cursor_key_;
   std::mutex stranded_mu_;
   std::vector<StrandedReservation> stranded_;  // guarded by stranded_mu_
 };
