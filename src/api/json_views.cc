@@ -1,5 +1,7 @@
 #include "api/json_views.h"
 
+#include <boost/json/parse.hpp>
+
 #include "api/json_writer.h"
 #include "common/time_format.h"
 
@@ -182,6 +184,17 @@ std::string AccountJson(const model::Account& account) {
   w.EndArray();
   w.EndObject();
   return out;
+}
+
+StatusOr<std::string_view> AuditDetailsJson(const model::AuditEvent& event) {
+  if (event.details.empty()) return std::string_view("{}");
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(event.details, ec);
+  if (ec || !v.is_object()) {
+    return Internal("audit event " + std::to_string(event.seq) + " of chain '" +
+                    event.workspace_id + "' is damaged: its details are not a JSON object");
+  }
+  return std::string_view(event.details);
 }
 
 std::string WorkspaceEtag(const model::Workspace& ws) { return WorkspaceEtag(ws.version); }

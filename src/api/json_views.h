@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "model/model.h"
 
 namespace workspaced::api {
@@ -16,6 +17,10 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run);
 // The 202 body of a create or retry: the workspace id, the run id, the
 // status and the workspace as it is now.
 std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id);
+// The `details` of a stored audit event as the JSON served ("{}" when empty).
+// kInternal when they are not a JSON object — a damaged row — which served
+// as they are would make the whole response invalid JSON.
+StatusOr<std::string_view> AuditDetailsJson(const model::AuditEvent& event);
 // Strong ETag of a workspace's current version.
 std::string WorkspaceEtag(const model::Workspace& ws);
 std::string WorkspaceEtag(std::int64_t version);

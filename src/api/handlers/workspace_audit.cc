@@ -10,6 +10,7 @@
 
 #include "api/access.h"
 #include "api/handlers/handlers.h"
+#include "api/json_views.h"
 #include "api/json_writer.h"
 #include "api/pagination.h"
 #include "common/time_format.h"
@@ -101,7 +102,9 @@ std::string NextLink(std::string_view path, const model::AuditQuery& q, std::int
   return link + ">; rel=\"next\"";
 }
 
-std::string EventsJson(const std::vector<model::AuditEvent>& events) {
+// kInternal when an event is damaged (AuditDetailsJson): the request then
+// fails as a whole rather than answer a body that is not JSON.
+StatusOr<std::string> EventsJson(const std::vector<model::AuditEvent>& events) {
   std::string out;
   out.reserve(events.size() * 512 + 2);
   JsonWriter w(out);
@@ -125,8 +128,9 @@ std::string EventsJson(const std::vector<model::AuditEvent>& events) {
     w.Field("request_id", e.request_id);
     w.Field("source_ip", e.source_ip);
     w.Field("user_agent", e.user_agent);
+    WS_ASSIGN_OR_RETURN(const std::string_view details, AuditDetailsJson(e));
     w.Key("details");
-    w.RawValue(e.details.empty() ? "{}" : e.details);
+    w.RawValue(details);
     w.Field("hash", e.hash);
     w.Field("prev_hash", e.prev_hash);
     w.EndObject();
@@ -157,7 +161,8 @@ class WorkspaceAudit final : public Handler {
       out.SetHeader("Link",
                     NextLink(ctx.request.path, q, events.back().seq, ctx.request, cursors_));
     }
-    out.Json(200, EventsJson(events));
+    WS_ASSIGN_OR_RETURN(std::string body, EventsJson(events));
+    out.Json(200, std::move(body));
     return Status::Ok();
   }
 
