@@ -201,6 +201,10 @@ std::string WorkspaceEtag(const model::Workspace& ws) { return WorkspaceEtag(ws.
 
 std::string WorkspaceEtag(std::int64_t version) { return "\"v" + std::to_string(version) + "\""; }
 
+std::string MemberEtag(std::string_view role, Micros created_at) {
+  return "\"" + std::string(role) + "." + std::to_string(created_at) + "\"";
+}
+
 bool EtagMatches(std::string_view header, std::string_view etag, bool strong) {
   if (header.empty()) return false;
   std::size_t pos = 0;

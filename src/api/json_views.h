@@ -24,6 +24,10 @@ StatusOr<std::string_view> AuditDetailsJson(const model::AuditEvent& event);
 // Strong ETag of a workspace's current version.
 std::string WorkspaceEtag(const model::Workspace& ws);
 std::string WorkspaceEtag(std::int64_t version);
+// Strong ETag of a membership: its role and since when it exists, which is
+// all its representation holds besides the subject (a member removed and
+// added again is another membership: another ETag).
+std::string MemberEtag(std::string_view role, Micros created_at);
 // RFC 9110 §13.1: whether an If-None-Match (weak comparison) or If-Match
 // (strong: a W/ tag never matches) header lists `etag` or "*".
 bool EtagMatches(std::string_view header, std::string_view etag, bool strong = false);
