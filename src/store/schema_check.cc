@@ -15,7 +15,9 @@ constexpr const char* kTables[] = {
 }  // namespace
 
 StatusOr<std::string> SchemaGap(SqlConnection& conn, int applied, int latest) {
-  if (applied != latest) {
+  // A newer schema is a newer binary's upgrade in progress: its tables are
+  // a superset of these (migrations only add), checked below.
+  if (applied < latest) {
     return "schema version " + std::to_string(applied) + " where this binary needs " +
            std::to_string(latest);
   }

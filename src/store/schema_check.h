@@ -12,9 +12,10 @@
 
 namespace workspaced::store {
 
-// "" when the schema is whole, else what is missing: a version other than
+// "" when the schema is whole, else what is missing: a version older than
 // `latest` (the newest migration this binary knows), or the tables it
-// needs that are absent. `conn` must be in a transaction.
+// needs that are absent. A newer version is fine (a rolling upgrade: Migrate
+// is what refuses to start on one). `conn` must be in a transaction.
 StatusOr<std::string> SchemaGap(SqlConnection& conn, int applied, int latest);
 
 }  // namespace workspaced::store
