@@ -41,8 +41,7 @@ std::string CursorOf(const std::string& next) {
 std::vector<std::string> Ids(const HttpResponse& r) {
   std::vector<std::string> ids;
   const auto list = Json(r.body);
-  for (const auto& w : list.as_array())
-    ids.emplace_back(w.as_object().at("id").as_string());
+  for (const auto& w : list.as_array()) ids.emplace_back(w.as_object().at("id").as_string());
   return ids;
 }
 
@@ -75,13 +74,8 @@ class Integrity : public ::testing::Test {
   }
 
   HttpResponse Call(const std::string& method, const std::string& path, const std::string& who,
-                    const std::string& body = "",
-                    std::vector<std::pair<std::string, std::string>> extra = {}) {
-    std::vector<std::pair<std::string, std::string>> h{
-        {"Authorization", "Bearer " + server_->Token(who)}};
-    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
-    for (auto& e : extra) h.push_back(std::move(e));
-    return c_->Send(method, path, h, body);
+                    const std::string& body = "") {
+    return CallAs(*c_, *server_, method, path, who, body);
   }
 
   std::unique_ptr<ServerProcess> server_;
@@ -100,7 +94,8 @@ TEST_F(Integrity, ForgedAndTamperedCursorsAre400WithAPreciseDetail) {
   const std::string cursor = CursorOf(NextOf(first));
   ASSERT_FALSE(cursor.empty()) << first.Header("Link");
   // Forged: the id of a workspace, encoded as the old cursors were.
-  const std::string forged = "YzE6" + std::string("MDE5MGM1YTItMTExMS03MDAwLTgwMDAtMDAwMDAwMDAwMDAx");
+  const std::string forged =
+      "YzE6" + std::string("MDE5MGM1YTItMTExMS03MDAwLTgwMDAtMDAwMDAwMDAwMDAx");
   const HttpResponse f = Call("GET", base + "?cursor=" + forged, "alice");
   ExpectProblem(f, 400);
   EXPECT_NE(Detail(f).find("cursor"), std::string::npos) << f.body;
@@ -136,9 +131,9 @@ TEST_F(Integrity, ACursorIsGoodOnlyForTheListThatGaveIt) {
   const std::string mine_cursor = CursorOf(NextOf(Call("GET", "/v1/workspaces?limit=1", "alice")));
   ASSERT_FALSE(acme_cursor.empty() || audit_cursor.empty() || mine_cursor.empty());
   const std::vector<std::pair<std::string, std::string>> misuses = {
-      {"/v1/workspaces/by-account/" + globex_, acme_cursor},   // another account's list
-      {"/v1/workspaces", acme_cursor},                         // another endpoint
-      {"/v1/workspaces/" + ws_ + "/audit", acme_cursor},       // another endpoint
+      {"/v1/workspaces/by-account/" + globex_, acme_cursor},     // another account's list
+      {"/v1/workspaces", acme_cursor},                           // another endpoint
+      {"/v1/workspaces/" + ws_ + "/audit", acme_cursor},         // another endpoint
       {"/v1/workspaces/" + other_ws_ + "/audit", audit_cursor},  // another workspace's log
       {"/v1/workspaces/by-account/" + acme_, audit_cursor},
       {"/v1/workspaces/by-account/" + acme_, mine_cursor},
@@ -153,9 +148,9 @@ TEST_F(Integrity, ACursorIsGoodOnlyForTheListThatGaveIt) {
   const HttpResponse bob = Call("GET", "/v1/workspaces?cursor=" + mine_cursor, "bob");
   ExpectProblem(bob, 400);
   // Each in its own list pages on.
-  EXPECT_EQ(Call("GET", "/v1/workspaces/by-account/" + acme_ + "?cursor=" + acme_cursor, "alice")
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("GET", "/v1/workspaces/by-account/" + acme_ + "?cursor=" + acme_cursor, "alice").status,
+      200);
   EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_ + "/audit?cursor=" + audit_cursor, "alice").status,
             200);
 }
@@ -203,17 +198,15 @@ TEST_F(Integrity, CursorsPageThroughAndWorkOnAnotherProcessOfTheSameDatabase) {
 
 // --- If-Match on memberships ---
 
-// PUT and DELETE of one member of `base` (/v1/workspaces/ID or
+// GET, PUT and DELETE of one member of `base` (/v1/workspaces/ID or
 // /v1/accounts/ID) by `admin`, with stale, valid and absent If-Match.
-void MembersHonourIfMatch(Integrity& t, HttpClient& c, ServerProcess& server,
-                          const std::string& base, const std::string& admin) {
-  const auto call = [&](const std::string& method, const std::string& path,
-                        const std::string& body, const std::string& if_match) {
-    std::vector<std::pair<std::string, std::string>> h{
-        {"Authorization", "Bearer " + server.Token(admin)}};
-    if (!body.empty()) h.emplace_back("Content-Type", "application/json");
-    if (!if_match.empty()) h.emplace_back("If-Match", if_match);
-    return c.Send(method, path, h, body);
+void MembersHonourIfMatch(HttpClient& c, const ServerProcess& server, const std::string& base,
+                          const std::string& admin) {
+  const auto call = [&](const std::string& method, const std::string& path, const std::string& body,
+                        const std::string& if_match) {
+    std::vector<std::pair<std::string, std::string>> extra;
+    if (!if_match.empty()) extra.emplace_back("If-Match", if_match);
+    return CallAs(c, server, method, path, admin, body, std::move(extra));
   };
   const std::string member = base + "/members/mia";
   const std::string as_member = R"({"role":"member"})";
@@ -257,22 +250,22 @@ void MembersHonourIfMatch(Integrity& t, HttpClient& c, ServerProcess& server,
   EXPECT_NE(again.Header("ETag"), plain.Header("ETag"));
   ExpectProblem(call("DELETE", member, "", plain.Header("ETag")), 412);
   EXPECT_EQ(call("DELETE", member, "", "").status, 204);
-  (void)t;
 }
 
 TEST_F(Integrity, WorkspaceMembersHonourIfMatch) {
   Seed();
-  MembersHonourIfMatch(*this, *c_, *server_, "/v1/workspaces/" + ws_, "wanda");
+  MembersHonourIfMatch(*c_, *server_, "/v1/workspaces/" + ws_, "wanda");
   // Every refused change left no audit event; each made one did.
-  EXPECT_EQ(CountRows(server_->data_dir(),
-                      "SELECT COUNT(*) FROM audit_events WHERE target_id = 'mia' AND workspace_id = '" +
-                          ws_ + "'"),
-            8);
+  EXPECT_EQ(
+      CountRows(server_->data_dir(),
+                "SELECT COUNT(*) FROM audit_events WHERE target_id = 'mia' AND workspace_id = '" +
+                    ws_ + "'"),
+      8);
 }
 
 TEST_F(Integrity, AccountMembersHonourIfMatch) {
   Seed();
-  MembersHonourIfMatch(*this, *c_, *server_, "/v1/accounts/" + acme_, "alice");
+  MembersHonourIfMatch(*c_, *server_, "/v1/accounts/" + acme_, "alice");
 }
 
 // --- damaged audit rows ---
@@ -282,8 +275,7 @@ TEST_F(Integrity, ADamagedAuditRowIsA500ProblemNeverInvalidJson) {
   const std::string path = "/v1/workspaces/" + ws_ + "/audit";
   ASSERT_EQ(Call("GET", path, "wanda").status, 200);
   const long long seq = QueryNumber(
-      server_->data_dir(),
-      "SELECT MAX(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "'");
+      server_->data_dir(), "SELECT MAX(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "'");
   std::vector<std::string> damages = {R"({"role":"vie)", R"(["role"])", "nul\x01"};
   // PostgreSQL stores only UTF-8 text; an SQLite file can hold any bytes.
   if (!OnPostgres()) damages.push_back("{\"role\":\"v\xff\"}");
@@ -304,17 +296,16 @@ TEST_F(Integrity, ADamagedAuditRowIsA500ProblemNeverInvalidJson) {
 
 TEST_F(Integrity, ADamagedAuditRowCutsTheExportShortWithoutItsLastChunk) {
   Seed();
-  const long long seq = QueryNumber(
-      server_->data_dir(),
-      "SELECT MIN(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "' AND action = " +
-          "'member.put'");
+  const long long seq =
+      QueryNumber(server_->data_dir(), "SELECT MIN(seq) FROM audit_events WHERE workspace_id = '" +
+                                           ws_ + "' AND action = " + "'member.put'");
   ExecSql(server_->data_dir(),
           "UPDATE audit_events SET details = '{\"role\":' WHERE seq = " + std::to_string(seq));
   for (const char* format : {"json", "ndjson", "csv"}) {
-    const std::string raw = HttpClient::Raw(
-        server_->port(), "GET /v1/workspaces/" + ws_ + "/export?format=" + format +
-                             " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                             server_->Token("wanda") + "\r\n\r\n");
+    const std::string raw =
+        HttpClient::Raw(server_->port(), "GET /v1/workspaces/" + ws_ + "/export?format=" + format +
+                                             " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                                             server_->Token("wanda") + "\r\n\r\n");
     ASSERT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw.substr(0, 200);
     EXPECT_NE(raw.find("Transfer-Encoding: chunked"), std::string::npos);
     // The sections before the audit events went out, then the connection
@@ -336,18 +327,19 @@ TEST_F(Integrity, AUserAgentThatIsNotUtf8IsAuditedAndComesBackAsJson) {
   Seed();
   const std::string body = R"({"role":"viewer"})";
   const std::string raw = HttpClient::Raw(
-      server_->port(), "PUT /v1/workspaces/" + ws_ +
-                           "/members/ua HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                           server_->Token("wanda") + "\r\nUser-Agent: ab\xff\xfe" +
-                           "cd\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+      server_->port(),
+      "PUT /v1/workspaces/" + ws_ + "/members/ua HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+          server_->Token("wanda") + "\r\nUser-Agent: ab\xff\xfe" +
+          "cd\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\nConnection: close\r\n\r\n" + body);
   ASSERT_EQ(raw.rfind("HTTP/1.1 201", 0), 0u) << raw.substr(0, 200);
   const HttpResponse r = Call("GET", "/v1/workspaces/" + ws_ + "/audit?limit=1", "wanda");
   ASSERT_EQ(r.status, 200);
   const auto events = Json(r.body);  // strict: fails on bytes that are not UTF-8
   ASSERT_TRUE(events.is_array() && !events.as_array().empty()) << r.body;
   EXPECT_EQ(events.as_array()[0].as_object().at("user_agent").as_string(),
-            "ab\xef\xbf\xbd\xef\xbf\xbd" "cd");
+            "ab\xef\xbf\xbd\xef\xbf\xbd"
+            "cd");
 }
 
 // --- the database check at start and in /readyz?deep=1 ---
@@ -442,9 +434,10 @@ TEST_F(Integrity, DeepReadyzFailsNamingWhatFailed) {
 
   // A table gone from the control-plane database (both backends).
   ASSERT_EQ(server_->Stop(), 0);
-  Start(R"({"integrity":{"readyz_interval_ms":1000},"spicedb":{"target":"embedded","library":")" WS_SPICEDB_LIBRARY
-        R"("}})",
-        data.path() + "/data");
+  Start(
+      R"({"integrity":{"readyz_interval_ms":1000},"spicedb":{"target":"embedded","library":")" WS_SPICEDB_LIBRARY
+      R"("}})",
+      data.path() + "/data");
   const HttpResponse ok = c_->Get("/readyz?deep=1");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(Json(ok.body).as_object().at("checks").as_object().at("spicedb").as_string(), "ok");
