@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // "header.payload" signed as the dev key would sign it.
   if (token.find('.') != std::string_view::npos && size < auth::kMaxTokenBytes) {
     const std::string signed_token =
-        std::string(token) + "." + Base64UrlEncode(auth::HmacSha256(kDevKey, token));
+        std::string(token) + "." + Base64UrlEncode(HmacSha256(kDevKey, token));
     (void)Authenticator().Authenticate(signed_token);
   }
   return 0;

@@ -1,6 +1,8 @@
 // Query strings and cursors: the bytes are a request's query; ParsePage reads
-// limit and cursor (and refuses unknown or repeated parameters). A cursor the
-// server made from any id must be read back as that id.
+// limit and cursor (and refuses unknown or repeated parameters, and any
+// cursor this key did not sign for this list). A cursor the server made
+// from any position must be read back as that position, in its own list
+// only; the bytes taken as a cursor must never be accepted unsigned.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,15 +13,23 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace workspaced;
+  static const api::CursorCodec codec(std::string(64, 'k'));
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   http::Request request;
   request.method = http::Method::kGet;
   request.query = bytes;
-  (void)api::ParsePage(request, 50, 1000, {"status"});
+  (void)api::ParsePage(request, codec, "workspaces:alice", 50, 1000, {"status"});
 
-  const std::string query = "limit=5&cursor=" + api::EncodeCursor(bytes);
-  request.query = query;
-  const auto page = api::ParsePage(request, 50, 1000);
-  if (page.ok() && page->after != bytes) std::abort();  // a cursor read back as another id
+  // The bytes as a cursor: a forgery unless they are one the key signed.
+  const auto forged = codec.Decode("workspaces:alice", bytes);
+  if (forged.ok() && codec.Encode("workspaces:alice", *forged) != bytes) std::abort();
+
+  const std::string_view position = bytes.substr(0, api::CursorCodec::kMaxPositionBytes);
+  if (position.empty()) return 0;
+  const std::string cursor = codec.Encode("audit:x", position);
+  if (cursor.size() > api::CursorCodec::kMaxCursorChars) std::abort();
+  const auto back = codec.Decode("audit:x", cursor);
+  if (!back.ok() || *back != position) std::abort();     // read back as another position
+  if (codec.Decode("audit:y", cursor).ok()) std::abort();  // accepted in another list
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "api/json_views.h"
 
+#include <boost/json/parse.hpp>
+
 #include "api/json_writer.h"
 #include "common/time_format.h"
 
@@ -184,9 +186,24 @@ std::string AccountJson(const model::Account& account) {
   return out;
 }
 
+StatusOr<std::string_view> AuditDetailsJson(const model::AuditEvent& event) {
+  if (event.details.empty()) return std::string_view("{}");
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(event.details, ec);
+  if (ec || !v.is_object()) {
+    return Internal("audit event " + std::to_string(event.seq) + " of chain '" +
+                    event.workspace_id + "' is damaged: its details are not a JSON object");
+  }
+  return std::string_view(event.details);
+}
+
 std::string WorkspaceEtag(const model::Workspace& ws) { return WorkspaceEtag(ws.version); }
 
 std::string WorkspaceEtag(std::int64_t version) { return "\"v" + std::to_string(version) + "\""; }
+
+std::string MemberEtag(std::string_view role, Micros created_at) {
+  return "\"" + std::string(role) + "." + std::to_string(created_at) + "\"";
+}
 
 bool EtagMatches(std::string_view header, std::string_view etag, bool strong) {
   if (header.empty()) return false;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "model/model.h"
 
 namespace workspaced::api {
@@ -16,9 +17,17 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run);
 // The 202 body of a create or retry: the workspace id, the run id, the
 // status and the workspace as it is now.
 std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id);
+// The `details` of a stored audit event as the JSON served ("{}" when empty).
+// kInternal when they are not a JSON object — a damaged row — which served
+// as they are would make the whole response invalid JSON.
+StatusOr<std::string_view> AuditDetailsJson(const model::AuditEvent& event);
 // Strong ETag of a workspace's current version.
 std::string WorkspaceEtag(const model::Workspace& ws);
 std::string WorkspaceEtag(std::int64_t version);
+// Strong ETag of a membership: its role and since when it exists, which is
+// all its representation holds besides the subject (a member removed and
+// added again is another membership: another ETag).
+std::string MemberEtag(std::string_view role, Micros created_at);
 // RFC 9110 §13.1: whether an If-None-Match (weak comparison) or If-Match
 // (strong: a W/ tag never matches) header lists `etag` or "*".
 bool EtagMatches(std::string_view header, std::string_view etag, bool strong = false);

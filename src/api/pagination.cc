@@ -4,20 +4,51 @@
 #include <charconv>
 
 #include "common/base64url.h"
+#include "common/hmac.h"
 #include "common/random.h"
 
 namespace workspaced::api {
 namespace {
-constexpr std::string_view kCursorPrefix = "c1:";
-}
 
-std::string EncodeCursor(std::string_view last_id) {
-  std::string raw(kCursorPrefix);
-  raw += last_id;
+constexpr char kVersion = 1;
+constexpr std::size_t kTagBytes = 6;   // tells lists apart (and says so precisely)
+constexpr std::size_t kMacBytes = 16;  // 128 bits: HMAC-SHA256 cut as RFC 2104 §5 allows
+constexpr std::size_t kHeaderBytes = 1 + kTagBytes;
+constexpr std::string_view kUseLink = "; use the Link header of the previous page";
+
+}  // namespace
+
+std::string CursorCodec::Encode(std::string_view list, std::string_view position) const {
+  std::string raw(1, kVersion);
+  raw += HmacSha256(key_, list).substr(0, kTagBytes);
+  raw += position.substr(0, kMaxPositionBytes);
+  raw += HmacSha256(key_, raw).substr(0, kMacBytes);
   return Base64UrlEncode(raw);
 }
 
-StatusOr<store::Page> ParsePage(const http::Request& request, int default_limit, int max_limit,
+StatusOr<std::string> CursorCodec::Decode(std::string_view list, std::string_view cursor) const {
+  if (cursor.size() > kMaxCursorChars) {
+    return InvalidArgument("cursor is too long (at most " + std::to_string(kMaxCursorChars) +
+                           " characters)" + std::string(kUseLink));
+  }
+  const std::optional<std::string> raw = Base64UrlDecode(cursor);
+  if (!raw || raw->size() < kHeaderBytes + 1 + kMacBytes || raw->front() != kVersion)
+    return InvalidArgument("cursor is malformed" + std::string(kUseLink));
+  const std::string_view signed_part = std::string_view(*raw).substr(0, raw->size() - kMacBytes);
+  const std::string_view mac = std::string_view(*raw).substr(signed_part.size());
+  if (!ConstantTimeEquals(HmacSha256(key_, signed_part).substr(0, kMacBytes), mac)) {
+    return InvalidArgument("cursor was altered or truncated, or was not issued by this service" +
+                           std::string(kUseLink));
+  }
+  if (signed_part.substr(1, kTagBytes) != HmacSha256(key_, list).substr(0, kTagBytes)) {
+    return InvalidArgument(
+        "cursor belongs to another list: a cursor pages only the list whose Link header gave it");
+  }
+  return std::string(signed_part.substr(kHeaderBytes));
+}
+
+StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec& cursors,
+                                std::string_view list, int default_limit, int max_limit,
                                 std::initializer_list<std::string_view> also_allowed) {
   const std::vector<std::string> names = request.QueryNames();  // the query is parsed once here
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -41,20 +72,18 @@ StatusOr<store::Page> ParsePage(const http::Request& request, int default_limit,
     page.limit = n;
   }
   if (auto cursor = request.QueryParam("cursor")) {
-    auto raw = Base64UrlDecode(*cursor);
-    if (!raw || raw->substr(0, kCursorPrefix.size()) != kCursorPrefix ||
-        !IsUuid(std::string_view(*raw).substr(kCursorPrefix.size()))) {
-      return InvalidArgument("cursor is not valid; use the Link header of the previous page");
-    }
-    page.after = raw->substr(kCursorPrefix.size());
+    WS_ASSIGN_OR_RETURN(page.after, cursors.Decode(list, *cursor));
+    // Only this service makes cursors: a position that is not an id is a bug.
+    if (!IsUuid(page.after)) return Internal("pagination: a signed cursor holds no id");
   }
   return page;
 }
 
-void SetNextLink(http::Response& out, std::string_view path, int limit, std::string_view last_id) {
+void SetNextLink(http::Response& out, std::string_view path, int limit, const CursorCodec& cursors,
+                 std::string_view list, std::string_view last_id) {
   std::string link = "<";
   link += path;
-  link += "?limit=" + std::to_string(limit) + "&cursor=" + EncodeCursor(last_id);
+  link += "?limit=" + std::to_string(limit) + "&cursor=" + cursors.Encode(list, last_id);
   link += ">; rel=\"next\"";
   out.SetHeader("Link", std::move(link));
 }

@@ -1,6 +1,16 @@
 // Keyset pagination for list endpoints. Bodies stay bare JSON arrays; the
 // next page is announced in `Link: <path?limit=N&cursor=C>; rel="next"`.
-// Cursors are opaque to clients (base64url of a versioned position).
+//
+// Cursors are opaque and authenticated: a client can neither read nor make
+// one. A cursor names a position in one list — `list` says which endpoint and
+// which scope, e.g. "audit:<workspace id>" — and is base64url of
+//   version (1 byte) ‖ list tag (6) ‖ position (1–64) ‖ MAC (16)
+// where the list tag is HMAC-SHA256(key, list) and the MAC HMAC-SHA256(key,
+// everything before it), each cut to its first bytes: at most 116
+// characters. The key is the database's (app/bootstrap.h), so every replica
+// of one database reads every other's cursors.
+//
+// Thread-safety: CursorCodec is immutable after construction; any thread.
 #pragma once
 
 #include <initializer_list>
@@ -15,16 +25,37 @@
 
 namespace workspaced::api {
 
-// Reads `limit` (1..max_limit, default default_limit) and `cursor`. Any query
-// parameter not named here or in `also_allowed` is a 400, as is a repeated
-// one, so a typo is never silently ignored.
-StatusOr<store::Page> ParsePage(const http::Request& request, int default_limit, int max_limit,
+class CursorCodec {
+ public:
+  // The longest cursor Decode reads; longer ones are refused unread.
+  static constexpr std::size_t kMaxCursorChars = 128;
+  static constexpr std::size_t kMaxPositionBytes = 64;
+
+  // `key`: at least 32 random bytes, the same for every replica.
+  explicit CursorCodec(std::string key) : key_(std::move(key)) {}
+
+  // The cursor of `position` (1–kMaxPositionBytes bytes) in `list`.
+  std::string Encode(std::string_view list, std::string_view position) const;
+  // The position a cursor of `list` names. kInvalidArgument, its detail
+  // saying which, for a cursor that is too long, malformed, altered or
+  // truncated (or signed with another key), or made for another list.
+  StatusOr<std::string> Decode(std::string_view list, std::string_view cursor) const;
+
+ private:
+  std::string key_;
+};
+
+// Reads `limit` (1..max_limit, default default_limit) and `cursor` (one of
+// `list`'s, naming the id after which the page starts). Any query parameter
+// not named here or in `also_allowed` is a 400, as is a repeated one, so a
+// typo is never silently ignored.
+StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec& cursors,
+                                std::string_view list, int default_limit, int max_limit,
                                 std::initializer_list<std::string_view> also_allowed = {});
 
-std::string EncodeCursor(std::string_view last_id);
-
-// Adds the Link header when a further page exists.
-void SetNextLink(http::Response& out, std::string_view path, int limit, std::string_view last_id);
+// Adds the Link header of the page after `last_id` in `list`.
+void SetNextLink(http::Response& out, std::string_view path, int limit, const CursorCodec& cursors,
+                 std::string_view list, std::string_view last_id);
 
 // What to ask the store for: one item more than the page, which tells
 // whether a next page exists.
@@ -38,10 +69,10 @@ inline store::Page Probe(const store::Page& page) {
 // next page in the Link header. Items need an `id`.
 template <typename Item>
 void FinishPage(std::vector<Item>& items, const store::Page& page, std::string_view path,
-                http::Response& out) {
+                const CursorCodec& cursors, std::string_view list, http::Response& out) {
   if (static_cast<int>(items.size()) <= page.limit) return;
   items.resize(static_cast<std::size_t>(page.limit));
-  SetNextLink(out, path, page.limit, items.back().id);
+  SetNextLink(out, path, page.limit, cursors, list, items.back().id);
 }
 
 }  // namespace workspaced::api

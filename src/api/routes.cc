@@ -36,6 +36,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   using domain::MemberScope;
   add(Method::kGet, "/v1/workspaces/{workspace_id}/members", true,
       MakeListMembers(app, MemberScope::kWorkspace));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/members/{subject}", true,
+      MakeGetMember(app, MemberScope::kWorkspace));
   add(Method::kPut, "/v1/workspaces/{workspace_id}/members/{subject}", true,
       MakePutMember(app, MemberScope::kWorkspace));
   add(Method::kDelete, "/v1/workspaces/{workspace_id}/members/{subject}", true,
@@ -48,6 +50,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakePutTrustedIssuers(app));
   add(Method::kGet, "/v1/accounts/{account_id}/members", true,
       MakeListMembers(app, MemberScope::kAccount));
+  add(Method::kGet, "/v1/accounts/{account_id}/members/{subject}", true,
+      MakeGetMember(app, MemberScope::kAccount));
   add(Method::kPut, "/v1/accounts/{account_id}/members/{subject}", true,
       MakePutMember(app, MemberScope::kAccount));
   add(Method::kDelete, "/v1/accounts/{account_id}/members/{subject}", true,

@@ -23,22 +23,57 @@
 #include "spicedb/reconcile.h"
 #include "spicedb/relay.h"
 #include "store/pg_store.h"
+#include "store/sqlite_integrity.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::app {
 
 App::~App() = default;
 
+namespace {
+
+// A database found damaged is refused (kInternal naming `what`); one whose
+// check ran out of time is used, with a warning.
+Status RefuseDamaged(const StatusOr<store::IntegrityReport>& report, const std::string& what,
+                     int budget_ms) {
+  WS_RETURN_IF_ERROR(report.status());
+  switch (report->outcome) {
+    case store::IntegrityReport::Outcome::kOk:
+      return Status::Ok();
+    case store::IntegrityReport::Outcome::kIncomplete:
+      log::Warn("the database check at start did not finish; starting on what it saw",
+                {{"database", what},
+                 {"budget_ms", budget_ms},
+                 {"hint", "raise integrity.start_check_ms (0: no limit) to check all of it"}});
+      return Status::Ok();
+    case store::IntegrityReport::Outcome::kDamaged:
+      break;
+  }
+  return Internal("the database " + what + " is damaged (" + report->problem +
+                  "); workspaced will not use it: restore it from a backup "
+                  "(docs/integrity.md)");
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   WS_RETURN_IF_ERROR(EnsureDataDir(config.data_dir));
+  const int budget_ms = config.integrity.start_check_ms;
+  const Micros budget = Micros{budget_ms} * 1000;  // 0: no limit
   if (!config.database.empty()) {
     WS_ASSIGN_OR_RETURN(auto store, store::OpenPostgresStore({.conninfo = config.database,
                                                               .pool_size = config.database_pool}));
     WS_RETURN_IF_ERROR(store->Migrate());
+    WS_RETURN_IF_ERROR(
+        RefuseDamaged(store->CheckIntegrity(budget), "on PostgreSQL (--database)", budget_ms));
     return store;
   }
   store::SqliteOptions options;
   options.path = (std::filesystem::path(config.data_dir) / kDatabaseFile).string();
+  // Before anything opens the file to write (WAL set-up, migrations, the
+  // bootstrap rows): a damaged file is left as it was found.
+  WS_RETURN_IF_ERROR(
+      RefuseDamaged(store::CheckSqliteFile(options.path, budget), options.path, budget_ms));
   WS_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(options));
   WS_RETURN_IF_ERROR(store->Migrate());
   return store;
@@ -195,6 +230,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   WS_ASSIGN_OR_RETURN(model::Account account,
                       EnsureDefaultAccount(*app->store_, *app->clock_, *app->random_));
   app->default_account_id_ = account.id;
+  WS_ASSIGN_OR_RETURN(app->cursor_key_, LoadOrCreateCursorKey(*app->store_, *app->random_));
 
   std::map<std::string, std::unique_ptr<dataplane::Dataplane>> cells;
   for (const auto& [region, conninfo] : config.cells)
@@ -203,6 +239,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
       dataplane::NewSqliteDataplane(
           (std::filesystem::path(config.data_dir) / "dataplanes").string()),
       std::move(cells));
+  app->readiness_ = std::make_unique<Readiness>(
+      ReadinessOptions{.budget = Micros{config.integrity.readyz_check_ms} * 1000,
+                       .interval = Micros{config.integrity.readyz_interval_ms} * 1000},
+      *app->store_, *app->dataplane_, app->spicedb_.get(), *app->clock_);
   saga::EngineOptions engine;
   engine.workers = config.saga.workers;
   engine.lease = Micros{config.saga.lease_ms} * 1000;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "app/readiness.h"
 #include "auth/authenticator.h"
 #include "authz/authorizer.h"
 #include "common/clock.h"
@@ -72,9 +73,13 @@ class App {
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
+  // The deep readiness check (GET /readyz?deep=1), rate-limited by itself.
+  Readiness& readiness() { return *readiness_; }
   // Keeps the relationship outbox bounded (spicedb.outbox_retention_hours).
   spicedb::OutboxPruner& outbox_pruner() { return *outbox_pruner_; }
   const std::string& default_account_id() const { return default_account_id_; }
+  // Signs pagination cursors; the same on every replica of the database.
+  const std::string& cursor_key() const { return cursor_key_; }
   const std::string& data_dir() const { return config_.data_dir; }
   bool IsPlatformAdmin(const std::string& subject) const;
 
@@ -107,12 +112,14 @@ class App {
   SystemClock wall_clock_;                 // the outbox's dates are wall-clock, whatever clock_ is
   std::unique_ptr<spicedb::OutboxPruner> outbox_pruner_;  // stops before the store
   std::unique_ptr<saga::Engine> engine_;                  // stops before what it uses
+  std::unique_ptr<Readiness> readiness_;
   std::unique_ptr<domain::Workspaces> workspaces_;
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Accounts> accounts_;
   std::unique_ptr<domain::Denials> denials_;  // flushes to the store: before it goes
   http::Metrics metrics_;
   std::string default_account_id_;
+  std::string cursor_key_;
   std::mutex stranded_mu_;
   std::vector<StrandedReservation> stranded_;  // guarded by stranded_mu_
 };

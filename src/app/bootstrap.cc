@@ -117,4 +117,18 @@ StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& 
   return account;
 }
 
+StatusOr<std::string> LoadOrCreateCursorKey(store::Store& store, Random& random) {
+  static constexpr char kKey[] = "cursor_hmac_key";
+  const std::string fresh = RandomHex(random, 32);
+  std::string key;
+  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(key, tx.PutMetaIfAbsent(kKey, fresh));
+    return Status::Ok();
+  }));
+  if (key.size() != fresh.size() ||
+      key.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return Internal(std::string("the database's meta ") + kKey + " is not a 64-digit hex key");
+  return key;
+}
+
 }  // namespace workspaced::app

@@ -31,4 +31,11 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
 StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,
                                               Random& random);
 
+// The key that signs pagination cursors (api/pagination.h): 32 random bytes
+// as hex, kept in the store's metadata. The first process to start on a
+// database makes it (an insert-if-absent, so replicas starting at once agree);
+// every later one, on any replica, reads it. kInternal when the stored value
+// is not such a key.
+StatusOr<std::string> LoadOrCreateCursorKey(store::Store& store, Random& random);
+
 }  // namespace workspaced::app

@@ -237,6 +237,21 @@ Status ApplyAudit(const json::object& o, AuditConfig& c) {
   return Status::Ok();
 }
 
+Status ApplyIntegrity(const json::object& o, IntegrityConfig& c) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "integrity." + std::string(k);
+    if (k == "start_check_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.start_check_ms, 0, 86'400'000));
+    else if (k == "readyz_check_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.readyz_check_ms, 1, 600'000));
+    else if (k == "readyz_interval_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.readyz_interval_ms, 1'000, 86'400'000));
+    else
+      return Bad(key, "unknown key");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ApplyConfigFile(const std::string& path, Config& c) {
@@ -297,6 +312,9 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
     } else if (k == "spicedb") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplySpiceDb(v.as_object(), c.spicedb));
+    } else if (k == "integrity") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplyIntegrity(v.as_object(), c.integrity));
     } else if (k == "idempotency") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplyIdempotency(v.as_object(), c.idempotency));

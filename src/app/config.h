@@ -99,6 +99,18 @@ struct AuditConfig {
   int denial_keys_per_window = 200;
 };
 
+// Checks of the control-plane database (docs/integrity.md).
+struct IntegrityConfig {
+  // The check at start, before anything writes: SQLite's integrity_check,
+  // linear in the file's size; a check cut short by this budget is logged
+  // and the start goes on. 0: no limit.
+  int start_check_ms = 30'000;
+  // GET /readyz?deep=1: the same check with this budget, run at most once
+  // per readyz_interval_ms (callers in between get the last result).
+  int readyz_check_ms = 2'000;
+  int readyz_interval_ms = 60'000;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -120,6 +132,7 @@ struct Config {
   // and the trusted proxies (docs/rate-limits.md).
   http::RateLimitOptions rate_limits;
   AuditConfig audit;
+  IntegrityConfig integrity;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // I/O threads; 0: one per core
   int workers = 0;                     // handler threads; 0: 4 per core, at least 4

@@ -1,7 +1,5 @@
 #include "auth/jwt.h"
 
-
-#include <openssl/crypto.h>
 #include <openssl/ec.h>
 
 #include <array>
@@ -97,20 +95,9 @@ StatusOr<ParsedJwt> ParseJwt(std::string_view token) {
   return out;
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  std::size_t len = 0;
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(),
-                mac.size(), &len) == nullptr)
-    return {};
-  return std::string(reinterpret_cast<const char*>(mac.data()), len);
-}
-
 bool VerifyHs256(std::string_view key, std::string_view signing_input, std::string_view signature) {
   const std::string expected = HmacSha256(key, signing_input);
-  return expected.size() == kHs256Bytes && signature.size() == kHs256Bytes &&
-         CRYPTO_memcmp(expected.data(), signature.data(), kHs256Bytes) == 0;
+  return expected.size() == kHs256Bytes && ConstantTimeEquals(expected, signature);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/hmac.h"
 #include "common/status.h"
 
 namespace workspaced::auth {
@@ -43,9 +44,6 @@ struct ParsedJwt {
 // object, alg none or unknown, a `crit` header, or a `typ` other than JWT or
 // at+jwt.
 StatusOr<ParsedJwt> ParseJwt(std::string_view token);
-
-// The raw 32-byte HMAC-SHA256 of `data`.
-std::string HmacSha256(std::string_view key, std::string_view data);
 
 // Constant-time comparison against the expected HMAC.
 bool VerifyHs256(std::string_view key, std::string_view signing_input, std::string_view signature);

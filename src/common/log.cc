@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "common/clock.h"
+#include "common/text.h"
 #include "common/time_format.h"
 
 namespace workspaced::log {
@@ -99,6 +100,19 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x80) {
+      // JSON text is UTF-8 (RFC 8259 §8.1): bytes that are not (a header
+      // value, a damaged row) become U+FFFD rather than invalid output.
+      const std::size_t n = Utf8SequenceLength(s, i);
+      if (n != 0) {
+        i += n - 1;
+        continue;
+      }
+      out.append(s.data() + run, i - run);
+      run = i + 1;
+      out += "\\ufffd";
+      continue;
+    }
     if (u >= 0x20 && u != '"' && u != '\\') continue;
     out.append(s.data() + run, i - run);
     run = i + 1;

@@ -17,6 +17,20 @@ TEST(AppendJsonEscaped, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(out, "\\\"");
 }
 
+TEST(AppendJsonEscaped, ReplacesBytesThatAreNotUtf8SoTheOutputStaysJson) {
+  // A User-Agent of raw bytes, a truncated sequence, a surrogate, an
+  // overlong form: each bad byte becomes U+FFFD; valid sequences pass.
+  std::string out;
+  const std::string_view in(
+      "ab\xff\xfe\xc3\xa9 \xe2\x82 "
+      "\xed\xa0\x80 \xc0\xaf\xf0\x9f\x98\x80",
+      20);
+  AppendJsonEscaped(out, in);
+  EXPECT_EQ(out,
+            "ab\\ufffd\\ufffd\xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd "
+            "\\ufffd\\ufffd\xf0\x9f\x98\x80");
+}
+
 TEST(AppendTextValue, QuotesAndEscapesWhatCouldForgeAFieldOrALine) {
   std::string out;
   AppendTextValue(out, "curl/8.5");

@@ -45,6 +45,11 @@ bool Unsafe(std::uint32_t cp) {
 
 }  // namespace
 
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
+  const std::size_t start = i;
+  return Next(s, i) ? i - start : 0;
+}
+
 std::optional<std::size_t> Utf8Length(std::string_view s) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size(); ++n)

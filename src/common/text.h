@@ -16,6 +16,10 @@ namespace workspaced {
 // (overlong forms, surrogates and values above U+10FFFF are invalid).
 std::optional<std::size_t> Utf8Length(std::string_view s);
 
+// The length in bytes of the valid UTF-8 sequence starting at s[i] (1-4), or
+// 0 when none starts there.
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
+
 // True when `s` is valid UTF-8 holding no control character (C0, DEL, C1:
 // U+0080-U+009F) and no bidirectional override or isolate (U+202A-U+202E,
 // U+2066-U+2069), which could make a name display as another.

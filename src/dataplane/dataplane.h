@@ -23,6 +23,9 @@ class Dataplane {
   // Removes what Provision created. OK when nothing is there.
   virtual Status Deprovision(const model::Workspace& ws) = 0;
   virtual StatusOr<bool> Exists(const model::Workspace& ws) = 0;
+  // OK when the dataplane answers a trivial request (the deep readiness
+  // check); kUnavailable, with a message a client may see, when it does not.
+  virtual Status Ping() = 0;
 };
 
 }  // namespace workspaced::dataplane

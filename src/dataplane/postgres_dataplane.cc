@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/log.h"
 #include "common/random.h"
 
 namespace workspaced::dataplane {
@@ -57,6 +58,11 @@ class PostgresDataplane final : public Dataplane {
                         Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", "shared"));
     if (!has_shared) return Status::Ok();
     return InTransaction({"DELETE FROM shared.dataplane_workspaces WHERE id = $1"}, ws.id);
+  }
+
+  Status Ping() override {
+    std::lock_guard lock(mu_);
+    return Query("SELECT 1", "").status();
   }
 
   StatusOr<bool> Exists(const model::Workspace& ws) override {
@@ -147,6 +153,18 @@ class Routing final : public Dataplane {
   Status Provision(const model::Workspace& ws) override { return For(ws).Provision(ws); }
   Status Deprovision(const model::Workspace& ws) override { return For(ws).Deprovision(ws); }
   StatusOr<bool> Exists(const model::Workspace& ws) override { return For(ws).Exists(ws); }
+  // The embedded one, then each cell; the first failure names its region
+  // (its own message, which may hold a host, goes to the log only).
+  Status Ping() override {
+    WS_RETURN_IF_ERROR(fallback_->Ping());
+    for (const auto& [region, cell] : cells_) {
+      const Status s = cell->Ping();
+      if (s.ok()) continue;
+      log::Warn("dataplane: a cell does not answer", {{"region", region}, {"error", s.message()}});
+      return Unavailable("the dataplane of region " + region + " is unreachable");
+    }
+    return Status::Ok();
+  }
 
  private:
   Dataplane& For(const model::Workspace& ws) {

@@ -153,6 +153,15 @@ class SqliteDataplane final : public Dataplane {
     return Exec(db.get(), "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
   }
 
+  // The directory is made by the first provisioning; until then, nothing
+  // can be unreachable.
+  Status Ping() override {
+    std::error_code ec;
+    if (fs::exists(root_, ec) && ::access(root_.c_str(), R_OK | W_OK | X_OK) != 0)
+      return Unavailable("the embedded dataplane's directory cannot be written");
+    return Status::Ok();
+  }
+
   StatusOr<bool> Exists(const model::Workspace& ws) override {
     WS_RETURN_IF_ERROR(CheckIds(ws));
     std::lock_guard lock(mu_);

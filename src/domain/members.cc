@@ -66,7 +66,8 @@ struct WorkspaceScope {
 template <typename Scope>
 StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Actor& actor,
                               std::string_view id, std::string_view subject,
-                              std::optional<typename Scope::Role> role) {
+                              std::optional<typename Scope::Role> role,
+                              const MemberPrecondition& precondition) {
   using Role = typename Scope::Role;
   MemberResult result;
   result.subject = std::string(subject);
@@ -83,6 +84,13 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
         previous = m.role;
         created_at = m.created_at;
       }
+    }
+    if (precondition) {
+      std::optional<MemberResult> current;
+      if (previous)
+        current = MemberResult{std::string(subject), std::string(model::ToString(*previous)),
+                               created_at, false};
+      WS_RETURN_IF_ERROR(precondition(current));
     }
     if (!role && !previous) {
       return NotFound("'" + std::string(subject) + "' is not a member of the " + Scope::kNoun);
@@ -111,13 +119,13 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
 template <typename Scope>
 StatusOr<MemberResult> PutIn(store::Store& store, const Clock& clock, const Actor& actor,
                              std::string_view id, std::string_view subject,
-                             std::string_view role_name) {
+                             std::string_view role_name, const MemberPrecondition& precondition) {
   const std::optional<typename Scope::Role> role = Scope::Parse(role_name);
   if (!role) {
     return Status(Code::kUnprocessable, "the request body is not valid")
         .WithField("role", std::string("is not a role of the ") + Scope::kNoun);
   }
-  return Change<Scope>(store, clock, actor, id, subject, role);
+  return Change<Scope>(store, clock, actor, id, subject, role, precondition);
 }
 
 template <typename Scope>
@@ -133,6 +141,14 @@ StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view
   return out;
 }
 
+template <typename Scope>
+StatusOr<MemberResult> GetIn(store::Store& store, std::string_view id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(const auto members, ListIn<Scope>(store, id));
+  for (const MemberResult& m : members)
+    if (m.subject == subject) return m;
+  return NotFound("'" + std::string(subject) + "' is not a member of the " + Scope::kNoun);
+}
+
 }  // namespace
 
 const std::vector<std::string>& RolesOf(MemberScope scope) {
@@ -142,17 +158,26 @@ const std::vector<std::string>& RolesOf(MemberScope scope) {
 }
 
 StatusOr<MemberResult> Members::Put(const Actor& actor, MemberScope scope, std::string_view id,
-                                    std::string_view subject, std::string_view role) {
+                                    std::string_view subject, std::string_view role,
+                                    const MemberPrecondition& precondition) {
   if (scope == MemberScope::kAccount)
-    return PutIn<AccountScope>(store_, clock_, actor, id, subject, role);
-  return PutIn<WorkspaceScope>(store_, clock_, actor, id, subject, role);
+    return PutIn<AccountScope>(store_, clock_, actor, id, subject, role, precondition);
+  return PutIn<WorkspaceScope>(store_, clock_, actor, id, subject, role, precondition);
 }
 
 Status Members::Delete(const Actor& actor, MemberScope scope, std::string_view id,
-                       std::string_view subject) {
+                       std::string_view subject, const MemberPrecondition& precondition) {
   if (scope == MemberScope::kAccount)
-    return Change<AccountScope>(store_, clock_, actor, id, subject, std::nullopt).status();
-  return Change<WorkspaceScope>(store_, clock_, actor, id, subject, std::nullopt).status();
+    return Change<AccountScope>(store_, clock_, actor, id, subject, std::nullopt, precondition)
+        .status();
+  return Change<WorkspaceScope>(store_, clock_, actor, id, subject, std::nullopt, precondition)
+      .status();
+}
+
+StatusOr<MemberResult> Members::Get(MemberScope scope, std::string_view id,
+                                    std::string_view subject) {
+  if (scope == MemberScope::kAccount) return GetIn<AccountScope>(store_, id, subject);
+  return GetIn<WorkspaceScope>(store_, id, subject);
 }
 
 StatusOr<std::vector<MemberResult>> Members::List(MemberScope scope, std::string_view id) {

@@ -8,11 +8,16 @@
 //   - the relationships a membership implies are written by the store with
 //     the membership row (model/relationships.h), in the same transaction;
 //   - every change is audited (member.put / member.delete, with the role
-//     before and after).
+//     before and after);
+//   - a change given a precondition (If-Match) checks it against the
+//     membership as stored, in the same transaction, before anything else
+//     about the member.
 //
 // Thread-safety: safe from any thread (state is in the store).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +42,10 @@ struct MemberResult {
   bool created = false;  // the subject was not a member before
 };
 
+// Checked inside a change's transaction against the membership as stored
+// (nullopt: the subject is not a member); a non-OK status aborts the change.
+using MemberPrecondition = std::function<Status(const std::optional<MemberResult>& current)>;
+
 class Members {
  public:
   Members(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
@@ -44,10 +53,13 @@ class Members {
   // Gives `subject` the role (one of RolesOf(scope), else kUnprocessable) on
   // the account or workspace `id`.
   StatusOr<MemberResult> Put(const Actor& actor, MemberScope scope, std::string_view id,
-                             std::string_view subject, std::string_view role);
+                             std::string_view subject, std::string_view role,
+                             const MemberPrecondition& precondition = nullptr);
   StatusOr<std::vector<MemberResult>> List(MemberScope scope, std::string_view id);
+  // kNotFound when the subject is not a member.
+  StatusOr<MemberResult> Get(MemberScope scope, std::string_view id, std::string_view subject);
   Status Delete(const Actor& actor, MemberScope scope, std::string_view id,
-                std::string_view subject);
+                std::string_view subject, const MemberPrecondition& precondition = nullptr);
 
  private:
   store::Store& store_;

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "store/pg_connection.h"
 #include "store/pg_migrations.h"
+#include "store/schema_check.h"
 #include "store/sql_tx.h"
 
 namespace workspaced::store {
@@ -23,6 +24,7 @@ class PgStore final : public Store {
   Status Migrate() override;
   StatusOr<int> SchemaVersion() override;
   Status Ping() override;
+  StatusOr<IntegrityReport> CheckIntegrity(Micros budget) override;
   Status Read(FunctionRef<Status(Tx&)> fn) override;
   Status Write(FunctionRef<Status(Tx&)> fn) override;
   // The outbox position: it moves with every relationship change, by any
@@ -185,6 +187,25 @@ StatusOr<int> PgStore::SchemaVersion() {
 Status PgStore::Ping() {
   WS_ASSIGN_OR_RETURN(auto lease, Acquire());
   return lease->conn().Exec("SELECT 1");
+}
+
+// PostgreSQL checksums and WAL guard its pages; what can go wrong on our
+// side is a schema that is not whole. A handful of catalogue lookups:
+// `budget` is not needed.
+StatusOr<IntegrityReport> PgStore::CheckIntegrity(Micros) {
+  const auto migrations = PgMigrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  WS_ASSIGN_OR_RETURN(const int version, SchemaVersion());
+  WS_ASSIGN_OR_RETURN(auto lease, Acquire());
+  std::string gap;
+  WS_RETURN_IF_ERROR(InTransaction(lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                                   [&]() -> Status {
+                                     WS_ASSIGN_OR_RETURN(
+                                         gap, SchemaGap(lease->conn(), version, latest));
+                                     return Status::Ok();
+                                   }));
+  if (gap.empty()) return IntegrityReport{};
+  return IntegrityReport{IntegrityReport::Outcome::kDamaged, gap};
 }
 
 StatusOr<std::uint64_t> PgStore::DataVersion() {

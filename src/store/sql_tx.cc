@@ -240,4 +240,15 @@ Status SqlTx::PutMeta(std::string_view key, std::string_view value) {
   return stmt.Bind(key, value).Run();
 }
 
+StatusOr<std::string> SqlTx::PutMetaIfAbsent(std::string_view key, std::string_view value) {
+  {
+    WS_ASSIGN_OR_RETURN(Stmt insert, Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                                             "ON CONFLICT (key) DO NOTHING"));
+    WS_RETURN_IF_ERROR(insert.Bind(key, value).Run());
+  }
+  WS_ASSIGN_OR_RETURN(std::optional<std::string> stored, GetMeta(key));
+  if (!stored) return Internal("store: meta " + std::string(key) + " vanished after its insert");
+  return std::move(*stored);
+}
+
 }  // namespace workspaced::store

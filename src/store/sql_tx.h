@@ -102,6 +102,7 @@ class SqlTx final : public Tx {
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
+  StatusOr<std::string> PutMetaIfAbsent(std::string_view key, std::string_view value) override;
   StatusOr<std::int64_t> MetaNumber(std::string_view key) override;
 
  private:

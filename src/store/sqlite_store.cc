@@ -7,7 +7,9 @@
 
 #include "common/clock.h"
 #include "store/sql_tx.h"
+#include "store/schema_check.h"
 #include "store/sqlite_connection.h"
+#include "store/sqlite_integrity.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_reader_pool.h"
 
@@ -16,13 +18,17 @@ namespace {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SqliteConnection> writer, ReaderPool::Connections readers,
-              std::unique_ptr<SqliteConnection> watcher)
-      : writer_(std::move(writer)), readers_(std::move(readers)), watcher_(std::move(watcher)) {}
+  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> writer,
+              ReaderPool::Connections readers, std::unique_ptr<SqliteConnection> watcher)
+      : path_(std::move(path)),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        watcher_(std::move(watcher)) {}
 
   Status Migrate() override;
   StatusOr<int> SchemaVersion() override;
   Status Ping() override;
+  StatusOr<IntegrityReport> CheckIntegrity(Micros budget) override;
 
   Status Read(FunctionRef<Status(Tx&)> fn) override {
     ReaderPool::Lease lease = readers_.Acquire();
@@ -71,6 +77,7 @@ class SqliteStore final : public Store {
   // Applies the first pending migration, if any; *applied says whether it did.
   Status ApplyNextMigration(bool& applied);
 
+  const std::string path_;
   std::mutex writer_mu_;
   // Guarded by writer_mu_: every use of the writer connection.
   const std::unique_ptr<SqliteConnection> writer_;
@@ -153,6 +160,22 @@ Status SqliteStore::Ping() {
   return Status::Ok();
 }
 
+StatusOr<IntegrityReport> SqliteStore::CheckIntegrity(Micros budget) {
+  WS_ASSIGN_OR_RETURN(IntegrityReport report, CheckSqliteFile(path_, budget));
+  if (report.outcome == IntegrityReport::Outcome::kDamaged) return report;
+  const auto migrations = SqliteMigrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  ReaderPool::Lease lease = readers_.Acquire();
+  std::string gap;
+  WS_RETURN_IF_ERROR(lease.conn().InTransaction("BEGIN", [&]() -> Status {
+    WS_ASSIGN_OR_RETURN(const int version, ReadVersion(lease.conn()));
+    WS_ASSIGN_OR_RETURN(gap, SchemaGap(lease.conn(), version, latest));
+    return Status::Ok();
+  }));
+  if (!gap.empty()) return IntegrityReport{IntegrityReport::Outcome::kDamaged, gap};
+  return report;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
@@ -174,7 +197,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                                         options.path, {.busy_timeout_ms = options.busy_timeout_ms,
                                                        .query_only = true}));
   return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(std::move(writer), std::move(readers), std::move(watcher)));
+      std::make_unique<SqliteStore>(options.path, std::move(writer), std::move(readers),
+                                    std::move(watcher)));
 }
 
 }  // namespace workspaced::store

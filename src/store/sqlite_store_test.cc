@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite_integrity.h"
 #include "store/sqlite_migrations.h"
 #include "store/testing/status_matchers.h"
 #include "store/testing/store_suite.h"
@@ -212,6 +213,92 @@ TEST(SqliteStore, ConcurrentReadsAndWritesAllSucceed) {
     return Status::Ok();
   });
   WS_EXPECT_OK(s);
+}
+
+// A database with a few hundred rows in several tables and their indexes,
+// closed (so its WAL is checkpointed into the file).
+std::string FilledDatabase(TempDir& dir) {
+  const std::string path = dir.File("filled.db");
+  auto store = Open(path);
+  EXPECT_NE(store, nullptr);
+  WS_EXPECT_OK(store->Migrate());
+  WS_EXPECT_OK(store->Write([](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.InsertAccount({Id(1), "Acme", 1}));
+    for (int i = 0; i < 400; ++i) {
+      WS_RETURN_IF_ERROR(tx.PutAccountMember(
+          {Id(1), "member-" + std::to_string(i), model::AccountRole::kMember, i}));
+    }
+    return Status::Ok();
+  }));
+  return path;
+}
+
+TEST(SqliteIntegrity, AHealthyFileIsOkAndNothingIsCreatedBesideIt) {
+  TempDir dir;
+  const std::string path = FilledDatabase(dir);
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal"));
+  const auto report = CheckSqliteFile(path, 10'000'000);
+  WS_ASSERT_OK(report);
+  EXPECT_EQ(report->outcome, IntegrityReport::Outcome::kOk) << report->problem;
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  EXPECT_FALSE(std::filesystem::exists(path + "-shm"));
+  // Nothing to check yet: no file.
+  const auto none = CheckSqliteFile(dir.File("absent.db"), 1000);
+  WS_ASSERT_OK(none);
+  EXPECT_EQ(none->outcome, IntegrityReport::Outcome::kOk);
+}
+
+TEST(SqliteIntegrity, BytesOverwrittenInTheMiddleOfAPageAreDamage) {
+  TempDir dir;
+  const std::string path = FilledDatabase(dir);
+  // Overwrite bytes in the middle of pages until SQLite's own check sees it.
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  bool damaged = false;
+  for (long page = 2; !damaged && (page + 1) * 4096 <= size; ++page) {
+    std::fseek(f, page * 4096 + 2048, SEEK_SET);
+    const std::string garbage(32, '\xa5');
+    std::fwrite(garbage.data(), 1, garbage.size(), f);
+    std::fflush(f);
+    const auto report = CheckSqliteFile(path, 10'000'000);
+    WS_ASSERT_OK(report);
+    damaged = report->outcome == IntegrityReport::Outcome::kDamaged;
+    if (damaged) {
+      EXPECT_FALSE(report->problem.empty());
+    }
+  }
+  std::fclose(f);
+  EXPECT_TRUE(damaged);
+}
+
+TEST(SqliteIntegrity, ACheckOutOfBudgetIsIncompleteNotDamage) {
+  TempDir dir;
+  const std::string path = FilledDatabase(dir);
+  const auto report = CheckSqliteFile(path, 1);  // one microsecond
+  WS_ASSERT_OK(report);
+  EXPECT_EQ(report->outcome, IntegrityReport::Outcome::kIncomplete);
+}
+
+TEST(SqliteIntegrity, TheStoreAlsoReportsATableThatIsGone) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  auto store = Open(path);
+  ASSERT_NE(store, nullptr);
+  WS_ASSERT_OK(store->Migrate());
+  // Checked while the store has the file open (its WAL in use).
+  const auto whole = store->CheckIntegrity(10'000'000);
+  WS_ASSERT_OK(whole);
+  EXPECT_EQ(whole->outcome, IntegrityReport::Outcome::kOk) << whole->problem;
+  {
+    RawDb raw(path);
+    ASSERT_EQ(raw.Exec("DROP TABLE leases"), SQLITE_OK);
+  }
+  const auto gone = store->CheckIntegrity(10'000'000);
+  WS_ASSERT_OK(gone);
+  EXPECT_EQ(gone->outcome, IntegrityReport::Outcome::kDamaged);
+  EXPECT_EQ(gone->problem, "missing table leases");
 }
 
 }  // namespace

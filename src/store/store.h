@@ -75,6 +75,18 @@ struct AuditChainRef {
   std::optional<Micros> workspace_updated_at;
 };
 
+// What a check of the database found (Store::CheckIntegrity). `problem` is
+// for operators (it names tables, indexes, files): never shown to clients.
+struct IntegrityReport {
+  enum class Outcome {
+    kOk,          // nothing wrong in all that was checked
+    kDamaged,     // `problem` says what is wrong
+    kIncomplete,  // the budget ran out first; nothing wrong found so far
+  };
+  Outcome outcome = Outcome::kOk;
+  std::string problem;
+};
+
 // Meta keys kept by PruneRelationshipChanges (numbers: MetaNumber).
 inline constexpr char kOutboxPrunedThrough[] = "relationship_outbox_pruned_through";
 inline constexpr char kOutboxPrunedUndelivered[] = "relationship_outbox_pruned_undelivered";
@@ -273,6 +285,10 @@ class Tx {
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  // Stores `value` under `key` unless the key holds a value already, and
+  // returns the value the key holds afterwards: transactions racing to set
+  // it (replicas starting at once) all return the one that committed.
+  virtual StatusOr<std::string> PutMetaIfAbsent(std::string_view key, std::string_view value) = 0;
   // A meta value that holds a number (0 when absent); kInternal when it
   // holds something else.
   virtual StatusOr<std::int64_t> MetaNumber(std::string_view key) = 0;
@@ -289,6 +305,15 @@ class Store {
   virtual StatusOr<int> SchemaVersion() = 0;
   // OK when the database answers a trivial query.
   virtual Status Ping() = 0;
+  // Looks for damage, within about `budget`. SQLite: PRAGMA integrity_check
+  // on a connection of its own (every page, every index entry against its
+  // row: O(size), a snapshot held meanwhile; interrupted at the budget, 0
+  // for none),
+  // then whether the schema is whole. PostgreSQL, which guards its own
+  // pages: whether the schema is whole (every migration this binary knows
+  // applied, every table it needs present). kUnavailable when the database
+  // cannot be reached.
+  virtual StatusOr<IntegrityReport> CheckIntegrity(Micros budget) = 0;
 
   virtual Status Read(FunctionRef<Status(Tx&)> fn) = 0;
   virtual Status Write(FunctionRef<Status(Tx&)> fn) = 0;

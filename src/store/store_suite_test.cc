@@ -47,6 +47,12 @@ TEST_P(StoreSuite, SchemaVersionIsZeroBeforeMigrate) {
 
 TEST_P(StoreSuite, PingAnswers) { WS_EXPECT_OK(store_->Ping()); }
 
+TEST_P(StoreSuite, AMigratedDatabasePassesItsIntegrityCheck) {
+  const StatusOr<IntegrityReport> report = store_->CheckIntegrity(10'000'000);
+  WS_ASSERT_OK(report);
+  EXPECT_EQ(report->outcome, IntegrityReport::Outcome::kOk) << report->problem;
+}
+
 // --- accounts ---
 
 TEST_P(StoreSuite, AccountRoundTrips) {
@@ -179,6 +185,34 @@ TEST_P(StoreSuite, MetaIsAbsentThenPutThenOverwritten) {
   const auto got = Get([](Tx& tx) { return tx.GetMeta("default_account"); });
   WS_ASSERT_OK(got);
   EXPECT_EQ(got->value_or(""), "b");
+}
+
+// Replicas starting at once each offer a value; all of them end up with the
+// one that committed first.
+TEST_P(StoreSuite, PutMetaIfAbsentKeepsTheFirstValueEvenWhenRacing) {
+  constexpr int kThreads = 4;
+  std::vector<std::string> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      WS_EXPECT_OK(Write([&](Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(got[t], tx.PutMetaIfAbsent("key", "value-" + std::to_string(t)));
+        return Status::Ok();
+      }));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const auto stored = Get([](Tx& tx) { return tx.GetMeta("key"); });
+  WS_ASSERT_OK(stored);
+  ASSERT_TRUE(stored->has_value());
+  for (const std::string& g : got) EXPECT_EQ(g, **stored);
+  // Later offers change nothing.
+  std::string later;
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(later, tx.PutMetaIfAbsent("key", "late"));
+    return Status::Ok();
+  }));
+  EXPECT_EQ(later, **stored);
 }
 
 }  // namespace

@@ -37,6 +37,19 @@ inline HttpResponse PostWorkspace(HttpClient& c, const std::string& token, const
   return c.Send("POST", "/v1/workspaces", headers, body);
 }
 
+// `method` on `path` as `who` (a dev token), with a JSON body when one is
+// given and any `extra` headers.
+inline HttpResponse CallAs(HttpClient& c, const ServerProcess& server, const std::string& method,
+                           const std::string& path, const std::string& who,
+                           const std::string& body = "",
+                           std::vector<std::pair<std::string, std::string>> extra = {}) {
+  std::vector<std::pair<std::string, std::string>> h{
+      {"Authorization", "Bearer " + server.Token(who)}};
+  if (!body.empty()) h.emplace_back("Content-Type", "application/json");
+  for (auto& e : extra) h.push_back(std::move(e));
+  return c.Send(method, path, h, body);
+}
+
 // Polls `done` every 10 ms until it holds: an event to wait for, never a
 // fixed sleep. False after `seconds` (a hang or a bug, not the expected path).
 template <typename F>

@@ -11,7 +11,8 @@
 // short transaction of its own; a client that goes away destroys the source
 // and the work stops. Audit events are those up to the newest at the start,
 // a chunk of them at most kChunkBytes plus one event (read and rendered), so
-// a stalled reader pins that much however large the events are.
+// a stalled reader pins that much however large the events are. An event
+// whose details are damaged aborts the stream (no last chunk).
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdlib>
@@ -198,6 +199,10 @@ class ExportSource final : public http::BodySource {
         done = true;
         break;
       }
+      // A damaged event ends the export here, the response cut short
+      // without its last chunk (docs/export.md): never a body that is not
+      // what the format promises.
+      WS_RETURN_IF_ERROR(AuditDetailsJson(e).status());
       audit_after_ = e.seq;
       Rows(out, "audit_events", {AuditRecord(std::move(e))});
       // Rendering can outgrow the stored text (escapes): the rest is read

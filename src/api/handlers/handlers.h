@@ -29,6 +29,7 @@ std::unique_ptr<Handler> MakeCreateAccount(app::App& app);
 std::unique_ptr<Handler> MakeGetAccount(app::App& app);
 std::unique_ptr<Handler> MakePutTrustedIssuers(app::App& app);
 std::unique_ptr<Handler> MakeListMembers(app::App& app, domain::MemberScope scope);
+std::unique_ptr<Handler> MakeGetMember(app::App& app, domain::MemberScope scope);
 std::unique_ptr<Handler> MakePutMember(app::App& app, domain::MemberScope scope);
 std::unique_ptr<Handler> MakeDeleteMember(app::App& app, domain::MemberScope scope);
 std::unique_ptr<Handler> MakePutGroupMappings(app::App& app);

@@ -11,10 +11,12 @@ namespace {
 class ListWorkspaces final : public Handler {
  public:
   ListWorkspaces(app::App& app, std::shared_ptr<WorkspaceJsonCache> cache)
-      : app_(app), cache_(std::move(cache)) {}
+      : app_(app), cache_(std::move(cache)), cursors_(app.cursor_key()) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
-    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
+    // The caller's own list: another caller's cursor is for another list.
+    const std::string scope = "workspaces:" + ctx.principal->subject;
+    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, cursors_, scope, 100, 1000));
     // Nothing committed since this caller's same page was answered: the
     // same answer (ListCache). The version is read before the snapshot, so
     // a commit in between only makes the entry look older than it is.
@@ -37,7 +39,7 @@ class ListWorkspaces final : public Handler {
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(
           list, tx.ListWorkspacesForSubject(ctx.principal->subject, ctx.principal->groups, probe));
-      FinishPage(list, page, ctx.request.path, out);
+      FinishPage(list, page, ctx.request.path, cursors_, scope, out);
       WS_ASSIGN_OR_RETURN(body, cache_->RenderList(tx, list));
       return Status::Ok();
     }));
@@ -50,6 +52,7 @@ class ListWorkspaces final : public Handler {
   app::App& app_;
   const std::shared_ptr<WorkspaceJsonCache> cache_;
   ListCache lists_;
+  const CursorCodec cursors_;
 };
 
 }  // namespace

@@ -10,19 +10,20 @@ namespace {
 class ListWorkspacesByAccount final : public Handler {
  public:
   ListWorkspacesByAccount(app::App& app, std::shared_ptr<WorkspaceJsonCache> cache)
-      : app_(app), cache_(std::move(cache)) {}
+      : app_(app), cache_(std::move(cache)), cursors_(app.cursor_key()) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& account_id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kAccount, account_id, authz::Permission::kRead));
-    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
+    const std::string scope = "by-account:" + account_id;
+    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, cursors_, scope, 100, 1000));
     std::vector<store::WorkspaceStamp> list;
     std::string body;
     const store::Page probe = Probe(page);
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(list, tx.ListWorkspacesByAccount(account_id, probe));
-      FinishPage(list, page, ctx.request.path, out);
+      FinishPage(list, page, ctx.request.path, cursors_, scope, out);
       WS_ASSIGN_OR_RETURN(body, cache_->RenderList(tx, list));
       return Status::Ok();
     }));
@@ -33,6 +34,7 @@ class ListWorkspacesByAccount final : public Handler {
  private:
   app::App& app_;
   const std::shared_ptr<WorkspaceJsonCache> cache_;
+  const CursorCodec cursors_;
 };
 
 }  // namespace

@@ -1,12 +1,17 @@
 // Members of accounts and of workspaces, one implementation for both:
 //   GET    /v1/{accounts|workspaces}/{id}/members            read
+//   GET    /v1/{accounts|workspaces}/{id}/members/{subject}  read
 //   PUT    /v1/{accounts|workspaces}/{id}/members/{subject}  administer
 //   DELETE /v1/{accounts|workspaces}/{id}/members/{subject}  administer
-// The rules (last admin, frozen workspace, audit) are domain::Members'.
+// One membership answers with its ETag (json_views.h MemberEtag); PUT and
+// DELETE honour If-Match (412 on a stale one). The rules (last admin, frozen
+// workspace, audit, the precondition) are domain::Members'.
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
 #include "api/handlers/management_body.h"
+#include "api/if_match.h"
+#include "api/json_views.h"
 
 namespace workspaced::api {
 namespace {
@@ -49,6 +54,28 @@ class ListMembers final : public Handler {
   const Scope s_;
 };
 
+class GetMember final : public Handler {
+ public:
+  GetMember(app::App& app, MemberScope scope) : app_(app), s_(Of(scope)) {}
+
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param(s_.param);
+    const std::string& subject = ctx.Param("subject");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kRead));
+    if (!ctx.request.query.empty())
+      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(ValidateSubject(subject));
+    WS_ASSIGN_OR_RETURN(const domain::MemberResult m, app_.members().Get(s_.scope, id, subject));
+    out.SetHeader("ETag", MemberEtag(m.role, m.created_at));
+    out.Json(200, MemberJson(m.subject, m.role, m.created_at));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+  const Scope s_;
+};
+
 // PUT (role from the body) or DELETE of one member.
 class ChangeMember final : public Handler {
  public:
@@ -64,15 +91,18 @@ class ChangeMember final : public Handler {
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     if (remove_) {
       if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
-      WS_RETURN_IF_ERROR(app_.members().Delete(ActorOf(ctx), s_.scope, id, subject));
+      WS_RETURN_IF_ERROR(app_.members().Delete(ActorOf(ctx), s_.scope, id, subject,
+                                               IfMatchMember(ctx.request)));
       out.status = 204;
       return Status::Ok();
     }
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const std::string role,
                         ParseRoleBody(ctx.request.body, domain::RolesOf(s_.scope)));
-    WS_ASSIGN_OR_RETURN(const domain::MemberResult m,
-                        app_.members().Put(ActorOf(ctx), s_.scope, id, subject, role));
+    WS_ASSIGN_OR_RETURN(
+        const domain::MemberResult m,
+        app_.members().Put(ActorOf(ctx), s_.scope, id, subject, role, IfMatchMember(ctx.request)));
+    out.SetHeader("ETag", MemberEtag(m.role, m.created_at));
     out.Json(m.created ? 201 : 200, MemberJson(m.subject, m.role, m.created_at));
     return Status::Ok();
   }
@@ -87,6 +117,9 @@ class ChangeMember final : public Handler {
 
 std::unique_ptr<Handler> MakeListMembers(app::App& app, domain::MemberScope scope) {
   return std::make_unique<ListMembers>(app, scope);
+}
+std::unique_ptr<Handler> MakeGetMember(app::App& app, domain::MemberScope scope) {
+  return std::make_unique<GetMember>(app, scope);
 }
 std::unique_ptr<Handler> MakePutMember(app::App& app, domain::MemberScope scope) {
   return std::make_unique<ChangeMember>(app, scope, false);

@@ -1,8 +1,11 @@
 // Operator endpoints, no token needed: GET /healthz (the process answers),
-// GET /readyz (the database answers), GET /metrics (Prometheus text), and
-// GET /v1/openapi.yaml (the API description built into the binary).
+// GET /readyz (the database answers; with ?deep=1 app::Readiness: the
+// database's integrity, the dataplanes, SpiceDB), GET /metrics (Prometheus
+// text), and GET /v1/openapi.yaml (the API description built into the binary).
 #include "api/handlers/handlers.h"
+#include "api/json_writer.h"
 #include "api/openapi_spec.h"
+#include "common/time_format.h"
 
 namespace workspaced::api {
 namespace {
@@ -18,9 +21,29 @@ class Healthz final : public Handler {
 class Readyz final : public Handler {
  public:
   explicit Readyz(app::App& app) : app_(app) {}
-  Status Handle(RequestContext&, http::Response& out) override {
-    if (!app_.store().Ping().ok()) return Unavailable("the database is not reachable");
-    out.Json(200, R"({"status":"ready"})");
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::vector<std::string> names = ctx.request.QueryNames();
+    const std::optional<std::string> deep = ctx.request.QueryParam("deep");
+    if (names.size() > 1 || (names.size() == 1 && (names[0] != "deep" || deep != "1")))
+      return InvalidArgument("the only query parameter is deep=1");
+    if (!deep) {
+      if (!app_.store().Ping().ok()) return Unavailable("the database is not reachable");
+      out.Json(200, R"({"status":"ready"})");
+      return Status::Ok();
+    }
+    WS_ASSIGN_OR_RETURN(const app::ReadinessResult r, app_.readiness().Check());
+    if (!r.failure.empty()) return Unavailable("not ready: " + r.failure).WithRetryAfter(10);
+    std::string body;
+    JsonWriter w(body);
+    w.BeginObject();
+    w.Field("status", "ready");
+    w.Key("checks");
+    w.BeginObject();
+    for (const auto& [name, state] : r.checks) w.Field(name, state);
+    w.EndObject();
+    w.Field("checked_at", FormatRfc3339(r.checked_at));
+    w.EndObject();
+    out.Json(200, std::move(body));
     return Status::Ok();
   }
 

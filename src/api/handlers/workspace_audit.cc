@@ -10,8 +10,9 @@
 
 #include "api/access.h"
 #include "api/handlers/handlers.h"
+#include "api/json_views.h"
 #include "api/json_writer.h"
-#include "common/base64url.h"
+#include "api/pagination.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
@@ -19,7 +20,12 @@ namespace {
 
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
-constexpr std::string_view kCursorPrefix = "a1:";
+
+// The list a cursor belongs to: this workspace's log (whatever the filters,
+// which the Link carries along).
+std::string CursorList(std::string_view workspace_id) {
+  return "audit:" + std::string(workspace_id);
+}
 
 std::string PercentEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -36,7 +42,8 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
-StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string& workspace_id) {
+StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string& workspace_id,
+                                       const CursorCodec& cursors) {
   const std::vector<std::string> names = r.QueryNames();
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& n = names[i];
@@ -58,17 +65,14 @@ StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string
     q.limit = n;
   }
   if (auto cursor = r.QueryParam("cursor")) {
-    auto raw = Base64UrlDecode(*cursor);
+    WS_ASSIGN_OR_RETURN(const std::string position,
+                        cursors.Decode(CursorList(workspace_id), *cursor));
     std::int64_t seq = 0;
-    bool ok = raw && raw->substr(0, kCursorPrefix.size()) == kCursorPrefix;
-    if (ok) {
-      const char* begin = raw->data() + kCursorPrefix.size();
-      const char* end = raw->data() + raw->size();
-      const auto [ptr, ec] = std::from_chars(begin, end, seq);
-      ok = begin != end && ec == std::errc() && ptr == end && seq > 0;
-    }
-    if (!ok)
-      return InvalidArgument("cursor is not valid; use the Link header of the previous page");
+    const char* end = position.data() + position.size();
+    const auto [ptr, ec] = std::from_chars(position.data(), end, seq);
+    // Only this service makes cursors: a position that is not a seq is a bug.
+    if (ec != std::errc() || ptr != end || seq <= 0)
+      return Internal("audit: a signed cursor holds no event position");
     q.before_seq = seq;
   }
   for (const char* name : {"action", "actor"}) {
@@ -89,16 +93,18 @@ StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string
 }
 
 std::string NextLink(std::string_view path, const model::AuditQuery& q, std::int64_t last_seq,
-                     const http::Request& r) {
+                     const http::Request& r, const CursorCodec& cursors) {
   std::string link = "<" + std::string(path) + "?limit=" + std::to_string(q.limit);
-  link += "&cursor=" + Base64UrlEncode(std::string(kCursorPrefix) + std::to_string(last_seq));
+  link += "&cursor=" + cursors.Encode(CursorList(q.workspace_id), std::to_string(last_seq));
   for (const char* name : {"action", "actor", "since", "until"}) {
     if (auto v = r.QueryParam(name)) link += "&" + std::string(name) + "=" + PercentEncode(*v);
   }
   return link + ">; rel=\"next\"";
 }
 
-std::string EventsJson(const std::vector<model::AuditEvent>& events) {
+// kInternal when an event is damaged (AuditDetailsJson): the request then
+// fails as a whole rather than answer a body that is not JSON.
+StatusOr<std::string> EventsJson(const std::vector<model::AuditEvent>& events) {
   std::string out;
   out.reserve(events.size() * 512 + 2);
   JsonWriter w(out);
@@ -122,8 +128,9 @@ std::string EventsJson(const std::vector<model::AuditEvent>& events) {
     w.Field("request_id", e.request_id);
     w.Field("source_ip", e.source_ip);
     w.Field("user_agent", e.user_agent);
+    WS_ASSIGN_OR_RETURN(const std::string_view details, AuditDetailsJson(e));
     w.Key("details");
-    w.RawValue(e.details.empty() ? "{}" : e.details);
+    w.RawValue(details);
     w.Field("hash", e.hash);
     w.Field("prev_hash", e.prev_hash);
     w.EndObject();
@@ -134,13 +141,13 @@ std::string EventsJson(const std::vector<model::AuditEvent>& events) {
 
 class WorkspaceAudit final : public Handler {
  public:
-  explicit WorkspaceAudit(app::App& app) : app_(app) {}
+  explicit WorkspaceAudit(app::App& app) : app_(app), cursors_(app.cursor_key()) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
-    WS_ASSIGN_OR_RETURN(model::AuditQuery q, ParseQuery(ctx.request, id));
+    WS_ASSIGN_OR_RETURN(model::AuditQuery q, ParseQuery(ctx.request, id, cursors_));
     const int limit = q.limit;
     q.limit = limit + 1;  // one more tells whether a next page exists
     std::vector<model::AuditEvent> events;
@@ -151,14 +158,17 @@ class WorkspaceAudit final : public Handler {
     q.limit = limit;
     if (static_cast<int>(events.size()) > limit) {
       events.resize(static_cast<std::size_t>(limit));
-      out.SetHeader("Link", NextLink(ctx.request.path, q, events.back().seq, ctx.request));
+      out.SetHeader("Link",
+                    NextLink(ctx.request.path, q, events.back().seq, ctx.request, cursors_));
     }
-    out.Json(200, EventsJson(events));
+    WS_ASSIGN_OR_RETURN(std::string body, EventsJson(events));
+    out.Json(200, std::move(body));
     return Status::Ok();
   }
 
  private:
   app::App& app_;
+  const CursorCodec cursors_;
 };
 
 }  // namespace
