@@ -28,6 +28,9 @@ class FlakyStore final : public store::Store {
     return s_.Write(fn);
   }
   StatusOr<std::uint64_t> DataVersion() override { return s_.DataVersion(); }
+  StatusOr<store::IntegrityReport> CheckIntegrity(Micros budget) override {
+    return s_.CheckIntegrity(budget);
+  }
   void SetCommitObserver(store::CommitObserver* o) override { s_.SetCommitObserver(o); }
   bool failing = false;
 

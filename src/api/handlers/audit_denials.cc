@@ -15,9 +15,11 @@ namespace {
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
 
-StatusOr<model::DenialQuery> ParseQuery(const http::Request& r) {
-  WS_ASSIGN_OR_RETURN(const store::Page page,
-                      ParsePage(r, kDefaultLimit, kMaxLimit, {"since", "until", "source_ip"}));
+constexpr std::string_view kList = "audit-denials";
+
+StatusOr<model::DenialQuery> ParseQuery(const http::Request& r, const CursorCodec& cursors) {
+  WS_ASSIGN_OR_RETURN(const store::Page page, ParsePage(r, cursors, kList, kDefaultLimit, kMaxLimit,
+                                                        {"since", "until", "source_ip"}));
   model::DenialQuery q;
   q.after = page.after;
   q.limit = page.limit;
@@ -68,12 +70,12 @@ std::string CountsJson(const std::vector<model::DenialCount>& counts) {
 
 class AuditDenials final : public Handler {
  public:
-  explicit AuditDenials(app::App& app) : app_(app) {}
+  explicit AuditDenials(app::App& app) : app_(app), cursors_(app.cursor_key()) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     if (!app_.IsPlatformAdmin(ctx.principal->subject))
       return PermissionDenied("only platform admins read the denial counts");
-    WS_ASSIGN_OR_RETURN(model::DenialQuery q, ParseQuery(ctx.request));
+    WS_ASSIGN_OR_RETURN(model::DenialQuery q, ParseQuery(ctx.request, cursors_));
     const int limit = q.limit;
     q.limit = limit + 1;  // one more tells whether a next page exists
     std::vector<model::DenialCount> counts;
@@ -81,13 +83,14 @@ class AuditDenials final : public Handler {
       WS_ASSIGN_OR_RETURN(counts, tx.ListDenialCounts(q));
       return Status::Ok();
     }));
-    FinishPage(counts, store::Page{q.after, limit}, ctx.request.path, out);
+    FinishPage(counts, store::Page{q.after, limit}, ctx.request.path, cursors_, kList, out);
     out.Json(200, CountsJson(counts));
     return Status::Ok();
   }
 
  private:
   app::App& app_;
+  const CursorCodec cursors_;
 };
 
 }  // namespace
