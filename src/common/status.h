@@ -7,6 +7,7 @@
 
 #include <cassert>
 #include <cerrno>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -56,6 +57,22 @@ struct FieldError {
   std::string detail;  // human-readable, safe to show a client
 };
 
+// An extension member of a problem response (RFC 9457 §3.2): its name and
+// its value as JSON text (written by our own code, so always valid JSON).
+struct ProblemMember {
+  std::string name;
+  std::string json;
+};
+
+// What makes a problem more specific than its code's: its own type
+// ("urn:workspaced:problem:<type>") and title, and the members that type
+// defines (e.g. quota-exceeded's limit, allowed, current).
+struct ProblemExtension {
+  std::string type;
+  std::string title;
+  std::vector<ProblemMember> members;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
@@ -91,6 +108,23 @@ class [[nodiscard]] Status {
     cause_ = cause;
     return *this;
   }
+  // A problem type of its own (the HTTP status stays the code's).
+  Status& WithProblemType(std::string type, std::string title) {
+    ProblemExtension e = ext_ ? *ext_ : ProblemExtension{};
+    e.type = std::move(type);
+    e.title = std::move(title);
+    ext_ = std::make_shared<const ProblemExtension>(std::move(e));
+    return *this;
+  }
+  // An extension member; `json` is the value's JSON text.
+  Status& WithMember(std::string name, std::string json) {
+    ProblemExtension e = ext_ ? *ext_ : ProblemExtension{};
+    e.members.push_back({std::move(name), std::move(json)});
+    ext_ = std::make_shared<const ProblemExtension>(std::move(e));
+    return *this;
+  }
+  // Null unless WithProblemType or WithMember was called.
+  const ProblemExtension* extension() const { return ext_.get(); }
   void IgnoreError() const {}
 
  private:
@@ -99,6 +133,8 @@ class [[nodiscard]] Status {
   std::vector<FieldError> fields_;
   int retry_after_ = 0;
   Cause cause_ = Cause::kNone;
+  // Rare, so kept out of line: an OK Status stays small and cheap to copy.
+  std::shared_ptr<const ProblemExtension> ext_;
 };
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }

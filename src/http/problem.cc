@@ -58,11 +58,6 @@ Kind KindFor(int status) {
   }
 }
 
-struct Extension {
-  std::string_view member;
-  const std::vector<std::string_view>& values;
-};
-
 // A full disk is an operator's to fix: minutes, not the second of a busy
 // database.
 constexpr int kStorageFullRetryAfterSeconds = 30;
@@ -70,8 +65,12 @@ constexpr int kStorageFullRetryAfterSeconds = 30;
 // `code`: the stable code of a service failure's cause (common/public_error.h).
 void Render(Response& out, int http_status, std::string_view detail, std::string_view request_id,
             const std::vector<FieldError>* fields, std::string_view code = {},
-            const Extension* extension = nullptr) {
-  const Kind kind = KindFor(http_status);
+            const ProblemExtension* ext = nullptr) {
+  Kind kind = KindFor(http_status);
+  if (ext != nullptr && !ext->type.empty()) {
+    kind.slug = ext->type;
+    kind.title = ext->title;
+  }
   boost::json::object o;
   o["type"] = std::string("urn:workspaced:problem:") + std::string(kind.slug);
   o["title"] = kind.title;
@@ -84,10 +83,13 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
     for (const auto& f : *fields) errors.push_back({{"field", f.field}, {"detail", f.detail}});
     o["errors"] = std::move(errors);
   }
-  if (extension != nullptr) {
-    boost::json::array values;
-    for (const std::string_view v : extension->values) values.emplace_back(v);
-    o[extension->member] = std::move(values);
+  if (ext != nullptr) {
+    for (const ProblemMember& m : ext->members) {
+      boost::system::error_code ec;
+      boost::json::value v = boost::json::parse(m.json, ec);
+      // The standard members are never overridden.
+      if (!ec && !o.contains(m.name) && m.name != "errors") o[m.name] = std::move(v);
+    }
   }
   out.status = http_status;
   out.headers.clear();  // nothing a failed handler set (ETag, Link…) survives
@@ -144,7 +146,8 @@ void SetProblem(Response& out, const Status& status, std::string_view request_id
       detail = "internal error; quote the request id to the operator";
     Render(out, code, detail, request_id, nullptr, shown.code);
   } else {
-    Render(out, code, status.message(), request_id, &status.field_errors());
+    Render(out, code, status.message(), request_id, &status.field_errors(), {},
+           status.extension());
   }
   if (code == 401) out.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   if (status.retry_after() > 0)
@@ -163,7 +166,10 @@ void SetProblem(Response& out, int http_status, std::string_view detail,
 void SetProblem(Response& out, int http_status, std::string_view detail,
                 std::string_view request_id, std::string_view member,
                 const std::vector<std::string_view>& values) {
-  const Extension extension{member, values};
+  boost::json::array array;
+  for (const std::string_view v : values) array.emplace_back(v);
+  ProblemExtension extension;
+  extension.members.push_back({std::string(member), boost::json::serialize(array)});
   Render(out, http_status, detail, request_id, nullptr, {}, &extension);
 }
 

@@ -82,5 +82,26 @@ TEST(Problem, UnauthenticatedCarriesBearerChallenge) {
   EXPECT_EQ(r.headers[0].second, "Bearer error=\"invalid_token\"");
 }
 
+TEST(Problem, ASpecificTypeCarriesItsOwnTitleAndMembers) {
+  Response r;
+  Status s = Conflict("the account's quota allows 2 workspaces");
+  s.WithProblemType("quota-exceeded", "Quota Exceeded")
+      .WithMember("limit", R"("workspaces")")
+      .WithMember("allowed", "2")
+      .WithMember("current", "2")
+      .WithMember("status", "200");  // a standard member is never overridden
+  const Status copy = s;             // copies share the extension
+  SetProblem(r, copy, "req_4");
+  EXPECT_EQ(r.status, 409);
+  auto v = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(v["type"].as_string(), "urn:workspaced:problem:quota-exceeded");
+  EXPECT_EQ(v["title"].as_string(), "Quota Exceeded");
+  EXPECT_EQ(v["status"].as_int64(), 409);
+  EXPECT_EQ(v["limit"].as_string(), "workspaces");
+  EXPECT_EQ(v["allowed"].as_int64(), 2);
+  EXPECT_EQ(v["current"].as_int64(), 2);
+  EXPECT_EQ(Status().extension(), nullptr);
+}
+
 }  // namespace
 }  // namespace workspaced::http
