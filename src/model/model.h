@@ -143,6 +143,18 @@ struct ProvisioningRun {
   std::int64_t lease_version = 0;
 };
 
+// The quotas of an account, set by platform admins (domain/quotas.h); each
+// nullopt is unlimited, as is every quota of an account without a row.
+struct AccountQuotas {
+  std::string account_id;
+  std::optional<std::int64_t> workspaces;             // workspaces the account holds
+  std::optional<std::int64_t> members_per_workspace;  // direct members of each workspace
+  std::optional<std::vector<std::string>> regions;    // where new workspaces may be created
+  Micros updated_at = 0;
+  std::string updated_by;
+  bool operator==(const AccountQuotas&) const = default;
+};
+
 // A stored response to a POST carrying an Idempotency-Key, per caller.
 struct IdempotencyRecord {
   std::string subject;

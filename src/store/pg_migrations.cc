@@ -268,6 +268,19 @@ ALTER TABLE provisioning_runs ADD COLUMN error_code TEXT COLLATE "C" NOT NULL DE
 ALTER TABLE provisioning_steps ADD COLUMN last_error_code TEXT COLLATE "C" NOT NULL DEFAULT '';
 )sql";
 
+// Issue 15: quotas per account (domain/quotas.h). A NULL limit, like an
+// account without a row, is unlimited.
+constexpr char kAccountQuotas[] = R"sql(
+CREATE TABLE account_quotas (
+  account_id TEXT COLLATE "C" NOT NULL PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  max_workspaces BIGINT,
+  max_members_per_workspace BIGINT,
+  allowed_regions TEXT COLLATE "C",  -- JSON array of region names
+  updated_at BIGINT NOT NULL,
+  updated_by TEXT COLLATE "C" NOT NULL
+);
+)sql";
+
 // Issue 15: deletion protection (0 or 1, as on SQLite, so both share the
 // SQL that reads and writes it).
 constexpr char kDeletionProtection[] = R"sql(
@@ -284,6 +297,7 @@ constexpr std::array kMigrations{
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
     Migration{7, "issuers each account trusts", kTrustedIssuers},
     Migration{8, "denial counts; public error codes of runs", kDenialCounts},
+    Migration{9, "quotas per account", kAccountQuotas},
     Migration{10, "deletion protection", kDeletionProtection},
 };
 

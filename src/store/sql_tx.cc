@@ -130,6 +130,69 @@ StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::strin
   return members;
 }
 
+namespace {
+
+// Reads (id, name, created_at, trusted_issuers) rows.
+StatusOr<std::vector<model::Account>> CollectAccounts(Stmt& stmt) {
+  std::vector<model::Account> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    model::Account& a = out.emplace_back();
+    a.id = stmt.String(0);
+    a.name = stmt.String(1);
+    a.created_at = stmt.Int(2);
+    WS_ASSIGN_OR_RETURN(a.trusted_issuers, DecodeIssuers(stmt.Text(3)));
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<model::Account>> SqlTx::ListAccounts(const Page& page) {
+  if (page.limit < 1) return InvalidArgument("page limit must be at least 1");
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT id, name, created_at, trusted_issuers FROM "
+                                         "accounts WHERE id > ?1 ORDER BY id LIMIT ?2"));
+  stmt.Bind(page.after, page.limit);
+  return CollectAccounts(stmt);
+}
+
+StatusOr<std::vector<model::Account>> SqlTx::ListAccountsForSubject(
+    std::string_view subject, const std::vector<std::string>& groups, const Page& page) {
+  if (page.limit < 1) return InvalidArgument("page limit must be at least 1");
+  // The relationships themselves (what the authorizer reads), found by
+  // their subject (relationships_by_subject).
+  if (groups.empty()) {
+    WS_ASSIGN_OR_RETURN(
+        Stmt stmt,
+        Prepare("SELECT a.id, a.name, a.created_at, a.trusted_issuers FROM accounts a "
+                "WHERE a.id IN (SELECT resource_id FROM relationships WHERE subject_type = 'user'"
+                " AND subject_id = ?1 AND subject_relation = '' AND resource_type = 'account'"
+                " AND relation IN ('admin', 'member') AND resource_id > ?2)"
+                " ORDER BY a.id LIMIT ?3"));
+    stmt.Bind(subject, page.after, page.limit);
+    return CollectAccounts(stmt);
+  }
+  // The groups arrive as one JSON-array parameter, as in
+  // ListWorkspacesForSubject.
+  const std::string groups_json = boost::json::serialize(boost::json::value_from(groups));
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("SELECT a.id, a.name, a.created_at, a.trusted_issuers FROM accounts a "
+              "WHERE a.id IN (SELECT resource_id FROM relationships WHERE resource_type ="
+              " 'account' AND relation IN ('admin', 'member') AND resource_id > ?3 AND"
+              " ((subject_type = 'user' AND subject_id = ?1 AND subject_relation = '') OR"
+              " (subject_type = 'group' AND subject_relation = 'member' AND subject_id IN"
+              " (SELECT value FROM json_each(?2))))) ORDER BY a.id LIMIT ?4",
+              "SELECT a.id, a.name, a.created_at, a.trusted_issuers FROM accounts a "
+              "WHERE a.id IN (SELECT resource_id FROM relationships WHERE resource_type ="
+              " 'account' AND relation IN ('admin', 'member') AND resource_id > ?3 AND"
+              " ((subject_type = 'user' AND subject_id = ?1 AND subject_relation = '') OR"
+              " (subject_type = 'group' AND subject_relation = 'member' AND subject_id IN"
+              " (SELECT json_array_elements_text(?2::json))))) ORDER BY a.id LIMIT ?4"));
+  stmt.Bind(subject, groups_json, page.after, page.limit);
+  return CollectAccounts(stmt);
+}
+
 // --- environments ---
 
 Status SqlTx::InsertEnvironment(const model::Environment& env) {

@@ -1,9 +1,9 @@
 // The one Tx implementation, over a backend's connection (sql.h) on which the
 // store has already begun a transaction: SQLite and PostgreSQL run the same
 // code and, but for a few statements spelled per dialect, the same SQL.
-// Workspaces are in sql_tx_workspaces.cc, runs in sql_tx_runs.cc,
-// relationships and audit in sql_tx_authz.cc, denial counts in
-// sql_tx_denials.cc, the rest in sql_tx.cc.
+// Workspaces are in sql_tx_workspaces.cc, quotas in sql_tx_quotas.cc, runs
+// in sql_tx_runs.cc, relationships and audit in sql_tx_authz.cc, denial
+// counts in sql_tx_denials.cc, the rest in sql_tx.cc.
 //
 // Ownership: borrows the connection for the duration of one Read or Write
 // callback. Thread-safety: none (see Tx).
@@ -30,6 +30,16 @@ class SqlTx final : public Tx {
                                                              std::string_view subject) override;
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) override;
+  StatusOr<std::vector<model::Account>> ListAccounts(const Page& page) override;
+  StatusOr<std::vector<model::Account>> ListAccountsForSubject(
+      std::string_view subject, const std::vector<std::string>& groups, const Page& page) override;
+
+  StatusOr<std::optional<model::AccountQuotas>> GetAccountQuotas(
+      std::string_view account_id) override;
+  Status PutAccountQuotas(const model::AccountQuotas& quotas) override;
+  StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) override;
+  StatusOr<std::int64_t> LargestWorkspaceMembership(std::string_view account_id) override;
+  StatusOr<std::vector<std::string>> RegionsInUse(std::string_view account_id) override;
 
   Status InsertWorkspace(const model::Workspace& ws) override;
   Status UpdateWorkspace(const model::Workspace& ws) override;

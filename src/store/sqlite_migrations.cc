@@ -286,6 +286,19 @@ ALTER TABLE provisioning_runs ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
 ALTER TABLE provisioning_steps ADD COLUMN last_error_code TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Issue 15: quotas per account (domain/quotas.h). A NULL limit, like an
+// account without a row, is unlimited.
+constexpr char kAccountQuotas[] = R"sql(
+CREATE TABLE account_quotas (
+  account_id TEXT NOT NULL PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  max_workspaces INTEGER,
+  max_members_per_workspace INTEGER,
+  allowed_regions TEXT,  -- JSON array of region names
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
 // Issue 15: deletion protection, a flag a workspace's admins set and clear
 // (PATCH /v1/workspaces/{id}); while set, a delete is refused. Numbered 10:
 // 8 and 9 are taken by work merged beside it.
@@ -303,6 +316,7 @@ constexpr std::array kMigrations{
     Migration{6, "workspace stamps for listings", kWorkspaceStamps},
     Migration{7, "issuers each account trusts", kTrustedIssuers},
     Migration{8, "denial counts; public error codes of runs", kDenialCounts},
+    Migration{9, "quotas per account", kAccountQuotas},
     Migration{10, "deletion protection", kDeletionProtection},
 };
 

@@ -113,6 +113,28 @@ class Tx {
   // Ordered by subject.
   virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) = 0;
+  // Every account, in id order (keyset pagination).
+  virtual StatusOr<std::vector<model::Account>> ListAccounts(const Page& page) = 0;
+  // The accounts on which `subject`, or one of `groups` (group#member), holds
+  // an admin or member relationship, in id order: exactly the accounts the
+  // authorizer lets the caller read other than as a platform admin (who
+  // reads them all: ListAccounts).
+  virtual StatusOr<std::vector<model::Account>> ListAccountsForSubject(
+      std::string_view subject, const std::vector<std::string>& groups, const Page& page) = 0;
+
+  // --- quotas (domain/quotas.h) ---
+  // nullopt when the account has no quotas row: every quota is unlimited.
+  virtual StatusOr<std::optional<model::AccountQuotas>> GetAccountQuotas(
+      std::string_view account_id) = 0;
+  // Inserts or replaces the account's quotas. kNotFound when the account is
+  // absent.
+  virtual Status PutAccountQuotas(const model::AccountQuotas& quotas) = 0;
+  // How many workspaces the account holds (every row, whatever its status).
+  virtual StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) = 0;
+  // The most direct members any one workspace of the account has (0: none).
+  virtual StatusOr<std::int64_t> LargestWorkspaceMembership(std::string_view account_id) = 0;
+  // The distinct regions of the account's workspaces, sorted.
+  virtual StatusOr<std::vector<std::string>> RegionsInUse(std::string_view account_id) = 0;
 
   // --- workspaces ---
   // kConflict when the id, or the slug within the account, exists.

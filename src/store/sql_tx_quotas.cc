@@ -1,0 +1,92 @@
+// Account quotas and the usage they are compared with. A NULL limit is
+// unlimited (model::AccountQuotas' nullopt); there is no NULL binding, so the
+// SQL turns -1 (and an empty region list's text) into NULL.
+#include <boost/json.hpp>
+
+#include "store/sql_tx.h"
+
+namespace workspaced::store {
+namespace {
+
+constexpr std::int64_t kUnlimited = -1;
+
+StatusOr<std::vector<std::string>> DecodeRegions(std::string_view text) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(text, ec);
+  const boost::json::array* a = ec ? nullptr : v.if_array();
+  if (a == nullptr) return Internal("account_quotas.allowed_regions is not a JSON array");
+  std::vector<std::string> out;
+  for (const auto& e : *a) {
+    if (!e.is_string()) return Internal("account_quotas.allowed_regions has a non-string entry");
+    out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(
+    std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT max_workspaces, max_members_per_workspace, allowed_regions, "
+                              "updated_at, updated_by FROM account_quotas WHERE account_id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
+  if (!row) return std::optional<model::AccountQuotas>();
+  model::AccountQuotas q;
+  q.account_id = std::string(account_id);
+  if (!stmt.IsNull(0)) q.workspaces = stmt.Int(0);
+  if (!stmt.IsNull(1)) q.members_per_workspace = stmt.Int(1);
+  if (!stmt.IsNull(2)) {
+    WS_ASSIGN_OR_RETURN(q.regions, DecodeRegions(stmt.Text(2)));
+  }
+  q.updated_at = stmt.Int(3);
+  q.updated_by = stmt.String(4);
+  return std::optional<model::AccountQuotas>(std::move(q));
+}
+
+Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {
+  const std::string regions =
+      q.regions ? boost::json::serialize(boost::json::value_from(*q.regions)) : "";
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("INSERT INTO account_quotas (account_id, max_workspaces, max_members_per_workspace, "
+              "allowed_regions, updated_at, updated_by) VALUES (?1, NULLIF(?2, -1), "
+              "NULLIF(?3, -1), NULLIF(?4, ''), ?5, ?6) ON CONFLICT (account_id) DO UPDATE SET "
+              "max_workspaces = excluded.max_workspaces, max_members_per_workspace = "
+              "excluded.max_members_per_workspace, allowed_regions = excluded.allowed_regions, "
+              "updated_at = excluded.updated_at, updated_by = excluded.updated_by"));
+  return stmt
+      .Bind(q.account_id, q.workspaces.value_or(kUnlimited),
+            q.members_per_workspace.value_or(kUnlimited), regions, q.updated_at, q.updated_by)
+      .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found"));
+}
+
+StatusOr<std::int64_t> SqlTx::CountWorkspaces(std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT COUNT(*) FROM workspaces WHERE account_id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
+  return row ? stmt.Int(0) : 0;
+}
+
+StatusOr<std::int64_t> SqlTx::LargestWorkspaceMembership(std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM "
+                         "workspace_members m JOIN workspaces w ON w.id = m.workspace_id "
+                         "WHERE w.account_id = ?1 GROUP BY m.workspace_id) counts"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
+  return row ? stmt.Int(0) : 0;
+}
+
+StatusOr<std::vector<std::string>> SqlTx::RegionsInUse(std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT DISTINCT region FROM workspaces "
+                                         "WHERE account_id = ?1 ORDER BY region"));
+  stmt.Bind(account_id);
+  std::vector<std::string> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back(stmt.String(0));
+  }
+}
+
+}  // namespace workspaced::store

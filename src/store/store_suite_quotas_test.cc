@@ -1,0 +1,149 @@
+// Account quotas and the usage they are compared with; listing accounts for
+// platform admins and, by relationship, for everyone else.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "store/testing/store_suite.h"
+
+namespace workspaced::store {
+namespace {
+
+using model::AccountQuotas;
+using testing::Id;
+using testing::Ids;
+using testing::kAcme;
+using testing::kGlobex;
+using testing::MakeWorkspace;
+using testing::StoreSuite;
+
+TEST_P(StoreSuite, AnAccountHasNoQuotasUntilTheyArePut) {
+  const auto none = Get([](Tx& tx) { return tx.GetAccountQuotas(kAcme); });
+  WS_ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(StoreSuite, QuotasRoundTripWithUnlimitedAsNull) {
+  AccountQuotas q{kAcme, 10, std::nullopt, std::vector<std::string>{"eu-west-1", "us-east-1"},
+                  1'700'000'000'000'001, "admin"};
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.PutAccountQuotas(q); }));
+  auto got = Get([](Tx& tx) { return tx.GetAccountQuotas(kAcme); });
+  WS_ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, q);
+
+  // Replaced whole: what was set becomes unlimited, an empty region list
+  // stays a list that allows none.
+  q = AccountQuotas{kAcme, std::nullopt, 3, std::vector<std::string>{}, 1'700'000'000'000'002,
+                    "root"};
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.PutAccountQuotas(q); }));
+  got = Get([](Tx& tx) { return tx.GetAccountQuotas(kAcme); });
+  WS_ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, q);
+  EXPECT_TRUE((*got)->regions.has_value());
+
+  const auto other = Get([](Tx& tx) { return tx.GetAccountQuotas(kGlobex); });
+  WS_ASSERT_OK(other);
+  EXPECT_FALSE(other->has_value());
+}
+
+TEST_P(StoreSuite, QuotasOfAnAbsentAccountAreNotFound) {
+  WS_EXPECT_CODE(Write([](Tx& tx) {
+                   return tx.PutAccountQuotas({Id(777), 1, 1, std::nullopt, 1, "admin"});
+                 }),
+                 Code::kNotFound);
+}
+
+TEST_P(StoreSuite, UsageCountsTheAccountsWorkspacesMembersAndRegions) {
+  const auto usage = [&](const std::string& account) {
+    std::int64_t count = -1, largest = -1;
+    std::vector<std::string> regions;
+    EXPECT_TRUE(store_
+                    ->Read([&](Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(count, tx.CountWorkspaces(account));
+                      WS_ASSIGN_OR_RETURN(largest, tx.LargestWorkspaceMembership(account));
+                      WS_ASSIGN_OR_RETURN(regions, tx.RegionsInUse(account));
+                      return Status::Ok();
+                    })
+                    .ok());
+    return std::tuple{count, largest, regions};
+  };
+  EXPECT_EQ(usage(kAcme), (std::tuple{0, 0, std::vector<std::string>{}}));
+  model::Workspace a = MakeWorkspace(Id(1), kAcme, "a");
+  model::Workspace b = MakeWorkspace(Id(2), kAcme, "b");
+  b.region = "us-east-1";
+  model::Workspace c = MakeWorkspace(Id(3), kAcme, "c");
+  WS_ASSERT_OK(Insert(a));
+  WS_ASSERT_OK(Insert(b));
+  WS_ASSERT_OK(Insert(c));
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(4), kGlobex, "g")));
+  for (const char* s : {"ann", "bob", "cy"}) WS_ASSERT_OK(AddMember(b.id, s));
+  WS_ASSERT_OK(AddMember(a.id, "ann"));
+  WS_ASSERT_OK(AddMember(Id(4), "x"));
+  WS_ASSERT_OK(AddMember(Id(4), "y"));
+  WS_ASSERT_OK(AddMember(Id(4), "z"));
+  WS_ASSERT_OK(AddMember(Id(4), "w"));
+  EXPECT_EQ(usage(kAcme), (std::tuple{3, 3, std::vector<std::string>{"eu-west-1", "us-east-1"}}));
+  EXPECT_EQ(usage(kGlobex), (std::tuple{1, 4, std::vector<std::string>{"eu-west-1"}}));
+}
+
+std::vector<std::string> AccountIds(const std::vector<model::Account>& list) {
+  std::vector<std::string> ids;
+  for (const auto& a : list) ids.push_back(a.id);
+  return ids;
+}
+
+TEST_P(StoreSuite, ListAccountsPagesEveryAccountInIdOrder) {
+  WS_ASSERT_OK(Write([](Tx& tx) -> Status {
+    for (int n : {903, 902}) WS_RETURN_IF_ERROR(tx.InsertAccount({Id(n), "n", 3}));
+    return Status::Ok();
+  }));
+  const auto p1 = Get([](Tx& tx) { return tx.ListAccounts({"", 3}); });
+  WS_ASSERT_OK(p1);
+  EXPECT_EQ(AccountIds(*p1), (std::vector{kAcme, kGlobex, Id(902)}));
+  EXPECT_EQ(p1->front().name, "Acme");
+  EXPECT_EQ(p1->front().trusted_issuers, model::DefaultTrustedIssuers());
+  const auto p2 = Get([&](Tx& tx) { return tx.ListAccounts({p1->back().id, 3}); });
+  WS_ASSERT_OK(p2);
+  EXPECT_EQ(AccountIds(*p2), (std::vector{Id(903)}));
+}
+
+TEST_P(StoreSuite, ASubjectsAccountsAreThoseItsRelationshipsGrantRead) {
+  WS_ASSERT_OK(Write([](Tx& tx) -> Status {
+    for (int n : {902, 903, 904}) WS_RETURN_IF_ERROR(tx.InsertAccount({Id(n), "n", 3}));
+    WS_RETURN_IF_ERROR(tx.PutAccountMember({kAcme, "alice", model::AccountRole::kAdmin, 1}));
+    WS_RETURN_IF_ERROR(tx.PutAccountMember({Id(903), "alice", model::AccountRole::kMember, 1}));
+    WS_RETURN_IF_ERROR(tx.PutAccountMember({kGlobex, "bob", model::AccountRole::kAdmin, 1}));
+    // A group holding a role on an account (the schema allows it).
+    WS_RETURN_IF_ERROR(tx.TouchRelationships(
+        {{"account", Id(904), "member", "group", "ops", "member"}}));
+    // A workspace membership grants nothing on its account.
+    model::Workspace ws = MakeWorkspace(Id(1), Id(902), "w");
+    WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+    return tx.PutWorkspaceMember({ws.id, "alice", model::WorkspaceRole::kAdmin, 1});
+  }));
+  const auto list = [&](const std::string& subject, const std::vector<std::string>& groups,
+                        Page page = {}) {
+    const auto got =
+        Get([&](Tx& tx) { return tx.ListAccountsForSubject(subject, groups, page); });
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    return got.ok() ? AccountIds(*got) : std::vector<std::string>{};
+  };
+  EXPECT_EQ(list("alice", {}), (std::vector{kAcme, Id(903)}));
+  EXPECT_EQ(list("alice", {"ops"}), (std::vector{kAcme, Id(903), Id(904)}));
+  EXPECT_EQ(list("alice", {"ops"}, {kAcme, 1}), (std::vector{Id(903)}));
+  EXPECT_EQ(list("alice", {"ops"}, {Id(903), 5}), (std::vector{Id(904)}));
+  EXPECT_EQ(list("carol", {"ops", "x') OR 1=1 --"}), (std::vector{Id(904)}));
+  EXPECT_EQ(list("bob", {}), (std::vector{kGlobex}));
+  EXPECT_TRUE(list("nobody", {}).empty());
+  // A subject named like a group holds nothing through the group.
+  EXPECT_TRUE(list("ops", {}).empty());
+  // Membership removed: the account is gone from the list.
+  WS_ASSERT_OK(Write([](Tx& tx) { return tx.DeleteAccountMember(Id(903), "alice"); }));
+  EXPECT_EQ(list("alice", {}), (std::vector{kAcme}));
+}
+
+}  // namespace
+}  // namespace workspaced::store
