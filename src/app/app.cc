@@ -275,6 +275,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->metrics_.AddGauge("workspaced_audit_denials_pending",
                          "Denial counts (keys) waiting to be written to audit_denials.",
                          [counted] { return static_cast<double>(counted->pending()); });
+  app->quotas_ = std::make_unique<domain::Quotas>(*app->store_, *app->clock_, config.regions);
   return app;
 }
 

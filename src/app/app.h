@@ -21,6 +21,7 @@
 #include "domain/accounts.h"
 #include "domain/denials.h"
 #include "domain/members.h"
+#include "domain/quotas.h"
 #include "domain/workspaces.h"
 #include "http/metrics.h"
 #include "saga/engine.h"
@@ -70,6 +71,7 @@ class App {
   // Refused requests: chained or counted (domain/denials.h); `serve` starts
   // and stops its flushes.
   domain::Denials& denials() { return *denials_; }
+  domain::Quotas& quotas() { return *quotas_; }
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
@@ -117,6 +119,7 @@ class App {
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Accounts> accounts_;
   std::unique_ptr<domain::Denials> denials_;  // flushes to the store: before it goes
+  std::unique_ptr<domain::Quotas> quotas_;
   http::Metrics metrics_;
   std::string default_account_id_;
   std::string cursor_key_;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "domain/quotas.h"
 #include "domain/workspace_rules.h"
 
 namespace workspaced::domain {
@@ -22,6 +23,8 @@ struct AccountScope {
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return tx.GetAccount(id).status();
   }
+  // Accounts have no member quota.
+  static Status CheckRoom(store::Tx&, std::string_view, std::size_t) { return Status::Ok(); }
   static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
                     Micros created_at) {
     return tx.PutAccountMember({std::string(id), std::string(subject), role, created_at});
@@ -46,6 +49,11 @@ struct WorkspaceScope {
   }
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return LoadForChange(tx, id).status();
+  }
+  // The account's members_per_workspace quota (quotas.h), for a newcomer.
+  static Status CheckRoom(store::Tx& tx, std::string_view id, std::size_t members) {
+    WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));
+    return CheckMemberQuota(tx, ws.account_id, static_cast<std::int64_t>(members));
   }
   static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
                     Micros created_at) {
@@ -97,6 +105,7 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
     }
     if (previous == Role::kAdmin && role != Role::kAdmin && admins <= 1)
       return Conflict(std::string("the ") + Scope::kNoun + " must keep at least one admin");
+    if (role && !previous) WS_RETURN_IF_ERROR(Scope::CheckRoom(tx, id, members.size()));
     if (role) {
       WS_RETURN_IF_ERROR(Scope::Put(tx, id, subject, *role, created_at));
     } else {

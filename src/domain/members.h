@@ -5,6 +5,8 @@
 //   - deleting a subject that is not a member is kNotFound;
 //   - removing or demoting the last admin is kConflict (an account or
 //     workspace always keeps one);
+//   - a newcomer to a workspace must fit its account's members_per_workspace
+//     quota (quotas.h; kConflict, the quota-exceeded problem);
 //   - the relationships a membership implies are written by the store with
 //     the membership row (model/relationships.h), in the same transaction;
 //   - every change is audited (member.put / member.delete, with the role

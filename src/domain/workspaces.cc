@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "domain/quotas.h"
 #include "domain/slug.h"
 #include "domain/workspace_fields.h"
 #include "domain/workspace_rules.h"
@@ -113,6 +114,7 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
   WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
     const Micros now = d_.clock.Now();
     WS_RETURN_IF_ERROR(tx.GetAccount(request.account_id).status());
+    WS_RETURN_IF_ERROR(CheckWorkspaceQuota(tx, request.account_id, request.region));
     model::Workspace& ws = accepted.workspace;
     ws = model::Workspace{};
     ws.id = NewUuidV7(d_.random, d_.clock);

@@ -96,7 +96,8 @@ class Workspaces {
  public:
   explicit Workspaces(WorkspaceDeps deps) : d_(deps) {}
 
-  // Inserts the workspace (provisioning, phase created) and its first run.
+  // Inserts the workspace (provisioning, phase created) and its first run,
+  // within the account's quotas (quotas.h: kConflict, quota-exceeded).
   StatusOr<Accepted> Create(const Actor& actor, const NewWorkspace& request, RecordInTx record);
   // Starts a new run for the workspace of the failed run `run_id` (the
   // latest of its workspace).

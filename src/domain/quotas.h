@@ -1,0 +1,78 @@
+// Quotas per account: how many workspaces it may hold, how many direct
+// members each of its workspaces may have, and in which regions new
+// workspaces may be created. Platform admins set them (Quotas::Put); the
+// account's members read them with the current usage (Quotas::Get). An
+// account without quotas, and each limit left unset, is unlimited.
+//
+// The limits are rules of the operations that create what they count, checked
+// inside their own write transaction (CheckWorkspaceQuota in
+// Workspaces::Create, CheckMemberQuota in Members::Put). On SQLite the one
+// writer serialises those transactions; on PostgreSQL they run SERIALIZABLE
+// (store.h Write), so of concurrent creates that each saw room, those that
+// would overshoot fail to commit and are re-run, then see the others. A limit
+// lowered below the usage refuses new items and keeps the existing ones.
+//
+// Failure: kNotFound (no such account), kUnprocessable (a limit out of
+// bounds, an unknown region: one field error each), kConflict with the
+// quota-exceeded problem (members `limit`, `allowed`, `current`) from the
+// checks, kUnavailable / kInternal from the store.
+//
+// Thread-safety: safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "domain/actor.h"
+#include "model/model.h"
+#include "store/store.h"
+
+namespace workspaced::domain {
+
+// Bounds of what a platform admin may set.
+inline constexpr std::int64_t kMaxWorkspacesQuota = 1'000'000;
+inline constexpr std::int64_t kMaxMembersQuota = 100'000;  // at least 1: the creator
+
+// kUnprocessable naming each bad field: workspaces 0..kMaxWorkspacesQuota,
+// members_per_workspace 1..kMaxMembersQuota, regions distinct names of
+// `configured` (an empty list allows none).
+Status ValidateQuotas(const model::AccountQuotas& quotas,
+                      const std::vector<std::string>& configured);
+
+// An account's limits and what it uses now.
+struct QuotaUsage {
+  model::AccountQuotas limits;          // every limit nullopt without a row
+  std::int64_t workspaces = 0;          // workspaces the account holds
+  std::int64_t largest_membership = 0;  // direct members of its largest workspace
+  std::vector<std::string> regions;     // regions its workspaces are in, sorted
+};
+
+// Inside a creating transaction: OK when the account may hold one more
+// workspace, in `region`; else the quota-exceeded problem.
+Status CheckWorkspaceQuota(store::Tx& tx, std::string_view account_id, std::string_view region);
+// Inside a member's transaction: OK when a workspace of the account that has
+// `members` direct members may take one more.
+Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t members);
+
+class Quotas {
+ public:
+  // `regions`: the configured regions a quota may name.
+  Quotas(store::Store& store, const Clock& clock, std::vector<std::string> regions)
+      : store_(store), clock_(clock), regions_(std::move(regions)) {}
+
+  // Replaces the account's limits (audited as account.quotas.put with before
+  // and after); answers them with the usage.
+  StatusOr<QuotaUsage> Put(const Actor& actor, const model::AccountQuotas& limits);
+  StatusOr<QuotaUsage> Get(std::string_view account_id);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  const std::vector<std::string> regions_;
+};
+
+}  // namespace workspaced::domain
