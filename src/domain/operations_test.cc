@@ -10,65 +10,15 @@
 #include <thread>
 
 #include "domain/accounts.h"
-#include "domain/members.h"
-#include "domain/workspaces.h"
-#include "store/testing/store_suite.h"
+#include "domain/domain_test_fixture.h"
 
 namespace workspaced::domain {
 namespace {
 
-using store::testing::Backend;
 using store::testing::Id;
 using store::testing::kAcme;
 
-class Operations : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    store_ = GetParam().open(dir_.path().string());
-    ASSERT_NE(store_, nullptr) << GetParam().name << " backend not available";
-    ASSERT_TRUE(store_->Migrate().ok());
-    ws_ = Id(1);
-    model::Workspace ws = store::testing::MakeWorkspace(ws_, kAcme, "ws");
-    ws.status = model::WorkspaceStatus::kActive;
-    ws.phase = model::ProvisioningPhase::kReady;
-    ws.version = 1;
-    ASSERT_TRUE(store_
-                    ->Write([&](store::Tx& tx) -> Status {
-                      WS_RETURN_IF_ERROR(tx.InsertAccount({kAcme, "Acme", 1}));
-                      WS_RETURN_IF_ERROR(
-                          tx.PutAccountMember({kAcme, "alice", model::AccountRole::kAdmin, 1}));
-                      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-                      return tx.PutWorkspaceMember({ws_, "alice", model::WorkspaceRole::kAdmin, 1});
-                    })
-                    .ok());
-    workspaces_ = std::make_unique<Workspaces>(
-        WorkspaceDeps{*store_, clock_, *random_, failpoints_, nullptr});
-    members_ = std::make_unique<Members>(*store_, clock_);
-  }
-
-  // The workspace's audit events, oldest first (commit order of its chain).
-  std::vector<model::AuditEvent> Chain() {
-    std::vector<model::AuditEvent> out;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Tx& tx) -> Status {
-                      WS_ASSIGN_OR_RETURN(
-                          out, tx.ScanAuditChain(ws_, 0, 100'000, store::Tx::kNoByteLimit));
-                      return Status::Ok();
-                    })
-                    .ok());
-    return out;
-  }
-
-  store::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  SystemClock clock_;
-  std::unique_ptr<Random> random_ = NewSecureRandom();
-  saga::Failpoints failpoints_;
-  std::unique_ptr<Workspaces> workspaces_;
-  std::unique_ptr<Members> members_;
-  const Actor alice_{.subject = "alice", .auth = "dev", .request_id = "req_test"};
-  std::string ws_;
-};
+class Operations : public testing::DomainFixture {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, Operations,
                          ::testing::ValuesIn(store::testing::Backends(/*pool_size=*/8)),

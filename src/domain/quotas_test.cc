@@ -8,18 +8,13 @@
 #include <atomic>
 #include <thread>
 
-#include "domain/members.h"
-#include "domain/workspaces.h"
-#include "store/testing/store_suite.h"
+#include "domain/domain_test_fixture.h"
 
 namespace workspaced::domain {
 namespace {
 
-using store::testing::Backend;
 using store::testing::Id;
 using store::testing::kAcme;
-
-const std::vector<std::string> kRegions = {"us-east-1", "us-west-2", "eu-west-1"};
 
 // The problem members of a quota refusal, as JSON text: limit, allowed, current.
 std::vector<std::string> Refusal(const Status& s) {
@@ -32,31 +27,8 @@ std::vector<std::string> Refusal(const Status& s) {
   return out;
 }
 
-class QuotasTest : public ::testing::TestWithParam<Backend> {
+class QuotasTest : public testing::DomainFixture {
  protected:
-  void SetUp() override {
-    store_ = GetParam().open(dir_.path().string());
-    ASSERT_NE(store_, nullptr) << GetParam().name << " backend not available";
-    ASSERT_TRUE(store_->Migrate().ok());
-    ws_ = Id(1);
-    model::Workspace ws = store::testing::MakeWorkspace(ws_, kAcme, "ws");
-    ws.status = model::WorkspaceStatus::kActive;
-    ws.phase = model::ProvisioningPhase::kReady;
-    ASSERT_TRUE(store_
-                    ->Write([&](store::Tx& tx) -> Status {
-                      WS_RETURN_IF_ERROR(tx.InsertAccount({kAcme, "Acme", 1}));
-                      WS_RETURN_IF_ERROR(
-                          tx.PutAccountMember({kAcme, "alice", model::AccountRole::kAdmin, 1}));
-                      WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-                      return tx.PutWorkspaceMember({ws_, "alice", model::WorkspaceRole::kAdmin, 1});
-                    })
-                    .ok());
-    workspaces_ = std::make_unique<domain::Workspaces>(
-        WorkspaceDeps{*store_, clock_, *random_, failpoints_, nullptr});
-    members_ = std::make_unique<Members>(*store_, clock_);
-    quotas_ = std::make_unique<Quotas>(*store_, clock_, kRegions);
-  }
-
   Status SetQuotas(std::optional<std::int64_t> workspaces,
                    std::optional<std::int64_t> members = std::nullopt,
                    std::optional<std::vector<std::string>> regions = std::nullopt) {
@@ -103,17 +75,7 @@ class QuotasTest : public ::testing::TestWithParam<Backend> {
     return {ok.load(), refused};
   }
 
-  store::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  SystemClock clock_;
-  std::unique_ptr<Random> random_ = NewSecureRandom();
-  saga::Failpoints failpoints_;
-  std::unique_ptr<domain::Workspaces> workspaces_;
-  std::unique_ptr<Members> members_;
-  std::unique_ptr<Quotas> quotas_;
-  const Actor alice_{.subject = "alice", .auth = "dev", .request_id = "req_test"};
   const Actor root_{.subject = "root", .auth = "dev", .request_id = "req_root"};
-  std::string ws_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, QuotasTest,
@@ -133,12 +95,13 @@ TEST_P(QuotasTest, AnAccountWithoutQuotasIsUnlimited) {
 TEST_P(QuotasTest, FiftyConcurrentCreatesAgainstAQuotaOfTenLeaveTenWorkspaces) {
   // The account holds one (ws_) already: nine more fit.
   ASSERT_TRUE(SetQuotas(10).ok());
-  const auto [created, refused] = AtOnce(50, [&](int i) { return Create("c" + std::to_string(i)); });
+  const auto [created, refused] =
+      AtOnce(50, [&](int i) { return Create("c" + std::to_string(i)); });
   EXPECT_EQ(created, 9);
   ASSERT_EQ(refused.size(), 41u);
   for (const Status& s : refused)
-    EXPECT_EQ(Refusal(s), (std::vector<std::string>{R"(limit="workspaces")", "allowed=10",
-                                                    "current=10"}));
+    EXPECT_EQ(Refusal(s),
+              (std::vector<std::string>{R"(limit="workspaces")", "allowed=10", "current=10"}));
   EXPECT_EQ(WorkspaceCount(), 10);
 }
 
@@ -151,8 +114,8 @@ TEST_P(QuotasTest, ConcurrentNewcomersNeverOvershootTheMemberQuota) {
   EXPECT_EQ(added, 4) << "alice is the first of five";
   ASSERT_EQ(refused.size(), 16u);
   for (const Status& s : refused)
-    EXPECT_EQ(Refusal(s), (std::vector<std::string>{R"(limit="members_per_workspace")",
-                                                    "allowed=5", "current=5"}));
+    EXPECT_EQ(Refusal(s), (std::vector<std::string>{R"(limit="members_per_workspace")", "allowed=5",
+                                                    "current=5"}));
   const auto members = members_->List(MemberScope::kWorkspace, ws_);
   ASSERT_TRUE(members.ok());
   EXPECT_EQ(members->size(), 5u);
@@ -227,14 +190,7 @@ TEST_P(QuotasTest, PutIsAuditedWithBeforeAndAfter) {
   ASSERT_TRUE(put.ok());
   EXPECT_EQ(put->limits.members_per_workspace, 7);
   EXPECT_EQ(put->limits.updated_by, "root");
-  std::vector<model::AuditEvent> events;
-  ASSERT_TRUE(store_
-                  ->Read([&](store::Tx& tx) -> Status {
-                    WS_ASSIGN_OR_RETURN(events, tx.ScanAuditChain("", 0, 100,
-                                                                   store::Tx::kNoByteLimit));
-                    return Status::Ok();
-                  })
-                  .ok());
+  const std::vector<model::AuditEvent> events = ChainOf("");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].action, "account.quotas.put");
   EXPECT_EQ(events[1].actor, "root");
