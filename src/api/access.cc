@@ -46,4 +46,13 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
                           "' permission on the " + std::string(Noun(type)));
 }
 
+Status RequirePlatformAdminOf(app::App& app, RequestContext& ctx, std::string_view account_id,
+                              std::string_view what) {
+  WS_RETURN_IF_ERROR(
+      Require(app, ctx, authz::ObjectType::kAccount, account_id, authz::Permission::kRead));
+  if (app.IsPlatformAdmin(ctx.principal->subject)) return Status::Ok();
+  ctx.denial = Denial{"account", std::string(account_id), "platform_admin"};
+  return PermissionDenied("only platform admins " + std::string(what));
+}
+
 }  // namespace workspaced::api

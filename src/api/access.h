@@ -19,4 +19,12 @@ namespace workspaced::api {
 Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
                authz::Permission need);
 
+// For what only platform admins change on an account (its trusted issuers,
+// its quotas): 404 without `read` on the account, else 403 unless the caller
+// is a platform admin (configuration `platform_admins`), noted in ctx.denial
+// like Require's refusals. `what` ends the 403's detail ("only platform
+// admins <what>").
+Status RequirePlatformAdminOf(app::App& app, RequestContext& ctx, std::string_view account_id,
+                              std::string_view what);
+
 }  // namespace workspaced::api

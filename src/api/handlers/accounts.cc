@@ -54,9 +54,7 @@ class PutTrustedIssuers final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
-        Require(app_, ctx, authz::ObjectType::kAccount, id, authz::Permission::kAdminister));
-    if (!app_.IsPlatformAdmin(ctx.principal->subject))
-      return PermissionDenied("only platform admins change the issuers an account trusts");
+        RequirePlatformAdminOf(app_, ctx, id, "change the issuers an account trusts"));
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
