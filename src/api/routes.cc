@@ -44,10 +44,13 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakeDeleteMember(app, MemberScope::kWorkspace));
   add(Method::kPut, "/v1/workspaces/{workspace_id}/group-mappings", true,
       MakePutGroupMappings(app));
+  add(Method::kGet, "/v1/accounts", true, MakeListAccounts(app));
   add(Method::kPost, "/v1/accounts", true, MakeCreateAccount(app));
   add(Method::kGet, "/v1/accounts/{account_id}", true, MakeGetAccount(app));
   add(Method::kPut, "/v1/accounts/{account_id}/trusted-issuers", true,
       MakePutTrustedIssuers(app));
+  add(Method::kGet, "/v1/accounts/{account_id}/quotas", true, MakeGetQuotas(app));
+  add(Method::kPut, "/v1/accounts/{account_id}/quotas", true, MakePutQuotas(app));
   add(Method::kGet, "/v1/accounts/{account_id}/members", true,
       MakeListMembers(app, MemberScope::kAccount));
   add(Method::kGet, "/v1/accounts/{account_id}/members/{subject}", true,

@@ -104,6 +104,9 @@ const std::vector<Endpoint>& Endpoints() {
        "member"},
       {"POST", "/v1/accounts", R"({"name":"","admin":"x"})", On::kPlatform, kAdminister, 422},
       {"PUT", "/v1/accounts/{a}/trusted-issuers", "[]", On::kAccountByPlatform, kAdminister, 422},
+      {"GET", "/v1/accounts/{a}/quotas", "", On::kAccount, kRead, 200},
+      {"PUT", "/v1/accounts/{a}/quotas", R"({"workspaces":-1})", On::kAccountByPlatform,
+       kAdminister, 422},
   };
   return endpoints;
 }
@@ -203,6 +206,14 @@ TEST(Bola, EveryEndpointAnswersEveryCallerExactlyAsThePermissionTableSays) {
     EXPECT_EQ(list.find(ws) != std::string::npos, member) << role.subject << ": " << list;
     EXPECT_EQ(list.find(rival_ws) != std::string::npos, role.subject == "rival-grp")
         << role.subject << ": " << list;
+    // The accounts list holds tenant A's account for exactly the callers
+    // who may read it, and tenant B's for its admin and the platform's.
+    const std::string accounts = c.Get("/v1/accounts", token).body;
+    EXPECT_EQ(accounts.find(acme) != std::string::npos, role.on_account != kNone)
+        << role.subject << ": " << accounts;
+    EXPECT_EQ(accounts.find(globex) != std::string::npos,
+              role.subject == "rival-admin" || role.platform_admin)
+        << role.subject << ": " << accounts;
   }
   EXPECT_EQ(calls, static_cast<int>(Roles().size() * Endpoints().size()));
   // Nothing above changed tenant A's workspace.
@@ -215,13 +226,13 @@ TEST(Bola, EveryEndpointAnswersEveryCallerExactlyAsThePermissionTableSays) {
 // the database: tenant A's workspace (W) and failed workspace (F), its
 // account, and counts of what cannot be deleted.
 struct State {
-  std::string ws_status, ws_fields, ws_mappings, ws_members, acct_members, issuers;
+  std::string ws_status, ws_fields, ws_mappings, ws_members, acct_members, issuers, quotas;
   long long acct_workspaces = 0, accounts = 0, failed_runs = 0;
   std::string ws_etag, failed_etag;  // versions: a write and its undoing move them
   long long audit = 0;               // events of changes (refusals are audited apart)
 
   auto Logical() const {
-    return std::tie(ws_status, ws_fields, ws_mappings, ws_members, acct_members, issuers,
+    return std::tie(ws_status, ws_fields, ws_mappings, ws_members, acct_members, issuers, quotas,
                     acct_workspaces, accounts, failed_runs);
   }
   bool operator==(const State&) const = default;
@@ -251,6 +262,9 @@ State Read(HttpClient& c, const ServerProcess& server, const std::string& admin,
   s.acct_members = Members(c.Get("/v1/accounts/" + acme + "/members", admin).body);
   s.issuers = boost::json::serialize(
       Json(c.Get("/v1/accounts/" + acme, admin).body).as_object().at("trusted_issuers"));
+  const auto q = Json(c.Get("/v1/accounts/" + acme + "/quotas", admin).body).as_object();
+  for (const char* limit : {"workspaces", "members_per_workspace", "regions"})
+    s.quotas += boost::json::serialize(q.at(limit).at("allowed")) + " ";
   const std::string& dir = server.data_dir();
   s.acct_workspaces =
       CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE account_id = '" + acme + "'");
@@ -365,6 +379,10 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
        },
        {"PUT", "/v1/accounts/{a}/trusted-issuers", issuers_before, On::kAccountByPlatform,
         kAdminister, 200}},
+      {{"PUT", "/v1/accounts/{a}/quotas", R"({"workspaces":100,"regions":["us-east-1"]})",
+        On::kAccountByPlatform, kAdminister, 200},
+       [](const State&, const State& s) { return s.quotas == R"(100 null ["us-east-1"] )"; },
+       {"PUT", "/v1/accounts/{a}/quotas", "{}", On::kAccountByPlatform, kAdminister, 200}},
   };
 
   const auto send = [&](const Endpoint& e, const std::string& token) {
@@ -409,8 +427,8 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
   // Who may: 4 administrators of W (direct, by account, as platform admin, by
   // group) x its 5 writes; 3 of them (not by group: F's mappings were
   // compensated) x the retry; 2 account administrators x 3 account writes;
-  // the platform admin x 2 platform writes.
-  EXPECT_EQ(allowed, 4 * 5 + 3 + 2 * 3 + 1 * 2);
+  // the platform admin x 3 platform writes.
+  EXPECT_EQ(allowed, 4 * 5 + 3 + 2 * 3 + 1 * 3);
 }
 
 }  // namespace
