@@ -67,9 +67,8 @@ Status ValidateQuotas(const model::AccountQuotas& q, const std::vector<std::stri
     s.WithField("workspaces", "must be null or 0-" + std::to_string(kMaxWorkspacesQuota));
   if (q.members_per_workspace &&
       (*q.members_per_workspace < 1 || *q.members_per_workspace > kMaxMembersQuota))
-    s.WithField("members_per_workspace",
-                "must be null or 1-" + std::to_string(kMaxMembersQuota) +
-                    " (a workspace's creator is its first member)");
+    s.WithField("members_per_workspace", "must be null or 1-" + std::to_string(kMaxMembersQuota) +
+                                             " (a workspace's creator is its first member)");
   if (q.regions) {
     const auto& regions = *q.regions;
     for (std::size_t i = 0; i < regions.size(); ++i) {
@@ -90,11 +89,11 @@ Status CheckWorkspaceQuota(store::Tx& tx, std::string_view account_id, std::stri
   if (limits->regions && std::find(limits->regions->begin(), limits->regions->end(), region) ==
                              limits->regions->end()) {
     WS_ASSIGN_OR_RETURN(const auto in_use, tx.RegionsInUse(account_id));
-    return QuotaExceeded("the account may not create workspaces in " + std::string(region) +
-                             (limits->regions->empty()
-                                  ? std::string("; it may create them in no region")
-                                  : "; it may create them in " + Join(*limits->regions)),
-                         "regions", json::value_from(*limits->regions), json::value_from(in_use));
+    return QuotaExceeded(
+        "the account may not create workspaces in " + std::string(region) +
+            (limits->regions->empty() ? std::string("; it may create them in no region")
+                                      : "; it may create them in " + Join(*limits->regions)),
+        "regions", json::value_from(*limits->regions), json::value_from(in_use));
   }
   if (limits->workspaces) {
     WS_ASSIGN_OR_RETURN(const std::int64_t count, tx.CountWorkspaces(account_id));
@@ -111,11 +110,10 @@ Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t
   WS_ASSIGN_OR_RETURN(const auto limits, tx.GetAccountQuotas(account_id));
   if (!limits || !limits->members_per_workspace || members < *limits->members_per_workspace)
     return Status::Ok();
-  return QuotaExceeded("a workspace of this account may have " +
-                           std::to_string(*limits->members_per_workspace) +
-                           " members and this one has " + std::to_string(members),
-                       "members_per_workspace", json::value(*limits->members_per_workspace),
-                       json::value(members));
+  return QuotaExceeded(
+      "a workspace of this account may have " + std::to_string(*limits->members_per_workspace) +
+          " members and this one has " + std::to_string(members),
+      "members_per_workspace", json::value(*limits->members_per_workspace), json::value(members));
 }
 
 StatusOr<QuotaUsage> Quotas::Put(const Actor& actor, const model::AccountQuotas& limits) {
@@ -131,8 +129,8 @@ StatusOr<QuotaUsage> Quotas::Put(const Actor& actor, const model::AccountQuotas&
     WS_RETURN_IF_ERROR(tx.PutAccountQuotas(after));
     model::AuditEvent e =
         AuditEventBy(actor, now, "account.quotas.put", "account", limits.account_id, "");
-    e.details = json::serialize(
-        json::object{{"before", LimitsJson(before)}, {"after", LimitsJson(after)}});
+    e.details =
+        json::serialize(json::object{{"before", LimitsJson(before)}, {"after", LimitsJson(after)}});
     WS_RETURN_IF_ERROR(tx.AppendAudit(e));
     WS_ASSIGN_OR_RETURN(usage, UsageOf(tx, limits.account_id));
     return Status::Ok();

@@ -25,8 +25,7 @@ StatusOr<std::vector<std::string>> DecodeRegions(std::string_view text) {
 
 }  // namespace
 
-StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(
-    std::string_view account_id) {
+StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT max_workspaces, max_members_per_workspace, allowed_regions, "
                               "updated_at, updated_by FROM account_quotas WHERE account_id = ?1"));
@@ -62,17 +61,16 @@ Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {
 }
 
 StatusOr<std::int64_t> SqlTx::CountWorkspaces(std::string_view account_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT COUNT(*) FROM workspaces WHERE account_id = ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM workspaces WHERE account_id = ?1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
   return row ? stmt.Int(0) : 0;
 }
 
 StatusOr<std::int64_t> SqlTx::LargestWorkspaceMembership(std::string_view account_id) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM "
-                         "workspace_members m JOIN workspaces w ON w.id = m.workspace_id "
-                         "WHERE w.account_id = ?1 GROUP BY m.workspace_id) counts"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM "
+                              "workspace_members m JOIN workspaces w ON w.id = m.workspace_id "
+                              "WHERE w.account_id = ?1 GROUP BY m.workspace_id) counts"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
   return row ? stmt.Int(0) : 0;
 }

@@ -25,8 +25,12 @@ TEST_P(StoreSuite, AnAccountHasNoQuotasUntilTheyArePut) {
 }
 
 TEST_P(StoreSuite, QuotasRoundTripWithUnlimitedAsNull) {
-  AccountQuotas q{kAcme, 10, std::nullopt, std::vector<std::string>{"eu-west-1", "us-east-1"},
-                  1'700'000'000'000'001, "admin"};
+  AccountQuotas q{kAcme,
+                  10,
+                  std::nullopt,
+                  std::vector<std::string>{"eu-west-1", "us-east-1"},
+                  1'700'000'000'000'001,
+                  "admin"};
   WS_ASSERT_OK(Write([&](Tx& tx) { return tx.PutAccountQuotas(q); }));
   auto got = Get([](Tx& tx) { return tx.GetAccountQuotas(kAcme); });
   WS_ASSERT_OK(got);
@@ -117,8 +121,8 @@ TEST_P(StoreSuite, ASubjectsAccountsAreThoseItsRelationshipsGrantRead) {
     WS_RETURN_IF_ERROR(tx.PutAccountMember({Id(903), "alice", model::AccountRole::kMember, 1}));
     WS_RETURN_IF_ERROR(tx.PutAccountMember({kGlobex, "bob", model::AccountRole::kAdmin, 1}));
     // A group holding a role on an account (the schema allows it).
-    WS_RETURN_IF_ERROR(tx.TouchRelationships(
-        {{"account", Id(904), "member", "group", "ops", "member"}}));
+    WS_RETURN_IF_ERROR(
+        tx.TouchRelationships({{"account", Id(904), "member", "group", "ops", "member"}}));
     // A workspace membership grants nothing on its account.
     model::Workspace ws = MakeWorkspace(Id(1), Id(902), "w");
     WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
@@ -126,8 +130,7 @@ TEST_P(StoreSuite, ASubjectsAccountsAreThoseItsRelationshipsGrantRead) {
   }));
   const auto list = [&](const std::string& subject, const std::vector<std::string>& groups,
                         Page page = {}) {
-    const auto got =
-        Get([&](Tx& tx) { return tx.ListAccountsForSubject(subject, groups, page); });
+    const auto got = Get([&](Tx& tx) { return tx.ListAccountsForSubject(subject, groups, page); });
     EXPECT_TRUE(got.ok()) << got.status().message();
     return got.ok() ? AccountIds(*got) : std::vector<std::string>{};
   };
