@@ -1,9 +1,10 @@
 // The one Tx implementation, over a backend's connection (sql.h) on which the
 // store has already begun a transaction: SQLite and PostgreSQL run the same
 // code and, but for a few statements spelled per dialect, the same SQL.
-// Workspaces are in sql_tx_workspaces.cc, quotas in sql_tx_quotas.cc, runs
-// in sql_tx_runs.cc, relationships and audit in sql_tx_authz.cc, denial
-// counts in sql_tx_denials.cc, the rest in sql_tx.cc.
+// Workspaces are in sql_tx_workspaces.cc (their filtered listings in
+// sql_tx_workspace_filters.cc), quotas in sql_tx_quotas.cc, runs in
+// sql_tx_runs.cc, relationships and audit in sql_tx_authz.cc, denial counts
+// in sql_tx_denials.cc, the rest in sql_tx.cc.
 //
 // Ownership: borrows the connection for the duration of one Read or Write
 // callback. Thread-safety: none (see Tx).
@@ -49,6 +50,11 @@ class SqlTx final : public Tx {
                                                                 const Page& page) override;
   StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) override;
+  StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccountMatching(
+      std::string_view account_id, const WorkspaceFilter& filter, const Page& page) override;
+  StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubjectMatching(
+      std::string_view subject, const std::vector<std::string>& groups,
+      const WorkspaceFilter& filter, const Page& page) override;
   StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) override;
 
   Status InsertEnvironment(const model::Environment& env) override;

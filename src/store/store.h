@@ -19,6 +19,7 @@
 #pragma once
 
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,17 @@ namespace workspaced::store {
 struct Page {
   std::string after;  // empty: from the start
   int limit = 100;    // >= 1; callers validate the upper bound
+};
+
+// What a filtered workspace listing keeps (Tx::ListWorkspaces*Matching):
+// the workspaces every given criterion holds for. Callers validate the
+// values and bound their number.
+struct WorkspaceFilter {
+  std::optional<model::WorkspaceStatus> status;
+  std::string region;                         // empty: any
+  std::map<std::string, std::string> labels;  // each key set to its value
+  std::string name_prefix;                    // empty: any; case-sensitive
+  bool empty() const { return !status && region.empty() && labels.empty() && name_prefix.empty(); }
 };
 
 // A relationship change made by a committed write: `seq` is its outbox
@@ -158,6 +170,16 @@ class Tx {
   // mapping whose relationship is not (or no longer) written lists nothing.
   virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) = 0;
+  // The same two listings narrowed by `filter`, in the same id order, the
+  // filter applied before the page is cut (a page is only short at the end).
+  // Separate methods so that the unfiltered listings stay exactly as they
+  // are; the filtered ones walk the account's (or the subject's) workspaces
+  // in id order, testing each.
+  virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccountMatching(
+      std::string_view account_id, const WorkspaceFilter& filter, const Page& page) = 0;
+  virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubjectMatching(
+      std::string_view subject, const std::vector<std::string>& groups,
+      const WorkspaceFilter& filter, const Page& page) = 0;
   virtual StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) = 0;
 
   // --- environments ---
