@@ -49,13 +49,15 @@ StatusOr<std::string> CursorCodec::Decode(std::string_view list, std::string_vie
 
 StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec& cursors,
                                 std::string_view list, int default_limit, int max_limit,
-                                std::initializer_list<std::string_view> also_allowed) {
+                                std::initializer_list<std::string_view> also_allowed,
+                                std::initializer_list<std::string_view> repeatable) {
   const std::vector<std::string> names = request.QueryNames();  // the query is parsed once here
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
     bool known = name == "limit" || name == "cursor";
     for (auto a : also_allowed) known = known || name == a;
     if (!known) return InvalidArgument("unknown query parameter '" + name + "'");
+    if (std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end()) continue;
     if (std::find(names.begin() + static_cast<std::ptrdiff_t>(i) + 1, names.end(), name) !=
         names.end())
       return InvalidArgument("query parameter '" + name + "' is repeated");
@@ -80,10 +82,11 @@ StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec&
 }
 
 void SetNextLink(http::Response& out, std::string_view path, int limit, const CursorCodec& cursors,
-                 std::string_view list, std::string_view last_id) {
+                 std::string_view list, std::string_view last_id, std::string_view query) {
   std::string link = "<";
   link += path;
   link += "?limit=" + std::to_string(limit) + "&cursor=" + cursors.Encode(list, last_id);
+  link += query;
   link += ">; rel=\"next\"";
   out.SetHeader("Link", std::move(link));
 }

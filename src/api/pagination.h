@@ -47,15 +47,17 @@ class CursorCodec {
 
 // Reads `limit` (1..max_limit, default default_limit) and `cursor` (one of
 // `list`'s, naming the id after which the page starts). Any query parameter
-// not named here or in `also_allowed` is a 400, as is a repeated one, so a
-// typo is never silently ignored.
+// not named here or in `also_allowed` is a 400, as is a repeated one (but
+// for those named in `repeatable`), so a typo is never silently ignored.
 StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec& cursors,
                                 std::string_view list, int default_limit, int max_limit,
-                                std::initializer_list<std::string_view> also_allowed = {});
+                                std::initializer_list<std::string_view> also_allowed = {},
+                                std::initializer_list<std::string_view> repeatable = {});
 
-// Adds the Link header of the page after `last_id` in `list`.
+// Adds the Link header of the page after `last_id` in `list`. `query`: more
+// parameters the next page repeats ("&status=active…", percent-encoded).
 void SetNextLink(http::Response& out, std::string_view path, int limit, const CursorCodec& cursors,
-                 std::string_view list, std::string_view last_id);
+                 std::string_view list, std::string_view last_id, std::string_view query = {});
 
 // What to ask the store for: one item more than the page, which tells
 // whether a next page exists.
@@ -69,10 +71,11 @@ inline store::Page Probe(const store::Page& page) {
 // next page in the Link header. Items need an `id`.
 template <typename Item>
 void FinishPage(std::vector<Item>& items, const store::Page& page, std::string_view path,
-                const CursorCodec& cursors, std::string_view list, http::Response& out) {
+                const CursorCodec& cursors, std::string_view list, http::Response& out,
+                std::string_view query = {}) {
   if (static_cast<int>(items.size()) <= page.limit) return;
   items.resize(static_cast<std::size_t>(page.limit));
-  SetNextLink(out, path, page.limit, cursors, list, items.back().id);
+  SetNextLink(out, path, page.limit, cursors, list, items.back().id, query);
 }
 
 }  // namespace workspaced::api

@@ -107,5 +107,22 @@ TEST(Pagination, LinkHeaderCarriesLimitAndASignedCursor) {
   EXPECT_EQ(Position(Codec().Decode(kList, cursor)), kId);
 }
 
+TEST(Pagination, OnlyTheNamedParametersMayRepeat) {
+  const auto parse = [](std::string_view query, std::initializer_list<std::string_view> repeatable) {
+    return ParsePage(WithQuery(query), Codec(), kList, 100, 1000, {"label"}, repeatable);
+  };
+  EXPECT_TRUE(parse("label=a:1&label=b:2", {"label"}).ok());
+  EXPECT_FALSE(parse("label=a:1&label=b:2", {}).ok());
+  EXPECT_FALSE(parse("limit=1&limit=2", {"label"}).ok());
+}
+
+TEST(Pagination, TheLinkRepeatsTheQueryItIsGiven) {
+  http::Response r;
+  SetNextLink(r, "/v1/workspaces", 3, Codec(), kList, kId, "&status=active");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_NE(r.headers[0].second.find("&status=active>; rel=\"next\""), std::string::npos)
+      << r.headers[0].second;
+}
+
 }  // namespace
 }  // namespace workspaced::api

@@ -113,6 +113,14 @@ int Request::QueryCount(std::string_view name) const {
   return n;
 }
 
+std::vector<std::string> Request::QueryParams(std::string_view name) const {
+  std::vector<std::string> out;
+  ForEachParam(query, [&](const std::string& key, std::string value, bool) {
+    if (key == name) out.push_back(std::move(value));
+  });
+  return out;
+}
+
 std::vector<std::string> Request::QueryNames() const {
   std::vector<std::string> out;
   ForEachParam(query,

@@ -42,6 +42,8 @@ struct Request {
   // absent. A parameter present more than once is reported by QueryCount.
   std::optional<std::string> QueryParam(std::string_view name) const;
   int QueryCount(std::string_view name) const;
+  // Every value of a query parameter, percent-decoded, in request order.
+  std::vector<std::string> QueryParams(std::string_view name) const;
   // Every parameter name present (decoded), for rejecting unknown ones.
   std::vector<std::string> QueryNames() const;
 };

@@ -17,6 +17,8 @@ TEST(Request, QueryParamsAreDecodedExactly) {
   EXPECT_EQ(r.QueryParam("missing"), std::nullopt);
   EXPECT_EQ(r.QueryCount("limit"), 2);
   EXPECT_EQ(r.QueryNames(), (std::vector<std::string>{"limit", "cursor", "flag", "limit"}));
+  EXPECT_EQ(r.QueryParams("limit"), (std::vector<std::string>{"50", "7"}));
+  EXPECT_TRUE(r.QueryParams("missing").empty());
   r.query = "q=a+b%20c&bad=%zz&&x=";
   EXPECT_EQ(r.QueryParam("q"), "a b c");
   EXPECT_EQ(r.QueryParam("bad"), "%zz");
