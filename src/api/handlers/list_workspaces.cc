@@ -1,7 +1,9 @@
 // GET /v1/workspaces — the caller's workspaces, via direct memberships and
-// group mappings. Permission: implicit via membership.
+// group mappings, optionally filtered (api/list_filters.h). Permission:
+// implicit via membership.
 #include "api/handlers/handlers.h"
 #include "api/list_cache.h"
+#include "api/list_filters.h"
 #include "api/pagination.h"
 #include "api/workspace_json_cache.h"
 
@@ -15,11 +17,14 @@ class ListWorkspaces final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     // The caller's own list: another caller's cursor is for another list.
-    const std::string scope = "workspaces:" + ctx.principal->subject;
-    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, cursors_, scope, 100, 1000));
+    const auth::Principal& who = *ctx.principal;
+    WS_ASSIGN_OR_RETURN(const FilteredPage q,
+                        ParseFilteredPage(ctx.request, cursors_, "workspaces:" + who.subject,
+                                          app_.config().regions, 100, 1000));
     // Nothing committed since this caller's same page was answered: the
-    // same answer (ListCache). The version is read before the snapshot, so
-    // a commit in between only makes the entry look older than it is.
+    // same answer (ListCache; the target holds the filters). The version is
+    // read before the snapshot, so a commit in between only makes the entry
+    // look older than it is.
     std::optional<std::uint64_t> version;
     std::string key;
     if (app_.store().DataVersionCoversEveryWrite()) {
@@ -35,11 +40,13 @@ class ListWorkspaces final : public Handler {
     }
     std::vector<store::WorkspaceStamp> list;
     std::string body;
-    const store::Page probe = Probe(page);
+    const store::Page probe = Probe(q.page);
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(
-          list, tx.ListWorkspacesForSubject(ctx.principal->subject, ctx.principal->groups, probe));
-      FinishPage(list, page, ctx.request.path, cursors_, scope, out);
+          list, q.filter.empty()
+                    ? tx.ListWorkspacesForSubject(who.subject, who.groups, probe)
+                    : tx.ListWorkspacesForSubjectMatching(who.subject, who.groups, q.filter, probe));
+      FinishPage(list, q.page, ctx.request.path, cursors_, q.list, out, q.query);
       WS_ASSIGN_OR_RETURN(body, cache_->RenderList(tx, list));
       return Status::Ok();
     }));

@@ -1,6 +1,8 @@
-// GET /v1/workspaces/by-account/{account_id}. Permission: read on account.
+// GET /v1/workspaces/by-account/{account_id}, optionally filtered
+// (api/list_filters.h). Permission: read on account.
 #include "api/access.h"
 #include "api/handlers/handlers.h"
+#include "api/list_filters.h"
 #include "api/pagination.h"
 #include "api/workspace_json_cache.h"
 
@@ -16,14 +18,17 @@ class ListWorkspacesByAccount final : public Handler {
     const std::string& account_id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kAccount, account_id, authz::Permission::kRead));
-    const std::string scope = "by-account:" + account_id;
-    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, cursors_, scope, 100, 1000));
+    WS_ASSIGN_OR_RETURN(const FilteredPage q,
+                        ParseFilteredPage(ctx.request, cursors_, "by-account:" + account_id,
+                                          app_.config().regions, 100, 1000));
     std::vector<store::WorkspaceStamp> list;
     std::string body;
-    const store::Page probe = Probe(page);
+    const store::Page probe = Probe(q.page);
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(list, tx.ListWorkspacesByAccount(account_id, probe));
-      FinishPage(list, page, ctx.request.path, cursors_, scope, out);
+      WS_ASSIGN_OR_RETURN(
+          list, q.filter.empty() ? tx.ListWorkspacesByAccount(account_id, probe)
+                                 : tx.ListWorkspacesByAccountMatching(account_id, q.filter, probe));
+      FinishPage(list, q.page, ctx.request.path, cursors_, q.list, out, q.query);
       WS_ASSIGN_OR_RETURN(body, cache_->RenderList(tx, list));
       return Status::Ok();
     }));
