@@ -19,6 +19,8 @@ TEST(ListFilters, NoQueryIsNoFilter) {
   EXPECT_TRUE(f->empty());
   EXPECT_EQ(WorkspaceFilterQuery(*f), "");
   EXPECT_TRUE(Parse("limit=5")->empty());
+  // A filter's name percent-encoded is the same filter.
+  EXPECT_EQ(Parse("st%61tus=frozen")->status, model::WorkspaceStatus::kFrozen);
 }
 
 TEST(ListFilters, EveryFilterIsReadAndRepeatedInTheNextLink) {
