@@ -1,6 +1,7 @@
 // Every JSON request body the API parses: create workspace, workspace merge
-// patch, account, trusted issuers, role, group mappings, status patch; a refusal is rendered as the
-// client would see it (problem+json with field errors).
+// patch, account, trusted issuers, role, group mappings, status patch,
+// quotas; a refusal is rendered as the client would see it (problem+json
+// with field errors).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "api/create_workspace_request.h"
 #include "api/handlers/management_body.h"
+#include "api/quotas_body.h"
 #include "api/update_workspace_request.h"
 #include "http/problem.h"
 
@@ -36,6 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Render(api::ParseRoleBody(body, roles));
   Render(api::ParseGroupMappingsBody(body));
   Render(api::ParseStatusPatchBody(body));
+  Render(api::ParseQuotasBody(body, regions));
   (void)api::ValidateSubject(body);
   return 0;
 }
