@@ -11,11 +11,14 @@ namespace {
 
 class ListAccounts final : public Handler {
  public:
-  explicit ListAccounts(app::App& app) : app_(app) {}
+  explicit ListAccounts(app::App& app) : app_(app), cursors_(app.cursor_key()) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
-    WS_ASSIGN_OR_RETURN(store::Page page, ParsePage(ctx.request, 100, 1000));
     const auth::Principal& who = *ctx.principal;
+    // The caller's own list: another caller's cursor is for another list.
+    const std::string scope = "accounts:" + who.subject;
+    WS_ASSIGN_OR_RETURN(const store::Page page,
+                        ParsePage(ctx.request, cursors_, scope, 100, 1000));
     const bool all = app_.IsPlatformAdmin(who.subject);
     std::vector<model::Account> list;
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
@@ -24,7 +27,7 @@ class ListAccounts final : public Handler {
                               : tx.ListAccountsForSubject(who.subject, who.groups, Probe(page)));
       return Status::Ok();
     }));
-    FinishPage(list, page, ctx.request.path, out);
+    FinishPage(list, page, ctx.request.path, cursors_, scope, out);
     std::string body = "[";
     for (const model::Account& a : list) {
       if (body.size() > 1) body += ",";
@@ -36,6 +39,7 @@ class ListAccounts final : public Handler {
 
  private:
   app::App& app_;
+  const CursorCodec cursors_;
 };
 
 }  // namespace
