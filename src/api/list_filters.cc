@@ -13,26 +13,11 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-// RFC 3986 unreserved characters stay; every other byte is %XX.
-void AppendEncoded(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-}
-
 void AppendParam(std::string& out, std::string_view name, std::string_view value) {
   out += '&';
   out += name;
   out += '=';
-  AppendEncoded(out, value);
+  out += http::PercentEncode(value);
 }
 
 Status Bad(std::string_view param, const std::string& why) {

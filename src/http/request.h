@@ -54,6 +54,11 @@ struct Request {
 // percent-decoding) replaced by "REDACTED": what the access log may keep.
 std::string RedactedTarget(std::string_view target);
 
+// `s` percent-encoded for a query component: the RFC 3986 unreserved
+// characters (letters, digits, '-', '.', '_', '~') stay, every other byte is
+// %XX. What a Link header repeats of a request's query.
+std::string PercentEncode(std::string_view s);
+
 // Percent-decodes a path segment; nullopt on a bad escape or a decoded '/' or
 // NUL (which would let a parameter smuggle path structure).
 std::optional<std::string> DecodePathSegment(std::string_view segment);

@@ -25,6 +25,15 @@ TEST(Request, QueryParamsAreDecodedExactly) {
   EXPECT_EQ(r.QueryParam("x"), "");
 }
 
+TEST(Request, PercentEncodeKeepsOnlyUnreservedCharactersAndDecodesBack) {
+  EXPECT_EQ(PercentEncode("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(PercentEncode("a b&c=d+e:f/%\xc3\xbb"), "a%20b%26c%3Dd%2Be%3Af%2F%25%C3%BB");
+  Request r;
+  const std::string query = "x=" + PercentEncode("a b&c=d+e%");
+  r.query = query;
+  EXPECT_EQ(r.QueryParam("x"), "a b&c=d+e%");
+}
+
 TEST(Request, HeadersAreCaseInsensitive) {
   Request r;
   r.headers = {{"Content-Type", "application/json"}};

@@ -27,21 +27,6 @@ std::string CursorList(std::string_view workspace_id) {
   return "audit:" + std::string(workspace_id);
 }
 
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string& workspace_id,
                                        const CursorCodec& cursors) {
   const std::vector<std::string> names = r.QueryNames();
@@ -97,7 +82,7 @@ std::string NextLink(std::string_view path, const model::AuditQuery& q, std::int
   std::string link = "<" + std::string(path) + "?limit=" + std::to_string(q.limit);
   link += "&cursor=" + cursors.Encode(CursorList(q.workspace_id), std::to_string(last_seq));
   for (const char* name : {"action", "actor", "since", "until"}) {
-    if (auto v = r.QueryParam(name)) link += "&" + std::string(name) + "=" + PercentEncode(*v);
+    if (auto v = r.QueryParam(name)) link += "&" + std::string(name) + "=" + http::PercentEncode(*v);
   }
   return link + ">; rel=\"next\"";
 }
