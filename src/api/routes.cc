@@ -71,6 +71,10 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/portal/assets/{file}", false, MakePortalAsset());
   add(Method::kGet, "/portal/config.json", false, MakePortalConfig(app));
   add(Method::kPost, "/portal/dev-token", false, MakePortalDevToken(app));
+  add(Method::kGet, "/portal/workspaces/{workspace_id}/permissions", true,
+      MakePortalPermissions(app, authz::ObjectType::kWorkspace));
+  add(Method::kGet, "/portal/accounts/{account_id}/permissions", true,
+      MakePortalPermissions(app, authz::ObjectType::kAccount));
   return r;
 }
 
