@@ -36,7 +36,7 @@ export function field(label: string, name: string, attrs: Attrs = {},
 
 export function select(name: string, options: [string, string][], value = ''): HTMLSelectElement {
   const s = h('select', { name }, options.map(([v, t]) => h('option', { value: v }, t)));
-  s.value = value;
+  if (value || options.some(([v]) => v === '')) s.value = value;
   return s;
 }
 

@@ -186,7 +186,7 @@ function auditSection(wid: string) {
     field('Action', 'action', { placeholder: 'member.put' }), field('Actor', 'actor'),
     field('Since (RFC 3339)', 'since', { placeholder: '2026-05-01T00:00:00Z' }),
     field('Until (RFC 3339)', 'until'),
-    field('Per page', 'limit', {}, select('limit', [['10', '10'], ['50', '50'], ['200', '200']], '10')),
+    field('Per page', 'limit', {}, select('limit', [['5', '5'], ['10', '10'], ['50', '50'], ['200', '200']], '10')),
     h('button', { type: 'submit' }, 'Show events'));
   const body = h('tbody', {});
   const table = h('table', { id: 'audit' }, h('caption', { class: 'sr-only' }, 'Audit events'),
