@@ -15,6 +15,8 @@ PKGS_BUILD=(
 )
 # Tools the black-box tests and benchmarks drive.
 PKGS_TEST=(curl jq sqlite3 openssl procps postgresql util-linux)
+# The portal's browser tests drive Debian's Chromium headless (tests/portal).
+PKGS_TEST+=(chromium fonts-dejavu-core)
 PKGS_BENCH=(nginx-light wrk util-linux)
 # The fuzz targets (scripts/fuzz.sh): Debian's clang and its libFuzzer runtime.
 PKGS_FUZZ=(clang libclang-rt-14-dev)
@@ -40,3 +42,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The portal's bundler and browser-test driver (npm, pinned; no network once
+# installed).
+bash "$(dirname "$0")/install-portal.sh"

@@ -65,6 +65,16 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/provisioning-runs/{run_id}", true, MakeGetProvisioningRun(app));
   add(Method::kPost, "/v1/provisioning-runs/{run_id}/retry", true,
       MakeRetryProvisioningRun(app));
+  // The Customer Portal (docs/portal.md).
+  add(Method::kGet, "/portal", false, MakePortalPage());
+  add(Method::kGet, "/portal/", false, MakePortalPage());
+  add(Method::kGet, "/portal/assets/{file}", false, MakePortalAsset());
+  add(Method::kGet, "/portal/config.json", false, MakePortalConfig(app));
+  add(Method::kPost, "/portal/dev-token", false, MakePortalDevToken(app));
+  add(Method::kGet, "/portal/workspaces/{workspace_id}/permissions", true,
+      MakePortalPermissions(app, authz::ObjectType::kWorkspace));
+  add(Method::kGet, "/portal/accounts/{account_id}/permissions", true,
+      MakePortalPermissions(app, authz::ObjectType::kAccount));
   return r;
 }
 

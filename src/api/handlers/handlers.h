@@ -41,6 +41,12 @@ std::unique_ptr<Handler> MakePatchWorkspaceStatus(app::App& app);
 std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app);
 std::unique_ptr<Handler> MakeExportWorkspace(app::App& app);
 std::unique_ptr<Handler> MakeAuditDenials(app::App& app);
+// The Customer Portal (handlers/portal.cc).
+std::unique_ptr<Handler> MakePortalPage();
+std::unique_ptr<Handler> MakePortalAsset();
+std::unique_ptr<Handler> MakePortalConfig(app::App& app);
+std::unique_ptr<Handler> MakePortalDevToken(app::App& app);
+std::unique_ptr<Handler> MakePortalPermissions(app::App& app, authz::ObjectType type);
 
 // Whether the request's Content-Type is `type` (case-insensitive; parameters
 // such as charset ignored).

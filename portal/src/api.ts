@@ -1,0 +1,116 @@
+// The API as the portal calls it: same origin, the bearer token from the
+// sign-in, every error turned into its problem document.
+
+export interface FieldError { field: string; detail: string }
+export interface Problem {
+  type?: string; title: string; status: number; detail: string;
+  instance?: string; errors?: FieldError[];
+}
+
+export class ApiError extends Error {
+  constructor(public problem: Problem) { super(problem.detail || problem.title); }
+}
+
+const KEY = 'workspaced.token';
+export const token = {
+  get: (): string | null => sessionStorage.getItem(KEY),
+  set: (t: string) => sessionStorage.setItem(KEY, t),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+// The token's subject and groups, for display and for choosing controls
+// only: the server checks every call.
+export function claims(): { sub: string; groups: string[] } {
+  const t = token.get();
+  try {
+    const part = (t ?? '').split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const c = JSON.parse(atob(part));
+    return { sub: String(c.sub ?? ''), groups: Array.isArray(c.groups) ? c.groups : [] };
+  } catch {
+    return { sub: '', groups: [] };
+  }
+}
+
+export interface Page<T> { items: T[]; next: string | null }
+
+async function problemOf(r: Response): Promise<Problem> {
+  try {
+    const p = await r.json();
+    if (p && typeof p === 'object' && 'status' in p) return p as Problem;
+  } catch { /* not a problem document */ }
+  return { title: r.statusText || 'Error', status: r.status, detail: `the server answered ${r.status}` };
+}
+
+export let onUnauthorized = () => {};
+export function setOnUnauthorized(f: () => void) { onUnauthorized = f; }
+
+export async function request(method: string, path: string, body?: unknown,
+  headers: Record<string, string> = {}): Promise<Response> {
+  const h: Record<string, string> = { Accept: 'application/json', ...headers };
+  const t = token.get();
+  if (t) h.Authorization = `Bearer ${t}`;
+  if (body !== undefined) h['Content-Type'] ??= 'application/json';
+  let r: Response;
+  try {
+    r = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError({ title: 'Network error', status: 0, detail: 'the server could not be reached' });
+  }
+  if (!r.ok) {
+    const p = await problemOf(r);
+    if (r.status === 401 && t) onUnauthorized();
+    throw new ApiError(p);
+  }
+  return r;
+}
+
+export async function json<T>(method: string, path: string, body?: unknown,
+  headers?: Record<string, string>): Promise<T> {
+  return (await request(method, path, body, headers)).json() as Promise<T>;
+}
+
+// rel="next" of a Link header, as a same-origin path.
+export function nextLink(r: Response): string | null {
+  const link = r.headers.get('Link');
+  if (!link) return null;
+  for (const part of link.split(',')) {
+    const m = part.match(/<([^>]+)>\s*;\s*rel="?next"?/);
+    if (m) {
+      const u = new URL(m[1], location.href);
+      return u.origin === location.origin ? u.pathname + u.search : null;
+    }
+  }
+  return null;
+}
+
+export async function page<T>(path: string): Promise<Page<T>> {
+  const r = await request('GET', path);
+  return { items: (await r.json()) as T[], next: nextLink(r) };
+}
+
+export interface Workspace {
+  id: string; account_id: string; name: string; slug: string; status: string;
+  region: string; tenancy_model: string; created_at: string; updated_at: string;
+  created_by: string; updated_by: string; labels: Record<string, string>;
+  group_mappings: { group_name: string; role: string }[];
+  runtime: { generation: string | null } | null; provisioning_phase: string;
+  status_reason: string | null; frozen_by: string | null; frozen_at: string | null;
+  deletion_protection: boolean;
+}
+export interface Step {
+  name: string; state: string; attempts: number; last_error: string | null;
+  started_at?: string | null; finished_at?: string | null;
+}
+export interface Run {
+  id: string; workspace_id: string; state: string; current_step: string | null;
+  retry_of: string | null; error: string | null; error_code: string | null;
+  finished_at: string | null; next_attempt_at: string | null; steps: Step[];
+}
+export interface Accepted { workspace_id: string; provisioning_run_id: string }
+export interface Account { id: string; name: string }
+export interface Member { subject: string; role: string; created_at: string }
+export interface Permissions { read: boolean; write: boolean; administer: boolean }
+export interface AuditEvent {
+  seq: number; time: string; actor: { subject: string }; action: string;
+  target: { type: string; id: string }; outcome: string; details?: unknown;
+}

@@ -1,0 +1,221 @@
+// One workspace: its fields, environments, members and group mappings (edit
+// controls only where the caller may administer it: the server checks every
+// call regardless), freeze/unfreeze, export downloads and the audit log.
+import { AuditEvent, json, Member, page, Permissions, request, Workspace } from './api';
+import { announce, field, fmtTime, h, select } from './dom';
+import { clearErrors, showError } from './errors';
+import { parseLabels, statusBadge } from './list';
+
+const ROLES: [string, string][] = [['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']];
+
+function section(id: string, title: string, ...children: (Node | null)[]) {
+  return h('section', { 'aria-labelledby': id, class: 'card' }, h('h2', { id }, title), ...children);
+}
+
+export async function workspacePage(root: HTMLElement, id: string, signal: AbortSignal) {
+  const wid = encodeURIComponent(id);
+  const r = await request('GET', `/v1/workspaces/${wid}`);
+  const etag = r.headers.get('ETag') ?? '';
+  const w = (await r.json()) as Workspace;
+  const [perm, envs, members] = await Promise.all([
+    json<Permissions>('GET', `/portal/workspaces/${wid}/permissions`),
+    json<{ name: string }[]>('GET', `/v1/workspaces/${wid}/environments`).catch(() => []),
+    json<Member[]>('GET', `/v1/workspaces/${wid}/members`).catch(() => [] as Member[]),
+  ]);
+  if (signal.aborted) return;
+  const admin = perm.administer;
+  const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
+  const ifMatch = etag ? { 'If-Match': etag } : {};
+
+  const dl = h('dl', { class: 'fields' });
+  const row = (k: string, v: Node | string) => dl.append(h('dt', {}, k), h('dd', {}, v));
+  row('Status', statusBadge(w.status));
+  if (w.status_reason) row('Reason', w.status_reason);
+  if (w.frozen_by) row('Frozen by', `${w.frozen_by} at ${fmtTime(w.frozen_at)}`);
+  row('Id', w.id); row('Slug', w.slug); row('Account', w.account_id); row('Region', w.region);
+  row('Tenancy', w.tenancy_model); row('Provisioning phase', w.provisioning_phase);
+  row('Runtime', w.runtime?.generation ?? '—');
+  row('Labels', Object.entries(w.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—');
+  row('Created', `${fmtTime(w.created_at)} by ${w.created_by}`);
+  row('Updated', `${fmtTime(w.updated_at)} by ${w.updated_by}`);
+
+  root.replaceChildren(
+    h('h1', {}, w.name),
+    h('p', { class: 'muted' }, admin ? 'You administer this workspace.' : 'You can read this workspace.'),
+    section('details-h', 'Details', dl),
+    admin ? editSection(w, wid, ifMatch, reload) : null,
+    admin ? statusSection(w, wid, ifMatch, reload) : null,
+    section('envs-h', 'Environments', h('ul', { class: 'envs' }, envs.map((e) => h('li', {}, e.name)))),
+    membersSection(members, wid, admin, reload),
+    mappingsSection(w, wid, admin, ifMatch, reload),
+    exportSection(wid),
+    auditSection(wid));
+}
+
+function editSection(w: Workspace, wid: string, ifMatch: Record<string, string>, reload: () => void) {
+  const labels = h('textarea', { rows: '3' });
+  labels.value = Object.entries(w.labels).map(([k, v]) => `${k}=${v}`).join('\n');
+  const form = h('form', { id: 'edit-form' },
+    field('Name', 'name', { value: w.name, required: true }),
+    field('Labels (key=value, one per line)', 'labels', {}, labels),
+    h('button', { type: 'submit' }, 'Save changes'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const fd = new FormData(form);
+    const next = parseLabels(String(fd.get('labels') ?? '')) ?? {};
+    const patch: Record<string, unknown> = { name: String(fd.get('name') ?? '') };
+    const merged: Record<string, string | null> = { ...next };
+    for (const k of Object.keys(w.labels)) if (!(k in next)) merged[k] = null;
+    if (Object.keys(merged).length) patch.labels = merged;
+    try {
+      await json('PATCH', `/v1/workspaces/${wid}`, patch,
+        { 'Content-Type': 'application/merge-patch+json', ...ifMatch });
+      announce('Saved');
+      reload();
+    } catch (err) { showError(form, err); }
+  });
+  return section('edit-h', 'Edit', w.status === 'frozen'
+    ? h('p', { class: 'muted' }, 'The workspace is frozen: changes are refused until it is unfrozen.') : null, form);
+}
+
+function statusSection(w: Workspace, wid: string, ifMatch: Record<string, string>, reload: () => void) {
+  const freezing = w.status !== 'frozen';
+  const form = h('form', { id: 'status-form' },
+    freezing ? field('Reason', 'reason', { maxlength: '1000', required: true }) : null,
+    h('button', { type: 'submit', class: freezing ? 'danger' : '' }, freezing ? 'Freeze' : 'Unfreeze'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const reason = String(new FormData(form).get('reason') ?? '');
+    try {
+      await json('PATCH', `/v1/workspaces/${wid}/status`,
+        freezing ? { status: 'frozen', reason } : { status: 'active' }, ifMatch);
+      announce(freezing ? 'Frozen' : 'Unfrozen');
+      reload();
+    } catch (err) { showError(form, err); }
+  });
+  return section('status-h', freezing ? 'Freeze' : 'Unfreeze', h('p', { class: 'muted' }, freezing
+    ? 'A frozen workspace keeps serving reads and refuses every change.'
+    : `Frozen${w.status_reason ? `: ${w.status_reason}` : ''}.`), form);
+}
+
+function membersSection(members: Member[], wid: string, admin: boolean, reload: () => void) {
+  const box = h('div', {});
+  const put = async (subject: string, role: string) => {
+    try {
+      await json('PUT', `/v1/workspaces/${wid}/members/${encodeURIComponent(subject)}`, { role });
+      announce(`${subject} is ${role}`);
+      reload();
+    } catch (err) { showError(box, err); }
+  };
+  const table = h('table', { id: 'members' }, h('caption', { class: 'sr-only' }, 'Members'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Subject'), h('th', { scope: 'col' }, 'Role'),
+      admin ? h('th', { scope: 'col' }, 'Actions') : null)),
+    h('tbody', {}, members.map((m) => {
+      if (!admin) return h('tr', {}, h('td', {}, m.subject), h('td', {}, m.role));
+      const role = select('role', ROLES, m.role);
+      role.setAttribute('aria-label', `Role of ${m.subject}`);
+      return h('tr', {}, h('td', {}, m.subject), h('td', {}, role),
+        h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => put(m.subject, role.value) }, 'Save role'),
+          h('button', { type: 'button', class: 'danger', onclick: async () => {
+            try {
+              await request('DELETE', `/v1/workspaces/${wid}/members/${encodeURIComponent(m.subject)}`);
+              reload();
+            } catch (err) { showError(box, err); }
+          } }, `Remove ${m.subject}`)));
+    })));
+  box.append(h('div', { class: 'scroll' }, table));
+  if (admin) {
+    const form = h('form', { class: 'inline', id: 'add-member' },
+      field('Subject', 'subject', { required: true }), field('Role', 'role', {}, select('role', ROLES, 'member')),
+      h('button', { type: 'submit' }, 'Add member'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const fd = new FormData(form);
+      put(String(fd.get('subject') ?? '').trim(), String(fd.get('role')));
+    });
+    box.append(form);
+  }
+  return section('members-h', 'Members', box);
+}
+
+function mappingsSection(w: Workspace, wid: string, admin: boolean, ifMatch: Record<string, string>,
+  reload: () => void) {
+  const list = h('ul', {}, w.group_mappings.map((g) => h('li', {}, `${g.group_name} → ${g.role}`)));
+  if (!w.group_mappings.length) list.append(h('li', {}, 'None'));
+  if (!admin) return section('mappings-h', 'Group mappings', list);
+  const text = h('textarea', { rows: '3' });
+  text.value = w.group_mappings.map((g) => `${g.group_name}=${g.role}`).join('\n');
+  const form = h('form', { id: 'mappings-form' },
+    field('Mappings (group=role, one per line)', 'group_mappings', {}, text),
+    h('button', { type: 'submit' }, 'Save mappings'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const body = Object.entries(parseLabels(text.value) ?? {}).map(([group_name, role]) => ({ group_name, role }));
+    try {
+      await json('PUT', `/v1/workspaces/${wid}/group-mappings`, body, ifMatch);
+      reload();
+    } catch (err) { showError(form, err); }
+  });
+  return section('mappings-h', 'Group mappings', list, form);
+}
+
+function exportSection(wid: string) {
+  const box = h('div', { class: 'buttons' });
+  for (const format of ['json', 'ndjson', 'csv']) {
+    box.append(h('button', { type: 'button', class: 'secondary', 'data-format': format, onclick: async () => {
+      try {
+        const r = await request('GET', `/v1/workspaces/${wid}/export?format=${format}`, undefined, { Accept: '*/*' });
+        const name = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') ?? '')?.[1] ?? `workspace.${format}`;
+        const url = URL.createObjectURL(await r.blob());
+        const a = h('a', { href: url, download: name });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        announce(`Downloaded ${name}`);
+      } catch (err) { showError(box, err); }
+    } }, `Export ${format.toUpperCase()}`));
+  }
+  return section('export-h', 'Export', box);
+}
+
+function auditSection(wid: string) {
+  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter the audit log' },
+    field('Action', 'action', { placeholder: 'member.put' }), field('Actor', 'actor'),
+    field('Since (RFC 3339)', 'since', { placeholder: '2026-05-01T00:00:00Z' }),
+    field('Until (RFC 3339)', 'until'),
+    field('Per page', 'limit', {}, select('limit', [['5', '5'], ['10', '10'], ['50', '50'], ['200', '200']], '10')),
+    h('button', { type: 'submit' }, 'Show events'));
+  const body = h('tbody', {});
+  const table = h('table', { id: 'audit' }, h('caption', { class: 'sr-only' }, 'Audit events'),
+    h('thead', {}, h('tr', {}, ['#', 'Time', 'Actor', 'Action', 'Outcome'].map((c) => h('th', { scope: 'col' }, c)))), body);
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Next page');
+  const box = h('div', {}, filters, h('div', { class: 'scroll' }, table), more);
+  let next: string | null = null;
+  const load = async (path: string | null, reset: boolean) => {
+    if (!path) return;
+    clearErrors(box);
+    try {
+      const p = await page<AuditEvent>(path);
+      if (reset) body.replaceChildren();
+      for (const e of p.items) {
+        body.append(h('tr', {}, h('td', {}, String(e.seq)), h('td', {}, fmtTime(e.time)),
+          h('td', {}, e.actor?.subject ?? ''), h('td', {}, e.action), h('td', {}, e.outcome)));
+      }
+      next = p.next;
+      more.hidden = !next;
+      announce(`${body.children.length} audit events shown`);
+    } catch (err) { showError(box, err); }
+  };
+  const first = () => {
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(filters)) if (String(v)) q.set(k, String(v));
+    return `/v1/workspaces/${wid}/audit?${q}`;
+  };
+  filters.addEventListener('submit', (e) => { e.preventDefault(); load(first(), true); });
+  more.addEventListener('click', () => load(next, true));
+  load(first(), true);
+  return section('audit-h', 'Audit log', box);
+}

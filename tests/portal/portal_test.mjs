@@ -1,0 +1,249 @@
+// The portal in a real browser (Debian's Chromium, headless, driven by
+// playwright-core) against the real workspaced on loopback:
+//   node tests/portal/portal_test.mjs /path/to/workspaced
+// Screenshots of the main pages go to $PORTAL_SCREENSHOTS when set
+// (docs/portal.md shows them).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+
+const require = createRequire(new URL('../../portal/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const bin = process.argv[2];
+const shots = process.env.PORTAL_SCREENSHOTS;
+const dir = mkdtempSync(join(tmpdir(), 'ws-portal-'));
+const data = join(dir, 'data');
+const config = join(dir, 'config.json');
+writeFileSync(config, JSON.stringify({
+  saga: { backoff_initial_ms: 10, backoff_max_ms: 40, lease_ms: 1000, poll_ms: 50, max_attempts: 2 },
+}));
+
+function run(args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+let server = null;
+function start(listen, failpoints) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env.WORKSPACED_FAILPOINTS;
+    if (failpoints) env.WORKSPACED_FAILPOINTS = failpoints;
+    const p = spawn(bin, ['serve', '--config', config, '--data-dir', data, '--listen', listen],
+      { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20000);
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/"msg":"listening".*?"addr":"127\.0\.0\.1:(\d+)"/);
+      if (m && timer) { clearTimeout(timer); server = p; resolve(Number(m[1])); }
+    });
+    p.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+function stop() {
+  return new Promise((resolve) => {
+    if (!server) return resolve();
+    server.removeAllListeners('exit');
+    server.on('exit', resolve);
+    server.kill('SIGTERM');
+    server = null;
+  });
+}
+
+const account = JSON.parse(run(['accounts', 'create', '--data-dir', data, '--name', 'Acme', '--admin', 'alice'])).id;
+const port = await start('127.0.0.1:0', 'provision_dataplane=fatal');
+const base = `http://127.0.0.1:${port}/portal/`;
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox'] });
+const results = [];
+let failed = 0;
+
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    results.push(`FAIL ${name}: ${e.stack ?? e}`);
+  }
+  console.log(results.at(-1));
+}
+
+async function signedIn(sub, viewport = { width: 1100, height: 760 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  if (process.env.PORTAL_DEBUG) page.on('request', (r) => console.log(r.method(), r.url(), r.postData()));
+  await page.goto(base);
+  await page.getByLabel('Subject').fill(sub);
+  await page.getByRole('button', { name: 'Dev sign-in' }).click();
+  await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+  return page;
+}
+const shot = async (page, name) => { if (shots) await page.screenshot({ path: join(shots, `${name}.png`) }); };
+
+async function create(page, name) {
+  await page.goto(`${base}#/new`);
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  try {
+    await page.locator('#run-state').waitFor();
+  } catch (e) {
+    throw new Error(`no run page: ${await page.locator('main').innerText()} ${await page.locator('main').innerHTML()}`);
+  }
+}
+
+let alice;
+let wsUrl;
+try {
+  await test('the page and its assets: CSP, nosniff, no-cache HTML, year-long hashed assets', async () => {
+    const html = await fetch(base);
+    assert.equal(html.headers.get('cache-control'), 'no-cache');
+    assert.match(html.headers.get('content-security-policy'), /script-src 'self';/);
+    assert.equal(html.headers.get('x-content-type-options'), 'nosniff');
+    const body = await html.text();
+    assert.doesNotMatch(body, /<script>|<script [^>]*>[^<]/, 'no inline script');
+    const js = body.match(/src="(\/portal\/assets\/main-[A-Z0-9]+\.js)"/)[1];
+    const asset = await fetch(`http://127.0.0.1:${port}${js}`);
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.match(asset.headers.get('content-type'), /^text\/javascript/);
+    const again = await fetch(base, { headers: { 'If-None-Match': html.headers.get('etag') } });
+    assert.equal(again.status, 304);
+    assert.deepEqual(await (await fetch(`${base}config.json`)).json(), { dev_sign_in: true });
+    const form = await fetch(`${base}dev-token`, { method: 'POST', body: 'sub=admin',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.equal(form.status, 415, 'a cross-site form cannot mint a token');
+  });
+
+  await test('sign-in: a bad token is refused with its problem, the dev sign-in works', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(base);
+    await shot(page, 'sign-in');
+    await page.getByLabel('Bearer token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Unauthorized' }).waitFor();
+    await context.close();
+    alice = await signedIn('alice');
+    assert.match(await alice.locator('nav').innerText(), /Signed in as alice/);
+  });
+
+  await test('a provisioning failure is shown with its reason, and retried once fixed', async () => {
+    await create(alice, 'Second Chance');
+    const failure = alice.locator('#run-failure');
+    await failure.waitFor();
+    assert.match(await failure.locator('.reason').innerText(), /provision_dataplane/);
+    await shot(alice, 'run-failed');
+    await stop();
+    await start(`127.0.0.1:${port}`);  // the fault is fixed
+    await failure.getByRole('button', { name: 'Retry' }).click();
+    await alice.locator('#run-state[data-state="succeeded"]').waitFor();
+    assert.equal(await alice.locator('.step[data-state="succeeded"]').count(), 6);
+  });
+
+  await test('create a workspace and watch its steps reach active', async () => {
+    await create(alice, 'Portal Demo');
+    await alice.locator('#run-state[data-state="succeeded"]').waitFor();
+    await shot(alice, 'run-succeeded');
+    await alice.getByRole('link', { name: 'Open the workspace' }).click();
+    await alice.getByRole('heading', { name: 'Portal Demo', level: 1 }).waitFor();
+    assert.match(await alice.locator('.fields').innerText(), /active/);
+    wsUrl = alice.url();
+    await alice.goto(base);
+    await alice.getByRole('link', { name: 'Portal Demo' }).waitFor();
+    await alice.getByLabel('Name starts with').fill('Second');
+    await alice.getByRole('button', { name: 'Apply filters' }).click();
+    await alice.getByRole('link', { name: 'Second Chance' }).waitFor();
+    assert.equal(await alice.getByRole('link', { name: 'Portal Demo' }).count(), 0);
+    await shot(alice, 'workspaces');
+  });
+
+  await test('a viewer sees no admin controls, and a forged admin action is refused', async () => {
+    await alice.goto(wsUrl);
+    await alice.getByLabel('Subject', { exact: true }).fill('vera');
+    await alice.locator('#add-member').getByLabel('Role').selectOption('viewer');
+    await alice.getByRole('button', { name: 'Add member' }).click();
+    await alice.locator('#members').getByRole('cell', { name: 'vera', exact: true }).waitFor();
+    const vera = await signedIn('vera');
+    await vera.goto(wsUrl);
+    await vera.getByRole('heading', { name: 'Members' }).waitFor();
+    for (const id of ['#edit-form', '#status-form', '#add-member', '#mappings-form'])
+      assert.equal(await vera.locator(id).count(), 0, `${id} is shown to a viewer`);
+    const wid = wsUrl.split('/').pop();
+    const status = await vera.evaluate(async (id) => (await fetch(`/v1/workspaces/${id}/status`, {
+      method: 'PATCH', body: '{"status":"frozen","reason":"forged"}',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('workspaced.token')}` },
+    })).status, wid);
+    assert.equal(status, 403);
+    await vera.context().close();
+  });
+
+  await test('freeze with a reason, then edits are refused (423) until unfrozen', async () => {
+    await alice.goto(wsUrl);
+    await alice.locator('#status-form').getByLabel('Reason').fill('billing hold');
+    await alice.getByRole('button', { name: 'Freeze' }).click();
+    await alice.getByRole('button', { name: 'Unfreeze' }).waitFor();
+    assert.match(await alice.locator('.fields').innerText(), /billing hold/);
+    await alice.locator('#edit-form').getByLabel('Name').fill('Renamed');
+    await alice.getByRole('button', { name: 'Save changes' }).click();
+    await alice.locator('#edit-form').getByRole('alert').filter({ hasText: 'Locked (423)' }).waitFor();
+    await shot(alice, 'workspace-frozen');
+    await alice.getByRole('button', { name: 'Unfreeze' }).click();
+    await alice.getByRole('button', { name: 'Freeze' }).waitFor();
+  });
+
+  await test('audit log pages through Link', async () => {
+    await alice.goto(wsUrl);
+    const audit = alice.locator('#audit');
+    await audit.locator('tbody tr').first().waitFor();
+    await alice.getByLabel('Per page').selectOption('5');
+    await alice.getByRole('button', { name: 'Show events' }).click();
+    await alice.waitForFunction(() => document.querySelectorAll('#audit tbody tr').length === 5);
+    const first = await audit.locator('tbody tr td:first-child').allInnerTexts();
+    await alice.getByRole('button', { name: 'Next page' }).click();
+    await alice.waitForFunction((seq) => document.querySelector('#audit tbody tr td')?.textContent !== seq, first[0]);
+    const second = await audit.locator('tbody tr td:first-child').allInnerTexts();
+    assert.ok(Number(second[0]) < Number(first.at(-1)), `${second} after ${first}`);
+    await alice.getByLabel('Action').fill('workspace.freeze');
+    await alice.getByRole('button', { name: 'Show events' }).click();
+    await alice.waitForFunction(() => document.querySelectorAll('#audit tbody tr').length === 1);
+  });
+
+  await test('export downloads in each format', async () => {
+    await alice.goto(wsUrl);
+    for (const format of ['json', 'ndjson', 'csv']) {
+      const [download] = await Promise.all([
+        alice.waitForEvent('download'),
+        alice.locator(`button[data-format="${format}"]`).click(),
+      ]);
+      assert.match(download.suggestedFilename(), new RegExp(`^workspace-portal-demo\\.${format}$`));
+      const text = readFileSync(await download.path(), 'utf8');
+      if (format === 'json') assert.ok(JSON.parse(text).workspace);
+      else assert.match(text, /portal-demo/);
+    }
+    await shot(alice, 'workspace');
+  });
+
+  await test('a phone-sized screen keeps the page readable', async () => {
+    const phone = await signedIn('alice', { width: 390, height: 780 });
+    await phone.goto(wsUrl);
+    await phone.getByRole('heading', { name: 'Details' }).waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+    await shot(phone, 'phone');
+    await phone.context().close();
+  });
+} finally {
+  await browser.close();
+  await stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(failed ? `${failed} failed` : 'all passed');
+process.exit(failed ? 1 : 0);
