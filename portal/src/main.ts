@@ -50,7 +50,10 @@ async function signInPage(root: HTMLElement) {
   if (!config.dev_sign_in) return;
   const devForm = h('form', { class: 'card', 'aria-labelledby': 'dev-h' },
     h('h2', { id: 'dev-h' }, 'Dev sign-in'),
-    h('p', { class: 'muted' }, 'This server has dev tokens on and you are on its machine: sign in as any subject.'),
+    h('p', { class: 'muted' }, 'This server has dev tokens on and you are on its machine: sign in as any subject with the sign-in code the server logged at start (portal_sign_in_code).'),
+    h('div', { class: 'field' }, h('label', { for: 'dev-code' }, 'Sign-in code'),
+      h('input', { id: 'dev-code', name: 'code', required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'dev-code-err' }),
+      h('p', { class: 'field-error', id: 'dev-code-err', 'data-error-for': 'code' })),
     h('div', { class: 'field' }, h('label', { for: 'dev-sub' }, 'Subject'),
       h('input', { id: 'dev-sub', name: 'sub', required: true, autocomplete: 'username', 'aria-describedby': 'dev-sub-err' }),
       h('p', { class: 'field-error', id: 'dev-sub-err', 'data-error-for': 'sub' })),
@@ -64,7 +67,8 @@ async function signInPage(root: HTMLElement) {
     const groups = String(fd.get('groups') ?? '').split(',').map((g) => g.trim()).filter(Boolean);
     try {
       const r = await json<{ token: string }>('POST', '/portal/dev-token',
-        { sub: String(fd.get('sub') ?? '').trim(), ...(groups.length ? { groups } : {}) });
+        { sub: String(fd.get('sub') ?? '').trim(), code: String(fd.get('code') ?? '').trim(),
+          ...(groups.length ? { groups } : {}) });
       await signInWith(devForm, r.token);
     } catch (err) { showError(devForm, err); }
   });

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hmac.h"
+
 namespace workspaced::app {
 namespace fs = std::filesystem;
 
@@ -60,6 +62,17 @@ StatusOr<std::string> ReadKey(const std::string& path) {
 }
 
 }  // namespace
+
+std::string DevSignInCode(std::string_view dev_key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::string mac = HmacSha256(dev_key, "workspaced/portal-dev-sign-in/v1");
+  std::string code;
+  for (std::size_t i = 0; i < 8; ++i) {
+    code.push_back(kHex[static_cast<unsigned char>(mac[i]) >> 4]);
+    code.push_back(kHex[static_cast<unsigned char>(mac[i]) & 15]);
+  }
+  return code;
+}
 
 StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& random) {
   WS_RETURN_IF_ERROR(EnsureDataDir(data_dir));

@@ -26,6 +26,12 @@ Status EnsureDataDir(const std::string& dir);
 // Refuses a key file that others may read or that is malformed.
 StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& random);
 
+// The code the portal's dev sign-in asks for (docs/portal.md): 16 hex
+// characters derived from the dev key (HMAC-SHA256), so only whoever can read
+// the key or the server's start-up log — who could mint tokens anyway — can
+// use the dev sign-in; another local user reaching the loopback port cannot.
+std::string DevSignInCode(std::string_view dev_key);
+
 // The default account (name "default", admin subject "admin"), created once;
 // its id is remembered in the store's metadata.
 StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "app/bootstrap.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "http/rate_limit.h"
@@ -125,10 +126,16 @@ int Serve(const ServeFlags& flags) {
                           {"default_account_id", app->default_account_id()},
                           {"startup_ms", startup_ms}});
   if (config.auth.dev_tokens) {
+    // The key exists by now (App::Open made it); the code it gives is what
+    // the portal's dev sign-in asks for.
+    const StatusOr<std::string> key = app::LoadOrCreateDevKey(config.data_dir, app->random());
+    const std::string code = key.ok() ? app::DevSignInCode(*key) : std::string();
     log::Info("get a dev token",
               {{"command", "workspaced token --sub admin --data-dir " + config.data_dir},
                {"usage", "export TOKEN=$(workspaced token --sub admin --data-dir " +
-                             config.data_dir + ") CP_URL=http://" + addr}});
+                             config.data_dir + ") CP_URL=http://" + addr},
+               {"portal", "http://" + addr + "/portal/"},
+               {"portal_sign_in_code", code}});
   }
   log::Flush();
 

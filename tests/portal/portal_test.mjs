@@ -29,6 +29,7 @@ function run(args) {
 }
 
 let server = null;
+let code = '';  // the dev sign-in code the server logs at start
 function start(listen, failpoints) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
@@ -41,7 +42,8 @@ function start(listen, failpoints) {
     p.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/"msg":"listening".*?"addr":"127\.0\.0\.1:(\d+)"/);
-      if (m && timer) { clearTimeout(timer); server = p; resolve(Number(m[1])); }
+      const c = out.match(/"portal_sign_in_code":"([0-9a-f]+)"/);
+      if (m && c && timer) { clearTimeout(timer); server = p; code = c[1]; resolve(Number(m[1])); }
     });
     p.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
@@ -83,6 +85,7 @@ async function signedIn(sub, viewport = { width: 1100, height: 760 }) {
   if (process.env.PORTAL_DEBUG) page.on('request', (r) => console.log(r.method(), r.url(), r.postData()));
   await page.goto(base);
   await page.getByLabel('Subject').fill(sub);
+  await page.getByLabel('Sign-in code').fill(code);
   await page.getByRole('button', { name: 'Dev sign-in' }).click();
   await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
   return page;
@@ -120,6 +123,11 @@ try {
     const form = await fetch(`${base}dev-token`, { method: 'POST', body: 'sub=admin',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     assert.equal(form.status, 415, 'a cross-site form cannot mint a token');
+    const post = (body) => fetch(`${base}dev-token`, { method: 'POST', body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' } });
+    assert.equal((await post({ sub: 'admin' })).status, 403, 'no code, no token');
+    assert.equal((await post({ sub: 'admin', code: '0123456789abcdef' })).status, 403, 'a wrong code');
+    assert.equal((await post({ sub: 'admin', code })).status, 200, 'the logged code');
   });
 
   await test('sign-in: a bad token is refused with its problem, the dev sign-in works', async () => {

@@ -2,7 +2,7 @@
 //   GET /portal/ (and /portal) the page (no-cache: always revalidated)
 //   GET /portal/assets/{file}  its content-hashed script and style (a year)
 //   GET /portal/config.json    what the page may offer: {"dev_sign_in": bool}
-//   POST /portal/dev-token     {"sub", "groups"?} → {"token", "expires_in"}
+//   POST /portal/dev-token     {"sub", "groups"?, "code"} → {"token", "expires_in"}
 // The files are compiled in (portal/assets.h). Every answer carries a strict
 // Content-Security-Policy: scripts and styles from this origin only, no
 // inline script, requests to this origin only.
@@ -12,13 +12,16 @@
 // loopback address (the TCP peer: a proxy in front makes every client look
 // local, so a deployment that keeps dev tokens behind a proxy must not rely on
 // it; docs/portal.md). It takes JSON only, so a cross-site form cannot reach
-// it, and a page of another origin cannot read its answer (no CORS).
+// it, and a page of another origin cannot read its answer (no CORS). And it
+// asks for the sign-in code the server logs at start (app::DevSignInCode):
+// being on the machine is not enough, reading the server's log or key is.
 #include <boost/json.hpp>
 
 #include "api/handlers/handlers.h"
 #include "api/json_writer.h"
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
+#include "common/hmac.h"
 #include "common/text.h"
 #include "portal/assets.h"
 
@@ -115,7 +118,8 @@ class PortalDevToken final : public Handler {
     if (ec || !v.is_object()) return InvalidArgument("the body must be a JSON object");
     const json::object& o = v.as_object();
     for (const auto& [k, unused] : o)
-      if (k != "sub" && k != "groups") return Invalid(std::string(k), "is not a known field");
+      if (k != "sub" && k != "groups" && k != "code")
+        return Invalid(std::string(k), "is not a known field");
     auth::DevTokenClaims claims;
     const json::value* sub = o.if_contains("sub");
     if (sub == nullptr || !sub->is_string() || !ValidName(sub->as_string()))
@@ -132,6 +136,11 @@ class PortalDevToken final : public Handler {
     }
     WS_ASSIGN_OR_RETURN(const std::string key,
                         app::LoadOrCreateDevKey(app_.data_dir(), app_.random()));
+    const json::value* code = o.if_contains("code");
+    if (code == nullptr || !code->is_string() ||
+        !ConstantTimeEquals(code->as_string(), app::DevSignInCode(key)))
+      return Status(Code::kPermissionDenied,
+                    "the sign-in code is not the one the server logged at start");
     claims.issued_at = app_.clock().Now();
     claims.ttl = kDevTokenSeconds * 1'000'000;
     std::string body;
