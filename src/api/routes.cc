@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/handlers/handlers.h"
+#include "api/v0/handlers.h"
 #include "api/workspace_json_cache.h"
 
 namespace workspaced::api {
@@ -65,6 +66,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/provisioning-runs/{run_id}", true, MakeGetProvisioningRun(app));
   add(Method::kPost, "/v1/provisioning-runs/{run_id}/retry", true,
       MakeRetryProvisioningRun(app));
+  // The Blaxel-compatible surface (docs/v0.md).
+  v0::AddRoutes(app, r);
   return r;
 }
 
