@@ -74,7 +74,7 @@ await check("list answers a bare array of workspaces", async () => {
 let created;
 await check("create answers 200 with the workspace in its first phase", async () => {
   created = ok(await createWorkspace({ body: {
-    name: "sdk-ws", displayName: "SDK Workspace", labels: { team: "sdk" },
+    name: "sdk-ws", displayName: "SDK Workspace", region: "us-east-1", labels: { team: "sdk" },
     runtime: { generation: "mk3" }, groupMappings: [{ groupName: "eng", role: "member" }],
   } }));
   assertWorkspace(created);
@@ -109,7 +109,8 @@ await check("the list holds the new workspace", async () => {
 });
 
 await check("a second create of the name is 409", async () => {
-  assertError(await createWorkspace({ body: { name: "sdk-ws" } }), 409);
+  assertError(await createWorkspace({ body: { name: "sdk-ws", region: "us-east-1" } }), 409,
+    "taken");
 });
 
 await check("update changes displayName and labels, never the name", async () => {
@@ -156,7 +157,8 @@ await check("a member reads but may not update: 403", async () => {
   assert.equal(w.id, created.id);
   assertError(await updateWorkspace({ path: { workspaceName: "sdk-ws" },
     body: { displayName: "Mine" } }), 403, "forbidden");
-  assertError(await createWorkspace({ body: { name: "bobs" } }), 403, "forbidden");
+  assertError(await createWorkspace({ body: { name: "bobs", region: "us-east-1" } }), 403,
+    "forbidden");
 });
 
 await check("a stranger and an unknown name get 404", async () => {
