@@ -19,7 +19,7 @@ class DeleteWorkspace final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& /*out*/) override {
     WS_ASSIGN_OR_RETURN(const model::Workspace unused,
-                        ResolveName(app_, ctx, ctx.Param("workspace_name"),
+                        ResolveName(app_, ctx, ctx.Param("workspaceName"),
                                     authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
     return NotImplemented("deleting a workspace is not available on this server yet");

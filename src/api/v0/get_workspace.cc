@@ -14,7 +14,7 @@ class GetWorkspace final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
-                        ResolveName(app_, ctx, ctx.Param("workspace_name"),
+                        ResolveName(app_, ctx, ctx.Param("workspaceName"),
                                     authz::Permission::kRead));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {"countResources"}));
     WS_ASSIGN_OR_RETURN(const bool counts, QueryFlag(ctx.request, "countResources"));

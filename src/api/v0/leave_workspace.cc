@@ -19,7 +19,7 @@ class LeaveWorkspace final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(
         const model::Workspace ws,
-        ResolveName(app_, ctx, ctx.Param("workspace_name"), authz::Permission::kRead));
+        ResolveName(app_, ctx, ctx.Param("workspaceName"), authz::Permission::kRead));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
     WS_RETURN_IF_ERROR(app_.members().Delete(ActorOf(ctx), domain::MemberScope::kWorkspace, ws.id,
                                              ctx.principal->subject));

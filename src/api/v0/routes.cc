@@ -16,14 +16,14 @@ void AddRoutes(app::App& app, std::vector<RouteSpec>& routes) {
   add(Method::kGet, "/v0/workspaces", MakeListWorkspaces(app));
   add(Method::kPost, "/v0/workspaces", MakeCreateWorkspace(app));
   add(Method::kPost, "/v0/workspaces/availability", MakeWorkspaceAvailability(app));
-  add(Method::kGet, "/v0/workspaces/{workspace_name}", MakeGetWorkspace(app));
-  add(Method::kPut, "/v0/workspaces/{workspace_name}", MakeUpdateWorkspace(app));
-  add(Method::kDelete, "/v0/workspaces/{workspace_name}", MakeDeleteWorkspace(app));
-  add(Method::kDelete, "/v0/workspaces/{workspace_name}/leave", MakeLeaveWorkspace(app));
+  add(Method::kGet, "/v0/workspaces/{workspaceName}", MakeGetWorkspace(app));
+  add(Method::kPut, "/v0/workspaces/{workspaceName}", MakeUpdateWorkspace(app));
+  add(Method::kDelete, "/v0/workspaces/{workspaceName}", MakeDeleteWorkspace(app));
+  add(Method::kDelete, "/v0/workspaces/{workspaceName}/leave", MakeLeaveWorkspace(app));
   add(Method::kGet, "/v0/users", MakeListUsers(app));
   add(Method::kPost, "/v0/users", MakeInviteUser(app));
-  add(Method::kPut, "/v0/users/{sub_or_email}", MakePutUser(app));
-  add(Method::kDelete, "/v0/users/{sub_or_email}", MakeDeleteUser(app));
+  add(Method::kPut, "/v0/users/{subOrEmail}", MakePutUser(app));
+  add(Method::kDelete, "/v0/users/{subOrEmail}", MakeDeleteUser(app));
 }
 
 Status CheckQuery(const http::Request& request, std::initializer_list<std::string_view> allowed) {

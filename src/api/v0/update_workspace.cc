@@ -29,7 +29,7 @@ class UpdateWorkspace final : public Handler {
   explicit UpdateWorkspace(app::App& app) : app_(app) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
-    const std::string& name = ctx.Param("workspace_name");
+    const std::string& name = ctx.Param("workspaceName");
     WS_ASSIGN_OR_RETURN(const model::Workspace current,
                         ResolveName(app_, ctx, name, authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));

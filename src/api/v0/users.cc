@@ -52,7 +52,7 @@ class ChangeUser final : public Handler {
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
                         ResolveContext(app_, ctx, authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
-    const std::string& subject = ctx.Param("sub_or_email");
+    const std::string& subject = ctx.Param("subOrEmail");
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     if (remove_) {
       WS_RETURN_IF_ERROR(
