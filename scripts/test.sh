@@ -9,6 +9,7 @@ root=$PWD
 bash scripts/build.sh
 bash scripts/lint-openapi.sh
 bash scripts/install-spicedb.sh >/dev/null
+bash scripts/install-v0-sdk.sh
 # One PostgreSQL for every test that needs one, removed afterwards.
 eval "$(bash scripts/postgres-for-tests.sh start)"
 trap 'bash "$root/scripts/postgres-for-tests.sh" stop "$WS_TEST_POSTGRES_DIR"; rm -rf "/tmp/ws-blackbox-databases-$(id -u)"' EXIT

@@ -88,24 +88,43 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     if (name.ends_with("_id") && IsUuid(value))
       for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   RequestContext ctx{request, std::move(match.params), nullptr};
+  const Dialect* dialect = spec.dialect;
+  auto fail = [&](const Status& status) {
+    if (dialect != nullptr)
+      dialect->render_error(response, status, request.request_id);
+    else
+      http::SetProblem(response, status, request.request_id);
+  };
+  if (dialect != nullptr && dialect->precheck != nullptr) {
+    if (const Status checked = dialect->precheck(request); !checked.ok()) return fail(checked);
+  }
 
   if (spec.authenticated) {
     // Two credentials are ambiguous: a proxy and the server could each pick
     // a different one (RFC 9110 §5.3 allows one Authorization only).
-    if (request.HeaderCount("Authorization") > 1) {
-      http::SetProblem(response, InvalidArgument("send one Authorization header, not several"),
-                       request.request_id);
+    std::string_view header;
+    if (dialect != nullptr) {
+      StatusOr<std::string_view> credential = dialect->credential(request);
+      if (!credential.ok()) {
+        fail(credential.status());
+        response.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_request\"");
+        return;
+      }
+      header = *credential;
+    } else if (request.HeaderCount("Authorization") > 1) {
+      fail(InvalidArgument("send one Authorization header, not several"));
       response.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_request\"");
       return;
+    } else {
+      header = request.HeaderValue("Authorization");
     }
     http::RateLimiter* limiter = impl_->limiter;
-    const std::string_view header = request.HeaderValue("Authorization");
     const std::string_view token = BearerToken(header);
     if (token.empty()) {
       if (limiter != nullptr && !limiter->AdmitUnauthenticated(request, response)) return;
       const Status missing = Unauthenticated("a bearer token is required");
       AuditDenial(impl_->app, ctx, response.route, 401, missing.message());
-      http::SetProblem(response, missing, request.request_id);
+      fail(missing);
       response.SetHeader("WWW-Authenticate", "Bearer realm=\"workspaced\"");
       return;
     }
@@ -115,7 +134,7 @@ void Api::Handle(const http::Request& request, http::Response& response) {
         if (limiter != nullptr && !limiter->AdmitUnauthenticated(request, response)) return;
         AuditDenial(impl_->app, ctx, response.route, 401, principal.status().message());
       }
-      http::SetProblem(response, principal.status(), request.request_id);
+      fail(principal.status());
       return;
     }
     ctx.principal = std::move(principal).value();
@@ -136,7 +155,7 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     if (ctx.denial && (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))
       AuditDenial(impl_->app, ctx, response.route, http::HttpStatusFor(status.code()),
                   status.message());
-    http::SetProblem(response, status, request.request_id);
+    fail(status);
   }
 }
 

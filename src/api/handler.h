@@ -51,6 +51,20 @@ class Handler {
   virtual Status Handle(RequestContext& ctx, http::Response& out) = 0;
 };
 
+// How a surface other than /v1 speaks: where its bearer token may come
+// from and how its errors look (the Blaxel-compatible /v0: api/v0/). Routes
+// without one speak /v1's (Authorization; RFC 9457 problems).
+struct Dialect {
+  // Checked before authentication (e.g. a version header); an error is
+  // answered with render_error. May be null.
+  Status (*precheck)(const http::Request& request);
+  // The request's "Bearer …" credential, or empty when it has none;
+  // kInvalidArgument when it is ambiguous.
+  StatusOr<std::string_view> (*credential)(const http::Request& request);
+  // Fills `out` with the error for a non-OK status.
+  void (*render_error)(http::Response& out, const Status& status, std::string_view request_id);
+};
+
 struct RouteSpec {
   http::Method method;
   std::string pattern;
@@ -60,6 +74,7 @@ struct RouteSpec {
   // thread, so it stays fast while every worker is busy. Only for routes
   // without path parameters.
   bool runs_inline = false;
+  const Dialect* dialect = nullptr;  // null: /v1's
 };
 
 }  // namespace workspaced::api

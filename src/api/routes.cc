@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/handlers/handlers.h"
+#include "api/v0/handlers.h"
 #include "api/workspace_json_cache.h"
 
 namespace workspaced::api {
@@ -75,6 +76,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakePortalPermissions(app, authz::ObjectType::kWorkspace));
   add(Method::kGet, "/portal/accounts/{account_id}/permissions", true,
       MakePortalPermissions(app, authz::ObjectType::kAccount));
+  // The Blaxel-compatible surface (docs/v0.md).
+  v0::AddRoutes(app, r);
   return r;
 }
 

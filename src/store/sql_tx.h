@@ -56,6 +56,8 @@ class SqlTx final : public Tx {
       std::string_view subject, const std::vector<std::string>& groups,
       const WorkspaceFilter& filter, const Page& page) override;
   StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) override;
+  StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesWithSlug(std::string_view slug,
+                                                               int limit) override;
 
   Status InsertEnvironment(const model::Environment& env) override;
   StatusOr<std::vector<model::Environment>> ListEnvironments(

@@ -310,6 +310,15 @@ StatusOr<bool> SqlTx::SlugTaken(std::string_view account_id, std::string_view sl
   return stmt.Bind(account_id, slug).Step();
 }
 
+StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesWithSlug(std::string_view slug,
+                                                                    int limit) {
+  if (limit < 1) return InvalidArgument("limit must be at least 1");
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w"
+                                         " WHERE w.slug = ?1 ORDER BY w.id LIMIT ?2"));
+  stmt.Bind(slug, limit);
+  return CollectStamps(stmt);
+}
+
 #undef WS_WORKSPACE_COLUMNS
 #undef WS_STAMP_COLUMNS
 

@@ -307,6 +307,13 @@ ALTER TABLE workspaces ADD COLUMN deletion_protection INTEGER NOT NULL DEFAULT 0
   CHECK (deletion_protection IN (0, 1));
 )sql";
 
+// Issue 16: the /v0 surface finds a workspace by its name, which is its
+// slug in any account (docs/v0.md): one index lookup, not a scan. Numbered
+// 13: 11 and 12 are taken by work beside it.
+constexpr char kSlugIndex[] = R"sql(
+CREATE INDEX workspaces_by_slug ON workspaces (slug);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -318,6 +325,7 @@ constexpr std::array kMigrations{
     Migration{8, "denial counts; public error codes of runs", kDenialCounts},
     Migration{9, "quotas per account", kAccountQuotas},
     Migration{10, "deletion protection", kDeletionProtection},
+    Migration{13, "workspaces by name for /v0", kSlugIndex},
 };
 
 }  // namespace

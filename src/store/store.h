@@ -181,6 +181,10 @@ class Tx {
       std::string_view subject, const std::vector<std::string>& groups,
       const WorkspaceFilter& filter, const Page& page) = 0;
   virtual StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) = 0;
+  // The workspaces whose slug is `slug`, in any account, in id order, at
+  // most `limit` (the /v0 surface addresses workspaces by name: docs/v0.md).
+  virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesWithSlug(std::string_view slug,
+                                                                       int limit) = 0;
 
   // --- environments ---
   // kConflict when the id, or the name within the workspace, exists.

@@ -1,0 +1,185 @@
+// The Blaxel-compatible /v0 surface through the real binary (on SQLite and,
+// as Postgres.V0.*, on PostgreSQL): names address workspaces, the dialect's
+// headers and errors, and that /v0 answers what /v1 answers.
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+using model::AccountRole;
+using model::WorkspaceRole;
+
+class V0 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = ServerProcess::Start();
+    seed_ = std::make_unique<Seeder>(server_->data_dir());
+    acme_ = seed_->Account("Acme", "acme-admin");
+    globex_ = seed_->Account("Globex", "globex-admin");
+    prod_ = seed_->Workspace(acme_, "Prod");
+    seed_->Member(prod_, "ws-member", WorkspaceRole::kMember);
+    c_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  HttpResponse Send(const std::string& method, const std::string& target, const std::string& who,
+                    const std::string& body = "", Headers extra = {}) {
+    extra.emplace_back("X-Blaxel-Authorization", "Bearer " + server_->Token(who));
+    if (!body.empty()) extra.emplace_back("Content-Type", "application/json");
+    return c_->Send(method, target, extra, body);
+  }
+  std::string SlugOf(const std::string& id) {
+    const HttpResponse r = c_->Get("/v1/workspaces/" + id, server_->Token("admin"));
+    return std::string(Json(r.body).as_object().at("slug").as_string());
+  }
+  // Blaxel's error shape: exactly code, error, message.
+  static void ExpectError(const HttpResponse& r, int status, const std::string& word = "") {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("Content-Type"), "application/json") << r.body;
+    const auto o = Json(r.body).as_object();
+    EXPECT_EQ(o.size(), 3u) << r.body;
+    EXPECT_EQ(o.at("code").as_int64(), status);
+    EXPECT_TRUE(o.at("message").is_string());
+    if (!word.empty()) EXPECT_EQ(o.at("error").as_string(), word) << r.body;
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<Seeder> seed_;
+  std::unique_ptr<HttpClient> c_;
+  std::string acme_, globex_, prod_;
+};
+
+TEST_F(V0, GetByNameRendersBlaxelsWorkspace) {
+  const std::string name = SlugOf(prod_);
+  const HttpResponse r = Send("GET", "/v0/workspaces/" + name, "ws-member");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto w = Json(r.body).as_object();
+  EXPECT_EQ(w.at("id").as_string(), prod_);
+  EXPECT_EQ(w.at("name").as_string(), name);
+  EXPECT_EQ(w.at("displayName").as_string(), "Prod");
+  EXPECT_EQ(w.at("accountId").as_string(), acme_);
+  EXPECT_EQ(w.at("status").as_string(), "ready");
+  EXPECT_EQ(w.at("labels").as_object().at("team").as_string(), "platform");
+  EXPECT_EQ(w.at("runtime").as_object().at("generation").as_string(), "mk3");
+  // The Authorization header works as well as Blaxel's own.
+  const HttpResponse plain = c_->Get("/v0/workspaces/" + name, server_->Token("ws-member"));
+  EXPECT_EQ(plain.body, r.body);
+}
+
+TEST_F(V0, StrangersAndUnknownNamesGetTheSame404) {
+  const std::string name = SlugOf(prod_);
+  ExpectError(Send("GET", "/v0/workspaces/" + name, "globex-admin"), 404, "not_found");
+  ExpectError(Send("GET", "/v0/workspaces/no-such-name", "globex-admin"), 404, "not_found");
+  // Not a valid name at all: the same answer, nothing echoed.
+  const HttpResponse odd = Send("GET", "/v0/workspaces/%3Cscript%3E", "globex-admin");
+  ExpectError(odd, 404, "not_found");
+  EXPECT_EQ(odd.body.find("script"), std::string::npos);
+}
+
+TEST_F(V0, AMemberReadsButMayNotChange) {
+  const std::string name = SlugOf(prod_);
+  ExpectError(Send("PUT", "/v0/workspaces/" + name, "ws-member", R"({"displayName":"x"})"), 403,
+              "forbidden");
+  ExpectError(Send("PUT", "/v0/users/bob", "ws-member", R"({"role":"member"})",
+                   {{"X-Blaxel-Workspace", name}}),
+              403, "forbidden");
+}
+
+TEST_F(V0, ANameInTwoReadableAccountsIsAmbiguous) {
+  // The same slug in two accounts: a platform admin reads both.
+  const std::string name = SlugOf(prod_);
+  const HttpResponse created = c_->Send(
+      "POST", "/v1/workspaces",
+      {{"Authorization", "Bearer " + server_->Token("admin")},
+       {"Content-Type", "application/json"}},
+      R"({"account_id":")" + globex_ + R"(","name":"Prod","slug":")" + name +
+          R"(","region":"us-east-1"})");
+  ASSERT_EQ(created.status, 202) << created.body;
+  ExpectError(Send("GET", "/v0/workspaces/" + name, "admin"), 409, "ambiguous_name");
+  // Each account's admin reads one of them only: no ambiguity there.
+  EXPECT_EQ(Send("GET", "/v0/workspaces/" + name, "acme-admin").status, 200);
+  EXPECT_EQ(Send("GET", "/v0/workspaces/" + name, "globex-admin").status, 200);
+}
+
+TEST_F(V0, CreateLandsInTheOneAdministeredAccountAndStartsTheSaga) {
+  const HttpResponse r = Send("POST", "/v0/workspaces", "acme-admin",
+                              R"({"name":"blaxel-made","region":"us-east-1"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto w = Json(r.body).as_object();
+  EXPECT_EQ(w.at("accountId").as_string(), acme_);
+  EXPECT_EQ(w.at("displayName").as_string(), "blaxel-made");
+  // The same workspace on /v1, provisioning.
+  const HttpResponse v1 = c_->Get("/v1/workspaces/" + std::string(w.at("id").as_string()),
+                                  server_->Token("acme-admin"));
+  ASSERT_EQ(v1.status, 200) << v1.body;
+  EXPECT_EQ(Json(v1.body).as_object().at("slug").as_string(), "blaxel-made");
+  ExpectError(Send("POST", "/v0/workspaces", "acme-admin",
+                   R"({"name":"blaxel-made","region":"us-east-1"})"),
+              409);
+}
+
+TEST_F(V0, CreateWithSeveralAccountsNeedsAccountId) {
+  seed_->AccountMember(globex_, "acme-admin", AccountRole::kAdmin);
+  ExpectError(Send("POST", "/v0/workspaces", "acme-admin",
+                   R"({"name":"two-accounts","region":"us-east-1"})"),
+              400, "account_required");
+  const HttpResponse r = Send("POST", "/v0/workspaces", "acme-admin",
+                              R"({"name":"two-accounts","region":"us-east-1","accountId":")" +
+                                  globex_ + R"("})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("accountId").as_string(), globex_);
+}
+
+TEST_F(V0, BadBodiesAre400WithoutEchoingThem) {
+  const HttpResponse r =
+      Send("POST", "/v0/workspaces", "acme-admin",
+           R"({"name":"Not A Slug","region":"us-east-1","<img src=x>":1,"hipaaInfo":{}})");
+  ExpectError(r, 400, "bad_request");
+  EXPECT_EQ(r.body.find("<img"), std::string::npos) << r.body;
+  ExpectError(Send("POST", "/v0/workspaces", "acme-admin", "not json"), 400);
+  ExpectError(Send("GET", "/v0/workspaces?colour=red", "acme-admin"), 400);
+}
+
+TEST_F(V0, VersionsAndCredentials) {
+  for (const char* ok : {"2026-04-28", "2026-04-16", "2026-04-28.preview"})
+    EXPECT_EQ(Send("GET", "/v0/workspaces", "acme-admin", "", {{"Blaxel-Version", ok}}).status,
+              200)
+        << ok;
+  for (const char* bad : {"2020-01-01", "latest", "2026-04-28.beta", "<b>"}) {
+    const HttpResponse r = Send("GET", "/v0/workspaces", "acme-admin", "", {{"Blaxel-Version", bad}});
+    ExpectError(r, 400, "invalid_api_version");
+    EXPECT_EQ(r.body.find(bad), std::string::npos) << r.body;
+  }
+  // No credential, and two that disagree.
+  ExpectError(c_->Send("GET", "/v0/workspaces", {}, ""), 401, "unauthorized");
+  ExpectError(c_->Send("GET", "/v0/workspaces",
+                       {{"Authorization", "Bearer " + server_->Token("acme-admin")},
+                        {"X-Blaxel-Authorization", "Bearer " + server_->Token("ws-member")}},
+                       ""),
+              400);
+}
+
+TEST_F(V0, UsersOfTheWorkspaceInTheHeaderOrQuery) {
+  const std::string name = SlugOf(prod_);
+  const HttpResponse put = Send("PUT", "/v0/users/bob", "acme-admin", R"({"role":"viewer"})",
+                                {{"X-Blaxel-Workspace", name}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  const HttpResponse list = Send("GET", "/v0/users?workspace=" + name, "acme-admin");
+  ASSERT_EQ(list.status, 200) << list.body;
+  bool bob = false;
+  const boost::json::value users = Json(list.body);
+  for (const auto& u : users.as_array())
+    bob |= u.as_object().at("sub").as_string() == "bob" &&
+           u.as_object().at("role").as_string() == "viewer";
+  EXPECT_TRUE(bob) << list.body;
+  // The same members /v1 lists.
+  const HttpResponse v1 = c_->Get("/v1/workspaces/" + prod_ + "/members/bob",
+                                  server_->Token("acme-admin"));
+  EXPECT_EQ(v1.status, 200) << v1.body;
+  ExpectError(Send("GET", "/v0/users", "acme-admin"), 400);
+  ExpectError(Send("GET", "/v0/users?workspace=a", "acme-admin", "", {{"X-Blaxel-Workspace", "b"}}),
+              400);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
