@@ -41,8 +41,9 @@ int WatchRun(client::ApiClient& api, const std::string& run_id) {
     const bool changed = progress.Show(*run, elapsed);
     if (run->state == "succeeded") return kExitOk;
     if (run->state == "failed") {
-      std::fprintf(stderr, "error: provisioning failed: %s\n",
-                   run->error.empty() ? "(no reason given)" : run->error.c_str());
+      // The server's reason reads "provisioning failed at step …: …".
+      std::fprintf(stderr, "error: %s\n",
+                   run->error.empty() ? "provisioning failed" : run->error.c_str());
       return kExitFailed;
     }
     api.Sleep(backoff.Next(changed));
