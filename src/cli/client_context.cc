@@ -38,8 +38,7 @@ std::unique_ptr<client::ApiClient> NewApiClient(const ClientFlags& flags) {
   });
 }
 
-bool GetJson(client::ApiClient& api, const std::string& target, std::string& body,
-             int& exit_code) {
+bool GetJson(client::ApiClient& api, const std::string& target, std::string& body, int& exit_code) {
   auto r = api.Get(target);
   if (!r.ok()) {
     exit_code = ReportStatus(r.status());

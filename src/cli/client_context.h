@@ -24,8 +24,8 @@ struct ClientFlags {
 
 // The outcome of a call that did not succeed, already printed on stderr,
 // as the exit code to return.
-int ReportStatus(const Status& status);          // transport or local failure
-int ReportProblem(const client::Response& r);    // an HTTP error response
+int ReportStatus(const Status& status);        // transport or local failure
+int ReportProblem(const client::Response& r);  // an HTTP error response
 
 // Builds the API client from flags and the environment; on a bad URL prints
 // why and returns nullptr (exit kExitUsage).
@@ -33,8 +33,7 @@ std::unique_ptr<client::ApiClient> NewApiClient(const ClientFlags& flags);
 
 // GETs `target` and answers 2xx bodies; anything else is reported and
 // becomes the exit code in `exit_code`.
-bool GetJson(client::ApiClient& api, const std::string& target, std::string& body,
-             int& exit_code);
+bool GetJson(client::ApiClient& api, const std::string& target, std::string& body, int& exit_code);
 
 // Prints a provisioning run's progress on stderr until it ends: kExitOk when
 // it succeeded, kExitFailed (with the reason) when it failed, else the

@@ -23,9 +23,8 @@ int ClientExport(const ClientFlags& client, const ClientExportFlags& flags) {
     std::fprintf(stderr, "error: cannot write %s\n", part.c_str());
     return kExitFailed;
   }
-  auto r = api->Download("/v1/workspaces/" + client::QueryEscape(flags.id) +
-                             "/export?format=" + flags.format,
-                         sink);
+  auto r = api->Download(
+      "/v1/workspaces/" + client::QueryEscape(flags.id) + "/export?format=" + flags.format, sink);
   const bool flushed = std::fflush(sink) == 0;
   if (to_stdout) {
     if (!r.ok()) return ReportStatus(r.status());

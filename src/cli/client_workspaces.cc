@@ -86,8 +86,7 @@ int Accepted(client::ApiClient& api, const client::Response& r, bool wait) {
   if (const int rc = WatchRun(api, run); rc != kExitOk) return rc;
   std::string body;
   int exit_code = kExitOk;
-  if (!GetJson(api, "/v1/workspaces/" + client::QueryEscape(ws), body, exit_code))
-    return exit_code;
+  if (!GetJson(api, "/v1/workspaces/" + client::QueryEscape(ws), body, exit_code)) return exit_code;
   std::printf("%s\n", body.c_str());
   return kExitOk;
 }
@@ -195,8 +194,8 @@ int ClientSetStatus(const ClientFlags& client, const std::string& id, bool freez
   if (!reason.empty()) body["reason"] = reason;
   auto api = NewApiClient(client);
   if (!api) return kExitUsage;
-  auto r = api->Patch("/v1/workspaces/" + client::QueryEscape(id) + "/status",
-                      json::serialize(body));
+  auto r =
+      api->Patch("/v1/workspaces/" + client::QueryEscape(id) + "/status", json::serialize(body));
   if (!r.ok()) return ReportStatus(r.status());
   if (r->status != 200) return ReportProblem(*r);
   std::printf("%s\n", r->body.c_str());

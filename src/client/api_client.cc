@@ -50,8 +50,7 @@ StatusOr<Response> ApiClient::Call(Request request, std::FILE* sink) {
 
 double RetryAfterSeconds(const std::string& header, double fallback) {
   double s = fallback;
-  if (!header.empty() && std::all_of(header.begin(), header.end(), ::isdigit) &&
-      header.size() < 9)
+  if (!header.empty() && std::all_of(header.begin(), header.end(), ::isdigit) && header.size() < 9)
     s = std::strtod(header.c_str(), nullptr);
   return std::clamp(s, 0.0, 30.0);
 }
@@ -78,9 +77,8 @@ std::string NextLink(const std::string& link_header) {
     const auto close = link_header.find('>', at);
     if (close == std::string::npos) return "";
     const auto end = link_header.find(',', close);
-    const std::string params = link_header.substr(close + 1, end == std::string::npos
-                                                                 ? std::string::npos
-                                                                 : end - close - 1);
+    const std::string params = link_header.substr(
+        close + 1, end == std::string::npos ? std::string::npos : end - close - 1);
     if (params.find("rel=\"next\"") != std::string::npos ||
         params.find("rel=next") != std::string::npos)
       return link_header.substr(at + 1, close - at - 1);

@@ -89,7 +89,8 @@ TEST(Progress, PlainPrintsOneLinePerStepChange) {
     EXPECT_TRUE(p.Show(MakeRun("pending", {{"a", "pending"}, {"b", "pending"}}), 0));
     EXPECT_FALSE(p.Show(MakeRun("pending", {{"a", "pending"}, {"b", "pending"}}), 0.25));
     EXPECT_TRUE(p.Show(MakeRun("running", {{"a", "succeeded", 1}, {"b", "running", 1}}), 0.5));
-    EXPECT_TRUE(p.Show(MakeRun("running", {{"a", "succeeded", 1}, {"b", "running", 2, "x down"}}), 1));
+    EXPECT_TRUE(
+        p.Show(MakeRun("running", {{"a", "succeeded", 1}, {"b", "running", 2, "x down"}}), 1));
     EXPECT_TRUE(p.Show(MakeRun("succeeded", {{"a", "succeeded", 1}, {"b", "succeeded", 2}}), 2));
   });
   EXPECT_EQ(out,

@@ -162,7 +162,8 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
   Response out;
   const auto& head = parser.get();
   out.status = static_cast<int>(head.result_int());
-  for (const auto& f : head) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : head)
+    out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   const bool to_sink = sink != nullptr && out.status / 100 == 2;
   const std::uint64_t limit = to_sink ? UINT64_MAX : (sink ? kMaxErrorBody : kMaxBody);
 

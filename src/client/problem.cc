@@ -59,7 +59,8 @@ std::string RenderProblem(const Response& response) {
     }
   }
   for (const char* extra : {"code", "limit", "allowed", "current", "violated-policies"})
-    if (const auto* v = o->if_contains(extra)) out += std::string("  ") + extra + ": " + Text(*v) + "\n";
+    if (const auto* v = o->if_contains(extra))
+      out += std::string("  ") + extra + ": " + Text(*v) + "\n";
   std::string id;
   if (const auto* i = o->if_contains("instance"); i && i->is_string()) id = Text(*i);
   if (id.empty()) id = Printable(response.Header("X-Request-Id"), 200);

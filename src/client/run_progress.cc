@@ -44,7 +44,8 @@ StatusOr<RunView> ParseRun(const std::string& json) {
   boost::system::error_code ec;
   const auto doc = boost::json::parse(json, ec);
   const auto* o = !ec ? doc.if_object() : nullptr;
-  if (o == nullptr || !o->contains("state")) return Internal("the server sent a run that is not JSON");
+  if (o == nullptr || !o->contains("state"))
+    return Internal("the server sent a run that is not JSON");
   RunView run;
   run.id = Str(*o, "id");
   run.workspace_id = Str(*o, "workspace_id");
@@ -55,7 +56,8 @@ StatusOr<RunView> ParseRun(const std::string& json) {
       const auto* so = s.if_object();
       if (so == nullptr) continue;
       StepView step{Str(*so, "name"), Str(*so, "state"), 0, Str(*so, "last_error")};
-      if (const auto* a = so->if_contains("attempts"); a && a->is_int64()) step.attempts = a->as_int64();
+      if (const auto* a = so->if_contains("attempts"); a && a->is_int64())
+        step.attempts = a->as_int64();
       run.steps.push_back(std::move(step));
     }
   }
@@ -83,8 +85,8 @@ bool RunProgress::Show(const RunView& run, double elapsed) {
     for (const auto& s : run.steps) {
       const auto was = std::find_if(last_.steps.begin(), last_.steps.end(),
                                     [&](const StepView& l) { return l.name == s.name; });
-      const bool same = was != last_.steps.end() && was->state == s.state &&
-                        was->attempts == s.attempts;
+      const bool same =
+          was != last_.steps.end() && was->state == s.state && was->attempts == s.attempts;
       if (same || (first_ && s.state == "pending")) continue;
       std::string line = "[" + Seconds(elapsed) + "] " + s.name + ": " + s.state;
       if (s.attempts > 1) line += " (attempt " + std::to_string(s.attempts) + ")";

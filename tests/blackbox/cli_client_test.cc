@@ -32,7 +32,7 @@ class CliClient : public ::testing::Test {
   }
 
   CommandResult Create(const std::string& name, bool wait = true) {
-    std::vector<std::string> args{"create", "--account", acme_, "--name", name,
+    std::vector<std::string> args{"create",   "--account", acme_,     "--name",   name,
                                   "--region", "us-east-1", "--label", "team:core"};
     if (wait) args.push_back("--wait");
     return Client(args);
@@ -50,7 +50,8 @@ TEST_F(CliClient, CreateWaitPrintsEveryStepAndTheActiveWorkspace) {
   const auto ws = Json(r.out).as_object();
   EXPECT_EQ(ws.at("status").as_string(), "active");
   EXPECT_EQ(ws.at("labels").as_object().at("team").as_string(), "core");
-  for (const auto& step : kSteps) EXPECT_NE(r.err.find(step + ": succeeded\n"), std::string::npos) << r.err;
+  for (const auto& step : kSteps)
+    EXPECT_NE(r.err.find(step + ": succeeded\n"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("run succeeded"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << "no terminal redraws off a terminal";
   EXPECT_EQ((r.out + r.err).find(token_), std::string::npos) << "the token is never printed";
@@ -61,8 +62,7 @@ TEST_F(CliClient, AFailedRunExitsOneWithItsReasonAndRetryWaitsAgain) {
   const CommandResult r = Create("Doomed");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("provision_dataplane: failed"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("error: provisioning failed at step provision_dataplane"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("error: provisioning failed at step provision_dataplane"), std::string::npos)
       << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
 
