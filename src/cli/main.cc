@@ -1,6 +1,7 @@
 // workspaced — the workspace control plane. See README.md.
 #include <CLI/CLI.hpp>
 
+#include "cli/client_commands.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   add_common(verify_cmd, verify.common);
   verify_cmd->add_option("--workspace", verify.workspace, "only this workspace's chain");
 
+  ClientCommand client(cli);  // binds its flags: must not move
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,5 +80,6 @@ int main(int argc, char** argv) {
   if (migrate_cmd->parsed()) return Migrate(migrate);
   if (verify_cmd->parsed()) return AuditVerify(verify);
   if (reconcile_cmd->parsed()) return AuthzReconcile(reconcile);
+  if (client.Parsed()) return client.Run();
   return 2;
 }

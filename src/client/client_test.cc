@@ -1,0 +1,146 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "client/api_client.h"
+#include "client/problem.h"
+#include "client/run_progress.h"
+
+namespace workspaced::client {
+namespace {
+
+TEST(Endpoint, ParsesHostPortAndPrefix) {
+  auto e = ParseEndpoint("http://example.test:9000/cp/");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "example.test");
+  EXPECT_EQ(e->port, 9000);
+  EXPECT_EQ(e->prefix, "/cp");
+  auto v6 = ParseEndpoint("http://[::1]:8080");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(ParseEndpoint("http://h")->port, 80);
+}
+
+TEST(Endpoint, RefusesHttpsAndBadPorts) {
+  EXPECT_FALSE(ParseEndpoint("https://h").ok());
+  EXPECT_FALSE(ParseEndpoint("http://h:0").ok());
+  EXPECT_FALSE(ParseEndpoint("http://h:99999").ok());
+  EXPECT_FALSE(ParseEndpoint("http://:80").ok());
+}
+
+TEST(Link, FindsTheNextTarget) {
+  EXPECT_EQ(NextLink(R"(</v1/workspaces?limit=2&cursor=abc>; rel="next")"),
+            "/v1/workspaces?limit=2&cursor=abc");
+  EXPECT_EQ(NextLink(R"(</a>; rel="prev", </b>; rel="next")"), "/b");
+  EXPECT_EQ(NextLink(""), "");
+  EXPECT_EQ(NextLink(R"(</a>; rel="prev")"), "");
+}
+
+TEST(RetryAfter, HonoursDeltaSecondsCappedAndFallsBack) {
+  EXPECT_EQ(RetryAfterSeconds("3", 1), 3);
+  EXPECT_EQ(RetryAfterSeconds("3600", 1), 30);
+  EXPECT_EQ(RetryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT", 1.5), 1.5);
+  EXPECT_EQ(RetryAfterSeconds("", 2), 2);
+}
+
+TEST(QueryEscape, EncodesReservedCharacters) {
+  EXPECT_EQ(QueryEscape("team:core a&b"), "team%3Acore%20a%26b");
+}
+
+TEST(Problem, ShowsTitleDetailFieldsAndRequestId) {
+  Response r;
+  r.status = 422;
+  r.body =
+      R"({"type":"urn:workspaced:problem:validation-error","title":"Unprocessable Content","status":422,"detail":"invalid workspace","instance":"req_1","errors":[{"field":"region","detail":"must be one of: us-east-1"}]})";
+  EXPECT_EQ(RenderProblem(r),
+            "error: 422 Unprocessable Content: invalid workspace\n"
+            "  region: must be one of: us-east-1\n"
+            "  request id: req_1\n");
+}
+
+TEST(Problem, EscapesControlCharactersAndSummarisesOtherBodies) {
+  Response r;
+  r.status = 502;
+  r.body = "bad\x1b[2Jgateway";
+  r.headers = {{"X-Request-Id", "req_2"}};
+  EXPECT_EQ(RenderProblem(r),
+            "error: 502 (not a problem document): bad\\x1b[2Jgateway\n  request id: req_2\n");
+}
+
+std::string Capture(const std::function<void(std::FILE*)>& f) {
+  char* buf = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = open_memstream(&buf, &size);
+  f(out);
+  std::fclose(out);
+  std::string s(buf, size);
+  std::free(buf);
+  return s;
+}
+
+RunView MakeRun(const std::string& state, std::vector<StepView> steps) {
+  return {"0196a3c4-5e31", "ws", state, "", std::move(steps)};
+}
+
+TEST(Progress, PlainPrintsOneLinePerStepChange) {
+  const std::string out = Capture([](std::FILE* f) {
+    RunProgress p(f, false, 0);
+    EXPECT_TRUE(p.Show(MakeRun("pending", {{"a", "pending"}, {"b", "pending"}}), 0));
+    EXPECT_FALSE(p.Show(MakeRun("pending", {{"a", "pending"}, {"b", "pending"}}), 0.25));
+    EXPECT_TRUE(p.Show(MakeRun("running", {{"a", "succeeded", 1}, {"b", "running", 1}}), 0.5));
+    EXPECT_TRUE(
+        p.Show(MakeRun("running", {{"a", "succeeded", 1}, {"b", "running", 2, "x down"}}), 1));
+    EXPECT_TRUE(p.Show(MakeRun("succeeded", {{"a", "succeeded", 1}, {"b", "succeeded", 2}}), 2));
+  });
+  EXPECT_EQ(out,
+            "run 0196a3c4-5e31: pending\n"
+            "[0.5s] a: succeeded\n"
+            "[0.5s] b: running\n"
+            "[0.5s] run running\n"
+            "[1.0s] b: running (attempt 2) — x down\n"
+            "[2.0s] b: succeeded (attempt 2)\n"
+            "[2.0s] run succeeded\n");
+}
+
+TEST(Progress, TerminalRedrawsOneLineAndEndsIt) {
+  const std::string out = Capture([](std::FILE* f) {
+    RunProgress p(f, true, 0);
+    p.Show(MakeRun("running", {{"a", "succeeded", 1}, {"b", "running", 1}}), 0.5);
+    p.Show(MakeRun("failed", {{"a", "compensated", 1}, {"b", "failed", 1}}), 1);
+  });
+  EXPECT_EQ(out,
+            "\r\033[Krun 0196a3c4… running 0.5s  ✓a ▸b"
+            "\r\033[Krun 0196a3c4… failed 1.0s  ↺a ✗b\n");
+}
+
+TEST(Progress, TerminalLineFitsTheWidth) {
+  const std::string out = Capture([](std::FILE* f) {
+    RunProgress p(f, true, 10);
+    p.Show(MakeRun("running", {{"a", "running", 1}}), 0);
+  });
+  EXPECT_EQ(out, "\r\033[Krun 0196a3");
+}
+
+TEST(Backoff, DoublesWhileNothingChangesUpToTwoSeconds) {
+  PollBackoff b;
+  EXPECT_EQ(b.Next(false), 0.25);
+  EXPECT_EQ(b.Next(false), 0.5);
+  EXPECT_EQ(b.Next(false), 1);
+  EXPECT_EQ(b.Next(false), 2);
+  EXPECT_EQ(b.Next(false), 2);
+  EXPECT_EQ(b.Next(true), 0.25);
+}
+
+TEST(ParseRun, ReadsStepsAndRefusesNonJson) {
+  auto r = ParseRun(
+      R"({"id":"r","workspace_id":"w","state":"failed","error":"boom","steps":[{"name":"a","state":"failed","attempts":3,"last_error":"x"}]})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->error, "boom");
+  ASSERT_EQ(r->steps.size(), 1u);
+  EXPECT_EQ(r->steps[0].attempts, 3);
+  EXPECT_FALSE(ParseRun("<html>").ok());
+}
+
+}  // namespace
+}  // namespace workspaced::client
