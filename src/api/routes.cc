@@ -19,6 +19,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/metrics", false, MakeMetrics(app));
   add(Method::kGet, "/v1/openapi.yaml", false, MakeOpenApi(app));
   r.back().runs_inline = true;
+  add(Method::kGet, "/v0/openapi.yaml", false, MakeOpenApiV0());
+  r.back().runs_inline = true;
   // Seed 000: the Workspaces API.
   auto rendered = std::make_shared<WorkspaceJsonCache>();
   add(Method::kGet, "/v1/workspaces", true, MakeListWorkspaces(app, rendered));
@@ -76,7 +78,7 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakePortalPermissions(app, authz::ObjectType::kWorkspace));
   add(Method::kGet, "/portal/accounts/{account_id}/permissions", true,
       MakePortalPermissions(app, authz::ObjectType::kAccount));
-  // The Blaxel-compatible surface (docs/v0.md).
+  // The Blaxel-compatible surface (docs/blaxel.md).
   v0::AddRoutes(app, r);
   return r;
 }

@@ -308,7 +308,7 @@ ALTER TABLE workspaces ADD COLUMN deletion_protection INTEGER NOT NULL DEFAULT 0
 )sql";
 
 // Issue 16: the /v0 surface finds a workspace by its name, which is its
-// slug in any account (docs/v0.md): one index lookup, not a scan. Numbered
+// slug in any account (docs/blaxel.md): one index lookup, not a scan. Numbered
 // 13: 11 and 12 are taken by work beside it.
 constexpr char kSlugIndex[] = R"sql(
 CREATE INDEX workspaces_by_slug ON workspaces (slug);

@@ -182,7 +182,7 @@ class Tx {
       const WorkspaceFilter& filter, const Page& page) = 0;
   virtual StatusOr<bool> SlugTaken(std::string_view account_id, std::string_view slug) = 0;
   // The workspaces whose slug is `slug`, in any account, in id order, at
-  // most `limit` (the /v0 surface addresses workspaces by name: docs/v0.md).
+  // most `limit` (the /v0 surface addresses workspaces by name: docs/blaxel.md).
   virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesWithSlug(std::string_view slug,
                                                                        int limit) = 0;
 

@@ -78,6 +78,12 @@ TEST_F(Errors, OpenApiIsServed) {
   auto r = c.Get("/v1/openapi.yaml");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.rfind("openapi: 3.1", 0), 0u);
+  // The Blaxel-compatible surface's own document (docs/blaxel.md).
+  auto v0 = c.Get("/v0/openapi.yaml");
+  EXPECT_EQ(v0.status, 200);
+  EXPECT_EQ(v0.body.rfind("openapi: 3.1", 0), 0u);
+  EXPECT_NE(v0.body.find("url: http://127.0.0.1:8080/v0"), std::string::npos);
+  EXPECT_NE(v0.body.find("\n  /workspaces/{workspaceName}:\n"), std::string::npos);
 }
 
 }  // namespace

@@ -40,7 +40,9 @@ class V0 : public ::testing::Test {
     EXPECT_EQ(o.size(), 3u) << r.body;
     EXPECT_EQ(o.at("code").as_int64(), status);
     EXPECT_TRUE(o.at("message").is_string());
-    if (!word.empty()) EXPECT_EQ(o.at("error").as_string(), word) << r.body;
+    if (!word.empty()) {
+      EXPECT_EQ(o.at("error").as_string(), word) << r.body;
+    }
   }
 
   std::unique_ptr<ServerProcess> server_;

@@ -15,6 +15,7 @@ std::unique_ptr<Handler> MakeHealthz(app::App& app);
 std::unique_ptr<Handler> MakeReadyz(app::App& app);
 std::unique_ptr<Handler> MakeMetrics(app::App& app);
 std::unique_ptr<Handler> MakeOpenApi(app::App& app);
+std::unique_ptr<Handler> MakeOpenApiV0();
 // The two listings share one cache of rendered workspaces.
 std::unique_ptr<Handler> MakeListWorkspaces(app::App& app,
                                             std::shared_ptr<WorkspaceJsonCache> cache);

@@ -75,12 +75,16 @@ class MetricsText final : public Handler {
 
 class OpenApi final : public Handler {
  public:
+  explicit OpenApi(std::string_view yaml) : yaml_(yaml) {}
   Status Handle(RequestContext&, http::Response& out) override {
     out.status = 200;
     out.content_type = "application/yaml";
-    out.body = std::string(OpenApiYaml());
+    out.body = std::string(yaml_);
     return Status::Ok();
   }
+
+ private:
+  std::string_view yaml_;
 };
 
 }  // namespace
@@ -88,6 +92,7 @@ class OpenApi final : public Handler {
 std::unique_ptr<Handler> MakeHealthz(app::App&) { return std::make_unique<Healthz>(); }
 std::unique_ptr<Handler> MakeReadyz(app::App& app) { return std::make_unique<Readyz>(app); }
 std::unique_ptr<Handler> MakeMetrics(app::App& app) { return std::make_unique<MetricsText>(app); }
-std::unique_ptr<Handler> MakeOpenApi(app::App&) { return std::make_unique<OpenApi>(); }
+std::unique_ptr<Handler> MakeOpenApi(app::App&) { return std::make_unique<OpenApi>(OpenApiYaml()); }
+std::unique_ptr<Handler> MakeOpenApiV0() { return std::make_unique<OpenApi>(OpenApiV0Yaml()); }
 
 }  // namespace workspaced::api

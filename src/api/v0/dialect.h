@@ -1,4 +1,4 @@
-// How the Blaxel-compatible /v0 surface speaks (docs/v0.md): its token in
+// How the Blaxel-compatible /v0 surface speaks (docs/blaxel.md): its token in
 // `X-Blaxel-Authorization` or `Authorization`, its `Blaxel-Version` header
 // checked before anything else, and its errors as
 //   {"code": 404, "error": "not_found", "message": "workspace not found"}

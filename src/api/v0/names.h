@@ -1,5 +1,5 @@
 // How a /v0 name finds a workspace, and which account a /v0 create lands in
-// (docs/v0.md, "Names").
+// (docs/blaxel.md, "Names").
 //
 // Blaxel's `name` is globally unique; ours (the slug) is unique within an
 // account. A v0 name therefore addresses the one workspace with that slug

@@ -1,4 +1,4 @@
-// The Blaxel-compatible surface: /v0/workspaces… and /v0/users… (docs/v0.md).
+// The Blaxel-compatible surface: /v0/workspaces… and /v0/users… (docs/blaxel.md).
 #include "api/v0/dialect.h"
 #include "api/v0/handlers.h"
 

@@ -1,5 +1,5 @@
 // Blaxel's `Workspace` and `WorkspaceUser` (camelCase) rendered from our
-// model (docs/v0.md has the mapping field by field).
+// model (docs/blaxel.md has the mapping field by field).
 #pragma once
 
 #include <string>
