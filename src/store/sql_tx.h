@@ -71,6 +71,8 @@ class SqlTx final : public Tx {
 
   Status InsertRun(const model::ProvisioningRun& run) override;
   StatusOr<model::ProvisioningRun> GetRun(std::string_view id) override;
+  StatusOr<std::vector<model::ProvisioningRun>> ListRunsForWorkspace(std::string_view workspace_id,
+                                                                     const Page& page) override;
   StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
       std::string_view workspace_id) override;
   Status UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) override;
