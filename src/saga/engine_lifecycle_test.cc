@@ -15,6 +15,8 @@ namespace workspaced::saga {
 namespace {
 
 using model::OperationKind;
+using testing::kAccount;
+using testing::kCreator;
 using model::RunState;
 using model::WorkspaceStatus;
 
