@@ -174,7 +174,7 @@ void AppendTextValue(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+void Write(Level level, std::string_view msg, std::span<const Field> fields) {
   if (level == Level::kOff || !Enabled(level)) return;
   static SystemClock clock;
   std::string line;

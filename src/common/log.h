@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -38,7 +39,10 @@ struct Field {
 void Init(Level level, bool json = true);
 std::optional<Level> ParseLevel(std::string_view s);
 bool Enabled(Level level);
-void Write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
+void Write(Level level, std::string_view msg, std::span<const Field> fields);
+inline void Write(Level level, std::string_view msg, std::initializer_list<Field> fields = {}) {
+  Write(level, msg, std::span<const Field>(fields.begin(), fields.size()));
+}
 void Flush();
 
 inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) {

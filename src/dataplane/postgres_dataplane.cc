@@ -1,12 +1,12 @@
 #include "dataplane/postgres_dataplane.h"
 
-#include <libpq-fe.h>
 
 #include <mutex>
 #include <vector>
 
 #include "common/log.h"
 #include "common/random.h"
+#include "store/libpq.h"
 
 namespace workspaced::dataplane {
 namespace {
@@ -23,7 +23,7 @@ class PostgresDataplane final : public Dataplane {
  public:
   explicit PostgresDataplane(std::string conninfo) : conninfo_(std::move(conninfo)) {}
   ~PostgresDataplane() override {
-    if (conn_ != nullptr) PQfinish(conn_);
+    if (conn_ != nullptr) store::Libpq().PQfinish(conn_);
   }
 
   Status Provision(const model::Workspace& ws) override {
@@ -83,14 +83,15 @@ class PostgresDataplane final : public Dataplane {
   }
 
   Status Connect() {
-    if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
-    if (conn_ != nullptr) PQfinish(conn_);
-    conn_ = PQconnectdb(conninfo_.c_str());
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      return Unavailable(std::string("dataplane: cannot reach the cell: ") + PQerrorMessage(conn_))
+    WS_RETURN_IF_ERROR(store::LoadLibpq());
+    if (conn_ != nullptr && store::Libpq().PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+    if (conn_ != nullptr) store::Libpq().PQfinish(conn_);
+    conn_ = store::Libpq().PQconnectdb(conninfo_.c_str());
+    if (store::Libpq().PQstatus(conn_) != CONNECTION_OK) {
+      return Unavailable(std::string("dataplane: cannot reach the cell: ") + store::Libpq().PQerrorMessage(conn_))
           .WithCause(Cause::kDataplaneUnreachable);
     }
-    PQsetNoticeProcessor(
+    store::Libpq().PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
     return Status::Ok();
   }
@@ -100,15 +101,15 @@ class PostgresDataplane final : public Dataplane {
     const char* values[] = {param.c_str()};
     const int n = sql.find("$1") == std::string::npos ? 0 : 1;
     PGresult* r =
-        PQexecParams(conn_, sql.c_str(), n, nullptr, n ? values : nullptr, nullptr, nullptr, 0);
-    const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        store::Libpq().PQexecParams(conn_, sql.c_str(), n, nullptr, n ? values : nullptr, nullptr, nullptr, 0);
+    const ExecStatusType st = r ? store::Libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
-    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = r ? store::Libpq().PQresultErrorMessage(r) : store::Libpq().PQerrorMessage(conn_);
+    const char* state = r ? store::Libpq().PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     const std::string code = state != nullptr ? state : "";
-    PQclear(r);
+    store::Libpq().PQclear(r);
     Cause cause = Cause::kDataplaneFailed;
-    if (code.empty() || code.starts_with("08") || PQstatus(conn_) != CONNECTION_OK)
+    if (code.empty() || code.starts_with("08") || store::Libpq().PQstatus(conn_) != CONNECTION_OK)
       cause = Cause::kDataplaneUnreachable;
     else if (code == "53100")
       cause = Cause::kStorageFull;  // the cell's disk: wait for space like our own
@@ -118,25 +119,25 @@ class PostgresDataplane final : public Dataplane {
   Status InTransaction(const std::vector<std::string>& statements, const std::string& param) {
     WS_RETURN_IF_ERROR(Connect());
     WS_ASSIGN_OR_RETURN(PGresult * begin, Run("BEGIN", ""));
-    PQclear(begin);
+    store::Libpq().PQclear(begin);
     for (const auto& sql : statements) {
       StatusOr<PGresult*> r = Run(sql, param);
       if (!r.ok()) {
-        if (auto rb = Run("ROLLBACK", ""); rb.ok()) PQclear(*rb);
+        if (auto rb = Run("ROLLBACK", ""); rb.ok()) store::Libpq().PQclear(*rb);
         return r.status();
       }
-      PQclear(*r);
+      store::Libpq().PQclear(*r);
     }
     WS_ASSIGN_OR_RETURN(PGresult * commit, Run("COMMIT", ""));
-    PQclear(commit);
+    store::Libpq().PQclear(commit);
     return Status::Ok();
   }
 
   StatusOr<bool> Query(const std::string& sql, const std::string& param) {
     WS_RETURN_IF_ERROR(Connect());
     WS_ASSIGN_OR_RETURN(PGresult * r, Run(sql, param));
-    const bool found = PQntuples(r) > 0;
-    PQclear(r);
+    const bool found = store::Libpq().PQntuples(r) > 0;
+    store::Libpq().PQclear(r);
     return found;
   }
 

@@ -45,6 +45,11 @@ struct Server::Impl {
 
   std::atomic<std::size_t> next_context{0};
   std::atomic<bool> shutting_down{false};
+  // The access log writes at most one 429 line per second (a flood of
+  // refusals must not become a flood of log); the lines it skipped are
+  // counted in the next one it writes.
+  std::atomic<std::int64_t> last_429_logged_us{0};
+  std::atomic<std::uint64_t> unlogged_429s{0};
 
   std::mutex shutdown_mu;
   bool stopped = false;  // guarded by shutdown_mu

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "http/problem.h"
 #include "http/rate_limit.h"
 #include "http/request_id.h"
@@ -97,6 +98,24 @@ void Session::OnHandled() {
   WriteResponse(req.version());
 }
 
+constexpr std::size_t kLoggedTargetBytes = 1024;
+constexpr std::size_t kLoggedUserAgentBytes = 512;
+
+// Whether this answer gets an access-log line: every one but 429s, of
+// which one per second (Server::Impl::last_429_logged_us).
+bool Session::AccessLogged(int status) {
+  if (status != 429) return true;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = server_.last_429_logged_us.load(std::memory_order_relaxed);
+  if (now - last >= 1'000'000 &&
+      server_.last_429_logged_us.compare_exchange_strong(last, now, std::memory_order_relaxed))
+    return true;
+  server_.unlogged_429s.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 // Records metrics and the access log line for the request just answered.
 void Session::Finish(int logged_status) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -108,17 +127,27 @@ void Session::Finish(int logged_status) {
   }
   server_.metrics.Observe(server_.StatsFor(method_, method_text_, response_.route),
                           response_.status, micros);
-  if (server_.options.access_log) {
-    log::Info("request", {{"request_id", request_id_},
-                          {"method", method_text_},
-                          {"target", RedactedTarget(target_)},
-                          {"route", response_.route},
-                          {"status", logged_status},
-                          {"duration_ms", static_cast<double>(micros) / 1000.0},
-                          {"bytes_in", static_cast<std::int64_t>(bytes_in_)},
-                          {"bytes_out", static_cast<std::int64_t>(bytes_out_)},
-                          {"remote_ip", remote_ip_},
-                          {"user_agent", user_agent_}});
+  if (server_.options.access_log && AccessLogged(logged_status)) {
+    // What the client chose is bounded: a 12 KB path costs at most
+    // kLoggedTargetBytes of log, whatever the request rate.
+    const std::string target = BoundedText(RedactedTarget(target_), kLoggedTargetBytes);
+    const std::string user_agent = BoundedText(user_agent_, kLoggedUserAgentBytes);
+    std::vector<log::Field> fields{
+        {"request_id", request_id_},
+        {"method", method_text_},
+        {"target", target},
+        {"route", response_.route},
+        {"status", logged_status},
+        {"duration_ms", static_cast<double>(micros) / 1000.0},
+        {"bytes_in", static_cast<std::int64_t>(bytes_in_)},
+        {"bytes_out", static_cast<std::int64_t>(bytes_out_)},
+        {"remote_ip", remote_ip_},
+        {"user_agent", user_agent}};
+    if (logged_status == 429) {
+      const auto skipped = server_.unlogged_429s.exchange(0, std::memory_order_relaxed);
+      fields.push_back({"unlogged_429s_before", static_cast<std::int64_t>(skipped)});
+    }
+    log::Write(log::Level::kInfo, "request", fields);
   }
   bytes_in_ = 0;
   bytes_out_ = 0;

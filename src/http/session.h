@@ -58,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void RunHandler();  // on a worker
   void OnHandled();   // back on the session's thread
   void Finish(int logged_status);
+  bool AccessLogged(int status);
   void Close();
 
   // session_write.cc

@@ -26,29 +26,30 @@ Status Violation(const OnViolation& on, std::string_view detail) {
 }  // namespace
 
 StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
+  WS_RETURN_IF_ERROR(LoadLibpq());
+  PGconn* c = Libpq().PQconnectdb(conninfo.c_str());
   if (c == nullptr)
     return Unavailable("postgres: out of memory connecting").WithCause(Cause::kDatabaseUnavailable);
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(c);
-    PQfinish(c);
+  if (Libpq().PQstatus(c) != CONNECTION_OK) {
+    std::string message = Libpq().PQerrorMessage(c);
+    Libpq().PQfinish(c);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
       message.pop_back();
     return Unavailable("postgres: cannot connect: " + message)
         .WithCause(Cause::kDatabaseUnavailable);
   }
   // Quiet NOTICEs (IF NOT EXISTS and the like) instead of stderr.
-  PQsetNoticeProcessor(
+  Libpq().PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(c));
 }
 
 PgConnection::~PgConnection() {
   cache_.clear();
-  PQfinish(conn_);
+  Libpq().PQfinish(conn_);
 }
 
-bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::healthy() const { return Libpq().PQstatus(conn_) == CONNECTION_OK; }
 
 bool PgConnection::TakeRetryable() {
   const bool r = retryable_;
@@ -57,8 +58,8 @@ bool PgConnection::TakeRetryable() {
 }
 
 Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
-  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+  const char* state = result ? Libpq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = result ? Libpq().PQresultErrorMessage(result) : Libpq().PQerrorMessage(conn_);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (state == nullptr || !healthy())
     return Unavailable("postgres: " + message).WithCause(Cause::kDatabaseUnavailable);
@@ -73,7 +74,7 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
   // disk_full: nothing was written; retry once there is space.
   if (code == "53100") return Unavailable("postgres: " + message).WithCause(Cause::kStorageFull);
   if (code == "23505") {
-    const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
+    const char* constraint = Libpq().PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
     return Violation(constraint && EndsWith(constraint, "_pkey") ? on.primary_key : on.unique,
                      message);
   }
@@ -90,10 +91,10 @@ StatusOr<Stmt> PgConnection::Prepare(Sql sql) {
   if (it == cache_.end()) {
     std::string name = "s" + std::to_string(++next_statement_);
     std::string text = ToPostgres(sql.text());
-    PGresult* r = PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
-    const bool ok = r != nullptr && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PGresult* r = Libpq().PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
+    const bool ok = r != nullptr && Libpq().PQresultStatus(r) == PGRES_COMMAND_OK;
     Status error = ok ? Status::Ok() : Error(r);
-    PQclear(r);
+    Libpq().PQclear(r);
     if (!ok) return error;
     it = cache_.emplace(sql.text(), std::make_unique<PgStmt>(*this, name, std::move(text))).first;
   } else if (it->second->busy()) {
@@ -103,10 +104,10 @@ StatusOr<Stmt> PgConnection::Prepare(Sql sql) {
 }
 
 Status PgConnection::Exec(const char* sql) {
-  PGresult* r = PQexec(conn_, sql);
-  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  PGresult* r = Libpq().PQexec(conn_, sql);
+  const ExecStatusType st = r ? Libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
   Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok() : Error(r);
-  PQclear(r);
+  Libpq().PQclear(r);
   return s;
 }
 
@@ -131,10 +132,10 @@ StatusOr<bool> PgStmt::Step(const ConstraintErrors& on) {
     std::vector<const char*> values;
     values.reserve(params_.size());
     for (const auto& p : params_) values.push_back(p.c_str());
-    result_ = PQexecPrepared(conn_.raw(), name_.c_str(), static_cast<int>(values.size()),
+    result_ = Libpq().PQexecPrepared(conn_.raw(), name_.c_str(), static_cast<int>(values.size()),
                              values.data(), nullptr, nullptr, 0);
     executed_ = true;
-    const ExecStatusType st = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
+    const ExecStatusType st = result_ ? Libpq().PQresultStatus(result_) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
       Status error = conn_.Error(result_, on);
       if (may_fail) (void)conn_.Exec("ROLLBACK TO SAVEPOINT ws_stmt");
@@ -142,31 +143,31 @@ StatusOr<bool> PgStmt::Step(const ConstraintErrors& on) {
     }
     if (may_fail) WS_RETURN_IF_ERROR(conn_.Exec("RELEASE SAVEPOINT ws_stmt"));
   }
-  if (PQresultStatus(result_) != PGRES_TUPLES_OK) return false;
+  if (Libpq().PQresultStatus(result_) != PGRES_TUPLES_OK) return false;
   ++row_;
-  return row_ < PQntuples(result_);
+  return row_ < Libpq().PQntuples(result_);
 }
 
 int PgStmt::Changes() const {
   if (result_ == nullptr) return 0;
-  return std::atoi(PQcmdTuples(result_));
+  return std::atoi(Libpq().PQcmdTuples(result_));
 }
 
 std::string_view PgStmt::Text(int column) const {
-  if (PQgetisnull(result_, row_, column)) return {};
-  return {PQgetvalue(result_, row_, column),
-          static_cast<std::size_t>(PQgetlength(result_, row_, column))};
+  if (Libpq().PQgetisnull(result_, row_, column)) return {};
+  return {Libpq().PQgetvalue(result_, row_, column),
+          static_cast<std::size_t>(Libpq().PQgetlength(result_, row_, column))};
 }
 
 std::int64_t PgStmt::Int(int column) const {
-  if (PQgetisnull(result_, row_, column)) return 0;
-  return std::strtoll(PQgetvalue(result_, row_, column), nullptr, 10);
+  if (Libpq().PQgetisnull(result_, row_, column)) return 0;
+  return std::strtoll(Libpq().PQgetvalue(result_, row_, column), nullptr, 10);
 }
 
-bool PgStmt::IsNull(int column) const { return PQgetisnull(result_, row_, column) != 0; }
+bool PgStmt::IsNull(int column) const { return Libpq().PQgetisnull(result_, row_, column) != 0; }
 
 void PgStmt::Release() {
-  if (result_ != nullptr) PQclear(result_);
+  if (result_ != nullptr) Libpq().PQclear(result_);
   result_ = nullptr;
   executed_ = false;
   row_ = -1;

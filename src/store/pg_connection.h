@@ -5,13 +5,14 @@
 // Thread-safety: none; a connection belongs to one transaction at a time.
 #pragma once
 
-#include <libpq-fe.h>
+#include <libpq-fe.h>  // types only: the functions come from store/libpq.h
 
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "store/libpq.h"
 #include "store/sql.h"
 
 namespace workspaced::store {

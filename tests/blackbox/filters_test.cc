@@ -63,7 +63,9 @@ class Filters : public ::testing::Test {
       for (const auto& w : list.as_array()) out.emplace_back(w.at("id").as_string());
       const std::string link = r.Header("Link");
       next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
-      if (!next.empty()) EXPECT_NE(next.find(must_repeat), std::string::npos) << next;
+      if (!next.empty()) {
+        EXPECT_NE(next.find(must_repeat), std::string::npos) << next;
+      }
     }
     if (pages != nullptr) *pages = n;
     return out;
@@ -117,9 +119,9 @@ TEST_F(Filters, PagesFollowTheLinkWithTheFiltersAndAreNeverCutShort) {
                                                  link.find("cursor=") - 7);
   EXPECT_EQ(All(by + "?status=frozen&cursor=" + cursor + "&limit=2", "acme-admin"),
             Of({6, 8, 10}));
-  for (const std::string& other : {"?status=active&", "?"}) {
+  for (const std::string_view other : {"?status=active&", "?"}) {
     const HttpResponse r =
-        client_->Get(by + other + "cursor=" + cursor, server_->Token("acme-admin"));
+        client_->Get(by + std::string(other) + "cursor=" + cursor, server_->Token("acme-admin"));
     ExpectProblem(r, 400);
     EXPECT_NE(r.body.find("another list"), std::string::npos) << r.body;
   }
@@ -127,10 +129,11 @@ TEST_F(Filters, PagesFollowTheLinkWithTheFiltersAndAreNeverCutShort) {
 
 TEST_F(Filters, ABadFilterIsA400NamingItsParameterAfterThePermission) {
   const std::string by = "/v1/workspaces/by-account/" + acme_;
-  for (const std::string& query :
+  for (const char* const q :
        {"status=deleted", "region=mars-1", "label=team", "label=no%20spaces:x",
         "label=team:a&label=team:b", "name_prefix=", "status=active&status=frozen",
         "region=eu-west-1&region=us-east-1"}) {
+    const std::string query = q;
     for (const std::string& path : {by, std::string("/v1/workspaces")}) {
       const HttpResponse r = client_->Get(path + "?" + query, server_->Token("acme-admin"));
       ExpectProblem(r, 400);

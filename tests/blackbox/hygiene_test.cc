@@ -4,7 +4,11 @@
 // exactly what the spec says.
 #include <sys/stat.h>
 
+#include <chrono>
 #include <sstream>
+#include <string_view>
+#include <thread>
+#include <vector>
 
 #include "blackbox/provisioning_support.h"
 
@@ -277,6 +281,60 @@ TEST_F(HygieneAccessLog, CredentialsInTheQueryAreRedacted) {
     return server_->Output().find("access_token=REDACTED&limit=5") != std::string::npos;
   }, 5)) << server_->Output();
   EXPECT_EQ(server_->Output().find("sekrit-123"), std::string::npos);
+}
+
+// Lines of the server's output that hold `needle`.
+std::vector<std::string> LinesWith(const std::string& output, std::string_view needle) {
+  std::vector<std::string> lines;
+  std::size_t at = 0;
+  while (at < output.size()) {
+    std::size_t end = output.find('\n', at);
+    if (end == std::string::npos) end = output.size();
+    const std::string line = output.substr(at, end - at);
+    if (line.find(needle) != std::string::npos) lines.push_back(line);
+    at = end + 1;
+  }
+  return lines;
+}
+
+TEST_F(HygieneAccessLog, AHugeTargetAndUserAgentCostABoundedLine) {
+  const std::string path = "/v1/workspaces/" + std::string(12 * 1024, 'p') + "-marker";
+  const HttpResponse r = c_->Send("GET", path, {{"Authorization", "Bearer not-a-token"},
+                                                {"User-Agent", std::string(3000, 'u')}});
+  EXPECT_EQ(r.status, 401) << r.body;
+  ASSERT_TRUE(Eventually([&] { return !LinesWith(server_->Output(), "pppppppp").empty(); }, 5))
+      << server_->Output().substr(0, 2000);
+  const std::vector<std::string> lines = LinesWith(server_->Output(), "pppppppp");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_LT(lines[0].size(), 2200u);  // 1 KiB of target, 512 B of agent, the rest
+  EXPECT_EQ(lines[0].find("-marker"), std::string::npos);  // cut before the end
+  EXPECT_NE(lines[0].find("\xe2\x80\xa6"), std::string::npos)  // … where it was cut
+      << lines[0].substr(0, 200);
+}
+
+// A flood of refusals is not a flood of log: one 429 line per second, which
+// counts the ones it stood for.
+TEST(HygieneAccessLogFlood, RefusalsWriteAtMostALinePerSecond) {
+  ServerProcess::Options options;
+  options.config_json =
+      R"({"access_log": true, "rate_limits": {"unauthenticated": {"quota": 1, "window_seconds": 3600}}})";
+  auto server = ServerProcess::Start(std::move(options));
+  HttpClient c(server->port());
+  const auto started = std::chrono::steady_clock::now();
+  int refused = 0;
+  for (int i = 0; i < 200; ++i) refused += c.Get("/v1/workspaces?flood=1").status == 429;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_GE(refused, 190);
+  // One answered request after the flood: once its line is out, every line
+  // before it is too.
+  EXPECT_EQ(c.Get("/v1/workspaces?limit=7", server->Token("vic")).status, 200);
+  ASSERT_TRUE(Eventually([&] { return !LinesWith(server->Output(), "limit=7").empty(); }, 5));
+  const std::vector<std::string> lines = LinesWith(server->Output(), "\"status\":429");
+  EXPECT_LE(static_cast<double>(lines.size()), seconds + 2) << lines.size() << " in " << seconds;
+  EXPECT_LT(lines.size(), static_cast<std::size_t>(refused));
+  for (const std::string& line : lines)
+    EXPECT_NE(line.find("\"unlogged_429s_before\""), std::string::npos) << line;
 }
 
 }  // namespace

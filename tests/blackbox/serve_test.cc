@@ -32,6 +32,20 @@ TEST(Serve, FirstStartCreatesDataDirKeyDatabaseAndDefaultAccount) {
   ExpectProblem(c.Get("/v1/workspaces/by-account/" + account, server->Token("someone-else")), 404);
 }
 
+// The embedded default never loads libpq (and the twenty libraries it
+// brings, ~3.5 MiB resident: store/libpq.h); a server on PostgreSQL loads it
+// when it connects.
+TEST(Serve, LibpqIsLoadedOnlyByAServerOnPostgres) {
+  auto server = ServerProcess::Start();
+  HttpClient c(server->port());
+  ASSERT_EQ(c.Get("/v1/workspaces", server->Token("admin")).status, 200);
+  std::ifstream maps("/proc/" + std::to_string(server->pid()) + "/maps");
+  const std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  const bool on_postgres = !BlackboxDatabase(server->data_dir()).empty();
+  EXPECT_EQ(text.find("libpq.so") != std::string::npos, on_postgres) << text;
+}
+
 TEST(Serve, RestartReusesKeyDatabaseAndDefaultAccount) {
   TempDir tmp;
   const std::string dir = tmp.path() + "/data";

@@ -5,6 +5,7 @@
 #include "api/handlers/handlers.h"
 #include "api/json_writer.h"
 #include "api/openapi_spec.h"
+#include "http/problem.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
@@ -32,7 +33,14 @@ class Readyz final : public Handler {
       return Status::Ok();
     }
     WS_ASSIGN_OR_RETURN(const app::ReadinessResult r, app_.readiness().Check());
-    if (!r.failure.empty()) return Unavailable("not ready: " + r.failure).WithRetryAfter(10);
+    if (!r.failure.empty()) {
+      // Written here, not returned as a Status: a 503's message is for the
+      // log only, but this one is a sentence for the operator's probe (no
+      // host, file or internal message: ReadinessResult::failure).
+      http::SetProblem(out, 503, "not ready: " + r.failure, ctx.request.request_id);
+      out.SetHeader("Retry-After", "10");
+      return Status::Ok();
+    }
     std::string body;
     JsonWriter w(body);
     w.BeginObject();

@@ -1,0 +1,206 @@
+#include "crypto/keyring.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "common/base64url.h"
+#include "common/time_format.h"
+
+namespace workspaced::crypto {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kFilePrefix = "kek-";
+constexpr std::string_view kFileSuffix = ".key";
+
+std::string WrapAad(std::string_view workspace_id, std::string_view kek_id) {
+  std::string aad = "workspaced/data-key/v1";
+  aad.push_back('\0');
+  aad += workspace_id;
+  aad.push_back('\0');
+  aad += kek_id;
+  return aad;
+}
+
+int Nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+StatusOr<Key> ReadKeyFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return InvalidArgument("key file " + path + ": " + std::strerror(errno));
+  if ((st.st_mode & 077) != 0)
+    return InvalidArgument("key file " + path + " is readable by others; run: chmod 600 " + path);
+  std::ifstream in(path);
+  std::string hex;
+  in >> hex;
+  if (hex.size() != 2 * kKeyBytes)
+    return InvalidArgument("key file " + path + " does not hold 64 hex characters");
+  std::string bytes(kKeyBytes, '\0');
+  for (std::size_t i = 0; i < kKeyBytes; ++i) {
+    const int hi = Nibble(hex[2 * i]), lo = Nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      Wipe(hex);
+      return InvalidArgument("key file " + path + " does not hold 64 hex characters");
+    }
+    bytes[i] = static_cast<char>(hi * 16 + lo);
+  }
+  StatusOr<Key> key = Key::FromBytes(bytes);
+  Wipe(bytes);
+  Wipe(hex);
+  return key;
+}
+
+}  // namespace
+
+bool IsKeyId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+std::string EncodeWrappedKey(const WrappedKey& key) {
+  return "v1." + key.kek_id + "." + Base64UrlEncode(key.sealed);
+}
+
+StatusOr<WrappedKey> DecodeWrappedKey(std::string_view text) {
+  const Status bad = Internal("a stored data key is malformed");
+  if (text.substr(0, 3) != "v1.") return bad;
+  text.remove_prefix(3);
+  const std::size_t dot = text.find('.');
+  if (dot == std::string_view::npos || !IsKeyId(text.substr(0, dot))) return bad;
+  std::optional<std::string> sealed = Base64UrlDecode(text.substr(dot + 1));
+  if (!sealed || sealed->size() != kKeyBytes + kSealOverhead) return bad;
+  return WrappedKey{std::string(text.substr(0, dot)), std::move(*sealed)};
+}
+
+StatusOr<KeyRing> KeyRing::FromFiles(
+    const std::vector<std::pair<std::string, std::string>>& files, const std::string& active) {
+  KeyRing ring;
+  for (const auto& [id, path] : files) {
+    if (!IsKeyId(id)) return InvalidArgument("key id '" + id + "' is not 1 to 64 of [a-z0-9-]");
+    WS_ASSIGN_OR_RETURN(Key key, ReadKeyFile(path));
+    if (!ring.keys_.emplace(id, std::move(key)).second)
+      return InvalidArgument("key id '" + id + "' is named twice");
+  }
+  if (!ring.keys_.contains(active))
+    return InvalidArgument("the active key '" + active + "' is not among the key files");
+  ring.active_ = active;
+  return ring;
+}
+
+StatusOr<KeyRing> KeyRing::InDirectory(const std::string& dir, Random& random,
+                                       const Clock& clock) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= kFilePrefix.size() + kFileSuffix.size() || !name.starts_with(kFilePrefix) ||
+        !name.ends_with(kFileSuffix))
+      continue;
+    std::string id =
+        name.substr(kFilePrefix.size(), name.size() - kFilePrefix.size() - kFileSuffix.size());
+    if (IsKeyId(id)) files.emplace_back(std::move(id), entry.path().string());
+  }
+  if (ec) return Internal("cannot list " + dir + ": " + ec.message());
+  if (files.empty()) {
+    WS_ASSIGN_OR_RETURN(std::string id, CreateKeyFile(dir, random, clock));
+    files.emplace_back(id, (fs::path(dir) / (std::string(kFilePrefix) + id +
+                                             std::string(kFileSuffix)))
+                               .string());
+  }
+  std::string active;
+  for (const auto& [id, path] : files) active = std::max(active, id);
+  return FromFiles(files, active);
+}
+
+StatusOr<std::string> KeyRing::CreateKeyFile(const std::string& dir, Random& random,
+                                             const Clock& clock) {
+  // 20261206t074500z-3fa9: sorts by creation time; the suffix keeps two
+  // keys made in one second apart.
+  std::string stamp = FormatRfc3339(clock.Now());  // 2026-12-06T07:45:00Z
+  std::string id;
+  for (const char c : stamp)
+    if (c != '-' && c != ':') id.push_back(static_cast<char>(std::tolower(c)));
+  id += "-" + RandomHex(random, 2);
+  WS_RETURN_IF_ERROR(WriteKeyFile(
+      (fs::path(dir) / (std::string(kFilePrefix) + id + std::string(kFileSuffix))).string(),
+      random));
+  return id;
+}
+
+Status KeyRing::WriteKeyFile(const std::string& path, Random& random) {
+  const Key key = Key::Generate(random);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (const char b : key.Bytes()) {
+    hex.push_back(kHex[static_cast<unsigned char>(b) >> 4]);
+    hex.push_back(kHex[static_cast<unsigned char>(b) & 15]);
+  }
+  hex.push_back('\n');
+  // Written whole to a private temporary name, made durable, then linked
+  // into place: a crash never leaves half a key, and nothing is overwritten.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
+  const bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  Wipe(hex);
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return Internal("cannot write " + tmp);
+  }
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  const int link_errno = errno;
+  ::unlink(tmp.c_str());
+  if (linked != 0)
+    return Internal("cannot create key file " + path + ": " + std::strerror(link_errno));
+  const int d = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> KeyRing::ids() const {
+  std::vector<std::string> out;
+  for (const auto& [id, key] : keys_) out.push_back(id);
+  return out;
+}
+
+WrappedKey KeyRing::Wrap(std::string_view workspace_id, const Key& data_key,
+                         Random& random) const {
+  const Key& kek = keys_.at(active_);
+  std::string bytes = data_key.Bytes();
+  WrappedKey out{active_, Seal(kek, WrapAad(workspace_id, active_), bytes, random)};
+  Wipe(bytes);
+  return out;
+}
+
+StatusOr<Key> KeyRing::Unwrap(std::string_view workspace_id, const WrappedKey& wrapped) const {
+  const auto kek = keys_.find(wrapped.kek_id);
+  if (kek == keys_.end())
+    return Internal("the key-encryption key '" + wrapped.kek_id + "' is not configured");
+  WS_ASSIGN_OR_RETURN(std::string bytes,
+                      Open(kek->second, WrapAad(workspace_id, wrapped.kek_id), wrapped.sealed));
+  StatusOr<Key> key = Key::FromBytes(bytes);
+  Wipe(bytes);
+  return key;
+}
+
+}  // namespace workspaced::crypto
