@@ -46,6 +46,7 @@ class SqlTx final : public Tx {
   Status UpdateWorkspace(const model::Workspace& ws) override;
   StatusOr<model::Workspace> GetWorkspace(std::string_view id) override;
   StatusOr<WorkspaceStamp> GetWorkspaceStamp(std::string_view id) override;
+  StatusOr<model::WorkspaceStatus> GetWorkspaceStatus(std::string_view id) override;
   StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,
                                                                 const Page& page) override;
   StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(

@@ -233,6 +233,13 @@ StatusOr<WorkspaceStamp> SqlTx::GetWorkspaceStamp(std::string_view id) {
   return WorkspaceStamp{stmt.String(0), stmt.Int(1), stmt.Int(2)};
 }
 
+StatusOr<model::WorkspaceStatus> SqlTx::GetWorkspaceStatus(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT w.status FROM workspaces w WHERE w.id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
+  if (!row) return NotFound("workspace not found");
+  return DecodeEnum(model::ParseWorkspaceStatus, stmt.Text(0), "workspaces.status");
+}
+
 // Listings leave out what model::IsGone names (store.h).
 #define WS_LISTED " w.status NOT IN ('deleting', 'deleted', 'purged')"
 // The same test of a workspace id, for the subqueries that cut a page

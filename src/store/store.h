@@ -160,6 +160,9 @@ class Tx {
   // The stamp alone (one index lookup): whether a cached rendering is
   // current. kNotFound when absent.
   virtual StatusOr<WorkspaceStamp> GetWorkspaceStamp(std::string_view id) = 0;
+  // The status alone (one primary-key lookup): what api::Require reads to
+  // hide a deleted workspace. kNotFound when absent.
+  virtual StatusOr<model::WorkspaceStatus> GetWorkspaceStatus(std::string_view id) = 0;
   // Every listing leaves out workspaces being deleted, deleted or purged
   // (model::IsGone); a filter asking for status deleting or deleted lists
   // those. Listings return stamps, not whole workspaces: callers render from a

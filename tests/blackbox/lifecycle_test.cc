@@ -3,6 +3,7 @@
 // crash matrix: the process dies on the way to every purge step's
 // transaction, and a restart finishes the purge with every step once.
 #include <iostream>
+#include <tuple>
 
 #include "blackbox/provisioning_support.h"
 
@@ -16,26 +17,14 @@ std::string LifecycleConfig(int retention_s, int lease_ms = 1000) {
                                       std::to_string(retention_s) + "}");
 }
 
-// Polls the operation until it is succeeded, failed or cancelled.
-boost::json::object WaitOperation(HttpClient& c, const std::string& token, const std::string& id) {
-  boost::json::object op;
-  EXPECT_TRUE(Eventually([&] {
-    const HttpResponse r = c.Get("/v1/operations/" + id, token);
-    if (r.status != 200) return false;
-    op = Json(r.body).as_object();
-    const auto& s = op.at("state").as_string();
-    return s == "succeeded" || s == "failed" || s == "cancelled";
-  })) << boost::json::serialize(op);
-  return op;
-}
-
 // The workspace's operations of `kind`.
 std::vector<boost::json::object> OperationsOf(HttpClient& c, const std::string& token,
                                               const std::string& ws, const std::string& kind) {
   const HttpResponse r = c.Get("/v1/workspaces/" + ws + "/operations", token);
   EXPECT_EQ(r.status, 200) << r.body;
   std::vector<boost::json::object> out;
-  for (const auto& v : Json(r.body).as_array())
+  const boost::json::value list = Json(r.body);  // outlives the loop
+  for (const auto& v : list.as_array())
     if (v.as_object().at("kind").as_string() == kind) out.push_back(v.as_object());
   return out;
 }
@@ -131,6 +120,48 @@ TEST_F(Lifecycle, ADeletedWorkspaceIsHiddenRefusesChangesAndIsRestoredExactly) {
   const auto cancelled = OperationsOf(*client_, server_->Token("alice"), ws_, "purge");
   ASSERT_EQ(cancelled.size(), 1u);
   EXPECT_EQ(cancelled[0].at("state").as_string(), "cancelled");
+}
+
+TEST_F(Lifecycle, EveryEndpointOfADeletedWorkspaceIs404ToNonAdminsAndRefusesAdminsChanges) {
+  Start(3600);
+  const std::string path = "/v1/workspaces/" + ws_;
+  const HttpResponse deleted = Call("DELETE", path, "alice");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  const std::string op(Json(deleted.body).as_object().at("id").as_string());
+  ASSERT_EQ(WaitOperation(*client_, server_->Token("alice"), op).at("state").as_string(),
+            "succeeded");
+
+  // Reads: the admin sees everything; bob, a member, nothing (as for GET).
+  for (const std::string& read :
+       {path, path + "/environments", path + "/members", path + "/members/bob", path + "/audit",
+        path + "/export", path + "/operations", "/v1/operations/" + op}) {
+    EXPECT_EQ(Call("GET", read, "alice").status, 200) << read;
+    const HttpResponse hidden = Call("GET", read, "bob");
+    EXPECT_EQ(hidden.status, 404) << read << ": " << hidden.body;
+    EXPECT_EQ(hidden.body.find(ws_), std::string::npos) << read << ": " << hidden.body;
+  }
+  // Changes: 409 for the admin, 404 for bob (who cannot see it), nothing changed.
+  const std::string etag = Call("GET", path, "alice").Header("ETag");
+  const std::vector<std::tuple<std::string, std::string, std::string>> changes = {
+      {"PATCH", path, R"({"name":"x"})"},
+      {"PATCH", path + "/status", R"({"status":"frozen","reason":"r"})"},
+      {"PUT", path + "/members/carol", R"({"role":"viewer"})"},
+      {"DELETE", path + "/members/bob", ""},
+      {"PUT", path + "/group-mappings", "[]"},
+      {"DELETE", path, ""},
+  };
+  for (const auto& [method, target, body] : changes) {
+    ExpectProblem(Call(method, target, "alice", body), 409);
+    EXPECT_EQ(Call(method, target, "bob", body).status, 404) << method << " " << target;
+  }
+  EXPECT_EQ(Call("GET", path, "alice").Header("ETag"), etag);
+  EXPECT_EQ(Call("GET", path + "/members/bob", "alice").status, 200);
+  // Neither may bob cancel the delete or restore (for alice both restore).
+  EXPECT_EQ(Call("POST", "/v1/operations/" + op + "/cancel", "bob").status, 404);
+  EXPECT_EQ(Call("POST", path + "/restore", "bob").status, 404);
+  ASSERT_EQ(Call("POST", path + "/restore", "alice").status, 200);
+  for (const std::string& read : {path, path + "/environments", path + "/audit"})
+    EXPECT_EQ(Call("GET", read, "bob").status, 200) << read;
 }
 
 TEST_F(Lifecycle, DeletionProtectionAndFreezingRefuseTheDelete) {
