@@ -25,8 +25,9 @@ class ListWorkspaces final : public Handler {
     // account, for its admins.
     if (q.filter.status && model::IsGone(*q.filter.status)) {
       return InvalidArgument(
-          "status: deleted workspaces are listed by account, for its admins: GET "
-          "/v1/workspaces/by-account/{account_id}?status=deleted");
+          "query parameter 'status' cannot be deleting or deleted here: deleted workspaces are "
+          "listed by account, for its admins (GET /v1/workspaces/by-account/{account_id}"
+          "?status=deleted)");
     }
     // Nothing committed since this caller's same page was answered: the
     // same answer (ListCache; the target holds the filters). The version is
