@@ -200,10 +200,15 @@ await check("remove a user", async () => {
   assertError(await removeWorkspaceUser({ path: { subOrEmail: "dave" } }), 404);
 });
 
-// TODO(merge with the v1 delete): expect 200 with the workspace then.
-await check("delete answers 501 until the domain delete is merged", async () => {
-  assertError(await deleteWorkspace({ path: { workspaceName: "sdk-ws" } }), 501,
-    "not_implemented");
+// The v1 delete: 200 with the workspace as the delete left it; the name is
+// gone from then on (404), and a second delete finds nothing either.
+await check("delete answers the workspace, then the name is gone", async () => {
+  const w = ok(await deleteWorkspace({ path: { workspaceName: "sdk-ws" } }));
+  assertWorkspace(w);
+  assert.equal(w.name, "sdk-ws");
+  assert.equal(typeof w.statusReason, "string");
+  assertError(await getWorkspace({ path: { workspaceName: "sdk-ws" } }), 404);
+  assertError(await deleteWorkspace({ path: { workspaceName: "sdk-ws" } }), 404);
 });
 
 if (failures > 0) {

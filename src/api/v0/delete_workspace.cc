@@ -1,14 +1,15 @@
-// DELETE /v0/workspaces/{workspaceName} — the /v1 delete, when it exists.
+// DELETE /v0/workspaces/{workspaceName} — the /v1 delete (docs/lifecycle.md):
+// the workspace goes `deleting`, then `deleted` with its purge scheduled
+// after the retention window, restorable through /v1 until then. Answers 200
+// with the workspace as the delete left it (Blaxel's shape; its
+// `statusReason` says it is being deleted). No `force`: a workspace whose
+// pillars hold data is refused with 409 (docs/blaxel.md).
 // Permission: administer on the workspace.
-//
-// TODO(issue 15/16 merge): this branch has no domain delete operation yet
-// (soft delete with a restore window is built beside it). Once
-// domain::Workspaces has it, call it here with the resolved id and answer
-// 200 with the workspace as the delete left it (WorkspaceJson); until then
-// the name is resolved and authorized as it will be, then 501.
+#include "api/audit.h"
 #include "api/v0/dialect.h"
 #include "api/v0/handlers.h"
 #include "api/v0/names.h"
+#include "api/v0/workspace_json.h"
 
 namespace workspaced::api::v0 {
 namespace {
@@ -17,12 +18,18 @@ class DeleteWorkspace final : public Handler {
  public:
   explicit DeleteWorkspace(app::App& app) : app_(app) {}
 
-  Status Handle(RequestContext& ctx, http::Response& /*out*/) override {
-    WS_ASSIGN_OR_RETURN(const model::Workspace unused,
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    WS_ASSIGN_OR_RETURN(const model::Workspace ws,
                         ResolveName(app_, ctx, ctx.Param("workspaceName"),
                                     authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
-    return NotImplemented("deleting a workspace is not available on this server yet");
+    WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
+                        app_.workspaces().Delete(ActorOf(ctx), ws.id, /*force=*/false, {}));
+    model::Workspace shown = done.workspace;
+    if (shown.status_reason.empty()) shown.status_reason = "deleting";
+    out.SetHeader("Location", "/v1/operations/" + done.operation.id);
+    out.Json(200, WorkspaceJson(shown));
+    return Status::Ok();
   }
 
  private:
