@@ -11,15 +11,15 @@
 #include "api/handlers/handlers.h"
 #include "api/idempotency.h"
 #include "api/json_views.h"
+#include "api/json_body.h"
 
 namespace workspaced::api {
 namespace {
 
 // The body's account_id when it is a UUID (lowercased), whatever else is wrong.
 std::optional<std::string> NamedAccount(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(body, ec);
-  const boost::json::object* o = ec ? nullptr : v.if_object();
+  const StatusOr<boost::json::value> v = ParseJsonBody(body);
+  const boost::json::object* o = v.ok() ? v.value().if_object() : nullptr;
   const boost::json::value* id = o ? o->if_contains("account_id") : nullptr;
   if (id == nullptr || !id->is_string() || !IsUuid(id->as_string())) return std::nullopt;
   std::string account(id->as_string());
