@@ -180,6 +180,25 @@ TEST_F(Smuggling, TwoContentTypesAre400AndTheBodyIsNotUsed) {
   EXPECT_FALSE(IsMember("typed"));
 }
 
+TEST_F(Smuggling, AJsonBodyDeclaredInAnotherCharsetIs415) {
+  HttpClient c(server_->port());
+  for (const char* type : {"application/json; charset=latin1", "application/json;charset=utf-16",
+                           "application/json; charset=\"iso-8859-1\""}) {
+    auto r = c.Send("PUT", "/v1/workspaces/" + *ws_ + "/members/latin",
+                    {{"Authorization", "Bearer " + *token_}, {"Content-Type", type}},
+                    R"({"role":"admin"})");
+    ExpectProblem(r, 415);
+  }
+  EXPECT_FALSE(IsMember("latin"));
+  for (const char* type : {"application/json; charset=utf-8", "application/json;charset=\"UTF-8\"",
+                           "Application/JSON"}) {
+    auto r = c.Send("PUT", "/v1/workspaces/" + *ws_ + "/members/latin",
+                    {{"Authorization", "Bearer " + *token_}, {"Content-Type", type}},
+                    R"({"role":"viewer"})");
+    EXPECT_TRUE(r.status == 200 || r.status == 201) << type << ": " << r.body;
+  }
+}
+
 TEST_F(Smuggling, TwoAuthorizationHeadersAre400AndNeitherIsUsed) {
   const std::string body = R"({"role":"admin"})";
   for (const std::string& second : {"Bearer " + *token_, std::string("Bearer garbage")}) {
