@@ -85,5 +85,65 @@ TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
   EXPECT_EQ(MembersBody(), members_before);
 }
 
+TEST_F(HostileInput, IfNoneMatchOnAChangeIsEvaluatedNotIgnored) {
+  // RFC 9110 §13.1.2: If-None-Match: * asks "only if it does not exist", so
+  // a PUT meant to add a member never replaces one that is there.
+  auto added = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"viewer"})",
+                    {{"If-None-Match", "*"}});
+  EXPECT_EQ(added.status, 201) << added.body;
+  auto again = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"admin"})",
+                    {{"If-None-Match", "*"}});
+  ExpectProblem(again, 412);
+  auto current = Send("GET", "/v1/workspaces/" + ws_ + "/members/carol", "");
+  EXPECT_NE(current.body.find("\"viewer\""), std::string::npos) << current.body;
+  // A listed ETag that is the current one fails too (weak comparison).
+  auto by_tag = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"admin"})",
+                     {{"If-None-Match", "W/" + current.Header("ETag")}});
+  ExpectProblem(by_tag, 412);
+  auto other_tag = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"member"})",
+                        {{"If-None-Match", "\"nope\""}});
+  EXPECT_EQ(other_tag.status, 200) << other_tag.body;
+
+  // A workspace always exists once addressed: If-None-Match: * never holds.
+  const std::string before = WorkspaceBody();
+  ExpectProblem(Send("PATCH", "/v1/workspaces/" + ws_, R"({"name":"Renamed"})",
+                     {{"If-None-Match", "*"}}),
+                412);
+  EXPECT_EQ(WorkspaceBody(), before);
+}
+
+TEST_F(HostileInput, IfMatchOnAResourceWithoutAnEtagIs412NotIgnored) {
+  // Quotas and trusted issuers have no ETag: no listed tag can match it.
+  const std::string quotas = "/v1/accounts/" + account_ + "/quotas";
+  ExpectProblem(Send("PUT", quotas, R"({"workspaces":1})", {{"If-Match", "\"v1\""}}), 412);
+  ExpectProblem(Send("PUT", quotas, R"({"workspaces":1})", {{"If-None-Match", "*"}}), 412);
+  HttpClient c(server_->port());
+  auto q = c.Get(quotas, server_->Token("admin"));
+  EXPECT_NE(q.body.find("\"workspaces\":{\"allowed\":null"), std::string::npos) << q.body;
+  const std::string issuers = "/v1/accounts/" + account_ + "/trusted-issuers";
+  ExpectProblem(
+      Send("PUT", issuers, R"([{"issuer":"https://evil.example/"}])", {{"If-Match", "\"x\""}}),
+      412);
+  auto a = c.Get("/v1/accounts/" + account_, server_->Token("admin"));
+  EXPECT_EQ(a.body.find("evil.example"), std::string::npos) << a.body;
+  // If-Match: * holds (the resource exists).
+  EXPECT_EQ(Send("PUT", quotas, R"({})", {{"If-Match", "*"}}).status, 200);
+}
+
+TEST_F(HostileInput, IfMatchSentOnTwoFieldLinesIsOneList) {
+  HttpClient c(server_->port());
+  auto got = c.Get("/v1/workspaces/" + ws_, server_->Token("admin"));
+  const std::string etag = got.Header("ETag");
+  const std::string body = R"({"labels":{"lines":"two"}})";
+  // Raw: the test client would keep only the last of two equal fields.
+  const std::string out = HttpClient::Raw(
+      server_->port(), "PATCH /v1/workspaces/" + ws_ + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           server_->Token("admin") +
+                           "\r\nContent-Type: application/json\r\nIf-Match: \"v999\"\r\nIf-Match: " +
+                           etag + "\r\nConnection: close\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 400);
+}
+
 }  // namespace
 }  // namespace workspaced::testing
