@@ -120,11 +120,29 @@ Method ToMethod(bhttp::verb v) {
   }
 }
 
+namespace {
+
+// The path and query of an absolute-form target (`http://host/path?query`),
+// which RFC 9112 §3.2.2 says a server MUST accept; any other target as it is.
+// We serve one origin, so the authority names nothing more than Host does.
+std::string_view OriginForm(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;
+  const std::size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return target;
+  const std::string_view scheme = target.substr(0, scheme_end);
+  if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return target;
+  const std::string_view rest = target.substr(scheme_end + 3);
+  const std::size_t path = rest.find_first_of("/?");
+  return path == std::string_view::npos ? std::string_view() : rest.substr(path);
+}
+
+}  // namespace
+
 void BuildRequest(const bhttp::request<bhttp::string_body>& message, Request& out) {
   out = Request{};
   out.method = ToMethod(message.method());
   out.method_text = message.method_string();
-  out.target = message.target();
+  out.target = OriginForm(message.target());
   const auto q = out.target.find('?');
   out.path = out.target.substr(0, q);
   if (q != std::string_view::npos) out.query = out.target.substr(q + 1);

@@ -145,5 +145,23 @@ TEST_F(HostileInput, IfMatchSentOnTwoFieldLinesIsOneList) {
   EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 400);
 }
 
+TEST_F(HostileInput, AnAbsoluteFormTargetIsServedAsItsPath) {
+  // RFC 9112 §3.2.2: a server MUST accept the absolute-form (what a client
+  // sends to a proxy); it names the same resource as its path.
+  const std::string ok = HttpClient::Raw(
+      server_->port(), "GET HTTP://api.example/v1/workspaces/" + ws_ +
+                           " HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer " +
+                           server_->Token("admin") + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 300);
+  EXPECT_NE(ok.find("\"id\":\"" + ws_ + "\""), std::string::npos) << ok.substr(0, 600);
+  const std::string health =
+      HttpClient::Raw(server_->port(), "GET http://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health.substr(0, 300);
+  // Another scheme is not a target we serve.
+  const std::string ftp =
+      HttpClient::Raw(server_->port(), "GET ftp://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(ftp.rfind("HTTP/1.1 404", 0), 0u) << ftp.substr(0, 300);
+}
+
 }  // namespace
 }  // namespace workspaced::testing
