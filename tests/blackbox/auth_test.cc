@@ -333,6 +333,22 @@ TEST_F(Auth, DuplicateNamesInTheHeaderOrClaimsAreRefused) {
                 "exp twice, dev key", "malformed token payload");
 }
 
+TEST_F(Auth, ASubOrGroupWithControlOrBidiCharactersIsRefused) {
+  // A name no member path can spell (ValidateSubject refuses the same), that
+  // would reach the audit log's actor and every log line.
+  for (const std::string& sub : {std::string("alice\n{\"level\":\"info\"}"),
+                                 std::string("admin\0x", 7), std::string("al\u202Eice"),
+                                 std::string("a\u0085b")}) {
+    auto claims = Claims(sub);
+    ExpectRefused(Rs256(claims), "JWKS sub " + sub, "invalid sub");
+    claims["iss"] = "workspaced-dev";
+    ExpectRefused(DevSigned(claims), "dev sub " + sub, "invalid sub");
+  }
+  auto claims = Claims();
+  claims["groups"] = boost::json::array{"idp-eng", "ops\r\nX-Forged: 1"};
+  ExpectRefused(Rs256(claims), "group with CRLF", "invalid groups");
+}
+
 TEST_F(Auth, AlgorithmConfusionIsRefused) {
   const auto& rsa = *testkit::SharedKeys().rsa;
   const std::string payload = boost::json::serialize(Claims());
