@@ -163,5 +163,46 @@ TEST_F(HostileInput, AnAbsoluteFormTargetIsServedAsItsPath) {
   EXPECT_EQ(ftp.rfind("HTTP/1.1 404", 0), 0u) << ftp.substr(0, 300);
 }
 
+TEST_F(HostileInput, LengthsAreCountedInCharactersAndAFreezeReasonIsDisplaySafe) {
+  // The spec's maxLength counts characters: 255 emoji are a valid label value
+  // (1020 bytes), 32 a valid runtime generation, 1000 a valid freeze reason.
+  auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string emoji = "\xF0\x9F\x98\x80";  // U+1F600
+  auto ok = Send("PATCH", "/v1/workspaces/" + ws_,
+                 R"({"labels":{"mood":")" + repeat(emoji, 255) + R"("},"runtime":{"generation":")" +
+                     repeat(emoji, 32) + R"("}})");
+  EXPECT_EQ(ok.status, 200) << ok.body.substr(0, 400);
+  const std::string before = WorkspaceBody();
+  auto long_value = Send("PATCH", "/v1/workspaces/" + ws_,
+                         R"({"labels":{"mood":")" + repeat(emoji, 256) + R"("}})");
+  ExpectProblem(long_value, 422);
+  EXPECT_NE(long_value.body.find("labels.mood"), std::string::npos) << long_value.body;
+  auto long_gen = Send("PATCH", "/v1/workspaces/" + ws_,
+                       R"({"runtime":{"generation":")" + repeat(emoji, 33) + R"("}})");
+  ExpectProblem(long_gen, 422);
+  EXPECT_EQ(WorkspaceBody(), before);
+
+  Seeder seed(server_->data_dir());
+  const std::string frozen = seed.Workspace(account_, "Freezable");
+  const std::string status = "/v1/workspaces/" + frozen + "/status";
+  for (const std::string& reason :
+       {std::string("billing\\u0001hold"), std::string("billing \xE2\x80\xAE dloh"),
+        std::string("a\\u0085b"), repeat("x", 1001)}) {
+    auto r = Send("PATCH", status, R"({"status":"frozen","reason":")" + reason + R"("})");
+    ExpectProblem(r, 422);
+    EXPECT_NE(r.body.find("\"reason\""), std::string::npos) << r.body;
+  }
+  HttpClient c(server_->port());
+  EXPECT_NE(c.Get("/v1/workspaces/" + frozen, server_->Token("admin")).body.find("\"active\""),
+            std::string::npos);
+  auto emoji_reason =
+      Send("PATCH", status, R"({"status":"frozen","reason":")" + repeat(emoji, 1000) + R"("})");
+  EXPECT_EQ(emoji_reason.status, 200) << emoji_reason.body.substr(0, 300);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

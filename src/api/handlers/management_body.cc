@@ -6,6 +6,7 @@
 #include "api/create_workspace_request.h"
 #include "api/json_writer.h"
 #include "common/time_format.h"
+#include "domain/workspace_fields.h"
 #include "api/json_body.h"
 
 namespace workspaced::api {
@@ -92,8 +93,11 @@ StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
       errors.push_back({"status", "must be frozen or active"});
     }
     if (const json::value* reason = o->if_contains("reason")) {
-      if (!reason->is_string() || reason->as_string().size() > kMaxStatusReason) {
-        errors.push_back({"reason", "must be a string of at most 1000 characters"});
+      const auto problem = reason->is_string()
+                               ? domain::StatusReasonProblem(reason->as_string())
+                               : std::optional<std::string>("must be a string of at most 1000 characters");
+      if (problem) {
+        errors.push_back({"reason", *problem});
       } else {
         out.reason = std::string(reason->as_string());
       }
