@@ -204,5 +204,18 @@ TEST_F(HostileInput, LengthsAreCountedInCharactersAndAFreezeReasonIsDisplaySafe)
   EXPECT_EQ(emoji_reason.status, 200) << emoji_reason.body.substr(0, 300);
 }
 
+TEST_F(HostileInput, AnExportWithTwoFormatsIs400AndIsNotAudited) {
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("admin");
+  const std::string audit = "/v1/workspaces/" + ws_ + "/audit?limit=1000";
+  const std::size_t events = Json(c.Get(audit, token).body).as_array().size();
+  for (const char* query : {"?format=json&format=csv", "?format=csv&format=csv"}) {
+    auto r = c.Get("/v1/workspaces/" + ws_ + "/export" + query, token);
+    ExpectProblem(r, 400);
+    EXPECT_NE(r.body.find("repeated"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Json(c.Get(audit, token).body).as_array().size(), events);
+}
+
 }  // namespace
 }  // namespace workspaced::testing
