@@ -217,5 +217,45 @@ TEST_F(HostileInput, AnExportWithTwoFormatsIs400AndIsNotAudited) {
   EXPECT_EQ(Json(c.Get(audit, token).body).as_array().size(), events);
 }
 
+TEST_F(HostileInput, AMemberListIsPagedHoweverManyMembersAWorkspaceHas) {
+  // A workspace admin can add members without bound (no quota by default):
+  // a list answered whole would grow with them. Paged like every list.
+  Seeder seed(server_->data_dir());
+  const std::string ws = seed.Workspace(account_, "Crowded");
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 250; ++i) {
+    subjects.push_back("user-" + std::to_string(1000 + i) + "-" + std::string(200, 'x'));
+    seed.Member(ws, subjects.back(), model::WorkspaceRole::kViewer);
+  }
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("admin");
+  std::vector<std::string> seen;
+  std::string next = "/v1/workspaces/" + ws + "/members";
+  int pages = 0;
+  while (!next.empty()) {
+    auto r = c.Get(next, token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto items = Json(r.body).as_array();
+    EXPECT_LE(items.size(), 100u);
+    for (const auto& m : items) seen.emplace_back(m.as_object().at("subject").as_string());
+    const std::string link = r.Header("Link");
+    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+    ASSERT_LT(++pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, subjects);  // every member once, in subject order
+  // The cursor is this list's only.
+  auto first = c.Get("/v1/workspaces/" + ws + "/members?limit=2", token);
+  const std::string link = first.Header("Link");
+  const std::string cursor = link.substr(link.find("cursor=") + 7, link.find('>') - link.find("cursor=") - 7);
+  ExpectProblem(c.Get("/v1/workspaces/" + ws_ + "/members?cursor=" + cursor, token), 400);
+  ExpectProblem(c.Get("/v1/accounts/" + account_ + "/members?cursor=" + cursor, token), 400);
+  ExpectProblem(c.Get("/v1/workspaces/" + ws + "/members?limit=1001", token), 400);
+  EXPECT_EQ(Json(c.Get("/v1/accounts/" + account_ + "/members?limit=1", token).body)
+                .as_array()
+                .size(),
+            1u);
+}
+
 }  // namespace
 }  // namespace workspaced::testing
