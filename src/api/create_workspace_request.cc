@@ -6,6 +6,7 @@
 #include "common/random.h"
 #include "common/text.h"
 #include "domain/workspace_fields.h"
+#include "api/json_body.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
@@ -231,11 +232,7 @@ void ParseGroupMappingsInto(const json::value& v, const std::string& field_name,
 
 StatusOr<CreateWorkspaceRequest> ParseCreateWorkspaceRequest(
     std::string_view body, const std::vector<std::string>& regions) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 16;  // nothing legitimate nests deeper
-  const json::value v = json::parse(body, ec, {}, options);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(body));
   if (!v.is_object()) {
     return Status(Code::kUnprocessable, "the body must be a JSON object")
         .WithField("", "must be an object");

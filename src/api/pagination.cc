@@ -47,10 +47,10 @@ StatusOr<std::string> CursorCodec::Decode(std::string_view list, std::string_vie
   return std::string(signed_part.substr(kHeaderBytes));
 }
 
-StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec& cursors,
-                                std::string_view list, int default_limit, int max_limit,
-                                std::initializer_list<std::string_view> also_allowed,
-                                std::initializer_list<std::string_view> repeatable) {
+StatusOr<store::Page> ParsePagePosition(const http::Request& request, const CursorCodec& cursors,
+                                        std::string_view list, int default_limit, int max_limit,
+                                        std::initializer_list<std::string_view> also_allowed,
+                                        std::initializer_list<std::string_view> repeatable) {
   const std::vector<std::string> names = request.QueryNames();  // the query is parsed once here
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
@@ -75,9 +75,19 @@ StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec&
   }
   if (auto cursor = request.QueryParam("cursor")) {
     WS_ASSIGN_OR_RETURN(page.after, cursors.Decode(list, *cursor));
-    // Only this service makes cursors: a position that is not an id is a bug.
-    if (!IsUuid(page.after)) return Internal("pagination: a signed cursor holds no id");
   }
+  return page;
+}
+
+StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec& cursors,
+                                std::string_view list, int default_limit, int max_limit,
+                                std::initializer_list<std::string_view> also_allowed,
+                                std::initializer_list<std::string_view> repeatable) {
+  WS_ASSIGN_OR_RETURN(store::Page page, ParsePagePosition(request, cursors, list, default_limit,
+                                                          max_limit, also_allowed, repeatable));
+  // Only this service makes cursors: a position that is not an id is a bug.
+  if (!page.after.empty() && !IsUuid(page.after))
+    return Internal("pagination: a signed cursor holds no id");
   return page;
 }
 

@@ -54,6 +54,13 @@ StatusOr<store::Page> ParsePage(const http::Request& request, const CursorCodec&
                                 std::initializer_list<std::string_view> also_allowed = {},
                                 std::initializer_list<std::string_view> repeatable = {});
 
+// As ParsePage, for a list whose cursors hold another position than an id
+// (the caller checks it: only this service signs cursors).
+StatusOr<store::Page> ParsePagePosition(const http::Request& request, const CursorCodec& cursors,
+                                        std::string_view list, int default_limit, int max_limit,
+                                        std::initializer_list<std::string_view> also_allowed = {},
+                                        std::initializer_list<std::string_view> repeatable = {});
+
 // Adds the Link header of the page after `last_id` in `list`. `query`: more
 // parameters the next page repeats ("&status=active…", percent-encoded).
 void SetNextLink(http::Response& out, std::string_view path, int limit, const CursorCodec& cursors,

@@ -6,6 +6,7 @@
 
 #include "api/json_writer.h"
 #include "common/time_format.h"
+#include "api/json_body.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
@@ -71,11 +72,7 @@ void Strings(JsonWriter& w, const std::vector<std::string>& items) {
 
 StatusOr<model::AccountQuotas> ParseQuotasBody(std::string_view body,
                                                const std::vector<std::string>& regions) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 4;
-  const json::value v = json::parse(body, ec, {}, options);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(body, /*max_depth=*/4));
   const json::object* o = v.if_object();
   if (o == nullptr) {
     return Status(Code::kUnprocessable, "the request body is not valid")

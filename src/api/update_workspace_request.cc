@@ -5,6 +5,7 @@
 
 #include "api/create_workspace_request.h"
 #include "domain/workspace_fields.h"
+#include "api/json_body.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
@@ -118,11 +119,7 @@ class Parser {
 }  // namespace
 
 StatusOr<domain::WorkspacePatch> ParseWorkspacePatch(std::string_view body) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 16;  // nothing legitimate nests deeper
-  const json::value v = json::parse(body, ec, {}, options);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(body));
   if (!v.is_object()) {
     return Status(Code::kUnprocessable, "the body must be a JSON object")
         .WithField("", "must be an object: a merge patch of the workspace's fields");

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <optional>
 
+#include "common/text.h"
+
 namespace workspaced::auth {
 namespace {
 
@@ -78,7 +80,8 @@ Status ReadGroups(const boost::json::object& payload, std::vector<std::string>& 
   if (array.size() > kMaxGroups) return Unauthenticated("too many groups");
   out.reserve(array.size());
   for (const auto& group : array) {
-    if (!group.is_string() || group.get_string().size() > kMaxGroupBytes)
+    if (!group.is_string() || group.get_string().size() > kMaxGroupBytes ||
+        !IsDisplaySafe(group.get_string()))
       return Unauthenticated("invalid groups");
     out.emplace_back(group.get_string());
   }
@@ -99,7 +102,10 @@ StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimR
 
   const auto* sub = payload.if_contains("sub");
   if (sub == nullptr) return Unauthenticated("missing sub");
-  if (!sub->is_string() || sub->get_string().empty() || sub->get_string().size() > kMaxSubjectBytes)
+  // Control or bidi characters, or bytes that are not UTF-8, would reach the
+  // audit log's actor and every log line as a name no member path can spell.
+  if (!sub->is_string() || sub->get_string().empty() ||
+      sub->get_string().size() > kMaxSubjectBytes || !IsDisplaySafe(sub->get_string()))
     return Unauthenticated("invalid sub");
 
   Principal principal;

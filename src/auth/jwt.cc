@@ -8,6 +8,7 @@
 
 #include "auth/openssl_ptr.h"
 #include "common/base64url.h"
+#include "common/strict_json.h"
 #include "common/text.h"
 
 namespace workspaced::auth {
@@ -18,10 +19,11 @@ constexpr std::size_t kEs256CoordinateBytes = 32;
 
 
 std::optional<boost::json::object> ParseObject(std::string_view bytes) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(bytes, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
+  // Duplicate names refused (RFC 7519 §4): `{"alg":"none","alg":"HS256"}`
+  // must not mean one thing here and another to the token's issuer.
+  StatusOr<boost::json::value> v = ParseStrictJson(bytes);
+  if (!v.ok() || !v.value().is_object()) return std::nullopt;
+  return std::move(v.value().as_object());
 }
 
 // `jku`, `x5u` and `jwk` are deliberately ignored: keys come only from our

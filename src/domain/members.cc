@@ -20,6 +20,10 @@ struct AccountScope {
   static StatusOr<std::vector<model::AccountMember>> List(store::Tx& tx, std::string_view id) {
     return tx.ListAccountMembers(id);
   }
+  static StatusOr<std::vector<model::AccountMember>> List(store::Tx& tx, std::string_view id,
+                                                          std::int64_t offset, int limit) {
+    return tx.ListAccountMembers(id, offset, limit);
+  }
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return tx.GetAccount(id).status();
   }
@@ -46,6 +50,10 @@ struct WorkspaceScope {
   static std::optional<Role> Parse(std::string_view s) { return model::ParseWorkspaceRole(s); }
   static StatusOr<std::vector<model::WorkspaceMember>> List(store::Tx& tx, std::string_view id) {
     return tx.ListWorkspaceMembers(id);
+  }
+  static StatusOr<std::vector<model::WorkspaceMember>> List(store::Tx& tx, std::string_view id,
+                                                            std::int64_t offset, int limit) {
+    return tx.ListWorkspaceMembers(id, offset, limit);
   }
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return LoadForChange(tx, id).status();
@@ -138,6 +146,20 @@ StatusOr<MemberResult> PutIn(store::Store& store, const Clock& clock, const Acto
 }
 
 template <typename Scope>
+StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view id,
+                                           std::int64_t offset, int limit) {
+  std::vector<MemberResult> out;
+  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id, offset, limit));
+    out.clear();
+    for (const auto& m : members)
+      out.push_back({m.subject, std::string(model::ToString(m.role)), m.created_at, false});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+template <typename Scope>
 StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view id) {
   std::vector<MemberResult> out;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
@@ -189,9 +211,10 @@ StatusOr<MemberResult> Members::Get(MemberScope scope, std::string_view id,
   return GetIn<WorkspaceScope>(store_, id, subject);
 }
 
-StatusOr<std::vector<MemberResult>> Members::List(MemberScope scope, std::string_view id) {
-  if (scope == MemberScope::kAccount) return ListIn<AccountScope>(store_, id);
-  return ListIn<WorkspaceScope>(store_, id);
+StatusOr<std::vector<MemberResult>> Members::List(MemberScope scope, std::string_view id,
+                                                  std::int64_t offset, int limit) {
+  if (scope == MemberScope::kAccount) return ListIn<AccountScope>(store_, id, offset, limit);
+  return ListIn<WorkspaceScope>(store_, id, offset, limit);
 }
 
 }  // namespace workspaced::domain

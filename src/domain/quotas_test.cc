@@ -116,7 +116,7 @@ TEST_P(QuotasTest, ConcurrentNewcomersNeverOvershootTheMemberQuota) {
   for (const Status& s : refused)
     EXPECT_EQ(Refusal(s), (std::vector<std::string>{R"(limit="members_per_workspace")", "allowed=5",
                                                     "current=5"}));
-  const auto members = members_->List(MemberScope::kWorkspace, ws_);
+  const auto members = members_->List(MemberScope::kWorkspace, ws_, 0, 1000);
   ASSERT_TRUE(members.ok());
   EXPECT_EQ(members->size(), 5u);
 }

@@ -29,16 +29,31 @@ std::optional<std::string> LabelKeyProblem(std::string_view key) {
   return "keys must be 1-63 characters of letters, digits, '-', '_', '.', '/'";
 }
 
+namespace {
+
+// Display-safe text of `min`-`max` characters (code points, as the spec's
+// maxLength counts them: 255 emoji are 255 characters, not 1020).
+bool IsTextOfLength(std::string_view s, std::size_t min, std::size_t max) {
+  const auto length = Utf8Length(s);
+  return length && *length >= min && *length <= max && IsDisplaySafe(s);
+}
+
+}  // namespace
+
 std::optional<std::string> LabelValueProblem(std::string_view value) {
-  if (value.size() <= kMaxLabelValueLength && IsDisplaySafe(value)) return std::nullopt;
+  if (IsTextOfLength(value, 0, kMaxLabelValueLength)) return std::nullopt;
   return "must be at most 255 characters, without control characters";
 }
 
 std::optional<std::string> RuntimeGenerationProblem(std::string_view generation) {
-  if (!generation.empty() && generation.size() <= kMaxRuntimeGenerationLength &&
-      IsDisplaySafe(generation))
-    return std::nullopt;
+  if (IsTextOfLength(generation, 1, kMaxRuntimeGenerationLength)) return std::nullopt;
   return "must be a string of 1-32 characters";
+}
+
+std::optional<std::string> StatusReasonProblem(std::string_view reason) {
+  if (IsTextOfLength(reason, 0, kMaxStatusReasonLength)) return std::nullopt;
+  return "must be a string of at most 1000 characters, without control or "
+         "bidirectional-override characters";
 }
 
 std::optional<std::string> LabelCountProblem(std::size_t count) {

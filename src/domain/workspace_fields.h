@@ -17,8 +17,9 @@ namespace workspaced::domain {
 inline constexpr std::size_t kMaxNameLength = 200;  // code points
 inline constexpr std::size_t kMaxLabels = 64;
 inline constexpr std::size_t kMaxLabelKeyLength = 63;
-inline constexpr std::size_t kMaxLabelValueLength = 255;  // bytes
-inline constexpr std::size_t kMaxRuntimeGenerationLength = 32;
+inline constexpr std::size_t kMaxLabelValueLength = 255;         // code points
+inline constexpr std::size_t kMaxRuntimeGenerationLength = 32;   // code points
+inline constexpr std::size_t kMaxStatusReasonLength = 1000;      // code points
 
 // 1-200 code points, display-safe (common/text.h).
 std::optional<std::string> NameProblem(std::string_view name);
@@ -26,10 +27,13 @@ std::optional<std::string> NameProblem(std::string_view name);
 std::optional<std::string> SlugProblem(std::string_view slug);
 // 1-63 characters of letters, digits, '-', '_', '.', '/'.
 std::optional<std::string> LabelKeyProblem(std::string_view key);
-// At most 255 bytes, display-safe.
+// At most 255 code points, display-safe.
 std::optional<std::string> LabelValueProblem(std::string_view value);
-// 1-32 bytes, display-safe.
+// 1-32 code points, display-safe.
 std::optional<std::string> RuntimeGenerationProblem(std::string_view generation);
+// Why a workspace is frozen (PATCH …/status `reason`, shown as its
+// `status_reason` and in every 423): at most 1000 code points, display-safe.
+std::optional<std::string> StatusReasonProblem(std::string_view reason);
 // More than kMaxLabels labels.
 std::optional<std::string> LabelCountProblem(std::size_t count);
 

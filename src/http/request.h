@@ -23,7 +23,7 @@ struct Header {
 struct Request {
   Method method = Method::kOther;
   std::string_view method_text;
-  std::string_view target;  // as sent: path?query
+  std::string_view target;  // path?query (of an absolute-form target: its path on)
   std::string_view path;    // percent-encoded, without the query
   std::string_view query;   // without '?'; may be empty
   std::string_view body;

@@ -1,6 +1,7 @@
 #include "http/request_parse.h"
 
 #include <boost/beast/core/string.hpp>
+#include <cctype>
 
 namespace workspaced::http {
 
@@ -37,6 +38,42 @@ Codings TransferCodings(const bhttp::request_header<>& header) {
   return c;
 }
 
+// RFC 9112 §3.2: Host = uri-host [ ":" port ] (RFC 3986): a reg-name of
+// unreserved, pct-encoded and sub-delims characters, an IPv4 address, or an
+// IP literal in brackets. Empty is valid (a target without an authority).
+// Whitespace, '@', '/', '?', '#', '\\' and controls are not: a Host that one
+// hop reads as another name than the next is refused, not guessed at.
+bool IsValidHost(std::string_view host) {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    const std::size_t close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    for (char c : name.substr(1, close - 1)) {
+      const bool ok = std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+      if (!ok) return false;
+    }
+    name = name.substr(close + 1);
+    if (name.empty()) return true;
+    if (name.front() != ':') return false;
+    name.remove_prefix(1);
+    for (char c : name)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+  }
+  const std::size_t colon = name.rfind(':');
+  if (colon != std::string_view::npos) {
+    for (char c : name.substr(colon + 1))
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    name = name.substr(0, colon);
+  }
+  static constexpr std::string_view kOther = "-._~!$&'()*+,;=%";
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && kOther.find(c) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
@@ -53,6 +90,12 @@ std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
   }
   if (header.version() >= 11 && header.count(bhttp::field::host) != 1)
     return Refusal{400, "an HTTP/1.1 request needs exactly one Host header"};
+  if (const auto host = header.find(bhttp::field::host);
+      host != header.end() && !IsValidHost(host->value()))
+    return Refusal{400, "the Host header is not a valid host[:port]"};
+  // A singleton field (RFC 9110 §8.3): two could each be read by another hop.
+  if (header.count(bhttp::field::content_type) > 1)
+    return Refusal{400, "send one Content-Type header, not several"};
   return std::nullopt;
 }
 
@@ -77,11 +120,29 @@ Method ToMethod(bhttp::verb v) {
   }
 }
 
+namespace {
+
+// The path and query of an absolute-form target (`http://host/path?query`),
+// which RFC 9112 §3.2.2 says a server MUST accept; any other target as it is.
+// We serve one origin, so the authority names nothing more than Host does.
+std::string_view OriginForm(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;
+  const std::size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return target;
+  const std::string_view scheme = target.substr(0, scheme_end);
+  if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return target;
+  const std::string_view rest = target.substr(scheme_end + 3);
+  const std::size_t path = rest.find_first_of("/?");
+  return path == std::string_view::npos ? std::string_view() : rest.substr(path);
+}
+
+}  // namespace
+
 void BuildRequest(const bhttp::request<bhttp::string_body>& message, Request& out) {
   out = Request{};
   out.method = ToMethod(message.method());
   out.method_text = message.method_string();
-  out.target = message.target();
+  out.target = OriginForm(message.target());
   const auto q = out.target.find('?');
   out.path = out.target.substr(0, q);
   if (q != std::string_view::npos) out.query = out.target.substr(q + 1);

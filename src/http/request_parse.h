@@ -33,8 +33,9 @@ struct Refusal {
 // a Transfer-Encoding whose final coding is not `chunked` (Beast would read
 // no body, and the body would be read as the next request: smuggling), or
 // one with codings other than a single `chunked` (501); Transfer-Encoding
-// together with Content-Length, or in an HTTP/1.0 request; and an HTTP/1.1
-// request without exactly one Host.
+// together with Content-Length, or in an HTTP/1.0 request; an HTTP/1.1
+// request without exactly one Host, a Host that is not host[:port], and two
+// Content-Type fields.
 std::optional<Refusal> CheckHeader(const boost::beast::http::request_header<>& header);
 
 Method ToMethod(boost::beast::http::verb verb);

@@ -111,11 +111,10 @@ StatusOr<std::optional<model::AccountRole>> SqlTx::GetAccountRole(std::string_vi
   return std::optional<model::AccountRole>(role);
 }
 
-StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::string_view account_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
-                                         "account_members WHERE account_id = ?1 "
-                                         "ORDER BY subject"));
-  stmt.Bind(account_id);
+namespace {
+
+StatusOr<std::vector<model::AccountMember>> CollectAccountMembers(Stmt& stmt,
+                                                                  std::string_view account_id) {
   std::vector<model::AccountMember> members;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -128,6 +127,27 @@ StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::strin
     m.created_at = stmt.Int(2);
   }
   return members;
+}
+
+}  // namespace
+
+StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
+                                         "account_members WHERE account_id = ?1 "
+                                         "ORDER BY subject"));
+  stmt.Bind(account_id);
+  return CollectAccountMembers(stmt, account_id);
+}
+
+StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::string_view account_id,
+                                                                      std::int64_t offset,
+                                                                      int limit) {
+  if (limit < 1 || offset < 0) return InvalidArgument("page limit must be at least 1");
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
+                                         "account_members WHERE account_id = ?1 "
+                                         "ORDER BY subject LIMIT ?2 OFFSET ?3"));
+  stmt.Bind(account_id, static_cast<std::int64_t>(limit), offset);
+  return CollectAccountMembers(stmt, account_id);
 }
 
 namespace {
@@ -266,12 +286,10 @@ StatusOr<std::optional<model::WorkspaceRole>> SqlTx::GetWorkspaceRole(std::strin
   return std::optional<model::WorkspaceRole>(role);
 }
 
-StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
-    std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
-                                         "workspace_members WHERE workspace_id = ?1 "
-                                         "ORDER BY subject"));
-  stmt.Bind(workspace_id);
+namespace {
+
+StatusOr<std::vector<model::WorkspaceMember>> CollectWorkspaceMembers(
+    Stmt& stmt, std::string_view workspace_id) {
   std::vector<model::WorkspaceMember> members;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -284,6 +302,27 @@ StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
     m.created_at = stmt.Int(2);
   }
   return members;
+}
+
+}  // namespace
+
+StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
+    std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
+                                         "workspace_members WHERE workspace_id = ?1 "
+                                         "ORDER BY subject"));
+  stmt.Bind(workspace_id);
+  return CollectWorkspaceMembers(stmt, workspace_id);
+}
+
+StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
+    std::string_view workspace_id, std::int64_t offset, int limit) {
+  if (limit < 1 || offset < 0) return InvalidArgument("page limit must be at least 1");
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
+                                         "workspace_members WHERE workspace_id = ?1 "
+                                         "ORDER BY subject LIMIT ?2 OFFSET ?3"));
+  stmt.Bind(workspace_id, static_cast<std::int64_t>(limit), offset);
+  return CollectWorkspaceMembers(stmt, workspace_id);
 }
 
 // --- metadata ---

@@ -31,6 +31,9 @@ class SqlTx final : public Tx {
                                                              std::string_view subject) override;
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) override;
+  StatusOr<std::vector<model::AccountMember>> ListAccountMembers(std::string_view account_id,
+                                                                 std::int64_t offset,
+                                                                 int limit) override;
   StatusOr<std::vector<model::Account>> ListAccounts(const Page& page) override;
   StatusOr<std::vector<model::Account>> ListAccountsForSubject(
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) override;
@@ -71,6 +74,8 @@ class SqlTx final : public Tx {
                                                                  std::string_view subject) override;
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) override;
+  StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
+      std::string_view workspace_id, std::int64_t offset, int limit) override;
 
   Status InsertRun(const model::ProvisioningRun& run) override;
   StatusOr<model::ProvisioningRun> GetRun(std::string_view id) override;

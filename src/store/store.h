@@ -125,6 +125,11 @@ class Tx {
   // Ordered by subject.
   virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) = 0;
+  // At most `limit` (>= 1) of them, in subject order, after the first
+  // `offset` (a subject, up to 1024 bytes, is too long for a cursor's
+  // position, so member lists page by offset).
+  virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
+      std::string_view account_id, std::int64_t offset, int limit) = 0;
   // Every account, in id order (keyset pagination).
   virtual StatusOr<std::vector<model::Account>> ListAccounts(const Page& page) = 0;
   // The accounts on which `subject`, or one of `groups` (group#member), holds
@@ -212,6 +217,9 @@ class Tx {
   // Ordered by subject.
   virtual StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) = 0;
+  // A page of them, as ListAccountMembers's.
+  virtual StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
+      std::string_view workspace_id, std::int64_t offset, int limit) = 0;
 
   // --- provisioning runs ---
   // Inserts the run with its steps. kConflict when the id exists.

@@ -309,6 +309,46 @@ TEST_F(Auth, AlgNoneIsRefused) {
   }
 }
 
+TEST_F(Auth, DuplicateNamesInTheHeaderOrClaimsAreRefused) {
+  // Signed correctly, but ambiguous: a library that keeps the first of two
+  // equal names reads another token than one that keeps the last (RFC 7519
+  // §4, RFC 8725). Both orders are refused, whichever key signed them.
+  const std::int64_t now = Now();
+  const std::string claims = boost::json::serialize(Claims());
+  ExpectRefused(testkit::SignJwt(R"({"alg":"none","alg":"RS256","kid":")" + std::string(kRsaKid) +
+                                     R"("})",
+                                 claims, JwtAlg::kRs256, *testkit::SharedKeys().rsa),
+                "alg none, then RS256", "malformed token header");
+  const std::string twice_sub = R"({"iss":")" + std::string(kIssuer) + R"(","aud":")" +
+                                kAudience + R"(","sub":"mallory","sub":"alice","iat":)" +
+                                std::to_string(now) + R"(,"exp":)" + std::to_string(now + 300) +
+                                "}";
+  ExpectRefused(testkit::SignJwt(Header("RS256", kRsaKid), twice_sub, JwtAlg::kRs256,
+                                 *testkit::SharedKeys().rsa),
+                "sub twice", "malformed token payload");
+  const std::string twice_exp = R"({"iss":"workspaced-dev","aud":"workspaced","sub":"alice","iat":)" +
+                                std::to_string(now) + R"(,"exp":)" + std::to_string(now - 3600) +
+                                R"(,"exp":)" + std::to_string(now + 300) + "}";
+  ExpectRefused(testkit::SignHs256Jwt(Header("HS256", "dev"), twice_exp, dev_key_),
+                "exp twice, dev key", "malformed token payload");
+}
+
+TEST_F(Auth, ASubOrGroupWithControlOrBidiCharactersIsRefused) {
+  // A name no member path can spell (ValidateSubject refuses the same), that
+  // would reach the audit log's actor and every log line.
+  for (const std::string& sub : {std::string("alice\n{\"level\":\"info\"}"),
+                                 std::string("admin\0x", 7), std::string("al\u202Eice"),
+                                 std::string("a\u0085b")}) {
+    auto claims = Claims(sub);
+    ExpectRefused(Rs256(claims), "JWKS sub " + sub, "invalid sub");
+    claims["iss"] = "workspaced-dev";
+    ExpectRefused(DevSigned(claims), "dev sub " + sub, "invalid sub");
+  }
+  auto claims = Claims();
+  claims["groups"] = boost::json::array{"idp-eng", "ops\r\nX-Forged: 1"};
+  ExpectRefused(Rs256(claims), "group with CRLF", "invalid groups");
+}
+
 TEST_F(Auth, AlgorithmConfusionIsRefused) {
   const auto& rsa = *testkit::SharedKeys().rsa;
   const std::string payload = boost::json::serialize(Claims());

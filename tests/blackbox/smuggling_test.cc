@@ -151,6 +151,54 @@ TEST_F(Smuggling, AnHttp11RequestWithoutExactlyOneHostIs400AndClosed) {
   EXPECT_EQ(old.rfind("HTTP/1.0 200", 0), 0u) << old.substr(0, 200);
 }
 
+TEST_F(Smuggling, AHostThatIsNotHostPortIs400AndClosed) {
+  // RFC 9112 §3.2: a Host with an invalid value is a 400, as a missing one.
+  for (const char* host : {"a b", "user@evil.example", "a/b", "a?b", "a\\b", "a:80x", "[::1",
+                           "[::1]x", "evil.example, good.example"}) {
+    const std::string out = SendExpectingClose(std::string("GET /healthz HTTP/1.1\r\nHost: ") +
+                                               host + "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << host << ": " << out.substr(0, 200);
+    EXPECT_EQ(Responses(out), 1) << host << ": " << out;
+  }
+  for (const char* host : {"", "localhost", "127.0.0.1:8080", "[::1]:443", "api.example.com",
+                           "xn--bcher-kva.example"}) {
+    const std::string out = HttpClient::Raw(
+        server_->port(),
+        std::string("GET /healthz HTTP/1.1\r\nHost: ") + host + "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << host << ": " << out.substr(0, 200);
+  }
+}
+
+TEST_F(Smuggling, TwoContentTypesAre400AndTheBodyIsNotUsed) {
+  const std::string body = R"({"role":"admin"})";
+  const std::string out = SendExpectingClose(
+      "PUT /v1/workspaces/" + *ws_ + "/members/typed HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+      *token_ + "\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n" +
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 300);
+  EXPECT_NE(out.find("application/problem+json"), std::string::npos);
+  EXPECT_FALSE(IsMember("typed"));
+}
+
+TEST_F(Smuggling, AJsonBodyDeclaredInAnotherCharsetIs415) {
+  HttpClient c(server_->port());
+  for (const char* type : {"application/json; charset=latin1", "application/json;charset=utf-16",
+                           "application/json; charset=\"iso-8859-1\""}) {
+    auto r = c.Send("PUT", "/v1/workspaces/" + *ws_ + "/members/latin",
+                    {{"Authorization", "Bearer " + *token_}, {"Content-Type", type}},
+                    R"({"role":"admin"})");
+    ExpectProblem(r, 415);
+  }
+  EXPECT_FALSE(IsMember("latin"));
+  for (const char* type : {"application/json; charset=utf-8", "application/json;charset=\"UTF-8\"",
+                           "Application/JSON"}) {
+    auto r = c.Send("PUT", "/v1/workspaces/" + *ws_ + "/members/latin",
+                    {{"Authorization", "Bearer " + *token_}, {"Content-Type", type}},
+                    R"({"role":"viewer"})");
+    EXPECT_TRUE(r.status == 200 || r.status == 201) << type << ": " << r.body;
+  }
+}
+
 TEST_F(Smuggling, TwoAuthorizationHeadersAre400AndNeitherIsUsed) {
   const std::string body = R"({"role":"admin"})";
   for (const std::string& second : {"Bearer " + *token_, std::string("Bearer garbage")}) {

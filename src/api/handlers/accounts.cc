@@ -2,6 +2,7 @@
 //   POST   /v1/accounts                                 platform admins
 //   GET    /v1/accounts/{account_id}                    read on the account
 //   PUT    /v1/accounts/{account_id}/trusted-issuers    platform admins
+#include "api/if_match.h"
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
@@ -59,6 +60,7 @@ class PutTrustedIssuers final : public Handler {
       return InvalidArgument("this endpoint takes no query parameters");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto issuers, ParseTrustedIssuersBody(ctx.request.body));
+    WS_RETURN_IF_ERROR(PreconditionsWithoutEtag(ctx.request, "account's trusted issuers list"));
     WS_ASSIGN_OR_RETURN(const model::Account account,
                         app_.accounts().SetTrustedIssuers(ActorOf(ctx), id, issuers));
     out.Json(200, AccountJson(account));

@@ -11,15 +11,15 @@
 #include "api/handlers/handlers.h"
 #include "api/idempotency.h"
 #include "api/json_views.h"
+#include "api/json_body.h"
 
 namespace workspaced::api {
 namespace {
 
 // The body's account_id when it is a UUID (lowercased), whatever else is wrong.
 std::optional<std::string> NamedAccount(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(body, ec);
-  const boost::json::object* o = ec ? nullptr : v.if_object();
+  const StatusOr<boost::json::value> v = ParseJsonBody(body);
+  const boost::json::object* o = v.ok() ? v.value().if_object() : nullptr;
   const boost::json::value* id = o ? o->if_contains("account_id") : nullptr;
   if (id == nullptr || !id->is_string() || !IsUuid(id->as_string())) return std::nullopt;
   std::string account(id->as_string());
@@ -72,18 +72,46 @@ class CreateWorkspace final : public Handler {
 
 }  // namespace
 
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
 bool HasMediaType(const http::Request& request, std::string_view want) {
-  std::string_view type = request.HeaderValue("Content-Type");
-  const std::size_t semi = type.find(';');
-  if (semi != std::string_view::npos) type = type.substr(0, semi);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return type.size() == want.size() && strncasecmp(type.data(), want.data(), want.size()) == 0;
+  std::string_view rest = request.HeaderValue("Content-Type");
+  const std::size_t semi = rest.find(';');
+  if (!IEquals(Trim(rest.substr(0, semi)), want)) return false;
+  // Our JSON types are UTF-8 (RFC 8259 §8.1): a body declared in another
+  // charset would be read as bytes it is not.
+  std::string_view params = semi == std::string_view::npos ? "" : rest.substr(semi + 1);
+  while (!params.empty()) {
+    const std::size_t next = params.find(';');
+    const std::string_view param = Trim(params.substr(0, next));
+    const std::size_t eq = param.find('=');
+    if (eq != std::string_view::npos && IEquals(Trim(param.substr(0, eq)), "charset")) {
+      std::string_view value = Trim(param.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
+      if (!IEquals(value, "utf-8")) return false;
+    }
+    params = next == std::string_view::npos ? "" : params.substr(next + 1);
+  }
+  return true;
 }
 
 Status RequireJsonBody(const http::Request& request) {
   if (HasMediaType(request, "application/json")) return Status::Ok();
   return {Code::kUnsupportedMediaType,
-          "the request body must be JSON (Content-Type: application/json)"};
+          "the request body must be JSON in UTF-8 (Content-Type: application/json)"};
 }
 
 IdempotentResponse AcceptedResponse(const domain::Accepted& a) {

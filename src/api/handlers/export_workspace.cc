@@ -444,6 +444,9 @@ class ExportWorkspace final : public Handler {
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     for (const std::string& name : ctx.request.QueryNames())
       if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
+    // As on every list: which of two formats was meant is not guessed.
+    if (ctx.request.QueryCount("format") > 1)
+      return InvalidArgument("query parameter 'format' is repeated");
     WS_ASSIGN_OR_RETURN(const Format format,
                         ChooseFormat(ctx.request, app_.config().export_format));
     const std::string_view name = format == Format::kJson     ? "json"

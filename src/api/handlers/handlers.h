@@ -55,8 +55,8 @@ std::unique_ptr<Handler> MakePortalConfig(app::App& app);
 std::unique_ptr<Handler> MakePortalDevToken(app::App& app);
 std::unique_ptr<Handler> MakePortalPermissions(app::App& app, authz::ObjectType type);
 
-// Whether the request's Content-Type is `type` (case-insensitive; parameters
-// such as charset ignored).
+// Whether the request's Content-Type is `type` (case-insensitive) in UTF-8:
+// a charset parameter other than utf-8 does not match; others are ignored.
 bool HasMediaType(const http::Request& request, std::string_view type);
 
 // 415 unless the request says its body is application/json.

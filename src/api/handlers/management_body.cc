@@ -6,19 +6,14 @@
 #include "api/create_workspace_request.h"
 #include "api/json_writer.h"
 #include "common/time_format.h"
+#include "domain/workspace_fields.h"
+#include "api/json_body.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
 namespace {
 
-StatusOr<json::value> ParseJson(std::string_view body) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 16;
-  json::value v = json::parse(body, ec, {}, options);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
-  return v;
-}
+StatusOr<json::value> ParseJson(std::string_view body) { return ParseJsonBody(body); }
 
 // Control characters (C0, DEL, C1), bidi overrides or invalid UTF-8.
 bool HasControl(std::string_view s) { return !IsDisplaySafe(s); }
@@ -81,9 +76,7 @@ static bool ParseIssuersInto(const json::value& v, const std::string& field,
 }
 
 StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
-  boost::system::error_code ec;
-  const json::value v = json::parse(body, ec);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(body));
   std::vector<FieldError> errors;
   StatusPatchBody out{model::WorkspaceStatus::kActive, ""};
   const json::object* o = v.if_object();
@@ -100,8 +93,11 @@ StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
       errors.push_back({"status", "must be frozen or active"});
     }
     if (const json::value* reason = o->if_contains("reason")) {
-      if (!reason->is_string() || reason->as_string().size() > kMaxStatusReason) {
-        errors.push_back({"reason", "must be a string of at most 1000 characters"});
+      const auto problem = reason->is_string()
+                               ? domain::StatusReasonProblem(reason->as_string())
+                               : std::optional<std::string>("must be a string of at most 1000 characters");
+      if (problem) {
+        errors.push_back({"reason", *problem});
       } else {
         out.reason = std::string(reason->as_string());
       }

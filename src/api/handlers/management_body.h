@@ -32,8 +32,8 @@ StatusOr<std::string> ParseRoleBody(std::string_view body, const std::vector<std
 // A bare array of {"group_name","role"}.
 StatusOr<std::vector<model::GroupMapping>> ParseGroupMappingsBody(std::string_view body);
 
-// {"status": "frozen"|"active", "reason"?: …} (PATCH …/status).
-inline constexpr std::size_t kMaxStatusReason = 1000;
+// {"status": "frozen"|"active", "reason"?: …} (PATCH …/status); the reason
+// obeys domain::StatusReasonProblem.
 struct StatusPatchBody {
   model::WorkspaceStatus status;
   std::string reason;

@@ -1,6 +1,7 @@
 // An account's quotas (domain/quotas.h, the body: api/quotas_body.h):
 //   GET /v1/accounts/{account_id}/quotas   read on the account
 //   PUT /v1/accounts/{account_id}/quotas   platform admins
+#include "api/if_match.h"
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
@@ -42,6 +43,7 @@ class PutQuotas final : public Handler {
     WS_ASSIGN_OR_RETURN(model::AccountQuotas limits,
                         ParseQuotasBody(ctx.request.body, app_.config().regions));
     limits.account_id = id;
+    WS_RETURN_IF_ERROR(PreconditionsWithoutEtag(ctx.request, "account's quotas"));
     WS_ASSIGN_OR_RETURN(const domain::QuotaUsage usage, app_.quotas().Put(ActorOf(ctx), limits));
     out.Json(200, QuotaUsageJson(usage));
     return Status::Ok();

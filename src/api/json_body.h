@@ -1,0 +1,22 @@
+// A request body parsed as JSON: the one reading every body parser of src/api
+// shares (common/strict_json.h: duplicate member names refused, bounded
+// depth). A body that is not such a document is 400, with what is wrong.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/strict_json.h"
+
+namespace workspaced::api {
+
+// Nothing legitimate nests deeper than 16.
+inline StatusOr<boost::json::value> ParseJsonBody(std::string_view body,
+                                                  std::size_t max_depth = 16) {
+  StatusOr<boost::json::value> v = ParseStrictJson(body, max_depth);
+  if (!v.ok()) return InvalidArgument("the body is not valid JSON: " + v.status().message());
+  return v;
+}
+
+}  // namespace workspaced::api

@@ -1,0 +1,261 @@
+// Hostile input that got through the landed checks (issue 14's probes "and
+// more"): each request is refused with a precise problem and changes nothing.
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+class HostileInput : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = ServerProcess::Start().release();
+    Seeder seed(server_->data_dir());
+    account_ = seed.DefaultAccount();
+    ws_ = seed.Workspace(account_, "Target");
+    seed.Member(ws_, "bob", model::WorkspaceRole::kViewer);
+  }
+  static void TearDownTestSuite() { delete server_; }
+
+  static HttpResponse Send(const std::string& method, const std::string& target,
+                           const std::string& body,
+                           std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpClient c(server_->port());
+    headers.emplace_back("Authorization", "Bearer " + server_->Token("admin"));
+    bool typed = false;
+    for (const auto& [k, v] : headers) typed = typed || k == "Content-Type";
+    if (!typed) headers.emplace_back("Content-Type", "application/json");
+    return c.Send(method, target, headers, body);
+  }
+
+  static std::string WorkspaceBody() {
+    HttpClient c(server_->port());
+    return c.Get("/v1/workspaces/" + ws_, server_->Token("admin")).body;
+  }
+  static std::string MembersBody() {
+    HttpClient c(server_->port());
+    return c.Get("/v1/workspaces/" + ws_ + "/members", server_->Token("admin")).body;
+  }
+  static std::size_t WorkspacesInAccount() {
+    HttpClient c(server_->port());
+    auto r = c.Get("/v1/workspaces/by-account/" + account_ + "?limit=1000", server_->Token("admin"));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Json(r.body).as_array().size();
+  }
+
+  static inline ServerProcess* server_ = nullptr;
+  static inline std::string account_;
+  static inline std::string ws_;
+};
+
+TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
+  // Boost.JSON keeps the last of two equal names; a proxy or WAF that keeps
+  // the first would have checked another document than the one acted on.
+  const std::size_t before = WorkspacesInAccount();
+  const std::string ws_before = WorkspaceBody();
+  const std::string members_before = MembersBody();
+  struct Case {
+    const char* method;
+    std::string target;
+    std::string body;
+  };
+  const std::string other = "00000000-0000-7000-8000-000000000001";
+  const std::vector<Case> cases = {
+      {"POST", "/v1/workspaces",
+       R"({"account_id":")" + other + R"(","account_id":")" + account_ +
+           R"(","name":"Dup","region":"us-east-1"})"},
+      {"POST", "/v1/workspaces",
+       R"({"account_id":")" + account_ +
+           R"(","name":"Dup","region":"us-east-1","labels":{"a":"1","a":"2"}})"},
+      {"PATCH", "/v1/workspaces/" + ws_, R"({"name":"One","name":"Two"})"},
+      {"PATCH", "/v1/workspaces/" + ws_ + "/status",
+       R"({"status":"active","status":"frozen","reason":"x"})"},
+      {"PUT", "/v1/workspaces/" + ws_ + "/members/bob", R"({"role":"viewer","role":"admin"})"},
+      {"PUT", "/v1/workspaces/" + ws_ + "/group-mappings",
+       R"([{"group_name":"eng","group_name":"ops","role":"admin"}])"},
+      {"PUT", "/v1/accounts/" + account_ + "/quotas", R"({"workspaces":5,"workspaces":0})"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.method) + " " + c.target + " " + c.body);
+    auto r = Send(c.method, c.target, c.body);
+    ExpectProblem(r, 400);
+    EXPECT_NE(r.body.find("duplicate member name"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(WorkspacesInAccount(), before);
+  EXPECT_EQ(WorkspaceBody(), ws_before);
+  EXPECT_EQ(MembersBody(), members_before);
+}
+
+TEST_F(HostileInput, IfNoneMatchOnAChangeIsEvaluatedNotIgnored) {
+  // RFC 9110 §13.1.2: If-None-Match: * asks "only if it does not exist", so
+  // a PUT meant to add a member never replaces one that is there.
+  auto added = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"viewer"})",
+                    {{"If-None-Match", "*"}});
+  EXPECT_EQ(added.status, 201) << added.body;
+  auto again = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"admin"})",
+                    {{"If-None-Match", "*"}});
+  ExpectProblem(again, 412);
+  auto current = Send("GET", "/v1/workspaces/" + ws_ + "/members/carol", "");
+  EXPECT_NE(current.body.find("\"viewer\""), std::string::npos) << current.body;
+  // A listed ETag that is the current one fails too (weak comparison).
+  auto by_tag = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"admin"})",
+                     {{"If-None-Match", "W/" + current.Header("ETag")}});
+  ExpectProblem(by_tag, 412);
+  auto other_tag = Send("PUT", "/v1/workspaces/" + ws_ + "/members/carol", R"({"role":"member"})",
+                        {{"If-None-Match", "\"nope\""}});
+  EXPECT_EQ(other_tag.status, 200) << other_tag.body;
+
+  // A workspace always exists once addressed: If-None-Match: * never holds.
+  const std::string before = WorkspaceBody();
+  ExpectProblem(Send("PATCH", "/v1/workspaces/" + ws_, R"({"name":"Renamed"})",
+                     {{"If-None-Match", "*"}}),
+                412);
+  EXPECT_EQ(WorkspaceBody(), before);
+}
+
+TEST_F(HostileInput, IfMatchOnAResourceWithoutAnEtagIs412NotIgnored) {
+  // Quotas and trusted issuers have no ETag: no listed tag can match it.
+  const std::string quotas = "/v1/accounts/" + account_ + "/quotas";
+  ExpectProblem(Send("PUT", quotas, R"({"workspaces":1})", {{"If-Match", "\"v1\""}}), 412);
+  ExpectProblem(Send("PUT", quotas, R"({"workspaces":1})", {{"If-None-Match", "*"}}), 412);
+  HttpClient c(server_->port());
+  auto q = c.Get(quotas, server_->Token("admin"));
+  EXPECT_NE(q.body.find("\"workspaces\":{\"allowed\":null"), std::string::npos) << q.body;
+  const std::string issuers = "/v1/accounts/" + account_ + "/trusted-issuers";
+  ExpectProblem(
+      Send("PUT", issuers, R"([{"issuer":"https://evil.example/"}])", {{"If-Match", "\"x\""}}),
+      412);
+  auto a = c.Get("/v1/accounts/" + account_, server_->Token("admin"));
+  EXPECT_EQ(a.body.find("evil.example"), std::string::npos) << a.body;
+  // If-Match: * holds (the resource exists).
+  EXPECT_EQ(Send("PUT", quotas, R"({})", {{"If-Match", "*"}}).status, 200);
+}
+
+TEST_F(HostileInput, IfMatchSentOnTwoFieldLinesIsOneList) {
+  HttpClient c(server_->port());
+  auto got = c.Get("/v1/workspaces/" + ws_, server_->Token("admin"));
+  const std::string etag = got.Header("ETag");
+  const std::string body = R"({"labels":{"lines":"two"}})";
+  // Raw: the test client would keep only the last of two equal fields.
+  const std::string out = HttpClient::Raw(
+      server_->port(), "PATCH /v1/workspaces/" + ws_ + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           server_->Token("admin") +
+                           "\r\nContent-Type: application/json\r\nIf-Match: \"v999\"\r\nIf-Match: " +
+                           etag + "\r\nConnection: close\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 400);
+}
+
+TEST_F(HostileInput, AnAbsoluteFormTargetIsServedAsItsPath) {
+  // RFC 9112 §3.2.2: a server MUST accept the absolute-form (what a client
+  // sends to a proxy); it names the same resource as its path.
+  const std::string ok = HttpClient::Raw(
+      server_->port(), "GET HTTP://api.example/v1/workspaces/" + ws_ +
+                           " HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer " +
+                           server_->Token("admin") + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 300);
+  EXPECT_NE(ok.find("\"id\":\"" + ws_ + "\""), std::string::npos) << ok.substr(0, 600);
+  const std::string health =
+      HttpClient::Raw(server_->port(), "GET http://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health.substr(0, 300);
+  // Another scheme is not a target we serve.
+  const std::string ftp =
+      HttpClient::Raw(server_->port(), "GET ftp://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(ftp.rfind("HTTP/1.1 404", 0), 0u) << ftp.substr(0, 300);
+}
+
+TEST_F(HostileInput, LengthsAreCountedInCharactersAndAFreezeReasonIsDisplaySafe) {
+  // The spec's maxLength counts characters: 255 emoji are a valid label value
+  // (1020 bytes), 32 a valid runtime generation, 1000 a valid freeze reason.
+  auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string emoji = "\xF0\x9F\x98\x80";  // U+1F600
+  auto ok = Send("PATCH", "/v1/workspaces/" + ws_,
+                 R"({"labels":{"mood":")" + repeat(emoji, 255) + R"("},"runtime":{"generation":")" +
+                     repeat(emoji, 32) + R"("}})");
+  EXPECT_EQ(ok.status, 200) << ok.body.substr(0, 400);
+  const std::string before = WorkspaceBody();
+  auto long_value = Send("PATCH", "/v1/workspaces/" + ws_,
+                         R"({"labels":{"mood":")" + repeat(emoji, 256) + R"("}})");
+  ExpectProblem(long_value, 422);
+  EXPECT_NE(long_value.body.find("labels.mood"), std::string::npos) << long_value.body;
+  auto long_gen = Send("PATCH", "/v1/workspaces/" + ws_,
+                       R"({"runtime":{"generation":")" + repeat(emoji, 33) + R"("}})");
+  ExpectProblem(long_gen, 422);
+  EXPECT_EQ(WorkspaceBody(), before);
+
+  Seeder seed(server_->data_dir());
+  const std::string frozen = seed.Workspace(account_, "Freezable");
+  const std::string status = "/v1/workspaces/" + frozen + "/status";
+  for (const std::string& reason :
+       {std::string("billing\\u0001hold"), std::string("billing \xE2\x80\xAE dloh"),
+        std::string("a\\u0085b"), repeat("x", 1001)}) {
+    auto r = Send("PATCH", status, R"({"status":"frozen","reason":")" + reason + R"("})");
+    ExpectProblem(r, 422);
+    EXPECT_NE(r.body.find("\"reason\""), std::string::npos) << r.body;
+  }
+  HttpClient c(server_->port());
+  EXPECT_NE(c.Get("/v1/workspaces/" + frozen, server_->Token("admin")).body.find("\"active\""),
+            std::string::npos);
+  auto emoji_reason =
+      Send("PATCH", status, R"({"status":"frozen","reason":")" + repeat(emoji, 1000) + R"("})");
+  EXPECT_EQ(emoji_reason.status, 200) << emoji_reason.body.substr(0, 300);
+}
+
+TEST_F(HostileInput, AnExportWithTwoFormatsIs400AndIsNotAudited) {
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("admin");
+  const std::string audit = "/v1/workspaces/" + ws_ + "/audit?limit=1000";
+  const std::size_t events = Json(c.Get(audit, token).body).as_array().size();
+  for (const char* query : {"?format=json&format=csv", "?format=csv&format=csv"}) {
+    auto r = c.Get("/v1/workspaces/" + ws_ + "/export" + query, token);
+    ExpectProblem(r, 400);
+    EXPECT_NE(r.body.find("repeated"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Json(c.Get(audit, token).body).as_array().size(), events);
+}
+
+TEST_F(HostileInput, AMemberListIsPagedHoweverManyMembersAWorkspaceHas) {
+  // A workspace admin can add members without bound (no quota by default):
+  // a list answered whole would grow with them. Paged like every list.
+  Seeder seed(server_->data_dir());
+  const std::string ws = seed.Workspace(account_, "Crowded");
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 250; ++i) {
+    subjects.push_back("user-" + std::to_string(1000 + i) + "-" + std::string(200, 'x'));
+    seed.Member(ws, subjects.back(), model::WorkspaceRole::kViewer);
+  }
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("admin");
+  std::vector<std::string> seen;
+  std::string next = "/v1/workspaces/" + ws + "/members";
+  int pages = 0;
+  while (!next.empty()) {
+    auto r = c.Get(next, token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto items = Json(r.body).as_array();
+    EXPECT_LE(items.size(), 100u);
+    for (const auto& m : items) seen.emplace_back(m.as_object().at("subject").as_string());
+    const std::string link = r.Header("Link");
+    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+    ASSERT_LT(++pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, subjects);  // every member once, in subject order
+  // The cursor is this list's only.
+  auto first = c.Get("/v1/workspaces/" + ws + "/members?limit=2", token);
+  const std::string link = first.Header("Link");
+  const std::string cursor = link.substr(link.find("cursor=") + 7, link.find('>') - link.find("cursor=") - 7);
+  ExpectProblem(c.Get("/v1/workspaces/" + ws_ + "/members?cursor=" + cursor, token), 400);
+  ExpectProblem(c.Get("/v1/accounts/" + account_ + "/members?cursor=" + cursor, token), 400);
+  ExpectProblem(c.Get("/v1/workspaces/" + ws + "/members?limit=1001", token), 400);
+  EXPECT_EQ(Json(c.Get("/v1/accounts/" + account_ + "/members?limit=1", token).body)
+                .as_array()
+                .size(),
+            1u);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
