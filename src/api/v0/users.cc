@@ -19,6 +19,8 @@
 namespace workspaced::api::v0 {
 namespace {
 
+constexpr int kMaxUsersListed = 1000;
+
 using domain::MemberScope;
 
 class ListUsers final : public Handler {
@@ -29,7 +31,9 @@ class ListUsers final : public Handler {
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
                         ResolveContext(app_, ctx, authz::Permission::kRead));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
-    WS_ASSIGN_OR_RETURN(const auto members, app_.members().List(MemberScope::kWorkspace, ws.id));
+    // Blaxel's list has no paging: at most kMaxListed, as the workspace list.
+    WS_ASSIGN_OR_RETURN(const auto members,
+                        app_.members().List(MemberScope::kWorkspace, ws.id, 0, kMaxUsersListed));
     std::string body = "[";
     for (const domain::MemberResult& m : members) {
       if (body.size() > 1) body += ",";
