@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
   add_common(verify_cmd, verify.common);
   verify_cmd->add_option("--workspace", verify.workspace, "only this workspace's chain");
 
+  auto* keys_cmd = cli.add_subcommand("keys", "encryption keys (docs/encryption.md)");
+  keys_cmd->require_subcommand(1);
+  CommonFlags rotate;
+  auto* rotate_cmd = keys_cmd->add_subcommand(
+      "rotate", "add a key-encryption key and rewrap every workspace's data key under it");
+  add_common(rotate_cmd, rotate);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,5 +84,6 @@ int main(int argc, char** argv) {
   if (migrate_cmd->parsed()) return Migrate(migrate);
   if (verify_cmd->parsed()) return AuditVerify(verify);
   if (reconcile_cmd->parsed()) return AuthzReconcile(reconcile);
+  if (rotate_cmd->parsed()) return KeysRotate(rotate);
   return 2;
 }

@@ -307,6 +307,29 @@ ALTER TABLE workspaces ADD COLUMN deletion_protection INTEGER NOT NULL DEFAULT 0
   CHECK (deletion_protection IN (0, 1));
 )sql";
 
+// Issue 18: the pillar pattern (docs/pillars.md). Each workspace's data key,
+// only wrapped by a key-encryption key (crypto/keyring.h), is kept here in
+// the control plane, beside the workspace row: rotation rewraps them all in
+// one database, and the purge shreds the key in the transaction that removes
+// the workspace. pillar_operations records each pillar write's outcome by
+// operation id: its dataplane row, written first as pending, is committed
+// when the id is here as committed and removed when it is here as aborted.
+constexpr char kPillars[] = R"sql(
+CREATE TABLE workspace_data_keys (
+  workspace_id TEXT NOT NULL PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+  wrapped TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  rewrapped_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE pillar_operations (
+  id TEXT NOT NULL PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  committed INTEGER NOT NULL CHECK (committed IN (0, 1)),
+  created_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX pillar_operations_created ON pillar_operations (created_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -318,6 +341,8 @@ constexpr std::array kMigrations{
     Migration{8, "denial counts; public error codes of runs", kDenialCounts},
     Migration{9, "quotas per account", kAccountQuotas},
     Migration{10, "deletion protection", kDeletionProtection},
+    // 11-13 are numbered for work on parallel branches.
+    Migration{14, "pillar data keys and operations", kPillars},
 };
 
 }  // namespace
