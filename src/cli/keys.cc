@@ -5,7 +5,10 @@
 // the operator adds the key file and names it `encryption.active_key`
 // first, and the command rewraps under it. Old KEKs stay readable; a
 // running server loads the new one when it first meets a key wrapped by it.
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 
 #include "app/app.h"
 #include "cli/commands.h"
@@ -30,7 +33,19 @@ int KeysRotate(const CommonFlags& flags) {
       std::fprintf(stderr, "workspaced: %s\n", ring.status().message().c_str());
       return 1;
     }
-    auto id = crypto::KeyRing::CreateKeyFile(config.data_dir, *random, clock);
+    // The active KEK is the greatest id, and ids are creation times to the
+    // second with a random suffix: a key made in the same second as the
+    // newest may sort below it. Then it is removed and made again.
+    StatusOr<std::string> id = Internal("no key made");
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      id = crypto::KeyRing::CreateKeyFile(config.data_dir, *random, clock);
+      if (!id.ok()) break;
+      auto reloaded = app::KeyRingLoader(config, *random, clock)();
+      if (reloaded.ok() && reloaded->active_id() == *id) break;
+      std::filesystem::remove(std::filesystem::path(config.data_dir) / ("kek-" + *id + ".key"));
+      id = Internal("the new key-encryption key does not sort last; try again");
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
     if (!id.ok()) {
       std::fprintf(stderr, "workspaced: %s\n", id.status().message().c_str());
       return 1;

@@ -173,7 +173,7 @@ Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_
     }
     return s;
   }
-  MaybeCrash("secrets.after_commit_record");
+  MaybeCrash("secrets_after_commit_record");
   // Step 3. The change is committed whatever happens here: a row left
   // pending is committed by the next reader or the sweep.
   const Status applied = d_.dataplane.CommitSecretOperation(ws, operation_id);
@@ -203,7 +203,7 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
                         return Base64UrlEncode(
                             crypto::Seal(key, Aad(ws.id, w.name, v), w.value, d_.random));
                       }));
-  MaybeCrash("secrets.after_pending");
+  MaybeCrash("secrets_after_pending");
 
   model::AuditEvent e =
       AuditEventBy(actor, d_.clock.Now(), "secret.put", "secret", w.name, ws.id);
@@ -282,7 +282,7 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
   tomb.created_by = actor.subject;
   WS_ASSIGN_OR_RETURN(const std::int64_t version,
                       d_.dataplane.AddPendingSecret(ws, tomb, [](std::int64_t) { return ""; }));
-  MaybeCrash("secrets.after_pending");
+  MaybeCrash("secrets_after_pending");
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.delete", "secret", name, ws.id);
   e.details = boost::json::serialize(boost::json::object{
       {"versions", static_cast<std::int64_t>(rows.size())},

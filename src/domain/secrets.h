@@ -82,7 +82,7 @@ struct SecretsDeps {
   DataKeys& keys;
   const Clock& clock;
   Random& random;
-  // secrets.after_pending, secrets.after_commit_record: `crash` only (tests).
+  // secrets_after_pending, secrets_after_commit_record: `crash` only (tests).
   const saga::Failpoints& failpoints;
 };
 

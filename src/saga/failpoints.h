@@ -7,10 +7,10 @@
 //          <step>.compensate   the compensation of the step
 //          create_request      POST /v1/workspaces once its Idempotency-Key is
 //                              reserved (delay only; src/api/idempotency.cc)
-//          secrets.after_pending        a secret's PUT or DELETE after its
+//          secrets_after_pending        a secret's PUT or DELETE after its
 //                              pending dataplane row, before the control-plane
 //                              transaction (crash only; domain/secrets.cc)
-//          secrets.after_commit_record  after that transaction committed,
+//          secrets_after_commit_record  after that transaction committed,
 //                              before the row is marked committed (crash only)
 //
 // actions: error      every attempt fails (retryable)              forward
