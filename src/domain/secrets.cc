@@ -70,16 +70,21 @@ bool IsSecretName(std::string_view name) {
 }
 
 Status ValidateSecretWrite(const SecretWrite& w) {
-  std::vector<FieldError> errors;
+  std::vector<FieldError> errors = w.parse_errors;
   if (!IsSecretName(w.name))
     errors.push_back({"name", "a secret name is 1 to 128 of A-Z a-z 0-9 _ . - and starts with "
                               "a letter or _"});
-  if (w.value.empty() || w.value.size() > kMaxSecretValueBytes)
+  const auto named = [&](std::string_view field) {
+    for (const auto& e : w.parse_errors)
+      if (e.field == field) return true;
+    return false;
+  };
+  if (!named("value") && (w.value.empty() || w.value.size() > kMaxSecretValueBytes))
     errors.push_back({"value", "a value is 1 to 65536 bytes"});
-  if (!w.environment.empty() && w.environment != "dev" && w.environment != "staging" &&
+  if (!named("environment") && !w.environment.empty() && w.environment != "dev" && w.environment != "staging" &&
       w.environment != "prod")
     errors.push_back({"environment", "must be one of dev, staging, prod"});
-  if (w.description.size() > kMaxSecretDescriptionBytes)
+  if (!named("description") && w.description.size() > kMaxSecretDescriptionBytes)
     errors.push_back({"description", "a description is at most 1024 bytes"});
   if (errors.empty()) return Status::Ok();
   return Unprocessable("the secret is not valid").WithFields(std::move(errors));
@@ -185,9 +190,9 @@ Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_
 
 StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspace_id,
                                   const SecretWrite& w) {
-  WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActive(ws));  // early; step 2 decides
+  WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
   WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
 
   dataplane::SecretRow row;
@@ -269,9 +274,9 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
 
 Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
                        const std::string& name) {
-  if (!IsSecretName(name)) return NotFound("secret not found");
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActive(ws));
+  if (!IsSecretName(name)) return NotFound("secret not found");
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, false));
   if (rows.empty()) return NotFound("secret not found");
   dataplane::SecretRow tomb;

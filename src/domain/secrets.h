@@ -54,6 +54,10 @@ struct SecretWrite {
   std::string value;
   std::string environment;  // "" | dev | staging | prod
   std::string description;
+  // What the caller's parser already found wrong (unknown fields, wrong
+  // types): reported with the rules' own problems, after the workspace's
+  // state (a frozen workspace answers 423 whatever the body).
+  std::vector<FieldError> parse_errors;
 };
 
 struct SecretVersionInfo {

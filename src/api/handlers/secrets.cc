@@ -55,7 +55,8 @@ std::string SecretJson(const domain::SecretInfo& s) {
   return out;
 }
 
-// {"value", "environment"?, "description"?}; every problem at once.
+// {"value", "environment"?, "description"?}; every problem at once, reported
+// by the operation (domain::ValidateSecretWrite) with the rules' own.
 StatusOr<domain::SecretWrite> ParsePut(std::string_view body, const std::string& name) {
   WS_ASSIGN_OR_RETURN(const json::object o, ParseObject(body));
   domain::SecretWrite w;
@@ -80,9 +81,8 @@ StatusOr<domain::SecretWrite> ParsePut(std::string_view body, const std::string&
     if (k == "value") has_value = true;
   }
   if (!has_value && errors.empty()) errors.push_back({"value", "is required"});
-  if (!errors.empty())
-    return Status(Code::kUnprocessable, "the request body is not valid").WithFields(errors);
-  WS_RETURN_IF_ERROR(domain::ValidateSecretWrite(w));
+  // Reported by the operation, after the workspace's state (423 first).
+  w.parse_errors = std::move(errors);
   return w;
 }
 
