@@ -22,6 +22,8 @@ std::string_view PermissionName(authz::Permission p) {
       return "write";
     case authz::Permission::kAdminister:
       return "administer";
+    case authz::Permission::kRevealSecret:
+      return "reveal_secret";
   }
   return "?";
 }

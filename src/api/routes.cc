@@ -38,6 +38,14 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/workspaces/{workspace_id}/export", true, MakeExportWorkspace(app));
   add(Method::kPatch, "/v1/workspaces/{workspace_id}/status", true,
       MakePatchWorkspaceStatus(app));
+  // The secrets pillar (docs/secrets.md).
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/secrets", true, MakeListSecrets(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/secrets/{name}", true, MakeGetSecret(app));
+  add(Method::kPut, "/v1/workspaces/{workspace_id}/secrets/{name}", true, MakePutSecret(app));
+  add(Method::kDelete, "/v1/workspaces/{workspace_id}/secrets/{name}", true,
+      MakeDeleteSecret(app));
+  add(Method::kPost, "/v1/workspaces/{workspace_id}/secrets/{name}/reveal", true,
+      MakeRevealSecret(app));
   // Membership management.
   using domain::MemberScope;
   add(Method::kGet, "/v1/workspaces/{workspace_id}/members", true,

@@ -142,6 +142,15 @@ std::vector<std::string> SpiceDbTypes() {
   return schema.ok() ? TypesOf(*schema) : std::vector<std::string>{};
 }
 
+domain::DataKeys::Loader KeyRingLoader(const Config& config, Random& random, const Clock& clock) {
+  return [encryption = config.encryption, dir = config.data_dir, &random,
+          &clock]() -> StatusOr<crypto::KeyRing> {
+    if (encryption.keys.empty()) return crypto::KeyRing::InDirectory(dir, random, clock);
+    return crypto::KeyRing::FromFiles({encryption.keys.begin(), encryption.keys.end()},
+                                      encryption.active_key);
+  };
+}
+
 StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints failpoints,
                                          std::unique_ptr<Clock> clock,
                                          std::unique_ptr<Random> random) {
@@ -259,6 +268,12 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->workspaces_ = std::make_unique<domain::Workspaces>(domain::WorkspaceDeps{
       *app->store_, *app->clock_, *app->random_, app->failpoints_, app->engine_.get()});
   app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
+  WS_ASSIGN_OR_RETURN(app->data_keys_,
+                      domain::DataKeys::Open(KeyRingLoader(config, *app->random_, *app->clock_),
+                                             *app->store_, *app->clock_, *app->random_));
+  app->secrets_ = std::make_unique<domain::Secrets>(
+      domain::SecretsDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
+                          *app->random_, app->failpoints_});
   app->accounts_ = std::make_unique<domain::Accounts>(*app->store_, *app->clock_, *app->random_);
   domain::DenialOptions denials;
   denials.window = Micros{config.audit.denial_window_s} * 1'000'000;

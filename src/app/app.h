@@ -22,6 +22,8 @@
 #include "domain/denials.h"
 #include "domain/members.h"
 #include "domain/quotas.h"
+#include "domain/data_keys.h"
+#include "domain/secrets.h"
 #include "domain/workspaces.h"
 #include "http/metrics.h"
 #include "saga/engine.h"
@@ -38,6 +40,11 @@ class Relay;
 }  // namespace workspaced::spicedb
 
 namespace workspaced::app {
+
+// Loads the key ring of key-encryption keys the configuration names
+// (encryption.keys), or else every kek-<id>.key in data_dir (creating the
+// first). `random` and `clock` must outlive the loader.
+domain::DataKeys::Loader KeyRingLoader(const Config& config, Random& random, const Clock& clock);
 
 class App {
  public:
@@ -72,6 +79,9 @@ class App {
   // and stops its flushes.
   domain::Denials& denials() { return *denials_; }
   domain::Quotas& quotas() { return *quotas_; }
+  // The secrets pillar (domain/secrets.h) and the data keys it seals with.
+  domain::Secrets& secrets() { return *secrets_; }
+  domain::DataKeys& data_keys() { return *data_keys_; }
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
@@ -120,6 +130,8 @@ class App {
   std::unique_ptr<domain::Accounts> accounts_;
   std::unique_ptr<domain::Denials> denials_;  // flushes to the store: before it goes
   std::unique_ptr<domain::Quotas> quotas_;
+  std::unique_ptr<domain::DataKeys> data_keys_;
+  std::unique_ptr<domain::Secrets> secrets_;
   http::Metrics metrics_;
   std::string default_account_id_;
   std::string cursor_key_;

@@ -288,6 +288,25 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
           return Bad("cells." + std::string(region), "must be a connection string");
         c.cells[std::string(region)] = std::string(conninfo.as_string());
       }
+    } else if (k == "encryption") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      for (const auto& [ek, ev] : v.as_object()) {
+        if (ek == "active_key") {
+          WS_RETURN_IF_ERROR(GetString(ev, "encryption.active_key", c.encryption.active_key));
+        } else if (ek == "keys") {
+          if (!ev.is_object()) return Bad("encryption.keys", "must be an object of id: key file");
+          c.encryption.keys.clear();
+          for (const auto& [id, file] : ev.as_object()) {
+            if (!file.is_string() || file.as_string().empty())
+              return Bad("encryption.keys." + std::string(id), "must be a key file's path");
+            c.encryption.keys[std::string(id)] = std::string(file.as_string());
+          }
+        } else {
+          return Bad("encryption." + std::string(ek), "is not a known key");
+        }
+      }
+      if (!c.encryption.keys.empty() && !c.encryption.keys.contains(c.encryption.active_key))
+        return Bad("encryption.active_key", "must name one of encryption.keys");
     } else if (k == "database")
       WS_RETURN_IF_ERROR(GetString(v, key, c.database));
     else if (k == "database_pool")

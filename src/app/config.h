@@ -117,6 +117,13 @@ struct IntegrityConfig {
   int readyz_interval_ms = 60'000;
 };
 
+// Key-encryption keys (docs/encryption.md). Empty `keys`: the embedded
+// default, kek-<id>.key files in data_dir (the first created at start).
+struct EncryptionConfig {
+  std::map<std::string, std::string> keys;  // KEK id → key file path
+  std::string active_key;                    // one of `keys`; required with them
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -140,6 +147,7 @@ struct Config {
   http::RateLimitOptions rate_limits;
   AuditConfig audit;
   IntegrityConfig integrity;
+  EncryptionConfig encryption;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // I/O threads; 0: one per core
   int workers = 0;                     // handler threads; 0: 4 per core, at least 4

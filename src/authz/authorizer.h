@@ -17,7 +17,8 @@
 namespace workspaced::authz {
 
 enum class ObjectType { kAccount, kWorkspace };
-enum class Permission { kRead, kWrite, kAdminister };
+// kRevealSecret: reading a secret's value (workspaces only; docs/secrets.md).
+enum class Permission { kRead, kWrite, kAdminister, kRevealSecret };
 
 struct ObjectRef {
   ObjectType type;

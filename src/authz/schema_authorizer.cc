@@ -15,6 +15,8 @@ std::string_view PermissionName(Permission p) {
       return "write";
     case Permission::kAdminister:
       return "administer";
+    case Permission::kRevealSecret:
+      return "reveal_secret";
   }
   return "";
 }

@@ -45,6 +45,9 @@ int AccountsCreate(const AccountsCreateFlags& flags);
 
 int Migrate(const CommonFlags& flags);
 
+// `keys rotate` (cli/keys.cc).
+int KeysRotate(const CommonFlags& flags);
+
 struct AuditVerifyFlags {
   CommonFlags common;
   std::string workspace;  // empty: every chain

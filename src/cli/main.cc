@@ -68,6 +68,13 @@ int main(int argc, char** argv) {
 
   ClientCommand client(cli);  // binds its flags: must not move
 
+  auto* keys_cmd = cli.add_subcommand("keys", "encryption keys (docs/encryption.md)");
+  keys_cmd->require_subcommand(1);
+  CommonFlags rotate;
+  auto* rotate_cmd = keys_cmd->add_subcommand(
+      "rotate", "add a key-encryption key and rewrap every workspace's data key under it");
+  add_common(rotate_cmd, rotate);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -81,5 +88,6 @@ int main(int argc, char** argv) {
   if (verify_cmd->parsed()) return AuditVerify(verify);
   if (reconcile_cmd->parsed()) return AuthzReconcile(reconcile);
   if (client.Parsed()) return client.Run();
+  if (rotate_cmd->parsed()) return KeysRotate(rotate);
   return 2;
 }

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "app/app.h"
 #include "app/bootstrap.h"
+#include "common/background_loop.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "http/rate_limit.h"
@@ -115,6 +116,15 @@ int Serve(const ServeFlags& flags) {
   if (app->relay() != nullptr) app->relay()->Start();
   app->outbox_pruner().Start();
   app->denials().Start();
+  // Pillar rows left pending by a crash or an unreachable database are
+  // resolved by their readers and, for the ones nobody reads, here
+  // (docs/pillars.md).
+  BackgroundLoop pillar_sweep(app->clock(), [&app]() -> Micros {
+    const StatusOr<int> n = app->secrets().SweepPending();
+    if (!n.ok()) log::Warn("secrets: the sweep of pending rows failed", {{"error", n.status().message()}});
+    return app->clock().Now() + domain::kPendingBound;
+  });
+  pillar_sweep.Start(domain::kPendingBound);
   // What start-up built and dropped (migrations, the schema, the index
   // load) goes back to the kernel once, so idle memory is what serving needs.
   malloc_trim(0);
@@ -148,6 +158,7 @@ int Serve(const ServeFlags& flags) {
   if (app->relay() != nullptr) app->relay()->Stop();
   app->outbox_pruner().Stop();
   app->denials().Stop();  // writes the counts still pending
+  pillar_sweep.Stop();
   log::Info("stopped");
   log::Flush();
   return 0;

@@ -9,10 +9,35 @@
 // Thread-safety: implementations are safe from any thread.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/function_ref.h"
 #include "common/status.h"
 #include "model/model.h"
 
 namespace workspaced::dataplane {
+
+// One row of the secrets pillar (docs/secrets.md, docs/pillars.md): a
+// version of a secret, or a tombstone (the pending delete of every version
+// of `name`). Rows are written `pending` with the id of the operation that
+// will record its outcome in the control plane; only committed rows are
+// ever shown.
+struct SecretRow {
+  std::string name;
+  std::int64_t version = 0;
+  std::string environment;  // "" when none was given
+  std::string description;
+  std::string sealed;  // base64url of crypto::Seal's output; only when asked for
+  bool pending = true;
+  bool tombstone = false;
+  std::string operation_id;
+  Micros created_at = 0;
+  std::string created_by;
+};
 
 class Dataplane {
  public:
@@ -26,6 +51,30 @@ class Dataplane {
   // OK when the dataplane answers a trivial request (the deep readiness
   // check); kUnavailable, with a message a client may see, when it does not.
   virtual Status Ping() = 0;
+
+  // --- the secrets pillar (rows of the workspace's store) ---
+  // Each fails kConflict when the workspace has no store here (not
+  // provisioned), kUnavailable (with a Cause) when the store cannot be used.
+  // The defaults answer kInternal (test doubles without pillars).
+  //
+  // Inserts `row` as pending with the next version of its name (1 + the
+  // highest of any row of that name), sealed by `seal(version)`, durably;
+  // returns the version.
+  virtual StatusOr<std::int64_t> AddPendingSecret(
+      const model::Workspace& ws, const SecretRow& row,
+      FunctionRef<std::string(std::int64_t version)> seal);
+  // Applies the operation's row: a version becomes committed; a tombstone
+  // deletes every committed lower version of its name, then itself (a lower
+  // version still pending is a write that raced the delete and stays). OK
+  // when no row
+  // carries the id (already applied or discarded).
+  virtual Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id);
+  // Deletes the operation's pending row. OK when there is none.
+  virtual Status DiscardSecretOperation(const model::Workspace& ws, std::string_view operation_id);
+  // Rows of `name` (every name when empty), pending ones included, by name
+  // then version; `sealed` only when `with_values`.
+  virtual StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
+                                                          std::string_view name, bool with_values);
 };
 
 }  // namespace workspaced::dataplane

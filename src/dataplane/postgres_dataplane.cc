@@ -2,6 +2,7 @@
 
 
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "common/log.h"
@@ -17,6 +18,17 @@ std::string SchemaOf(const model::Workspace& ws) {
   std::string name = "ws_";
   for (const char c : ws.id) name.push_back(c == '-' ? '_' : c);
   return name;
+}
+
+// The secrets pillar's table in `schema` (rows scoped by workspace id in a
+// dedicated schema too, so one SQL serves both).
+std::string SecretTableSql(const std::string& schema) {
+  return "CREATE TABLE IF NOT EXISTS " + schema +
+         ".secret_versions (workspace_id text NOT NULL, name text NOT NULL, version bigint NOT "
+         "NULL, environment text NOT NULL, description text NOT NULL, sealed text NOT NULL, "
+         "pending boolean NOT NULL, tombstone boolean NOT NULL, operation_id text NOT NULL, "
+         "created_at bigint NOT NULL, created_by text NOT NULL, PRIMARY KEY (workspace_id, name, "
+         "version))";
 }
 
 class PostgresDataplane final : public Dataplane {
@@ -37,7 +49,8 @@ class PostgresDataplane final : public Dataplane {
                ".dataplane_workspace (id text PRIMARY KEY, created_at "
                "timestamptz NOT NULL DEFAULT now())",
            "INSERT INTO " + schema +
-               ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING"},
+               ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING",
+           SecretTableSql(schema)},
           ws.id);
     }
     return InTransaction(
@@ -45,19 +58,25 @@ class PostgresDataplane final : public Dataplane {
          "CREATE TABLE IF NOT EXISTS shared.dataplane_workspaces (id text "
          "PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())",
          "INSERT INTO shared.dataplane_workspaces (id) VALUES ($1) ON CONFLICT "
-         "DO NOTHING"},
+         "DO NOTHING",
+         SecretTableSql("shared")},
         ws.id);
   }
 
   Status Deprovision(const model::Workspace& ws) override {
     WS_RETURN_IF_ERROR(Check(ws));
     std::lock_guard lock(mu_);
-    if (ws.tenancy_model == model::TenancyModel::kDedicated)
+    if (ws.tenancy_model == model::TenancyModel::kDedicated) {
+      ready_.erase(SchemaOf(ws));
       return InTransaction({"DROP SCHEMA IF EXISTS " + SchemaOf(ws) + " CASCADE"}, "");
+    }
     WS_ASSIGN_OR_RETURN(const bool has_shared,
                         Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", "shared"));
     if (!has_shared) return Status::Ok();
-    return InTransaction({"DELETE FROM shared.dataplane_workspaces WHERE id = $1"}, ws.id);
+    return InTransaction({SecretTableSql("shared"),
+                          "DELETE FROM shared.secret_versions WHERE workspace_id = $1",
+                          "DELETE FROM shared.dataplane_workspaces WHERE id = $1"},
+                         ws.id);
   }
 
   Status Ping() override {
@@ -76,7 +95,161 @@ class PostgresDataplane final : public Dataplane {
     return Query("SELECT 1 FROM shared.dataplane_workspaces WHERE id = $1", ws.id);
   }
 
+ StatusOr<std::int64_t> AddPendingSecret(
+      const model::Workspace& ws, const SecretRow& row,
+      FunctionRef<std::string(std::int64_t)> seal) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
+    std::int64_t version = 0;
+    WS_RETURN_IF_ERROR(Transaction([&]() -> Status {
+      // One writer per (workspace, name) at a time: the next version is free.
+      WS_ASSIGN_OR_RETURN(PGresult * lk, RunParams("SELECT pg_advisory_xact_lock(hashtextextended("
+                                                   "$1 || '/' || $2, 0))",
+                                                   {ws.id, row.name}));
+      store::Libpq().PQclear(lk);
+      WS_ASSIGN_OR_RETURN(PGresult * max,
+                          RunParams("SELECT COALESCE(MAX(version), 0) FROM " + table +
+                                        " WHERE workspace_id = $1 AND name = $2",
+                                    {ws.id, row.name}));
+      version = std::stoll(store::Libpq().PQgetvalue(max, 0, 0)) + 1;
+      store::Libpq().PQclear(max);
+      WS_ASSIGN_OR_RETURN(
+          PGresult * ins,
+          RunParams("INSERT INTO " + table +
+                        " VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, $10)",
+                    {ws.id, row.name, std::to_string(version), row.environment, row.description,
+                     seal(version), row.tombstone ? "true" : "false", row.operation_id,
+                     std::to_string(row.created_at), row.created_by}));
+      store::Libpq().PQclear(ins);
+      return Status::Ok();
+    }));
+    return version;
+  }
+
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
+    const std::string op(operation_id);
+    return Transaction([&]() -> Status {
+      // A version: committed. A tombstone: every version up to it goes.
+      WS_ASSIGN_OR_RETURN(
+          PGresult * r,
+          RunParams("WITH op AS (SELECT name, version, tombstone FROM " + table +
+                        " WHERE workspace_id = $1 AND operation_id = $2), "
+                        "gone AS (DELETE FROM " + table +
+                        " t USING op WHERE op.tombstone AND t.workspace_id = $1 AND t.name = "
+                        "op.name AND (t.version = op.version OR (t.version < op.version AND NOT t.pending))) UPDATE " + table +
+                        " t SET pending = false FROM op WHERE NOT op.tombstone AND "
+                        "t.workspace_id = $1 AND t.name = op.name AND t.version = op.version",
+                    {ws.id, op}));
+      store::Libpq().PQclear(r);
+      return Status::Ok();
+    });
+  }
+
+  Status DiscardSecretOperation(const model::Workspace& ws,
+                                std::string_view operation_id) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
+    WS_ASSIGN_OR_RETURN(PGresult * r, RunParams("DELETE FROM " + table +
+                                                    " WHERE workspace_id = $1 AND operation_id "
+                                                    "= $2 AND pending",
+                                                {ws.id, std::string(operation_id)}));
+    store::Libpq().PQclear(r);
+    return Status::Ok();
+  }
+
+  StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
+                                                  std::string_view name,
+                                                  bool with_values) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
+    WS_ASSIGN_OR_RETURN(
+        PGresult * r,
+        RunParams("SELECT name, version, environment, description, CASE WHEN $3 THEN sealed "
+                  "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
+                      table +
+                      " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) ORDER BY name "
+                      "COLLATE \"C\", version",
+                  {ws.id, std::string(name), with_values ? "true" : "false"}));
+    std::vector<SecretRow> rows;
+    const auto& pq = store::Libpq();
+    for (int i = 0; i < pq.PQntuples(r); ++i) {
+      SecretRow row;
+      row.name = pq.PQgetvalue(r, i, 0);
+      row.version = std::stoll(pq.PQgetvalue(r, i, 1));
+      row.environment = pq.PQgetvalue(r, i, 2);
+      row.description = pq.PQgetvalue(r, i, 3);
+      row.sealed = pq.PQgetvalue(r, i, 4);
+      row.pending = pq.PQgetvalue(r, i, 5)[0] == 't';
+      row.tombstone = pq.PQgetvalue(r, i, 6)[0] == 't';
+      row.operation_id = pq.PQgetvalue(r, i, 7);
+      row.created_at = std::stoll(pq.PQgetvalue(r, i, 8));
+      row.created_by = pq.PQgetvalue(r, i, 9);
+      rows.push_back(std::move(row));
+    }
+    pq.PQclear(r);
+    return rows;
+  }
+
  private:
+  // The workspace's secrets table, created the first time this process uses
+  // its schema (one provisioned before the pillar existed gets it then).
+  // kConflict when the workspace has no store in this cell. Caller holds mu_.
+  StatusOr<std::string> PillarTable(const model::Workspace& ws) {
+    WS_RETURN_IF_ERROR(Check(ws));
+    WS_RETURN_IF_ERROR(Connect());
+    const bool dedicated = ws.tenancy_model == model::TenancyModel::kDedicated;
+    const std::string schema = dedicated ? SchemaOf(ws) : "shared";
+    if (!ready_.contains(schema)) {
+      WS_ASSIGN_OR_RETURN(const bool has_schema,
+                          Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema));
+      if (!has_schema) return Conflict("the workspace's dataplane is not provisioned");
+      WS_RETURN_IF_ERROR(InTransaction(
+          {"SELECT pg_advisory_xact_lock(7269638)", SecretTableSql(schema)}, ""));
+      ready_.insert(schema);
+    }
+    if (!dedicated) {
+      WS_ASSIGN_OR_RETURN(const bool provisioned,
+                          Query("SELECT 1 FROM shared.dataplane_workspaces WHERE id = $1", ws.id));
+      if (!provisioned) return Conflict("the workspace's dataplane is not provisioned");
+    }
+    return schema + ".secret_versions";
+  }
+
+  StatusOr<PGresult*> RunParams(const std::string& sql, const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    PGresult* r = store::Libpq().PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()),
+                                              nullptr, values.data(), nullptr, nullptr, 0);
+    const ExecStatusType st = r ? store::Libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    store::Libpq().PQclear(r);
+    // The statement's own message (with the cell's SQL) goes no further than
+    // Run's: rerun the classification on a trivial statement is not worth
+    // it, so classify by the connection alone.
+    const Cause cause = store::Libpq().PQstatus(conn_) != CONNECTION_OK
+                            ? Cause::kDataplaneUnreachable
+                            : Cause::kDataplaneFailed;
+    return Unavailable(std::string("dataplane: ") + store::Libpq().PQerrorMessage(conn_))
+        .WithCause(cause);
+  }
+
+  // BEGIN, `fn`, COMMIT; ROLLBACK when `fn` fails.
+  template <typename Fn>
+  Status Transaction(Fn&& fn) {
+    WS_ASSIGN_OR_RETURN(PGresult * begin, Run("BEGIN", ""));
+    store::Libpq().PQclear(begin);
+    const Status s = fn();
+    if (!s.ok()) {
+      if (auto rb = Run("ROLLBACK", ""); rb.ok()) store::Libpq().PQclear(*rb);
+      return s;
+    }
+    WS_ASSIGN_OR_RETURN(PGresult * commit, Run("COMMIT", ""));
+    store::Libpq().PQclear(commit);
+    return Status::Ok();
+  }
+
   static Status Check(const model::Workspace& ws) {
     if (!IsUuid(ws.id)) return InvalidArgument("dataplane: not a workspace id: " + ws.id);
     return Status::Ok();
@@ -144,6 +317,7 @@ class PostgresDataplane final : public Dataplane {
   const std::string conninfo_;
   std::mutex mu_;
   PGconn* conn_ = nullptr;  // guarded by mu_
+  std::set<std::string> ready_;  // schemas whose pillar tables exist; guarded by mu_
 };
 
 class Routing final : public Dataplane {
@@ -154,6 +328,21 @@ class Routing final : public Dataplane {
   Status Provision(const model::Workspace& ws) override { return For(ws).Provision(ws); }
   Status Deprovision(const model::Workspace& ws) override { return For(ws).Deprovision(ws); }
   StatusOr<bool> Exists(const model::Workspace& ws) override { return For(ws).Exists(ws); }
+  StatusOr<std::int64_t> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
+                                          FunctionRef<std::string(std::int64_t)> seal) override {
+    return For(ws).AddPendingSecret(ws, row, seal);
+  }
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view op) override {
+    return For(ws).CommitSecretOperation(ws, op);
+  }
+  Status DiscardSecretOperation(const model::Workspace& ws, std::string_view op) override {
+    return For(ws).DiscardSecretOperation(ws, op);
+  }
+  StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
+                                                  std::string_view name,
+                                                  bool with_values) override {
+    return For(ws).ListSecretRows(ws, name, with_values);
+  }
   // The embedded one, then each cell; the first failure names its region
   // (its own message, which may hold a host, goes to the log only).
   Status Ping() override {

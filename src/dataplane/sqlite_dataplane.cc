@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "common/private_file.h"
 #include "common/random.h"
+#include "dataplane/sqlite_secret_rows.h"
 
 namespace workspaced::dataplane {
 namespace fs = std::filesystem;
@@ -139,6 +141,7 @@ class SqliteDataplane final : public Dataplane {
     const fs::path dir = fs::path(root_) / ws.region;
     std::error_code ec;
     if (ws.tenancy_model == model::TenancyModel::kDedicated) {
+      ready_.erase((dir / (ws.id + ".db")).string());
       for (const char* suffix : {".db", ".db.tmp", ".db-wal", ".db-shm", ".db-journal"}) {
         fs::remove(dir / (ws.id + suffix), ec);
         if (ec)
@@ -150,6 +153,8 @@ class SqliteDataplane final : public Dataplane {
     if (!fs::exists(dir / "shared.db", ec)) return Status::Ok();
     WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
     WS_RETURN_IF_ERROR(Exec(db.get(), kCreateTableIfMissing));
+    WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(db.get()));
+    WS_RETURN_IF_ERROR(Exec(db.get(), "DELETE FROM secret_versions WHERE workspace_id = ?1", &ws.id));
     return Exec(db.get(), "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
   }
 
@@ -182,7 +187,69 @@ class SqliteDataplane final : public Dataplane {
     return found;
   }
 
+ StatusOr<std::int64_t> AddPendingSecret(
+      const model::Workspace& ws, const SecretRow& row,
+      FunctionRef<std::string(std::int64_t)> seal) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_secrets::AddPending(db.get(), ws.id, row, seal);
+  }
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_secrets::Commit(db.get(), ws.id, operation_id);
+  }
+  Status DiscardSecretOperation(const model::Workspace& ws,
+                                std::string_view operation_id) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_secrets::Discard(db.get(), ws.id, operation_id);
+  }
+  StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
+                                                  std::string_view name,
+                                                  bool with_values) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_secrets::List(db.get(), ws.id, name, with_values);
+  }
+
  private:
+  // The workspace's provisioned database, its pillar tables created the
+  // first time this process uses it (a database provisioned before a pillar
+  // existed gets them then). Never creates a database: kConflict when the
+  // workspace has none here. One connection per call: SQLite opens a file
+  // in tens of microseconds, and WAL lets readers run beside one writer.
+  StatusOr<Db> OpenPillars(const model::Workspace& ws) {
+    WS_RETURN_IF_ERROR(CheckIds(ws));
+    const fs::path dir = fs::path(root_) / ws.region;
+    const bool dedicated = ws.tenancy_model == model::TenancyModel::kDedicated;
+    const fs::path path = dir / (dedicated ? ws.id + ".db" : std::string("shared.db"));
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return Conflict("the workspace's dataplane is not provisioned");
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    Db db(raw);
+    if (rc != SQLITE_OK) return FileFailed("cannot open " + path.string(), errno);
+    sqlite3_busy_timeout(db.get(), 5000);
+    {
+      // Under the lock so that no other call uses the tables before they exist.
+      std::lock_guard lock(mu_);
+      if (!ready_.contains(path.string())) {
+        WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL"));
+        WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(db.get()));
+        ready_.insert(path.string());
+      }
+    }
+    if (!dedicated) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db.get(), "SELECT 1 FROM dataplane_workspaces WHERE id = ?1", -1,
+                             &stmt, nullptr) != SQLITE_OK)
+        return Failed(db.get(), sqlite3_errcode(db.get()));
+      sqlite3_bind_text(stmt, 1, ws.id.data(), static_cast<int>(ws.id.size()), SQLITE_TRANSIENT);
+      const bool found = sqlite3_step(stmt) == SQLITE_ROW;
+      sqlite3_finalize(stmt);
+      if (!found) return Conflict("the workspace's dataplane is not provisioned");
+    }
+    return db;
+  }
+
   // Ids and regions become path components: only what we generate and
   // validate may get here.
   static Status CheckIds(const model::Workspace& ws) {
@@ -195,6 +262,7 @@ class SqliteDataplane final : public Dataplane {
 
   const std::string root_;
   std::mutex mu_;
+  std::set<std::string> ready_;  // databases whose pillar tables exist; guarded by mu_
 };
 
 }  // namespace

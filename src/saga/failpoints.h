@@ -7,6 +7,11 @@
 //          <step>.compensate   the compensation of the step
 //          create_request      POST /v1/workspaces once its Idempotency-Key is
 //                              reserved (delay only; src/api/idempotency.cc)
+//          secrets_after_pending        a secret's PUT or DELETE after its
+//                              pending dataplane row, before the control-plane
+//                              transaction (crash only; domain/secrets.cc)
+//          secrets_after_commit_record  after that transaction committed,
+//                              before the row is marked committed (crash only)
 //
 // actions: error      every attempt fails (retryable)              forward
 //          error(N)   the first N attempts fail (retryable), then  forward

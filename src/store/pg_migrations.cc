@@ -303,6 +303,29 @@ constexpr char kSlugIndex[] = R"sql(
 CREATE INDEX workspaces_by_slug ON workspaces (slug);
 )sql";
 
+// Issue 18: the pillar pattern (docs/pillars.md). Each workspace's data key,
+// only wrapped by a key-encryption key (crypto/keyring.h), is kept here in
+// the control plane, beside the workspace row: rotation rewraps them all in
+// one database, and the purge shreds the key in the transaction that removes
+// the workspace. pillar_operations records each pillar write's outcome by
+// operation id: its dataplane row, written first as pending, is committed
+// when the id is here as committed and removed when it is here as aborted.
+constexpr char kPillars[] = R"sql(
+CREATE TABLE workspace_data_keys (
+  workspace_id TEXT COLLATE "C" NOT NULL PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+  wrapped TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  rewrapped_at BIGINT NOT NULL
+);
+CREATE TABLE pillar_operations (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  workspace_id TEXT COLLATE "C" NOT NULL,
+  committed BIGINT NOT NULL CHECK (committed IN (0, 1)),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX pillar_operations_created ON pillar_operations (created_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -316,6 +339,7 @@ constexpr std::array kMigrations{
     Migration{10, "deletion protection", kDeletionProtection},
     Migration{11, "operation kinds", kOperationKinds},
     Migration{13, "workspaces by name for /v0", kSlugIndex},
+    Migration{14, "pillar data keys and operations", kPillars},
 };
 
 }  // namespace

@@ -9,7 +9,7 @@ constexpr const char* kTables[] = {
     "meta", "accounts", "account_members", "workspaces", "workspace_group_mappings",
     "environments", "workspace_members", "provisioning_runs", "provisioning_steps",
     "idempotency_keys", "relationships", "relationship_outbox", "audit_events",
-    "audit_chain_heads", "leases"};
+    "audit_chain_heads", "leases", "workspace_data_keys", "pillar_operations"};
 // clang-format on
 
 }  // namespace

@@ -126,6 +126,18 @@ class SqlTx final : public Tx {
       const model::DenialQuery& query) override;
   StatusOr<int> PruneDenialCounts(Micros before, int limit) override;
 
+  StatusOr<std::optional<std::string>> GetDataKey(std::string_view workspace_id) override;
+  StatusOr<std::string> PutDataKeyIfAbsent(std::string_view workspace_id, std::string_view wrapped,
+                                           Micros now) override;
+  Status ReplaceDataKey(std::string_view workspace_id, std::string_view wrapped,
+                        Micros now) override;
+  StatusOr<std::vector<std::pair<std::string, std::string>>> ListDataKeys(std::string_view after,
+                                                                          int limit) override;
+  Status DeleteDataKey(std::string_view workspace_id) override;
+  Status RecordPillarOperation(std::string_view id, std::string_view workspace_id, bool committed,
+                               Micros now) override;
+  StatusOr<std::optional<bool>> GetPillarOperation(std::string_view id) override;
+
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
   StatusOr<std::string> PutMetaIfAbsent(std::string_view key, std::string_view value) override;

@@ -349,6 +349,33 @@ class Tx {
   // OK while `owner` holds `name` at `fence`; kConflict once it has lost it.
   virtual Status CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) = 0;
 
+  // --- pillars: data keys and operation outcomes (docs/pillars.md) ---
+  // The workspace's data key as stored (crypto::EncodeWrappedKey); nullopt
+  // when it has none yet.
+  virtual StatusOr<std::optional<std::string>> GetDataKey(std::string_view workspace_id) = 0;
+  // Stores `wrapped` as the workspace's data key unless it has one, and
+  // returns the one it holds afterwards (racing first uses agree on one).
+  // kNotFound when the workspace is absent.
+  virtual StatusOr<std::string> PutDataKeyIfAbsent(std::string_view workspace_id,
+                                                   std::string_view wrapped, Micros now) = 0;
+  // Replaces the stored form of a key (rotation rewraps). kNotFound when the
+  // workspace has no key.
+  virtual Status ReplaceDataKey(std::string_view workspace_id, std::string_view wrapped,
+                                Micros now) = 0;
+  // (workspace id, stored key) with workspace id > after, in id order, at
+  // most `limit`.
+  virtual StatusOr<std::vector<std::pair<std::string, std::string>>> ListDataKeys(
+      std::string_view after, int limit) = 0;
+  // Destroys the workspace's data key (crypto-shredding). OK when absent.
+  virtual Status DeleteDataKey(std::string_view workspace_id) = 0;
+  // Records the outcome of a pillar operation. kConflict when the id has an
+  // outcome already (the first recorded wins: an operation a sweep aborted
+  // can no longer commit, and the reverse).
+  virtual Status RecordPillarOperation(std::string_view id, std::string_view workspace_id,
+                                       bool committed, Micros now) = 0;
+  // nullopt: no outcome recorded; true: committed; false: aborted.
+  virtual StatusOr<std::optional<bool>> GetPillarOperation(std::string_view id) = 0;
+
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;

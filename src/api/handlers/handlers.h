@@ -48,6 +48,12 @@ std::unique_ptr<Handler> MakePatchWorkspaceStatus(app::App& app);
 std::unique_ptr<Handler> MakeWorkspaceAudit(app::App& app);
 std::unique_ptr<Handler> MakeExportWorkspace(app::App& app);
 std::unique_ptr<Handler> MakeAuditDenials(app::App& app);
+// The secrets pillar (handlers/secrets.cc).
+std::unique_ptr<Handler> MakePutSecret(app::App& app);
+std::unique_ptr<Handler> MakeListSecrets(app::App& app);
+std::unique_ptr<Handler> MakeGetSecret(app::App& app);
+std::unique_ptr<Handler> MakeRevealSecret(app::App& app);
+std::unique_ptr<Handler> MakeDeleteSecret(app::App& app);
 // The Customer Portal (handlers/portal.cc).
 std::unique_ptr<Handler> MakePortalPage();
 std::unique_ptr<Handler> MakePortalAsset();

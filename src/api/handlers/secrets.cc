@@ -1,0 +1,215 @@
+// The secrets pillar (docs/secrets.md): PUT, GET (list, one), reveal and
+// DELETE under /v1/workspaces/{workspace_id}/secrets. Permissions: read
+// (metadata), write (PUT, DELETE), reveal_secret (a value). Each handler
+// parses, calls one operation of domain::Secrets and renders; no value is
+// ever rendered but by reveal.
+#include <boost/json.hpp>
+
+#include "api/access.h"
+#include "api/audit.h"
+#include "api/handlers/handlers.h"
+#include "api/json_writer.h"
+#include "common/time_format.h"
+
+namespace workspaced::api {
+namespace json = boost::json;
+namespace {
+
+using authz::ObjectType;
+using authz::Permission;
+
+StatusOr<json::object> ParseObject(std::string_view body) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 4;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec) return InvalidArgument("the body is not valid JSON");
+  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+std::string SecretJson(const domain::SecretInfo& s) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Field("name", s.name);
+  w.Field("latest_version", s.versions.empty() ? std::int64_t{0} : s.versions.back().version);
+  w.Key("versions");
+  w.BeginArray();
+  for (const auto& v : s.versions) {
+    w.BeginObject();
+    w.Field("version", v.version);
+    if (v.environment.empty()) {
+      w.Key("environment");
+      w.Null();
+    } else {
+      w.Field("environment", v.environment);
+    }
+    w.Field("description", v.description);
+    w.Field("created_at", FormatRfc3339(v.created_at));
+    w.Field("created_by", v.created_by);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+// {"value", "environment"?, "description"?}; every problem at once, reported
+// by the operation (domain::ValidateSecretWrite) with the rules' own.
+StatusOr<domain::SecretWrite> ParsePut(std::string_view body, const std::string& name) {
+  WS_ASSIGN_OR_RETURN(const json::object o, ParseObject(body));
+  domain::SecretWrite w;
+  w.name = name;
+  std::vector<FieldError> errors;
+  bool has_value = false;
+  for (const auto& [k, v] : o) {
+    std::string* into = k == "value"         ? &w.value
+                        : k == "environment" ? &w.environment
+                        : k == "description" ? &w.description
+                                             : nullptr;
+    if (into == nullptr) {
+      errors.push_back({std::string(k), "is not a field of this request"});
+      continue;
+    }
+    if (k == "environment" && v.is_null()) continue;
+    if (!v.is_string()) {
+      errors.push_back({std::string(k), "must be a string"});
+      continue;
+    }
+    *into = std::string(v.as_string());
+    if (k == "value") has_value = true;
+  }
+  if (!has_value && errors.empty()) errors.push_back({"value", "is required"});
+  // Reported by the operation, after the workspace's state (423 first).
+  w.parse_errors = std::move(errors);
+  return w;
+}
+
+class PutSecret final : public Handler {
+ public:
+  explicit PutSecret(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
+    WS_ASSIGN_OR_RETURN(domain::SecretWrite w, ParsePut(ctx.request.body, ctx.Param("name")));
+    StatusOr<domain::SecretInfo> s = app_.secrets().Put(ActorOf(ctx), id, w);
+    crypto::Wipe(w.value);
+    if (!s.ok()) return s.status();
+    out.Json(s->versions.size() == 1 ? 201 : 200, SecretJson(*s));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+class ListSecrets final : public Handler {
+ public:
+  explicit ListSecrets(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_ASSIGN_OR_RETURN(const auto secrets, app_.secrets().List(id));
+    std::string body = "[";
+    for (const auto& s : secrets) {
+      if (body.size() > 1) body += ',';
+      body += SecretJson(s);
+    }
+    body += ']';
+    out.Json(200, std::move(body));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+class GetSecret final : public Handler {
+ public:
+  explicit GetSecret(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_ASSIGN_OR_RETURN(const auto s, app_.secrets().Get(id, ctx.Param("name")));
+    out.Json(200, SecretJson(s));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+class RevealSecret final : public Handler {
+ public:
+  explicit RevealSecret(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRevealSecret));
+    std::optional<std::int64_t> version;
+    if (!ctx.request.body.empty()) {
+      WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
+      WS_ASSIGN_OR_RETURN(const json::object o, ParseObject(ctx.request.body));
+      std::vector<FieldError> errors;
+      for (const auto& [k, v] : o) {
+        if (k != "version") {
+          errors.push_back({std::string(k), "is not a field of this request"});
+        } else if (!v.is_int64() || v.as_int64() < 1) {
+          errors.push_back({"version", "must be a positive integer"});
+        } else {
+          version = v.as_int64();
+        }
+      }
+      if (!errors.empty())
+        return Status(Code::kUnprocessable, "the request body is not valid").WithFields(errors);
+    }
+    WS_ASSIGN_OR_RETURN(domain::RevealedSecret r,
+                        app_.secrets().Reveal(ActorOf(ctx), id, ctx.Param("name"), version));
+    std::string body;
+    JsonWriter w(body);
+    w.BeginObject();
+    w.Field("name", r.name);
+    w.Field("version", r.version);
+    w.Field("value", r.value);
+    w.EndObject();
+    crypto::Wipe(r.value);
+    out.SetHeader("Cache-Control", "no-store");
+    out.Json(200, std::move(body));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+class DeleteSecret final : public Handler {
+ public:
+  explicit DeleteSecret(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(app_.secrets().Delete(ActorOf(ctx), id, ctx.Param("name")));
+    out.status = 204;
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> MakePutSecret(app::App& app) { return std::make_unique<PutSecret>(app); }
+std::unique_ptr<Handler> MakeListSecrets(app::App& app) {
+  return std::make_unique<ListSecrets>(app);
+}
+std::unique_ptr<Handler> MakeGetSecret(app::App& app) { return std::make_unique<GetSecret>(app); }
+std::unique_ptr<Handler> MakeRevealSecret(app::App& app) {
+  return std::make_unique<RevealSecret>(app);
+}
+std::unique_ptr<Handler> MakeDeleteSecret(app::App& app) {
+  return std::make_unique<DeleteSecret>(app);
+}
+
+}  // namespace workspaced::api

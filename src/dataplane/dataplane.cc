@@ -1,0 +1,23 @@
+#include "dataplane/dataplane.h"
+
+namespace workspaced::dataplane {
+namespace {
+Status NoPillars() { return Internal("dataplane: this dataplane keeps no pillar data"); }
+}  // namespace
+
+StatusOr<std::int64_t> Dataplane::AddPendingSecret(const model::Workspace&, const SecretRow&,
+                                                   FunctionRef<std::string(std::int64_t)>) {
+  return NoPillars();
+}
+Status Dataplane::CommitSecretOperation(const model::Workspace&, std::string_view) {
+  return NoPillars();
+}
+Status Dataplane::DiscardSecretOperation(const model::Workspace&, std::string_view) {
+  return NoPillars();
+}
+StatusOr<std::vector<SecretRow>> Dataplane::ListSecretRows(const model::Workspace&,
+                                                           std::string_view, bool) {
+  return NoPillars();
+}
+
+}  // namespace workspaced::dataplane

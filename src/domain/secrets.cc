@@ -1,0 +1,325 @@
+#include "domain/secrets.h"
+
+#include <csignal>
+
+#include <boost/json.hpp>
+
+#include "common/base64url.h"
+#include "common/log.h"
+#include "crypto/aead.h"
+#include "domain/workspace_rules.h"
+
+namespace workspaced::domain {
+namespace {
+
+// Binds a sealed value to its workspace, name and version (names hold no
+// NUL, so the parts cannot run into each other).
+std::string Aad(const std::string& workspace_id, const std::string& name, std::int64_t version) {
+  std::string aad = "secret";
+  aad.push_back('\0');
+  aad += workspace_id;
+  aad.push_back('\0');
+  aad += name;
+  aad.push_back('\0');
+  aad += std::to_string(version);
+  return aad;
+}
+
+// A change needs an active workspace: kFrozen while frozen, kConflict in
+// any other state but active.
+Status RequireActive(const model::Workspace& ws) {
+  WS_RETURN_IF_ERROR(RequireNotFrozen(ws));
+  if (ws.status != model::WorkspaceStatus::kActive)
+    return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
+                    "; secrets change only while it is active");
+  return Status::Ok();
+}
+
+// Outcomes of step 2 that are certain: the transaction did not commit, so
+// the pending row may go at once. Anything else (the database unreachable)
+// may have committed; the row is left to be resolved.
+bool CertainlyNotCommitted(const Status& s) {
+  switch (s.code()) {
+    case Code::kFrozen:
+    case Code::kConflict:
+    case Code::kNotFound:
+    case Code::kUnprocessable:
+      return true;
+    default:
+      return false;
+  }
+}
+
+SecretInfo Fold(const std::string& name, const std::vector<dataplane::SecretRow>& rows) {
+  SecretInfo info{name, {}};
+  for (const auto& r : rows) {
+    if (r.name != name) continue;
+    info.versions.push_back({r.version, r.environment, r.description, r.created_at, r.created_by});
+  }
+  return info;
+}
+
+}  // namespace
+
+bool IsSecretName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxSecretNameBytes) return false;
+  const char c0 = name[0];
+  if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_')) return false;
+  return name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+         std::string_view::npos;
+}
+
+Status ValidateSecretWrite(const SecretWrite& w) {
+  std::vector<FieldError> errors = w.parse_errors;
+  if (!IsSecretName(w.name))
+    errors.push_back({"name", "a secret name is 1 to 128 of A-Z a-z 0-9 _ . - and starts with "
+                              "a letter or _"});
+  const auto named = [&](std::string_view field) {
+    for (const auto& e : w.parse_errors)
+      if (e.field == field) return true;
+    return false;
+  };
+  if (!named("value") && (w.value.empty() || w.value.size() > kMaxSecretValueBytes))
+    errors.push_back({"value", "a value is 1 to 65536 bytes"});
+  if (!named("environment") && !w.environment.empty() && w.environment != "dev" && w.environment != "staging" &&
+      w.environment != "prod")
+    errors.push_back({"environment", "must be one of dev, staging, prod"});
+  if (!named("description") && w.description.size() > kMaxSecretDescriptionBytes)
+    errors.push_back({"description", "a description is at most 1024 bytes"});
+  if (errors.empty()) return Status::Ok();
+  return Unprocessable("the secret is not valid").WithFields(std::move(errors));
+}
+
+void Secrets::MaybeCrash(std::string_view point) const {
+  if (d_.failpoints.For(point, 1) != saga::Failpoint::Action::kCrash) return;
+  log::Error("failpoint: crashing", {{"point", std::string(point)}});
+  std::raise(SIGKILL);
+}
+
+StatusOr<model::Workspace> Secrets::ReadWorkspace(const std::string& workspace_id) {
+  model::Workspace ws;
+  WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(workspace_id));
+    return Status::Ok();
+  }));
+  return ws;
+}
+
+StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
+                                       bool abort_if_stale) {
+  std::optional<bool> outcome;
+  WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(outcome, tx.GetPillarOperation(row.operation_id));
+    return Status::Ok();
+  }));
+  if (!outcome) {
+    if (!abort_if_stale || d_.clock.Now() - row.created_at < kPendingBound) return false;
+    // Record it aborted: from now on its step 2 cannot commit. A step 2 that
+    // committed first wins (kConflict): read what it recorded.
+    const Status s = d_.store.Write([&](store::Tx& tx) {
+      return tx.RecordPillarOperation(row.operation_id, ws.id, false, d_.clock.Now());
+    });
+    if (s.ok()) {
+      outcome = false;
+    } else if (s.code() == Code::kConflict) {
+      WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(outcome, tx.GetPillarOperation(row.operation_id));
+        return Status::Ok();
+      }));
+      if (!outcome) return Internal("secrets: an operation's outcome vanished");
+    } else {
+      return s;
+    }
+  }
+  if (*outcome) {
+    WS_RETURN_IF_ERROR(d_.dataplane.CommitSecretOperation(ws, row.operation_id));
+    return true;
+  }
+  WS_RETURN_IF_ERROR(d_.dataplane.DiscardSecretOperation(ws, row.operation_id));
+  return false;
+}
+
+StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(const model::Workspace& ws,
+                                                                   const std::string& name,
+                                                                   bool with_values) {
+  WS_ASSIGN_OR_RETURN(std::vector<dataplane::SecretRow> rows,
+                      d_.dataplane.ListSecretRows(ws, name, with_values));
+  bool changed = false;
+  for (const auto& r : rows) {
+    if (!r.pending) continue;
+    WS_ASSIGN_OR_RETURN(const bool committed, ResolvePending(ws, r, /*abort_if_stale=*/true));
+    changed = changed || committed;
+  }
+  if (changed) {
+    WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListSecretRows(ws, name, with_values));
+  }
+  std::erase_if(rows, [](const dataplane::SecretRow& r) { return r.pending || r.tombstone; });
+  return rows;
+}
+
+Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_id,
+                       model::AuditEvent audit) {
+  // Step 2: the rules, the outcome and the audit event, in one transaction.
+  const Status s = d_.store.Write([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const model::Workspace current, tx.GetWorkspace(ws.id));
+    WS_RETURN_IF_ERROR(RequireActive(current));
+    const Status recorded = tx.RecordPillarOperation(operation_id, ws.id, true, d_.clock.Now());
+    if (recorded.code() == Code::kConflict)  // a sweep aborted it: it waited too long
+      return Unavailable("the change took too long and was abandoned; retry it");
+    WS_RETURN_IF_ERROR(recorded);
+    return tx.AppendAudit(audit);
+  });
+  if (!s.ok()) {
+    if (CertainlyNotCommitted(s)) {
+      const Status discarded = d_.dataplane.DiscardSecretOperation(ws, operation_id);
+      if (!discarded.ok())  // the sweep removes it
+        log::Warn("secrets: a refused change's pending row stays",
+                  {{"workspace_id", ws.id}, {"error", discarded.message()}});
+    }
+    return s;
+  }
+  MaybeCrash("secrets_after_commit_record");
+  // Step 3. The change is committed whatever happens here: a row left
+  // pending is committed by the next reader or the sweep.
+  const Status applied = d_.dataplane.CommitSecretOperation(ws, operation_id);
+  if (!applied.ok())
+    log::Warn("secrets: a committed change waits for its dataplane row",
+              {{"workspace_id", ws.id}, {"error", applied.message()}});
+  return Status::Ok();
+}
+
+StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspace_id,
+                                  const SecretWrite& w) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_RETURN_IF_ERROR(RequireActive(ws));  // early; step 2 decides
+  WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
+  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
+
+  dataplane::SecretRow row;
+  row.name = w.name;
+  row.environment = w.environment;
+  row.description = w.description;
+  row.operation_id = NewUuidV7(d_.random, d_.clock);
+  row.created_at = d_.clock.Now();
+  row.created_by = actor.subject;
+  // Step 1.
+  WS_ASSIGN_OR_RETURN(const std::int64_t version,
+                      d_.dataplane.AddPendingSecret(ws, row, [&](std::int64_t v) {
+                        return Base64UrlEncode(
+                            crypto::Seal(key, Aad(ws.id, w.name, v), w.value, d_.random));
+                      }));
+  MaybeCrash("secrets_after_pending");
+
+  model::AuditEvent e =
+      AuditEventBy(actor, d_.clock.Now(), "secret.put", "secret", w.name, ws.id);
+  boost::json::object details{{"version", version}, {"operation_id", row.operation_id}};
+  if (!w.environment.empty()) details["environment"] = w.environment;
+  e.details = boost::json::serialize(details);
+  WS_RETURN_IF_ERROR(Finish(ws, row.operation_id, std::move(e)));
+  return Get(workspace_id, w.name);
+}
+
+StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, "", false));
+  std::vector<SecretInfo> out;
+  for (const auto& r : rows) {
+    if (out.empty() || out.back().name != r.name) out.push_back({r.name, {}});
+    out.back().versions.push_back(
+        {r.version, r.environment, r.description, r.created_at, r.created_by});
+  }
+  return out;
+}
+
+StatusOr<SecretInfo> Secrets::Get(const std::string& workspace_id, const std::string& name) {
+  if (!IsSecretName(name)) return NotFound("secret not found");
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, false));
+  if (rows.empty()) return NotFound("secret not found");
+  return Fold(name, rows);
+}
+
+StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& workspace_id,
+                                         const std::string& name,
+                                         std::optional<std::int64_t> version) {
+  if (!IsSecretName(name)) return NotFound("secret not found");
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, true));
+  if (rows.empty()) return NotFound("secret not found");
+  const dataplane::SecretRow* row = &rows.back();
+  if (version) {
+    row = nullptr;
+    for (const auto& r : rows)
+      if (r.version == *version) row = &r;
+    if (row == nullptr) return NotFound("secret version not found");
+  }
+  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/false));
+  const std::optional<std::string> sealed = Base64UrlDecode(row->sealed);
+  if (!sealed) return Internal("secrets: a stored value is not base64url");
+  StatusOr<std::string> value = crypto::Open(key, Aad(ws.id, name, row->version), *sealed);
+  if (!value.ok()) return Internal("secrets: a stored value does not open: " + value.status().message());
+  // The value leaves only once its reveal is on the record.
+  model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.reveal", "secret", name, ws.id);
+  e.details = boost::json::serialize(boost::json::object{{"version", row->version}});
+  Status audited = d_.store.Write([&](store::Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.GetWorkspace(ws.id).status());
+    return tx.AppendAudit(e);
+  });
+  if (!audited.ok()) {
+    crypto::Wipe(*value);
+    return audited;
+  }
+  return RevealedSecret{name, row->version, std::move(*value)};
+}
+
+Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
+                       const std::string& name) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_RETURN_IF_ERROR(RequireActive(ws));
+  if (!IsSecretName(name)) return NotFound("secret not found");
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, false));
+  if (rows.empty()) return NotFound("secret not found");
+  dataplane::SecretRow tomb;
+  tomb.name = name;
+  tomb.tombstone = true;
+  tomb.operation_id = NewUuidV7(d_.random, d_.clock);
+  tomb.created_at = d_.clock.Now();
+  tomb.created_by = actor.subject;
+  WS_ASSIGN_OR_RETURN(const std::int64_t version,
+                      d_.dataplane.AddPendingSecret(ws, tomb, [](std::int64_t) { return ""; }));
+  MaybeCrash("secrets_after_pending");
+  model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.delete", "secret", name, ws.id);
+  e.details = boost::json::serialize(boost::json::object{
+      {"versions", static_cast<std::int64_t>(rows.size())},
+      {"up_to_version", version - 1},
+      {"operation_id", tomb.operation_id}});
+  return Finish(ws, tomb.operation_id, std::move(e));
+}
+
+StatusOr<int> Secrets::SweepPending() {
+  int resolved = 0;
+  std::string after;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> page;
+    WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(page, tx.ListDataKeys(after, 100));
+      return Status::Ok();
+    }));
+    if (page.empty()) return resolved;
+    after = page.back().first;
+    for (const auto& entry : page) {
+      StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
+      if (!ws.ok()) continue;
+      StatusOr<std::vector<dataplane::SecretRow>> rows =
+          d_.dataplane.ListSecretRows(*ws, "", false);
+      if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
+      for (const auto& r : *rows) {
+        if (!r.pending) continue;
+        if (d_.clock.Now() - r.created_at < kPendingBound) continue;
+        if (ResolvePending(*ws, r, /*abort_if_stale=*/true).ok()) ++resolved;
+      }
+    }
+  }
+}
+
+}  // namespace workspaced::domain

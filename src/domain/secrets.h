@@ -1,0 +1,136 @@
+// The secrets pillar (docs/secrets.md), and the first use of the pillar
+// pattern (docs/pillars.md): a secret's versions live in its workspace's
+// dataplane store, sealed with the workspace's data key (domain/data_keys.h);
+// the rules (not frozen, active, audit) are checked in one control-plane
+// write transaction, joined to the dataplane write by an operation id:
+//   1. the dataplane row is written `pending` with a fresh operation id;
+//   2. the control-plane transaction checks the rules, records the
+//      operation as committed (store::Tx::RecordPillarOperation) and appends
+//      the audit event (names, versions, the operation id: never a value);
+//   3. the dataplane row is marked committed.
+// Readers show committed rows only and resolve each pending one by its
+// operation's recorded outcome (ResolvePending): committed → commit it;
+// aborted → remove it; none and older than kPendingBound → record it
+// aborted (from then on step 2 of that operation fails) and remove it.
+//
+// Validation (kUnprocessable with field errors): a name is 1–128 of
+// [A-Za-z0-9_.-], starting with a letter or '_'; a value 1 byte to
+// kMaxSecretValueBytes; a description at most kMaxDescriptionBytes; an
+// environment dev, staging or prod.
+//
+// Failure: kNotFound (workspace, secret or version), kFrozen (a change to a
+// frozen workspace), kConflict (the workspace is not active, or not
+// provisioned), kUnprocessable, kUnavailable / kInternal from the stores or
+// keys. No message ever holds a value.
+//
+// Thread-safety: safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "dataplane/dataplane.h"
+#include "domain/actor.h"
+#include "domain/data_keys.h"
+#include "saga/failpoints.h"
+#include "store/store.h"
+
+namespace workspaced::domain {
+
+inline constexpr std::size_t kMaxSecretNameBytes = 128;
+inline constexpr std::size_t kMaxSecretValueBytes = 64 * 1024;
+inline constexpr std::size_t kMaxSecretDescriptionBytes = 1024;
+// How long a pending row may wait for its control-plane transaction before
+// a reader or the sweep aborts it.
+inline constexpr Micros kPendingBound = 60 * 1000 * 1000;  // one minute
+
+struct SecretWrite {
+  std::string name;
+  std::string value;
+  std::string environment;  // "" | dev | staging | prod
+  std::string description;
+  // What the caller's parser already found wrong (unknown fields, wrong
+  // types): reported with the rules' own problems, after the workspace's
+  // state (a frozen workspace answers 423 whatever the body).
+  std::vector<FieldError> parse_errors;
+};
+
+struct SecretVersionInfo {
+  std::int64_t version = 0;
+  std::string environment;
+  std::string description;
+  Micros created_at = 0;
+  std::string created_by;
+};
+
+// A secret's metadata: its versions, oldest first (never a value).
+struct SecretInfo {
+  std::string name;
+  std::vector<SecretVersionInfo> versions;
+};
+
+struct RevealedSecret {
+  std::string name;
+  std::int64_t version = 0;
+  std::string value;
+};
+
+struct SecretsDeps {
+  store::Store& store;
+  dataplane::Dataplane& dataplane;
+  DataKeys& keys;
+  const Clock& clock;
+  Random& random;
+  // secrets_after_pending, secrets_after_commit_record: `crash` only (tests).
+  const saga::Failpoints& failpoints;
+};
+
+// The validation above, every problem at once.
+Status ValidateSecretWrite(const SecretWrite& w);
+bool IsSecretName(std::string_view name);
+
+class Secrets {
+ public:
+  explicit Secrets(SecretsDeps deps) : d_(deps) {}
+
+  // A new version of `w.name` (created by its first PUT); audited
+  // secret.put. Refused while frozen (kFrozen) or not active (kConflict).
+  StatusOr<SecretInfo> Put(const Actor& actor, const std::string& workspace_id,
+                           const SecretWrite& w);
+  StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id);
+  StatusOr<SecretInfo> Get(const std::string& workspace_id, const std::string& name);
+  // The value of `version` (the latest when absent), once a secret.reveal
+  // event is committed. Allowed while frozen.
+  StatusOr<RevealedSecret> Reveal(const Actor& actor, const std::string& workspace_id,
+                                  const std::string& name, std::optional<std::int64_t> version);
+  // Destroys every version; audited secret.delete.
+  Status Delete(const Actor& actor, const std::string& workspace_id, const std::string& name);
+
+  // The sweep: resolves every pending row older than kPendingBound of every
+  // workspace that has a data key. How many rows it resolved.
+  StatusOr<int> SweepPending();
+
+ private:
+  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id);
+  // The rows of `name` (every name when empty) with each pending one
+  // resolved; committed rows only.
+  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(const model::Workspace& ws,
+                                                            const std::string& name,
+                                                            bool with_values);
+  // Resolves one pending row; true when it is (now) committed.
+  StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
+                                bool abort_if_stale);
+  // Steps 2 and 3 for the pending row of `operation_id`: `audit` is appended.
+  Status Finish(const model::Workspace& ws, const std::string& operation_id,
+                model::AuditEvent audit);
+  void MaybeCrash(std::string_view point) const;
+
+  SecretsDeps d_;
+};
+
+}  // namespace workspaced::domain

@@ -1,0 +1,74 @@
+// Pillar data keys and operation outcomes (store.h; docs/pillars.md).
+#include "store/sql_tx.h"
+
+namespace workspaced::store {
+
+StatusOr<std::optional<std::string>> SqlTx::GetDataKey(std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT wrapped FROM workspace_data_keys WHERE workspace_id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(workspace_id).Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.String(0));
+}
+
+StatusOr<std::string> SqlTx::PutDataKeyIfAbsent(std::string_view workspace_id,
+                                                std::string_view wrapped, Micros now) {
+  {
+    WS_ASSIGN_OR_RETURN(Stmt insert,
+                        Prepare("INSERT INTO workspace_data_keys (workspace_id, wrapped, "
+                                "created_at, rewrapped_at) VALUES (?1, ?2, ?3, ?3) "
+                                "ON CONFLICT (workspace_id) DO NOTHING"));
+    WS_RETURN_IF_ERROR(insert.Bind(workspace_id, wrapped, now)
+                           .Run(ConstraintErrors().OnForeignKey(Code::kNotFound,
+                                                                "workspace not found")));
+  }
+  WS_ASSIGN_OR_RETURN(std::optional<std::string> stored, GetDataKey(workspace_id));
+  if (!stored) return Internal("store: a data key vanished after its insert");
+  return std::move(*stored);
+}
+
+Status SqlTx::ReplaceDataKey(std::string_view workspace_id, std::string_view wrapped, Micros now) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE workspace_data_keys SET wrapped = ?2, "
+                                         "rewrapped_at = ?3 WHERE workspace_id = ?1 "
+                                         "RETURNING workspace_id"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(workspace_id, wrapped, now).Step());
+  if (!row) return NotFound("data key not found");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> SqlTx::ListDataKeys(
+    std::string_view after, int limit) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT workspace_id, wrapped FROM workspace_data_keys "
+                                         "WHERE workspace_id > ?1 ORDER BY workspace_id LIMIT ?2"));
+  stmt.Bind(after, limit);
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (;;) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    keys.emplace_back(stmt.String(0), stmt.String(1));
+  }
+  return keys;
+}
+
+Status SqlTx::DeleteDataKey(std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("DELETE FROM workspace_data_keys WHERE workspace_id = ?1"));
+  return stmt.Bind(workspace_id).Run();
+}
+
+Status SqlTx::RecordPillarOperation(std::string_view id, std::string_view workspace_id,
+                                    bool committed, Micros now) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO pillar_operations (id, workspace_id, "
+                                         "committed, created_at) VALUES (?1, ?2, ?3, ?4)"));
+  return stmt.Bind(id, workspace_id, committed ? 1 : 0, now)
+      .Run(ConstraintErrors().OnUnique(Code::kConflict, "pillar operation already resolved"));
+}
+
+StatusOr<std::optional<bool>> SqlTx::GetPillarOperation(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT committed FROM pillar_operations WHERE id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
+  if (!row) return std::optional<bool>();
+  return std::optional<bool>(stmt.Int(0) != 0);
+}
+
+}  // namespace workspaced::store

@@ -1,0 +1,312 @@
+// The secrets pillar end to end (docs/secrets.md, docs/pillars.md): versions,
+// metadata without values, reveal by its own permission and audited, delete,
+// 423 while frozen with nothing changed, precise 422s, no value anywhere but
+// a reveal's answer, crashes at each point of the pillar protocol, and key
+// rotation under a running server. Runs on SQLite and on PostgreSQL.
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+constexpr char kValue[] = "s3cr3t-VALUE-4f1e9a-never-shown";
+constexpr char kValue2[] = "s3cr3t-VALUE-77b2c0-second";
+
+class Secrets : public ::testing::Test {
+ protected:
+  void StartOn(ServerProcess::Options o = {}) {
+    if (o.config_json.empty()) o.config_json = FastSagaConfig();
+    server_ = ServerProcess::Start(o);
+    c_ = std::make_unique<HttpClient>(server_->port());
+    if (account_.empty()) {
+      Seeder seed(server_->data_dir());
+      account_ = seed.Account("Acme", "alice");
+    }
+  }
+  void CreateWorkspace() {
+    const HttpResponse r = PostWorkspace(*c_, server_->Token("alice"), CreateBody(account_, "Vault"));
+    ASSERT_EQ(r.status, 202) << r.body;
+    const auto o = Json(r.body).as_object();
+    ws_ = std::string(o.at("workspace_id").as_string());
+    ASSERT_EQ(WaitRun(*c_, server_->Token("alice"), std::string(o.at("provisioning_run_id").as_string()))
+                  .at("state")
+                  .as_string(),
+              "succeeded");
+    Seeder seed(server_->data_dir());
+    seed.Member(ws_, "mia", model::WorkspaceRole::kMember);
+    seed.Member(ws_, "vic", model::WorkspaceRole::kViewer);
+  }
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                    const std::string& body = "") {
+    return CallAs(*c_, *server_, method, "/v1/workspaces/" + ws_ + path, who, body);
+  }
+  HttpResponse Put(const std::string& name, const std::string& body, const std::string& who = "alice") {
+    return Call("PUT", "/secrets/" + name, who, body);
+  }
+  long long Events(const std::string& action) {
+    return CountRows(server_->data_dir(),
+                     "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "'");
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> c_;
+  std::string account_, ws_;
+};
+
+std::string ValueBody(const std::string& value, const std::string& extra = "") {
+  return R"({"value":")" + value + "\"" + extra + "}";
+}
+
+TEST_F(Secrets, VersionsMetadataRevealAndDelete) {
+  StartOn();
+  CreateWorkspace();
+  HttpResponse r = Put("DB_PASSWORD", ValueBody(kValue, R"(,"environment":"prod","description":"db")"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body.find(kValue), std::string::npos);
+  r = Put("DB_PASSWORD", ValueBody(kValue2));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto o = Json(r.body).as_object();
+  EXPECT_EQ(o.at("latest_version").as_int64(), 2);
+  ASSERT_EQ(o.at("versions").as_array().size(), 2u);
+  EXPECT_EQ(o.at("versions").as_array()[0].at("environment").as_string(), "prod");
+  EXPECT_EQ(o.at("versions").as_array()[0].at("created_by").as_string(), "alice");
+
+  r = Call("GET", "/secrets", "vic");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_array().size(), 1u);
+  EXPECT_EQ(r.body.find("s3cr3t"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/secrets/DB_PASSWORD", "vic").status, 200);
+
+  r = Call("POST", "/secrets/DB_PASSWORD/reveal", "alice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  o = Json(r.body).as_object();
+  EXPECT_EQ(o.at("name").as_string(), "DB_PASSWORD");
+  EXPECT_EQ(o.at("version").as_int64(), 2);
+  EXPECT_EQ(o.at("value").as_string(), kValue2);
+  EXPECT_EQ(r.Header("Cache-Control"), "no-store");
+  r = Call("POST", "/secrets/DB_PASSWORD/reveal", "alice", R"({"version":1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("value").as_string(), kValue);
+  ExpectProblem(Call("POST", "/secrets/DB_PASSWORD/reveal", "alice", R"({"version":9})"), 404);
+  EXPECT_EQ(Events("secret.put"), 2);
+  EXPECT_EQ(Events("secret.reveal"), 2);
+
+  r = Call("DELETE", "/secrets/DB_PASSWORD", "alice");
+  EXPECT_EQ(r.status, 204) << r.body;
+  ExpectProblem(Call("GET", "/secrets/DB_PASSWORD", "alice"), 404);
+  ExpectProblem(Call("POST", "/secrets/DB_PASSWORD/reveal", "alice"), 404);
+  ExpectProblem(Call("DELETE", "/secrets/DB_PASSWORD", "alice"), 404);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  EXPECT_EQ(Events("secret.delete"), 1);
+}
+
+TEST_F(Secrets, RevealNeedsItsOwnPermissionWhichMembersLack) {
+  StartOn();
+  CreateWorkspace();
+  EXPECT_EQ(Put("API_KEY", ValueBody(kValue), "mia").status, 201);
+  ExpectProblem(Call("POST", "/secrets/API_KEY/reveal", "mia"), 403);
+  ExpectProblem(Call("POST", "/secrets/API_KEY/reveal", "vic"), 403);
+  ExpectProblem(Put("API_KEY", ValueBody(kValue2), "vic"), 403);
+  ExpectProblem(Call("DELETE", "/secrets/API_KEY", "vic"), 403);
+  ExpectProblem(Call("GET", "/secrets", "stranger"), 404);
+  ExpectProblem(Call("POST", "/secrets/API_KEY/reveal", "stranger"), 404);
+  EXPECT_EQ(Call("POST", "/secrets/API_KEY/reveal", "alice").status, 200);
+  EXPECT_EQ(Events("secret.reveal"), 1);
+}
+
+TEST_F(Secrets, AFrozenWorkspaceRefusesChangesWithNothingChanged) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("TOKEN", ValueBody(kValue)).status, 201);
+  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"audit"})").status, 200);
+  const std::string before = Call("GET", "/secrets", "alice").body;
+  ExpectProblem(Put("TOKEN", ValueBody(kValue2)), 423);
+  ExpectProblem(Put("OTHER", ValueBody(kValue2)), 423);
+  ExpectProblem(Call("DELETE", "/secrets/TOKEN", "alice"), 423);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, before);
+  EXPECT_EQ(Call("POST", "/secrets/TOKEN/reveal", "alice").status, 200);  // a read
+  EXPECT_EQ(Events("secret.put"), 1);
+  EXPECT_EQ(Events("secret.delete"), 0);
+}
+
+TEST_F(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
+  StartOn();
+  CreateWorkspace();
+  const auto fields = [](const HttpResponse& r) {
+    std::string out;
+    const boost::json::value v = Json(r.body);
+    const boost::json::object* o = v.if_object();
+    if (o == nullptr || !o->contains("errors")) return "(no errors) " + r.body.substr(0, 200);
+    for (const auto& e : o->at("errors").as_array())
+      out += std::string(e.at("field").as_string()) + " ";
+    return out;
+  };
+  HttpResponse r = Put("9starts-with-digit", ValueBody("x"));
+  ExpectProblem(r, 422);
+  EXPECT_EQ(fields(r), "name ");
+  r = Put("OK", ValueBody(std::string(64 * 1024 + 1, 'a')));
+  ExpectProblem(r, 422);
+  EXPECT_EQ(fields(r), "value ");
+  r = Put("OK", ValueBody("x", R"(,"environment":"qa","description":")" + std::string(1025, 'd') + "\""));
+  ExpectProblem(r, 422);
+  EXPECT_EQ(fields(r), "environment description ");
+  r = Put("OK", R"({"value":"x","colour":"red"})");
+  ExpectProblem(r, 422);
+  EXPECT_EQ(fields(r), "colour ");
+  ExpectProblem(Put("OK", R"({"value":1})"), 422);
+  ExpectProblem(Put("OK", R"({})"), 422);
+  ExpectProblem(Put("OK", "not json"), 400);
+  ExpectProblem(Put(std::string(129, 'n'), ValueBody("x")), 422);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  EXPECT_EQ(Events("secret.put"), 0);
+}
+
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_F(Secrets, AValueAppearsNowhereButInItsRevealsAnswer) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("LEAK_TEST", ValueBody(kValue, R"(,"description":"x")")).status, 201);
+  ASSERT_EQ(Call("POST", "/secrets/LEAK_TEST/reveal", "alice").status, 200);
+  ExpectProblem(Call("POST", "/secrets/LEAK_TEST/reveal", "mia"), 403);
+  ExpectProblem(Put("LEAK_TEST", ValueBody(kValue, R"(,"environment":"nope")")), 422);
+  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"x"})").status, 200);
+  ExpectProblem(Put("LEAK_TEST", ValueBody(kValue)), 423);
+  std::vector<std::pair<std::string, std::string>> seen = {
+      {"audit", Call("GET", "/audit?limit=200", "alice").body},
+      {"export json", Call("GET", "/export", "alice").body},
+      {"export ndjson", Call("GET", "/export?format=ndjson", "alice").body},
+      {"export csv", Call("GET", "/export?format=csv", "alice").body},
+      {"metrics", c_->Get("/metrics").body},
+      {"secrets", Call("GET", "/secrets", "alice").body},
+  };
+  EXPECT_EQ(server_->Stop(), 0);
+  seen.emplace_back("log", server_->Output());
+  // Every file of the data directory: the control-plane database (on SQLite),
+  // its WAL, the dataplane files, the key files.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(server_->data_dir()))
+    if (e.is_regular_file()) seen.emplace_back(e.path().string(), ReadAll(e.path()));
+  for (const auto& [where, text] : seen)
+    EXPECT_EQ(text.find("s3cr3t-VALUE"), std::string::npos) << "the value is in " << where;
+  EXPECT_NE(seen.back().second.size(), 0u);
+}
+
+// The process dies after step 1 (the pending dataplane row): the write was
+// never acknowledged, never audited, and is never shown.
+TEST_F(Secrets, ACrashBeforeTheControlPlaneTransactionShowsNothingUnaudited) {
+  ServerProcess::Options o;
+  o.env["WORKSPACED_FAILPOINTS"] = "secrets_after_pending=crash";
+  StartOn(o);
+  CreateWorkspace();
+  try {
+    const HttpResponse r = Put("CRASHY", ValueBody(kValue));
+    ADD_FAILURE() << "answered " << r.status << " " << r.body;
+  } catch (const std::exception&) {
+  }
+  EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL) << server_->Output();
+  ServerProcess::Options again;
+  again.data_dir = server_->data_dir();
+  again.config_json = FastSagaConfig();
+  auto dead = std::move(server_);
+  StartOn(again);
+  ExpectProblem(Call("GET", "/secrets/CRASHY", "alice"), 404);
+  ExpectProblem(Call("POST", "/secrets/CRASHY/reveal", "alice"), 404);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  EXPECT_EQ(Events("secret.put"), 0);
+  // The next write of the name works (its version follows the pending one's).
+  const HttpResponse r = Put("CRASHY", ValueBody(kValue2));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const HttpResponse shown = Call("POST", "/secrets/CRASHY/reveal", "alice");
+  EXPECT_EQ(Json(shown.body).as_object().at("value").as_string(), kValue2);
+}
+
+// The process dies after step 2 committed, before the row is marked: the
+// write is committed and audited, and the first reader makes it visible.
+TEST_F(Secrets, ACrashAfterTheControlPlaneTransactionLosesNothing) {
+  ServerProcess::Options o;
+  o.env["WORKSPACED_FAILPOINTS"] = "secrets_after_commit_record=crash";
+  StartOn(o);
+  CreateWorkspace();
+  try {
+    (void)Put("DURABLE", ValueBody(kValue));
+  } catch (const std::exception&) {
+  }
+  EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL) << server_->Output();
+  ServerProcess::Options again;
+  again.data_dir = server_->data_dir();
+  again.config_json = FastSagaConfig();
+  auto dead = std::move(server_);
+  StartOn(again);
+  EXPECT_EQ(Events("secret.put"), 1);
+  const HttpResponse r = Call("GET", "/secrets/DURABLE", "alice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("latest_version").as_int64(), 1);
+  const HttpResponse shown = Call("POST", "/secrets/DURABLE/reveal", "alice");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(Json(shown.body).as_object().at("value").as_string(), kValue);
+}
+
+// A crash during a delete: before step 2 the secret stays; after it, it is gone.
+TEST_F(Secrets, ACrashDuringADeleteEndsEitherBeforeOrAfterIt) {
+  for (const std::string point : {"secrets_after_pending", "secrets_after_commit_record"}) {
+    SCOPED_TRACE(point);
+    account_.clear();
+    StartOn();
+    CreateWorkspace();
+    ASSERT_EQ(Put("DOOMED", ValueBody(kValue)).status, 201);
+    const std::string dir = server_->data_dir();
+    EXPECT_EQ(server_->Stop(), 0);
+    ServerProcess::Options crashing;
+    crashing.data_dir = dir;
+    crashing.config_json = FastSagaConfig();
+    crashing.env["WORKSPACED_FAILPOINTS"] = point + "=crash";
+    auto stopped = std::move(server_);
+    StartOn(crashing);
+    try {
+      (void)Call("DELETE", "/secrets/DOOMED", "alice");
+    } catch (const std::exception&) {
+    }
+    EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL);
+    ServerProcess::Options again;
+    again.data_dir = dir;
+    again.config_json = FastSagaConfig();
+    auto dead = std::move(server_);
+    StartOn(again);
+    const bool deleted = point == "secrets_after_commit_record";
+    EXPECT_EQ(Events("secret.delete"), deleted ? 1 : 0);
+    EXPECT_EQ(Call("GET", "/secrets/DOOMED", "alice").status, deleted ? 404 : 200);
+    server_.reset();
+    stopped.reset();
+    dead.reset();
+  }
+}
+
+TEST_F(Secrets, KeysRotateRewrapsEveryDataKeyUnderARunningServer) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("ROTATED", ValueBody(kValue)).status, 201);
+  const CommandResult rotated =
+      RunWorkspaced({"keys", "rotate", "--data-dir", server_->data_dir()});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("rewrapped 1 data key"), std::string::npos) << rotated.out;
+  int keks = 0;
+  for (const auto& e : std::filesystem::directory_iterator(server_->data_dir()))
+    keks += e.path().filename().string().rfind("kek-", 0) == 0;
+  EXPECT_EQ(keks, 2);
+  // The server meets a key wrapped by a KEK it did not load, and loads it.
+  const HttpResponse shown = Call("POST", "/secrets/ROTATED/reveal", "alice");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(Json(shown.body).as_object().at("value").as_string(), kValue);
+  EXPECT_EQ(Put("ROTATED", ValueBody(kValue2)).status, 200);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
