@@ -3,8 +3,11 @@
 // refuses while anything remains, unless forced by an account admin
 // (docs/lifecycle.md).
 //
-// No pillar stores data yet, so the count is always empty; each pillar adds
-// its count here, read in the delete's own transaction.
+// Counted inside the delete's own transaction: secrets (the names with a
+// version that is committed, or pending with its outcome recorded committed
+// in `tx`; a pillar write's control-plane step refuses once the workspace
+// is no longer active, so nothing is added after the delete commits). Each
+// later pillar adds its count here.
 //
 // Thread-safety: a plain function of the transaction it is given.
 #pragma once
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "dataplane/dataplane.h"
 #include "model/model.h"
 #include "store/store.h"
 
@@ -25,6 +29,8 @@ struct PillarContent {
 };
 
 // The pillars of `ws` that hold something (items > 0), in a stable order.
-StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx, const model::Workspace& ws);
+// `dataplane` null: no pillar can hold anything (tests without one).
+StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx, const model::Workspace& ws,
+                                                         dataplane::Dataplane* dataplane);
 
 }  // namespace workspaced::domain

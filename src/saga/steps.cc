@@ -157,7 +157,13 @@ class DropDataplane final : public Step {
     WS_RETURN_IF_ERROR(RequireDeleted(ws));
     return dp_.Deprovision(ws);
   }
-  Status Apply(store::Tx&, Workspace& ws, StepEnv&) override { return RequireDeleted(ws); }
+  // The workspace's data key goes with its data (crypto-shredding,
+  // docs/encryption.md): a copy of a pillar's rows anywhere (a backup) can
+  // no longer be opened.
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
+    WS_RETURN_IF_ERROR(RequireDeleted(ws));
+    return tx.DeleteDataKey(ws.id);
+  }
 
  private:
   dataplane::Dataplane& dp_;

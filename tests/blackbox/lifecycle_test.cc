@@ -205,6 +205,45 @@ TEST_F(Lifecycle, APurgeRemovesEverythingAndSealsTheAuditChain) {
             202);
 }
 
+// Safe delete counts what the pillars hold; a forced delete's purge destroys
+// the workspace's data key with its data (crypto-shredding).
+TEST_F(Lifecycle, SafeDeleteRefusesWhileSecretsRemainAndTheForcedPurgeShredsTheKey) {
+  Start(0);
+  const std::string dir = server_->data_dir();
+  ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/secrets/API_KEY", "alice",
+                 R"({"value":"s3cr3t-value"})")
+                .status,
+            201);
+  ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/secrets/DB_PASSWORD", "alice",
+                 R"({"value":"an0ther"})")
+                .status,
+            201);
+  const std::string key_rows =
+      "SELECT COUNT(*) FROM workspace_data_keys WHERE workspace_id = '" + ws_ + "'";
+  ASSERT_EQ(CountRows(dir, key_rows), 1);
+
+  const HttpResponse refused = Call("DELETE", "/v1/workspaces/" + ws_, "alice");
+  ExpectProblem(refused, 409);
+  const auto problem = Json(refused.body).as_object();
+  EXPECT_EQ(problem.at("type").as_string(), "urn:workspaced:problem:workspace-not-empty");
+  EXPECT_EQ(problem.at("remaining").as_object().at("secrets").as_int64(), 2) << refused.body;
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_, "alice").status, 200);  // nothing changed
+
+  // A workspace admin who does not administer the account may not force.
+  ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/members/wanda", "alice", R"({"role":"admin"})")
+                .status,
+            201);
+  ExpectProblem(Call("DELETE", "/v1/workspaces/" + ws_ + "?force=true", "wanda"), 403);
+
+  ASSERT_EQ(Call("DELETE", "/v1/workspaces/" + ws_ + "?force=true", "alice").status, 202);
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND state "
+                          "= 'succeeded'") == 1;
+  }));
+  EXPECT_EQ(CountRows(dir, key_rows), 0);
+  EXPECT_FALSE(DataplaneFileExists(dir, ws_));
+}
+
 // ---- the purge's crash matrix ----
 
 class PurgeCrash : public ::testing::TestWithParam<std::string> {};
