@@ -1,4 +1,4 @@
-// `workspaced client watch` and the `--wait` of create and retry: poll a
+// `workspaced op watch` and the `--wait` of create and retry: poll a
 // provisioning run with backoff, showing its steps as they advance.
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -21,7 +21,7 @@ int TerminalWidth() {
 
 }  // namespace
 
-int WatchRun(client::ApiClient& api, const std::string& run_id) {
+int WatchOperation(client::ApiClient& api, const std::string& run_id) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   client::RunProgress progress(stderr, tty, tty ? TerminalWidth() : 0);
   client::PollBackoff backoff;
