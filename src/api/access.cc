@@ -26,6 +26,39 @@ std::string_view PermissionName(authz::Permission p) {
   return "?";
 }
 
+// A workspace being deleted, or deleted, is shown only to those who may
+// restore it (administer: its admins, its account's, platform admins) and
+// is 404 to everyone else, whatever the endpoint; a purged one is 404 to
+// all (docs/lifecycle.md). One primary-key read; a workspace the store does
+// not hold is left to the handler, which answers 404 itself.
+Status RequireShown(app::App& app, RequestContext& ctx, std::string_view id,
+                    authz::Permission need) {
+  StatusOr<model::WorkspaceStatus> status = NotFound("workspace not found");
+  WS_RETURN_IF_ERROR(app.store().Read([&](store::Tx& tx) -> Status {
+    status = tx.GetWorkspaceStatus(id);
+    return status.ok() || status.status().code() == Code::kNotFound ? Status::Ok()
+                                                                     : status.status();
+  }));
+  if (!status.ok()) return Status::Ok();
+  switch (*status) {
+    case model::WorkspaceStatus::kPurged:
+      return NotFound("workspace not found");
+    case model::WorkspaceStatus::kDeleting:
+    case model::WorkspaceStatus::kDeleted:
+      break;
+    default:
+      return Status::Ok();
+  }
+  if (need == authz::Permission::kAdminister) return Status::Ok();
+  const authz::Decision d =
+      app.authorizer().Check(*ctx.principal, authz::Permission::kAdminister,
+                             {authz::ObjectType::kWorkspace, id});
+  if (d == authz::Decision::kAllow) return Status::Ok();
+  if (d == authz::Decision::kError) return Unavailable();
+  ctx.denial = Denial{"workspace", std::string(id), "administer"};
+  return NotFound("workspace not found");
+}
+
 }  // namespace
 
 Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
@@ -35,13 +68,17 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
   const auth::Principal& who = *ctx.principal;
   authz::Authorizer& authz = app.authorizer();
   const authz::Decision d = authz.Check(who, need, {type, id});
-  if (d == authz::Decision::kAllow) return Status::Ok();
+  if (d == authz::Decision::kAllow)
+    return type == authz::ObjectType::kWorkspace ? RequireShown(app, ctx, id, need) : Status::Ok();
   if (d == authz::Decision::kError) return Unavailable();
   ctx.denial = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
   if (need == authz::Permission::kRead) return NotFound(not_found);
   const authz::Decision read = authz.Check(who, authz::Permission::kRead, {type, id});
   if (read == authz::Decision::kError) return Unavailable();
   if (read == authz::Decision::kDeny) return NotFound(not_found);
+  // One who may read a deleted workspace only still does not see it.
+  if (type == authz::ObjectType::kWorkspace)
+    WS_RETURN_IF_ERROR(RequireShown(app, ctx, id, authz::Permission::kRead));
   return PermissionDenied("this requires the '" + std::string(PermissionName(need)) +
                           "' permission on the " + std::string(Noun(type)));
 }

@@ -15,7 +15,10 @@ namespace workspaced::api {
 
 // OK when the caller (ctx.principal) has `need` on the object; otherwise the
 // status to answer, and a refusal by the authorizer is noted in ctx.denial
-// for the audit log.
+// for the audit log. On a workspace it also reads the workspace's status: a
+// deleted (or deleting) one is 404 unless the caller may administer it, a
+// purged one 404 to all — the one place every endpoint of a workspace
+// learns that rule (docs/lifecycle.md).
 Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
                authz::Permission need);
 

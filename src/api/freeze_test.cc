@@ -114,6 +114,12 @@ TEST_F(Freeze, EveryRouteThatChangesAWorkspaceAnswers423WhileItIsFrozen) {
     if (route.method == http::Method::kGet || !under_workspace) continue;
     const bool is_freeze_switch = route.pattern == "/v1/workspaces/{workspace_id}/status";
     if (is_freeze_switch) continue;
+    // A restore is not refused by a freeze (docs/lifecycle.md); a frozen
+    // workspace is not deleted, so there is nothing to restore.
+    if (route.pattern == "/v1/workspaces/{workspace_id}/restore") {
+      EXPECT_EQ(Send(route.method, Path(route.pattern), "").status, 409);
+      continue;
+    }
     std::string body = R"({"role":"member"})";
     if (route.pattern.find("group-mappings") != std::string::npos) body = "[]";
     if (route.pattern == "/v1/workspaces/{workspace_id}") body = R"({"name":"renamed"})";

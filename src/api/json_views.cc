@@ -82,14 +82,20 @@ void StringOrNull(JsonWriter& w, std::string_view key, const std::string& s) {
 
 }  // namespace
 
-std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
+namespace {
+
+// A provisioning run as /v1/provisioning-runs shows it; an operation
+// (`operation`) adds its kind and, for a scheduled purge, when it runs.
+std::string RunJson(const model::ProvisioningRun& run, bool operation) {
   std::string out;
   out.reserve(1024);
   JsonWriter w(out);
-  const bool finished =
-      run.state == model::RunState::kSucceeded || run.state == model::RunState::kFailed;
+  const bool finished = run.state == model::RunState::kSucceeded ||
+                        run.state == model::RunState::kFailed ||
+                        run.state == model::RunState::kCancelled;
   w.BeginObject();
   w.Field("id", run.id);
+  if (operation) w.Field("kind", model::ToString(run.kind));
   w.Field("workspace_id", run.workspace_id);
   w.Field("state", model::ToString(run.state));
   w.Key("current_step");
@@ -110,6 +116,13 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
                        run.next_attempt_at > run.created_at &&
                        run.state != model::RunState::kPending;
   TimeOrNull(w, "next_attempt_at", waiting ? run.next_attempt_at : 0);
+  if (operation) {
+    // A pending operation not yet claimable: a purge waiting for the end of
+    // its retention window (a restore before then cancels it).
+    const bool scheduled = run.state == model::RunState::kPending &&
+                           run.next_attempt_at > run.created_at;
+    TimeOrNull(w, "scheduled_at", scheduled ? run.next_attempt_at : 0);
+  }
   w.Key("steps");
   w.BeginArray();
   for (const auto& s : run.steps) {
@@ -127,6 +140,11 @@ std::string ProvisioningRunJson(const model::ProvisioningRun& run) {
   w.EndObject();
   return out;
 }
+
+}  // namespace
+
+std::string ProvisioningRunJson(const model::ProvisioningRun& run) { return RunJson(run, false); }
+std::string OperationJson(const model::ProvisioningRun& run) { return RunJson(run, true); }
 
 std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id) {
   std::string out;

@@ -14,6 +14,9 @@ std::string WorkspaceJson(const model::Workspace& ws);
 std::string EnvironmentsJson(const std::vector<model::Environment>& list);
 std::string AccountJson(const model::Account& account);
 std::string ProvisioningRunJson(const model::ProvisioningRun& run);
+// An operation (GET /v1/operations/{id}): the run with its `kind` and
+// `scheduled_at` (docs/lifecycle.md).
+std::string OperationJson(const model::ProvisioningRun& run);
 // The 202 body of a create or retry: the workspace id, the run id, the
 // status and the workspace as it is now.
 std::string ProvisioningAcceptedJson(const model::Workspace& ws, const std::string& run_id);

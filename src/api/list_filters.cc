@@ -68,7 +68,10 @@ StatusOr<store::WorkspaceFilter> ParseWorkspaceFilter(const http::Request& reque
   if (!named) return filter;
   if (auto status = request.QueryParam("status")) {
     filter.status = model::ParseWorkspaceStatus(*status);
-    if (!filter.status) return Bad("status", "must be one of provisioning, active, frozen, error");
+    // A purged workspace is a tombstone, in no list.
+    if (!filter.status || *filter.status == model::WorkspaceStatus::kPurged)
+      return Bad("status",
+                 "must be one of provisioning, active, frozen, error, deleting, deleted");
   }
   if (auto region = request.QueryParam("region")) {
     if (std::find(regions.begin(), regions.end(), *region) == regions.end())

@@ -46,7 +46,7 @@ TEST(ListFilters, EveryFilterIsReadAndRepeatedInTheNextLink) {
 
 TEST(ListFilters, ABadValueIsA400NamingItsParameter) {
   for (const auto& [query, param] : std::vector<std::pair<std::string, std::string>>{
-           {"status=deleted", "status"},
+           {"status=purged", "status"},
            {"status=", "status"},
            {"region=mars-1", "region"},
            {"label=team", "label"},

@@ -25,6 +25,9 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kPost, "/v1/workspaces", true, MakeCreateWorkspace(app));
   add(Method::kGet, "/v1/workspaces/{workspace_id}", true, MakeGetWorkspace(app, rendered));
   add(Method::kPatch, "/v1/workspaces/{workspace_id}", true, MakePatchWorkspace(app));
+  add(Method::kDelete, "/v1/workspaces/{workspace_id}", true, MakeDeleteWorkspace(app));
+  add(Method::kPost, "/v1/workspaces/{workspace_id}/restore", true, MakeRestoreWorkspace(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/operations", true, MakeListOperations(app));
   add(Method::kGet, "/v1/workspaces/by-account/{account_id}", true,
       MakeListWorkspacesByAccount(app, rendered));
   add(Method::kGet, "/v1/workspaces/{workspace_id}/environments", true,
@@ -64,6 +67,8 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
   add(Method::kGet, "/v1/audit/denials", true, MakeAuditDenials(app));
   // Provisioning runs (the saga a create or retry starts).
   add(Method::kGet, "/v1/provisioning-runs/{run_id}", true, MakeGetProvisioningRun(app));
+  add(Method::kGet, "/v1/operations/{operation_id}", true, MakeGetOperation(app));
+  add(Method::kPost, "/v1/operations/{operation_id}/cancel", true, MakeCancelOperation(app));
   add(Method::kPost, "/v1/provisioning-runs/{run_id}/retry", true,
       MakeRetryProvisioningRun(app));
   // The Customer Portal (docs/portal.md).

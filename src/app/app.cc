@@ -251,8 +251,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   engine.backoff_max = Micros{config.saga.backoff_max_ms} * 1000;
   engine.poll = Micros{config.saga.poll_ms} * 1000;
   app->failpoints_ = failpoints;
+  const saga::LifecycleOptions lifecycle{.retention =
+                                             config.lifecycle.deletion_retention_s * 1'000'000};
   app->engine_ = std::make_unique<saga::Engine>(engine, *app->store_,
-                                                saga::MakeProvisioningSteps(*app->dataplane_),
+                                                saga::MakeSteps(*app->dataplane_, lifecycle),
                                                 *app->clock_, *app->random_, std::move(failpoints));
   app->workspaces_ = std::make_unique<domain::Workspaces>(domain::WorkspaceDeps{
       *app->store_, *app->clock_, *app->random_, app->failpoints_, app->engine_.get()});

@@ -123,6 +123,17 @@ Status ApplySaga(const json::object& o, SagaConfig& s) {
   return Status::Ok();
 }
 
+Status ApplyLifecycle(const json::object& o, LifecycleConfig& l) {
+  for (const auto& [k, v] : o) {
+    const std::string key = "lifecycle." + std::string(k);
+    if (k == "deletion_retention_s")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.deletion_retention_s, 0, 10LL * 365 * 86'400));
+    else
+      return Bad(key, "unknown key");
+  }
+  return Status::Ok();
+}
+
 Status ApplyIdempotency(const json::object& o, IdempotencyConfig& c) {
   for (const auto& [k, v] : o) {
     const std::string key = "idempotency." + std::string(k);
@@ -309,6 +320,9 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
     } else if (k == "saga") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplySaga(v.as_object(), c.saga));
+    } else if (k == "lifecycle") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      WS_RETURN_IF_ERROR(ApplyLifecycle(v.as_object(), c.lifecycle));
     } else if (k == "spicedb") {
       if (!v.is_object()) return Bad(key, "must be an object");
       WS_RETURN_IF_ERROR(ApplySpiceDb(v.as_object(), c.spicedb));

@@ -62,6 +62,12 @@ struct SagaConfig {
   int poll_ms = 1'000;
 };
 
+// The workspace lifecycle (docs/lifecycle.md): how long a deleted
+// workspace can be restored before its purge runs.
+struct LifecycleConfig {
+  std::int64_t deletion_retention_s = 7 * 86'400;
+};
+
 struct IdempotencyConfig {
   // Accepted for old configuration files and ignored: a duplicate of a
   // request still in progress gets 409 with Retry-After at once (no thread
@@ -126,6 +132,7 @@ struct Config {
   AuthConfig auth;
   LimitsConfig limits;
   SagaConfig saga;
+  LifecycleConfig lifecycle;
   IdempotencyConfig idempotency;
   SpiceDbConfig spicedb;
   // Token buckets per address and principal, the per-address connection cap

@@ -47,8 +47,14 @@ void Denials::Record(const Denied& d) {
   bool exists = false;
   const Status read = store_.Read([&](store::Tx& tx) -> Status {
     const std::string id(d.object_id);
-    const Status found =
-        d.object_type == "workspace" ? tx.GetWorkspace(id).status() : tx.GetAccount(id).status();
+    // A purged workspace's chain is sealed: its refusals are counted.
+    if (d.object_type == "workspace") {
+      const StatusOr<model::WorkspaceStatus> status = tx.GetWorkspaceStatus(id);
+      exists = status.ok() && *status != model::WorkspaceStatus::kPurged;
+      return status.ok() || status.status().code() == Code::kNotFound ? Status::Ok()
+                                                                       : status.status();
+    }
+    const Status found = tx.GetAccount(id).status();
     exists = found.ok();
     return found.code() == Code::kNotFound ? Status::Ok() : found;
   });

@@ -9,10 +9,46 @@ Status RequireNotFrozen(const model::Workspace& ws) {
   return Status(Code::kFrozen, detail + "; unfreeze it to make changes");
 }
 
+Status RequireNotDeleted(const model::Workspace& ws) {
+  switch (ws.status) {
+    case model::WorkspaceStatus::kPurged:
+      return NotFound("workspace not found");
+    case model::WorkspaceStatus::kDeleting:
+    case model::WorkspaceStatus::kDeleted:
+      return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
+                      "; restore it (POST /v1/workspaces/" + ws.id + "/restore) to make changes");
+    default:
+      return Status::Ok();
+  }
+}
+
 StatusOr<model::Workspace> LoadForChange(store::Tx& tx, std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(model::Workspace ws, tx.GetWorkspace(workspace_id));
+  WS_RETURN_IF_ERROR(RequireNotDeleted(ws));
   WS_RETURN_IF_ERROR(RequireNotFrozen(ws));
   return ws;
+}
+
+Status RequireNoOperationRunning(store::Tx& tx, std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(const auto latest, tx.LatestRunForWorkspace(workspace_id));
+  if (!latest) return Status::Ok();
+  const model::RunState s = latest->state;
+  const bool running = s == model::RunState::kPending || s == model::RunState::kRunning ||
+                       s == model::RunState::kCompensating;
+  // A purge waiting for its window is the deleted workspace's state, not a
+  // change in progress (a restore cancels it).
+  if (!running || (latest->kind == model::OperationKind::kPurge && s == model::RunState::kPending))
+    return Status::Ok();
+  return OperationRunning(*latest);
+}
+
+Status OperationRunning(const model::ProvisioningRun& op) {
+  return Conflict("the " + std::string(model::ToString(op.kind)) + " operation " + op.id +
+                  " is " + std::string(model::ToString(op.state)) +
+                  " on this workspace; try again once it has finished")
+      .WithProblemType("operation-in-progress", "Operation In Progress")
+      .WithMember("operation_id", "\"" + op.id + "\"")
+      .WithRetryAfter(1);
 }
 
 Status SaveChange(store::Tx& tx, model::Workspace& ws, const Actor& actor, Micros now) {

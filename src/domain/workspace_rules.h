@@ -1,6 +1,7 @@
 // The rules every change to a workspace obeys, applied inside the change's
 // own write transaction (so a freeze committed a moment earlier is never
 // missed):
+//   - a deleted workspace refuses every change but its restore;
 //   - a frozen workspace refuses every change but unfreezing (kLocked, with
 //     the reason it was frozen);
 //   - a change to the workspace row raises its version by one and stamps
@@ -21,8 +22,22 @@ namespace workspaced::domain {
 // kLocked when `ws` is frozen.
 Status RequireNotFrozen(const model::Workspace& ws);
 
-// The workspace to change: kNotFound when absent, kLocked when frozen.
+// kConflict while the workspace is being deleted or deleted (a restore
+// brings it back), kNotFound once purged.
+Status RequireNotDeleted(const model::Workspace& ws);
+
+// The workspace to change: kNotFound when absent or purged, kConflict
+// while deleting or deleted, kLocked when frozen.
 StatusOr<model::Workspace> LoadForChange(store::Tx& tx, std::string_view workspace_id);
+
+// A lifecycle change (delete, restore, cancel) waits for the one running:
+// kConflict naming the running operation (OperationRunning) while the
+// workspace's latest operation is unfinished — a purge waiting for its
+// window excepted.
+Status RequireNoOperationRunning(store::Tx& tx, std::string_view workspace_id);
+// 409, problem type operation-in-progress, with `operation_id` and
+// Retry-After.
+Status OperationRunning(const model::ProvisioningRun& op);
 
 // Writes `ws` (as changed by the caller) as the next version by `actor`.
 Status SaveChange(store::Tx& tx, model::Workspace& ws, const Actor& actor, Micros now);

@@ -85,6 +85,13 @@ struct WorkspaceDeps {
   saga::Engine* engine = nullptr;
 };
 
+// What a lifecycle operation answers: the workspace after it, and the
+// operation it started or made (delete, restore) or changed (cancel).
+struct LifecycleResult {
+  model::Workspace workspace;
+  model::ProvisioningRun operation;
+};
+
 // What an export begins with: the workspace, and the audit position its own
 // `workspace.export` event took (the export covers the log up to there).
 struct ExportStart {
@@ -119,6 +126,28 @@ class Workspaces {
   StatusOr<model::Workspace> PutGroupMappings(const Actor& actor, const std::string& id,
                                               const std::vector<model::GroupMapping>& mappings,
                                               const Precondition& precondition);
+  // ---- the lifecycle (workspace_lifecycle.cc, docs/lifecycle.md) ----
+
+  // active or error → deleting, and a delete operation that makes it
+  // deleted and schedules the purge after the retention window. Refused:
+  // kLocked while frozen; kConflict while being deleted or deleted, while
+  // another operation runs (OperationRunning), with deletion protection on,
+  // and while a pillar holds data unless `force` (the caller checked that
+  // a forcing caller administers the account).
+  StatusOr<LifecycleResult> Delete(const Actor& actor, const std::string& id, bool force,
+                                   const Precondition& precondition);
+  // deleted → the status it had (active, or error), exactly as it was:
+  // the pending purge is cancelled and a restore operation recorded.
+  // kConflict unless deleted with its purge still waiting for its window;
+  // kNotFound once purged.
+  StatusOr<LifecycleResult> Restore(const Actor& actor, const std::string& id);
+  // Cancels the operation where that is safe: a pending purge, or a delete
+  // whose purge is pending (= Restore); a create or retry not held by a
+  // worker (compensates what it did; the workspace ends in error). Else
+  // kConflict (finished, past its point of no return, a worker busy with it:
+  // Retry-After); kLocked while frozen.
+  StatusOr<LifecycleResult> CancelOperation(const Actor& actor, const std::string& operation_id);
+
   // Audits an export (`format`: json, ndjson, csv) before it streams. Allowed
   // while frozen: an export changes nothing.
   StatusOr<ExportStart> StartExport(const Actor& actor, const std::string& id,

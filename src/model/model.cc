@@ -30,11 +30,14 @@ constexpr std::array<std::pair<WorkspaceRole, std::string_view>, 3> kWorkspaceRo
     {WorkspaceRole::kMember, "member"},
     {WorkspaceRole::kViewer, "viewer"},
 }};
-constexpr std::array<std::pair<WorkspaceStatus, std::string_view>, 4> kStatuses{{
+constexpr std::array<std::pair<WorkspaceStatus, std::string_view>, 7> kStatuses{{
     {WorkspaceStatus::kProvisioning, "provisioning"},
     {WorkspaceStatus::kActive, "active"},
     {WorkspaceStatus::kFrozen, "frozen"},
     {WorkspaceStatus::kError, "error"},
+    {WorkspaceStatus::kDeleting, "deleting"},
+    {WorkspaceStatus::kDeleted, "deleted"},
+    {WorkspaceStatus::kPurged, "purged"},
 }};
 constexpr std::array<std::pair<ProvisioningPhase, std::string_view>, 6> kPhases{{
     {ProvisioningPhase::kCreated, "created"},
@@ -49,12 +52,20 @@ constexpr std::array<std::pair<TenancyModel, std::string_view>, 2> kTenancy{{
     {TenancyModel::kShared, "shared"},
 }};
 
-constexpr std::array<std::pair<RunState, std::string_view>, 5> kRunStates{{
+constexpr std::array<std::pair<RunState, std::string_view>, 6> kRunStates{{
     {RunState::kPending, "pending"},
     {RunState::kRunning, "running"},
     {RunState::kCompensating, "compensating"},
     {RunState::kSucceeded, "succeeded"},
     {RunState::kFailed, "failed"},
+    {RunState::kCancelled, "cancelled"},
+}};
+constexpr std::array<std::pair<OperationKind, std::string_view>, 5> kKinds{{
+    {OperationKind::kCreate, "create"},
+    {OperationKind::kRetry, "retry"},
+    {OperationKind::kDelete, "delete"},
+    {OperationKind::kPurge, "purge"},
+    {OperationKind::kRestore, "restore"},
 }};
 constexpr std::array<std::pair<StepState, std::string_view>, 5> kStepStates{{
     {StepState::kPending, "pending"},
@@ -68,6 +79,12 @@ constexpr std::array<std::pair<StepState, std::string_view>, 5> kStepStates{{
 
 std::string_view ToString(RunState s) { return Name(kRunStates, s); }
 std::string_view ToString(StepState s) { return Name(kStepStates, s); }
+std::string_view ToString(OperationKind k) { return Name(kKinds, k); }
+std::optional<OperationKind> ParseOperationKind(std::string_view s) { return Parse(kKinds, s); }
+bool IsGone(WorkspaceStatus s) {
+  return s == WorkspaceStatus::kDeleting || s == WorkspaceStatus::kDeleted ||
+         s == WorkspaceStatus::kPurged;
+}
 std::optional<RunState> ParseRunState(std::string_view s) { return Parse(kRunStates, s); }
 std::optional<StepState> ParseStepState(std::string_view s) { return Parse(kStepStates, s); }
 std::string_view ToString(AccountRole r) { return Name(kAccountRoles, r); }

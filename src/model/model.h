@@ -16,7 +16,12 @@ namespace workspaced::model {
 
 enum class AccountRole { kAdmin, kMember };
 enum class WorkspaceRole { kAdmin, kMember, kViewer };
-enum class WorkspaceStatus { kProvisioning, kActive, kFrozen, kError };
+// deleting → deleted (soft-deleted, restorable within the retention window)
+// → purged (a tombstone: the row stays for its operations and audit chain).
+enum class WorkspaceStatus { kProvisioning, kActive, kFrozen, kError, kDeleting, kDeleted, kPurged };
+// Whether the workspace is being deleted, deleted or purged: left out of
+// every listing, and of quotas once purged (docs/lifecycle.md).
+bool IsGone(WorkspaceStatus s);
 // Seed 003's provisioning lifecycle.
 enum class ProvisioningPhase {
   kCreated,
@@ -28,7 +33,10 @@ enum class ProvisioningPhase {
 };
 enum class TenancyModel { kDedicated, kShared };
 // A provisioning run (the saga instance a create or retry starts).
-enum class RunState { kPending, kRunning, kCompensating, kSucceeded, kFailed };
+// kCancelled: a pending purge cancelled by a restore (never claimed again).
+enum class RunState { kPending, kRunning, kCompensating, kSucceeded, kFailed, kCancelled };
+// What an operation (a run of the saga engine) does (docs/lifecycle.md).
+enum class OperationKind { kCreate, kRetry, kDelete, kPurge, kRestore };
 // One step of a run. A failed run's completed steps end kCompensated.
 enum class StepState { kPending, kRunning, kSucceeded, kFailed, kCompensated };
 
@@ -39,6 +47,8 @@ std::string_view ToString(ProvisioningPhase p);
 std::string_view ToString(TenancyModel t);
 std::string_view ToString(RunState s);
 std::string_view ToString(StepState s);
+std::string_view ToString(OperationKind k);
+std::optional<OperationKind> ParseOperationKind(std::string_view s);
 std::optional<AccountRole> ParseAccountRole(std::string_view s);
 std::optional<WorkspaceRole> ParseWorkspaceRole(std::string_view s);
 std::optional<WorkspaceStatus> ParseWorkspaceStatus(std::string_view s);
@@ -120,9 +130,12 @@ struct ProvisioningStep {
   std::string last_error_code;
 };
 
+// A run of the saga engine: an operation (docs/lifecycle.md). Provisioning
+// runs are its create and retry kinds.
 struct ProvisioningRun {
   std::string id;  // UUID
   std::string workspace_id;
+  OperationKind kind = OperationKind::kCreate;
   RunState state = RunState::kPending;
   // Index into steps: the step to run next (kPending/kRunning), or, while
   // kCompensating, the step to compensate next (counting down).

@@ -19,20 +19,28 @@ Micros Backoff(const EngineOptions& options, int attempt, Random& random) {
   return d - half + jitter;
 }
 
-model::AuditEvent Engine::State::Event(const model::ProvisioningRun& run, std::string action,
+model::AuditEvent Engine::State::Event(const model::ProvisioningRun& run, std::string_view what,
                                        std::string outcome, const boost::json::object& details,
                                        Micros now) const {
+  const bool provisioning = Compensable(run.kind);
   model::AuditEvent e;
   e.time = now;
   e.actor = "system:saga";
   e.actor_auth = "system";
-  e.action = std::move(action);
-  e.target_type = "provisioning_run";
+  e.action = std::string(provisioning ? "provisioning" : model::ToString(run.kind)) + "." +
+             std::string(what);
+  e.target_type = provisioning ? "provisioning_run" : "operation";
   e.target_id = run.id;
   e.workspace_id = run.workspace_id;
   e.outcome = std::move(outcome);
   e.details = boost::json::serialize(details);
   return e;
+}
+
+Step* Engine::State::StepOf(const model::ProvisioningRun& run, int i) const {
+  if (i < 0 || i >= static_cast<int>(run.steps.size())) return nullptr;
+  const auto it = by_name.find(run.steps[i].name);
+  return it == by_name.end() ? nullptr : it->second;
 }
 
 void Engine::State::Crash(const model::ProvisioningRun& run, int i, std::string_view where) const {

@@ -39,14 +39,14 @@ StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(const std::string&
     if (run.state == RunState::kPending) {
       run.state = RunState::kRunning;
       WS_RETURN_IF_ERROR(tx.AppendAudit(
-          Event(run, "provisioning.run.started", "success", {{"owner", options.owner}}, now)));
+          Event(run, "run.started", "success", {{"owner", options.owner}}, now)));
     } else if (!previous.empty()) {
       WS_RETURN_IF_ERROR(
-          tx.AppendAudit(Event(run, "provisioning.run.taken_over", "success",
+          tx.AppendAudit(Event(run, "run.taken_over", "success",
                                {{"owner", options.owner}, {"previous_owner", previous}}, now)));
     }
     if (forward && run.state == RunState::kRunning && DatabaseOnly(run, run.current_step))
-      WS_RETURN_IF_ERROR(ApplyForward(tx, run, static_cast<int>(steps.size())));
+      WS_RETURN_IF_ERROR(ApplyForward(tx, run, static_cast<int>(run.steps.size())));
     WS_RETURN_IF_ERROR(tx.UpdateRun(run, fence));
     claimed = std::move(run);
     return Status::Ok();

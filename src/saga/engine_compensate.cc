@@ -30,16 +30,21 @@ int Engine::State::NextToCompensate(const ProvisioningRun& run, int from) {
 
 Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
   const int i = NextToCompensate(run, run.current_step);
+  Step* const step = StepOf(run, i);
+  if (i >= 0 && step == nullptr) {
+    log::Error("saga: run has a step this engine does not know", {{"run", run.id}});
+    return Next::kStop;
+  }
   const Failpoint::Action action =
-      i >= 0 ? failpoints.For(steps[i]->name(), 1, Failpoint::Phase::kCompensation)
+      i >= 0 ? failpoints.For(step->name(), 1, Failpoint::Phase::kCompensation)
              : Failpoint::Action::kNone;
   if (action == Failpoint::Action::kDelay) {
-    Sleep(failpoints.DelayMs(steps[i]->name(), Failpoint::Phase::kCompensation), h);
+    Sleep(failpoints.DelayMs(step->name(), Failpoint::Phase::kCompensation), h);
     if (h.lost || Stopping()) return Next::kContinue;  // Advance stops or releases
   }
-  if (i >= 0 && steps[i]->has_external()) {
+  if (i >= 0 && step->has_external()) {
     StatusOr<Workspace> ws = ReadWorkspace(run.workspace_id);
-    Status err = ws.ok() ? steps[i]->CompensateExternal(*ws) : ws.status();
+    Status err = ws.ok() ? step->CompensateExternal(*ws) : ws.status();
     if (ws.status().code() == Code::kNotFound) err = Status::Ok();
     if (!err.ok()) return RecordCompensationFailure(run, h, i, err);
   }
@@ -56,11 +61,11 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
     const Workspace before = ws;
     int after = -1;
     if (i >= 0) {
-      if (has_ws) WS_RETURN_IF_ERROR(steps[i]->CompensateTx(tx, ws));
+      if (has_ws) WS_RETURN_IF_ERROR(step->CompensateTx(tx, ws));
       auto& ps = next.steps[i];
       if (ps.state == StepState::kSucceeded) ps.state = StepState::kCompensated;
       WS_RETURN_IF_ERROR(tx.AppendAudit(
-          Event(next, "provisioning.step.compensated", "success", {{"step", ps.name}}, now)));
+          Event(next, "step.compensated", "success", {{"step", ps.name}}, now)));
       after = NextToCompensate(next, i - 1);
       // A failed step is compensated too, but keeps its state: skip it now.
       if (next.steps[i].state == StepState::kFailed) next.steps[i].finished_at = now;
@@ -76,7 +81,7 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
       ws.phase = model::ProvisioningPhase::kError;
       ws.status_reason = next.error;
       WS_RETURN_IF_ERROR(
-          tx.AppendAudit(Event(next, "provisioning.run.failed", "failure",
+          tx.AppendAudit(Event(next, "run.failed", "failure",
                                {{"error", next.error}, {"error_code", next.error_code}}, now)));
     }
     if (has_ws && (ws.phase != before.phase || ws.status != before.status ||
@@ -120,7 +125,7 @@ Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& ru
     next.lease_expires_at = 0;
     next.updated_at = now;
     WS_RETURN_IF_ERROR(tx.AppendAudit(
-        Event(next, "provisioning.step.compensation_failed", "failure",
+        Event(next, "step.compensation_failed", "failure",
               {{"step", name}, {"error", shown.text}, {"error_code", shown.code}}, now)));
     return tx.UpdateRun(next, h.fence);
   });

@@ -1,5 +1,7 @@
 // Advancing a held run through its steps, and recording failed attempts
 // (engine_state.h).
+#include <algorithm>
+
 #include "common/log.h"
 #include "common/public_error.h"
 #include "saga/engine_state.h"
@@ -68,13 +70,15 @@ void Engine::State::Sleep(int ms, const Held& h) {
 }
 
 Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
-  const int n = static_cast<int>(steps.size());
+  const int n = static_cast<int>(run.steps.size());
   const int i = run.current_step;
-  if (i < 0 || i >= n) {
-    log::Error("saga: run has no current step", {{"run", run.id}});
+  Step* const found = StepOf(run, i);
+  if (found == nullptr) {
+    log::Error("saga: run has no current step this engine knows",
+               {{"run", run.id}, {"kind", std::string(model::ToString(run.kind))}});
     return Next::kStop;
   }
-  Step& step = *steps[i];
+  Step& step = *found;
   const int attempt = run.steps[i].attempts + 1;
   const Failpoint::Action action = failpoints.For(step.name(), attempt);
   if (action == Failpoint::Action::kDelay) {
@@ -124,12 +128,13 @@ Status Engine::State::CommitForward(ProvisioningRun& run, Held& h, int max_steps
 }
 
 bool Engine::State::DatabaseOnly(const ProvisioningRun& run, int i) const {
-  return i >= 0 && i < static_cast<int>(steps.size()) && !steps[i]->has_external() &&
-         failpoints.For(steps[i]->name(), run.steps[i].attempts + 1) == Failpoint::Action::kNone;
+  const Step* step = StepOf(run, i);
+  return step != nullptr && !step->has_external() &&
+         failpoints.For(step->name(), run.steps[i].attempts + 1) == Failpoint::Action::kNone;
 }
 
 Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max_steps) {
-  const int n = static_cast<int>(steps.size());
+  const int n = static_cast<int>(next.steps.size());
   WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(next.workspace_id));
   const Workspace before = ws;
   const Micros now = clock.Now();
@@ -139,10 +144,12 @@ Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max
     auto& ps = next.steps[j];
     if (ps.started_at == 0) ps.started_at = now;
     ps.attempts += 1;
-    WS_RETURN_IF_ERROR(steps[j]->Apply(tx, ws, env));
+    Step* const step = StepOf(next, j);
+    if (step == nullptr) return Internal("no step named " + ps.name);
+    WS_RETURN_IF_ERROR(step->Apply(tx, ws, env));
     ps.state = StepState::kSucceeded;
     ps.finished_at = now;
-    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.succeeded", "success",
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "step.succeeded", "success",
                                             {{"step", ps.name}, {"attempt", ps.attempts}}, now)));
     ++j;
     ++count;
@@ -155,7 +162,17 @@ Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max
     next.lease_owner.clear();
     next.lease_expires_at = 0;
     WS_RETURN_IF_ERROR(
-        tx.AppendAudit(Event(next, "provisioning.run.succeeded", "success", {}, now)));
+        tx.AppendAudit(Event(next, "run.succeeded", "success", {}, now)));
+    // A purge closes the workspace's audit chain: nothing is appended to
+    // it after this event (docs/lifecycle.md).
+    if (next.kind == model::OperationKind::kPurge) {
+      model::AuditEvent seal = Event(next, "", "success",
+                                     {{"operation_id", next.id}, {"sealed", true}}, now);
+      seal.action = "workspace.purged";
+      seal.target_type = "workspace";
+      seal.target_id = next.workspace_id;
+      WS_RETURN_IF_ERROR(tx.AppendAudit(seal));
+    }
   }
   if (ws.phase != before.phase || ws.status != before.status ||
       ws.status_reason != before.status_reason) {
@@ -190,8 +207,12 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
     // A full disk is waited out however long it lasts: an operator frees
     // space, and failing the run would only need the space to compensate.
     retry = retryable && (ps.attempts < options.max_attempts || err.cause() == Cause::kStorageFull);
+    // A delete or a purge has nothing to compensate to: it is tried again,
+    // at the longest backoff once its attempts are spent, until it succeeds.
+    const bool persist = !Compensable(next.kind);
+    if (persist) retry = true;
     next.updated_at = now;
-    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "provisioning.step.failed", "failure",
+    WS_RETURN_IF_ERROR(tx.AppendAudit(Event(next, "step.failed", "failure",
                                             {{"step", ps.name},
                                              {"attempt", ps.attempts},
                                              {"error", shown.text},
@@ -200,7 +221,9 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
                                             now)));
     if (retry) {
       ps.state = StepState::kPending;
-      next.next_attempt_at = now + Backoff(options, ps.attempts, random);
+      next.next_attempt_at =
+          now + Backoff(options, persist ? std::min(ps.attempts, options.max_attempts) : ps.attempts,
+                        random);
       next.lease_owner.clear();
       next.lease_expires_at = 0;
     } else {
@@ -211,7 +234,7 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
       next.error_code = shown.code;
       next.current_step = i;
       WS_RETURN_IF_ERROR(
-          tx.AppendAudit(Event(next, "provisioning.run.compensating", "failure",
+          tx.AppendAudit(Event(next, "run.compensating", "failure",
                                {{"error", next.error}, {"error_code", next.error_code}}, now)));
     }
     return tx.UpdateRun(next, h.fence);

@@ -39,6 +39,7 @@ struct Engine::State {
   const EngineOptions& options;
   store::Store& store;
   std::vector<std::unique_ptr<Step>> steps;
+  std::map<std::string, Step*, std::less<>> by_name;  // into steps
   const Clock& clock;
   Random& random;
   const Failpoints failpoints;
@@ -61,9 +62,16 @@ struct Engine::State {
   std::vector<std::unique_ptr<BackgroundLoop>> workers;
   std::unique_ptr<BackgroundLoop> heartbeat;
 
+  // The step that runs run.steps[i]; null when this engine has none of
+  // that name (the run is left alone).
+  Step* StepOf(const model::ProvisioningRun& run, int i) const;
+
   bool Stopping() const { return stopping.load(std::memory_order_acquire); }
 
-  model::AuditEvent Event(const model::ProvisioningRun& run, std::string action,
+  // `what` is the action after its prefix: "run.started" is audited as
+  // provisioning.run.started for a create or retry, purge.run.started for
+  // a purge (the kind's name).
+  model::AuditEvent Event(const model::ProvisioningRun& run, std::string_view what,
                           std::string outcome, const boost::json::object& details,
                           Micros now) const;
 

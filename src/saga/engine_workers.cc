@@ -18,6 +18,7 @@ Engine::State::State(const EngineOptions& o, store::Store& s,
       random(r),
       failpoints(std::move(f)),
       env{c, r} {
+  for (const auto& step : steps) by_name.emplace(std::string(step->name()), step.get());
   for (int i = 0; i < options.workers; ++i)
     workers.push_back(std::make_unique<BackgroundLoop>(clock, [this] { return WorkerTick(); }));
   heartbeat = std::make_unique<BackgroundLoop>(clock, [this] { return HeartbeatTick(); });

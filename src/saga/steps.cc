@@ -115,7 +115,149 @@ class Activate final : public Step {
   }
 };
 
+// ---- delete: the workspace is soft-deleted and its purge scheduled ----
+
+class MarkDeleted final : public Step {
+ public:
+  explicit MarkDeleted(Micros retention) : retention_(retention) {}
+  std::string_view name() const override { return "mark_deleted"; }
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv& env) override {
+    if (ws.status != model::WorkspaceStatus::kDeleting)
+      return Fatal("the workspace is " + std::string(model::ToString(ws.status)) +
+                   ", not deleting");
+    ws.status = model::WorkspaceStatus::kDeleted;
+    // In this step's own transaction, so the purge exists iff the delete
+    // is recorded; it is not claimable before the window ends.
+    const Micros now = env.clock.Now();
+    return StartOperation(tx, env.random, env.clock, model::OperationKind::kPurge, ws.id,
+                          ws.updated_by, now + retention_)
+        .status();
+  }
+
+ private:
+  const Micros retention_;
+};
+
+// ---- purge: what a deleted workspace held goes; its row stays, sealed ----
+
+// The purge runs only on a deleted workspace (a restore cancels the purge in
+// the transaction that brings the workspace back).
+Status RequireDeleted(const Workspace& ws) {
+  if (ws.status == model::WorkspaceStatus::kDeleted || ws.status == model::WorkspaceStatus::kPurged)
+    return Status::Ok();
+  return Fatal("the workspace is " + std::string(model::ToString(ws.status)) + ", not deleted");
+}
+
+class DropDataplane final : public Step {
+ public:
+  explicit DropDataplane(dataplane::Dataplane& dp) : dp_(dp) {}
+  std::string_view name() const override { return "drop_dataplane"; }
+  bool has_external() const override { return true; }
+  Status External(const Workspace& ws) override {
+    WS_RETURN_IF_ERROR(RequireDeleted(ws));
+    return dp_.Deprovision(ws);
+  }
+  Status Apply(store::Tx&, Workspace& ws, StepEnv&) override { return RequireDeleted(ws); }
+
+ private:
+  dataplane::Dataplane& dp_;
+};
+
+class RemoveRelationships final : public Step {
+ public:
+  std::string_view name() const override { return "remove_relationships"; }
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
+    // Every relationship of the workspace and of its environments, whatever
+    // wrote it, deleted through the outbox (so SpiceDB forgets them too).
+    WS_ASSIGN_OR_RETURN(auto rels, tx.ListRelationshipsForResource("workspace", ws.id));
+    WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
+    for (const auto& e : envs) {
+      WS_ASSIGN_OR_RETURN(auto more, tx.ListRelationshipsForResource("environment", e.id));
+      rels.insert(rels.end(), more.begin(), more.end());
+    }
+    if (rels.empty()) return Status::Ok();
+    return tx.DeleteRelationships(rels);
+  }
+};
+
+class RemoveEnvironments final : public Step {
+ public:
+  std::string_view name() const override { return "remove_environments"; }
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
+    return tx.DeleteEnvironments(ws.id);
+  }
+};
+
+class RemoveMemberships final : public Step {
+ public:
+  std::string_view name() const override { return "remove_memberships"; }
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
+    WS_ASSIGN_OR_RETURN(const auto members, tx.ListWorkspaceMembers(ws.id));
+    for (const auto& m : members) WS_RETURN_IF_ERROR(tx.DeleteWorkspaceMember(ws.id, m.subject));
+    return Status::Ok();
+  }
+};
+
+// The row stays as a tombstone (its operations and audit chain refer to
+// it) holding nothing of what the workspace's users gave it; its slug is
+// freed for a new workspace. The engine seals the audit chain after the
+// run's last event (engine.h).
+class SealWorkspace final : public Step {
+ public:
+  std::string_view name() const override { return "seal_workspace"; }
+  Status Apply(store::Tx&, Workspace& ws, StepEnv&) override {
+    WS_RETURN_IF_ERROR(RequireDeleted(ws));
+    ws.status = model::WorkspaceStatus::kPurged;
+    ws.status_reason = "purged";
+    ws.name.clear();
+    std::string tail;
+    for (char c : ws.id)
+      if (c != '-') tail += c;
+    ws.slug = "purged-" + tail;
+    ws.labels.clear();
+    ws.group_mappings.clear();
+    ws.runtime_generation.clear();
+    return Status::Ok();
+  }
+};
+
 }  // namespace
+
+std::vector<std::unique_ptr<Step>> MakeSteps(dataplane::Dataplane& dataplane,
+                                             const LifecycleOptions& options) {
+  std::vector<std::unique_ptr<Step>> steps = MakeProvisioningSteps(dataplane);
+  steps.push_back(std::make_unique<MarkDeleted>(options.retention));
+  steps.push_back(std::make_unique<DropDataplane>(dataplane));
+  steps.push_back(std::make_unique<RemoveRelationships>());
+  steps.push_back(std::make_unique<RemoveEnvironments>());
+  steps.push_back(std::make_unique<RemoveMemberships>());
+  steps.push_back(std::make_unique<SealWorkspace>());
+  return steps;
+}
+
+const std::vector<std::string>& StepNamesOf(model::OperationKind kind) {
+  static const std::vector<std::string> kDelete = {"mark_deleted"};
+  static const std::vector<std::string> kPurge = {"drop_dataplane", "remove_relationships",
+                                                  "remove_environments", "remove_memberships",
+                                                  "seal_workspace"};
+  static const std::vector<std::string> kRestore = {"restore"};
+  switch (kind) {
+    case model::OperationKind::kDelete:
+      return kDelete;
+    case model::OperationKind::kPurge:
+      return kPurge;
+    case model::OperationKind::kRestore:
+      return kRestore;
+    case model::OperationKind::kCreate:
+    case model::OperationKind::kRetry:
+      break;
+  }
+  return ProvisioningStepNames();
+}
+
+bool Compensable(model::OperationKind kind) {
+  return kind == model::OperationKind::kCreate || kind == model::OperationKind::kRetry;
+}
 
 std::vector<std::unique_ptr<Step>> MakeProvisioningSteps(dataplane::Dataplane& dataplane) {
   std::vector<std::unique_ptr<Step>> steps;
@@ -147,8 +289,23 @@ model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_
   run.created_at = now;
   run.updated_at = now;
   run.next_attempt_at = now;
+  run.kind = run.retry_of.empty() ? model::OperationKind::kCreate : model::OperationKind::kRetry;
   for (const std::string& name : ProvisioningStepNames()) run.steps.push_back({.name = name});
   return run;
+}
+
+StatusOr<std::string> StartOperation(store::Tx& tx, Random& random, const Clock& clock,
+                                     model::OperationKind kind, std::string workspace_id,
+                                     std::string started_by, Micros not_before) {
+  std::string id = NewUuidV7(random, clock);
+  model::ProvisioningRun run =
+      NewProvisioningRun(id, std::move(workspace_id), std::move(started_by), "", clock.Now());
+  run.kind = kind;
+  run.next_attempt_at = not_before;
+  run.steps.clear();
+  for (const std::string& name : StepNamesOf(kind)) run.steps.push_back({.name = name});
+  WS_RETURN_IF_ERROR(tx.InsertRun(run));
+  return id;
 }
 
 StatusOr<std::string> StartProvisioningRun(store::Tx& tx, Random& random, const Clock& clock,

@@ -57,8 +57,40 @@ class Step {
   virtual Status CompensateExternal(const model::Workspace& /*ws*/) { return Status::Ok(); }
 };
 
-// Every step, in order. `dataplane` must outlive the steps.
+// Every provisioning step, in order. `dataplane` must outlive the steps.
 std::vector<std::unique_ptr<Step>> MakeProvisioningSteps(dataplane::Dataplane& dataplane);
+
+// The lifecycle's other operations (docs/lifecycle.md):
+//   delete  mark_deleted          deleting → deleted; schedules the purge
+//                                 `retention` later
+//   purge   drop_dataplane        the dataplane (External)
+//           remove_relationships  every relationship of the workspace and
+//                                 its environments, through the outbox
+//           remove_environments
+//           remove_memberships
+//           seal_workspace        status purged, a tombstone holding no
+//                                 user data, its slug freed; the engine
+//                                 then seals the audit chain
+// Neither compensates: a delete only flips a status, and a purge is past
+// its point of no return once claimed; both are retried until they succeed.
+struct LifecycleOptions {
+  Micros retention = Micros{7} * 86'400'000'000;  // deleted → purged
+};
+// Every step of every kind (the engine finds a run's steps by name).
+std::vector<std::unique_ptr<Step>> MakeSteps(dataplane::Dataplane& dataplane,
+                                             const LifecycleOptions& options);
+// The step names of an operation of `kind`, in order.
+const std::vector<std::string>& StepNamesOf(model::OperationKind kind);
+// Whether a failed run of `kind` compensates (create, retry) rather than
+// being retried until it succeeds (delete, purge).
+bool Compensable(model::OperationKind kind);
+
+// Inserts a pending operation of `kind` (not create or retry: those are
+// StartProvisioningRun's) inside the caller's write transaction, claimable
+// from `not_before`; returns its id.
+StatusOr<std::string> StartOperation(store::Tx& tx, Random& random, const Clock& clock,
+                                     model::OperationKind kind, std::string workspace_id,
+                                     std::string started_by, Micros not_before);
 
 // The step names, in order (what a new run lists).
 const std::vector<std::string>& ProvisioningStepNames();

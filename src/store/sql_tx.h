@@ -46,6 +46,7 @@ class SqlTx final : public Tx {
   Status UpdateWorkspace(const model::Workspace& ws) override;
   StatusOr<model::Workspace> GetWorkspace(std::string_view id) override;
   StatusOr<WorkspaceStamp> GetWorkspaceStamp(std::string_view id) override;
+  StatusOr<model::WorkspaceStatus> GetWorkspaceStatus(std::string_view id) override;
   StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,
                                                                 const Page& page) override;
   StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesForSubject(
@@ -73,6 +74,8 @@ class SqlTx final : public Tx {
 
   Status InsertRun(const model::ProvisioningRun& run) override;
   StatusOr<model::ProvisioningRun> GetRun(std::string_view id) override;
+  StatusOr<std::vector<model::ProvisioningRun>> ListRunsForWorkspace(std::string_view workspace_id,
+                                                                     const Page& page) override;
   StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
       std::string_view workspace_id) override;
   Status UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) override;

@@ -61,7 +61,8 @@ Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {
 }
 
 StatusOr<std::int64_t> SqlTx::CountWorkspaces(std::string_view account_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM workspaces WHERE account_id = ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM workspaces WHERE account_id = ?1 "
+                                         "AND status <> 'purged'"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
   return row ? stmt.Int(0) : 0;
 }
@@ -77,7 +78,8 @@ StatusOr<std::int64_t> SqlTx::LargestWorkspaceMembership(std::string_view accoun
 
 StatusOr<std::vector<std::string>> SqlTx::RegionsInUse(std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT DISTINCT region FROM workspaces "
-                                         "WHERE account_id = ?1 ORDER BY region"));
+                                         "WHERE account_id = ?1 AND status <> 'purged' "
+                                         "ORDER BY region"));
   stmt.Bind(account_id);
   std::vector<std::string> out;
   while (true) {

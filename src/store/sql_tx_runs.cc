@@ -8,7 +8,7 @@ namespace {
 #define WS_RUN_COLUMNS                                                                       \
   "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, "         \
   "updated_at, finished_at, next_attempt_at, lease_owner, lease_expires_at, lease_version, " \
-  "error_code"
+  "error_code, kind"
 
 }  // namespace
 
@@ -30,6 +30,8 @@ StatusOr<model::ProvisioningRun> SqlTx::ReadRun(Stmt& stmt) {
   run.lease_expires_at = stmt.Int(12);
   run.lease_version = stmt.Int(13);
   run.error_code = stmt.String(14);
+  WS_ASSIGN_OR_RETURN(run.kind, DecodeEnum(model::ParseOperationKind, stmt.Text(15),
+                                           "provisioning_runs.kind"));
   WS_ASSIGN_OR_RETURN(Stmt steps,
                       Prepare("SELECT name, state, attempts, last_error, started_at, finished_at, "
                               "last_error_code FROM provisioning_steps WHERE run_id = ?1 ORDER BY "
@@ -55,12 +57,13 @@ Status SqlTx::InsertRun(const model::ProvisioningRun& run) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("INSERT INTO provisioning_runs (" WS_RUN_COLUMNS
-              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
   WS_RETURN_IF_ERROR(stmt.Bind(run.id, run.workspace_id, model::ToString(run.state),
                                static_cast<std::int64_t>(run.current_step), run.created_by,
                                run.retry_of, run.error, run.created_at, run.updated_at,
                                run.finished_at, run.next_attempt_at, run.lease_owner,
-                               run.lease_expires_at, run.lease_version, run.error_code)
+                               run.lease_expires_at, run.lease_version, run.error_code,
+                               model::ToString(run.kind))
                          .Run(ConstraintErrors()
                                   .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
                                   .OnForeignKey(Code::kNotFound, "workspace not found")));
@@ -97,6 +100,23 @@ StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunForWorkspace(
   if (!row) return std::optional<model::ProvisioningRun>();
   WS_ASSIGN_OR_RETURN(auto run, ReadRun(stmt));
   return std::optional<model::ProvisioningRun>(std::move(run));
+}
+
+StatusOr<std::vector<model::ProvisioningRun>> SqlTx::ListRunsForWorkspace(
+    std::string_view workspace_id, const Page& page) {
+  // SQLite reads a negative LIMIT as "no limit".
+  if (page.limit < 1) return InvalidArgument("page limit must be at least 1");
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
+                         "AND id > ?2 ORDER BY id LIMIT ?3"));
+  stmt.Bind(workspace_id, page.after, page.limit);
+  std::vector<model::ProvisioningRun> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    WS_ASSIGN_OR_RETURN(auto run, ReadRun(stmt));
+    out.push_back(std::move(run));
+  }
 }
 
 Status SqlTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {

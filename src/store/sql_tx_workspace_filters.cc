@@ -1,7 +1,8 @@
 // Filtered workspace listings (store.h WorkspaceFilter). Every statement
 // takes the filter as its first four parameters, so the test of a row is
 // written once per dialect:
-//   ?1 status ('' any), ?2 region ('' any), ?3 name prefix ('' any),
+//   ?1 status ('' any listed: not deleting, deleted or purged — store.h),
+//   ?2 region ('' any), ?3 name prefix ('' any),
 //   ?4 labels, a JSON object of the key/value pairs each row must hold.
 // The unfiltered listings (sql_tx_workspaces.cc) never come here.
 #include <boost/json.hpp>
@@ -16,12 +17,16 @@ namespace {
 // Labels: every pair of ?4 is one of the row's (its labels column is a JSON
 // object of strings).
 #define WS_FILTER_SQLITE                                            \
-  " AND (?1 = '' OR w.status = ?1) AND (?2 = '' OR w.region = ?2)"  \
+  " AND (w.status = ?1 OR (?1 = '' AND"                              \
+  " w.status NOT IN ('deleting', 'deleted', 'purged')))"             \
+  " AND (?2 = '' OR w.region = ?2)"                                  \
   " AND substr(w.name, 1, length(?3)) = ?3"                         \
   " AND NOT EXISTS (SELECT 1 FROM json_each(?4) f WHERE NOT EXISTS" \
   " (SELECT 1 FROM json_each(w.labels) l WHERE l.key = f.key AND l.value = f.value))"
 #define WS_FILTER_POSTGRES                                                                 \
-  " AND (?1::text = '' OR w.status = ?1::text) AND (?2::text = '' OR w.region = ?2::text)" \
+  " AND (w.status = ?1::text OR (?1::text = '' AND"                                        \
+  " w.status NOT IN ('deleting', 'deleted', 'purged')))"                                   \
+  " AND (?2::text = '' OR w.region = ?2::text)"                                            \
   " AND starts_with(w.name, ?3::text) AND w.labels::jsonb @> ?4::jsonb"
 
 Status CheckPage(const Page& page) {

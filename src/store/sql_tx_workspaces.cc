@@ -233,12 +233,28 @@ StatusOr<WorkspaceStamp> SqlTx::GetWorkspaceStamp(std::string_view id) {
   return WorkspaceStamp{stmt.String(0), stmt.Int(1), stmt.Int(2)};
 }
 
+StatusOr<model::WorkspaceStatus> SqlTx::GetWorkspaceStatus(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT w.status FROM workspaces w WHERE w.id = ?1"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
+  if (!row) return NotFound("workspace not found");
+  return DecodeEnum(model::ParseWorkspaceStatus, stmt.Text(0), "workspaces.status");
+}
+
+// Listings leave out what model::IsGone names (store.h).
+#define WS_LISTED " w.status NOT IN ('deleting', 'deleted', 'purged')"
+// The same test of a workspace id, for the subqueries that cut a page
+// before the workspaces are joined (one primary-key lookup per id).
+#define WS_LISTED_ID(col)                                                 \
+  " NOT EXISTS (SELECT 1 FROM workspaces g WHERE g.id = " col             \
+  " AND g.status IN ('deleting', 'deleted', 'purged'))"
+
 StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesByAccount(std::string_view account_id,
                                                                      const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w "
-                              "WHERE w.account_id = ?1 AND w.id > ?2 ORDER BY w.id LIMIT ?3"));
+                              "WHERE w.account_id = ?1 AND w.id > ?2 AND" WS_LISTED
+                              " ORDER BY w.id LIMIT ?3"));
   stmt.Bind(account_id, page.after, page.limit);
   return CollectStamps(stmt);
 }
@@ -257,11 +273,11 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
                                            " JOIN workspaces w INDEXED BY workspaces_stamp"
                                            " ON w.id = m.workspace_id"
                                            " WHERE m.subject = ?1 AND m.workspace_id > ?2"
-                                           " ORDER BY m.workspace_id LIMIT ?3",
+                                           " AND" WS_LISTED " ORDER BY m.workspace_id LIMIT ?3",
                                            "SELECT " WS_STAMP_COLUMNS " FROM workspace_members m"
                                            " JOIN workspaces w ON w.id = m.workspace_id"
                                            " WHERE m.subject = ?1 AND m.workspace_id > ?2"
-                                           " ORDER BY m.workspace_id LIMIT ?3"));
+                                           " AND" WS_LISTED " ORDER BY m.workspace_id LIMIT ?3"));
     stmt.Bind(subject, page.after, page.limit);
     return CollectStamps(stmt);
   }
@@ -280,25 +296,27 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
       // fills one place, or a page would end early and lose the rest.
       Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
               " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
-              "  WHERE subject = ?1 AND workspace_id > ?3"
+              "  WHERE subject = ?1 AND workspace_id > ?3 AND" WS_LISTED_ID("workspace_id")
               "  ORDER BY workspace_id LIMIT ?4)"
               " UNION"
               " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS workspace_id"
               "  FROM relationships WHERE subject_type = 'group'"
               "  AND subject_id IN (SELECT value FROM json_each(?2))"
               "  AND subject_relation = 'member' AND resource_type = 'workspace'"
-              "  AND resource_id > ?3 ORDER BY resource_id LIMIT ?4))"
+              "  AND resource_id > ?3 AND" WS_LISTED_ID("resource_id")
+              "  ORDER BY resource_id LIMIT ?4))"
               " ORDER BY w.id LIMIT ?4",
               "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
               " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
-              "  WHERE subject = ?1 AND workspace_id > ?3"
+              "  WHERE subject = ?1 AND workspace_id > ?3 AND" WS_LISTED_ID("workspace_id")
               "  ORDER BY workspace_id LIMIT ?4) m"
               " UNION"
               " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS workspace_id"
               "  FROM relationships WHERE subject_type = 'group'"
               "  AND subject_id IN (SELECT json_array_elements_text(?2::json))"
               "  AND subject_relation = 'member' AND resource_type = 'workspace'"
-              "  AND resource_id > ?3 ORDER BY resource_id LIMIT ?4) g)"
+              "  AND resource_id > ?3 AND" WS_LISTED_ID("resource_id")
+              "  ORDER BY resource_id LIMIT ?4) g)"
               " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectStamps(stmt);
@@ -319,6 +337,8 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesWithSlug(std::string_
   return CollectStamps(stmt);
 }
 
+#undef WS_LISTED
+#undef WS_LISTED_ID
 #undef WS_WORKSPACE_COLUMNS
 #undef WS_STAMP_COLUMNS
 

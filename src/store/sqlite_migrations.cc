@@ -307,6 +307,14 @@ ALTER TABLE workspaces ADD COLUMN deletion_protection INTEGER NOT NULL DEFAULT 0
   CHECK (deletion_protection IN (0, 1));
 )sql";
 
+// Issue 15: every long-running change is an operation, a run of the saga
+// engine of one kind (docs/lifecycle.md); runs made before are creates, or
+// retries where they name the run they retry.
+constexpr char kOperationKinds[] = R"sql(
+ALTER TABLE provisioning_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'create';
+UPDATE provisioning_runs SET kind = 'retry' WHERE retry_of <> '';
+)sql";
+
 // Issue 16: the /v0 surface finds a workspace by its name, which is its
 // slug in any account (docs/v0.md): one index lookup, not a scan. Numbered
 // 13: 11 and 12 are taken by work beside it.
@@ -325,6 +333,7 @@ constexpr std::array kMigrations{
     Migration{8, "denial counts; public error codes of runs", kDenialCounts},
     Migration{9, "quotas per account", kAccountQuotas},
     Migration{10, "deletion protection", kDeletionProtection},
+    Migration{11, "operation kinds", kOperationKinds},
     Migration{13, "workspaces by name for /v0", kSlugIndex},
 };
 

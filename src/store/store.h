@@ -141,11 +141,12 @@ class Tx {
   // Inserts or replaces the account's quotas. kNotFound when the account is
   // absent.
   virtual Status PutAccountQuotas(const model::AccountQuotas& quotas) = 0;
-  // How many workspaces the account holds (every row, whatever its status).
+  // How many workspaces the account holds: every row, whatever its status,
+  // but purged ones (a deleted workspace counts until it is purged).
   virtual StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) = 0;
   // The most direct members any one workspace of the account has (0: none).
   virtual StatusOr<std::int64_t> LargestWorkspaceMembership(std::string_view account_id) = 0;
-  // The distinct regions of the account's workspaces, sorted.
+  // The distinct regions of the account's workspaces (but purged ones), sorted.
   virtual StatusOr<std::vector<std::string>> RegionsInUse(std::string_view account_id) = 0;
 
   // --- workspaces ---
@@ -159,7 +160,12 @@ class Tx {
   // The stamp alone (one index lookup): whether a cached rendering is
   // current. kNotFound when absent.
   virtual StatusOr<WorkspaceStamp> GetWorkspaceStamp(std::string_view id) = 0;
-  // Listings return stamps, not whole workspaces: callers render from a
+  // The status alone (one primary-key lookup): what api::Require reads to
+  // hide a deleted workspace. kNotFound when absent.
+  virtual StatusOr<model::WorkspaceStatus> GetWorkspaceStatus(std::string_view id) = 0;
+  // Every listing leaves out workspaces being deleted, deleted or purged
+  // (model::IsGone); a filter asking for status deleting or deleted lists
+  // those. Listings return stamps, not whole workspaces: callers render from a
   // cache keyed by the stamp and fetch (GetWorkspace) only what changed.
   virtual StatusOr<std::vector<WorkspaceStamp>> ListWorkspacesByAccount(std::string_view account_id,
                                                                         const Page& page) = 0;
@@ -214,6 +220,10 @@ class Tx {
   // The workspace's most recent run (by id), or nullopt.
   virtual StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
       std::string_view workspace_id) = 0;
+  // The workspace's runs (its operations), in id (creation) order, keyset
+  // paginated.
+  virtual StatusOr<std::vector<model::ProvisioningRun>> ListRunsForWorkspace(
+      std::string_view workspace_id, const Page& page) = 0;
   // Writes every mutable field of the run and of its steps (the set of steps
   // never changes after insert) — but only while the stored lease_version is
   // `fence`: kConflict otherwise (another worker has claimed the run since:

@@ -93,6 +93,11 @@ const std::vector<Endpoint>& Endpoints() {
       {"PUT", "/v1/workspaces/{w}/group-mappings", R"([{"group_name":"","role":"viewer"}])",
        On::kWorkspace, kAdminister, 422},
       {"POST", "/v1/provisioning-runs/{r}/retry", "", On::kWorkspace, kAdminister, 409},
+      {"GET", "/v1/operations/{r}", "", On::kWorkspace, kRead, 200},
+      {"GET", "/v1/workspaces/{w}/operations", "", On::kWorkspace, kRead, 200},
+      {"POST", "/v1/operations/{r}/cancel", "", On::kWorkspace, kAdminister, 409},
+      {"DELETE", "/v1/workspaces/{w}?force=maybe", "", On::kWorkspace, kAdminister, 400},
+      {"POST", "/v1/workspaces/{w}/restore", "", On::kWorkspace, kAdminister, 409},
       {"GET", "/v1/workspaces/by-account/{a}", "", On::kAccount, kRead, 200},
       {"GET", "/v1/accounts/{a}", "", On::kAccount, kRead, 200},
       {"GET", "/v1/accounts/{a}/members", "", On::kAccount, kRead, 200},
@@ -277,8 +282,9 @@ State Read(HttpClient& c, const ServerProcess& server, const std::string& admin,
 
 // A write with a valid body: what an allowed caller's change looks like, and
 // how the platform admin undoes it. An empty undo: the change cannot be
-// undone through the API (nothing deletes an account or a workspace, and a
-// retried run stays retried), so the next caller meets the state it left.
+// undone through the API (nothing deletes an account, and a
+// retried run stays retried), so the next caller meets the state it left. A
+// delete is undone by a restore (docs/lifecycle.md).
 struct ValidWrite {
   Endpoint endpoint;
   std::function<bool(const State& before, const State& after)> changed;
@@ -356,6 +362,9 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
        },
        {"PUT", "/v1/workspaces/{w}/group-mappings", kGroupMappings, On::kWorkspace, kAdminister,
         200}},
+      {{"DELETE", "/v1/workspaces/{w}", "", On::kWorkspace, kAdminister, 202},
+       [](const State&, const State& s) { return s.ws_status == "deleted"; },
+       {"POST", "/v1/workspaces/{w}/restore", "", On::kWorkspace, kAdminister, 200}},
       {{"POST", "/v1/provisioning-runs/{r}/retry", "", On::kFailedWorkspace, kAdminister, 202},
        [](const State& b, const State& s) { return s.failed_runs == b.failed_runs + 1; }},
       {{"POST", "/v1/workspaces", R"({"account_id":"{a}","name":"New","region":"us-east-1"})",
@@ -409,7 +418,10 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
       ++allowed;
       // A new run (a create's or a retry's) fails at once: wait for it, so its
       // events are in before the state is read.
-      if (e.allowed == 202) {
+      if (e.allowed == 202 && e.method == "DELETE") {
+        const std::string op(Json(r.body).as_object().at("id").as_string());
+        EXPECT_EQ(WaitOperation(c, admin, op).at("state").as_string(), "succeeded") << what;
+      } else if (e.allowed == 202) {
         const std::string run(Json(r.body).as_object().at("provisioning_run_id").as_string());
         EXPECT_EQ(WaitRun(c, admin, run).at("state").as_string(), "failed") << what;
         if (e.on == On::kFailedWorkspace) failed_run = run;
@@ -425,10 +437,11 @@ TEST(Bola, EveryWriteWithAValidBodyChangesStateForExactlyTheCallersWithThePermis
     }
   }
   // Who may: 4 administrators of W (direct, by account, as platform admin, by
-  // group) x its 5 writes; 3 of them (not by group: F's mappings were
-  // compensated) x the retry; 2 account administrators x 3 account writes;
-  // the platform admin x 3 platform writes.
-  EXPECT_EQ(allowed, 4 * 5 + 3 + 2 * 3 + 1 * 3);
+  // group) x its 6 writes (the delete included, undone by a restore); 3 of
+  // them (not by group: F's mappings were compensated) x the retry; 2
+  // account administrators x 3 account writes; the platform admin x 3
+  // platform writes.
+  EXPECT_EQ(allowed, 4 * 6 + 3 + 2 * 3 + 1 * 3);
 }
 
 }  // namespace

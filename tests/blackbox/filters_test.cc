@@ -130,7 +130,7 @@ TEST_F(Filters, PagesFollowTheLinkWithTheFiltersAndAreNeverCutShort) {
 TEST_F(Filters, ABadFilterIsA400NamingItsParameterAfterThePermission) {
   const std::string by = "/v1/workspaces/by-account/" + acme_;
   for (const char* const q :
-       {"status=deleted", "region=mars-1", "label=team", "label=no%20spaces:x",
+       {"status=purged", "region=mars-1", "label=team", "label=no%20spaces:x",
         "label=team:a&label=team:b", "name_prefix=", "status=active&status=frozen",
         "region=eu-west-1&region=us-east-1"}) {
     const std::string query = q;
@@ -143,6 +143,11 @@ TEST_F(Filters, ABadFilterIsA400NamingItsParameterAfterThePermission) {
     // Without read on the account: 404, whatever the query.
     ExpectProblem(client_->Get(by + "?" + query, server_->Token("outsider")), 404);
   }
+  // Deleted workspaces are listed by account only (docs/lifecycle.md).
+  const HttpResponse deleted =
+      client_->Get("/v1/workspaces?status=deleted", server_->Token("acme-admin"));
+  ExpectProblem(deleted, 400);
+  EXPECT_NE(deleted.body.find("'status'"), std::string::npos) << deleted.body;
   std::string many = by + "?label=k0:v";
   for (int i = 1; i <= 16; ++i) many += "&label=k" + std::to_string(i) + ":v";
   ExpectProblem(client_->Get(many, server_->Token("acme-admin")), 400);

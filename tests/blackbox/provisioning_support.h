@@ -80,6 +80,21 @@ inline boost::json::object WaitRun(HttpClient& c, const std::string& token,
   return run;
 }
 
+// Polls GET /v1/operations/{id} until it is succeeded, failed or cancelled
+// (or 30 s pass).
+inline boost::json::object WaitOperation(HttpClient& c, const std::string& token,
+                                         const std::string& id) {
+  boost::json::object op;
+  EXPECT_TRUE(Eventually([&] {
+    const HttpResponse r = c.Get("/v1/operations/" + id, token);
+    if (r.status != 200) return false;
+    op = Json(r.body).as_object();
+    const auto& s = op.at("state").as_string();
+    return s == "succeeded" || s == "failed" || s == "cancelled";
+  })) << boost::json::serialize(op);
+  return op;
+}
+
 inline const boost::json::object& StepOf(const boost::json::object& run, const std::string& name) {
   for (const auto& s : run.at("steps").as_array())
     if (s.as_object().at("name").as_string() == name) return s.as_object();

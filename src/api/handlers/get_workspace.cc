@@ -1,4 +1,5 @@
-// GET /v1/workspaces/{workspace_id}. Permission: read on workspace.
+// GET /v1/workspaces/{workspace_id}. Permission: read on workspace (a
+// deleted one: administer, decided by Require).
 #include "api/access.h"
 #include "api/handlers/handlers.h"
 #include "api/json_views.h"

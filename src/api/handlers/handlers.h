@@ -23,6 +23,12 @@ std::unique_ptr<Handler> MakeListWorkspacesByAccount(app::App& app,
                                                      std::shared_ptr<WorkspaceJsonCache> cache);
 std::unique_ptr<Handler> MakeListEnvironments(app::App& app);
 std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app);
+// Delete, restore and the operations resource (docs/lifecycle.md).
+std::unique_ptr<Handler> MakeDeleteWorkspace(app::App& app);
+std::unique_ptr<Handler> MakeRestoreWorkspace(app::App& app);
+std::unique_ptr<Handler> MakeGetOperation(app::App& app);
+std::unique_ptr<Handler> MakeListOperations(app::App& app);
+std::unique_ptr<Handler> MakeCancelOperation(app::App& app);
 std::unique_ptr<Handler> MakeGetProvisioningRun(app::App& app);
 std::unique_ptr<Handler> MakeRetryProvisioningRun(app::App& app);
 std::unique_ptr<Handler> MakeCreateAccount(app::App& app);

@@ -21,6 +21,14 @@ class ListWorkspaces final : public Handler {
     WS_ASSIGN_OR_RETURN(const FilteredPage q,
                         ParseFilteredPage(ctx.request, cursors_, "workspaces:" + who.subject,
                                           app_.config().regions, 100, 1000));
+    // A membership does not show a deleted workspace: those are listed by
+    // account, for its admins.
+    if (q.filter.status && model::IsGone(*q.filter.status)) {
+      return InvalidArgument(
+          "query parameter 'status' cannot be deleting or deleted here: deleted workspaces are "
+          "listed by account, for its admins (GET /v1/workspaces/by-account/{account_id}"
+          "?status=deleted)");
+    }
     // Nothing committed since this caller's same page was answered: the
     // same answer (ListCache; the target holds the filters). The version is
     // read before the snapshot, so a commit in between only makes the entry

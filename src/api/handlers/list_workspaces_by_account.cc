@@ -21,6 +21,12 @@ class ListWorkspacesByAccount final : public Handler {
     WS_ASSIGN_OR_RETURN(const FilteredPage q,
                         ParseFilteredPage(ctx.request, cursors_, "by-account:" + account_id,
                                           app_.config().regions, 100, 1000));
+    // Deleted workspaces are listed for those who may restore them: the
+    // account's admins (and platform admins).
+    if (q.filter.status && model::IsGone(*q.filter.status)) {
+      WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, account_id,
+                                 authz::Permission::kAdminister));
+    }
     std::vector<store::WorkspaceStamp> list;
     std::string body;
     const store::Page probe = Probe(q.page);

@@ -24,6 +24,9 @@ StatusOr<model::ProvisioningRun> LoadRun(app::App& app, const std::string& id) {
     if (!got.ok()) {
       return got.status().code() == Code::kNotFound ? NotFound(kRunNotFound) : got.status();
     }
+    // The create and retry operations; the others are /v1/operations'.
+    if (got->kind != model::OperationKind::kCreate && got->kind != model::OperationKind::kRetry)
+      return NotFound(kRunNotFound);
     run = std::move(*got);
     return Status::Ok();
   }));

@@ -1,0 +1,280 @@
+// Delete, restore, purge and the operations resource through the real
+// binary (on SQLite, and as Postgres.* on PostgreSQL), and the purge's
+// crash matrix: the process dies on the way to every purge step's
+// transaction, and a restart finishes the purge with every step once.
+#include <iostream>
+#include <tuple>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+using model::AccountRole;
+
+std::string LifecycleConfig(int retention_s, int lease_ms = 1000) {
+  return FastSagaConfig(lease_ms, R"(,"lifecycle":{"deletion_retention_s":)" +
+                                      std::to_string(retention_s) + "}");
+}
+
+// The workspace's operations of `kind`.
+std::vector<boost::json::object> OperationsOf(HttpClient& c, const std::string& token,
+                                              const std::string& ws, const std::string& kind) {
+  const HttpResponse r = c.Get("/v1/workspaces/" + ws + "/operations", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::vector<boost::json::object> out;
+  const boost::json::value list = Json(r.body);  // outlives the loop
+  for (const auto& v : list.as_array())
+    if (v.as_object().at("kind").as_string() == kind) out.push_back(v.as_object());
+  return out;
+}
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  void Start(int retention_s) {
+    ServerProcess::Options o;
+    o.config_json = LifecycleConfig(retention_s);
+    server_ = ServerProcess::Start(o);
+    Seeder seed(server_->data_dir());
+    acme_ = seed.Account("Acme", "alice");
+    client_ = std::make_unique<HttpClient>(server_->port());
+    const HttpResponse created = PostWorkspace(*client_, server_->Token("alice"),
+                                               CreateBody(acme_, "Doomed"));
+    ASSERT_EQ(created.status, 202) << created.body;
+    const auto accepted = Json(created.body).as_object();
+    ws_ = std::string(accepted.at("workspace_id").as_string());
+    ASSERT_EQ(WaitRun(*client_, server_->Token("alice"),
+                      std::string(accepted.at("provisioning_run_id").as_string()))
+                  .at("state")
+                  .as_string(),
+              "succeeded");
+    ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/members/bob", "alice",
+                   R"({"role":"member"})")
+                  .status,
+              201);
+  }
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                    const std::string& body = "") {
+    return CallAs(*client_, *server_, method, path, who, body);
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+  std::string acme_, ws_;
+};
+
+TEST_F(Lifecycle, ADeletedWorkspaceIsHiddenRefusesChangesAndIsRestoredExactly) {
+  Start(3600);
+  const std::string path = "/v1/workspaces/" + ws_;
+  const std::string before = Call("GET", path, "alice").body;
+  EXPECT_EQ(Call("DELETE", path, "bob").status, 403);
+  EXPECT_EQ(Call("DELETE", path, "mallory").status, 404);
+  EXPECT_EQ(Call("DELETE", path + "?force=maybe", "alice").status, 400);
+
+  const HttpResponse deleted = Call("DELETE", path, "alice");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  const auto op = Json(deleted.body).as_object();
+  EXPECT_EQ(op.at("kind").as_string(), "delete");
+  EXPECT_EQ(deleted.Header("Location"), "/v1/operations/" + std::string(op.at("id").as_string()));
+  EXPECT_EQ(WaitOperation(*client_, server_->Token("alice"), std::string(op.at("id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+
+  // Admins see it deleted; a member does not see it at all.
+  const HttpResponse seen = Call("GET", path, "alice");
+  ASSERT_EQ(seen.status, 200);
+  EXPECT_EQ(Json(seen.body).as_object().at("status").as_string(), "deleted");
+  EXPECT_EQ(Call("GET", path, "bob").status, 404);
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces", "bob").body).as_array().size(), 0u);
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces/by-account/" + acme_, "alice").body).as_array().size(),
+            0u);
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces/by-account/" + acme_ + "?status=deleted", "alice").body)
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(Call("GET", "/v1/workspaces?status=deleted", "alice").status, 400);
+  // Changes: 409.
+  ExpectProblem(Call("PATCH", path, "alice", R"({"name":"x"})"), 409);
+  ExpectProblem(Call("DELETE", path, "alice"), 409);
+  // The purge waits for its window.
+  const auto purges = OperationsOf(*client_, server_->Token("alice"), ws_, "purge");
+  ASSERT_EQ(purges.size(), 1u);
+  EXPECT_EQ(purges[0].at("state").as_string(), "pending");
+  EXPECT_TRUE(purges[0].at("scheduled_at").is_string());
+  EXPECT_EQ(OperationsOf(*client_, server_->Token("alice"), ws_, "create").size(), 1u);
+
+  const HttpResponse restored = Call("POST", path + "/restore", "alice");
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  EXPECT_EQ(Json(restored.body).as_object().at("kind").as_string(), "restore");
+  const HttpResponse again = Call("GET", path, "alice");
+  auto a = Json(again.body).as_object(), b = Json(before).as_object();
+  for (const char* volatile_field : {"updated_at", "updated_by", "version"}) {
+    a.erase(volatile_field);
+    b.erase(volatile_field);
+  }
+  EXPECT_EQ(boost::json::serialize(a), boost::json::serialize(b));
+  EXPECT_EQ(Call("GET", path, "bob").status, 200);
+  EXPECT_EQ(Json(Call("GET", path + "/environments", "bob").body).as_array().size(), 3u);
+  ExpectProblem(Call("POST", path + "/restore", "alice"), 409);
+  const auto cancelled = OperationsOf(*client_, server_->Token("alice"), ws_, "purge");
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].at("state").as_string(), "cancelled");
+}
+
+TEST_F(Lifecycle, EveryEndpointOfADeletedWorkspaceIs404ToNonAdminsAndRefusesAdminsChanges) {
+  Start(3600);
+  const std::string path = "/v1/workspaces/" + ws_;
+  const HttpResponse deleted = Call("DELETE", path, "alice");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  const std::string op(Json(deleted.body).as_object().at("id").as_string());
+  ASSERT_EQ(WaitOperation(*client_, server_->Token("alice"), op).at("state").as_string(),
+            "succeeded");
+
+  // Reads: the admin sees everything; bob, a member, nothing (as for GET).
+  for (const std::string& read :
+       {path, path + "/environments", path + "/members", path + "/members/bob", path + "/audit",
+        path + "/export", path + "/operations", "/v1/operations/" + op}) {
+    EXPECT_EQ(Call("GET", read, "alice").status, 200) << read;
+    const HttpResponse hidden = Call("GET", read, "bob");
+    EXPECT_EQ(hidden.status, 404) << read << ": " << hidden.body;
+    EXPECT_EQ(hidden.body.find(ws_), std::string::npos) << read << ": " << hidden.body;
+  }
+  // Changes: 409 for the admin, 404 for bob (who cannot see it), nothing changed.
+  const std::string etag = Call("GET", path, "alice").Header("ETag");
+  const std::vector<std::tuple<std::string, std::string, std::string>> changes = {
+      {"PATCH", path, R"({"name":"x"})"},
+      {"PATCH", path + "/status", R"({"status":"frozen","reason":"r"})"},
+      {"PUT", path + "/members/carol", R"({"role":"viewer"})"},
+      {"DELETE", path + "/members/bob", ""},
+      {"PUT", path + "/group-mappings", "[]"},
+      {"DELETE", path, ""},
+  };
+  for (const auto& [method, target, body] : changes) {
+    ExpectProblem(Call(method, target, "alice", body), 409);
+    EXPECT_EQ(Call(method, target, "bob", body).status, 404) << method << " " << target;
+  }
+  EXPECT_EQ(Call("GET", path, "alice").Header("ETag"), etag);
+  EXPECT_EQ(Call("GET", path + "/members/bob", "alice").status, 200);
+  // Neither may bob cancel the delete or restore (for alice both restore).
+  EXPECT_EQ(Call("POST", "/v1/operations/" + op + "/cancel", "bob").status, 404);
+  EXPECT_EQ(Call("POST", path + "/restore", "bob").status, 404);
+  ASSERT_EQ(Call("POST", path + "/restore", "alice").status, 200);
+  for (const std::string& read : {path, path + "/environments", path + "/audit"})
+    EXPECT_EQ(Call("GET", read, "bob").status, 200) << read;
+}
+
+TEST_F(Lifecycle, DeletionProtectionAndFreezingRefuseTheDelete) {
+  Start(3600);
+  const std::string path = "/v1/workspaces/" + ws_;
+  ASSERT_EQ(Call("PATCH", path, "alice", R"({"deletion_protection":true})").status, 200);
+  const HttpResponse refused = Call("DELETE", path, "alice");
+  ExpectProblem(refused, 409);
+  EXPECT_EQ(Json(refused.body).as_object().at("type").as_string(), "urn:workspaced:problem:deletion-protected");
+  ASSERT_EQ(Call("PATCH", path, "alice", R"({"deletion_protection":false})").status, 200);
+  ASSERT_EQ(Call("PATCH", path + "/status", "alice", R"({"status":"frozen","reason":"hold"})").status,
+            200);
+  ExpectProblem(Call("DELETE", path, "alice"), 423);
+}
+
+TEST_F(Lifecycle, APurgeRemovesEverythingAndSealsTheAuditChain) {
+  Start(0);
+  const std::string dir = server_->data_dir();
+  ASSERT_TRUE(DataplaneFileExists(dir, ws_));
+  const HttpResponse deleted = Call("DELETE", "/v1/workspaces/" + ws_, "alice");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND state "
+                          "= 'succeeded'") == 1;
+  }));
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_, "alice").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_, "admin").status, 404);
+  EXPECT_FALSE(DataplaneFileExists(dir, ws_));
+  EXPECT_EQ(RelationshipRows(dir, ws_), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE workspace_id = '" + ws_ +
+                               "' AND seq > (SELECT seq FROM audit_events WHERE action = "
+                               "'workspace.purged')"),
+            0)
+      << "nothing after the seal";
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = 'workspace.purged'"),
+            1);
+  // The slug is free again.
+  EXPECT_EQ(PostWorkspace(*client_, server_->Token("alice"), CreateBody(acme_, "Doomed")).status,
+            202);
+}
+
+// ---- the purge's crash matrix ----
+
+class PurgeCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PurgeCrash, ARestartFinishesThePurgeWithEveryStepOnce) {
+  const std::string step = GetParam();
+  constexpr int kLeaseMs = 300;
+  ServerProcess::Options o;
+  o.config_json = LifecycleConfig(0, kLeaseMs);
+  o.env["WORKSPACED_FAILPOINTS"] = step + "=crash";
+  auto server = ServerProcess::Start(o);
+  const std::string dir = server->data_dir();
+  std::string ws;
+  {
+    Seeder seed(dir);
+    const std::string account = seed.Account("Acme", "alice");
+    HttpClient c(server->port());
+    const std::string token = server->Token("alice");
+    const HttpResponse created = PostWorkspace(c, token, CreateBody(account, "Crashy"));
+    ASSERT_EQ(created.status, 202) << created.body;
+    const auto accepted = Json(created.body).as_object();
+    ws = std::string(accepted.at("workspace_id").as_string());
+    ASSERT_EQ(WaitRun(c, token, std::string(accepted.at("provisioning_run_id").as_string()))
+                  .at("state")
+                  .as_string(),
+              "succeeded");
+    try {
+      EXPECT_EQ(CallAs(c, *server, "DELETE", "/v1/workspaces/" + ws, "alice").status, 202);
+    } catch (const std::exception& e) {
+      std::cerr << "the delete's answer was lost in the crash: " << e.what() << "\n";
+    }
+  }
+  EXPECT_EQ(server->Wait(20'000), 128 + SIGKILL) << server->Output();
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND state "
+                           "= 'running' AND lease_owner != ''"),
+            1);
+
+  ServerProcess::Options again;
+  again.data_dir = dir;
+  again.config_json = LifecycleConfig(0, kLeaseMs);
+  auto restarted = ServerProcess::Start(again);
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND state "
+                          "= 'succeeded'") == 1;
+  }));
+  for (const std::string& s : {"drop_dataplane", "remove_relationships", "remove_environments",
+                               "remove_memberships", "seal_workspace"}) {
+    EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = "
+                             "'purge.step.succeeded' AND " +
+                                 SqlJsonField(dir, "details", "step") + " = '" + s + "'"),
+              1)
+        << s;
+  }
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = 'workspace.purged'"),
+            1);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = "
+                           "'purge.run.taken_over'"),
+            1);
+  EXPECT_FALSE(DataplaneFileExists(dir, ws));
+  EXPECT_EQ(RelationshipRows(dir, ws), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE status = 'purged'"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, PurgeCrash,
+                         ::testing::Values("drop_dataplane", "remove_relationships",
+                                           "remove_environments", "remove_memberships",
+                                           "seal_workspace"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace workspaced::testing
