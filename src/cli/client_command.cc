@@ -75,6 +75,24 @@ ClientCommand::ClientCommand(CLI::App& app) {
   unfreeze->add_option("ID", id_, "workspace id")->required();
   AddOutput(unfreeze, output_, "json");
 
+  auto* del = ws_->add_subcommand(
+      "delete", "delete a workspace (restorable until the retention window ends)");
+  del->add_option("ID", delete_.id, "workspace id")->required();
+  del->add_flag("--force", delete_.force,
+                "delete even if its pillars hold data (admins of the account only)");
+  del->add_flag("--wait", delete_.wait,
+                "show the delete operation's steps until it ends (not the purge)");
+  del->add_option("--if-match", delete_.if_match, "delete only at this ETag; else 412");
+  AddOutput(del, delete_.output, "json");
+
+  auto* restore = ws_->add_subcommand("restore", "bring back a deleted workspace");
+  restore->add_option("ID", id_, "workspace id")->required();
+  AddOutput(restore, output_, "json");
+
+  auto* operations = ws_->add_subcommand("operations", "a workspace's operations, oldest first");
+  operations->add_option("ID", operations_id_, "workspace id")->required();
+  AddOutput(operations, operations_output_, "table");
+
   auto* members = ws_->add_subcommand(
       "members", "list a workspace's members, or add, change (--put) or remove one");
   members->add_option("ID", members_.id, "workspace id")->required();
@@ -107,7 +125,7 @@ ClientCommand::ClientCommand(CLI::App& app) {
   auto* accounts = ws_->add_subcommand("accounts", "list the accounts you may read");
   AddOutput(accounts, output_, "table");
 
-  op_ = app.add_subcommand("op", "operations (provisioning runs), over HTTP (docs/cli.md)");
+  op_ = app.add_subcommand("op", "operations (create, retry, delete, purge, restore), over HTTP (docs/cli.md)");
   op_->require_subcommand(1);
   AddServerFlags(op_, client_);
   auto* watch = op_->add_subcommand("watch", "show an operation's steps until it ends");
@@ -126,8 +144,11 @@ int ClientCommand::Run() {
   // Lists default to a table, single resources to their JSON.
   for (auto* flags : {&list_.output, &audit_.output})
     if (flags->empty()) *flags = "table";
-  for (auto* flags : {&create_.output, &update_.output})
+  for (auto* flags : {&create_.output, &update_.output, &delete_.output})
     if (flags->empty()) *flags = "json";
+  if (ws("operations"))
+    return ClientOperations(client_, operations_id_,
+                            operations_output_.empty() ? "table" : operations_output_);
   if (ws("accounts")) return ClientAccounts(client_, output_.empty() ? "table" : output_);
   if (output_.empty()) output_ = "json";
   if (ws("list")) return ClientList(client_, list_);
@@ -136,6 +157,8 @@ int ClientCommand::Run() {
   if (ws("update")) return ClientUpdate(client_, update_);
   if (ws("freeze")) return ClientSetStatus(client_, id_, true, reason_, output_);
   if (ws("unfreeze")) return ClientSetStatus(client_, id_, false, "", output_);
+  if (ws("delete")) return ClientDelete(client_, delete_);
+  if (ws("restore")) return ClientRestore(client_, id_, output_);
   if (ws("members")) return ClientMembers(client_, members_);
   if (ws("audit")) return ClientAudit(client_, audit_);
   if (ws("export")) return ClientExport(client_, export_);

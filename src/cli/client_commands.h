@@ -54,6 +54,14 @@ struct ClientAuditFlags {
 };
 int ClientAudit(const ClientFlags& client, const ClientAuditFlags& flags);
 
+struct ClientDeleteFlags {
+  std::string id, if_match, output;
+  bool force = false, wait = false;
+};
+int ClientDelete(const ClientFlags& client, const ClientDeleteFlags& flags);
+int ClientOperations(const ClientFlags& client, const std::string& id, const std::string& output);
+int ClientRestore(const ClientFlags& client, const std::string& id, const std::string& output);
+
 struct ClientExportFlags {
   std::string id, format = "json", file;  // file empty or "-": stdout
 };
@@ -85,8 +93,9 @@ class ClientCommand {
   ClientUpdateFlags update_;
   ClientMembersFlags members_;
   ClientAuditFlags audit_;
+  ClientDeleteFlags delete_;
   ClientExportFlags export_;
-  std::string id_, run_id_, reason_, output_;
+  std::string id_, run_id_, reason_, output_, operations_id_, operations_output_;
   bool wait_ = false;
 };
 
