@@ -21,18 +21,21 @@ int ReportProblem(const client::Response& r) {
 }
 
 std::unique_ptr<client::ApiClient> NewApiClient(const ClientFlags& flags) {
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v ? v : "");
+  // The first of the flag and the variables that is set and not empty.
+  auto pick = [](const std::string& flag, const char* first, const char* fallback) {
+    if (!flag.empty()) return flag;
+    for (const char* name : {first, fallback})
+      if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::string(v);
+    return std::string();
   };
-  std::string url = !flags.url.empty() ? flags.url : env("WORKSPACED_URL");
+  std::string url = pick(flags.url, "CP_URL", "WORKSPACED_URL");
   if (url.empty()) url = "http://127.0.0.1:8080";
   auto endpoint = client::ParseEndpoint(url);
   if (!endpoint.ok()) {
     std::fprintf(stderr, "error: %s\n", endpoint.status().message().c_str());
     return nullptr;
   }
-  const std::string token = !flags.token.empty() ? flags.token : env("WORKSPACED_TOKEN");
+  const std::string token = pick(flags.token, "TOKEN", "WORKSPACED_TOKEN");
   return std::make_unique<client::ApiClient>(*endpoint, token, [](double seconds) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   });

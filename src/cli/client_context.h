@@ -1,4 +1,4 @@
-// What every `workspaced client` subcommand shares: where the server is, the
+// What every `workspaced ws` and `op` subcommand shares: where the server is, the
 // token, the exit codes, and how a failure is reported. docs/cli.md.
 #pragma once
 
@@ -18,8 +18,8 @@ enum ClientExit : int {
 };
 
 struct ClientFlags {
-  std::string url;    // empty: $WORKSPACED_URL, else http://127.0.0.1:8080
-  std::string token;  // empty: $WORKSPACED_TOKEN, else none
+  std::string url;    // empty: $CP_URL, $WORKSPACED_URL, else http://127.0.0.1:8080
+  std::string token;  // empty: $TOKEN, $WORKSPACED_TOKEN, else none
 };
 
 // The outcome of a call that did not succeed, already printed on stderr,
@@ -35,10 +35,10 @@ std::unique_ptr<client::ApiClient> NewApiClient(const ClientFlags& flags);
 // becomes the exit code in `exit_code`.
 bool GetJson(client::ApiClient& api, const std::string& target, std::string& body, int& exit_code);
 
-// Prints a provisioning run's progress on stderr until it ends: kExitOk when
-// it succeeded, kExitFailed (with the reason) when it failed, else the
-// failure's exit code.
-int WatchRun(client::ApiClient& api, const std::string& run_id);
+// Prints an operation's progress on stderr until it ends: kExitOk when it
+// succeeded, kExitFailed (with the reason) when it failed or was cancelled,
+// else the failure's exit code.
+int WatchOperation(client::ApiClient& api, const std::string& operation_id);
 
 // A random Idempotency-Key, so a create or retry resent after a lost
 // connection does the work once.

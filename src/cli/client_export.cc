@@ -1,4 +1,4 @@
-// `workspaced client export`: the workspace's export streamed to a file (or
+// `workspaced ws export`: the workspace's export streamed to a file (or
 // stdout) a piece at a time, never held whole. A file is written under a
 // temporary name and renamed once the server's last chunk arrived, so an
 // interrupted export never leaves a file that looks complete.

@@ -1,5 +1,5 @@
-// `workspaced client watch` and the `--wait` of create and retry: poll a
-// provisioning run with backoff, showing its steps as they advance.
+// `workspaced op watch` and the `--wait` of create, retry and delete: poll an
+// operation (GET /v1/operations/{id}) with backoff, showing its steps.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -21,29 +21,38 @@ int TerminalWidth() {
 
 }  // namespace
 
-int WatchRun(client::ApiClient& api, const std::string& run_id) {
+int WatchOperation(client::ApiClient& api, const std::string& operation_id) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   client::RunProgress progress(stderr, tty, tty ? TerminalWidth() : 0);
   client::PollBackoff backoff;
   const auto start = std::chrono::steady_clock::now();
-  const std::string target = "/v1/provisioning-runs/" + client::QueryEscape(run_id);
+  const std::string target = "/v1/operations/" + client::QueryEscape(operation_id);
+  bool purging = false;  // the operation was seen as a purge that had not ended
   for (;;) {
-    std::string body;
-    int exit_code = kExitOk;
-    if (!GetJson(api, target, body, exit_code)) {
-      if (tty) std::fputc('\n', stderr);
-      return exit_code;
+    auto r = api.Get(target);
+    if (tty && (!r.ok() || r->status != 200)) std::fputc('\n', stderr);
+    if (!r.ok()) return ReportStatus(r.status());
+    // A purge's last step seals the workspace, and a purged workspace (its
+    // operations included) is 404 to everyone (docs/lifecycle.md): the
+    // purge's own success can never be read, its 404 is that success.
+    if (r->status == 404 && purging) {
+      std::fprintf(stderr, "run purged: the workspace is gone\n");
+      return kExitOk;
     }
-    auto run = client::ParseRun(body);
+    if (r->status != 200) return ReportProblem(*r);
+    auto run = client::ParseRun(r->body);
     if (!run.ok()) return ReportStatus(run.status());
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool changed = progress.Show(*run, elapsed);
+    purging = run->kind == "purge" && !run->Finished();
     if (run->state == "succeeded") return kExitOk;
-    if (run->state == "failed") {
+    if (run->state == "failed" || run->state == "cancelled") {
       // The server's reason reads "provisioning failed at step …: …".
       std::fprintf(stderr, "error: %s\n",
-                   run->error.empty() ? "provisioning failed" : run->error.c_str());
+                   !run->error.empty() ? run->error.c_str()
+                   : run->state == "cancelled" ? "the operation was cancelled"
+                                               : "the operation failed");
       return kExitFailed;
     }
     api.Sleep(backoff.Next(changed));

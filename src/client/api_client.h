@@ -31,6 +31,8 @@ class ApiClient {
   StatusOr<Response> Post(const std::string& target, const std::string& json,
                           const std::string& idempotency_key = "");
   StatusOr<Response> Patch(const std::string& target, const std::string& json);
+  // Any request (PUT, DELETE, a PATCH with If-Match, …), with the same manners.
+  StatusOr<Response> Send(Request request) { return Call(std::move(request), nullptr); }
   // GET whose 2xx body goes to `sink` as it arrives (Connection::Download).
   StatusOr<Response> Download(const std::string& target, std::FILE* sink);
 

@@ -48,6 +48,8 @@ StatusOr<RunView> ParseRun(const std::string& json) {
     return Internal("the server sent a run that is not JSON");
   RunView run;
   run.id = Str(*o, "id");
+  run.kind = Str(*o, "kind");
+  run.scheduled_at = Str(*o, "scheduled_at");
   run.workspace_id = Str(*o, "workspace_id");
   run.state = Str(*o, "state");
   run.error = Str(*o, "error");
@@ -81,7 +83,12 @@ bool RunProgress::Show(const RunView& run, double elapsed) {
     std::fprintf(out_, "\r\033[K%s", StatusLine(run, elapsed).c_str());
     if (run.Finished()) std::fputc('\n', out_);
   } else {
-    if (first_) std::fprintf(out_, "run %s: %s\n", run.id.c_str(), run.state.c_str());
+    if (first_) {
+      const std::string kind = run.kind.empty() ? "" : " (" + run.kind + ")";
+      const std::string when = run.scheduled_at.empty() ? "" : ", scheduled at " + run.scheduled_at;
+      std::fprintf(out_, "run %s%s: %s%s\n", run.id.c_str(), kind.c_str(), run.state.c_str(),
+                   when.c_str());
+    }
     for (const auto& s : run.steps) {
       const auto was = std::find_if(last_.steps.begin(), last_.steps.end(),
                                     [&](const StepView& l) { return l.name == s.name; });

@@ -1,4 +1,4 @@
-// What `client watch` and `--wait` show of a provisioning run while it
+// What `op watch` and `--wait` show of an operation while it
 // advances. Pure rendering: the caller polls and passes each run it read.
 //
 // On a terminal (`tty`), one line redrawn in place (`\r`, erase to end of
@@ -24,16 +24,20 @@ struct StepView {
   bool operator==(const StepView&) const = default;
 };
 
+// A provisioning run or any operation (create, retry, delete, purge, restore).
 struct RunView {
   std::string id;
   std::string workspace_id;
-  std::string state;  // pending, running, compensating, succeeded, failed
+  std::string state;  // pending, running, compensating, succeeded, failed, cancelled
   std::string error;  // why it failed ("" unless failed or compensating)
   std::vector<StepView> steps;
-  bool Finished() const { return state == "succeeded" || state == "failed"; }
+  std::string kind;          // "" for a provisioning run, which does not say
+  std::string scheduled_at;  // a purge waiting for its window: when it runs
+  bool Finished() const { return state == "succeeded" || state == "failed" || state == "cancelled"; }
 };
 
-// Reads a GET /v1/provisioning-runs/{id} body; kInternal when it is not one.
+// Reads a GET /v1/operations/{id} (or /v1/provisioning-runs/{id}) body;
+// kInternal when it is not one.
 StatusOr<RunView> ParseRun(const std::string& json);
 
 class RunProgress {

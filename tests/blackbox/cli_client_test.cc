@@ -1,5 +1,5 @@
-// `workspaced client` against a real server on loopback: the binary as a
-// user runs it, its stdout, stderr and exit code (docs/cli.md).
+// `workspaced ws` and `workspaced op` against a real server on loopback: the
+// binary as a user runs it, its stdout, stderr and exit code (docs/cli.md).
 #include <fstream>
 #include <sstream>
 
@@ -24,11 +24,19 @@ class CliClient : public ::testing::Test {
     token_ = server_->Token("alice");
   }
 
-  // `workspaced client ARGS` with the server and token from the environment.
-  CommandResult Client(std::vector<std::string> args) {
-    args.insert(args.begin(), "client");
+  // `workspaced GROUP ARGS` with the server and token from the environment.
+  CommandResult Run(const char* group, std::vector<std::string> args) {
+    args.insert(args.begin(), group);
     // Not a terminal here: progress comes as plain lines.
-    return RunWorkspaced(args, {{"WORKSPACED_URL", server_->url()}, {"WORKSPACED_TOKEN", token_}});
+    return RunWorkspaced(args, {{"CP_URL", server_->url()}, {"TOKEN", token_}});
+  }
+  CommandResult Client(std::vector<std::string> args) { return Run("ws", std::move(args)); }
+  CommandResult Op(std::vector<std::string> args) { return Run("op", std::move(args)); }
+
+  std::string CreateActive(const std::string& name) {
+    const CommandResult created = Create(name);
+    EXPECT_EQ(created.exit_code, 0) << created.err;
+    return std::string(Json(created.out).as_object().at("id").as_string());
   }
 
   CommandResult Create(const std::string& name, bool wait = true) {
@@ -71,12 +79,12 @@ TEST_F(CliClient, AFailedRunExitsOneWithItsReasonAndRetryWaitsAgain) {
   const auto at = r.err.find(key);
   ASSERT_NE(at, std::string::npos) << r.err;
   const std::string run = r.err.substr(at + key.size(), 36);
-  const CommandResult watch = Client({"watch", run});
+  const CommandResult watch = Op({"watch", run});
   EXPECT_EQ(watch.exit_code, 1) << watch.err;
-  const CommandResult retry = Client({"retry", run, "--wait"});
+  const CommandResult retry = Op({"retry", run, "--wait"});
   EXPECT_EQ(retry.exit_code, 1) << retry.err;  // the failpoint still holds
   EXPECT_NE(retry.err.find("provisioning failed"), std::string::npos) << retry.err;
-  const CommandResult again = Client({"retry", run});
+  const CommandResult again = Op({"retry", run});
   EXPECT_EQ(again.exit_code, 3) << again.err;  // only the latest run may be retried
   EXPECT_NE(again.err.find("error: 409 Conflict"), std::string::npos) << again.err;
 }
@@ -170,6 +178,235 @@ TEST_F(CliClient, AccountsListsWhatTheCallerMayRead) {
   const auto accounts = Json(r.out).as_array();
   ASSERT_EQ(accounts.size(), 1u) << r.out;
   EXPECT_EQ(accounts[0].at("id").as_string(), acme_);
+}
+
+TEST_F(CliClient, TheOldNameAndVariablesStillWorkAndTheFlagWins) {
+  Start();
+  const CommandResult old = RunWorkspaced({"client", "accounts", "--output", "json"},
+                                          {{"WORKSPACED_URL", server_->url()},
+                                           {"WORKSPACED_TOKEN", token_}});
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  EXPECT_EQ(Json(old.out).as_array().size(), 1u);
+  // CP_URL comes before WORKSPACED_URL, and --url before both.
+  const CommandResult first = RunWorkspaced(
+      {"ws", "accounts"},
+      {{"CP_URL", "http://127.0.0.1:1"}, {"WORKSPACED_URL", server_->url()}, {"TOKEN", token_}});
+  EXPECT_EQ(first.exit_code, 4) << first.err;
+  const CommandResult flag = RunWorkspaced(
+      {"ws", "accounts", "--url", server_->url()}, {{"CP_URL", "http://127.0.0.1:1"}, {"TOKEN", token_}});
+  EXPECT_EQ(flag.exit_code, 0) << flag.err;
+}
+
+TEST_F(CliClient, GetPrintsJsonOrATableWithTheEtag) {
+  Start();
+  const std::string ws = CreateActive("Shown");
+  const CommandResult j = Client({"get", ws});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(Json(j.out).at("id").as_string(), ws);
+  const CommandResult t = Client({"get", ws, "--output", "table"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(t.out.rfind("FIELD  ", 0), 0u) << t.out;
+  EXPECT_NE(t.out.find("\nname  "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("labels  "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("team:core"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("\netag  "), std::string::npos) << t.out;
+  EXPECT_EQ(Client({"get", ws, "--output", "yaml"}).exit_code, 2);
+}
+
+TEST_F(CliClient, UpdateSendsAMergePatchAndHonoursIfMatch) {
+  Start();
+  const std::string ws = CreateActive("Before");
+  const CommandResult r = Client({"update", ws, "--name", "After", "--slug", "after", "--label",
+                                  "tier:gold", "--remove-label", "team",
+                                  "--deletion-protection", "true"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = Json(r.out).as_object();
+  EXPECT_EQ(doc.at("name").as_string(), "After");
+  EXPECT_EQ(doc.at("slug").as_string(), "after");
+  EXPECT_EQ(doc.at("deletion_protection").as_bool(), true);
+  const auto labels = doc.at("labels").as_object();
+  EXPECT_EQ(labels.size(), 1u);
+  EXPECT_EQ(labels.at("tier").as_string(), "gold");
+
+  // The ETag from a table, quoted or not; a stale one is 412.
+  const CommandResult table = Client({"update", ws, "--label", "x:1", "--output", "table"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const auto at = table.out.find("\netag");
+  ASSERT_NE(at, std::string::npos) << table.out;
+  const auto quote = table.out.find('"', at);
+  const std::string etag = table.out.substr(quote, table.out.find('\n', quote) - quote);
+  const std::string bare = etag.substr(1, etag.size() - 2);
+  ASSERT_EQ(Client({"update", ws, "--label", "x:2", "--if-match", bare}).exit_code, 0);
+  const CommandResult stale = Client({"update", ws, "--label", "x:3", "--if-match", etag});
+  EXPECT_EQ(stale.exit_code, 3) << stale.err;
+  EXPECT_NE(stale.err.find("error: 412"), std::string::npos) << stale.err;
+
+  EXPECT_EQ(Client({"update", ws}).exit_code, 2) << "nothing to change";
+  EXPECT_EQ(Client({"update", ws, "--deletion-protection", "maybe"}).exit_code, 2);
+  EXPECT_EQ(Client({"update", ws, "--name", ""}).exit_code, 2) << "an empty value is no change";
+  const CommandResult invalid = Client({"update", ws, "--slug", "Not A Slug"});
+  EXPECT_EQ(invalid.exit_code, 3) << invalid.err;
+  EXPECT_NE(invalid.err.find("  slug: "), std::string::npos) << invalid.err;
+}
+
+TEST_F(CliClient, MembersListsPutsAndRemoves) {
+  Start();
+  const std::string ws = CreateActive("Team");
+  const CommandResult put = Client({"members", ws, "--put", "bob", "--role", "viewer"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(Json(put.out).at("role").as_string(), "viewer");
+  const CommandResult promoted =
+      Client({"members", ws, "--put", "bob", "--role", "member", "--output", "table"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_NE(promoted.out.find("\nrole        member\n"), std::string::npos) << promoted.out;
+
+  const CommandResult list = Client({"members", ws});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out.rfind("SUBJECT  ROLE    SINCE", 0), 0u) << list.out;
+  EXPECT_NE(list.out.find("alice    admin"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("bob      member"), std::string::npos) << list.out;
+
+  ASSERT_EQ(Client({"members", ws, "--remove", "bob"}).exit_code, 0);
+  const CommandResult after = Client({"members", ws, "--output", "json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(Json(after.out).as_array().size(), 1u) << after.out;
+
+  const CommandResult last = Client({"members", ws, "--remove", "alice"});
+  EXPECT_EQ(last.exit_code, 3) << "the last admin stays";
+  EXPECT_NE(last.err.find("error: 409 Conflict"), std::string::npos) << last.err;
+  EXPECT_EQ(Client({"members", ws, "--put", "carol"}).exit_code, 2) << "--put needs --role";
+  EXPECT_EQ(Client({"members", ws, "--put", "c", "--role", "owner"}).exit_code, 2);
+}
+
+TEST_F(CliClient, AuditFiltersPagesAndFollowsLinkWithAll) {
+  Start();
+  const std::string ws = CreateActive("Audited");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Client({"update", ws, "--label", "n:" + std::to_string(i)}).exit_code, 0);
+
+  const CommandResult updates =
+      Client({"audit", ws, "--action", "workspace.update", "--output", "json"});
+  ASSERT_EQ(updates.exit_code, 0) << updates.err;
+  const auto events = Json(updates.out).as_array();
+  ASSERT_EQ(events.size(), 3u) << updates.out;
+  for (const auto& e : events) EXPECT_EQ(e.at("actor").at("subject").as_string(), "alice");
+
+  const CommandResult page = Client({"audit", ws, "--limit", "2", "--output", "json"});
+  ASSERT_EQ(page.exit_code, 0) << page.err;
+  EXPECT_EQ(Json(page.out).as_array().size(), 2u);
+  const std::string hint = "more events: --cursor ";
+  const auto at = page.err.find(hint);
+  ASSERT_NE(at, std::string::npos) << page.err;
+  const std::string cursor = page.err.substr(at + hint.size(), page.err.find(' ', at + hint.size()) -
+                                                                   at - hint.size());
+  const CommandResult second =
+      Client({"audit", ws, "--limit", "2", "--cursor", cursor, "--output", "json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto first_seq = Json(page.out).as_array()[1].at("seq").as_int64();
+  EXPECT_LT(Json(second.out).as_array()[0].at("seq").as_int64(), first_seq) << "newest first";
+
+  const CommandResult all = Client({"audit", ws, "--limit", "2", "--all", "--output", "json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_GT(Json(all.out).as_array().size(), 6u) << "create's saga events and the updates";
+  EXPECT_EQ(all.err.find(hint), std::string::npos) << all.err;
+
+  const CommandResult table = Client({"audit", ws, "--action", "workspace.update"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.rfind("SEQ  ", 0), 0u) << table.out;
+  EXPECT_NE(table.out.find("alice  workspace.update  success"), std::string::npos) << table.out;
+
+  const CommandResult bad = Client({"audit", ws, "--since", "yesterday"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.err;
+  EXPECT_NE(bad.err.find("error: 400"), std::string::npos) << bad.err;
+}
+
+// Delete, restore and operations (docs/lifecycle.md): a server whose
+// deleted workspaces are purged `retention_s` after the delete.
+class CliLifecycle : public CliClient {
+ protected:
+  void StartWithRetention(int retention_s) {
+    ServerProcess::Options o;
+    o.config_json = FastSagaConfig(
+        1000, R"(,"lifecycle":{"deletion_retention_s":)" + std::to_string(retention_s) + "}");
+    server_ = ServerProcess::Start(o);
+    seed_ = std::make_unique<Seeder>(server_->data_dir());
+    acme_ = seed_->Account("Acme", "alice");
+    token_ = server_->Token("alice");
+  }
+};
+
+TEST_F(CliLifecycle, DeleteWaitShowsTheDeleteStepAndRestoreBringsItBack) {
+  StartWithRetention(3600);
+  const std::string ws = CreateActive("Doomed");
+  const CommandResult del = Client({"delete", ws, "--wait"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_NE(del.err.find("delete operation "), std::string::npos) << del.err;
+  EXPECT_NE(del.err.find("(delete): "), std::string::npos) << del.err;
+  EXPECT_NE(del.err.find("mark_deleted: succeeded\n"), std::string::npos) << del.err;
+  EXPECT_NE(del.err.find("run succeeded"), std::string::npos) << del.err;
+  EXPECT_NE(del.err.find("restorable until "), std::string::npos) << del.err;
+  EXPECT_EQ(Json(del.out).at("status").as_string(), "deleted") << "waits for the delete only";
+
+  const CommandResult list = Client({"list", "--output", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_TRUE(Json(list.out).as_array().empty()) << list.out;
+  const CommandResult again = Client({"delete", ws});
+  EXPECT_EQ(again.exit_code, 3) << again.err;
+  EXPECT_NE(again.err.find("error: 409 Conflict"), std::string::npos) << again.err;
+
+  const CommandResult ops = Client({"operations", ws});
+  ASSERT_EQ(ops.exit_code, 0) << ops.err;
+  EXPECT_EQ(ops.out.rfind("ID  ", 0), 0u) << ops.out;
+  EXPECT_NE(ops.out.find("purge   pending"), std::string::npos) << ops.out;
+
+  const CommandResult restored = Client({"restore", ws});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(Json(restored.out).at("status").as_string(), "active");
+  const CommandResult twice = Client({"restore", ws});
+  EXPECT_EQ(twice.exit_code, 3) << twice.err;
+}
+
+TEST_F(CliLifecycle, ARefusedDeleteExitsThreeWithTheReason) {
+  StartWithRetention(3600);
+  const std::string ws = CreateActive("Kept");
+  ASSERT_EQ(Client({"update", ws, "--deletion-protection", "true"}).exit_code, 0);
+  const CommandResult protected_ = Client({"delete", ws, "--wait"});
+  EXPECT_EQ(protected_.exit_code, 3) << protected_.err;
+  EXPECT_NE(protected_.err.find("error: 409 Deletion Protected: "), std::string::npos)
+      << protected_.err;
+  ASSERT_EQ(Client({"update", ws, "--deletion-protection", "false"}).exit_code, 0);
+  ASSERT_EQ(Client({"freeze", ws, "--reason", "hold"}).exit_code, 0);
+  const CommandResult frozen = Client({"delete", ws});
+  EXPECT_EQ(frozen.exit_code, 3) << frozen.err;
+  EXPECT_NE(frozen.err.find("error: 423"), std::string::npos) << frozen.err;
+}
+
+TEST_F(CliLifecycle, OpWatchFollowsAnyOperationThePurgeIncluded) {
+  StartWithRetention(1);
+  const std::string ws = CreateActive("Purged");
+  const CommandResult del = Client({"delete", ws, "--force"});  // no --wait: the operation
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  const auto op = Json(del.out).as_object();
+  EXPECT_EQ(op.at("kind").as_string(), "delete");
+  const CommandResult watch = Op({"watch", std::string(op.at("id").as_string())});
+  ASSERT_EQ(watch.exit_code, 0) << watch.err;
+  EXPECT_NE(watch.err.find("mark_deleted: succeeded"), std::string::npos) << watch.err;
+
+  const CommandResult ops = Client({"operations", ws, "--output", "json"});
+  ASSERT_EQ(ops.exit_code, 0) << ops.err;
+  std::string purge;
+  const boost::json::value list = Json(ops.out);  // outlives the loop
+  for (const auto& v : list.as_array())
+    if (v.at("kind").as_string() == "purge") purge = std::string(v.at("id").as_string());
+  ASSERT_FALSE(purge.empty()) << ops.out;
+  const CommandResult purged = Op({"watch", purge});
+  ASSERT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_NE(purged.err.find("(purge): "), std::string::npos) << purged.err;
+  // Its last step seals the workspace, after which the purge itself is 404:
+  // that 404 is how the watch learns it ended.
+  EXPECT_NE(purged.err.find("run purged: the workspace is gone\n"), std::string::npos)
+      << purged.err;
+  EXPECT_EQ(Client({"get", ws}).exit_code, 3) << "purged: 404";
 }
 
 }  // namespace

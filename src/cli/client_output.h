@@ -1,0 +1,63 @@
+// How `workspaced ws …` reads pages and prints what the server answered:
+// `--output json` prints the server's JSON as it came (a list as one JSON
+// array of every item read), `--output table` aligned columns for a person.
+// docs/cli.md, "Output".
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/client_context.h"
+
+namespace workspaced::cli {
+
+// A table column: its header and the member it shows ("actor.subject" reads
+// a nested member).
+struct Column {
+  std::string header;
+  std::string path;
+};
+
+// The string member `key` of `o`, or "".
+std::string Str(const boost::json::object& o, const char* key);
+
+// A JSON value as one table cell: a string as itself, an object of strings
+// as "k:v,k:v", null as "", anything else as compact JSON.
+std::string Cell(const boost::json::value& v);
+
+// Prints rows as columns aligned on their widest cell.
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+// Prints a list of objects: as a JSON array, or as a table of `columns`.
+void PrintItems(const boost::json::array& items, const std::string& output,
+                const std::vector<Column>& columns);
+
+// Prints one resource's JSON body: as sent, or as FIELD/VALUE rows (with an
+// "etag" row when `etag` is not empty). A body that is not a JSON object is
+// printed as sent.
+void PrintResource(const std::string& body, const std::string& output,
+                   const std::string& etag = "");
+
+// GETs `target` and every next page its `Link: <…>; rel="next"` names (at
+// most `max_pages`; 0: all), appending each page's items to `items`. `next`
+// gets the next page's target when pages remain. False when a request failed
+// (reported; its exit code in `exit_code`).
+bool ReadPages(client::ApiClient& api, std::string target, int max_pages,
+               boost::json::array& items, std::string& next, int& exit_code);
+
+// Parses "key:value" flags into `out`; prints why and answers false for one
+// without a colon or a key.
+bool SplitLabels(const std::vector<std::string>& labels, boost::json::object& out);
+
+// "?a=1&b=2" from the non-empty values, each percent-encoded.
+class Query {
+ public:
+  void Add(const char* name, const std::string& value);
+  const std::string& str() const { return query_; }
+
+ private:
+  std::string query_;
+};
+
+}  // namespace workspaced::cli
