@@ -124,6 +124,56 @@ TEST_F(Export, JsonIsOneDocumentWithEverySection) {
   }
 }
 
+// Members are exported a page per chunk (a workspace may have thousands):
+// every one of them, once, in subject order, in each format.
+TEST_F(Export, MoreMembersThanTwoChunksHoldComeOutEachOnceInOrderInEveryFormat) {
+  constexpr int kMembers = 450;  // more than two pages of the export's 200
+  for (int i = 0; i < kMembers; ++i) {
+    char subject[16];
+    std::snprintf(subject, sizeof subject, "m%04d", i);
+    seed_->Member(ws_, subject, model::WorkspaceRole::kViewer);
+  }
+  std::vector<std::string> want;
+  for (int i = 0; i < kMembers; ++i) {
+    char subject[16];
+    std::snprintf(subject, sizeof subject, "m%04d", i);
+    want.emplace_back(subject);
+  }
+  want.emplace_back("vic");  // sorts after every m…
+
+  const HttpResponse json = Get("?format=json");
+  ASSERT_EQ(json.status, 200);
+  std::vector<std::string> got;
+  const boost::json::value doc = Json(json.body);
+  for (const auto& m : doc.as_object().at("members").as_array())
+    got.emplace_back(m.as_object().at("subject").as_string());
+  EXPECT_EQ(got, want);
+
+  const HttpResponse nd = Get("?format=ndjson");
+  ASSERT_EQ(nd.status, 200);
+  got.clear();
+  std::istringstream lines(nd.body);
+  for (std::string line; std::getline(lines, line);) {
+    const auto o = Json(line).as_object();
+    if (o.at("type").as_string() == "members")
+      got.emplace_back(o.at("data").as_object().at("subject").as_string());
+  }
+  EXPECT_EQ(got, want);
+
+  const HttpResponse csv = Get("?format=csv");
+  ASSERT_EQ(csv.status, 200);
+  const std::size_t from = csv.body.find("# members\r\nsubject,role,created_at\r\n");
+  ASSERT_NE(from, std::string::npos);
+  const std::size_t to = csv.body.find("\r\n\r\n", from);
+  std::istringstream rows(csv.body.substr(from, to - from));
+  got.clear();
+  std::string row;
+  std::getline(rows, row);
+  std::getline(rows, row);  // the section's name and header
+  while (std::getline(rows, row)) got.push_back(row.substr(0, row.find(',')));
+  EXPECT_EQ(got, want);
+}
+
 TEST_F(Export, NdjsonHasOneRecordPerLine) {
   const HttpResponse r = Get("?format=ndjson");
   ASSERT_EQ(r.status, 200);

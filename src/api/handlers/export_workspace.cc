@@ -36,6 +36,9 @@ enum class Format { kJson, kNdjson, kCsv };
 // The page caps the rows read when events are small.
 constexpr std::int64_t kChunkBytes = 256 * 1024;
 constexpr int kAuditPage = 500;
+// Members per chunk: a subject is at most 1 KiB, so a page stays within
+// about kChunkBytes.
+constexpr int kMemberPage = 200;
 
 // A cell a spreadsheet would run as a formula (OWASP's CSV injection: one
 // starting with =, +, -, @, tab or CR). Any text column may hold one: a
@@ -103,18 +106,27 @@ class ExportSource final : public http::BodySource {
         return true;
       }
       case 2: {
+        // Members a page per chunk (a workspace may have many, each subject
+        // up to 1 KiB): at most kMemberPage rows pinned per connection.
         std::vector<model::WorkspaceMember> members;
         WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
-          WS_ASSIGN_OR_RETURN(members, tx.ListWorkspaceMembers(ws_.id));
+          WS_ASSIGN_OR_RETURN(members, tx.ListWorkspaceMembers(ws_.id, member_offset_, kMemberPage));
           return Status::Ok();
         }));
+        member_offset_ += static_cast<std::int64_t>(members.size());
         std::vector<Record> records;
         for (const auto& m : members) {
           records.push_back({{{"subject", m.subject},
                               {"role", std::string(model::ToString(m.role))},
                               {"created_at", Time(m.created_at)}}});
         }
-        Section(out, "members", records);
+        if (members.size() == static_cast<std::size_t>(kMemberPage)) {
+          Rows(out, "members", records);
+          --stage_;  // the next chunk reads the next page
+          return true;
+        }
+        Rows(out, "members", records);
+        End(out, "members");
         std::vector<Record> groups;
         for (const auto& g : ws_.group_mappings)
           groups.push_back(
@@ -340,6 +352,7 @@ class ExportSource final : public http::BodySource {
   const std::int64_t last_seq_;
   int stage_ = 0;
   std::int64_t audit_after_ = 0;
+  std::int64_t member_offset_ = 0;
   std::string open_section_;
   bool first_row_ = true;
 };
