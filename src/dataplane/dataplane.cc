@@ -16,7 +16,7 @@ Status Dataplane::DiscardSecretOperation(const model::Workspace&, std::string_vi
   return NoPillars();
 }
 StatusOr<std::vector<SecretRow>> Dataplane::ListSecretRows(const model::Workspace&,
-                                                           std::string_view, bool) {
+                                                           const SecretRowQuery&) {
   return NoPillars();
 }
 

@@ -39,6 +39,18 @@ struct SecretRow {
   std::string created_by;
 };
 
+// Which rows ListSecretRows returns: those of `name` (every name when
+// empty), in (name, version) order, after the key (after_name,
+// after_version) (keyset paging: a page starts after the last row of the
+// one before), at most `limit` of them (every one when 0).
+struct SecretRowQuery {
+  std::string name;
+  bool with_values = false;
+  std::string after_name;
+  std::int64_t after_version = 0;
+  int limit = 0;
+};
+
 class Dataplane {
  public:
   virtual ~Dataplane() = default;
@@ -71,10 +83,10 @@ class Dataplane {
   virtual Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id);
   // Deletes the operation's pending row. OK when there is none.
   virtual Status DiscardSecretOperation(const model::Workspace& ws, std::string_view operation_id);
-  // Rows of `name` (every name when empty), pending ones included, by name
-  // then version; `sealed` only when `with_values`.
+  // The rows `query` selects, pending ones included, by name then version
+  // (byte order); `sealed` only when `query.with_values`.
   virtual StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
-                                                          std::string_view name, bool with_values);
+                                                          const SecretRowQuery& query);
 };
 
 }  // namespace workspaced::dataplane

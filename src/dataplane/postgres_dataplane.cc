@@ -160,8 +160,7 @@ class PostgresDataplane final : public Dataplane {
   }
 
   StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
-                                                  std::string_view name,
-                                                  bool with_values) override {
+                                                  const SecretRowQuery& query) override {
     std::lock_guard lock(mu_);
     WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
     WS_ASSIGN_OR_RETURN(
@@ -169,9 +168,11 @@ class PostgresDataplane final : public Dataplane {
         RunParams("SELECT name, version, environment, description, CASE WHEN $3 THEN sealed "
                   "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
                       table +
-                      " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) ORDER BY name "
-                      "COLLATE \"C\", version",
-                  {ws.id, std::string(name), with_values ? "true" : "false"}));
+                      " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) AND (name COLLATE "
+                      "\"C\" > $4 OR (name = $4 AND version > $5::bigint)) ORDER BY name "
+                      "COLLATE \"C\", version LIMIT NULLIF($6::bigint, 0)",
+                  {ws.id, query.name, query.with_values ? "true" : "false", query.after_name,
+                   std::to_string(query.after_version), std::to_string(query.limit)}));
     std::vector<SecretRow> rows;
     const auto& pq = store::Libpq();
     for (int i = 0; i < pq.PQntuples(r); ++i) {
@@ -339,9 +340,8 @@ class Routing final : public Dataplane {
     return For(ws).DiscardSecretOperation(ws, op);
   }
   StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
-                                                  std::string_view name,
-                                                  bool with_values) override {
-    return For(ws).ListSecretRows(ws, name, with_values);
+                                                  const SecretRowQuery& query) override {
+    return For(ws).ListSecretRows(ws, query);
   }
   // The embedded one, then each cell; the first failure names its region
   // (its own message, which may hold a host, goes to the log only).

@@ -203,10 +203,9 @@ class SqliteDataplane final : public Dataplane {
     return sqlite_secrets::Discard(db.get(), ws.id, operation_id);
   }
   StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
-                                                  std::string_view name,
-                                                  bool with_values) override {
+                                                  const SecretRowQuery& query) override {
     WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
-    return sqlite_secrets::List(db.get(), ws.id, name, with_values);
+    return sqlite_secrets::List(db.get(), ws.id, query);
   }
 
  private:

@@ -144,14 +144,20 @@ Status Discard(sqlite3* db, const std::string& workspace_id, std::string_view op
 }
 
 StatusOr<std::vector<SecretRow>> List(sqlite3* db, const std::string& workspace_id,
-                                      std::string_view name, bool with_values) {
+                                      const SecretRowQuery& query) {
   WS_ASSIGN_OR_RETURN(
       Stmt q, Stmt::Prepare(db, "SELECT name, version, environment, description, "
                                 "CASE WHEN ?3 THEN sealed ELSE '' END, pending, tombstone, "
                                 "operation_id, created_at, created_by FROM secret_versions "
                                 "WHERE workspace_id = ?1 AND (?2 = '' OR name = ?2) "
-                                "ORDER BY name, version"));
-  q.Text(workspace_id).Text(name).Int(with_values ? 1 : 0);
+                                "AND (name > ?4 OR (name = ?4 AND version > ?5)) "
+                                "ORDER BY name, version LIMIT ?6"));
+  q.Text(workspace_id)
+      .Text(query.name)
+      .Int(query.with_values ? 1 : 0)
+      .Text(query.after_name)
+      .Int(query.after_version)
+      .Int(query.limit > 0 ? query.limit : -1);  // SQLite: a negative LIMIT is none
   std::vector<SecretRow> rows;
   for (;;) {
     WS_ASSIGN_OR_RETURN(const bool more, q.Step());

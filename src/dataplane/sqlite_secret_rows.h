@@ -18,6 +18,6 @@ StatusOr<std::int64_t> AddPending(sqlite3* db, const std::string& workspace_id,
 Status Commit(sqlite3* db, const std::string& workspace_id, std::string_view operation_id);
 Status Discard(sqlite3* db, const std::string& workspace_id, std::string_view operation_id);
 StatusOr<std::vector<SecretRow>> List(sqlite3* db, const std::string& workspace_id,
-                                      std::string_view name, bool with_values);
+                                      const SecretRowQuery& query);
 
 }  // namespace workspaced::dataplane::sqlite_secrets

@@ -11,7 +11,7 @@ StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx, const mo
   WS_ASSIGN_OR_RETURN(const bool provisioned, dataplane->Exists(ws));
   if (!provisioned) return out;  // a failed create: its dataplane never held anything
   WS_ASSIGN_OR_RETURN(const std::vector<dataplane::SecretRow> rows,
-                      dataplane->ListSecretRows(ws, "", /*with_values=*/false));
+                      dataplane->ListSecretRows(ws, {}));
   std::set<std::string> names;
   for (const dataplane::SecretRow& r : rows) {
     if (r.tombstone) continue;

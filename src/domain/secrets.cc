@@ -1,5 +1,6 @@
 #include "domain/secrets.h"
 
+#include <algorithm>
 #include <csignal>
 
 #include <boost/json.hpp>
@@ -139,11 +140,10 @@ StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws, const datapla
   return false;
 }
 
-StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(const model::Workspace& ws,
-                                                                   const std::string& name,
-                                                                   bool with_values) {
+StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
+    const model::Workspace& ws, const dataplane::SecretRowQuery& query) {
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::SecretRow> rows,
-                      d_.dataplane.ListSecretRows(ws, name, with_values));
+                      d_.dataplane.ListSecretRows(ws, query));
   bool changed = false;
   for (const auto& r : rows) {
     if (!r.pending) continue;
@@ -151,7 +151,7 @@ StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(const model::
     changed = changed || committed;
   }
   if (changed) {
-    WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListSecretRows(ws, name, with_values));
+    WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListSecretRows(ws, query));
   }
   std::erase_if(rows, [](const dataplane::SecretRow& r) { return r.pending || r.tombstone; });
   return rows;
@@ -221,7 +221,7 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
 
 StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, "", false));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {}));
   std::vector<SecretInfo> out;
   for (const auto& r : rows) {
     if (out.empty() || out.back().name != r.name) out.push_back({r.name, {}});
@@ -231,10 +231,46 @@ StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id)
   return out;
 }
 
+StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
+                                       const SecretVersionKey& after, int limit) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  const dataplane::SecretRowQuery query{
+      .after_name = after.name, .after_version = after.version, .limit = limit};
+  // The page is cut on the rows read, pending ones included, so that a
+  // page of rows that all turn out aborted still moves the key on.
+  StatusOr<std::vector<dataplane::SecretRow>> raw = d_.dataplane.ListSecretRows(ws, query);
+  if (raw.status().code() == Code::kConflict) return SecretPage{};  // not provisioned
+  WS_RETURN_IF_ERROR(raw.status());
+  SecretPage page;
+  if (raw->empty()) return page;
+  if (static_cast<int>(raw->size()) == limit)
+    page.next = SecretVersionKey{raw->back().name, raw->back().version};
+  // Only a page holding a pending row is read again, resolved (tombstones
+  // are always pending: a committed one has removed itself).
+  std::vector<dataplane::SecretRow> rows;
+  if (std::ranges::any_of(*raw, [](const auto& r) { return r.pending; })) {
+    WS_ASSIGN_OR_RETURN(rows, CommittedRows(ws, {.after_name = after.name,
+                                                 .after_version = after.version,
+                                                 .limit = static_cast<int>(raw->size())}));
+  } else {
+    rows = std::move(*raw);
+  }
+  for (const auto& r : rows) {
+    if (page.next && (r.name > page.next->name ||
+                      (r.name == page.next->name && r.version > page.next->version)))
+      break;  // a row the first read did not see: the next page has it
+    if (page.secrets.empty() || page.secrets.back().name != r.name)
+      page.secrets.push_back({r.name, {}});
+    page.secrets.back().versions.push_back(
+        {r.version, r.environment, r.description, r.created_at, r.created_by});
+  }
+  return page;
+}
+
 StatusOr<SecretInfo> Secrets::Get(const std::string& workspace_id, const std::string& name) {
   if (!IsSecretName(name)) return NotFound("secret not found");
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, false));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name}));
   if (rows.empty()) return NotFound("secret not found");
   return Fold(name, rows);
 }
@@ -244,7 +280,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
                                          std::optional<std::int64_t> version) {
   if (!IsSecretName(name)) return NotFound("secret not found");
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, true));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name, .with_values = true}));
   if (rows.empty()) return NotFound("secret not found");
   const dataplane::SecretRow* row = &rows.back();
   if (version) {
@@ -277,7 +313,7 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActive(ws));
   if (!IsSecretName(name)) return NotFound("secret not found");
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, name, false));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name}));
   if (rows.empty()) return NotFound("secret not found");
   dataplane::SecretRow tomb;
   tomb.name = name;
@@ -311,7 +347,7 @@ StatusOr<int> Secrets::SweepPending() {
       StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
       if (!ws.ok()) continue;
       StatusOr<std::vector<dataplane::SecretRow>> rows =
-          d_.dataplane.ListSecretRows(*ws, "", false);
+          d_.dataplane.ListSecretRows(*ws, {});
       if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
       for (const auto& r : *rows) {
         if (!r.pending) continue;

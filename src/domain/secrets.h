@@ -74,6 +74,20 @@ struct SecretInfo {
   std::vector<SecretVersionInfo> versions;
 };
 
+// Where a page of secret versions starts: after this (name, version).
+struct SecretVersionKey {
+  std::string name;
+  std::int64_t version = 0;
+};
+
+// One page of ListPage: the committed versions it holds, folded by name
+// (a name may continue on the next page), and where the next page starts
+// (none after the last).
+struct SecretPage {
+  std::vector<SecretInfo> secrets;
+  std::optional<SecretVersionKey> next;
+};
+
 struct RevealedSecret {
   std::string name;
   std::int64_t version = 0;
@@ -103,6 +117,12 @@ class Secrets {
   StatusOr<SecretInfo> Put(const Actor& actor, const std::string& workspace_id,
                            const SecretWrite& w);
   StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id);
+  // At most `limit` versions (metadata) after `after`, in (name, version)
+  // order, committed ones only, as List shows them: for a reader that must
+  // bound what it holds (the export). A workspace whose dataplane is not
+  // provisioned (a failed create) has none.
+  StatusOr<SecretPage> ListPage(const std::string& workspace_id, const SecretVersionKey& after,
+                                int limit);
   StatusOr<SecretInfo> Get(const std::string& workspace_id, const std::string& name);
   // The value of `version` (the latest when absent), once a secret.reveal
   // event is committed. Allowed while frozen.
@@ -117,11 +137,10 @@ class Secrets {
 
  private:
   StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id);
-  // The rows of `name` (every name when empty) with each pending one
-  // resolved; committed rows only.
-  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(const model::Workspace& ws,
-                                                            const std::string& name,
-                                                            bool with_values);
+  // The rows `query` selects with each pending one resolved; committed
+  // rows only.
+  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(
+      const model::Workspace& ws, const dataplane::SecretRowQuery& query);
   // Resolves one pending row; true when it is (now) committed.
   StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
                                 bool abort_if_stale);

@@ -199,6 +199,70 @@ TEST_F(Secrets, AValueAppearsNowhereButInItsRevealsAnswer) {
   EXPECT_NE(seen.back().second.size(), 0u);
 }
 
+// The export has a `secrets` section: every committed version's metadata,
+// a page of versions per chunk (more than one page here), in name then
+// version order, in each format; never a value.
+TEST_F(Secrets, TheExportListsEveryCommittedVersionsMetadataAcrossChunksInEveryFormat) {
+  StartOn();
+  CreateWorkspace();
+  constexpr int kVersions = 105;  // more than a page of the export's 100
+  ASSERT_EQ(Put("A_FIRST", ValueBody(kValue2, R"(,"environment":"prod","description":"d, \"q\"")")).status, 201);
+  for (int i = 0; i < kVersions; ++i)
+    ASSERT_EQ(Put("DB_PASSWORD", ValueBody(kValue)).status, i == 0 ? 201 : 200);
+  ASSERT_EQ(Put("GONE", ValueBody(kValue)).status, 201);
+  ASSERT_EQ(Call("DELETE", "/secrets/GONE", "alice").status, 204);
+  std::vector<std::string> want = {"A_FIRST/1"};
+  for (int i = 1; i <= kVersions; ++i) want.push_back("DB_PASSWORD/" + std::to_string(i));
+
+  const HttpResponse json = Call("GET", "/export?format=json", "alice");
+  ASSERT_EQ(json.status, 200);
+  std::vector<std::string> got;
+  const boost::json::value doc = Json(json.body);
+  for (const auto& v : doc.as_object().at("secrets").as_array()) {
+    const auto& o = v.as_object();
+    got.push_back(std::string(o.at("name").as_string()) + "/" +
+                  std::string(o.at("version").as_string()));
+    EXPECT_FALSE(o.contains("value"));
+    EXPECT_EQ(o.at("created_by").as_string(), "alice");
+  }
+  EXPECT_EQ(got, want);
+  const auto& first = doc.as_object().at("secrets").as_array()[0].as_object();
+  EXPECT_EQ(first.at("environment").as_string(), "prod");
+  EXPECT_EQ(first.at("description").as_string(), "d, \"q\"");
+  EXPECT_FALSE(first.at("created_at").as_string().empty());
+
+  const HttpResponse nd = Call("GET", "/export?format=ndjson", "alice");
+  ASSERT_EQ(nd.status, 200);
+  got.clear();
+  std::istringstream lines(nd.body);
+  for (std::string line; std::getline(lines, line);) {
+    const auto o = Json(line).as_object();
+    if (o.at("type").as_string() != "secrets") continue;
+    const auto& d = o.at("data").as_object();
+    got.push_back(std::string(d.at("name").as_string()) + "/" +
+                  std::string(d.at("version").as_string()));
+  }
+  EXPECT_EQ(got, want);
+
+  const HttpResponse csv = Call("GET", "/export?format=csv", "alice");
+  ASSERT_EQ(csv.status, 200);
+  const std::size_t from =
+      csv.body.find("# secrets\r\nname,version,environment,description,created_at,created_by\r\n");
+  ASSERT_NE(from, std::string::npos);
+  std::istringstream rows(csv.body.substr(from, csv.body.find("\r\n\r\n", from) - from));
+  got.clear();
+  std::string row;
+  std::getline(rows, row);
+  std::getline(rows, row);  // the section's name and header
+  while (std::getline(rows, row)) {
+    const std::size_t comma = row.find(',');
+    got.push_back(row.substr(0, comma) + "/" + row.substr(comma + 1, row.find(',', comma + 1) - comma - 1));
+  }
+  EXPECT_EQ(got, want);
+  for (const auto* body : {&json.body, &nd.body, &csv.body})
+    EXPECT_EQ(body->find("s3cr3t-VALUE"), std::string::npos);
+}
+
 // The process dies after step 1 (the pending dataplane row): the write was
 // never acknowledged, never audited, and is never shown.
 TEST_F(Secrets, ACrashBeforeTheControlPlaneTransactionShowsNothingUnaudited) {

@@ -5,8 +5,9 @@
 // application/x-ndjson, text/csv, with media ranges and q-values; none: the
 // configured default), 406 otherwise; Vary: Accept. HEAD answers the headers
 // and is not audited. Sections, in order: workspace, environments, members,
-// group_mappings, provisioning_runs, provisioning_steps, audit_events
-// (docs/export.md). The body is pulled chunk by chunk by the transport only
+// group_mappings, provisioning_runs, provisioning_steps, secrets (metadata
+// of committed versions, read through domain::Secrets; never a value),
+// audit_events (docs/export.md). The body is pulled chunk by chunk by the transport only
 // after the previous chunk was written (backpressure), each chunk read in a
 // short transaction of its own; a client that goes away destroys the source
 // and the work stops. Audit events are those up to the newest at the start,
@@ -39,6 +40,9 @@ constexpr int kAuditPage = 500;
 // Members per chunk: a subject is at most 1 KiB, so a page stays within
 // about kChunkBytes.
 constexpr int kMemberPage = 200;
+// Secret versions per chunk: a version's metadata is at most about 2 KiB
+// (name, description, creator), so a page stays within about kChunkBytes.
+constexpr int kSecretPage = 100;
 
 // A cell a spreadsheet would run as a formula (OWASP's CSV injection: one
 // starting with =, +, -, @, tab or CR). Any text column may hold one: a
@@ -172,6 +176,8 @@ class ExportSource final : public http::BodySource {
         Section(out, "provisioning_steps", steps);
         return true;
       }
+      case 4:
+        return SecretsChunk(out);
       default:
         return AuditChunk(out);
     }
@@ -194,6 +200,32 @@ class ExportSource final : public http::BodySource {
              {"updated_by", ws_.updated_by},
              {"provisioning_phase", std::string(model::ToString(ws_.phase))},
              {"status_reason", ws_.status_reason}}};
+  }
+
+  // One page of secret versions (metadata only: the domain never reads a
+  // value for it); the stage repeats until the last page.
+  StatusOr<bool> SecretsChunk(std::string& out) {
+    WS_ASSIGN_OR_RETURN(domain::SecretPage page,
+                        app_.secrets().ListPage(ws_.id, secrets_after_, kSecretPage));
+    std::vector<Record> records;
+    for (const domain::SecretInfo& s : page.secrets) {
+      for (const domain::SecretVersionInfo& v : s.versions) {
+        records.push_back({{{"name", s.name},
+                            {"version", std::to_string(v.version)},
+                            {"environment", v.environment},
+                            {"description", v.description},
+                            {"created_at", Time(v.created_at)},
+                            {"created_by", v.created_by}}});
+      }
+    }
+    Rows(out, "secrets", records);
+    if (page.next) {
+      secrets_after_ = std::move(*page.next);
+      --stage_;  // the next chunk reads the next page
+      return true;
+    }
+    End(out, "secrets");
+    return true;
   }
 
   // One chunk of audit events (oldest first, up to the newest at the
@@ -323,6 +355,7 @@ class ExportSource final : public http::BodySource {
         {"provisioning_steps",
          {"run_id", "name", "state", "attempts", "last_error", "last_error_code", "started_at",
           "finished_at"}},
+        {"secrets", {"name", "version", "environment", "description", "created_at", "created_by"}},
         {"audit_events",
          {"seq", "time", "actor", "actor_auth", "action", "target_type", "target_id", "outcome",
           "request_id", "source_ip", "user_agent", "details", "hash"}},
@@ -353,6 +386,7 @@ class ExportSource final : public http::BodySource {
   int stage_ = 0;
   std::int64_t audit_after_ = 0;
   std::int64_t member_offset_ = 0;
+  domain::SecretVersionKey secrets_after_;
   std::string open_section_;
   bool first_row_ = true;
 };
