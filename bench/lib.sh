@@ -141,12 +141,13 @@ core0_ticks() {
   awk '$1 == "cpu0" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
 
-# wrk_run URL SECONDS TOKEN: wrk on core 1; prints "rps p50_ms p99_ms".
+# wrk_run URL SECONDS TOKEN [SCRIPT]: wrk on core 1 (SCRIPT: a wrk Lua script,
+# e.g. for a POST); prints "rps p50_ms p99_ms".
 # Fails when any response is not 2xx (the harness, not the server, is wrong).
 wrk_run() {
   local out
   out=$(taskset -c 1 wrk -t1 -c"$BENCH_CONNECTIONS" -d"$2s" --latency \
-    -H "Authorization: Bearer $3" "$1" </dev/null)
+    -H "Authorization: Bearer $3" ${4:+-s "$4"} "$1" </dev/null)
   if grep -q 'Non-2xx' <<<"$out"; then
     log "non-2xx responses from $1: $(grep 'Non-2xx' <<<"$out"); one now answers:"
     curl -si --max-time 5 -H "Authorization: Bearer $3" "$1" | head -c 2000 >&2
