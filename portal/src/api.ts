@@ -109,7 +109,9 @@ export interface Run {
 export interface Accepted { workspace_id: string; provisioning_run_id: string }
 export interface Account { id: string; name: string }
 export interface Member { subject: string; role: string; created_at: string }
-export interface Permissions { read: boolean; write: boolean; administer: boolean }
+export interface Permissions { read: boolean; write: boolean; administer: boolean; reveal_secret?: boolean }
+export interface SecretVersion { version: number; environment: string | null; description: string; created_at: string; created_by: string }
+export interface Secret { name: string; latest_version: number; versions: SecretVersion[] }
 export interface AuditEvent {
   seq: number; time: string; actor: { subject: string }; action: string;
   target: { type: string; id: string }; outcome: string; details?: unknown;

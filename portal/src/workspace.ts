@@ -1,7 +1,9 @@
 // One workspace: its fields, environments, members and group mappings (edit
 // controls only where the caller may administer it: the server checks every
-// call regardless), freeze/unfreeze, export downloads and the audit log.
-import { AuditEvent, json, Member, page, Permissions, request, Workspace } from './api';
+// call regardless), freeze/unfreeze, secrets (metadata; a new version for a
+// writer; a value only on an explicit click for a caller who may reveal it),
+// export downloads and the audit log.
+import { AuditEvent, json, Member, page, Permissions, request, Secret, Workspace } from './api';
 import { announce, field, fmtTime, h, select } from './dom';
 import { clearErrors, showError } from './errors';
 import { parseLabels, statusBadge } from './list';
@@ -17,10 +19,11 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   const r = await request('GET', `/v1/workspaces/${wid}`);
   const etag = r.headers.get('ETag') ?? '';
   const w = (await r.json()) as Workspace;
-  const [perm, envs, members] = await Promise.all([
+  const [perm, envs, members, secrets] = await Promise.all([
     json<Permissions>('GET', `/portal/workspaces/${wid}/permissions`),
     json<{ name: string }[]>('GET', `/v1/workspaces/${wid}/environments`).catch(() => []),
     json<Member[]>('GET', `/v1/workspaces/${wid}/members`).catch(() => [] as Member[]),
+    json<Secret[]>('GET', `/v1/workspaces/${wid}/secrets`).catch(() => null),
   ]);
   if (signal.aborted) return;
   const admin = perm.administer;
@@ -48,6 +51,7 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
     section('envs-h', 'Environments', h('ul', { class: 'envs' }, envs.map((e) => h('li', {}, e.name)))),
     membersSection(members, wid, admin, reload),
     mappingsSection(w, wid, admin, ifMatch, reload),
+    secretsSection(secrets, wid, perm.write, perm.reveal_secret === true, reload),
     exportSection(wid),
     auditSection(wid));
 }
@@ -159,6 +163,66 @@ function mappingsSection(w: Workspace, wid: string, admin: boolean, ifMatch: Rec
     } catch (err) { showError(form, err); }
   });
   return section('mappings-h', 'Group mappings', list, form);
+}
+
+// Secrets: metadata only until a caller who may reveal clicks Reveal; the
+// value is shown in its row and never kept anywhere else. `null`: the list
+// failed (a workspace without a dataplane yet).
+function secretsSection(secrets: Secret[] | null, wid: string, write: boolean, reveal: boolean,
+  reload: () => void) {
+  const box = h('div', {});
+  if (!secrets) return section('secrets-h', 'Secrets', h('p', { class: 'muted' }, 'Secrets are not available.'));
+  const table = h('table', { id: 'secrets' }, h('caption', { class: 'sr-only' }, 'Secrets'),
+    h('thead', {}, h('tr', {}, ['Name', 'Version', 'Environment', 'Description', 'Created', 'Value']
+      .map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, secrets.map((s) => {
+      const v = s.versions[s.versions.length - 1];
+      const value = h('td', { class: 'secret-value' });
+      if (reveal) {
+        value.append(h('button', { type: 'button', class: 'secondary', onclick: async () => {
+          try {
+            const r = await json<{ value: string }>('POST',
+              `/v1/workspaces/${wid}/secrets/${encodeURIComponent(s.name)}/reveal`, {});
+            value.replaceChildren(h('code', {}, r.value));
+          } catch (err) { showError(box, err); }
+        } }, `Reveal ${s.name}`));
+      } else {
+        value.append('—');
+      }
+      return h('tr', {}, h('td', {}, s.name), h('td', {}, String(s.latest_version)),
+        h('td', {}, v?.environment ?? '—'), h('td', {}, v?.description ?? ''),
+        h('td', {}, v ? `${fmtTime(v.created_at)} by ${v.created_by}` : ''), value);
+    })));
+  if (!secrets.length) table.querySelector('tbody')?.append(h('tr', {}, h('td', { colspan: '6' }, 'None')));
+  box.append(h('div', { class: 'scroll' }, table));
+  if (write) {
+    const form = h('form', { class: 'inline', id: 'put-secret' },
+      field('Secret name', 'name', { required: true, maxlength: '128' }),
+      field('Value', 'value', { required: true, type: 'password', autocomplete: 'off' }),
+      field('Environment', 'environment', {}, select('environment',
+        [['', '—'], ['dev', 'dev'], ['staging', 'staging'], ['prod', 'prod']], '')),
+      field('Description', 'description', { maxlength: '1024' }),
+      h('button', { type: 'submit' }, 'Put version'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const fd = new FormData(form);
+      const body: Record<string, string> = { value: String(fd.get('value') ?? '') };
+      const env = String(fd.get('environment') ?? '');
+      if (env) body.environment = env;
+      const description = String(fd.get('description') ?? '');
+      if (description) body.description = description;
+      const name = String(fd.get('name') ?? '').trim();
+      try {
+        await json('PUT', `/v1/workspaces/${wid}/secrets/${encodeURIComponent(name)}`, body);
+        form.reset();
+        announce(`Saved a new version of ${name}`);
+        reload();
+      } catch (err) { showError(form, err); }
+    });
+    box.append(form);
+  }
+  return section('secrets-h', 'Secrets', box);
 }
 
 function exportSection(wid: string) {

@@ -239,6 +239,28 @@ try {
     await shot(alice, 'workspace');
   });
 
+  await test('secrets: a new version is listed as metadata, its value shown only on Reveal', async () => {
+    await alice.goto(wsUrl);
+    const form = alice.locator('#put-secret');
+    await form.getByLabel('Secret name', { exact: true }).fill('DB_PASSWORD');
+    await form.getByLabel('Value', { exact: true }).fill('portal-s3cret-value');
+    await form.getByLabel('Environment', { exact: true }).selectOption('prod');
+    await alice.getByRole('button', { name: 'Put version' }).click();
+    const row = alice.locator('#secrets tbody tr', { hasText: 'DB_PASSWORD' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /prod/);
+    assert.doesNotMatch(await alice.locator('main').innerText(), /portal-s3cret-value/);
+    await row.getByRole('button', { name: 'Reveal DB_PASSWORD' }).click();
+    await row.locator('code', { hasText: 'portal-s3cret-value' }).waitFor();
+    await shot(alice, 'secrets');
+    const vera = await signedIn('vera');  // a viewer: reads metadata, no write, no reveal
+    await vera.goto(wsUrl);
+    await vera.locator('#secrets tbody tr', { hasText: 'DB_PASSWORD' }).waitFor();
+    assert.equal(await vera.locator('#put-secret').count(), 0);
+    assert.equal(await vera.getByRole('button', { name: /^Reveal/ }).count(), 0);
+    await vera.context().close();
+  });
+
   await test('a phone-sized screen keeps the page readable', async () => {
     const phone = await signedIn('alice', { width: 390, height: 780 });
     await phone.goto(wsUrl);

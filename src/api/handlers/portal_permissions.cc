@@ -1,8 +1,11 @@
 // GET /portal/workspaces/{workspace_id}/permissions and
 // GET /portal/accounts/{account_id}/permissions: what the caller may do on the
-// object, {"read":true,"write":…,"administer":…}, so the portal shows only
-// the controls that can work. A convenience only: every API call checks its
+// object, {"read":true,"write":…,"administer":…} (and "reveal_secret":… on a
+// workspace), so the portal shows only the controls that can work. A convenience only: every API call checks its
 // own permission. Without read: 404, as the API answers.
+#include <utility>
+#include <vector>
+
 #include "api/access.h"
 #include "api/handlers/handlers.h"
 
@@ -17,8 +20,11 @@ class PortalPermissions final : public Handler {
         ctx.Param(type_ == authz::ObjectType::kAccount ? "account_id" : "workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, type_, id, authz::Permission::kRead));
     std::string body = R"({"read":true)";
-    for (auto [name, p] : {std::pair{"write", authz::Permission::kWrite},
-                           std::pair{"administer", authz::Permission::kAdminister}}) {
+    std::vector<std::pair<const char*, authz::Permission>> asked = {
+        {"write", authz::Permission::kWrite}, {"administer", authz::Permission::kAdminister}};
+    if (type_ == authz::ObjectType::kWorkspace)
+      asked.emplace_back("reveal_secret", authz::Permission::kRevealSecret);
+    for (auto [name, p] : asked) {
       const authz::Decision d = app_.authorizer().Check(*ctx.principal, p, {type_, id});
       if (d == authz::Decision::kError)
         return Unavailable("authorization is temporarily unavailable")
