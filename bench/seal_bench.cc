@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   std::size_t n = 0, sealed_bytes = 0;
   Clock::time_point now;
   do {
-    for (int i = 0; i < 64; ++i) sealed_bytes += workspaced::crypto::Seal(key, aad, plaintext, *random).size();
+    for (int i = 0; i < 64; ++i)
+      sealed_bytes += workspaced::crypto::Seal(key, aad, plaintext, *random).size();
     n += 64;
     now = Clock::now();
   } while (now < until);

@@ -145,13 +145,14 @@ Status Discard(sqlite3* db, const std::string& workspace_id, std::string_view op
 
 StatusOr<std::vector<SecretRow>> List(sqlite3* db, const std::string& workspace_id,
                                       const SecretRowQuery& query) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt q, Stmt::Prepare(db, "SELECT name, version, environment, description, "
-                                "CASE WHEN ?3 THEN sealed ELSE '' END, pending, tombstone, "
-                                "operation_id, created_at, created_by FROM secret_versions "
-                                "WHERE workspace_id = ?1 AND (?2 = '' OR name = ?2) "
-                                "AND (name > ?4 OR (name = ?4 AND version > ?5)) "
-                                "ORDER BY name, version LIMIT ?6"));
+  WS_ASSIGN_OR_RETURN(Stmt q,
+                      Stmt::Prepare(db,
+                                    "SELECT name, version, environment, description, "
+                                    "CASE WHEN ?3 THEN sealed ELSE '' END, pending, tombstone, "
+                                    "operation_id, created_at, created_by FROM secret_versions "
+                                    "WHERE workspace_id = ?1 AND (?2 = '' OR name = ?2) "
+                                    "AND (name > ?4 OR (name = ?4 AND version > ?5)) "
+                                    "ORDER BY name, version LIMIT ?6"));
   q.Text(workspace_id)
       .Text(query.name)
       .Int(query.with_values ? 1 : 0)

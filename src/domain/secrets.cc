@@ -256,8 +256,8 @@ StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
     rows = std::move(*raw);
   }
   for (const auto& r : rows) {
-    if (page.next && (r.name > page.next->name ||
-                      (r.name == page.next->name && r.version > page.next->version)))
+    if (page.next &&
+        (r.name > page.next->name || (r.name == page.next->name && r.version > page.next->version)))
       break;  // a row the first read did not see: the next page has it
     if (page.secrets.empty() || page.secrets.back().name != r.name)
       page.secrets.push_back({r.name, {}});
@@ -346,8 +346,7 @@ StatusOr<int> Secrets::SweepPending() {
     for (const auto& entry : page) {
       StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
       if (!ws.ok()) continue;
-      StatusOr<std::vector<dataplane::SecretRow>> rows =
-          d_.dataplane.ListSecretRows(*ws, {});
+      StatusOr<std::vector<dataplane::SecretRow>> rows = d_.dataplane.ListSecretRows(*ws, {});
       if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
       for (const auto& r : *rows) {
         if (!r.pending) continue;

@@ -139,8 +139,8 @@ class Secrets {
   StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id);
   // The rows `query` selects with each pending one resolved; committed
   // rows only.
-  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(
-      const model::Workspace& ws, const dataplane::SecretRowQuery& query);
+  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(const model::Workspace& ws,
+                                                            const dataplane::SecretRowQuery& query);
   // Resolves one pending row; true when it is (now) committed.
   StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
                                 bool abort_if_stale);

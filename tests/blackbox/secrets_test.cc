@@ -206,7 +206,9 @@ TEST_F(Secrets, TheExportListsEveryCommittedVersionsMetadataAcrossChunksInEveryF
   StartOn();
   CreateWorkspace();
   constexpr int kVersions = 105;  // more than a page of the export's 100
-  ASSERT_EQ(Put("A_FIRST", ValueBody(kValue2, R"(,"environment":"prod","description":"d, \"q\"")")).status, 201);
+  ASSERT_EQ(Put("A_FIRST", ValueBody(kValue2, R"(,"environment":"prod","description":"d, \"q\"")"))
+                .status,
+            201);
   for (int i = 0; i < kVersions; ++i)
     ASSERT_EQ(Put("DB_PASSWORD", ValueBody(kValue)).status, i == 0 ? 201 : 200);
   ASSERT_EQ(Put("GONE", ValueBody(kValue)).status, 201);
@@ -256,7 +258,8 @@ TEST_F(Secrets, TheExportListsEveryCommittedVersionsMetadataAcrossChunksInEveryF
   std::getline(rows, row);  // the section's name and header
   while (std::getline(rows, row)) {
     const std::size_t comma = row.find(',');
-    got.push_back(row.substr(0, comma) + "/" + row.substr(comma + 1, row.find(',', comma + 1) - comma - 1));
+    got.push_back(row.substr(0, comma) + "/" +
+                  row.substr(comma + 1, row.find(',', comma + 1) - comma - 1));
   }
   EXPECT_EQ(got, want);
   for (const auto* body : {&json.body, &nd.body, &csv.body})

@@ -1,8 +1,9 @@
 // GET /portal/workspaces/{workspace_id}/permissions and
 // GET /portal/accounts/{account_id}/permissions: what the caller may do on the
 // object, {"read":true,"write":…,"administer":…} (and "reveal_secret":… on a
-// workspace), so the portal shows only the controls that can work. A convenience only: every API call checks its
-// own permission. Without read: 404, as the API answers.
+// workspace), so the portal shows only the controls that can work. A
+// convenience only: every API call checks its own permission. Without read:
+// 404, as the API answers.
 #include <utility>
 #include <vector>
 
