@@ -8,6 +8,7 @@
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
+#include "api/json_body.h"
 #include "api/json_writer.h"
 #include "common/time_format.h"
 
@@ -19,11 +20,7 @@ using authz::ObjectType;
 using authz::Permission;
 
 StatusOr<json::object> ParseObject(std::string_view body) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 4;
-  json::value v = json::parse(body, ec, {}, options);
-  if (ec) return InvalidArgument("the body is not valid JSON");
+  WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
   if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
   return std::move(v.as_object());
 }
