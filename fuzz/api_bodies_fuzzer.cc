@@ -1,6 +1,6 @@
 // Every JSON request body the API parses: create workspace, workspace merge
 // patch, account, trusted issuers, role, group mappings, status patch,
-// quotas; a refusal is rendered as the client would see it (problem+json
+// quotas, a secret's new version, a /v0 Workspace; a refusal is rendered as the client would see it (problem+json
 // with field errors).
 #include <cstddef>
 #include <cstdint>
@@ -11,7 +11,9 @@
 #include "api/create_workspace_request.h"
 #include "api/handlers/management_body.h"
 #include "api/quotas_body.h"
+#include "api/secret_body.h"
 #include "api/update_workspace_request.h"
+#include "api/v0/workspace_body.h"
 #include "http/problem.h"
 
 namespace {
@@ -39,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Render(api::ParseGroupMappingsBody(body));
   Render(api::ParseStatusPatchBody(body));
   Render(api::ParseQuotasBody(body, regions));
+  Render(api::ParseSecretPutBody(body, "API_KEY"));
+  Render(api::v0::ParseWorkspaceBody(body, regions));
   (void)api::ValidateSubject(body);
   return 0;
 }

@@ -1,9 +1,81 @@
 #include "api/access.h"
 
+#include <array>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
 #include "common/random.h"
 
 namespace workspaced::api {
 namespace {
+
+// Workspace statuses as last read, each with the store's DataVersion read
+// before it, so an entry is used only while nothing has been committed
+// since (the store says when DataVersion covers every write: SQLite; on
+// PostgreSQL every check reads the row). On the read path this saves a read
+// transaction per request (docs/performance.md). Sharded to keep the
+// workers from queueing on one mutex; each shard forgets everything when it
+// holds kShardEntries.
+class StatusCache {
+ public:
+  std::optional<model::WorkspaceStatus> Get(const store::Store* store, std::string_view id,
+                                            std::uint64_t version) {
+    Shard& s = ShardOf(id);
+    std::lock_guard lock(s.mu);
+    const auto it = s.entries.find(std::string(id));
+    if (it == s.entries.end() || it->second.store != store || it->second.version != version)
+      return std::nullopt;
+    return it->second.status;
+  }
+  void Put(const store::Store* store, std::string_view id, std::uint64_t version,
+           model::WorkspaceStatus status) {
+    Shard& s = ShardOf(id);
+    std::lock_guard lock(s.mu);
+    if (s.entries.size() >= kShardEntries) s.entries.clear();
+    s.entries[std::string(id)] = {store, version, status};
+  }
+
+ private:
+  static constexpr std::size_t kShardEntries = 4096;
+  struct Entry {
+    const store::Store* store;
+    std::uint64_t version;
+    model::WorkspaceStatus status;
+  };
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, Entry> entries;
+  };
+  Shard& ShardOf(std::string_view id) {
+    return shards_[std::hash<std::string_view>{}(id) % shards_.size()];
+  }
+  std::array<Shard, 16> shards_;
+};
+
+StatusCache& Statuses() {
+  static StatusCache* cache = new StatusCache();  // lives as long as the process
+  return *cache;
+}
+
+// The status of workspace `id`; kNotFound when the store does not hold it.
+StatusOr<model::WorkspaceStatus> StatusOf(store::Store& store, std::string_view id) {
+  std::optional<std::uint64_t> version;
+  if (store.DataVersionCoversEveryWrite()) {
+    WS_ASSIGN_OR_RETURN(version, store.DataVersion());
+    if (auto cached = Statuses().Get(&store, id, *version)) return *cached;
+  }
+  StatusOr<model::WorkspaceStatus> status = NotFound("workspace not found");
+  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    status = tx.GetWorkspaceStatus(id);
+    return status.ok() || status.status().code() == Code::kNotFound ? Status::Ok()
+                                                                     : status.status();
+  }));
+  // Tagged with the version read before the row: never newer than what it saw.
+  if (status.ok() && version) Statuses().Put(&store, id, *version, *status);
+  return status;
+}
 
 Status Unavailable() {
   return workspaced::Unavailable("authorization is temporarily unavailable")
@@ -31,17 +103,16 @@ std::string_view PermissionName(authz::Permission p) {
 // A workspace being deleted, or deleted, is shown only to those who may
 // restore it (administer: its admins, its account's, platform admins) and
 // is 404 to everyone else, whatever the endpoint; a purged one is 404 to
-// all (docs/lifecycle.md). One primary-key read; a workspace the store does
-// not hold is left to the handler, which answers 404 itself.
+// all (docs/lifecycle.md). One primary-key read (or StatusCache); a
+// workspace the store does not hold is left to the handler, which answers
+// 404 itself.
 Status RequireShown(app::App& app, RequestContext& ctx, std::string_view id,
                     authz::Permission need) {
-  StatusOr<model::WorkspaceStatus> status = NotFound("workspace not found");
-  WS_RETURN_IF_ERROR(app.store().Read([&](store::Tx& tx) -> Status {
-    status = tx.GetWorkspaceStatus(id);
-    return status.ok() || status.status().code() == Code::kNotFound ? Status::Ok()
-                                                                     : status.status();
-  }));
-  if (!status.ok()) return Status::Ok();
+  const StatusOr<model::WorkspaceStatus> status = StatusOf(app.store(), id);
+  if (!status.ok()) {
+    if (status.status().code() != Code::kNotFound) return status.status();
+    return Status::Ok();
+  }
   switch (*status) {
     case model::WorkspaceStatus::kPurged:
       return NotFound("workspace not found");

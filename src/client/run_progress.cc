@@ -100,7 +100,10 @@ bool RunProgress::Show(const RunView& run, double elapsed) {
       if (!s.last_error.empty() && s.state != "succeeded") line += " — " + s.last_error;
       std::fprintf(out_, "%s\n", line.c_str());
     }
-    if (!first_ && run.state != last_.state)
+    // Every change of the run's state, and its end even when the first look
+    // found it finished already: a script reads the same last line however
+    // fast the run was.
+    if ((!first_ && run.state != last_.state) || (first_ && run.Finished()))
       std::fprintf(out_, "[%s] run %s\n", Seconds(elapsed).c_str(), run.state.c_str());
   }
   std::fflush(out_);

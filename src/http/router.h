@@ -9,6 +9,7 @@
 // Thread-safety: build at start-up, then Find from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,24 +47,33 @@ class Router {
   Match Find(Method method, std::string_view path) const {
     Match best;
     std::vector<std::string_view> parts = Split(path);
-    std::vector<int> best_score;
-    std::vector<std::string> allowed;
+    // The most specific route wins: the one whose literal segments match
+    // earliest (Matches' score). No allocation per route: this runs for
+    // every request.
+    std::uint64_t best_score = 0;
+    bool path_exists = false;
     for (const Route& r : routes_) {
-      std::vector<int> score;
+      std::uint64_t score = 0;
       if (!Matches(r, parts, score)) continue;
-      if (r.method != method) {
+      path_exists = true;
+      if (r.method != method) continue;
+      if (best.route == nullptr || score > best_score) {
+        best.route = &r;
+        best_score = score;
+      }
+    }
+    if (best.route == nullptr) {
+      if (!path_exists) return best;
+      // 405: the methods the path has, for the Allow header.
+      std::vector<std::string> allowed;
+      for (const Route& r : routes_) {
+        std::uint64_t score = 0;
+        if (!Matches(r, parts, score)) continue;
         const std::string name(ToString(r.method));
         bool seen = false;
         for (const auto& a : allowed) seen = seen || a == name;
         if (!seen) allowed.push_back(name);
-        continue;
       }
-      if (best.route == nullptr || score > best_score) {
-        best.route = &r;
-        best_score = std::move(score);
-      }
-    }
-    if (best.route == nullptr) {
       for (const auto& a : allowed) best.allow += (best.allow.empty() ? "" : ", ") + a;
       return best;
     }
@@ -104,15 +114,19 @@ class Router {
     return SplitImpl<std::string_view>(p);
   }
 
+  // Whether `r` matches the path's segments; `score` then has one bit per
+  // segment, the first segment's the most significant, set where a literal
+  // segment matched (a route's segments are few: far below 64).
   static bool Matches(const Route& r, const std::vector<std::string_view>& parts,
-                      std::vector<int>& score) {
-    if (r.segments.size() != parts.size()) return false;
+                      std::uint64_t& score) {
+    if (r.segments.size() != parts.size() || parts.size() > 64) return false;
+    score = 0;
     for (std::size_t i = 0; i < parts.size(); ++i) {
+      score <<= 1;
       if (IsParam(r.segments[i])) {
         if (parts[i].empty()) return false;
-        score.push_back(0);
       } else if (r.segments[i] == parts[i]) {
-        score.push_back(1);
+        score |= 1;
       } else {
         return false;
       }

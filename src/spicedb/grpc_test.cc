@@ -134,6 +134,9 @@ TEST(Grpc, UnaryCallsThroughAForwarderChangeAndAnswerWhatTheEngineHolds) {
   std::set<std::string> held;
   grpc::ClientContext ctx;
   v1::ReadRelationshipsRequest req;
+  // Read at the newest snapshot: the engine's default may answer from an
+  // older one, before the write above (seen once on a loaded machine).
+  req.mutable_consistency()->set_fully_consistent(true);
   req.mutable_relationship_filter()->set_resource_type("workspace");
   auto reader = stub->ReadRelationships(&ctx, req);
   for (v1::ReadRelationshipsResponse resp; reader->Read(&resp);) {

@@ -73,6 +73,7 @@ TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
       {"PUT", "/v1/workspaces/" + ws_ + "/group-mappings",
        R"([{"group_name":"eng","group_name":"ops","role":"admin"}])"},
       {"PUT", "/v1/accounts/" + account_ + "/quotas", R"({"workspaces":5,"workspaces":0})"},
+      {"PUT", "/v1/workspaces/" + ws_ + "/secrets/API_KEY", R"({"value":"a","value":"b"})"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.method) + " " + c.target + " " + c.body);
@@ -80,6 +81,12 @@ TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
     ExpectProblem(r, 400);
     EXPECT_NE(r.body.find("duplicate member name"), std::string::npos) << r.body;
   }
+  // The Blaxel-compatible surface reads its bodies the same way (its own
+  // error shape: docs/blaxel.md).
+  auto v0 = Send("POST", "/v0/workspaces",
+                 R"({"name":"dup-a","name":"dup-b","region":"us-east-1"})");
+  EXPECT_EQ(v0.status, 400) << v0.body;
+  EXPECT_NE(v0.body.find("duplicate member name"), std::string::npos) << v0.body;
   EXPECT_EQ(WorkspacesInAccount(), before);
   EXPECT_EQ(WorkspaceBody(), ws_before);
   EXPECT_EQ(MembersBody(), members_before);

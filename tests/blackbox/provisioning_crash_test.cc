@@ -307,27 +307,34 @@ TEST(ProvisioningSharedWork, TwoProcessesOnOneDatabaseDoEachRunOnce) {
   std::vector<std::string> runs;
   HttpClient a(first->port()), b(second->port());
   const std::string token = first->Token("alice");
-  for (int i = 0; i < 30; ++i) {
-    HttpClient& c = i % 2 == 0 ? a : b;
-    const HttpResponse r = PostWorkspace(c, token, CreateBody(account, "ws " + std::to_string(i)));
-    ASSERT_EQ(r.status, 202) << r.body;
-    runs.emplace_back(Json(r.body).as_object().at("provisioning_run_id").as_string());
+  const std::string owners = "SELECT COUNT(DISTINCT " + SqlJsonField(dir, "details", "owner") +
+                             ") FROM audit_events WHERE action = 'provisioning.run.started'";
+  // Rounds of 30 creates until both processes have taken part (the claims
+  // name their owners): on a loaded machine one process can take a whole
+  // round before the other's worker wakes. Each run is checked either way.
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 30; ++i) {
+      HttpClient& c = i % 2 == 0 ? a : b;
+      const HttpResponse r = PostWorkspace(
+          c, token, CreateBody(account, "ws " + std::to_string(round) + "-" + std::to_string(i)));
+      ASSERT_EQ(r.status, 202) << r.body;
+      runs.emplace_back(Json(r.body).as_object().at("provisioning_run_id").as_string());
+    }
+    for (std::size_t k = runs.size() - 30; k < runs.size(); ++k) {
+      const auto done = WaitRun(a, token, runs[k]);
+      ASSERT_EQ(done.at("state").as_string(), "succeeded") << boost::json::serialize(done);
+      for (const auto& s : done.at("steps").as_array())
+        EXPECT_EQ(s.as_object().at("attempts").as_int64(), 1);
+    }
+    if (CountRows(dir, owners) == 2) break;
   }
-  for (const std::string& run : runs) {
-    const auto done = WaitRun(a, token, run);
-    ASSERT_EQ(done.at("state").as_string(), "succeeded") << boost::json::serialize(done);
-    for (const auto& s : done.at("steps").as_array())
-      EXPECT_EQ(s.as_object().at("attempts").as_int64(), 1);
-  }
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), 90);
+  const long long n = static_cast<long long>(runs.size());
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), 3 * n);
   EXPECT_EQ(CountRows(dir,
                       "SELECT COUNT(*) FROM audit_events WHERE action = "
                       "'provisioning.step.succeeded'"),
-            180);
-  // Both processes took part (the claims name their owners).
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(DISTINCT " + SqlJsonField(dir, "details", "owner") +
-                               ") FROM audit_events WHERE action = 'provisioning.run.started'"),
-            2);
+            6 * n);
+  EXPECT_EQ(CountRows(dir, owners), 2);
 }
 
 }  // namespace

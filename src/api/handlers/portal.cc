@@ -18,6 +18,7 @@
 #include <boost/json.hpp>
 
 #include "api/handlers/handlers.h"
+#include "api/json_body.h"
 #include "api/json_writer.h"
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
@@ -113,9 +114,8 @@ class PortalDevToken final : public Handler {
     if (!DevSignInAllowed(app_, ctx.request))
       return NotFound("dev sign-in is not offered (dev tokens off, or not a loopback client)");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
-    boost::system::error_code ec;
-    const json::value v = json::parse(ctx.request.body, ec);
-    if (ec || !v.is_object()) return InvalidArgument("the body must be a JSON object");
+    WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(ctx.request.body, /*max_depth=*/4));
+    if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
     const json::object& o = v.as_object();
     for (const auto& [k, unused] : o)
       if (k != "sub" && k != "groups" && k != "code")

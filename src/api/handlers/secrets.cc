@@ -8,6 +8,8 @@
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
+#include "api/json_body.h"
+#include "api/secret_body.h"
 #include "api/json_writer.h"
 #include "common/time_format.h"
 
@@ -19,11 +21,7 @@ using authz::ObjectType;
 using authz::Permission;
 
 StatusOr<json::object> ParseObject(std::string_view body) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 4;
-  json::value v = json::parse(body, ec, {}, options);
-  if (ec) return InvalidArgument("the body is not valid JSON");
+  WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
   if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
   return std::move(v.as_object());
 }
@@ -55,37 +53,6 @@ std::string SecretJson(const domain::SecretInfo& s) {
   return out;
 }
 
-// {"value", "environment"?, "description"?}; every problem at once, reported
-// by the operation (domain::ValidateSecretWrite) with the rules' own.
-StatusOr<domain::SecretWrite> ParsePut(std::string_view body, const std::string& name) {
-  WS_ASSIGN_OR_RETURN(const json::object o, ParseObject(body));
-  domain::SecretWrite w;
-  w.name = name;
-  std::vector<FieldError> errors;
-  bool has_value = false;
-  for (const auto& [k, v] : o) {
-    std::string* into = k == "value"         ? &w.value
-                        : k == "environment" ? &w.environment
-                        : k == "description" ? &w.description
-                                             : nullptr;
-    if (into == nullptr) {
-      errors.push_back({std::string(k), "is not a field of this request"});
-      continue;
-    }
-    if (k == "environment" && v.is_null()) continue;
-    if (!v.is_string()) {
-      errors.push_back({std::string(k), "must be a string"});
-      continue;
-    }
-    *into = std::string(v.as_string());
-    if (k == "value") has_value = true;
-  }
-  if (!has_value && errors.empty()) errors.push_back({"value", "is required"});
-  // Reported by the operation, after the workspace's state (423 first).
-  w.parse_errors = std::move(errors);
-  return w;
-}
-
 class PutSecret final : public Handler {
  public:
   explicit PutSecret(app::App& app) : app_(app) {}
@@ -93,7 +60,7 @@ class PutSecret final : public Handler {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
-    WS_ASSIGN_OR_RETURN(domain::SecretWrite w, ParsePut(ctx.request.body, ctx.Param("name")));
+    WS_ASSIGN_OR_RETURN(domain::SecretWrite w, ParseSecretPutBody(ctx.request.body, ctx.Param("name")));
     StatusOr<domain::SecretInfo> s = app_.secrets().Put(ActorOf(ctx), id, w);
     crypto::Wipe(w.value);
     if (!s.ok()) return s.status();

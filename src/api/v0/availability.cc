@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "api/handlers/handlers.h"
+#include "api/json_body.h"
 #include "api/v0/handlers.h"
 #include "api/v0/names.h"
 #include "domain/workspace_fields.h"
@@ -24,9 +25,8 @@ class WorkspaceAvailability final : public Handler {
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {"withReason"}));
     WS_ASSIGN_OR_RETURN(const bool with_reason, QueryFlag(ctx.request, "withReason"));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
-    boost::json::error_code ec;
-    const boost::json::value v = boost::json::parse(ctx.request.body, ec);
-    const boost::json::object* o = ec ? nullptr : v.if_object();
+    const StatusOr<boost::json::value> v = ParseJsonBody(ctx.request.body, /*max_depth=*/4);
+    const boost::json::object* o = v.ok() ? v->if_object() : nullptr;
     const boost::json::value* name = o ? o->if_contains("name") : nullptr;
     if (name == nullptr || !name->is_string() || o->size() != 1)
       return InvalidArgument("the body must be {\"name\": \"…\"}");

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "api/create_workspace_request.h"
+#include "api/json_body.h"
 #include "domain/workspace_fields.h"
 
 namespace workspaced::api::v0 {
@@ -40,9 +41,7 @@ std::optional<std::string> StringField(const json::value& v, const char* field,
 
 StatusOr<WorkspaceBody> ParseWorkspaceBody(std::string_view body,
                                            const std::vector<std::string>& regions) {
-  json::error_code ec;
-  const json::value v = json::parse(body, ec);
-  if (ec) return InvalidArgument("the body is not valid JSON");
+  WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(body));
   const json::object* o = v.if_object();
   if (o == nullptr) return InvalidArgument("the body must be a JSON object (a Workspace)");
   WorkspaceBody out;

@@ -1,0 +1,50 @@
+#include "api/secret_body.h"
+
+#include <boost/json.hpp>
+
+#include "api/json_body.h"
+
+namespace workspaced::api {
+namespace json = boost::json;
+namespace {
+
+StatusOr<json::object> ParseBodyObject(std::string_view body) {
+  WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
+  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+}  // namespace
+
+// {"value", "environment"?, "description"?}; every problem at once, reported
+// by the operation (domain::ValidateSecretWrite) with the rules' own.
+StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const std::string& name) {
+  WS_ASSIGN_OR_RETURN(const json::object o, ParseBodyObject(body));
+  domain::SecretWrite w;
+  w.name = name;
+  std::vector<FieldError> errors;
+  bool has_value = false;
+  for (const auto& [k, v] : o) {
+    std::string* into = k == "value"         ? &w.value
+                        : k == "environment" ? &w.environment
+                        : k == "description" ? &w.description
+                                             : nullptr;
+    if (into == nullptr) {
+      errors.push_back({std::string(k), "is not a field of this request"});
+      continue;
+    }
+    if (k == "environment" && v.is_null()) continue;
+    if (!v.is_string()) {
+      errors.push_back({std::string(k), "must be a string"});
+      continue;
+    }
+    *into = std::string(v.as_string());
+    if (k == "value") has_value = true;
+  }
+  if (!has_value && errors.empty()) errors.push_back({"value", "is required"});
+  // Reported by the operation, after the workspace's state (423 first).
+  w.parse_errors = std::move(errors);
+  return w;
+}
+
+}  // namespace workspaced::api
