@@ -1,6 +1,6 @@
 // One workspace: its fields, environments, members and group mappings (edit
 // controls only where the caller may administer it: the server checks every
-// call regardless), freeze/unfreeze, secrets (metadata; a new version for a
+// call regardless), freeze/unfreeze, delete/restore, secrets (metadata; a new version for a
 // writer; a value only on an explicit click for a caller who may reveal it),
 // export downloads and the audit log.
 import { AuditEvent, json, Member, page, Permissions, request, Secret, Workspace } from './api';
@@ -27,6 +27,8 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   ]);
   if (signal.aborted) return;
   const admin = perm.administer;
+  // A deleted workspace refuses every change but its restore.
+  const deleted = w.status === 'deleting' || w.status === 'deleted';
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   const ifMatch = etag ? { 'If-Match': etag } : {};
 
@@ -42,18 +44,21 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   row('Created', `${fmtTime(w.created_at)} by ${w.created_by}`);
   row('Updated', `${fmtTime(w.updated_at)} by ${w.updated_by}`);
 
-  root.replaceChildren(
+  // replaceChildren would write a null as the text "null": leave them out.
+  const parts: (Node | null)[] = [
     h('h1', {}, w.name),
     h('p', { class: 'muted' }, admin ? 'You administer this workspace.' : 'You can read this workspace.'),
     section('details-h', 'Details', dl),
-    admin ? editSection(w, wid, ifMatch, reload) : null,
-    admin ? statusSection(w, wid, ifMatch, reload) : null,
+    admin && !deleted ? editSection(w, wid, ifMatch, reload) : null,
+    admin && !deleted ? statusSection(w, wid, ifMatch, reload) : null,
+    admin ? lifecycleSection(w, wid, ifMatch, reload) : null,
     section('envs-h', 'Environments', h('ul', { class: 'envs' }, envs.map((e) => h('li', {}, e.name)))),
     membersSection(members, wid, admin, reload),
     mappingsSection(w, wid, admin, ifMatch, reload),
     secretsSection(secrets, wid, perm.write, perm.reveal_secret === true, reload),
     exportSection(wid),
-    auditSection(wid));
+    auditSection(wid)];
+  root.replaceChildren(...parts.filter((n): n is Node => n !== null));
 }
 
 function editSection(w: Workspace, wid: string, ifMatch: Record<string, string>, reload: () => void) {
@@ -101,6 +106,49 @@ function statusSection(w: Workspace, wid: string, ifMatch: Record<string, string
   return section('status-h', freezing ? 'Freeze' : 'Unfreeze', h('p', { class: 'muted' }, freezing
     ? 'A frozen workspace keeps serving reads and refuses every change.'
     : `Frozen${w.status_reason ? `: ${w.status_reason}` : ''}.`), form);
+}
+
+// Delete (soft: restorable until its retention window ends; docs/lifecycle.md)
+// once the slug is typed, optionally discarding what the pillars hold (the
+// server allows that to account admins only); restore while deleted.
+function lifecycleSection(w: Workspace, wid: string, ifMatch: Record<string, string>, reload: () => void) {
+  if (w.status === 'deleting' || w.status === 'deleted') {
+    const form = h('form', { id: 'restore-form' }, h('button', { type: 'submit' }, 'Restore'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        await json('POST', `/v1/workspaces/${wid}/restore`);
+        announce('Restored');
+        reload();
+      } catch (err) { showError(form, err); }
+    });
+    return section('lifecycle-h', 'Restore', h('p', { class: 'muted' },
+      'This workspace is deleted: it is purged when its retention window ends, unless it is restored first.'), form);
+  }
+  const form = h('form', { id: 'delete-form' },
+    field(`Type the slug (${w.slug}) to confirm`, 'confirm', { required: true, autocomplete: 'off', spellcheck: 'false' }),
+    h('div', { class: 'field' }, h('label', {}, h('input', { type: 'checkbox', name: 'force' }),
+      ' Also discard what its pillars hold (account admins only)')),
+    h('button', { type: 'submit', class: 'danger' }, 'Delete workspace'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const fd = new FormData(form);
+    if (String(fd.get('confirm') ?? '').trim() !== w.slug) {
+      const slot = form.querySelector<HTMLElement>('[data-error-for="confirm"]');
+      if (slot) slot.textContent = `Type ${w.slug} exactly to delete this workspace.`;
+      return;
+    }
+    const force = fd.get('force') !== null;
+    try {
+      await request('DELETE', `/v1/workspaces/${wid}${force ? '?force=true' : ''}`, undefined, ifMatch);
+      announce('Deleted');
+      reload();
+    } catch (err) { showError(form, err); }
+  });
+  return section('lifecycle-h', 'Delete', h('p', { class: 'muted' }, w.deletion_protection
+    ? 'Deletion protection is on: clear it (PATCH deletion_protection) before deleting.'
+    : 'The workspace goes to deleted and can be restored until its retention window ends.'), form);
 }
 
 function membersSection(members: Member[], wid: string, admin: boolean, reload: () => void) {

@@ -261,6 +261,31 @@ try {
     await vera.context().close();
   });
 
+  await test('delete: refused while secrets remain, forced by the account admin, then restored', async () => {
+    await alice.goto(wsUrl);
+    const form = alice.locator('#delete-form');
+    await form.getByLabel(/Type the slug/).fill('not-the-slug');
+    await alice.getByRole('button', { name: 'Delete workspace' }).click();
+    await form.locator('[data-error-for="confirm"]', { hasText: 'exactly' }).waitFor();
+    const slug = (await alice.locator('.fields').innerText()).match(/Slug\s+(\S+)/)[1];
+    await form.getByLabel(/Type the slug/).fill(slug);
+    await alice.getByRole('button', { name: 'Delete workspace' }).click();
+    // The secret put above is still there: safe delete refuses, naming it.
+    await form.getByRole('alert').filter({ hasText: 'Workspace Not Empty (409)' }).waitFor();
+    assert.match(await form.getByRole('alert').innerText(), /secrets/);
+    await form.getByLabel(/Also discard/).check();
+    await alice.getByRole('button', { name: 'Delete workspace' }).click();
+    await alice.getByRole('button', { name: 'Restore' }).waitFor();
+    assert.match(await alice.locator('.fields').innerText(), /delet(ing|ed)/);
+    for (const id of ['#status-form', '#edit-form'])
+      assert.equal(await alice.locator(id).count(), 0, `${id} is shown on a deleted workspace`);
+    assert.doesNotMatch(await alice.locator('main').innerText(), /\bnull\b/);
+    await shot(alice, 'workspace-deleted');
+    await alice.getByRole('button', { name: 'Restore' }).click();
+    await alice.getByRole('button', { name: 'Delete workspace' }).waitFor();
+    assert.match(await alice.locator('.fields').innerText(), /active/);
+  });
+
   await test('a phone-sized screen keeps the page readable', async () => {
     const phone = await signedIn('alice', { width: 390, height: 780 });
     await phone.goto(wsUrl);
