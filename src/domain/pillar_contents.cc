@@ -7,7 +7,9 @@ namespace workspaced::domain {
 StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx, const model::Workspace& ws,
                                                          dataplane::Dataplane* dataplane) {
   std::vector<PillarContent> out;
-  if (dataplane == nullptr) return out;
+  // A workspace that never became ready holds nothing (a pillar write needs
+  // it active); its dataplane, perhaps unreachable, is not asked.
+  if (dataplane == nullptr || ws.phase != model::ProvisioningPhase::kReady) return out;
   WS_ASSIGN_OR_RETURN(const bool provisioned, dataplane->Exists(ws));
   if (!provisioned) return out;  // a failed create: its dataplane never held anything
   WS_ASSIGN_OR_RETURN(const std::vector<dataplane::SecretRow> rows,

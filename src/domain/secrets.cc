@@ -234,6 +234,10 @@ StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id)
 StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
                                        const SecretVersionKey& after, int limit) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  // A workspace that never became ready never held a secret (a write needs
+  // it active): its dataplane, perhaps never made or unreachable, is not
+  // asked (an export of a failed create goes on).
+  if (ws.phase != model::ProvisioningPhase::kReady) return SecretPage{};
   const dataplane::SecretRowQuery query{
       .after_name = after.name, .after_version = after.version, .limit = limit};
   // The page is cut on the rows read, pending ones included, so that a
