@@ -226,8 +226,9 @@ void Server::Shutdown() {
     });
   }
   const auto deadline = std::chrono::steady_clock::now() + s.options.shutdown_grace;
-  while (s.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    std::unique_lock lock(s.drain_mu);
+    s.drained.wait_until(lock, deadline, [&s] { return s.connections.load() == 0; });
   }
   if (s.connections.load() > 0) {
     log::Warn("shutdown grace elapsed; closing remaining connections",

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -30,6 +31,9 @@ struct Server::Impl {
 
   // Declared before `contexts`: sessions destroyed with a context touch it.
   std::atomic<std::size_t> connections{0};
+  // Signalled when the last connection closes: Shutdown waits on it.
+  std::mutex drain_mu;
+  std::condition_variable drained;
   std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
   // Live sessions per io_context, touched only on that context's thread.
   // Declared before `contexts` so it outlives the handlers they destroy.

@@ -31,7 +31,10 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
 
 Session::~Session() {
   registry_.erase(this);
-  server_.connections.fetch_sub(1);
+  if (server_.connections.fetch_sub(1) == 1) {
+    std::lock_guard lock(server_.drain_mu);  // Shutdown checks under it: no lost wake-up
+    server_.drained.notify_all();
+  }
   if (server_.options.rate_limiter != nullptr)
     server_.options.rate_limiter->CloseConnection(remote_ip_);
 }
