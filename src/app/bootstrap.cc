@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/hmac.h"
+#include "common/private_file.h"
 
 namespace workspaced::app {
 namespace fs = std::filesystem;
@@ -80,33 +81,10 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   auto existing = ReadKey(path);
   if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
 
-  // Write to a private temporary file, fsync, then link into place: a crash
-  // never leaves a half-written key, and two racing starts agree on one key.
-  const std::string hex = RandomHex(random, 32) + "\n";
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  // O_EXCL|O_NOFOLLOW: never write through a planted file or symlink.
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
-  const bool ok =
-      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return Internal("cannot write " + tmp);
-  }
-  const int linked = ::link(tmp.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(tmp.c_str());
-  if (linked != 0 && link_errno != EEXIST) {
-    return Internal("cannot create " + path + ": " + std::strerror(link_errno));
-  }
-  // Make the new name durable before anything is signed with the key.
-  const int dir = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  // Whole or not at all (a crash never leaves half a key), and two racing
+  // starts agree on one key: the loser reads the winner's.
+  const Status written = CreatePrivateFileOnce(path, RandomHex(random, 32) + "\n");
+  if (!written.ok() && written.code() != Code::kConflict) return written;
   return ReadKey(path);
 }
 

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "common/base64url.h"
+#include "common/private_file.h"
 #include "common/time_format.h"
 
 namespace workspaced::crypto {
@@ -150,31 +151,11 @@ Status KeyRing::WriteKeyFile(const std::string& path, Random& random) {
     hex.push_back(kHex[static_cast<unsigned char>(b) & 15]);
   }
   hex.push_back('\n');
-  // Written whole to a private temporary name, made durable, then linked
-  // into place: a crash never leaves half a key, and nothing is overwritten.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("cannot create " + tmp + ": " + std::strerror(errno));
-  const bool ok =
-      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
-  ::close(fd);
+  // Whole or not at all, and never over an existing key.
+  Status written = CreatePrivateFileOnce(path, hex);
   Wipe(hex);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return Internal("cannot write " + tmp);
-  }
-  const int linked = ::link(tmp.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(tmp.c_str());
-  if (linked != 0)
-    return Internal("cannot create key file " + path + ": " + std::strerror(link_errno));
-  const int d = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d >= 0) {
-    ::fsync(d);
-    ::close(d);
-  }
-  return Status::Ok();
+  if (written.code() == Code::kConflict) return Internal("key file " + path + " exists");
+  return written;
 }
 
 std::vector<std::string> KeyRing::ids() const {
