@@ -32,9 +32,9 @@ int WatchOperation(client::ApiClient& api, const std::string& operation_id) {
     auto r = api.Get(target);
     if (tty && (!r.ok() || r->status != 200)) std::fputc('\n', stderr);
     if (!r.ok()) return ReportStatus(r.status());
-    // A purge's last step seals the workspace, and a purged workspace (its
-    // operations included) is 404 to everyone (docs/lifecycle.md): the
-    // purge's own success can never be read, its 404 is that success.
+    // A purge's last step seals the workspace; its operations stay readable
+    // by its account's admins only (docs/lifecycle.md). To anyone else the
+    // purge's 404 is its success.
     if (r->status == 404 && purging) {
       std::fprintf(stderr, "run purged: the workspace is gone\n");
       return kExitOk;

@@ -200,6 +200,19 @@ TEST_F(Lifecycle, APurgeRemovesEverythingAndSealsTheAuditChain) {
       << "nothing after the seal";
   EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = 'workspace.purged'"),
             1);
+  // The account's admin still sees the operations that ended it; a member
+  // of the workspace does not, and nobody may cancel them.
+  const std::string purge = QueryText(dir, "SELECT id FROM provisioning_runs WHERE kind = 'purge'");
+  const std::string del =
+      std::string(Json(deleted.body).as_object().at("id").as_string());
+  for (const std::string& op : {purge, del}) {
+    const HttpResponse seen = Call("GET", "/v1/operations/" + op, "alice");
+    ASSERT_EQ(seen.status, 200) << seen.body;
+    EXPECT_EQ(Json(seen.body).as_object().at("state").as_string(), "succeeded");
+    ExpectProblem(Call("GET", "/v1/operations/" + op, "bob"), 404);
+    ExpectProblem(Call("POST", "/v1/operations/" + op + "/cancel", "alice"), 404);
+  }
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_ + "/operations", "alice"), 404);
   // The slug is free again.
   EXPECT_EQ(PostWorkspace(*client_, server_->Token("alice"), CreateBody(acme_, "Doomed")).status,
             202);

@@ -77,6 +77,10 @@ long long QueryNumber(const std::string& data_dir, const std::string& sql) {
   }
 }
 
+std::string QueryText(const std::string& data_dir, const std::string& sql) {
+  return Run(data_dir, sql, /*want_row=*/true);
+}
+
 void ExecSql(const std::string& data_dir, const std::string& sql) {
   Run(data_dir, sql, /*want_row=*/false);
 }

@@ -12,6 +12,10 @@ namespace workspaced::testing {
 // query fails or returns no row.
 long long QueryNumber(const std::string& data_dir, const std::string& sql);
 
+// The first column of the first row of `sql`, as text. Throws when the
+// query fails or returns no row.
+std::string QueryText(const std::string& data_dir, const std::string& sql);
+
 // Runs one statement that returns no rows. Throws when it fails.
 void ExecSql(const std::string& data_dir, const std::string& sql);
 

@@ -32,12 +32,42 @@ StatusOr<model::ProvisioningRun> LoadOperation(app::App& app, const std::string&
   return op;
 }
 
+// The account of workspace `id` when the workspace is purged (its tombstone
+// keeps the account); empty otherwise.
+StatusOr<std::string> PurgedWorkspaceAccount(app::App& app, const std::string& id) {
+  std::string account;
+  WS_RETURN_IF_ERROR(app.store().Read([&](store::Tx& tx) -> Status {
+    StatusOr<model::Workspace> ws = tx.GetWorkspace(id);
+    if (!ws.ok()) return ws.status().code() == Code::kNotFound ? Status::Ok() : ws.status();
+    if (ws->status == model::WorkspaceStatus::kPurged) account = ws->account_id;
+    return Status::Ok();
+  }));
+  return account;
+}
+
 // The operation's existence does not leak: its workspace's 404 is its own.
+// A purged workspace is 404 to all, yet the operations that ended it stay
+// readable (never changeable) by those who administer its account, so they
+// can see the purge succeed (docs/lifecycle.md).
 Status RequireOnOperation(app::App& app, RequestContext& ctx, const model::ProvisioningRun& op,
                           authz::Permission need) {
   const Status s = Require(app, ctx, authz::ObjectType::kWorkspace, op.workspace_id, need);
-  if (s.code() == Code::kNotFound) return NotFound(kOperationNotFound);
-  return s;
+  if (s.code() != Code::kNotFound) return s;
+  if (need == authz::Permission::kRead) {
+    WS_ASSIGN_OR_RETURN(const std::string account, PurgedWorkspaceAccount(app, op.workspace_id));
+    if (!account.empty()) {
+      std::optional<Denial> refused = std::move(ctx.denial);
+      const Status admin =
+          Require(app, ctx, authz::ObjectType::kAccount, account, authz::Permission::kAdminister);
+      if (admin.ok()) {
+        ctx.denial.reset();
+        return admin;
+      }
+      if (admin.code() == Code::kUnavailable) return admin;
+      ctx.denial = std::move(refused);
+    }
+  }
+  return NotFound(kOperationNotFound);
 }
 
 class GetOperation final : public Handler {
