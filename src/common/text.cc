@@ -39,8 +39,14 @@ std::optional<std::uint32_t> Next(std::string_view s, std::size_t& i) {
 }
 
 bool Unsafe(std::uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069);
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||       // C0, DEL, C1
+         (cp >= 0x202A && cp <= 0x202E) ||                // bidi embeddings and overrides
+         (cp >= 0x2066 && cp <= 0x2069) ||                // bidi isolates
+         cp == 0x200E || cp == 0x200F || cp == 0x061C ||  // bidi marks
+         cp == 0x2028 || cp == 0x2029 ||                  // line and paragraph separators
+         cp == 0xFEFF ||                                  // zero-width no-break space (BOM)
+         (cp >= 0xFFF9 && cp <= 0xFFFB) ||                // interlinear annotations
+         (cp >= 0xE0000 && cp <= 0xE007F);                // tags (invisible ASCII)
 }
 
 }  // namespace
@@ -90,8 +96,9 @@ std::string BoundedText(std::string_view s, std::size_t max_bytes) {
       out += kHex[*cp >> 4];
       out += kHex[*cp & 15];
     } else if (Unsafe(*cp)) {
-      out += "\\u";
-      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(*cp >> shift) & 15];
+      const bool wide = *cp > 0xFFFF;
+      out += wide ? "\\U" : "\\u";
+      for (int shift = wide ? 28 : 12; shift >= 0; shift -= 4) out += kHex[(*cp >> shift) & 15];
     } else if (*cp == '\\') {
       out += "\\\\";
     } else {

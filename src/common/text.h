@@ -21,8 +21,12 @@ std::optional<std::size_t> Utf8Length(std::string_view s);
 std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
 
 // True when `s` is valid UTF-8 holding no control character (C0, DEL, C1:
-// U+0080-U+009F) and no bidirectional override or isolate (U+202A-U+202E,
-// U+2066-U+2069), which could make a name display as another.
+// U+0080-U+009F), no bidirectional override, isolate or mark (U+202A-U+202E,
+// U+2066-U+2069, U+200E, U+200F, U+061C), which could make a name display as
+// another, no line or paragraph separator (U+2028, U+2029: a line break to
+// JavaScript and some log readers), and no invisible character that carries
+// text (U+FEFF, interlinear annotations U+FFF9-U+FFFB, tags U+E0000-U+E007F).
+// Joiners (ZWJ, ZWNJ) are allowed: emoji and several scripts need them.
 bool IsDisplaySafe(std::string_view s);
 
 // ASCII case-insensitive equality (header names, algorithm names).
@@ -30,8 +34,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // `s` made safe to store and show whatever a client sent, in at most
 // `max_bytes` bytes (>= 8): what IsDisplaySafe refuses is escaped — bytes
-// that are not valid UTF-8 and C0 controls and DEL as \xHH, C1 controls and
-// bidirectional overrides as \uHHHH, and the backslash itself as \\ — and
+// that are not valid UTF-8 and C0 controls and DEL as \xHH, the others as
+// \uHHHH (\UHHHHHHHH above U+FFFF), and the backslash itself as \\ — and
 // a longer result is cut at a character boundary and ends in "…". For the
 // client strings the audit log keeps (user agents, paths, reasons).
 std::string BoundedText(std::string_view s, std::size_t max_bytes);

@@ -40,6 +40,18 @@ TEST(IsDisplaySafe, RefusesControlsAndBidiOverrides) {
   EXPECT_FALSE(IsDisplaySafe("a\xe2\x81\xa6"));  // U+2066 LRI
   EXPECT_FALSE(IsDisplaySafe("a\xe2\x81\xa9"));  // U+2069 PDI
   EXPECT_FALSE(IsDisplaySafe("\xff"));
+  EXPECT_FALSE(
+      IsDisplaySafe("a\xe2\x80\xa8"
+                    "b"));  // U+2028 line separator
+  EXPECT_FALSE(
+      IsDisplaySafe("a\xe2\x80\xa9"
+                    "b"));                       // U+2029 paragraph separator
+  EXPECT_FALSE(IsDisplaySafe("a\xe2\x80\x8f"));  // U+200F RLM
+  EXPECT_FALSE(
+      IsDisplaySafe("\xef\xbb\xbf"
+                    "a"));                           // U+FEFF
+  EXPECT_FALSE(IsDisplaySafe("a\xf3\xa0\x81\x81"));  // U+E0041 TAG LATIN CAPITAL A
+  EXPECT_TRUE(IsDisplaySafe("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb"));  // ZWJ emoji
 }
 
 TEST(BoundedText, KeepsSafeTextAsItIs) {
@@ -52,6 +64,8 @@ TEST(BoundedText, EscapesControlsInvalidBytesBidiAndTheBackslash) {
   EXPECT_EQ(BoundedText("a\tb\nc\x7f", 64), "a\\x09b\\x0ac\\x7f");
   EXPECT_EQ(BoundedText("\xff\xc3", 64), "\\xff\\xc3");
   EXPECT_EQ(BoundedText("x\xc2\x85y", 64), "x\\u0085y");                // C1 NEL
+  EXPECT_EQ(BoundedText("x\xe2\x80\xa8y", 64), "x\\u2028y");            // line separator
+  EXPECT_EQ(BoundedText("x\xf3\xa0\x81\x81y", 64), "x\\U000e0041y");    // tag A
   EXPECT_EQ(BoundedText("\xe2\x80\xaegpj.exe", 64), "\\u202egpj.exe");  // RLO
   EXPECT_EQ(BoundedText("C:\\x07", 64), "C:\\\\x07");  // not confusable with an escape
 }

@@ -13,7 +13,9 @@ Status ValidateNewAccount(const std::string& name, const std::string& admin) {
   if (!length || *length == 0 || *length > 200) {
     s.WithField("name", "must be 1-200 characters");
   } else if (!IsDisplaySafe(name)) {
-    s.WithField("name", "must not contain control or bidirectional-override characters");
+    s.WithField("name",
+                "must not contain control, bidirectional-formatting, line-separator or invisible "
+                "tag characters");
   }
   if (admin.empty() || admin.size() > 1024)
     s.WithField("admin", "must be a subject of 1-1024 characters");
@@ -67,8 +69,10 @@ StatusOr<model::Account> Accounts::Create(
     WS_RETURN_IF_ERROR(tx.InsertAccount(account));
     WS_RETURN_IF_ERROR(tx.PutAccountMember({account.id, admin, model::AccountRole::kAdmin, now}));
     model::AuditEvent e = AuditEventBy(actor, now, "account.create", "account", account.id, "");
-    e.details = boost::json::serialize(boost::json::object{
-        {"name", name}, {"admin", admin}, {"trusted_issuers", IssuersJson(account.trusted_issuers)}});
+    e.details = boost::json::serialize(
+        boost::json::object{{"name", name},
+                            {"admin", admin},
+                            {"trusted_issuers", IssuersJson(account.trusted_issuers)}});
     WS_RETURN_IF_ERROR(tx.AppendAudit(e));
     return record(tx, account);
   }));

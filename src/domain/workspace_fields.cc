@@ -9,7 +9,9 @@ std::optional<std::string> NameProblem(std::string_view name) {
   const auto length = Utf8Length(name);
   if (!length || *length == 0 || *length > kMaxNameLength)
     return "must be 1-" + std::to_string(kMaxNameLength) + " characters";
-  if (!IsDisplaySafe(name)) return "must not contain control or bidirectional-override characters";
+  if (!IsDisplaySafe(name))
+    return "must not contain control, bidirectional-formatting, line-separator or invisible tag "
+           "characters";
   return std::nullopt;
 }
 
@@ -52,8 +54,8 @@ std::optional<std::string> RuntimeGenerationProblem(std::string_view generation)
 
 std::optional<std::string> StatusReasonProblem(std::string_view reason) {
   if (IsTextOfLength(reason, 0, kMaxStatusReasonLength)) return std::nullopt;
-  return "must be a string of at most 1000 characters, without control or "
-         "bidirectional-override characters";
+  return "must be a string of at most 1000 characters, without control, "
+         "bidirectional-formatting, line-separator or invisible tag characters";
 }
 
 std::optional<std::string> LabelCountProblem(std::size_t count) {

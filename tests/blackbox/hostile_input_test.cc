@@ -37,7 +37,8 @@ class HostileInput : public ::testing::Test {
   }
   static std::size_t WorkspacesInAccount() {
     HttpClient c(server_->port());
-    auto r = c.Get("/v1/workspaces/by-account/" + account_ + "?limit=1000", server_->Token("admin"));
+    auto r =
+        c.Get("/v1/workspaces/by-account/" + account_ + "?limit=1000", server_->Token("admin"));
     EXPECT_EQ(r.status, 200) << r.body;
     return Json(r.body).as_array().size();
   }
@@ -83,8 +84,8 @@ TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
   }
   // The Blaxel-compatible surface reads its bodies the same way (its own
   // error shape: docs/blaxel.md).
-  auto v0 = Send("POST", "/v0/workspaces",
-                 R"({"name":"dup-a","name":"dup-b","region":"us-east-1"})");
+  auto v0 =
+      Send("POST", "/v0/workspaces", R"({"name":"dup-a","name":"dup-b","region":"us-east-1"})");
   EXPECT_EQ(v0.status, 400) << v0.body;
   EXPECT_NE(v0.body.find("duplicate member name"), std::string::npos) << v0.body;
   EXPECT_EQ(WorkspacesInAccount(), before);
@@ -113,9 +114,9 @@ TEST_F(HostileInput, IfNoneMatchOnAChangeIsEvaluatedNotIgnored) {
 
   // A workspace always exists once addressed: If-None-Match: * never holds.
   const std::string before = WorkspaceBody();
-  ExpectProblem(Send("PATCH", "/v1/workspaces/" + ws_, R"({"name":"Renamed"})",
-                     {{"If-None-Match", "*"}}),
-                412);
+  ExpectProblem(
+      Send("PATCH", "/v1/workspaces/" + ws_, R"({"name":"Renamed"})", {{"If-None-Match", "*"}}),
+      412);
   EXPECT_EQ(WorkspaceBody(), before);
 }
 
@@ -144,11 +145,12 @@ TEST_F(HostileInput, IfMatchSentOnTwoFieldLinesIsOneList) {
   const std::string body = R"({"labels":{"lines":"two"}})";
   // Raw: the test client would keep only the last of two equal fields.
   const std::string out = HttpClient::Raw(
-      server_->port(), "PATCH /v1/workspaces/" + ws_ + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                           server_->Token("admin") +
-                           "\r\nContent-Type: application/json\r\nIf-Match: \"v999\"\r\nIf-Match: " +
-                           etag + "\r\nConnection: close\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n" + body);
+      server_->port(),
+      "PATCH /v1/workspaces/" + ws_ + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+          server_->Token("admin") +
+          "\r\nContent-Type: application/json\r\nIf-Match: \"v999\"\r\nIf-Match: " + etag +
+          "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+          body);
   EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 400);
 }
 
@@ -161,12 +163,12 @@ TEST_F(HostileInput, AnAbsoluteFormTargetIsServedAsItsPath) {
                            server_->Token("admin") + "\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 300);
   EXPECT_NE(ok.find("\"id\":\"" + ws_ + "\""), std::string::npos) << ok.substr(0, 600);
-  const std::string health =
-      HttpClient::Raw(server_->port(), "GET http://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string health = HttpClient::Raw(
+      server_->port(), "GET http://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health.substr(0, 300);
   // Another scheme is not a target we serve.
-  const std::string ftp =
-      HttpClient::Raw(server_->port(), "GET ftp://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string ftp = HttpClient::Raw(
+      server_->port(), "GET ftp://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(ftp.rfind("HTTP/1.1 404", 0), 0u) << ftp.substr(0, 300);
 }
 
@@ -209,6 +211,32 @@ TEST_F(HostileInput, LengthsAreCountedInCharactersAndAFreezeReasonIsDisplaySafe)
   auto emoji_reason =
       Send("PATCH", status, R"({"status":"frozen","reason":")" + repeat(emoji, 1000) + R"("})");
   EXPECT_EQ(emoji_reason.status, 200) << emoji_reason.body.substr(0, 300);
+}
+
+// A display name cannot hide a line break for JavaScript and log readers
+// (U+2028), a bidirectional mark, or invisible text (tag characters, which
+// some readers turn back into ASCII); joiners in emoji are fine.
+TEST_F(HostileInput, NamesRefuseLineSeparatorsBidiMarksAndInvisibleTags) {
+  const std::string before = WorkspaceBody();
+  const std::size_t count = WorkspacesInAccount();
+  for (const std::string& name :
+       {std::string(R"(Prod\u2028Fake: admin)"), std::string(R"(Prod\u2029)"),
+        std::string(R"(Prod \u200f)"), std::string(R"(\ufeffProd)"),
+        std::string(R"(Prod\udb40\udc41\udb40\udc42)")}) {
+    auto patch = Send("PATCH", "/v1/workspaces/" + ws_, R"({"name":")" + name + R"("})");
+    ExpectProblem(patch, 422);
+    EXPECT_NE(patch.body.find("\"name\""), std::string::npos) << patch.body;
+    auto create = Send(
+        "POST", "/v1/workspaces",
+        R"({"account_id":")" + account_ + R"(","name":")" + name + R"(","region":"us-east-1"})");
+    EXPECT_TRUE(create.status == 400 || create.status == 422) << create.body;
+  }
+  EXPECT_EQ(WorkspaceBody(), before);
+  EXPECT_EQ(WorkspacesInAccount(), count);
+  auto zwj = Send("POST", "/v1/workspaces",
+                  R"({"account_id":")" + account_ +
+                      R"(","name":"Team \ud83d\udc69\u200d\ud83d\udcbb","region":"us-east-1"})");
+  EXPECT_EQ(zwj.status, 202) << zwj.body;
 }
 
 TEST_F(HostileInput, AnExportWithTwoFormatsIs400AndIsNotAudited) {
@@ -254,14 +282,14 @@ TEST_F(HostileInput, AMemberListIsPagedHoweverManyMembersAWorkspaceHas) {
   // The cursor is this list's only.
   auto first = c.Get("/v1/workspaces/" + ws + "/members?limit=2", token);
   const std::string link = first.Header("Link");
-  const std::string cursor = link.substr(link.find("cursor=") + 7, link.find('>') - link.find("cursor=") - 7);
+  const std::string cursor =
+      link.substr(link.find("cursor=") + 7, link.find('>') - link.find("cursor=") - 7);
   ExpectProblem(c.Get("/v1/workspaces/" + ws_ + "/members?cursor=" + cursor, token), 400);
   ExpectProblem(c.Get("/v1/accounts/" + account_ + "/members?cursor=" + cursor, token), 400);
   ExpectProblem(c.Get("/v1/workspaces/" + ws + "/members?limit=1001", token), 400);
-  EXPECT_EQ(Json(c.Get("/v1/accounts/" + account_ + "/members?limit=1", token).body)
-                .as_array()
-                .size(),
-            1u);
+  EXPECT_EQ(
+      Json(c.Get("/v1/accounts/" + account_ + "/members?limit=1", token).body).as_array().size(),
+      1u);
 }
 
 }  // namespace
