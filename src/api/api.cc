@@ -60,6 +60,25 @@ bool Api::RunsInline(const http::Request& request) const {
 }
 
 void Api::Handle(const http::Request& request, http::Response& response) {
+  // A target that is not a path: `OPTIONS *` asks what the server supports
+  // (RFC 9110 §9.3.7), CONNECT asks for a tunnel this server does not make,
+  // and anything else is malformed (RFC 9112 §3.2).
+  if (request.path.empty() || request.path.front() != '/') {
+    if (request.method == http::Method::kOptions && request.target == "*") {
+      response.status = 204;
+      response.SetHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE");
+      return;
+    }
+    if (request.method_text == "CONNECT") {
+      http::SetProblem(response, 501, "CONNECT is not supported: this server is not a proxy",
+                       request.request_id);
+      return;
+    }
+    http::SetProblem(response, 400,
+                     "the request target must be a path (origin form) or an absolute URI",
+                     request.request_id);
+    return;
+  }
   // HEAD is answered as GET; the transport sends the headers only.
   const http::Method method =
       request.method == http::Method::kHead ? http::Method::kGet : request.method;

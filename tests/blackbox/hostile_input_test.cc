@@ -169,7 +169,29 @@ TEST_F(HostileInput, AnAbsoluteFormTargetIsServedAsItsPath) {
   // Another scheme is not a target we serve.
   const std::string ftp = HttpClient::Raw(
       server_->port(), "GET ftp://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  EXPECT_EQ(ftp.rfind("HTTP/1.1 404", 0), 0u) << ftp.substr(0, 300);
+  EXPECT_EQ(ftp.rfind("HTTP/1.1 400", 0), 0u) << ftp.substr(0, 300);
+}
+
+// The two targets that are not paths (RFC 9112 §3.2.3, §3.2.4): `OPTIONS *`
+// is answered with what the server allows, CONNECT is refused as a feature
+// this server lacks, and either form with another method is malformed.
+TEST_F(HostileInput, AsteriskAndAuthorityTargetsGetPreciseAnswers) {
+  auto raw = [&](const std::string& line) {
+    return HttpClient::Raw(server_->port(),
+                           line + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  };
+  const std::string options = raw("OPTIONS *");
+  EXPECT_EQ(options.rfind("HTTP/1.1 204", 0), 0u) << options.substr(0, 300);
+  EXPECT_NE(options.find("Allow: GET, HEAD, POST, PUT, PATCH, DELETE\r\n"), std::string::npos)
+      << options;
+  const std::string connect = raw("CONNECT db.internal:5432");
+  EXPECT_EQ(connect.rfind("HTTP/1.1 501", 0), 0u) << connect.substr(0, 300);
+  EXPECT_NE(connect.find("application/problem+json"), std::string::npos) << connect;
+  for (const char* line : {"GET *", "DELETE *", "GET example.com:443"}) {
+    const std::string r = raw(line);
+    EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << line << ": " << r.substr(0, 300);
+    EXPECT_NE(r.find("origin form"), std::string::npos) << r;
+  }
 }
 
 TEST_F(HostileInput, LengthsAreCountedInCharactersAndAFreezeReasonIsDisplaySafe) {
