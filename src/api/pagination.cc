@@ -68,7 +68,9 @@ StatusOr<store::Page> ParsePagePosition(const http::Request& request, const Curs
     int n = 0;
     const auto* end = limit->data() + limit->size();
     const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
-    if (limit->empty() || ec != std::errc() || ptr != end || n < 1 || n > max_limit) {
+    // One spelling per value: "05" is refused as "-5" is (no leading zero).
+    if (limit->empty() || limit->front() == '0' || ec != std::errc() || ptr != end || n < 1 ||
+        n > max_limit) {
       return InvalidArgument("limit must be an integer from 1 to " + std::to_string(max_limit));
     }
     page.limit = n;

@@ -35,8 +35,8 @@ TEST(Pagination, DefaultsAndLimits) {
   EXPECT_EQ(p->limit, 100);
   EXPECT_TRUE(p->after.empty());
   EXPECT_EQ(Parse("limit=1000")->limit, 1000);
-  for (const char* bad :
-       {"limit=1001", "limit=0", "limit=-1", "limit=", "limit=1e3", "limit=5&limit=6", "x=1"}) {
+  for (const char* bad : {"limit=1001", "limit=0", "limit=-1", "limit=", "limit=1e3", "limit=05",
+                          "limit=+5", "limit= 5", "limit=5&limit=6", "x=1"}) {
     EXPECT_EQ(Parse(bad).status().code(), Code::kInvalidArgument) << bad;
   }
 }
@@ -108,7 +108,8 @@ TEST(Pagination, LinkHeaderCarriesLimitAndASignedCursor) {
 }
 
 TEST(Pagination, OnlyTheNamedParametersMayRepeat) {
-  const auto parse = [](std::string_view query, std::initializer_list<std::string_view> repeatable) {
+  const auto parse = [](std::string_view query,
+                        std::initializer_list<std::string_view> repeatable) {
     return ParsePage(WithQuery(query), Codec(), kList, 100, 1000, {"label"}, repeatable);
   };
   EXPECT_TRUE(parse("label=a:1&label=b:2", {"label"}).ok());
