@@ -47,6 +47,20 @@ StatusOr<std::string> CursorCodec::Decode(std::string_view list, std::string_vie
   return std::string(signed_part.substr(kHeaderBytes));
 }
 
+StatusOr<int> ParseLimit(const http::Request& request, int default_limit, int max_limit) {
+  const auto limit = request.QueryParam("limit");
+  if (!limit) return default_limit;
+  int n = 0;
+  const auto* end = limit->data() + limit->size();
+  const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
+  // One spelling per value: "05" is refused as "-5" is (no leading zero).
+  if (limit->empty() || limit->front() == '0' || ec != std::errc() || ptr != end || n < 1 ||
+      n > max_limit) {
+    return InvalidArgument("limit must be an integer from 1 to " + std::to_string(max_limit));
+  }
+  return n;
+}
+
 StatusOr<store::Page> ParsePagePosition(const http::Request& request, const CursorCodec& cursors,
                                         std::string_view list, int default_limit, int max_limit,
                                         std::initializer_list<std::string_view> also_allowed,
@@ -63,18 +77,7 @@ StatusOr<store::Page> ParsePagePosition(const http::Request& request, const Curs
       return InvalidArgument("query parameter '" + name + "' is repeated");
   }
   store::Page page;
-  page.limit = default_limit;
-  if (auto limit = request.QueryParam("limit")) {
-    int n = 0;
-    const auto* end = limit->data() + limit->size();
-    const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
-    // One spelling per value: "05" is refused as "-5" is (no leading zero).
-    if (limit->empty() || limit->front() == '0' || ec != std::errc() || ptr != end || n < 1 ||
-        n > max_limit) {
-      return InvalidArgument("limit must be an integer from 1 to " + std::to_string(max_limit));
-    }
-    page.limit = n;
-  }
+  WS_ASSIGN_OR_RETURN(page.limit, ParseLimit(request, default_limit, max_limit));
   if (auto cursor = request.QueryParam("cursor")) {
     WS_ASSIGN_OR_RETURN(page.after, cursors.Decode(list, *cursor));
   }

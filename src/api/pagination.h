@@ -45,7 +45,11 @@ class CursorCodec {
   std::string key_;
 };
 
-// Reads `limit` (1..max_limit, default default_limit) and `cursor` (one of
+// The `limit` query parameter: 1..max_limit written without a sign or a
+// leading zero, default_limit when absent; 400 otherwise.
+StatusOr<int> ParseLimit(const http::Request& request, int default_limit, int max_limit);
+
+// Reads `limit` (as ParseLimit) and `cursor` (one of
 // `list`'s, naming the id after which the page starts). Any query parameter
 // not named here or in `also_allowed` is a 400, as is a repeated one (but
 // for those named in `repeatable`), so a typo is never silently ignored.

@@ -40,15 +40,7 @@ StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string
   }
   model::AuditQuery q;
   q.workspace_id = workspace_id;
-  q.limit = kDefaultLimit;
-  if (auto limit = r.QueryParam("limit")) {
-    int n = 0;
-    const char* end = limit->data() + limit->size();
-    const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
-    if (limit->empty() || ec != std::errc() || ptr != end || n < 1 || n > kMaxLimit)
-      return InvalidArgument("limit must be an integer from 1 to 1000");
-    q.limit = n;
-  }
+  WS_ASSIGN_OR_RETURN(q.limit, ParseLimit(r, kDefaultLimit, kMaxLimit));
   if (auto cursor = r.QueryParam("cursor")) {
     WS_ASSIGN_OR_RETURN(const std::string position,
                         cursors.Decode(CursorList(workspace_id), *cursor));
@@ -82,7 +74,8 @@ std::string NextLink(std::string_view path, const model::AuditQuery& q, std::int
   std::string link = "<" + std::string(path) + "?limit=" + std::to_string(q.limit);
   link += "&cursor=" + cursors.Encode(CursorList(q.workspace_id), std::to_string(last_seq));
   for (const char* name : {"action", "actor", "since", "until"}) {
-    if (auto v = r.QueryParam(name)) link += "&" + std::string(name) + "=" + http::PercentEncode(*v);
+    if (auto v = r.QueryParam(name))
+      link += "&" + std::string(name) + "=" + http::PercentEncode(*v);
   }
   return link + ">; rel=\"next\"";
 }
