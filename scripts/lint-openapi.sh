@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lints api/openapi.yaml with Redocly CLI (rules: .redocly.yaml).
+# Lints api/openapi.yaml with Redocly CLI (rules: .redocly.yaml), then
+# api/v0.yaml (rules: .redocly-v0.yaml).
 #
 # The CLI version is pinned in tools/openapi/package.json + package-lock.json;
 # it is installed there with `npm ci` whenever node_modules is missing or was
@@ -42,16 +43,25 @@ if [[ ! -x "$tools/node_modules/.bin/redocly" || "$want" != "$have" ]]; then
 fi
 
 version="$(node -p "require('./$tools/node_modules/@redocly/cli/package.json').version")"
-if out="$("$tools/node_modules/.bin/redocly" lint "$spec" --config "$config" </dev/null 2>&1)"; then
-  # Redocly exits 0 on warnings; show them (each must be explained in
-  # .redocly.yaml) rather than hide them behind the success line.
-  if grep -Eq "You have [0-9]+ warnings?|Your config has [0-9]+ warnings?" <<<"$out"; then
-    printf '%s\n' "$out"
+
+# lint SPEC CONFIG: the description against its rules.
+lint() {
+  local spec="$1" config="$2" out rc
+  if out="$("$tools/node_modules/.bin/redocly" lint "$spec" --config "$config" </dev/null 2>&1)"; then
+    # Redocly exits 0 on warnings; show them (each must be explained in
+    # the configuration) rather than hide them behind the success line.
+    if grep -Eq "You have [0-9]+ warnings?|Your config has [0-9]+ warnings?" <<<"$out"; then
+      printf '%s\n' "$out"
+    fi
+    echo "lint-openapi: $spec is valid (Redocly CLI $version, rules: $config)"
+  else
+    rc=$?
+    printf '%s\n' "$out" >&2
+    echo "lint-openapi: $spec has lint errors (Redocly CLI $version)" >&2
+    exit "$rc"
   fi
-  echo "lint-openapi: $spec is valid (Redocly CLI $version, rules: $config)"
-else
-  rc=$?
-  printf '%s\n' "$out" >&2
-  echo "lint-openapi: $spec has lint errors (Redocly CLI $version)" >&2
-  exit "$rc"
-fi
+}
+
+lint "$spec" "$config"
+# The Blaxel-compatible /v0 surface, served at /v0/openapi.yaml.
+lint api/v0.yaml .redocly-v0.yaml
