@@ -88,6 +88,19 @@ export async function page<T>(path: string): Promise<Page<T>> {
   return { items: (await r.json()) as T[], next: nextLink(r) };
 }
 
+// Every page of a list from `path` on, following Link, up to `max` items;
+// `more` tells that the list goes on past them.
+export async function allPages<T>(path: string, max: number): Promise<{ items: T[]; more: boolean }> {
+  const items: T[] = [];
+  let next: string | null = path;
+  while (next && items.length < max) {
+    const p: Page<T> = await page<T>(next);
+    items.push(...p.items);
+    next = p.next;
+  }
+  return { items: items.slice(0, max), more: next !== null || items.length > max };
+}
+
 export interface Workspace {
   id: string; account_id: string; name: string; slug: string; status: string;
   region: string; tenancy_model: string; created_at: string; updated_at: string;

@@ -3,12 +3,15 @@
 // call regardless), freeze/unfreeze, delete/restore, secrets (metadata; a new version for a
 // writer; a value only on an explicit click for a caller who may reveal it),
 // export downloads and the audit log.
-import { AuditEvent, json, Member, page, Permissions, request, Secret, Workspace } from './api';
+import { allPages, AuditEvent, json, Member, page, Permissions, request, Secret, Workspace } from './api';
 import { announce, field, fmtTime, h, select } from './dom';
 import { clearErrors, showError } from './errors';
 import { parseLabels, statusBadge } from './list';
 
 const ROLES: [string, string][] = [['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']];
+// Members read for the page (5 pages of 1,000): enough for any team, bounded
+// for a workspace an organisation shares.
+const MAX_MEMBERS_SHOWN = 5000;
 
 function section(id: string, title: string, ...children: (Node | null)[]) {
   return h('section', { 'aria-labelledby': id, class: 'card' }, h('h2', { id }, title), ...children);
@@ -22,7 +25,8 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   const [perm, envs, members, secrets] = await Promise.all([
     json<Permissions>('GET', `/portal/workspaces/${wid}/permissions`),
     json<{ name: string }[]>('GET', `/v1/workspaces/${wid}/environments`).catch(() => []),
-    json<Member[]>('GET', `/v1/workspaces/${wid}/members`).catch(() => [] as Member[]),
+    allPages<Member>(`/v1/workspaces/${wid}/members?limit=1000`, MAX_MEMBERS_SHOWN)
+      .catch(() => ({ items: [] as Member[], more: false })),
     json<Secret[]>('GET', `/v1/workspaces/${wid}/secrets`).catch(() => null),
   ]);
   if (signal.aborted) return;
@@ -30,7 +34,7 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   // A deleted workspace refuses every change but its restore.
   const deleted = w.status === 'deleting' || w.status === 'deleted';
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
-  const ifMatch = etag ? { 'If-Match': etag } : {};
+  const ifMatch: Record<string, string> = etag ? { 'If-Match': etag } : {};
 
   const dl = h('dl', { class: 'fields' });
   const row = (k: string, v: Node | string) => dl.append(h('dt', {}, k), h('dd', {}, v));
@@ -151,7 +155,9 @@ function lifecycleSection(w: Workspace, wid: string, ifMatch: Record<string, str
     : 'The workspace goes to deleted and can be restored until its retention window ends.'), form);
 }
 
-function membersSection(members: Member[], wid: string, admin: boolean, reload: () => void) {
+function membersSection(list: { items: Member[]; more: boolean }, wid: string, admin: boolean,
+  reload: () => void) {
+  const members = list.items;
   const box = h('div', {});
   const put = async (subject: string, role: string) => {
     try {
@@ -177,6 +183,10 @@ function membersSection(members: Member[], wid: string, admin: boolean, reload: 
           } }, `Remove ${m.subject}`)));
     })));
   box.append(h('div', { class: 'scroll' }, table));
+  if (list.more) {
+    box.append(h('p', { class: 'muted', id: 'members-more' },
+      `The first ${members.length} members are shown; use the API or \`workspaced ws members\` for all.`));
+  }
   if (admin) {
     const form = h('form', { class: 'inline', id: 'add-member' },
       field('Subject', 'subject', { required: true }), field('Role', 'role', {}, select('role', ROLES, 'member')),
