@@ -85,14 +85,17 @@ void Engine::State::Release(const ProvisioningRun& run, Held& h) {
     log::Warn("saga: could not release a lease", {{"run", run.id}, {"error", s.message()}});
 }
 
-bool Engine::State::StillHeld(const ProvisioningRun& run, const Held& h) {
-  std::int64_t version = -1;
+Engine::State::Stored Engine::State::Recheck(ProvisioningRun& run, const Held& h) {
+  std::optional<ProvisioningRun> stored;
   const Status s = store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(const ProvisioningRun stored, tx.GetRun(run.id));
-    version = stored.lease_version;
+    WS_ASSIGN_OR_RETURN(stored, tx.GetRun(run.id));
     return Status::Ok();
   });
-  return s.ok() && version == h.fence;
+  if (!s.ok() || stored->lease_version != h.fence) return Stored::kLost;
+  if (stored->current_step == run.current_step && stored->state == run.state) return Stored::kSame;
+  log::Info("saga: a write whose commit went unanswered had committed", {{"run", run.id}});
+  run = std::move(*stored);
+  return Stored::kAdopted;
 }
 
 }  // namespace workspaced::saga

@@ -93,11 +93,14 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
     return tx.UpdateRun(next, h.fence);
   });
   if (!s.ok()) {
-    if (!StillHeld(run, h)) {
+    // It may have committed nonetheless (engine_forward.cc says why).
+    const Stored stored = Recheck(run, h);
+    if (stored == Stored::kLost) {
       h.lost = true;
       return Next::kContinue;
     }
-    return RecordCompensationFailure(run, h, i, s);
+    if (stored == Stored::kSame) return RecordCompensationFailure(run, h, i, s);
+    return run.state == RunState::kFailed ? Next::kStop : Next::kContinue;
   }
   run = std::move(next);
   return run.state == RunState::kFailed ? Next::kStop : Next::kContinue;

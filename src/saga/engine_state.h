@@ -92,8 +92,15 @@ struct Engine::State {
   // Gives the lease up (a graceful stop), so another engine continues at once.
   void Release(const model::ProvisioningRun& run, Held& h);
 
-  // True when the lease is still ours (the stored version is our fence).
-  bool StillHeld(const model::ProvisioningRun& run, const Held& h);
+  // After a write of `run` that failed, what the stored run says. Its
+  // outcome may be unknown (the connection broke during COMMIT): kAdopted
+  // when it committed nonetheless — the stored run is still ours but
+  // further along, and `run` becomes it, so no step is done twice; kSame
+  // when it did not; kLost when the lease is another's or the stored run
+  // cannot be read (then nothing may be written from `run`: the lease
+  // expires and whoever claims the run starts from what is stored).
+  enum class Stored { kSame, kAdopted, kLost };
+  Stored Recheck(model::ProvisioningRun& run, const Held& h);
 
   // ---- advancing a held run (engine_forward.cc) ----
 
