@@ -7,10 +7,14 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "blackbox/fixture.h"
 #include "support/database.h"
@@ -173,5 +177,24 @@ inline long long TakeoversFrom(const std::string& data_dir, const std::string& r
                        " LIKE " + mark + " AND " + SqlJsonField(data_dir, "details", "owner") +
                        " NOT LIKE " + mark);
 }
+
+// Prints the tail of each server's output when the test failed, so that a
+// failure in a CI log can be understood: declare it after the servers'
+// vector (it reads them when it goes out of scope, before they stop).
+struct ServerLogsOnFailure {
+  const std::vector<std::unique_ptr<ServerProcess>>& servers;
+  std::string label = "replica";
+  ~ServerLogsOnFailure() {
+    if (!::testing::Test::HasFailure()) return;
+    constexpr std::size_t kTail = 100'000;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      if (!servers[i]) continue;
+      const std::string out = servers[i]->Output();
+      std::cerr << "==== " << label << " " << i << ", last " << std::min(out.size(), kTail)
+                << " of " << out.size() << " bytes of output ====\n"
+                << out.substr(out.size() > kTail ? out.size() - kTail : 0) << "\n";
+    }
+  }
+};
 
 }  // namespace workspaced::testing
