@@ -21,7 +21,7 @@ bool Unfinished(RunState s) {
 
 StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(const std::string& id, bool forward) {
   std::optional<ProvisioningRun> claimed;
-  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+  WS_RETURN_IF_ERROR(store.WriteRowLocked([&](store::Tx& tx) -> Status {
     claimed.reset();
     // Another worker (of any process) claiming it right now: leave it.
     WS_ASSIGN_OR_RETURN(const bool locked, tx.LockRunForClaim(id));
@@ -80,7 +80,8 @@ void Engine::State::Release(const ProvisioningRun& run, Held& h) {
   ProvisioningRun next = run;
   next.lease_owner.clear();
   next.lease_expires_at = 0;
-  const Status s = store.Write([&](store::Tx& tx) { return tx.UpdateRun(next, h.fence); });
+  const Status s =
+      store.WriteRowLocked([&](store::Tx& tx) { return tx.UpdateRun(next, h.fence); });
   if (!s.ok())
     log::Warn("saga: could not release a lease", {{"run", run.id}, {"error", s.message()}});
 }

@@ -51,7 +51,7 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
   if (action == Failpoint::Action::kCrash)
     Crash(run, i, "compensating, after its external compensation, before its transaction");
   ProvisioningRun next;
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
+  const Status s = store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
     StatusOr<Workspace> got = tx.GetWorkspace(run.workspace_id);
@@ -116,7 +116,7 @@ Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& ru
                                             {"code", std::string(shown.code)},
                                             {"error", err.message()}});
   ProvisioningRun next;
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
+  const Status s = store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
     if (i >= 0) {

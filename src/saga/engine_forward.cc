@@ -131,7 +131,7 @@ Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
 
 Status Engine::State::CommitForward(ProvisioningRun& run, Held& h, int max_steps) {
   ProvisioningRun next;
-  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+  WS_RETURN_IF_ERROR(store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     WS_RETURN_IF_ERROR(ApplyForward(tx, next, max_steps));
     return tx.UpdateRun(next, h.fence);
@@ -209,7 +209,7 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
                                             {"error", err.message()}});
   ProvisioningRun next;
   bool retry = false;
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
+  const Status s = store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
     auto& ps = next.steps[i];

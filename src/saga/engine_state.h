@@ -6,6 +6,15 @@
 //   engine_compensate.cc  undoing the steps of a run that failed
 //   engine_workers.cc     the worker and heartbeat loops
 //
+// Every write of a run is Store::WriteRowLocked (REPEATABLE READ on
+// PostgreSQL): it writes the run's row, fenced by the lease version, and the
+// workspace's row it read (ApplyForward, compensation), so a concurrent
+// change of either makes one of the two run again; the steps' other reads
+// are of rows only the run's holder writes (its environments), of rows it
+// writes (the creator's membership), or of the account's trusted issuers,
+// whose change moves the version of every workspace still provisioning
+// (Accounts::SetTrustedIssuers). docs/postgresql.md has the table.
+//
 // Not part of the interface: include only from src/saga/engine*.cc.
 #pragma once
 
