@@ -64,9 +64,8 @@ TEST(ConnectionKilled, MidTransactionUnderLoadNothingAcknowledgedIsLostOrApplied
   SetBlackboxDatabase(o.data_dir, *conninfo);
   std::vector<std::unique_ptr<ServerProcess>> replicas;
   ServerLogsOnFailure logs{replicas};
-  for (int i = 0; i < 2; ++i) replicas.push_back(ServerProcess::Start(o));
-  const std::string account = DefaultAccount(replicas[0]->Output());
-  ASSERT_FALSE(account.empty()) << replicas[0]->Output();
+  const std::string account = StartReplicas(o, 2, replicas);
+  ASSERT_FALSE(account.empty());
   const std::string admin = replicas[0]->Token("admin");
 
   // The killer: every few milliseconds, one of our backends that has a

@@ -45,19 +45,6 @@ std::string ConninfoValue(const std::string& conninfo, const std::string& key) {
   return value;
 }
 
-// A TCP port on 127.0.0.1 free right now (0 when none could be had).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  if (fd >= 0) ::close(fd);
-  return ok ? ntohs(a.sin_port) : 0;
-}
-
 // A PgBouncer of its own (daemonized, stopped by pid on destruction), run as
 // the `postgres` user when we are root: it refuses to run as root.
 class PgBouncer {
@@ -110,8 +97,7 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
 
   TempDir bouncer_dir;
   ::chmod(bouncer_dir.path().c_str(), 0755);
-  const int bouncer_port = FreePort();
-  ASSERT_GT(bouncer_port, 0);
+  const int bouncer_port = UnusedPort();
   PgBouncer bouncer(bouncer_dir.path(), ConninfoValue(direct, "host"), ConninfoValue(direct, "port"),
                     database, bouncer_port);
   ASSERT_EQ(bouncer.started().exit_code, 0) << bouncer.started().out << bouncer.started().err;
@@ -129,9 +115,8 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
   SetBlackboxDatabase(o.data_dir, pooled);
   std::vector<std::unique_ptr<ServerProcess>> replicas;
   ServerLogsOnFailure logs{replicas};
-  for (int i = 0; i < 2; ++i) replicas.push_back(ServerProcess::Start(o));
-  const std::string account = DefaultAccount(replicas[0]->Output());
-  ASSERT_FALSE(account.empty()) << replicas[0]->Output();
+  const std::string account = StartReplicas(o, 2, replicas);
+  ASSERT_FALSE(account.empty());
   const std::string admin = replicas[0]->Token("admin");
 
   // Creates from four clients at once, round robin over the replicas.

@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -123,6 +124,19 @@ inline long long RelationshipRows(const std::string& data_dir, const std::string
                        ws + "')");
 }
 
+// A loopback port nothing listens on (bound, then closed).
+inline int UnusedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 // The default account's id, as `serve` logs it at start.
 inline std::string DefaultAccount(const std::string& server_log) {
   const std::string key = "\"default_account_id\":\"";
@@ -176,6 +190,16 @@ inline long long TakeoversFrom(const std::string& data_dir, const std::string& r
                        run + "' AND " + SqlJsonField(data_dir, "details", "previous_owner") +
                        " LIKE " + mark + " AND " + SqlJsonField(data_dir, "details", "owner") +
                        " NOT LIKE " + mark);
+}
+
+// Starts `n` servers with `o` into `servers`, one after another (the first
+// migrates the database alone); the default account's id.
+inline std::string StartReplicas(const ServerProcess::Options& o, int n,
+                                 std::vector<std::unique_ptr<ServerProcess>>& servers) {
+  for (int i = 0; i < n; ++i) servers.push_back(ServerProcess::Start(o));
+  const std::string account = DefaultAccount(servers[0]->Output());
+  EXPECT_FALSE(account.empty()) << servers[0]->Output();
+  return account;
 }
 
 // Prints the tail of each server's output when the test failed, so that a
