@@ -47,6 +47,19 @@ wait_ready() {
   return 1
 }
 
+# pg_start: one throwaway PostgreSQL for the suite (scripts/postgres-for-
+# tests.sh: unix socket in $WS_TEST_POSTGRES_DIR, fsync off like the tests'),
+# stopped when the suite exits; sets pgbin and pg_as (run as `postgres` when
+# root) for psql_q DATABASE SQL and the server's other tools.
+pg_start() {
+  eval "$(bash "$BENCH_DIR/../scripts/postgres-for-tests.sh" start)"
+  trap 'bench_cleanup; bash "$BENCH_DIR/../scripts/postgres-for-tests.sh" stop "$WS_TEST_POSTGRES_DIR"' EXIT
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  pg_as=()
+  if (($(id -u) == 0)); then pg_as=(runuser -u postgres --); fi
+}
+psql_q() { "${pg_as[@]}" "$pgbin/psql" -h "$WS_TEST_POSTGRES_DIR" -U postgres -d "$1" -Atqc "$2"; }
+
 # The suites drive one caller from one address far beyond any production
 # budget (tens of thousands of reads a second, hundreds of creates): rate
 # limits stay on, so every request pays its checks, with budgets no suite

@@ -7,10 +7,12 @@
 //       answers 200, waits --idle-ms, reads VmRSS of the process and its
 //       children (nginx's master + worker), stops it with SIGTERM and prints
 //       {"ready_ms":…,"rss_kib":…}. Exit 1 when CMD never gets ready (10 s).
-//   ws_bench_probe post --port P --path PATH --token T --body TEMPLATE
+//   ws_bench_probe post --port P[,P2,…] --path PATH --token T --body TEMPLATE
 //                       --count N --concurrency C [--status 202]
 //       sends N POSTs of TEMPLATE (every "{n}" replaced by the request's
-//       number) over C keep-alive connections and prints
+//       number) from C clients, each with a keep-alive connection to every
+//       port given, request n going to the (n mod ports)-th (a client-side
+//       round robin over replicas), and prints
 //       {"requests":N,"seconds":…,"per_s":…}. Exit 1 on any other status.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,12 +22,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -215,14 +219,19 @@ class PostClient {
 };
 
 int PostCommand(int argc, char** argv) {
-  int port = 0, count = 0, concurrency = 1, expect = 202;
+  int count = 0, concurrency = 1, expect = 202;
+  std::vector<int> ports;
   std::string path, token, body;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const char* v = argv[i + 1];
-    if (flag == "--port")
-      port = std::atoi(v);
-    else if (flag == "--path")
+    if (flag == "--port") {
+      for (const char* p = v; *p != '\0';) {
+        ports.push_back(std::atoi(p));
+        const char* comma = std::strchr(p, ',');
+        p = comma == nullptr ? p + std::strlen(p) : comma + 1;
+      }
+    } else if (flag == "--path")
       path = v;
     else if (flag == "--token")
       token = v;
@@ -235,9 +244,11 @@ int PostCommand(int argc, char** argv) {
     else if (flag == "--status")
       expect = std::atoi(v);
   }
-  if (port <= 0 || path.empty() || count <= 0 || concurrency <= 0) {
+  const bool ports_ok =
+      !ports.empty() && std::all_of(ports.begin(), ports.end(), [](int p) { return p > 0; });
+  if (!ports_ok || path.empty() || count <= 0 || concurrency <= 0) {
     std::fprintf(stderr,
-                 "usage: ws_bench_probe post --port P --path PATH --token T --body "
+                 "usage: ws_bench_probe post --port P[,P…] --path PATH --token T --body "
                  "TEMPLATE --count N --concurrency C\n");
     return 2;
   }
@@ -246,8 +257,11 @@ int PostCommand(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {
-      PostClient client(port);
-      client.expect_ = expect;
+      std::vector<std::unique_ptr<PostClient>> clients;
+      for (const int port : ports) {
+        clients.push_back(std::make_unique<PostClient>(port));
+        clients.back()->expect_ = expect;
+      }
       for (int n; (n = next.fetch_add(1)) < count;) {
         std::string b = body;
         for (std::size_t at; (at = b.find("{n}")) != std::string::npos;)
@@ -259,7 +273,8 @@ int PostCommand(int argc, char** argv) {
                                     "\r\n"
                                     "Content-Type: application/json\r\nContent-Length: " +
                                     std::to_string(b.size()) + "\r\n\r\n" + b;
-        if (client.Post(request) != expect) failed.fetch_add(1);
+        if (clients[static_cast<std::size_t>(n) % clients.size()]->Post(request) != expect)
+          failed.fetch_add(1);
       }
     });
   }

@@ -14,7 +14,7 @@ PKGS_BUILD=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Tools the black-box tests and benchmarks drive.
-PKGS_TEST=(curl jq sqlite3 openssl procps postgresql util-linux)
+PKGS_TEST=(curl jq sqlite3 openssl procps postgresql pgbouncer util-linux)
 # The portal's browser tests drive Debian's Chromium headless (tests/portal).
 PKGS_TEST+=(chromium fonts-dejavu-core)
 PKGS_BENCH=(nginx-light wrk util-linux)

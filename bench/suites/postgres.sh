@@ -13,13 +13,7 @@ source "$BENCH_DIR/lib.sh"
 count=1000 clients=32
 [[ $BENCH_MODE == quick ]] && count=200 clients=16
 
-eval "$(bash "$BENCH_DIR/../scripts/postgres-for-tests.sh" start)"
-stop_pg() { bash "$BENCH_DIR/../scripts/postgres-for-tests.sh" stop "$WS_TEST_POSTGRES_DIR"; }
-trap 'bench_cleanup; stop_pg' EXIT
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-pg_as=()
-(($(id -u) == 0)) && pg_as=(runuser -u postgres --)
-psql_q() { "${pg_as[@]}" "$pgbin/psql" -h "$WS_TEST_POSTGRES_DIR" -U postgres -d "$1" -Atqc "$2"; }
+pg_start
 psql_q postgres "CREATE DATABASE bench" >/dev/null
 psql_q postgres "CREATE DATABASE workspaced" >/dev/null
 

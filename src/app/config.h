@@ -131,6 +131,10 @@ struct Config {
   // postgres:// URI or a libpq connection string (docs/configuration.md).
   std::string database;
   int database_pool = 16;
+  // false behind a pooler in transaction mode that does not carry prepared
+  // statements between server connections (PgBouncer before 1.21): every
+  // statement then goes with its text (docs/postgresql.md).
+  bool database_prepared_statements = true;
   std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
   // Regions whose cell is a PostgreSQL (region → connection string); the
   // others keep their dataplanes embedded under data_dir/dataplanes.

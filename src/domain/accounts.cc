@@ -93,10 +93,20 @@ StatusOr<model::Account> Accounts::SetTrustedIssuers(
     while (true) {
       WS_ASSIGN_OR_RETURN(const auto stamps, tx.ListWorkspacesByAccount(account_id, page));
       for (const auto& stamp : stamps) {
-        WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(stamp.id));
+        WS_ASSIGN_OR_RETURN(model::Workspace ws, tx.GetWorkspace(stamp.id));
         if (ws.phase != model::ProvisioningPhase::kWorkspaceConfigured &&
-            ws.phase != model::ProvisioningPhase::kReady)
+            ws.phase != model::ProvisioningPhase::kReady) {
+          // Not written yet: the saga writes them with the issuers it reads,
+          // at REPEATABLE READ (Store::WriteRowLocked). Moving the version
+          // makes its write of this row conflict with this change, so it
+          // runs again and reads these issuers, or this change runs again
+          // and finds them written.
+          if (ws.status != model::WorkspaceStatus::kProvisioning) continue;
+          ws.version += 1;
+          ws.updated_at = now;
+          WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
           continue;
+        }
         const auto gone = model::GroupMappingRelationships(ws.id, ws.group_mappings, before);
         const auto added = model::GroupMappingRelationships(ws.id, ws.group_mappings, issuers);
         if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));

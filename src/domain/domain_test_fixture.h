@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "domain/members.h"
@@ -59,6 +62,31 @@ class DomainFixture : public ::testing::TestWithParam<store::testing::Backend> {
   }
   // The workspace's chain.
   std::vector<model::AuditEvent> Chain() { return ChainOf(ws_); }
+
+  // Runs `n` calls of `fn(i)` at once; how many succeeded, and every refusal.
+  template <typename F>
+  std::pair<int, std::vector<Status>> AtOnce(int n, F fn) {
+    std::atomic<int> ok{0};
+    std::vector<Status> refused(static_cast<std::size_t>(n));
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        const Status s = fn(i);
+        if (s.ok()) {
+          ++ok;
+        } else {
+          refused[static_cast<std::size_t>(i)] = s;
+        }
+      });
+    }
+    go = true;
+    for (auto& t : threads) t.join();
+    std::erase_if(refused, [](const Status& s) { return s.ok(); });
+    return {ok.load(), refused};
+  }
+
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;

@@ -65,6 +65,66 @@ TEST_P(Operations, TheLastAdminOfAnAccountOrWorkspaceStays) {
   }
 }
 
+TEST_P(Operations, TwoAdminsRemovedAtOnceLeaveOneAdmin) {
+  // Each removal alone is allowed (the other admin stays); at once, only one
+  // may commit. Rounds, so the two meet more than once.
+  for (const auto& [scope, id] : {std::pair{MemberScope::kAccount, kAcme},
+                                  std::pair{MemberScope::kWorkspace, ws_}}) {
+    for (int round = 0; round < 10; ++round) {
+      const std::string a = "admin-a" + std::to_string(round), b = "admin-b" + std::to_string(round);
+      ASSERT_TRUE(members_->Put(alice_, scope, id, a, "admin").ok());
+      ASSERT_TRUE(members_->Put(alice_, scope, id, b, "admin").ok());
+      ASSERT_TRUE(members_->Delete(alice_, scope, id, "alice").ok());
+      const auto [removed, refused] = AtOnce(2, [&](int i) {
+        // One removes a member outright, the other demotes one.
+        return i == 0 ? members_->Delete(alice_, scope, id, a)
+                      : members_->Put(alice_, scope, id, b, "member").status();
+      });
+      EXPECT_EQ(removed, 1) << "round " << round;
+      ASSERT_EQ(refused.size(), 1u);
+      EXPECT_EQ(refused[0].code(), Code::kConflict) << refused[0].message();
+      // Whoever stayed admin hands over to the next round's pair.
+      const std::string stayed = members_->Get(scope, id, a).ok() ? a : b;
+      auto role = members_->Get(scope, id, stayed);
+      ASSERT_TRUE(role.ok()) << role.status().message();
+      EXPECT_EQ(role->role, "admin");
+      ASSERT_TRUE(members_->Put(alice_, scope, id, "alice", "admin").ok());
+      ASSERT_TRUE(members_->Delete(alice_, scope, id, stayed).ok());
+    }
+  }
+}
+
+TEST_P(Operations, CreatesOfOneNameAtOnceEachGetADistinctSlug) {
+  constexpr int kCreates = 20;
+  std::vector<std::string> ids(kCreates);
+  const auto [created, refused] = AtOnce(kCreates, [&](int i) {
+    NewWorkspace request;
+    request.account_id = kAcme;
+    request.name = "Same Name";
+    request.region = "us-east-1";
+    auto accepted = workspaces_->Create(alice_, request,
+                                        [](store::Tx&, const Accepted&) { return Status::Ok(); });
+    if (accepted.ok()) ids[static_cast<std::size_t>(i)] = accepted->workspace.id;
+    return accepted.status();
+  });
+  for (const Status& s : refused) ADD_FAILURE() << s.message();
+  EXPECT_EQ(created, kCreates);
+  std::set<std::string> slugs;
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> Status {
+                    for (const auto& id : ids) {
+                      if (id.empty()) continue;
+                      WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));
+                      slugs.insert(ws.slug);
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(slugs.size(), static_cast<std::size_t>(kCreates));
+  EXPECT_TRUE(slugs.contains("same-name"));
+  EXPECT_TRUE(slugs.contains("same-name-" + std::to_string(kCreates)));
+}
+
 TEST_P(Operations, GroupMappingRelationshipsFollowTheMappingsOnceWritten) {
   ASSERT_TRUE(
       workspaces_->PutGroupMappings(alice_, ws_, {{"eng", model::WorkspaceRole::kViewer}}, nullptr)

@@ -84,7 +84,9 @@ Status ValidateQuotas(const model::AccountQuotas& q, const std::vector<std::stri
 }
 
 Status CheckWorkspaceQuota(store::Tx& tx, std::string_view account_id, std::string_view region) {
-  WS_ASSIGN_OR_RETURN(const auto limits, tx.GetAccountQuotas(account_id));
+  // Locked until the create commits, so concurrent creates count one
+  // another (Store::WriteRowLocked).
+  WS_ASSIGN_OR_RETURN(const auto limits, tx.LockAccountQuotas(account_id));
   if (!limits) return Status::Ok();  // no quotas: the usual case costs one lookup
   if (limits->regions && std::find(limits->regions->begin(), limits->regions->end(), region) ==
                              limits->regions->end()) {

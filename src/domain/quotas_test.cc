@@ -51,30 +51,6 @@ class QuotasTest : public testing::DomainFixture {
     return usage.ok() ? usage->workspaces : -1;
   }
 
-  // Runs `n` calls of `fn(i)` at once; how many succeeded, and every refusal.
-  template <typename F>
-  std::pair<int, std::vector<Status>> AtOnce(int n, F fn) {
-    std::atomic<int> ok{0};
-    std::vector<Status> refused(static_cast<std::size_t>(n));
-    std::atomic<bool> go{false};
-    std::vector<std::thread> threads;
-    for (int i = 0; i < n; ++i) {
-      threads.emplace_back([&, i] {
-        while (!go.load()) std::this_thread::yield();
-        const Status s = fn(i);
-        if (s.ok()) {
-          ++ok;
-        } else {
-          refused[static_cast<std::size_t>(i)] = s;
-        }
-      });
-    }
-    go = true;
-    for (auto& t : threads) t.join();
-    std::erase_if(refused, [](const Status& s) { return s.ok(); });
-    return {ok.load(), refused};
-  }
-
   const Actor root_{.subject = "root", .auth = "dev", .request_id = "req_root"};
 };
 

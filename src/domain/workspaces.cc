@@ -111,7 +111,10 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
                            [] { return false; });
   }
   Accepted accepted;
-  WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
+  // Row-locked: the quota row is locked (CheckWorkspaceQuota), the slug meets
+  // its unique index (InsertWorkspace), the rest are new rows; so creates in
+  // one account do not cancel one another (docs/postgresql.md).
+  WS_RETURN_IF_ERROR(d_.store.WriteRowLocked([&](store::Tx& tx) -> Status {
     const Micros now = d_.clock.Now();
     WS_RETURN_IF_ERROR(tx.GetAccount(request.account_id).status());
     WS_RETURN_IF_ERROR(CheckWorkspaceQuota(tx, request.account_id, request.region));

@@ -21,7 +21,7 @@ bool Unfinished(RunState s) {
 
 StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(const std::string& id, bool forward) {
   std::optional<ProvisioningRun> claimed;
-  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+  WS_RETURN_IF_ERROR(store.WriteRowLocked([&](store::Tx& tx) -> Status {
     claimed.reset();
     // Another worker (of any process) claiming it right now: leave it.
     WS_ASSIGN_OR_RETURN(const bool locked, tx.LockRunForClaim(id));
@@ -80,19 +80,23 @@ void Engine::State::Release(const ProvisioningRun& run, Held& h) {
   ProvisioningRun next = run;
   next.lease_owner.clear();
   next.lease_expires_at = 0;
-  const Status s = store.Write([&](store::Tx& tx) { return tx.UpdateRun(next, h.fence); });
+  const Status s =
+      store.WriteRowLocked([&](store::Tx& tx) { return tx.UpdateRun(next, h.fence); });
   if (!s.ok())
     log::Warn("saga: could not release a lease", {{"run", run.id}, {"error", s.message()}});
 }
 
-bool Engine::State::StillHeld(const ProvisioningRun& run, const Held& h) {
-  std::int64_t version = -1;
+Engine::State::Stored Engine::State::Recheck(ProvisioningRun& run, const Held& h) {
+  std::optional<ProvisioningRun> stored;
   const Status s = store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(const ProvisioningRun stored, tx.GetRun(run.id));
-    version = stored.lease_version;
+    WS_ASSIGN_OR_RETURN(stored, tx.GetRun(run.id));
     return Status::Ok();
   });
-  return s.ok() && version == h.fence;
+  if (!s.ok() || stored->lease_version != h.fence) return Stored::kLost;
+  if (stored->current_step == run.current_step && stored->state == run.state) return Stored::kSame;
+  log::Info("saga: a write whose commit went unanswered had committed", {{"run", run.id}});
+  run = std::move(*stored);
+  return Stored::kAdopted;
 }
 
 }  // namespace workspaced::saga

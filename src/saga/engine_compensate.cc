@@ -51,7 +51,7 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
   if (action == Failpoint::Action::kCrash)
     Crash(run, i, "compensating, after its external compensation, before its transaction");
   ProvisioningRun next;
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
+  const Status s = store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
     StatusOr<Workspace> got = tx.GetWorkspace(run.workspace_id);
@@ -93,11 +93,14 @@ Engine::State::Next Engine::State::Compensate(ProvisioningRun& run, Held& h) {
     return tx.UpdateRun(next, h.fence);
   });
   if (!s.ok()) {
-    if (!StillHeld(run, h)) {
+    // It may have committed nonetheless (engine_forward.cc says why).
+    const Stored stored = Recheck(run, h);
+    if (stored == Stored::kLost) {
       h.lost = true;
       return Next::kContinue;
     }
-    return RecordCompensationFailure(run, h, i, s);
+    if (stored == Stored::kSame) return RecordCompensationFailure(run, h, i, s);
+    return run.state == RunState::kFailed ? Next::kStop : Next::kContinue;
   }
   run = std::move(next);
   return run.state == RunState::kFailed ? Next::kStop : Next::kContinue;
@@ -113,7 +116,7 @@ Engine::State::Next Engine::State::RecordCompensationFailure(ProvisioningRun& ru
                                             {"code", std::string(shown.code)},
                                             {"error", err.message()}});
   ProvisioningRun next;
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
+  const Status s = store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
     if (i >= 0) {

@@ -106,19 +106,32 @@ Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
   if (action == Failpoint::Action::kCrash)
     Crash(run, i, "after its external effect, before its transaction");
 
-  Status s = CommitForward(run, h, /*max_steps=*/n);
-  if (!s.ok() && StillHeld(run, h)) s = CommitForward(run, h, /*max_steps=*/1);
-  if (s.ok()) return run.state == RunState::kSucceeded ? Next::kStop : Next::kContinue;
-  if (!StillHeld(run, h)) {
+  // A failed commit may have committed (the connection broke during
+  // COMMIT): the stored run says, before anything is written from `run`.
+  // Not committed: the step alone (a later database-only step may be what
+  // failed), then, failing again, the failure is recorded.
+  const auto lost = [&] {
     h.lost = true;
     return Next::kContinue;
+  };
+  if (const Status s = CommitForward(run, h, /*max_steps=*/n); !s.ok()) {
+    Stored stored = Recheck(run, h);
+    if (stored == Stored::kLost) return lost();
+    if (stored == Stored::kSame) {
+      const Status again = CommitForward(run, h, /*max_steps=*/1);
+      if (!again.ok()) {
+        stored = Recheck(run, h);
+        if (stored == Stored::kLost) return lost();
+        if (stored == Stored::kSame) return RecordFailure(run, h, i, again);
+      }
+    }
   }
-  return RecordFailure(run, h, i, s);
+  return run.state == RunState::kSucceeded ? Next::kStop : Next::kContinue;
 }
 
 Status Engine::State::CommitForward(ProvisioningRun& run, Held& h, int max_steps) {
   ProvisioningRun next;
-  WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+  WS_RETURN_IF_ERROR(store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     WS_RETURN_IF_ERROR(ApplyForward(tx, next, max_steps));
     return tx.UpdateRun(next, h.fence);
@@ -196,7 +209,7 @@ Engine::State::Next Engine::State::RecordFailure(ProvisioningRun& run, Held& h, 
                                             {"error", err.message()}});
   ProvisioningRun next;
   bool retry = false;
-  const Status s = store.Write([&](store::Tx& tx) -> Status {
+  const Status s = store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
     const Micros now = clock.Now();
     auto& ps = next.steps[i];

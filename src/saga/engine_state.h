@@ -6,6 +6,15 @@
 //   engine_compensate.cc  undoing the steps of a run that failed
 //   engine_workers.cc     the worker and heartbeat loops
 //
+// Every write of a run is Store::WriteRowLocked (REPEATABLE READ on
+// PostgreSQL): it writes the run's row, fenced by the lease version, and the
+// workspace's row it read (ApplyForward, compensation), so a concurrent
+// change of either makes one of the two run again; the steps' other reads
+// are of rows only the run's holder writes (its environments), of rows it
+// writes (the creator's membership), or of the account's trusted issuers,
+// whose change moves the version of every workspace still provisioning
+// (Accounts::SetTrustedIssuers). docs/postgresql.md has the table.
+//
 // Not part of the interface: include only from src/saga/engine*.cc.
 #pragma once
 
@@ -92,8 +101,15 @@ struct Engine::State {
   // Gives the lease up (a graceful stop), so another engine continues at once.
   void Release(const model::ProvisioningRun& run, Held& h);
 
-  // True when the lease is still ours (the stored version is our fence).
-  bool StillHeld(const model::ProvisioningRun& run, const Held& h);
+  // After a write of `run` that failed, what the stored run says. Its
+  // outcome may be unknown (the connection broke during COMMIT): kAdopted
+  // when it committed nonetheless — the stored run is still ours but
+  // further along, and `run` becomes it, so no step is done twice; kSame
+  // when it did not; kLost when the lease is another's or the stored run
+  // cannot be read (then nothing may be written from `run`: the lease
+  // expires and whoever claims the run starts from what is stored).
+  enum class Stored { kSame, kAdopted, kLost };
+  Stored Recheck(model::ProvisioningRun& run, const Held& h);
 
   // ---- advancing a held run (engine_forward.cc) ----
 

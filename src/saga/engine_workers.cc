@@ -52,7 +52,7 @@ Micros Engine::State::HeartbeatTick() {
     for (auto& [id, h] : held) now_held.push_back(h);
   }
   for (auto& h : now_held) {
-    const Status s = store.Write([&](store::Tx& tx) {
+    const Status s = store.WriteRowLocked([&](store::Tx& tx) {
       return tx.ExtendLease(h->id, h->fence, clock.Now() + options.lease);
     });
     if (s.code() == Code::kConflict || s.code() == Code::kNotFound) {

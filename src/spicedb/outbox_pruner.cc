@@ -14,7 +14,10 @@ StatusOr<std::int64_t> OutboxPruner::PruneOnce() {
   std::int64_t total = 0;
   while (true) {
     int deleted = 0;
-    WS_RETURN_IF_ERROR(store_.Write([&](store::Tx& tx) -> Status {
+    // Row-locked: it deletes only committed rows below the newest and moves
+    // two meta rows forward, so under SSI its range read of the outbox only
+    // made the creates appending to it fail (docs/postgresql.md).
+    WS_RETURN_IF_ERROR(store_.WriteRowLocked([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(deleted, tx.PruneRelationshipChanges(older_than, options_.delivered_only,
                                                                options_.batch));
       return Status::Ok();

@@ -25,7 +25,8 @@ Status Violation(const OnViolation& on, std::string_view detail) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo) {
+StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo,
+                                                           bool prepared) {
   WS_RETURN_IF_ERROR(LoadLibpq());
   PGconn* c = Libpq().PQconnectdb(conninfo.c_str());
   if (c == nullptr)
@@ -41,7 +42,7 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& co
   // Quiet NOTICEs (IF NOT EXISTS and the like) instead of stderr.
   Libpq().PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PgConnection>(new PgConnection(c));
+  return std::unique_ptr<PgConnection>(new PgConnection(c, prepared));
 }
 
 PgConnection::~PgConnection() {
@@ -89,13 +90,15 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
 StatusOr<Stmt> PgConnection::Prepare(Sql sql) {
   auto it = cache_.find(sql.text());
   if (it == cache_.end()) {
-    std::string name = "s" + std::to_string(++next_statement_);
+    std::string name = prepared_ ? "s" + std::to_string(++next_statement_) : "";
     std::string text = ToPostgres(sql.text());
-    PGresult* r = Libpq().PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
-    const bool ok = r != nullptr && Libpq().PQresultStatus(r) == PGRES_COMMAND_OK;
-    Status error = ok ? Status::Ok() : Error(r);
-    Libpq().PQclear(r);
-    if (!ok) return error;
+    if (prepared_) {
+      PGresult* r = Libpq().PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
+      const bool ok = r != nullptr && Libpq().PQresultStatus(r) == PGRES_COMMAND_OK;
+      Status error = ok ? Status::Ok() : Error(r);
+      Libpq().PQclear(r);
+      if (!ok) return error;
+    }
     it = cache_.emplace(sql.text(), std::make_unique<PgStmt>(*this, name, std::move(text))).first;
   } else if (it->second->busy()) {
     return Internal(std::string("postgres: statement already in use: ") + sql.text());
@@ -132,8 +135,14 @@ StatusOr<bool> PgStmt::Step(const ConstraintErrors& on) {
     std::vector<const char*> values;
     values.reserve(params_.size());
     for (const auto& p : params_) values.push_back(p.c_str());
-    result_ = Libpq().PQexecPrepared(conn_.raw(), name_.c_str(), static_cast<int>(values.size()),
-                             values.data(), nullptr, nullptr, 0);
+    // Unnamed: Parse, Bind and Execute in one round trip, on whichever
+    // server connection a pooler gives this transaction.
+    result_ = name_.empty() ? Libpq().PQexecParams(conn_.raw(), sql_.c_str(),
+                                                   static_cast<int>(values.size()), nullptr,
+                                                   values.data(), nullptr, nullptr, 0)
+                            : Libpq().PQexecPrepared(conn_.raw(), name_.c_str(),
+                                                     static_cast<int>(values.size()),
+                                                     values.data(), nullptr, nullptr, 0);
     executed_ = true;
     const ExecStatusType st = result_ ? Libpq().PQresultStatus(result_) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {

@@ -38,7 +38,7 @@ class PgStmt final : public StmtImpl {
 
  private:
   PgConnection& conn_;
-  const std::string name_;
+  const std::string name_;  // empty: unnamed, sent with its text
   const std::string sql_;
   std::vector<std::string> params_;
   PGresult* result_ = nullptr;
@@ -49,7 +49,10 @@ class PgStmt final : public StmtImpl {
 class PgConnection final : public SqlConnection {
  public:
   // kUnavailable with libpq's message when the server cannot be reached.
-  static StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& conninfo);
+  // `prepared`: statements are prepared once, named (s1, s2, …); else each
+  // is sent with its text every time (behind a transaction-mode pooler).
+  static StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& conninfo,
+                                                      bool prepared = true);
   ~PgConnection() override;
 
   Dialect dialect() const override { return Dialect::kPostgres; }
@@ -67,8 +70,9 @@ class PgConnection final : public SqlConnection {
   PGconn* raw() { return conn_; }
 
  private:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  PgConnection(PGconn* conn, bool prepared) : conn_(conn), prepared_(prepared) {}
   PGconn* conn_;
+  const bool prepared_;
   std::unordered_map<const char*, std::unique_ptr<PgStmt>> cache_;
   int next_statement_ = 0;
   bool retryable_ = false;

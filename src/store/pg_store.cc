@@ -26,7 +26,12 @@ class PgStore final : public Store {
   Status Ping() override;
   StatusOr<IntegrityReport> CheckIntegrity(Micros budget) override;
   Status Read(FunctionRef<Status(Tx&)> fn) override;
-  Status Write(FunctionRef<Status(Tx&)> fn) override;
+  Status Write(FunctionRef<Status(Tx&)> fn) override {
+    return WriteAt("BEGIN ISOLATION LEVEL SERIALIZABLE", fn);
+  }
+  Status WriteRowLocked(FunctionRef<Status(Tx&)> fn) override {
+    return WriteAt("BEGIN ISOLATION LEVEL REPEATABLE READ", fn);
+  }
   // The outbox position: it moves with every relationship change, by any
   // process (the only use of DataVersion is the relationship index).
   StatusOr<std::uint64_t> DataVersion() override;
@@ -48,6 +53,9 @@ class PgStore final : public Store {
 
   StatusOr<std::unique_ptr<Lease>> Acquire();
   void Return(std::unique_ptr<PgConnection> conn);
+  // A write transaction begun with `begin`, run again after a serialization
+  // failure or deadlock.
+  Status WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn);
   // Runs `body` in a transaction begun with `begin`; rolls back on failure.
   Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body);
 
@@ -70,7 +78,7 @@ StatusOr<std::unique_ptr<PgStore::Lease>> PgStore::Acquire() {
   }
   ++open_;
   lock.unlock();
-  auto conn = PgConnection::Open(options_.conninfo);
+  auto conn = PgConnection::Open(options_.conninfo, options_.prepared_statements);
   if (!conn.ok()) {
     std::lock_guard relock(mu_);
     --open_;
@@ -106,15 +114,16 @@ Status PgStore::Read(FunctionRef<Status(Tx&)> fn) {
   });
 }
 
-Status PgStore::Write(FunctionRef<Status(Tx&)> fn) {
+Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
   std::mt19937 jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     WS_ASSIGN_OR_RETURN(auto lease, Acquire());
     std::vector<RelationshipChange> changes;
-    const Status s = InTransaction(lease->conn(), "BEGIN ISOLATION LEVEL SERIALIZABLE", [&] {
+    const Status s = InTransaction(lease->conn(), begin, [&] {
       changes.clear();
       SqlTx tx(lease->conn(), &changes);
-      return fn(tx);
+      WS_RETURN_IF_ERROR(fn(tx));
+      return tx.Finish();
     });
     if (s.ok()) {
       if (observer_ != nullptr && !changes.empty()) {

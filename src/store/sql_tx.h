@@ -21,6 +21,13 @@ class SqlTx final : public Tx {
   explicit SqlTx(SqlConnection& conn, std::vector<RelationshipChange>* changes = nullptr)
       : conn_(conn), changes_(changes) {}
 
+  // Writes what a write transaction defers to its end: the outbox rows of its
+  // relationship changes, under the outbox's ordering lock on PostgreSQL
+  // (sql_tx_authz.cc), so that lock is held for those rows and the commit
+  // only. The stores call it after the callback succeeded, just before
+  // COMMIT; a failure rolls the transaction back like any other.
+  Status Finish();
+
   StatusOr<model::Account> GetAccount(std::string_view id) override;
   Status InsertAccount(const model::Account& account) override;
   Status SetTrustedIssuers(std::string_view account_id,
@@ -39,6 +46,8 @@ class SqlTx final : public Tx {
       std::string_view subject, const std::vector<std::string>& groups, const Page& page) override;
 
   StatusOr<std::optional<model::AccountQuotas>> GetAccountQuotas(
+      std::string_view account_id) override;
+  StatusOr<std::optional<model::AccountQuotas>> LockAccountQuotas(
       std::string_view account_id) override;
   Status PutAccountQuotas(const model::AccountQuotas& quotas) override;
   StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) override;
@@ -161,14 +170,18 @@ class SqlTx final : public Tx {
   StatusOr<model::ProvisioningRun> ReadRun(Stmt& stmt);
   // One outbox row for a relationship change (sqlite_tx_authz.cc).
   Status AppendOutbox(std::string_view op, const model::Relationship& r);
-  // Before any relationship change (sql_tx_authz.cc).
+  // Before the first outbox row (sql_tx_authz.cc).
   Status OrderOutbox();
   // Stores (touch) or removes each relationship, logging each in the outbox.
   Status ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch);
 
   SqlConnection& conn_;
   std::vector<RelationshipChange>* changes_;
-  bool outbox_ordered_ = false;  // this transaction holds the outbox's order row
+  struct PendingChange {
+    bool touch;
+    model::Relationship relationship;
+  };
+  std::vector<PendingChange> pending_outbox_;  // relationship changes Finish logs
 };
 
 }  // namespace workspaced::store

@@ -11,16 +11,26 @@ namespace workspaced::store {
 Status SqlTx::OrderOutbox() {
   // The relay and the relationship index read the outbox in seq order and
   // must never see a lower seq commit after a higher one. SQLite has one
-  // writer at a time; on PostgreSQL, a transaction that changes
-  // relationships first takes a transaction-level advisory lock (released at
-  // commit, so poolers in transaction mode are fine), before it touches any
-  // relationship row — taking it later would invite deadlocks with another
-  // holder that wants the same rows — and so takes its seqs in commit order.
-  if (outbox_ordered_ || conn_.dialect() != Dialect::kPostgres) return Status::Ok();
+  // writer at a time; on PostgreSQL, the outbox rows are written last (see
+  // Finish) under a transaction-level advisory lock (released at commit, so
+  // poolers in transaction mode are fine), so seqs are taken in commit order.
+  // The holder only inserts fresh outbox rows and commits: it never waits for
+  // a row another transaction holds, so the lock cannot deadlock, and it is
+  // held for those inserts and the commit, not for the whole transaction.
+  if (conn_.dialect() != Dialect::kPostgres) return Status::Ok();
   WS_ASSIGN_OR_RETURN(Stmt order, Prepare("SELECT pg_advisory_xact_lock(7269637)"));
   WS_ASSIGN_OR_RETURN(const bool locked, order.Step());
   if (!locked) return Internal("store: no row from pg_advisory_xact_lock");
-  outbox_ordered_ = true;
+  return Status::Ok();
+}
+
+Status SqlTx::Finish() {
+  if (pending_outbox_.empty()) return Status::Ok();
+  WS_RETURN_IF_ERROR(OrderOutbox());
+  for (const PendingChange& p : pending_outbox_) {
+    WS_RETURN_IF_ERROR(AppendOutbox(p.touch ? "touch" : "delete", p.relationship));
+  }
+  pending_outbox_.clear();
   return Status::Ok();
 }
 
@@ -41,7 +51,6 @@ Status SqlTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
 }
 
 Status SqlTx::ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch) {
-  WS_RETURN_IF_ERROR(OrderOutbox());
   for (const auto& r : rels) {
     WS_ASSIGN_OR_RETURN(
         Stmt stmt,
@@ -54,7 +63,7 @@ Status SqlTx::ChangeRelationships(const std::vector<model::Relationship>& rels, 
     WS_RETURN_IF_ERROR(stmt.Bind(r.resource_type, r.resource_id, r.relation, r.subject_type,
                                  r.subject_id, r.subject_relation)
                            .Run());
-    WS_RETURN_IF_ERROR(AppendOutbox(touch ? "touch" : "delete", r));
+    pending_outbox_.push_back({touch, r});  // logged by Finish
   }
   return Status::Ok();
 }

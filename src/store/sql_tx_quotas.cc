@@ -23,13 +23,9 @@ StatusOr<std::vector<std::string>> DecodeRegions(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(std::string_view account_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT max_workspaces, max_members_per_workspace, allowed_regions, "
-                              "updated_at, updated_by FROM account_quotas WHERE account_id = ?1"));
-  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
+// The row of a quotas SELECT or RETURNING (columns as below), if any.
+StatusOr<std::optional<model::AccountQuotas>> ReadQuotas(Stmt& stmt, std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::AccountQuotas>();
   model::AccountQuotas q;
   q.account_id = std::string(account_id);
@@ -41,6 +37,29 @@ StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(std::strin
   q.updated_at = stmt.Int(3);
   q.updated_by = stmt.String(4);
   return std::optional<model::AccountQuotas>(std::move(q));
+}
+
+}  // namespace
+
+StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT max_workspaces, max_members_per_workspace, allowed_regions, "
+                              "updated_at, updated_by FROM account_quotas WHERE account_id = ?1"));
+  return ReadQuotas(stmt.Bind(account_id), account_id);
+}
+
+StatusOr<std::optional<model::AccountQuotas>> SqlTx::LockAccountQuotas(
+    std::string_view account_id) {
+  // A write, not SELECT … FOR UPDATE: under REPEATABLE READ only a row
+  // changed (not merely locked) by a transaction that committed after our
+  // snapshot makes PostgreSQL cancel us, and we must be cancelled to count
+  // again what that transaction created.
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("UPDATE account_quotas SET updated_at = updated_at WHERE account_id = ?1 "
+              "RETURNING max_workspaces, max_members_per_workspace, allowed_regions, "
+              "updated_at, updated_by"));
+  return ReadQuotas(stmt.Bind(account_id), account_id);
 }
 
 Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {

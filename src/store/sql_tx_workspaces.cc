@@ -143,17 +143,22 @@ Status SqlTx::InsertWorkspace(const model::Workspace& ws) {
                               "updated_by, labels, runtime_generation, status_reason, phase, "
                               "version, group_mappings, frozen_by, frozen_at, deletion_protection) "
                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                              "?14, ?15, ?16, ?17, ?18, ?19, ?20)"));
+                              "?14, ?15, ?16, ?17, ?18, ?19, ?20) "
+                              "ON CONFLICT (account_id, slug) DO NOTHING"));
   stmt.Bind(ws.id, ws.account_id, ws.name, ws.slug, model::ToString(ws.status), ws.region,
             model::ToString(ws.tenancy_model), ws.created_at, ws.updated_at, ws.created_by,
             ws.updated_by, labels, ws.runtime_generation, ws.status_reason,
             model::ToString(ws.phase), ws.version, mappings, ws.frozen_by, ws.frozen_at,
             ws.deletion_protection ? 1 : 0);
-  WS_RETURN_IF_ERROR(
-      stmt.Run(ConstraintErrors()
-                   .OnPrimaryKey(Code::kConflict, "workspace already exists")
-                   .OnUnique(Code::kConflict, "workspace slug already exists in this account")
-                   .OnForeignKey(Code::kNotFound, "account not found")));
+  WS_RETURN_IF_ERROR(stmt.Run(ConstraintErrors()
+                                  .OnPrimaryKey(Code::kConflict, "workspace already exists")
+                                  .OnForeignKey(Code::kNotFound, "account not found")));
+  // The slug, through ON CONFLICT rather than a unique violation: when the
+  // taken slug is one our snapshot cannot see (a create that committed
+  // meanwhile), PostgreSQL cancels us with a serialization failure, and the
+  // create runs again and picks the next slug; when we can see it, nothing
+  // is inserted and the caller learns it here.
+  if (stmt.Changes() == 0) return Conflict("workspace slug already exists in this account");
   WS_RETURN_IF_ERROR(TouchRelationships({model::WorkspaceOfAccount(ws.id, ws.account_id)}));
   return ReplaceGroupMappings(ws);
 }

@@ -52,7 +52,8 @@ class SqliteStore final : public Store {
     const Status s = writer_->InTransaction("BEGIN IMMEDIATE", [&] {
       changes.clear();
       SqlTx tx(*writer_, &changes);
-      return fn(tx);
+      WS_RETURN_IF_ERROR(fn(tx));
+      return tx.Finish();
     });
     // Still under the writer mutex: observers see commits in commit order.
     if (s.ok() && observer_ != nullptr && !changes.empty())

@@ -9,6 +9,8 @@
 //     callback again after a transient conflict, so it must have no effects
 //     outside the transaction (collect results into captured variables and
 //     act on them after Write returns).
+//   store.WriteRowLocked(...) — the same, for a transaction whose invariants
+//     are all kept by the rows it writes (see there), without SSI's cost.
 //
 // Thread-safety: Store is safe to use from any number of threads at once.
 // A Tx belongs to the callback it was given to: never keep or share it.
@@ -143,6 +145,13 @@ class Tx {
   // nullopt when the account has no quotas row: every quota is unlimited.
   virtual StatusOr<std::optional<model::AccountQuotas>> GetAccountQuotas(
       std::string_view account_id) = 0;
+  // GetAccountQuotas, and the row (when there is one) locked by a write
+  // until the transaction ends: it is rewritten unchanged. Another
+  // transaction that locks or changes it waits for this one, and on
+  // PostgreSQL is then run again (Store::WriteRowLocked), so it counts what
+  // this one created. No row: nothing is locked (no limit to keep).
+  virtual StatusOr<std::optional<model::AccountQuotas>> LockAccountQuotas(
+      std::string_view account_id) = 0;
   // Inserts or replaces the account's quotas. kNotFound when the account is
   // absent.
   virtual Status PutAccountQuotas(const model::AccountQuotas& quotas) = 0;
@@ -267,7 +276,9 @@ class Tx {
 
   // --- authorization relationships and their outbox to SpiceDB ---
   // Each relationship is stored (a no-op when present) and a TOUCH is
-  // appended to the outbox, in the order given.
+  // appended to the outbox, in the order given (the outbox rows are written
+  // when the transaction ends, so its seqs follow commit order on every
+  // backend).
   virtual Status TouchRelationships(const std::vector<model::Relationship>& rels) = 0;
   // Each relationship is removed (a no-op when absent) and a DELETE is
   // appended to the outbox.
@@ -411,6 +422,19 @@ class Store {
 
   virtual Status Read(FunctionRef<Status(Tx&)> fn) = 0;
   virtual Status Write(FunctionRef<Status(Tx&)> fn) = 0;
+  // Like Write, for a transaction whose every rule is kept by what it
+  // writes, never by what a read of rows it leaves alone showed: each row
+  // whose reading decides what it writes is a row it writes (or locks with a
+  // write: LockAccountQuotas), new rows meet unique indexes through INSERT …
+  // ON CONFLICT, and the outbox keeps its own order (Finish). Such a
+  // transaction is serializable without predicate locks, so PostgreSQL runs
+  // it at REPEATABLE READ: the first of two transactions to write a row wins
+  // and the other is run again (as after any serialization failure), while
+  // transactions that write different rows — creates in one account — never
+  // cancel each other, as SSI's page-granular predicate locks make them do.
+  // docs/postgresql.md lists each invariant and what keeps it. SQLite, with
+  // its one writer, runs it as Write.
+  virtual Status WriteRowLocked(FunctionRef<Status(Tx&)> fn) { return Write(fn); }
 
   // A number that changes whenever a commit by anyone — this process or
   // another — may have changed the data; cheap enough to ask before every

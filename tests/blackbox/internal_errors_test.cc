@@ -12,19 +12,6 @@
 namespace workspaced::testing {
 namespace {
 
-// A loopback port nothing listens on (bound, then closed).
-int UnusedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string Str(const boost::json::object& o, const char* key) {
   return o.at(key).is_null() ? "" : std::string(o.at(key).as_string());
 }

@@ -6,11 +6,16 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "blackbox/fixture.h"
 #include "support/database.h"
@@ -119,6 +124,19 @@ inline long long RelationshipRows(const std::string& data_dir, const std::string
                        ws + "')");
 }
 
+// A loopback port nothing listens on (bound, then closed).
+inline int UnusedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 // The default account's id, as `serve` logs it at start.
 inline std::string DefaultAccount(const std::string& server_log) {
   const std::string key = "\"default_account_id\":\"";
@@ -173,5 +191,34 @@ inline long long TakeoversFrom(const std::string& data_dir, const std::string& r
                        " LIKE " + mark + " AND " + SqlJsonField(data_dir, "details", "owner") +
                        " NOT LIKE " + mark);
 }
+
+// Starts `n` servers with `o` into `servers`, one after another (the first
+// migrates the database alone); the default account's id.
+inline std::string StartReplicas(const ServerProcess::Options& o, int n,
+                                 std::vector<std::unique_ptr<ServerProcess>>& servers) {
+  for (int i = 0; i < n; ++i) servers.push_back(ServerProcess::Start(o));
+  const std::string account = DefaultAccount(servers[0]->Output());
+  EXPECT_FALSE(account.empty()) << servers[0]->Output();
+  return account;
+}
+
+// Prints the tail of each server's output when the test failed, so that a
+// failure in a CI log can be understood: declare it after the servers'
+// vector (it reads them when it goes out of scope, before they stop).
+struct ServerLogsOnFailure {
+  const std::vector<std::unique_ptr<ServerProcess>>& servers;
+  std::string label = "replica";
+  ~ServerLogsOnFailure() {
+    if (!::testing::Test::HasFailure()) return;
+    constexpr std::size_t kTail = 100'000;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      if (!servers[i]) continue;
+      const std::string out = servers[i]->Output();
+      std::cerr << "==== " << label << " " << i << ", last " << std::min(out.size(), kTail)
+                << " of " << out.size() << " bytes of output ====\n"
+                << out.substr(out.size() > kTail ? out.size() - kTail : 0) << "\n";
+    }
+  }
+};
 
 }  // namespace workspaced::testing

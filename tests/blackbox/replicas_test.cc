@@ -49,22 +49,6 @@ struct Outcome {
   std::string workspace;      // acknowledged: the 202's workspace_id
 };
 
-// Prints the replicas' output when the test failed (so a failure can be
-// understood from the log of a CI run), the tail of each.
-struct LogsOnFailure {
-  const std::vector<std::unique_ptr<ServerProcess>>& replicas;
-  ~LogsOnFailure() {
-    if (!::testing::Test::HasFailure()) return;
-    constexpr std::size_t kTail = 100'000;
-    for (std::size_t i = 0; i < replicas.size(); ++i) {
-      const std::string out = replicas[i]->Output();
-      std::cerr << "==== replica " << i << (i == kKilled ? " (killed)" : " (survived)") << ", last "
-                << std::min(out.size(), kTail) << " of " << out.size() << " bytes of output ====\n"
-                << out.substr(out.size() > kTail ? out.size() - kTail : 0) << "\n";
-    }
-  }
-};
-
 TEST(Replicas, ThreeServersOnePostgresOneKilledEveryRunEndsOnceAndSpiceDbMatches) {
   auto conninfo = store::testing::FreshPostgresSchema();
   ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
@@ -87,7 +71,7 @@ TEST(Replicas, ThreeServersOnePostgresOneKilledEveryRunEndsOnceAndSpiceDbMatches
   o.extra_args = {"--database", *conninfo};
   SetBlackboxDatabase(o.data_dir, *conninfo);  // QueryNumber looks there
   std::vector<std::unique_ptr<ServerProcess>> replicas;
-  LogsOnFailure logs{replicas};
+  ServerLogsOnFailure logs{replicas, "replica (the killed one is 1)"};
   for (int i = 0; i < 3; ++i) {
     ServerProcess::Options ro = o;
     // The replica to be killed holds each run it claims inside
@@ -114,10 +98,18 @@ TEST(Replicas, ThreeServersOnePostgresOneKilledEveryRunEndsOnceAndSpiceDbMatches
   // Per client of the killed replica: when its create in flight was sent
   // (NowMs), 0 when none is.
   std::vector<std::atomic<std::int64_t>> in_flight(kThreads[kKilled]);
+  // A 503 (the database busier than the server's retries allow, on a loaded
+  // machine) is an answer to send the create again for, with its key, as any
+  // client would: it acknowledges nothing.
   const auto send = [&](int target, int n) {
     HttpClient c(replicas[target]->port());
-    return PostWorkspace(c, admin, CreateBody(account, "replica ws " + std::to_string(n)),
-                         "replica-key-" + std::to_string(n));
+    for (int attempt = 1;; ++attempt) {
+      HttpResponse r =
+          PostWorkspace(c, admin, CreateBody(account, "replica ws " + std::to_string(n)),
+                        "replica-key-" + std::to_string(n));
+      if (r.status != 503 || attempt == 20) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   };
   const auto record = [&](int n, const HttpResponse& resp, int target, bool again) {
     std::lock_guard lock(mu);
@@ -173,7 +165,7 @@ TEST(Replicas, ThreeServersOnePostgresOneKilledEveryRunEndsOnceAndSpiceDbMatches
   // Kill the replica half-way, once it holds a leased run (inside the
   // delay) and a create sent to it has been in flight for 20 ms (inside the
   // server's delay of 100 ms).
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(60);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(120);
   const std::string held_sql =
       "SELECT COUNT(*) FROM provisioning_runs WHERE state = 'running' AND lease_owner LIKE " +
       killed_mark;
@@ -199,9 +191,9 @@ TEST(Replicas, ThreeServersOnePostgresOneKilledEveryRunEndsOnceAndSpiceDbMatches
   auto store = store::OpenPostgresStore({.conninfo = *conninfo, .pool_size = 2});
   ASSERT_TRUE(store.ok()) << store.status().message();
   // Everything finishes (the killed replica's runs are taken over), within
-  // a minute.
+  // three minutes (about ten seconds on a quiet machine).
   long long open = -1, depth = -1;
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < 1800; ++i) {
     open = QueryNumber(o.data_dir,
                        "SELECT COUNT(*) FROM provisioning_runs WHERE state != 'succeeded'");
     ASSERT_TRUE((*store)
@@ -300,11 +292,16 @@ TEST(Replicas, ThreeServersOnePostgresOneKilledEveryRunEndsOnceAndSpiceDbMatches
   EXPECT_EQ(QueryNumber(o.data_dir, "SELECT COUNT(*) FROM provisioning_runs"),
             static_cast<long long>(workspaces_present));
   // Each run the killed replica held was taken over by a survivor, once.
+  // (At least those counted after the kill: on a loaded machine a lease may
+  // have expired and been taken over before that count, never the reverse.)
   const long long taken_over = QueryNumber(
       o.data_dir,
       "SELECT COUNT(*) FROM audit_events WHERE action = 'provisioning.run.taken_over' AND " +
           SqlJsonField(o.data_dir, "details", "previous_owner") + " LIKE " + killed_mark);
-  EXPECT_EQ(taken_over, held_at_kill);
+  EXPECT_GE(taken_over, held_at_kill);
+  EXPECT_EQ(QueryNumber(o.data_dir, "SELECT COUNT(*) FROM provisioning_runs WHERE lease_owner LIKE " +
+                                        killed_mark + " AND state <> 'succeeded'"),
+            0);
   EXPECT_EQ(QueryNumber(o.data_dir,
                         "SELECT COUNT(DISTINCT target_id) FROM audit_events WHERE action = "
                         "'provisioning.run.taken_over' AND " +
