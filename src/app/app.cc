@@ -61,8 +61,11 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   const int budget_ms = config.integrity.start_check_ms;
   const Micros budget = Micros{budget_ms} * 1000;  // 0: no limit
   if (!config.database.empty()) {
-    WS_ASSIGN_OR_RETURN(auto store, store::OpenPostgresStore({.conninfo = config.database,
-                                                              .pool_size = config.database_pool}));
+    WS_ASSIGN_OR_RETURN(auto store,
+                        store::OpenPostgresStore({.conninfo = config.database,
+                                                  .pool_size = config.database_pool,
+                                                  .listen_conninfo = config.database_listen,
+                                                  .poll_interval_ms = config.database_poll_ms}));
     WS_RETURN_IF_ERROR(store->Migrate());
     WS_RETURN_IF_ERROR(
         RefuseDamaged(store->CheckIntegrity(budget), "on PostgreSQL (--database)", budget_ms));

@@ -131,6 +131,11 @@ struct Config {
   // postgres:// URI or a libpq connection string (docs/configuration.md).
   std::string database;
   int database_pool = 16;
+  // PostgreSQL: the connection that LISTENs for other replicas' commits
+  // (empty: `database`; it must not be a transaction-mode pooler) and how
+  // often it looks for commits it was not told of (docs/postgresql.md).
+  std::string database_listen;
+  int database_poll_ms = 1000;
   std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
   // Regions whose cell is a PostgreSQL (region → connection string); the
   // others keep their dataplanes embedded under data_dir/dataplanes.

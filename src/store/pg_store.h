@@ -8,6 +8,10 @@
 // `pool_size`, and a broken one is replaced. Nothing holds a session-level
 // lock across transactions (poolers in transaction mode are fine);
 // migrations serialize on a transaction-level advisory lock.
+//
+// DataVersion covers every write by any process: a write transaction sends a
+// notification with its COMMIT, which one connection per process LISTENs to
+// (pg_change_feed.h says how fresh that is and what happens when it fails).
 #pragma once
 
 #include <memory>
@@ -22,6 +26,11 @@ struct PostgresOptions {
   std::string conninfo;  // libpq connection string or postgres:// URI
   int pool_size = 8;
   int write_attempts = 40;  // serialization failures retried before kUnavailable
+  // The connection that LISTENs for other processes' commits; empty: the
+  // same as `conninfo`. It must not go through a transaction-mode pooler.
+  std::string listen_conninfo;
+  // How often that connection looks for commits it was not told of.
+  int poll_interval_ms = 1000;
 };
 
 // Connects once to check the server (kUnavailable when it cannot).
