@@ -51,7 +51,7 @@ class PgChangeFeed {
  public:
   struct Options {
     std::string conninfo;          // libpq connection string or URI, for LISTEN
-    std::string channel;           // PgStore: "workspaced <schema>"
+    std::string channel;           // PgStore: "workspaced <md5 of the schema>"
     Micros poll_interval = 1'000'000;
     std::string application_name;  // shown in pg_stat_activity
   };

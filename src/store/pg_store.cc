@@ -249,12 +249,13 @@ StatusOr<IntegrityReport> PgStore::CheckIntegrity(Micros) {
   return IntegrityReport{IntegrityReport::Outcome::kDamaged, gap};
 }
 
-// The channel commits to this schema are announced on: what
+// The channel commits to this schema are announced on, named after what
 // current_schema() is on the pool's connections (each test server has a
-// schema of its own on one database), within NOTIFY's 63 bytes.
+// schema of its own on one database): its MD5, so that any schema name fits
+// a channel's 63 bytes.
 StatusOr<std::string> ChannelOf(PgConnection& conn) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt, conn.Prepare("SELECT left('workspaced ' || COALESCE(current_schema(), ''), 63)"));
+      Stmt stmt, conn.Prepare("SELECT 'workspaced ' || md5(COALESCE(current_schema(), ''))"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return Internal("postgres: no row from current_schema()");
   return std::string(stmt.Text(0));
