@@ -13,8 +13,8 @@ namespace {
 
 // Workspace statuses as last read, each with the store's DataVersion read
 // before it, so an entry is used only while nothing has been committed
-// since (the store says when DataVersion covers every write: SQLite; on
-// PostgreSQL every check reads the row). On the read path this saves a read
+// since (when the store says DataVersion covers every write; else every
+// check reads the row). On the read path this saves a read
 // transaction per request (docs/performance.md). Sharded to keep the
 // workers from queueing on one mutex; each shard forgets everything when it
 // holds kShardEntries.

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -32,12 +33,20 @@ class WorkspaceJsonCache {
   StatusOr<std::string> RenderList(store::Tx& tx, const std::vector<store::WorkspaceStamp>& stamps);
 
   // One workspace: its stamp (one narrow read) and its JSON, cached or
-  // read with `tx` and cached. kNotFound, kInternal from the store.
+  // read with `tx` and cached. With `version` (Store::DataVersion, read
+  // before `tx` began), the entry is also marked current at it, for
+  // FindCurrent. kNotFound, kInternal from the store.
   struct Rendered {
     store::WorkspaceStamp stamp;
     std::string json;
   };
-  StatusOr<Rendered> Render(store::Tx& tx, std::string_view id);
+  StatusOr<Rendered> Render(store::Tx& tx, std::string_view id,
+                            std::optional<std::uint64_t> version = std::nullopt);
+  // The workspace as last rendered, with no read at all, when a Render
+  // marked it current at `version` — which only a store whose DataVersion
+  // covers every write may rely on: nothing was committed since, so the
+  // row is still that one. nullopt otherwise.
+  std::optional<Rendered> FindCurrent(std::string_view id, std::uint64_t version);
 
   // Workspaces rendered from the cache, and read and rendered afresh.
   std::size_t hits() const { return hits_.load(std::memory_order_relaxed); }
@@ -48,11 +57,17 @@ class WorkspaceJsonCache {
     std::int64_t version = 0;
     Micros updated_at = 0;
     std::string json;
+    std::optional<std::uint64_t> current_at;  // the DataVersion a Render saw it at
   };
-  bool AppendIfCached(const store::WorkspaceStamp& stamp, std::string& out) const;
+  // Appends the rendering cached under `stamp`; with `current_at`, marks it
+  // current at that data version (under the same lock as the match).
+  bool AppendIfCached(const store::WorkspaceStamp& stamp, std::string& out,
+                      std::optional<std::uint64_t> current_at = std::nullopt);
   // Reads the workspace with `tx`, appends its JSON to `out`, caches it.
-  Status AppendFresh(store::Tx& tx, const store::WorkspaceStamp& stamp, std::string& out);
-  void Put(const store::WorkspaceStamp& stamp, std::string json);
+  Status AppendFresh(store::Tx& tx, const store::WorkspaceStamp& stamp, std::string& out,
+                     std::optional<std::uint64_t> current_at = std::nullopt);
+  void Put(const store::WorkspaceStamp& stamp, std::string json,
+           std::optional<std::uint64_t> current_at);
 
   const std::size_t max_bytes_;
   mutable std::shared_mutex mu_;

@@ -82,6 +82,39 @@ TEST_F(WorkspaceJsonCacheTest, ReusesRenderingsUntilTheWorkspaceChanges) {
   EXPECT_EQ(cache.hits(), 8u);  // 3 + 3 before, 2 of 3 after
 }
 
+TEST_F(WorkspaceJsonCacheTest, AWorkspaceIsFoundWithoutAReadOnlyAtTheDataVersionItWasConfirmedAt) {
+  WorkspaceJsonCache cache;
+  const std::string id = workspaces_[0].id;
+  const auto render = [&](std::optional<std::uint64_t> version) {
+    WorkspaceJsonCache::Rendered r;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(r, cache.Render(tx, id, version));
+                      return Status::Ok();
+                    })
+                    .ok());
+    return r;
+  };
+  EXPECT_FALSE(cache.FindCurrent(id, 7));
+  render(std::nullopt);  // cached, but not confirmed at any version
+  EXPECT_FALSE(cache.FindCurrent(id, 7));
+  const auto confirmed = render(7);  // a hit, now confirmed at 7
+  const auto found = cache.FindCurrent(id, 7);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->json, confirmed.json);
+  EXPECT_EQ(found->stamp, confirmed.stamp);
+  // Anything committed since (another version): read again.
+  EXPECT_FALSE(cache.FindCurrent(id, 8));
+  // Rendered afresh for a list, the confirmation is gone with the old entry.
+  model::Workspace& ws = workspaces_[0];
+  ws.name = "Renamed";
+  ws.version += 1;
+  ws.updated_at += 1;
+  ASSERT_TRUE(store_->Write([&](store::Tx& tx) { return tx.UpdateWorkspace(ws); }).ok());
+  (void)List(cache);
+  EXPECT_FALSE(cache.FindCurrent(id, 7));
+}
+
 TEST_F(WorkspaceJsonCacheTest, AFullCacheStartsOverAndStaysRight) {
   WorkspaceJsonCache tiny(WorkspaceJson(workspaces_[0]).size() + 1);  // room for one
   for (int i = 0; i < 3; ++i) EXPECT_EQ(List(tiny), Fresh());

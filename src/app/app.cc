@@ -1,7 +1,5 @@
 #include "app/app.h"
 
-#include <utility>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
@@ -64,7 +63,9 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
     WS_ASSIGN_OR_RETURN(auto store, store::OpenPostgresStore(
                                         {.conninfo = config.database,
                                          .pool_size = config.database_pool,
-                                         .prepared_statements = config.database_prepared_statements}));
+                                         .prepared_statements = config.database_prepared_statements,
+                                         .listen_conninfo = config.database_listen,
+                                         .poll_interval_ms = config.database_poll_ms}));
     WS_RETURN_IF_ERROR(store->Migrate());
     WS_RETURN_IF_ERROR(
         RefuseDamaged(store->CheckIntegrity(budget), "on PostgreSQL (--database)", budget_ms));
@@ -267,9 +268,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->engine_ = std::make_unique<saga::Engine>(engine, *app->store_,
                                                 saga::MakeSteps(*app->dataplane_, lifecycle),
                                                 *app->clock_, *app->random_, std::move(failpoints));
-  app->workspaces_ = std::make_unique<domain::Workspaces>(domain::WorkspaceDeps{
-      *app->store_, *app->clock_, *app->random_, app->failpoints_, app->engine_.get(),
-      app->dataplane_.get()});
+  app->workspaces_ = std::make_unique<domain::Workspaces>(
+      domain::WorkspaceDeps{*app->store_, *app->clock_, *app->random_, app->failpoints_,
+                            app->engine_.get(), app->dataplane_.get()});
   app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
   WS_ASSIGN_OR_RETURN(app->data_keys_,
                       domain::DataKeys::Open(KeyRingLoader(config, *app->random_, *app->clock_),

@@ -313,6 +313,10 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
       WS_RETURN_IF_ERROR(GetInt(v, key, c.database_pool, 1, 1'000));
     else if (k == "database_prepared_statements")
       WS_RETURN_IF_ERROR(GetBool(v, key, c.database_prepared_statements));
+    else if (k == "database_listen")
+      WS_RETURN_IF_ERROR(GetString(v, key, c.database_listen));
+    else if (k == "database_poll_ms")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.database_poll_ms, 10, 3'600'000));
     else if (k == "regions")
       WS_RETURN_IF_ERROR(GetStrings(v, key, c.regions));
     else if (k == "platform_admins")

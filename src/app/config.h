@@ -121,7 +121,7 @@ struct IntegrityConfig {
 // default, kek-<id>.key files in data_dir (the first created at start).
 struct EncryptionConfig {
   std::map<std::string, std::string> keys;  // KEK id → key file path
-  std::string active_key;                    // one of `keys`; required with them
+  std::string active_key;                   // one of `keys`; required with them
 };
 
 struct Config {
@@ -135,6 +135,11 @@ struct Config {
   // statements between server connections (PgBouncer before 1.21): every
   // statement then goes with its text (docs/postgresql.md).
   bool database_prepared_statements = true;
+  // PostgreSQL: the connection that LISTENs for other replicas' commits
+  // (empty: `database`; it must not be a transaction-mode pooler) and how
+  // often it looks for commits it was not told of (docs/postgresql.md).
+  std::string database_listen;
+  int database_poll_ms = 1000;
   std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
   // Regions whose cell is a PostgreSQL (region → connection string); the
   // others keep their dataplanes embedded under data_dir/dataplanes.

@@ -53,6 +53,14 @@ Status Load() {
   WS_BIND(PQgetlength);
   WS_BIND(PQcmdTuples);
   WS_BIND(PQclear);
+  WS_BIND(PQconnectdbParams);
+  WS_BIND(PQsocket);
+  WS_BIND(PQsendQuery);
+  WS_BIND(PQgetResult);
+  WS_BIND(PQconsumeInput);
+  WS_BIND(PQisBusy);
+  WS_BIND(PQnotifies);
+  WS_BIND(PQfreemem);
 #undef WS_BIND
   if (!missing.empty())
     return Unavailable(std::string("postgres: ") + kLibrary + " lacks " + missing)

@@ -39,6 +39,15 @@ struct LibpqApi {
   decltype(&::PQgetlength) PQgetlength;
   decltype(&::PQcmdTuples) PQcmdTuples;
   decltype(&::PQclear) PQclear;
+  // The change feed's listening connection (pg_change_feed.h).
+  decltype(&::PQconnectdbParams) PQconnectdbParams;
+  decltype(&::PQsocket) PQsocket;
+  decltype(&::PQsendQuery) PQsendQuery;
+  decltype(&::PQgetResult) PQgetResult;
+  decltype(&::PQconsumeInput) PQconsumeInput;
+  decltype(&::PQisBusy) PQisBusy;
+  decltype(&::PQnotifies) PQnotifies;
+  decltype(&::PQfreemem) PQfreemem;
 };
 
 // Loads libpq once. kUnavailable (cause database_unavailable) naming the

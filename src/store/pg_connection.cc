@@ -114,6 +114,25 @@ Status PgConnection::Exec(const char* sql) {
   return s;
 }
 
+StatusOr<int> PgConnection::ExecScript(const char* sql) {
+  if (Libpq().PQsendQuery(conn_, sql) == 0) return Error(nullptr);
+  Status failure = Status::Ok();
+  int rows = -1;
+  // Every result must be read before the connection takes the next command.
+  while (PGresult* r = Libpq().PQgetResult(conn_)) {
+    const ExecStatusType st = Libpq().PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      if (failure.ok()) failure = Error(r);
+    } else if (rows < 0) {
+      rows = Libpq().PQntuples(r);
+    }
+    Libpq().PQclear(r);
+  }
+  if (!failure.ok()) return failure;
+  if (!healthy()) return Error(nullptr);
+  return rows < 0 ? 0 : rows;
+}
+
 void PgStmt::BindText(int index, std::string_view text) {
   if (static_cast<int>(params_.size()) < index) params_.resize(index);
   params_[index - 1].assign(text);

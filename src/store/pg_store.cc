@@ -1,5 +1,7 @@
 #include "store/pg_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "store/pg_change_feed.h"
 #include "store/pg_connection.h"
 #include "store/pg_migrations.h"
 #include "store/schema_check.h"
@@ -20,6 +23,9 @@ namespace {
 class PgStore final : public Store {
  public:
   explicit PgStore(PostgresOptions options) : options_(std::move(options)) {}
+  // Where commits are announced (the channel of this store's schema): the
+  // notifying commit and the change feed. Before the store is shared.
+  void Announce(const std::string& channel);
 
   Status Migrate() override;
   StatusOr<int> SchemaVersion() override;
@@ -32,9 +38,9 @@ class PgStore final : public Store {
   Status WriteRowLocked(FunctionRef<Status(Tx&)> fn) override {
     return WriteAt("BEGIN ISOLATION LEVEL REPEATABLE READ", fn);
   }
-  // The outbox position: it moves with every relationship change, by any
-  // process (the only use of DataVersion is the relationship index).
-  StatusOr<std::uint64_t> DataVersion() override;
+  // Moved by every commit that wrote, of any process (pg_change_feed.h).
+  StatusOr<std::uint64_t> DataVersion() override { return feed_->Version(); }
+  bool DataVersionCoversEveryWrite() const override { return true; }
   void SetCommitObserver(CommitObserver* observer) override { observer_ = observer; }
 
  private:
@@ -57,9 +63,15 @@ class PgStore final : public Store {
   // failure or deadlock.
   Status WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn);
   // Runs `body` in a transaction begun with `begin`; rolls back on failure.
-  Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body);
+  // With `wrote`, commits with notify_commit_ and says whether it wrote.
+  Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
+                       bool* wrote = nullptr);
 
   const PostgresOptions options_;
+  // COMMIT, after notifying the channel when the transaction wrote: one
+  // round trip, and a notification exactly when a change is committed.
+  std::string notify_commit_;
+  std::unique_ptr<PgChangeFeed> feed_;
   std::mutex mu_;
   std::condition_variable returned_;
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
@@ -98,12 +110,35 @@ void PgStore::Return(std::unique_ptr<PgConnection> conn) {
   returned_.notify_one();
 }
 
-Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body) {
+Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
+                              bool* wrote) {
   WS_RETURN_IF_ERROR(conn.Exec(begin));
   Status s = body();
-  if (s.ok()) s = conn.Exec("COMMIT");
+  if (s.ok() && wrote == nullptr) s = conn.Exec("COMMIT");
+  if (s.ok() && wrote != nullptr) {
+    const StatusOr<int> notified = conn.ExecScript(notify_commit_.c_str());
+    s = notified.status();
+    *wrote = notified.ok() && *notified > 0;
+  }
   if (!s.ok()) (void)conn.Exec("ROLLBACK");
   return s;
+}
+
+void PgStore::Announce(const std::string& channel) {
+  std::string literal;
+  for (const char c : channel) {
+    if (c == '\'') literal.push_back('\'');
+    literal.push_back(c);
+  }
+  // txid_current_if_assigned(): NULL unless the transaction wrote.
+  notify_commit_ = "SELECT pg_notify('" + literal +
+                   "', '') WHERE txid_current_if_assigned() IS NOT NULL; COMMIT";
+  feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
+      .conninfo = options_.listen_conninfo.empty() ? options_.conninfo : options_.listen_conninfo,
+      .channel = channel,
+      .poll_interval = Micros{options_.poll_interval_ms} * 1000,
+      .application_name = "workspaced listen " + std::to_string(getpid()),
+  });
 }
 
 Status PgStore::Read(FunctionRef<Status(Tx&)> fn) {
@@ -119,13 +154,19 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
   for (int attempt = 1;; ++attempt) {
     WS_ASSIGN_OR_RETURN(auto lease, Acquire());
     std::vector<RelationshipChange> changes;
-    const Status s = InTransaction(lease->conn(), begin, [&] {
-      changes.clear();
-      SqlTx tx(lease->conn(), &changes);
-      WS_RETURN_IF_ERROR(fn(tx));
-      return tx.Finish();
-    });
+    bool wrote = false;
+    const Status s = InTransaction(
+        lease->conn(), begin,
+        [&] {
+          changes.clear();
+          SqlTx tx(lease->conn(), &changes);
+          WS_RETURN_IF_ERROR(fn(tx));
+          return tx.Finish();
+        },
+        &wrote);
     if (s.ok()) {
+      // Before Write returns: this process's next read is never stale.
+      if (wrote) feed_->Bump();
       if (observer_ != nullptr && !changes.empty()) {
         std::lock_guard lock(observer_mu_);
         observer_->OnRelationshipsCommitted(changes);
@@ -207,22 +248,25 @@ StatusOr<IntegrityReport> PgStore::CheckIntegrity(Micros) {
   WS_ASSIGN_OR_RETURN(const int version, SchemaVersion());
   WS_ASSIGN_OR_RETURN(auto lease, Acquire());
   std::string gap;
-  WS_RETURN_IF_ERROR(InTransaction(lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                                   [&]() -> Status {
-                                     WS_ASSIGN_OR_RETURN(
-                                         gap, SchemaGap(lease->conn(), version, latest));
-                                     return Status::Ok();
-                                   }));
+  WS_RETURN_IF_ERROR(InTransaction(
+      lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&]() -> Status {
+        WS_ASSIGN_OR_RETURN(gap, SchemaGap(lease->conn(), version, latest));
+        return Status::Ok();
+      }));
   if (gap.empty()) return IntegrityReport{};
   return IntegrityReport{IntegrityReport::Outcome::kDamaged, gap};
 }
 
-StatusOr<std::uint64_t> PgStore::DataVersion() {
-  WS_ASSIGN_OR_RETURN(auto lease, Acquire());
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, lease->conn().Prepare("SELECT COALESCE(MAX(seq), 0) FROM relationship_outbox"));
+// The channel commits to this schema are announced on, named after what
+// current_schema() is on the pool's connections (each test server has a
+// schema of its own on one database): its MD5, so that any schema name fits
+// a channel's 63 bytes.
+StatusOr<std::string> ChannelOf(PgConnection& conn) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      conn.Prepare("SELECT 'workspaced ' || md5(COALESCE(current_schema(), ''))"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  return row ? static_cast<std::uint64_t>(stmt.Int(0)) : 0;
+  if (!row) return Internal("postgres: no row from current_schema()");
+  return std::string(stmt.Text(0));
 }
 
 }  // namespace
@@ -230,8 +274,13 @@ StatusOr<std::uint64_t> PgStore::DataVersion() {
 StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options) {
   if (options.pool_size < 1) return InvalidArgument("postgres: pool_size must be at least 1");
   if (options.conninfo.empty()) return InvalidArgument("postgres: no connection string");
+  if (options.poll_interval_ms < 1)
+    return InvalidArgument("postgres: poll_interval_ms must be at least 1");
+  WS_RETURN_IF_ERROR(LoadLibpq());
+  WS_ASSIGN_OR_RETURN(auto conn, PgConnection::Open(options.conninfo));
+  WS_ASSIGN_OR_RETURN(const std::string channel, ChannelOf(*conn));
   auto store = std::make_unique<PgStore>(options);
-  WS_RETURN_IF_ERROR(store->Ping());
+  store->Announce(channel);
   return std::unique_ptr<Store>(std::move(store));
 }
 

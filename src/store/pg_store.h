@@ -10,6 +10,10 @@
 // pooler in transaction mode is fine, given `prepared_statements = false`
 // when it does not carry named statements between server connections;
 // migrations serialize on a transaction-level advisory lock.
+//
+// DataVersion covers every write by any process: a write transaction sends a
+// notification with its COMMIT, which one connection per process LISTENs to
+// (pg_change_feed.h says how fresh that is and what happens when it fails).
 #pragma once
 
 #include <memory>
@@ -28,6 +32,11 @@ struct PostgresOptions {
   // sent with its text (unnamed, parsed each time), for transaction-mode
   // poolers that hand each transaction another server connection.
   bool prepared_statements = true;
+  // The connection that LISTENs for other processes' commits; empty: the
+  // same as `conninfo`. It must not go through a transaction-mode pooler.
+  std::string listen_conninfo;
+  // How often that connection looks for commits it was not told of.
+  int poll_interval_ms = 1000;
 };
 
 // Connects once to check the server (kUnavailable when it cannot).

@@ -441,9 +441,12 @@ class Store {
   // authorization check (in-memory caches use it to know when to look).
   virtual StatusOr<std::uint64_t> DataVersion() = 0;
   // Whether DataVersion changes with a commit to any table (SQLite's
-  // PRAGMA data_version) rather than only with relationship changes
-  // (PostgreSQL: the outbox's last sequence). A cache of anything but
-  // relationships may rely on DataVersion only when this is true.
+  // PRAGMA data_version; PostgreSQL's commit notifications, pg_change_feed.h)
+  // rather than only with relationship changes. A cache of anything but
+  // relationships may rely on DataVersion only when this is true. Both
+  // backends say true: a commit of this process moves DataVersion before
+  // its Write returns; another process's, on PostgreSQL, within the bound
+  // docs/postgresql.md gives.
   virtual bool DataVersionCoversEveryWrite() const { return false; }
 
   // Installs the observer of committed relationship changes (null: none).

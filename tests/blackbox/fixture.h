@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "app/bootstrap.h"
 #include "common/random.h"
@@ -31,12 +33,13 @@ class Seeder {
                               : store::OpenPostgresStore({.conninfo = database, .pool_size = 2});
     if (!s.ok()) throw std::runtime_error("open store: " + s.status().message());
     store_ = std::move(s).value();
+    on_postgres_ = !database.empty();
   }
 
   std::string Account(const std::string& name, const std::string& admin) {
     // Rows only, as a restored backup would hold them (no audit event).
     const model::Account a{NewUuidV7(*random_, clock_), name, clock_.Now()};
-    Check(store_->Write([&](store::Tx& tx) -> Status {
+    Written(store_->Write([&](store::Tx& tx) -> Status {
       WS_RETURN_IF_ERROR(tx.InsertAccount(a));
       return tx.PutAccountMember({a.id, admin, model::AccountRole::kAdmin, a.created_at});
     }));
@@ -46,13 +49,13 @@ class Seeder {
   // The identity providers the account trusts (before its workspaces are
   // seeded: their mapping relationships follow the account's issuers).
   void TrustIssuers(const std::string& account, std::vector<model::TrustedIssuer> issuers) {
-    Check(store_->Write([&](store::Tx& tx) { return tx.SetTrustedIssuers(account, issuers); }));
+    Written(store_->Write([&](store::Tx& tx) { return tx.SetTrustedIssuers(account, issuers); }));
   }
 
   // `n` member.put events on the workspace's audit chain, written through
   // the store (the hash chain is real), each with `details` (a JSON object).
   void AuditEvents(const std::string& ws, int n, const std::string& details) {
-    Check(store_->Write([&](store::Tx& tx) -> Status {
+    Written(store_->Write([&](store::Tx& tx) -> Status {
       for (int i = 0; i < n; ++i) {
         model::AuditEvent e;
         e.time = 1'700'000'000'000'000 + i;
@@ -72,7 +75,7 @@ class Seeder {
 
   void AccountMember(const std::string& account, const std::string& subject,
                      model::AccountRole role) {
-    Check(store_->Write([&](store::Tx& tx) {
+    Written(store_->Write([&](store::Tx& tx) {
       return tx.PutAccountMember({account, subject, role, clock_.Now()});
     }));
   }
@@ -92,7 +95,7 @@ class Seeder {
     ws.labels = {{"team", "platform"}};
     ws.group_mappings = std::move(groups);
     ws.runtime_generation = "mk3";
-    Check(store_->Write([&](store::Tx& tx) -> Status {
+    Written(store_->Write([&](store::Tx& tx) -> Status {
       WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
       std::vector<model::Environment> envs;
       for (const char* env : {"dev", "staging", "prod"}) {
@@ -121,7 +124,7 @@ class Seeder {
   }
 
   void Member(const std::string& ws, const std::string& subject, model::WorkspaceRole role) {
-    Check(store_->Write([&](store::Tx& tx) {
+    Written(store_->Write([&](store::Tx& tx) {
       return tx.PutWorkspaceMember({ws, subject, role, clock_.Now()});
     }));
   }
@@ -150,10 +153,19 @@ class Seeder {
   static void Check(const Status& s) {
     if (!s.ok()) throw std::runtime_error("seed: " + s.message());
   }
+  // A seeded write is another process's commit to the server: on PostgreSQL
+  // it learns of it by notification, within milliseconds
+  // (docs/postgresql.md, Freshness), so the test waits that long before its
+  // next request — as a client of two replicas would.
+  void Written(const Status& s) {
+    Check(s);
+    if (on_postgres_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 
   SystemClock clock_;
   std::unique_ptr<Random> random_;
   std::unique_ptr<store::Store> store_;
+  bool on_postgres_ = false;
 };
 
 // Parses a JSON body; fails the test on malformed JSON.

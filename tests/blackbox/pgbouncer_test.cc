@@ -61,7 +61,8 @@ class PgBouncer {
         << "/users.txt\npool_mode = transaction\ndefault_pool_size = 3\n"
         << "max_client_conn = 200\nlogfile = " << dir << "/pgbouncer.log\npidfile = " << dir
         << "/pgbouncer.pid\n";
-    const std::string as = ::geteuid() == 0 ? "chown -R postgres: " + dir + " && runuser -u postgres -- " : "";
+    const std::string as =
+        ::geteuid() == 0 ? "chown -R postgres: " + dir + " && runuser -u postgres -- " : "";
     started_ = RunShell(as + kPgBouncer + " -d " + dir + "/pgbouncer.ini");
   }
   ~PgBouncer() {
@@ -98,8 +99,8 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
   TempDir bouncer_dir;
   ::chmod(bouncer_dir.path().c_str(), 0755);
   const int bouncer_port = UnusedPort();
-  PgBouncer bouncer(bouncer_dir.path(), ConninfoValue(direct, "host"), ConninfoValue(direct, "port"),
-                    database, bouncer_port);
+  PgBouncer bouncer(bouncer_dir.path(), ConninfoValue(direct, "host"),
+                    ConninfoValue(direct, "port"), database, bouncer_port);
   ASSERT_EQ(bouncer.started().exit_code, 0) << bouncer.started().out << bouncer.started().err;
   const std::string pooled =
       "host=127.0.0.1 port=" + std::to_string(bouncer_port) + " dbname=ws user=postgres";
@@ -109,8 +110,14 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
   TempDir dir;
   ServerProcess::Options o;
   o.data_dir = dir.path() + "/data";
-  o.config_json = FastSagaConfig(
-      1000, R"(,"database_prepared_statements":false,"database_pool":8)");
+  // LISTEN needs a session: the listening connection goes to PostgreSQL
+  // directly, as docs/postgresql.md says to.
+  const std::string listen = "host=" + ConninfoValue(direct, "host") +
+                             " port=" + ConninfoValue(direct, "port") + " dbname=" + database +
+                             " user=postgres";
+  o.config_json = FastSagaConfig(1000, R"(,"database_prepared_statements":false,"database_pool":8,)"
+                                       R"("database_listen":")" +
+                                           listen + R"(")");
   o.extra_args = {"--database", pooled};
   SetBlackboxDatabase(o.data_dir, pooled);
   std::vector<std::unique_ptr<ServerProcess>> replicas;
@@ -129,7 +136,8 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
     clients.emplace_back([&] {
       for (int n = next++; n < kCreates; n = next++) {
         HttpClient c(replicas[n % 2]->port());
-        const HttpResponse r = PostWorkspace(c, admin, CreateBody(account, "pooled " + std::to_string(n)));
+        const HttpResponse r =
+            PostWorkspace(c, admin, CreateBody(account, "pooled " + std::to_string(n)));
         std::lock_guard lock(mu);
         if (r.status == 202) {
           made.emplace_back(Json(r.body).as_object().at("workspace_id").as_string());
@@ -148,7 +156,8 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
   ASSERT_TRUE(Eventually(
       [&] {
         return QueryNumber(o.data_dir,
-                           "SELECT COUNT(*) FROM provisioning_runs WHERE state <> 'succeeded'") == 0;
+                           "SELECT COUNT(*) FROM provisioning_runs WHERE state <> 'succeeded'") ==
+               0;
       },
       60));
   for (std::size_t i = 0; i < made.size(); ++i) {
@@ -164,7 +173,8 @@ TEST(PgBouncer, TwoReplicasInTransactionModeCreateProvisionAndRead) {
   // Commands on the database take the setting from their configuration too.
   const std::string cli_config = dir.path() + "/cli.json";
   std::ofstream(cli_config) << R"({"database_prepared_statements":false})";
-  auto verify = RunWorkspaced({"audit", "verify", "--data-dir", o.data_dir, "--config", cli_config});
+  auto verify =
+      RunWorkspaced({"audit", "verify", "--data-dir", o.data_dir, "--config", cli_config});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   // The transactions did share server connections: PgBouncer keeps at most
   // three to the database for the two replicas' sixteen (this query runs on

@@ -20,19 +20,30 @@ class GetWorkspace final : public Handler {
     if (!ctx.request.query.empty())
       return InvalidArgument("this endpoint takes no query parameters");
     // The rendering cached under the row's stamp (the same bytes as the
-    // list's items): one narrow read when the workspace has not changed.
-    WorkspaceJsonCache::Rendered ws;
-    WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(ws, cache_->Render(tx, id));
-      return Status::Ok();
-    }));
-    const std::string etag = WorkspaceEtag(ws.stamp.version);
+    // list's items): one narrow read when the workspace has not changed,
+    // none when nothing at all was committed since it was last confirmed
+    // (a store whose DataVersion covers every write: both backends, a
+    // commit of this process moving it before its Write returns).
+    store::Store& store = app_.store();
+    std::optional<std::uint64_t> version;
+    if (store.DataVersionCoversEveryWrite()) {
+      WS_ASSIGN_OR_RETURN(version, store.DataVersion());
+    }
+    std::optional<WorkspaceJsonCache::Rendered> ws;
+    if (version) ws = cache_->FindCurrent(id, *version);
+    if (!ws) {
+      WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(ws, cache_->Render(tx, id, version));
+        return Status::Ok();
+      }));
+    }
+    const std::string etag = WorkspaceEtag(ws->stamp.version);
     out.SetHeader("ETag", etag);
     if (EtagMatches(ctx.request.HeaderValue("If-None-Match"), etag)) {
       out.status = 304;
       return Status::Ok();
     }
-    out.Json(200, std::move(ws.json));
+    out.Json(200, std::move(ws->json));
     return Status::Ok();
   }
 

@@ -1,0 +1,105 @@
+// How a process on PostgreSQL learns that another one committed, without a
+// query per authorization check or per cached read: what
+// Store::DataVersion answers on PostgreSQL (docs/postgresql.md, Freshness).
+//
+// Every write transaction of every process sends a notification on the
+// schema's channel in the same round trip as its COMMIT, and only when it
+// wrote (PgStore::Write: a notification is sent iff the transaction
+// committed a change). One dedicated connection per process LISTENs on that
+// channel; each notification received moves the version. So:
+//   - a commit of this process moves it (Bump) before its Write returns:
+//     a read after one's own committed write is never stale;
+//   - a commit of another process moves it when its notification arrives,
+//     normally within milliseconds;
+//   - whatever becomes of notifications (a writer that sends none: an older
+//     binary, psql; a connection that died without a word), within
+//     `poll_interval` plus one round trip: the listening connection reads
+//     pg_current_snapshot() every `poll_interval`, which changes whenever a
+//     transaction that wrote has ended anywhere in the cluster, and a change
+//     moves the version. A poll unanswered for `poll_interval` counts as the
+//     connection lost;
+//   - while the connection is not listening (before it first connects, after
+//     it was lost, until it is back), every call of Version() answers a new
+//     number: nothing cached is trusted, every check reads the database.
+//     Back, the channel is LISTENed to again and the version moved once.
+// Worst case, a commit elsewhere is seen 2 × poll_interval after it (a
+// connection that died silently just after a poll); the freshness test
+// (tests/blackbox/freshness_test.cc) measures the usual case.
+//
+// The listening connection must reach PostgreSQL directly (or through a
+// pooler in session mode): PgBouncer's transaction pooling does not carry
+// LISTEN. Hence its own connection string.
+//
+// Owns a background thread (started on the first Version()) and its
+// connection. Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/background_loop.h"
+#include "common/clock.h"
+
+struct pg_conn;
+
+namespace workspaced::store {
+
+class PgChangeFeed {
+ public:
+  struct Options {
+    std::string conninfo;          // libpq connection string or URI, for LISTEN
+    std::string channel;           // PgStore: "workspaced <md5 of the schema>"
+    Micros poll_interval = 1'000'000;
+    std::string application_name;  // shown in pg_stat_activity
+  };
+
+  explicit PgChangeFeed(Options options);
+  ~PgChangeFeed();  // stops the thread, closes the connection
+  PgChangeFeed(const PgChangeFeed&) = delete;
+  PgChangeFeed& operator=(const PgChangeFeed&) = delete;
+
+  // A number that changes whenever a commit by any process may have changed
+  // the data (see above); read it before the snapshot whose result is
+  // cached under it. Never fails: without a listening connection it is new
+  // at every call.
+  std::uint64_t Version();
+  // A commit of this process: call after it committed, before the caller
+  // learns of it.
+  void Bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
+  // Whether the connection is listening now (a hint for logs and tests).
+  bool listening() const { return listening_.load(std::memory_order_acquire); }
+
+ private:
+  enum class Ready { kInput, kDeadline, kStop, kError };
+  Micros Tick();
+  bool Connect();
+  void Lost(std::string_view why);
+  // Waits until the connection has input, `deadline` (monotonic µs), or Stop.
+  Ready Wait(std::int64_t deadline);
+  // Reads what arrived; moves the version when notifications did. False
+  // when the connection failed.
+  bool Consume();
+  // Reads pg_current_snapshot(); moves the version when it changed. False
+  // when the connection failed or did not answer within poll_interval.
+  bool Poll();
+
+  const Options options_;
+  SystemClock clock_;
+  std::atomic<std::uint64_t> version_{1};
+  std::atomic<bool> listening_{false};
+  std::atomic<bool> stopping_{false};
+  std::once_flag started_;
+  int stop_fd_ = -1;  // an eventfd, readable once the feed is stopping
+  // The loop thread's alone:
+  pg_conn* conn_ = nullptr;
+  std::string snapshot_;           // pg_current_snapshot() at the last look
+  std::int64_t next_poll_ = 0;     // monotonic µs
+  Micros backoff_ = 50'000;        // before the next connection attempt
+  bool warned_ = false;            // a failed attempt was logged
+  BackgroundLoop loop_;            // last: stopped first
+};
+
+}  // namespace workspaced::store

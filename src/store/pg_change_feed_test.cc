@@ -1,0 +1,134 @@
+// What PgStore::DataVersion promises (pg_change_feed.h), on a real
+// PostgreSQL: two stores on one schema stand for two replicas.
+#include "store/pg_change_feed.h"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "store/pg_store.h"
+#include "store/testing/postgres_server.h"
+
+namespace workspaced::store {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Runs `sql` on a connection of its own (an operator's psql: no notification).
+std::string Psql(const std::string& conninfo, const std::string& sql) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  std::string out;
+  PGresult* r = PQexec(c, sql.c_str());
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) out = PQgetvalue(r, 0, 0);
+  if (PQresultStatus(r) == PGRES_COMMAND_OK) out = "ok";
+  if (out.empty()) out = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+template <typename F>
+bool Within(std::chrono::milliseconds limit, F done) {
+  const auto deadline = SteadyClock::now() + limit;
+  while (!done()) {
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+class PgChangeFeedTest : public ::testing::Test {
+ protected:
+  // Two stores on one schema; `poll_ms` for the first.
+  void Open(int poll_ms) {
+    auto conninfo = testing::FreshPostgresSchema();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
+    conninfo_ = *conninfo;
+    auto a = OpenPostgresStore({.conninfo = conninfo_, .pool_size = 2, .poll_interval_ms = poll_ms});
+    auto b = OpenPostgresStore({.conninfo = conninfo_, .pool_size = 2});
+    ASSERT_TRUE(a.ok() && b.ok());
+    a_ = std::move(a).value();
+    b_ = std::move(b).value();
+    ASSERT_TRUE(a_->Migrate().ok());
+    ASSERT_TRUE(Listening(*a_));
+  }
+
+  // True once two DataVersion calls in a row agree (the feed listens).
+  static bool Listening(Store& s) {
+    return Within(std::chrono::seconds(10), [&] { return *s.DataVersion() == *s.DataVersion(); });
+  }
+  static bool Moved(Store& s, std::uint64_t from, std::chrono::milliseconds limit) {
+    return Within(limit, [&] { return *s.DataVersion() != from; });
+  }
+  static Status Put(Store& s, const std::string& value) {
+    return s.Write([&](Tx& tx) { return tx.PutMeta("k", value); });
+  }
+  // The application name of the feed of this process's stores.
+  static std::string ListenerName() { return "workspaced listen " + std::to_string(getpid()); }
+
+  std::string conninfo_;
+  std::unique_ptr<Store> a_, b_;
+};
+
+TEST_F(PgChangeFeedTest, AnotherStoresCommitMovesTheVersionByNotificationNotByThePoll) {
+  Open(/*poll_ms=*/600'000);
+  EXPECT_TRUE(a_->DataVersionCoversEveryWrite());
+  const std::uint64_t before = *a_->DataVersion();
+  ASSERT_TRUE(Put(*b_, "1").ok());
+  EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
+}
+
+TEST_F(PgChangeFeedTest, AStoresOwnCommitMovesItsVersionBeforeWriteReturns) {
+  Open(600'000);
+  const std::uint64_t before = *a_->DataVersion();
+  ASSERT_TRUE(Put(*a_, "1").ok());
+  EXPECT_NE(*a_->DataVersion(), before);
+}
+
+TEST_F(PgChangeFeedTest, AWriteThatChangedNothingIsNotAnnounced) {
+  Open(600'000);
+  const std::uint64_t before = *a_->DataVersion();
+  ASSERT_TRUE(b_->Write([](Tx& tx) { return tx.GetMeta("k").status(); }).ok());
+  // A notification would arrive within milliseconds; none does.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(*a_->DataVersion(), before);
+  ASSERT_TRUE(Put(*b_, "x").ok());
+  EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
+}
+
+TEST_F(PgChangeFeedTest, ACommitThatSentNoNotificationIsFoundByThePoll) {
+  Open(/*poll_ms=*/100);
+  const std::uint64_t before = *a_->DataVersion();
+  ASSERT_EQ(Psql(conninfo_, "INSERT INTO meta (key, value) VALUES ('psql', 'x')"), "ok");
+  EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
+}
+
+TEST_F(PgChangeFeedTest, AKilledListeningConnectionIsReplacedAndHearsCommitsAgain) {
+  Open(600'000);
+  ASSERT_TRUE(Listening(*b_));
+  const std::string listeners = "SELECT COALESCE(string_agg(pid::text, ',' ORDER BY pid), '') "
+                                "FROM pg_stat_activity WHERE application_name = '" +
+                                ListenerName() + "'";
+  const std::string killed = Psql(conninfo_, listeners);
+  ASSERT_EQ(Psql(conninfo_, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE application_name = '" + ListenerName() + "'"),
+            "2");  // both stores' (one process)
+  // While it is gone nothing is trusted (a new version at every call); then
+  // a new connection listens, and B's commits reach A by notification again.
+  ASSERT_TRUE(Within(std::chrono::seconds(10), [&] {
+    (void)a_->DataVersion();
+    (void)b_->DataVersion();
+    const std::string now = Psql(conninfo_, listeners);
+    return now.find(',') != std::string::npos && now != killed;
+  }));
+  ASSERT_TRUE(Listening(*a_));
+  const std::uint64_t before = *a_->DataVersion();
+  ASSERT_TRUE(Put(*b_, "2").ok());
+  EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
+}
+
+}  // namespace
+}  // namespace workspaced::store
