@@ -9,7 +9,9 @@
 // workspace, name, version): a sealed value copied anywhere else fails to
 // open.
 //
-// Thread-safety: plain functions and immutable keys; any thread.
+// Thread-safety: any thread. Each thread keeps its own cipher contexts (one
+// to seal, one to open) between calls, with the schedule of the key it last
+// used; they are wiped and freed when the thread ends.
 #pragma once
 
 #include <array>
