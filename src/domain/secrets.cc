@@ -301,10 +301,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
   // The value leaves only once its reveal is on the record.
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.reveal", "secret", name, ws.id);
   e.details = boost::json::serialize(boost::json::object{{"version", row->version}});
-  Status audited = d_.store.Write([&](store::Tx& tx) -> Status {
-    WS_RETURN_IF_ERROR(tx.GetWorkspace(ws.id).status());
-    return tx.AppendAudit(e);
-  });
+  const Status audited = d_.audit.Append(e);
   if (!audited.ok()) {
     crypto::Wipe(*value);
     return audited;

@@ -36,6 +36,7 @@
 #include "common/status.h"
 #include "dataplane/dataplane.h"
 #include "domain/actor.h"
+#include "domain/audit_group_commit.h"
 #include "domain/data_keys.h"
 #include "saga/failpoints.h"
 #include "store/store.h"
@@ -100,6 +101,8 @@ struct SecretsDeps {
   DataKeys& keys;
   const Clock& clock;
   Random& random;
+  // Where a reveal's audit event is committed, shared with concurrent ones.
+  AuditGroupCommit& audit;
   // secrets_after_pending, secrets_after_commit_record: `crash` only (tests).
   const saga::Failpoints& failpoints;
 };
@@ -125,7 +128,8 @@ class Secrets {
                                 int limit);
   StatusOr<SecretInfo> Get(const std::string& workspace_id, const std::string& name);
   // The value of `version` (the latest when absent), once a secret.reveal
-  // event is committed. Allowed while frozen.
+  // event is committed (AuditGroupCommit: with the concurrent reveals'
+  // events, in one durable transaction). Allowed while frozen.
   StatusOr<RevealedSecret> Reveal(const Actor& actor, const std::string& workspace_id,
                                   const std::string& name, std::optional<std::int64_t> version);
   // Destroys every version; audited secret.delete.
