@@ -11,11 +11,11 @@ Status AuditGroupCommit::Append(const model::AuditEvent& event) {
   Waiter self{&event, Status::Ok()};
   std::unique_lock lock(mu_);
   queue_.push_back(&self);
-  while (!self.done) {
-    if (leading_) {
-      done_.wait(lock);
-      continue;
-    }
+  for (;;) {
+    // Each waiter is woken alone (its batch is done, or it is to lead next):
+    // a notify_all per commit cost every waiting worker a context switch.
+    self.wake.wait(lock, [&] { return self.done || !leading_; });
+    if (self.done) return self.result;
     // Lead: commit what is queued (this caller's event among it, unless more
     // than a batch came first: then lead again).
     leading_ = true;
@@ -27,12 +27,14 @@ Status AuditGroupCommit::Append(const model::AuditEvent& event) {
     lock.unlock();
     CommitBatch(batch);
     lock.lock();
-    for (Waiter* w : batch) w->done = true;
     ++commits_;
     leading_ = false;
-    done_.notify_all();  // the answered, and one of the queued to lead next
+    for (Waiter* w : batch) {
+      w->done = true;
+      if (w != &self) w->wake.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->wake.notify_one();  // arrived meanwhile: leads next
   }
-  return self.result;
 }
 
 void AuditGroupCommit::CommitBatch(const std::vector<Waiter*>& batch) {

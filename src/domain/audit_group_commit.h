@@ -56,6 +56,7 @@ class AuditGroupCommit {
     const model::AuditEvent* event;
     Status result;
     bool done = false;  // GUARDED_BY(mu_)
+    std::condition_variable wake;
   };
   void CommitBatch(const std::vector<Waiter*>& batch);
   void MaybeCrash(std::string_view point) const;
@@ -63,7 +64,6 @@ class AuditGroupCommit {
   store::Store& store_;
   const saga::Failpoints& failpoints_;
   mutable std::mutex mu_;
-  std::condition_variable done_;
   std::deque<Waiter*> queue_;  // GUARDED_BY(mu_)
   bool leading_ = false;       // a batch is being committed; GUARDED_BY(mu_)
   std::uint64_t commits_ = 0;  // GUARDED_BY(mu_)
