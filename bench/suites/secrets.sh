@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The secrets pillar (docs/secrets.md): a reveal (POST …/secrets/{name}/reveal,
 # which decrypts the value and commits a secret.reveal audit event before
-# answering) against GET /v1/workspaces/{id} on the same server, same
+# answering, with the concurrent reveals' events: domain/audit_group_commit.h)
+# against GET /v1/workspaces/{id} on the same server, same
 # workspace, same token, in the same run: rounds alternating which goes first
 # (wrk on core 1, the server on core 0 with one thread). Goal from issue 18:
 # a reveal's p50 within 1.5× of the GET's.

@@ -95,6 +95,7 @@ std::string Key::Bytes() const {
 }
 
 void Wipe(std::string& s) { OPENSSL_cleanse(s.data(), s.size()); }
+void Wipe(char* data, std::size_t size) { OPENSSL_cleanse(data, size); }
 
 std::string Seal(const Key& key, std::string_view aad, std::string_view plaintext,
                  Random& random) {
@@ -119,7 +120,9 @@ StatusOr<std::string> Open(const Key& key, std::string_view aad, std::string_vie
   if (sealed.size() < kSealOverhead) return Internal("a sealed value is too short to authenticate");
   const std::size_t n = sealed.size() - kSealOverhead;
   const auto* in = Bytes(sealed);
-  std::string out(n, '\0');
+  std::string out;
+  out.reserve(std::max<std::size_t>(n, 16));  // past the inline buffer: see aead.h
+  out.resize(n);
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   EVP_CIPHER_CTX* ctx = Opener().Begin(key, in);
   int len = 0;

@@ -12,6 +12,8 @@
 #include "common/text.h"
 #include "http/session.h"
 
+#include <string.h>
+
 namespace workspaced::http {
 
 namespace beast = boost::beast;
@@ -194,11 +196,21 @@ void Session::WriteLastChunk() {
                    });
 }
 
+void Session::WipeBodies() {
+  explicit_bzero(response_.body.data(), response_.body.size());
+  if (parser_) {
+    std::string& body = parser_->get().body();
+    explicit_bzero(body.data(), body.size());
+  }
+  response_.sensitive = false;
+}
+
 void Session::OnWritten(beast::error_code ec, std::size_t bytes) {
   stream_.expires_never();
   bytes_out_ += bytes;
   Finish(ec ? 499 : response_.status);
   response_.stream.reset();
+  if (response_.sensitive) WipeBodies();
   response_.body = std::string();  // a large body is not kept for the next request
   if (ec) return Close();
   if (!keep_alive_) return linger_ ? LingerClose() : Close();
