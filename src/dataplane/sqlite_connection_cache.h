@@ -6,18 +6,18 @@
 // creating a file) with its prepared statements, cached by the address of
 // their SQL text (string literals).
 //
-// ConnectionCache: at most `capacity` idle connections, one per database
-// file, least recently used evicted first. A Lease is exclusive use of one
-// connection: leases of the same file wait for each other (each use is one
-// short transaction). A lease checks that the path still names the file the
-// connection opened (device and inode), so a database removed behind the
-// cache's back (another process's purge) is never read through a stale
-// handle; Remove closes a file's connection and removes the file while no
-// lease of it can be taken (deprovision, purge).
+// ConnectionCache: connections to at most `capacity` database files, least
+// recently used evicted first, up to kIdlePerDatabase idle ones each. A
+// Lease is exclusive use of one connection; concurrent leases of one file
+// get one each (WAL: readers beside a writer). A lease checks that the path
+// still names the file the connection opened (device and inode), so a
+// database removed behind the cache's back (another process's purge) is
+// never read through a stale handle; Remove waits for a file's leases,
+// closes its connections and removes the file while no lease of it can be
+// taken (deprovision, purge).
 //
-// Capacity bounds the connections the cache keeps; a connection evicted
-// while leased closes when its lease ends, so at most `capacity` plus the
-// leases in use are open at once.
+// Open connections: at most capacity × kIdlePerDatabase idle, plus the
+// leases in use (bounded by the threads that take them).
 //
 // Thread-safety: ConnectionCache is safe from any thread; a Connection is
 // used by its lease holder only.
@@ -26,12 +26,14 @@
 #include <sqlite3.h>
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <cstddef>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/function_ref.h"
 #include "common/status.h"
@@ -59,45 +61,61 @@ class ConnectionCache {
   struct Entry;
 
  public:
+  // Idle connections kept per database: concurrent requests of one
+  // workspace each lease their own, up to this many are kept for reuse.
+  static constexpr std::size_t kIdlePerDatabase = 4;
+
   explicit ConnectionCache(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
-  // Exclusive use of one connection until destroyed.
+  // Exclusive use of one connection until destroyed, when it goes back to
+  // its database's idle ones (or is closed: the file was removed or
+  // replaced meanwhile, or enough are idle).
   class Lease {
    public:
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
     Connection& conn() const { return *conn_; }
 
    private:
     friend class ConnectionCache;
-    Lease(std::shared_ptr<Entry> entry, std::unique_lock<std::mutex> lock, Connection* conn)
-        : entry_(std::move(entry)), lock_(std::move(lock)), conn_(conn) {}
-    std::shared_ptr<Entry> entry_;       // alive while leased, even once evicted
-    std::unique_lock<std::mutex> lock_;  // the entry's
-    Connection* conn_;
+    Lease(std::shared_ptr<Entry> entry, std::unique_ptr<Connection> conn, dev_t dev, ino_t ino)
+        : entry_(std::move(entry)), conn_(std::move(conn)), dev_(dev), ino_(ino) {}
+    std::shared_ptr<Entry> entry_;  // alive while leased, even once evicted
+    std::unique_ptr<Connection> conn_;
+    dev_t dev_;  // of the file conn_ opened
+    ino_t ino_;
   };
 
-  // The connection to the database at `path`, opened (read-write, never
-  // created) when the cache holds none, `setup` run once on each connection
-  // it opens (pragmas, tables). kConflict when no file is at `path`;
-  // kUnavailable when it cannot be opened or set up.
+  // A connection to the database at `path`: an idle one, or one opened
+  // (read-write, never created) with `setup` run on it (pragmas, tables).
+  // kConflict when no file is at `path`; kUnavailable when it cannot be
+  // opened or set up.
   StatusOr<Lease> Acquire(const std::string& path, FunctionRef<Status(Connection&)> setup);
-  // Removes the database at `path` with `remove`, run once the
-  // connection to it (if any) is closed and while no Acquire of `path` can
-  // open it again: a request racing a purge reads the database before it
-  // or finds none, never a removed file.
+  // Removes the database at `path` with `remove`, run once every lease of
+  // it has ended and its idle connections are closed, while no Acquire of
+  // `path` can open it again: a request racing a purge reads the database
+  // before it or finds none, never a removed file.
   Status Remove(const std::string& path, FunctionRef<Status()> remove);
-  // Connections kept (leased or idle).
+  // Databases the cache keeps connections to.
   std::size_t size() const;
 
  private:
   struct Entry {
-    std::mutex mu;                         // held by the lease
-    std::unique_ptr<Connection> conn;      // GUARDED_BY(mu); null until opened
-    dev_t dev = 0;                         // of the file `conn` opened; GUARDED_BY(mu)
-    ino_t ino = 0;                         // GUARDED_BY(mu)
-    bool removed = false;                  // by Remove: look the path up again; GUARDED_BY(mu)
+    std::mutex mu;
+    std::condition_variable changed;  // a lease ended, or a removal did
+    std::vector<std::unique_ptr<Connection>> idle;  // GUARDED_BY(mu)
+    dev_t dev = 0;                       // of the file the idle ones opened; GUARDED_BY(mu)
+    ino_t ino = 0;                       // GUARDED_BY(mu)
+    int leased = 0;                      // GUARDED_BY(mu)
+    bool removing_now = false;           // Remove runs: Acquire waits; GUARDED_BY(mu)
+    bool removed = false;                // by Remove: look the path up again; GUARDED_BY(mu)
     std::list<std::string>::iterator lru;  // GUARDED_BY(ConnectionCache::mu_)
     bool removing = false;                 // never evicted; GUARDED_BY(ConnectionCache::mu_)
   };
+  // The entry of `path`, created when there is none (evicting the least
+  // recently used beyond capacity_); `for_removal` marks it never evicted.
+  std::shared_ptr<Entry> EntryOf(const std::string& path, bool for_removal);
 
   const std::size_t capacity_;
   mutable std::mutex mu_;

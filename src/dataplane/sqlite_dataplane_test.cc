@@ -145,6 +145,21 @@ TEST_F(ConnectionCacheTest, KeepsAtMostItsCapacityAndReusesWhatItKeeps) {
   EXPECT_EQ(opened_, 4);
 }
 
+TEST_F(ConnectionCacheTest, ConcurrentLeasesOfOneDatabaseEachGetAConnection) {
+  ConnectionCache cache(2);
+  const auto setup = [&](Connection& c) { return CountOpen(c); };
+  const std::string a = MakeDb("a.db");
+  {
+    auto first = cache.Acquire(a, setup);
+    auto second = cache.Acquire(a, setup);  // does not wait for the first
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_NE(&first->conn(), &second->conn());
+    EXPECT_EQ(Value(second->conn()), "a.db");
+  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache.Acquire(a, setup).ok());
+  EXPECT_EQ(opened_, 2);  // both kept idle, reused
+}
+
 TEST_F(ConnectionCacheTest, NeverCreatesAFileAndNoticesOneReplacedBehindIt) {
   ConnectionCache cache(4);
   const auto setup = [&](Connection& c) { return CountOpen(c); };
