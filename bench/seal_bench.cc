@@ -13,9 +13,9 @@
 // figure here would be set against a baseline that does not count the
 // time the core spent on others (the first figures, 0.25-0.42, were mostly
 // that).
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "common/random.h"

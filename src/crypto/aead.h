@@ -61,8 +61,9 @@ std::string Seal(const Key& key, std::string_view aad, std::string_view plaintex
 
 // The plaintext of `sealed`, if it was sealed under `key` with this `aad`
 // and not altered since; on the heap whatever its length (a short string's
-// inline bytes would be left behind by every move), for the caller to Wipe. kInternal "…does not authenticate" otherwise (the
-// caller names what failed: a damaged row, a wrong key).
+// inline bytes would be left behind by every move), for the caller to Wipe.
+// kInternal "…does not authenticate" otherwise (the caller names what
+// failed: a damaged row, a wrong key).
 StatusOr<std::string> Open(const Key& key, std::string_view aad, std::string_view sealed);
 
 }  // namespace workspaced::crypto

@@ -24,7 +24,7 @@ StatusOr<sqlite3_stmt*> Connection::Statement(const char* sql) {
 }
 
 std::shared_ptr<ConnectionCache::Entry> ConnectionCache::EntryOf(const std::string& path,
-                                                                bool for_removal) {
+                                                                 bool for_removal) {
   std::lock_guard lock(mu_);
   std::shared_ptr<Entry> e;
   const auto it = entries_.find(path);

@@ -103,13 +103,13 @@ class ConnectionCache {
  private:
   struct Entry {
     std::mutex mu;
-    std::condition_variable changed;  // a lease ended, or a removal did
+    std::condition_variable changed;                // a lease ended, or a removal did
     std::vector<std::unique_ptr<Connection>> idle;  // GUARDED_BY(mu)
-    dev_t dev = 0;                       // of the file the idle ones opened; GUARDED_BY(mu)
-    ino_t ino = 0;                       // GUARDED_BY(mu)
-    int leased = 0;                      // GUARDED_BY(mu)
-    bool removing_now = false;           // Remove runs: Acquire waits; GUARDED_BY(mu)
-    bool removed = false;                // by Remove: look the path up again; GUARDED_BY(mu)
+    dev_t dev = 0;                         // of the file the idle ones opened; GUARDED_BY(mu)
+    ino_t ino = 0;                         // GUARDED_BY(mu)
+    int leased = 0;                        // GUARDED_BY(mu)
+    bool removing_now = false;             // Remove runs: Acquire waits; GUARDED_BY(mu)
+    bool removed = false;                  // by Remove: look the path up again; GUARDED_BY(mu)
     std::list<std::string>::iterator lru;  // GUARDED_BY(ConnectionCache::mu_)
     bool removing = false;                 // never evicted; GUARDED_BY(ConnectionCache::mu_)
   };

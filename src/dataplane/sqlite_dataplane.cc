@@ -194,9 +194,8 @@ class SqliteDataplane final : public Dataplane {
     return found;
   }
 
-  StatusOr<std::int64_t> AddPendingSecret(
-      const model::Workspace& ws, const SecretRow& row,
-      FunctionRef<std::string(std::int64_t)> seal) override {
+  StatusOr<std::int64_t> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
+                                          FunctionRef<std::string(std::int64_t)> seal) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
     return sqlite_secrets::AddPending(lease.conn(), ws.id, row, seal);
   }
@@ -238,8 +237,9 @@ class SqliteDataplane final : public Dataplane {
         ConnectionCache::Lease lease,
         Pillars((dir / (dedicated ? ws.id + ".db" : std::string("shared.db"))).string()));
     if (!dedicated) {
-      WS_ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
-                          lease.conn().Statement("SELECT 1 FROM dataplane_workspaces WHERE id = ?1"));
+      WS_ASSIGN_OR_RETURN(
+          sqlite3_stmt * stmt,
+          lease.conn().Statement("SELECT 1 FROM dataplane_workspaces WHERE id = ?1"));
       sqlite3_bind_text(stmt, 1, ws.id.data(), static_cast<int>(ws.id.size()), SQLITE_TRANSIENT);
       const bool found = sqlite3_step(stmt) == SQLITE_ROW;
       sqlite3_reset(stmt);

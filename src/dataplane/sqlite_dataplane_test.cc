@@ -1,13 +1,12 @@
 #include "dataplane/sqlite_dataplane.h"
 
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <thread>
@@ -190,11 +189,14 @@ TEST_F(ConnectionCacheTest, RemoveWaitsForTheLeaseInUseAndLeavesNothingToReopen)
   std::optional<ConnectionCache::Lease> lease(std::move(*acquired));
   std::atomic<bool> removed{false};
   std::thread remover([&] {
-    EXPECT_TRUE(cache.Remove(a, [&] {
-                       fs::remove(a);
-                       removed = true;
-                       return Status::Ok();
-                     }).ok());
+    EXPECT_TRUE(cache
+                    .Remove(a,
+                            [&] {
+                              fs::remove(a);
+                              removed = true;
+                              return Status::Ok();
+                            })
+                    .ok());
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_FALSE(removed.load());  // the request in flight finishes first

@@ -19,7 +19,8 @@ class Stmt {
     WS_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn.Statement(sql));
     return Stmt(conn.db(), s);
   }
-  Stmt(Stmt&& other) noexcept : db_(other.db_), s_(std::exchange(other.s_, nullptr)), n_(other.n_) {}
+  Stmt(Stmt&& other) noexcept
+      : db_(other.db_), s_(std::exchange(other.s_, nullptr)), n_(other.n_) {}
   Stmt& operator=(Stmt&&) = delete;
   ~Stmt() {
     if (s_ == nullptr) return;
@@ -59,7 +60,6 @@ Status Exec(Connection& conn, const char* sql) {
   return stmt.Run();
 }
 
-
 // Runs `fn` in BEGIN IMMEDIATE … COMMIT (one writer at a time), rolled back
 // unless it returns OK.
 template <typename Fn>
@@ -79,13 +79,13 @@ Status InTransaction(Connection& db, Fn&& fn) {
 
 Status EnsureTable(sqlite3* db) {
   if (sqlite3_exec(db,
-              "CREATE TABLE IF NOT EXISTS secret_versions (workspace_id TEXT NOT NULL, "
-              "name TEXT NOT NULL, version INTEGER NOT NULL, environment TEXT NOT NULL, "
-              "description TEXT NOT NULL, sealed TEXT NOT NULL, pending INTEGER NOT NULL, "
-              "tombstone INTEGER NOT NULL, operation_id TEXT NOT NULL, created_at INTEGER NOT "
-              "NULL, created_by TEXT NOT NULL, PRIMARY KEY (workspace_id, name, version)); "
-              "CREATE INDEX IF NOT EXISTS secret_versions_operation ON secret_versions "
-              "(workspace_id, operation_id);",
+                   "CREATE TABLE IF NOT EXISTS secret_versions (workspace_id TEXT NOT NULL, "
+                   "name TEXT NOT NULL, version INTEGER NOT NULL, environment TEXT NOT NULL, "
+                   "description TEXT NOT NULL, sealed TEXT NOT NULL, pending INTEGER NOT NULL, "
+                   "tombstone INTEGER NOT NULL, operation_id TEXT NOT NULL, created_at INTEGER NOT "
+                   "NULL, created_by TEXT NOT NULL, PRIMARY KEY (workspace_id, name, version)); "
+                   "CREATE INDEX IF NOT EXISTS secret_versions_operation ON secret_versions "
+                   "(workspace_id, operation_id);",
                    nullptr, nullptr, nullptr) != SQLITE_OK)
     return Failed(db);
   return Status::Ok();

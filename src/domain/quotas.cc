@@ -1,8 +1,8 @@
 #include "domain/quotas.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <optional>
 
 namespace workspaced::domain {

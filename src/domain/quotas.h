@@ -1,8 +1,8 @@
 // Quotas per account: how many workspaces it may hold, how many direct
 // members each of its workspaces may have, in which regions new workspaces
-// may be created, and how many secrets each workspace may hold. Platform admins set them (Quotas::Put); the
-// account's members read them with the current usage (Quotas::Get). An
-// account without quotas, and each limit left unset, is unlimited.
+// may be created, and how many secrets each workspace may hold. Platform admins set them
+// (Quotas::Put); the account's members read them with the current usage (Quotas::Get). An account
+// without quotas, and each limit left unset, is unlimited.
 //
 // The limits are rules of the operations that create what they count, checked
 // inside their own write transaction (CheckWorkspaceQuota in

@@ -217,11 +217,10 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
   boost::json::object details{{"version", version}, {"operation_id", row.operation_id}};
   if (!w.environment.empty()) details["environment"] = w.environment;
   e.details = boost::json::serialize(details);
-  WS_RETURN_IF_ERROR(Finish(ws, row.operation_id, std::move(e),
-                            [&](store::Tx& tx, const model::Workspace& current) {
-                              return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret,
-                                                              w.name);
-                            }));
+  WS_RETURN_IF_ERROR(Finish(
+      ws, row.operation_id, std::move(e), [&](store::Tx& tx, const model::Workspace& current) {
+        return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name);
+      }));
   return Get(workspace_id, w.name);
 }
 
@@ -375,8 +374,8 @@ StatusOr<int> Secrets::SweepPending() {
         return tx.PrunePillarOperations(ws->id, outcomes_before, pending, kPruneBatch).status();
       });
       if (!pruned.ok())
-        log::Warn("secrets: old operation outcomes stay", {{"workspace_id", ws->id},
-                                                         {"error", pruned.message()}});
+        log::Warn("secrets: old operation outcomes stay",
+                  {{"workspace_id", ws->id}, {"error", pruned.message()}});
     }
   }
 }

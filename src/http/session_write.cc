@@ -7,12 +7,11 @@
 #include <boost/beast/http.hpp>
 #include <array>
 #include <ctime>
+#include <string.h>  // explicit_bzero
 
 #include "common/log.h"
 #include "common/text.h"
 #include "http/session.h"
-
-#include <string.h>
 
 namespace workspaced::http {
 

@@ -382,8 +382,7 @@ class Tx {
   // Deletes the workspace's recorded outcomes older than `before`, but those
   // in `keep` (operations whose dataplane rows are still pending), at most
   // `limit`; how many it deleted.
-  virtual StatusOr<std::int64_t> PrunePillarOperations(std::string_view workspace_id,
-                                                       Micros before,
+  virtual StatusOr<std::int64_t> PrunePillarOperations(std::string_view workspace_id, Micros before,
                                                        const std::vector<std::string>& keep,
                                                        int limit) = 0;
   // The items of a pillar a quota counts (pillar_items: a secret's name…).

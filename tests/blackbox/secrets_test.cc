@@ -6,11 +6,10 @@
 // writers; a reveal's audit event durable before its answer (group commit,
 // crashed and killed). Runs on SQLite and on PostgreSQL, each with the
 // workspace's dataplane in the embedded cell and in a PostgreSQL cell.
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <sstream>
-
-#include <atomic>
 #include <thread>
 
 #include "blackbox/provisioning_support.h"
@@ -29,7 +28,8 @@ class Secrets : public ::testing::TestWithParam<bool> {
   void SetUp() override {
     if (!GetParam()) return;
     auto conninfo = store::testing::FreshPostgresSchema();
-    if (!conninfo.ok()) GTEST_SKIP() << "no PostgreSQL for the cell: " << conninfo.status().message();
+    if (!conninfo.ok())
+      GTEST_SKIP() << "no PostgreSQL for the cell: " << conninfo.status().message();
     cell_ = *conninfo;
   }
   // The configuration of every start (a restart keeps the same cell).
@@ -422,10 +422,10 @@ TEST_P(Secrets, TheSecretsQuotaCountsNamesNotVersionsUnderConcurrentWriters) {
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
       HttpClient c(server_->port());
-      statuses[i] = CallAs(c, *server_, "PUT", "/v1/workspaces/" + ws_ + "/secrets/NEW_" +
-                                                   std::to_string(i),
-                           "alice", ValueBody(kValue))
-                        .status;
+      statuses[i] =
+          CallAs(c, *server_, "PUT", "/v1/workspaces/" + ws_ + "/secrets/NEW_" + std::to_string(i),
+                 "alice", ValueBody(kValue))
+              .status;
     });
   }
   for (auto& t : writers) t.join();
@@ -496,8 +496,8 @@ TEST_P(Secrets, KilledAmidConcurrentRevealsEveryAnsweredRevealIsOnTheRecord) {
       HttpClient c(server_->port());
       while (!stop.load()) {
         try {
-          const HttpResponse r =
-              CallAs(c, *server_, "POST", "/v1/workspaces/" + ws_ + "/secrets/BUSY/reveal", "alice");
+          const HttpResponse r = CallAs(c, *server_, "POST",
+                                        "/v1/workspaces/" + ws_ + "/secrets/BUSY/reveal", "alice");
           if (r.status == 200) answered.fetch_add(1);
         } catch (const std::exception&) {
           return;  // the server is gone
