@@ -80,13 +80,15 @@ StatusOr<model::AccountQuotas> ParseQuotasBody(std::string_view body,
   }
   std::vector<FieldError> errors;
   for (const auto& [key, unused] : *o) {
-    if (key != "workspaces" && key != "members_per_workspace" && key != "regions")
+    if (key != "workspaces" && key != "members_per_workspace" && key != "regions" &&
+        key != "secrets_per_workspace")
       errors.push_back({std::string(key), "is not a quota"});
   }
   model::AccountQuotas q;
   ParseLimit(*o, "workspaces", q.workspaces, errors);
   ParseLimit(*o, "members_per_workspace", q.members_per_workspace, errors);
   ParseRegions(*o, q.regions, errors);
+  ParseLimit(*o, "secrets_per_workspace", q.secrets_per_workspace, errors);
   const Status bounds = domain::ValidateQuotas(q, regions);
   errors.insert(errors.end(), bounds.field_errors().begin(), bounds.field_errors().end());
   if (!errors.empty())
@@ -101,6 +103,7 @@ std::string QuotaUsageJson(const domain::QuotaUsage& u) {
   w.Field("account_id", u.limits.account_id);
   Limit(w, "workspaces", u.limits.workspaces, u.workspaces);
   Limit(w, "members_per_workspace", u.limits.members_per_workspace, u.largest_membership);
+  Limit(w, "secrets_per_workspace", u.limits.secrets_per_workspace, u.largest_secrets);
   w.Key("regions");
   w.BeginObject();
   w.Key("allowed");

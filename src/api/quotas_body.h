@@ -1,14 +1,17 @@
 // The quotas of an account as the API takes and shows them.
 //
 // PUT …/quotas takes the limits, each null or absent for unlimited:
-//   {"workspaces": 10, "members_per_workspace": 50, "regions": ["us-east-1"]}
+//   {"workspaces": 10, "members_per_workspace": 50, "regions": ["us-east-1"],
+//    "secrets_per_workspace": 100}
 // GET and PUT answer each limit with the usage it is compared with — the
 // `allowed` and `current` of the quota-exceeded problem:
 //   {"account_id": …, "workspaces": {"allowed": 10, "current": 3},
 //    "members_per_workspace": {"allowed": 50, "current": 7},
 //    "regions": {"allowed": ["us-east-1"], "current": ["us-east-1"]},
 //    "updated_at": …, "updated_by": …}
-// (members_per_workspace's current: the account's largest workspace.)
+//    "secrets_per_workspace": {"allowed": 100, "current": 12}, …
+// (members_per_workspace's and secrets_per_workspace's current: the
+// account's largest workspace by that count.)
 #pragma once
 
 #include <string>

@@ -31,6 +31,12 @@ TEST(QuotasBody, NullOrAbsentIsUnlimited) {
   const auto none = Parse(R"({"regions":[]})");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->regions.has_value() && none->regions->empty());
+  const auto secrets = Parse(R"({"secrets_per_workspace":0})");
+  ASSERT_TRUE(secrets.ok());
+  EXPECT_EQ(secrets->secrets_per_workspace, 0);
+  EXPECT_FALSE(q->secrets_per_workspace.has_value());
+  EXPECT_EQ(Fields(Parse(R"({"secrets_per_workspace":-1})").status()),
+            (std::vector<std::string>{"secrets_per_workspace"}));
 }
 
 TEST(QuotasBody, EveryMistypedOrUnknownFieldIsNamed) {
@@ -57,10 +63,13 @@ TEST(QuotasBody, UsageShowsEachLimitWithWhatItIsComparedWith) {
   u.limits.workspaces = 10;
   u.workspaces = 3;
   u.largest_membership = 7;
+  u.limits.secrets_per_workspace = 100;
+  u.largest_secrets = 12;
   u.regions = {"us-east-1"};
   EXPECT_EQ(boost::json::parse(QuotaUsageJson(u)),
             boost::json::parse(R"({"account_id":"acct","workspaces":{"allowed":10,"current":3},
               "members_per_workspace":{"allowed":null,"current":7},
+              "secrets_per_workspace":{"allowed":100,"current":12},
               "regions":{"allowed":null,"current":["us-east-1"]},
               "updated_at":null,"updated_by":null})"));
   u.limits.regions = std::vector<std::string>{};

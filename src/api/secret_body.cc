@@ -1,8 +1,11 @@
 #include "api/secret_body.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "api/json_body.h"
+#include "crypto/aead.h"
 
 namespace workspaced::api {
 namespace json = boost::json;
@@ -18,13 +21,17 @@ StatusOr<json::object> ParseBodyObject(std::string_view body) {
 
 // {"value", "environment"?, "description"?}; every problem at once, reported
 // by the operation (domain::ValidateSecretWrite) with the rules' own.
+// The value's bytes are copied once, into SecretWrite::value (on the heap
+// even when short, so moving it never leaves a copy behind), and the parsed
+// copy in the JSON tree is overwritten; the caller wipes the request body
+// (http::Response::sensitive) and SecretWrite::value.
 StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const std::string& name) {
-  WS_ASSIGN_OR_RETURN(const json::object o, ParseBodyObject(body));
+  WS_ASSIGN_OR_RETURN(json::object o, ParseBodyObject(body));
   domain::SecretWrite w;
   w.name = name;
   std::vector<FieldError> errors;
   bool has_value = false;
-  for (const auto& [k, v] : o) {
+  for (auto& [k, v] : o) {
     std::string* into = k == "value"         ? &w.value
                         : k == "environment" ? &w.environment
                         : k == "description" ? &w.description
@@ -38,8 +45,15 @@ StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const st
       errors.push_back({std::string(k), "must be a string"});
       continue;
     }
-    *into = std::string(v.as_string());
-    if (k == "value") has_value = true;
+    json::string& text = v.as_string();
+    if (k == "value") {
+      has_value = true;
+      into->reserve(std::max<std::size_t>(text.size(), 16));  // past the inline buffer
+      into->assign(text.data(), text.size());
+      crypto::Wipe(text.data(), text.size());
+      continue;
+    }
+    into->assign(text.data(), text.size());
   }
   if (!has_value && errors.empty()) errors.push_back({"value", "is required"});
   // Reported by the operation, after the workspace's state (423 first).

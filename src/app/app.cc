@@ -275,9 +275,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   WS_ASSIGN_OR_RETURN(app->data_keys_,
                       domain::DataKeys::Open(KeyRingLoader(config, *app->random_, *app->clock_),
                                              *app->store_, *app->clock_, *app->random_));
+  app->audit_group_ = std::make_unique<domain::AuditGroupCommit>(*app->store_, app->failpoints_);
   app->secrets_ = std::make_unique<domain::Secrets>(
       domain::SecretsDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
-                          *app->random_, app->failpoints_});
+                          *app->random_, *app->audit_group_, app->failpoints_});
   app->accounts_ = std::make_unique<domain::Accounts>(*app->store_, *app->clock_, *app->random_);
   domain::DenialOptions denials;
   denials.window = Micros{config.audit.denial_window_s} * 1'000'000;

@@ -131,6 +131,7 @@ class App {
   std::unique_ptr<domain::Denials> denials_;  // flushes to the store: before it goes
   std::unique_ptr<domain::Quotas> quotas_;
   std::unique_ptr<domain::DataKeys> data_keys_;
+  std::unique_ptr<domain::AuditGroupCommit> audit_group_;
   std::unique_ptr<domain::Secrets> secrets_;
   http::Metrics metrics_;
   std::string default_account_id_;

@@ -9,7 +9,9 @@
 // workspace, name, version): a sealed value copied anywhere else fails to
 // open.
 //
-// Thread-safety: plain functions and immutable keys; any thread.
+// Thread-safety: any thread. Each thread keeps its own cipher contexts (one
+// to seal, one to open) between calls, with the schedule of the key it last
+// used; they are wiped and freed when the thread ends.
 #pragma once
 
 #include <array>
@@ -52,13 +54,16 @@ class Key {
 // Overwrites `s`'s bytes (OPENSSL_cleanse) before it is freed: key
 // material and plaintext held in a string.
 void Wipe(std::string& s);
+void Wipe(char* data, std::size_t size);
 
 // Seals `plaintext` under `key`, bound to `aad`.
 std::string Seal(const Key& key, std::string_view aad, std::string_view plaintext, Random& random);
 
 // The plaintext of `sealed`, if it was sealed under `key` with this `aad`
-// and not altered since. kInternal "…does not authenticate" otherwise (the
-// caller names what failed: a damaged row, a wrong key).
+// and not altered since; on the heap whatever its length (a short string's
+// inline bytes would be left behind by every move), for the caller to Wipe.
+// kInternal "…does not authenticate" otherwise (the caller names what
+// failed: a damaged row, a wrong key).
 StatusOr<std::string> Open(const Key& key, std::string_view aad, std::string_view sealed);
 
 }  // namespace workspaced::crypto

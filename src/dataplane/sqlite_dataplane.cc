@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <filesystem>
 #include <mutex>
-#include <set>
 
 #include "common/private_file.h"
 #include "common/random.h"
+#include "dataplane/sqlite_connection_cache.h"
 #include "dataplane/sqlite_secret_rows.h"
 
 namespace workspaced::dataplane {
@@ -88,6 +88,10 @@ Status SyncFile(const fs::path& path) {
   return Status::Ok();
 }
 
+// How many databases keep an open connection (each: a file descriptor or
+// three with WAL, and SQLite's page cache as it fills).
+constexpr std::size_t kCachedConnections = 64;
+
 class SqliteDataplane final : public Dataplane {
  public:
   explicit SqliteDataplane(std::string root) : root_(std::move(root)) {}
@@ -141,21 +145,24 @@ class SqliteDataplane final : public Dataplane {
     const fs::path dir = fs::path(root_) / ws.region;
     std::error_code ec;
     if (ws.tenancy_model == model::TenancyModel::kDedicated) {
-      ready_.erase((dir / (ws.id + ".db")).string());
-      for (const char* suffix : {".db", ".db.tmp", ".db-wal", ".db-shm", ".db-journal"}) {
-        fs::remove(dir / (ws.id + suffix), ec);
-        if (ec)
-          return FileFailed("cannot remove " + ws.id + suffix + ": " + ec.message(), ec.value());
-      }
-      SyncDirectory(dir);
-      return Status::Ok();
+      // The cached connection is closed first and no request opens the file
+      // again while it goes: a purged workspace's file is never reused.
+      return connections_.Remove((dir / (ws.id + ".db")).string(), [&]() -> Status {
+        for (const char* suffix : {".db", ".db.tmp", ".db-wal", ".db-shm", ".db-journal"}) {
+          fs::remove(dir / (ws.id + suffix), ec);
+          if (ec)
+            return FileFailed("cannot remove " + ws.id + suffix + ": " + ec.message(), ec.value());
+        }
+        SyncDirectory(dir);
+        return Status::Ok();
+      });
     }
-    if (!fs::exists(dir / "shared.db", ec)) return Status::Ok();
-    WS_ASSIGN_OR_RETURN(Db db, Open(dir / "shared.db"));
-    WS_RETURN_IF_ERROR(Exec(db.get(), kCreateTableIfMissing));
-    WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(db.get()));
-    WS_RETURN_IF_ERROR(Exec(db.get(), "DELETE FROM secret_versions WHERE workspace_id = ?1", &ws.id));
-    return Exec(db.get(), "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
+    StatusOr<ConnectionCache::Lease> lease = Pillars((dir / "shared.db").string());
+    if (lease.status().code() == Code::kConflict) return Status::Ok();  // no shared.db
+    WS_RETURN_IF_ERROR(lease.status());
+    sqlite3* db = lease->conn().db();
+    WS_RETURN_IF_ERROR(Exec(db, "DELETE FROM secret_versions WHERE workspace_id = ?1", &ws.id));
+    return Exec(db, "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
   }
 
   // The directory is made by the first provisioning; until then, nothing
@@ -187,66 +194,59 @@ class SqliteDataplane final : public Dataplane {
     return found;
   }
 
- StatusOr<std::int64_t> AddPendingSecret(
-      const model::Workspace& ws, const SecretRow& row,
-      FunctionRef<std::string(std::int64_t)> seal) override {
-    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
-    return sqlite_secrets::AddPending(db.get(), ws.id, row, seal);
+  StatusOr<std::int64_t> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
+                                          FunctionRef<std::string(std::int64_t)> seal) override {
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_secrets::AddPending(lease.conn(), ws.id, row, seal);
   }
   Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id) override {
-    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
-    return sqlite_secrets::Commit(db.get(), ws.id, operation_id);
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_secrets::Commit(lease.conn(), ws.id, operation_id);
   }
   Status DiscardSecretOperation(const model::Workspace& ws,
                                 std::string_view operation_id) override {
-    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
-    return sqlite_secrets::Discard(db.get(), ws.id, operation_id);
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_secrets::Discard(lease.conn(), ws.id, operation_id);
   }
   StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
                                                   const SecretRowQuery& query) override {
-    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
-    return sqlite_secrets::List(db.get(), ws.id, query);
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_secrets::List(lease.conn(), ws.id, query);
   }
 
  private:
-  // The workspace's provisioned database, its pillar tables created the
-  // first time this process uses it (a database provisioned before a pillar
-  // existed gets them then). Never creates a database: kConflict when the
-  // workspace has none here. One connection per call: SQLite opens a file
-  // in tens of microseconds, and WAL lets readers run beside one writer.
-  StatusOr<Db> OpenPillars(const model::Workspace& ws) {
+  // A lease of the connection to the database at `path` (kept open in
+  // connections_), its pillar tables created when the connection is opened
+  // (a database provisioned before a pillar existed gets them then). Never
+  // creates a database: kConflict when there is none.
+  StatusOr<ConnectionCache::Lease> Pillars(const std::string& path) {
+    return connections_.Acquire(path, [](Connection& conn) -> Status {
+      WS_RETURN_IF_ERROR(Exec(conn.db(), "PRAGMA journal_mode=WAL"));
+      WS_RETURN_IF_ERROR(Exec(conn.db(), kCreateTableIfMissing));
+      return sqlite_secrets::EnsureTable(conn.db());
+    });
+  }
+
+  // The workspace's provisioned database. kConflict when the workspace has
+  // none here (no file; or no row in shared.db).
+  StatusOr<ConnectionCache::Lease> OpenPillars(const model::Workspace& ws) {
     WS_RETURN_IF_ERROR(CheckIds(ws));
     const fs::path dir = fs::path(root_) / ws.region;
     const bool dedicated = ws.tenancy_model == model::TenancyModel::kDedicated;
-    const fs::path path = dir / (dedicated ? ws.id + ".db" : std::string("shared.db"));
-    std::error_code ec;
-    if (!fs::exists(path, ec)) return Conflict("the workspace's dataplane is not provisioned");
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
-    Db db(raw);
-    if (rc != SQLITE_OK) return FileFailed("cannot open " + path.string(), errno);
-    sqlite3_busy_timeout(db.get(), 5000);
-    {
-      // Under the lock so that no other call uses the tables before they exist.
-      std::lock_guard lock(mu_);
-      if (!ready_.contains(path.string())) {
-        WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL"));
-        WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(db.get()));
-        ready_.insert(path.string());
-      }
-    }
+    WS_ASSIGN_OR_RETURN(
+        ConnectionCache::Lease lease,
+        Pillars((dir / (dedicated ? ws.id + ".db" : std::string("shared.db"))).string()));
     if (!dedicated) {
-      sqlite3_stmt* stmt = nullptr;
-      if (sqlite3_prepare_v2(db.get(), "SELECT 1 FROM dataplane_workspaces WHERE id = ?1", -1,
-                             &stmt, nullptr) != SQLITE_OK)
-        return Failed(db.get(), sqlite3_errcode(db.get()));
+      WS_ASSIGN_OR_RETURN(
+          sqlite3_stmt * stmt,
+          lease.conn().Statement("SELECT 1 FROM dataplane_workspaces WHERE id = ?1"));
       sqlite3_bind_text(stmt, 1, ws.id.data(), static_cast<int>(ws.id.size()), SQLITE_TRANSIENT);
       const bool found = sqlite3_step(stmt) == SQLITE_ROW;
-      sqlite3_finalize(stmt);
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
       if (!found) return Conflict("the workspace's dataplane is not provisioned");
     }
-    return db;
+    return lease;
   }
 
   // Ids and regions become path components: only what we generate and
@@ -260,8 +260,10 @@ class SqliteDataplane final : public Dataplane {
   }
 
   const std::string root_;
-  std::mutex mu_;
-  std::set<std::string> ready_;  // databases whose pillar tables exist; guarded by mu_
+  std::mutex mu_;  // serializes shared.db's creation and Exists's reads
+  // Open connections to the databases of the workspaces in use; the bound
+  // keeps file descriptors and SQLite's page caches in check.
+  ConnectionCache connections_{kCachedConnections};
 };
 
 }  // namespace

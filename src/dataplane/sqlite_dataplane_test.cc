@@ -1,10 +1,17 @@
 #include "dataplane/sqlite_dataplane.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
+
+#include "dataplane/sqlite_connection_cache.h"
 
 namespace workspaced::dataplane {
 namespace {
@@ -81,6 +88,124 @@ TEST_F(SqliteDataplaneTest, RefusesIdsAndRegionsThatAreNotOurs) {
   ws.region = "../x";
   EXPECT_FALSE(dp_->Provision(ws).ok());
   EXPECT_FALSE(fs::exists(base_ / "x"));
+}
+
+TEST_F(SqliteDataplaneTest, SecretsOfAPurgedWorkspaceAreGoneWhenItsIdComesBack) {
+  auto ws = Ws("01900000-0000-7000-8000-000000000004", model::TenancyModel::kDedicated);
+  ASSERT_TRUE(dp_->Provision(ws).ok());
+  SecretRow row;
+  row.name = "A";
+  row.operation_id = "op-1";
+  ASSERT_TRUE(dp_->AddPendingSecret(ws, row, [](std::int64_t) { return std::string("x"); }).ok());
+  ASSERT_EQ(dp_->ListSecretRows(ws, {})->size(), 1u);  // the connection is now cached
+  ASSERT_TRUE(dp_->Deprovision(ws).ok());
+  EXPECT_EQ(dp_->ListSecretRows(ws, {}).status().code(), Code::kConflict);
+  ASSERT_TRUE(dp_->Provision(ws).ok());  // a new file at the same path
+  EXPECT_TRUE(dp_->ListSecretRows(ws, {})->empty());
+}
+
+class ConnectionCacheTest : public SqliteDataplaneTest {
+ protected:
+  std::string MakeDb(const std::string& name) {
+    const std::string path = (base_ / name).string();
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    const std::string sql = "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('" + name + "')";
+    sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return path;
+  }
+  static std::string Value(Connection& conn) {
+    auto stmt = conn.Statement("SELECT v FROM t");
+    EXPECT_TRUE(stmt.ok());
+    if (!stmt.ok() || sqlite3_step(*stmt) != SQLITE_ROW) return "";
+    std::string v(reinterpret_cast<const char*>(sqlite3_column_text(*stmt, 0)));
+    sqlite3_reset(*stmt);
+    return v;
+  }
+  int opened_ = 0;
+  Status CountOpen(Connection&) {
+    ++opened_;
+    return Status::Ok();
+  }
+};
+
+TEST_F(ConnectionCacheTest, KeepsAtMostItsCapacityAndReusesWhatItKeeps) {
+  ConnectionCache cache(2);
+  const auto setup = [&](Connection& c) { return CountOpen(c); };
+  const std::string a = MakeDb("a.db"), b = MakeDb("b.db"), c = MakeDb("c.db");
+  for (const auto& p : {a, b, a, b}) ASSERT_TRUE(cache.Acquire(p, setup).ok());
+  EXPECT_EQ(opened_, 2);
+  ASSERT_TRUE(cache.Acquire(c, setup).ok());  // evicts a, the least recently used
+  EXPECT_EQ(cache.size(), 2u);
+  ASSERT_TRUE(cache.Acquire(b, setup).ok());
+  EXPECT_EQ(opened_, 3);
+  ASSERT_TRUE(cache.Acquire(a, setup).ok());
+  EXPECT_EQ(opened_, 4);
+}
+
+TEST_F(ConnectionCacheTest, ConcurrentLeasesOfOneDatabaseEachGetAConnection) {
+  ConnectionCache cache(2);
+  const auto setup = [&](Connection& c) { return CountOpen(c); };
+  const std::string a = MakeDb("a.db");
+  {
+    auto first = cache.Acquire(a, setup);
+    auto second = cache.Acquire(a, setup);  // does not wait for the first
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_NE(&first->conn(), &second->conn());
+    EXPECT_EQ(Value(second->conn()), "a.db");
+  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache.Acquire(a, setup).ok());
+  EXPECT_EQ(opened_, 2);  // both kept idle, reused
+}
+
+TEST_F(ConnectionCacheTest, NeverCreatesAFileAndNoticesOneReplacedBehindIt) {
+  ConnectionCache cache(4);
+  const auto setup = [&](Connection& c) { return CountOpen(c); };
+  EXPECT_EQ(cache.Acquire((base_ / "none.db").string(), setup).status().code(), Code::kConflict);
+  EXPECT_FALSE(fs::exists(base_ / "none.db"));
+  const std::string a = MakeDb("a.db");
+  {
+    auto lease = cache.Acquire(a, setup);
+    ASSERT_TRUE(lease.ok());
+    EXPECT_EQ(Value(lease->conn()), "a.db");
+  }
+  // Another process removes the file and one with other contents takes its
+  // place: the cached handle (to the removed file) is not used.
+  fs::remove(a);
+  fs::rename(MakeDb("other.db"), a);
+  auto lease = cache.Acquire(a, setup);
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(Value(lease->conn()), "other.db");
+  EXPECT_EQ(opened_, 2);
+}
+
+TEST_F(ConnectionCacheTest, RemoveWaitsForTheLeaseInUseAndLeavesNothingToReopen) {
+  ConnectionCache cache(4);
+  const auto setup = [&](Connection& c) { return CountOpen(c); };
+  const std::string a = MakeDb("a.db");
+  auto acquired = cache.Acquire(a, setup);
+  ASSERT_TRUE(acquired.ok());
+  std::optional<ConnectionCache::Lease> lease(std::move(*acquired));
+  std::atomic<bool> removed{false};
+  std::thread remover([&] {
+    EXPECT_TRUE(cache
+                    .Remove(a,
+                            [&] {
+                              fs::remove(a);
+                              removed = true;
+                              return Status::Ok();
+                            })
+                    .ok());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(removed.load());  // the request in flight finishes first
+  EXPECT_EQ(Value(lease->conn()), "a.db");
+  lease.reset();
+  remover.join();
+  EXPECT_TRUE(removed.load());
+  EXPECT_EQ(cache.Acquire(a, setup).status().code(), Code::kConflict);
+  EXPECT_EQ(cache.size(), 1u);  // an empty entry at most, no open file
 }
 
 }  // namespace

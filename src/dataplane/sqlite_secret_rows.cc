@@ -1,6 +1,7 @@
 #include "dataplane/sqlite_secret_rows.h"
 
 #include <memory>
+#include <utility>
 
 namespace workspaced::dataplane::sqlite_secrets {
 namespace {
@@ -10,55 +11,59 @@ Status Failed(sqlite3* db) {
       .WithCause(Cause::kDataplaneFailed);
 }
 
-struct StmtCloser {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-
-// A prepared statement whose ?1, ?2, … are bound in order.
+// A statement of the connection's cache whose ?1, ?2, … are bound in
+// order; reset (and unbound) when it goes out of scope, ready for the next.
 class Stmt {
  public:
-  static StatusOr<Stmt> Prepare(sqlite3* db, const char* sql) {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return Failed(db);
-    return Stmt(db, raw);
+  static StatusOr<Stmt> Prepare(Connection& conn, const char* sql) {
+    WS_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn.Statement(sql));
+    return Stmt(conn.db(), s);
+  }
+  Stmt(Stmt&& other) noexcept
+      : db_(other.db_), s_(std::exchange(other.s_, nullptr)), n_(other.n_) {}
+  Stmt& operator=(Stmt&&) = delete;
+  ~Stmt() {
+    if (s_ == nullptr) return;
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
   }
   Stmt& Text(std::string_view v) {
-    sqlite3_bind_text(s_.get(), ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& Int(std::int64_t v) {
-    sqlite3_bind_int64(s_.get(), ++n_, v);
+    sqlite3_bind_int64(s_, ++n_, v);
     return *this;
   }
   StatusOr<bool> Step() {
-    const int rc = sqlite3_step(s_.get());
+    const int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     return Failed(db_);
   }
   Status Run() { return Step().status(); }
   std::string Col(int i) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_.get(), i));
-    return p ? std::string(p, sqlite3_column_bytes(s_.get(), i)) : std::string();
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+    return p ? std::string(p, sqlite3_column_bytes(s_, i)) : std::string();
   }
-  std::int64_t ColInt(int i) const { return sqlite3_column_int64(s_.get(), i); }
+  std::int64_t ColInt(int i) const { return sqlite3_column_int64(s_, i); }
 
  private:
   Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
   sqlite3* db_;
-  std::unique_ptr<sqlite3_stmt, StmtCloser> s_;
+  sqlite3_stmt* s_;
   int n_ = 0;
 };
 
-Status Exec(sqlite3* db, const char* sql) {
-  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return Failed(db);
-  return Status::Ok();
+Status Exec(Connection& conn, const char* sql) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Stmt::Prepare(conn, sql));
+  return stmt.Run();
 }
 
 // Runs `fn` in BEGIN IMMEDIATE … COMMIT (one writer at a time), rolled back
 // unless it returns OK.
 template <typename Fn>
-Status InTransaction(sqlite3* db, Fn&& fn) {
+Status InTransaction(Connection& db, Fn&& fn) {
   WS_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
   const Status s = fn();
   if (!s.ok()) {
@@ -73,17 +78,20 @@ Status InTransaction(sqlite3* db, Fn&& fn) {
 }  // namespace
 
 Status EnsureTable(sqlite3* db) {
-  return Exec(db,
-              "CREATE TABLE IF NOT EXISTS secret_versions (workspace_id TEXT NOT NULL, "
-              "name TEXT NOT NULL, version INTEGER NOT NULL, environment TEXT NOT NULL, "
-              "description TEXT NOT NULL, sealed TEXT NOT NULL, pending INTEGER NOT NULL, "
-              "tombstone INTEGER NOT NULL, operation_id TEXT NOT NULL, created_at INTEGER NOT "
-              "NULL, created_by TEXT NOT NULL, PRIMARY KEY (workspace_id, name, version)); "
-              "CREATE INDEX IF NOT EXISTS secret_versions_operation ON secret_versions "
-              "(workspace_id, operation_id);");
+  if (sqlite3_exec(db,
+                   "CREATE TABLE IF NOT EXISTS secret_versions (workspace_id TEXT NOT NULL, "
+                   "name TEXT NOT NULL, version INTEGER NOT NULL, environment TEXT NOT NULL, "
+                   "description TEXT NOT NULL, sealed TEXT NOT NULL, pending INTEGER NOT NULL, "
+                   "tombstone INTEGER NOT NULL, operation_id TEXT NOT NULL, created_at INTEGER NOT "
+                   "NULL, created_by TEXT NOT NULL, PRIMARY KEY (workspace_id, name, version)); "
+                   "CREATE INDEX IF NOT EXISTS secret_versions_operation ON secret_versions "
+                   "(workspace_id, operation_id);",
+                   nullptr, nullptr, nullptr) != SQLITE_OK)
+    return Failed(db);
+  return Status::Ok();
 }
 
-StatusOr<std::int64_t> AddPending(sqlite3* db, const std::string& workspace_id,
+StatusOr<std::int64_t> AddPending(Connection& db, const std::string& workspace_id,
                                   const SecretRow& row,
                                   FunctionRef<std::string(std::int64_t)> seal) {
   std::int64_t version = 0;
@@ -113,7 +121,7 @@ StatusOr<std::int64_t> AddPending(sqlite3* db, const std::string& workspace_id,
   return version;
 }
 
-Status Commit(sqlite3* db, const std::string& workspace_id, std::string_view operation_id) {
+Status Commit(Connection& db, const std::string& workspace_id, std::string_view operation_id) {
   return InTransaction(db, [&]() -> Status {
     WS_ASSIGN_OR_RETURN(Stmt find, Stmt::Prepare(db, "SELECT name, version, tombstone FROM "
                                                      "secret_versions WHERE workspace_id = ?1 "
@@ -136,14 +144,14 @@ Status Commit(sqlite3* db, const std::string& workspace_id, std::string_view ope
   });
 }
 
-Status Discard(sqlite3* db, const std::string& workspace_id, std::string_view operation_id) {
+Status Discard(Connection& db, const std::string& workspace_id, std::string_view operation_id) {
   WS_ASSIGN_OR_RETURN(Stmt del, Stmt::Prepare(db, "DELETE FROM secret_versions WHERE "
                                                   "workspace_id = ?1 AND operation_id = ?2 AND "
                                                   "pending = 1"));
   return del.Text(workspace_id).Text(operation_id).Run();
 }
 
-StatusOr<std::vector<SecretRow>> List(sqlite3* db, const std::string& workspace_id,
+StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspace_id,
                                       const SecretRowQuery& query) {
   WS_ASSIGN_OR_RETURN(Stmt q,
                       Stmt::Prepare(db,

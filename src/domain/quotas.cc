@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <optional>
 
 namespace workspaced::domain {
@@ -21,7 +22,27 @@ json::value Regions(const std::optional<std::vector<std::string>>& regions) {
 json::object LimitsJson(const model::AccountQuotas& q) {
   return {{"workspaces", Limit(q.workspaces)},
           {"members_per_workspace", Limit(q.members_per_workspace)},
-          {"regions", Regions(q.regions)}};
+          {"regions", Regions(q.regions)},
+          {"secrets_per_workspace", Limit(q.secrets_per_workspace)}};
+}
+
+// What each pillar's quota is called and where its limit is kept.
+struct PillarQuota {
+  PillarItem pillar;
+  std::string_view key;    // pillar_items.pillar
+  std::string_view limit;  // the quota's name (API, problem)
+  std::string_view noun;   // in a problem's detail
+  std::optional<std::int64_t> model::AccountQuotas::*allowed;
+};
+constexpr PillarQuota kPillarQuotas[] = {
+    {PillarItem::kSecret, "secret", "secrets_per_workspace", "secrets",
+     &model::AccountQuotas::secrets_per_workspace},
+};
+
+const PillarQuota& QuotaOf(PillarItem pillar) {
+  for (const auto& q : kPillarQuotas)
+    if (q.pillar == pillar) return q;
+  std::abort();  // every PillarItem has its line
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -55,6 +76,8 @@ StatusOr<QuotaUsage> UsageOf(store::Tx& tx, std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(u.limits, LimitsOf(tx, account_id));
   WS_ASSIGN_OR_RETURN(u.workspaces, tx.CountWorkspaces(account_id));
   WS_ASSIGN_OR_RETURN(u.largest_membership, tx.LargestWorkspaceMembership(account_id));
+  WS_ASSIGN_OR_RETURN(u.largest_secrets,
+                      tx.LargestPillarCount(account_id, QuotaOf(PillarItem::kSecret).key));
   WS_ASSIGN_OR_RETURN(u.regions, tx.RegionsInUse(account_id));
   return u;
 }
@@ -69,6 +92,12 @@ Status ValidateQuotas(const model::AccountQuotas& q, const std::vector<std::stri
       (*q.members_per_workspace < 1 || *q.members_per_workspace > kMaxMembersQuota))
     s.WithField("members_per_workspace", "must be null or 1-" + std::to_string(kMaxMembersQuota) +
                                              " (a workspace's creator is its first member)");
+  for (const auto& pq : kPillarQuotas) {
+    const auto& limit = q.*pq.allowed;
+    if (limit && (*limit < 0 || *limit > kMaxPillarItemsQuota))
+      s.WithField(std::string(pq.limit),
+                  "must be null or 0-" + std::to_string(kMaxPillarItemsQuota));
+  }
   if (q.regions) {
     const auto& regions = *q.regions;
     for (std::size_t i = 0; i < regions.size(); ++i) {
@@ -116,6 +145,27 @@ Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t
       "a workspace of this account may have " + std::to_string(*limits->members_per_workspace) +
           " members and this one has " + std::to_string(members),
       "members_per_workspace", json::value(*limits->members_per_workspace), json::value(members));
+}
+
+Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
+                                std::string_view item) {
+  const PillarQuota& pq = QuotaOf(pillar);
+  WS_ASSIGN_OR_RETURN(const bool added, tx.AddPillarItem(ws.id, pq.key, item));
+  if (!added) return Status::Ok();  // held already: a new version, not a new item
+  WS_ASSIGN_OR_RETURN(const auto limits, tx.GetAccountQuotas(ws.account_id));
+  if (!limits || !((*limits).*pq.allowed)) return Status::Ok();
+  const std::int64_t allowed = *((*limits).*pq.allowed);
+  WS_ASSIGN_OR_RETURN(const std::int64_t count, tx.CountPillarItems(ws.id, pq.key));
+  if (count <= allowed) return Status::Ok();
+  return QuotaExceeded("a workspace of this account may hold " + std::to_string(allowed) + " " +
+                           std::string(pq.noun) + " and this one holds " +
+                           std::to_string(count - 1),
+                       pq.limit, json::value(allowed), json::value(count - 1));
+}
+
+Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
+                        std::string_view item) {
+  return tx.RemovePillarItem(ws.id, QuotaOf(pillar).key, item);
 }
 
 StatusOr<QuotaUsage> Quotas::Put(const Actor& actor, const model::AccountQuotas& limits) {

@@ -1,8 +1,8 @@
 // Quotas per account: how many workspaces it may hold, how many direct
-// members each of its workspaces may have, and in which regions new
-// workspaces may be created. Platform admins set them (Quotas::Put); the
-// account's members read them with the current usage (Quotas::Get). An
-// account without quotas, and each limit left unset, is unlimited.
+// members each of its workspaces may have, in which regions new workspaces
+// may be created, and how many secrets each workspace may hold. Platform admins set them
+// (Quotas::Put); the account's members read them with the current usage (Quotas::Get). An account
+// without quotas, and each limit left unset, is unlimited.
 //
 // The limits are rules of the operations that create what they count, checked
 // inside their own write transaction (CheckWorkspaceQuota in
@@ -36,6 +36,7 @@ namespace workspaced::domain {
 // Bounds of what a platform admin may set.
 inline constexpr std::int64_t kMaxWorkspacesQuota = 1'000'000;
 inline constexpr std::int64_t kMaxMembersQuota = 100'000;  // at least 1: the creator
+inline constexpr std::int64_t kMaxPillarItemsQuota = 10'000'000;
 
 // kUnprocessable naming each bad field: workspaces 0..kMaxWorkspacesQuota,
 // members_per_workspace 1..kMaxMembersQuota, regions distinct names of
@@ -48,6 +49,7 @@ struct QuotaUsage {
   model::AccountQuotas limits;          // every limit nullopt without a row
   std::int64_t workspaces = 0;          // workspaces the account holds
   std::int64_t largest_membership = 0;  // direct members of its largest workspace
+  std::int64_t largest_secrets = 0;     // secret names of the workspace holding most
   std::vector<std::string> regions;     // regions its workspaces are in, sorted
 };
 
@@ -57,6 +59,20 @@ Status CheckWorkspaceQuota(store::Tx& tx, std::string_view account_id, std::stri
 // Inside a member's transaction: OK when a workspace of the account that has
 // `members` direct members may take one more.
 Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t members);
+
+// The pillars' items a quota counts per workspace (pillar_items): each has a
+// limit in model::AccountQuotas. A pillar adds its line to kPillarQuotas
+// (domain/quotas.cc) and calls these in its committing transaction.
+enum class PillarItem { kSecret };
+// Inside the transaction that commits a pillar write adding `item` (a
+// secret's name): records it as held and, when it is new, OK while the
+// workspace stays within its account's limit; else the quota-exceeded
+// problem (and the caller's transaction must not commit).
+Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
+                                std::string_view item);
+// Inside the transaction that commits the item's removal.
+Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
+                        std::string_view item);
 
 class Quotas {
  public:

@@ -158,11 +158,13 @@ StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
 }
 
 Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_id,
-                       model::AuditEvent audit) {
+                       model::AuditEvent audit,
+                       FunctionRef<Status(store::Tx&, const model::Workspace&)> rule) {
   // Step 2: the rules, the outcome and the audit event, in one transaction.
   const Status s = d_.store.Write([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(const model::Workspace current, tx.GetWorkspace(ws.id));
     WS_RETURN_IF_ERROR(RequireActive(current));
+    WS_RETURN_IF_ERROR(rule(tx, current));
     const Status recorded = tx.RecordPillarOperation(operation_id, ws.id, true, d_.clock.Now());
     if (recorded.code() == Code::kConflict)  // a sweep aborted it: it waited too long
       return Unavailable("the change took too long and was abandoned; retry it");
@@ -215,7 +217,10 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
   boost::json::object details{{"version", version}, {"operation_id", row.operation_id}};
   if (!w.environment.empty()) details["environment"] = w.environment;
   e.details = boost::json::serialize(details);
-  WS_RETURN_IF_ERROR(Finish(ws, row.operation_id, std::move(e)));
+  WS_RETURN_IF_ERROR(Finish(
+      ws, row.operation_id, std::move(e), [&](store::Tx& tx, const model::Workspace& current) {
+        return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name);
+      }));
   return Get(workspace_id, w.name);
 }
 
@@ -301,10 +306,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
   // The value leaves only once its reveal is on the record.
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.reveal", "secret", name, ws.id);
   e.details = boost::json::serialize(boost::json::object{{"version", row->version}});
-  Status audited = d_.store.Write([&](store::Tx& tx) -> Status {
-    WS_RETURN_IF_ERROR(tx.GetWorkspace(ws.id).status());
-    return tx.AppendAudit(e);
-  });
+  const Status audited = d_.audit.Append(e);
   if (!audited.ok()) {
     crypto::Wipe(*value);
     return audited;
@@ -333,8 +335,14 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
       {"versions", static_cast<std::int64_t>(rows.size())},
       {"up_to_version", version - 1},
       {"operation_id", tomb.operation_id}});
-  return Finish(ws, tomb.operation_id, std::move(e));
+  return Finish(ws, tomb.operation_id, std::move(e),
+                [&](store::Tx& tx, const model::Workspace& current) {
+                  return RemovePillarItem(tx, current, PillarItem::kSecret, name);
+                });
 }
+
+// Outcomes removed per workspace and sweep (the rest go in the next).
+constexpr int kPruneBatch = 1000;
 
 StatusOr<int> Secrets::SweepPending() {
   int resolved = 0;
@@ -350,13 +358,24 @@ StatusOr<int> Secrets::SweepPending() {
     for (const auto& entry : page) {
       StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
       if (!ws.ok()) continue;
+      // Before the listing: every outcome older than this was recorded
+      // before the listing was taken.
+      const Micros outcomes_before = d_.clock.Now() - kOutcomeRetention;
       StatusOr<std::vector<dataplane::SecretRow>> rows = d_.dataplane.ListSecretRows(*ws, {});
       if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
+      std::vector<std::string> pending;
       for (const auto& r : *rows) {
         if (!r.pending) continue;
+        pending.push_back(r.operation_id);
         if (d_.clock.Now() - r.created_at < kPendingBound) continue;
         if (ResolvePending(*ws, r, /*abort_if_stale=*/true).ok()) ++resolved;
       }
+      const Status pruned = d_.store.Write([&](store::Tx& tx) {
+        return tx.PrunePillarOperations(ws->id, outcomes_before, pending, kPruneBatch).status();
+      });
+      if (!pruned.ok())
+        log::Warn("secrets: old operation outcomes stay",
+                  {{"workspace_id", ws->id}, {"error", pruned.message()}});
     }
   }
 }

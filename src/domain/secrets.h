@@ -36,7 +36,9 @@
 #include "common/status.h"
 #include "dataplane/dataplane.h"
 #include "domain/actor.h"
+#include "domain/audit_group_commit.h"
 #include "domain/data_keys.h"
+#include "domain/quotas.h"
 #include "saga/failpoints.h"
 #include "store/store.h"
 
@@ -48,6 +50,9 @@ inline constexpr std::size_t kMaxSecretDescriptionBytes = 1024;
 // How long a pending row may wait for its control-plane transaction before
 // a reader or the sweep aborts it.
 inline constexpr Micros kPendingBound = 60 * 1000 * 1000;  // one minute
+// How long an operation's recorded outcome (pillar_operations) is kept once
+// its dataplane row is no longer pending; the sweep removes older ones.
+inline constexpr Micros kOutcomeRetention = 60 * kPendingBound;  // one hour
 
 struct SecretWrite {
   std::string name;
@@ -100,6 +105,8 @@ struct SecretsDeps {
   DataKeys& keys;
   const Clock& clock;
   Random& random;
+  // Where a reveal's audit event is committed, shared with concurrent ones.
+  AuditGroupCommit& audit;
   // secrets_after_pending, secrets_after_commit_record: `crash` only (tests).
   const saga::Failpoints& failpoints;
 };
@@ -113,7 +120,9 @@ class Secrets {
   explicit Secrets(SecretsDeps deps) : d_(deps) {}
 
   // A new version of `w.name` (created by its first PUT); audited
-  // secret.put. Refused while frozen (kFrozen) or not active (kConflict).
+  // secret.put. Refused while frozen (kFrozen) or not active (kConflict),
+  // and for a new name beyond the account's secrets_per_workspace quota
+  // (kConflict, the quota-exceeded problem: domain/quotas.h).
   StatusOr<SecretInfo> Put(const Actor& actor, const std::string& workspace_id,
                            const SecretWrite& w);
   StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id);
@@ -125,14 +134,19 @@ class Secrets {
                                 int limit);
   StatusOr<SecretInfo> Get(const std::string& workspace_id, const std::string& name);
   // The value of `version` (the latest when absent), once a secret.reveal
-  // event is committed. Allowed while frozen.
+  // event is committed (AuditGroupCommit: with the concurrent reveals'
+  // events, in one durable transaction). Allowed while frozen.
   StatusOr<RevealedSecret> Reveal(const Actor& actor, const std::string& workspace_id,
                                   const std::string& name, std::optional<std::int64_t> version);
   // Destroys every version; audited secret.delete.
   Status Delete(const Actor& actor, const std::string& workspace_id, const std::string& name);
 
   // The sweep: resolves every pending row older than kPendingBound of every
-  // workspace that has a data key. How many rows it resolved.
+  // workspace that has a data key, and removes the recorded outcomes older
+  // than kOutcomeRetention whose rows are no longer pending (an outcome is
+  // written in step 2, after its pending row: an outcome older than a
+  // listing that shows its row not pending is needed by no one). How many
+  // rows it resolved.
   StatusOr<int> SweepPending();
 
  private:
@@ -145,8 +159,11 @@ class Secrets {
   StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
                                 bool abort_if_stale);
   // Steps 2 and 3 for the pending row of `operation_id`: `audit` is appended.
+  // `rule` runs in step 2's transaction with the workspace as it reads
+  // there (the quota of a new name).
   Status Finish(const model::Workspace& ws, const std::string& operation_id,
-                model::AuditEvent audit);
+                model::AuditEvent audit,
+                FunctionRef<Status(store::Tx&, const model::Workspace&)> rule);
   void MaybeCrash(std::string_view point) const;
 
   SecretsDeps d_;

@@ -43,6 +43,11 @@ struct Response {
   // Sent with Cache-Control: no-store (an authenticated route's answer, its
   // errors included: a flag, since a problem response drops the headers).
   bool no_store = false;
+  // The request's body or this response's carries secret material (a
+  // secret's PUT, a reveal): once the response is written (or abandoned),
+  // the transport overwrites both bodies' bytes (explicit_bzero) before
+  // their memory is reused. docs/secrets.md says what else holds a copy.
+  bool sensitive = false;
 
   void SetHeader(std::string name, std::string value) {
     for (auto& [n, v] : headers) {

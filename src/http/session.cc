@@ -30,6 +30,7 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
 }
 
 Session::~Session() {
+  if (response_.sensitive) WipeBodies();  // answered never, or not in full
   registry_.erase(this);
   if (server_.connections.fetch_sub(1) == 1) {
     std::lock_guard lock(server_.drain_mu);  // Shutdown checks under it: no lost wake-up

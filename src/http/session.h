@@ -74,6 +74,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteChunk();       // back on the session's thread
   void WriteLastChunk();
   void OnWritten(boost::beast::error_code ec, std::size_t bytes);
+  // Overwrites the request's and the response's bodies (Response::sensitive).
+  void WipeBodies();
 
   Server::Impl& server_;
   const std::size_t index_;  // of the io_context the session lives on

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <array>
 #include <ctime>
+#include <string.h>  // explicit_bzero
 
 #include "common/log.h"
 #include "common/text.h"
@@ -194,11 +195,21 @@ void Session::WriteLastChunk() {
                    });
 }
 
+void Session::WipeBodies() {
+  explicit_bzero(response_.body.data(), response_.body.size());
+  if (parser_) {
+    std::string& body = parser_->get().body();
+    explicit_bzero(body.data(), body.size());
+  }
+  response_.sensitive = false;
+}
+
 void Session::OnWritten(beast::error_code ec, std::size_t bytes) {
   stream_.expires_never();
   bytes_out_ += bytes;
   Finish(ec ? 499 : response_.status);
   response_.stream.reset();
+  if (response_.sensitive) WipeBodies();
   response_.body = std::string();  // a large body is not kept for the next request
   if (ec) return Close();
   if (!keep_alive_) return linger_ ? LingerClose() : Close();

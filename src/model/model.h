@@ -165,6 +165,7 @@ struct AccountQuotas {
   std::optional<std::vector<std::string>> regions;    // where new workspaces may be created
   Micros updated_at = 0;
   std::string updated_by;
+  std::optional<std::int64_t> secrets_per_workspace;  // secret names each workspace holds
   bool operator==(const AccountQuotas&) const = default;
 };
 

@@ -1,6 +1,7 @@
 #include "saga/steps.h"
 
 #include <array>
+#include <limits>
 
 #include "model/relationships.h"
 
@@ -159,11 +160,18 @@ class DropDataplane final : public Step {
   }
   // The workspace's data key goes with its data (crypto-shredding,
   // docs/encryption.md): a copy of a pillar's rows anywhere (a backup) can
-  // no longer be opened.
+  // no longer be opened. The outcomes of its pillar operations go too: no
+  // pending row is left to need them.
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_RETURN_IF_ERROR(RequireDeleted(ws));
+    WS_RETURN_IF_ERROR(
+        tx.PrunePillarOperations(ws.id, std::numeric_limits<Micros>::max(), {}, kPurgeOutcomes)
+            .status());
     return tx.DeleteDataKey(ws.id);
   }
+  // Outcomes removed in the purge's transaction; the rest (a workspace with
+  // more operations than that) are left to nothing: harmless rows.
+  static constexpr int kPurgeOutcomes = 100'000;
 
  private:
   dataplane::Dataplane& dp_;

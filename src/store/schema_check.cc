@@ -9,7 +9,8 @@ constexpr const char* kTables[] = {
     "meta", "accounts", "account_members", "workspaces", "workspace_group_mappings",
     "environments", "workspace_members", "provisioning_runs", "provisioning_steps",
     "idempotency_keys", "relationships", "relationship_outbox", "audit_events",
-    "audit_chain_heads", "leases", "workspace_data_keys", "pillar_operations"};
+    "audit_chain_heads", "leases", "workspace_data_keys", "pillar_operations",
+    "pillar_items"};
 // clang-format on
 
 }  // namespace

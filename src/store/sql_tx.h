@@ -52,6 +52,8 @@ class SqlTx final : public Tx {
   Status PutAccountQuotas(const model::AccountQuotas& quotas) override;
   StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) override;
   StatusOr<std::int64_t> LargestWorkspaceMembership(std::string_view account_id) override;
+  StatusOr<std::int64_t> LargestPillarCount(std::string_view account_id,
+                                            std::string_view pillar) override;
   StatusOr<std::vector<std::string>> RegionsInUse(std::string_view account_id) override;
 
   Status InsertWorkspace(const model::Workspace& ws) override;
@@ -146,6 +148,15 @@ class SqlTx final : public Tx {
   Status RecordPillarOperation(std::string_view id, std::string_view workspace_id, bool committed,
                                Micros now) override;
   StatusOr<std::optional<bool>> GetPillarOperation(std::string_view id) override;
+  StatusOr<std::int64_t> PrunePillarOperations(std::string_view workspace_id, Micros before,
+                                               const std::vector<std::string>& keep,
+                                               int limit) override;
+  StatusOr<bool> AddPillarItem(std::string_view workspace_id, std::string_view pillar,
+                               std::string_view item) override;
+  Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
+                          std::string_view item) override;
+  StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
+                                          std::string_view pillar) override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;

@@ -1,4 +1,6 @@
 // Pillar data keys and operation outcomes (store.h; docs/pillars.md).
+#include <algorithm>
+
 #include "store/sql_tx.h"
 
 namespace workspaced::store {
@@ -69,6 +71,52 @@ StatusOr<std::optional<bool>> SqlTx::GetPillarOperation(std::string_view id) {
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
   if (!row) return std::optional<bool>();
   return std::optional<bool>(stmt.Int(0) != 0);
+}
+
+StatusOr<std::int64_t> SqlTx::PrunePillarOperations(std::string_view workspace_id, Micros before,
+                                                    const std::vector<std::string>& keep,
+                                                    int limit) {
+  std::vector<std::string> ids;
+  {
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT id FROM pillar_operations WHERE workspace_id = "
+                                           "?1 AND created_at < ?2 ORDER BY created_at LIMIT ?3"));
+    // Over-read by the kept ones, so that a page of kept ids moves nothing.
+    stmt.Bind(workspace_id, before, static_cast<std::int64_t>(limit + keep.size()));
+    for (;;) {
+      WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+      if (!row) break;
+      std::string id = stmt.String(0);
+      if (std::find(keep.begin(), keep.end(), id) == keep.end()) ids.push_back(std::move(id));
+      if (static_cast<int>(ids.size()) == limit) break;
+    }
+  }
+  for (const auto& id : ids) {
+    WS_ASSIGN_OR_RETURN(Stmt del, Prepare("DELETE FROM pillar_operations WHERE id = ?1"));
+    WS_RETURN_IF_ERROR(del.Bind(id).Run());
+  }
+  return static_cast<std::int64_t>(ids.size());
+}
+
+StatusOr<bool> SqlTx::AddPillarItem(std::string_view workspace_id, std::string_view pillar,
+                                    std::string_view item) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO pillar_items (workspace_id, pillar, item) "
+                                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING RETURNING 1"));
+  return stmt.Bind(workspace_id, pillar, item).Step();
+}
+
+Status SqlTx::RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
+                               std::string_view item) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM pillar_items WHERE workspace_id = ?1 AND "
+                                         "pillar = ?2 AND item = ?3"));
+  return stmt.Bind(workspace_id, pillar, item).Run();
+}
+
+StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
+                                               std::string_view pillar) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM pillar_items WHERE workspace_id = "
+                                         "?1 AND pillar = ?2"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(workspace_id, pillar).Step());
+  return row ? stmt.Int(0) : 0;
 }
 
 }  // namespace workspaced::store

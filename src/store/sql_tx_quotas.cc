@@ -36,6 +36,7 @@ StatusOr<std::optional<model::AccountQuotas>> ReadQuotas(Stmt& stmt, std::string
   }
   q.updated_at = stmt.Int(3);
   q.updated_by = stmt.String(4);
+  if (!stmt.IsNull(5)) q.secrets_per_workspace = stmt.Int(5);
   return std::optional<model::AccountQuotas>(std::move(q));
 }
 
@@ -44,7 +45,8 @@ StatusOr<std::optional<model::AccountQuotas>> ReadQuotas(Stmt& stmt, std::string
 StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT max_workspaces, max_members_per_workspace, allowed_regions, "
-                              "updated_at, updated_by FROM account_quotas WHERE account_id = ?1"));
+                              "updated_at, updated_by, max_secrets_per_workspace FROM "
+                              "account_quotas WHERE account_id = ?1"));
   return ReadQuotas(stmt.Bind(account_id), account_id);
 }
 
@@ -58,7 +60,7 @@ StatusOr<std::optional<model::AccountQuotas>> SqlTx::LockAccountQuotas(
       Stmt stmt,
       Prepare("UPDATE account_quotas SET updated_at = updated_at WHERE account_id = ?1 "
               "RETURNING max_workspaces, max_members_per_workspace, allowed_regions, "
-              "updated_at, updated_by"));
+              "updated_at, updated_by, max_secrets_per_workspace"));
   return ReadQuotas(stmt.Bind(account_id), account_id);
 }
 
@@ -68,14 +70,17 @@ Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("INSERT INTO account_quotas (account_id, max_workspaces, max_members_per_workspace, "
-              "allowed_regions, updated_at, updated_by) VALUES (?1, NULLIF(?2, -1), "
-              "NULLIF(?3, -1), NULLIF(?4, ''), ?5, ?6) ON CONFLICT (account_id) DO UPDATE SET "
+              "allowed_regions, updated_at, updated_by, max_secrets_per_workspace) VALUES (?1, "
+              "NULLIF(?2, -1), NULLIF(?3, -1), NULLIF(?4, ''), ?5, ?6, NULLIF(?7, -1)) ON "
+              "CONFLICT (account_id) DO UPDATE SET "
               "max_workspaces = excluded.max_workspaces, max_members_per_workspace = "
               "excluded.max_members_per_workspace, allowed_regions = excluded.allowed_regions, "
-              "updated_at = excluded.updated_at, updated_by = excluded.updated_by"));
+              "updated_at = excluded.updated_at, updated_by = excluded.updated_by, "
+              "max_secrets_per_workspace = excluded.max_secrets_per_workspace"));
   return stmt
       .Bind(q.account_id, q.workspaces.value_or(kUnlimited),
-            q.members_per_workspace.value_or(kUnlimited), regions, q.updated_at, q.updated_by)
+            q.members_per_workspace.value_or(kUnlimited), regions, q.updated_at, q.updated_by,
+            q.secrets_per_workspace.value_or(kUnlimited))
       .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found"));
 }
 
@@ -92,6 +97,19 @@ StatusOr<std::int64_t> SqlTx::LargestWorkspaceMembership(std::string_view accoun
                               "workspace_members m JOIN workspaces w ON w.id = m.workspace_id "
                               "WHERE w.account_id = ?1 GROUP BY m.workspace_id) counts"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id).Step());
+  return row ? stmt.Int(0) : 0;
+}
+
+StatusOr<std::int64_t> SqlTx::LargestPillarCount(std::string_view account_id,
+                                                 std::string_view pillar) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM "
+              "pillar_items p JOIN workspaces w ON w.id = p.workspace_id "
+              "WHERE w.account_id = ?1 AND w.status <> 'purged' AND p.pillar = ?2 GROUP BY "
+              "p.workspace_id) "
+              "counts"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id, pillar).Step());
   return row ? stmt.Int(0) : 0;
 }
 

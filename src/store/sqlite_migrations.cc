@@ -345,6 +345,22 @@ CREATE TABLE pillar_operations (
 CREATE INDEX pillar_operations_created ON pillar_operations (created_at);
 )sql";
 
+// Issue 18 (secrets, finished): pillar items counted by quotas. One row per
+// item a pillar holds that a quota limits (a secret's name; later a vault
+// record), written in the transaction that commits the pillar write
+// (domain/secrets.cc step 2), so counts are exact under concurrent writers.
+// The limit per workspace is a column of account_quotas, as the others are.
+constexpr char kPillarQuotas[] = R"sql(
+CREATE TABLE pillar_items (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  pillar TEXT NOT NULL,
+  item TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, pillar, item)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE account_quotas ADD COLUMN max_secrets_per_workspace INTEGER;
+CREATE INDEX pillar_operations_workspace ON pillar_operations (workspace_id, created_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -359,6 +375,7 @@ constexpr std::array kMigrations{
     Migration{11, "operation kinds", kOperationKinds},
     Migration{13, "workspaces by name for /v0", kSlugIndex},
     Migration{14, "pillar data keys and operations", kPillars},
+    Migration{16, "pillar items counted by quotas", kPillarQuotas},
 };
 
 }  // namespace

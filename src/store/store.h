@@ -160,6 +160,10 @@ class Tx {
   virtual StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) = 0;
   // The most direct members any one workspace of the account has (0: none).
   virtual StatusOr<std::int64_t> LargestWorkspaceMembership(std::string_view account_id) = 0;
+  // The most items of `pillar` (pillar_items) any one workspace of the
+  // account holds (0: none).
+  virtual StatusOr<std::int64_t> LargestPillarCount(std::string_view account_id,
+                                                    std::string_view pillar) = 0;
   // The distinct regions of the account's workspaces (but purged ones), sorted.
   virtual StatusOr<std::vector<std::string>> RegionsInUse(std::string_view account_id) = 0;
 
@@ -386,6 +390,21 @@ class Tx {
                                        bool committed, Micros now) = 0;
   // nullopt: no outcome recorded; true: committed; false: aborted.
   virtual StatusOr<std::optional<bool>> GetPillarOperation(std::string_view id) = 0;
+  // Deletes the workspace's recorded outcomes older than `before`, but those
+  // in `keep` (operations whose dataplane rows are still pending), at most
+  // `limit`; how many it deleted.
+  virtual StatusOr<std::int64_t> PrunePillarOperations(std::string_view workspace_id, Micros before,
+                                                       const std::vector<std::string>& keep,
+                                                       int limit) = 0;
+  // The items of a pillar a quota counts (pillar_items: a secret's name…).
+  // Adds one: true when it was not there yet.
+  virtual StatusOr<bool> AddPillarItem(std::string_view workspace_id, std::string_view pillar,
+                                       std::string_view item) = 0;
+  // OK when absent.
+  virtual Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
+                                  std::string_view item) = 0;
+  virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
+                                                  std::string_view pillar) = 0;
 
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;

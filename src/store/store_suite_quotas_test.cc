@@ -148,5 +148,65 @@ TEST_P(StoreSuite, ASubjectsAccountsAreThoseItsRelationshipsGrantRead) {
   EXPECT_EQ(list("alice", {}), (std::vector{kAcme}));
 }
 
+// pillar_items: what the secrets quota counts (domain/quotas.h), per
+// workspace and pillar; the largest count of an account's workspaces.
+TEST_P(StoreSuite, PillarItemsAreCountedPerWorkspaceAndAddedOnce) {
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(11), kAcme, "a")));
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(12), kAcme, "b")));
+  const auto add = [&](const std::string& ws, const std::string& item) {
+    StatusOr<bool> added = Internal("not run");
+    WS_EXPECT_OK(Write([&](Tx& tx) {
+      added = tx.AddPillarItem(ws, "secret", item);
+      return added.status();
+    }));
+    return added.ok() && *added;
+  };
+  EXPECT_TRUE(add(Id(11), "A"));
+  EXPECT_FALSE(add(Id(11), "A"));  // held already
+  EXPECT_TRUE(add(Id(11), "B"));
+  EXPECT_TRUE(add(Id(12), "A"));
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.AddPillarItem(Id(12), "vault", "r1").status(); }));
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(11), "secret"); }), 2);
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(12), "secret"); }), 1);
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.LargestPillarCount(kAcme, "secret"); }), 2);
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.LargestPillarCount(kGlobex, "secret"); }), 0);
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.RemovePillarItem(Id(11), "secret", "A"); }));
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.RemovePillarItem(Id(11), "secret", "gone"); }));
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(11), "secret"); }), 1);
+  EXPECT_TRUE(add(Id(11), "A"));
+}
+
+// Recorded outcomes of pillar operations are pruned by age, per workspace,
+// but for those whose rows are still pending (docs/pillars.md).
+TEST_P(StoreSuite, PillarOperationOutcomesArePrunedByAgeButThoseStillNeeded) {
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.RecordPillarOperation("op-old-1", Id(21), true, 100));
+    WS_RETURN_IF_ERROR(tx.RecordPillarOperation("op-old-2", Id(21), false, 200));
+    WS_RETURN_IF_ERROR(tx.RecordPillarOperation("op-old-pending", Id(21), true, 300));
+    WS_RETURN_IF_ERROR(tx.RecordPillarOperation("op-new", Id(21), true, 5000));
+    return tx.RecordPillarOperation("op-other-ws", Id(22), true, 100);
+  }));
+  const auto prune = [&](int limit) {
+    std::int64_t pruned = -1;
+    WS_EXPECT_OK(Write([&](Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(pruned,
+                          tx.PrunePillarOperations(Id(21), 1000, {"op-old-pending"}, limit));
+      return Status::Ok();
+    }));
+    return pruned;
+  };
+  EXPECT_EQ(prune(1), 1);  // a batch at a time
+  EXPECT_EQ(prune(100), 1);
+  EXPECT_EQ(prune(100), 0);
+  const auto outcome = [&](const std::string& id) {
+    return *Get([&](Tx& tx) { return tx.GetPillarOperation(id); });
+  };
+  EXPECT_FALSE(outcome("op-old-1").has_value());
+  EXPECT_FALSE(outcome("op-old-2").has_value());
+  EXPECT_EQ(outcome("op-old-pending"), std::optional<bool>(true));
+  EXPECT_EQ(outcome("op-new"), std::optional<bool>(true));
+  EXPECT_EQ(outcome("op-other-ws"), std::optional<bool>(true));
+}
+
 }  // namespace
 }  // namespace workspaced::store

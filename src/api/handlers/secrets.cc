@@ -57,6 +57,7 @@ class PutSecret final : public Handler {
  public:
   explicit PutSecret(app::App& app) : app_(app) {}
   Status Handle(RequestContext& ctx, http::Response& out) override {
+    out.sensitive = true;  // the body holds the value, whatever the answer
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
@@ -133,7 +134,10 @@ class RevealSecret final : public Handler {
     }
     WS_ASSIGN_OR_RETURN(domain::RevealedSecret r,
                         app_.secrets().Reveal(ActorOf(ctx), id, ctx.Param("name"), version));
+    // Room for the value escaped at worst (\u00XX per byte): the writer never
+    // grows the string, which would leave a copy in the freed block.
     std::string body;
+    body.reserve(r.value.size() * 6 + r.name.size() + 64);
     JsonWriter w(body);
     w.BeginObject();
     w.Field("name", r.name);
@@ -141,6 +145,7 @@ class RevealSecret final : public Handler {
     w.Field("value", r.value);
     w.EndObject();
     crypto::Wipe(r.value);
+    out.sensitive = true;  // the transport wipes the body once it is sent
     out.SetHeader("Cache-Control", "no-store");
     out.Json(200, std::move(body));
     return Status::Ok();
