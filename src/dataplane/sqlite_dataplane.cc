@@ -12,6 +12,7 @@
 #include "common/private_file.h"
 #include "common/random.h"
 #include "dataplane/sqlite_secret_rows.h"
+#include "dataplane/sqlite_vault_rows.h"
 
 namespace workspaced::dataplane {
 namespace fs = std::filesystem;
@@ -155,6 +156,7 @@ class SqliteDataplane final : public Dataplane {
     WS_RETURN_IF_ERROR(Exec(db.get(), kCreateTableIfMissing));
     WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(db.get()));
     WS_RETURN_IF_ERROR(Exec(db.get(), "DELETE FROM secret_versions WHERE workspace_id = ?1", &ws.id));
+    WS_RETURN_IF_ERROR(sqlite_vault::DeleteWorkspace(db.get(), ws.id));
     return Exec(db.get(), "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
   }
 
@@ -208,6 +210,25 @@ class SqliteDataplane final : public Dataplane {
     return sqlite_secrets::List(db.get(), ws.id, query);
   }
 
+  Status AddPendingVaultRows(const model::Workspace& ws,
+                             const std::vector<VaultRow>& rows) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_vault::AddPending(db.get(), ws.id, rows);
+  }
+  Status CommitVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_vault::Commit(db.get(), ws.id, operation_id);
+  }
+  Status DiscardVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_vault::Discard(db.get(), ws.id, operation_id);
+  }
+  StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
+                                                const VaultRowQuery& query) override {
+    WS_ASSIGN_OR_RETURN(Db db, OpenPillars(ws));
+    return sqlite_vault::List(db.get(), ws.id, query);
+  }
+
  private:
   // The workspace's provisioned database, its pillar tables created the
   // first time this process uses it (a database provisioned before a pillar
@@ -233,6 +254,7 @@ class SqliteDataplane final : public Dataplane {
       if (!ready_.contains(path.string())) {
         WS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL"));
         WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(db.get()));
+        WS_RETURN_IF_ERROR(sqlite_vault::EnsureTable(db.get()));
         ready_.insert(path.string());
       }
     }
