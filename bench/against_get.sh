@@ -1,7 +1,31 @@
 #!/usr/bin/env bash
-# Sourced by suites: one endpoint against GET /v1/workspaces/{id} on the same
-# server, same token, in the same run, rounds alternating which goes first;
-# emits <name>.p50/.rps/.p99 with the median per-round ratio (goal <= 1.5).
+# Sourced by the pillars' suites (secrets.sh, vault.sh), after lib.sh.
+
+# A server on DATA_DIR with one active workspace: sets $token (sub admin),
+# $auth (curl headers) and $ws_id.
+#   pillar_workspace DATA_DIR NAME
+pillar_workspace() {
+  local data=$1 name=$2 account status
+  start_workspaced "$data" "$("$WS_PROBE" free-port)"
+  token=$("$WORKSPACED" token --sub admin --ttl 2h --data-dir "$data")
+  account=$(sqlite3 -cmd '.timeout 5000' "$data/workspaced.db" \
+    "SELECT value FROM meta WHERE key = 'default_account_id'")
+  [[ -n $account ]] || { log "no default account in $data"; exit 1; }
+  auth=(-H "Authorization: Bearer $token" -H "Content-Type: application/json")
+  ws_id=$(curl -sf --max-time 10 "${auth[@]}" \
+    -d "{\"account_id\":\"$account\",\"name\":\"$name\",\"region\":\"us-east-1\"}" \
+    "$WS_URL/v1/workspaces" | jq -r .workspace_id)
+  for _ in $(seq 1 300); do
+    status=$(curl -sf --max-time 5 "${auth[@]}" "$WS_URL/v1/workspaces/$ws_id" | jq -r .status)
+    [[ $status == active ]] && break
+    sleep 0.1
+  done
+  [[ $status == active ]] || { log "workspace $ws_id is $status, not active"; exit 1; }
+}
+
+# One endpoint against GET /v1/workspaces/{id} on the same server, same
+# token, in the same run, rounds alternating which goes first; emits
+# <name>.p50/.rps/.p99 with the median per-round ratio (goal <= 1.5).
 #   against_get NAME GET_URL URL TOKEN LUA
 against_get() {
   local name=$1 get_url=$2 url=$3 token=$4 lua=$5

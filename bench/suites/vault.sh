@@ -10,21 +10,7 @@ source "$BENCH_DIR/lib.sh"
 # shellcheck source=bench/against_get.sh
 source "$BENCH_DIR/against_get.sh"
 
-data="$BENCH_TMP/data"
-start_workspaced "$data" "$("$WS_PROBE" free-port)"
-token=$("$WORKSPACED" token --sub admin --ttl 2h --data-dir "$data")
-account=$(sqlite3 -cmd '.timeout 5000' "$data/workspaced.db" \
-  "SELECT value FROM meta WHERE key = 'default_account_id'")
-[[ -n $account ]] || { log "no default account in $data"; exit 1; }
-auth=(-H "Authorization: Bearer $token" -H "Content-Type: application/json")
-ws_id=$(curl -sf --max-time 10 "${auth[@]}" -d "{\"account_id\":\"$account\",\"name\":\"vault bench\",\"region\":\"us-east-1\"}" \
-  "$WS_URL/v1/workspaces" | jq -r .workspace_id)
-for _ in $(seq 1 300); do
-  status=$(curl -sf --max-time 5 "${auth[@]}" "$WS_URL/v1/workspaces/$ws_id" | jq -r .status)
-  [[ $status == active ]] && break
-  sleep 0.1
-done
-[[ $status == active ]] || { log "workspace $ws_id is $status, not active"; exit 1; }
+pillar_workspace "$BENCH_TMP/data" "vault bench"
 
 # One record of 10 fields (mixed types, two deterministic).
 fields='"card":{"type":"card_number","value":"4242 4242 4242 4242"},'
@@ -39,7 +25,7 @@ printf 'wrk.method = "POST"\nwrk.body = [[{"tokens":%s}]]\nwrk.headers["Content-
   "$tokens" >"$BENCH_TMP/detokenize.lua"
 
 # A reader without `detokenize`: a workspace member.
-member_token=$("$WORKSPACED" token --sub bench-member --ttl 2h --data-dir "$data")
+member_token=$("$WORKSPACED" token --sub bench-member --ttl 2h --data-dir "$BENCH_TMP/data")
 curl -sf --max-time 10 -X PUT "${auth[@]}" -d '{"role":"member"}' \
   "$WS_URL/v1/workspaces/$ws_id/members/bench-member" >/dev/null
 

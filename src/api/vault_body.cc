@@ -9,12 +9,6 @@ namespace workspaced::api {
 namespace json = boost::json;
 namespace {
 
-StatusOr<json::object> ParseBodyObject(std::string_view body) {
-  WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
-  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
-  return std::move(v.as_object());
-}
-
 // One field's object into `f`; its problems into `errors` (named
 // fields.<name>.<member>).
 void ParseField(const std::string& name, const json::value& v, domain::VaultFieldInput& f,
@@ -55,7 +49,7 @@ void ParseField(const std::string& name, const json::value& v, domain::VaultFiel
 }  // namespace
 
 StatusOr<domain::VaultWrite> ParseVaultRecordBody(std::string_view body) {
-  WS_ASSIGN_OR_RETURN(const json::object o, ParseBodyObject(body));
+  WS_ASSIGN_OR_RETURN(const json::object o, ParseJsonObjectBody(body, /*max_depth=*/4));
   domain::VaultWrite w;
   std::vector<FieldError> errors;
   bool has_fields = false;
@@ -86,7 +80,7 @@ StatusOr<domain::VaultWrite> ParseVaultRecordBody(std::string_view body) {
 }
 
 StatusOr<std::vector<std::string>> ParseDetokenizeBody(std::string_view body) {
-  WS_ASSIGN_OR_RETURN(const json::object o, ParseBodyObject(body));
+  WS_ASSIGN_OR_RETURN(const json::object o, ParseJsonObjectBody(body, /*max_depth=*/4));
   std::vector<FieldError> errors;
   std::vector<std::string> tokens;
   bool has_tokens = false;
