@@ -3,7 +3,9 @@
 // those with it (audited), tokens of another workspace unknown, delete, 423
 // while frozen with nothing changed, precise 422s, the export with tokens
 // and masks only, no value anywhere but a detokenize answer, and crashes at
-// each point of the pillar protocol. Runs on SQLite and on PostgreSQL.
+// each point of the pillar protocol. Runs on SQLite (with the embedded
+// dataplane) and on PostgreSQL, where us-east-1's cell is the same
+// PostgreSQL (the vault's rows in its `ws_<id>` schema).
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -21,8 +23,19 @@ constexpr char kNote[] = "v4ult-VALUE-c0ffee-never-shown";
 
 class Vault : public ::testing::Test {
  protected:
+  // The configuration every server of a test gets: on PostgreSQL, with
+  // us-east-1's dataplane cell on the test's database.
+  std::string Config() const { return FastSagaConfig(1000, cells_); }
   void StartOn(ServerProcess::Options o = {}) {
-    if (o.config_json.empty()) o.config_json = FastSagaConfig();
+    if (o.data_dir.empty()) {
+      dir_ = std::make_unique<TempDir>();
+      o.data_dir = dir_->path() + "/data";
+      cells_.clear();
+      if (std::getenv("WS_BLACKBOX_POSTGRES") != nullptr)
+        cells_ = R"(,"cells":{"us-east-1":")" + BlackboxDatabase(o.data_dir, /*create=*/true) +
+                 R"("})";
+    }
+    if (o.config_json.empty()) o.config_json = Config();
     server_ = ServerProcess::Start(o);
     c_ = std::make_unique<HttpClient>(server_->port());
     if (account_.empty()) {
@@ -66,6 +79,8 @@ class Vault : public ::testing::Test {
                      "SELECT COUNT(*) FROM audit_events WHERE action = '" + action + "'");
   }
 
+  std::unique_ptr<TempDir> dir_;  // outlives the servers on it
+  std::string cells_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> c_;
   std::string account_, ws_;
@@ -100,6 +115,8 @@ TEST_F(Vault, ARecordAnswersTokensAndMasksAndDetokenizesForAdminsOnly) {
   EXPECT_EQ(TokenOf(created, "card").rfind("vtr_", 0), 0u);
   EXPECT_EQ(TokenOf(created, "email").rfind("vtd_", 0), 0u);
   EXPECT_EQ(rec.at("created_by").as_string(), "mia");
+  // Where the rows went: the embedded file, or the PostgreSQL cell.
+  EXPECT_EQ(DataplaneFileExists(server_->data_dir(), ws_), cells_.empty());
 
   const HttpResponse got = Call("GET", "/vault/records/" + id, "vic");
   ASSERT_EQ(got.status, 200) << got.body;
@@ -330,7 +347,7 @@ TEST_F(Vault, ACrashBeforeTheControlPlaneTransactionShowsNothingUnaudited) {
   EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL) << server_->Output();
   ServerProcess::Options again;
   again.data_dir = server_->data_dir();
-  again.config_json = FastSagaConfig();
+  again.config_json = Config();
   auto dead = std::move(server_);
   StartOn(again);
   EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).as_object().at("records").as_array().size(), 0u);
@@ -351,7 +368,7 @@ TEST_F(Vault, ACrashAfterTheControlPlaneTransactionLosesNothing) {
   EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL) << server_->Output();
   ServerProcess::Options again;
   again.data_dir = server_->data_dir();
-  again.config_json = FastSagaConfig();
+  again.config_json = Config();
   auto dead = std::move(server_);
   StartOn(again);
   EXPECT_EQ(Events("vault.record.create"), 1);
@@ -379,7 +396,7 @@ TEST_F(Vault, ACrashDuringADeleteEndsEitherBeforeOrAfterIt) {
     EXPECT_EQ(server_->Stop(), 0);
     ServerProcess::Options crashing;
     crashing.data_dir = dir;
-    crashing.config_json = FastSagaConfig();
+    crashing.config_json = Config();
     crashing.env["WORKSPACED_FAILPOINTS"] = point + "=crash";
     auto stopped = std::move(server_);
     StartOn(crashing);
@@ -390,7 +407,7 @@ TEST_F(Vault, ACrashDuringADeleteEndsEitherBeforeOrAfterIt) {
     EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL);
     ServerProcess::Options again;
     again.data_dir = dir;
-    again.config_json = FastSagaConfig();
+    again.config_json = Config();
     auto dead = std::move(server_);
     StartOn(again);
     const bool deleted = point == "vault_after_commit_record";
