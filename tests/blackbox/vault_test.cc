@@ -260,7 +260,8 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   ExpectProblem(Call("POST", "/vault/detokenize", "alice", R"({"tokens":[]})"), 422);
   ExpectProblem(Call("POST", "/vault/detokenize", "alice", R"({"tokens":["a"],"tokens":["b"]})"), 400);
   ExpectProblem(Call("GET", "/vault/records/not-a-uuid", "alice"), 404);
-  ExpectProblem(Call("GET", "/vault/records?limit=0", "alice"), 422);
+  ExpectProblem(Call("GET", "/vault/records?limit=0", "alice"), 400);
+  ExpectProblem(Call("GET", "/vault/records?after=nope", "alice"), 400);
   EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).as_object().at("records").as_array().size(), 0u);
   EXPECT_EQ(Events("vault.record.create"), 0);
 }

@@ -4,13 +4,13 @@
 // (metadata, masked detokenize), write (create, delete), detokenize
 // (values). Each handler parses, calls one operation of domain::Vault and
 // renders; no value is rendered but by a detokenize with the permission.
-#include <stdexcept>
 #include <string>
 
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
 #include "api/json_writer.h"
+#include "api/pagination.h"
 #include "api/vault_body.h"
 #include "common/random.h"
 #include "common/time_format.h"
@@ -92,31 +92,20 @@ class GetVaultRecord final : public Handler {
   app::App& app_;
 };
 
-// ?limit=1..100 (50) and ?after=<record id> (the `next` of the page before).
+// ?limit=1..100 (50; api/pagination.h ParseLimit) and ?after=<record id>
+// (the `next` of the page before); 400 otherwise.
 class ListVaultRecords final : public Handler {
  public:
   explicit ListVaultRecords(app::App& app) : app_(app) {}
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
-    int limit = kDefaultPage;
+    WS_ASSIGN_OR_RETURN(const int limit, ParseLimit(ctx.request, kDefaultPage, kMaxPage));
     std::string after;
-    std::vector<FieldError> errors;
-    if (const auto l = ctx.request.QueryParam("limit")) {
-      try {
-        std::size_t used = 0;
-        limit = std::stoi(std::string(*l), &used);
-        if (used != l->size() || limit < 1 || limit > kMaxPage) throw std::out_of_range("limit");
-      } catch (const std::exception&) {
-        errors.push_back({"limit", "must be an integer from 1 to 100"});
-      }
-    }
     if (const auto a = ctx.request.QueryParam("after")) {
       after = std::string(*a);
-      if (!IsUuid(after)) errors.push_back({"after", "must be a record id"});
+      if (!IsUuid(after)) return InvalidArgument("after must be the `next` of a page (a record id)");
     }
-    if (!errors.empty())
-      return Unprocessable("the query is not valid").WithFields(std::move(errors));
     WS_ASSIGN_OR_RETURN(const auto page, app_.vault().ListPage(id, after, limit));
     std::string body;
     JsonWriter w(body);
