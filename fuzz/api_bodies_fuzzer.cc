@@ -1,6 +1,6 @@
 // Every JSON request body the API parses: create workspace, workspace merge
 // patch, account, trusted issuers, role, group mappings, status patch,
-// quotas, a secret's new version, a /v0 Workspace; a refusal is rendered as the client would see it (problem+json
+// quotas, a secret's new version, a vault record, a detokenize request, a /v0 Workspace; a refusal is rendered as the client would see it (problem+json
 // with field errors).
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "api/quotas_body.h"
 #include "api/secret_body.h"
 #include "api/update_workspace_request.h"
+#include "api/vault_body.h"
 #include "api/v0/workspace_body.h"
 #include "http/problem.h"
 
@@ -42,6 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Render(api::ParseStatusPatchBody(body));
   Render(api::ParseQuotasBody(body, regions));
   Render(api::ParseSecretPutBody(body, "API_KEY"));
+  if (auto record = api::ParseVaultRecordBody(body); record.ok())
+    (void)domain::ValidateVaultWrite(*record);  // the rules the operation applies
+  Render(api::ParseDetokenizeBody(body));
   Render(api::v0::ParseWorkspaceBody(body, regions));
   (void)api::ValidateSubject(body);
   return 0;

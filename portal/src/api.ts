@@ -122,7 +122,9 @@ export interface Run {
 export interface Accepted { workspace_id: string; provisioning_run_id: string }
 export interface Account { id: string; name: string }
 export interface Member { subject: string; role: string; created_at: string }
-export interface Permissions { read: boolean; write: boolean; administer: boolean; reveal_secret?: boolean }
+export interface Permissions { read: boolean; write: boolean; administer: boolean; reveal_secret?: boolean; detokenize?: boolean }
+export interface VaultField { type: string; token: string; deterministic: boolean; mask: string }
+export interface VaultRecord { id: string; created_at: string; created_by: string; fields: Record<string, VaultField> }
 export interface SecretVersion { version: number; environment: string | null; description: string; created_at: string; created_by: string }
 export interface Secret { name: string; latest_version: number; versions: SecretVersion[] }
 export interface AuditEvent {

@@ -2,11 +2,12 @@
 // controls only where the caller may administer it: the server checks every
 // call regardless), freeze/unfreeze, delete/restore, secrets (metadata; a new version for a
 // writer; a value only on an explicit click for a caller who may reveal it),
-// export downloads and the audit log.
-import { allPages, AuditEvent, json, Member, page, Permissions, request, Secret, Workspace } from './api';
+// the data vault (vault.ts), export downloads and the audit log.
+import { allPages, AuditEvent, json, Member, page, Permissions, request, Secret, VaultRecord, Workspace } from './api';
 import { announce, field, fmtTime, h, select } from './dom';
 import { clearErrors, showError } from './errors';
 import { parseLabels, statusBadge } from './list';
+import { vaultSection } from './vault';
 
 const ROLES: [string, string][] = [['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']];
 // Members read for the page (5 pages of 1,000): enough for any team, bounded
@@ -22,12 +23,14 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   const r = await request('GET', `/v1/workspaces/${wid}`);
   const etag = r.headers.get('ETag') ?? '';
   const w = (await r.json()) as Workspace;
-  const [perm, envs, members, secrets] = await Promise.all([
+  const [perm, envs, members, secrets, vault] = await Promise.all([
     json<Permissions>('GET', `/portal/workspaces/${wid}/permissions`),
     json<{ name: string }[]>('GET', `/v1/workspaces/${wid}/environments`).catch(() => []),
     allPages<Member>(`/v1/workspaces/${wid}/members?limit=1000`, MAX_MEMBERS_SHOWN)
       .catch(() => ({ items: [] as Member[], more: false })),
     json<Secret[]>('GET', `/v1/workspaces/${wid}/secrets`).catch(() => null),
+    json<{ records: VaultRecord[] }>('GET', `/v1/workspaces/${wid}/vault/records`)
+      .then((p) => p.records).catch(() => null),
   ]);
   if (signal.aborted) return;
   const admin = perm.administer;
@@ -60,6 +63,7 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
     membersSection(members, wid, admin, reload),
     mappingsSection(w, wid, admin, ifMatch, reload),
     secretsSection(secrets, wid, perm.write, perm.reveal_secret === true, reload),
+    vaultSection(vault, wid, perm.write && !deleted, perm.detokenize === true, reload),
     exportSection(wid),
     auditSection(wid)];
   root.replaceChildren(...parts.filter((n): n is Node => n !== null));

@@ -96,6 +96,8 @@ std::string_view PermissionName(authz::Permission p) {
       return "administer";
     case authz::Permission::kRevealSecret:
       return "reveal_secret";
+    case authz::Permission::kDetokenize:
+      return "detokenize";
   }
   return "?";
 }

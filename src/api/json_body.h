@@ -3,6 +3,7 @@
 // depth). A body that is not such a document is 400, with what is wrong.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string_view>
 
@@ -17,6 +18,15 @@ inline StatusOr<boost::json::value> ParseJsonBody(std::string_view body,
   StatusOr<boost::json::value> v = ParseStrictJson(body, max_depth);
   if (!v.ok()) return InvalidArgument("the body is not valid JSON: " + v.status().message());
   return v;
+}
+
+// The same, for a body that must be a JSON object (anything else is 400).
+inline StatusOr<boost::json::object> ParseJsonObjectBody(std::string_view body,
+                                                         std::size_t max_depth = 16) {
+  StatusOr<boost::json::value> v = ParseJsonBody(body, max_depth);
+  if (!v.ok()) return v.status();
+  if (!v->is_object()) return InvalidArgument("the body must be a JSON object");
+  return std::move(v->as_object());
 }
 
 }  // namespace workspaced::api

@@ -46,6 +46,15 @@ std::vector<RouteSpec> MakeRoutes(app::App& app) {
       MakeDeleteSecret(app));
   add(Method::kPost, "/v1/workspaces/{workspace_id}/secrets/{name}/reveal", true,
       MakeRevealSecret(app));
+  // The data vault pillar (docs/vault.md).
+  add(Method::kPost, "/v1/workspaces/{workspace_id}/vault/records", true,
+      MakeCreateVaultRecord(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/vault/records", true, MakeListVaultRecords(app));
+  add(Method::kGet, "/v1/workspaces/{workspace_id}/vault/records/{record_id}", true,
+      MakeGetVaultRecord(app));
+  add(Method::kDelete, "/v1/workspaces/{workspace_id}/vault/records/{record_id}", true,
+      MakeDeleteVaultRecord(app));
+  add(Method::kPost, "/v1/workspaces/{workspace_id}/vault/detokenize", true, MakeDetokenize(app));
   // Membership management.
   using domain::MemberScope;
   add(Method::kGet, "/v1/workspaces/{workspace_id}/members", true,

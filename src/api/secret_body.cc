@@ -1,7 +1,6 @@
 #include "api/secret_body.h"
 
 #include <algorithm>
-
 #include <boost/json.hpp>
 
 #include "api/json_body.h"
@@ -9,15 +8,6 @@
 
 namespace workspaced::api {
 namespace json = boost::json;
-namespace {
-
-StatusOr<json::object> ParseBodyObject(std::string_view body) {
-  WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
-  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
-  return std::move(v.as_object());
-}
-
-}  // namespace
 
 // {"value", "environment"?, "description"?}; every problem at once, reported
 // by the operation (domain::ValidateSecretWrite) with the rules' own.
@@ -26,7 +16,7 @@ StatusOr<json::object> ParseBodyObject(std::string_view body) {
 // copy in the JSON tree is overwritten; the caller wipes the request body
 // (http::Response::sensitive) and SecretWrite::value.
 StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const std::string& name) {
-  WS_ASSIGN_OR_RETURN(json::object o, ParseBodyObject(body));
+  WS_ASSIGN_OR_RETURN(json::object o, ParseJsonObjectBody(body, /*max_depth=*/4));
   domain::SecretWrite w;
   w.name = name;
   std::vector<FieldError> errors;

@@ -24,6 +24,7 @@
 #include "domain/quotas.h"
 #include "domain/data_keys.h"
 #include "domain/secrets.h"
+#include "domain/vault.h"
 #include "domain/workspaces.h"
 #include "http/metrics.h"
 #include "saga/engine.h"
@@ -82,6 +83,8 @@ class App {
   // The secrets pillar (domain/secrets.h) and the data keys it seals with.
   domain::Secrets& secrets() { return *secrets_; }
   domain::DataKeys& data_keys() { return *data_keys_; }
+  // The data vault pillar (domain/vault.h).
+  domain::Vault& vault() { return *vault_; }
   // The relay delivering relationship changes to SpiceDB; null when
   // configuration `spicedb.target` is none.
   spicedb::Relay* relay() { return relay_.get(); }
@@ -133,6 +136,7 @@ class App {
   std::unique_ptr<domain::DataKeys> data_keys_;
   std::unique_ptr<domain::AuditGroupCommit> audit_group_;
   std::unique_ptr<domain::Secrets> secrets_;
+  std::unique_ptr<domain::Vault> vault_;
   http::Metrics metrics_;
   std::string default_account_id_;
   std::string cursor_key_;

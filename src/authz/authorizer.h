@@ -18,7 +18,9 @@ namespace workspaced::authz {
 
 enum class ObjectType { kAccount, kWorkspace };
 // kRevealSecret: reading a secret's value (workspaces only; docs/secrets.md).
-enum class Permission { kRead, kWrite, kAdminister, kRevealSecret };
+// kDetokenize: reading the values behind vault tokens (workspaces only;
+// docs/vault.md).
+enum class Permission { kRead, kWrite, kAdminister, kRevealSecret, kDetokenize };
 
 struct ObjectRef {
   ObjectType type;

@@ -17,6 +17,8 @@ std::string_view PermissionName(Permission p) {
       return "administer";
     case Permission::kRevealSecret:
       return "reveal_secret";
+    case Permission::kDetokenize:
+      return "detokenize";
   }
   return "";
 }

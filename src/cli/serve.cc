@@ -122,6 +122,8 @@ int Serve(const ServeFlags& flags) {
   BackgroundLoop pillar_sweep(app->clock(), [&app]() -> Micros {
     const StatusOr<int> n = app->secrets().SweepPending();
     if (!n.ok()) log::Warn("secrets: the sweep of pending rows failed", {{"error", n.status().message()}});
+    const StatusOr<int> v = app->vault().SweepPending();
+    if (!v.ok()) log::Warn("vault: the sweep of pending rows failed", {{"error", v.status().message()}});
     return app->clock().Now() + domain::kPendingBound;
   });
   pillar_sweep.Start(domain::kPendingBound);

@@ -20,4 +20,18 @@ StatusOr<std::vector<SecretRow>> Dataplane::ListSecretRows(const model::Workspac
   return NoPillars();
 }
 
+Status Dataplane::AddPendingVaultRows(const model::Workspace&, const std::vector<VaultRow>&) {
+  return NoPillars();
+}
+Status Dataplane::CommitVaultOperation(const model::Workspace&, std::string_view) {
+  return NoPillars();
+}
+Status Dataplane::DiscardVaultOperation(const model::Workspace&, std::string_view) {
+  return NoPillars();
+}
+StatusOr<std::vector<VaultRow>> Dataplane::ListVaultRows(const model::Workspace&,
+                                                         const VaultRowQuery&) {
+  return NoPillars();
+}
+
 }  // namespace workspaced::dataplane

@@ -51,6 +51,38 @@ struct SecretRowQuery {
   int limit = 0;
 };
 
+// One row of the data vault (docs/vault.md): a field of a record, sealed,
+// with its token and mask; or a tombstone (field "", the pending delete of
+// every field of `record_id`). Written `pending` like SecretRow.
+struct VaultRow {
+  std::string record_id;
+  std::string field;  // "" for a tombstone
+  std::string type;
+  std::string token;
+  bool deterministic = false;
+  std::string mask;
+  std::string sealed;  // base64url of crypto::Seal's output; only when asked for
+  bool pending = true;
+  bool tombstone = false;
+  std::string operation_id;
+  Micros created_at = 0;
+  std::string created_by;
+};
+
+// Which rows ListVaultRows returns, by (record_id, field) (byte order):
+// those of `record_id` (every record when empty) or, when `tokens` is not
+// empty, those carrying one of them; after (after_record_id, after_field)
+// (keyset paging); at most `limit` (every one when 0). Tokens hold only
+// [A-Za-z0-9_-] (the domain checks them before asking).
+struct VaultRowQuery {
+  std::string record_id;
+  std::vector<std::string> tokens;
+  bool with_values = false;
+  std::string after_record_id;
+  std::string after_field;
+  int limit = 0;
+};
+
 class Dataplane {
  public:
   virtual ~Dataplane() = default;
@@ -87,6 +119,21 @@ class Dataplane {
   // (byte order); `sealed` only when `query.with_values`.
   virtual StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
                                                           const SecretRowQuery& query);
+
+  // --- the data vault (rows of the workspace's store; the same failures) ---
+  // Inserts `rows` (one operation: one record's fields, or its tombstone)
+  // as pending, durably, in one transaction.
+  virtual Status AddPendingVaultRows(const model::Workspace& ws, const std::vector<VaultRow>& rows);
+  // Applies the operation: its fields become committed; a tombstone deletes
+  // every committed field of its record, then itself. OK when no row
+  // carries the id.
+  virtual Status CommitVaultOperation(const model::Workspace& ws, std::string_view operation_id);
+  // Deletes the operation's pending rows. OK when there are none.
+  virtual Status DiscardVaultOperation(const model::Workspace& ws, std::string_view operation_id);
+  // The rows `query` selects, pending ones included; `sealed` only when
+  // `query.with_values`.
+  virtual StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
+                                                        const VaultRowQuery& query);
 };
 
 }  // namespace workspaced::dataplane

@@ -31,6 +31,30 @@ std::string SecretTableSql(const std::string& schema) {
          "version))";
 }
 
+// The data vault's table in `schema` (docs/vault.md), and its token index.
+std::string VaultTableSql(const std::string& schema) {
+  return "CREATE TABLE IF NOT EXISTS " + schema +
+         ".vault_fields (workspace_id text NOT NULL, record_id text NOT NULL, field text NOT "
+         "NULL, type text NOT NULL, token text NOT NULL, deterministic boolean NOT NULL, mask "
+         "text NOT NULL, sealed text NOT NULL, pending boolean NOT NULL, tombstone boolean NOT "
+         "NULL, operation_id text NOT NULL, created_at bigint NOT NULL, created_by text NOT NULL, "
+         "PRIMARY KEY (workspace_id, record_id, field, operation_id))";
+}
+std::string VaultIndexSql(const std::string& schema) {
+  return "CREATE INDEX IF NOT EXISTS vault_fields_token ON " + schema +
+         ".vault_fields (workspace_id, token)";
+}
+
+// Tokens as a text[] literal (tokens hold only [A-Za-z0-9_-]: no quoting).
+std::string TokenArray(const std::vector<std::string>& tokens) {
+  std::string out = "{";
+  for (const auto& t : tokens) {
+    if (out.size() > 1) out += ',';
+    out += t;
+  }
+  return out + "}";
+}
+
 class PostgresDataplane final : public Dataplane {
  public:
   explicit PostgresDataplane(std::string conninfo) : conninfo_(std::move(conninfo)) {}
@@ -50,7 +74,7 @@ class PostgresDataplane final : public Dataplane {
                "timestamptz NOT NULL DEFAULT now())",
            "INSERT INTO " + schema +
                ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING",
-           SecretTableSql(schema)},
+           SecretTableSql(schema), VaultTableSql(schema), VaultIndexSql(schema)},
           ws.id);
     }
     return InTransaction(
@@ -59,7 +83,7 @@ class PostgresDataplane final : public Dataplane {
          "PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())",
          "INSERT INTO shared.dataplane_workspaces (id) VALUES ($1) ON CONFLICT "
          "DO NOTHING",
-         SecretTableSql("shared")},
+         SecretTableSql("shared"), VaultTableSql("shared"), VaultIndexSql("shared")},
         ws.id);
   }
 
@@ -73,8 +97,9 @@ class PostgresDataplane final : public Dataplane {
     WS_ASSIGN_OR_RETURN(const bool has_shared,
                         Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", "shared"));
     if (!has_shared) return Status::Ok();
-    return InTransaction({SecretTableSql("shared"),
+    return InTransaction({SecretTableSql("shared"), VaultTableSql("shared"),
                           "DELETE FROM shared.secret_versions WHERE workspace_id = $1",
+                          "DELETE FROM shared.vault_fields WHERE workspace_id = $1",
                           "DELETE FROM shared.dataplane_workspaces WHERE id = $1"},
                          ws.id);
   }
@@ -193,7 +218,106 @@ class PostgresDataplane final : public Dataplane {
     return rows;
   }
 
+  Status AddPendingVaultRows(const model::Workspace& ws,
+                             const std::vector<VaultRow>& rows) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, VaultTable(ws));
+    return Transaction([&]() -> Status {
+      for (const VaultRow& r : rows) {
+        WS_ASSIGN_OR_RETURN(
+            PGresult * ins,
+            RunParams("INSERT INTO " + table +
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $10, $11, $12)",
+                      {ws.id, r.record_id, r.field, r.type, r.token,
+                       r.deterministic ? "true" : "false", r.mask, r.sealed,
+                       r.tombstone ? "true" : "false", r.operation_id,
+                       std::to_string(r.created_at), r.created_by}));
+        store::Libpq().PQclear(ins);
+      }
+      return Status::Ok();
+    });
+  }
+
+  Status CommitVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, VaultTable(ws));
+    const std::string op(operation_id);
+    return Transaction([&]() -> Status {
+      // Fields: committed. A tombstone: its record's committed fields and itself go.
+      WS_ASSIGN_OR_RETURN(
+          PGresult * r,
+          RunParams("WITH op AS (SELECT DISTINCT record_id, tombstone FROM " + table +
+                        " WHERE workspace_id = $1 AND operation_id = $2), "
+                        "gone AS (DELETE FROM " + table +
+                        " t USING op WHERE op.tombstone AND t.workspace_id = $1 AND t.record_id "
+                        "= op.record_id AND (t.operation_id = $2 OR NOT t.pending)) UPDATE " +
+                        table +
+                        " t SET pending = false FROM op WHERE NOT op.tombstone AND "
+                        "t.workspace_id = $1 AND t.operation_id = $2",
+                    {ws.id, op}));
+      store::Libpq().PQclear(r);
+      return Status::Ok();
+    });
+  }
+
+  Status DiscardVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, VaultTable(ws));
+    WS_ASSIGN_OR_RETURN(PGresult * r, RunParams("DELETE FROM " + table +
+                                                    " WHERE workspace_id = $1 AND operation_id "
+                                                    "= $2 AND pending",
+                                                {ws.id, std::string(operation_id)}));
+    store::Libpq().PQclear(r);
+    return Status::Ok();
+  }
+
+  StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
+                                                const VaultRowQuery& query) override {
+    std::lock_guard lock(mu_);
+    WS_ASSIGN_OR_RETURN(const std::string table, VaultTable(ws));
+    WS_ASSIGN_OR_RETURN(
+        PGresult * r,
+        RunParams("SELECT record_id, field, type, token, deterministic, mask, CASE WHEN $3 THEN "
+                  "sealed ELSE '' END, pending, tombstone, operation_id, created_at, created_by "
+                  "FROM " +
+                      table +
+                      " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND "
+                      "(cardinality($7::text[]) = 0 OR token = ANY($7::text[])) AND "
+                      "(record_id COLLATE \"C\" > $4 OR (record_id = $4 AND field COLLATE "
+                      "\"C\" > $5)) ORDER BY record_id COLLATE \"C\", field COLLATE \"C\", "
+                      "operation_id LIMIT NULLIF($6::bigint, 0)",
+                  {ws.id, query.record_id, query.with_values ? "true" : "false",
+                   query.after_record_id, query.after_field, std::to_string(query.limit),
+                   TokenArray(query.tokens)}));
+    std::vector<VaultRow> rows;
+    const auto& pq = store::Libpq();
+    for (int i = 0; i < pq.PQntuples(r); ++i) {
+      VaultRow row;
+      row.record_id = pq.PQgetvalue(r, i, 0);
+      row.field = pq.PQgetvalue(r, i, 1);
+      row.type = pq.PQgetvalue(r, i, 2);
+      row.token = pq.PQgetvalue(r, i, 3);
+      row.deterministic = pq.PQgetvalue(r, i, 4)[0] == 't';
+      row.mask = pq.PQgetvalue(r, i, 5);
+      row.sealed = pq.PQgetvalue(r, i, 6);
+      row.pending = pq.PQgetvalue(r, i, 7)[0] == 't';
+      row.tombstone = pq.PQgetvalue(r, i, 8)[0] == 't';
+      row.operation_id = pq.PQgetvalue(r, i, 9);
+      row.created_at = std::stoll(pq.PQgetvalue(r, i, 10));
+      row.created_by = pq.PQgetvalue(r, i, 11);
+      rows.push_back(std::move(row));
+    }
+    pq.PQclear(r);
+    return rows;
+  }
+
  private:
+  // The workspace's vault table (PillarTable creates it with the secrets one).
+  StatusOr<std::string> VaultTable(const model::Workspace& ws) {
+    WS_ASSIGN_OR_RETURN(const std::string secrets, PillarTable(ws));
+    return secrets.substr(0, secrets.find('.')) + ".vault_fields";
+  }
+
   // The workspace's secrets table, created the first time this process uses
   // its schema (one provisioned before the pillar existed gets it then).
   // kConflict when the workspace has no store in this cell. Caller holds mu_.
@@ -207,7 +331,9 @@ class PostgresDataplane final : public Dataplane {
                           Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema));
       if (!has_schema) return Conflict("the workspace's dataplane is not provisioned");
       WS_RETURN_IF_ERROR(InTransaction(
-          {"SELECT pg_advisory_xact_lock(7269638)", SecretTableSql(schema)}, ""));
+          {"SELECT pg_advisory_xact_lock(7269638)", SecretTableSql(schema), VaultTableSql(schema),
+           VaultIndexSql(schema)},
+          ""));
       ready_.insert(schema);
     }
     if (!dedicated) {
@@ -342,6 +468,20 @@ class Routing final : public Dataplane {
   StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
                                                   const SecretRowQuery& query) override {
     return For(ws).ListSecretRows(ws, query);
+  }
+  Status AddPendingVaultRows(const model::Workspace& ws,
+                             const std::vector<VaultRow>& rows) override {
+    return For(ws).AddPendingVaultRows(ws, rows);
+  }
+  Status CommitVaultOperation(const model::Workspace& ws, std::string_view op) override {
+    return For(ws).CommitVaultOperation(ws, op);
+  }
+  Status DiscardVaultOperation(const model::Workspace& ws, std::string_view op) override {
+    return For(ws).DiscardVaultOperation(ws, op);
+  }
+  StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
+                                                const VaultRowQuery& query) override {
+    return For(ws).ListVaultRows(ws, query);
   }
   // The embedded one, then each cell; the first failure names its region
   // (its own message, which may hold a host, goes to the log only).

@@ -12,6 +12,7 @@
 #include "common/random.h"
 #include "dataplane/sqlite_connection_cache.h"
 #include "dataplane/sqlite_secret_rows.h"
+#include "dataplane/sqlite_vault_rows.h"
 
 namespace workspaced::dataplane {
 namespace fs = std::filesystem;
@@ -162,6 +163,7 @@ class SqliteDataplane final : public Dataplane {
     WS_RETURN_IF_ERROR(lease.status());
     sqlite3* db = lease->conn().db();
     WS_RETURN_IF_ERROR(Exec(db, "DELETE FROM secret_versions WHERE workspace_id = ?1", &ws.id));
+    WS_RETURN_IF_ERROR(sqlite_vault::DeleteWorkspace(lease->conn(), ws.id));
     return Exec(db, "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
   }
 
@@ -214,6 +216,25 @@ class SqliteDataplane final : public Dataplane {
     return sqlite_secrets::List(lease.conn(), ws.id, query);
   }
 
+  Status AddPendingVaultRows(const model::Workspace& ws,
+                             const std::vector<VaultRow>& rows) override {
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_vault::AddPending(lease.conn(), ws.id, rows);
+  }
+  Status CommitVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_vault::Commit(lease.conn(), ws.id, operation_id);
+  }
+  Status DiscardVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_vault::Discard(lease.conn(), ws.id, operation_id);
+  }
+  StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
+                                                const VaultRowQuery& query) override {
+    WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
+    return sqlite_vault::List(lease.conn(), ws.id, query);
+  }
+
  private:
   // A lease of the connection to the database at `path` (kept open in
   // connections_), its pillar tables created when the connection is opened
@@ -223,7 +244,8 @@ class SqliteDataplane final : public Dataplane {
     return connections_.Acquire(path, [](Connection& conn) -> Status {
       WS_RETURN_IF_ERROR(Exec(conn.db(), "PRAGMA journal_mode=WAL"));
       WS_RETURN_IF_ERROR(Exec(conn.db(), kCreateTableIfMissing));
-      return sqlite_secrets::EnsureTable(conn.db());
+      WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(conn.db()));
+      return sqlite_vault::EnsureTable(conn.db());
     });
   }
 

@@ -27,6 +27,19 @@ StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx, const mo
   // A committed tombstone has already removed its name's lower versions;
   // a pending one (not yet applied) leaves them counted.
   if (!names.empty()) out.push_back({"secrets", static_cast<std::int64_t>(names.size())});
+  // Vault records: the same rule, by record id.
+  WS_ASSIGN_OR_RETURN(const std::vector<dataplane::VaultRow> fields, dataplane->ListVaultRows(ws, {}));
+  std::set<std::string> records;
+  for (const dataplane::VaultRow& r : fields) {
+    if (r.tombstone || records.contains(r.record_id)) continue;
+    bool counts = !r.pending;
+    if (r.pending) {
+      WS_ASSIGN_OR_RETURN(const std::optional<bool> outcome, tx.GetPillarOperation(r.operation_id));
+      counts = outcome.value_or(false);
+    }
+    if (counts) records.insert(r.record_id);
+  }
+  if (!records.empty()) out.push_back({"vault", static_cast<std::int64_t>(records.size())});
   return out;
 }
 

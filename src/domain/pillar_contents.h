@@ -5,9 +5,10 @@
 //
 // Counted inside the delete's own transaction: secrets (the names with a
 // version that is committed, or pending with its outcome recorded committed
-// in `tx`; a pillar write's control-plane step refuses once the workspace
-// is no longer active, so nothing is added after the delete commits). Each
-// later pillar adds its count here.
+// in `tx`) and vault records (the same rule, by record id). A pillar
+// write's control-plane step refuses once the workspace is no longer
+// active, so nothing is added after the delete commits. Each later pillar
+// adds its count here.
 //
 // Thread-safety: a plain function of the transaction it is given.
 #pragma once

@@ -12,6 +12,9 @@
 //                              transaction (crash only; domain/secrets.cc)
 //          secrets_after_commit_record  after that transaction committed,
 //                              before the row is marked committed (crash only)
+//          vault_after_pending, vault_after_commit_record  the same points of
+//                              a vault record's create or delete
+//                              (domain/vault.cc)
 //
 // actions: error      every attempt fails (retryable)              forward
 //          error(N)   the first N attempts fail (retryable), then  forward

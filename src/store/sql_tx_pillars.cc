@@ -63,7 +63,9 @@ Status SqlTx::RecordPillarOperation(std::string_view id, std::string_view worksp
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO pillar_operations (id, workspace_id, "
                                          "committed, created_at) VALUES (?1, ?2, ?3, ?4)"));
   return stmt.Bind(id, workspace_id, committed ? 1 : 0, now)
-      .Run(ConstraintErrors().OnUnique(Code::kConflict, "pillar operation already resolved"));
+      .Run(ConstraintErrors()
+               .OnPrimaryKey(Code::kConflict, "pillar operation already resolved")
+               .OnUnique(Code::kConflict, "pillar operation already resolved"));
 }
 
 StatusOr<std::optional<bool>> SqlTx::GetPillarOperation(std::string_view id) {

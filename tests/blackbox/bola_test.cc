@@ -92,6 +92,16 @@ const std::vector<Endpoint>& Endpoints() {
       // reveal_secret = administer (authz/schema.zed)
       {"POST", "/v1/workspaces/{w}/secrets/absent/reveal", "", On::kWorkspace, kAdminister, 404,
        "secret not found"},
+      {"GET", "/v1/workspaces/{w}/vault/records", "", On::kWorkspace, kRead, 200},
+      {"GET", "/v1/workspaces/{w}/vault/records/00000000-0000-7000-8000-000000000000", "",
+       On::kWorkspace, kRead, 404, "vault record not found"},
+      {"POST", "/v1/workspaces/{w}/vault/records", R"({"fields":{}})", On::kWorkspace, kWrite,
+       422},
+      {"DELETE", "/v1/workspaces/{w}/vault/records/00000000-0000-7000-8000-000000000000", "",
+       On::kWorkspace, kWrite, 404, "vault record not found"},
+      // masks for read, values for detokenize (= administer): both 200
+      {"POST", "/v1/workspaces/{w}/vault/detokenize", R"({"tokens":["vtr_AAAAAAAAAAAAAAAAAAAAAA"]})",
+       On::kWorkspace, kRead, 200},
       {"PATCH", "/v1/workspaces/{w}", R"({"status":"active"})", On::kWorkspace, kAdminister, 422},
       {"PATCH", "/v1/workspaces/{w}/status", R"({"status":"deleted"})", On::kWorkspace, kAdminister,
        422},

@@ -231,6 +231,10 @@ TEST_F(Lifecycle, SafeDeleteRefusesWhileSecretsRemainAndTheForcedPurgeShredsTheK
                  R"({"value":"an0ther"})")
                 .status,
             201);
+  ASSERT_EQ(Call("POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+                 R"({"fields":{"email":{"type":"email","value":"jane@example.com"}}})")
+                .status,
+            201);
   const std::string key_rows =
       "SELECT COUNT(*) FROM workspace_data_keys WHERE workspace_id = '" + ws_ + "'";
   ASSERT_EQ(CountRows(dir, key_rows), 1);
@@ -240,6 +244,7 @@ TEST_F(Lifecycle, SafeDeleteRefusesWhileSecretsRemainAndTheForcedPurgeShredsTheK
   const auto problem = Json(refused.body).as_object();
   EXPECT_EQ(problem.at("type").as_string(), "urn:workspaced:problem:workspace-not-empty");
   EXPECT_EQ(problem.at("remaining").as_object().at("secrets").as_int64(), 2) << refused.body;
+  EXPECT_EQ(problem.at("remaining").as_object().at("vault").as_int64(), 1) << refused.body;
   EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_, "alice").status, 200);  // nothing changed
 
   // A workspace admin who does not administer the account may not force.

@@ -261,6 +261,26 @@ try {
     await vera.context().close();
   });
 
+  await test('vault: a field is shown as token and mask, its value only on Detokenize', async () => {
+    await alice.goto(wsUrl);
+    const form = alice.locator('#vault-record');
+    await form.getByLabel('Field name', { exact: true }).fill('email');
+    await form.getByLabel('Type', { exact: true }).selectOption('email');
+    await form.getByLabel('Value', { exact: true }).fill('jane.portal@example.com');
+    await alice.getByRole('button', { name: 'Tokenize' }).click();
+    const row = alice.locator('#vault tbody tr', { hasText: 'j***@example.com' });
+    await row.waitFor();
+    assert.doesNotMatch(await alice.locator('main').innerText(), /jane\.portal/);
+    await row.getByRole('button', { name: 'Detokenize email' }).click();
+    await row.locator('code', { hasText: 'jane.portal@example.com' }).waitFor();
+    const vera = await signedIn('vera');  // a viewer: masks only, no form, no detokenize
+    await vera.goto(wsUrl);
+    await vera.locator('#vault tbody tr', { hasText: 'j***@example.com' }).waitFor();
+    assert.equal(await vera.locator('#vault-record').count(), 0);
+    assert.equal(await vera.getByRole('button', { name: /^Detokenize/ }).count(), 0);
+    await vera.context().close();
+  });
+
   await test('delete: refused while secrets remain, forced by the account admin, then restored', async () => {
     await alice.goto(wsUrl);
     const form = alice.locator('#delete-form');

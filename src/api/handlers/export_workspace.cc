@@ -7,6 +7,7 @@
 // and is not audited. Sections, in order: workspace, environments, members,
 // group_mappings, provisioning_runs, provisioning_steps, secrets (metadata
 // of committed versions, read through domain::Secrets; never a value),
+// vault_fields (each committed field's token and mask; never a value),
 // audit_events (docs/export.md). The body is pulled chunk by chunk by the transport only
 // after the previous chunk was written (backpressure), each chunk read in a
 // short transaction of its own; a client that goes away destroys the source
@@ -43,6 +44,8 @@ constexpr int kMemberPage = 200;
 // Secret versions per chunk: a version's metadata is at most about 2 KiB
 // (name, description, creator), so a page stays within about kChunkBytes.
 constexpr int kSecretPage = 100;
+// Vault records per chunk: a record is at most 32 fields of about 200 bytes.
+constexpr int kVaultPage = 20;
 
 // A cell a spreadsheet would run as a formula (OWASP's CSV injection: one
 // starting with =, +, -, @, tab or CR). Any text column may hold one: a
@@ -178,6 +181,8 @@ class ExportSource final : public http::BodySource {
       }
       case 4:
         return SecretsChunk(out);
+      case 5:
+        return VaultChunk(out);
       default:
         return AuditChunk(out);
     }
@@ -225,6 +230,32 @@ class ExportSource final : public http::BodySource {
       return true;
     }
     End(out, "secrets");
+    return true;
+  }
+
+  // One page of vault records: per field its token and mask (the domain
+  // never reads a value for it); the stage repeats until the last page.
+  StatusOr<bool> VaultChunk(std::string& out) {
+    WS_ASSIGN_OR_RETURN(const domain::VaultPage page,
+                        app_.vault().ListPage(ws_.id, vault_after_, kVaultPage));
+    std::vector<Record> records;
+    for (const domain::VaultRecordInfo& r : page.records)
+      for (const domain::VaultFieldInfo& f : r.fields)
+        records.push_back({{{"record_id", r.id},
+                            {"field", f.name},
+                            {"type", f.type},
+                            {"token", f.token},
+                            {"deterministic", f.deterministic ? "true" : "false"},
+                            {"mask", f.mask},
+                            {"created_at", Time(r.created_at)},
+                            {"created_by", r.created_by}}});
+    Rows(out, "vault_fields", records);
+    if (page.next) {
+      vault_after_ = *page.next;
+      --stage_;
+      return true;
+    }
+    End(out, "vault_fields");
     return true;
   }
 
@@ -356,6 +387,9 @@ class ExportSource final : public http::BodySource {
          {"run_id", "name", "state", "attempts", "last_error", "last_error_code", "started_at",
           "finished_at"}},
         {"secrets", {"name", "version", "environment", "description", "created_at", "created_by"}},
+        {"vault_fields",
+         {"record_id", "field", "type", "token", "deterministic", "mask", "created_at",
+          "created_by"}},
         {"audit_events",
          {"seq", "time", "actor", "actor_auth", "action", "target_type", "target_id", "outcome",
           "request_id", "source_ip", "user_agent", "details", "hash"}},
@@ -387,6 +421,7 @@ class ExportSource final : public http::BodySource {
   std::int64_t audit_after_ = 0;
   std::int64_t member_offset_ = 0;
   domain::SecretVersionKey secrets_after_;
+  std::string vault_after_;
   std::string open_section_;
   bool first_row_ = true;
 };

@@ -54,6 +54,12 @@ std::unique_ptr<Handler> MakeListSecrets(app::App& app);
 std::unique_ptr<Handler> MakeGetSecret(app::App& app);
 std::unique_ptr<Handler> MakeRevealSecret(app::App& app);
 std::unique_ptr<Handler> MakeDeleteSecret(app::App& app);
+// The data vault pillar (handlers/vault.cc).
+std::unique_ptr<Handler> MakeCreateVaultRecord(app::App& app);
+std::unique_ptr<Handler> MakeGetVaultRecord(app::App& app);
+std::unique_ptr<Handler> MakeListVaultRecords(app::App& app);
+std::unique_ptr<Handler> MakeDeleteVaultRecord(app::App& app);
+std::unique_ptr<Handler> MakeDetokenize(app::App& app);
 // The Customer Portal (handlers/portal.cc).
 std::unique_ptr<Handler> MakePortalPage();
 std::unique_ptr<Handler> MakePortalAsset();

@@ -1,6 +1,6 @@
 // GET /portal/workspaces/{workspace_id}/permissions and
 // GET /portal/accounts/{account_id}/permissions: what the caller may do on the
-// object, {"read":true,"write":…,"administer":…} (and "reveal_secret":… on a
+// object, {"read":true,"write":…,"administer":…} (and "reveal_secret":…, "detokenize":… on a
 // workspace), so the portal shows only the controls that can work. A
 // convenience only: every API call checks its own permission. Without read:
 // 404, as the API answers.
@@ -23,8 +23,10 @@ class PortalPermissions final : public Handler {
     std::string body = R"({"read":true)";
     std::vector<std::pair<const char*, authz::Permission>> asked = {
         {"write", authz::Permission::kWrite}, {"administer", authz::Permission::kAdminister}};
-    if (type_ == authz::ObjectType::kWorkspace)
+    if (type_ == authz::ObjectType::kWorkspace) {
       asked.emplace_back("reveal_secret", authz::Permission::kRevealSecret);
+      asked.emplace_back("detokenize", authz::Permission::kDetokenize);
+    }
     for (auto [name, p] : asked) {
       const authz::Decision d = app_.authorizer().Check(*ctx.principal, p, {type_, id});
       if (d == authz::Decision::kError)

@@ -73,7 +73,7 @@ class Universe {
   Question RandomQuestion() {
     static const std::vector<std::pair<std::string, std::vector<std::string>>> kAsk = {
         {"account", {"administer", "read", "admin", "member"}},
-        {"workspace", {"administer", "write", "read", "viewer"}},
+        {"workspace", {"administer", "write", "read", "viewer", "reveal_secret", "detokenize"}},
         {"environment", {"administer", "write", "read"}},
         {"group", {"member"}},
         {"platform", {"administer"}},

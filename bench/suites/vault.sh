@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The data vault (docs/vault.md): a detokenize of 10 tokens by an admin
+# (POST …/vault/detokenize: 10 values opened, a vault.detokenize audit event
+# committed before the answer) and the same 10 tokens masked (a caller
+# without `detokenize`: no decryption, no audit) against GET
+# /v1/workspaces/{id} on the same server, in the same run (bench/
+# against_get.sh). Goal from issue 18: within 1.5× of the GET.
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
+# shellcheck source=bench/against_get.sh
+source "$BENCH_DIR/against_get.sh"
+
+pillar_workspace "$BENCH_TMP/data" "vault bench"
+
+# One record of 10 fields (mixed types, two deterministic).
+fields='"card":{"type":"card_number","value":"4242 4242 4242 4242"},'
+fields+='"email":{"type":"email","value":"jane@example.com","deterministic":true},'
+fields+='"ssn":{"type":"national_id","value":"123-45-6789","deterministic":true},'
+fields+='"phone":{"type":"phone","value":"+1 555 010 9999"}'
+for i in $(seq 1 6); do fields+=",\"note$i\":{\"type\":\"text\",\"value\":\"bench note $i\"}"; done
+tokens=$(curl -sf --max-time 10 "${auth[@]}" -d "{\"fields\":{$fields}}" \
+  "$WS_URL/v1/workspaces/$ws_id/vault/records" | jq -c '[.fields[].token]')
+[[ $(jq length <<<"$tokens") == 10 ]] || { log "no record of 10 tokens: $tokens"; exit 1; }
+printf 'wrk.method = "POST"\nwrk.body = [[{"tokens":%s}]]\nwrk.headers["Content-Type"] = "application/json"\n' \
+  "$tokens" >"$BENCH_TMP/detokenize.lua"
+
+# A reader without `detokenize`: a workspace member.
+member_token=$("$WORKSPACED" token --sub bench-member --ttl 2h --data-dir "$BENCH_TMP/data")
+curl -sf --max-time 10 -X PUT "${auth[@]}" -d '{"role":"member"}' \
+  "$WS_URL/v1/workspaces/$ws_id/members/bench-member" >/dev/null
+
+get_url="$WS_URL/v1/workspaces/$ws_id" url="$WS_URL/v1/workspaces/$ws_id/vault/detokenize"
+against_get vault_detokenize_10 "$get_url" "$url" "$token" "$BENCH_TMP/detokenize.lua"
+against_get vault_detokenize_10_masked "$get_url" "$url" "$member_token" "$BENCH_TMP/detokenize.lua"

@@ -1,0 +1,71 @@
+// The data vault panel of a workspace page (docs/vault.md): the first page
+// of records as tokens and masks; a value only on an explicit click for a
+// caller with `detokenize` (shown in its row, kept nowhere else); a
+// one-field record form for a caller with `write`.
+import { json, VaultRecord } from './api';
+import { announce, field, fmtTime, h, select } from './dom';
+import { clearErrors, showError } from './errors';
+
+const TYPES: [string, string][] = [['text', 'text'], ['email', 'email'], ['card_number', 'card number'],
+  ['national_id', 'national id'], ['phone', 'phone']];
+
+function section(box: Node) {
+  return h('section', { 'aria-labelledby': 'vault-h', class: 'card' }, h('h2', { id: 'vault-h' }, 'Data vault'), box);
+}
+
+// `records` null: the list failed (a workspace without a dataplane yet).
+export function vaultSection(records: VaultRecord[] | null, wid: string, write: boolean,
+  detokenize: boolean, reload: () => void) {
+  if (!records) return section(h('p', { class: 'muted' }, 'The vault is not available.'));
+  const box = h('div', {});
+  const rows: HTMLElement[] = [];
+  for (const r of records) {
+    for (const [name, f] of Object.entries(r.fields)) {
+      const value = h('td', { class: 'vault-value' });
+      if (detokenize) {
+        value.append(h('button', { type: 'button', class: 'secondary', onclick: async () => {
+          try {
+            const res = await json<{ results: { value?: string }[] }>('POST',
+              `/v1/workspaces/${wid}/vault/detokenize`, { tokens: [f.token] });
+            value.replaceChildren(h('code', {}, res.results[0]?.value ?? '(not found)'));
+          } catch (err) { showError(box, err); }
+        } }, `Detokenize ${name}`));
+      } else {
+        value.append('—');
+      }
+      rows.push(h('tr', {}, h('td', {}, h('code', {}, r.id.slice(0, 8))), h('td', {}, name),
+        h('td', {}, f.type), h('td', {}, h('code', {}, f.mask)), h('td', {}, h('code', {}, f.token)),
+        h('td', {}, `${fmtTime(r.created_at)} by ${r.created_by}`), value));
+    }
+  }
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: '7' }, 'None')));
+  const table = h('table', { id: 'vault' }, h('caption', { class: 'sr-only' }, 'Vault records'),
+    h('thead', {}, h('tr', {}, ['Record', 'Field', 'Type', 'Mask', 'Token', 'Created', 'Value']
+      .map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, rows));
+  box.append(h('div', { class: 'scroll' }, table));
+  if (write) {
+    const form = h('form', { class: 'inline', id: 'vault-record' },
+      field('Field name', 'name', { required: true, maxlength: '64' }),
+      field('Type', 'type', {}, select('type', TYPES, 'text')),
+      field('Value', 'value', { required: true, type: 'password', autocomplete: 'off' }),
+      field('Deterministic token', 'deterministic', { type: 'checkbox' }),
+      h('button', { type: 'submit' }, 'Tokenize'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const fd = new FormData(form);
+      const name = String(fd.get('name') ?? '').trim();
+      const body = { fields: { [name]: { type: String(fd.get('type') ?? 'text'),
+        value: String(fd.get('value') ?? ''), deterministic: fd.get('deterministic') !== null } } };
+      try {
+        await json('POST', `/v1/workspaces/${wid}/vault/records`, body);
+        form.reset();
+        announce(`Stored ${name} in the vault`);
+        reload();
+      } catch (err) { showError(form, err); }
+    });
+    box.append(form);
+  }
+  return section(box);
+}

@@ -1,0 +1,213 @@
+// The data vault pillar (docs/vault.md): POST …/vault/records, GET …/vault/
+// records (a page), GET and DELETE …/vault/records/{record_id}, POST
+// …/vault/detokenize under /v1/workspaces/{workspace_id}. Permissions: read
+// (metadata, masked detokenize), write (create, delete), detokenize
+// (values). Each handler parses, calls one operation of domain::Vault and
+// renders; no value is rendered but by a detokenize with the permission.
+#include <string>
+
+#include "api/access.h"
+#include "api/audit.h"
+#include "api/handlers/handlers.h"
+#include "api/json_writer.h"
+#include "api/pagination.h"
+#include "api/vault_body.h"
+#include "common/random.h"
+#include "common/time_format.h"
+#include "crypto/aead.h"
+
+namespace workspaced::api {
+namespace {
+
+using authz::ObjectType;
+using authz::Permission;
+
+constexpr int kDefaultPage = 50;
+constexpr int kMaxPage = 100;
+
+void Bool(JsonWriter& w, std::string_view key, bool v) {
+  w.Key(key);
+  w.RawValue(v ? "true" : "false");
+}
+
+void RecordJson(JsonWriter& w, const domain::VaultRecordInfo& r) {
+  w.BeginObject();
+  w.Field("id", r.id);
+  w.Field("created_at", FormatRfc3339(r.created_at));
+  w.Field("created_by", r.created_by);
+  w.Key("fields");
+  w.BeginObject();
+  for (const auto& f : r.fields) {
+    w.Key(f.name);
+    w.BeginObject();
+    w.Field("type", f.type);
+    w.Field("token", f.token);
+    Bool(w, "deterministic", f.deterministic);
+    w.Field("mask", f.mask);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+std::string RecordBody(const domain::VaultRecordInfo& r) {
+  std::string out;
+  JsonWriter w(out);
+  RecordJson(w, r);
+  return out;
+}
+
+class CreateVaultRecord final : public Handler {
+ public:
+  explicit CreateVaultRecord(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
+    WS_ASSIGN_OR_RETURN(domain::VaultWrite w, ParseVaultRecordBody(ctx.request.body));
+    StatusOr<domain::VaultRecordInfo> r = app_.vault().Create(ActorOf(ctx), id, w);
+    for (auto& f : w.fields) crypto::Wipe(f.value);
+    if (!r.ok()) return r.status();
+    out.SetHeader("Location", "/v1/workspaces/" + id + "/vault/records/" + r->id);
+    out.Json(201, RecordBody(*r));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+class GetVaultRecord final : public Handler {
+ public:
+  explicit GetVaultRecord(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_ASSIGN_OR_RETURN(const auto r, app_.vault().Get(id, ctx.Param("record_id")));
+    out.Json(200, RecordBody(r));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+// ?limit=1..100 (50; api/pagination.h ParseLimit) and ?after=<record id>
+// (the `next` of the page before); 400 otherwise.
+class ListVaultRecords final : public Handler {
+ public:
+  explicit ListVaultRecords(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_ASSIGN_OR_RETURN(const int limit, ParseLimit(ctx.request, kDefaultPage, kMaxPage));
+    std::string after;
+    if (const auto a = ctx.request.QueryParam("after")) {
+      after = std::string(*a);
+      if (!IsUuid(after)) return InvalidArgument("after must be the `next` of a page (a record id)");
+    }
+    WS_ASSIGN_OR_RETURN(const auto page, app_.vault().ListPage(id, after, limit));
+    std::string body;
+    JsonWriter w(body);
+    w.BeginObject();
+    w.Key("records");
+    w.BeginArray();
+    for (const auto& r : page.records) RecordJson(w, r);
+    w.EndArray();
+    w.Key("next");
+    if (page.next) {
+      w.Value(*page.next);
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+    out.Json(200, std::move(body));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+class DeleteVaultRecord final : public Handler {
+ public:
+  explicit DeleteVaultRecord(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(app_.vault().Delete(ActorOf(ctx), id, ctx.Param("record_id")));
+    out.status = 204;
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+// Values to callers with `detokenize`, masks to other readers: one answer
+// per token, `found` false for a token this workspace does not hold.
+class Detokenize final : public Handler {
+ public:
+  explicit Detokenize(app::App& app) : app_(app) {}
+  Status Handle(RequestContext& ctx, http::Response& out) override {
+    const std::string& id = ctx.Param("workspace_id");
+    WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    const authz::Decision d =
+        app_.authorizer().Check(*ctx.principal, Permission::kDetokenize, {ObjectType::kWorkspace, id});
+    if (d == authz::Decision::kError)
+      return Unavailable("authorization is temporarily unavailable")
+          .WithCause(Cause::kAuthorizationUnavailable);
+    const bool with_values = d == authz::Decision::kAllow;
+    WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
+    WS_ASSIGN_OR_RETURN(const auto tokens, ParseDetokenizeBody(ctx.request.body));
+    WS_ASSIGN_OR_RETURN(auto results, app_.vault().Detokenize(ActorOf(ctx), id, tokens, with_values));
+    std::string body;
+    JsonWriter w(body);
+    w.BeginObject();
+    Bool(w, "values_shown", with_values);
+    w.Key("results");
+    w.BeginArray();
+    for (auto& r : results) {
+      w.BeginObject();
+      w.Field("token", r.token);
+      Bool(w, "found", r.found);
+      if (r.found) {
+        w.Field("record_id", r.record_id);
+        w.Field("field", r.field);
+        w.Field("type", r.type);
+        w.Field("mask", r.mask);
+        if (r.value) {
+          w.Field("value", *r.value);
+          crypto::Wipe(*r.value);
+        }
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    out.SetHeader("Cache-Control", "no-store");
+    out.Json(200, std::move(body));
+    return Status::Ok();
+  }
+
+ private:
+  app::App& app_;
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> MakeCreateVaultRecord(app::App& app) {
+  return std::make_unique<CreateVaultRecord>(app);
+}
+std::unique_ptr<Handler> MakeGetVaultRecord(app::App& app) {
+  return std::make_unique<GetVaultRecord>(app);
+}
+std::unique_ptr<Handler> MakeListVaultRecords(app::App& app) {
+  return std::make_unique<ListVaultRecords>(app);
+}
+std::unique_ptr<Handler> MakeDeleteVaultRecord(app::App& app) {
+  return std::make_unique<DeleteVaultRecord>(app);
+}
+std::unique_ptr<Handler> MakeDetokenize(app::App& app) { return std::make_unique<Detokenize>(app); }
+
+}  // namespace workspaced::api

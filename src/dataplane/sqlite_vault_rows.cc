@@ -1,0 +1,141 @@
+#include "dataplane/sqlite_vault_rows.h"
+
+#include "dataplane/sqlite_pillar_stmt.h"
+
+namespace workspaced::dataplane::sqlite_vault {
+using sqlite_pillar::Exec;
+using sqlite_pillar::InTransaction;
+using sqlite_pillar::Stmt;
+
+namespace {
+
+// The tokens as a JSON array for json_each (tokens hold only [A-Za-z0-9_-]).
+std::string TokenArray(const std::vector<std::string>& tokens) {
+  std::string out = "[";
+  for (const auto& t : tokens) {
+    if (out.size() > 1) out += ',';
+    out += '"' + t + '"';
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+Status EnsureTable(sqlite3* db) {
+  return Exec(db,
+              "CREATE TABLE IF NOT EXISTS vault_fields (workspace_id TEXT NOT NULL, "
+              "record_id TEXT NOT NULL, field TEXT NOT NULL, type TEXT NOT NULL, "
+              "token TEXT NOT NULL, deterministic INTEGER NOT NULL, mask TEXT NOT NULL, "
+              "sealed TEXT NOT NULL, pending INTEGER NOT NULL, tombstone INTEGER NOT NULL, "
+              "operation_id TEXT NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL, "
+              "PRIMARY KEY (workspace_id, record_id, field, operation_id)); "
+              "CREATE INDEX IF NOT EXISTS vault_fields_token ON vault_fields "
+              "(workspace_id, token); "
+              "CREATE INDEX IF NOT EXISTS vault_fields_operation ON vault_fields "
+              "(workspace_id, operation_id);");
+}
+
+Status AddPending(Connection& db, const std::string& workspace_id,
+                  const std::vector<VaultRow>& rows) {
+  return InTransaction(db, [&]() -> Status {
+    for (const VaultRow& r : rows) {
+      WS_ASSIGN_OR_RETURN(Stmt insert,
+                          Stmt::Prepare(db,
+                                        "INSERT INTO vault_fields VALUES (?1, ?2, ?3, ?4, ?5, "
+                                        "?6, ?7, ?8, 1, ?9, ?10, ?11, ?12)"));
+      WS_RETURN_IF_ERROR(insert.Text(workspace_id)
+                             .Text(r.record_id)
+                             .Text(r.field)
+                             .Text(r.type)
+                             .Text(r.token)
+                             .Int(r.deterministic ? 1 : 0)
+                             .Text(r.mask)
+                             .Text(r.sealed)
+                             .Int(r.tombstone ? 1 : 0)
+                             .Text(r.operation_id)
+                             .Int(r.created_at)
+                             .Text(r.created_by)
+                             .Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Status Commit(Connection& db, const std::string& workspace_id, std::string_view operation_id) {
+  return InTransaction(db, [&]() -> Status {
+    WS_ASSIGN_OR_RETURN(Stmt find, Stmt::Prepare(db,
+                                                 "SELECT record_id, tombstone FROM "
+                                                 "vault_fields WHERE workspace_id = ?1 AND "
+                                                 "operation_id = ?2 LIMIT 1"));
+    WS_ASSIGN_OR_RETURN(const bool found, find.Text(workspace_id).Text(operation_id).Step());
+    if (!found) return Status::Ok();
+    if (find.ColInt(1) == 0) {
+      WS_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(db,
+                                                 "UPDATE vault_fields SET pending = 0 WHERE "
+                                                 "workspace_id = ?1 AND operation_id = ?2"));
+      return up.Text(workspace_id).Text(operation_id).Run();
+    }
+    WS_ASSIGN_OR_RETURN(Stmt del, Stmt::Prepare(db,
+                                                "DELETE FROM vault_fields WHERE "
+                                                "workspace_id = ?1 AND record_id = ?2 AND "
+                                                "(operation_id = ?3 OR pending = 0)"));
+    return del.Text(workspace_id).Text(find.Col(0)).Text(operation_id).Run();
+  });
+}
+
+Status Discard(Connection& db, const std::string& workspace_id, std::string_view operation_id) {
+  WS_ASSIGN_OR_RETURN(Stmt del, Stmt::Prepare(db,
+                                              "DELETE FROM vault_fields WHERE "
+                                              "workspace_id = ?1 AND operation_id = ?2 AND "
+                                              "pending = 1"));
+  return del.Text(workspace_id).Text(operation_id).Run();
+}
+
+StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspace_id,
+                                     const VaultRowQuery& query) {
+  WS_ASSIGN_OR_RETURN(Stmt q,
+                      Stmt::Prepare(db,
+                                    "SELECT record_id, field, type, token, deterministic, mask, "
+                                    "CASE WHEN ?3 THEN sealed ELSE '' END, pending, tombstone, "
+                                    "operation_id, created_at, created_by FROM vault_fields "
+                                    "WHERE workspace_id = ?1 AND (?2 = '' OR record_id = ?2) "
+                                    "AND (?7 = '[]' OR token IN (SELECT value FROM json_each(?7))) "
+                                    "AND (record_id > ?4 OR (record_id = ?4 AND field > ?5)) "
+                                    "ORDER BY record_id, field, operation_id LIMIT ?6"));
+  q.Text(workspace_id)
+      .Text(query.record_id)
+      .Int(query.with_values ? 1 : 0)
+      .Text(query.after_record_id)
+      .Text(query.after_field)
+      .Int(query.limit > 0 ? query.limit : -1)  // SQLite: a negative LIMIT is none
+      .Text(TokenArray(query.tokens));
+  std::vector<VaultRow> rows;
+  for (;;) {
+    WS_ASSIGN_OR_RETURN(const bool more, q.Step());
+    if (!more) break;
+    VaultRow r;
+    r.record_id = q.Col(0);
+    r.field = q.Col(1);
+    r.type = q.Col(2);
+    r.token = q.Col(3);
+    r.deterministic = q.ColInt(4) != 0;
+    r.mask = q.Col(5);
+    r.sealed = q.Col(6);
+    r.pending = q.ColInt(7) != 0;
+    r.tombstone = q.ColInt(8) != 0;
+    r.operation_id = q.Col(9);
+    r.created_at = q.ColInt(10);
+    r.created_by = q.Col(11);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+Status DeleteWorkspace(Connection& db, const std::string& workspace_id) {
+  WS_RETURN_IF_ERROR(EnsureTable(db.db()));
+  WS_ASSIGN_OR_RETURN(Stmt del,
+                      Stmt::Prepare(db, "DELETE FROM vault_fields WHERE workspace_id = ?1"));
+  return del.Text(workspace_id).Run();
+}
+
+}  // namespace workspaced::dataplane::sqlite_vault

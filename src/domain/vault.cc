@@ -1,0 +1,287 @@
+#include "domain/vault.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <boost/json.hpp>
+
+#include "common/base64url.h"
+#include "crypto/aead.h"
+#include "domain/secrets.h"
+#include "domain/vault_fields.h"
+
+namespace workspaced::domain {
+namespace {
+
+constexpr char kWhat[] = "vault records";
+
+// Binds a sealed value to its workspace, record and field (none holds a
+// NUL, so the parts cannot run into each other).
+std::string Aad(const std::string& workspace_id, const std::string& record_id,
+                const std::string& field) {
+  std::string aad = "vault";
+  aad.push_back('\0');
+  aad += workspace_id;
+  aad.push_back('\0');
+  aad += record_id;
+  aad.push_back('\0');
+  aad += field;
+  return aad;
+}
+
+// Committed field rows folded into records, in row order.
+std::vector<VaultRecordInfo> Fold(const std::vector<dataplane::VaultRow>& rows) {
+  std::vector<VaultRecordInfo> out;
+  for (const auto& r : rows) {
+    if (out.empty() || out.back().id != r.record_id)
+      out.push_back({r.record_id, r.created_at, r.created_by, {}});
+    out.back().fields.push_back({r.field, r.type, r.token, r.deterministic, r.mask});
+  }
+  return out;
+}
+
+}  // namespace
+
+Vault::Vault(VaultDeps deps) : d_(deps), protocol_(deps.store, deps.clock, deps.failpoints, "vault") {}
+
+StatusOr<model::Workspace> Vault::ReadWorkspace(const std::string& workspace_id) {
+  model::Workspace ws;
+  WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(workspace_id));
+    return Status::Ok();
+  }));
+  return ws;
+}
+
+StatusOr<bool> Vault::Resolve(const model::Workspace& ws, const dataplane::VaultRow& row) {
+  return protocol_.Resolve(
+      ws, row.operation_id, row.created_at, kPendingBound,
+      [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); });
+}
+
+StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
+    const model::Workspace& ws, const dataplane::VaultRowQuery& query) {
+  WS_ASSIGN_OR_RETURN(std::vector<dataplane::VaultRow> rows, d_.dataplane.ListVaultRows(ws, query));
+  std::set<std::string> resolved;
+  bool changed = false;
+  for (const auto& r : rows) {
+    if (!r.pending || !resolved.insert(r.operation_id).second) continue;
+    WS_ASSIGN_OR_RETURN(const bool committed, Resolve(ws, r));
+    changed = changed || committed;
+  }
+  if (changed) {
+    WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListVaultRows(ws, query));
+  }
+  std::erase_if(rows, [](const dataplane::VaultRow& r) { return r.pending || r.tombstone; });
+  return rows;
+}
+
+StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& workspace_id,
+                                        VaultWrite& w) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
+  WS_ASSIGN_OR_RETURN(std::vector<std::string> values, NormaliseVaultWrite(w));
+  for (auto& f : w.fields) crypto::Wipe(f.value);
+  StatusOr<crypto::Key> key = d_.keys.ForWorkspace(ws.id, /*create=*/true);
+  if (!key.ok()) {
+    for (auto& v : values) crypto::Wipe(v);
+    return key.status();
+  }
+  std::string token_key;
+  const std::string record_id = NewUuidV7(d_.random, d_.clock);
+  const std::string operation_id = NewUuidV7(d_.random, d_.clock);
+  std::vector<dataplane::VaultRow> rows;
+  boost::json::array audited_fields;
+  for (std::size_t i = 0; i < w.fields.size(); ++i) {
+    const VaultFieldInput& f = w.fields[i];
+    dataplane::VaultRow r;
+    r.record_id = record_id;
+    r.field = f.name;
+    r.type = f.type;
+    r.deterministic = f.deterministic;
+    if (f.deterministic && token_key.empty()) token_key = VaultTokenKey(*key, ws.id);
+    r.token = f.deterministic ? DeterministicVaultToken(token_key, f.type, values[i])
+                              : RandomVaultToken(d_.random);
+    r.mask = ApplyVaultMask(f.mask.empty() ? DefaultVaultMask(f.type) : f.mask, values[i]);
+    r.sealed = Base64UrlEncode(crypto::Seal(*key, Aad(ws.id, record_id, f.name), values[i], d_.random));
+    crypto::Wipe(values[i]);
+    r.operation_id = operation_id;
+    r.created_at = d_.clock.Now();
+    r.created_by = actor.subject;
+    audited_fields.push_back(boost::json::object{
+        {"name", f.name}, {"type", f.type}, {"deterministic", f.deterministic}});
+    rows.push_back(std::move(r));
+  }
+  crypto::Wipe(token_key);
+  std::ranges::sort(rows, {}, &dataplane::VaultRow::field);
+  // Step 1.
+  WS_RETURN_IF_ERROR(d_.dataplane.AddPendingVaultRows(ws, rows));
+  protocol_.MaybeCrash("after_pending");
+  model::AuditEvent e =
+      AuditEventBy(actor, d_.clock.Now(), "vault.record.create", "vault_record", record_id, ws.id);
+  e.details = boost::json::serialize(
+      boost::json::object{{"fields", std::move(audited_fields)}, {"operation_id", operation_id}});
+  WS_RETURN_IF_ERROR(protocol_.Finish(
+      ws, operation_id, std::move(e),
+      [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); }));
+  for (auto& r : rows) r.sealed.clear();
+  return std::move(Fold(rows).front());
+}
+
+StatusOr<VaultRecordInfo> Vault::Get(const std::string& workspace_id,
+                                     const std::string& record_id) {
+  if (!IsUuid(record_id)) return NotFound("vault record not found");
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.record_id = record_id}));
+  if (rows.empty()) return NotFound("vault record not found");
+  return std::move(Fold(rows).front());
+}
+
+StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::string& after,
+                                    int limit) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  if (ws.phase != model::ProvisioningPhase::kReady) return VaultPage{};
+  // Enough rows for `limit` whole records (a record is at most 32 fields
+  // and its tombstone); "~" sorts after every field name: after the record.
+  const int rows_limit = limit * static_cast<int>(kMaxVaultFieldsPerRecord + 1);
+  StatusOr<std::vector<dataplane::VaultRow>> rows =
+      CommittedRows(ws, {.after_record_id = after, .after_field = after.empty() ? "" : "~",
+                         .limit = rows_limit});
+  if (rows.status().code() == Code::kConflict) return VaultPage{};  // not provisioned
+  WS_RETURN_IF_ERROR(rows.status());
+  VaultPage page;
+  page.records = Fold(*rows);
+  if (static_cast<int>(page.records.size()) > limit) page.records.resize(limit);
+  if (!page.records.empty() && static_cast<int>(page.records.size()) == limit)
+    page.next = page.records.back().id;
+  return page;
+}
+
+StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
+                                                     const std::string& workspace_id,
+                                                     const std::vector<std::string>& tokens,
+                                                     bool with_values) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  std::vector<std::string> unique = tokens;
+  std::ranges::sort(unique);
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  for (const auto& t : unique)
+    if (!IsVaultToken(t)) return Unprocessable("not a vault token");
+  WS_ASSIGN_OR_RETURN(const auto rows,
+                      CommittedRows(ws, {.tokens = unique, .with_values = with_values}));
+  std::map<std::string, const dataplane::VaultRow*> by_token;
+  for (const auto& r : rows) by_token.emplace(r.token, &r);  // the first record's, for a shared one
+  std::vector<Detokenized> out;
+  out.reserve(tokens.size());
+  std::map<std::string, std::string> opened;
+  std::optional<crypto::Key> key;
+  const auto wipe = [&] {
+    for (auto& [t, v] : opened) crypto::Wipe(v);
+  };
+  if (with_values) {
+    if (!by_token.empty()) {
+      WS_ASSIGN_OR_RETURN(key, d_.keys.ForWorkspace(ws.id, /*create=*/false));
+    }
+    for (const auto& [t, r] : by_token) {
+      const std::optional<std::string> sealed = Base64UrlDecode(r->sealed);
+      if (!sealed) {
+        wipe();
+        return Internal("vault: a stored value is not base64url");
+      }
+      StatusOr<std::string> value = crypto::Open(*key, Aad(ws.id, r->record_id, r->field), *sealed);
+      if (!value.ok()) {
+        wipe();
+        return Internal("vault: a stored value does not open: " + value.status().message());
+      }
+      opened.emplace(t, std::move(*value));
+    }
+    // The values leave only once their detokenization is on the record.
+    boost::json::array listed;
+    for (const auto& t : tokens) listed.emplace_back(t);
+    model::AuditEvent e =
+        AuditEventBy(actor, d_.clock.Now(), "vault.detokenize", "workspace", ws.id, ws.id);
+    e.details = boost::json::serialize(
+        boost::json::object{{"tokens", std::move(listed)},
+                            {"count", static_cast<std::int64_t>(tokens.size())},
+                            {"found", static_cast<std::int64_t>(by_token.size())}});
+    const Status audited = d_.store.Write([&](store::Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.GetWorkspace(ws.id).status());
+      return tx.AppendAudit(e);
+    });
+    if (!audited.ok()) {
+      wipe();
+      return audited;
+    }
+  }
+  for (const auto& t : tokens) {
+    Detokenized d{.token = t};
+    if (const auto it = by_token.find(t); it != by_token.end()) {
+      const dataplane::VaultRow& r = *it->second;
+      d.found = true;
+      d.record_id = r.record_id;
+      d.field = r.field;
+      d.type = r.type;
+      d.mask = r.mask;
+      if (with_values) d.value = opened.at(t);
+    }
+    out.push_back(std::move(d));
+  }
+  wipe();
+  return out;
+}
+
+Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
+                     const std::string& record_id) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));
+  if (!IsUuid(record_id)) return NotFound("vault record not found");
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.record_id = record_id}));
+  if (rows.empty()) return NotFound("vault record not found");
+  dataplane::VaultRow tomb;
+  tomb.record_id = record_id;
+  tomb.tombstone = true;
+  tomb.operation_id = NewUuidV7(d_.random, d_.clock);
+  tomb.created_at = d_.clock.Now();
+  tomb.created_by = actor.subject;
+  WS_RETURN_IF_ERROR(d_.dataplane.AddPendingVaultRows(ws, {tomb}));
+  protocol_.MaybeCrash("after_pending");
+  model::AuditEvent e =
+      AuditEventBy(actor, d_.clock.Now(), "vault.record.delete", "vault_record", record_id, ws.id);
+  e.details = boost::json::serialize(boost::json::object{
+      {"fields", static_cast<std::int64_t>(rows.size())}, {"operation_id", tomb.operation_id}});
+  return protocol_.Finish(
+      ws, tomb.operation_id, std::move(e),
+      [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); });
+}
+
+StatusOr<int> Vault::SweepPending() {
+  int resolved = 0;
+  std::string after;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> page;
+    WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(page, tx.ListDataKeys(after, 100));
+      return Status::Ok();
+    }));
+    if (page.empty()) return resolved;
+    after = page.back().first;
+    for (const auto& entry : page) {
+      StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
+      if (!ws.ok()) continue;
+      StatusOr<std::vector<dataplane::VaultRow>> rows = d_.dataplane.ListVaultRows(*ws, {});
+      if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
+      std::set<std::string> seen;
+      for (const auto& r : *rows) {
+        if (!r.pending || d_.clock.Now() - r.created_at < kPendingBound) continue;
+        if (!seen.insert(r.operation_id).second) continue;
+        if (Resolve(*ws, r).ok()) ++resolved;
+      }
+    }
+  }
+}
+
+}  // namespace workspaced::domain

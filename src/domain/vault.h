@@ -1,0 +1,116 @@
+// The data vault pillar (docs/vault.md): records of sensitive fields, each
+// sealed (AES-256-GCM) under the workspace's data key with AAD binding the
+// workspace, record id and field name, and answered by a token (random, or
+// deterministic per field: domain/vault_fields.h). Rows live in the
+// workspace's dataplane and are written by the pillar protocol
+// (docs/pillars.md, domain/pillar_protocol.h): pending rows, one
+// control-plane transaction that checks the rules, records the operation
+// and audits, then commit. Failpoints vault_after_pending and
+// vault_after_commit_record (`crash`).
+//
+// Failure: kNotFound (workspace, record), kFrozen (a change to a frozen
+// workspace), kConflict (not active, not provisioned), kUnprocessable (with
+// field errors; never a value in a message), kUnavailable / kInternal from
+// the stores or keys.
+//
+// Thread-safety: safe from any thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "dataplane/dataplane.h"
+#include "domain/actor.h"
+#include "domain/data_keys.h"
+#include "domain/pillar_protocol.h"
+#include "domain/vault_fields.h"
+#include "saga/failpoints.h"
+#include "store/store.h"
+
+namespace workspaced::domain {
+
+// A field as shown: never its value.
+struct VaultFieldInfo {
+  std::string name;
+  std::string type;
+  std::string token;
+  bool deterministic = false;
+  std::string mask;
+};
+
+struct VaultRecordInfo {
+  std::string id;
+  Micros created_at = 0;
+  std::string created_by;
+  std::vector<VaultFieldInfo> fields;  // by name
+};
+
+// Where a page of records starts: after this record id.
+struct VaultPage {
+  std::vector<VaultRecordInfo> records;
+  std::optional<std::string> next;  // the last record id of this page
+};
+
+// One token's answer: unknown (found false), or its field with the mask,
+// and the value when asked for with the detokenize permission.
+struct Detokenized {
+  std::string token;
+  bool found = false;
+  std::string record_id;
+  std::string field;
+  std::string type;
+  std::string mask;
+  std::optional<std::string> value;
+};
+
+struct VaultDeps {
+  store::Store& store;
+  dataplane::Dataplane& dataplane;
+  DataKeys& keys;
+  const Clock& clock;
+  Random& random;
+  const saga::Failpoints& failpoints;
+};
+
+class Vault {
+ public:
+  explicit Vault(VaultDeps deps);
+
+  // A new record; audited vault.record.create (record id, field names,
+  // types, token kinds, the operation id). Frozen: kFrozen.
+  StatusOr<VaultRecordInfo> Create(const Actor& actor, const std::string& workspace_id,
+                                   VaultWrite& w);
+  StatusOr<VaultRecordInfo> Get(const std::string& workspace_id, const std::string& record_id);
+  // At most `limit` records after `after` (record id order); committed only.
+  // A workspace that never became ready (or has no dataplane) has none.
+  StatusOr<VaultPage> ListPage(const std::string& workspace_id, const std::string& after,
+                               int limit);
+  // One answer per token, in order. `with_values`: values, after a
+  // vault.detokenize event (tokens and counts, never a value) is committed;
+  // otherwise masks only, not audited. Tokens must be IsVaultToken (the
+  // caller checks: kUnprocessable otherwise). Allowed while frozen.
+  StatusOr<std::vector<Detokenized>> Detokenize(const Actor& actor,
+                                                const std::string& workspace_id,
+                                                const std::vector<std::string>& tokens,
+                                                bool with_values);
+  // Destroys every field of the record; audited vault.record.delete.
+  Status Delete(const Actor& actor, const std::string& workspace_id, const std::string& record_id);
+  // Resolves pending rows older than kPendingBound of every workspace with
+  // a data key; how many operations it resolved.
+  StatusOr<int> SweepPending();
+
+ private:
+  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id);
+  StatusOr<std::vector<dataplane::VaultRow>> CommittedRows(const model::Workspace& ws,
+                                                           const dataplane::VaultRowQuery& query);
+  StatusOr<bool> Resolve(const model::Workspace& ws, const dataplane::VaultRow& row);
+
+  VaultDeps d_;
+  PillarProtocol protocol_;
+};
+
+}  // namespace workspaced::domain

@@ -1,0 +1,211 @@
+#include "domain/vault_fields.h"
+
+#include <algorithm>
+#include <array>
+
+#include "common/base64url.h"
+#include "common/hmac.h"
+
+namespace workspaced::domain {
+namespace {
+
+constexpr std::array<std::string_view, 5> kTypes = {"card_number", "national_id", "email",
+                                                    "phone", "text"};
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// `value` without the characters of `drop`; nullopt when what remains holds
+// a character `keep` refuses.
+template <typename Keep>
+std::optional<std::string> Strip(std::string_view value, std::string_view drop, Keep keep) {
+  std::string out;
+  for (const char c : value) {
+    if (drop.find(c) != std::string_view::npos) continue;
+    if (!keep(c)) return std::nullopt;
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool LuhnValid(std::string_view digits) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int d = *it - '0';
+    if (twice && (d *= 2) > 9) d -= 9;
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+std::string Last4(std::string_view value, std::size_t stars) {
+  if (value.size() <= 4) return std::string(stars, '*');
+  return std::string(stars, '*') + std::string(value.substr(value.size() - 4));
+}
+
+}  // namespace
+
+bool IsVaultFieldName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxVaultFieldNameBytes) return false;
+  const char c0 = name[0];
+  if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_')) return false;
+  return std::ranges::all_of(name, [](char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+bool IsVaultFieldType(std::string_view type) {
+  return std::ranges::find(kTypes, type) != kTypes.end();
+}
+
+std::string_view DefaultVaultMask(std::string_view type) {
+  if (type == "card_number") return "card";
+  if (type == "national_id" || type == "phone") return "last4";
+  if (type == "email") return "email";
+  if (type == "text") return "full";
+  return "";
+}
+
+bool VaultMaskFits(std::string_view mask, std::string_view type) {
+  if (mask == "last4" || mask == "full") return true;
+  if (mask == "card") return type == "card_number";
+  if (mask == "email") return type == "email";
+  return false;
+}
+
+NormalisedValue NormaliseVaultValue(std::string_view type, std::string_view value) {
+  if (value.empty() || value.size() > kMaxVaultValueBytes)
+    return {std::nullopt, "a value is 1 to 4096 bytes"};
+  if (type == "card_number") {
+    auto digits = Strip(value, " -", IsDigit);
+    if (!digits || digits->size() < 12 || digits->size() > 19 || !LuhnValid(*digits))
+      return {std::nullopt, "a card number is 12 to 19 digits (spaces and '-' allowed) with a "
+                            "valid check digit"};
+    return {std::move(digits), ""};
+  }
+  if (type == "national_id") {
+    auto id = Strip(value, " -", IsAlnum);
+    if (!id || id->size() < 4 || id->size() > 32)
+      return {std::nullopt, "a national id is 4 to 32 letters and digits (spaces and '-' allowed)"};
+    std::ranges::transform(*id, id->begin(), [](char c) {
+      return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    });
+    return {std::move(id), ""};
+  }
+  if (type == "phone") {
+    const bool plus = value.front() == '+';
+    auto digits = Strip(value.substr(plus ? 1 : 0), " -().", IsDigit);
+    if (!digits || digits->size() < 7 || digits->size() > 15)
+      return {std::nullopt, "a phone number is 7 to 15 digits, optionally after '+' (spaces, "
+                            "'-', '(', ')', '.' allowed)"};
+    return {(plus ? "+" : "") + *digits, ""};
+  }
+  if (type == "email") {
+    const std::size_t at = value.find('@');
+    const bool printable =
+        std::ranges::all_of(value, [](char c) { return static_cast<unsigned char>(c) > ' ' && c != 0x7f; });
+    if (!printable || value.size() > 254 || at == 0 || at == std::string_view::npos ||
+        at > 64 || value.find('@', at + 1) != std::string_view::npos ||
+        value.find('.', at + 2) == std::string_view::npos || value.back() == '.')
+      return {std::nullopt, "an email is local@domain.tld, at most 254 bytes, without spaces"};
+    std::string out(value);
+    std::transform(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
+                   out.begin() + static_cast<std::ptrdiff_t>(at), [](char c) {
+                     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+                   });
+    return {std::move(out), ""};
+  }
+  if (type == "text") return {std::string(value), ""};
+  return {std::nullopt, "unknown field type"};
+}
+
+std::string ApplyVaultMask(std::string_view mask, std::string_view value) {
+  if (mask == "card") return "**** **** **** " + std::string(value.substr(value.size() - 4));
+  if (mask == "last4") return Last4(value, 5);
+  if (mask == "email") {
+    const std::size_t at = value.find('@');
+    if (at == std::string_view::npos || at == 0) return "********";
+    return std::string(1, value[0]) + "***" + std::string(value.substr(at));
+  }
+  return "********";
+}
+
+bool IsVaultToken(std::string_view token) {
+  if (token.size() != kVaultTokenChars) return false;
+  if (!token.starts_with("vtr_") && !token.starts_with("vtd_")) return false;
+  return std::ranges::all_of(token.substr(4),
+                             [](char c) { return IsAlnum(c) || c == '_' || c == '-'; });
+}
+
+std::string RandomVaultToken(Random& random) {
+  std::string bytes(16, '\0');
+  random.Fill(bytes.data(), bytes.size());
+  return "vtr_" + Base64UrlEncode(bytes);
+}
+
+std::string VaultTokenKey(const crypto::Key& data_key, std::string_view workspace_id) {
+  std::string key = data_key.Bytes();
+  std::string info = "workspaced vault token key v1";
+  info.push_back('\0');
+  info += workspace_id;
+  std::string derived = HmacSha256(key, info);
+  crypto::Wipe(key);
+  return derived;
+}
+
+std::string DeterministicVaultToken(std::string_view token_key, std::string_view type,
+                                    std::string_view value) {
+  std::string data(type);
+  data.push_back('\0');
+  data += value;
+  std::string mac = HmacSha256(token_key, data);
+  crypto::Wipe(data);
+  return "vtd_" + Base64UrlEncode(std::string_view(mac).substr(0, 16));
+}
+
+StatusOr<std::vector<std::string>> NormaliseVaultWrite(const VaultWrite& w) {
+  std::vector<FieldError> errors = w.parse_errors;
+  std::vector<std::string> values;
+  if (w.parse_errors.empty() && (w.fields.empty() || w.fields.size() > kMaxVaultFieldsPerRecord))
+    errors.push_back({"fields", "a record has 1 to 32 fields"});
+  for (const VaultFieldInput& f : w.fields) {
+    const std::string at = "fields." + f.name;
+    const bool parsed_badly = std::ranges::any_of(w.parse_errors, [&](const FieldError& e) {
+      return e.field.starts_with(at + ".") || e.field == at;
+    });
+    if (parsed_badly) {  // already reported
+      values.emplace_back();
+      continue;
+    }
+    if (!IsVaultFieldName(f.name)) {
+      errors.push_back({"fields", "a field name is 1 to 64 of A-Z a-z 0-9 _ . - and starts with "
+                                  "a letter or _"});
+      values.emplace_back();
+      continue;
+    }
+    if (!IsVaultFieldType(f.type)) {
+      errors.push_back(
+          {at + ".type", "must be one of card_number, national_id, email, phone, text"});
+      values.emplace_back();
+      continue;
+    }
+    if (!f.mask.empty() && !VaultMaskFits(f.mask, f.type))
+      errors.push_back({at + ".mask", "must be last4 or full, card for a card_number, email for "
+                                      "an email"});
+    NormalisedValue v = NormaliseVaultValue(f.type, f.value);
+    if (!v.value) errors.push_back({at + ".value", v.problem});
+    values.push_back(v.value ? std::move(*v.value) : std::string());
+  }
+  if (errors.empty()) return values;
+  for (auto& v : values) crypto::Wipe(v);
+  return Unprocessable("the record is not valid").WithFields(std::move(errors));
+}
+
+Status ValidateVaultWrite(const VaultWrite& w) {
+  StatusOr<std::vector<std::string>> values = NormaliseVaultWrite(w);
+  if (!values.ok()) return values.status();
+  for (auto& v : *values) crypto::Wipe(v);
+  return Status::Ok();
+}
+
+}  // namespace workspaced::domain

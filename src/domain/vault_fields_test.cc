@@ -1,0 +1,63 @@
+#include "domain/vault_fields.h"
+
+#include <gtest/gtest.h>
+
+namespace workspaced::domain {
+namespace {
+
+TEST(VaultFields, ValuesAreCheckedAndNormalisedPerType) {
+  EXPECT_EQ(NormaliseVaultValue("card_number", "4242 4242-4242 4242").value, "4242424242424242");
+  EXPECT_FALSE(NormaliseVaultValue("card_number", "4242 4242 4242 4241").value);  // Luhn
+  EXPECT_FALSE(NormaliseVaultValue("card_number", "4242").value);
+  EXPECT_EQ(NormaliseVaultValue("national_id", "ab-12 34").value, "AB1234");
+  EXPECT_FALSE(NormaliseVaultValue("national_id", "ab!1234").value);
+  EXPECT_EQ(NormaliseVaultValue("email", "Jane@Example.COM").value, "Jane@example.com");
+  EXPECT_FALSE(NormaliseVaultValue("email", "jane@@x.com").value);
+  EXPECT_FALSE(NormaliseVaultValue("email", "jane doe@x.com").value);
+  EXPECT_FALSE(NormaliseVaultValue("email", "jane@localhost").value);
+  EXPECT_EQ(NormaliseVaultValue("phone", "+1 (555) 010-9999").value, "+15550109999");
+  EXPECT_FALSE(NormaliseVaultValue("phone", "12").value);
+  EXPECT_EQ(NormaliseVaultValue("text", "anything").value, "anything");
+  EXPECT_FALSE(NormaliseVaultValue("text", std::string(4097, 'x')).value);
+  EXPECT_FALSE(NormaliseVaultValue("text", "").value);
+  // A problem never repeats the value.
+  EXPECT_EQ(NormaliseVaultValue("card_number", "SECRET-CARD").problem.find("SECRET"),
+            std::string::npos);
+}
+
+TEST(VaultFields, MasksShowAtMostTheLastFourOrAnEmailsDomain) {
+  EXPECT_EQ(ApplyVaultMask("card", "4242424242424242"), "**** **** **** 4242");
+  EXPECT_EQ(ApplyVaultMask("email", "jane@example.com"), "j***@example.com");
+  EXPECT_EQ(ApplyVaultMask("last4", "AB123456789"), "*****6789");
+  EXPECT_EQ(ApplyVaultMask("last4", "1234"), "*****");
+  EXPECT_EQ(ApplyVaultMask("full", "anything"), "********");
+  EXPECT_TRUE(VaultMaskFits("last4", "email"));
+  EXPECT_FALSE(VaultMaskFits("card", "email"));
+  EXPECT_FALSE(VaultMaskFits("email", "text"));
+  EXPECT_FALSE(VaultMaskFits("none", "text"));
+  EXPECT_EQ(DefaultVaultMask("card_number"), "card");
+}
+
+TEST(VaultFields, DeterministicTokensAreEqualWithinAWorkspaceAndDifferAcross) {
+  auto seeded = NewSeededRandom(7);
+  Random& random = *seeded;
+  const crypto::Key a = crypto::Key::Generate(random);
+  const crypto::Key b = crypto::Key::Generate(random);
+  const std::string ka = VaultTokenKey(a, "w1");
+  const std::string kb = VaultTokenKey(b, "w2");
+  const std::string t1 = DeterministicVaultToken(ka, "email", "jane@example.com");
+  EXPECT_EQ(t1, DeterministicVaultToken(ka, "email", "jane@example.com"));
+  EXPECT_NE(t1, DeterministicVaultToken(ka, "text", "jane@example.com"));
+  EXPECT_NE(t1, DeterministicVaultToken(kb, "email", "jane@example.com"));
+  EXPECT_NE(VaultTokenKey(a, "w1"), VaultTokenKey(a, "w2"));
+  EXPECT_TRUE(IsVaultToken(t1));
+  const std::string r = RandomVaultToken(random);
+  EXPECT_TRUE(IsVaultToken(r)) << r;
+  EXPECT_NE(r, RandomVaultToken(random));
+  EXPECT_FALSE(IsVaultToken("vtx_AAAAAAAAAAAAAAAAAAAAAA"));
+  EXPECT_FALSE(IsVaultToken("vtr_AAAAAAAAAAAAAAAAAAAAA'"));
+  EXPECT_FALSE(IsVaultToken("vtr_short"));
+}
+
+}  // namespace
+}  // namespace workspaced::domain

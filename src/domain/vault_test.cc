@@ -1,0 +1,115 @@
+// The vault's side of the pillar protocol (docs/pillars.md) with time
+// injected, on every store backend: a write that died after step 1 stays
+// hidden, is aborted once older than kPendingBound (and its late step 2
+// then fails), and one whose step 2 committed is applied by the sweep.
+#include "domain/vault.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "dataplane/sqlite_dataplane.h"
+#include "domain/domain_test_fixture.h"
+#include "domain/secrets.h"
+
+namespace workspaced::domain::testing {
+namespace {
+
+class VaultProtocol : public DomainFixture {
+ protected:
+  void SetUp() override {
+    DomainFixture::SetUp();
+    ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(ws_model_, tx.GetWorkspace(ws_));
+      return Status::Ok();
+    }).ok());
+    const Status provisioned = dataplane_->Provision(ws_model_);
+    ASSERT_TRUE(provisioned.ok()) << provisioned.message();
+    std::filesystem::create_directories(dir_.path() / "keys");
+    auto keys = DataKeys::Open(
+        [&] { return crypto::KeyRing::InDirectory((dir_.path() / "keys").string(), *random_, clock_); },
+        *store_, manual_, *random_);
+    ASSERT_TRUE(keys.ok()) << keys.status().message();
+    keys_ = std::move(*keys);
+    ASSERT_TRUE(keys_->ForWorkspace(ws_, /*create=*/true).ok());  // the sweep walks keyed workspaces
+    vault_ = std::make_unique<Vault>(
+        VaultDeps{*store_, *dataplane_, *keys_, manual_, *random_, failpoints_});
+  }
+  // Step 1 only, as a process that died right after it leaves it.
+  std::string PendingRecord() {
+    const std::string op = NewUuidV7(*random_, manual_);
+    dataplane::VaultRow r;
+    r.record_id = NewUuidV7(*random_, manual_);
+    r.field = "note";
+    r.type = "text";
+    r.token = "vtr_AAAAAAAAAAAAAAAAAAAAAA";
+    r.mask = "********";
+    r.operation_id = op;
+    r.created_at = manual_.Now();
+    r.created_by = "alice";
+    EXPECT_TRUE(dataplane_->AddPendingVaultRows(ws_model_, {r}).ok());
+    return op;
+  }
+  std::optional<bool> Outcome(const std::string& op) {
+    std::optional<bool> out;
+    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(out, tx.GetPillarOperation(op));
+      return Status::Ok();
+    }).ok());
+    return out;
+  }
+  std::size_t Records() { return vault_->ListPage(ws_, "", 100)->records.size(); }
+  std::size_t RawRows() { return dataplane_->ListVaultRows(ws_model_, {})->size(); }
+
+  ManualClock manual_;
+  std::unique_ptr<dataplane::Dataplane> dataplane_ =
+      dataplane::NewSqliteDataplane((dir_.path() / "dataplanes").string());
+  std::unique_ptr<DataKeys> keys_;
+  std::unique_ptr<Vault> vault_;
+  model::Workspace ws_model_;
+};
+
+TEST_P(VaultProtocol, AWriteThatDiedAfterItsPendingRowsIsHiddenThenAbortedAfterTheBound) {
+  const std::string op = PendingRecord();
+  EXPECT_EQ(Records(), 0u);
+  EXPECT_EQ(RawRows(), 1u);  // young: its writer may still be in step 2
+  EXPECT_FALSE(Outcome(op).has_value());
+  manual_.Advance(kPendingBound + 1);
+  EXPECT_EQ(Records(), 0u);
+  EXPECT_EQ(Outcome(op), std::optional<bool>(false));  // aborted first: recorded
+  EXPECT_EQ(RawRows(), 0u);
+  // The late writer's step 2 now fails on the recorded outcome: 503, retry.
+  PillarProtocol protocol(*store_, manual_, failpoints_, "vault");
+  model::AuditEvent e = AuditEventBy(alice_, manual_.Now(), "vault.record.create", "vault_record",
+                                     "r", ws_);
+  const Status late = protocol.Finish(
+      ws_model_, op, e, [](std::string_view) { return Status::Ok(); },
+      [](std::string_view) { return Status::Ok(); });
+  EXPECT_EQ(late.code(), Code::kUnavailable) << late.message();
+}
+
+TEST_P(VaultProtocol, ACommittedWriteLeftPendingIsAppliedByTheSweep) {
+  const std::string op = PendingRecord();
+  const std::string young = PendingRecord();
+  ASSERT_TRUE(store_->Write([&](store::Tx& tx) {
+    return tx.RecordPillarOperation(op, ws_, true, manual_.Now());
+  }).ok());
+  manual_.Advance(kPendingBound + 1);
+  const std::string fresh = PendingRecord();  // younger than the bound: left alone
+  EXPECT_EQ(*vault_->SweepPending(), 2);      // op applied, `young` aborted
+  EXPECT_EQ(Outcome(young), std::optional<bool>(false));
+  EXPECT_FALSE(Outcome(fresh).has_value());
+  const auto rows = *dataplane_->ListVaultRows(ws_model_, {});
+  ASSERT_EQ(rows.size(), 2u);
+  std::size_t committed = 0;
+  for (const auto& r : rows) committed += r.pending ? 0 : 1;
+  EXPECT_EQ(committed, 1u);
+  EXPECT_EQ(Records(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, VaultProtocol,
+                         ::testing::ValuesIn(store::testing::Backends(/*pool_size=*/8)),
+                         store::testing::BackendName);
+
+}  // namespace
+}  // namespace workspaced::domain::testing
