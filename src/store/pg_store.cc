@@ -277,7 +277,7 @@ StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& option
   if (options.poll_interval_ms < 1)
     return InvalidArgument("postgres: poll_interval_ms must be at least 1");
   WS_RETURN_IF_ERROR(LoadLibpq());
-  WS_ASSIGN_OR_RETURN(auto conn, PgConnection::Open(options.conninfo));
+  WS_ASSIGN_OR_RETURN(auto conn, PgConnection::Open(options.conninfo, options.prepared_statements));
   WS_ASSIGN_OR_RETURN(const std::string channel, ChannelOf(*conn));
   auto store = std::make_unique<PgStore>(options);
   store->Announce(channel);
