@@ -420,5 +420,39 @@ TEST_F(Vault, ACrashDuringADeleteEndsEitherBeforeOrAfterIt) {
   }
 }
 
+// The process dies in the detokenize's audit commit (the group commit a
+// secret's reveal uses), before it commits: no value left and no
+// detokenize is on the record; the chain verifies.
+TEST_F(Vault, ACrashBeforeTheDetokenizesAuditCommitAnswersNothingAndRecordsNothing) {
+  StartOn();
+  CreateWorkspace();
+  const HttpResponse created = Create(RecordBody());
+  ASSERT_EQ(created.status, 201);
+  const std::string token = TokenOf(created, "note");
+  const std::string dir = server_->data_dir();
+  EXPECT_EQ(server_->Stop(), 0);
+  ServerProcess::Options crashing;
+  crashing.data_dir = dir;
+  crashing.config_json = Config();
+  crashing.env["WORKSPACED_FAILPOINTS"] = "audit_group_before_commit=crash";
+  auto stopped = std::move(server_);
+  StartOn(crashing);
+  try {
+    const HttpResponse r = Detokenize({token}, "alice");
+    ADD_FAILURE() << "answered " << r.status;
+  } catch (const std::exception&) {
+  }
+  EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL) << server_->Output();
+  EXPECT_EQ(server_->Output().find("v4ult-VALUE"), std::string::npos);
+  ServerProcess::Options again;
+  again.data_dir = dir;
+  again.config_json = Config();
+  auto dead = std::move(server_);
+  StartOn(again);
+  EXPECT_EQ(Events("vault.detokenize"), 0);
+  const auto verify = RunWorkspaced({"audit", "verify", "--data-dir", dir});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
 }  // namespace
 }  // namespace workspaced::testing
