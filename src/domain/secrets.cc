@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <iterator>
+#include <limits>
 
 #include <boost/json.hpp>
 
@@ -224,16 +226,27 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
   return Get(workspace_id, w.name);
 }
 
-StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {}));
+StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id,
+                                                const std::string& after_name, int limit) {
+  // Versions are read a bounded page at a time (ListPage, keyset in the
+  // dataplane) until `limit` names are complete: the limit-th is once a
+  // later name shows, or the versions run out.
+  const int chunk = std::clamp(2 * limit, 100, 2000);
+  SecretVersionKey key{after_name, std::numeric_limits<std::int64_t>::max()};
   std::vector<SecretInfo> out;
-  for (const auto& r : rows) {
-    if (out.empty() || out.back().name != r.name) out.push_back({r.name, {}});
-    out.back().versions.push_back(
-        {r.version, r.environment, r.description, r.created_at, r.created_by});
+  for (;;) {
+    WS_ASSIGN_OR_RETURN(SecretPage page, ListPage(workspace_id, key, chunk));
+    for (auto& s : page.secrets) {
+      if (!out.empty() && out.back().name == s.name) {
+        std::ranges::move(s.versions, std::back_inserter(out.back().versions));
+        continue;
+      }
+      if (static_cast<int>(out.size()) == limit) return out;
+      out.push_back(std::move(s));
+    }
+    if (!page.next) return out;
+    key = *page.next;
   }
-  return out;
 }
 
 StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,

@@ -125,7 +125,11 @@ class Secrets {
   // (kConflict, the quota-exceeded problem: domain/quotas.h).
   StatusOr<SecretInfo> Put(const Actor& actor, const std::string& workspace_id,
                            const SecretWrite& w);
-  StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id);
+  // At most `limit` secrets named after `after_name` (all when empty), by
+  // name, each with every committed version. A workspace whose dataplane is
+  // not provisioned has none.
+  StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id,
+                                         const std::string& after_name, int limit);
   // At most `limit` versions (metadata) after `after`, in (name, version)
   // order, committed ones only, as List shows them: for a reader that must
   // bound what it holds (the export). A workspace whose dataplane is not

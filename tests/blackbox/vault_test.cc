@@ -262,6 +262,21 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   ExpectProblem(Call("GET", "/vault/records/not-a-uuid", "alice"), 404);
   ExpectProblem(Call("GET", "/vault/records?limit=0", "alice"), 400);
   ExpectProblem(Call("GET", "/vault/records?after=nope", "alice"), 400);
+  ExpectProblem(Call("GET", "/vault/records?colour=red", "alice"), 400);
+  ExpectProblem(Call("GET", "/vault/records?limit=1&limit=2", "alice"), 400);
+  // Every other endpoint takes no query parameters: a typo is never ignored.
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", "/vault/records?x=1"},
+           {"GET", "/vault/records/0190c5a2-1111-7000-8000-000000000001?x=1"},
+           {"DELETE", "/vault/records/0190c5a2-1111-7000-8000-000000000001?x=1"},
+           {"POST", "/vault/detokenize?values=false"}}) {
+    const HttpResponse q =
+        Call(method, path, "alice",
+             method == "POST" ? R"({"fields":{"a":{"type":"text","value":"v"}}})" : "");
+    ExpectProblem(q, 400);
+    EXPECT_NE(q.body.find("this endpoint takes no query parameters"), std::string::npos)
+        << method << " " << path << ": " << q.body;
+  }
   EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).as_object().at("records").as_array().size(), 0u);
   EXPECT_EQ(Events("vault.record.create"), 0);
 }
