@@ -267,8 +267,8 @@ StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
   if (raw->empty()) return page;
   if (static_cast<int>(raw->size()) == limit)
     page.next = SecretVersionKey{raw->back().name, raw->back().version};
-  // Only a page holding a pending row is read again, resolved (tombstones
-  // are always pending: a committed one has removed itself).
+  // Only a page holding a pending row is read again, resolved; committed
+  // tombstones (a deleted name's high-water mark) are never shown.
   std::vector<dataplane::SecretRow> rows;
   if (std::ranges::any_of(*raw, [](const auto& r) { return r.pending; })) {
     WS_ASSIGN_OR_RETURN(rows, CommittedRows(ws, {.after_name = after.name,
@@ -276,6 +276,7 @@ StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
                                                  .limit = static_cast<int>(raw->size())}));
   } else {
     rows = std::move(*raw);
+    std::erase_if(rows, [](const dataplane::SecretRow& r) { return r.tombstone; });
   }
   for (const auto& r : rows) {
     if (page.next &&

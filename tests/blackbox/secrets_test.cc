@@ -129,6 +129,33 @@ TEST_P(Secrets, VersionsMetadataRevealAndDelete) {
   EXPECT_EQ(Events("secret.delete"), 1);
 }
 
+// A PUT after a DELETE goes on from the deleted versions (the delete's row
+// is the name's high-water mark): a cached "version 1" never names another
+// value. The deleted name is in no list, and deleting again works.
+TEST_P(Secrets, TheNumberingGoesOnAfterADelete) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("ROTATED", ValueBody(kValue)).status, 201);
+  ASSERT_EQ(Put("ROTATED", ValueBody(kValue)).status, 200);
+  ASSERT_EQ(Call("DELETE", "/secrets/ROTATED", "alice").status, 204);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  HttpResponse r = Put("ROTATED", ValueBody(kValue2));
+  ASSERT_EQ(r.status, 201) << r.body;  // a new secret, numbered on
+  auto o = Json(r.body).as_object();
+  EXPECT_EQ(o.at("latest_version").as_int64(), 4);
+  EXPECT_EQ(o.at("versions").as_array().size(), 1u);
+  ExpectProblem(Call("POST", "/secrets/ROTATED/reveal", "alice", R"({"version":1})"), 404);
+  r = Call("POST", "/secrets/ROTATED/reveal", "alice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("value").as_string(), kValue2);
+  ASSERT_EQ(Call("DELETE", "/secrets/ROTATED", "alice").status, 204);
+  ExpectProblem(Call("GET", "/secrets/ROTATED", "alice"), 404);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  EXPECT_EQ(
+      Json(Put("ROTATED", ValueBody(kValue)).body).as_object().at("latest_version").as_int64(), 6);
+  EXPECT_EQ(Json(Call("GET", "/secrets", "alice").body).as_array().size(), 1u);
+}
+
 TEST_P(Secrets, RevealNeedsItsOwnPermissionWhichMembersLack) {
   StartOn();
   CreateWorkspace();
