@@ -85,7 +85,9 @@ class Vault {
   explicit Vault(VaultDeps deps);
 
   // A new record; audited vault.record.create (record id, field names,
-  // types, token kinds, the operation id). Frozen: kFrozen.
+  // types, token kinds, the operation id). Frozen: kFrozen. Beyond the
+  // account's vault_records_per_workspace quota: kConflict, the
+  // quota-exceeded problem (domain/quotas.h; a delete frees a place).
   StatusOr<VaultRecordInfo> Create(const Actor& actor, const std::string& workspace_id,
                                    VaultWrite& w);
   StatusOr<VaultRecordInfo> Get(const std::string& workspace_id, const std::string& record_id);

@@ -85,8 +85,8 @@ TEST_P(VaultProtocol, AWriteThatDiedAfterItsPendingRowsIsHiddenThenAbortedAfterT
   model::AuditEvent e = AuditEventBy(alice_, manual_.Now(), "vault.record.create", "vault_record",
                                      "r", ws_);
   const Status late = protocol.Finish(
-      ws_model_, op, e, [](std::string_view) { return Status::Ok(); },
-      [](std::string_view) { return Status::Ok(); });
+      ws_model_, op, e, [](store::Tx&, const model::Workspace&) { return Status::Ok(); },
+      [](std::string_view) { return Status::Ok(); }, [](std::string_view) { return Status::Ok(); });
   EXPECT_EQ(late.code(), Code::kUnavailable) << late.message();
 }
 

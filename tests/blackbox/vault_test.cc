@@ -6,9 +6,11 @@
 // each point of the pillar protocol. Runs on SQLite (with the embedded
 // dataplane) and on PostgreSQL, where us-east-1's cell is the same
 // PostgreSQL (the vault's rows in its `ws_<id>` schema).
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "blackbox/provisioning_support.h"
 
@@ -467,6 +469,53 @@ TEST_F(Vault, ACrashBeforeTheDetokenizesAuditCommitAnswersNothingAndRecordsNothi
   EXPECT_EQ(Events("vault.detokenize"), 0);
   const auto verify = RunWorkspaced({"audit", "verify", "--data-dir", dir});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// vault_records_per_workspace: of concurrent creators against a quota of 3
+// (one record held), exactly 2 succeed — the count is kept in the
+// transaction that commits each create — and a delete frees a place.
+TEST_F(Vault, TheVaultQuotaHoldsUnderConcurrentCreators) {
+  StartOn();
+  CreateWorkspace();
+  const HttpResponse held = Create(RecordBody());
+  ASSERT_EQ(held.status, 201);
+  const auto quotas = [&](const std::string& method, const std::string& body) {
+    return CallAs(*c_, *server_, method, "/v1/accounts/" + account_ + "/quotas", "admin", body);
+  };
+  HttpResponse r = quotas("PUT", R"({"vault_records_per_workspace":3})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(boost::json::serialize(Json(r.body).as_object().at("vault_records_per_workspace")),
+            R"({"allowed":3,"current":1})");
+  constexpr int kWriters = 8;
+  std::vector<int> statuses(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      HttpClient c(server_->port());
+      statuses[i] = CallAs(c, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+                           RecordBody())
+                        .status;
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 2);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 409), kWriters - 2);
+  EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).at("records").as_array().size(), 3u);
+  r = Create(RecordBody());
+  ExpectProblem(r, 409);
+  const auto o = Json(r.body).as_object();
+  EXPECT_EQ(o.at("type").as_string(), "urn:workspaced:problem:quota-exceeded") << r.body;
+  EXPECT_EQ(o.at("limit").as_string(), "vault_records_per_workspace");
+  EXPECT_EQ(o.at("allowed").as_int64(), 3);
+  EXPECT_EQ(o.at("current").as_int64(), 3);
+  for (const char* v : {kCardDigits, kEmail, kNote}) EXPECT_EQ(r.body.find(v), std::string::npos);
+  const std::string id(Json(held.body).as_object().at("id").as_string());
+  ASSERT_EQ(Call("DELETE", "/vault/records/" + id, "alice").status, 204);
+  EXPECT_EQ(Create(RecordBody()).status, 201);
+  EXPECT_EQ(Events("vault.record.create"), 1 + 2 + 1);
+  r = quotas("GET", "");
+  EXPECT_EQ(boost::json::serialize(Json(r.body).as_object().at("vault_records_per_workspace")),
+            R"({"allowed":3,"current":3})");
 }
 
 }  // namespace
