@@ -1,7 +1,7 @@
 // Steps 2 and 3 of the pillar protocol (docs/pillars.md) and the read-side
 // resolution of a pending row, for a pillar that gives its dataplane's
-// commit and discard of one operation. The data vault uses it
-// (domain/vault.cc); secrets keeps its own copy until it moves here.
+// commit and discard of one operation. Secrets and the data vault use it
+// (domain/secrets.cc, domain/vault.cc).
 //
 // Thread-safety: safe from any thread (holds references only).
 #pragma once
