@@ -13,6 +13,8 @@ const ROLES: [string, string][] = [['admin', 'admin'], ['member', 'member'], ['v
 // Members read for the page (5 pages of 1,000): enough for any team, bounded
 // for a workspace an organisation shares.
 const MAX_MEMBERS_SHOWN = 5000;
+// Secrets read for the page, the same bound (the quota is per account).
+const MAX_SECRETS_SHOWN = 5000;
 
 function section(id: string, title: string, ...children: (Node | null)[]) {
   return h('section', { 'aria-labelledby': id, class: 'card' }, h('h2', { id }, title), ...children);
@@ -28,7 +30,7 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
     json<{ name: string }[]>('GET', `/v1/workspaces/${wid}/environments`).catch(() => []),
     allPages<Member>(`/v1/workspaces/${wid}/members?limit=1000`, MAX_MEMBERS_SHOWN)
       .catch(() => ({ items: [] as Member[], more: false })),
-    json<Secret[]>('GET', `/v1/workspaces/${wid}/secrets`).catch(() => null),
+    allPages<Secret>(`/v1/workspaces/${wid}/secrets?limit=1000`, MAX_SECRETS_SHOWN).catch(() => null),
     json<{ records: VaultRecord[] }>('GET', `/v1/workspaces/${wid}/vault/records`)
       .then((p) => p.records).catch(() => null),
   ]);
@@ -230,10 +232,11 @@ function mappingsSection(w: Workspace, wid: string, admin: boolean, ifMatch: Rec
 // Secrets: metadata only until a caller who may reveal clicks Reveal; the
 // value is shown in its row and never kept anywhere else. `null`: the list
 // failed (a workspace without a dataplane yet).
-function secretsSection(secrets: Secret[] | null, wid: string, write: boolean, reveal: boolean,
-  reload: () => void) {
+function secretsSection(list: { items: Secret[]; more: boolean } | null, wid: string, write: boolean,
+  reveal: boolean, reload: () => void) {
   const box = h('div', {});
-  if (!secrets) return section('secrets-h', 'Secrets', h('p', { class: 'muted' }, 'Secrets are not available.'));
+  if (!list) return section('secrets-h', 'Secrets', h('p', { class: 'muted' }, 'Secrets are not available.'));
+  const secrets = list.items;
   const table = h('table', { id: 'secrets' }, h('caption', { class: 'sr-only' }, 'Secrets'),
     h('thead', {}, h('tr', {}, ['Name', 'Version', 'Environment', 'Description', 'Created', 'Value']
       .map((c) => h('th', { scope: 'col' }, c)))),
@@ -257,6 +260,10 @@ function secretsSection(secrets: Secret[] | null, wid: string, write: boolean, r
     })));
   if (!secrets.length) table.querySelector('tbody')?.append(h('tr', {}, h('td', { colspan: '6' }, 'None')));
   box.append(h('div', { class: 'scroll' }, table));
+  if (list.more) {
+    box.append(h('p', { class: 'muted', id: 'secrets-more' },
+      `The first ${secrets.length} secrets are shown; use the API for all.`));
+  }
   if (write) {
     const form = h('form', { class: 'inline', id: 'put-secret' },
       field('Secret name', 'name', { required: true, maxlength: '128' }),

@@ -61,21 +61,32 @@ StatusOr<int> ParseLimit(const http::Request& request, int default_limit, int ma
   return n;
 }
 
-StatusOr<store::Page> ParsePagePosition(const http::Request& request, const CursorCodec& cursors,
-                                        std::string_view list, int default_limit, int max_limit,
-                                        std::initializer_list<std::string_view> also_allowed,
-                                        std::initializer_list<std::string_view> repeatable) {
+Status RequireKnownQueryParams(const http::Request& request,
+                               std::initializer_list<std::string_view> allowed,
+                               std::initializer_list<std::string_view> also_allowed,
+                               std::initializer_list<std::string_view> repeatable) {
   const std::vector<std::string> names = request.QueryNames();  // the query is parsed once here
+  const auto in = [](std::initializer_list<std::string_view> list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
-    bool known = name == "limit" || name == "cursor";
-    for (auto a : also_allowed) known = known || name == a;
-    if (!known) return InvalidArgument("unknown query parameter '" + name + "'");
-    if (std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end()) continue;
+    if (!in(allowed, name) && !in(also_allowed, name))
+      return InvalidArgument("unknown query parameter '" + name + "'");
+    if (in(repeatable, name)) continue;
     if (std::find(names.begin() + static_cast<std::ptrdiff_t>(i) + 1, names.end(), name) !=
         names.end())
       return InvalidArgument("query parameter '" + name + "' is repeated");
   }
+  return Status::Ok();
+}
+
+StatusOr<store::Page> ParsePagePosition(const http::Request& request, const CursorCodec& cursors,
+                                        std::string_view list, int default_limit, int max_limit,
+                                        std::initializer_list<std::string_view> also_allowed,
+                                        std::initializer_list<std::string_view> repeatable) {
+  WS_RETURN_IF_ERROR(
+      RequireKnownQueryParams(request, {"limit", "cursor"}, also_allowed, repeatable));
   store::Page page;
   WS_ASSIGN_OR_RETURN(page.limit, ParseLimit(request, default_limit, max_limit));
   if (auto cursor = request.QueryParam("cursor")) {

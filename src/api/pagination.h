@@ -4,11 +4,11 @@
 // Cursors are opaque and authenticated: a client can neither read nor make
 // one. A cursor names a position in one list — `list` says which endpoint and
 // which scope, e.g. "audit:<workspace id>" — and is base64url of
-//   version (1 byte) ‖ list tag (6) ‖ position (1–64) ‖ MAC (16)
+//   version (1 byte) ‖ list tag (6) ‖ position (1–128) ‖ MAC (16)
 // where the list tag is HMAC-SHA256(key, list) and the MAC HMAC-SHA256(key,
-// everything before it), each cut to its first bytes: at most 116
-// characters. The key is the database's (app/bootstrap.h), so every replica
-// of one database reads every other's cursors.
+// everything before it), each cut to its first bytes: at most 202
+// characters (116 for an id). The key is the database's (app/bootstrap.h),
+// so every replica of one database reads every other's cursors.
 //
 // Thread-safety: CursorCodec is immutable after construction; any thread.
 #pragma once
@@ -28,8 +28,9 @@ namespace workspaced::api {
 class CursorCodec {
  public:
   // The longest cursor Decode reads; longer ones are refused unread.
-  static constexpr std::size_t kMaxCursorChars = 128;
-  static constexpr std::size_t kMaxPositionBytes = 64;
+  // A position holds an id, or a secret's name (up to 128 bytes).
+  static constexpr std::size_t kMaxCursorChars = 208;
+  static constexpr std::size_t kMaxPositionBytes = 128;
 
   // `key`: at least 32 random bytes, the same for every replica.
   explicit CursorCodec(std::string key) : key_(std::move(key)) {}
@@ -48,6 +49,14 @@ class CursorCodec {
 // The `limit` query parameter: 1..max_limit written without a sign or a
 // leading zero, default_limit when absent; 400 otherwise.
 StatusOr<int> ParseLimit(const http::Request& request, int default_limit, int max_limit);
+
+// 400 for a query parameter named in neither `allowed` nor `also_allowed`,
+// or repeated (but for those named in `repeatable`): a typo is never
+// silently ignored.
+Status RequireKnownQueryParams(const http::Request& request,
+                               std::initializer_list<std::string_view> allowed,
+                               std::initializer_list<std::string_view> also_allowed = {},
+                               std::initializer_list<std::string_view> repeatable = {});
 
 // Reads `limit` (as ParseLimit) and `cursor` (one of
 // `list`'s, naming the id after which the page starts). Any query parameter

@@ -81,7 +81,7 @@ StatusOr<model::AccountQuotas> ParseQuotasBody(std::string_view body,
   std::vector<FieldError> errors;
   for (const auto& [key, unused] : *o) {
     if (key != "workspaces" && key != "members_per_workspace" && key != "regions" &&
-        key != "secrets_per_workspace")
+        key != "secrets_per_workspace" && key != "vault_records_per_workspace")
       errors.push_back({std::string(key), "is not a quota"});
   }
   model::AccountQuotas q;
@@ -89,6 +89,7 @@ StatusOr<model::AccountQuotas> ParseQuotasBody(std::string_view body,
   ParseLimit(*o, "members_per_workspace", q.members_per_workspace, errors);
   ParseRegions(*o, q.regions, errors);
   ParseLimit(*o, "secrets_per_workspace", q.secrets_per_workspace, errors);
+  ParseLimit(*o, "vault_records_per_workspace", q.vault_records_per_workspace, errors);
   const Status bounds = domain::ValidateQuotas(q, regions);
   errors.insert(errors.end(), bounds.field_errors().begin(), bounds.field_errors().end());
   if (!errors.empty())
@@ -104,6 +105,8 @@ std::string QuotaUsageJson(const domain::QuotaUsage& u) {
   Limit(w, "workspaces", u.limits.workspaces, u.workspaces);
   Limit(w, "members_per_workspace", u.limits.members_per_workspace, u.largest_membership);
   Limit(w, "secrets_per_workspace", u.limits.secrets_per_workspace, u.largest_secrets);
+  Limit(w, "vault_records_per_workspace", u.limits.vault_records_per_workspace,
+        u.largest_vault_records);
   w.Key("regions");
   w.BeginObject();
   w.Key("allowed");

@@ -2,16 +2,18 @@
 //
 // PUT …/quotas takes the limits, each null or absent for unlimited:
 //   {"workspaces": 10, "members_per_workspace": 50, "regions": ["us-east-1"],
-//    "secrets_per_workspace": 100}
+//    "secrets_per_workspace": 100, "vault_records_per_workspace": 1000}
 // GET and PUT answer each limit with the usage it is compared with — the
 // `allowed` and `current` of the quota-exceeded problem:
 //   {"account_id": …, "workspaces": {"allowed": 10, "current": 3},
 //    "members_per_workspace": {"allowed": 50, "current": 7},
 //    "regions": {"allowed": ["us-east-1"], "current": ["us-east-1"]},
 //    "updated_at": …, "updated_by": …}
-//    "secrets_per_workspace": {"allowed": 100, "current": 12}, …
-// (members_per_workspace's and secrets_per_workspace's current: the
-// account's largest workspace by that count.)
+//    "secrets_per_workspace": {"allowed": 100, "current": 12},
+//    "vault_records_per_workspace": {"allowed": 1000, "current": 40}, …
+// (members_per_workspace's, secrets_per_workspace's and
+// vault_records_per_workspace's current: the account's largest workspace
+// by that count.)
 #pragma once
 
 #include <string>

@@ -37,6 +37,12 @@ TEST(QuotasBody, NullOrAbsentIsUnlimited) {
   EXPECT_FALSE(q->secrets_per_workspace.has_value());
   EXPECT_EQ(Fields(Parse(R"({"secrets_per_workspace":-1})").status()),
             (std::vector<std::string>{"secrets_per_workspace"}));
+  const auto vault = Parse(R"({"vault_records_per_workspace":1000})");
+  ASSERT_TRUE(vault.ok());
+  EXPECT_EQ(vault->vault_records_per_workspace, 1000);
+  EXPECT_FALSE(q->vault_records_per_workspace.has_value());
+  EXPECT_EQ(Fields(Parse(R"({"vault_records_per_workspace":10000001})").status()),
+            (std::vector<std::string>{"vault_records_per_workspace"}));
 }
 
 TEST(QuotasBody, EveryMistypedOrUnknownFieldIsNamed) {
@@ -65,11 +71,14 @@ TEST(QuotasBody, UsageShowsEachLimitWithWhatItIsComparedWith) {
   u.largest_membership = 7;
   u.limits.secrets_per_workspace = 100;
   u.largest_secrets = 12;
+  u.limits.vault_records_per_workspace = 1000;
+  u.largest_vault_records = 40;
   u.regions = {"us-east-1"};
   EXPECT_EQ(boost::json::parse(QuotaUsageJson(u)),
             boost::json::parse(R"({"account_id":"acct","workspaces":{"allowed":10,"current":3},
               "members_per_workspace":{"allowed":null,"current":7},
               "secrets_per_workspace":{"allowed":100,"current":12},
+              "vault_records_per_workspace":{"allowed":1000,"current":40},
               "regions":{"allowed":null,"current":["us-east-1"]},
               "updated_at":null,"updated_by":null})"));
   u.limits.regions = std::vector<std::string>{};

@@ -279,9 +279,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->secrets_ = std::make_unique<domain::Secrets>(
       domain::SecretsDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
                           *app->random_, *app->audit_group_, app->failpoints_});
-  app->vault_ = std::make_unique<domain::Vault>(domain::VaultDeps{*app->store_, *app->dataplane_,
-                                                                  *app->data_keys_, *app->clock_,
-                                                                  *app->random_, app->failpoints_});
+  app->vault_ = std::make_unique<domain::Vault>(
+      domain::VaultDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
+                        *app->random_, *app->audit_group_, app->failpoints_});
   app->accounts_ = std::make_unique<domain::Accounts>(*app->store_, *app->clock_, *app->random_);
   domain::DenialOptions denials;
   denials.window = Micros{config.audit.denial_window_s} * 1'000'000;

@@ -22,10 +22,11 @@
 namespace workspaced::dataplane {
 
 // One row of the secrets pillar (docs/secrets.md, docs/pillars.md): a
-// version of a secret, or a tombstone (the pending delete of every version
-// of `name`). Rows are written `pending` with the id of the operation that
-// will record its outcome in the control plane; only committed rows are
-// ever shown.
+// version of a secret, or a tombstone (the delete of every version of
+// `name` below it; once committed it stays, never shown, as the name's
+// high-water mark, so versions number on after a delete). Rows are written
+// `pending` with the id of the operation that will record its outcome in
+// the control plane; only committed versions are ever shown.
 struct SecretRow {
   std::string name;
   std::int64_t version = 0;
@@ -107,11 +108,11 @@ class Dataplane {
   virtual StatusOr<std::int64_t> AddPendingSecret(
       const model::Workspace& ws, const SecretRow& row,
       FunctionRef<std::string(std::int64_t version)> seal);
-  // Applies the operation's row: a version becomes committed; a tombstone
-  // deletes every committed lower version of its name, then itself (a lower
-  // version still pending is a write that raced the delete and stays). OK
-  // when no row
-  // carries the id (already applied or discarded).
+  // Applies the operation's row: it becomes committed; a tombstone also
+  // deletes every committed lower row of its name (versions and an older
+  // tombstone; a lower version still pending is a write that raced the
+  // delete and stays), in one transaction. OK when no row carries the id
+  // (already applied or discarded).
   virtual Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id);
   // Deletes the operation's pending row. OK when there is none.
   virtual Status DiscardSecretOperation(const model::Workspace& ws, std::string_view operation_id);

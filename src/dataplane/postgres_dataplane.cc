@@ -156,16 +156,19 @@ class PostgresDataplane final : public Dataplane {
     WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
     const std::string op(operation_id);
     return Transaction([&]() -> Status {
-      // A version: committed. A tombstone: every version up to it goes.
+      // The row is committed. A tombstone also deletes every committed
+      // version below it and stays: the next version numbers on from it.
       WS_ASSIGN_OR_RETURN(
           PGresult * r,
           RunParams("WITH op AS (SELECT name, version, tombstone FROM " + table +
                         " WHERE workspace_id = $1 AND operation_id = $2), "
-                        "gone AS (DELETE FROM " + table +
+                        "gone AS (DELETE FROM " +
+                        table +
                         " t USING op WHERE op.tombstone AND t.workspace_id = $1 AND t.name = "
-                        "op.name AND (t.version = op.version OR (t.version < op.version AND NOT t.pending))) UPDATE " + table +
-                        " t SET pending = false FROM op WHERE NOT op.tombstone AND "
-                        "t.workspace_id = $1 AND t.name = op.name AND t.version = op.version",
+                        "op.name AND t.version < op.version AND NOT t.pending) UPDATE " +
+                        table +
+                        " t SET pending = false FROM op WHERE t.workspace_id = $1 AND t.name = "
+                        "op.name AND t.version = op.version",
                     {ws.id, op}));
       store::Libpq().PQclear(r);
       return Status::Ok();

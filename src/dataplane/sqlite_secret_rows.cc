@@ -71,12 +71,17 @@ Status Commit(Connection& db, const std::string& workspace_id, std::string_view 
                                                  "version = ?3"));
       return up.Text(workspace_id).Text(name).Int(version).Run();
     }
+    // The tombstone stays, committed: the next version numbers on from it.
     WS_ASSIGN_OR_RETURN(Stmt del, Stmt::Prepare(db,
                                                 "DELETE FROM secret_versions WHERE "
                                                 "workspace_id = ?1 AND name = ?2 AND "
-                                                "(version = ?3 OR (version < ?3 AND "
-                                                "pending = 0))"));
-    return del.Text(workspace_id).Text(name).Int(version).Run();
+                                                "version < ?3 AND pending = 0"));
+    WS_RETURN_IF_ERROR(del.Text(workspace_id).Text(name).Int(version).Run());
+    WS_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(db,
+                                               "UPDATE secret_versions SET pending = 0 "
+                                               "WHERE workspace_id = ?1 AND name = ?2 AND "
+                                               "version = ?3"));
+    return up.Text(workspace_id).Text(name).Int(version).Run();
   });
 }
 

@@ -39,10 +39,11 @@ void PillarProtocol::MaybeCrash(std::string_view step) const {
 }
 
 Status PillarProtocol::Finish(const model::Workspace& ws, const std::string& operation_id,
-                              model::AuditEvent audit, OpFn commit, OpFn discard) {
+                              model::AuditEvent audit, RuleFn rule, OpFn commit, OpFn discard) {
   const Status s = store_.Write([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(const model::Workspace current, tx.GetWorkspace(ws.id));
     WS_RETURN_IF_ERROR(RequireActiveFor(current, pillar_));
+    WS_RETURN_IF_ERROR(rule(tx, current));
     const Status recorded = tx.RecordPillarOperation(operation_id, ws.id, true, clock_.Now());
     if (recorded.code() == Code::kConflict)  // a sweep aborted it: it waited too long
       return Unavailable("the change took too long and was abandoned; retry it");

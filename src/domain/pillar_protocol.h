@@ -1,7 +1,7 @@
 // Steps 2 and 3 of the pillar protocol (docs/pillars.md) and the read-side
 // resolution of a pending row, for a pillar that gives its dataplane's
-// commit and discard of one operation. The data vault uses it
-// (domain/vault.cc); secrets keeps its own copy until it moves here.
+// commit and discard of one operation. Secrets and the data vault use it
+// (domain/secrets.cc, domain/vault.cc).
 //
 // Thread-safety: safe from any thread (holds references only).
 #pragma once
@@ -25,15 +25,19 @@ Status RequireActiveFor(const model::Workspace& ws, std::string_view what);
 class PillarProtocol {
  public:
   using OpFn = FunctionRef<Status(std::string_view operation_id)>;
+  // A rule of step 2, run in its transaction with the workspace as read
+  // there (a quota: domain/quotas.h); its failure refuses the change.
+  using RuleFn = FunctionRef<Status(store::Tx& tx, const model::Workspace& current)>;
   PillarProtocol(store::Store& store, const Clock& clock, const saga::Failpoints& failpoints,
                  std::string pillar)
       : store_(store), clock_(clock), failpoints_(failpoints), pillar_(std::move(pillar)) {}
 
-  // Step 2 (rules, outcome, `audit`, in one transaction) then step 3
-  // (`commit`). A refusal that certainly did not commit `discard`s at once.
-  // Crashes at failpoint `<pillar>_after_commit_record` when asked.
+  // Step 2 (the workspace active, `rule`, the outcome, `audit`, in one
+  // transaction) then step 3 (`commit`). A refusal that certainly did not
+  // commit `discard`s at once. Crashes at failpoint
+  // `<pillar>_after_commit_record` when asked.
   Status Finish(const model::Workspace& ws, const std::string& operation_id,
-                model::AuditEvent audit, OpFn commit, OpFn discard);
+                model::AuditEvent audit, RuleFn rule, OpFn commit, OpFn discard);
   // Resolves the pending operation written at `created_at`: true when it is
   // (now) committed. Without an outcome it stays hidden while younger than
   // `bound`, and is recorded aborted and discarded after.

@@ -23,7 +23,8 @@ json::object LimitsJson(const model::AccountQuotas& q) {
   return {{"workspaces", Limit(q.workspaces)},
           {"members_per_workspace", Limit(q.members_per_workspace)},
           {"regions", Regions(q.regions)},
-          {"secrets_per_workspace", Limit(q.secrets_per_workspace)}};
+          {"secrets_per_workspace", Limit(q.secrets_per_workspace)},
+          {"vault_records_per_workspace", Limit(q.vault_records_per_workspace)}};
 }
 
 // What each pillar's quota is called and where its limit is kept.
@@ -37,6 +38,8 @@ struct PillarQuota {
 constexpr PillarQuota kPillarQuotas[] = {
     {PillarItem::kSecret, "secret", "secrets_per_workspace", "secrets",
      &model::AccountQuotas::secrets_per_workspace},
+    {PillarItem::kVaultRecord, "vault_record", "vault_records_per_workspace", "vault records",
+     &model::AccountQuotas::vault_records_per_workspace},
 };
 
 const PillarQuota& QuotaOf(PillarItem pillar) {
@@ -78,6 +81,8 @@ StatusOr<QuotaUsage> UsageOf(store::Tx& tx, std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(u.largest_membership, tx.LargestWorkspaceMembership(account_id));
   WS_ASSIGN_OR_RETURN(u.largest_secrets,
                       tx.LargestPillarCount(account_id, QuotaOf(PillarItem::kSecret).key));
+  WS_ASSIGN_OR_RETURN(u.largest_vault_records,
+                      tx.LargestPillarCount(account_id, QuotaOf(PillarItem::kVaultRecord).key));
   WS_ASSIGN_OR_RETURN(u.regions, tx.RegionsInUse(account_id));
   return u;
 }

@@ -1,6 +1,7 @@
 // Quotas per account: how many workspaces it may hold, how many direct
 // members each of its workspaces may have, in which regions new workspaces
-// may be created, and how many secrets each workspace may hold. Platform admins set them
+// may be created, and how many secrets and vault records each workspace may
+// hold. Platform admins set them
 // (Quotas::Put); the account's members read them with the current usage (Quotas::Get). An account
 // without quotas, and each limit left unset, is unlimited.
 //
@@ -50,6 +51,7 @@ struct QuotaUsage {
   std::int64_t workspaces = 0;          // workspaces the account holds
   std::int64_t largest_membership = 0;  // direct members of its largest workspace
   std::int64_t largest_secrets = 0;     // secret names of the workspace holding most
+  std::int64_t largest_vault_records = 0;  // vault records of the workspace holding most
   std::vector<std::string> regions;     // regions its workspaces are in, sorted
 };
 
@@ -63,7 +65,7 @@ Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t
 // The pillars' items a quota counts per workspace (pillar_items): each has a
 // limit in model::AccountQuotas. A pillar adds its line to kPillarQuotas
 // (domain/quotas.cc) and calls these in its committing transaction.
-enum class PillarItem { kSecret };
+enum class PillarItem { kSecret, kVaultRecord };
 // Inside the transaction that commits a pillar write adding `item` (a
 // secret's name): records it as held and, when it is new, OK while the
 // workspace stays within its account's limit; else the quota-exceeded

@@ -173,8 +173,9 @@ TEST_P(QuotasTest, PutIsAuditedWithBeforeAndAfter) {
   EXPECT_EQ(events[1].target_id, kAcme);
   EXPECT_EQ(events[1].details,
             R"({"before":{"workspaces":10,"members_per_workspace":null,"regions":["eu-west-1"],)"
-            R"("secrets_per_workspace":null},"after":{"workspaces":null,)"
-            R"("members_per_workspace":7,"regions":null,"secrets_per_workspace":null}})");
+            R"("secrets_per_workspace":null,"vault_records_per_workspace":null},)"
+            R"("after":{"workspaces":null,"members_per_workspace":7,"regions":null,)"
+            R"("secrets_per_workspace":null,"vault_records_per_workspace":null}})");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include "domain/secrets.h"
 
 #include <algorithm>
-#include <csignal>
+#include <iterator>
+#include <limits>
 
 #include <boost/json.hpp>
 
@@ -12,6 +13,8 @@
 
 namespace workspaced::domain {
 namespace {
+
+constexpr char kWhat[] = "secrets";  // the pillar, in messages and failpoints
 
 // Binds a sealed value to its workspace, name and version (names hold no
 // NUL, so the parts cannot run into each other).
@@ -24,31 +27,6 @@ std::string Aad(const std::string& workspace_id, const std::string& name, std::i
   aad.push_back('\0');
   aad += std::to_string(version);
   return aad;
-}
-
-// A change needs an active workspace: kFrozen while frozen, kConflict in
-// any other state but active.
-Status RequireActive(const model::Workspace& ws) {
-  WS_RETURN_IF_ERROR(RequireNotFrozen(ws));
-  if (ws.status != model::WorkspaceStatus::kActive)
-    return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
-                    "; secrets change only while it is active");
-  return Status::Ok();
-}
-
-// Outcomes of step 2 that are certain: the transaction did not commit, so
-// the pending row may go at once. Anything else (the database unreachable)
-// may have committed; the row is left to be resolved.
-bool CertainlyNotCommitted(const Status& s) {
-  switch (s.code()) {
-    case Code::kFrozen:
-    case Code::kConflict:
-    case Code::kNotFound:
-    case Code::kUnprocessable:
-      return true;
-    default:
-      return false;
-  }
 }
 
 SecretInfo Fold(const std::string& name, const std::vector<dataplane::SecretRow>& rows) {
@@ -91,11 +69,8 @@ Status ValidateSecretWrite(const SecretWrite& w) {
   return Unprocessable("the secret is not valid").WithFields(std::move(errors));
 }
 
-void Secrets::MaybeCrash(std::string_view point) const {
-  if (d_.failpoints.For(point, 1) != saga::Failpoint::Action::kCrash) return;
-  log::Error("failpoint: crashing", {{"point", std::string(point)}});
-  std::raise(SIGKILL);
-}
+Secrets::Secrets(SecretsDeps deps)
+    : d_(deps), protocol_(deps.store, deps.clock, deps.failpoints, kWhat) {}
 
 StatusOr<model::Workspace> Secrets::ReadWorkspace(const std::string& workspace_id) {
   model::Workspace ws;
@@ -106,38 +81,12 @@ StatusOr<model::Workspace> Secrets::ReadWorkspace(const std::string& workspace_i
   return ws;
 }
 
-StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
-                                       bool abort_if_stale) {
-  std::optional<bool> outcome;
-  WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(outcome, tx.GetPillarOperation(row.operation_id));
-    return Status::Ok();
-  }));
-  if (!outcome) {
-    if (!abort_if_stale || d_.clock.Now() - row.created_at < kPendingBound) return false;
-    // Record it aborted: from now on its step 2 cannot commit. A step 2 that
-    // committed first wins (kConflict): read what it recorded.
-    const Status s = d_.store.Write([&](store::Tx& tx) {
-      return tx.RecordPillarOperation(row.operation_id, ws.id, false, d_.clock.Now());
-    });
-    if (s.ok()) {
-      outcome = false;
-    } else if (s.code() == Code::kConflict) {
-      WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
-        WS_ASSIGN_OR_RETURN(outcome, tx.GetPillarOperation(row.operation_id));
-        return Status::Ok();
-      }));
-      if (!outcome) return Internal("secrets: an operation's outcome vanished");
-    } else {
-      return s;
-    }
-  }
-  if (*outcome) {
-    WS_RETURN_IF_ERROR(d_.dataplane.CommitSecretOperation(ws, row.operation_id));
-    return true;
-  }
-  WS_RETURN_IF_ERROR(d_.dataplane.DiscardSecretOperation(ws, row.operation_id));
-  return false;
+StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws,
+                                       const dataplane::SecretRow& row) {
+  return protocol_.Resolve(
+      ws, row.operation_id, row.created_at, kPendingBound,
+      [&](std::string_view op) { return d_.dataplane.CommitSecretOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.DiscardSecretOperation(ws, op); });
 }
 
 StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
@@ -147,7 +96,7 @@ StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
   bool changed = false;
   for (const auto& r : rows) {
     if (!r.pending) continue;
-    WS_ASSIGN_OR_RETURN(const bool committed, ResolvePending(ws, r, /*abort_if_stale=*/true));
+    WS_ASSIGN_OR_RETURN(const bool committed, ResolvePending(ws, r));
     changed = changed || committed;
   }
   if (changed) {
@@ -158,42 +107,17 @@ StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
 }
 
 Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_id,
-                       model::AuditEvent audit,
-                       FunctionRef<Status(store::Tx&, const model::Workspace&)> rule) {
-  // Step 2: the rules, the outcome and the audit event, in one transaction.
-  const Status s = d_.store.Write([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(const model::Workspace current, tx.GetWorkspace(ws.id));
-    WS_RETURN_IF_ERROR(RequireActive(current));
-    WS_RETURN_IF_ERROR(rule(tx, current));
-    const Status recorded = tx.RecordPillarOperation(operation_id, ws.id, true, d_.clock.Now());
-    if (recorded.code() == Code::kConflict)  // a sweep aborted it: it waited too long
-      return Unavailable("the change took too long and was abandoned; retry it");
-    WS_RETURN_IF_ERROR(recorded);
-    return tx.AppendAudit(audit);
-  });
-  if (!s.ok()) {
-    if (CertainlyNotCommitted(s)) {
-      const Status discarded = d_.dataplane.DiscardSecretOperation(ws, operation_id);
-      if (!discarded.ok())  // the sweep removes it
-        log::Warn("secrets: a refused change's pending row stays",
-                  {{"workspace_id", ws.id}, {"error", discarded.message()}});
-    }
-    return s;
-  }
-  MaybeCrash("secrets_after_commit_record");
-  // Step 3. The change is committed whatever happens here: a row left
-  // pending is committed by the next reader or the sweep.
-  const Status applied = d_.dataplane.CommitSecretOperation(ws, operation_id);
-  if (!applied.ok())
-    log::Warn("secrets: a committed change waits for its dataplane row",
-              {{"workspace_id", ws.id}, {"error", applied.message()}});
-  return Status::Ok();
+                       model::AuditEvent audit, PillarProtocol::RuleFn rule) {
+  return protocol_.Finish(
+      ws, operation_id, std::move(audit), rule,
+      [&](std::string_view op) { return d_.dataplane.CommitSecretOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.DiscardSecretOperation(ws, op); });
 }
 
 StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspace_id,
                                   const SecretWrite& w) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_RETURN_IF_ERROR(RequireActive(ws));  // early; step 2 decides
+  WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
   WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
   WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
 
@@ -210,7 +134,7 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
                         return Base64UrlEncode(
                             crypto::Seal(key, Aad(ws.id, w.name, v), w.value, d_.random));
                       }));
-  MaybeCrash("secrets_after_pending");
+  protocol_.MaybeCrash("after_pending");
 
   model::AuditEvent e =
       AuditEventBy(actor, d_.clock.Now(), "secret.put", "secret", w.name, ws.id);
@@ -224,16 +148,27 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
   return Get(workspace_id, w.name);
 }
 
-StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {}));
+StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id,
+                                                const std::string& after_name, int limit) {
+  // Versions are read a bounded page at a time (ListPage, keyset in the
+  // dataplane) until `limit` names are complete: the limit-th is once a
+  // later name shows, or the versions run out.
+  const int chunk = std::clamp(2 * limit, 100, 2000);
+  SecretVersionKey key{after_name, std::numeric_limits<std::int64_t>::max()};
   std::vector<SecretInfo> out;
-  for (const auto& r : rows) {
-    if (out.empty() || out.back().name != r.name) out.push_back({r.name, {}});
-    out.back().versions.push_back(
-        {r.version, r.environment, r.description, r.created_at, r.created_by});
+  for (;;) {
+    WS_ASSIGN_OR_RETURN(SecretPage page, ListPage(workspace_id, key, chunk));
+    for (auto& s : page.secrets) {
+      if (!out.empty() && out.back().name == s.name) {
+        std::ranges::move(s.versions, std::back_inserter(out.back().versions));
+        continue;
+      }
+      if (static_cast<int>(out.size()) == limit) return out;
+      out.push_back(std::move(s));
+    }
+    if (!page.next) return out;
+    key = *page.next;
   }
-  return out;
 }
 
 StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
@@ -254,8 +189,8 @@ StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
   if (raw->empty()) return page;
   if (static_cast<int>(raw->size()) == limit)
     page.next = SecretVersionKey{raw->back().name, raw->back().version};
-  // Only a page holding a pending row is read again, resolved (tombstones
-  // are always pending: a committed one has removed itself).
+  // Only a page holding a pending row is read again, resolved; committed
+  // tombstones (a deleted name's high-water mark) are never shown.
   std::vector<dataplane::SecretRow> rows;
   if (std::ranges::any_of(*raw, [](const auto& r) { return r.pending; })) {
     WS_ASSIGN_OR_RETURN(rows, CommittedRows(ws, {.after_name = after.name,
@@ -263,6 +198,7 @@ StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
                                                  .limit = static_cast<int>(raw->size())}));
   } else {
     rows = std::move(*raw);
+    std::erase_if(rows, [](const dataplane::SecretRow& r) { return r.tombstone; });
   }
   for (const auto& r : rows) {
     if (page.next &&
@@ -317,7 +253,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
 Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
                        const std::string& name) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
-  WS_RETURN_IF_ERROR(RequireActive(ws));
+  WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));
   if (!IsSecretName(name)) return NotFound("secret not found");
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name}));
   if (rows.empty()) return NotFound("secret not found");
@@ -329,7 +265,7 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
   tomb.created_by = actor.subject;
   WS_ASSIGN_OR_RETURN(const std::int64_t version,
                       d_.dataplane.AddPendingSecret(ws, tomb, [](std::int64_t) { return ""; }));
-  MaybeCrash("secrets_after_pending");
+  protocol_.MaybeCrash("after_pending");
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.delete", "secret", name, ws.id);
   e.details = boost::json::serialize(boost::json::object{
       {"versions", static_cast<std::int64_t>(rows.size())},
@@ -368,7 +304,7 @@ StatusOr<int> Secrets::SweepPending() {
         if (!r.pending) continue;
         pending.push_back(r.operation_id);
         if (d_.clock.Now() - r.created_at < kPendingBound) continue;
-        if (ResolvePending(*ws, r, /*abort_if_stale=*/true).ok()) ++resolved;
+        if (ResolvePending(*ws, r).ok()) ++resolved;
       }
       const Status pruned = d_.store.Write([&](store::Tx& tx) {
         return tx.PrunePillarOperations(ws->id, outcomes_before, pending, kPruneBatch).status();

@@ -38,6 +38,7 @@
 #include "domain/actor.h"
 #include "domain/audit_group_commit.h"
 #include "domain/data_keys.h"
+#include "domain/pillar_protocol.h"
 #include "domain/quotas.h"
 #include "saga/failpoints.h"
 #include "store/store.h"
@@ -117,7 +118,7 @@ bool IsSecretName(std::string_view name);
 
 class Secrets {
  public:
-  explicit Secrets(SecretsDeps deps) : d_(deps) {}
+  explicit Secrets(SecretsDeps deps);
 
   // A new version of `w.name` (created by its first PUT); audited
   // secret.put. Refused while frozen (kFrozen) or not active (kConflict),
@@ -125,7 +126,11 @@ class Secrets {
   // (kConflict, the quota-exceeded problem: domain/quotas.h).
   StatusOr<SecretInfo> Put(const Actor& actor, const std::string& workspace_id,
                            const SecretWrite& w);
-  StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id);
+  // At most `limit` secrets named after `after_name` (all when empty), by
+  // name, each with every committed version. A workspace whose dataplane is
+  // not provisioned has none.
+  StatusOr<std::vector<SecretInfo>> List(const std::string& workspace_id,
+                                         const std::string& after_name, int limit);
   // At most `limit` versions (metadata) after `after`, in (name, version)
   // order, committed ones only, as List shows them: for a reader that must
   // bound what it holds (the export). A workspace whose dataplane is not
@@ -155,18 +160,17 @@ class Secrets {
   // rows only.
   StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(const model::Workspace& ws,
                                                             const dataplane::SecretRowQuery& query);
-  // Resolves one pending row; true when it is (now) committed.
-  StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row,
-                                bool abort_if_stale);
-  // Steps 2 and 3 for the pending row of `operation_id`: `audit` is appended.
-  // `rule` runs in step 2's transaction with the workspace as it reads
-  // there (the quota of a new name).
+  // Resolves one pending row (PillarProtocol::Resolve, bound
+  // kPendingBound); true when it is (now) committed.
+  StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row);
+  // Steps 2 and 3 for the pending row of `operation_id` (PillarProtocol::
+  // Finish): `audit` is appended; `rule` runs in step 2's transaction (the
+  // quota of a new name).
   Status Finish(const model::Workspace& ws, const std::string& operation_id,
-                model::AuditEvent audit,
-                FunctionRef<Status(store::Tx&, const model::Workspace&)> rule);
-  void MaybeCrash(std::string_view point) const;
+                model::AuditEvent audit, PillarProtocol::RuleFn rule);
 
   SecretsDeps d_;
+  PillarProtocol protocol_;
 };
 
 }  // namespace workspaced::domain

@@ -8,6 +8,7 @@
 
 #include "common/base64url.h"
 #include "crypto/aead.h"
+#include "domain/quotas.h"
 #include "domain/secrets.h"
 #include "domain/vault_fields.h"
 
@@ -125,6 +126,9 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
       boost::json::object{{"fields", std::move(audited_fields)}, {"operation_id", operation_id}});
   WS_RETURN_IF_ERROR(protocol_.Finish(
       ws, operation_id, std::move(e),
+      [&](store::Tx& tx, const model::Workspace& current) {
+        return AddPillarItemWithinQuota(tx, current, PillarItem::kVaultRecord, record_id);
+      },
       [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
       [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); }));
   for (auto& r : rows) r.sealed.clear();
@@ -207,10 +211,7 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
         boost::json::object{{"tokens", std::move(listed)},
                             {"count", static_cast<std::int64_t>(tokens.size())},
                             {"found", static_cast<std::int64_t>(by_token.size())}});
-    const Status audited = d_.store.Write([&](store::Tx& tx) -> Status {
-      WS_RETURN_IF_ERROR(tx.GetWorkspace(ws.id).status());
-      return tx.AppendAudit(e);
-    });
+    const Status audited = d_.audit.Append(e);  // kNotFound once purged
     if (!audited.ok()) {
       wipe();
       return audited;
@@ -254,6 +255,9 @@ Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
       {"fields", static_cast<std::int64_t>(rows.size())}, {"operation_id", tomb.operation_id}});
   return protocol_.Finish(
       ws, tomb.operation_id, std::move(e),
+      [&](store::Tx& tx, const model::Workspace& current) {
+        return RemovePillarItem(tx, current, PillarItem::kVaultRecord, record_id);
+      },
       [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
       [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); });
 }

@@ -25,6 +25,7 @@
 #include "common/status.h"
 #include "dataplane/dataplane.h"
 #include "domain/actor.h"
+#include "domain/audit_group_commit.h"
 #include "domain/data_keys.h"
 #include "domain/pillar_protocol.h"
 #include "domain/vault_fields.h"
@@ -73,6 +74,9 @@ struct VaultDeps {
   DataKeys& keys;
   const Clock& clock;
   Random& random;
+  // Where a detokenize's audit event is committed, shared with concurrent
+  // ones (and with the secrets' reveals).
+  AuditGroupCommit& audit;
   const saga::Failpoints& failpoints;
 };
 
@@ -81,7 +85,9 @@ class Vault {
   explicit Vault(VaultDeps deps);
 
   // A new record; audited vault.record.create (record id, field names,
-  // types, token kinds, the operation id). Frozen: kFrozen.
+  // types, token kinds, the operation id). Frozen: kFrozen. Beyond the
+  // account's vault_records_per_workspace quota: kConflict, the
+  // quota-exceeded problem (domain/quotas.h; a delete frees a place).
   StatusOr<VaultRecordInfo> Create(const Actor& actor, const std::string& workspace_id,
                                    VaultWrite& w);
   StatusOr<VaultRecordInfo> Get(const std::string& workspace_id, const std::string& record_id);
@@ -90,9 +96,10 @@ class Vault {
   StatusOr<VaultPage> ListPage(const std::string& workspace_id, const std::string& after,
                                int limit);
   // One answer per token, in order. `with_values`: values, after a
-  // vault.detokenize event (tokens and counts, never a value) is committed;
-  // otherwise masks only, not audited. Tokens must be IsVaultToken (the
-  // caller checks: kUnprocessable otherwise). Allowed while frozen.
+  // vault.detokenize event (tokens and counts, never a value) is committed
+  // (AuditGroupCommit, as a secret's reveal); otherwise masks only, not
+  // audited. Tokens must be IsVaultToken (the caller checks: kUnprocessable
+  // otherwise). Allowed while frozen.
   StatusOr<std::vector<Detokenized>> Detokenize(const Actor& actor,
                                                 const std::string& workspace_id,
                                                 const std::vector<std::string>& tokens,

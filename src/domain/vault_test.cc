@@ -32,8 +32,9 @@ class VaultProtocol : public DomainFixture {
     ASSERT_TRUE(keys.ok()) << keys.status().message();
     keys_ = std::move(*keys);
     ASSERT_TRUE(keys_->ForWorkspace(ws_, /*create=*/true).ok());  // the sweep walks keyed workspaces
+    audit_ = std::make_unique<AuditGroupCommit>(*store_, failpoints_);
     vault_ = std::make_unique<Vault>(
-        VaultDeps{*store_, *dataplane_, *keys_, manual_, *random_, failpoints_});
+        VaultDeps{*store_, *dataplane_, *keys_, manual_, *random_, *audit_, failpoints_});
   }
   // Step 1 only, as a process that died right after it leaves it.
   std::string PendingRecord() {
@@ -65,6 +66,7 @@ class VaultProtocol : public DomainFixture {
   std::unique_ptr<dataplane::Dataplane> dataplane_ =
       dataplane::NewSqliteDataplane((dir_.path() / "dataplanes").string());
   std::unique_ptr<DataKeys> keys_;
+  std::unique_ptr<AuditGroupCommit> audit_;
   std::unique_ptr<Vault> vault_;
   model::Workspace ws_model_;
 };
@@ -83,8 +85,8 @@ TEST_P(VaultProtocol, AWriteThatDiedAfterItsPendingRowsIsHiddenThenAbortedAfterT
   model::AuditEvent e = AuditEventBy(alice_, manual_.Now(), "vault.record.create", "vault_record",
                                      "r", ws_);
   const Status late = protocol.Finish(
-      ws_model_, op, e, [](std::string_view) { return Status::Ok(); },
-      [](std::string_view) { return Status::Ok(); });
+      ws_model_, op, e, [](store::Tx&, const model::Workspace&) { return Status::Ok(); },
+      [](std::string_view) { return Status::Ok(); }, [](std::string_view) { return Status::Ok(); });
   EXPECT_EQ(late.code(), Code::kUnavailable) << late.message();
 }
 

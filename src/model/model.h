@@ -166,6 +166,7 @@ struct AccountQuotas {
   Micros updated_at = 0;
   std::string updated_by;
   std::optional<std::int64_t> secrets_per_workspace;  // secret names each workspace holds
+  std::optional<std::int64_t> vault_records_per_workspace;  // vault records each workspace holds
   bool operator==(const AccountQuotas&) const = default;
 };
 

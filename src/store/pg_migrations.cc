@@ -342,6 +342,12 @@ ALTER TABLE account_quotas ADD COLUMN max_secrets_per_workspace BIGINT;
 CREATE INDEX pillar_operations_workspace ON pillar_operations (workspace_id, created_at);
 )sql";
 
+// Issue 18 (the data vault, finished): vault records counted by quotas, as
+// secrets are (pillar_items, pillar "vault_record"); the limit per workspace.
+constexpr char kVaultQuota[] = R"sql(
+ALTER TABLE account_quotas ADD COLUMN max_vault_records_per_workspace BIGINT;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -357,6 +363,7 @@ constexpr std::array kMigrations{
     Migration{13, "workspaces by name for /v0", kSlugIndex},
     Migration{14, "pillar data keys and operations", kPillars},
     Migration{16, "pillar items counted by quotas", kPillarQuotas},
+    Migration{17, "vault records counted by quotas", kVaultQuota},
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ StatusOr<std::optional<model::AccountQuotas>> ReadQuotas(Stmt& stmt, std::string
   q.updated_at = stmt.Int(3);
   q.updated_by = stmt.String(4);
   if (!stmt.IsNull(5)) q.secrets_per_workspace = stmt.Int(5);
+  if (!stmt.IsNull(6)) q.vault_records_per_workspace = stmt.Int(6);
   return std::optional<model::AccountQuotas>(std::move(q));
 }
 
@@ -45,7 +46,8 @@ StatusOr<std::optional<model::AccountQuotas>> ReadQuotas(Stmt& stmt, std::string
 StatusOr<std::optional<model::AccountQuotas>> SqlTx::GetAccountQuotas(std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("SELECT max_workspaces, max_members_per_workspace, allowed_regions, "
-                              "updated_at, updated_by, max_secrets_per_workspace FROM "
+                              "updated_at, updated_by, max_secrets_per_workspace, "
+                              "max_vault_records_per_workspace FROM "
                               "account_quotas WHERE account_id = ?1"));
   return ReadQuotas(stmt.Bind(account_id), account_id);
 }
@@ -57,10 +59,10 @@ StatusOr<std::optional<model::AccountQuotas>> SqlTx::LockAccountQuotas(
   // snapshot makes PostgreSQL cancel us, and we must be cancelled to count
   // again what that transaction created.
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("UPDATE account_quotas SET updated_at = updated_at WHERE account_id = ?1 "
-              "RETURNING max_workspaces, max_members_per_workspace, allowed_regions, "
-              "updated_at, updated_by, max_secrets_per_workspace"));
+      Stmt stmt, Prepare("UPDATE account_quotas SET updated_at = updated_at WHERE account_id = ?1 "
+                         "RETURNING max_workspaces, max_members_per_workspace, allowed_regions, "
+                         "updated_at, updated_by, max_secrets_per_workspace, "
+                         "max_vault_records_per_workspace"));
   return ReadQuotas(stmt.Bind(account_id), account_id);
 }
 
@@ -70,17 +72,20 @@ Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("INSERT INTO account_quotas (account_id, max_workspaces, max_members_per_workspace, "
-              "allowed_regions, updated_at, updated_by, max_secrets_per_workspace) VALUES (?1, "
-              "NULLIF(?2, -1), NULLIF(?3, -1), NULLIF(?4, ''), ?5, ?6, NULLIF(?7, -1)) ON "
+              "allowed_regions, updated_at, updated_by, max_secrets_per_workspace, "
+              "max_vault_records_per_workspace) VALUES (?1, NULLIF(?2, -1), NULLIF(?3, -1), "
+              "NULLIF(?4, ''), ?5, ?6, NULLIF(?7, -1), NULLIF(?8, -1)) ON "
               "CONFLICT (account_id) DO UPDATE SET "
               "max_workspaces = excluded.max_workspaces, max_members_per_workspace = "
               "excluded.max_members_per_workspace, allowed_regions = excluded.allowed_regions, "
               "updated_at = excluded.updated_at, updated_by = excluded.updated_by, "
-              "max_secrets_per_workspace = excluded.max_secrets_per_workspace"));
+              "max_secrets_per_workspace = excluded.max_secrets_per_workspace, "
+              "max_vault_records_per_workspace = excluded.max_vault_records_per_workspace"));
   return stmt
       .Bind(q.account_id, q.workspaces.value_or(kUnlimited),
             q.members_per_workspace.value_or(kUnlimited), regions, q.updated_at, q.updated_by,
-            q.secrets_per_workspace.value_or(kUnlimited))
+            q.secrets_per_workspace.value_or(kUnlimited),
+            q.vault_records_per_workspace.value_or(kUnlimited))
       .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found"));
 }
 

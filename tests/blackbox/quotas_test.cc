@@ -100,6 +100,7 @@ TEST_F(Quotas, AnAccountShowsItsQuotasWithTheUsageAndOnlyPlatformAdminsSetThem) 
                 R"(","workspaces":{"allowed":null,"current":1},)"
                 R"("members_per_workspace":{"allowed":null,"current":1},)"
                 R"("secrets_per_workspace":{"allowed":null,"current":0},)"
+                R"("vault_records_per_workspace":{"allowed":null,"current":0},)"
                 R"("regions":{"allowed":null,"current":["us-east-1"]},)"
                 R"("updated_at":null,"updated_by":null})");
   // The account's own admin reads them but may not set them.

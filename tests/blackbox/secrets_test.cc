@@ -129,6 +129,33 @@ TEST_P(Secrets, VersionsMetadataRevealAndDelete) {
   EXPECT_EQ(Events("secret.delete"), 1);
 }
 
+// A PUT after a DELETE goes on from the deleted versions (the delete's row
+// is the name's high-water mark): a cached "version 1" never names another
+// value. The deleted name is in no list, and deleting again works.
+TEST_P(Secrets, TheNumberingGoesOnAfterADelete) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("ROTATED", ValueBody(kValue)).status, 201);
+  ASSERT_EQ(Put("ROTATED", ValueBody(kValue)).status, 200);
+  ASSERT_EQ(Call("DELETE", "/secrets/ROTATED", "alice").status, 204);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  HttpResponse r = Put("ROTATED", ValueBody(kValue2));
+  ASSERT_EQ(r.status, 201) << r.body;  // a new secret, numbered on
+  auto o = Json(r.body).as_object();
+  EXPECT_EQ(o.at("latest_version").as_int64(), 4);
+  EXPECT_EQ(o.at("versions").as_array().size(), 1u);
+  ExpectProblem(Call("POST", "/secrets/ROTATED/reveal", "alice", R"({"version":1})"), 404);
+  r = Call("POST", "/secrets/ROTATED/reveal", "alice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("value").as_string(), kValue2);
+  ASSERT_EQ(Call("DELETE", "/secrets/ROTATED", "alice").status, 204);
+  ExpectProblem(Call("GET", "/secrets/ROTATED", "alice"), 404);
+  EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
+  EXPECT_EQ(
+      Json(Put("ROTATED", ValueBody(kValue)).body).as_object().at("latest_version").as_int64(), 6);
+  EXPECT_EQ(Json(Call("GET", "/secrets", "alice").body).as_array().size(), 1u);
+}
+
 TEST_P(Secrets, RevealNeedsItsOwnPermissionWhichMembersLack) {
   StartOn();
   CreateWorkspace();
@@ -188,6 +215,67 @@ TEST_P(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   ExpectProblem(Put(std::string(129, 'n'), ValueBody("x")), 422);
   EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
   EXPECT_EQ(Events("secret.put"), 0);
+}
+
+// Every secrets endpoint refuses query parameters it does not take (a
+// typo is never ignored), and the list is paged like every list: by name,
+// the next page in the Link header, whose cursor holds a name of up to 128
+// bytes.
+TEST_P(Secrets, QueryParametersAreRefusedAndTheListIsPagedByName) {
+  StartOn();
+  CreateWorkspace();
+  const std::string longest = "L" + std::string(127, 'n');
+  for (const std::string& name : std::vector<std::string>{"B", "A", "C", longest, "D"})
+    ASSERT_EQ(Put(name, ValueBody(kValue)).status, 201) << name;
+  ASSERT_EQ(Put("A", ValueBody(kValue2)).status, 200);
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/secrets/A/reveal?version=1"},
+                                                        {"GET", "/secrets/A?x=1"},
+                                                        {"PUT", "/secrets/A?environment=prod"},
+                                                        {"DELETE", "/secrets/A?force=true"}}) {
+    const HttpResponse r =
+        Call(method, path, "alice", method == "PUT" ? ValueBody(kValue2) : std::string());
+    ExpectProblem(r, 400);
+    EXPECT_NE(r.body.find("this endpoint takes no query parameters"), std::string::npos)
+        << method << " " << path << ": " << r.body;
+  }
+  ExpectProblem(Call("GET", "/secrets?limit=0", "alice"), 400);
+  ExpectProblem(Call("GET", "/secrets?limit=1001", "alice"), 400);
+  ExpectProblem(Call("GET", "/secrets?colour=red", "alice"), 400);
+  ExpectProblem(Call("GET", "/secrets?cursor=forged", "alice"), 400);
+  EXPECT_EQ(Events("secret.put"), 6);  // the refused PUT wrote nothing
+  EXPECT_EQ(Events("secret.reveal"), 0);
+  EXPECT_EQ(Events("secret.delete"), 0);
+
+  std::vector<std::string> names;
+  std::string next = "/v1/workspaces/" + ws_ + "/secrets?limit=2";
+  int pages = 0;
+  while (!next.empty()) {
+    const HttpResponse r = CallAs(*c_, *server_, "GET", next, "vic");
+    ASSERT_EQ(r.status, 200) << r.body;
+    ++pages;
+    const boost::json::value doc = Json(r.body);
+    for (const auto& s : doc.as_array()) {
+      names.emplace_back(s.at("name").as_string());
+      if (names.back() == "A") {
+        EXPECT_EQ(s.at("versions").as_array().size(), 2u);
+      }
+    }
+    const std::string link = r.Header("Link");
+    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+    if (!next.empty()) {
+      EXPECT_NE(link.find(R"(; rel="next")"), std::string::npos) << link;
+      EXPECT_LE(next.size() - next.find("cursor=") - 7, 208u);  // the cursor's bound
+    }
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(names, (std::vector<std::string>{"A", "B", "C", "D", longest}));
+  EXPECT_EQ(Json(Call("GET", "/secrets", "alice").body).as_array().size(), 5u);  // default 100
+  // A repeated parameter is refused too.
+  const std::string link = Call("GET", "/secrets?limit=1", "alice").Header("Link");
+  ASSERT_FALSE(link.empty());
+  const std::string query = link.substr(link.find('?'), link.find('>') - link.find('?'));
+  ExpectProblem(Call("GET", "/secrets" + query + "&limit=1", "alice"), 400);
 }
 
 std::string ReadAll(const std::filesystem::path& p) {

@@ -6,9 +6,11 @@
 // each point of the pillar protocol. Runs on SQLite (with the embedded
 // dataplane) and on PostgreSQL, where us-east-1's cell is the same
 // PostgreSQL (the vault's rows in its `ws_<id>` schema).
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "blackbox/provisioning_support.h"
 
@@ -262,6 +264,21 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   ExpectProblem(Call("GET", "/vault/records/not-a-uuid", "alice"), 404);
   ExpectProblem(Call("GET", "/vault/records?limit=0", "alice"), 400);
   ExpectProblem(Call("GET", "/vault/records?after=nope", "alice"), 400);
+  ExpectProblem(Call("GET", "/vault/records?colour=red", "alice"), 400);
+  ExpectProblem(Call("GET", "/vault/records?limit=1&limit=2", "alice"), 400);
+  // Every other endpoint takes no query parameters: a typo is never ignored.
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", "/vault/records?x=1"},
+           {"GET", "/vault/records/0190c5a2-1111-7000-8000-000000000001?x=1"},
+           {"DELETE", "/vault/records/0190c5a2-1111-7000-8000-000000000001?x=1"},
+           {"POST", "/vault/detokenize?values=false"}}) {
+    const HttpResponse q =
+        Call(method, path, "alice",
+             method == "POST" ? R"({"fields":{"a":{"type":"text","value":"v"}}})" : "");
+    ExpectProblem(q, 400);
+    EXPECT_NE(q.body.find("this endpoint takes no query parameters"), std::string::npos)
+        << method << " " << path << ": " << q.body;
+  }
   EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).as_object().at("records").as_array().size(), 0u);
   EXPECT_EQ(Events("vault.record.create"), 0);
 }
@@ -418,6 +435,87 @@ TEST_F(Vault, ACrashDuringADeleteEndsEitherBeforeOrAfterIt) {
     stopped.reset();
     dead.reset();
   }
+}
+
+// The process dies in the detokenize's audit commit (the group commit a
+// secret's reveal uses), before it commits: no value left and no
+// detokenize is on the record; the chain verifies.
+TEST_F(Vault, ACrashBeforeTheDetokenizesAuditCommitAnswersNothingAndRecordsNothing) {
+  StartOn();
+  CreateWorkspace();
+  const HttpResponse created = Create(RecordBody());
+  ASSERT_EQ(created.status, 201);
+  const std::string token = TokenOf(created, "note");
+  const std::string dir = server_->data_dir();
+  EXPECT_EQ(server_->Stop(), 0);
+  ServerProcess::Options crashing;
+  crashing.data_dir = dir;
+  crashing.config_json = Config();
+  crashing.env["WORKSPACED_FAILPOINTS"] = "audit_group_before_commit=crash";
+  auto stopped = std::move(server_);
+  StartOn(crashing);
+  try {
+    const HttpResponse r = Detokenize({token}, "alice");
+    ADD_FAILURE() << "answered " << r.status;
+  } catch (const std::exception&) {
+  }
+  EXPECT_EQ(server_->Wait(20'000), 128 + SIGKILL) << server_->Output();
+  EXPECT_EQ(server_->Output().find("v4ult-VALUE"), std::string::npos);
+  ServerProcess::Options again;
+  again.data_dir = dir;
+  again.config_json = Config();
+  auto dead = std::move(server_);
+  StartOn(again);
+  EXPECT_EQ(Events("vault.detokenize"), 0);
+  const auto verify = RunWorkspaced({"audit", "verify", "--data-dir", dir});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// vault_records_per_workspace: of concurrent creators against a quota of 3
+// (one record held), exactly 2 succeed — the count is kept in the
+// transaction that commits each create — and a delete frees a place.
+TEST_F(Vault, TheVaultQuotaHoldsUnderConcurrentCreators) {
+  StartOn();
+  CreateWorkspace();
+  const HttpResponse held = Create(RecordBody());
+  ASSERT_EQ(held.status, 201);
+  const auto quotas = [&](const std::string& method, const std::string& body) {
+    return CallAs(*c_, *server_, method, "/v1/accounts/" + account_ + "/quotas", "admin", body);
+  };
+  HttpResponse r = quotas("PUT", R"({"vault_records_per_workspace":3})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(boost::json::serialize(Json(r.body).as_object().at("vault_records_per_workspace")),
+            R"({"allowed":3,"current":1})");
+  constexpr int kWriters = 8;
+  std::vector<int> statuses(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      HttpClient c(server_->port());
+      statuses[i] = CallAs(c, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+                           RecordBody())
+                        .status;
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 2);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 409), kWriters - 2);
+  EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).at("records").as_array().size(), 3u);
+  r = Create(RecordBody());
+  ExpectProblem(r, 409);
+  const auto o = Json(r.body).as_object();
+  EXPECT_EQ(o.at("type").as_string(), "urn:workspaced:problem:quota-exceeded") << r.body;
+  EXPECT_EQ(o.at("limit").as_string(), "vault_records_per_workspace");
+  EXPECT_EQ(o.at("allowed").as_int64(), 3);
+  EXPECT_EQ(o.at("current").as_int64(), 3);
+  for (const char* v : {kCardDigits, kEmail, kNote}) EXPECT_EQ(r.body.find(v), std::string::npos);
+  const std::string id(Json(held.body).as_object().at("id").as_string());
+  ASSERT_EQ(Call("DELETE", "/vault/records/" + id, "alice").status, 204);
+  EXPECT_EQ(Create(RecordBody()).status, 201);
+  EXPECT_EQ(Events("vault.record.create"), 1 + 2 + 1);
+  r = quotas("GET", "");
+  EXPECT_EQ(boost::json::serialize(Json(r.body).as_object().at("vault_records_per_workspace")),
+            R"({"allowed":3,"current":3})");
 }
 
 }  // namespace

@@ -114,6 +114,11 @@ Status RequireJsonBody(const http::Request& request) {
           "the request body must be JSON in UTF-8 (Content-Type: application/json)"};
 }
 
+Status RequireNoQuery(const http::Request& request) {
+  if (request.query.empty()) return Status::Ok();
+  return InvalidArgument("this endpoint takes no query parameters");
+}
+
 IdempotentResponse AcceptedResponse(const domain::Accepted& a) {
   return {202, ProvisioningAcceptedJson(a.workspace, a.run_id), "/v1/provisioning-runs/" + a.run_id};
 }

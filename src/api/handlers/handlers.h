@@ -74,6 +74,9 @@ bool HasMediaType(const http::Request& request, std::string_view type);
 // 415 unless the request says its body is application/json.
 Status RequireJsonBody(const http::Request& request);
 
+// 400 `this endpoint takes no query parameters` for a request with any.
+Status RequireNoQuery(const http::Request& request);
+
 // The 202 of a started provisioning run (create, retry), as stored for
 // Idempotency-Key replays.
 IdempotentResponse AcceptedResponse(const domain::Accepted& accepted);

@@ -9,8 +9,9 @@
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
 #include "api/json_body.h"
-#include "api/secret_body.h"
 #include "api/json_writer.h"
+#include "api/pagination.h"
+#include "api/secret_body.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
@@ -60,6 +61,7 @@ class PutSecret final : public Handler {
     out.sensitive = true;  // the body holds the value, whatever the answer
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(domain::SecretWrite w, ParseSecretPutBody(ctx.request.body, ctx.Param("name")));
     StatusOr<domain::SecretInfo> s = app_.secrets().Put(ActorOf(ctx), id, w);
@@ -73,13 +75,24 @@ class PutSecret final : public Handler {
   app::App& app_;
 };
 
+// Paged like every list (api/pagination.h): by name, ?limit=1..1000 (100)
+// and the Link header's cursor, which holds the last name of the page.
 class ListSecrets final : public Handler {
  public:
-  explicit ListSecrets(app::App& app) : app_(app) {}
+  explicit ListSecrets(app::App& app) : app_(app), cursors_(app.cursor_key()) {}
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
-    WS_ASSIGN_OR_RETURN(const auto secrets, app_.secrets().List(id));
+    const std::string scope = "secrets:" + id;
+    WS_ASSIGN_OR_RETURN(const store::Page page,
+                        ParsePagePosition(ctx.request, cursors_, scope, 100, 1000));
+    if (!page.after.empty() && !domain::IsSecretName(page.after))
+      return Internal("a secrets cursor holds no secret name");  // only we sign cursors
+    WS_ASSIGN_OR_RETURN(auto secrets, app_.secrets().List(id, page.after, page.limit + 1));
+    if (static_cast<int>(secrets.size()) > page.limit) {
+      secrets.resize(static_cast<std::size_t>(page.limit));
+      SetNextLink(out, ctx.request.path, page.limit, cursors_, scope, secrets.back().name);
+    }
     std::string body = "[";
     for (const auto& s : secrets) {
       if (body.size() > 1) body += ',';
@@ -92,6 +105,7 @@ class ListSecrets final : public Handler {
 
  private:
   app::App& app_;
+  const CursorCodec cursors_;
 };
 
 class GetSecret final : public Handler {
@@ -100,6 +114,7 @@ class GetSecret final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto s, app_.secrets().Get(id, ctx.Param("name")));
     out.Json(200, SecretJson(s));
     return Status::Ok();
@@ -115,6 +130,7 @@ class RevealSecret final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRevealSecret));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     std::optional<std::int64_t> version;
     if (!ctx.request.body.empty()) {
       WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
@@ -161,6 +177,7 @@ class DeleteSecret final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(app_.secrets().Delete(ActorOf(ctx), id, ctx.Param("name")));
     out.status = 204;
     return Status::Ok();

@@ -63,6 +63,7 @@ class CreateVaultRecord final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(domain::VaultWrite w, ParseVaultRecordBody(ctx.request.body));
     StatusOr<domain::VaultRecordInfo> r = app_.vault().Create(ActorOf(ctx), id, w);
@@ -83,6 +84,7 @@ class GetVaultRecord final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto r, app_.vault().Get(id, ctx.Param("record_id")));
     out.Json(200, RecordBody(r));
     return Status::Ok();
@@ -93,13 +95,15 @@ class GetVaultRecord final : public Handler {
 };
 
 // ?limit=1..100 (50; api/pagination.h ParseLimit) and ?after=<record id>
-// (the `next` of the page before); 400 otherwise.
+// (the `next` of the page before); 400 otherwise, and for any other
+// parameter.
 class ListVaultRecords final : public Handler {
  public:
   explicit ListVaultRecords(app::App& app) : app_(app) {}
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
+    WS_RETURN_IF_ERROR(RequireKnownQueryParams(ctx.request, {"limit", "after"}));
     WS_ASSIGN_OR_RETURN(const int limit, ParseLimit(ctx.request, kDefaultPage, kMaxPage));
     std::string after;
     if (const auto a = ctx.request.QueryParam("after")) {
@@ -135,6 +139,7 @@ class DeleteVaultRecord final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(app_.vault().Delete(ActorOf(ctx), id, ctx.Param("record_id")));
     out.status = 204;
     return Status::Ok();
@@ -158,6 +163,7 @@ class Detokenize final : public Handler {
       return Unavailable("authorization is temporarily unavailable")
           .WithCause(Cause::kAuthorizationUnavailable);
     const bool with_values = d == authz::Decision::kAllow;
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto tokens, ParseDetokenizeBody(ctx.request.body));
     WS_ASSIGN_OR_RETURN(auto results, app_.vault().Detokenize(ActorOf(ctx), id, tokens, with_values));
