@@ -1,6 +1,8 @@
 #include "domain/pillar_protocol.h"
 
 #include <csignal>
+#include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "domain/workspace_rules.h"
@@ -38,6 +40,33 @@ void PillarProtocol::MaybeCrash(std::string_view step) const {
   std::raise(SIGKILL);
 }
 
+StatusOr<model::Workspace> PillarProtocol::ReadWorkspace(const std::string& workspace_id) const {
+  model::Workspace ws;
+  WS_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(workspace_id));
+    return Status::Ok();
+  }));
+  return ws;
+}
+
+Status PillarProtocol::ForEachKeyedWorkspace(
+    FunctionRef<void(const model::Workspace&)> visit) const {
+  std::string after;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> page;
+    WS_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(page, tx.ListDataKeys(after, 100));
+      return Status::Ok();
+    }));
+    if (page.empty()) return Status::Ok();
+    after = page.back().first;
+    for (const auto& entry : page) {
+      const StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
+      if (ws.ok()) visit(*ws);
+    }
+  }
+}
+
 Status PillarProtocol::Finish(const model::Workspace& ws, const std::string& operation_id,
                               model::AuditEvent audit, RuleFn rule, OpFn commit, OpFn discard) {
   const Status s = store_.Write([&](store::Tx& tx) -> Status {
@@ -70,8 +99,7 @@ Status PillarProtocol::Finish(const model::Workspace& ws, const std::string& ope
 }
 
 StatusOr<bool> PillarProtocol::Resolve(const model::Workspace& ws, const std::string& operation_id,
-                                       Micros created_at, Micros bound, OpFn commit,
-                                       OpFn discard) {
+                                       Micros created_at, Micros bound, OpFn commit, OpFn discard) {
   std::optional<bool> outcome;
   const auto read = [&]() {
     return store_.Read([&](store::Tx& tx) -> Status {

@@ -43,6 +43,13 @@ class PillarProtocol {
   // `bound`, and is recorded aborted and discarded after.
   StatusOr<bool> Resolve(const model::Workspace& ws, const std::string& operation_id,
                          Micros created_at, Micros bound, OpFn commit, OpFn discard);
+  // The workspace as the control plane holds it.
+  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id) const;
+  // Calls `visit` with every workspace that holds a data key (the pillars'
+  // sweeps), read 100 keys at a time in id order; a workspace that cannot be
+  // read is skipped until the next sweep. Fails only when the keys cannot
+  // be listed.
+  Status ForEachKeyedWorkspace(FunctionRef<void(const model::Workspace&)> visit) const;
   // Dies (SIGKILL) when failpoint `<pillar>_<step>` says crash (tests).
   void MaybeCrash(std::string_view step) const;
 

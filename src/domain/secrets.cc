@@ -1,10 +1,9 @@
 #include "domain/secrets.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <iterator>
 #include <limits>
-
-#include <boost/json.hpp>
 
 #include "common/base64url.h"
 #include "common/log.h"
@@ -44,15 +43,17 @@ bool IsSecretName(std::string_view name) {
   if (name.empty() || name.size() > kMaxSecretNameBytes) return false;
   const char c0 = name[0];
   if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_')) return false;
-  return name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+  return name.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
          std::string_view::npos;
 }
 
 Status ValidateSecretWrite(const SecretWrite& w) {
   std::vector<FieldError> errors = w.parse_errors;
   if (!IsSecretName(w.name))
-    errors.push_back({"name", "a secret name is 1 to 128 of A-Z a-z 0-9 _ . - and starts with "
-                              "a letter or _"});
+    errors.push_back({"name",
+                      "a secret name is 1 to 128 of A-Z a-z 0-9 _ . - and starts with "
+                      "a letter or _"});
   const auto named = [&](std::string_view field) {
     for (const auto& e : w.parse_errors)
       if (e.field == field) return true;
@@ -60,8 +61,8 @@ Status ValidateSecretWrite(const SecretWrite& w) {
   };
   if (!named("value") && (w.value.empty() || w.value.size() > kMaxSecretValueBytes))
     errors.push_back({"value", "a value is 1 to 65536 bytes"});
-  if (!named("environment") && !w.environment.empty() && w.environment != "dev" && w.environment != "staging" &&
-      w.environment != "prod")
+  if (!named("environment") && !w.environment.empty() && w.environment != "dev" &&
+      w.environment != "staging" && w.environment != "prod")
     errors.push_back({"environment", "must be one of dev, staging, prod"});
   if (!named("description") && w.description.size() > kMaxSecretDescriptionBytes)
     errors.push_back({"description", "a description is at most 1024 bytes"});
@@ -71,15 +72,6 @@ Status ValidateSecretWrite(const SecretWrite& w) {
 
 Secrets::Secrets(SecretsDeps deps)
     : d_(deps), protocol_(deps.store, deps.clock, deps.failpoints, kWhat) {}
-
-StatusOr<model::Workspace> Secrets::ReadWorkspace(const std::string& workspace_id) {
-  model::Workspace ws;
-  WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(workspace_id));
-    return Status::Ok();
-  }));
-  return ws;
-}
 
 StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws,
                                        const dataplane::SecretRow& row) {
@@ -116,7 +108,7 @@ Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_
 
 StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspace_id,
                                   const SecretWrite& w) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
   WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
   WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
@@ -129,15 +121,13 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
   row.created_at = d_.clock.Now();
   row.created_by = actor.subject;
   // Step 1.
-  WS_ASSIGN_OR_RETURN(const std::int64_t version,
-                      d_.dataplane.AddPendingSecret(ws, row, [&](std::int64_t v) {
-                        return Base64UrlEncode(
-                            crypto::Seal(key, Aad(ws.id, w.name, v), w.value, d_.random));
-                      }));
+  WS_ASSIGN_OR_RETURN(
+      const std::int64_t version, d_.dataplane.AddPendingSecret(ws, row, [&](std::int64_t v) {
+        return Base64UrlEncode(crypto::Seal(key, Aad(ws.id, w.name, v), w.value, d_.random));
+      }));
   protocol_.MaybeCrash("after_pending");
 
-  model::AuditEvent e =
-      AuditEventBy(actor, d_.clock.Now(), "secret.put", "secret", w.name, ws.id);
+  model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.put", "secret", w.name, ws.id);
   boost::json::object details{{"version", version}, {"operation_id", row.operation_id}};
   if (!w.environment.empty()) details["environment"] = w.environment;
   e.details = boost::json::serialize(details);
@@ -173,7 +163,7 @@ StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id,
 
 StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
                                        const SecretVersionKey& after, int limit) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   // A workspace that never became ready never held a secret (a write needs
   // it active): its dataplane, perhaps never made or unreachable, is not
   // asked (an export of a failed create goes on).
@@ -214,7 +204,7 @@ StatusOr<SecretPage> Secrets::ListPage(const std::string& workspace_id,
 
 StatusOr<SecretInfo> Secrets::Get(const std::string& workspace_id, const std::string& name) {
   if (!IsSecretName(name)) return NotFound("secret not found");
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name}));
   if (rows.empty()) return NotFound("secret not found");
   return Fold(name, rows);
@@ -224,7 +214,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
                                          const std::string& name,
                                          std::optional<std::int64_t> version) {
   if (!IsSecretName(name)) return NotFound("secret not found");
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name, .with_values = true}));
   if (rows.empty()) return NotFound("secret not found");
   const dataplane::SecretRow* row = &rows.back();
@@ -238,7 +228,8 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
   const std::optional<std::string> sealed = Base64UrlDecode(row->sealed);
   if (!sealed) return Internal("secrets: a stored value is not base64url");
   StatusOr<std::string> value = crypto::Open(key, Aad(ws.id, name, row->version), *sealed);
-  if (!value.ok()) return Internal("secrets: a stored value does not open: " + value.status().message());
+  if (!value.ok())
+    return Internal("secrets: a stored value does not open: " + value.status().message());
   // The value leaves only once its reveal is on the record.
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.reveal", "secret", name, ws.id);
   e.details = boost::json::serialize(boost::json::object{{"version", row->version}});
@@ -252,7 +243,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
 
 Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
                        const std::string& name) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));
   if (!IsSecretName(name)) return NotFound("secret not found");
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name}));
@@ -267,10 +258,10 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
                       d_.dataplane.AddPendingSecret(ws, tomb, [](std::int64_t) { return ""; }));
   protocol_.MaybeCrash("after_pending");
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.delete", "secret", name, ws.id);
-  e.details = boost::json::serialize(boost::json::object{
-      {"versions", static_cast<std::int64_t>(rows.size())},
-      {"up_to_version", version - 1},
-      {"operation_id", tomb.operation_id}});
+  e.details = boost::json::serialize(
+      boost::json::object{{"versions", static_cast<std::int64_t>(rows.size())},
+                          {"up_to_version", version - 1},
+                          {"operation_id", tomb.operation_id}});
   return Finish(ws, tomb.operation_id, std::move(e),
                 [&](store::Tx& tx, const model::Workspace& current) {
                   return RemovePillarItem(tx, current, PillarItem::kSecret, name);
@@ -282,38 +273,27 @@ constexpr int kPruneBatch = 1000;
 
 StatusOr<int> Secrets::SweepPending() {
   int resolved = 0;
-  std::string after;
-  for (;;) {
-    std::vector<std::pair<std::string, std::string>> page;
-    WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(page, tx.ListDataKeys(after, 100));
-      return Status::Ok();
-    }));
-    if (page.empty()) return resolved;
-    after = page.back().first;
-    for (const auto& entry : page) {
-      StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
-      if (!ws.ok()) continue;
-      // Before the listing: every outcome older than this was recorded
-      // before the listing was taken.
-      const Micros outcomes_before = d_.clock.Now() - kOutcomeRetention;
-      StatusOr<std::vector<dataplane::SecretRow>> rows = d_.dataplane.ListSecretRows(*ws, {});
-      if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
-      std::vector<std::string> pending;
-      for (const auto& r : *rows) {
-        if (!r.pending) continue;
-        pending.push_back(r.operation_id);
-        if (d_.clock.Now() - r.created_at < kPendingBound) continue;
-        if (ResolvePending(*ws, r).ok()) ++resolved;
-      }
-      const Status pruned = d_.store.Write([&](store::Tx& tx) {
-        return tx.PrunePillarOperations(ws->id, outcomes_before, pending, kPruneBatch).status();
-      });
-      if (!pruned.ok())
-        log::Warn("secrets: old operation outcomes stay",
-                  {{"workspace_id", ws->id}, {"error", pruned.message()}});
+  WS_RETURN_IF_ERROR(protocol_.ForEachKeyedWorkspace([&](const model::Workspace& ws) {
+    // Before the listing: every outcome older than this was recorded
+    // before the listing was taken.
+    const Micros outcomes_before = d_.clock.Now() - kOutcomeRetention;
+    StatusOr<std::vector<dataplane::SecretRow>> rows = d_.dataplane.ListSecretRows(ws, {});
+    if (!rows.ok()) return;  // not provisioned here, or unreachable: next time
+    std::vector<std::string> pending;
+    for (const auto& r : *rows) {
+      if (!r.pending) continue;
+      pending.push_back(r.operation_id);
+      if (d_.clock.Now() - r.created_at < kPendingBound) continue;
+      if (ResolvePending(ws, r).ok()) ++resolved;
     }
-  }
+    const Status pruned = d_.store.Write([&](store::Tx& tx) {
+      return tx.PrunePillarOperations(ws.id, outcomes_before, pending, kPruneBatch).status();
+    });
+    if (!pruned.ok())
+      log::Warn("secrets: old operation outcomes stay",
+                {{"workspace_id", ws.id}, {"error", pruned.message()}});
+  }));
+  return resolved;
 }
 
 }  // namespace workspaced::domain

@@ -155,7 +155,6 @@ class Secrets {
   StatusOr<int> SweepPending();
 
  private:
-  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id);
   // The rows `query` selects with each pending one resolved; committed
   // rows only.
   StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(const model::Workspace& ws,

@@ -1,10 +1,9 @@
 #include "domain/vault.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 #include <set>
-
-#include <boost/json.hpp>
 
 #include "common/base64url.h"
 #include "crypto/aead.h"
@@ -44,16 +43,8 @@ std::vector<VaultRecordInfo> Fold(const std::vector<dataplane::VaultRow>& rows) 
 
 }  // namespace
 
-Vault::Vault(VaultDeps deps) : d_(deps), protocol_(deps.store, deps.clock, deps.failpoints, "vault") {}
-
-StatusOr<model::Workspace> Vault::ReadWorkspace(const std::string& workspace_id) {
-  model::Workspace ws;
-  WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(workspace_id));
-    return Status::Ok();
-  }));
-  return ws;
-}
+Vault::Vault(VaultDeps deps)
+    : d_(deps), protocol_(deps.store, deps.clock, deps.failpoints, "vault") {}
 
 StatusOr<bool> Vault::Resolve(const model::Workspace& ws, const dataplane::VaultRow& row) {
   return protocol_.Resolve(
@@ -81,7 +72,7 @@ StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
 
 StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& workspace_id,
                                         VaultWrite& w) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
   WS_ASSIGN_OR_RETURN(std::vector<std::string> values, NormaliseVaultWrite(w));
   for (auto& f : w.fields) crypto::Wipe(f.value);
@@ -106,7 +97,8 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
     r.token = f.deterministic ? DeterministicVaultToken(token_key, f.type, values[i])
                               : RandomVaultToken(d_.random);
     r.mask = ApplyVaultMask(f.mask.empty() ? DefaultVaultMask(f.type) : f.mask, values[i]);
-    r.sealed = Base64UrlEncode(crypto::Seal(*key, Aad(ws.id, record_id, f.name), values[i], d_.random));
+    r.sealed =
+        Base64UrlEncode(crypto::Seal(*key, Aad(ws.id, record_id, f.name), values[i], d_.random));
     crypto::Wipe(values[i]);
     r.operation_id = operation_id;
     r.created_at = d_.clock.Now();
@@ -138,7 +130,7 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
 StatusOr<VaultRecordInfo> Vault::Get(const std::string& workspace_id,
                                      const std::string& record_id) {
   if (!IsUuid(record_id)) return NotFound("vault record not found");
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.record_id = record_id}));
   if (rows.empty()) return NotFound("vault record not found");
   return std::move(Fold(rows).front());
@@ -146,14 +138,13 @@ StatusOr<VaultRecordInfo> Vault::Get(const std::string& workspace_id,
 
 StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::string& after,
                                     int limit) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   if (ws.phase != model::ProvisioningPhase::kReady) return VaultPage{};
   // Enough rows for `limit` whole records (a record is at most 32 fields
   // and its tombstone); "~" sorts after every field name: after the record.
   const int rows_limit = limit * static_cast<int>(kMaxVaultFieldsPerRecord + 1);
-  StatusOr<std::vector<dataplane::VaultRow>> rows =
-      CommittedRows(ws, {.after_record_id = after, .after_field = after.empty() ? "" : "~",
-                         .limit = rows_limit});
+  StatusOr<std::vector<dataplane::VaultRow>> rows = CommittedRows(
+      ws, {.after_record_id = after, .after_field = after.empty() ? "" : "~", .limit = rows_limit});
   if (rows.status().code() == Code::kConflict) return VaultPage{};  // not provisioned
   WS_RETURN_IF_ERROR(rows.status());
   VaultPage page;
@@ -168,7 +159,7 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
                                                      const std::string& workspace_id,
                                                      const std::vector<std::string>& tokens,
                                                      bool with_values) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   std::vector<std::string> unique = tokens;
   std::ranges::sort(unique);
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
@@ -236,7 +227,7 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
 
 Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
                      const std::string& record_id) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));
   if (!IsUuid(record_id)) return NotFound("vault record not found");
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.record_id = record_id}));
@@ -264,28 +255,17 @@ Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
 
 StatusOr<int> Vault::SweepPending() {
   int resolved = 0;
-  std::string after;
-  for (;;) {
-    std::vector<std::pair<std::string, std::string>> page;
-    WS_RETURN_IF_ERROR(d_.store.Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(page, tx.ListDataKeys(after, 100));
-      return Status::Ok();
-    }));
-    if (page.empty()) return resolved;
-    after = page.back().first;
-    for (const auto& entry : page) {
-      StatusOr<model::Workspace> ws = ReadWorkspace(entry.first);
-      if (!ws.ok()) continue;
-      StatusOr<std::vector<dataplane::VaultRow>> rows = d_.dataplane.ListVaultRows(*ws, {});
-      if (!rows.ok()) continue;  // not provisioned here, or unreachable: next time
-      std::set<std::string> seen;
-      for (const auto& r : *rows) {
-        if (!r.pending || d_.clock.Now() - r.created_at < kPendingBound) continue;
-        if (!seen.insert(r.operation_id).second) continue;
-        if (Resolve(*ws, r).ok()) ++resolved;
-      }
+  WS_RETURN_IF_ERROR(protocol_.ForEachKeyedWorkspace([&](const model::Workspace& ws) {
+    StatusOr<std::vector<dataplane::VaultRow>> rows = d_.dataplane.ListVaultRows(ws, {});
+    if (!rows.ok()) return;  // not provisioned here, or unreachable: next time
+    std::set<std::string> seen;
+    for (const auto& r : *rows) {
+      if (!r.pending || d_.clock.Now() - r.created_at < kPendingBound) continue;
+      if (!seen.insert(r.operation_id).second) continue;
+      if (Resolve(ws, r).ok()) ++resolved;
     }
-  }
+  }));
+  return resolved;
 }
 
 }  // namespace workspaced::domain

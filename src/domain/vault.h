@@ -100,8 +100,7 @@ class Vault {
   // (AuditGroupCommit, as a secret's reveal); otherwise masks only, not
   // audited. Tokens must be IsVaultToken (the caller checks: kUnprocessable
   // otherwise). Allowed while frozen.
-  StatusOr<std::vector<Detokenized>> Detokenize(const Actor& actor,
-                                                const std::string& workspace_id,
+  StatusOr<std::vector<Detokenized>> Detokenize(const Actor& actor, const std::string& workspace_id,
                                                 const std::vector<std::string>& tokens,
                                                 bool with_values);
   // Destroys every field of the record; audited vault.record.delete.
@@ -111,7 +110,6 @@ class Vault {
   StatusOr<int> SweepPending();
 
  private:
-  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id);
   StatusOr<std::vector<dataplane::VaultRow>> CommittedRows(const model::Workspace& ws,
                                                            const dataplane::VaultRowQuery& query);
   StatusOr<bool> Resolve(const model::Workspace& ws, const dataplane::VaultRow& row);
