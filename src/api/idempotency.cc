@@ -93,6 +93,7 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
   // Reserve the key, or find what became of an earlier request with it.
   std::optional<model::IdempotencyRecord> found;
   bool reserved = false;
+  Micros attempted = 0;  // the reservation the last attempt wrote, if any
   const auto stranded = app.TakeStrandedReservations();
   const Status reserving = app.store().Write([&](store::Tx& tx) -> Status {
     reserved = false;
@@ -114,6 +115,7 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     r.request_hash = idem.hash_;
     r.created_at = now;
     r.expires_at = now + kIdempotencyTtl;
+    attempted = now;
     WS_RETURN_IF_ERROR(tx.PutIdempotencyRecord(r));
     // Each new key clears a few expired ones: the table stays bounded by
     // the keys of the last 24 hours without a separate sweeper.
@@ -124,6 +126,10 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
   });
   if (!reserving.ok()) {
     for (const auto& s : stranded) app.StrandReservation(s);
+    // The answer to a COMMIT can be lost when it did happen: our
+    // reservation may be held, with nothing running for it. Released by the
+    // next reservation (the client's retry), unless completed or taken since.
+    if (attempted != 0) app.StrandReservation({idem.subject_, idem.key_, attempted});
     return reserving;
   }
   if (!reserved) {
@@ -139,9 +145,16 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
 
   StatusOr<IdempotentResponse> result = execute(idem);
   if (!result.ok()) {
-    // Errors are not kept: release the key so that a retry runs again.
-    const Status released = app.store().Write(
-        [&](store::Tx& tx) { return tx.DeleteIdempotencyRecord(idem.subject_, idem.key_); });
+    // Errors are not kept: release the key so that a retry runs again. But
+    // only our reservation: when the database lost the answer to a COMMIT
+    // that did happen (its connection was cut just then), the key is
+    // completed with the request's response, and a retry must replay it,
+    // not run the request a second time.
+    const Status released = app.store().Write([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(const auto held, tx.GetIdempotencyRecord(idem.subject_, idem.key_));
+      if (!held || held->completed || held->created_at != idem.created_at_) return Status::Ok();
+      return tx.DeleteIdempotencyRecord(idem.subject_, idem.key_);
+    });
     // The database is away: the next reservation releases it (or, should
     // this process die first, it is abandoned after kAbandonAfter).
     if (!released.ok()) app.StrandReservation({idem.subject_, idem.key_, idem.created_at_});
