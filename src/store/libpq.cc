@@ -61,6 +61,14 @@ Status Load() {
   WS_BIND(PQisBusy);
   WS_BIND(PQnotifies);
   WS_BIND(PQfreemem);
+  WS_BIND(PQenterPipelineMode);
+  WS_BIND(PQexitPipelineMode);
+  WS_BIND(PQpipelineSync);
+  WS_BIND(PQsendFlushRequest);
+  WS_BIND(PQflush);
+  WS_BIND(PQsendQueryParams);
+  WS_BIND(PQsendQueryPrepared);
+  WS_BIND(PQsendPrepare);
 #undef WS_BIND
   if (!missing.empty())
     return Unavailable(std::string("postgres: ") + kLibrary + " lacks " + missing)

@@ -48,6 +48,15 @@ struct LibpqApi {
   decltype(&::PQisBusy) PQisBusy;
   decltype(&::PQnotifies) PQnotifies;
   decltype(&::PQfreemem) PQfreemem;
+  // Pipelined write transactions (pg_connection.h).
+  decltype(&::PQenterPipelineMode) PQenterPipelineMode;
+  decltype(&::PQexitPipelineMode) PQexitPipelineMode;
+  decltype(&::PQpipelineSync) PQpipelineSync;
+  decltype(&::PQsendFlushRequest) PQsendFlushRequest;
+  decltype(&::PQflush) PQflush;
+  decltype(&::PQsendQueryParams) PQsendQueryParams;
+  decltype(&::PQsendQueryPrepared) PQsendQueryPrepared;
+  decltype(&::PQsendPrepare) PQsendPrepare;
 };
 
 // Loads libpq once. kUnavailable (cause database_unavailable) naming the

@@ -50,7 +50,9 @@ PgConnection::~PgConnection() {
   Libpq().PQfinish(conn_);
 }
 
-bool PgConnection::healthy() const { return Libpq().PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::healthy() const {
+  return !broken_ && Libpq().PQstatus(conn_) == CONNECTION_OK;
+}
 
 bool PgConnection::TakeRetryable() {
   const bool r = retryable_;
@@ -92,7 +94,13 @@ StatusOr<Stmt> PgConnection::Prepare(Sql sql) {
   if (it == cache_.end()) {
     std::string name = prepared_ ? "s" + std::to_string(++next_statement_) : "";
     std::string text = ToPostgres(sql.text());
-    if (prepared_) {
+    if (prepared_ && pipelined_) {
+      // Sent with what follows; a failure fails the transaction.
+      if (Libpq().PQsendPrepare(conn_, name.c_str(), text.c_str(), 0, nullptr) == 0)
+        return Error(nullptr);
+      due_.push_back({sql.text(), {}, -1, "", /*prepare=*/true});
+      unconfirmed_.push_back(sql.text());
+    } else if (prepared_) {
       PGresult* r = Libpq().PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
       const bool ok = r != nullptr && Libpq().PQresultStatus(r) == PGRES_COMMAND_OK;
       Status error = ok ? Status::Ok() : Error(r);
@@ -107,6 +115,7 @@ StatusOr<Stmt> PgConnection::Prepare(Sql sql) {
 }
 
 Status PgConnection::Exec(const char* sql) {
+  if (pipelined_) return Internal(std::string("postgres: Exec inside a pipeline: ") + sql);
   PGresult* r = Libpq().PQexec(conn_, sql);
   const ExecStatusType st = r ? Libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
   Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok() : Error(r);
@@ -115,6 +124,7 @@ Status PgConnection::Exec(const char* sql) {
 }
 
 StatusOr<int> PgConnection::ExecScript(const char* sql) {
+  if (pipelined_) return Internal(std::string("postgres: ExecScript inside a pipeline: ") + sql);
   if (Libpq().PQsendQuery(conn_, sql) == 0) return Error(nullptr);
   Status failure = Status::Ok();
   int rows = -1;
@@ -133,6 +143,132 @@ StatusOr<int> PgConnection::ExecScript(const char* sql) {
   return rows < 0 ? 0 : rows;
 }
 
+// --- pipelined transactions ---
+
+Status PgConnection::BeginPipeline(const char* begin) {
+  if (pipelined_) return Internal("postgres: a pipeline is already open");
+  if (Libpq().PQenterPipelineMode(conn_) == 0) return Error(nullptr);
+  pipelined_ = true;
+  failed_ = Status::Ok();
+  due_.clear();
+  unconfirmed_.clear();
+  synced_ = false;
+  if (Libpq().PQsendQueryParams(conn_, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
+    return Error(nullptr);
+  Expect(begin, {}, -1, "");
+  return Status::Ok();
+}
+
+void PgConnection::Expect(const char* sql, const ConstraintErrors& on, int expect_changes,
+                          const char* what) {
+  due_.push_back({sql, on, expect_changes, what});
+}
+
+PGresult* PgConnection::NextResult() {
+  PGresult* r = Libpq().PQgetResult(conn_);
+  if (r != nullptr) {
+    // The NULL that ends this query's answer.
+    while (PGresult* extra = Libpq().PQgetResult(conn_)) Libpq().PQclear(extra);
+  }
+  return r;
+}
+
+Status PgConnection::CheckDue(const Due& due, PGresult* r) {
+  const ExecStatusType st = r ? Libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st == PGRES_PIPELINE_ABORTED) return Internal("postgres: skipped after a failure");
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(r, due.on);
+  if (due.expect_changes >= 0 && std::atoi(Libpq().PQcmdTuples(r)) != due.expect_changes)
+    return Internal(std::string("store: ") + due.what + " (" + due.sql + ")");
+  if (due.prepare) std::erase(unconfirmed_, due.sql);
+  if (due.rows != nullptr) *due.rows = Libpq().PQntuples(r);
+  return Status::Ok();
+}
+
+Status PgConnection::ReadDue() {
+  for (const Due& due : due_) {
+    PGresult* r = NextResult();
+    const Status s = CheckDue(due, r);
+    if (r != nullptr) Libpq().PQclear(r);
+    if (!s.ok() && failed_.ok()) failed_ = s;
+    if (r == nullptr) break;  // the connection broke: nothing more will come
+  }
+  due_.clear();
+  return failed_;
+}
+
+StatusOr<PGresult*> PgConnection::ReadDueAndLast() {
+  // The server holds its answers until asked: one flush request for all.
+  if (Libpq().PQsendFlushRequest(conn_) == 0 || Libpq().PQflush(conn_) != 0)
+    return Error(nullptr);
+  const Status earlier = ReadDue();
+  PGresult* last = NextResult();
+  if (!earlier.ok()) {
+    if (last != nullptr) Libpq().PQclear(last);
+    return earlier;
+  }
+  if (last == nullptr) return Error(nullptr);
+  if (Libpq().PQresultStatus(last) == PGRES_PIPELINE_ABORTED) {
+    Libpq().PQclear(last);
+    return Internal("postgres: skipped after a failure");
+  }
+  return last;
+}
+
+Status PgConnection::CommitPipeline(const char* notify, bool* notified) {
+  if (!pipelined_) return Internal("postgres: no pipeline to commit");
+  *notified = false;
+  int notify_rows = 0;
+  if (notify != nullptr) {
+    if (Libpq().PQsendQueryParams(conn_, notify, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
+      return Error(nullptr);
+    due_.push_back({notify, {}, -1, "", false, &notify_rows});
+  }
+  if (Libpq().PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
+    return Error(nullptr);
+  due_.push_back({"COMMIT", {}, -1, ""});
+  if (Libpq().PQpipelineSync(conn_) == 0) return Error(nullptr);
+  synced_ = true;
+  WS_RETURN_IF_ERROR(ReadDue());
+  // The sync's own answer, then out of pipeline mode.
+  PGresult* sync = Libpq().PQgetResult(conn_);
+  const bool ok = sync != nullptr && Libpq().PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  Libpq().PQclear(sync);
+  synced_ = false;
+  if (!ok || Libpq().PQexitPipelineMode(conn_) == 0) {
+    broken_ = true;  // committed or not, the connection is in no known state
+    return failed_ = Error(nullptr);
+  }
+  pipelined_ = false;
+  *notified = notify_rows > 0;
+  return Status::Ok();
+}
+
+void PgConnection::AbortPipeline() {
+  if (!pipelined_) return;
+  pipelined_ = false;
+  for (const char* key : unconfirmed_) cache_.erase(key);
+  unconfirmed_.clear();
+  if (!healthy()) return;
+  // Everything sent and not read, then the sync's answer: PostgreSQL
+  // skipped what followed a failure; what succeeded is rolled back below.
+  bool ok = synced_ || Libpq().PQpipelineSync(conn_) != 0;
+  synced_ = false;
+  for (std::size_t i = 0; ok && i < due_.size(); ++i) {
+    PGresult* r = NextResult();
+    if (r == nullptr) ok = false;
+    Libpq().PQclear(r);
+  }
+  due_.clear();
+  if (ok) {
+    PGresult* sync = Libpq().PQgetResult(conn_);
+    ok = sync != nullptr && Libpq().PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    Libpq().PQclear(sync);
+  }
+  if (ok) ok = Libpq().PQexitPipelineMode(conn_) != 0;
+  if (ok) ok = Exec("ROLLBACK").ok();
+  if (!ok) broken_ = true;  // dropped when returned to the pool
+}
+
 void PgStmt::BindText(int index, std::string_view text) {
   if (static_cast<int>(params_.size()) < index) params_.resize(index);
   params_[index - 1].assign(text);
@@ -143,37 +279,55 @@ void PgStmt::BindInt(int index, std::int64_t value) {
   params_[index - 1] = std::to_string(value);
 }
 
+bool PgStmt::Send() {
+  std::vector<const char*> values;
+  values.reserve(params_.size());
+  for (const auto& p : params_) values.push_back(p.c_str());
+  const int n = static_cast<int>(values.size());
+  // Unnamed: Parse, Bind and Execute together, on whichever server
+  // connection a pooler gives this transaction.
+  return (name_.empty() ? Libpq().PQsendQueryParams(conn_.raw(), sql_.c_str(), n, nullptr,
+                                                    values.data(), nullptr, nullptr, 0)
+                        : Libpq().PQsendQueryPrepared(conn_.raw(), name_.c_str(), n,
+                                                      values.data(), nullptr, nullptr, 0)) != 0;
+}
+
 StatusOr<bool> PgStmt::Step(const ConstraintErrors& on) {
   if (!executed_) {
-    // A failed statement aborts a PostgreSQL transaction; SQLite's goes on,
-    // and callers rely on that for expected violations (a slug taken: try
-    // the next). Those statements run inside a savepoint.
-    const bool may_fail = on.primary_key.message != nullptr || on.unique.message != nullptr ||
-                          on.foreign_key.message != nullptr;
-    if (may_fail) WS_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT ws_stmt"));
-    std::vector<const char*> values;
-    values.reserve(params_.size());
-    for (const auto& p : params_) values.push_back(p.c_str());
-    // Unnamed: Parse, Bind and Execute in one round trip, on whichever
-    // server connection a pooler gives this transaction.
-    result_ = name_.empty() ? Libpq().PQexecParams(conn_.raw(), sql_.c_str(),
-                                                   static_cast<int>(values.size()), nullptr,
-                                                   values.data(), nullptr, nullptr, 0)
-                            : Libpq().PQexecPrepared(conn_.raw(), name_.c_str(),
-                                                     static_cast<int>(values.size()),
-                                                     values.data(), nullptr, nullptr, 0);
     executed_ = true;
+    if (conn_.pipelined()) {
+      WS_RETURN_IF_ERROR(conn_.pipeline_failure());  // nothing after a failure runs
+      if (!Send()) return conn_.Error(nullptr);
+      WS_ASSIGN_OR_RETURN(result_, conn_.ReadDueAndLast());
+    } else {
+      std::vector<const char*> values;
+      values.reserve(params_.size());
+      for (const auto& p : params_) values.push_back(p.c_str());
+      const int n = static_cast<int>(values.size());
+      result_ = name_.empty() ? Libpq().PQexecParams(conn_.raw(), sql_.c_str(), n, nullptr,
+                                                     values.data(), nullptr, nullptr, 0)
+                              : Libpq().PQexecPrepared(conn_.raw(), name_.c_str(), n,
+                                                       values.data(), nullptr, nullptr, 0);
+    }
     const ExecStatusType st = result_ ? Libpq().PQresultStatus(result_) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-      Status error = conn_.Error(result_, on);
-      if (may_fail) (void)conn_.Exec("ROLLBACK TO SAVEPOINT ws_stmt");
-      return error;
+      // The violation ends the transaction here (SQLite's would go on): no
+      // caller continues one after an error, so no savepoint is paid for.
+      return conn_.Error(result_, on);
     }
-    if (may_fail) WS_RETURN_IF_ERROR(conn_.Exec("RELEASE SAVEPOINT ws_stmt"));
   }
   if (Libpq().PQresultStatus(result_) != PGRES_TUPLES_OK) return false;
   ++row_;
   return row_ < Libpq().PQntuples(result_);
+}
+
+Status PgStmt::Defer(const ConstraintErrors& on, int expect_changes, const char* what) {
+  if (!conn_.pipelined()) return StmtImpl::Defer(on, expect_changes, what);
+  WS_RETURN_IF_ERROR(conn_.pipeline_failure());
+  if (!Send()) return conn_.Error(nullptr);
+  conn_.Expect(sql_.c_str(), on, expect_changes, what);
+  params_.clear();
+  return Status::Ok();
 }
 
 int PgStmt::Changes() const {

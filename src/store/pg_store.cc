@@ -63,14 +63,18 @@ class PgStore final : public Store {
   // failure or deadlock.
   Status WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn);
   // Runs `body` in a transaction begun with `begin`; rolls back on failure.
-  // With `wrote`, commits with notify_commit_ and says whether it wrote.
+  // Pipelined (pg_connection.h) unless `body` runs commands with Exec
+  // (migrations). With `wrote`, commits with notify_ and says whether it
+  // wrote.
+  enum class Mode { kPipelined, kPlain };
   Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
-                       bool* wrote = nullptr);
+                       Mode mode, bool* wrote = nullptr);
 
   const PostgresOptions options_;
-  // COMMIT, after notifying the channel when the transaction wrote: one
-  // round trip, and a notification exactly when a change is committed.
-  std::string notify_commit_;
+  // Sent just before COMMIT, in the same round trip: notifies the channel
+  // when the transaction wrote, so a notification comes exactly when a
+  // change is committed.
+  std::string notify_;
   std::unique_ptr<PgChangeFeed> feed_;
   std::mutex mu_;
   std::condition_variable returned_;
@@ -111,15 +115,20 @@ void PgStore::Return(std::unique_ptr<PgConnection> conn) {
 }
 
 Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
-                              bool* wrote) {
+                              Mode mode, bool* wrote) {
+  if (mode == Mode::kPipelined) {
+    // A write is announced in the COMMIT's own round trip when it wrote.
+    bool notified = false;
+    Status s = conn.BeginPipeline(begin);
+    if (s.ok()) s = body();
+    if (s.ok()) s = conn.CommitPipeline(wrote != nullptr ? notify_.c_str() : nullptr, &notified);
+    if (!s.ok()) conn.AbortPipeline();
+    if (wrote != nullptr) *wrote = s.ok() && notified;
+    return s;
+  }
   WS_RETURN_IF_ERROR(conn.Exec(begin));
   Status s = body();
-  if (s.ok() && wrote == nullptr) s = conn.Exec("COMMIT");
-  if (s.ok() && wrote != nullptr) {
-    const StatusOr<int> notified = conn.ExecScript(notify_commit_.c_str());
-    s = notified.status();
-    *wrote = notified.ok() && *notified > 0;
-  }
+  if (s.ok()) s = conn.Exec("COMMIT");
   if (!s.ok()) (void)conn.Exec("ROLLBACK");
   return s;
 }
@@ -131,8 +140,7 @@ void PgStore::Announce(const std::string& channel) {
     literal.push_back(c);
   }
   // txid_current_if_assigned(): NULL unless the transaction wrote.
-  notify_commit_ = "SELECT pg_notify('" + literal +
-                   "', '') WHERE txid_current_if_assigned() IS NOT NULL; COMMIT";
+  notify_ = "SELECT pg_notify('" + literal + "', '') WHERE txid_current_if_assigned() IS NOT NULL";
   feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
       .conninfo = options_.listen_conninfo.empty() ? options_.conninfo : options_.listen_conninfo,
       .channel = channel,
@@ -143,10 +151,13 @@ void PgStore::Announce(const std::string& channel) {
 
 Status PgStore::Read(FunctionRef<Status(Tx&)> fn) {
   WS_ASSIGN_OR_RETURN(auto lease, Acquire());
-  return InTransaction(lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
-    SqlTx tx(lease->conn());
-    return fn(tx);
-  });
+  return InTransaction(
+      lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      [&] {
+        SqlTx tx(lease->conn());
+        return fn(tx);
+      },
+      Mode::kPipelined);
 }
 
 Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
@@ -163,7 +174,7 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
           WS_RETURN_IF_ERROR(fn(tx));
           return tx.Finish();
         },
-        &wrote);
+        Mode::kPipelined, &wrote);
     if (s.ok()) {
       // Before Write returns: this process's next read is never stale.
       if (wrote) feed_->Bump();
@@ -216,7 +227,7 @@ Status PgStore::Migrate() {
         break;
       }
       return Status::Ok();
-    }));
+    }, Mode::kPlain));
   }
   return Status::Ok();
 }
@@ -252,7 +263,7 @@ StatusOr<IntegrityReport> PgStore::CheckIntegrity(Micros) {
       lease->conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&]() -> Status {
         WS_ASSIGN_OR_RETURN(gap, SchemaGap(lease->conn(), version, latest));
         return Status::Ok();
-      }));
+      }, Mode::kPipelined));
   if (gap.empty()) return IntegrityReport{};
   return IntegrityReport{IntegrityReport::Outcome::kDamaged, gap};
 }

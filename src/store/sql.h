@@ -72,6 +72,20 @@ class StmtImpl {
   virtual StatusOr<bool> Step(const ConstraintErrors& on) = 0;
   // Rows changed by the statement (INSERT/UPDATE/DELETE), once stepped.
   virtual int Changes() const = 0;
+  // Runs a statement whose rows nobody reads: at once here; a backend that
+  // pipelines (PostgreSQL's write transactions) may send it now and check
+  // its outcome with a later statement or the commit. A violation maps as
+  // `on` says; `expect_changes` >= 0: any other count of changed rows is an
+  // internal error (`what` says what was missing).
+  virtual Status Defer(const ConstraintErrors& on, int expect_changes, const char* what) {
+    while (true) {
+      WS_ASSIGN_OR_RETURN(const bool row, Step(on));
+      if (!row) break;
+    }
+    if (expect_changes >= 0 && Changes() != expect_changes)
+      return Internal(std::string("store: ") + what);
+    return Status::Ok();
+  }
   virtual std::string_view Text(int column) const = 0;
   virtual std::int64_t Int(int column) const = 0;
   virtual bool IsNull(int column) const = 0;
@@ -108,6 +122,12 @@ class Stmt {
     WS_ASSIGN_OR_RETURN(const bool row, impl_->Step(on));
     if (row) return Internal(std::string("store: statement returned a row: ") + impl_->sql());
     return Status::Ok();
+  }
+  // See StmtImpl::Defer. The statement's bindings are taken at once: it may
+  // be used again right after.
+  Status Defer(const ConstraintErrors& on = {}, int expect_changes = -1,
+               const char* what = "a statement changed an unexpected number of rows") {
+    return impl_->Defer(on, expect_changes, what);
   }
   int Changes() const { return impl_->Changes(); }
   std::string_view Text(int column) const { return impl_->Text(column); }

@@ -57,7 +57,7 @@ Status SqlTx::InsertAccount(const model::Account& account) {
   WS_RETURN_IF_ERROR(
       stmt.Bind(account.id, account.name, account.created_at,
                 EncodeIssuers(account.trusted_issuers))
-          .Run(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists")));
+          .Defer(ConstraintErrors().OnPrimaryKey(Code::kConflict, "account already exists")));
   return TouchRelationships({model::AccountOnPlatform(account.id)});
 }
 
@@ -79,7 +79,7 @@ Status SqlTx::PutAccountMember(const model::AccountMember& member) {
                                          "excluded.role"));
   WS_RETURN_IF_ERROR(
       stmt.Bind(member.account_id, member.subject, model::ToString(member.role), member.created_at)
-          .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found")));
+          .Defer(ConstraintErrors().OnForeignKey(Code::kNotFound, "account not found")));
   if (before == member.role) return Status::Ok();
   if (before) {
     WS_RETURN_IF_ERROR(DeleteRelationships(
@@ -219,7 +219,7 @@ Status SqlTx::InsertEnvironment(const model::Environment& env) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO environments (id, workspace_id, name, "
                                          "created_at) VALUES (?1, ?2, ?3, ?4)"));
   return stmt.Bind(env.id, env.workspace_id, env.name, env.created_at)
-      .Run(ConstraintErrors()
+      .Defer(ConstraintErrors()
                .OnPrimaryKey(Code::kConflict, "environment already exists")
                .OnUnique(Code::kConflict, "environment name already exists in this workspace")
                .OnForeignKey(Code::kNotFound, "workspace not found"));
@@ -240,7 +240,7 @@ StatusOr<std::vector<model::Environment>> SqlTx::ListEnvironments(std::string_vi
 
 Status SqlTx::DeleteEnvironments(std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM environments WHERE workspace_id = ?1"));
-  return stmt.Bind(workspace_id).Run();
+  return stmt.Bind(workspace_id).Defer();
 }
 
 // --- workspace memberships ---
@@ -254,7 +254,7 @@ Status SqlTx::PutWorkspaceMember(const model::WorkspaceMember& member) {
   WS_RETURN_IF_ERROR(
       stmt.Bind(member.workspace_id, member.subject, model::ToString(member.role),
                 member.created_at)
-          .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found")));
+          .Defer(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found")));
   if (before == member.role) return Status::Ok();
   if (before) {
     WS_RETURN_IF_ERROR(DeleteRelationships(

@@ -10,6 +10,9 @@
 // callback. Thread-safety: none (see Tx).
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -179,8 +182,6 @@ class SqlTx final : public Tx {
   // Reads the run at the current row of a SELECT of WS_RUN_COLUMNS, and its
   // steps (sqlite_tx_runs.cc).
   StatusOr<model::ProvisioningRun> ReadRun(Stmt& stmt);
-  // One outbox row for a relationship change (sqlite_tx_authz.cc).
-  Status AppendOutbox(std::string_view op, const model::Relationship& r);
   // Before the first outbox row (sql_tx_authz.cc).
   Status OrderOutbox();
   // Stores (touch) or removes each relationship, logging each in the outbox.
@@ -193,6 +194,9 @@ class SqlTx final : public Tx {
     model::Relationship relationship;
   };
   std::vector<PendingChange> pending_outbox_;  // relationship changes Finish logs
+  // Audit chain heads (scope -> hash) as this transaction last read or
+  // wrote them.
+  std::map<std::string, std::string, std::less<>> chain_heads_;
 };
 
 }  // namespace workspaced::store

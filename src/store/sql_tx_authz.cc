@@ -1,12 +1,37 @@
 // Authorization relationships with their outbox to SpiceDB, and the audit log.
+#include <algorithm>
 #include <charconv>
 #include <limits>
+
+#include <boost/json.hpp>
 
 #include "audit/chain.h"
 #include "common/clock.h"
 #include "store/sql_tx.h"
 
 namespace workspaced::store {
+
+namespace {
+
+namespace json = boost::json;
+
+#define WS_CHANGE_COLUMNS \
+  "seq, op, resource_type, resource_id, relation, subject_type, subject_id, subject_relation"
+
+// Reads the changes a SELECT of (seq, op, resource…, subject…) returns.
+StatusOr<std::vector<RelationshipChange>> CollectChanges(Stmt& stmt) {
+  std::vector<RelationshipChange> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back({stmt.Int(0),
+                   stmt.Text(1) == "touch",
+                   {stmt.String(2), stmt.String(3), stmt.String(4), stmt.String(5), stmt.String(6),
+                    stmt.String(7)}});
+  }
+}
+
+}  // namespace
 
 Status SqlTx::OrderOutbox() {
   // The relay and the relationship index read the outbox in seq order and
@@ -19,34 +44,45 @@ Status SqlTx::OrderOutbox() {
   // held for those inserts and the commit, not for the whole transaction.
   if (conn_.dialect() != Dialect::kPostgres) return Status::Ok();
   WS_ASSIGN_OR_RETURN(Stmt order, Prepare("SELECT pg_advisory_xact_lock(7269637)"));
-  WS_ASSIGN_OR_RETURN(const bool locked, order.Step());
-  if (!locked) return Internal("store: no row from pg_advisory_xact_lock");
-  return Status::Ok();
+  return order.Defer();
 }
 
 Status SqlTx::Finish() {
   if (pending_outbox_.empty()) return Status::Ok();
   WS_RETURN_IF_ERROR(OrderOutbox());
+  // Every row in one statement, numbered in the order they were changed.
+  json::array rows;
+  rows.reserve(pending_outbox_.size());
   for (const PendingChange& p : pending_outbox_) {
-    WS_RETURN_IF_ERROR(AppendOutbox(p.touch ? "touch" : "delete", p.relationship));
+    const model::Relationship& r = p.relationship;
+    rows.push_back(json::array{p.touch ? "touch" : "delete", r.resource_type, r.resource_id,
+                               r.relation, r.subject_type, r.subject_id, r.subject_relation});
   }
-  pending_outbox_.clear();
-  return Status::Ok();
-}
-
-Status SqlTx::AppendOutbox(std::string_view op, const model::Relationship& r) {
+  const std::string text = json::serialize(rows);
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, "
-              "subject_type, subject_id, subject_relation, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq"));
+              "subject_type, subject_id, subject_relation, created_at) SELECT v.value ->> 0, "
+              "v.value ->> 1, v.value ->> 2, v.value ->> 3, v.value ->> 4, v.value ->> 5, "
+              "v.value ->> 6, ?2 FROM json_each(?1) AS v ORDER BY v.key RETURNING " WS_CHANGE_COLUMNS,
+              "INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, "
+              "subject_type, subject_id, subject_relation, created_at) SELECT v ->> 0, v ->> 1, "
+              "v ->> 2, v ->> 3, v ->> 4, v ->> 5, v ->> 6, ?2 FROM "
+              "json_array_elements(CAST(?1 AS json)) WITH ORDINALITY AS e(v, n) ORDER BY n "
+              "RETURNING " WS_CHANGE_COLUMNS));
   // Wall-clock time, for the age of undelivered changes (an operator's
   // figure), whatever clock the caller runs on.
-  stmt.Bind(op, r.resource_type, r.resource_id, r.relation, r.subject_type, r.subject_id,
-            r.subject_relation, SystemClock().Now());
-  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return Internal("store: the outbox insert returned no seq");
-  if (changes_ != nullptr) changes_->push_back({stmt.Int(0), op == "touch", r});
+  stmt.Bind(text, SystemClock().Now());
+  WS_ASSIGN_OR_RETURN(std::vector<RelationshipChange> logged, CollectChanges(stmt));
+  if (logged.size() != pending_outbox_.size())
+    return Internal("store: the outbox insert returned " + std::to_string(logged.size()) +
+                    " rows for " + std::to_string(pending_outbox_.size()) + " changes");
+  if (changes_ != nullptr) {
+    std::sort(logged.begin(), logged.end(),
+              [](const RelationshipChange& a, const RelationshipChange& b) { return a.seq < b.seq; });
+    for (RelationshipChange& c : logged) changes_->push_back(std::move(c));
+  }
+  pending_outbox_.clear();
   return Status::Ok();
 }
 
@@ -62,7 +98,7 @@ Status SqlTx::ChangeRelationships(const std::vector<model::Relationship>& rels, 
                         "subject_relation = ?6"));
     WS_RETURN_IF_ERROR(stmt.Bind(r.resource_type, r.resource_id, r.relation, r.subject_type,
                                  r.subject_id, r.subject_relation)
-                           .Run());
+                           .Defer());
     pending_outbox_.push_back({touch, r});  // logged by Finish
   }
   return Status::Ok();
@@ -89,28 +125,10 @@ Status SqlTx::ForEachRelationship(FunctionRef<bool(const model::Relationship&)> 
   }
 }
 
-namespace {
-
-// Reads the changes a SELECT of (seq, op, resource…, subject…) returns.
-StatusOr<std::vector<RelationshipChange>> CollectChanges(Stmt& stmt) {
-  std::vector<RelationshipChange> out;
-  while (true) {
-    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-    if (!row) return out;
-    out.push_back({stmt.Int(0),
-                   stmt.Text(1) == "touch",
-                   {stmt.String(2), stmt.String(3), stmt.String(4), stmt.String(5), stmt.String(6),
-                    stmt.String(7)}});
-  }
-}
-
-}  // namespace
 
 StatusOr<std::vector<RelationshipChange>> SqlTx::ListUndeliveredChanges(int limit) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT seq, op, resource_type, resource_id, relation, subject_type, "
-                              "subject_id, subject_relation FROM relationship_outbox WHERE "
-                              "delivered_at IS NULL ORDER BY seq LIMIT ?1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_CHANGE_COLUMNS " FROM relationship_outbox "
+                                         "WHERE delivered_at IS NULL ORDER BY seq LIMIT ?1"));
   stmt.Bind(limit);
   return CollectChanges(stmt);
 }
@@ -172,20 +190,10 @@ StatusOr<std::int64_t> SqlTx::LatestRelationshipChange() {
 
 StatusOr<std::vector<RelationshipChange>> SqlTx::ListRelationshipChanges(std::int64_t after_seq,
                                                                          int limit) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT seq, op, resource_type, resource_id, relation, subject_type, "
-                              "subject_id, subject_relation FROM relationship_outbox WHERE seq > "
-                              "?1 ORDER BY seq LIMIT ?2"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_CHANGE_COLUMNS " FROM relationship_outbox "
+                                         "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
   stmt.Bind(after_seq, limit);
-  std::vector<RelationshipChange> out;
-  while (true) {
-    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-    if (!row) return out;
-    out.push_back({stmt.Int(0),
-                   stmt.Text(1) == "touch",
-                   {stmt.String(2), stmt.String(3), stmt.String(4), stmt.String(5), stmt.String(6),
-                    stmt.String(7)}});
-  }
+  return CollectChanges(stmt);
 }
 
 StatusOr<std::vector<model::Relationship>> SqlTx::ListRelationshipsForResource(
@@ -292,27 +300,47 @@ StatusOr<std::vector<model::AuditEvent>> ReadEvents(Stmt& stmt) {
 }  // namespace
 
 Status SqlTx::AppendAudit(const model::AuditEvent& e) {
-  WS_ASSIGN_OR_RETURN(Stmt head, Prepare("SELECT hash FROM audit_chain_heads WHERE scope = ?1"));
-  head.Bind(e.workspace_id);
-  WS_ASSIGN_OR_RETURN(const bool has_head, head.Step());
-  const std::string prev = has_head ? head.String(0) : std::string();
-  const std::string hash = audit::ChainHash(e, prev);
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
-              "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details, "
-              "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-              "?14) RETURNING seq"));
-  stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
-            e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, prev, hash);
-  WS_ASSIGN_OR_RETURN(const bool inserted, stmt.Step());
-  if (!inserted) return Internal("store: the audit insert returned no seq");
-  const std::int64_t seq = stmt.Int(0);
-  WS_ASSIGN_OR_RETURN(Stmt move,
-                      Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) VALUES (?1, ?2, "
-                              "?3) ON CONFLICT (scope) DO UPDATE SET "
-                              "seq = excluded.seq, hash = excluded.hash"));
-  return move.Bind(e.workspace_id, seq, hash).Run();
+  // The chain's head is read once per scope per transaction; after that it
+  // is what this transaction wrote (a concurrent writer of the same scope
+  // fails on the head row and runs again).
+  auto head = chain_heads_.find(e.workspace_id);
+  if (head == chain_heads_.end()) {
+    WS_ASSIGN_OR_RETURN(Stmt read, Prepare("SELECT hash FROM audit_chain_heads WHERE scope = ?1"));
+    read.Bind(e.workspace_id);
+    WS_ASSIGN_OR_RETURN(const bool has_head, read.Step());
+    head = chain_heads_.emplace(e.workspace_id, has_head ? read.String(0) : std::string()).first;
+  }
+  const std::string hash = audit::ChainHash(e, head->second);
+#define WS_AUDIT_INSERT                                                                       \
+  "INSERT INTO audit_events (time, actor, actor_auth, action, target_type, target_id, "       \
+  "workspace_id, outcome, request_id, source_ip, user_agent, details, prev_hash, hash) VALUES " \
+  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq"
+#define WS_AUDIT_MOVE_HEAD \
+  "ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+  if (conn_.dialect() == Dialect::kPostgres) {
+    // The event and the head in one statement: one round trip, not two.
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("WITH e AS (" WS_AUDIT_INSERT
+                                           ") INSERT INTO audit_chain_heads (scope, seq, hash) "
+                                           "SELECT ?7, seq, ?14 FROM e " WS_AUDIT_MOVE_HEAD));
+    WS_RETURN_IF_ERROR(stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type,
+                                 e.target_id, e.workspace_id, e.outcome, e.request_id, e.source_ip,
+                                 e.user_agent, e.details, head->second, hash)
+                           .Defer({}, 1, "the audit insert moved no chain head"));
+  } else {
+    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_INSERT));
+    stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
+              e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, head->second, hash);
+    WS_ASSIGN_OR_RETURN(const bool inserted, stmt.Step());
+    if (!inserted) return Internal("store: the audit insert returned no seq");
+    const std::int64_t seq = stmt.Int(0);
+    WS_ASSIGN_OR_RETURN(Stmt move, Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) "
+                                           "VALUES (?1, ?2, ?3) " WS_AUDIT_MOVE_HEAD));
+    WS_RETURN_IF_ERROR(move.Bind(e.workspace_id, seq, hash).Run());
+  }
+#undef WS_AUDIT_INSERT
+#undef WS_AUDIT_MOVE_HEAD
+  head->second = hash;
+  return Status::Ok();
 }
 
 // A query of audit_events in both dialects (for SqlTx::Prepare(sqlite,

@@ -1,4 +1,6 @@
 // Provisioning runs with their steps, and Idempotency-Key records.
+#include <boost/json.hpp>
+
 #include "store/sql_decode.h"
 #include "store/sql_tx.h"
 
@@ -9,6 +11,28 @@ namespace {
   "id, workspace_id, state, current_step, created_by, retry_of, error, created_at, "         \
   "updated_at, finished_at, next_attempt_at, lease_owner, lease_expires_at, lease_version, " \
   "error_code, kind"
+
+namespace json = boost::json;
+
+// A run's steps as one JSON array, so that one statement writes them all:
+// [{"position", "name", "state", "attempts", "last_error", "started_at",
+// "finished_at", "last_error_code"}, ...].
+std::string StepsJson(const model::ProvisioningRun& run) {
+  json::array steps;
+  steps.reserve(run.steps.size());
+  for (std::size_t i = 0; i < run.steps.size(); ++i) {
+    const auto& s = run.steps[i];
+    steps.push_back(json::object{{"position", static_cast<std::int64_t>(i)},
+                                 {"name", s.name},
+                                 {"state", model::ToString(s.state)},
+                                 {"attempts", s.attempts},
+                                 {"last_error", s.last_error},
+                                 {"started_at", s.started_at},
+                                 {"finished_at", s.finished_at},
+                                 {"last_error_code", s.last_error_code}});
+  }
+  return json::serialize(steps);
+}
 
 }  // namespace
 
@@ -64,21 +88,27 @@ Status SqlTx::InsertRun(const model::ProvisioningRun& run) {
                                run.finished_at, run.next_attempt_at, run.lease_owner,
                                run.lease_expires_at, run.lease_version, run.error_code,
                                model::ToString(run.kind))
-                         .Run(ConstraintErrors()
-                                  .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
-                                  .OnForeignKey(Code::kNotFound, "workspace not found")));
-  for (std::size_t i = 0; i < run.steps.size(); ++i) {
-    const auto& s = run.steps[i];
-    WS_ASSIGN_OR_RETURN(Stmt step, Prepare("INSERT INTO provisioning_steps (run_id, position, "
-                                           "name, state, attempts, last_error, started_at, "
-                                           "finished_at, last_error_code) VALUES (?1, ?2, ?3, ?4, "
-                                           "?5, ?6, ?7, ?8, ?9)"));
-    WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), s.name,
-                                 model::ToString(s.state), static_cast<std::int64_t>(s.attempts),
-                                 s.last_error, s.started_at, s.finished_at, s.last_error_code)
-                           .Run());
-  }
-  return Status::Ok();
+                         .Defer(ConstraintErrors()
+                                    .OnPrimaryKey(Code::kConflict, "provisioning run already exists")
+                                    .OnForeignKey(Code::kNotFound, "workspace not found")));
+  if (run.steps.empty()) return Status::Ok();
+  // Every step in one statement.
+  const std::string rows = StepsJson(run);
+  WS_ASSIGN_OR_RETURN(
+      Stmt steps,
+      Prepare("INSERT INTO provisioning_steps (run_id, position, name, state, attempts, "
+              "last_error, started_at, finished_at, last_error_code) SELECT ?1, "
+              "v.value ->> 'position', v.value ->> 'name', v.value ->> 'state', "
+              "v.value ->> 'attempts', v.value ->> 'last_error', v.value ->> 'started_at', "
+              "v.value ->> 'finished_at', v.value ->> 'last_error_code' FROM json_each(?2) AS v",
+              "INSERT INTO provisioning_steps (run_id, position, name, state, attempts, "
+              "last_error, started_at, finished_at, last_error_code) SELECT ?1, v.position, "
+              "v.name, v.state, v.attempts, v.last_error, v.started_at, v.finished_at, "
+              "v.last_error_code FROM json_to_recordset(CAST(?2 AS json)) AS v(position bigint, "
+              "name text, state text, attempts bigint, last_error text, started_at bigint, "
+              "finished_at bigint, last_error_code text)"));
+  return steps.Bind(run.id, rows).Defer({}, static_cast<int>(run.steps.size()),
+                                        "the provisioning steps were not all inserted");
 }
 
 StatusOr<model::ProvisioningRun> SqlTx::GetRun(std::string_view id) {
@@ -139,19 +169,24 @@ Status SqlTx::UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) {
     if (!row) return NotFound("provisioning run not found");
     return Conflict("the provisioning run's lease was taken over");
   }
-  for (std::size_t i = 0; i < run.steps.size(); ++i) {
-    const auto& s = run.steps[i];
-    WS_ASSIGN_OR_RETURN(Stmt step,
-                        Prepare("UPDATE provisioning_steps SET state = ?3, attempts = ?4, "
-                                "last_error = ?5, started_at = ?6, finished_at = ?7, "
-                                "last_error_code = ?8 WHERE run_id = ?1 AND position = ?2"));
-    WS_RETURN_IF_ERROR(step.Bind(run.id, static_cast<std::int64_t>(i), model::ToString(s.state),
-                                 static_cast<std::int64_t>(s.attempts), s.last_error, s.started_at,
-                                 s.finished_at, s.last_error_code)
-                           .Run());
-    if (step.Changes() == 0) return Internal("sqlite: a provisioning step row is missing");
-  }
-  return Status::Ok();
+  if (run.steps.empty()) return Status::Ok();
+  // Every step in one statement.
+  const std::string rows = StepsJson(run);
+  WS_ASSIGN_OR_RETURN(
+      Stmt steps,
+      Prepare("UPDATE provisioning_steps AS s SET state = v.value ->> 'state', "
+              "attempts = v.value ->> 'attempts', last_error = v.value ->> 'last_error', "
+              "started_at = v.value ->> 'started_at', finished_at = v.value ->> 'finished_at', "
+              "last_error_code = v.value ->> 'last_error_code' FROM json_each(?2) AS v "
+              "WHERE s.run_id = ?1 AND s.position = v.value ->> 'position'",
+              "UPDATE provisioning_steps AS s SET state = v.state, attempts = v.attempts, "
+              "last_error = v.last_error, started_at = v.started_at, finished_at = v.finished_at, "
+              "last_error_code = v.last_error_code FROM json_to_recordset(CAST(?2 AS json)) AS "
+              "v(position bigint, state text, attempts bigint, last_error text, started_at "
+              "bigint, finished_at bigint, last_error_code text) WHERE s.run_id = ?1 AND "
+              "s.position = v.position"));
+  return steps.Bind(run.id, rows).Defer({}, static_cast<int>(run.steps.size()),
+                                        "a provisioning step row is missing");
 }
 
 Status SqlTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) {

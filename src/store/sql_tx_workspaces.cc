@@ -194,7 +194,7 @@ Status SqlTx::ReplaceGroupMappings(const model::Workspace& ws) {
   {
     WS_ASSIGN_OR_RETURN(Stmt clear,
                         Prepare("DELETE FROM workspace_group_mappings WHERE workspace_id = ?1"));
-    WS_RETURN_IF_ERROR(clear.Bind(ws.id).Run());
+    WS_RETURN_IF_ERROR(clear.Bind(ws.id).Defer());
   }
   int position = 0;
   for (const model::GroupMapping& mapping : ws.group_mappings) {
@@ -203,7 +203,7 @@ Status SqlTx::ReplaceGroupMappings(const model::Workspace& ws) {
                                 "group_name, role, position) VALUES (?1, ?2, ?3, ?4)"));
     WS_RETURN_IF_ERROR(
         insert.Bind(ws.id, mapping.group_name, model::ToString(mapping.role), position++)
-            .Run(ConstraintErrors().OnPrimaryKey(Code::kInvalidArgument,
+            .Defer(ConstraintErrors().OnPrimaryKey(Code::kInvalidArgument,
                                                  "group_mappings lists a group more than once")));
   }
   return Status::Ok();
