@@ -42,9 +42,11 @@ Status RelationshipIndex::LoadAll(store::Tx& tx) {
 
 Status RelationshipIndex::Refresh(store::Store& store) {
   constexpr int kBatch = 1000;
-  // Nothing committed anywhere since the last look: nothing to replay.
-  WS_ASSIGN_OR_RETURN(const std::uint64_t version, store.DataVersion());
-  if (version == seen_version_.load()) return Status::Ok();
+  // Nothing committed by another process since the last look, and every
+  // commit of this one applied by the observer: nothing to replay.
+  WS_ASSIGN_OR_RETURN(const std::uint64_t version, store.ForeignDataVersion());
+  if (version == seen_version_.load() && !gap_.load()) return Status::Ok();
+  gap_ = false;  // what follows replays it; a gap from now on sets it again
   std::int64_t latest = 0;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
@@ -97,7 +99,10 @@ void RelationshipIndex::OnRelationshipsCommitted(
   // Applied only when they follow what the index holds; after a gap (another
   // process committed in between, or commits reported out of order) the next
   // Refresh replays the log in order instead, these changes included.
-  if (changes.front().seq != replayed_ + 1) return;
+  if (changes.front().seq != replayed_ + 1) {
+    gap_ = true;
+    return;
+  }
   std::unique_lock lock(mu_);
   ApplyLocked(changes);
   replayed_ = changes.back().seq;

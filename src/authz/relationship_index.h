@@ -8,8 +8,10 @@
 //     the outbox since the last replay, so that writes by other processes on
 //     the same database (a CLI, another replica) are seen too. The
 //     authorizer calls it before each check: when no commit happened since
-//     the last look (Store::DataVersion), it costs one cheap call and no
-//     query.
+//     the last look (Store::ForeignDataVersion: on PostgreSQL, this
+//     process's own commits do not move it, the observer has them) and the
+//     observer applied every commit of this process, it costs one cheap call
+//     and no query.
 // The index holds exactly the log up to `replayed_`, applied in seq order
 // (which is commit order: store.h, sql_tx_authz.cc AppendOutbox). When the
 // changes after `replayed_` were pruned from the outbox meanwhile
@@ -64,7 +66,11 @@ class RelationshipIndex final : public RelationshipReader, public store::CommitO
   std::mutex refresh_mu_;                   // one replay at a time
   std::atomic<std::int64_t> replayed_ = 0;  // outbox seq the index is known to include
   std::atomic<std::uint64_t> seen_version_ =
-      ~std::uint64_t{0};  // store.DataVersion() last replayed at
+      ~std::uint64_t{0};  // store.ForeignDataVersion() last replayed at
+  // A commit of this process the observer could not apply (it did not
+  // follow replayed_: commits reported out of order, a sequence gap left
+  // by a rolled-back transaction): the next Refresh replays the log.
+  std::atomic<bool> gap_ = false;
   mutable std::shared_mutex mu_;
   // Heterogeneous lookup: a check finds its key without allocating.
   struct KeyHash {

@@ -11,23 +11,30 @@ namespace {
 using model::ProvisioningRun;
 using model::RunState;
 
-constexpr int kClaimBatch = 16;
-
 bool Unfinished(RunState s) {
   return s == RunState::kPending || s == RunState::kRunning || s == RunState::kCompensating;
 }
 
 }  // namespace
 
-StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(const std::string& id, bool forward) {
+StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(
+    std::string& id, bool forward, std::optional<model::Workspace>& workspace) {
   std::optional<ProvisioningRun> claimed;
+  const bool next = id.empty();
   WS_RETURN_IF_ERROR(store.WriteRowLocked([&](store::Tx& tx) -> Status {
     claimed.reset();
-    // Another worker (of any process) claiming it right now: leave it.
-    WS_ASSIGN_OR_RETURN(const bool locked, tx.LockRunForClaim(id));
-    if (!locked) return Status::Ok();
-    WS_ASSIGN_OR_RETURN(ProvisioningRun run, tx.GetRun(id));
+    workspace.reset();
     const Micros now = clock.Now();
+    if (next) {
+      WS_ASSIGN_OR_RETURN(const std::optional<std::string> due, tx.LockNextClaimableRun(now));
+      if (!due) return Status::Ok();
+      id = *due;
+    } else {
+      // Another worker (of any process) claiming it right now: leave it.
+      WS_ASSIGN_OR_RETURN(const bool locked, tx.LockRunForClaim(id));
+      if (!locked) return Status::Ok();
+    }
+    WS_ASSIGN_OR_RETURN(ProvisioningRun run, tx.GetRun(id));
     if (!Unfinished(run.state) || run.next_attempt_at > now) return Status::Ok();
     if (!run.lease_owner.empty() && run.lease_expires_at > now) return Status::Ok();
     const std::int64_t fence = run.lease_version;
@@ -46,7 +53,8 @@ StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(const std::string&
                                {{"owner", options.owner}, {"previous_owner", previous}}, now)));
     }
     if (forward && run.state == RunState::kRunning && DatabaseOnly(run, run.current_step))
-      WS_RETURN_IF_ERROR(ApplyForward(tx, run, static_cast<int>(run.steps.size())));
+      WS_RETURN_IF_ERROR(
+          ApplyForward(tx, run, static_cast<int>(run.steps.size()), workspace));
     WS_RETURN_IF_ERROR(tx.UpdateRun(run, fence));
     claimed = std::move(run);
     return Status::Ok();
@@ -55,25 +63,15 @@ StatusOr<std::optional<ProvisioningRun>> Engine::State::Claim(const std::string&
 }
 
 StatusOr<bool> Engine::State::WorkOnce() {
-  std::vector<std::string> ids;
-  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(ids, tx.ListClaimableRuns(clock.Now(), kClaimBatch));
-    return Status::Ok();
-  }));
-  if (ids.empty()) return false;
-  // Workers start at different places in the list so they rarely race for
-  // the same run.
-  const std::size_t start = next_offset.fetch_add(1) % ids.size();
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    const std::string& id = ids[(start + k) % ids.size()];
-    StatusOr<std::optional<ProvisioningRun>> run = Claim(id, /*forward=*/true);
-    if (!run.ok()) run = Claim(id, /*forward=*/false);
-    if (!run.ok()) return run.status();
-    if (!*run) continue;
-    Advance(std::move(**run));
-    return true;
-  }
-  return false;
+  // The next due run, found and claimed in one transaction.
+  std::string id;
+  std::optional<model::Workspace> workspace;
+  StatusOr<std::optional<ProvisioningRun>> run = Claim(id, /*forward=*/true, workspace);
+  if (!run.ok() && !id.empty()) run = Claim(id, /*forward=*/false, workspace);
+  if (!run.ok()) return run.status();
+  if (!*run) return false;
+  Advance(std::move(**run), std::move(workspace));
+  return true;
 }
 
 void Engine::State::Release(const ProvisioningRun& run, Held& h) {
@@ -92,7 +90,14 @@ Engine::State::Stored Engine::State::Recheck(ProvisioningRun& run, const Held& h
     WS_ASSIGN_OR_RETURN(stored, tx.GetRun(run.id));
     return Status::Ok();
   });
-  if (!s.ok() || stored->lease_version != h.fence) return Stored::kLost;
+  if (!s.ok()) {
+    // The database is away: nothing may be written from `run`; whoever
+    // claims it once the lease expires starts from what is stored.
+    log::Warn("saga: could not record a step's outcome; the run is left to the next claim",
+              {{"run", run.id}, {"error", s.message()}});
+    return Stored::kLost;
+  }
+  if (stored->lease_version != h.fence) return Stored::kLost;
   if (stored->current_step == run.current_step && stored->state == run.state) return Stored::kSame;
   log::Info("saga: a write whose commit went unanswered had committed", {{"run", run.id}});
   run = std::move(*stored);

@@ -1,6 +1,7 @@
 // Advancing a held run through its steps, and recording failed attempts
 // (engine_state.h).
 #include <algorithm>
+#include <utility>
 
 #include "common/log.h"
 #include "common/public_error.h"
@@ -26,10 +27,11 @@ std::string ForwardError(const ProvisioningRun& run, int i, const PublicError& e
 
 }  // namespace
 
-void Engine::State::Advance(ProvisioningRun run) {
+void Engine::State::Advance(ProvisioningRun run, std::optional<Workspace> workspace) {
   auto h = std::make_shared<Held>();
   h->id = run.id;
   h->fence = run.lease_version;
+  h->workspace = std::move(workspace);
   {
     std::lock_guard lock(held_mu);
     held[run.id] = h;
@@ -37,7 +39,8 @@ void Engine::State::Advance(ProvisioningRun run) {
   Next next = Next::kContinue;
   while (next == Next::kContinue) {
     if (h->lost) {
-      log::Warn("saga: lease lost, another worker owns the run", {{"run", run.id}});
+      log::Warn("saga: stopped advancing the run: its lease is lost or could not be confirmed",
+                {{"run", run.id}});
       break;
     }
     if (Stopping()) {
@@ -92,7 +95,11 @@ Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
   } else if (action == Failpoint::Action::kFatal) {
     err = Fatal("failpoint: injected fatal error in " + std::string(step.name()));
   } else if (step.has_external()) {
-    StatusOr<Workspace> ws = ReadWorkspace(run.workspace_id);
+    // Right after this run's own commit, the workspace it left is as fresh
+    // as a read (either may change the moment after): no read of its own.
+    std::optional<Workspace> left = std::exchange(h.workspace, std::nullopt);
+    StatusOr<Workspace> ws = left ? StatusOr<Workspace>(std::move(*left))
+                                  : ReadWorkspace(run.workspace_id);
     if (!ws.ok()) {
       err = ws.status().code() == Code::kNotFound ? Fatal("the workspace no longer exists")
                                                   : ws.status();
@@ -131,12 +138,15 @@ Engine::State::Next Engine::State::Forward(ProvisioningRun& run, Held& h) {
 
 Status Engine::State::CommitForward(ProvisioningRun& run, Held& h, int max_steps) {
   ProvisioningRun next;
+  std::optional<Workspace> left;
+  h.workspace.reset();  // only what this commit leaves, once it is committed
   WS_RETURN_IF_ERROR(store.WriteRowLocked([&](store::Tx& tx) -> Status {
     next = run;
-    WS_RETURN_IF_ERROR(ApplyForward(tx, next, max_steps));
+    WS_RETURN_IF_ERROR(ApplyForward(tx, next, max_steps, left));
     return tx.UpdateRun(next, h.fence);
   }));
   run = std::move(next);
+  h.workspace = std::move(left);
   return Status::Ok();
 }
 
@@ -146,7 +156,8 @@ bool Engine::State::DatabaseOnly(const ProvisioningRun& run, int i) const {
          failpoints.For(step->name(), run.steps[i].attempts + 1) == Failpoint::Action::kNone;
 }
 
-Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max_steps) {
+Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max_steps,
+                                   std::optional<Workspace>& workspace) {
   const int n = static_cast<int>(next.steps.size());
   WS_ASSIGN_OR_RETURN(Workspace ws, tx.GetWorkspace(next.workspace_id));
   const Workspace before = ws;
@@ -193,6 +204,7 @@ Status Engine::State::ApplyForward(store::Tx& tx, ProvisioningRun& next, int max
     ws.updated_at = now;
     WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
   }
+  workspace = std::move(ws);
   return Status::Ok();
 }
 

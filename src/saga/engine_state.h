@@ -37,6 +37,10 @@ struct Held {
   std::string id;
   std::int64_t fence = 0;
   std::atomic<bool> lost{false};
+  // The workspace as the run's last commit left it, for the External part
+  // right after that commit (instead of a read of its own); used once.
+  // Only the advancing thread touches it.
+  std::optional<model::Workspace> workspace;
 };
 
 struct Engine::State {
@@ -64,8 +68,6 @@ struct Engine::State {
   std::mutex held_mu;
   std::map<std::string, std::shared_ptr<Held>> held;
 
-  std::atomic<unsigned> next_offset{0};
-
   // Last: they stop (in Engine::Stop, at the latest here) before what their
   // ticks use is destroyed.
   std::vector<std::unique_ptr<BackgroundLoop>> workers;
@@ -90,10 +92,14 @@ struct Engine::State {
 
   // ---- claiming (engine_claim.cc) ----
 
-  // Leases the run if it is due. With `forward`, the claim's transaction
-  // also applies the leading database-only steps (one commit less per run);
-  // should that fail, the caller claims again without.
-  StatusOr<std::optional<model::ProvisioningRun>> Claim(const std::string& id, bool forward);
+  // Leases the run `id` if it is due, or, with `id` empty, the next due run
+  // (its id is put in `id`, even when the claim then fails). With
+  // `forward`, the claim's transaction also applies the leading
+  // database-only steps (one commit less per run); should that fail, the
+  // caller claims that run again without.
+  // `workspace`: the workspace as a forward claim left it.
+  StatusOr<std::optional<model::ProvisioningRun>> Claim(std::string& id, bool forward,
+                                                        std::optional<model::Workspace>& workspace);
 
   // Claims and advances one due run; false when none was due.
   StatusOr<bool> WorkOnce();
@@ -116,7 +122,7 @@ struct Engine::State {
   // Holds `run` (the heartbeat extends its lease) and advances it until it
   // finishes, waits for a backoff or the lease is lost; releases it when
   // the engine stops.
-  void Advance(model::ProvisioningRun run);
+  void Advance(model::ProvisioningRun run, std::optional<model::Workspace> workspace);
 
   StatusOr<model::Workspace> ReadWorkspace(const std::string& id);
 
@@ -139,7 +145,9 @@ struct Engine::State {
   // In `tx`: applies and records the current step (its External part, if
   // any, already done) and up to max_steps - 1 following database-only steps;
   // updates the workspace. The caller writes `next` with its fence.
-  Status ApplyForward(store::Tx& tx, model::ProvisioningRun& next, int max_steps);
+  // `workspace`: set to the workspace as the transaction leaves it.
+  Status ApplyForward(store::Tx& tx, model::ProvisioningRun& next, int max_steps,
+                      std::optional<model::Workspace>& workspace);
 
   // Records a failed attempt: the run is due again after a backoff, or
   // compensates when the error is fatal or the attempts are exhausted.

@@ -63,6 +63,13 @@ std::uint64_t PgChangeFeed::Version() {
   return version_.load(std::memory_order_acquire);
 }
 
+std::uint64_t PgChangeFeed::ForeignVersion() {
+  std::call_once(started_, [this] { loop_.Start(); });
+  if (!listening_.load(std::memory_order_acquire))
+    return foreign_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  return foreign_.load(std::memory_order_acquire);
+}
+
 Micros PgChangeFeed::Tick() {
   if (stopping_.load(std::memory_order_acquire)) return clock_.Now();
   if (conn_ == nullptr) {
@@ -131,7 +138,7 @@ bool PgChangeFeed::Connect() {
   conn_ = c;
   // Commits made while nobody listened are visible to every snapshot taken
   // from now on; later ones will be notified.
-  Bump();
+  BumpForeign();
   listening_.store(true, std::memory_order_release);
   if (warned_) log::Info("postgres: listening for other processes' commits again");
   warned_ = false;
@@ -140,7 +147,7 @@ bool PgChangeFeed::Connect() {
 
 void PgChangeFeed::Lost(std::string_view why) {
   listening_.store(false, std::memory_order_release);
-  Bump();
+  BumpForeign();
   const std::string error = Trimmed(Libpq().PQerrorMessage(conn_));
   Libpq().PQfinish(conn_);
   conn_ = nullptr;
@@ -167,12 +174,14 @@ PgChangeFeed::Ready PgChangeFeed::Wait(std::int64_t deadline) {
 
 bool PgChangeFeed::Consume() {
   if (Libpq().PQconsumeInput(conn_) == 0) return false;
-  bool any = false;
+  bool foreign = false;
   while (PGnotify* n = Libpq().PQnotifies(conn_)) {
-    any = true;
+    // Our own commits moved the version when they committed.
+    if (options_.own_payload.empty() || n->extra == nullptr || options_.own_payload != n->extra)
+      foreign = true;
     Libpq().PQfreemem(n);
   }
-  if (any) Bump();
+  if (foreign) BumpForeign();
   return Libpq().PQstatus(conn_) == CONNECTION_OK;
 }
 
@@ -205,7 +214,7 @@ bool PgChangeFeed::Poll() {
   if (!Consume()) return false;
   if (snapshot != snapshot_) {
     snapshot_ = std::move(snapshot);
-    Bump();
+    BumpForeign();
   }
   return true;
 }

@@ -54,6 +54,9 @@ class PgChangeFeed {
     std::string channel;           // PgStore: "workspaced <md5 of the schema>"
     Micros poll_interval = 1'000'000;
     std::string application_name;  // shown in pg_stat_activity
+    // The payload this process's commits notify with: their notifications
+    // move Version() already (Bump), and not ForeignVersion().
+    std::string own_payload;
   };
 
   explicit PgChangeFeed(Options options);
@@ -66,9 +69,20 @@ class PgChangeFeed {
   // cached under it. Never fails: without a listening connection it is new
   // at every call.
   std::uint64_t Version();
+  // Like Version, but for commits by other processes only (and whatever
+  // cannot be told apart: polls, a lost connection): unchanged by this
+  // process's own commits, whose effects it learns another way (the
+  // relationship index: the store's commit observer).
+  std::uint64_t ForeignVersion();
   // A commit of this process: call after it committed, before the caller
   // learns of it.
   void Bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
+  // Another process committed, or might have, or a commit of this one whose
+  // outcome is unknown (its answer was lost): both versions move.
+  void BumpForeign() {
+    foreign_.fetch_add(1, std::memory_order_acq_rel);
+    Bump();
+  }
   // Whether the connection is listening now (a hint for logs and tests).
   bool listening() const { return listening_.load(std::memory_order_acquire); }
 
@@ -89,6 +103,7 @@ class PgChangeFeed {
   const Options options_;
   SystemClock clock_;
   std::atomic<std::uint64_t> version_{1};
+  std::atomic<std::uint64_t> foreign_{1};
   std::atomic<bool> listening_{false};
   std::atomic<bool> stopping_{false};
   std::once_flag started_;

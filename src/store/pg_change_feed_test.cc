@@ -88,6 +88,30 @@ TEST_F(PgChangeFeedTest, AStoresOwnCommitMovesItsVersionBeforeWriteReturns) {
   EXPECT_NE(*a_->DataVersion(), before);
 }
 
+// The relationship index skips its replay while ForeignDataVersion stands:
+// a store's own commits (which its commit observer hands over) must not move
+// it, even when their notifications come back to its own listener; another
+// store's must, by notification.
+TEST_F(PgChangeFeedTest, OnlyAnotherStoresCommitMovesTheForeignVersion) {
+  Open(600'000);
+  ASSERT_TRUE(Listening(*b_));
+  const std::uint64_t own_before = *a_->ForeignDataVersion();
+  const std::uint64_t all_before = *a_->DataVersion();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Put(*a_, "own " + std::to_string(i)).ok());
+  EXPECT_NE(*a_->DataVersion(), all_before);
+  // Its notifications arrive within milliseconds; they are recognised.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(*a_->ForeignDataVersion(), own_before);
+  // B hears A's commits as foreign ones.
+  const std::uint64_t b_before = *b_->ForeignDataVersion();
+  ASSERT_TRUE(Put(*a_, "for b").ok());
+  EXPECT_TRUE(Within(std::chrono::seconds(5), [&] { return *b_->ForeignDataVersion() != b_before; }));
+  // And A hears B's.
+  ASSERT_TRUE(Put(*b_, "from b").ok());
+  EXPECT_TRUE(
+      Within(std::chrono::seconds(5), [&] { return *a_->ForeignDataVersion() != own_before; }));
+}
+
 TEST_F(PgChangeFeedTest, AWriteThatChangedNothingIsNotAnnounced) {
   Open(600'000);
   const std::uint64_t before = *a_->DataVersion();

@@ -40,6 +40,7 @@ class PgStore final : public Store {
   }
   // Moved by every commit that wrote, of any process (pg_change_feed.h).
   StatusOr<std::uint64_t> DataVersion() override { return feed_->Version(); }
+  StatusOr<std::uint64_t> ForeignDataVersion() override { return feed_->ForeignVersion(); }
   bool DataVersionCoversEveryWrite() const override { return true; }
   void SetCommitObserver(CommitObserver* observer) override { observer_ = observer; }
 
@@ -139,13 +140,20 @@ void PgStore::Announce(const std::string& channel) {
     if (c == '\'') literal.push_back('\'');
     literal.push_back(c);
   }
+  // This process's commits say so (the listener need not count them: each
+  // moved the version as it committed): 16 random hex digits.
+  std::string token;
+  std::random_device random;
+  for (int i = 0; i < 16; ++i) token.push_back("0123456789abcdef"[random() % 16]);
   // txid_current_if_assigned(): NULL unless the transaction wrote.
-  notify_ = "SELECT pg_notify('" + literal + "', '') WHERE txid_current_if_assigned() IS NOT NULL";
+  notify_ = "SELECT pg_notify('" + literal + "', '" + token +
+            "') WHERE txid_current_if_assigned() IS NOT NULL";
   feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
       .conninfo = options_.listen_conninfo.empty() ? options_.conninfo : options_.listen_conninfo,
       .channel = channel,
       .poll_interval = Micros{options_.poll_interval_ms} * 1000,
       .application_name = "workspaced listen " + std::to_string(getpid()),
+      .own_payload = token,
   });
 }
 
@@ -184,6 +192,9 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
       }
       return s;
     }
+    // The connection broke: the COMMIT may have happened unanswered, and
+    // the commit observer was not told. Whoever caches must look again.
+    if (!lease->conn().healthy()) feed_->BumpForeign();
     if (!lease->conn().TakeRetryable() || attempt >= options_.write_attempts) return s;
     // Another transaction won the race: a jittered pause growing with each
     // attempt (1 ms doubling, capped at 200 ms), so contenders spread out.

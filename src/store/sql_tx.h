@@ -116,6 +116,7 @@ class SqlTx final : public Tx {
   Status MarkUndelivered(std::int64_t after_seq) override;
   StatusOr<std::optional<Micros>> OldestUndelivered() override;
   StatusOr<bool> LockRunForClaim(std::string_view run_id) override;
+  StatusOr<std::optional<std::string>> LockNextClaimableRun(Micros now) override;
   StatusOr<std::int64_t> AcquireLease(std::string_view name, std::string_view owner, Micros now,
                                       Micros expires_at) override;
   Status CheckLease(std::string_view name, std::string_view owner, std::int64_t fence) override;

@@ -197,12 +197,14 @@ Status SqlTx::ExtendLease(std::string_view run_id, std::int64_t fence, Micros ex
   return Status::Ok();
 }
 
+// Runs a worker may claim at ?1, the oldest due first.
+#define WS_CLAIMABLE_RUNS                                                          \
+  "SELECT id FROM provisioning_runs WHERE state IN ('pending', 'running', "        \
+  "'compensating') AND next_attempt_at <= ?1 AND (lease_owner = '' OR "            \
+  "lease_expires_at <= ?1) ORDER BY next_attempt_at, id LIMIT "
+
 StatusOr<std::vector<std::string>> SqlTx::ListClaimableRuns(Micros now, int limit) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT id FROM provisioning_runs WHERE state IN ('pending', "
-                              "'running', 'compensating') AND next_attempt_at <= ?1 AND "
-                              "(lease_owner = '' OR lease_expires_at <= ?1) "
-                              "ORDER BY next_attempt_at, id LIMIT ?2"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_CLAIMABLE_RUNS "?2"));
   stmt.Bind(now, static_cast<std::int64_t>(limit));
   std::vector<std::string> ids;
   while (true) {
@@ -230,6 +232,16 @@ StatusOr<bool> SqlTx::LockRunForClaim(std::string_view run_id) {
   WS_ASSIGN_OR_RETURN(const bool found, exists.Bind(run_id).Step());
   if (!found) return NotFound("provisioning run not found");
   return false;
+}
+
+StatusOr<std::optional<std::string>> SqlTx::LockNextClaimableRun(Micros now) {
+  // SQLite: writers take turns, nobody else holds a run. PostgreSQL: runs
+  // other replicas' workers are claiming right now are skipped.
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_CLAIMABLE_RUNS "1",
+                                         WS_CLAIMABLE_RUNS "1 FOR UPDATE SKIP LOCKED"));
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(now).Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.String(0));
 }
 
 StatusOr<std::optional<Micros>> SqlTx::NextRunWakeup() {

@@ -263,6 +263,11 @@ class Tx {
   // PostgreSQL's FOR UPDATE SKIP LOCKED). kNotFound when absent. On SQLite,
   // where writers take turns, always true.
   virtual StatusOr<bool> LockRunForClaim(std::string_view run_id) = 0;
+  // The first run ListClaimableRuns would list, locked for the rest of this
+  // write transaction; runs other transactions hold are skipped, not waited
+  // on (as LockRunForClaim). nullopt: none is claimable. A worker finds and
+  // claims its next run in one transaction.
+  virtual StatusOr<std::optional<std::string>> LockNextClaimableRun(Micros now) = 0;
   // The earliest next_attempt_at (or lease expiry, for leased runs) among
   // unfinished runs: when a worker should look again. nullopt: none.
   virtual StatusOr<std::optional<Micros>> NextRunWakeup() = 0;
@@ -467,6 +472,10 @@ class Store {
   // its Write returns; another process's, on PostgreSQL, within the bound
   // docs/postgresql.md gives.
   virtual bool DataVersionCoversEveryWrite() const { return false; }
+  // Like DataVersion, but it need not change with this process's own
+  // commits (PostgreSQL: it does not); for a cache that learns of those
+  // from the commit observer (the relationship index).
+  virtual StatusOr<std::uint64_t> ForeignDataVersion() { return DataVersion(); }
 
   // Installs the observer of committed relationship changes (null: none).
   // Call before the store is shared between threads; the observer must
