@@ -256,7 +256,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
                        .interval = Micros{config.integrity.readyz_interval_ms} * 1000},
       *app->store_, *app->dataplane_, app->spicedb_.get(), *app->clock_);
   saga::EngineOptions engine;
-  engine.workers = config.saga.workers;
+  engine.workers =
+      config.saga.workers > 0 ? config.saga.workers : (config.database.empty() ? 2 : 4);
   engine.lease = Micros{config.saga.lease_ms} * 1000;
   engine.max_attempts = config.saga.max_attempts;
   engine.backoff_initial = Micros{config.saga.backoff_initial_ms} * 1000;

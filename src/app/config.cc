@@ -104,7 +104,7 @@ Status ApplySaga(const json::object& o, SagaConfig& s) {
   for (const auto& [k, v] : o) {
     const std::string key = "saga." + std::string(k);
     if (k == "workers")
-      WS_RETURN_IF_ERROR(GetInt(v, key, s.workers, 1, 64));
+      WS_RETURN_IF_ERROR(GetInt(v, key, s.workers, 0, 64));
     else if (k == "lease_ms")
       WS_RETURN_IF_ERROR(GetInt(v, key, s.lease_ms, 100, 3'600'000));
     else if (k == "max_attempts")

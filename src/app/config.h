@@ -54,7 +54,10 @@ struct LimitsConfig {
 
 // The provisioning engine (docs/provisioning.md).
 struct SagaConfig {
-  int workers = 2;
+  // 0: by backend. SQLite commits one writer at a time, so a third worker
+  // only queues; on PostgreSQL a worker mostly waits for round trips, and
+  // four keep two cores busy (docs/performance.md).
+  int workers = 0;
   int lease_ms = 15'000;
   int max_attempts = 5;
   int backoff_initial_ms = 200;

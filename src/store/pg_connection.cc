@@ -164,6 +164,14 @@ void PgConnection::Expect(const char* sql, const ConstraintErrors& on, int expec
   due_.push_back({sql, on, expect_changes, what});
 }
 
+void PgConnection::ExpectRows(const char* sql, std::vector<std::vector<std::string>>* sink,
+                              int columns) {
+  Due due{sql, {}, -1, ""};
+  due.sink = sink;
+  due.columns = columns;
+  due_.push_back(due);
+}
+
 PGresult* PgConnection::NextResult() {
   PGresult* r = Libpq().PQgetResult(conn_);
   if (r != nullptr) {
@@ -181,6 +189,14 @@ Status PgConnection::CheckDue(const Due& due, PGresult* r) {
     return Internal(std::string("store: ") + due.what + " (" + due.sql + ")");
   if (due.prepare) std::erase(unconfirmed_, due.sql);
   if (due.rows != nullptr) *due.rows = Libpq().PQntuples(r);
+  if (due.sink != nullptr) {
+    for (int row = 0; row < Libpq().PQntuples(r); ++row) {
+      std::vector<std::string>& out = due.sink->emplace_back();
+      for (int col = 0; col < due.columns; ++col)
+        out.emplace_back(Libpq().PQgetvalue(r, row, col),
+                         static_cast<std::size_t>(Libpq().PQgetlength(r, row, col)));
+    }
+  }
   return Status::Ok();
 }
 
@@ -319,6 +335,15 @@ StatusOr<bool> PgStmt::Step(const ConstraintErrors& on) {
   if (Libpq().PQresultStatus(result_) != PGRES_TUPLES_OK) return false;
   ++row_;
   return row_ < Libpq().PQntuples(result_);
+}
+
+Status PgStmt::DeferRows(std::vector<std::vector<std::string>>* rows, int columns) {
+  if (!conn_.pipelined()) return StmtImpl::DeferRows(rows, columns);
+  WS_RETURN_IF_ERROR(conn_.pipeline_failure());
+  if (!Send()) return conn_.Error(nullptr);
+  conn_.ExpectRows(sql_.c_str(), rows, columns);
+  params_.clear();
+  return Status::Ok();
 }
 
 Status PgStmt::Defer(const ConstraintErrors& on, int expect_changes, const char* what) {

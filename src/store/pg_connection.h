@@ -38,6 +38,7 @@ class PgStmt final : public StmtImpl {
   void BindInt(int index, std::int64_t value) override;
   StatusOr<bool> Step(const ConstraintErrors& on) override;
   Status Defer(const ConstraintErrors& on, int expect_changes, const char* what) override;
+  Status DeferRows(std::vector<std::vector<std::string>>* rows, int columns) override;
   int Changes() const override;
   std::string_view Text(int column) const override;
   std::int64_t Int(int column) const override;
@@ -101,6 +102,7 @@ class PgConnection final : public SqlConnection {
   const Status& pipeline_failure() const { return failed_; }
   // For PgStmt: a statement was sent whose answer is read later.
   void Expect(const char* sql, const ConstraintErrors& on, int expect_changes, const char* what);
+  void ExpectRows(const char* sql, std::vector<std::vector<std::string>>* sink, int columns);
   // Reads the answers due, in order; the first failure is kept and returned
   // again (nothing after it ran). `last`: also the answer to the statement
   // sent just now, returned to the caller, which owns it.
@@ -116,6 +118,8 @@ class PgConnection final : public SqlConnection {
     const char* what;
     bool prepare = false;  // the statement's PREPARE, `sql` its cache key
     int* rows = nullptr;   // where to put how many rows it returned
+    std::vector<std::vector<std::string>>* sink = nullptr;  // where its rows go
+    int columns = 0;                                         // how many of each
   };
   // One query's answer in pipeline mode: its result, then the NULL that ends
   // it. Null when the connection broke.

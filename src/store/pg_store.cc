@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "store/pg_change_feed.h"
 #include "store/pg_connection.h"
 #include "store/pg_migrations.h"
@@ -172,13 +173,13 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
   std::mt19937 jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     WS_ASSIGN_OR_RETURN(auto lease, Acquire());
-    std::vector<RelationshipChange> changes;
+    TxLog log;
     bool wrote = false;
     const Status s = InTransaction(
         lease->conn(), begin,
         [&] {
-          changes.clear();
-          SqlTx tx(lease->conn(), &changes);
+          log = TxLog{};
+          SqlTx tx(lease->conn(), &log);
           WS_RETURN_IF_ERROR(fn(tx));
           return tx.Finish();
         },
@@ -186,9 +187,16 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
     if (s.ok()) {
       // Before Write returns: this process's next read is never stale.
       if (wrote) feed_->Bump();
-      if (observer_ != nullptr && !changes.empty()) {
+      const StatusOr<std::vector<RelationshipChange>> changes = log.Changes();
+      if (!changes.ok()) {
+        // Committed all the same; the observer is not told, the index
+        // replays the outbox at its next check.
+        log::Error("postgres: a commit's outbox rows could not be read back",
+                   {{"error", changes.status().message()}});
+        feed_->BumpForeign();
+      } else if (observer_ != nullptr && !changes->empty()) {
         std::lock_guard lock(observer_mu_);
-        observer_->OnRelationshipsCommitted(changes);
+        observer_->OnRelationshipsCommitted(*changes);
       }
       return s;
     }

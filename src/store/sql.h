@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -86,6 +87,18 @@ class StmtImpl {
       return Internal(std::string("store: ") + what);
     return Status::Ok();
   }
+  // Like Defer, for a statement whose rows are read after the commit: the
+  // first `columns` columns of each row, as text, are appended to *rows by
+  // the time the transaction has committed (here: at once). `rows` must
+  // outlive the transaction.
+  virtual Status DeferRows(std::vector<std::vector<std::string>>* rows, int columns) {
+    while (true) {
+      WS_ASSIGN_OR_RETURN(const bool row, Step({}));
+      if (!row) return Status::Ok();
+      std::vector<std::string>& out = rows->emplace_back();
+      for (int c = 0; c < columns; ++c) out.emplace_back(Text(c));
+    }
+  }
   virtual std::string_view Text(int column) const = 0;
   virtual std::int64_t Int(int column) const = 0;
   virtual bool IsNull(int column) const = 0;
@@ -128,6 +141,9 @@ class Stmt {
   Status Defer(const ConstraintErrors& on = {}, int expect_changes = -1,
                const char* what = "a statement changed an unexpected number of rows") {
     return impl_->Defer(on, expect_changes, what);
+  }
+  Status DeferRows(std::vector<std::vector<std::string>>* rows, int columns) {
+    return impl_->DeferRows(rows, columns);
   }
   int Changes() const { return impl_->Changes(); }
   std::string_view Text(int column) const { return impl_->Text(column); }

@@ -12,17 +12,29 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "store/sql.h"
 #include "store/store.h"
 
 namespace workspaced::store {
 
+// What a write transaction leaves for its store to read once it committed.
+struct TxLog {
+  // The outbox rows it wrote (seq, op, resource…, subject…) as the database
+  // returned them: complete once the transaction has committed (PostgreSQL
+  // reads them with the COMMIT's answer).
+  std::vector<std::vector<std::string>> outbox;
+  std::size_t expected = 0;  // rows the transaction wrote
+  // Those rows as relationship changes, in seq order.
+  StatusOr<std::vector<RelationshipChange>> Changes() const;
+};
+
 class SqlTx final : public Tx {
  public:
-  // `changes` (null for reads) collects the relationship changes made.
-  explicit SqlTx(SqlConnection& conn, std::vector<RelationshipChange>* changes = nullptr)
-      : conn_(conn), changes_(changes) {}
+  // `log` (null for reads) collects what the commit leaves (TxLog); it must
+  // outlive the transaction.
+  explicit SqlTx(SqlConnection& conn, TxLog* log = nullptr) : conn_(conn), log_(log) {}
 
   // Writes what a write transaction defers to its end: the outbox rows of its
   // relationship changes, under the outbox's ordering lock on PostgreSQL
@@ -189,7 +201,7 @@ class SqlTx final : public Tx {
   Status ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch);
 
   SqlConnection& conn_;
-  std::vector<RelationshipChange>* changes_;
+  TxLog* log_;
   struct PendingChange {
     bool touch;
     model::Relationship relationship;

@@ -49,8 +49,11 @@ Status SqlTx::OrderOutbox() {
 
 Status SqlTx::Finish() {
   if (pending_outbox_.empty()) return Status::Ok();
+  if (log_ == nullptr) return Internal("store: relationship changes in a read transaction");
   WS_RETURN_IF_ERROR(OrderOutbox());
-  // Every row in one statement, numbered in the order they were changed.
+  // Every row in one statement, numbered in the order they were changed;
+  // on PostgreSQL sent with the COMMIT, so that the ordering lock is held
+  // for the server's work only, never across a round trip.
   json::array rows;
   rows.reserve(pending_outbox_.size());
   for (const PendingChange& p : pending_outbox_) {
@@ -73,17 +76,28 @@ Status SqlTx::Finish() {
   // Wall-clock time, for the age of undelivered changes (an operator's
   // figure), whatever clock the caller runs on.
   stmt.Bind(text, SystemClock().Now());
-  WS_ASSIGN_OR_RETURN(std::vector<RelationshipChange> logged, CollectChanges(stmt));
-  if (logged.size() != pending_outbox_.size())
-    return Internal("store: the outbox insert returned " + std::to_string(logged.size()) +
-                    " rows for " + std::to_string(pending_outbox_.size()) + " changes");
-  if (changes_ != nullptr) {
-    std::sort(logged.begin(), logged.end(),
-              [](const RelationshipChange& a, const RelationshipChange& b) { return a.seq < b.seq; });
-    for (RelationshipChange& c : logged) changes_->push_back(std::move(c));
-  }
+  WS_RETURN_IF_ERROR(stmt.DeferRows(&log_->outbox, 8));
+  log_->expected += pending_outbox_.size();
   pending_outbox_.clear();
   return Status::Ok();
+}
+
+StatusOr<std::vector<RelationshipChange>> TxLog::Changes() const {
+  if (outbox.size() != expected)
+    return Internal("store: the outbox insert returned " + std::to_string(outbox.size()) +
+                    " rows for " + std::to_string(expected) + " changes");
+  std::vector<RelationshipChange> out;
+  out.reserve(outbox.size());
+  for (const auto& row : outbox) {
+    if (row.size() != 8) return Internal("store: an outbox row came back incomplete");
+    std::int64_t seq = 0;
+    if (std::from_chars(row[0].data(), row[0].data() + row[0].size(), seq).ec != std::errc())
+      return Internal("store: an outbox row's seq is not a number");
+    out.push_back({seq, row[1] == "touch", {row[2], row[3], row[4], row[5], row[6], row[7]}});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RelationshipChange& a, const RelationshipChange& b) { return a.seq < b.seq; });
+  return out;
 }
 
 Status SqlTx::ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch) {

@@ -48,13 +48,20 @@ class SqliteStore final : public Store {
     // than as an unretryable SQLITE_BUSY halfway through the callback. Within
     // this process the mutex already serializes writers, so the callback is
     // run exactly once.
-    std::vector<RelationshipChange> changes;
+    TxLog log;
     const Status s = writer_->InTransaction("BEGIN IMMEDIATE", [&] {
-      changes.clear();
-      SqlTx tx(*writer_, &changes);
+      log = TxLog{};
+      SqlTx tx(*writer_, &log);
       WS_RETURN_IF_ERROR(fn(tx));
       return tx.Finish();
     });
+    // A commit's rows not read back (never seen): the observer is not told,
+    // and the index replays the outbox, as after another process's commit.
+    std::vector<RelationshipChange> changes;
+    if (s.ok()) {
+      StatusOr<std::vector<RelationshipChange>> logged = log.Changes();
+      if (logged.ok()) changes = std::move(logged).value();
+    }
     // Still under the writer mutex: observers see commits in commit order.
     if (s.ok() && observer_ != nullptr && !changes.empty())
       observer_->OnRelationshipsCommitted(changes);
