@@ -47,28 +47,20 @@ Status RelationshipIndex::Refresh(store::Store& store) {
   WS_ASSIGN_OR_RETURN(const std::uint64_t version, store.ForeignDataVersion());
   if (version == seen_version_.load() && !gap_.load()) return Status::Ok();
   gap_ = false;  // what follows replays it; a gap from now on sets it again
-  std::int64_t latest = 0;
-  WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
-    return Status::Ok();
-  }));
-  if (latest <= replayed_) {
-    seen_version_ = version;
-    return Status::Ok();
-  }
+  // One read: what follows replayed_ (usually nothing, or a few changes).
   std::lock_guard refresh(refresh_mu_);
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     // Changes the index has not seen were pruned from the outbox (it was
     // idle longer than the retention): only a whole reload is exact.
     WS_ASSIGN_OR_RETURN(const std::int64_t pruned, tx.MetaNumber(store::kOutboxPrunedThrough));
     if (replayed_ < pruned) return LoadAll(tx);
-    WS_ASSIGN_OR_RETURN(const std::int64_t latest, tx.LatestRelationshipChange());
-    while (replayed_ < latest) {
+    while (true) {
       WS_ASSIGN_OR_RETURN(const auto changes, tx.ListRelationshipChanges(replayed_, kBatch));
       if (changes.empty()) break;
       std::unique_lock lock(mu_);
       ApplyLocked(changes);
       replayed_ = changes.back().seq;
+      if (static_cast<int>(changes.size()) < kBatch) break;
     }
     return Status::Ok();
   }));

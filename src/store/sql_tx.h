@@ -197,6 +197,7 @@ class SqlTx final : public Tx {
   StatusOr<model::ProvisioningRun> ReadRun(Stmt& stmt);
   // Before the first outbox row (sql_tx_authz.cc).
   Status OrderOutbox();
+  Status FlushAudit();
   // Stores (touch) or removes each relationship, logging each in the outbox.
   Status ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch);
 
@@ -210,6 +211,14 @@ class SqlTx final : public Tx {
   // Audit chain heads (scope -> hash) as this transaction last read or
   // wrote them.
   std::map<std::string, std::string, std::less<>> chain_heads_;
+  // PostgreSQL: events appended and not yet written, with their chain links;
+  // FlushAudit writes them (at Finish, or before this transaction reads
+  // the audit log).
+  struct PendingAudit {
+    model::AuditEvent event;
+    std::string prev_hash, hash;
+  };
+  std::vector<PendingAudit> pending_audit_;
 };
 
 }  // namespace workspaced::store

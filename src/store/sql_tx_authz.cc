@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <set>
 
 #include <boost/json.hpp>
 
@@ -48,6 +49,7 @@ Status SqlTx::OrderOutbox() {
 }
 
 Status SqlTx::Finish() {
+  WS_RETURN_IF_ERROR(FlushAudit());
   if (pending_outbox_.empty()) return Status::Ok();
   if (log_ == nullptr) return Internal("store: relationship changes in a read transaction");
   WS_RETURN_IF_ERROR(OrderOutbox());
@@ -71,7 +73,7 @@ Status SqlTx::Finish() {
               "INSERT INTO relationship_outbox (op, resource_type, resource_id, relation, "
               "subject_type, subject_id, subject_relation, created_at) SELECT v ->> 0, v ->> 1, "
               "v ->> 2, v ->> 3, v ->> 4, v ->> 5, v ->> 6, ?2 FROM "
-              "json_array_elements(CAST(?1 AS json)) WITH ORDINALITY AS e(v, n) ORDER BY n "
+              "jsonb_array_elements(CAST(?1 AS jsonb)) WITH ORDINALITY AS e(v, n) ORDER BY n "
               "RETURNING " WS_CHANGE_COLUMNS));
   // Wall-clock time, for the age of undelivered changes (an operator's
   // figure), whatever clock the caller runs on.
@@ -319,42 +321,67 @@ Status SqlTx::AppendAudit(const model::AuditEvent& e) {
   // fails on the head row and runs again).
   auto head = chain_heads_.find(e.workspace_id);
   if (head == chain_heads_.end()) {
+    WS_RETURN_IF_ERROR(FlushAudit());  // a scope of ours is never read stale
     WS_ASSIGN_OR_RETURN(Stmt read, Prepare("SELECT hash FROM audit_chain_heads WHERE scope = ?1"));
     read.Bind(e.workspace_id);
     WS_ASSIGN_OR_RETURN(const bool has_head, read.Step());
     head = chain_heads_.emplace(e.workspace_id, has_head ? read.String(0) : std::string()).first;
   }
   const std::string hash = audit::ChainHash(e, head->second);
-#define WS_AUDIT_INSERT                                                                       \
-  "INSERT INTO audit_events (time, actor, actor_auth, action, target_type, target_id, "       \
-  "workspace_id, outcome, request_id, source_ip, user_agent, details, prev_hash, hash) VALUES " \
-  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq"
-#define WS_AUDIT_MOVE_HEAD \
-  "ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
   if (conn_.dialect() == Dialect::kPostgres) {
-    // The event and the head in one statement: one round trip, not two.
-    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("WITH e AS (" WS_AUDIT_INSERT
-                                           ") INSERT INTO audit_chain_heads (scope, seq, hash) "
-                                           "SELECT ?7, seq, ?14 FROM e " WS_AUDIT_MOVE_HEAD));
-    WS_RETURN_IF_ERROR(stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type,
-                                 e.target_id, e.workspace_id, e.outcome, e.request_id, e.source_ip,
-                                 e.user_agent, e.details, head->second, hash)
-                           .Defer({}, 1, "the audit insert moved no chain head"));
-  } else {
-    WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_INSERT));
-    stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
-              e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, head->second, hash);
-    WS_ASSIGN_OR_RETURN(const bool inserted, stmt.Step());
-    if (!inserted) return Internal("store: the audit insert returned no seq");
-    const std::int64_t seq = stmt.Int(0);
-    WS_ASSIGN_OR_RETURN(Stmt move, Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) "
-                                           "VALUES (?1, ?2, ?3) " WS_AUDIT_MOVE_HEAD));
-    WS_RETURN_IF_ERROR(move.Bind(e.workspace_id, seq, hash).Run());
+    // Kept for one statement at the end (FlushAudit): a create's request
+    // and saga append nine events in three transactions.
+    pending_audit_.push_back({e, head->second, hash});
+    head->second = hash;
+    return Status::Ok();
   }
-#undef WS_AUDIT_INSERT
-#undef WS_AUDIT_MOVE_HEAD
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, target_id, "
+              "workspace_id, outcome, request_id, source_ip, user_agent, details, prev_hash, hash) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq"));
+  stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
+            e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, head->second, hash);
+  WS_ASSIGN_OR_RETURN(const bool inserted, stmt.Step());
+  if (!inserted) return Internal("store: the audit insert returned no seq");
+  const std::int64_t seq = stmt.Int(0);
+  WS_ASSIGN_OR_RETURN(Stmt move, Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) "
+                                         "VALUES (?1, ?2, ?3) ON CONFLICT (scope) DO UPDATE SET "
+                                         "seq = excluded.seq, hash = excluded.hash"));
+  WS_RETURN_IF_ERROR(move.Bind(e.workspace_id, seq, hash).Run());
   head->second = hash;
   return Status::Ok();
+}
+
+Status SqlTx::FlushAudit() {
+  if (pending_audit_.empty()) return Status::Ok();
+  // Every pending event in one statement, in the order appended (seq order),
+  // and each scope's head moved to its newest.
+  json::array rows;
+  rows.reserve(pending_audit_.size());
+  std::set<std::string_view> scopes;
+  for (const PendingAudit& p : pending_audit_) {
+    const model::AuditEvent& e = p.event;
+    rows.push_back(json::array{e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id,
+                               e.workspace_id, e.outcome, e.request_id, e.source_ip, e.user_agent,
+                               e.details, p.prev_hash, p.hash});
+    scopes.insert(e.workspace_id);
+  }
+  const std::string text = json::serialize(rows);
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("WITH e AS (INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
+              "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details, "
+              "prev_hash, hash) SELECT (v ->> 0)::bigint, v ->> 1, v ->> 2, v ->> 3, v ->> 4, "
+              "v ->> 5, v ->> 6, v ->> 7, v ->> 8, v ->> 9, v ->> 10, v ->> 11, v ->> 12, "
+              "v ->> 13 FROM jsonb_array_elements(CAST(?1 AS jsonb)) WITH ORDINALITY AS j(v, n) "
+              "ORDER BY n RETURNING seq, workspace_id, hash) "
+              "INSERT INTO audit_chain_heads (scope, seq, hash) SELECT DISTINCT ON (workspace_id) "
+              "workspace_id, seq, hash FROM e ORDER BY workspace_id, seq DESC "
+              "ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"));
+  const int heads = static_cast<int>(scopes.size());
+  pending_audit_.clear();
+  return stmt.Bind(text).Defer({}, heads, "the audit insert moved too few chain heads");
 }
 
 // A query of audit_events in both dialects (for SqlTx::Prepare(sqlite,
@@ -364,6 +391,7 @@ Status SqlTx::AppendAudit(const model::AuditEvent& e) {
       "SELECT " WS_AUDIT_COLUMNS " FROM audit_events WHERE " where
 
 StatusOr<std::vector<model::AuditEvent>> SqlTx::ListAudit(const model::AuditQuery& q) {
+  WS_RETURN_IF_ERROR(FlushAudit());
   const std::int64_t limit = q.limit;
   if (!q.action.empty() && !q.actor.empty()) {
     WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_AUDIT_SELECT("audit_events_by_action",
@@ -395,6 +423,7 @@ StatusOr<std::vector<model::AuditEvent>> SqlTx::ListAudit(const model::AuditQuer
 StatusOr<std::vector<model::AuditEvent>> SqlTx::ScanAuditChain(std::string_view scope,
                                                                std::int64_t after_seq, int limit,
                                                                std::int64_t max_bytes) {
+  WS_RETURN_IF_ERROR(FlushAudit());
   std::int64_t through = std::numeric_limits<std::int64_t>::max();
   if (max_bytes != kNoByteLimit) {
     // The events' sizes first (a few bytes a row; the database measures them
@@ -432,6 +461,7 @@ StatusOr<std::vector<model::AuditEvent>> SqlTx::ScanAuditChain(std::string_view 
 #undef WS_AUDIT_SELECT
 
 StatusOr<std::vector<AuditChainRef>> SqlTx::ListAuditChains() {
+  WS_RETURN_IF_ERROR(FlushAudit());
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("SELECT s.scope, h.seq, h.hash, w.updated_at FROM (SELECT scope FROM "
