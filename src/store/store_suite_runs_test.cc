@@ -299,3 +299,60 @@ TEST_P(StoreSuite, PurgeRemovesOnlyExpiredRecordsAtMostLimitAtATime) {
 
 }  // namespace
 }  // namespace workspaced::store
+
+namespace workspaced::store {
+namespace {
+
+using testing::Id;
+using testing::kAcme;
+using testing::MakeWorkspace;
+using testing::StoreSuite;
+
+// A statement that fails after others were only sent (PostgreSQL pipelines
+// them: pg_connection.h) fails its transaction with its own error, whichever
+// later statement or COMMIT learns of it; nothing of the transaction stays;
+// and the connection serves the next transactions as if nothing happened —
+// many times over, on every connection of the pool.
+TEST_P(StoreSuite, AStatementThatFailsMidTransactionFailsItAloneAndTheNextOnesRunClean) {
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(1), kAcme, "a")));
+  const auto env = [](int n) {
+    return model::Environment{Id(100 + n), Id(1), "env" + std::to_string(n), 1};
+  };
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.InsertEnvironment(env(0)); }));
+  for (int i = 1; i <= 12; ++i) {
+    // The duplicate is sent among other statements; a read comes after it.
+    const Status failed = Write([&](Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.InsertEnvironment(env(i)));
+      WS_RETURN_IF_ERROR(tx.PutWorkspaceMember({Id(1), "m" + std::to_string(i),
+                                                model::WorkspaceRole::kViewer, 1}));
+      WS_RETURN_IF_ERROR(tx.InsertEnvironment(env(0)));  // its id is taken
+      WS_RETURN_IF_ERROR(tx.AppendAudit({.time = 1, .actor = "t", .action = "x",
+                                         .workspace_id = Id(1)}));
+      return tx.GetWorkspace(Id(1)).status();
+    });
+    EXPECT_EQ(failed.code(), Code::kConflict) << failed.message();
+    // Nothing of it stayed.
+    WS_EXPECT_OK(Get([&](Tx& tx) -> StatusOr<bool> {
+      WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(Id(1)));
+      EXPECT_EQ(envs.size(), static_cast<std::size_t>(i)) << "after failure " << i;
+      WS_ASSIGN_OR_RETURN(const auto role, tx.GetWorkspaceRole(Id(1), "m" + std::to_string(i)));
+      EXPECT_FALSE(role.has_value());
+      return true;
+    }));
+    // The same statements succeed at once after it, on whatever connection.
+    WS_EXPECT_OK(Write([&](Tx& tx) -> Status {
+      WS_RETURN_IF_ERROR(tx.InsertEnvironment(env(i)));
+      return tx.AppendAudit({.time = 2, .actor = "t", .action = "y", .workspace_id = Id(1)});
+    }));
+    // A failure learnt only at COMMIT time: the last statement fails.
+    const Status at_end =
+        Write([&](Tx& tx) { return tx.InsertEnvironment({Id(500 + i), Id(99), "orphan", 1}); });
+    EXPECT_EQ(at_end.code(), Code::kNotFound) << at_end.message();  // no such workspace
+  }
+  const auto events = Get([&](Tx& tx) { return tx.ListAudit({.workspace_id = Id(1), .limit = 100}); });
+  WS_ASSERT_OK(events);
+  EXPECT_EQ(events->size(), 12u);  // only the committed transactions' events
+}
+
+}  // namespace
+}  // namespace workspaced::store
