@@ -147,7 +147,10 @@ StatusOr<int> PgConnection::ExecScript(const char* sql) {
 
 Status PgConnection::BeginPipeline(const char* begin) {
   if (pipelined_) return Internal("postgres: a pipeline is already open");
-  if (Libpq().PQenterPipelineMode(conn_) == 0) return Error(nullptr);
+  if (Libpq().PQenterPipelineMode(conn_) == 0) {
+    broken_ = true;  // not idle: in no state to trust; dropped when returned
+    return Error(nullptr);
+  }
   pipelined_ = true;
   failed_ = Status::Ok();
   due_.clear();
