@@ -123,26 +123,6 @@ Status PgConnection::Exec(const char* sql) {
   return s;
 }
 
-StatusOr<int> PgConnection::ExecScript(const char* sql) {
-  if (pipelined_) return Internal(std::string("postgres: ExecScript inside a pipeline: ") + sql);
-  if (Libpq().PQsendQuery(conn_, sql) == 0) return Error(nullptr);
-  Status failure = Status::Ok();
-  int rows = -1;
-  // Every result must be read before the connection takes the next command.
-  while (PGresult* r = Libpq().PQgetResult(conn_)) {
-    const ExecStatusType st = Libpq().PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      if (failure.ok()) failure = Error(r);
-    } else if (rows < 0) {
-      rows = Libpq().PQntuples(r);
-    }
-    Libpq().PQclear(r);
-  }
-  if (!failure.ok()) return failure;
-  if (!healthy()) return Error(nullptr);
-  return rows < 0 ? 0 : rows;
-}
-
 // --- pipelined transactions ---
 
 Status PgConnection::BeginPipeline(const char* begin) {
@@ -298,10 +278,15 @@ void PgStmt::BindInt(int index, std::int64_t value) {
   params_[index - 1] = std::to_string(value);
 }
 
-bool PgStmt::Send() {
+std::vector<const char*> PgStmt::Values() const {
   std::vector<const char*> values;
   values.reserve(params_.size());
   for (const auto& p : params_) values.push_back(p.c_str());
+  return values;
+}
+
+bool PgStmt::Send() {
+  const std::vector<const char*> values = Values();
   const int n = static_cast<int>(values.size());
   // Unnamed: Parse, Bind and Execute together, on whichever server
   // connection a pooler gives this transaction.
@@ -319,9 +304,7 @@ StatusOr<bool> PgStmt::Step(const ConstraintErrors& on) {
       if (!Send()) return conn_.Error(nullptr);
       WS_ASSIGN_OR_RETURN(result_, conn_.ReadDueAndLast());
     } else {
-      std::vector<const char*> values;
-      values.reserve(params_.size());
-      for (const auto& p : params_) values.push_back(p.c_str());
+      const std::vector<const char*> values = Values();
       const int n = static_cast<int>(values.size());
       result_ = name_.empty() ? Libpq().PQexecParams(conn_.raw(), sql_.c_str(), n, nullptr,
                                                      values.data(), nullptr, nullptr, 0)

@@ -48,6 +48,8 @@ class PgStmt final : public StmtImpl {
   bool busy() const { return executed_; }
 
  private:
+  // The bindings as libpq takes them (pointers into params_).
+  std::vector<const char*> Values() const;
   // Sends the statement with its bindings (false: libpq refused it).
   bool Send();
 
@@ -73,10 +75,6 @@ class PgConnection final : public SqlConnection {
   StatusOr<Stmt> Prepare(Sql sql) override;
   // A parameterless command or script (BEGIN, COMMIT, migrations).
   Status Exec(const char* sql);
-  // A parameterless script of several commands in one round trip: how many
-  // rows its first command returned. The first failure stops the script
-  // (PostgreSQL runs none of the commands after it) and is returned.
-  StatusOr<int> ExecScript(const char* sql);
   // Whether the connection is still usable (else reopen it).
   bool healthy() const;
   // Whether the last error was a serialization failure or deadlock, which a
