@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/public_error.h"
 #include "common/random.h"
+#include "crypto/aead.h"
 #include "http/problem.h"
 #include "http/rate_limit.h"
 #include "http/router.h"
@@ -48,6 +49,42 @@ std::string_view BearerToken(std::string_view header) {
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;
+}
+
+// The one place a failure's detail goes: the client sees its public reason
+// (http/problem.h).
+void LogFailure(const Status& status, std::string_view request_id, std::string_view route) {
+  if (!IsServiceFailure(status.code())) return;
+  log::Error("request failed", {{"request_id", std::string(request_id)},
+                                {"route", std::string(route)},
+                                {"code", PublicErrorOf(status).code},
+                                {"error", status.message()}});
+}
+
+// Sends `response` once `audit` is durable; replaces it with the failure
+// (wiping what it carried) when the event could not be recorded.
+void HoldForAudit(domain::PendingAudit audit, http::Response& response, std::string request_id,
+                  const Dialect* dialect) {
+  auto pending = std::make_shared<domain::PendingAudit>(std::move(audit));
+  response.hold = [pending, &response, request_id = std::move(request_id),
+                   dialect](std::function<void()> release) mutable {
+    std::move(*pending).Submit([&response, request_id = std::move(request_id), dialect,
+                                release = std::move(release)](const Status& s) {
+      if (!s.ok()) {
+        LogFailure(s, request_id, response.route);
+        crypto::Wipe(response.body);
+        http::Response failed;
+        failed.route = response.route;
+        failed.no_store = response.no_store;
+        response = std::move(failed);
+        if (dialect != nullptr)
+          dialect->render_error(response, s, request_id);
+        else
+          http::SetProblem(response, s, request_id);
+      }
+      release();
+    });
+  };
 }
 
 }  // namespace
@@ -162,16 +199,13 @@ void Api::Handle(const http::Request& request, http::Response& response) {
   }
 
   const Status status = spec.handler->Handle(ctx, response);
+  if (status.ok() && ctx.answer_audit)
+    return HoldForAudit(std::move(ctx.answer_audit), response, std::string(request.request_id),
+                        dialect);
   if (!status.ok()) {
-    if (IsServiceFailure(status.code())) {
-      // The one place a failure's detail goes: the client sees its public
-      // reason (http/problem.h).
-      log::Error("request failed", {{"request_id", request.request_id},
-                                    {"route", response.route},
-                                    {"code", PublicErrorOf(status).code},
-                                    {"error", status.message()}});
-    }
-    if (ctx.denial && (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))
+    LogFailure(status, request.request_id, response.route);
+    if (ctx.denial &&
+        (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))
       AuditDenial(impl_->app, ctx, response.route, http::HttpStatusFor(status.code()),
                   status.message());
     fail(status);

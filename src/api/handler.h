@@ -14,6 +14,7 @@
 
 #include "auth/principal.h"
 #include "common/status.h"
+#include "domain/pending_audit.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -34,6 +35,10 @@ struct RequestContext {
   std::shared_ptr<const auth::Principal> principal;
   // Set by Require() when it answers 403, or 404 for want of permission.
   std::optional<Denial> denial;
+  // Set by a handler whose answer carries what may leave only once an audit
+  // event is durable (a revealed value): the answer is sent once it is, or
+  // replaced by the failure (Api::Handle; no thread waits meanwhile).
+  domain::PendingAudit answer_audit;
 
   const std::string& Param(std::string_view name) const {
     for (const auto& [n, v] : params)

@@ -277,6 +277,13 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
                       domain::DataKeys::Open(KeyRingLoader(config, *app->random_, *app->clock_),
                                              *app->store_, *app->clock_, *app->random_));
   app->audit_group_ = std::make_unique<domain::AuditGroupCommit>(*app->store_, app->failpoints_);
+  domain::AuditGroupCommit* group = app->audit_group_.get();
+  app->metrics_.AddGauge("workspaced_audit_group_commits",
+                         "Transactions that recorded reveals' and detokenizations' audit events.",
+                         [group] { return static_cast<double>(group->commits()); });
+  app->metrics_.AddGauge("workspaced_audit_group_events",
+                         "Audit events those transactions recorded (events / commits: group size).",
+                         [group] { return static_cast<double>(group->events()); });
   app->secrets_ = std::make_unique<domain::Secrets>(
       domain::SecretsDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
                           *app->random_, *app->audit_group_, app->failpoints_});

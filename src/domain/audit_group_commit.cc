@@ -1,63 +1,81 @@
 #include "domain/audit_group_commit.h"
 
+#include <condition_variable>
 #include <csignal>
-#include <vector>
+#include <map>
+#include <utility>
 
 #include "common/log.h"
 
 namespace workspaced::domain {
 
-Status AuditGroupCommit::Append(const model::AuditEvent& event) {
-  Waiter self{&event, Status::Ok()};
+void AuditGroupCommit::Append(model::AuditEvent event, std::function<void(Status)> done) {
   std::unique_lock lock(mu_);
-  queue_.push_back(&self);
-  for (;;) {
-    // Each waiter is woken alone (its batch is done, or it is to lead next):
-    // a notify_all per commit cost every waiting worker a context switch.
-    self.wake.wait(lock, [&] { return self.done || !leading_; });
-    if (self.done) return self.result;
-    // Lead: commit what is queued (this caller's event among it, unless more
-    // than a batch came first: then lead again).
-    leading_ = true;
-    std::vector<Waiter*> batch;
+  queue_.push_back(Item{std::move(event), std::move(done), Status::Ok()});
+  if (leading_) return;  // the leader takes it with its next batch
+  leading_ = true;
+  std::vector<Item> batch;
+  while (!queue_.empty()) {
+    batch.clear();
     while (!queue_.empty() && batch.size() < kMaxBatch) {
-      batch.push_back(queue_.front());
+      batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     lock.unlock();
     CommitBatch(batch);
+    for (Item& item : batch) item.done(item.result);
     lock.lock();
     ++commits_;
-    leading_ = false;
-    for (Waiter* w : batch) {
-      w->done = true;
-      if (w != &self) w->wake.notify_one();
-    }
-    if (!queue_.empty()) queue_.front()->wake.notify_one();  // arrived meanwhile: leads next
+    events_ += batch.size();
   }
+  leading_ = false;
 }
 
-void AuditGroupCommit::CommitBatch(const std::vector<Waiter*>& batch) {
+Status AuditGroupCommit::Append(const model::AuditEvent& event) {
+  struct Outcome {
+    std::mutex mu;
+    std::condition_variable known;
+    bool done = false;  // GUARDED_BY(mu)
+    Status result;
+  } outcome;
+  Append(event, [&outcome](Status s) {
+    std::lock_guard lock(outcome.mu);
+    outcome.result = std::move(s);
+    outcome.done = true;
+    outcome.known.notify_one();
+  });
+  std::unique_lock lock(outcome.mu);
+  outcome.known.wait(lock, [&] { return outcome.done; });
+  return outcome.result;
+}
+
+void AuditGroupCommit::CommitBatch(std::vector<Item>& batch) {
   MaybeCrash("audit_group_before_commit");
   const Status s = store_.Write([&](store::Tx& tx) -> Status {
-    for (Waiter* w : batch) {  // the callback may run again: start over
-      w->result = Status::Ok();
-      const std::string& ws = w->event->workspace_id;
+    // Reveals come in runs of one workspace: look each up once.
+    std::map<std::string_view, Status> exists;
+    for (Item& item : batch) {  // the callback may run again: start over
+      item.result = Status::Ok();
+      const std::string& ws = item.event.workspace_id;
       if (!ws.empty()) {
-        const StatusOr<model::WorkspaceStatus> st = tx.GetWorkspaceStatus(ws);
-        if (st.status().code() == Code::kNotFound) {
-          w->result = st.status();
+        auto it = exists.find(ws);
+        if (it == exists.end()) {
+          const StatusOr<model::WorkspaceStatus> st = tx.GetWorkspaceStatus(ws);
+          if (!st.ok() && st.status().code() != Code::kNotFound) return st.status();
+          it = exists.emplace(ws, st.status()).first;
+        }
+        if (!it->second.ok()) {
+          item.result = it->second;
           continue;
         }
-        WS_RETURN_IF_ERROR(st.status());
       }
-      WS_RETURN_IF_ERROR(tx.AppendAudit(*w->event));
+      WS_RETURN_IF_ERROR(tx.AppendAudit(item.event));
     }
     return Status::Ok();
   });
   if (!s.ok()) {
-    for (Waiter* w : batch)
-      if (w->result.ok()) w->result = s;
+    for (Item& item : batch)
+      if (item.result.ok()) item.result = s;
     return;
   }
   MaybeCrash("audit_group_after_commit");
@@ -72,6 +90,28 @@ void AuditGroupCommit::MaybeCrash(std::string_view point) const {
 std::uint64_t AuditGroupCommit::commits() const {
   std::lock_guard lock(mu_);
   return commits_;
+}
+
+std::uint64_t AuditGroupCommit::events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
+PendingAudit::PendingAudit() = default;
+PendingAudit::PendingAudit(AuditGroupCommit& group, model::AuditEvent event)
+    : group_(&group), event_(std::make_unique<model::AuditEvent>(std::move(event))) {}
+PendingAudit::PendingAudit(PendingAudit&&) noexcept = default;
+PendingAudit& PendingAudit::operator=(PendingAudit&&) noexcept = default;
+PendingAudit::~PendingAudit() = default;
+
+void PendingAudit::Submit(std::function<void(Status)> then) && {
+  std::unique_ptr<model::AuditEvent> event = std::move(event_);
+  group_->Append(std::move(*event), std::move(then));
+}
+
+Status PendingAudit::Wait() && {
+  std::unique_ptr<model::AuditEvent> event = std::move(event_);
+  return group_->Append(*event);
 }
 
 }  // namespace workspaced::domain

@@ -3,17 +3,22 @@
 // its reveal is on the record") share one durable write transaction instead
 // of paying a commit (an fsync on SQLite) each.
 //
-// Append blocks its caller — a worker thread, never an I/O thread (the
-// server runs handlers on its worker pool) — until the transaction holding
-// its event has committed or failed. The first caller to find no commit in
-// progress leads: it takes every event queued (at most kMaxBatch) and
-// commits them in one Store::Write, appended in arrival order (the hash
-// chain is extended event by event inside that transaction, as by any other
-// writer); callers arriving meanwhile queue for the next. So one commit
-// serves everything that arrived during the one before it, and a lone
-// caller pays what a plain Write costs.
+// Append queues an event with a completion and returns at once unless no
+// commit is in progress: then its caller leads, committing everything queued
+// (at most kMaxBatch per transaction, appended in arrival order; the hash
+// chain is extended event by event inside the transaction, as by any other
+// writer) and then whatever queued meanwhile, until the queue is empty. So
+// one commit serves everything that arrived during the one before it, a lone
+// caller pays what a plain Write costs, and under load one thread commits
+// back to back while the others go on serving requests: nobody else waits.
+// Each completion runs on the leading thread right after its transaction.
 //
-// Guarantee: Append returns OK only once its event is durable (the Write
+// The leader is always a thread that called Append (a worker, whose pool is
+// joined before the transport goes away, or a caller of the blocking form),
+// so there is no thread of its own to start or stop, and no completion can
+// outlive the pool that would deliver its answer.
+//
+// Guarantee: a completion sees OK only once its event is durable (the Write
 // returned OK), so a crash loses no event whose caller was answered. An
 // event of a workspace that no longer exists (purged) fails alone
 // (kNotFound); any other failure of the transaction fails every event in it.
@@ -22,15 +27,18 @@
 // audit_group_after_commit, crash only, around the shared Write.
 //
 // Thread-safety: safe from any thread. Never call it from inside a Store
-// transaction (it writes).
+// transaction (it writes), nor from an I/O thread (it may lead a commit).
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <vector>
 
 #include "common/status.h"
+#include "domain/pending_audit.h"
 #include "model/model.h"
 #include "saga/failpoints.h"
 #include "store/store.h"
@@ -44,29 +52,33 @@ class AuditGroupCommit {
   AuditGroupCommit(store::Store& store, const saga::Failpoints& failpoints)
       : store_(store), failpoints_(failpoints) {}
 
-  // Appends `event` (its workspace, when it names one, must still exist)
-  // and returns once that is durable, or has failed.
+  // Appends `event` (its workspace, when it names one, must still exist);
+  // `done` runs exactly once with the outcome (see above). `done` must not
+  // block.
+  void Append(model::AuditEvent event, std::function<void(Status)> done);
+  // The same, returning once the event is durable or has failed.
   [[nodiscard]] Status Append(const model::AuditEvent& event);
 
-  // Transactions committed so far (tests, metrics).
+  // Transactions committed so far, and the events they held (tests, metrics).
   std::uint64_t commits() const;
+  std::uint64_t events() const;
 
  private:
-  struct Waiter {
-    const model::AuditEvent* event;
+  struct Item {
+    model::AuditEvent event;
+    std::function<void(Status)> done;
     Status result;
-    bool done = false;  // GUARDED_BY(mu_)
-    std::condition_variable wake;
   };
-  void CommitBatch(const std::vector<Waiter*>& batch);
+  void CommitBatch(std::vector<Item>& batch);
   void MaybeCrash(std::string_view point) const;
 
   store::Store& store_;
   const saga::Failpoints& failpoints_;
   mutable std::mutex mu_;
-  std::deque<Waiter*> queue_;  // GUARDED_BY(mu_)
-  bool leading_ = false;       // a batch is being committed; GUARDED_BY(mu_)
+  std::deque<Item> queue_;     // GUARDED_BY(mu_)
+  bool leading_ = false;       // a thread is committing; GUARDED_BY(mu_)
   std::uint64_t commits_ = 0;  // GUARDED_BY(mu_)
+  std::uint64_t events_ = 0;   // GUARDED_BY(mu_)
 };
 
 }  // namespace workspaced::domain

@@ -230,15 +230,12 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
   StatusOr<std::string> value = crypto::Open(key, Aad(ws.id, name, row->version), *sealed);
   if (!value.ok())
     return Internal("secrets: a stored value does not open: " + value.status().message());
-  // The value leaves only once its reveal is on the record.
+  // The value leaves only once its reveal is on the record: the caller
+  // sends it when `audit` is durable.
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.reveal", "secret", name, ws.id);
   e.details = boost::json::serialize(boost::json::object{{"version", row->version}});
-  const Status audited = d_.audit.Append(e);
-  if (!audited.ok()) {
-    crypto::Wipe(*value);
-    return audited;
-  }
-  return RevealedSecret{name, row->version, std::move(*value)};
+  return RevealedSecret{name, row->version, std::move(*value),
+                        PendingAudit(d_.audit, std::move(e))};
 }
 
 Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,

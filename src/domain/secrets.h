@@ -98,6 +98,8 @@ struct RevealedSecret {
   std::string name;
   std::int64_t version = 0;
   std::string value;
+  // The secret.reveal event: the value may leave only once it is durable.
+  PendingAudit audit;
 };
 
 struct SecretsDeps {
@@ -138,9 +140,11 @@ class Secrets {
   StatusOr<SecretPage> ListPage(const std::string& workspace_id, const SecretVersionKey& after,
                                 int limit);
   StatusOr<SecretInfo> Get(const std::string& workspace_id, const std::string& name);
-  // The value of `version` (the latest when absent), once a secret.reveal
-  // event is committed (AuditGroupCommit: with the concurrent reveals'
-  // events, in one durable transaction). Allowed while frozen.
+  // The value of `version` (the latest when absent), with its secret.reveal
+  // event: the value may leave only once that is committed (the caller
+  // submits it: PendingAudit; AuditGroupCommit commits it with the
+  // concurrent reveals' events, in one durable transaction). Allowed while
+  // frozen.
   StatusOr<RevealedSecret> Reveal(const Actor& actor, const std::string& workspace_id,
                                   const std::string& name, std::optional<std::int64_t> version);
   // Destroys every version; audited secret.delete.

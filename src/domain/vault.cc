@@ -155,10 +155,9 @@ StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::
   return page;
 }
 
-StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
-                                                     const std::string& workspace_id,
-                                                     const std::vector<std::string>& tokens,
-                                                     bool with_values) {
+StatusOr<Detokenization> Vault::Detokenize(const Actor& actor, const std::string& workspace_id,
+                                           const std::vector<std::string>& tokens,
+                                           bool with_values) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   std::vector<std::string> unique = tokens;
   std::ranges::sort(unique);
@@ -169,8 +168,8 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
                       CommittedRows(ws, {.tokens = unique, .with_values = with_values}));
   std::map<std::string, const dataplane::VaultRow*> by_token;
   for (const auto& r : rows) by_token.emplace(r.token, &r);  // the first record's, for a shared one
-  std::vector<Detokenized> out;
-  out.reserve(tokens.size());
+  Detokenization out;
+  out.answers.reserve(tokens.size());
   std::map<std::string, std::string> opened;
   std::optional<crypto::Key> key;
   const auto wipe = [&] {
@@ -193,7 +192,8 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
       }
       opened.emplace(t, std::move(*value));
     }
-    // The values leave only once their detokenization is on the record.
+    // The values leave only once their detokenization is on the record
+    // (kNotFound there once purged).
     boost::json::array listed;
     for (const auto& t : tokens) listed.emplace_back(t);
     model::AuditEvent e =
@@ -202,11 +202,7 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
         boost::json::object{{"tokens", std::move(listed)},
                             {"count", static_cast<std::int64_t>(tokens.size())},
                             {"found", static_cast<std::int64_t>(by_token.size())}});
-    const Status audited = d_.audit.Append(e);  // kNotFound once purged
-    if (!audited.ok()) {
-      wipe();
-      return audited;
-    }
+    out.audit = PendingAudit(d_.audit, std::move(e));
   }
   for (const auto& t : tokens) {
     Detokenized d{.token = t};
@@ -219,7 +215,7 @@ StatusOr<std::vector<Detokenized>> Vault::Detokenize(const Actor& actor,
       d.mask = r.mask;
       if (with_values) d.value = opened.at(t);
     }
-    out.push_back(std::move(d));
+    out.answers.push_back(std::move(d));
   }
   wipe();
   return out;

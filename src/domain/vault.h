@@ -68,6 +68,11 @@ struct Detokenized {
   std::optional<std::string> value;
 };
 
+struct Detokenization {
+  std::vector<Detokenized> answers;  // one per token asked, in order
+  PendingAudit audit;                // set when values were asked for
+};
+
 struct VaultDeps {
   store::Store& store;
   dataplane::Dataplane& dataplane;
@@ -95,14 +100,14 @@ class Vault {
   // A workspace that never became ready (or has no dataplane) has none.
   StatusOr<VaultPage> ListPage(const std::string& workspace_id, const std::string& after,
                                int limit);
-  // One answer per token, in order. `with_values`: values, after a
-  // vault.detokenize event (tokens and counts, never a value) is committed
-  // (AuditGroupCommit, as a secret's reveal); otherwise masks only, not
-  // audited. Tokens must be IsVaultToken (the caller checks: kUnprocessable
-  // otherwise). Allowed while frozen.
-  StatusOr<std::vector<Detokenized>> Detokenize(const Actor& actor, const std::string& workspace_id,
-                                                const std::vector<std::string>& tokens,
-                                                bool with_values);
+  // One answer per token, in order. `with_values`: values, with a
+  // vault.detokenize event (tokens and counts, never a value) that must be
+  // committed before they leave (the caller submits `audit`, as for a
+  // secret's reveal); otherwise masks only, not audited. Tokens must be
+  // IsVaultToken (the caller checks: kUnprocessable otherwise). Allowed
+  // while frozen.
+  StatusOr<Detokenization> Detokenize(const Actor& actor, const std::string& workspace_id,
+                                      const std::vector<std::string>& tokens, bool with_values);
   // Destroys every field of the record; audited vault.record.delete.
   Status Delete(const Actor& actor, const std::string& workspace_id, const std::string& record_id);
   // Resolves pending rows older than kPendingBound of every workspace with

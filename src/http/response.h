@@ -5,6 +5,7 @@
 // Thread-safety: built and consumed on one thread at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,14 @@ struct Response {
   // the transport overwrites both bodies' bytes (explicit_bzero) before
   // their memory is reused. docs/secrets.md says what else holds a copy.
   bool sensitive = false;
+  // Set by a handler whose answer may leave only once something else has
+  // happened (a reveal's audit event is durable: domain/pending_audit.h),
+  // so that no thread waits for it. Once the handler returns, the transport
+  // calls `hold` with `release` and leaves the response alone until
+  // `release` runs: exactly once, from any thread, after `hold` has made
+  // the response final (it may rewrite it, to an error). Never set by a
+  // route that runs on the I/O thread.
+  std::function<void(std::function<void()> release)> hold;
 
   void SetHeader(std::string name, std::string value) {
     for (auto& [n, v] : headers) {

@@ -67,6 +67,12 @@ void Session::Handle() {
 
   if (server_.runs_inline && server_.runs_inline(request_)) {
     RunHandler();
+    if (response_.hold) {  // a bug: nothing may wait on the I/O thread
+      log::Error("an inline route held its answer", {{"request_id", request_id_}});
+      response_ = Response{};
+      SetProblem(response_, 500, "internal error; quote the request id to the operator",
+                 request_id_);
+    }
     return OnHandled();
   }
   // mutable: the job hands its reference on, so the last one is always
@@ -74,6 +80,19 @@ void Session::Handle() {
   WorkerPool::Job job = [self = shared_from_this()]() mutable {
     self->RunHandler();
     Session& s = *self;
+    if (s.response_.hold) {
+      // Answered by whoever releases it (Response::hold), possibly this
+      // thread before hold returns; posted straight to the session's
+      // thread, since the releasing thread may not be a worker.
+      const auto hold = std::move(s.response_.hold);
+      s.response_.hold = nullptr;
+      hold([self = std::move(self)]() mutable {
+        Session& held = *self;
+        net::post(*held.server_.contexts[held.index_],
+                  [self = std::move(self)] { self->OnHandled(); });
+      });
+      return;
+    }
     s.server_.PostBack(s.index_, [self = std::move(self)] { self->OnHandled(); });
   };
   if (server_.Submit(index_, job, true)) return;

@@ -164,6 +164,7 @@ class RevealSecret final : public Handler {
     out.sensitive = true;  // the transport wipes the body once it is sent
     out.SetHeader("Cache-Control", "no-store");
     out.Json(200, std::move(body));
+    ctx.answer_audit = std::move(r.audit);  // sent once the reveal is recorded
     return Status::Ok();
   }
 

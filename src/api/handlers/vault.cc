@@ -173,7 +173,7 @@ class Detokenize final : public Handler {
     Bool(w, "values_shown", with_values);
     w.Key("results");
     w.BeginArray();
-    for (auto& r : results) {
+    for (auto& r : results.answers) {
       w.BeginObject();
       w.Field("token", r.token);
       Bool(w, "found", r.found);
@@ -193,6 +193,8 @@ class Detokenize final : public Handler {
     w.EndObject();
     out.SetHeader("Cache-Control", "no-store");
     out.Json(200, std::move(body));
+    out.sensitive = with_values;  // the transport wipes the body once it is sent
+    ctx.answer_audit = std::move(results.audit);  // sent once the detokenization is recorded
     return Status::Ok();
   }
 
