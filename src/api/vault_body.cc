@@ -14,8 +14,14 @@ namespace {
 void ParseField(const std::string& name, const json::value& v, domain::VaultFieldInput& f,
                 std::vector<FieldError>& errors) {
   const std::string at = "fields." + name;
+  if (v.is_string()) {  // the short form: a text field
+    f.type = "text";
+    f.value = std::string(v.as_string());
+    return;
+  }
   if (!v.is_object()) {
-    errors.push_back({at, "must be an object {type, value, deterministic?, mask?}"});
+    errors.push_back({at, "must be a string (a text value) or an object {type, value, "
+                          "deterministic?, mask?}"});
     return;
   }
   bool has_type = false, has_value = false;

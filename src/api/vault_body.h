@@ -3,7 +3,8 @@
 // object: 400. Their own file so the fuzzer can reach them.
 //
 // POST …/vault/records: {"fields": {"<name>": {"type", "value",
-// "deterministic"?, "mask"?}}}; field problems are kept in
+// "deterministic"?, "mask"?}}}, or a field's value as a plain string: a
+// `text` field ({"fields": {"<name>": "<value>"}}); field problems are kept in
 // VaultWrite::parse_errors and reported by the operation after the
 // workspace's state (423 first), with the rules' own.
 //

@@ -100,6 +100,47 @@ std::string TokenOf(const HttpResponse& r, const std::string& field) {
       Json(r.body).as_object().at("fields").as_object().at(field).as_object().at("token").as_string());
 }
 
+// PRODUCT.md's short forms: a field given as a plain string (a text field),
+// the answer's "tokens" by field, and detokenize's "values" by token (the
+// value with `detokenize`, the mask without; unknown tokens absent).
+TEST_F(Vault, TheShortFormsTakeStringFieldsAndAnswerTokensAndValuesByName) {
+  StartOn();
+  CreateWorkspace();
+  const HttpResponse created =
+      Create(std::string(R"({"fields":{"note":")") + kNote + R"(","card":{"type":"card_number","value":")" +
+             kCard + R"("}}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.body.find(kNote), std::string::npos);
+  const auto rec = Json(created.body).as_object();
+  EXPECT_EQ(rec.at("fields").at("note").at("type").as_string(), "text");
+  const auto& tokens = rec.at("tokens").as_object();
+  ASSERT_EQ(tokens.size(), 2u);
+  const std::string note(tokens.at("note").as_string()), card(tokens.at("card").as_string());
+  EXPECT_EQ(note, TokenOf(created, "note"));
+  EXPECT_EQ(card, TokenOf(created, "card"));
+
+  const std::string unknown = "vtr_AAAAAAAAAAAAAAAAAAAAAA";
+  HttpResponse r = Detokenize({note, card, unknown, note}, "alice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto values = Json(r.body).as_object().at("values").as_object();
+  EXPECT_EQ(values.size(), 2u);
+  EXPECT_EQ(values.at(note).as_string(), kNote);
+  EXPECT_EQ(values.at(card).as_string(), kCardDigits);
+  EXPECT_FALSE(values.contains(unknown));
+
+  r = Detokenize({note, card}, "vic");  // a viewer: masks only
+  ASSERT_EQ(r.status, 200) << r.body;
+  values = Json(r.body).as_object().at("values").as_object();
+  EXPECT_EQ(values.at(note).as_string(), "********");
+  EXPECT_EQ(values.at(card).as_string(), "**** **** **** 5556");
+  EXPECT_EQ(r.body.find(kNote), std::string::npos);
+
+  // A field that is neither a string nor an object is named, nothing stored.
+  r = Create(R"({"fields":{"n":42}})");
+  ExpectProblem(r, 422);
+  EXPECT_NE(r.body.find("fields.n"), std::string::npos) << r.body;
+}
+
 TEST_F(Vault, ARecordAnswersTokensAndMasksAndDetokenizesForAdminsOnly) {
   StartOn();
   CreateWorkspace();

@@ -4,7 +4,9 @@
 // (metadata, masked detokenize), write (create, delete), detokenize
 // (values). Each handler parses, calls one operation of domain::Vault and
 // renders; no value is rendered but by a detokenize with the permission.
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "api/access.h"
 #include "api/audit.h"
@@ -46,6 +48,11 @@ void RecordJson(JsonWriter& w, const domain::VaultRecordInfo& r) {
     w.Field("mask", f.mask);
     w.EndObject();
   }
+  w.EndObject();
+  // Each field's token by name: the short form of the answer (PRODUCT.md).
+  w.Key("tokens");
+  w.BeginObject();
+  for (const auto& f : r.fields) w.Field(f.name, f.token);
   w.EndObject();
   w.EndObject();
 }
@@ -167,7 +174,14 @@ class Detokenize final : public Handler {
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto tokens, ParseDetokenizeBody(ctx.request.body));
     WS_ASSIGN_OR_RETURN(auto results, app_.vault().Detokenize(ActorOf(ctx), id, tokens, with_values));
+    // Room for everything at worst (a value escaped \u00XX per byte, twice:
+    // in its result and in "values"): the writer never grows the string,
+    // which would leave a copy of the values in the freed block.
+    std::size_t room = 128;
+    for (const auto& r : results.answers)
+      room += 512 + 2 * r.token.size() + r.mask.size() + (r.value ? 12 * r.value->size() : 0);
     std::string body;
+    body.reserve(room);
     JsonWriter w(body);
     w.BeginObject();
     Bool(w, "values_shown", with_values);
@@ -182,14 +196,20 @@ class Detokenize final : public Handler {
         w.Field("field", r.field);
         w.Field("type", r.type);
         w.Field("mask", r.mask);
-        if (r.value) {
-          w.Field("value", *r.value);
-          crypto::Wipe(*r.value);
-        }
+        if (r.value) w.Field("value", *r.value);  // wiped below, once in "values" too
       }
       w.EndObject();
     }
     w.EndArray();
+    // The short form: each known token's value, or its mask.
+    w.Key("values");
+    w.BeginObject();
+    std::set<std::string_view> listed;  // a token asked twice is one member
+    for (auto& r : results.answers) {
+      if (r.found && listed.insert(r.token).second) w.Field(r.token, r.value ? *r.value : r.mask);
+      if (r.value) crypto::Wipe(*r.value);
+    }
+    w.EndObject();
     w.EndObject();
     out.SetHeader("Cache-Control", "no-store");
     out.Json(200, std::move(body));
