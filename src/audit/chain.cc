@@ -18,7 +18,11 @@ std::string ChainHash(const model::AuditEvent& event, const std::string& prev_ha
   const std::string text = CanonicalForm(event, prev_hash);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again
+  // on every digest, which cost as much as hashing an event.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (kSha256 == nullptr ||
+      EVP_Digest(text.data(), text.size(), digest, &len, kSha256, nullptr) != 1)
     std::abort();  // SHA-256 is always there
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -208,9 +208,15 @@ class SqlTx final : public Tx {
     model::Relationship relationship;
   };
   std::vector<PendingChange> pending_outbox_;  // relationship changes Finish logs
-  // Audit chain heads (scope -> hash) as this transaction last read or
-  // wrote them.
-  std::map<std::string, std::string, std::less<>> chain_heads_;
+  // Audit chain heads as this transaction last read or wrote them, by
+  // scope. SQLite: a head moved by an insert is written by FlushAudit, once
+  // per scope and transaction (a group commit appends dozens to one).
+  struct ChainHead {
+    std::string hash;
+    std::int64_t seq = 0;
+    bool moved = false;
+  };
+  std::map<std::string, ChainHead, std::less<>> chain_heads_;
   // PostgreSQL: events appended and not yet written, with their chain links;
   // FlushAudit writes them (at Finish, or before this transaction reads
   // the audit log).

@@ -325,14 +325,15 @@ Status SqlTx::AppendAudit(const model::AuditEvent& e) {
     WS_ASSIGN_OR_RETURN(Stmt read, Prepare("SELECT hash FROM audit_chain_heads WHERE scope = ?1"));
     read.Bind(e.workspace_id);
     WS_ASSIGN_OR_RETURN(const bool has_head, read.Step());
-    head = chain_heads_.emplace(e.workspace_id, has_head ? read.String(0) : std::string()).first;
+    head = chain_heads_.emplace(e.workspace_id, ChainHead{has_head ? read.String(0) : ""}).first;
   }
-  const std::string hash = audit::ChainHash(e, head->second);
+  ChainHead& h = head->second;
+  std::string hash = audit::ChainHash(e, h.hash);
   if (conn_.dialect() == Dialect::kPostgres) {
     // Kept for one statement at the end (FlushAudit): a create's request
     // and saga append nine events in three transactions.
-    pending_audit_.push_back({e, head->second, hash});
-    head->second = hash;
+    pending_audit_.push_back({e, h.hash, hash});
+    h.hash = std::move(hash);
     return Status::Ok();
   }
   WS_ASSIGN_OR_RETURN(
@@ -341,19 +342,28 @@ Status SqlTx::AppendAudit(const model::AuditEvent& e) {
               "workspace_id, outcome, request_id, source_ip, user_agent, details, prev_hash, hash) "
               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq"));
   stmt.Bind(e.time, e.actor, e.actor_auth, e.action, e.target_type, e.target_id, e.workspace_id,
-            e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, head->second, hash);
+            e.outcome, e.request_id, e.source_ip, e.user_agent, e.details, h.hash, hash);
   WS_ASSIGN_OR_RETURN(const bool inserted, stmt.Step());
   if (!inserted) return Internal("store: the audit insert returned no seq");
-  const std::int64_t seq = stmt.Int(0);
-  WS_ASSIGN_OR_RETURN(Stmt move, Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) "
-                                         "VALUES (?1, ?2, ?3) ON CONFLICT (scope) DO UPDATE SET "
-                                         "seq = excluded.seq, hash = excluded.hash"));
-  WS_RETURN_IF_ERROR(move.Bind(e.workspace_id, seq, hash).Run());
-  head->second = hash;
+  h.seq = stmt.Int(0);
+  h.hash = std::move(hash);
+  h.moved = true;  // written by FlushAudit
   return Status::Ok();
 }
 
 Status SqlTx::FlushAudit() {
+  if (conn_.dialect() != Dialect::kPostgres) {
+    // SQLite: each scope's head once, at its newest.
+    for (auto& [scope, h] : chain_heads_) {
+      if (!h.moved) continue;
+      WS_ASSIGN_OR_RETURN(Stmt move, Prepare("INSERT INTO audit_chain_heads (scope, seq, hash) "
+                                             "VALUES (?1, ?2, ?3) ON CONFLICT (scope) DO UPDATE "
+                                             "SET seq = excluded.seq, hash = excluded.hash"));
+      WS_RETURN_IF_ERROR(move.Bind(scope, h.seq, h.hash).Run());
+      h.moved = false;
+    }
+    return Status::Ok();
+  }
   if (pending_audit_.empty()) return Status::Ok();
   // Every pending event in one statement, in the order appended (seq order),
   // and each scope's head moved to its newest.
