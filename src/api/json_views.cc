@@ -95,7 +95,11 @@ std::string RunJson(const model::ProvisioningRun& run, bool operation) {
                         run.state == model::RunState::kCancelled;
   w.BeginObject();
   w.Field("id", run.id);
-  if (operation) w.Field("kind", model::ToString(run.kind));
+  if (operation) {
+    // The same id under the name a delete's 202 is known by (PRODUCT.md).
+    w.Field("operation_id", run.id);
+    w.Field("kind", model::ToString(run.kind));
+  }
   w.Field("workspace_id", run.workspace_id);
   w.Field("state", model::ToString(run.state));
   w.Key("current_step");

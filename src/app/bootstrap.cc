@@ -88,6 +88,10 @@ StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& ra
   return ReadKey(path);
 }
 
+StatusOr<std::string> LoadDevKey(const std::string& data_dir) {
+  return ReadKey((fs::path(data_dir) / kDevKeyFile).string());
+}
+
 StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& clock,
                                               Random& random) {
   static constexpr char kKey[] = "default_account_id";

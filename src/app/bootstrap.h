@@ -25,6 +25,9 @@ Status EnsureDataDir(const std::string& dir);
 // creating it (random, file mode 0600, written atomically) when missing.
 // Refuses a key file that others may read or that is malformed.
 StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& random);
+// The same key, never creating anything: kNotFound when the file (or the
+// directory) is missing.
+StatusOr<std::string> LoadDevKey(const std::string& data_dir);
 
 // The code the portal's dev sign-in asks for (docs/portal.md): 16 hex
 // characters derived from the dev key (HMAC-SHA256), so only whoever can read

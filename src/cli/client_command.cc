@@ -49,6 +49,8 @@ ClientCommand::ClientCommand(CLI::App& app) {
   create->add_option("--account", create_.account, "account id")->required();
   create->add_option("--name", create_.name, "workspace name")->required();
   create->add_option("--region", create_.region, "region")->required();
+  create->add_option("--slug", create_.slug,
+                     "the workspace's slug (unique in the account); else derived from the name");
   create->add_option("--label", create_.labels, "key:value (repeatable)");
   create->add_flag("--wait", create_.wait,
                    "show the provisioning run's steps until it ends; exit 1 if it fails");
@@ -68,7 +70,7 @@ ClientCommand::ClientCommand(CLI::App& app) {
 
   auto* freeze = ws_->add_subcommand("freeze", "make a workspace read-only");
   freeze->add_option("ID", id_, "workspace id")->required();
-  freeze->add_option("--reason", reason_, "why (kept in status_reason)")->required();
+  freeze->add_option("--reason", reason_, "why (kept in status_reason)");
   AddOutput(freeze, output_, "json");
 
   auto* unfreeze = ws_->add_subcommand("unfreeze", "make a frozen workspace active again");

@@ -24,7 +24,7 @@ int ClientAccounts(const ClientFlags& client, const std::string& output);
 int ClientGet(const ClientFlags& client, const std::string& id, const std::string& output);
 
 struct ClientCreateFlags {
-  std::string account, name, region, output;
+  std::string account, name, region, slug, output;  // slug: empty for the server's
   std::vector<std::string> labels;  // key:value
   bool wait = false;
 };

@@ -79,6 +79,7 @@ int ClientGet(const ClientFlags& client, const std::string& id, const std::strin
 
 int ClientCreate(const ClientFlags& client, const ClientCreateFlags& flags) {
   json::object body{{"account_id", flags.account}, {"name", flags.name}, {"region", flags.region}};
+  if (!flags.slug.empty()) body["slug"] = flags.slug;
   if (!flags.labels.empty()) {
     json::object labels;
     if (!SplitLabels(flags.labels, labels)) return kExitUsage;

@@ -1,11 +1,12 @@
 // `workspaced token`: a JWT signed with the data directory's dev key.
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
-#include "common/random.h"
+#include "common/clock.h"
 
 namespace workspaced::cli {
 
@@ -21,8 +22,19 @@ int Token(const TokenFlags& flags) {
     std::fprintf(stderr, "workspaced: --sub must be 1-255 characters\n");
     return 2;
   }
-  auto random = NewSecureRandom();
-  auto key = app::LoadOrCreateDevKey(config.data_dir, *random);
+  // Never creates a key: one made here would not be the server's, and every
+  // token signed with it would answer 401 "signature mismatch".
+  auto key = app::LoadDevKey(config.data_dir);
+  if (!key.ok() && key.status().code() == Code::kNotFound) {
+    std::error_code ec;
+    const std::string dir = std::filesystem::absolute(config.data_dir, ec).string();
+    std::fprintf(stderr,
+                 "workspaced: no dev signing key in %s (looked for %s/%s).\n"
+                 "  The server creates it on its first start: run `workspaced serve --data-dir %s`\n"
+                 "  first, or pass --data-dir with the directory your server uses.\n",
+                 dir.c_str(), dir.c_str(), app::kDevKeyFile, dir.c_str());
+    return 1;
+  }
   if (!key.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", key.status().message().c_str());
     return 1;

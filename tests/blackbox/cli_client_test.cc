@@ -169,6 +169,26 @@ TEST_F(CliClient, FreezeAndUnfreezeChangeTheStatus) {
   const CommandResult active = Client({"unfreeze", ws});
   ASSERT_EQ(active.exit_code, 0) << active.err;
   EXPECT_EQ(Json(active.out).at("status").as_string(), "active");
+  // The reason is optional, as in the API.
+  const CommandResult bare = Client({"freeze", ws});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_EQ(Json(bare.out).at("status").as_string(), "frozen");
+}
+
+TEST_F(CliClient, CreateTakesAnExplicitSlug) {
+  Start();
+  const CommandResult r = Client({"create", "--account", acme_, "--name", "Slugged One",
+                                  "--region", "us-east-1", "--slug", "my-slug"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string id(Json(r.out).at("workspace_id").as_string());
+  const CommandResult got = Client({"get", id});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(Json(got.out).at("slug").as_string(), "my-slug");
+  // Taken: the server's 409 is printed, exit 3.
+  const CommandResult again = Client({"create", "--account", acme_, "--name", "Other",
+                                      "--region", "us-east-1", "--slug", "my-slug"});
+  EXPECT_EQ(again.exit_code, 3);
+  EXPECT_NE(again.err.find("my-slug"), std::string::npos) << again.err;
 }
 
 TEST_F(CliClient, AccountsListsWhatTheCallerMayRead) {

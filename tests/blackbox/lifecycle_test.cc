@@ -76,6 +76,7 @@ TEST_F(Lifecycle, ADeletedWorkspaceIsHiddenRefusesChangesAndIsRestoredExactly) {
   const auto op = Json(deleted.body).as_object();
   EXPECT_EQ(op.at("kind").as_string(), "delete");
   EXPECT_EQ(deleted.Header("Location"), "/v1/operations/" + std::string(op.at("id").as_string()));
+  EXPECT_EQ(op.at("operation_id"), op.at("id"));  // PRODUCT.md: 202 with operation_id
   EXPECT_EQ(WaitOperation(*client_, server_->Token("alice"), std::string(op.at("id").as_string()))
                 .at("state")
                 .as_string(),

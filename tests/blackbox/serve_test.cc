@@ -131,6 +131,27 @@ TEST(Cli, BadUsageExitsTwoWithAMessage) {
   EXPECT_EQ(RunWorkspaced({"token", "--sub", "a", "--ttl", "forever"}).exit_code, 2);
 }
 
+// A key made by `token` would not be the server's: every token it signed
+// would answer 401 "signature mismatch". It fails instead, naming where it
+// looked and how to start the server, and creates nothing.
+TEST(Cli, TokenNeverCreatesAKeyAndSaysWhereItLookedAndHowToStartTheServer) {
+  TempDir tmp;
+  const std::string missing = tmp.path() + "/no-such-dir";
+  CommandResult r = RunWorkspaced({"token", "--sub", "admin", "--data-dir", missing});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("workspaced serve --data-dir"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(missing));
+
+  const std::string empty = tmp.path() + "/empty";
+  std::filesystem::create_directories(empty);
+  r = RunWorkspaced({"token", "--sub", "admin", "--data-dir", empty});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(empty + "/dev-signing.key"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::is_empty(empty));
+}
+
 TEST(Cli, MigrateReportsTheSchemaVersionAndIsIdempotent) {
   TempDir tmp;
   auto a = RunWorkspaced({"migrate", "--data-dir", tmp.path()});
