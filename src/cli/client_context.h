@@ -38,7 +38,10 @@ bool GetJson(client::ApiClient& api, const std::string& target, std::string& bod
 // Prints an operation's progress on stderr until it ends: kExitOk when it
 // succeeded, kExitFailed (with the reason) when it failed or was cancelled,
 // else the failure's exit code.
-int WatchOperation(client::ApiClient& api, const std::string& operation_id);
+// `finished`, when given, receives the operation's JSON once it has ended
+// (succeeded, failed or cancelled).
+int WatchOperation(client::ApiClient& api, const std::string& operation_id,
+                   std::string* finished = nullptr);
 
 // A random Idempotency-Key, so a create or retry resent after a lost
 // connection does the work once.

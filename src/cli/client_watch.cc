@@ -21,7 +21,8 @@ int TerminalWidth() {
 
 }  // namespace
 
-int WatchOperation(client::ApiClient& api, const std::string& operation_id) {
+int WatchOperation(client::ApiClient& api, const std::string& operation_id,
+                   std::string* finished) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   client::RunProgress progress(stderr, tty, tty ? TerminalWidth() : 0);
   client::PollBackoff backoff;
@@ -46,6 +47,7 @@ int WatchOperation(client::ApiClient& api, const std::string& operation_id) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool changed = progress.Show(*run, elapsed);
     purging = run->kind == "purge" && !run->Finished();
+    if (finished != nullptr && run->Finished()) *finished = r->body;
     if (run->state == "succeeded") return kExitOk;
     if (run->state == "failed" || run->state == "cancelled") {
       // The server's reason reads "provisioning failed at step …: …".

@@ -96,7 +96,11 @@ int ClientCreate(const ClientFlags& client, const ClientCreateFlags& flags) {
 int ClientWatch(const ClientFlags& client, const std::string& operation_id) {
   auto api = NewApiClient(client);
   if (!api) return kExitUsage;
-  return WatchOperation(*api, operation_id);
+  // Progress on stderr; the operation as it ended on stdout.
+  std::string finished;
+  const int rc = WatchOperation(*api, operation_id, &finished);
+  if (!finished.empty()) std::printf("%s\n", finished.c_str());
+  return rc;
 }
 
 int ClientRetry(const ClientFlags& client, const std::string& run_id, bool wait,

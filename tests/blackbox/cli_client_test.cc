@@ -411,6 +411,9 @@ TEST_F(CliLifecycle, OpWatchFollowsAnyOperationThePurgeIncluded) {
   const CommandResult watch = Op({"watch", std::string(op.at("id").as_string())});
   ASSERT_EQ(watch.exit_code, 0) << watch.err;
   EXPECT_NE(watch.err.find("mark_deleted: succeeded"), std::string::npos) << watch.err;
+  const auto ended = Json(watch.out).as_object();  // the operation as it ended, on stdout
+  EXPECT_EQ(ended.at("id"), op.at("id"));
+  EXPECT_EQ(ended.at("state").as_string(), "succeeded");
 
   const CommandResult ops = Client({"operations", ws, "--output", "json"});
   ASSERT_EQ(ops.exit_code, 0) << ops.err;
