@@ -2,23 +2,59 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
 
 namespace workspaced::api {
 namespace {
 
 constexpr int kPurgePerReservation = 16;
 
-std::string Fingerprint(const http::Request& request) {
+// `v` with every object's members in key order and no whitespace: equal
+// JSON documents, however spaced or ordered, give equal text.
+void CanonicalJson(const boost::json::value& v, std::string& out) {
+  if (!v.is_object()) {
+    if (!v.is_array()) {
+      out += boost::json::serialize(v);
+      return;
+    }
+    out.push_back('[');
+    bool first = true;
+    for (const auto& e : v.as_array()) {
+      if (!first) out.push_back(',');
+      first = false;
+      CanonicalJson(e, out);
+    }
+    out.push_back(']');
+    return;
+  }
+  std::vector<const boost::json::key_value_pair*> members;
+  for (const auto& kv : v.as_object()) members.push_back(&kv);
+  std::ranges::sort(members, {}, [](const auto* kv) { return kv->key(); });
+  out.push_back('{');
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    out += boost::json::serialize(boost::json::string_view(members[i]->key()));
+    out.push_back(':');
+    CanonicalJson(members[i]->value(), out);
+  }
+  out.push_back('}');
+}
+
+std::string Sha256Hex(std::string_view method, std::string_view path, std::string_view body) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   const char sep = '\n';
   if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx, request.method_text.data(), request.method_text.size()) != 1 ||
+      EVP_DigestUpdate(ctx, method.data(), method.size()) != 1 ||
       EVP_DigestUpdate(ctx, &sep, 1) != 1 ||
-      EVP_DigestUpdate(ctx, request.path.data(), request.path.size()) != 1 ||
+      EVP_DigestUpdate(ctx, path.data(), path.size()) != 1 ||
       EVP_DigestUpdate(ctx, &sep, 1) != 1 ||
-      EVP_DigestUpdate(ctx, request.body.data(), request.body.size()) != 1 ||
+      EVP_DigestUpdate(ctx, body.data(), body.size()) != 1 ||
       EVP_DigestFinal_ex(ctx, digest, &len) != 1) {
     EVP_MD_CTX_free(ctx);
     std::abort();  // SHA-256 is always available; nothing sensible to do
@@ -32,6 +68,28 @@ std::string Fingerprint(const http::Request& request) {
     out.push_back(kHex[digest[i] & 15]);
   }
   return out;
+}
+
+// What makes two requests "the same" for a key: method, path and body,
+// the body compared as JSON (member order and whitespace do not matter, as a
+// client's JSON library may change them between tries); a body that is not
+// JSON, byte for byte.
+std::string Fingerprint(const http::Request& request) {
+  boost::system::error_code ec;
+  boost::json::parse_options options;
+  options.max_depth = 64;
+  const boost::json::value v = boost::json::parse(request.body, ec, {}, options);
+  if (ec) return Sha256Hex(request.method_text, request.path, request.body);
+  std::string canonical;
+  canonical.reserve(request.body.size());
+  CanonicalJson(v, canonical);
+  return Sha256Hex(request.method_text, request.path, canonical);
+}
+
+// The fingerprint of releases before bodies were compared as JSON: a key
+// reserved by one of them still replays for the same bytes.
+std::string RawFingerprint(const http::Request& request) {
+  return Sha256Hex(request.method_text, request.path, request.body);
 }
 
 Status ValidateKey(std::string_view key) {
@@ -133,7 +191,8 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     return reserving;
   }
   if (!reserved) {
-    if (found->request_hash != idem.hash_) return OtherRequest();
+    if (found->request_hash != idem.hash_ && found->request_hash != RawFingerprint(ctx.request))
+      return OtherRequest();
     if (found->completed) {
       Replay(*found, out);
       return Status::Ok();

@@ -340,6 +340,14 @@ TEST_F(Provisioning, IdempotencyKeyReplaysRefusesOtherBodiesAndIsPerCaller) {
   EXPECT_EQ(again.body, first.body);
   EXPECT_EQ(again.Header("Location"), first.Header("Location"));
   EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  // The same JSON, spaced and ordered otherwise (another client library's
+  // retry), is the same request.
+  const HttpResponse reordered = PostWorkspace(
+      c, alice_, "{ \"region\": \"us-east-1\",\n  \"name\": \"Keyed\", \"account_id\": \"" + acme_ + "\" }",
+      "k1");
+  EXPECT_EQ(reordered.status, 202) << reordered.body;
+  EXPECT_EQ(reordered.body, first.body);
+  EXPECT_EQ(reordered.Header("Idempotent-Replayed"), "true");
   ExpectProblem(PostWorkspace(c, alice_, CreateBody(acme_, "Other"), "k1"), 422);
   ExpectProblem(PostWorkspace(c, alice_, CreateBody(acme_, "Long"), std::string(256, 'k')), 400);
   EXPECT_EQ(PostWorkspace(c, alice_, CreateBody(acme_, "Max"), std::string(255, 'k')).status, 202);
