@@ -50,6 +50,7 @@ struct SecretRowQuery {
   std::string after_name;
   std::int64_t after_version = 0;
   int limit = 0;
+  bool pending_only = false;  // the sweep's: rows whose operation is unresolved
 };
 
 // One row of the data vault (docs/vault.md): a field of a record, sealed,
@@ -82,6 +83,7 @@ struct VaultRowQuery {
   std::string after_record_id;
   std::string after_field;
   int limit = 0;
+  bool pending_only = false;  // the sweep's: rows whose operation is unresolved
 };
 
 class Dataplane {

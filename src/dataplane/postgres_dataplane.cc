@@ -197,10 +197,12 @@ class PostgresDataplane final : public Dataplane {
                   "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
                       table +
                       " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) AND (name COLLATE "
-                      "\"C\" > $4 OR (name = $4 AND version > $5::bigint)) ORDER BY name "
-                      "COLLATE \"C\", version LIMIT NULLIF($6::bigint, 0)",
+                      "\"C\" > $4 OR (name = $4 AND version > $5::bigint)) AND (NOT "
+                      "$7::boolean OR pending) ORDER BY name COLLATE \"C\", version LIMIT "
+                      "NULLIF($6::bigint, 0)",
                   {ws.id, query.name, query.with_values ? "true" : "false", query.after_name,
-                   std::to_string(query.after_version), std::to_string(query.limit)}));
+                   std::to_string(query.after_version), std::to_string(query.limit),
+                   query.pending_only ? "true" : "false"}));
     std::vector<SecretRow> rows;
     const auto& pq = store::Libpq();
     for (int i = 0; i < pq.PQntuples(r); ++i) {
@@ -287,11 +289,12 @@ class PostgresDataplane final : public Dataplane {
                       " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND "
                       "(cardinality($7::text[]) = 0 OR token = ANY($7::text[])) AND "
                       "(record_id COLLATE \"C\" > $4 OR (record_id = $4 AND field COLLATE "
-                      "\"C\" > $5)) ORDER BY record_id COLLATE \"C\", field COLLATE \"C\", "
-                      "operation_id LIMIT NULLIF($6::bigint, 0)",
+                      "\"C\" > $5)) AND (NOT $8::boolean OR pending) ORDER BY record_id "
+                      "COLLATE \"C\", field COLLATE \"C\", operation_id LIMIT "
+                      "NULLIF($6::bigint, 0)",
                   {ws.id, query.record_id, query.with_values ? "true" : "false",
                    query.after_record_id, query.after_field, std::to_string(query.limit),
-                   TokenArray(query.tokens)}));
+                   TokenArray(query.tokens), query.pending_only ? "true" : "false"}));
     std::vector<VaultRow> rows;
     const auto& pq = store::Libpq();
     for (int i = 0; i < pq.PQntuples(r); ++i) {

@@ -102,13 +102,15 @@ StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspa
                                     "operation_id, created_at, created_by FROM secret_versions "
                                     "WHERE workspace_id = ?1 AND (?2 = '' OR name = ?2) "
                                     "AND (name > ?4 OR (name = ?4 AND version > ?5)) "
+                                    "AND (?7 = 0 OR pending = 1) "
                                     "ORDER BY name, version LIMIT ?6"));
   q.Text(workspace_id)
       .Text(query.name)
       .Int(query.with_values ? 1 : 0)
       .Text(query.after_name)
       .Int(query.after_version)
-      .Int(query.limit > 0 ? query.limit : -1);  // SQLite: a negative LIMIT is none
+      .Int(query.limit > 0 ? query.limit : -1)  // SQLite: a negative LIMIT is none
+      .Int(query.pending_only ? 1 : 0);
   std::vector<SecretRow> rows;
   for (;;) {
     WS_ASSIGN_OR_RETURN(const bool more, q.Step());

@@ -101,6 +101,7 @@ StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspac
                                     "WHERE workspace_id = ?1 AND (?2 = '' OR record_id = ?2) "
                                     "AND (?7 = '[]' OR token IN (SELECT value FROM json_each(?7))) "
                                     "AND (record_id > ?4 OR (record_id = ?4 AND field > ?5)) "
+                                    "AND (?8 = 0 OR pending = 1) "
                                     "ORDER BY record_id, field, operation_id LIMIT ?6"));
   q.Text(workspace_id)
       .Text(query.record_id)
@@ -108,7 +109,8 @@ StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspac
       .Text(query.after_record_id)
       .Text(query.after_field)
       .Int(query.limit > 0 ? query.limit : -1)  // SQLite: a negative LIMIT is none
-      .Text(TokenArray(query.tokens));
+      .Text(TokenArray(query.tokens))
+      .Int(query.pending_only ? 1 : 0);
   std::vector<VaultRow> rows;
   for (;;) {
     WS_ASSIGN_OR_RETURN(const bool more, q.Step());

@@ -267,6 +267,8 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
 
 // Outcomes removed per workspace and sweep (the rest go in the next).
 constexpr int kPruneBatch = 1000;
+// Pending rows read at a time by the sweep.
+constexpr int kSweepPage = 500;
 
 StatusOr<int> Secrets::SweepPending() {
   int resolved = 0;
@@ -274,14 +276,21 @@ StatusOr<int> Secrets::SweepPending() {
     // Before the listing: every outcome older than this was recorded
     // before the listing was taken.
     const Micros outcomes_before = d_.clock.Now() - kOutcomeRetention;
-    StatusOr<std::vector<dataplane::SecretRow>> rows = d_.dataplane.ListSecretRows(ws, {});
-    if (!rows.ok()) return;  // not provisioned here, or unreachable: next time
+    // The pending rows only, a page at a time: memory stays bounded however
+    // many versions the workspace holds.
     std::vector<std::string> pending;
-    for (const auto& r : *rows) {
-      if (!r.pending) continue;
-      pending.push_back(r.operation_id);
-      if (d_.clock.Now() - r.created_at < kPendingBound) continue;
-      if (ResolvePending(ws, r).ok()) ++resolved;
+    dataplane::SecretRowQuery page{.limit = kSweepPage, .pending_only = true};
+    for (;;) {
+      StatusOr<std::vector<dataplane::SecretRow>> rows = d_.dataplane.ListSecretRows(ws, page);
+      if (!rows.ok()) return;  // not provisioned here, or unreachable: next time
+      for (const auto& r : *rows) {
+        pending.push_back(r.operation_id);
+        if (d_.clock.Now() - r.created_at < kPendingBound) continue;
+        if (ResolvePending(ws, r).ok()) ++resolved;
+      }
+      if (static_cast<int>(rows->size()) < kSweepPage) break;
+      page.after_name = rows->back().name;
+      page.after_version = rows->back().version;
     }
     const Status pruned = d_.store.Write([&](store::Tx& tx) {
       return tx.PrunePillarOperations(ws.id, outcomes_before, pending, kPruneBatch).status();

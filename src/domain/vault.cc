@@ -252,13 +252,22 @@ Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
 StatusOr<int> Vault::SweepPending() {
   int resolved = 0;
   WS_RETURN_IF_ERROR(protocol_.ForEachKeyedWorkspace([&](const model::Workspace& ws) {
-    StatusOr<std::vector<dataplane::VaultRow>> rows = d_.dataplane.ListVaultRows(ws, {});
-    if (!rows.ok()) return;  // not provisioned here, or unreachable: next time
-    std::set<std::string> seen;
-    for (const auto& r : *rows) {
-      if (!r.pending || d_.clock.Now() - r.created_at < kPendingBound) continue;
-      if (!seen.insert(r.operation_id).second) continue;
-      if (Resolve(ws, r).ok()) ++resolved;
+    // The pending rows only, a page at a time: memory stays bounded however
+    // many records the workspace holds.
+    constexpr int kSweepPage = 500;
+    dataplane::VaultRowQuery page{.limit = kSweepPage, .pending_only = true};
+    std::set<std::string> seen;  // operations resolved in this sweep
+    for (;;) {
+      StatusOr<std::vector<dataplane::VaultRow>> rows = d_.dataplane.ListVaultRows(ws, page);
+      if (!rows.ok()) return;  // not provisioned here, or unreachable: next time
+      for (const auto& r : *rows) {
+        if (d_.clock.Now() - r.created_at < kPendingBound) continue;
+        if (!seen.insert(r.operation_id).second) continue;
+        if (Resolve(ws, r).ok()) ++resolved;
+      }
+      if (static_cast<int>(rows->size()) < kSweepPage) break;
+      page.after_record_id = rows->back().record_id;
+      page.after_field = rows->back().field;
     }
   }));
   return resolved;

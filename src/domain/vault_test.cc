@@ -109,6 +109,18 @@ TEST_P(VaultProtocol, ACommittedWriteLeftPendingIsAppliedByTheSweep) {
   EXPECT_EQ(Records(), 1u);
 }
 
+// The sweep reads pending rows a page (500) at a time: more than two pages
+// of dead writes are all aborted in one sweep, and committed rows are never
+// read by it.
+TEST_P(VaultProtocol, TheSweepResolvesMorePendingWritesThanAPageHolds) {
+  constexpr int kDead = 1100;
+  for (int i = 0; i < kDead; ++i) PendingRecord();
+  manual_.Advance(kPendingBound + 1);
+  EXPECT_EQ(*vault_->SweepPending(), kDead);
+  EXPECT_EQ(RawRows(), 0u);
+  EXPECT_EQ(*vault_->SweepPending(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, VaultProtocol,
                          ::testing::ValuesIn(store::testing::Backends(/*pool_size=*/8)),
                          store::testing::BackendName);
