@@ -237,6 +237,16 @@ StatusOr<bool> SqlTx::LockRunForClaim(std::string_view run_id) {
 StatusOr<std::optional<std::string>> SqlTx::LockNextClaimableRun(Micros now) {
   // SQLite: writers take turns, nobody else holds a run. PostgreSQL: runs
   // other replicas' workers are claiming right now are skipped.
+  if (conn_.dialect() == Dialect::kPostgres) {
+    // Every run leaves two dead entries in the due index (claimed, finished:
+    // state is in its predicate, so no update is HOT) until a vacuum, which
+    // comes a minute later at best. An index scan marks the dead ones it
+    // passes (later scans skip them); the bitmap scan the planner picks for
+    // a young table visits them all again on every claim: 0.23 ms per claim
+    // after 1000 creates, 0.03 ms this way.
+    WS_ASSIGN_OR_RETURN(Stmt plan, Prepare("SELECT set_config('enable_bitmapscan', 'off', true)"));
+    WS_RETURN_IF_ERROR(plan.Defer());
+  }
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_CLAIMABLE_RUNS "1",
                                          WS_CLAIMABLE_RUNS "1 FOR UPDATE SKIP LOCKED"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(now).Step());
