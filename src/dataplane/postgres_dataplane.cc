@@ -1,11 +1,14 @@
 #include "dataplane/postgres_dataplane.h"
 
 
+#include <algorithm>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <vector>
 
 #include "common/log.h"
+#include "dataplane/pooled_dataplane.h"
 #include "common/random.h"
 #include "store/libpq.h"
 
@@ -55,9 +58,33 @@ std::string TokenArray(const std::vector<std::string>& tokens) {
   return out + "}";
 }
 
+// The schemas whose pillar tables exist, known to every connection of a
+// cell.
+class ReadySchemas {
+ public:
+  bool Contains(const std::string& schema) {
+    std::lock_guard lock(mu_);
+    return schemas_.contains(schema);
+  }
+  void Insert(const std::string& schema) {
+    std::lock_guard lock(mu_);
+    schemas_.insert(schema);
+  }
+  void Erase(const std::string& schema) {
+    std::lock_guard lock(mu_);
+    schemas_.erase(schema);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> schemas_;  // guarded by mu_
+};
+
+// One connection to a cell (NewPostgresDataplane pools several).
 class PostgresDataplane final : public Dataplane {
  public:
-  explicit PostgresDataplane(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  PostgresDataplane(std::string conninfo, std::shared_ptr<ReadySchemas> ready)
+      : conninfo_(std::move(conninfo)), ready_(std::move(ready)) {}
   ~PostgresDataplane() override {
     if (conn_ != nullptr) store::Libpq().PQfinish(conn_);
   }
@@ -91,7 +118,7 @@ class PostgresDataplane final : public Dataplane {
     WS_RETURN_IF_ERROR(Check(ws));
     std::lock_guard lock(mu_);
     if (ws.tenancy_model == model::TenancyModel::kDedicated) {
-      ready_.erase(SchemaOf(ws));
+      ready_->Erase(SchemaOf(ws));
       return InTransaction({"DROP SCHEMA IF EXISTS " + SchemaOf(ws) + " CASCADE"}, "");
     }
     WS_ASSIGN_OR_RETURN(const bool has_shared,
@@ -332,7 +359,7 @@ class PostgresDataplane final : public Dataplane {
     WS_RETURN_IF_ERROR(Connect());
     const bool dedicated = ws.tenancy_model == model::TenancyModel::kDedicated;
     const std::string schema = dedicated ? SchemaOf(ws) : "shared";
-    if (!ready_.contains(schema)) {
+    if (!ready_->Contains(schema)) {
       WS_ASSIGN_OR_RETURN(const bool has_schema,
                           Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema));
       if (!has_schema) return Conflict("the workspace's dataplane is not provisioned");
@@ -340,7 +367,7 @@ class PostgresDataplane final : public Dataplane {
           {"SELECT pg_advisory_xact_lock(7269638)", SecretTableSql(schema), VaultTableSql(schema),
            VaultIndexSql(schema)},
           ""));
-      ready_.insert(schema);
+      ready_->Insert(schema);
     }
     if (!dedicated) {
       WS_ASSIGN_OR_RETURN(const bool provisioned,
@@ -450,7 +477,7 @@ class PostgresDataplane final : public Dataplane {
   const std::string conninfo_;
   std::mutex mu_;
   PGconn* conn_ = nullptr;  // guarded by mu_
-  std::set<std::string> ready_;  // schemas whose pillar tables exist; guarded by mu_
+  const std::shared_ptr<ReadySchemas> ready_;
 };
 
 class Routing final : public Dataplane {
@@ -513,8 +540,12 @@ class Routing final : public Dataplane {
 
 }  // namespace
 
-std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo) {
-  return std::make_unique<PostgresDataplane>(std::move(conninfo));
+std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo, int connections) {
+  auto ready = std::make_shared<ReadySchemas>();
+  std::vector<std::unique_ptr<Dataplane>> members;
+  for (int i = 0; i < std::max(connections, 1); ++i)
+    members.push_back(std::make_unique<PostgresDataplane>(conninfo, ready));
+  return NewPooledDataplane(std::move(members));
 }
 
 std::unique_ptr<Dataplane> NewRoutingDataplane(

@@ -16,8 +16,12 @@
 
 namespace workspaced::dataplane {
 
-// One cell: `conninfo` is a libpq connection string or postgres:// URI.
-std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo);
+// One cell: `conninfo` is a libpq connection string or postgres:// URI. Up
+// to `connections` calls run at once, each on a connection of its own
+// (opened when first needed; a call waits while every one is busy).
+inline constexpr int kCellConnections = 4;
+std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo,
+                                                int connections = kCellConnections);
 
 // Regions in `cells` go to their dataplane, every other one to `fallback`.
 std::unique_ptr<Dataplane> NewRoutingDataplane(
