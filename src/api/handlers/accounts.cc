@@ -20,8 +20,7 @@ class CreateAccount final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     if (!app_.IsPlatformAdmin(ctx.principal->subject))
       return PermissionDenied("only platform admins create accounts");
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const CreateAccountBody body, ParseCreateAccountBody(ctx.request.body));
     if (body.trusted_issuers) WS_RETURN_IF_ERROR(domain::ValidateTrustedIssuers(*body.trusted_issuers));
@@ -56,8 +55,7 @@ class PutTrustedIssuers final : public Handler {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
         RequirePlatformAdminOf(app_, ctx, id, "change the issuers an account trusts"));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto issuers, ParseTrustedIssuersBody(ctx.request.body));
     WS_RETURN_IF_ERROR(PreconditionsWithoutEtag(ctx.request, "account's trusted issuers list"));
@@ -79,8 +77,7 @@ class GetAccount final : public Handler {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kAccount, id, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     model::Account account;
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(account, tx.GetAccount(id));

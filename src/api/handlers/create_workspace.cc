@@ -32,8 +32,7 @@ class CreateWorkspace final : public Handler {
   explicit CreateWorkspace(app::App& app) : app_(app) {}
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     StatusOr<CreateWorkspaceRequest> parsed =
         ParseCreateWorkspaceRequest(ctx.request.body, app_.config().regions);

@@ -17,8 +17,7 @@ class GetWorkspace final : public Handler {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     // The rendering cached under the row's stamp (the same bytes as the
     // list's items): one narrow read when the workspace has not changed,
     // none when nothing at all was committed since it was last confirmed

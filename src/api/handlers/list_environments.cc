@@ -17,8 +17,7 @@ class ListEnvironments final : public Handler {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     std::vector<model::Environment> list;
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
       WS_ASSIGN_OR_RETURN(list, tx.ListEnvironments(id));

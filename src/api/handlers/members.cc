@@ -83,8 +83,7 @@ class GetMember final : public Handler {
     const std::string& id = ctx.Param(s_.param);
     const std::string& subject = ctx.Param("subject");
     WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     WS_ASSIGN_OR_RETURN(const domain::MemberResult m, app_.members().Get(s_.scope, id, subject));
     out.SetHeader("ETag", MemberEtag(m.role, m.created_at));
@@ -107,8 +106,7 @@ class ChangeMember final : public Handler {
     const std::string& id = ctx.Param(s_.param);
     const std::string& subject = ctx.Param("subject");
     WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kAdminister));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     if (remove_) {
       if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");

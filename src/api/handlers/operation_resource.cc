@@ -78,8 +78,7 @@ class GetOperation final : public Handler {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun op,
                         LoadOperation(app_, ctx.Param("operation_id")));
     WS_RETURN_IF_ERROR(RequireOnOperation(app_, ctx, op, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     out.Json(200, OperationJson(op));
     return Status::Ok();
   }
@@ -126,8 +125,7 @@ class CancelOperation final : public Handler {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun op,
                         LoadOperation(app_, ctx.Param("operation_id")));
     WS_RETURN_IF_ERROR(RequireOnOperation(app_, ctx, op, authz::Permission::kAdminister));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
     WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
                         app_.workspaces().CancelOperation(ActorOf(ctx), op.id));

@@ -49,8 +49,7 @@ class GetRun final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun run, LoadRun(app_, ctx.Param("run_id")));
     WS_RETURN_IF_ERROR(RequireOnRun(app_, ctx, run, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     out.Json(200, ProvisioningRunJson(run));
     return Status::Ok();
   }
@@ -66,8 +65,7 @@ class RetryRun final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun run, LoadRun(app_, ctx.Param("run_id")));
     WS_RETURN_IF_ERROR(RequireOnRun(app_, ctx, run, authz::Permission::kAdminister));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
     return RunIdempotent(app_, ctx, out,
                          [&](const Idempotency& idem) { return Retry(ctx, run.id, idem); });

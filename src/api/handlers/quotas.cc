@@ -18,8 +18,7 @@ class GetQuotas final : public Handler {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kAccount, id, authz::Permission::kRead));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_ASSIGN_OR_RETURN(const domain::QuotaUsage usage, app_.quotas().Get(id));
     out.Json(200, QuotaUsageJson(usage));
     return Status::Ok();
@@ -37,8 +36,7 @@ class PutQuotas final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("account_id");
     WS_RETURN_IF_ERROR(RequirePlatformAdminOf(app_, ctx, id, "change an account's quotas"));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(model::AccountQuotas limits,
                         ParseQuotasBody(ctx.request.body, app_.config().regions));

@@ -22,8 +22,7 @@ class PatchWorkspace final : public Handler {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kAdminister));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!HasMediaType(ctx.request, "application/merge-patch+json") &&
         !HasMediaType(ctx.request, "application/json")) {
       return {Code::kUnsupportedMediaType,

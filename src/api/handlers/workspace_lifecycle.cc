@@ -79,8 +79,7 @@ class RestoreWorkspace final : public Handler {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
                                authz::Permission::kAdminister));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
     WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
                         app_.workspaces().Restore(ActorOf(ctx), id));

@@ -23,8 +23,7 @@ class PatchWorkspaceStatus final : public Handler {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
                                authz::Permission::kAdminister));
-    if (!ctx.request.query.empty())
-      return InvalidArgument("this endpoint takes no query parameters");
+    WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const StatusPatchBody change, ParseStatusPatchBody(ctx.request.body));
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
