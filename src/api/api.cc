@@ -7,6 +7,7 @@
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/routes.h"
+#include "api/v0/dialect.h"
 #include "common/log.h"
 #include "common/public_error.h"
 #include "common/random.h"
@@ -122,6 +123,12 @@ void Api::Handle(const http::Request& request, http::Response& response) {
   auto match = impl_->router.Find(method, request.path);
   if (match.allow.find("GET") != std::string::npos) match.allow += ", HEAD";
   if (match.route == nullptr) {
+    // The Blaxel-compatible surface answers in its own words there too.
+    if (request.path == "/v0" || request.path.starts_with("/v0/")) {
+      if (!match.allow.empty()) return v0::RenderBlaxelMethodNotAllowed(response, match.allow);
+      return v0::BlaxelDialect().render_error(response, NotFound("no such endpoint"),
+                                              request.request_id);
+    }
     if (!match.allow.empty()) {
       http::SetProblem(response, 405,
                        "method " + std::string(request.method_text) +

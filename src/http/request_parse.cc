@@ -96,6 +96,23 @@ std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
   // A singleton field (RFC 9110 §8.3): two could each be read by another hop.
   if (header.count(bhttp::field::content_type) > 1)
     return Refusal{400, "send one Content-Type header, not several"};
+  // No body is decoded here: a coded one would be read as if it were not
+  // (RFC 9110 §8.4: 415, with Accept-Encoding saying what is accepted).
+  for (const auto& field : header) {
+    if (field.name() != bhttp::field::content_encoding) continue;
+    std::string_view codings = field.value();
+    while (!codings.empty()) {
+      const std::size_t comma = codings.find(',');
+      std::string_view coding = codings.substr(0, comma);
+      codings = comma == std::string_view::npos ? std::string_view() : codings.substr(comma + 1);
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+        coding.remove_prefix(1);
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+        coding.remove_suffix(1);
+      if (!coding.empty() && !beast::iequals(coding, "identity"))
+        return Refusal{415, "the body's Content-Encoding is not supported: send it unencoded"};
+    }
+  }
   return std::nullopt;
 }
 

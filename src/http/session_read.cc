@@ -133,6 +133,7 @@ void Session::Reject(int status, std::string_view detail) {
   request_id_ = NewRequestId();
   response_ = Response{};
   SetProblem(response_, status, detail, request_id_);
+  if (status == 415) response_.SetHeader("Accept-Encoding", "identity");  // a content coding
   response_.route = "unmatched";
   keep_alive_ = false;
   linger_ = true;

@@ -253,6 +253,17 @@ TEST_F(Management, OnlyActiveAndFrozenSwitch) {
       Call("PATCH", "/v1/workspaces/" + id + "/status", "alice", R"({"status":"active"})"), 409);
 }
 
+TEST_F(Management, AReasonOfNullIsNoReasonAndAnyOtherNonStringIsNamed) {
+  const std::string id = seed_->Workspace(acme_, "Nulled");
+  const std::string path = "/v1/workspaces/" + id + "/status";
+  HttpResponse r = Call("PATCH", path, "alice", R"({"status":"frozen","reason":42})");
+  ExpectProblem(r, 422);
+  EXPECT_NE(r.body.find("\"reason\""), std::string::npos) << r.body;
+  r = Call("PATCH", path, "alice", R"({"status":"frozen","reason":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Json(r.body).at("status_reason").is_null()) << r.body;
+}
+
 TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/members/mona", "wanda", R"({"role":"member"})")
                 .status,

@@ -199,6 +199,30 @@ TEST_F(Smuggling, AJsonBodyDeclaredInAnotherCharsetIs415) {
   }
 }
 
+// The server decodes no content coding: a body declared gzip (or anything
+// but identity) would be read as if it were not. 415 with Accept-Encoding,
+// before the body is read, and nothing changes.
+TEST_F(Smuggling, AContentCodingOtherThanIdentityIs415AndTheBodyIsNotUsed) {
+  const std::string body = R"({"role":"admin"})";
+  for (const char* coding : {"gzip", "br", "x-bogus", "identity, gzip"}) {
+    const std::string out = SendExpectingClose(
+        "PUT /v1/workspaces/" + *ws_ + "/members/coded HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+        *token_ + "\r\nContent-Type: application/json\r\nContent-Encoding: " + coding +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    EXPECT_EQ(out.rfind("HTTP/1.1 415", 0), 0u) << coding << ": " << out.substr(0, 300);
+    EXPECT_NE(out.find("application/problem+json"), std::string::npos) << coding;
+    EXPECT_NE(out.find("Accept-Encoding: identity"), std::string::npos) << out.substr(0, 400);
+  }
+  EXPECT_FALSE(IsMember("coded"));
+  HttpClient c(server_->port());
+  const HttpResponse plain = c.Send("PUT", "/v1/workspaces/" + *ws_ + "/members/coded",
+                                    {{"Authorization", "Bearer " + *token_},
+                                     {"Content-Type", "application/json"},
+                                     {"Content-Encoding", "identity"}},
+                                    R"({"role":"viewer"})");
+  EXPECT_TRUE(plain.status == 200 || plain.status == 201) << plain.body;
+}
+
 TEST_F(Smuggling, TwoAuthorizationHeadersAre400AndNeitherIsUsed) {
   const std::string body = R"({"role":"admin"})";
   for (const std::string& second : {"Bearer " + *token_, std::string("Bearer garbage")}) {

@@ -68,6 +68,31 @@ TEST_F(V0, GetByNameRendersBlaxelsWorkspace) {
   EXPECT_EQ(plain.body, r.body);
 }
 
+// Paths this surface does not have, or methods a path does not take, are
+// answered in its words too; statusReason only comes with the error status.
+TEST_F(V0, UnknownPathsAndMethodsAnswerInBlaxelsShape) {
+  ExpectError(Send("GET", "/v0/no-such-thing", "ws-member"), 404, "not_found");
+  const HttpResponse m = Send("DELETE", "/v0/workspaces", "ws-member");
+  ExpectError(m, 405, "method_not_allowed");
+  EXPECT_NE(m.Header("Allow").find("GET"), std::string::npos) << m.Header("Allow");
+}
+
+TEST_F(V0, StatusReasonIsOnlySetForTheErrorStatus) {
+  const std::string name = SlugOf(prod_);
+  HttpResponse r = Send("GET", "/v0/workspaces/" + name, "ws-member");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(Json(r.body).as_object().contains("statusReason")) << r.body;
+  const HttpResponse frozen = c_->Send("PATCH", "/v1/workspaces/" + prod_ + "/status",
+                                       {{"Authorization", "Bearer " + server_->Token("admin")},
+                                        {"Content-Type", "application/json"}},
+                                       R"({"status":"frozen","reason":"audit hold"})");
+  ASSERT_EQ(frozen.status, 200) << frozen.body;
+  r = Send("GET", "/v0/workspaces/" + name, "ws-member");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).at("status").as_string(), "ready");
+  EXPECT_FALSE(Json(r.body).as_object().contains("statusReason")) << r.body;
+}
+
 TEST_F(V0, StrangersAndUnknownNamesGetTheSame404) {
   const std::string name = SlugOf(prod_);
   ExpectError(Send("GET", "/v0/workspaces/" + name, "globex-admin"), 404, "not_found");

@@ -92,7 +92,8 @@ StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
     } else if (status == nullptr || !status->is_string() || status->as_string() != "active") {
       errors.push_back({"status", "must be frozen or active"});
     }
-    if (const json::value* reason = o->if_contains("reason")) {
+    // null: no reason, as when absent.
+    if (const json::value* reason = o->if_contains("reason"); reason && !reason->is_null()) {
       const auto problem = reason->is_string()
                                ? domain::StatusReasonProblem(reason->as_string())
                                : std::optional<std::string>("must be a string of at most 1000 characters");

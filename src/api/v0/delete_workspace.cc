@@ -1,8 +1,8 @@
 // DELETE /v0/workspaces/{workspaceName} — the /v1 delete (docs/lifecycle.md):
 // the workspace goes `deleting`, then `deleted` with its purge scheduled
 // after the retention window, restorable through /v1 until then. Answers 200
-// with the workspace as the delete left it (Blaxel's shape; its
-// `statusReason` says it is being deleted). No `force`: a workspace whose
+// with the workspace as the delete left it (Blaxel's shape; `Location` is
+// the delete operation). No `force`: a workspace whose
 // pillars hold data is refused with 409 (docs/blaxel.md).
 // Permission: administer on the workspace.
 #include "api/audit.h"
@@ -25,10 +25,8 @@ class DeleteWorkspace final : public Handler {
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
     WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
                         app_.workspaces().Delete(ActorOf(ctx), ws.id, /*force=*/false, {}));
-    model::Workspace shown = done.workspace;
-    if (shown.status_reason.empty()) shown.status_reason = "deleting";
     out.SetHeader("Location", "/v1/operations/" + done.operation.id);
-    out.Json(200, WorkspaceJson(shown));
+    out.Json(200, WorkspaceJson(done.workspace));
     return Status::Ok();
   }
 

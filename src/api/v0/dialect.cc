@@ -152,6 +152,18 @@ void RenderBlaxelError(http::Response& out, const Status& status, std::string_vi
     out.SetHeader("Retry-After", "1");
 }
 
+void RenderBlaxelMethodNotAllowed(http::Response& out, std::string_view allow) {
+  out.status = 405;
+  out.headers.clear();
+  out.content_type = "application/json";
+  out.body = boost::json::serialize(boost::json::object{
+      {"code", 405},
+      {"error", "method_not_allowed"},
+      {"message", "this method is not allowed here; allowed: " + std::string(allow)}});
+  out.stream.reset();
+  out.SetHeader("Allow", std::string(allow));
+}
+
 const Dialect& BlaxelDialect() {
   static constexpr Dialect kDialect{&CheckApiVersion, &BlaxelCredential, &RenderBlaxelError};
   return kDialect;

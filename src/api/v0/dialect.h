@@ -20,6 +20,10 @@ inline constexpr std::string_view kApiVersions[] = {"2026-04-16", "2026-04-28"};
 
 const Dialect& BlaxelDialect();
 
+// This surface's answer to a path it has under another method: 405
+// `method_not_allowed` with `Allow` (what /v1 answers as a problem).
+void RenderBlaxelMethodNotAllowed(http::Response& out, std::string_view allow);
+
 // The `error` word of a Status on this surface: its own when the status
 // carries one (WithProblemType), else the code's ("not_found", …).
 Status WithErrorWord(Status status, std::string_view word);

@@ -25,9 +25,8 @@ std::string WorkspaceJson(const model::Workspace& ws) {
   if (!ws.runtime_generation.empty()) runtime["generation"] = ws.runtime_generation;
   o["runtime"] = std::move(runtime);
   o["status"] = model::ToString(ws.phase);
-  if (ws.status == model::WorkspaceStatus::kFrozen)
-    o["statusReason"] = "frozen: " + ws.status_reason;
-  else if (!ws.status_reason.empty())
+  // Seed 003: "Reason for current status (only set for error status)".
+  if (ws.phase == model::ProvisioningPhase::kError && !ws.status_reason.empty())
     o["statusReason"] = ws.status_reason;
   o["createdAt"] = FormatRfc3339(ws.created_at);
   o["updatedAt"] = FormatRfc3339(ws.updated_at);
