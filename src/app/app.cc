@@ -279,7 +279,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->audit_group_ = std::make_unique<domain::AuditGroupCommit>(*app->store_, app->failpoints_);
   domain::AuditGroupCommit* group = app->audit_group_.get();
   app->metrics_.AddGauge("workspaced_audit_group_commits",
-                         "Transactions that recorded reveals' and detokenizations' audit events.",
+                         "Group transactions run (committed or failed) for reveals' and "
+                         "detokenizations' audit events.",
                          [group] { return static_cast<double>(group->commits()); });
   app->metrics_.AddGauge("workspaced_audit_group_events",
                          "Audit events those transactions recorded (events / commits: group size).",

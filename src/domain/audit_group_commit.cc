@@ -22,8 +22,21 @@ void AuditGroupCommit::Append(model::AuditEvent event, std::function<void(Status
       queue_.pop_front();
     }
     lock.unlock();
-    CommitBatch(batch);
-    for (Item& item : batch) item.done(item.result);
+    // Nothing may leave this loop by an exception: leading_ would stay set
+    // and every later event wait for a leader that never comes.
+    try {
+      CommitBatch(batch);
+    } catch (const std::exception& e) {
+      log::Error("audit group commit threw", {{"error", e.what()}});
+      for (Item& item : batch) item.result = Internal("audit group commit failed");
+    }
+    for (Item& item : batch) {
+      try {
+        item.done(item.result);
+      } catch (const std::exception& e) {
+        log::Error("an audit group completion threw", {{"error", e.what()}});
+      }
+    }
     lock.lock();
     ++commits_;
     events_ += batch.size();

@@ -86,6 +86,9 @@ void Session::Handle() {
       // thread, since the releasing thread may not be a worker.
       const auto hold = std::move(s.response_.hold);
       s.response_.hold = nullptr;
+      // hold may keep this thread committing other requests' events for a
+      // while: the answers its earlier jobs posted back go out first.
+      s.server_.FlushPostBacks();
       hold([self = std::move(self)]() mutable {
         Session& held = *self;
         net::post(*held.server_.contexts[held.index_],
