@@ -89,6 +89,22 @@ TEST(CreateWorkspaceRequest, WrongTypesAndLimits) {
           .ok());
 }
 
+TEST(CreateWorkspaceRequest, ABlankNameIsNamed) {
+  for (const char* name : {"   ", "\\t", " \\t "}) {
+    const auto r = ParseCreateWorkspaceRequest(
+        std::string(R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1",)") +
+            R"("name":")" + name + "\"}",
+        kRegions);
+    ASSERT_EQ(r.status().code(), Code::kUnprocessable) << name;
+    EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"name"});
+  }
+  EXPECT_TRUE(ParseCreateWorkspaceRequest(
+                  R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1",)"
+                  R"("name":" Spaced Out "})",
+                  kRegions)
+                  .ok());
+}
+
 TEST(CreateWorkspaceRequest, MalformedJsonIs400AndNonObjectIs422) {
   EXPECT_EQ(ParseCreateWorkspaceRequest("{", kRegions).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(ParseCreateWorkspaceRequest("", kRegions).status().code(), Code::kInvalidArgument);

@@ -12,6 +12,8 @@ std::optional<std::string> NameProblem(std::string_view name) {
   if (!IsDisplaySafe(name))
     return "must not contain control, bidirectional-formatting, line-separator or invisible tag "
            "characters";
+  // A name a reader cannot see (spaces only) names nothing.
+  if (name.find_first_not_of(" \t") == std::string_view::npos) return "must not be blank";
   return std::nullopt;
 }
 
