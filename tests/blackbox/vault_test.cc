@@ -341,8 +341,14 @@ TEST_F(Vault, RecordsArePagedInCreationOrder) {
     ASSERT_EQ(r.status, 200) << r.body;
     const auto o = Json(r.body).as_object();
     for (const auto& rec : o.at("records").as_array()) seen.emplace_back(rec.at("id").as_string());
-    if (o.at("next").is_null()) break;
+    if (o.at("next").is_null()) {
+      EXPECT_TRUE(r.Header("Link").empty()) << r.Header("Link");
+      break;
+    }
     after = std::string(o.at("next").as_string());
+    // The same page announced as every other list does.
+    EXPECT_EQ(r.Header("Link"), "</v1/workspaces/" + ws_ + "/vault/records?limit=2&after=" + after +
+                                    ">; rel=\"next\"");
   }
   EXPECT_EQ(seen, ids);
 }

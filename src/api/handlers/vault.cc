@@ -133,6 +133,11 @@ class ListVaultRecords final : public Handler {
     }
     w.EndObject();
     out.Json(200, std::move(body));
+    // The next page as every other list of ours announces it, too. The
+    // path is ours (the workspace id a UUID), the cursor a record id.
+    if (page.next)
+      out.SetHeader("Link", "<" + std::string(ctx.request.path) + "?limit=" + std::to_string(limit) +
+                                "&after=" + *page.next + ">; rel=\"next\"");
     return Status::Ok();
   }
 
