@@ -37,6 +37,8 @@ Kind KindFor(int status) {
       return {412, "precondition-failed", "Precondition Failed"};
     case 413:
       return {413, "payload-too-large", "Content Too Large"};
+    case 414:
+      return {414, "uri-too-long", "URI Too Long"};
     case 415:
       return {415, "unsupported-media-type", "Unsupported Media Type"};
     case 422:

@@ -117,7 +117,13 @@ void Session::OnReadError(beast::error_code ec) {
     if (got_some) return Reject(408, "the request was not received in time");
     return Close();
   }
-  if (ec == bhttp::error::header_limit) return Reject(431, "request headers are too large");
+  if (ec == bhttp::error::header_limit) {
+    // The parser takes the request line as soon as it is whole: without
+    // it, the line alone was over the limit.
+    if (parser_ && parser_->get().target().empty())
+      return Reject(414, "the request target is too long");
+    return Reject(431, "request headers are too large");
+  }
   if (ec == bhttp::error::body_limit) return Reject(413, "request body is too large");
   if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
       ec == net::error::connection_reset || ec == net::error::eof || !got_some) {

@@ -67,7 +67,10 @@ void Session::BuildHead(unsigned version, Framing framing, std::size_t length) {
   h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   h += std::to_string(code);
   h += ' ';
-  const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
+  std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
+  // RFC 9110's names where they changed (problem titles use them too).
+  if (code == 413) reason = "Content Too Large";
+  if (code == 422) reason = "Unprocessable Content";
   h += reason == "<unknown-status>" ? std::string_view("Unknown") : reason;
   h += "\r\n";
   const auto handler_sets = [&](std::string_view name) {

@@ -57,6 +57,21 @@ TEST_F(Errors, OversizedHeadersAre431) {
   EXPECT_NE(out.find("application/problem+json"), std::string::npos);
 }
 
+// A request line longer than the header limit is the target's fault: 414,
+// not the headers' 431.
+TEST_F(Errors, AnOversizedRequestTargetIs414) {
+  const std::string raw = "GET /v1/workspaces?name_prefix=" + std::string(64 * 1024, 'a') +
+                          " HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string out = HttpClient::Raw(server_->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 414 URI Too Long", 0), 0u) << out.substr(0, 100);
+  EXPECT_NE(out.find("application/problem+json"), std::string::npos);
+  // RFC 9110's name for 413 on the status line, as in the problem's title.
+  const std::string big = HttpClient::Raw(
+      server_->port(), "POST /v1/workspaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 99999999\r\n\r\n");
+  EXPECT_EQ(big.rfind("HTTP/1.1 413 Content Too Large", 0), 0u) << big.substr(0, 100);
+}
+
 TEST_F(Errors, MalformedRequestLineIs400) {
   const std::string out = HttpClient::Raw(server_->port(), "BLAH\x01 / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 100);
