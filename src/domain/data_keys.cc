@@ -61,6 +61,17 @@ StatusOr<crypto::Key> DataKeys::ForWorkspace(const std::string& workspace_id, bo
   return Unwrap(workspace_id, *stored);
 }
 
+StatusOr<std::optional<std::string>> DataKeys::ReadInTx(store::Tx& tx,
+                                                         const std::string& workspace_id) {
+  return tx.GetDataKey(workspace_id);
+}
+
+StatusOr<crypto::Key> DataKeys::Open(const std::string& workspace_id,
+                                     const std::optional<std::string>& stored) {
+  if (!stored) return NotFound("the workspace has no data key");
+  return Unwrap(workspace_id, *stored);
+}
+
 StatusOr<std::int64_t> DataKeys::RewrapAll() {
   const auto ring = Ring();
   std::int64_t rewrapped = 0;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -38,6 +39,14 @@ class DataKeys {
   // The workspace's data key; when it has none, one is made and stored
   // (`create`) or kNotFound.
   StatusOr<crypto::Key> ForWorkspace(const std::string& workspace_id, bool create);
+  // The same without creating, in two halves, so a reader can take the key
+  // in the transaction that reads its workspace: the wrapped key as `tx`
+  // reads it (nullopt when there is none), then the key it wraps
+  // (kNotFound for nullopt, as ForWorkspace without create).
+  static StatusOr<std::optional<std::string>> ReadInTx(store::Tx& tx,
+                                                       const std::string& workspace_id);
+  StatusOr<crypto::Key> Open(const std::string& workspace_id,
+                             const std::optional<std::string>& stored);
 
   // Rewraps every data key not already under the active KEK with it, in
   // batches; the values sealed under them are not touched. How many keys

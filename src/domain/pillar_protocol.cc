@@ -1,5 +1,7 @@
 #include "domain/pillar_protocol.h"
 
+#include "domain/data_keys.h"
+
 #include <csignal>
 #include <utility>
 #include <vector>
@@ -40,10 +42,14 @@ void PillarProtocol::MaybeCrash(std::string_view step) const {
   std::raise(SIGKILL);
 }
 
-StatusOr<model::Workspace> PillarProtocol::ReadWorkspace(const std::string& workspace_id) const {
+StatusOr<model::Workspace> PillarProtocol::ReadWorkspace(
+    const std::string& workspace_id, std::optional<std::string>* data_key) const {
   model::Workspace ws;
   WS_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(ws, tx.GetWorkspace(workspace_id));
+    if (data_key != nullptr) {
+      WS_ASSIGN_OR_RETURN(*data_key, DataKeys::ReadInTx(tx, workspace_id));
+    }
     return Status::Ok();
   }));
   return ws;

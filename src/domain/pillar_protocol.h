@@ -6,6 +6,7 @@
 // Thread-safety: safe from any thread (holds references only).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,8 +44,10 @@ class PillarProtocol {
   // `bound`, and is recorded aborted and discarded after.
   StatusOr<bool> Resolve(const model::Workspace& ws, const std::string& operation_id,
                          Micros created_at, Micros bound, OpFn commit, OpFn discard);
-  // The workspace as the control plane holds it.
-  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id) const;
+  // The workspace as the control plane holds it; with `data_key`, also its
+  // wrapped data key (DataKeys::ReadInTx), in the same transaction.
+  StatusOr<model::Workspace> ReadWorkspace(const std::string& workspace_id,
+                                           std::optional<std::string>* data_key = nullptr) const;
   // Calls `visit` with every workspace that holds a data key (the pillars'
   // sweeps), read 100 keys at a time in id order; a workspace that cannot be
   // read is skipped until the next sweep. Fails only when the keys cannot

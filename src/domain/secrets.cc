@@ -214,7 +214,8 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
                                          const std::string& name,
                                          std::optional<std::int64_t> version) {
   if (!IsSecretName(name)) return NotFound("secret not found");
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
+  std::optional<std::string> wrapped_key;  // read with the workspace: one transaction
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id, &wrapped_key));
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name, .with_values = true}));
   if (rows.empty()) return NotFound("secret not found");
   const dataplane::SecretRow* row = &rows.back();
@@ -224,7 +225,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
       if (r.version == *version) row = &r;
     if (row == nullptr) return NotFound("secret version not found");
   }
-  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/false));
+  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.Open(ws.id, wrapped_key));
   const std::optional<std::string> sealed = Base64UrlDecode(row->sealed);
   if (!sealed) return Internal("secrets: a stored value is not base64url");
   StatusOr<std::string> value = crypto::Open(key, Aad(ws.id, name, row->version), *sealed);

@@ -158,7 +158,9 @@ StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::
 StatusOr<Detokenization> Vault::Detokenize(const Actor& actor, const std::string& workspace_id,
                                            const std::vector<std::string>& tokens,
                                            bool with_values) {
-  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
+  std::optional<std::string> wrapped_key;  // read with the workspace: one transaction
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws,
+                      protocol_.ReadWorkspace(workspace_id, with_values ? &wrapped_key : nullptr));
   std::vector<std::string> unique = tokens;
   std::ranges::sort(unique);
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
@@ -177,7 +179,7 @@ StatusOr<Detokenization> Vault::Detokenize(const Actor& actor, const std::string
   };
   if (with_values) {
     if (!by_token.empty()) {
-      WS_ASSIGN_OR_RETURN(key, d_.keys.ForWorkspace(ws.id, /*create=*/false));
+      WS_ASSIGN_OR_RETURN(key, d_.keys.Open(ws.id, wrapped_key));
     }
     for (const auto& [t, r] : by_token) {
       const std::optional<std::string> sealed = Base64UrlDecode(r->sealed);
