@@ -15,6 +15,7 @@
 #include "authz/schema_authorizer.h"
 #include "common/log.h"
 #include "dataplane/postgres_dataplane.h"
+#include "dataplane/routing_dataplane.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "model/relationships.h"
 #include "spicedb/outbox_pruner.h"

@@ -3,9 +3,7 @@
 // gets a schema of its own, `ws_<id>`; `shared` workspaces are rows of the
 // cell's schema `shared`, their pillar data scoped by workspace id.
 // Deprovision drops what Provision created (the schema, or the row).
-//
-// RoutingDataplane sends each workspace to its region's cell, and regions
-// without one to the embedded dataplane.
+// (dataplane/routing_dataplane.h sends each workspace to its region's cell.)
 #pragma once
 
 #include <map>
@@ -23,8 +21,5 @@ inline constexpr int kCellConnections = 4;
 std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo,
                                                 int connections = kCellConnections);
 
-// Regions in `cells` go to their dataplane, every other one to `fallback`.
-std::unique_ptr<Dataplane> NewRoutingDataplane(
-    std::unique_ptr<Dataplane> fallback, std::map<std::string, std::unique_ptr<Dataplane>> cells);
 
 }  // namespace workspaced::dataplane

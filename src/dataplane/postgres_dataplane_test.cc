@@ -2,6 +2,7 @@
 // rows of `shared` for shared ones, both removed again; regions without a cell
 // stay on the embedded dataplane.
 #include "dataplane/postgres_dataplane.h"
+#include "dataplane/routing_dataplane.h"
 
 #include <gtest/gtest.h>
 
