@@ -297,17 +297,6 @@ TEST_P(StoreSuite, PurgeRemovesOnlyExpiredRecordsAtMostLimitAtATime) {
   EXPECT_FALSE(Get([](Tx& tx) { return tx.GetIdempotencyRecord("s", "old4"); })->has_value());
 }
 
-}  // namespace
-}  // namespace workspaced::store
-
-namespace workspaced::store {
-namespace {
-
-using testing::Id;
-using testing::kAcme;
-using testing::MakeWorkspace;
-using testing::StoreSuite;
-
 // A statement that fails after others were only sent (PostgreSQL pipelines
 // them: pg_connection.h) fails its transaction with its own error, whichever
 // later statement or COMMIT learns of it; nothing of the transaction stays;
