@@ -31,6 +31,17 @@ std::string QuoteIdentifier(std::string_view name) {
   return out;
 }
 
+// A string literal (standard_conforming_strings: quotes doubled).
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
 std::string Trimmed(const char* message) {
   std::string m = message != nullptr ? message : "";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
@@ -42,6 +53,9 @@ std::string Trimmed(const char* message) {
 PgChangeFeed::PgChangeFeed(Options options)
     : options_(std::move(options)),
       stop_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      announce_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      notify_sql_("SELECT pg_notify(" + QuoteLiteral(options_.channel) + ", " +
+                  QuoteLiteral(options_.own_payload) + ")"),
       loop_(clock_, [this] { return Tick(); }) {}
 
 PgChangeFeed::~PgChangeFeed() {
@@ -53,6 +67,17 @@ PgChangeFeed::~PgChangeFeed() {
   loop_.Stop();
   if (conn_ != nullptr) Libpq().PQfinish(conn_);
   if (stop_fd_ >= 0) close(stop_fd_);
+  if (announce_fd_ >= 0) close(announce_fd_);
+}
+
+void PgChangeFeed::Committed() {
+  Bump();
+  std::call_once(started_, [this] { loop_.Start(); });
+  // One wakeup per announcement, however many commits it covers.
+  if (!announce_.exchange(true, std::memory_order_acq_rel) && announce_fd_ >= 0) {
+    const std::uint64_t one = 1;
+    (void)!write(announce_fd_, &one, sizeof one);
+  }
 }
 
 std::uint64_t PgChangeFeed::Version() {
@@ -81,8 +106,13 @@ Micros PgChangeFeed::Tick() {
     backoff_ = 50'000;
     next_poll_ = MonotonicMicros() + options_.poll_interval;
   }
-  switch (Wait(next_poll_)) {
+  // A commit to announce: no sooner than announce_interval after the last.
+  if (announce_at_ == 0 && announce_.load(std::memory_order_acquire))
+    announce_at_ = std::max(MonotonicMicros(), announced_ + options_.announce_interval);
+  const std::int64_t deadline = announce_at_ != 0 ? std::min(next_poll_, announce_at_) : next_poll_;
+  switch (Wait(deadline, /*announce=*/announce_at_ == 0)) {
     case Ready::kStop:
+    case Ready::kAnnounce:  // announce_at_ is set on the next turn
       break;
     case Ready::kInput:
       if (!Consume()) Lost("the listening connection failed");
@@ -91,6 +121,10 @@ Micros PgChangeFeed::Tick() {
       Lost("the listening connection's socket failed");
       break;
     case Ready::kDeadline:
+      if (announce_at_ != 0 && MonotonicMicros() >= announce_at_) {
+        if (!Announce()) Lost("the listening connection did not answer an announcement");
+        break;
+      }
       if (!Poll()) {
         Lost("the listening connection did not answer a poll");
         break;
@@ -151,24 +185,30 @@ void PgChangeFeed::Lost(std::string_view why) {
   const std::string error = Trimmed(Libpq().PQerrorMessage(conn_));
   Libpq().PQfinish(conn_);
   conn_ = nullptr;
+  announce_at_ = 0;  // what was to be announced still is, once connected
   log::Warn("postgres: stopped listening for other processes' commits; every check reads the "
             "database until it listens again",
             {{"reason", why}, {"error", error}});
   warned_ = true;
 }
 
-PgChangeFeed::Ready PgChangeFeed::Wait(std::int64_t deadline) {
+PgChangeFeed::Ready PgChangeFeed::Wait(std::int64_t deadline, bool announce) {
   for (;;) {
-    pollfd fds[2] = {{Libpq().PQsocket(conn_), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    pollfd fds[3] = {{Libpq().PQsocket(conn_), POLLIN, 0},
+                     {stop_fd_, POLLIN, 0},
+                     {announce_fd_, POLLIN, 0}};
     const std::int64_t left = deadline - MonotonicMicros();
     if (left <= 0) return Ready::kDeadline;
     const int ms = static_cast<int>(std::min<std::int64_t>((left + 999) / 1000, 60'000));
-    const int n = poll(fds, 2, ms);
+    const int n = poll(fds, announce ? 3 : 2, ms);
     if (n < 0 && errno != EINTR) return Ready::kError;
     if (n <= 0) continue;
     if (fds[1].revents != 0) return Ready::kStop;
     if (fds[0].revents & (POLLERR | POLLNVAL)) return Ready::kError;
-    return Ready::kInput;
+    if (fds[0].revents != 0) return Ready::kInput;
+    std::uint64_t count = 0;
+    (void)!read(announce_fd_, &count, sizeof count);
+    return Ready::kAnnounce;
   }
 }
 
@@ -185,8 +225,8 @@ bool PgChangeFeed::Consume() {
   return Libpq().PQstatus(conn_) == CONNECTION_OK;
 }
 
-bool PgChangeFeed::Poll() {
-  if (Libpq().PQsendQuery(conn_, "SELECT pg_current_snapshot()::text") == 0) return false;
+bool PgChangeFeed::RoundTrip(const std::string& sql, std::string* value) {
+  if (Libpq().PQsendQuery(conn_, sql.c_str()) == 0) return false;
   const std::int64_t deadline = MonotonicMicros() + options_.poll_interval;
   while (Libpq().PQisBusy(conn_) != 0) {
     switch (Wait(deadline)) {
@@ -195,28 +235,45 @@ bool PgChangeFeed::Poll() {
         break;
       case Ready::kStop:
         return true;  // the destructor closes the connection
+      case Ready::kAnnounce:  // not waited for here
+        break;
       case Ready::kDeadline:
       case Ready::kError:
         return false;
     }
   }
   bool ok = false;
-  std::string snapshot;
   while (PGresult* r = Libpq().PQgetResult(conn_)) {
     if (Libpq().PQresultStatus(r) == PGRES_TUPLES_OK && Libpq().PQntuples(r) == 1) {
-      snapshot = Libpq().PQgetvalue(r, 0, 0);
+      if (value != nullptr) *value = Libpq().PQgetvalue(r, 0, 0);
       ok = true;
     }
     Libpq().PQclear(r);
   }
-  if (!ok) return false;
   // Notifications that came with the answer.
-  if (!Consume()) return false;
-  if (snapshot != snapshot_) {
+  return ok && Consume();
+}
+
+bool PgChangeFeed::Poll() {
+  std::string snapshot;
+  if (!RoundTrip("SELECT pg_current_snapshot()::text", &snapshot)) return false;
+  if (!snapshot.empty() && snapshot != snapshot_) {  // empty: stopping
     snapshot_ = std::move(snapshot);
     BumpForeign();
   }
   return true;
+}
+
+bool PgChangeFeed::Announce() {
+  // Cleared before the NOTIFY is sent: a commit from now on is announced by
+  // the next one. The NOTIFY commits after every commit it covers, so a
+  // process that receives it reads them.
+  announce_at_ = 0;
+  announced_ = MonotonicMicros();
+  announce_.store(false, std::memory_order_release);
+  if (RoundTrip(notify_sql_, nullptr)) return true;
+  announce_.store(true, std::memory_order_release);  // again, once connected
+  return false;
 }
 
 }  // namespace workspaced::store

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -152,6 +153,108 @@ TEST_F(PgChangeFeedTest, AKilledListeningConnectionIsReplacedAndHearsCommitsAgai
   const std::uint64_t before = *a_->DataVersion();
   ASSERT_TRUE(Put(*b_, "2").ok());
   EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
+}
+
+// A connection of the test's own LISTENing on `channel`: counts the
+// notifications carrying `payload`.
+class Listener {
+ public:
+  Listener(const std::string& conninfo, const std::string& channel, std::string payload)
+      : conn_(PQconnectdb(conninfo.c_str())), payload_(std::move(payload)) {
+    PQclear(PQexec(conn_, ("LISTEN \"" + channel + "\"").c_str()));
+  }
+  ~Listener() { PQfinish(conn_); }
+  // Takes in what arrives for `ms`; the count so far.
+  int CountFor(int ms) {
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(ms);
+    while (SteadyClock::now() < deadline) {
+      pollfd fd{PQsocket(conn_), POLLIN, 0};
+      (void)poll(&fd, 1, 5);
+      PQconsumeInput(conn_);
+      while (PGnotify* n = PQnotifies(conn_)) {
+        if (n->extra != nullptr && payload_ == n->extra) ++count_;
+        PQfreemem(n);
+      }
+    }
+    return count_;
+  }
+
+ private:
+  PGconn* conn_;
+  const std::string payload_;
+  int count_ = 0;
+};
+
+class PgChangeFeedAnnounceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto conninfo = testing::FreshPostgresSchema();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
+    conninfo_ = *conninfo;
+    feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
+        .conninfo = conninfo_,
+        .channel = channel_,
+        .poll_interval = 600'000'000,
+        .announce_interval = 5'000,
+        .application_name = name_,
+        .own_payload = "feed-under-test",
+    });
+    listener_ = std::make_unique<Listener>(conninfo_, channel_, "feed-under-test");
+    ASSERT_TRUE(Within(std::chrono::seconds(10), [&] {
+      (void)feed_->Version();
+      return feed_->listening();
+    }));
+  }
+
+  const std::string channel_ = "announce test " + std::to_string(getpid());
+  const std::string name_ = "announce test " + std::to_string(getpid());
+  std::string conninfo_;
+  std::unique_ptr<PgChangeFeed> feed_;
+  std::unique_ptr<Listener> listener_;
+};
+
+// A burst of commits costs one NOTIFY or two, not one each (every NOTIFY
+// takes PostgreSQL's notify lock at commit and wakes every listener); a
+// commit after the burst is announced all the same.
+TEST_F(PgChangeFeedAnnounceTest, ABurstOfCommitsIsAnnouncedByAFewNotificationsAndALaterOneAgain) {
+  for (int i = 0; i < 200; ++i) feed_->Committed();
+  const int burst = listener_->CountFor(300);
+  EXPECT_GE(burst, 1) << "the burst was never announced";
+  EXPECT_LE(burst, 3) << "200 commits at once were announced one by one";
+  feed_->Committed();
+  EXPECT_EQ(listener_->CountFor(300), burst + 1) << "a commit after the burst was not announced";
+}
+
+// Commits spread over 200 ms: at most one NOTIFY per announce_interval
+// (5 ms here), however often they come.
+TEST_F(PgChangeFeedAnnounceTest, SpreadCommitsAreAnnouncedAtMostOncePerInterval) {
+  const auto start = SteadyClock::now();
+  int commits = 0;
+  while (SteadyClock::now() - start < std::chrono::milliseconds(200)) {
+    feed_->Committed();
+    ++commits;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
+  const int sent = listener_->CountFor(300);
+  EXPECT_GE(sent, 2) << commits << " commits over " << took << " ms";
+  EXPECT_LE(sent, took / 5 + 2) << commits << " commits over " << took << " ms";
+}
+
+// A commit made while the connection that announces is gone is announced
+// once it is back: other replicas do not wait for their fallback poll.
+TEST_F(PgChangeFeedAnnounceTest, ACommitMadeWhileTheConnectionIsLostIsAnnouncedOnceItIsBack) {
+  ASSERT_EQ(Psql(conninfo_, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE application_name = '" + name_ + "'"),
+            "1");
+  ASSERT_TRUE(Within(std::chrono::seconds(10), [&] { return !feed_->listening(); }));
+  feed_->Committed();
+  ASSERT_TRUE(Within(std::chrono::seconds(10), [&] {
+    (void)feed_->Version();
+    return feed_->listening();
+  }));
+  EXPECT_EQ(listener_->CountFor(500), 1);
 }
 
 }  // namespace

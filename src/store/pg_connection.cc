@@ -213,14 +213,14 @@ StatusOr<PGresult*> PgConnection::ReadDueAndLast() {
   return last;
 }
 
-Status PgConnection::CommitPipeline(const char* notify, bool* notified) {
+Status PgConnection::CommitPipeline(const char* probe, bool* wrote) {
   if (!pipelined_) return Internal("postgres: no pipeline to commit");
-  *notified = false;
-  int notify_rows = 0;
-  if (notify != nullptr) {
-    if (Libpq().PQsendQueryParams(conn_, notify, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
+  *wrote = false;
+  int probe_rows = 0;
+  if (probe != nullptr) {
+    if (Libpq().PQsendQueryParams(conn_, probe, 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
       return Error(nullptr);
-    due_.push_back({notify, {}, -1, "", false, &notify_rows});
+    due_.push_back({probe, {}, -1, "", false, &probe_rows});
   }
   if (Libpq().PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
     return Error(nullptr);
@@ -238,7 +238,7 @@ Status PgConnection::CommitPipeline(const char* notify, bool* notified) {
     return failed_ = Error(nullptr);
   }
   pipelined_ = false;
-  *notified = notify_rows > 0;
+  *wrote = probe_rows > 0;
   return Status::Ok();
 }
 

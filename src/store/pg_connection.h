@@ -86,14 +86,14 @@ class PgConnection final : public SqlConnection {
   PGconn* raw() { return conn_; }
 
   // A pipelined transaction: BeginPipeline sends `begin` and returns;
-  // CommitPipeline sends `notify` (a statement returning a row when it
-  // announced the commit; may be null), COMMIT and a sync, and reads every
-  // answer still due (*notified: whether `notify` returned a row);
+  // CommitPipeline sends `probe` (a statement returning a row when the
+  // transaction wrote; may be null), COMMIT and a sync, and reads every
+  // answer still due (*wrote: whether `probe` returned a row);
   // AbortPipeline, after any failure or a body that gave up, reads what is
   // due and rolls back, leaving the connection ready for the next
   // transaction (or unhealthy).
   Status BeginPipeline(const char* begin);
-  Status CommitPipeline(const char* notify, bool* notified);
+  Status CommitPipeline(const char* probe, bool* wrote);
   void AbortPipeline();
   bool pipelined() const { return pipelined_; }
   // The pipeline's first failure read so far (after it, nothing runs).

@@ -24,8 +24,8 @@ namespace {
 class PgStore final : public Store {
  public:
   explicit PgStore(PostgresOptions options) : options_(std::move(options)) {}
-  // Where commits are announced (the channel of this store's schema): the
-  // notifying commit and the change feed. Before the store is shared.
+  // Where commits are announced (the channel of this store's schema), by
+  // the change feed. Before the store is shared.
   void Announce(const std::string& channel);
 
   Status Migrate() override;
@@ -66,17 +66,16 @@ class PgStore final : public Store {
   Status WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn);
   // Runs `body` in a transaction begun with `begin`; rolls back on failure.
   // Pipelined (pg_connection.h) unless `body` runs commands with Exec
-  // (migrations). With `wrote`, commits with notify_ and says whether it
-  // wrote.
+  // (migrations). With `wrote`, says whether the transaction wrote.
   enum class Mode { kPipelined, kPlain };
   Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
                        Mode mode, bool* wrote = nullptr);
 
   const PostgresOptions options_;
-  // Sent just before COMMIT, in the same round trip: notifies the channel
-  // when the transaction wrote, so a notification comes exactly when a
-  // change is committed.
-  std::string notify_;
+  // Sent just before COMMIT, in the same round trip: a row iff the
+  // transaction wrote (txid_current_if_assigned() is NULL until it does),
+  // so a commit is announced exactly when a change is committed.
+  static constexpr char kWroteProbe[] = "SELECT 1 WHERE txid_current_if_assigned() IS NOT NULL";
   std::unique_ptr<PgChangeFeed> feed_;
   std::mutex mu_;
   std::condition_variable returned_;
@@ -119,11 +118,11 @@ void PgStore::Return(std::unique_ptr<PgConnection> conn) {
 Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
                               Mode mode, bool* wrote) {
   if (mode == Mode::kPipelined) {
-    // A write is announced in the COMMIT's own round trip when it wrote.
+    // Whether it wrote, learnt in the COMMIT's own round trip.
     bool notified = false;
     Status s = conn.BeginPipeline(begin);
     if (s.ok()) s = body();
-    if (s.ok()) s = conn.CommitPipeline(wrote != nullptr ? notify_.c_str() : nullptr, &notified);
+    if (s.ok()) s = conn.CommitPipeline(wrote != nullptr ? kWroteProbe : nullptr, &notified);
     if (!s.ok()) conn.AbortPipeline();
     if (wrote != nullptr) *wrote = s.ok() && notified;
     return s;
@@ -136,19 +135,11 @@ Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef
 }
 
 void PgStore::Announce(const std::string& channel) {
-  std::string literal;
-  for (const char c : channel) {
-    if (c == '\'') literal.push_back('\'');
-    literal.push_back(c);
-  }
-  // This process's commits say so (the listener need not count them: each
-  // moved the version as it committed): 16 random hex digits.
+  // This process's announcements say so (the listener need not count them:
+  // each commit moved the version as it committed): 16 random hex digits.
   std::string token;
   std::random_device random;
   for (int i = 0; i < 16; ++i) token.push_back("0123456789abcdef"[random() % 16]);
-  // txid_current_if_assigned(): NULL unless the transaction wrote.
-  notify_ = "SELECT pg_notify('" + literal + "', '" + token +
-            "') WHERE txid_current_if_assigned() IS NOT NULL";
   feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
       .conninfo = options_.listen_conninfo.empty() ? options_.conninfo : options_.listen_conninfo,
       .channel = channel,
@@ -192,7 +183,8 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
         Mode::kPipelined, &wrote);
     if (s.ok()) {
       // Before Write returns: this process's next read is never stale.
-      if (wrote) feed_->Bump();
+      // Announced to the others by the feed, after the commit.
+      if (wrote) feed_->Committed();
       const StatusOr<std::vector<RelationshipChange>> changes = log.Changes();
       if (!changes.ok()) {
         // Committed all the same; the observer is not told, the index
