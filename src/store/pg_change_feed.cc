@@ -65,7 +65,16 @@ PgChangeFeed::~PgChangeFeed() {
     (void)!write(stop_fd_, &one, sizeof one);  // wakes a Wait; stays readable
   }
   loop_.Stop();
-  if (conn_ != nullptr) Libpq().PQfinish(conn_);
+  if (conn_ != nullptr) {
+    // Commits not yet announced (a process that stops right after writing:
+    // a command of the CLI, a replica shutting down) are announced now,
+    // after whatever the loop left in flight.
+    if (announce_.load(std::memory_order_acquire)) {
+      while (PGresult* r = Libpq().PQgetResult(conn_)) Libpq().PQclear(r);
+      Libpq().PQclear(Libpq().PQexec(conn_, notify_sql_.c_str()));
+    }
+    Libpq().PQfinish(conn_);
+  }
   if (stop_fd_ >= 0) close(stop_fd_);
   if (announce_fd_ >= 0) close(announce_fd_);
 }

@@ -16,6 +16,8 @@
 //     of creates (docs/performance.md);
 //   - a commit of another process moves it when its announcement arrives,
 //     within `announce_interval` plus a round trip or two;
+//   - a process that stops (its feed destroyed) announces what it had not
+//     yet, if its connection is up;
 //   - whatever becomes of announcements (a writer that sends none: an older
 //     binary, psql; a process killed between its commit and its
 //     announcement; a connection that died without a word), within

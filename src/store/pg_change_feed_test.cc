@@ -242,6 +242,31 @@ TEST_F(PgChangeFeedAnnounceTest, SpreadCommitsAreAnnouncedAtMostOncePerInterval)
   EXPECT_LE(sent, took / 5 + 2) << commits << " commits over " << took << " ms";
 }
 
+// A process that stops right after a commit (a command of the CLI, a
+// replica shutting down) announces it before it goes, without waiting out
+// the interval.
+TEST_F(PgChangeFeedAnnounceTest, ACommitNotYetAnnouncedIsAnnouncedWhenTheFeedStops) {
+  feed_.reset();
+  feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
+      .conninfo = conninfo_,
+      .channel = channel_,
+      .poll_interval = 600'000'000,
+      .announce_interval = 60'000'000,  // a minute: only the first goes at once
+      .application_name = name_,
+      .own_payload = "feed-under-test",
+  });
+  ASSERT_TRUE(Within(std::chrono::seconds(10), [&] {
+    (void)feed_->Version();
+    return feed_->listening();
+  }));
+  feed_->Committed();
+  ASSERT_EQ(listener_->CountFor(300), 1);
+  feed_->Committed();  // due in a minute
+  EXPECT_EQ(listener_->CountFor(100), 1);
+  feed_.reset();
+  EXPECT_EQ(listener_->CountFor(300), 2) << "the last commit was never announced";
+}
+
 // A commit made while the connection that announces is gone is announced
 // once it is back: other replicas do not wait for their fallback poll.
 TEST_F(PgChangeFeedAnnounceTest, ACommitMadeWhileTheConnectionIsLostIsAnnouncedOnceItIsBack) {
