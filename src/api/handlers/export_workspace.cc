@@ -1,7 +1,7 @@
 // GET /v1/workspaces/{workspace_id}/export — the workspace streamed out.
 // Permission: read on workspace.
 //
-// Format: ?format=json|ndjson|csv, else the Accept header (application/json,
+// Format (export_format.h): ?format=json|ndjson|csv, else the Accept header (application/json,
 // application/x-ndjson, text/csv, with media ranges and q-values; none: the
 // configured default), 406 otherwise; Vary: Accept. HEAD answers the headers
 // and is not audited. Sections, in order: workspace, environments, members,
@@ -17,11 +17,11 @@
 // whose details are damaged aborts the stream (no last chunk).
 #include <boost/json.hpp>
 #include <cctype>
-#include <cstdlib>
 #include <optional>
 
 #include "api/access.h"
 #include "api/audit.h"
+#include "api/handlers/export_format.h"
 #include "api/handlers/handlers.h"
 #include "api/json_views.h"
 #include "api/json_writer.h"
@@ -30,7 +30,7 @@
 namespace workspaced::api {
 namespace {
 
-enum class Format { kJson, kNdjson, kCsv };
+using Format = ExportFormat;
 
 // What one chunk of audit events may hold, in bytes of stored text read and
 // of output rendered (plus the one event that crosses it): the memory a
@@ -426,96 +426,6 @@ class ExportSource final : public http::BodySource {
   bool first_row_ = true;
 };
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// The quality `accept` gives the media type `type` (lowercase): that of its
-// most specific matching range (RFC 9110 12.5.1: type/subtype over type/*
-// over */*; types case-insensitive), -1 when no range matches. A malformed
-// q counts as 1.
-double Quality(std::string_view accept, std::string_view type) {
-  const std::string_view major = type.substr(0, type.find('/'));
-  double best_q = -1;
-  int best_specificity = -1;
-  while (!accept.empty()) {
-    const std::size_t comma = accept.find(',');
-    std::string_view range = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    const std::size_t semi = range.find(';');
-    const std::string name = Lower(Trim(range.substr(0, semi)));
-    double q = 1;
-    for (std::string_view params = semi == std::string_view::npos ? "" : range.substr(semi + 1);
-         !params.empty();) {
-      const std::size_t next = params.find(';');
-      const std::string param = Lower(Trim(params.substr(0, next)));
-      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
-      if (param.rfind("q=", 0) == 0) {
-        char* end = nullptr;
-        const double v = std::strtod(param.c_str() + 2, &end);
-        if (end != param.c_str() + 2 && v >= 0 && v <= 1) q = v;
-      }
-    }
-    int specificity = -1;
-    if (name == type) {
-      specificity = 2;
-    } else if (name.size() == major.size() + 2 && name.compare(0, major.size(), major) == 0 &&
-               name.compare(major.size(), 2, "/*") == 0) {
-      specificity = 1;
-    } else if (name == "*/*") {
-      specificity = 0;
-    }
-    if (specificity > best_specificity) {
-      best_specificity = specificity;
-      best_q = q;
-    }
-  }
-  return best_q;
-}
-
-StatusOr<Format> Named(std::string_view name) {
-  if (name == "json") return Format::kJson;
-  if (name == "ndjson") return Format::kNdjson;
-  if (name == "csv") return Format::kCsv;
-  return Status(Code::kNotAcceptable, "format must be json, ndjson or csv");
-}
-
-constexpr std::string_view MediaType(Format f) {
-  return f == Format::kJson     ? "application/json"
-         : f == Format::kNdjson ? "application/x-ndjson"
-                                : "text/csv";
-}
-
-// ?format= first; else the Accept header's preference (the configured
-// format wins ties, then json, ndjson, csv); no Accept: the configured one.
-StatusOr<Format> ChooseFormat(const http::Request& r, const std::string& configured) {
-  if (auto f = r.QueryParam("format")) return Named(*f);
-  const std::string_view accept = r.HeaderValue("Accept");
-  WS_ASSIGN_OR_RETURN(const Format preferred, Named(configured));
-  if (Trim(accept).empty()) return preferred;
-  std::optional<Format> best;
-  double best_q = 0;
-  for (Format f : {preferred, Format::kJson, Format::kNdjson, Format::kCsv}) {
-    const double q = Quality(accept, MediaType(f));
-    if (q > best_q) {
-      best = f;
-      best_q = q;
-    }
-  }
-  if (!best)
-    return Status(Code::kNotAcceptable,
-                  "export is available as application/json, application/x-ndjson or text/csv");
-  return *best;
-}
-
 class ExportWorkspace final : public Handler {
  public:
   explicit ExportWorkspace(app::App& app) : app_(app) {}
@@ -530,10 +440,8 @@ class ExportWorkspace final : public Handler {
     if (ctx.request.QueryCount("format") > 1)
       return InvalidArgument("query parameter 'format' is repeated");
     WS_ASSIGN_OR_RETURN(const Format format,
-                        ChooseFormat(ctx.request, app_.config().export_format));
-    const std::string_view name = format == Format::kJson     ? "json"
-                                  : format == Format::kNdjson ? "ndjson"
-                                                              : "csv";
+                        ChooseExportFormat(ctx.request, app_.config().export_format));
+    const std::string_view name = ExportFormatName(format);
     domain::ExportStart start;
     if (ctx.request.method == http::Method::kHead) {
       // A HEAD exports nothing, so it is not audited: the headers only (the
