@@ -69,14 +69,28 @@ PgChangeFeed::~PgChangeFeed() {
     // Commits not yet announced (a process that stops right after writing:
     // a command of the CLI, a replica shutting down) are announced now,
     // after whatever the loop left in flight.
-    if (announce_.load(std::memory_order_acquire)) {
-      while (PGresult* r = Libpq().PQgetResult(conn_)) Libpq().PQclear(r);
-      Libpq().PQclear(Libpq().PQexec(conn_, notify_sql_.c_str()));
+    // At most a second: a PostgreSQL that stopped answering must not hold
+    // up the process's exit (the others' poll covers what is not sent).
+    if (announce_.load(std::memory_order_acquire) && Libpq().PQconsumeInput(conn_) != 0 &&
+        Libpq().PQisBusy(conn_) == 0 && Libpq().PQsendQuery(conn_, notify_sql_.c_str()) != 0) {
+      const std::int64_t deadline = MonotonicMicros() + 1'000'000;
+      while (Libpq().PQisBusy(conn_) != 0) {
+        pollfd fd{Libpq().PQsocket(conn_), POLLIN, 0};
+        const std::int64_t left = deadline - MonotonicMicros();
+        if (left <= 0 || poll(&fd, 1, static_cast<int>((left + 999) / 1000)) <= 0 ||
+            Libpq().PQconsumeInput(conn_) == 0)
+          break;
+      }
     }
     Libpq().PQfinish(conn_);
   }
   if (stop_fd_ >= 0) close(stop_fd_);
   if (announce_fd_ >= 0) close(announce_fd_);
+}
+
+void PgChangeFeed::Uncertain() {
+  foreign_.fetch_add(1, std::memory_order_acq_rel);
+  Committed();
 }
 
 void PgChangeFeed::Committed() {

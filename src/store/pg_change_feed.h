@@ -16,8 +16,12 @@
 //     of creates (docs/performance.md);
 //   - a commit of another process moves it when its announcement arrives,
 //     within `announce_interval` plus a round trip or two;
+//   - while the connection is not listening (a command of the CLI, which
+//     never starts it; a replica whose connection is lost), commits carry
+//     their own notification instead (PgStore), as all did before;
+//   - a commit whose answer was lost is announced as if it happened;
 //   - a process that stops (its feed destroyed) announces what it had not
-//     yet, if its connection is up;
+//     yet, if its connection is up and answers within a second;
 //   - whatever becomes of announcements (a writer that sends none: an older
 //     binary, psql; a process killed between its commit and its
 //     announcement; a connection that died without a word), within
@@ -91,8 +95,12 @@ class PgChangeFeed {
   // the caller learns of it. Moves the version and has the commit announced
   // to the other processes.
   void Committed();
-  // Moves the version (a commit of this process that needs no announcing).
+  // Moves the version (a commit of this process that needs no announcing:
+  // it carried its own notification).
   void Bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
+  // A commit of this process whose outcome is unknown (its answer was
+  // lost): both versions move, and it is announced as if it happened.
+  void Uncertain();
   // Another process committed, or might have, or a commit of this one whose
   // outcome is unknown (its answer was lost): both versions move.
   void BumpForeign() {

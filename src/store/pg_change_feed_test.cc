@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "store/pg_store.h"
@@ -121,6 +122,18 @@ TEST_F(PgChangeFeedTest, AWriteThatChangedNothingIsNotAnnounced) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(*a_->DataVersion(), before);
   ASSERT_TRUE(Put(*b_, "x").ok());
+  EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
+}
+
+// A command of the CLI writes and exits without ever listening: its
+// commits carry their own notification.
+TEST_F(PgChangeFeedTest, AStoreThatNeverListensNotifiesWithItsCommits) {
+  Open(600'000);
+  auto cli = OpenPostgresStore({.conninfo = conninfo_, .pool_size = 1});
+  ASSERT_TRUE(cli.ok());
+  const std::uint64_t before = *a_->DataVersion();
+  ASSERT_TRUE(Put(**cli, "from the cli").ok());
+  cli->reset();  // the command exits at once
   EXPECT_TRUE(Moved(*a_, before, std::chrono::seconds(5)));
 }
 
@@ -265,6 +278,33 @@ TEST_F(PgChangeFeedAnnounceTest, ACommitNotYetAnnouncedIsAnnouncedWhenTheFeedSto
   EXPECT_EQ(listener_->CountFor(100), 1);
   feed_.reset();
   EXPECT_EQ(listener_->CountFor(300), 2) << "the last commit was never announced";
+}
+
+// A commit whose answer was lost may have happened: it is announced all
+// the same (the others only look again).
+TEST_F(PgChangeFeedAnnounceTest, ACommitWhoseAnswerWasLostIsAnnouncedAsIfItHappened) {
+  const std::uint64_t foreign = feed_->ForeignVersion();
+  feed_->Uncertain();
+  EXPECT_NE(feed_->ForeignVersion(), foreign);
+  EXPECT_EQ(listener_->CountFor(300), 1);
+}
+
+// A PostgreSQL that stops answering (here the listening backend, stopped
+// with SIGSTOP) does not hold up a stopping process for more than about a
+// second: the last announcement is given up.
+TEST_F(PgChangeFeedAnnounceTest, AStopIsNotHeldUpByAPostgresThatDoesNotAnswer) {
+  const std::string pid = Psql(conninfo_, "SELECT pid FROM pg_stat_activity WHERE "
+                                          "application_name = '" + name_ + "'");
+  ASSERT_FALSE(pid.empty());
+  ASSERT_EQ(std::system(("kill -STOP " + pid).c_str()), 0);
+  feed_->Committed();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its announcement is in flight
+  feed_->Committed();
+  const auto start = SteadyClock::now();
+  feed_.reset();
+  const auto took = SteadyClock::now() - start;
+  ASSERT_EQ(std::system(("kill -CONT " + pid).c_str()), 0);
+  EXPECT_LT(took, std::chrono::seconds(10)) << "the stop waited on PostgreSQL";
 }
 
 // A commit made while the connection that announces is gone is announced

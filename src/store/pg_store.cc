@@ -68,14 +68,21 @@ class PgStore final : public Store {
   // Pipelined (pg_connection.h) unless `body` runs commands with Exec
   // (migrations). With `wrote`, says whether the transaction wrote.
   enum class Mode { kPipelined, kPlain };
+  // With `wrote`, `*notified` says whether the commit carried its own
+  // notification (the feed was not listening to announce it).
   Status InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
-                       Mode mode, bool* wrote = nullptr);
+                       Mode mode, bool* wrote = nullptr, bool* notified = nullptr);
 
   const PostgresOptions options_;
   // Sent just before COMMIT, in the same round trip: a row iff the
   // transaction wrote (txid_current_if_assigned() is NULL until it does),
-  // so a commit is announced exactly when a change is committed.
+  // so a commit is announced exactly when a change is committed. While the
+  // feed listens, it announces the commit afterwards (coalesced); while it
+  // does not (a command of the CLI never starts it; a replica whose
+  // listening connection is lost), the transaction notifies with its
+  // COMMIT, as every transaction did before session 11.
   static constexpr char kWroteProbe[] = "SELECT 1 WHERE txid_current_if_assigned() IS NOT NULL";
+  std::string notify_with_commit_;
   std::unique_ptr<PgChangeFeed> feed_;
   std::mutex mu_;
   std::condition_variable returned_;
@@ -116,15 +123,20 @@ void PgStore::Return(std::unique_ptr<PgConnection> conn) {
 }
 
 Status PgStore::InTransaction(PgConnection& conn, const char* begin, FunctionRef<Status()> body,
-                              Mode mode, bool* wrote) {
+                              Mode mode, bool* wrote, bool* notified) {
   if (mode == Mode::kPipelined) {
     // Whether it wrote, learnt in the COMMIT's own round trip.
-    bool notified = false;
+    bool rows = false;
+    const bool with_commit = wrote != nullptr && !feed_->listening();
+    const char* probe = wrote == nullptr ? nullptr
+                        : with_commit    ? notify_with_commit_.c_str()
+                                         : kWroteProbe;
     Status s = conn.BeginPipeline(begin);
     if (s.ok()) s = body();
-    if (s.ok()) s = conn.CommitPipeline(wrote != nullptr ? kWroteProbe : nullptr, &notified);
+    if (s.ok()) s = conn.CommitPipeline(probe, &rows);
     if (!s.ok()) conn.AbortPipeline();
-    if (wrote != nullptr) *wrote = s.ok() && notified;
+    if (wrote != nullptr) *wrote = s.ok() && rows;
+    if (notified != nullptr) *notified = with_commit;
     return s;
   }
   WS_RETURN_IF_ERROR(conn.Exec(begin));
@@ -140,6 +152,13 @@ void PgStore::Announce(const std::string& channel) {
   std::string token;
   std::random_device random;
   for (int i = 0; i < 16; ++i) token.push_back("0123456789abcdef"[random() % 16]);
+  std::string literal;
+  for (const char c : channel) {
+    if (c == '\'') literal.push_back('\'');
+    literal.push_back(c);
+  }
+  notify_with_commit_ = "SELECT pg_notify('" + literal + "', '" + token +
+                        "') WHERE txid_current_if_assigned() IS NOT NULL";
   feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
       .conninfo = options_.listen_conninfo.empty() ? options_.conninfo : options_.listen_conninfo,
       .channel = channel,
@@ -172,6 +191,7 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
     WS_ASSIGN_OR_RETURN(auto lease, Acquire());
     TxLog log;
     bool wrote = false;
+    bool notified = false;
     const Status s = InTransaction(
         lease->conn(), begin,
         [&] {
@@ -180,11 +200,12 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
           WS_RETURN_IF_ERROR(fn(tx));
           return tx.Finish();
         },
-        Mode::kPipelined, &wrote);
+        Mode::kPipelined, &wrote, &notified);
     if (s.ok()) {
       // Before Write returns: this process's next read is never stale.
-      // Announced to the others by the feed, after the commit.
-      if (wrote) feed_->Committed();
+      // Announced to the others by the feed, after the commit, unless the
+      // commit carried its notification.
+      if (wrote) notified ? feed_->Bump() : feed_->Committed();
       const StatusOr<std::vector<RelationshipChange>> changes = log.Changes();
       if (!changes.ok()) {
         // Committed all the same; the observer is not told, the index
@@ -199,8 +220,10 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
       return s;
     }
     // The connection broke: the COMMIT may have happened unanswered, and
-    // the commit observer was not told. Whoever caches must look again.
-    if (!lease->conn().healthy()) feed_->BumpForeign();
+    // the commit observer was not told. Whoever caches must look again,
+    // here and on the other replicas (an announcement of a commit that did
+    // not happen only makes them look).
+    if (!lease->conn().healthy()) feed_->Uncertain();
     if (!lease->conn().TakeRetryable() || attempt >= options_.write_attempts) return s;
     // Another transaction won the race: a jittered pause growing with each
     // attempt (1 ms doubling, capped at 200 ms), so contenders spread out.
