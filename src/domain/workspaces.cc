@@ -183,7 +183,10 @@ StatusOr<Accepted> Workspaces::RetryRun(const Actor& actor, const std::string& r
       return Conflict("only a failed run can be retried; this run is " +
                       std::string(model::ToString(failed.state)));
     }
-    WS_ASSIGN_OR_RETURN(const auto latest, tx.LatestRunForWorkspace(failed.workspace_id));
+    // Its latest provisioning run: a delete, a purge or a restore since (a
+    // failed workspace deleted and restored) is not a retry.
+    WS_ASSIGN_OR_RETURN(const auto latest,
+                        tx.LatestProvisioningRunForWorkspace(failed.workspace_id));
     if (latest && latest->id != failed.id) {
       return Conflict("this run was already retried by run " + latest->id + " (" +
                       std::string(model::ToString(latest->state)) + ")");

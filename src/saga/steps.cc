@@ -224,10 +224,9 @@ class SealWorkspace final : public Step {
     ws.status = model::WorkspaceStatus::kPurged;
     ws.status_reason = "purged";
     ws.name.clear();
-    std::string tail;
-    for (char c : ws.id)
-      if (c != '-') tail += c;
-    ws.slug = "purged-" + tail;
+    // Not a slug anyone can choose (a slug starts with a letter): a user
+    // who took "purged-<id>" before the purge would block it for ever.
+    ws.slug = "~purged-" + ws.id;
     ws.labels.clear();
     ws.group_mappings.clear();
     ws.runtime_generation.clear();

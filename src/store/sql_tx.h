@@ -109,6 +109,8 @@ class SqlTx final : public Tx {
                                                                      const Page& page) override;
   StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
       std::string_view workspace_id) override;
+  StatusOr<std::optional<model::ProvisioningRun>> LatestProvisioningRunForWorkspace(
+      std::string_view workspace_id) override;
   Status UpdateRun(const model::ProvisioningRun& run, std::int64_t fence) override;
   Status ExtendLease(std::string_view run_id, std::int64_t fence, Micros expires_at) override;
   StatusOr<std::vector<std::string>> ListClaimableRuns(Micros now, int limit) override;

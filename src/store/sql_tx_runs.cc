@@ -132,6 +132,18 @@ StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunForWorkspace(
   return std::optional<model::ProvisioningRun>(std::move(run));
 }
 
+StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestProvisioningRunForWorkspace(
+    std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
+                         "AND kind IN ('create', 'retry') ORDER BY id DESC LIMIT 1"));
+  stmt.Bind(workspace_id);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<model::ProvisioningRun>();
+  WS_ASSIGN_OR_RETURN(auto run, ReadRun(stmt));
+  return std::optional<model::ProvisioningRun>(std::move(run));
+}
+
 StatusOr<std::vector<model::ProvisioningRun>> SqlTx::ListRunsForWorkspace(
     std::string_view workspace_id, const Page& page) {
   // SQLite reads a negative LIMIT as "no limit".

@@ -242,6 +242,10 @@ class Tx {
   // The workspace's most recent run (by id), or nullopt.
   virtual StatusOr<std::optional<model::ProvisioningRun>> LatestRunForWorkspace(
       std::string_view workspace_id) = 0;
+  // The workspace's most recent provisioning run (kind create or retry; not
+  // a delete, purge or restore), or nullopt.
+  virtual StatusOr<std::optional<model::ProvisioningRun>> LatestProvisioningRunForWorkspace(
+      std::string_view workspace_id) = 0;
   // The workspace's runs (its operations), in id (creation) order, keyset
   // paginated.
   virtual StatusOr<std::vector<model::ProvisioningRun>> ListRunsForWorkspace(

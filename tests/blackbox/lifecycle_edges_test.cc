@@ -1,0 +1,106 @@
+// Lifecycle edges an outside audit found (on SQLite, and as Postgres.* on
+// PostgreSQL): a slug taken ahead of a purge must not block it, and a
+// failed workspace deleted and restored can still be retried.
+#include <algorithm>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+class LifecycleEdges : public ::testing::Test {
+ protected:
+  void Start(int retention_s, const std::string& failpoints = "") {
+    ServerProcess::Options o;
+    o.config_json = FastSagaConfig(1000, R"(,"lifecycle":{"deletion_retention_s":)" +
+                                             std::to_string(retention_s) + "}");
+    if (!failpoints.empty()) o.env["WORKSPACED_FAILPOINTS"] = failpoints;
+    server_ = ServerProcess::Start(o);
+    Seeder seed(server_->data_dir());
+    acme_ = seed.Account("Acme", "alice");
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+  HttpResponse Call(const std::string& method, const std::string& path,
+                    const std::string& body = "") {
+    return CallAs(*client_, *server_, method, path, "alice", body);
+  }
+  // Creates a workspace; its id and its run's state once finished.
+  std::pair<std::string, std::string> Create(const std::string& name, const std::string& extra = "") {
+    const HttpResponse r = PostWorkspace(*client_, server_->Token("alice"), CreateBody(acme_, name, extra));
+    EXPECT_EQ(r.status, 202) << r.body;
+    if (r.status != 202) return {};
+    const auto o = Json(r.body).as_object();
+    const std::string run = std::string(o.at("provisioning_run_id").as_string());
+    return {std::string(o.at("workspace_id").as_string()),
+            std::string(WaitRun(*client_, server_->Token("alice"), run).at("state").as_string())};
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+  std::string acme_;
+};
+
+// The purge's tombstone slug was "purged-" and the id's hex, a slug anyone
+// could take first: the purge then failed at its last step for ever, the
+// workspace half purged, counted and its name held.
+TEST_F(LifecycleEdges, APurgeIsNotBlockedByAWorkspaceThatTookThePurgedSlugFirst) {
+  Start(/*retention_s=*/2);
+  const auto [victim, state] = Create("Victim");
+  ASSERT_EQ(state, "succeeded");
+  const HttpResponse deleted = Call("DELETE", "/v1/workspaces/" + victim);
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  std::string hex = victim;
+  std::erase(hex, '-');
+  const HttpResponse squatter = PostWorkspace(
+      *client_, server_->Token("alice"),
+      CreateBody(acme_, "Squatter", R"(,"slug":"purged-)" + hex + R"(")"));
+  ASSERT_EQ(squatter.status, 202) << squatter.body;
+  const std::string dir = server_->data_dir();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND "
+                              "state = 'succeeded' AND workspace_id = '" + victim + "'") == 1;
+      },
+      30))
+      << "the purge did not finish";
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE id = '" + victim +
+                               "' AND status = 'purged'"),
+            1);
+  // Its slug is free again; the squatter keeps its own.
+  const auto [again, again_state] = Create("Victim", R"(,"slug":"victim")");
+  EXPECT_EQ(again_state, "succeeded");
+  const HttpResponse kept = Call("GET", "/v1/workspaces/" +
+                                           std::string(Json(squatter.body).as_object().at("workspace_id").as_string()));
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(Json(kept.body).as_object().at("slug").as_string(), "purged-" + hex);
+}
+
+// A retry is refused when the failed run was already retried; a delete and
+// a restore since are operations, not retries.
+TEST_F(LifecycleEdges, AFailedWorkspaceDeletedAndRestoredCanStillBeRetried) {
+  Start(/*retention_s=*/3600, "activate=fatal");
+  const HttpResponse created =
+      PostWorkspace(*client_, server_->Token("alice"), CreateBody(acme_, "Broken"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto o = Json(created.body).as_object();
+  const std::string ws = std::string(o.at("workspace_id").as_string());
+  const std::string run = std::string(o.at("provisioning_run_id").as_string());
+  ASSERT_EQ(WaitRun(*client_, server_->Token("alice"), run).at("state").as_string(), "failed");
+  const HttpResponse deleted = Call("DELETE", "/v1/workspaces/" + ws);
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  ASSERT_EQ(WaitOperation(*client_, server_->Token("alice"),
+                          std::string(Json(deleted.body).as_object().at("id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  ASSERT_EQ(Call("POST", "/v1/workspaces/" + ws + "/restore").status, 200);
+  ASSERT_EQ(Json(Call("GET", "/v1/workspaces/" + ws).body).as_object().at("status").as_string(),
+            "error");
+  const HttpResponse retried = Call("POST", "/v1/provisioning-runs/" + run + "/retry");
+  ASSERT_EQ(retried.status, 202) << retried.body;
+  // Retried once; a second retry of the same run is the conflict it was.
+  ExpectProblem(Call("POST", "/v1/provisioning-runs/" + run + "/retry"), 409);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
