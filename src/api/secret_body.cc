@@ -43,9 +43,13 @@ StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const st
       crypto::Wipe(text.data(), text.size());
       continue;
     }
+    if (k == "environment" && text.empty()) {
+      errors.push_back({"environment", "must be one of dev, staging, prod, or null"});
+      continue;
+    }
     into->assign(text.data(), text.size());
   }
-  if (!has_value && errors.empty()) errors.push_back({"value", "is required"});
+  if (!has_value) errors.push_back({"value", "is required"});
   // Reported by the operation, after the workspace's state (423 first).
   w.parse_errors = std::move(errors);
   return w;

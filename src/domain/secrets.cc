@@ -135,7 +135,16 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
       ws, row.operation_id, std::move(e), [&](store::Tx& tx, const model::Workspace& current) {
         return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name);
       }));
-  return Get(workspace_id, w.name);
+  // The secret as this write left it: its versions up to the one written
+  // (concurrent writers of one name each learn their own version, and the
+  // writer of the first one that committed learns it created the secret).
+  StatusOr<SecretInfo> info = Get(workspace_id, w.name);
+  if (info.status().code() == Code::kNotFound) info = SecretInfo{w.name, {}};  // deleted since
+  WS_RETURN_IF_ERROR(info.status());
+  std::erase_if(info->versions, [&](const SecretVersionInfo& v) { return v.version >= version; });
+  info->versions.push_back(
+      {version, row.environment, row.description, row.created_at, row.created_by});
+  return info;
 }
 
 StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id,

@@ -54,7 +54,7 @@ StatusOr<bool> Vault::Resolve(const model::Workspace& ws, const dataplane::Vault
 }
 
 StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
-    const model::Workspace& ws, const dataplane::VaultRowQuery& query) {
+    const model::Workspace& ws, const dataplane::VaultRowQuery& query, std::size_t* read) {
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::VaultRow> rows, d_.dataplane.ListVaultRows(ws, query));
   std::set<std::string> resolved;
   bool changed = false;
@@ -66,6 +66,7 @@ StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
   if (changed) {
     WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListVaultRows(ws, query));
   }
+  if (read != nullptr) *read = rows.size();
   std::erase_if(rows, [](const dataplane::VaultRow& r) { return r.pending || r.tombstone; });
   return rows;
 }
@@ -140,18 +141,29 @@ StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::
                                     int limit) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   if (ws.phase != model::ProvisioningPhase::kReady) return VaultPage{};
-  // Enough rows for `limit` whole records (a record is at most 32 fields
-  // and its tombstone); "~" sorts after every field name: after the record.
-  const int rows_limit = limit * static_cast<int>(kMaxVaultFieldsPerRecord + 1);
-  StatusOr<std::vector<dataplane::VaultRow>> rows = CommittedRows(
-      ws, {.after_record_id = after, .after_field = after.empty() ? "" : "~", .limit = rows_limit});
+  // Enough rows for `limit` + 1 whole records (a record is at most 32
+  // fields and its tombstone), so that a next page is announced only when
+  // there is one; "~" sorts after every field name: after the record.
+  const std::size_t rows_limit = (limit + 1) * (kMaxVaultFieldsPerRecord + 1);
+  std::size_t read = 0;
+  StatusOr<std::vector<dataplane::VaultRow>> rows =
+      CommittedRows(ws,
+                    {.after_record_id = after,
+                     .after_field = after.empty() ? "" : "~",
+                     .limit = static_cast<int>(rows_limit)},
+                    &read);
   if (rows.status().code() == Code::kConflict) return VaultPage{};  // not provisioned
   WS_RETURN_IF_ERROR(rows.status());
   VaultPage page;
   page.records = Fold(*rows);
-  if (static_cast<int>(page.records.size()) > limit) page.records.resize(limit);
-  if (!page.records.empty() && static_cast<int>(page.records.size()) == limit)
+  if (static_cast<int>(page.records.size()) > limit) {
+    page.records.resize(limit);
     page.next = page.records.back().id;
+  } else if (read == rows_limit && !page.records.empty()) {
+    // The read stopped inside the list (deleted records' rows among the
+    // live ones): more may follow.
+    page.next = page.records.back().id;
+  }
   return page;
 }
 

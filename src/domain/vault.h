@@ -115,8 +115,11 @@ class Vault {
   StatusOr<int> SweepPending();
 
  private:
+  // The committed rows `query` finds; `read`, when given, is set to how
+  // many rows the dataplane answered (pending and tombstones included).
   StatusOr<std::vector<dataplane::VaultRow>> CommittedRows(const model::Workspace& ws,
-                                                           const dataplane::VaultRowQuery& query);
+                                                           const dataplane::VaultRowQuery& query,
+                                                           std::size_t* read = nullptr);
   StatusOr<bool> Resolve(const model::Workspace& ws, const dataplane::VaultRow& row);
 
   VaultDeps d_;

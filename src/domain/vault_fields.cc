@@ -40,9 +40,33 @@ bool LuhnValid(std::string_view digits) {
   return sum % 10 == 0;
 }
 
+// Values are valid UTF-8 (the JSON parser refuses anything else); masks
+// count characters, never cutting one in two.
+bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The byte offset where the last `n` characters of `value` start, or npos
+// when it holds at most `n`.
+std::size_t LastCharsAt(std::string_view value, int n) {
+  std::size_t at = value.size();
+  for (int seen = 0; seen < n; ++seen) {
+    if (at == 0) return std::string_view::npos;
+    do --at;
+    while (at > 0 && IsContinuation(value[at]));
+  }
+  return at == 0 ? std::string_view::npos : at;
+}
+
 std::string Last4(std::string_view value, std::size_t stars) {
-  if (value.size() <= 4) return std::string(stars, '*');
-  return std::string(stars, '*') + std::string(value.substr(value.size() - 4));
+  const std::size_t at = LastCharsAt(value, 4);
+  if (at == std::string_view::npos) return std::string(stars, '*');
+  return std::string(stars, '*') + std::string(value.substr(at));
+}
+
+// The first character of `value` (its bytes).
+std::string_view FirstChar(std::string_view value) {
+  std::size_t end = 1;
+  while (end < value.size() && IsContinuation(value[end])) ++end;
+  return value.substr(0, end);
 }
 
 }  // namespace
@@ -125,7 +149,7 @@ std::string ApplyVaultMask(std::string_view mask, std::string_view value) {
   if (mask == "email") {
     const std::size_t at = value.find('@');
     if (at == std::string_view::npos || at == 0) return "********";
-    return std::string(1, value[0]) + "***" + std::string(value.substr(at));
+    return std::string(FirstChar(value)) + "***" + std::string(value.substr(at));
   }
   return "********";
 }

@@ -31,6 +31,12 @@ TEST(VaultFields, MasksShowAtMostTheLastFourOrAnEmailsDomain) {
   EXPECT_EQ(ApplyVaultMask("last4", "AB123456789"), "*****6789");
   EXPECT_EQ(ApplyVaultMask("last4", "1234"), "*****");
   EXPECT_EQ(ApplyVaultMask("full", "anything"), "********");
+  // Characters, not bytes: never half of one.
+  EXPECT_EQ(ApplyVaultMask("last4", "aa\u00e9\u20ac"), "*****");
+  EXPECT_EQ(ApplyVaultMask("last4", "aaa\u00e9\u20acb"), "*****a\u00e9\u20acb");
+  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9"),
+            "*****\u00e9\u00e9\u00e9\u00e9");
+  EXPECT_EQ(ApplyVaultMask("email", "\u00fc@ex\u00e4mple.com"), "\u00fc***@ex\u00e4mple.com");
   EXPECT_TRUE(VaultMaskFits("last4", "email"));
   EXPECT_FALSE(VaultMaskFits("card", "email"));
   EXPECT_FALSE(VaultMaskFits("email", "text"));

@@ -1,0 +1,139 @@
+// What the secrets and vault endpoints answer where an outside audit found
+// them wrong (on SQLite, and as Postgres.* on PostgreSQL): concurrent first
+// writes of one secret, an empty environment, a misspelt value; masks cut
+// by characters, not bytes; the vault list's last page.
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+class PillarAnswers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerProcess::Options o;
+    o.config_json = FastSagaConfig();
+    server_ = ServerProcess::Start(o);
+    c_ = std::make_unique<HttpClient>(server_->port());
+    Seeder seed(server_->data_dir());
+    const std::string account = seed.Account("Acme", "alice");
+    const HttpResponse r = PostWorkspace(*c_, server_->Token("alice"), CreateBody(account, "Pillars"));
+    ASSERT_EQ(r.status, 202) << r.body;
+    const auto o2 = Json(r.body).as_object();
+    ws_ = std::string(o2.at("workspace_id").as_string());
+    ASSERT_EQ(WaitRun(*c_, server_->Token("alice"),
+                      std::string(o2.at("provisioning_run_id").as_string()))
+                  .at("state")
+                  .as_string(),
+              "succeeded");
+  }
+  HttpResponse Call(HttpClient& c, const std::string& method, const std::string& path,
+                    const std::string& body = "") {
+    return CallAs(c, *server_, method, "/v1/workspaces/" + ws_ + path, "alice", body);
+  }
+  HttpResponse Call(const std::string& method, const std::string& path,
+                    const std::string& body = "") {
+    return Call(*c_, method, path, body);
+  }
+  // The field names of a 422's errors[], in order.
+  static std::vector<std::string> ErrorFields(const HttpResponse& r) {
+    std::vector<std::string> out;
+    const boost::json::value body = Json(r.body);  // outlives the loop
+    for (const auto& e : body.as_object().at("errors").as_array())
+      out.emplace_back(e.as_object().at("field").as_string());
+    return out;
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> c_;
+  std::string ws_;
+};
+
+// Each writer learns the version it wrote; exactly one learns it created
+// the secret (201), whatever the others committed meanwhile.
+TEST_F(PillarAnswers, ConcurrentFirstWritesOfASecretAnswerOne201AndEachItsOwnVersion) {
+  constexpr int kWriters = 12;
+  std::vector<int> statuses(kWriters);
+  std::vector<long long> versions(kWriters);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c(server_->port());
+      const HttpResponse r =
+          Call(c, "PUT", "/secrets/RACE", R"({"value":"v)" + std::to_string(i) + R"("})");
+      statuses[i] = r.status;
+      if (r.status == 200 || r.status == 201)
+        versions[i] = Json(r.body).as_object().at("latest_version").as_int64();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), kWriters - 1);
+  const std::set<long long> distinct(versions.begin(), versions.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kWriters)) << "two writers learnt one version";
+  EXPECT_EQ(*distinct.begin(), 1);
+  EXPECT_EQ(*distinct.rbegin(), kWriters);
+  // The 201 went to the writer of version 1.
+  for (int i = 0; i < kWriters; ++i)
+    if (statuses[i] == 201) EXPECT_EQ(versions[i], 1);
+}
+
+TEST_F(PillarAnswers, AnEmptyEnvironmentOrAMisspeltValueIs422AndWritesNothing) {
+  HttpResponse r = Call("PUT", "/secrets/T1", R"({"value":"a","environment":""})");
+  ExpectProblem(r, 422);
+  EXPECT_EQ(ErrorFields(r), std::vector<std::string>{"environment"});
+  r = Call("PUT", "/secrets/T1", R"({"Value":"a"})");
+  ExpectProblem(r, 422);
+  EXPECT_EQ(ErrorFields(r), (std::vector<std::string>{"Value", "value"}));
+  EXPECT_NE(r.body.find("is required"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("GET", "/secrets/T1").status, 404);
+  // null means none.
+  EXPECT_EQ(Call("PUT", "/secrets/T1", R"({"value":"a","environment":null})").status, 201);
+}
+
+TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
+  const HttpResponse r = Call("POST", "/vault/records", R"({"fields":{
+      "short":{"type":"text","value":"aa\u00e9\u20ac","mask":"last4"},
+      "long":{"type":"text","value":"xaa\u00e9\u20acb","mask":"last4"},
+      "mail":{"type":"email","value":"\u00fc@ex\u00e4mple.com"}}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = std::string(Json(r.body).as_object().at("id").as_string());
+  const HttpResponse got = Call("GET", "/vault/records/" + id);
+  ASSERT_EQ(got.status, 200) << got.body;
+  std::map<std::string, std::string> masks;
+  const boost::json::value body = Json(got.body);  // outlives the loop
+  for (const auto& [name, f] : body.as_object().at("fields").as_object())
+    masks[std::string(name)] = std::string(f.as_object().at("mask").as_string());
+  EXPECT_EQ(masks["short"], "*****");  // four characters: none shown
+  EXPECT_EQ(masks["long"], "*****a\xc3\xa9\xe2\x82\xac" "b");
+  EXPECT_EQ(masks["mail"], "\xc3\xbc***@ex\xc3\xa4mple.com");
+  EXPECT_EQ(got.body.find("\\ufffd"), std::string::npos) << got.body;
+}
+
+TEST_F(PillarAnswers, TheVaultListsLastPageAnnouncesNoNextPage) {
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Call("POST", "/vault/records", R"({"fields":{"n":{"type":"text","value":"x"}}})").status,
+              201);
+  const HttpResponse full = Call("GET", "/vault/records?limit=3");
+  ASSERT_EQ(full.status, 200) << full.body;
+  EXPECT_EQ(Json(full.body).as_object().at("records").as_array().size(), 3u);
+  EXPECT_TRUE(Json(full.body).as_object().at("next").is_null()) << full.body;
+  EXPECT_EQ(full.Header("Link"), "");
+  const HttpResponse two = Call("GET", "/vault/records?limit=2");
+  ASSERT_EQ(two.status, 200);
+  const auto page = Json(two.body).as_object();
+  ASSERT_TRUE(page.at("next").is_string()) << two.body;
+  const HttpResponse rest =
+      Call("GET", "/vault/records?limit=2&after=" + std::string(page.at("next").as_string()));
+  ASSERT_EQ(rest.status, 200);
+  EXPECT_EQ(Json(rest.body).as_object().at("records").as_array().size(), 1u);
+  EXPECT_TRUE(Json(rest.body).as_object().at("next").is_null());
+}
+
+}  // namespace
+}  // namespace workspaced::testing
