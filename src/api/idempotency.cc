@@ -142,6 +142,9 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     write(r);
     return Status::Ok();
   }
+  // Which of two keys was meant is not guessed.
+  if (ctx.request.HeaderCount("Idempotency-Key") > 1)
+    return InvalidArgument("Idempotency-Key is repeated; send one");
   const std::string_view key = ctx.request.HeaderValue("Idempotency-Key");
   WS_RETURN_IF_ERROR(ValidateKey(key));
   idem.subject_ = ctx.principal->subject;

@@ -8,8 +8,11 @@
 //     Retry-After at once (nothing waits for the first request)
 //   key longer than 255 characters, or not printable ASCII → 400
 //
-// The request fingerprint is SHA-256 over method, path and the exact body
-// bytes. Only successful (2xx) responses are kept: after an error the key is
+// The request fingerprint is SHA-256 over method, path and the body: a
+// JSON body in canonical form (members sorted, no insignificant
+// whitespace), so the same request written differently replays; a key
+// reserved by the byte fingerprint of earlier releases still replays for
+// the same bytes. Two Idempotency-Key headers → 400. Only successful (2xx) responses are kept: after an error the key is
 // released and a retry runs again (when the database is away at that moment,
 // the process's next reservation releases it). A reservation whose request
 // died with its process is given up after kAbandonAfter.

@@ -202,8 +202,12 @@ StatusOr<std::vector<std::string>> NormaliseVaultWrite(const VaultWrite& w) {
       continue;
     }
     if (!IsVaultFieldName(f.name)) {
-      errors.push_back({"fields", "a field name is 1 to 64 of A-Z a-z 0-9 _ . - and starts with "
-                                  "a letter or _"});
+      // Named `fields`, not by the bad name (which is not echoed); once
+      // for every bad name of the body.
+      static constexpr char kBadName[] =
+          "a field name is 1 to 64 of A-Z a-z 0-9 _ . - and starts with a letter or _";
+      if (std::ranges::none_of(errors, [](const FieldError& e) { return e.detail == kBadName; }))
+        errors.push_back({"fields", kBadName});
       values.emplace_back();
       continue;
     }

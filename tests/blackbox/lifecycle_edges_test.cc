@@ -1,6 +1,7 @@
 // Lifecycle edges an outside audit found (on SQLite, and as Postgres.* on
-// PostgreSQL): a slug taken ahead of a purge must not block it, and a
-// failed workspace deleted and restored can still be retried.
+// PostgreSQL): a slug taken ahead of a purge must not block it, a failed
+// workspace deleted and restored can still be retried, and a create with
+// two Idempotency-Keys is refused.
 #include <algorithm>
 
 #include "blackbox/provisioning_support.h"
@@ -100,6 +101,21 @@ TEST_F(LifecycleEdges, AFailedWorkspaceDeletedAndRestoredCanStillBeRetried) {
   ASSERT_EQ(retried.status, 202) << retried.body;
   // Retried once; a second retry of the same run is the conflict it was.
   ExpectProblem(Call("POST", "/v1/provisioning-runs/" + run + "/retry"), 409);
+}
+
+// Which of two keys was meant is not guessed: 400, nothing created.
+TEST_F(LifecycleEdges, TwoIdempotencyKeysAreA400AndCreateNothing) {
+  Start(/*retention_s=*/3600);
+  const HttpResponse r = client_->Send(
+      "POST", "/v1/workspaces",
+      {{"Authorization", "Bearer " + server_->Token("alice")},
+       {"Content-Type", "application/json"},
+       {"Idempotency-Key", "one"},
+       {"Idempotency-Key", "two"}},
+      CreateBody(acme_, "Twice"));
+  ExpectProblem(r, 400);
+  EXPECT_NE(r.body.find("repeated"), std::string::npos) << r.body;
+  EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspaces"), 0);
 }
 
 }  // namespace

@@ -115,6 +115,16 @@ TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
   EXPECT_EQ(got.body.find("\\ufffd"), std::string::npos) << got.body;
 }
 
+// Bad field names are one entry, `fields`, however many: the names
+// themselves are not echoed.
+TEST_F(PillarAnswers, BadVaultFieldNamesAreOneEntryThatEchoesNoName) {
+  const HttpResponse r = Call("POST", "/vault/records",
+                              R"({"fields":{"1bad":"x","2bad":"y","-bad":"z","good":"w"}})");
+  ExpectProblem(r, 422);
+  EXPECT_EQ(ErrorFields(r), std::vector<std::string>{"fields"});
+  EXPECT_EQ(r.body.find("1bad"), std::string::npos) << r.body;
+}
+
 TEST_F(PillarAnswers, TheVaultListsLastPageAnnouncesNoNextPage) {
   for (int i = 0; i < 3; ++i)
     ASSERT_EQ(Call("POST", "/vault/records", R"({"fields":{"n":{"type":"text","value":"x"}}})").status,

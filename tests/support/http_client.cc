@@ -84,7 +84,8 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
     const bool reused = impl_->reused;
     bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
     req.set(bhttp::field::host, impl_->host);
-    for (const auto& [n, v] : headers) req.set(n, v);
+    // Each as given: a name given twice is sent twice.
+    for (const auto& [n, v] : headers) req.insert(n, v);
     req.body() = body;
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
       req.prepare_payload();
