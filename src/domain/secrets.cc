@@ -106,8 +106,8 @@ Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_
       [&](std::string_view op) { return d_.dataplane.DiscardSecretOperation(ws, op); });
 }
 
-StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspace_id,
-                                  const SecretWrite& w) {
+StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& workspace_id,
+                                        const SecretWrite& w) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
   WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
@@ -135,16 +135,25 @@ StatusOr<SecretInfo> Secrets::Put(const Actor& actor, const std::string& workspa
       ws, row.operation_id, std::move(e), [&](store::Tx& tx, const model::Workspace& current) {
         return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name);
       }));
-  // The secret as this write left it: its versions up to the one written
-  // (concurrent writers of one name each learn their own version, and the
-  // writer of the first one that committed learns it created the secret).
+  // The secret as this write left it: its committed versions below the one
+  // written, and that one (concurrent writers of one name each learn their
+  // own version). It created the secret when no version below it is there,
+  // committed or still in flight: the rows below the name's last delete
+  // went with it, its tombstone stays.
+  WS_ASSIGN_OR_RETURN(const auto raw, d_.dataplane.ListSecretRows(ws, {.name = w.name}));
+  Written out;
+  out.created = std::ranges::none_of(raw, [&](const dataplane::SecretRow& r) {
+    return r.name == w.name && r.version < version && !r.tombstone;
+  });
   StatusOr<SecretInfo> info = Get(workspace_id, w.name);
   if (info.status().code() == Code::kNotFound) info = SecretInfo{w.name, {}};  // deleted since
   WS_RETURN_IF_ERROR(info.status());
-  std::erase_if(info->versions, [&](const SecretVersionInfo& v) { return v.version >= version; });
-  info->versions.push_back(
+  out.secret = std::move(*info);
+  std::erase_if(out.secret.versions,
+                [&](const SecretVersionInfo& v) { return v.version >= version; });
+  out.secret.versions.push_back(
       {version, row.environment, row.description, row.created_at, row.created_by});
-  return info;
+  return out;
 }
 
 StatusOr<std::vector<SecretInfo>> Secrets::List(const std::string& workspace_id,

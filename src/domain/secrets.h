@@ -126,8 +126,16 @@ class Secrets {
   // secret.put. Refused while frozen (kFrozen) or not active (kConflict),
   // and for a new name beyond the account's secrets_per_workspace quota
   // (kConflict, the quota-exceeded problem: domain/quotas.h).
-  StatusOr<SecretInfo> Put(const Actor& actor, const std::string& workspace_id,
-                           const SecretWrite& w);
+  // The secret as this write left it (its versions up to the one written)
+  // and whether the write created it: the version written is the name's
+  // first (1, or the first after a delete), whatever other writers of the
+  // name did at the same moment.
+  struct Written {
+    SecretInfo secret;
+    bool created = false;
+  };
+  StatusOr<Written> Put(const Actor& actor, const std::string& workspace_id,
+                        const SecretWrite& w);
   // At most `limit` secrets named after `after_name` (all when empty), by
   // name, each with every committed version. A workspace whose dataplane is
   // not provisioned has none.

@@ -64,10 +64,10 @@ class PutSecret final : public Handler {
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(domain::SecretWrite w, ParseSecretPutBody(ctx.request.body, ctx.Param("name")));
-    StatusOr<domain::SecretInfo> s = app_.secrets().Put(ActorOf(ctx), id, w);
+    StatusOr<domain::Secrets::Written> s = app_.secrets().Put(ActorOf(ctx), id, w);
     crypto::Wipe(w.value);
     if (!s.ok()) return s.status();
-    out.Json(s->versions.size() == 1 ? 201 : 200, SecretJson(*s));
+    out.Json(s->created ? 201 : 200, SecretJson(s->secret));
     return Status::Ok();
   }
 
