@@ -200,7 +200,7 @@ std::optional<std::string> DecodePathSegment(std::string_view segment) {
       const int lo = hex(segment[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
-      if (c == '/' || c == '\0') return std::nullopt;
+      if (c == '\0') return std::nullopt;
       i += 2;
     }
     out.push_back(c);

@@ -59,8 +59,11 @@ std::string RedactedTarget(std::string_view target);
 // %XX. What a Link header repeats of a request's query.
 std::string PercentEncode(std::string_view s);
 
-// Percent-decodes a path segment; nullopt on a bad escape or a decoded '/' or
-// NUL (which would let a parameter smuggle path structure).
+// Percent-decodes a path segment; nullopt on a bad escape or a decoded NUL.
+// A decoded '/' stays inside its parameter (the router splits the path as
+// sent, so it cannot add a segment): a user id of an identity provider,
+// `https://idp.example.com/|alice`, is addressed as one (docs/identity.md);
+// parameters that are ids are validated by their handlers.
 std::optional<std::string> DecodePathSegment(std::string_view segment);
 
 }  // namespace workspaced::http

@@ -44,7 +44,7 @@ TEST(Request, HeadersAreCaseInsensitive) {
 
 TEST(Request, DecodePathSegment) {
   EXPECT_EQ(DecodePathSegment("a%40b"), "a@b");
-  EXPECT_EQ(DecodePathSegment("a%2fb"), std::nullopt);
+  EXPECT_EQ(DecodePathSegment("a%2fb"), "a/b");  // one parameter: an issuer's user id
   EXPECT_EQ(DecodePathSegment("a%00"), std::nullopt);
   EXPECT_EQ(DecodePathSegment("a%4"), std::nullopt);
   EXPECT_EQ(DecodePathSegment("%zz"), std::nullopt);

@@ -1,7 +1,8 @@
 // Lifecycle edges an outside audit found (on SQLite, and as Postgres.* on
 // PostgreSQL): a slug taken ahead of a purge must not block it, a failed
-// workspace deleted and restored can still be retried, and a create with
-// two Idempotency-Keys is refused.
+// workspace deleted and restored can still be retried, a create with two
+// Idempotency-Keys is refused, and an identity provider's user (whose id
+// holds '/') is addressed as docs/identity.md shows.
 #include <algorithm>
 
 #include "blackbox/provisioning_support.h"
@@ -116,6 +117,24 @@ TEST_F(LifecycleEdges, TwoIdempotencyKeysAreA400AndCreateNothing) {
   ExpectProblem(r, 400);
   EXPECT_NE(r.body.find("repeated"), std::string::npos) << r.body;
   EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspaces"), 0);
+}
+
+TEST_F(LifecycleEdges, AnIdentityProvidersUserIsAddressedByItsEncodedId) {
+  Start(/*retention_s=*/3600);
+  const auto [ws, state] = Create("Federated");
+  ASSERT_EQ(state, "succeeded");
+  // docs/identity.md's own example.
+  const std::string path =
+      "/v1/workspaces/" + ws + "/members/https%3A%2F%2Fidp.example.com%2F%7Calice";
+  const HttpResponse put = Call("PUT", path, R"({"role":"viewer"})");
+  ASSERT_EQ(put.status, 201) << put.body;
+  const HttpResponse got = Call("GET", path);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(Json(got.body).as_object().at("subject").as_string(), "https://idp.example.com/|alice");
+  EXPECT_EQ(Call("DELETE", path).status, 204);
+  EXPECT_EQ(Call("GET", path).status, 404);
+  // A literal '/' is another path, not a member.
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws + "/members/a/b"), 404);
 }
 
 }  // namespace
