@@ -1,8 +1,9 @@
 // Lifecycle edges an outside audit found (on SQLite, and as Postgres.* on
 // PostgreSQL): a slug taken ahead of a purge must not block it, a failed
 // workspace deleted and restored can still be retried, a create with two
-// Idempotency-Keys is refused, and an identity provider's user (whose id
-// holds '/') is addressed as docs/identity.md shows.
+// Idempotency-Keys is refused, an identity provider's user (whose id holds
+// '/') is addressed as docs/identity.md shows, and /v0 creates no workspace
+// of a reserved name.
 #include <algorithm>
 
 #include "blackbox/provisioning_support.h"
@@ -135,6 +136,15 @@ TEST_F(LifecycleEdges, AnIdentityProvidersUserIsAddressedByItsEncodedId) {
   EXPECT_EQ(Call("GET", path).status, 404);
   // A literal '/' is another path, not a member.
   ExpectProblem(Call("GET", "/v1/workspaces/" + ws + "/members/a/b"), 404);
+}
+
+TEST_F(LifecycleEdges, AV0CreateOfTheReservedNameIsRefused) {
+  Start(/*retention_s=*/3600);
+  const HttpResponse r =
+      Call("POST", "/v0/workspaces", R"({"name":"availability","region":"us-east-1"})");
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("error").as_string(), "forbidden_reserved");
+  EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspaces"), 0);
 }
 
 }  // namespace

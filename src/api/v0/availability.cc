@@ -15,8 +15,6 @@
 namespace workspaced::api::v0 {
 namespace {
 
-constexpr std::string_view kReserved[] = {"availability"};
-
 class WorkspaceAvailability final : public Handler {
  public:
   explicit WorkspaceAvailability(app::App& app) : app_(app) {}
@@ -36,11 +34,9 @@ class WorkspaceAvailability final : public Handler {
 
     std::string_view reason;
     std::string message;
-    for (const std::string_view r : kReserved) {
-      if (wanted == r) {
-        reason = "forbidden_reserved";
-        message = "this name is reserved";
-      }
+    if (IsReservedName(wanted)) {
+      reason = "forbidden_reserved";
+      message = "this name is reserved";
     }
     if (reason.empty()) {
       WS_ASSIGN_OR_RETURN(bool taken, CallerSees(app_, ctx, wanted));

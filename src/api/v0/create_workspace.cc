@@ -24,6 +24,8 @@ class CreateWorkspace final : public Handler {
     const std::vector<std::string>& regions = app_.config().regions;
     WS_ASSIGN_OR_RETURN(WorkspaceBody body, ParseWorkspaceBody(ctx.request.body, regions));
     if (!body.name) return InvalidArgument("name is required (the workspace's address)");
+    if (IsReservedName(*body.name))
+      return WithErrorWord(Conflict("this name is reserved"), "forbidden_reserved");
     WS_ASSIGN_OR_RETURN(const std::string account, TargetAccount(app_, ctx, body.account_id));
     WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, account,
                                authz::Permission::kAdminister));

@@ -135,4 +135,6 @@ StatusOr<std::string> TargetAccount(app::App& app, const RequestContext& ctx,
       "account_required");
 }
 
+bool IsReservedName(std::string_view name) { return name == "availability"; }
+
 }  // namespace workspaced::api::v0

@@ -33,6 +33,10 @@ StatusOr<model::Workspace> ResolveName(app::App& app, RequestContext& ctx, std::
 StatusOr<model::Workspace> ResolveContext(app::App& app, RequestContext& ctx,
                                           authz::Permission need);
 // Whether the caller already reads a workspace named `name`.
+// Names /v0 keeps for paths of its own ("availability"): never a
+// workspace created through /v0 (409 `forbidden_reserved`).
+bool IsReservedName(std::string_view name);
+
 StatusOr<bool> CallerSees(app::App& app, const RequestContext& ctx, std::string_view name);
 // The account a create lands in: `account_id` when given (a UUID), else the
 // one account the caller administers (403 when none, 400 when several).
