@@ -1,5 +1,7 @@
 #include "domain/members.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <optional>
 
@@ -8,6 +10,16 @@
 
 namespace workspaced::domain {
 namespace {
+
+// The message of a 404 for a subject that is not a member: the subject
+// quoted when it is short and plain, never a long client text.
+std::string NotAMember(std::string_view subject, std::string_view noun) {
+  const bool plain = subject.size() <= 64 && std::ranges::all_of(subject, [](char c) {
+                       return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+                     });
+  return (plain ? "'" + std::string(subject) + "'" : std::string("this user")) +
+         " is not a member of the " + std::string(noun);
+}
 
 using model::AccountRole;
 using model::WorkspaceRole;
@@ -109,7 +121,7 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
       WS_RETURN_IF_ERROR(precondition(current));
     }
     if (!role && !previous) {
-      return NotFound("'" + std::string(subject) + "' is not a member of the " + Scope::kNoun);
+      return NotFound(NotAMember(subject, Scope::kNoun));
     }
     if (previous == Role::kAdmin && role != Role::kAdmin && admins <= 1)
       return Conflict(std::string("the ") + Scope::kNoun + " must keep at least one admin");
@@ -177,7 +189,7 @@ StatusOr<MemberResult> GetIn(store::Store& store, std::string_view id, std::stri
   WS_ASSIGN_OR_RETURN(const auto members, ListIn<Scope>(store, id));
   for (const MemberResult& m : members)
     if (m.subject == subject) return m;
-  return NotFound("'" + std::string(subject) + "' is not a member of the " + Scope::kNoun);
+  return NotFound(NotAMember(subject, Scope::kNoun));
 }
 
 }  // namespace

@@ -134,6 +134,11 @@ TEST_F(LifecycleEdges, AnIdentityProvidersUserIsAddressedByItsEncodedId) {
   EXPECT_EQ(Json(got.body).as_object().at("subject").as_string(), "https://idp.example.com/|alice");
   EXPECT_EQ(Call("DELETE", path).status, 204);
   EXPECT_EQ(Call("GET", path).status, 404);
+  // A long id is not echoed back.
+  const HttpResponse gone =
+      Call("DELETE", "/v1/workspaces/" + ws + "/members/" + std::string(1000, 'u'));
+  ExpectProblem(gone, 404);
+  EXPECT_EQ(gone.body.find(std::string(100, 'u')), std::string::npos) << gone.body;
   // A literal '/' is another path, not a member.
   ExpectProblem(Call("GET", "/v1/workspaces/" + ws + "/members/a/b"), 404);
 }
