@@ -56,7 +56,14 @@ Status RefuseDamaged(const StatusOr<store::IntegrityReport>& report, const std::
 
 }  // namespace
 
-StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config, bool existing) {
+  if (existing && config.database.empty()) {
+    const std::filesystem::path file = std::filesystem::path(config.data_dir) / kDatabaseFile;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+      return NotFound("no database at " + file.string() +
+                      " (is --data-dir right? the server creates it when it first starts)");
+  }
   WS_RETURN_IF_ERROR(EnsureDataDir(config.data_dir));
   const int budget_ms = config.integrity.start_check_ms;
   const Micros budget = Micros{budget_ms} * 1000;  // 0: no limit

@@ -151,6 +151,11 @@ std::vector<std::string> SpiceDbTypes();
 
 // Opens (and migrates) only the store of a data directory, for CLI commands
 // that need no server.
-StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+// `existing`: for commands that act on a deployment (audit verify, authz
+// reconcile, keys rotate): on the embedded default, a data directory
+// without a database is an error naming the file, not a fresh empty one (a
+// mistyped --data-dir would verify as intact, or reconcile SpiceDB down to
+// nothing).
+StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config, bool existing = false);
 
 }  // namespace workspaced::app

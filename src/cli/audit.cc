@@ -12,7 +12,7 @@ namespace workspaced::cli {
 int AuditVerify(const AuditVerifyFlags& flags) {
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
-  auto store = app::OpenStore(config);
+  auto store = app::OpenStore(config, /*existing=*/true);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
     return 1;

@@ -22,7 +22,7 @@ int AuthzReconcile(const AuthzReconcileFlags& flags) {
                  "reconciles it at every start; reconcile is for spicedb.target grpc\n");
     return 2;
   }
-  auto store = app::OpenStore(config);
+  auto store = app::OpenStore(config, /*existing=*/true);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
     return 1;

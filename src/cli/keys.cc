@@ -19,7 +19,7 @@ namespace workspaced::cli {
 int KeysRotate(const CommonFlags& flags) {
   app::Config config;
   if (!ResolveConfig(flags, config)) return 2;
-  auto store = app::OpenStore(config);
+  auto store = app::OpenStore(config, /*existing=*/true);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
     return 1;

@@ -22,6 +22,15 @@ int Token(const TokenFlags& flags) {
     std::fprintf(stderr, "workspaced: --sub must be 1-255 characters\n");
     return 2;
   }
+  // The server refuses a dev token whose subject or groups hold '|' (it
+  // separates an issuer's parts: docs/identity.md): none is minted.
+  if (flags.subject.find('|') != std::string::npos ||
+      flags.groups.find('|') != std::string::npos) {
+    std::fprintf(stderr,
+                 "workspaced: --sub and --groups must not contain '|' (the server refuses such a "
+                 "token; docs/identity.md)\n");
+    return 2;
+  }
   // Never creates a key: one made here would not be the server's, and every
   // token signed with it would answer 401 "signature mismatch".
   auto key = app::LoadDevKey(config.data_dir);

@@ -2,9 +2,12 @@
 // PostgreSQL): a slug taken ahead of a purge must not block it, a failed
 // workspace deleted and restored can still be retried, a create with two
 // Idempotency-Keys is refused, an identity provider's user (whose id holds
-// '/') is addressed as docs/identity.md shows, and /v0 creates no workspace
-// of a reserved name.
+// '/') is addressed as docs/identity.md shows, /v0 creates no workspace of
+// a reserved name, and commands that act on a deployment refuse a data
+// directory that holds none.
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 
 #include "blackbox/provisioning_support.h"
 
@@ -150,6 +153,28 @@ TEST_F(LifecycleEdges, AV0CreateOfTheReservedNameIsRefused) {
   ASSERT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(Json(r.body).as_object().at("error").as_string(), "forbidden_reserved");
   EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspaces"), 0);
+}
+
+// A mistyped --data-dir verified as "intact" (it created an empty
+// database there); reconcile would have emptied SpiceDB to match it.
+TEST(DeploymentCommands, RefuseADataDirectoryWithoutADatabaseAndCreateNothing) {
+  TempDir dir;
+  const std::string missing = dir.path() + "/typo";
+  // (On PostgreSQL the deployment is the database the commands are given.)
+  const bool embedded = std::getenv("WS_BLACKBOX_POSTGRES") == nullptr;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit", "verify", "--data-dir", missing},
+        std::vector<std::string>{"keys", "rotate", "--data-dir", missing}}) {
+    if (!embedded) break;
+    const CommandResult r = RunWorkspaced(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("no database at"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(missing)) << args[0] << " created " << missing;
+  }
+  // A token the server would refuse is not minted.
+  const CommandResult token = RunWorkspaced({"token", "--sub", "a|b", "--data-dir", missing});
+  EXPECT_EQ(token.exit_code, 2) << token.out << token.err;
+  EXPECT_TRUE(token.out.empty()) << token.out;
 }
 
 }  // namespace
