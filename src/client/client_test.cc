@@ -27,6 +27,20 @@ TEST(Endpoint, RefusesHttpsAndBadPorts) {
   EXPECT_FALSE(ParseEndpoint("http://h:0").ok());
   EXPECT_FALSE(ParseEndpoint("http://h:99999").ok());
   EXPECT_FALSE(ParseEndpoint("http://:80").ok());
+  EXPECT_FALSE(ParseEndpoint("http://127.0.0.1:18701:99").ok());  // IPv6 goes in [ ]
+}
+
+// Credentials in the URL are refused and never repeated in the message.
+TEST(Endpoint, RefusesCredentialsWithoutRepeatingThem) {
+  for (const char* url : {"http://user:s3cretpw@127.0.0.1:18701", "ftp://user:s3cretpw@h"}) {
+    const auto e = ParseEndpoint(url);
+    ASSERT_FALSE(e.ok()) << url;
+    EXPECT_EQ(e.status().message().find("s3cretpw"), std::string::npos) << e.status().message();
+  }
+  // Not a URL: no word of TLS.
+  const auto bare = ParseEndpoint("notaurl");
+  ASSERT_FALSE(bare.ok());
+  EXPECT_EQ(bare.status().message().find("TLS"), std::string::npos);
 }
 
 TEST(Link, FindsTheNextTarget) {

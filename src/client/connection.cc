@@ -32,10 +32,16 @@ bool StaleConnection(const beast::error_code& ec) {
 }  // namespace
 
 StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
+  // A URL with credentials in it is refused without being repeated: error
+  // messages reach terminals and logs.
+  const std::string shown =
+      url.find('@') == std::string::npos ? BoundedText(url, 200) : "(not shown: it holds '@')";
   const std::string scheme = "http://";
+  if (url.rfind("https://", 0) == 0)
+    return InvalidArgument("the server URL must start with http:// (got \"" + shown +
+                           "\"; TLS belongs to a proxy, see docs/cli.md)");
   if (url.rfind(scheme, 0) != 0)
-    return InvalidArgument("the server URL must start with http:// (got \"" +
-                           BoundedText(url, 200) + "\"; TLS belongs to a proxy, see docs/cli.md)");
+    return InvalidArgument("the server URL must start with http:// (got \"" + shown + "\")");
   std::string rest = url.substr(scheme.size());
   Endpoint e;
   const auto slash = rest.find('/');
@@ -44,27 +50,32 @@ StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
     rest.resize(slash);
     while (!e.prefix.empty() && e.prefix.back() == '/') e.prefix.pop_back();
   }
+  if (rest.find('@') != std::string::npos)
+    return InvalidArgument("the server URL must not hold credentials (user:password@); give the "
+                           "token with --token or TOKEN");
   std::string port;
   if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
     const auto close = rest.find(']');
-    if (close == std::string::npos) return InvalidArgument("malformed server URL: " + url);
+    if (close == std::string::npos) return InvalidArgument("malformed server URL: " + shown);
     e.host = rest.substr(1, close - 1);
     if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') return InvalidArgument("malformed server URL: " + url);
+      if (rest[close + 1] != ':') return InvalidArgument("malformed server URL: " + shown);
       port = rest.substr(close + 2);
     }
   } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
     e.host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
+    if (e.host.find(':') != std::string::npos)  // an IPv6 address goes in [ ]
+      return InvalidArgument("malformed server URL: " + shown);
   } else {
     e.host = rest;
   }
-  if (e.host.empty()) return InvalidArgument("the server URL has no host: " + url);
+  if (e.host.empty()) return InvalidArgument("the server URL has no host: " + shown);
   if (!port.empty()) {
     char* end = nullptr;
     const long p = std::strtol(port.c_str(), &end, 10);
     if (*end != '\0' || p <= 0 || p > 65535)
-      return InvalidArgument("the server URL has a bad port: " + url);
+      return InvalidArgument("the server URL has a bad port: " + shown);
     e.port = static_cast<std::uint16_t>(p);
   }
   return e;
