@@ -82,7 +82,8 @@ StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws,
 }
 
 StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
-    const model::Workspace& ws, const dataplane::SecretRowQuery& query) {
+    const model::Workspace& ws, const dataplane::SecretRowQuery& query,
+    std::vector<dataplane::SecretRow>* all) {
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::SecretRow> rows,
                       d_.dataplane.ListSecretRows(ws, query));
   bool changed = false;
@@ -94,6 +95,7 @@ StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
   if (changed) {
     WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListSecretRows(ws, query));
   }
+  if (all != nullptr) *all = rows;
   std::erase_if(rows, [](const dataplane::SecretRow& r) { return r.pending || r.tombstone; });
   return rows;
 }
@@ -140,15 +142,13 @@ StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& w
   // own version). It created the secret when no version below it is there,
   // committed or still in flight: the rows below the name's last delete
   // went with it, its tombstone stays.
-  WS_ASSIGN_OR_RETURN(const auto raw, d_.dataplane.ListSecretRows(ws, {.name = w.name}));
+  std::vector<dataplane::SecretRow> all;
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = w.name}, &all));
   Written out;
-  out.created = std::ranges::none_of(raw, [&](const dataplane::SecretRow& r) {
+  out.created = std::ranges::none_of(all, [&](const dataplane::SecretRow& r) {
     return r.name == w.name && r.version < version && !r.tombstone;
   });
-  StatusOr<SecretInfo> info = Get(workspace_id, w.name);
-  if (info.status().code() == Code::kNotFound) info = SecretInfo{w.name, {}};  // deleted since
-  WS_RETURN_IF_ERROR(info.status());
-  out.secret = std::move(*info);
+  out.secret = Fold(w.name, rows);  // none: deleted since
   std::erase_if(out.secret.versions,
                 [&](const SecretVersionInfo& v) { return v.version >= version; });
   out.secret.versions.push_back(

@@ -169,8 +169,11 @@ class Secrets {
  private:
   // The rows `query` selects with each pending one resolved; committed
   // rows only.
-  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(const model::Workspace& ws,
-                                                            const dataplane::SecretRowQuery& query);
+  // `all`, when given, receives the rows read before the pending and the
+  // tombstones are left out.
+  StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(
+      const model::Workspace& ws, const dataplane::SecretRowQuery& query,
+      std::vector<dataplane::SecretRow>* all = nullptr);
   // Resolves one pending row (PillarProtocol::Resolve, bound
   // kPendingBound); true when it is (now) committed.
   StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row);

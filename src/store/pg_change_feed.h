@@ -107,6 +107,12 @@ class PgChangeFeed {
     foreign_.fetch_add(1, std::memory_order_acq_rel);
     Bump();
   }
+  // The statement a writing transaction sends before its COMMIT to carry
+  // its own notification (while the feed is not listening): a row iff the
+  // transaction wrote.
+  std::string NotifyWithCommitSql() const {
+    return notify_sql_ + " WHERE txid_current_if_assigned() IS NOT NULL";
+  }
   // Whether the connection is listening now (a hint for logs and tests).
   bool listening() const { return listening_.load(std::memory_order_acquire); }
 

@@ -152,13 +152,6 @@ void PgStore::Announce(const std::string& channel) {
   std::string token;
   std::random_device random;
   for (int i = 0; i < 16; ++i) token.push_back("0123456789abcdef"[random() % 16]);
-  std::string literal;
-  for (const char c : channel) {
-    if (c == '\'') literal.push_back('\'');
-    literal.push_back(c);
-  }
-  notify_with_commit_ = "SELECT pg_notify('" + literal + "', '" + token +
-                        "') WHERE txid_current_if_assigned() IS NOT NULL";
   feed_ = std::make_unique<PgChangeFeed>(PgChangeFeed::Options{
       .conninfo = options_.listen_conninfo.empty() ? options_.conninfo : options_.listen_conninfo,
       .channel = channel,
@@ -166,6 +159,7 @@ void PgStore::Announce(const std::string& channel) {
       .application_name = "workspaced listen " + std::to_string(getpid()),
       .own_payload = token,
   });
+  notify_with_commit_ = feed_->NotifyWithCommitSql();
 }
 
 Status PgStore::Read(FunctionRef<Status(Tx&)> fn) {

@@ -197,6 +197,9 @@ class SqlTx final : public Tx {
   // Reads the run at the current row of a SELECT of WS_RUN_COLUMNS, and its
   // steps (sqlite_tx_runs.cc).
   StatusOr<model::ProvisioningRun> ReadRun(Stmt& stmt);
+  // The workspace's newest run, or newest create or retry run (sql_tx_runs.cc).
+  StatusOr<std::optional<model::ProvisioningRun>> LatestRunWhere(std::string_view workspace_id,
+                                                                 bool provisioning_only);
   // Before the first outbox row (sql_tx_authz.cc).
   Status OrderOutbox();
   Status FlushAudit();

@@ -120,11 +120,15 @@ StatusOr<model::ProvisioningRun> SqlTx::GetRun(std::string_view id) {
   return ReadRun(stmt);
 }
 
-StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunForWorkspace(
-    std::string_view workspace_id) {
+StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunWhere(
+    std::string_view workspace_id, bool provisioning_only) {
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
-                         "ORDER BY id DESC LIMIT 1"));
+      Stmt stmt,
+      provisioning_only
+          ? Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
+                    "AND kind IN ('create', 'retry') ORDER BY id DESC LIMIT 1")
+          : Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
+                    "ORDER BY id DESC LIMIT 1"));
   stmt.Bind(workspace_id);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::ProvisioningRun>();
@@ -132,16 +136,14 @@ StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunForWorkspace(
   return std::optional<model::ProvisioningRun>(std::move(run));
 }
 
+StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestRunForWorkspace(
+    std::string_view workspace_id) {
+  return LatestRunWhere(workspace_id, /*provisioning_only=*/false);
+}
+
 StatusOr<std::optional<model::ProvisioningRun>> SqlTx::LatestProvisioningRunForWorkspace(
     std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt, Prepare("SELECT " WS_RUN_COLUMNS " FROM provisioning_runs WHERE workspace_id = ?1 "
-                         "AND kind IN ('create', 'retry') ORDER BY id DESC LIMIT 1"));
-  stmt.Bind(workspace_id);
-  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return std::optional<model::ProvisioningRun>();
-  WS_ASSIGN_OR_RETURN(auto run, ReadRun(stmt));
-  return std::optional<model::ProvisioningRun>(std::move(run));
+  return LatestRunWhere(workspace_id, /*provisioning_only=*/true);
 }
 
 StatusOr<std::vector<model::ProvisioningRun>> SqlTx::ListRunsForWorkspace(
