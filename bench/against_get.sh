@@ -5,8 +5,14 @@
 # $auth (curl headers) and $ws_id.
 #   pillar_workspace DATA_DIR NAME
 pillar_workspace() {
+  start_workspaced "$1" "$("$WS_PROBE" free-port)"
+  pillar_workspace_on_running "$1" "$2"
+}
+
+# The same on a server already answering at $WS_URL on DATA_DIR.
+#   pillar_workspace_on_running DATA_DIR NAME
+pillar_workspace_on_running() {
   local data=$1 name=$2 account status
-  start_workspaced "$data" "$("$WS_PROBE" free-port)"
   token=$("$WORKSPACED" token --sub admin --ttl 2h --data-dir "$data")
   account=$(sqlite3 -cmd '.timeout 5000' "$data/workspaced.db" \
     "SELECT value FROM meta WHERE key = 'default_account_id'")

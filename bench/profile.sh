@@ -3,14 +3,17 @@
 # functions (inclusive instructions per request). Instruction counts do not
 # depend on machine load, so this works on a busy machine too.
 #
-#   bench/profile.sh get|list [SECONDS]      (default 20 s of load; needs valgrind)
+#   bench/profile.sh get|list|reveal [SECONDS]   (default 20 s of load; needs valgrind)
+#
+# reveal: POST …/secrets/{name}/reveal on a workspace made through the API
+# (it needs a provisioned dataplane), as bench/suites/secrets.sh measures it.
 #
 # Uses the binaries in $BENCH_BUILD_DIR (default build/); leaves the raw
 # profile in bench/results/callgrind.<endpoint>.out for callgrind_annotate or
 # kcachegrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-endpoint=${1:?usage: bench/profile.sh get|list [SECONDS]} seconds=${2:-20}
+endpoint=${1:?usage: bench/profile.sh get|list|reveal [SECONDS]} seconds=${2:-20}
 bin=${BENCH_BUILD_DIR:-build}
 command -v valgrind >/dev/null || { echo "profile: apt-get install valgrind" >&2; exit 1; }
 
@@ -21,9 +24,11 @@ WS_PROBE=$bin/bench/ws_bench_probe
 source bench/lib.sh
 trap 'bench_cleanup; rm -rf "$BENCH_TMP"' EXIT
 
-ws_id=$("$bin/bench/ws_bench_seed" --data-dir "$BENCH_TMP/data")
 path=/v1/workspaces
-[[ $endpoint == get ]] && path=/v1/workspaces/$ws_id
+if [[ $endpoint != reveal ]]; then
+  ws_id=$("$bin/bench/ws_bench_seed" --data-dir "$BENCH_TMP/data")
+  [[ $endpoint == get ]] && path=/v1/workspaces/$ws_id
+fi
 
 out=$PWD/bench/results/callgrind.$endpoint.out
 mkdir -p bench/results
@@ -41,12 +46,24 @@ for _ in $(seq 1 300); do
 done
 # The server made the dev key on its start; `token` never makes one.
 token=$("$bin/src/cli/workspaced" token --sub bench --data-dir "$BENCH_TMP/data")
+wrk_args=()
+if [[ $endpoint == reveal ]]; then
+  # shellcheck source=bench/against_get.sh
+  source bench/against_get.sh
+  WS_URL=http://127.0.0.1:$port WORKSPACED=$bin/src/cli/workspaced
+  pillar_workspace_on_running "$BENCH_TMP/data" "profile"
+  curl -sf --max-time 30 -X PUT "${auth[@]}" -d '{"value":"bench-value-0123456789abcdef"}' \
+    "http://127.0.0.1:$port/v1/workspaces/$ws_id/secrets/DB_PASSWORD" >/dev/null
+  printf 'wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\n' \
+    >"$BENCH_TMP/reveal.lua"
+  path=/v1/workspaces/$ws_id/secrets/DB_PASSWORD/reveal wrk_args=(-s "$BENCH_TMP/reveal.lua")
+fi
 callgrind_control -i on "$vg" >/dev/null  # count the requests (and shutdown), not start-up
-requests=$(wrk -t1 -c4 -d"${seconds}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" |
+requests=$(wrk -t1 -c"${PROFILE_CONNECTIONS:-4}" -d"${seconds}s" "${wrk_args[@]}" -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" |
   awk '/requests in/ { print $1 }')
 kill -TERM "$vg"  # a clean exit writes $out
 wait "$vg" || true
-echo "profile: $requests requests of GET $path; raw profile in $out" >&2
+echo "profile: $requests requests of $path; raw profile in $out" >&2
 
 # per_request INCLUSIVE(yes|no) FILTER: cost per request of the functions
 # whose name matches FILTER, costliest first.

@@ -6,10 +6,17 @@
 #include "app/app.h"
 #include "audit/verify.h"
 #include "cli/commands.h"
+#include "common/random.h"
 
 namespace workspaced::cli {
 
 int AuditVerify(const AuditVerifyFlags& flags) {
+  // A mistyped id is a usage error, not a chain found broken (and is not
+  // repeated: it may hold anything a terminal would act on).
+  if (!flags.workspace.empty() && !IsUuid(flags.workspace)) {
+    std::fprintf(stderr, "workspaced: --workspace: not a workspace id (a UUID)\n");
+    return 2;
+  }
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
   auto store = app::OpenStore(config, /*existing=*/true);

@@ -277,6 +277,12 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   // The seeded workspace's creation and the two changes, in two chains.
   EXPECT_NE(ok.out.find("audit log intact: 3 events in 2 chains"), std::string::npos) << ok.out;
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir}).exit_code, 0);
+  // A mistyped id is a usage error, not a broken chain.
+  const auto typo = RunWorkspaced({"audit", "verify", "--workspace", "not-a-uuid\x1b[2J", "--data-dir", dir});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("not a workspace id"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.err.find("not-a-uuid"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.err.find("NOT intact"), std::string::npos) << typo.err;
 
   const long long seq = CountRows(
       dir, "SELECT seq FROM audit_events WHERE workspace_id = '" + ws_ + "' ORDER BY seq LIMIT 1");
