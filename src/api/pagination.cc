@@ -6,6 +6,7 @@
 #include "common/base64url.h"
 #include "common/hmac.h"
 #include "common/random.h"
+#include "common/time_format.h"
 
 namespace workspaced::api {
 namespace {
@@ -45,6 +46,22 @@ StatusOr<std::string> CursorCodec::Decode(std::string_view list, std::string_vie
         "cursor belongs to another list: a cursor pages only the list whose Link header gave it");
   }
   return std::string(signed_part.substr(kHeaderBytes));
+}
+
+Status ParseTimeWindow(const http::Request& request, Micros& since, Micros& until) {
+  if (auto v = request.QueryParam("since")) {
+    const auto t = ParseRfc3339(*v, TimeEdge::kStart);
+    if (!t) return InvalidArgument("since must be an RFC 3339 time");
+    since = *t;
+  }
+  if (auto v = request.QueryParam("until")) {
+    const auto t = ParseRfc3339(*v, TimeEdge::kEnd);
+    if (!t) return InvalidArgument("until must be an RFC 3339 time");
+    until = *t;
+  }
+  if (request.QueryParam("since") && request.QueryParam("until") && since > until)
+    return InvalidArgument("since is after until");
+  return Status::Ok();
 }
 
 StatusOr<int> ParseLimit(const http::Request& request, int default_limit, int max_limit) {

@@ -50,6 +50,13 @@ class CursorCodec {
 // leading zero, default_limit when absent; 400 otherwise.
 StatusOr<int> ParseLimit(const http::Request& request, int default_limit, int max_limit);
 
+// The `since` and `until` query parameters (RFC 3339; 0 when absent): a
+// window inclusive at both ends at the precision given, so an `until` copied
+// from a time the API showed (to the second) holds that second's events.
+// 400 when malformed, or when since is after until (an empty window is a
+// mistake, not a question).
+Status ParseTimeWindow(const http::Request& request, Micros& since, Micros& until);
+
 // 400 for a query parameter named in neither `allowed` nor `also_allowed`,
 // or repeated (but for those named in `repeatable`): a typo is never
 // silently ignored.

@@ -80,7 +80,7 @@ bool Digits(std::string_view s, std::size_t pos, std::size_t len, int& out) {
 std::string FormatRfc3339(Micros t) { return Format(t, false); }
 std::string FormatRfc3339Micros(Micros t) { return Format(t, true); }
 
-std::optional<Micros> ParseRfc3339(std::string_view s) {
+std::optional<Micros> ParseRfc3339(std::string_view s, TimeEdge edge) {
   int y, mo, d, h, mi, se;
   if (!Digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, mo) || s[7] != '-' ||
       !Digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !Digits(s, 11, 2, h) ||
@@ -89,20 +89,29 @@ std::optional<Micros> ParseRfc3339(std::string_view s) {
   }
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59) return std::nullopt;
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 60) return std::nullopt;
   if (d < 1 || d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
   std::size_t pos = 19;
   Micros frac = 0;
+  Micros span = 1'000'000;  // what the given precision covers
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     int digits = 0;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (digits < 6) frac = frac * 10 + (s[pos] - '0');
+      if (digits < 6) {
+        frac = frac * 10 + (s[pos] - '0');
+        span /= 10;
+      }
       ++digits;
       ++pos;
     }
     if (digits == 0) return std::nullopt;
     for (int i = digits; i < 6; ++i) frac *= 10;
+  }
+  if (edge == TimeEdge::kEnd) frac += span - 1;
+  if (se == 60) {
+    se = 59;
+    frac = 999'999;
   }
   std::int64_t offset = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {

@@ -13,7 +13,13 @@ namespace workspaced {
 std::string FormatRfc3339(Micros t);
 // Microsecond precision, for audit events: "2026-05-01T12:00:00.123456Z".
 std::string FormatRfc3339Micros(Micros t);
-// Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)". nullopt when malformed.
-std::optional<Micros> ParseRfc3339(std::string_view s);
+// Which instant a time names within the span its precision covers: a time
+// given to the second names a whole second, so the end of a window written
+// "until 12:00:00Z" (as the API shows times) holds an event at 12:00:00.4.
+enum class TimeEdge { kStart, kEnd };
+// Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)". nullopt when malformed. A
+// leap second (:60) is the last microsecond of the second before it: POSIX
+// time, which the clock gives, has no leap seconds.
+std::optional<Micros> ParseRfc3339(std::string_view s, TimeEdge edge = TimeEdge::kStart);
 
 }  // namespace workspaced

@@ -38,8 +38,24 @@ TEST(Rfc3339, RejectsMalformed) {
   EXPECT_FALSE(ParseRfc3339("2026-02-31T00:00:00Z"));  // no such day
   EXPECT_FALSE(ParseRfc3339("2026-02-29T00:00:00Z"));
   EXPECT_TRUE(ParseRfc3339("2028-02-29T00:00:00Z"));
-  EXPECT_FALSE(ParseRfc3339("2026-05-01T12:00:60Z"));
+  EXPECT_FALSE(ParseRfc3339("2026-05-01T12:00:61Z"));
 }
 
 }  // namespace
+TEST(TimeFormat, TheEndOfATimeIsTheLastMicrosecondItsPrecisionCovers) {
+  EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00Z", TimeEdge::kEnd), 1777636800'999999);
+  EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00.5Z", TimeEdge::kEnd), 1777636800'599999);
+  EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00.123456Z", TimeEdge::kEnd), 1777636800'123456);
+  EXPECT_EQ(ParseRfc3339("2026-05-01T12:00:00.1234567Z", TimeEdge::kEnd), 1777636800'123456);
+  EXPECT_EQ(ParseRfc3339("2026-05-01T14:00:00+02:00", TimeEdge::kEnd), 1777636800'999999);
+}
+
+TEST(TimeFormat, ALeapSecondIsTheLastMicrosecondOfTheSecondBefore) {
+  EXPECT_EQ(ParseRfc3339("2016-12-31T23:59:60Z"), ParseRfc3339("2016-12-31T23:59:59.999999Z"));
+  EXPECT_EQ(ParseRfc3339("2016-12-31T23:59:60.5Z", TimeEdge::kEnd),
+            ParseRfc3339("2016-12-31T23:59:59.999999Z"));
+  EXPECT_LT(*ParseRfc3339("2016-12-31T23:59:60Z"), *ParseRfc3339("2017-01-01T00:00:00Z"));
+}
+
 }  // namespace workspaced
+

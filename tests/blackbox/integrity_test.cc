@@ -291,7 +291,7 @@ TEST_F(Integrity, ADamagedAuditRowIsA500ProblemNeverInvalidJson) {
       EXPECT_EQ(Detail(r).find(secret), std::string::npos) << r.body;
   }
   // Pages that do not hold the damaged event are served as before.
-  const HttpResponse older = Call("GET", path + "?until=2023-11-14T22:13:20Z", "wanda");
+  const HttpResponse older = Call("GET", path + "?until=2023-11-14T22:13:20.000000Z", "wanda");
   EXPECT_EQ(older.status, 200) << older.body;
   Json(older.body);
 }

@@ -409,6 +409,19 @@ TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
   ExpectProblem(Call("GET", base + "?limit=1001", "vic"), 400);
   ExpectProblem(Call("GET", base + "?cursor=bogus", "vic"), 400);
   ExpectProblem(Call("GET", base + "?since=yesterday", "vic"), 400);
+  // A window written with the times the API shows (to the second) holds the
+  // events of its last second; a backwards window is a mistake; a leap
+  // second is a time.
+  const boost::json::value newest = Json(Call("GET", base + "?limit=1", "vic").body);
+  const std::string shown(newest.as_array().at(0).as_object().at("time").as_string());
+  const boost::json::value upto = Json(Call("GET", base + "?limit=1&until=" + shown, "vic").body);
+  ASSERT_EQ(upto.as_array().size(), 1u) << shown;
+  EXPECT_EQ(upto.as_array().at(0).at("seq"), newest.as_array().at(0).at("seq"));
+  const HttpResponse backwards =
+      Call("GET", base + "?since=2026-05-02T00:00:00Z&until=2026-05-01T00:00:00Z", "vic");
+  ExpectProblem(backwards, 400);
+  EXPECT_NE(backwards.body.find("since is after until"), std::string::npos) << backwards.body;
+  EXPECT_EQ(Call("GET", base + "?until=2016-12-31T23:59:60Z", "vic").body, "[]");
   ExpectProblem(Call("GET", base + "?order=asc", "vic"), 400);
   ExpectProblem(Call("GET", base, "mallory"), 404);
 }

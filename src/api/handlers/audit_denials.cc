@@ -23,13 +23,7 @@ StatusOr<model::DenialQuery> ParseQuery(const http::Request& r, const CursorCode
   model::DenialQuery q;
   q.after = page.after;
   q.limit = page.limit;
-  for (const char* name : {"since", "until"}) {
-    if (auto v = r.QueryParam(name)) {
-      const auto t = ParseRfc3339(*v);
-      if (!t) return InvalidArgument(std::string(name) + " must be an RFC 3339 time");
-      (std::string_view(name) == "since" ? q.since : q.until) = *t;
-    }
-  }
+  WS_RETURN_IF_ERROR(ParseTimeWindow(r, q.since, q.until));
   if (auto ip = r.QueryParam("source_ip")) {
     if (ip->empty() || ip->size() > 64) return InvalidArgument("source_ip must be 1-64 characters");
     q.source_ip = *ip;

@@ -59,13 +59,7 @@ StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string
       (std::string_view(name) == "action" ? q.action : q.actor) = *v;
     }
   }
-  for (const char* name : {"since", "until"}) {
-    if (auto v = r.QueryParam(name)) {
-      const auto t = ParseRfc3339(*v);
-      if (!t) return InvalidArgument(std::string(name) + " must be an RFC 3339 time");
-      (std::string_view(name) == "since" ? q.since : q.until) = *t;
-    }
-  }
+  WS_RETURN_IF_ERROR(ParseTimeWindow(r, q.since, q.until));
   return q;
 }
 
