@@ -54,7 +54,7 @@ StatusOr<bool> Vault::Resolve(const model::Workspace& ws, const dataplane::Vault
 }
 
 StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
-    const model::Workspace& ws, const dataplane::VaultRowQuery& query, std::size_t* read) {
+    const model::Workspace& ws, const dataplane::VaultRowQuery& query, RowsRead* read) {
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::VaultRow> rows, d_.dataplane.ListVaultRows(ws, query));
   std::set<std::string> resolved;
   bool changed = false;
@@ -66,7 +66,14 @@ StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
   if (changed) {
     WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListVaultRows(ws, query));
   }
-  if (read != nullptr) *read = rows.size();
+  if (read != nullptr) {
+    *read = {rows.size(), rows.empty() ? std::string() : rows.back().record_id, {}};
+    for (auto r = rows.rbegin(); r != rows.rend(); ++r) {
+      if (r->record_id == read->last_record_id) continue;
+      read->whole_record_id = r->record_id;
+      break;
+    }
+  }
   std::erase_if(rows, [](const dataplane::VaultRow& r) { return r.pending || r.tombstone; });
   return rows;
 }
@@ -145,7 +152,7 @@ StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::
   // fields and its tombstone), so that a next page is announced only when
   // there is one; "~" sorts after every field name: after the record.
   const std::size_t rows_limit = (limit + 1) * (kMaxVaultFieldsPerRecord + 1);
-  std::size_t read = 0;
+  RowsRead read;
   StatusOr<std::vector<dataplane::VaultRow>> rows =
       CommittedRows(ws,
                     {.after_record_id = after,
@@ -155,13 +162,28 @@ StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::
   if (rows.status().code() == Code::kConflict) return VaultPage{};  // not provisioned
   WS_RETURN_IF_ERROR(rows.status());
   VaultPage page;
+  if (read.count == rows_limit) {
+    // The read stopped inside the list (deleted records' rows among the
+    // live ones), perhaps inside its last record: that record goes on the
+    // next page, whole, and the page ends before it.
+    std::erase_if(*rows, [&](const dataplane::VaultRow& r) {
+      return r.record_id == read.last_record_id;
+    });
+    page.records = Fold(*rows);
+    if (static_cast<int>(page.records.size()) > limit) {
+      page.records.resize(limit);
+      page.next = page.records.back().id;
+    } else {
+      // Every record before the cut was read: the next page starts after
+      // the last of them, shown or deleted. The read holds at least two
+      // records' worth of rows, so there is one.
+      page.next = read.whole_record_id;
+    }
+    return page;
+  }
   page.records = Fold(*rows);
   if (static_cast<int>(page.records.size()) > limit) {
     page.records.resize(limit);
-    page.next = page.records.back().id;
-  } else if (read == rows_limit && !page.records.empty()) {
-    // The read stopped inside the list (deleted records' rows among the
-    // live ones): more may follow.
     page.next = page.records.back().id;
   }
   return page;

@@ -115,11 +115,20 @@ class Vault {
   StatusOr<int> SweepPending();
 
  private:
-  // The committed rows `query` finds; `read`, when given, is set to how
-  // many rows the dataplane answered (pending and tombstones included).
+  // What a read of rows answered before the pending and deleted were
+  // dropped: how many, the record id of the last row, and the one before it
+  // (rows come in record order, so every record up to that one was read
+  // whole; empty when the read held one record).
+  struct RowsRead {
+    std::size_t count = 0;
+    std::string last_record_id;
+    std::string whole_record_id;
+  };
+  // The committed rows `query` finds; `read`, when given, describes the
+  // dataplane's answer (pending rows and tombstones included).
   StatusOr<std::vector<dataplane::VaultRow>> CommittedRows(const model::Workspace& ws,
                                                            const dataplane::VaultRowQuery& query,
-                                                           std::size_t* read = nullptr);
+                                                           RowsRead* read = nullptr);
   StatusOr<bool> Resolve(const model::Workspace& ws, const dataplane::VaultRow& row);
 
   VaultDeps d_;

@@ -121,6 +121,32 @@ TEST_P(VaultProtocol, TheSweepResolvesMorePendingWritesThanAPageHolds) {
   EXPECT_EQ(*vault_->SweepPending(), 0);
 }
 
+// A page's read of rows (enough for limit + 1 whole records) can stop
+// inside a record when rows it does not show fill it (writes in flight, or
+// left by a crash until the sweep): that record is never shown in part, and
+// the next page shows it whole.
+TEST_P(VaultProtocol, ARecordCutByAPagesReadIsShownWholeOnTheNextPage) {
+  // limit 1 reads 2 × 33 rows: 54 pending records' rows, then 12 of the
+  // live record's 32.
+  for (int i = 0; i < 54; ++i) PendingRecord();
+  manual_.Advance(1000);  // record ids sort in creation order
+  VaultWrite w;
+  for (int i = 0; i < 32; ++i)
+    w.fields.push_back({.name = "f" + std::to_string(100 + i), .type = "text", .value = "v"});
+  const StatusOr<VaultRecordInfo> live = vault_->Create(alice_, ws_, w);
+  ASSERT_TRUE(live.ok()) << live.status().message();
+  const StatusOr<VaultPage> first = vault_->ListPage(ws_, "", 1);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_TRUE(first->records.empty());
+  ASSERT_TRUE(first->next.has_value());
+  const StatusOr<VaultPage> second = vault_->ListPage(ws_, *first->next, 1);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  ASSERT_EQ(second->records.size(), 1u);
+  EXPECT_EQ(second->records[0].id, live->id);
+  EXPECT_EQ(second->records[0].fields.size(), 32u);
+  EXPECT_FALSE(second->next.has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, VaultProtocol,
                          ::testing::ValuesIn(store::testing::Backends(/*pool_size=*/8)),
                          store::testing::BackendName);
