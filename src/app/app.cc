@@ -295,7 +295,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
                          [group] { return static_cast<double>(group->events()); });
   app->secrets_ = std::make_unique<domain::Secrets>(
       domain::SecretsDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
-                          *app->random_, *app->audit_group_, app->failpoints_});
+                          *app->random_, *app->audit_group_, app->failpoints_,
+                          config.secrets.max_versions});
   app->vault_ = std::make_unique<domain::Vault>(
       domain::VaultDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
                         *app->random_, *app->audit_group_, app->failpoints_});

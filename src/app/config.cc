@@ -307,6 +307,12 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
       }
       if (!c.encryption.keys.empty() && !c.encryption.keys.contains(c.encryption.active_key))
         return Bad("encryption.active_key", "must name one of encryption.keys");
+    } else if (k == "secrets") {
+      if (!v.is_object()) return Bad(key, "must be an object");
+      for (const auto& [sk, sv] : v.as_object()) {
+        if (sk != "max_versions") return Bad("secrets." + std::string(sk), "is not a known key");
+        WS_RETURN_IF_ERROR(GetInt(sv, "secrets.max_versions", c.secrets.max_versions, 1, 1'000));
+      }
     } else if (k == "database")
       WS_RETURN_IF_ERROR(GetString(v, key, c.database));
     else if (k == "database_pool")

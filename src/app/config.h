@@ -127,6 +127,13 @@ struct EncryptionConfig {
   std::string active_key;                   // one of `keys`; required with them
 };
 
+// The secrets pillar (docs/secrets.md).
+struct SecretsConfig {
+  // Versions kept per secret name: a write beyond it destroys the oldest,
+  // in the transaction that commits it (as Vault KV's max_versions).
+  int max_versions = 10;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -160,6 +167,7 @@ struct Config {
   AuditConfig audit;
   IntegrityConfig integrity;
   EncryptionConfig encryption;
+  SecretsConfig secrets;
   std::string export_format = "json";  // json | ndjson | csv
   int threads = 0;                     // I/O threads; 0: one per core
   int workers = 0;                     // handler threads; 0: 4 per core, at least 4

@@ -5,11 +5,11 @@ namespace {
 Status NoPillars() { return Internal("dataplane: this dataplane keeps no pillar data"); }
 }  // namespace
 
-StatusOr<std::int64_t> Dataplane::AddPendingSecret(const model::Workspace&, const SecretRow&,
+StatusOr<NumberedSecret> Dataplane::AddPendingSecret(const model::Workspace&, const SecretRow&,
                                                    FunctionRef<std::string(std::int64_t)>) {
   return NoPillars();
 }
-Status Dataplane::CommitSecretOperation(const model::Workspace&, std::string_view) {
+Status Dataplane::CommitSecretOperation(const model::Workspace&, std::string_view, int) {
   return NoPillars();
 }
 Status Dataplane::DiscardSecretOperation(const model::Workspace&, std::string_view) {

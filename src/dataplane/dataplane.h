@@ -44,6 +44,12 @@ struct SecretRow {
 // empty), in (name, version) order, after the key (after_name,
 // after_version) (keyset paging: a page starts after the last row of the
 // one before), at most `limit` of them (every one when 0).
+// The number AddPendingSecret gave a row.
+struct NumberedSecret {
+  std::int64_t version = 0;
+  bool first = false;
+};
+
 struct SecretRowQuery {
   std::string name;
   bool with_values = false;
@@ -106,16 +112,20 @@ class Dataplane {
   //
   // Inserts `row` as pending with the next version of its name (1 + the
   // highest of any row of that name), sealed by `seal(version)`, durably;
-  // returns the version.
-  virtual StatusOr<std::int64_t> AddPendingSecret(
+  // returns the version, and whether it is the name's first: no row of the
+  // name was there, or the highest was a tombstone (a delete). A version in
+  // flight or left pending by a crash counts as there.
+  virtual StatusOr<NumberedSecret> AddPendingSecret(
       const model::Workspace& ws, const SecretRow& row,
       FunctionRef<std::string(std::int64_t version)> seal);
   // Applies the operation's row: it becomes committed; a tombstone also
   // deletes every committed lower row of its name (versions and an older
   // tombstone; a lower version still pending is a write that raced the
-  // delete and stays), in one transaction. OK when no row carries the id
-  // (already applied or discarded).
-  virtual Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id);
+  // delete and stays), and a version every committed version of its name
+  // but the newest `keep_versions` (>= 1), in one transaction. OK when no
+  // row carries the id (already applied or discarded).
+  virtual Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id,
+                                       int keep_versions);
   // Deletes the operation's pending row. OK when there is none.
   virtual Status DiscardSecretOperation(const model::Workspace& ws, std::string_view operation_id);
   // The rows `query` selects, pending ones included, by name then version

@@ -17,12 +17,13 @@ class Pooled final : public Dataplane {
   Status Deprovision(const model::Workspace& ws) override { return Take()->Deprovision(ws); }
   StatusOr<bool> Exists(const model::Workspace& ws) override { return Take()->Exists(ws); }
   Status Ping() override { return Take()->Ping(); }
-  StatusOr<std::int64_t> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
+  StatusOr<NumberedSecret> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
                                           FunctionRef<std::string(std::int64_t)> seal) override {
     return Take()->AddPendingSecret(ws, row, seal);
   }
-  Status CommitSecretOperation(const model::Workspace& ws, std::string_view op) override {
-    return Take()->CommitSecretOperation(ws, op);
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view op,
+                               int keep_versions) override {
+    return Take()->CommitSecretOperation(ws, op, keep_versions);
   }
   Status DiscardSecretOperation(const model::Workspace& ws, std::string_view op) override {
     return Take()->DiscardSecretOperation(ws, op);

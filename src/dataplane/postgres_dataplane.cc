@@ -146,24 +146,28 @@ class PostgresDataplane final : public Dataplane {
     return Query("SELECT 1 FROM shared.dataplane_workspaces WHERE id = $1", ws.id);
   }
 
- StatusOr<std::int64_t> AddPendingSecret(
+  StatusOr<NumberedSecret> AddPendingSecret(
       const model::Workspace& ws, const SecretRow& row,
       FunctionRef<std::string(std::int64_t)> seal) override {
     std::lock_guard lock(mu_);
     WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
-    std::int64_t version = 0;
+    NumberedSecret out;
     WS_RETURN_IF_ERROR(Transaction([&]() -> Status {
       // One writer per (workspace, name) at a time: the next version is free.
       WS_ASSIGN_OR_RETURN(PGresult * lk, RunParams("SELECT pg_advisory_xact_lock(hashtextextended("
                                                    "$1 || '/' || $2, 0))",
                                                    {ws.id, row.name}));
       store::Libpq().PQclear(lk);
-      WS_ASSIGN_OR_RETURN(PGresult * max,
-                          RunParams("SELECT COALESCE(MAX(version), 0) FROM " + table +
-                                        " WHERE workspace_id = $1 AND name = $2",
+      WS_ASSIGN_OR_RETURN(PGresult * top,
+                          RunParams("SELECT version, tombstone FROM " + table +
+                                        " WHERE workspace_id = $1 AND name = $2 "
+                                        "ORDER BY version DESC LIMIT 1",
                                     {ws.id, row.name}));
-      version = std::stoll(store::Libpq().PQgetvalue(max, 0, 0)) + 1;
-      store::Libpq().PQclear(max);
+      const bool any = store::Libpq().PQntuples(top) > 0;
+      out.version = any ? std::stoll(store::Libpq().PQgetvalue(top, 0, 0)) + 1 : 1;
+      out.first = !any || store::Libpq().PQgetvalue(top, 0, 1)[0] == 't';
+      store::Libpq().PQclear(top);
+      const std::int64_t version = out.version;
       WS_ASSIGN_OR_RETURN(
           PGresult * ins,
           RunParams("INSERT INTO " + table +
@@ -174,10 +178,11 @@ class PostgresDataplane final : public Dataplane {
       store::Libpq().PQclear(ins);
       return Status::Ok();
     }));
-    return version;
+    return out;
   }
 
-  Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id) override {
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id,
+                               int keep_versions) override {
     std::lock_guard lock(mu_);
     WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
     const std::string op(operation_id);
@@ -196,6 +201,20 @@ class PostgresDataplane final : public Dataplane {
                         " t SET pending = false FROM op WHERE t.workspace_id = $1 AND t.name = "
                         "op.name AND t.version = op.version",
                     {ws.id, op}));
+      store::Libpq().PQclear(r);
+      // A version: the newest keep_versions committed versions of its name
+      // stay (the update above is seen; none goes while fewer are there).
+      WS_ASSIGN_OR_RETURN(
+          r, RunParams("DELETE FROM " + table +
+                           " t WHERE t.workspace_id = $1 AND NOT t.pending AND NOT t.tombstone "
+                           "AND t.name = (SELECT name FROM " +
+                           table +
+                           " WHERE workspace_id = $1 AND operation_id = $2 AND NOT tombstone) "
+                           "AND t.version < (SELECT version FROM " +
+                           table +
+                           " v WHERE v.workspace_id = $1 AND v.name = t.name AND NOT v.pending "
+                           "AND NOT v.tombstone ORDER BY v.version DESC LIMIT 1 OFFSET $3::int)",
+                       {ws.id, op, std::to_string(keep_versions - 1)}));
       store::Libpq().PQclear(r);
       return Status::Ok();
     });

@@ -15,12 +15,13 @@ class Routing final : public Dataplane {
   Status Provision(const model::Workspace& ws) override { return For(ws).Provision(ws); }
   Status Deprovision(const model::Workspace& ws) override { return For(ws).Deprovision(ws); }
   StatusOr<bool> Exists(const model::Workspace& ws) override { return For(ws).Exists(ws); }
-  StatusOr<std::int64_t> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
+  StatusOr<NumberedSecret> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
                                           FunctionRef<std::string(std::int64_t)> seal) override {
     return For(ws).AddPendingSecret(ws, row, seal);
   }
-  Status CommitSecretOperation(const model::Workspace& ws, std::string_view op) override {
-    return For(ws).CommitSecretOperation(ws, op);
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view op,
+                               int keep_versions) override {
+    return For(ws).CommitSecretOperation(ws, op, keep_versions);
   }
   Status DiscardSecretOperation(const model::Workspace& ws, std::string_view op) override {
     return For(ws).DiscardSecretOperation(ws, op);

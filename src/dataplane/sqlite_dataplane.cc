@@ -196,14 +196,15 @@ class SqliteDataplane final : public Dataplane {
     return found;
   }
 
-  StatusOr<std::int64_t> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
+  StatusOr<NumberedSecret> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
                                           FunctionRef<std::string(std::int64_t)> seal) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
     return sqlite_secrets::AddPending(lease.conn(), ws.id, row, seal);
   }
-  Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id) override {
+  Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id,
+                               int keep_versions) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
-    return sqlite_secrets::Commit(lease.conn(), ws.id, operation_id);
+    return sqlite_secrets::Commit(lease.conn(), ws.id, operation_id, keep_versions);
   }
   Status DiscardSecretOperation(const model::Workspace& ws,
                                 std::string_view operation_id) override {

@@ -22,17 +22,19 @@ Status EnsureTable(sqlite3* db) {
   return Status::Ok();
 }
 
-StatusOr<std::int64_t> AddPending(Connection& db, const std::string& workspace_id,
-                                  const SecretRow& row,
-                                  FunctionRef<std::string(std::int64_t)> seal) {
-  std::int64_t version = 0;
+StatusOr<NumberedSecret> AddPending(Connection& db, const std::string& workspace_id,
+                                    const SecretRow& row,
+                                    FunctionRef<std::string(std::int64_t)> seal) {
+  NumberedSecret out;
   WS_RETURN_IF_ERROR(InTransaction(db, [&]() -> Status {
-    WS_ASSIGN_OR_RETURN(Stmt max, Stmt::Prepare(db,
-                                                "SELECT COALESCE(MAX(version), 0) FROM "
+    WS_ASSIGN_OR_RETURN(Stmt top, Stmt::Prepare(db,
+                                                "SELECT version, tombstone FROM "
                                                 "secret_versions WHERE workspace_id = ?1 "
-                                                "AND name = ?2"));
-    WS_RETURN_IF_ERROR(max.Text(workspace_id).Text(row.name).Step().status());
-    version = max.ColInt(0) + 1;
+                                                "AND name = ?2 ORDER BY version DESC LIMIT 1"));
+    WS_ASSIGN_OR_RETURN(const bool any, top.Text(workspace_id).Text(row.name).Step());
+    out.version = any ? top.ColInt(0) + 1 : 1;
+    out.first = !any || top.ColInt(1) != 0;
+    const std::int64_t version = out.version;
     std::string sealed = seal(version);
     WS_ASSIGN_OR_RETURN(
         Stmt insert,
@@ -51,10 +53,11 @@ StatusOr<std::int64_t> AddPending(Connection& db, const std::string& workspace_i
         .Text(row.created_by)
         .Run();
   }));
-  return version;
+  return out;
 }
 
-Status Commit(Connection& db, const std::string& workspace_id, std::string_view operation_id) {
+Status Commit(Connection& db, const std::string& workspace_id, std::string_view operation_id,
+              int keep_versions) {
   return InTransaction(db, [&]() -> Status {
     WS_ASSIGN_OR_RETURN(Stmt find, Stmt::Prepare(db,
                                                  "SELECT name, version, tombstone FROM "
@@ -69,7 +72,17 @@ Status Commit(Connection& db, const std::string& workspace_id, std::string_view 
                                                  "UPDATE secret_versions SET pending = 0 "
                                                  "WHERE workspace_id = ?1 AND name = ?2 AND "
                                                  "version = ?3"));
-      return up.Text(workspace_id).Text(name).Int(version).Run();
+      WS_RETURN_IF_ERROR(up.Text(workspace_id).Text(name).Int(version).Run());
+      // The newest keep_versions committed versions stay (none is deleted
+      // while fewer are there: the bound is NULL).
+      WS_ASSIGN_OR_RETURN(
+          Stmt prune,
+          Stmt::Prepare(db,
+                        "DELETE FROM secret_versions WHERE workspace_id = ?1 AND name = ?2 AND "
+                        "pending = 0 AND tombstone = 0 AND version < (SELECT version FROM "
+                        "secret_versions WHERE workspace_id = ?1 AND name = ?2 AND pending = 0 "
+                        "AND tombstone = 0 ORDER BY version DESC LIMIT 1 OFFSET ?3)"));
+      return prune.Text(workspace_id).Text(name).Int(keep_versions - 1).Run();
     }
     // The tombstone stays, committed: the next version numbers on from it.
     WS_ASSIGN_OR_RETURN(Stmt del, Stmt::Prepare(db,

@@ -14,10 +14,11 @@ namespace workspaced::dataplane::sqlite_secrets {
 
 // Creates the table when missing (idempotent).
 Status EnsureTable(sqlite3* db);
-StatusOr<std::int64_t> AddPending(Connection& db, const std::string& workspace_id,
+StatusOr<NumberedSecret> AddPending(Connection& db, const std::string& workspace_id,
                                   const SecretRow& row,
                                   FunctionRef<std::string(std::int64_t)> seal);
-Status Commit(Connection& db, const std::string& workspace_id, std::string_view operation_id);
+Status Commit(Connection& db, const std::string& workspace_id, std::string_view operation_id,
+              int keep_versions);
 Status Discard(Connection& db, const std::string& workspace_id, std::string_view operation_id);
 StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspace_id,
                                       const SecretRowQuery& query);

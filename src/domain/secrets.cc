@@ -77,7 +77,7 @@ StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws,
                                        const dataplane::SecretRow& row) {
   return protocol_.Resolve(
       ws, row.operation_id, row.created_at, kPendingBound,
-      [&](std::string_view op) { return d_.dataplane.CommitSecretOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.CommitSecretOperation(ws, op, d_.max_versions); },
       [&](std::string_view op) { return d_.dataplane.DiscardSecretOperation(ws, op); });
 }
 
@@ -104,7 +104,7 @@ Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_
                        model::AuditEvent audit, PillarProtocol::RuleFn rule) {
   return protocol_.Finish(
       ws, operation_id, std::move(audit), rule,
-      [&](std::string_view op) { return d_.dataplane.CommitSecretOperation(ws, op); },
+      [&](std::string_view op) { return d_.dataplane.CommitSecretOperation(ws, op, d_.max_versions); },
       [&](std::string_view op) { return d_.dataplane.DiscardSecretOperation(ws, op); });
 }
 
@@ -124,9 +124,11 @@ StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& w
   row.created_by = actor.subject;
   // Step 1.
   WS_ASSIGN_OR_RETURN(
-      const std::int64_t version, d_.dataplane.AddPendingSecret(ws, row, [&](std::int64_t v) {
+      const dataplane::NumberedSecret numbered,
+      d_.dataplane.AddPendingSecret(ws, row, [&](std::int64_t v) {
         return Base64UrlEncode(crypto::Seal(key, Aad(ws.id, w.name, v), w.value, d_.random));
       }));
+  const std::int64_t version = numbered.version;
   protocol_.MaybeCrash("after_pending");
 
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.put", "secret", w.name, ws.id);
@@ -138,16 +140,13 @@ StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& w
         return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name);
       }));
   // The secret as this write left it: its committed versions below the one
-  // written, and that one (concurrent writers of one name each learn their
-  // own version). It created the secret when no version below it is there,
-  // committed or still in flight: the rows below the name's last delete
-  // went with it, its tombstone stays.
-  std::vector<dataplane::SecretRow> all;
-  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = w.name}, &all));
+  // written (the newest max_versions), and that one (concurrent writers of
+  // one name each learn their own version). It created the secret when it
+  // was numbered first: no version was there, committed or still in
+  // flight, or the name's last row was a delete.
+  WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = w.name}));
   Written out;
-  out.created = std::ranges::none_of(all, [&](const dataplane::SecretRow& r) {
-    return r.name == w.name && r.version < version && !r.tombstone;
-  });
+  out.created = numbered.first;
   out.secret = Fold(w.name, rows);  // none: deleted since
   std::erase_if(out.secret.versions,
                 [&](const SecretVersionInfo& v) { return v.version >= version; });
@@ -270,8 +269,9 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
   tomb.operation_id = NewUuidV7(d_.random, d_.clock);
   tomb.created_at = d_.clock.Now();
   tomb.created_by = actor.subject;
-  WS_ASSIGN_OR_RETURN(const std::int64_t version,
+  WS_ASSIGN_OR_RETURN(const dataplane::NumberedSecret numbered,
                       d_.dataplane.AddPendingSecret(ws, tomb, [](std::int64_t) { return ""; }));
+  const std::int64_t version = numbered.version;
   protocol_.MaybeCrash("after_pending");
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.delete", "secret", name, ws.id);
   e.details = boost::json::serialize(

@@ -112,6 +112,8 @@ struct SecretsDeps {
   AuditGroupCommit& audit;
   // secrets_after_pending, secrets_after_commit_record: `crash` only (tests).
   const saga::Failpoints& failpoints;
+  // Versions kept per name (config secrets.max_versions, >= 1).
+  int max_versions = 10;
 };
 
 // The validation above, every problem at once.

@@ -33,9 +33,9 @@ class Secrets : public ::testing::TestWithParam<bool> {
     cell_ = *conninfo;
   }
   // The configuration of every start (a restart keeps the same cell).
-  std::string Config() const {
-    return cell_.empty() ? FastSagaConfig()
-                         : FastSagaConfig(1000, R"(,"cells":{"us-east-1":")" + cell_ + R"("})");
+  std::string Config(const std::string& extra = "") const {
+    return cell_.empty() ? FastSagaConfig(1000, extra)
+                         : FastSagaConfig(1000, extra + R"(,"cells":{"us-east-1":")" + cell_ + R"("})");
   }
   void StartOn(ServerProcess::Options o = {}) {
     if (o.config_json.empty()) o.config_json = Config();
@@ -317,7 +317,9 @@ TEST_P(Secrets, AValueAppearsNowhereButInItsRevealsAnswer) {
 // a page of versions per chunk (more than one page here), in name then
 // version order, in each format; never a value.
 TEST_P(Secrets, TheExportListsEveryCommittedVersionsMetadataAcrossChunksInEveryFormat) {
-  StartOn();
+  ServerProcess::Options o;
+  o.config_json = Config(R"(,"secrets":{"max_versions":1000})");  // every version kept
+  StartOn(o);
   CreateWorkspace();
   constexpr int kVersions = 105;  // more than a page of the export's 100
   ASSERT_EQ(Put("A_FIRST", ValueBody(kValue2, R"(,"environment":"prod","description":"d, \"q\"")"))
