@@ -120,7 +120,8 @@ ClientCommand::ClientCommand(CLI::App& app) {
 
   auto* exp = ws_->add_subcommand("export", "stream a workspace's export to a file or stdout");
   exp->add_option("ID", export_.id, "workspace id")->required();
-  exp->add_option("--format", export_.format, "json, ndjson or csv (default json)")
+  exp->add_option("--format", export_.format,
+                  "json, ndjson or csv (default: the server's export_format)")
       ->check(CLI::IsMember({"json", "ndjson", "csv"}));
   exp->add_option("-o,--output", export_.file, "file to write (default stdout)");
 

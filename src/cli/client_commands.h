@@ -63,7 +63,8 @@ int ClientOperations(const ClientFlags& client, const std::string& id, const std
 int ClientRestore(const ClientFlags& client, const std::string& id, const std::string& output);
 
 struct ClientExportFlags {
-  std::string id, format = "json", file;  // file empty or "-": stdout
+  std::string id, file;  // file empty or "-": stdout
+  std::string format;    // empty: the server's configured export_format
 };
 int ClientExport(const ClientFlags& client, const ClientExportFlags& flags);
 

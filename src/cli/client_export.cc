@@ -10,7 +10,8 @@
 namespace workspaced::cli {
 
 int ClientExport(const ClientFlags& client, const ClientExportFlags& flags) {
-  if (flags.format != "json" && flags.format != "ndjson" && flags.format != "csv") {
+  if (!flags.format.empty() && flags.format != "json" && flags.format != "ndjson" &&
+      flags.format != "csv") {
     std::fprintf(stderr, "error: --format must be json, ndjson or csv\n");
     return kExitUsage;
   }
@@ -23,8 +24,11 @@ int ClientExport(const ClientFlags& client, const ClientExportFlags& flags) {
     std::fprintf(stderr, "error: cannot write %s\n", part.c_str());
     return kExitFailed;
   }
-  auto r = api->Download(
-      "/v1/workspaces/" + client::QueryEscape(flags.id) + "/export?format=" + flags.format, sink);
+  // No --format: no ?format=, so the server's configured default applies
+  // (the client's Accept ranks every format alike, and a tie goes to it).
+  std::string path = "/v1/workspaces/" + client::QueryEscape(flags.id) + "/export";
+  if (!flags.format.empty()) path += "?format=" + flags.format;
+  auto r = api->Download(path, sink);
   const bool flushed = std::fflush(sink) == 0;
   if (to_stdout) {
     if (!r.ok()) return ReportStatus(r.status());

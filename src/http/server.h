@@ -9,7 +9,9 @@
 // before the body is read); `Expect: 100-continue` honoured.
 //
 // Every response carries X-Request-Id; every request is counted in Metrics
-// and written to the access log.
+// and written to the access log, a response not delivered whole with why
+// (`aborted`: client_closed, logged as 499; write_timeout, stream_failed or
+// shutdown, logged with the status sent; docs/configuration.md).
 //
 // With a RateLimiter (http/rate_limit.h): a connection over the per-address
 // cap is closed at accept; each request's remote_ip is its client address

@@ -143,7 +143,7 @@ bool Session::AccessLogged(int status) {
 }
 
 // Records metrics and the access log line for the request just answered.
-void Session::Finish(int logged_status) {
+void Session::Finish(int logged_status, std::string_view aborted) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started_)
                           .count();
@@ -169,6 +169,7 @@ void Session::Finish(int logged_status) {
         {"bytes_out", static_cast<std::int64_t>(bytes_out_)},
         {"remote_ip", remote_ip_},
         {"user_agent", user_agent}};
+    if (!aborted.empty()) fields.push_back({"aborted", aborted});
     if (logged_status == 429) {
       const auto skipped = server_.unlogged_429s.exchange(0, std::memory_order_relaxed);
       fields.push_back({"unlogged_429s_before", static_cast<std::int64_t>(skipped)});
@@ -184,7 +185,7 @@ void Session::Close() {
   // mid-body) still leaves the in-flight gauge and the access log.
   if (in_flight_) {
     response_.status = 499;
-    Finish(499);
+    Finish(499, "client_closed");
   }
   read_timer_.cancel();
   boost::system::error_code ignored;

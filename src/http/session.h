@@ -57,7 +57,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void Handle();
   void RunHandler();  // on a worker
   void OnHandled();   // back on the session's thread
-  void Finish(int logged_status);
+  // `aborted`: why the response was not delivered whole, if it was not
+  // (the access log's field; docs/configuration.md).
+  void Finish(int logged_status, std::string_view aborted = {});
   bool AccessLogged(int status);
   void Close();
 
@@ -73,7 +75,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void ProduceChunk();     // on a worker
   void WriteChunk();       // back on the session's thread
   void WriteLastChunk();
-  void OnWritten(boost::beast::error_code ec, std::size_t bytes);
+  // `aborted`: set when the server itself ends the response early (a
+  // failed stream, shutdown); else an error is read from `ec`.
+  void OnWritten(boost::beast::error_code ec, std::size_t bytes, std::string_view aborted = {});
   // Overwrites the request's and the response's bodies (Response::sensitive).
   void WipeBodies();
 

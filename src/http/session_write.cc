@@ -161,7 +161,7 @@ void Session::NextChunk() {
   if (server_.Submit(index_, job, false)) return;
   // Shutting down: the response stays truncated (the client sees it).
   response_.stream.reset();
-  OnWritten(net::error::operation_aborted, 0);
+  OnWritten(net::error::operation_aborted, 0, "shutdown");
 }
 
 void Session::ProduceChunk() {
@@ -176,7 +176,7 @@ void Session::WriteChunk() {
   if (chunk_failed_) {
     log::Error("streamed response failed", {{"request_id", request_id_}, {"error", chunk_error_}});
     response_.stream.reset();
-    return OnWritten(net::error::operation_aborted, 0);
+    return OnWritten(net::error::operation_aborted, 0, "stream_failed");
   }
   if (chunk_.empty()) return chunk_more_ ? NextChunk() : WriteLastChunk();
   stream_.expires_after(server_.options.write_timeout);
@@ -207,10 +207,22 @@ void Session::WipeBodies() {
   response_.sensitive = false;
 }
 
-void Session::OnWritten(beast::error_code ec, std::size_t bytes) {
+void Session::OnWritten(beast::error_code ec, std::size_t bytes, std::string_view aborted) {
   stream_.expires_never();
   bytes_out_ += bytes;
-  Finish(ec ? 499 : response_.status);
+  // A response not written whole is logged as what ended it: the client
+  // that went away as 499 (nginx's "client closed request"); one the server
+  // cut — a client that stopped reading for write_timeout, a stream that
+  // failed, shutdown — with the status it had sent. `aborted` names which.
+  if (!ec) {
+    Finish(response_.status);
+  } else if (!aborted.empty()) {
+    Finish(response_.status, aborted);
+  } else if (ec == beast::error::timeout) {
+    Finish(response_.status, "write_timeout");
+  } else {
+    Finish(499, "client_closed");
+  }
   response_.stream.reset();
   if (response_.sensitive) WipeBodies();
   response_.body = std::string();  // a large body is not kept for the next request

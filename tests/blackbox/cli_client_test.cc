@@ -14,9 +14,9 @@ const std::vector<std::string> kSteps = {"bind_account",        "configure_accou
 
 class CliClient : public ::testing::Test {
  protected:
-  void Start(const std::string& failpoints = "") {
+  void Start(const std::string& failpoints = "", const std::string& config = "") {
     ServerProcess::Options o;
-    o.config_json = FastSagaConfig();
+    o.config_json = FastSagaConfig(1000, config);
     if (!failpoints.empty()) o.env["WORKSPACED_FAILPOINTS"] = failpoints;
     server_ = ServerProcess::Start(o);
     seed_ = std::make_unique<Seeder>(server_->data_dir());
@@ -134,6 +134,19 @@ TEST_F(CliClient, ExportWritesAFileThatParses) {
   int n = 0;
   for (std::string line; std::getline(lines, line); ++n) EXPECT_TRUE(Json(line).is_object());
   EXPECT_GT(n, 3);
+}
+
+// Without --format the CLI names no format: the server's configured one
+// applies, as for any other client; --format still overrides it.
+TEST_F(CliClient, ExportWithoutFormatGetsTheServersConfiguredFormat) {
+  Start("", R"(,"export_format":"csv")");
+  const std::string ws = CreateActive("Configured");
+  const CommandResult csv = Client({"export", ws});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("# workspace\r\n", 0), 0u) << csv.out.substr(0, 200);
+  const CommandResult json = Client({"export", ws, "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(Json(json.out).at("workspace").at("id").as_string(), ws);
 }
 
 TEST_F(CliClient, ListFollowsEveryPageAndAppliesFilters) {

@@ -119,8 +119,8 @@ TEST_F(Export, JsonIsOneDocumentWithEverySection) {
   EXPECT_EQ(events[1].as_object().at("details").as_object().at("note").as_string(), "a, \"b\"");
   EXPECT_EQ(events[kEvents + 1].as_object().at("action").as_string(), "workspace.export");
   for (std::size_t i = 1; i < events.size(); ++i) {
-    ASSERT_LT(std::stoll(std::string(events[i - 1].as_object().at("seq").as_string())),
-              std::stoll(std::string(events[i].as_object().at("seq").as_string())));
+    ASSERT_LT(events[i - 1].as_object().at("seq").as_int64(),
+              events[i].as_object().at("seq").as_int64());
   }
 }
 
@@ -292,7 +292,7 @@ TEST_F(Export, StalledReadersOfLargeEventsEachHoldABoundedAmountOfMemory) {
     const boost::json::value v = Json(line);
     if (v.as_object().at("type").as_string() != "audit_events") continue;
     const auto& e = v.as_object().at("data").as_object();
-    const long long s = std::stoll(std::string(e.at("seq").as_string()));
+    const long long s = e.at("seq").as_int64();
     ASSERT_GT(s, seq) << "out of order";
     seq = s;
     ++events;

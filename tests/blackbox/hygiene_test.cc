@@ -312,6 +312,62 @@ TEST_F(HygieneAccessLog, AHugeTargetAndUserAgentCostABoundedLine) {
       << lines[0].substr(0, 200);
 }
 
+// A response cut short is logged as what cut it: a reader that stops
+// reading is cut by the server after limits.write_timeout_ms (the status it
+// was sent, "aborted":"write_timeout"), not logged as a client that left
+// (499, "aborted":"client_closed").
+class HygieneWriteTimeout : public Hygiene {
+ protected:
+  void SetUp() override { Start(R"({"access_log":true,"limits":{"write_timeout_ms":1500}})"); }
+
+  // The access-log line of the request `id`, once it is written.
+  std::string AccessLine(const std::string& id) {
+    const std::string needle = "\"request_id\":\"" + id + "\"";
+    std::string line;
+    EXPECT_TRUE(Eventually(
+        [&] {
+          for (const std::string& l : LinesWith(server_->Output(), needle))
+            if (l.find("\"bytes_out\"") != std::string::npos) line = l;
+          return !line.empty();
+        },
+        20))
+        << id;
+    return line;
+  }
+};
+
+TEST_F(HygieneWriteTimeout, AStalledReaderIsCutAsAWriteTimeoutNotAsAClientThatLeft) {
+  // Far more than the socket buffers hold: ~13 MiB of NDJSON.
+  seed_->AuditEvents(ws_, 400, R"({"pad":")" + std::string(32 * 1024, 'p') + R"("})");
+  const auto stall = [&](const std::string& id) {
+    const int fd = RequestExportAndStall(server_->port(), ws_, server_->Token("vic"), id);
+    char head[4096];
+    EXPECT_GT(::recv(fd, head, sizeof head, 0), 12);
+    EXPECT_EQ(std::string(head, 12), "HTTP/1.1 200");
+    return fd;
+  };
+
+  const int leaves = stall("stalled-then-closed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well within the timeout
+  ::close(leaves);
+  const std::string left = AccessLine("stalled-then-closed");
+  EXPECT_NE(left.find("\"status\":499"), std::string::npos) << left;
+  EXPECT_NE(left.find("\"aborted\":\"client_closed\""), std::string::npos) << left;
+
+  const int stays = stall("stalled-past-the-timeout");
+  const std::string cut = AccessLine("stalled-past-the-timeout");
+  ::close(stays);
+  EXPECT_NE(cut.find("\"status\":200"), std::string::npos) << cut;
+  EXPECT_NE(cut.find("\"aborted\":\"write_timeout\""), std::string::npos) << cut;
+  EXPECT_EQ(cut.find("\"status\":499"), std::string::npos) << cut;
+
+  // A response delivered whole has no "aborted".
+  EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_, "vic", "", {{"X-Request-Id", "whole"}}).status,
+            200);
+  const std::string whole = AccessLine("whole");
+  EXPECT_EQ(whole.find("aborted"), std::string::npos) << whole;
+}
+
 // A flood of refusals is not a flood of log: one 429 line per second, which
 // counts the ones it stood for.
 TEST(HygieneAccessLogFlood, RefusalsWriteAtMostALinePerSecond) {

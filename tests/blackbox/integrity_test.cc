@@ -304,10 +304,10 @@ TEST_F(Integrity, ADamagedAuditRowCutsTheExportShortWithoutItsLastChunk) {
   ExecSql(server_->data_dir(),
           "UPDATE audit_events SET details = '{\"role\":' WHERE seq = " + std::to_string(seq));
   for (const char* format : {"json", "ndjson", "csv"}) {
-    const std::string raw =
-        HttpClient::Raw(server_->port(), "GET /v1/workspaces/" + ws_ + "/export?format=" + format +
-                                             " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                                             server_->Token("wanda") + "\r\n\r\n");
+    const std::string raw = HttpClient::Raw(
+        server_->port(), "GET /v1/workspaces/" + ws_ + "/export?format=" + format +
+                             " HTTP/1.1\r\nHost: t\r\nX-Request-Id: damaged-" + format +
+                             "\r\nAuthorization: Bearer " + server_->Token("wanda") + "\r\n\r\n");
     ASSERT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw.substr(0, 200);
     EXPECT_NE(raw.find("Transfer-Encoding: chunked"), std::string::npos);
     // The sections before the audit events went out, then the connection
@@ -318,6 +318,24 @@ TEST_F(Integrity, ADamagedAuditRowCutsTheExportShortWithoutItsLastChunk) {
                  raw.compare(raw.size() - last_chunk.size(), last_chunk.size(), last_chunk) == 0)
         << format << ": ends " << raw.substr(raw.size() > 80 ? raw.size() - 80 : 0);
     EXPECT_EQ(raw.find("{\"role\":\r\n"), std::string::npos) << format;
+    // The access log says the server cut it (the status it had sent), not
+    // that the client left.
+    const std::string id = "\"request_id\":\"damaged-" + std::string(format) + "\"";
+    std::string line;
+    EXPECT_TRUE(Eventually(
+        [&] {
+          const std::string out = server_->Output();
+          for (std::size_t at = out.find(id); at != std::string::npos; at = out.find(id, at + 1)) {
+            const std::size_t from = out.rfind('\n', at) + 1;
+            const std::string l = out.substr(from, out.find('\n', at) - from);
+            if (l.find("\"bytes_out\"") != std::string::npos) line = l;
+          }
+          return !line.empty();
+        },
+        10))
+        << format;
+    EXPECT_NE(line.find("\"status\":200"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"aborted\":\"stream_failed\""), std::string::npos) << line;
   }
   // The server goes on: a fresh connection is served.
   EXPECT_EQ(Call("GET", "/v1/workspaces/" + ws_, "wanda").status, 200);

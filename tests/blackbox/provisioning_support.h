@@ -145,9 +145,10 @@ inline std::string DefaultAccount(const std::string& server_log) {
 }
 
 // A raw connection that asks for the workspace's NDJSON export with a small
-// receive buffer, and reads nothing: a reader that stalls. The caller closes it.
+// receive buffer (and `request_id` as its X-Request-Id, when given), and
+// reads nothing: a reader that stalls. The caller closes it.
 inline int RequestExportAndStall(std::uint16_t port, const std::string& ws,
-                                 const std::string& token) {
+                                 const std::string& token, const std::string& request_id = "") {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   EXPECT_GE(fd, 0);
   const int small = 8192;
@@ -160,7 +161,9 @@ inline int RequestExportAndStall(std::uint16_t port, const std::string& ws,
   const std::string request = "GET /v1/workspaces/" + ws +
                               "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: "
                               "Bearer " +
-                              token + "\r\n\r\n";
+                              token + "\r\n" +
+                              (request_id.empty() ? "" : "X-Request-Id: " + request_id + "\r\n") +
+                              "\r\n";
   EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   return fd;
 }

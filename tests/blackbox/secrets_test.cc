@@ -339,7 +339,7 @@ TEST_P(Secrets, TheExportListsEveryCommittedVersionsMetadataAcrossChunksInEveryF
   for (const auto& v : doc.as_object().at("secrets").as_array()) {
     const auto& o = v.as_object();
     got.push_back(std::string(o.at("name").as_string()) + "/" +
-                  std::string(o.at("version").as_string()));
+                  std::to_string(o.at("version").as_int64()));
     EXPECT_FALSE(o.contains("value"));
     EXPECT_EQ(o.at("created_by").as_string(), "alice");
   }
@@ -358,7 +358,7 @@ TEST_P(Secrets, TheExportListsEveryCommittedVersionsMetadataAcrossChunksInEveryF
     if (o.at("type").as_string() != "secrets") continue;
     const auto& d = o.at("data").as_object();
     got.push_back(std::string(d.at("name").as_string()) + "/" +
-                  std::string(d.at("version").as_string()));
+                  std::to_string(d.at("version").as_int64()));
   }
   EXPECT_EQ(got, want);
 

@@ -14,18 +14,17 @@
 // and the work stops. Audit events are those up to the newest at the start,
 // a chunk of them at most kChunkBytes plus one event (read and rendered), so
 // a stalled reader pins that much however large the events are. An event
-// whose details are damaged aborts the stream (no last chunk).
-#include <boost/json.hpp>
-#include <cctype>
+// whose details are damaged aborts the stream (no last chunk). Records carry
+// the types of the API's GET endpoints (export_writer.h); the workspace's is
+// GET's own rendering.
 #include <optional>
 
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/export_format.h"
+#include "api/handlers/export_writer.h"
 #include "api/handlers/handlers.h"
 #include "api/json_views.h"
-#include "api/json_writer.h"
-#include "common/time_format.h"
 
 namespace workspaced::api {
 namespace {
@@ -47,58 +46,116 @@ constexpr int kSecretPage = 100;
 // Vault records per chunk: a record is at most 32 fields of about 200 bytes.
 constexpr int kVaultPage = 20;
 
-// A cell a spreadsheet would run as a formula (OWASP's CSV injection: one
-// starting with =, +, -, @, tab or CR). Any text column may hold one: a
-// name, a label, another tenant's User-Agent in the audit log.
-bool LooksLikeFormula(std::string_view v) {
-  return !v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos;
+// The records of each section, with the types and nulls of the resource's
+// GET (api/openapi.yaml). Only the workspace id is left out: it is the
+// export's.
+using F = ExportField;
+
+ExportRecord EnvironmentRecord(const model::Environment& e) {
+  return {F::String("id", e.id), F::String("name", e.name),
+          F::TimeOrNull("created_at", e.created_at)};
 }
 
-// RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
-// A formula-like cell is neutralised as OWASP says: a single quote before it,
-// inside a quoted field.
-void CsvField(std::string& out, std::string_view v) {
-  const bool formula = LooksLikeFormula(v);
-  if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  out.push_back('"');
-  if (formula) out.push_back('\'');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
+ExportRecord MemberRecord(const model::WorkspaceMember& m) {
+  return {F::String("subject", m.subject), F::String("role", std::string(model::ToString(m.role))),
+          F::TimeOrNull("created_at", m.created_at)};
 }
 
-void CsvRow(std::string& out, const std::vector<std::string>& fields) {
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) out.push_back(',');
-    CsvField(out, fields[i]);
-  }
-  out += "\r\n";
+ExportRecord GroupMappingRecord(const model::GroupMapping& g) {
+  return {F::String("group_name", g.group_name),
+          F::String("role", std::string(model::ToString(g.role)))};
 }
 
-std::string Time(Micros t) { return t == 0 ? std::string() : FormatRfc3339(t); }
+ExportRecord RunRecord(const model::ProvisioningRun& r) {
+  return {F::String("id", r.id),
+          F::String("state", std::string(model::ToString(r.state))),
+          F::StringOrNull("retry_of", r.retry_of),
+          F::StringOrNull("error", r.error),
+          F::StringOrNull("error_code", r.error_code),
+          F::String("created_by", r.created_by),
+          F::TimeOrNull("created_at", r.created_at),
+          F::TimeOrNull("finished_at", r.finished_at)};
+}
 
-// One record: its fields as (name, value) pairs, written as a JSON object or
-// a CSV row. Values are strings; `raw_json` marks a value that is JSON text.
-struct Record {
-  std::vector<std::pair<std::string_view, std::string>> fields;
-  std::string_view raw_json_field;  // a field whose value is JSON (details)
-};
+ExportRecord StepRecord(const std::string& run_id, const model::ProvisioningStep& s) {
+  return {F::String("run_id", run_id),
+          F::String("name", s.name),
+          F::String("state", std::string(model::ToString(s.state))),
+          F::Integer("attempts", s.attempts),
+          F::StringOrNull("last_error", s.last_error),
+          F::StringOrNull("last_error_code", s.last_error_code),
+          F::TimeOrNull("started_at", s.started_at),
+          F::TimeOrNull("finished_at", s.finished_at)};
+}
+
+ExportRecord SecretRecord(const std::string& name, const domain::SecretVersionInfo& v) {
+  return {F::String("name", name),
+          F::Integer("version", v.version),
+          F::StringOrNull("environment", v.environment),
+          F::String("description", v.description),
+          F::TimeOrNull("created_at", v.created_at),
+          F::String("created_by", v.created_by)};
+}
+
+ExportRecord VaultFieldRecord(const domain::VaultRecordInfo& r, const domain::VaultFieldInfo& f) {
+  return {F::String("record_id", r.id),
+          F::String("field", f.name),
+          F::String("type", f.type),
+          F::String("token", f.token),
+          F::Boolean("deterministic", f.deterministic),
+          F::String("mask", f.mask),
+          F::TimeOrNull("created_at", r.created_at),
+          F::String("created_by", r.created_by)};
+}
+
+// `details`: the event's details as JSON (AuditDetailsJson, checked).
+ExportRecord AuditRecord(model::AuditEvent&& e, std::string details) {
+  return {F::Integer("seq", e.seq),
+          F::TimeOrNull("time", e.time),
+          F::String("actor", std::move(e.actor)),
+          F::String("actor_auth", std::move(e.actor_auth)),
+          F::String("action", std::move(e.action)),
+          F::String("target_type", std::move(e.target_type)),
+          F::String("target_id", std::move(e.target_id)),
+          F::String("outcome", std::move(e.outcome)),
+          F::String("request_id", std::move(e.request_id)),
+          F::String("source_ip", std::move(e.source_ip)),
+          F::String("user_agent", std::move(e.user_agent)),
+          F::JsonText("details", std::move(details)),
+          F::String("hash", std::move(e.hash)),
+          F::String("prev_hash", std::move(e.prev_hash))};
+}
+
+// The CSV header of a section after the workspace: the names its records
+// are built with, so the two never differ.
+const std::vector<std::string>& Columns(std::string_view section) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string>>> kColumns = {
+      {"environments", ExportColumns(EnvironmentRecord({}))},
+      {"members", ExportColumns(MemberRecord({}))},
+      {"group_mappings", ExportColumns(GroupMappingRecord({}))},
+      {"provisioning_runs", ExportColumns(RunRecord({}))},
+      {"provisioning_steps", ExportColumns(StepRecord({}, {}))},
+      {"secrets", ExportColumns(SecretRecord({}, {}))},
+      {"vault_fields", ExportColumns(VaultFieldRecord({}, {}))},
+      {"audit_events", ExportColumns(AuditRecord({}, "{}"))},
+  };
+  for (const auto& [name, columns] : kColumns)
+    if (name == section) return columns;
+  static const std::vector<std::string> kNone;
+  return kNone;
+}
 
 class ExportSource final : public http::BodySource {
  public:
   ExportSource(app::App& app, model::Workspace ws, Format format, std::int64_t last_seq)
-      : app_(app), ws_(std::move(ws)), format_(format), last_seq_(last_seq) {}
+      : app_(app), ws_(std::move(ws)), writer_(format), last_seq_(last_seq) {}
 
   StatusOr<bool> Next(std::string& out) override {
     switch (stage_++) {
       case 0:
-        Begin(out);
-        Section(out, "workspace", {WorkspaceRecord()});
+        writer_.Begin(out);
+        // What GET /v1/workspaces/{id} shows, field for field.
+        writer_.Single(out, "workspace", ExportRecordOfObject(WorkspaceJson(ws_)));
         return true;
       case 1: {
         std::vector<model::Environment> envs;
@@ -106,9 +163,8 @@ class ExportSource final : public http::BodySource {
           WS_ASSIGN_OR_RETURN(envs, tx.ListEnvironments(ws_.id));
           return Status::Ok();
         }));
-        std::vector<Record> records;
-        for (const auto& e : envs)
-          records.push_back({{{"id", e.id}, {"name", e.name}, {"created_at", Time(e.created_at)}}});
+        std::vector<ExportRecord> records;
+        for (const auto& e : envs) records.push_back(EnvironmentRecord(e));
         Section(out, "environments", records);
         return true;
       }
@@ -121,23 +177,16 @@ class ExportSource final : public http::BodySource {
           return Status::Ok();
         }));
         member_offset_ += static_cast<std::int64_t>(members.size());
-        std::vector<Record> records;
-        for (const auto& m : members) {
-          records.push_back({{{"subject", m.subject},
-                              {"role", std::string(model::ToString(m.role))},
-                              {"created_at", Time(m.created_at)}}});
-        }
+        std::vector<ExportRecord> records;
+        for (const auto& m : members) records.push_back(MemberRecord(m));
+        Rows(out, "members", records);
         if (members.size() == static_cast<std::size_t>(kMemberPage)) {
-          Rows(out, "members", records);
           --stage_;  // the next chunk reads the next page
           return true;
         }
-        Rows(out, "members", records);
         End(out, "members");
-        std::vector<Record> groups;
-        for (const auto& g : ws_.group_mappings)
-          groups.push_back(
-              {{{"group_name", g.group_name}, {"role", std::string(model::ToString(g.role))}}});
+        std::vector<ExportRecord> groups;
+        for (const auto& g : ws_.group_mappings) groups.push_back(GroupMappingRecord(g));
         Section(out, "group_mappings", groups);
         return true;
       }
@@ -154,26 +203,10 @@ class ExportSource final : public http::BodySource {
           }
           return Status::Ok();
         }));
-        std::vector<Record> records, steps;
+        std::vector<ExportRecord> records, steps;
         for (const auto& r : runs) {
-          records.push_back({{{"id", r.id},
-                              {"state", std::string(model::ToString(r.state))},
-                              {"retry_of", r.retry_of},
-                              {"error", r.error},
-                              {"error_code", r.error_code},
-                              {"created_by", r.created_by},
-                              {"created_at", Time(r.created_at)},
-                              {"finished_at", Time(r.finished_at)}}});
-          for (const auto& s : r.steps) {
-            steps.push_back({{{"run_id", r.id},
-                              {"name", s.name},
-                              {"state", std::string(model::ToString(s.state))},
-                              {"attempts", std::to_string(s.attempts)},
-                              {"last_error", s.last_error},
-                              {"last_error_code", s.last_error_code},
-                              {"started_at", Time(s.started_at)},
-                              {"finished_at", Time(s.finished_at)}}});
-          }
+          records.push_back(RunRecord(r));
+          for (const auto& s : r.steps) steps.push_back(StepRecord(r.id, s));
         }
         Section(out, "provisioning_runs", records);
         Section(out, "provisioning_steps", steps);
@@ -191,38 +224,15 @@ class ExportSource final : public http::BodySource {
  private:
   Status Read(FunctionRef<Status(store::Tx&)> fn) { return app_.store().Read(fn); }
 
-  Record WorkspaceRecord() const {
-    return {{{"id", ws_.id},
-             {"account_id", ws_.account_id},
-             {"name", ws_.name},
-             {"slug", ws_.slug},
-             {"status", std::string(model::ToString(ws_.status))},
-             {"region", ws_.region},
-             {"tenancy_model", std::string(model::ToString(ws_.tenancy_model))},
-             {"created_at", Time(ws_.created_at)},
-             {"updated_at", Time(ws_.updated_at)},
-             {"created_by", ws_.created_by},
-             {"updated_by", ws_.updated_by},
-             {"provisioning_phase", std::string(model::ToString(ws_.phase))},
-             {"status_reason", ws_.status_reason}}};
-  }
-
   // One page of secret versions (metadata only: the domain never reads a
   // value for it); the stage repeats until the last page.
   StatusOr<bool> SecretsChunk(std::string& out) {
     WS_ASSIGN_OR_RETURN(domain::SecretPage page,
                         app_.secrets().ListPage(ws_.id, secrets_after_, kSecretPage));
-    std::vector<Record> records;
-    for (const domain::SecretInfo& s : page.secrets) {
-      for (const domain::SecretVersionInfo& v : s.versions) {
-        records.push_back({{{"name", s.name},
-                            {"version", std::to_string(v.version)},
-                            {"environment", v.environment},
-                            {"description", v.description},
-                            {"created_at", Time(v.created_at)},
-                            {"created_by", v.created_by}}});
-      }
-    }
+    std::vector<ExportRecord> records;
+    for (const domain::SecretInfo& s : page.secrets)
+      for (const domain::SecretVersionInfo& v : s.versions)
+        records.push_back(SecretRecord(s.name, v));
     Rows(out, "secrets", records);
     if (page.next) {
       secrets_after_ = std::move(*page.next);
@@ -238,17 +248,9 @@ class ExportSource final : public http::BodySource {
   StatusOr<bool> VaultChunk(std::string& out) {
     WS_ASSIGN_OR_RETURN(const domain::VaultPage page,
                         app_.vault().ListPage(ws_.id, vault_after_, kVaultPage));
-    std::vector<Record> records;
+    std::vector<ExportRecord> records;
     for (const domain::VaultRecordInfo& r : page.records)
-      for (const domain::VaultFieldInfo& f : r.fields)
-        records.push_back({{{"record_id", r.id},
-                            {"field", f.name},
-                            {"type", f.type},
-                            {"token", f.token},
-                            {"deterministic", f.deterministic ? "true" : "false"},
-                            {"mask", f.mask},
-                            {"created_at", Time(r.created_at)},
-                            {"created_by", r.created_by}}});
+      for (const domain::VaultFieldInfo& f : r.fields) records.push_back(VaultFieldRecord(r, f));
     Rows(out, "vault_fields", records);
     if (page.next) {
       vault_after_ = *page.next;
@@ -277,153 +279,43 @@ class ExportSource final : public http::BodySource {
       // A damaged event ends the export here, the response cut short
       // without its last chunk (docs/export.md): never a body that is not
       // what the format promises.
-      WS_RETURN_IF_ERROR(AuditDetailsJson(e).status());
+      WS_ASSIGN_OR_RETURN(const std::string_view details, AuditDetailsJson(e));
       audit_after_ = e.seq;
-      Rows(out, "audit_events", {AuditRecord(std::move(e))});
+      Rows(out, "audit_events", {AuditRecord(std::move(e), std::string(details))});
       // Rendering can outgrow the stored text (escapes): the rest is read
       // again for the next chunk.
       if (out.size() >= static_cast<std::size_t>(kChunkBytes)) break;
     }
     if (done || audit_after_ >= last_seq_) {
       End(out, "audit_events");
+      writer_.Finish(out);
       return false;
     }
     return true;
   }
 
-  static Record AuditRecord(model::AuditEvent&& e) {
-    return {{{"seq", std::to_string(e.seq)},
-             {"time", Time(e.time)},
-             {"actor", std::move(e.actor)},
-             {"actor_auth", std::move(e.actor_auth)},
-             {"action", std::move(e.action)},
-             {"target_type", std::move(e.target_type)},
-             {"target_id", std::move(e.target_id)},
-             {"outcome", std::move(e.outcome)},
-             {"request_id", std::move(e.request_id)},
-             {"source_ip", std::move(e.source_ip)},
-             {"user_agent", std::move(e.user_agent)},
-             {"details", std::move(e.details)},
-             {"hash", std::move(e.hash)}},
-            "details"};
+  void Rows(std::string& out, std::string_view section, const std::vector<ExportRecord>& records) {
+    writer_.Rows(out, section, Columns(section), records);
   }
-
-  // --- the three formats ---
-
-  void Begin(std::string& out) {
-    if (format_ == Format::kJson) out += "{";
+  void End(std::string& out, std::string_view section) {
+    writer_.End(out, section, Columns(section));
   }
-
-  // A whole section (header, rows, end).
-  void Section(std::string& out, std::string_view name, const std::vector<Record>& records) {
-    if (format_ == Format::kJson && name == "workspace") {
-      out += "\"workspace\":";
-      Object(out, records.front());
-      return;
-    }
-    Rows(out, name, records);
-    End(out, name);
-  }
-
-  // Rows of a section; the section's opening comes with its first call.
-  void Rows(std::string& out, std::string_view name, const std::vector<Record>& records) {
-    const bool first_call = name != open_section_;
-    if (first_call) {
-      open_section_ = std::string(name);
-      first_row_ = true;
-      if (format_ == Format::kJson) {
-        out += ",\"" + std::string(name) + "\":[";
-      } else if (format_ == Format::kCsv) {
-        out += "# " + std::string(name) + "\r\n";
-        CsvRow(out, Header(name));
-      }
-    }
-    for (const Record& r : records) {
-      switch (format_) {
-        case Format::kJson:
-          if (!first_row_) out.push_back(',');
-          Object(out, r);
-          break;
-        case Format::kNdjson:
-          out += "{\"type\":\"" + std::string(name) + "\",\"data\":";
-          Object(out, r);
-          out += "}\n";
-          break;
-        case Format::kCsv: {
-          std::vector<std::string> values;
-          for (const auto& [k, v] : r.fields) values.push_back(v);
-          CsvRow(out, values);
-          break;
-        }
-      }
-      first_row_ = false;
-    }
-  }
-
-  void End(std::string& out, std::string_view name) {
-    if (name != open_section_) Rows(out, name, {});  // an empty section still appears
-    open_section_.clear();
-    if (format_ == Format::kJson) {
-      out += "]";
-      if (name == "audit_events") out += "}";
-    } else if (format_ == Format::kCsv) {
-      out += "\r\n";
-    }
-  }
-
-  // The CSV header of a section: its records' field names.
-  std::vector<std::string> Header(std::string_view name) const {
-    static const std::vector<std::pair<std::string_view, std::vector<std::string>>> kHeaders = {
-        {"workspace",
-         {"id", "account_id", "name", "slug", "status", "region", "tenancy_model", "created_at",
-          "updated_at", "created_by", "updated_by", "provisioning_phase", "status_reason"}},
-        {"environments", {"id", "name", "created_at"}},
-        {"members", {"subject", "role", "created_at"}},
-        {"group_mappings", {"group_name", "role"}},
-        {"provisioning_runs",
-         {"id", "state", "retry_of", "error", "error_code", "created_by", "created_at",
-          "finished_at"}},
-        {"provisioning_steps",
-         {"run_id", "name", "state", "attempts", "last_error", "last_error_code", "started_at",
-          "finished_at"}},
-        {"secrets", {"name", "version", "environment", "description", "created_at", "created_by"}},
-        {"vault_fields",
-         {"record_id", "field", "type", "token", "deterministic", "mask", "created_at",
-          "created_by"}},
-        {"audit_events",
-         {"seq", "time", "actor", "actor_auth", "action", "target_type", "target_id", "outcome",
-          "request_id", "source_ip", "user_agent", "details", "hash"}},
-    };
-    for (const auto& [n, h] : kHeaders)
-      if (n == name) return h;
-    return {};
-  }
-
-  static void Object(std::string& out, const Record& r) {
-    JsonWriter w(out);
-    w.BeginObject();
-    for (const auto& [k, v] : r.fields) {
-      w.Key(k);
-      if (k == r.raw_json_field) {
-        w.RawValue(v.empty() ? "{}" : v);
-      } else {
-        w.Value(v);
-      }
-    }
-    w.EndObject();
+  // A whole section at once.
+  void Section(std::string& out, std::string_view section,
+               const std::vector<ExportRecord>& records) {
+    Rows(out, section, records);
+    End(out, section);
   }
 
   app::App& app_;
   const model::Workspace ws_;
-  const Format format_;
+  ExportWriter writer_;
   const std::int64_t last_seq_;
   int stage_ = 0;
   std::int64_t audit_after_ = 0;
   std::int64_t member_offset_ = 0;
   domain::SecretVersionKey secrets_after_;
   std::string vault_after_;
-  std::string open_section_;
-  bool first_row_ = true;
 };
 
 class ExportWorkspace final : public Handler {

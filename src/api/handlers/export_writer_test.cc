@@ -1,0 +1,82 @@
+#include "api/handlers/export_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace workspaced::api {
+namespace {
+
+using F = ExportField;
+
+ExportRecord Typed() {
+  return {F::Integer("seq", 42),           F::Boolean("deterministic", true),
+          F::StringOrNull("reason", ""),   F::String("description", ""),
+          F::TimeOrNull("finished_at", 0), F::JsonText("labels", R"({"team":"=cmd"})"),
+          F::String("name", "=1+2")};
+}
+
+std::string Write(ExportFormat format, const ExportRecord& record) {
+  ExportWriter w(format);
+  std::string out;
+  w.Begin(out);
+  w.Single(out, "workspace", {F::String("id", "w")});
+  w.Rows(out, "things", ExportColumns(record), {record});
+  w.End(out, "things", ExportColumns(record));
+  w.Finish(out);
+  return out;
+}
+
+void ExpectTyped(const boost::json::object& o) {
+  EXPECT_EQ(o.at("seq"), boost::json::value(42));
+  EXPECT_EQ(o.at("deterministic"), boost::json::value(true));
+  EXPECT_TRUE(o.at("reason").is_null());
+  EXPECT_EQ(o.at("description"), boost::json::value(""));
+  EXPECT_TRUE(o.at("finished_at").is_null());
+  EXPECT_EQ(o.at("labels").at("team").as_string(), "=cmd");
+  EXPECT_EQ(o.at("name").as_string(), "=1+2");  // json is never altered
+}
+
+TEST(ExportWriter, JsonCarriesNumbersBooleansNullsAndObjects) {
+  const auto doc = boost::json::parse(Write(ExportFormat::kJson, Typed())).as_object();
+  EXPECT_EQ(doc.at("workspace").at("id").as_string(), "w");
+  ASSERT_EQ(doc.at("things").as_array().size(), 1u);
+  ExpectTyped(doc.at("things").as_array()[0].as_object());
+}
+
+TEST(ExportWriter, NdjsonLinesCarryTheSameTypes) {
+  const std::string out = Write(ExportFormat::kNdjson, Typed());
+  const std::string second = out.substr(out.find('\n') + 1);
+  const auto line = boost::json::parse(second.substr(0, second.find('\n'))).as_object();
+  EXPECT_EQ(line.at("type").as_string(), "things");
+  ExpectTyped(line.at("data").as_object());
+}
+
+TEST(ExportWriter, CsvWritesTextNullAsEmptyAndNeutralisesFormulas) {
+  EXPECT_EQ(Write(ExportFormat::kCsv, Typed()),
+            "# workspace\r\nid\r\nw\r\n\r\n"
+            "# things\r\nseq,deterministic,reason,description,finished_at,labels,name\r\n"
+            "42,true,,,,\"{\"\"team\"\":\"\"=cmd\"\"}\",\"'=1+2\"\r\n\r\n");
+}
+
+TEST(ExportWriter, AnEmptySectionStillHasItsHeader) {
+  ExportWriter w(ExportFormat::kCsv);
+  std::string out;
+  w.End(out, "members", {"subject", "role"});
+  EXPECT_EQ(out, "# members\r\nsubject,role\r\n\r\n");
+}
+
+TEST(ExportWriter, ARecordOfAnObjectKeepsItsTypesAndOrder) {
+  const ExportRecord r =
+      ExportRecordOfObject(R"({"b":"x","a":null,"n":3,"t":false,"m":{"k":"v"},"g":[]})");
+  ASSERT_EQ(ExportColumns(r), (std::vector<std::string>{"b", "a", "n", "t", "m", "g"}));
+  EXPECT_EQ(r[0].json, F::Json::kString);
+  EXPECT_EQ(r[1].json, F::Json::kNull);
+  EXPECT_EQ(r[2].text, "3");
+  EXPECT_EQ(r[3].text, "false");
+  EXPECT_EQ(r[4].text, R"({"k":"v"})");
+  EXPECT_EQ(r[5].text, "[]");
+}
+
+}  // namespace
+}  // namespace workspaced::api
