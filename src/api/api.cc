@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/public_error.h"
 #include "common/random.h"
+#include "common/text.h"
 #include "crypto/aead.h"
 #include "http/problem.h"
 #include "http/rate_limit.h"
@@ -136,7 +137,8 @@ void Api::Handle(const http::Request& request, http::Response& response) {
                        request.request_id);
       response.SetHeader("Allow", match.allow);
     } else {
-      http::SetProblem(response, 404, "no such endpoint: " + std::string(request.path),
+      // The path as sent, bounded and with what is not displayable escaped.
+      http::SetProblem(response, 404, "no such endpoint: " + BoundedText(request.path, 256),
                        request.request_id);
     }
     return;

@@ -81,7 +81,8 @@ Status ApplyLimits(const json::object& o, LimitsConfig& l) {
     if (k == "body_bytes")
       WS_RETURN_IF_ERROR(GetInt(v, key, l.body_bytes, 1024, 64 << 20));
     else if (k == "header_bytes")
-      WS_RETURN_IF_ERROR(GetInt(v, key, l.header_bytes, 1024, 1 << 20));
+      // Beast keeps a field in at most 65535 bytes: a longer one throws.
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.header_bytes, 1024, 65'535));
     else if (k == "request_timeout_ms")
       WS_RETURN_IF_ERROR(GetInt(v, key, l.request_timeout_ms, 100, 3'600'000));
     else if (k == "idle_timeout_ms")

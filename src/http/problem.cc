@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/public_error.h"
+#include "common/text.h"
 
 namespace workspaced::http {
 namespace {
@@ -77,7 +78,8 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
   o["type"] = std::string("urn:workspaced:problem:") + std::string(kind.slug);
   o["title"] = kind.title;
   o["status"] = http_status;
-  o["detail"] = detail;
+  // Valid UTF-8 whatever a client put in it (a path it sent is echoed).
+  o["detail"] = Utf8Length(detail) ? std::string(detail) : BoundedText(detail, detail.size() * 4 + 8);
   o["instance"] = request_id;
   if (!code.empty()) o["code"] = code;
   if (fields != nullptr && !fields->empty()) {

@@ -24,6 +24,15 @@ TEST(Problem, RendersRfc9457WithFieldErrors) {
   EXPECT_EQ(v["errors"].as_array()[1].as_object().at("field").as_string(), "region");
 }
 
+// A detail that echoes what a client sent (a path) may hold bytes that are
+// not UTF-8: the body stays JSON a strict parser reads.
+TEST(Problem, ADetailThatIsNotUtf8IsEscapedSoTheBodyStaysValidJson) {
+  Response r;
+  SetProblem(r, 404, "no such endpoint: /v1/nope\xc3\x28\xff", "req_u");
+  auto v = boost::json::parse(r.body).as_object();  // throws on invalid UTF-8
+  EXPECT_EQ(v["detail"].as_string(), "no such endpoint: /v1/nope\\xc3(\\xff");
+}
+
 TEST(Problem, InternalErrorsHideTheirMessage) {
   Response r;
   SetProblem(r, Internal("sqlite: disk I/O error at /secret/path"), "req_2");

@@ -13,6 +13,27 @@
 namespace workspaced::http {
 
 namespace net = boost::asio;
+
+namespace {
+
+// Runs an event loop until it is stopped. A handler that throws (a bug, or
+// a library refusing input we failed to bound) loses its connection, whose
+// handler objects are dropped as the exception leaves them, and not the
+// process: the loop goes on (asio allows run() again after a throw).
+void RunLoop(net::io_context& context) {
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      log::Error("http: an I/O handler threw; its connection is dropped", {{"error", e.what()}});
+    }
+  }
+}
+
+}  // namespace
+
+
 using tcp = net::ip::tcp;
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -95,12 +116,12 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
   for (auto& ctx : impl->contexts) {
     impl->threads.emplace_back([c = ctx.get()] {
       auto guard = net::make_work_guard(*c);
-      c->run();
+      RunLoop(*c);
     });
   }
   impl->threads.emplace_back([c = impl->accept_context.get()] {
     auto guard = net::make_work_guard(*c);
-    c->run();
+    RunLoop(*c);
   });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -22,6 +22,10 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
       index_(index),
       registry_(server.registries[index]),
       stream_(std::move(socket)),
+      // What is read and not yet parsed is bounded: the parser's header
+      // limit does not count a chunked body's trailer fields, which Beast
+      // takes whole from the buffer (and a field over 65535 bytes throws).
+      buffer_(std::min<std::size_t>(server.options.header_limit, 65'535)),
       read_timer_(stream_.get_executor()),
       remote_ip_(std::move(remote_ip)) {
   boost::system::error_code ec;

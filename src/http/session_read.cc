@@ -125,6 +125,10 @@ void Session::OnReadError(beast::error_code ec) {
     return Reject(431, "request headers are too large");
   }
   if (ec == bhttp::error::body_limit) return Reject(413, "request body is too large");
+  // The read buffer filled before a part the parser takes whole: a
+  // chunked body's trailer fields (or a chunk line) over the header limit.
+  if (ec == bhttp::error::buffer_overflow)
+    return Reject(431, "request header or trailer fields are too large");
   if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
       ec == net::error::connection_reset || ec == net::error::eof || !got_some) {
     return Close();
