@@ -16,6 +16,10 @@ void AddServerFlags(CLI::App* group, ClientFlags& client) {
                     "http://127.0.0.1:8080)");
   group->add_option("--token", client.token,
                     "bearer token (default $TOKEN, else $WORKSPACED_TOKEN)");
+  group
+      ->add_option("--timeout", client.timeout_seconds,
+                   "seconds each connect, send and read may take before exit 4 (default 30)")
+      ->check(CLI::Range(1, 3600));
   group->fallthrough();
 }
 

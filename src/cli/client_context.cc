@@ -36,9 +36,21 @@ std::unique_ptr<client::ApiClient> NewApiClient(const ClientFlags& flags) {
     return nullptr;
   }
   const std::string token = pick(flags.token, "TOKEN", "WORKSPACED_TOKEN");
-  return std::make_unique<client::ApiClient>(*endpoint, token, [](double seconds) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  });
+  // A bearer token is visible ASCII (RFC 6750 b64token): anything else would
+  // go into the request as it is (a line end starts another header) or be
+  // refused by the server as a malformed request, with no word of why.
+  for (const char c : token) {
+    if (c < 0x21 || c > 0x7e) {
+      std::fprintf(stderr,
+                   "error: the token holds a character a token cannot (a space, a line end or a "
+                   "control character: was it read from a file with CRLF line ends?)\n");
+      return nullptr;
+    }
+  }
+  return std::make_unique<client::ApiClient>(
+      *endpoint, token,
+      [](double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); },
+      flags.timeout_seconds);
 }
 
 bool GetJson(client::ApiClient& api, const std::string& target, std::string& body, int& exit_code) {

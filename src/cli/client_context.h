@@ -20,6 +20,7 @@ enum ClientExit : int {
 struct ClientFlags {
   std::string url;    // empty: $CP_URL, $WORKSPACED_URL, else http://127.0.0.1:8080
   std::string token;  // empty: $TOKEN, $WORKSPACED_TOKEN, else none
+  int timeout_seconds = 30;  // each connect, write and read
 };
 
 // The outcome of a call that did not succeed, already printed on stderr,

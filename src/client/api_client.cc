@@ -5,8 +5,10 @@
 
 namespace workspaced::client {
 
-ApiClient::ApiClient(Endpoint endpoint, std::string token, Sleeper sleep)
-    : connection_(std::move(endpoint)), token_(std::move(token)), sleep_(std::move(sleep)) {}
+ApiClient::ApiClient(Endpoint endpoint, std::string token, Sleeper sleep, int timeout_seconds)
+    : connection_(std::move(endpoint), timeout_seconds),
+      token_(std::move(token)),
+      sleep_(std::move(sleep)) {}
 
 StatusOr<Response> ApiClient::Get(const std::string& target) {
   return Call({.method = "GET", .target = target}, nullptr);

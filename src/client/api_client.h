@@ -24,7 +24,8 @@ class ApiClient {
   // How the client waits (seconds); injected so tests do not sleep.
   using Sleeper = std::function<void(double seconds)>;
 
-  ApiClient(Endpoint endpoint, std::string token, Sleeper sleep);
+  // `timeout_seconds` bounds each connect, write and read (Connection).
+  ApiClient(Endpoint endpoint, std::string token, Sleeper sleep, int timeout_seconds = 30);
 
   StatusOr<Response> Get(const std::string& target);
   // `json` is sent as application/json; empty sends no body.

@@ -1,4 +1,7 @@
-// Beast's synchronous client, confined to this file.
+// Beast's client, confined to this file. Each step is asynchronous, run to
+// completion on the connection's own io_context: a tcp_stream's deadline
+// (expires_after) applies to asynchronous operations only, and a server
+// that accepts and never answers must not hold the CLI forever.
 #include "client/connection.h"
 
 #include <boost/asio/connect.hpp>
@@ -24,6 +27,17 @@ namespace {
 constexpr std::uint64_t kMaxErrorBody = 1 << 20;
 constexpr std::uint64_t kMaxBody = 64ull << 20;
 
+// Starts one asynchronous step with `start(handler)` and runs `io` until it
+// completes (or the stream's deadline closes the socket under it).
+template <class Start>
+beast::error_code Await(asio::io_context& io, Start start) {
+  beast::error_code result;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  io.restart();
+  io.run();
+  return result;
+}
+
 bool StaleConnection(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
@@ -43,6 +57,8 @@ StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
   if (url.rfind(scheme, 0) != 0)
     return InvalidArgument("the server URL must start with http:// (got \"" + shown + "\")");
   std::string rest = url.substr(scheme.size());
+  if (rest.find_first_of("?#") != std::string::npos)
+    return InvalidArgument("the server URL must not hold a query or a fragment: " + shown);
   Endpoint e;
   const auto slash = rest.find('/');
   if (slash != std::string::npos) {
@@ -128,7 +144,7 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
     if (ec) return Transport(endpoint_, "resolve", ec);
     im.stream.emplace(im.io);
     im.stream->expires_after(timeout_);
-    im.stream->connect(results, ec);
+    ec = Await(im.io, [&](auto handler) { im.stream->async_connect(results, handler); });
     if (ec) {
       im.stream.reset();
       return Transport(endpoint_, "connect", ec);
@@ -154,7 +170,7 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
   }
   beast::error_code ec;
   im.stream->expires_after(timeout_);
-  http::write(*im.stream, req, ec);
+  ec = Await(im.io, [&](auto handler) { http::async_write(*im.stream, req, handler); });
   if (ec) {
     drop();
     stale = was_reused && StaleConnection(ec);
@@ -164,7 +180,8 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
   im.stream->expires_after(timeout_);
-  http::read_header(*im.stream, im.buffer, parser, ec);
+  ec = Await(im.io,
+             [&](auto handler) { http::async_read_header(*im.stream, im.buffer, parser, handler); });
   if (ec) {
     drop();
     stale = was_reused && StaleConnection(ec);
@@ -184,7 +201,7 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
     im.stream->expires_after(timeout_);
-    http::read(*im.stream, im.buffer, parser, ec);
+    ec = Await(im.io, [&](auto handler) { http::async_read(*im.stream, im.buffer, parser, handler); });
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       drop();

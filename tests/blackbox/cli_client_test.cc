@@ -1,5 +1,9 @@
 // `workspaced ws` and `workspaced op` against a real server on loopback: the
 // binary as a user runs it, its stdout, stderr and exit code (docs/cli.md).
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -109,6 +113,38 @@ TEST_F(CliClient, UsageErrorsExitTwoAndAnUnreachableServerFour) {
   const CommandResult down = Client({"list", "--url", "http://127.0.0.1:1"});
   EXPECT_EQ(down.exit_code, 4);
   EXPECT_NE(down.err.find("cannot reach 127.0.0.1:1"), std::string::npos) << down.err;
+}
+
+// A server that accepts and never answers (a black-holed proxy) costs the
+// CLI --timeout, not forever; a token with a line end in it is refused
+// before anything is sent (it would have injected a header); a URL with a
+// query is malformed (the path was appended after it).
+TEST_F(CliClient, ASilentServerTimesOutAndABadTokenOrUrlIsAUsageError) {
+  Start();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);  // the kernel accepts; nobody reads or answers
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string silent = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const CommandResult hung = Client({"list", "--url", silent, "--timeout", "1"});
+  ::close(fd);
+  EXPECT_EQ(hung.exit_code, 4) << hung.err;
+  EXPECT_NE(hung.err.find("cannot reach 127.0.0.1:"), std::string::npos) << hung.err;
+
+  const CommandResult crlf = Client({"list", "--token", "abc\r\nX-Injected: 1"});
+  EXPECT_EQ(crlf.exit_code, 2) << crlf.err;
+  EXPECT_NE(crlf.err.find("the token holds a character a token cannot"), std::string::npos)
+      << crlf.err;
+  EXPECT_EQ(crlf.err.find("X-Injected"), std::string::npos) << crlf.err;
+  const CommandResult query = Client({"list", "--url", server_->url() + "/cp?x=1"});
+  EXPECT_EQ(query.exit_code, 2) << query.err;
+  EXPECT_NE(query.err.find("must not hold a query"), std::string::npos) << query.err;
+  EXPECT_EQ(Client({"list", "--timeout", "0"}).exit_code, 2);
 }
 
 TEST_F(CliClient, ExportWritesAFileThatParses) {
