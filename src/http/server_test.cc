@@ -137,6 +137,20 @@ TEST_F(ServerTest, TrailerFieldsOverTheHeaderLimitAre431AndTheServerGoesOn) {
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 80);
 }
 
+// Expect: 100-continue invites the body on HTTP/1.1; HTTP/1.0 has no
+// interim responses, so there it is ignored (RFC 9110 §10.1.1).
+TEST_F(ServerTest, ContinueIsSentOnHttp11OnlyBeforeTheBody) {
+  StartServer();
+  const std::string body = "{\"a\":1}";
+  const std::string tail = "Expect: 100-continue\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 7\r\nConnection: close\r\n\r\n" + body;
+  const std::string v11 = HttpClient::Raw(server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\n" + tail);
+  EXPECT_EQ(v11.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0), 0u) << v11.substr(0, 80);
+  const std::string v10 = HttpClient::Raw(server_->port(), "POST /echo HTTP/1.0\r\n" + tail);
+  EXPECT_EQ(v10.find("100 Continue"), std::string::npos) << v10.substr(0, 80);
+  EXPECT_NE(v10.find(" 200 "), std::string::npos) << v10.substr(0, 80);
+}
+
 TEST_F(ServerTest, IncompleteRequestTimesOutWith408) {
   ServerOptions o;
   o.request_timeout = std::chrono::milliseconds(200);

@@ -88,7 +88,9 @@ void Session::OnHeader(beast::error_code ec) {
   ArmReadTimer(server_.options.request_timeout);
   const auto& req = parser_->get();
   auto it = req.find(bhttp::field::expect);
-  if (it != req.end() && beast::iequals(it->value(), "100-continue")) {
+  // HTTP/1.0 has no interim responses: its expectation is ignored
+  // (RFC 9110 §10.1.1).
+  if (it != req.end() && req.version() >= 11 && beast::iequals(it->value(), "100-continue")) {
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec) return self->Close();
