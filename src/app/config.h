@@ -42,6 +42,9 @@ struct AuthConfig {
 
 struct LimitsConfig {
   std::size_t body_bytes = 1 << 20;
+  // Request bodies held at once, across connections (each counted at its
+  // Content-Length, or body_bytes when chunked); one more is a 503.
+  std::size_t body_memory_bytes = 256 << 20;
   std::size_t header_bytes = 16 << 10;
   int request_timeout_ms = 30'000;
   int idle_timeout_ms = 60'000;

@@ -92,6 +92,7 @@ int Serve(const ServeFlags& flags) {
   options.workers = config.workers;
   options.queue_limit = config.limits.queued_requests;
   options.body_limit = config.limits.body_bytes;
+  options.body_memory_limit = config.limits.body_memory_bytes;
   options.header_limit = config.limits.header_bytes;
   options.request_timeout = std::chrono::milliseconds(config.limits.request_timeout_ms);
   options.idle_timeout = std::chrono::milliseconds(config.limits.idle_timeout_ms);

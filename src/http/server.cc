@@ -109,6 +109,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                      const auto p = pool.lock();
                      return p ? static_cast<double>(p->refused()) : 0.0;
                    });
+  impl->body_budget_refused =
+      &metrics.Counter("workspaced_http_body_budget_refusals_total",
+                       "Requests answered 503 unread: their bodies would have gone over "
+                       "limits.body_memory_bytes.");
   impl->connections_refused =
       &metrics.Counter("workspaced_connections_refused_total",
                        "Connections closed at accept, by limit.", "limit=\"max_connections\"");

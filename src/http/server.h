@@ -53,6 +53,10 @@ struct ServerOptions {
   int workers = 0;            // handler threads; 0: DefaultWorkers()
   std::size_t queue_limit = 1024;  // requests waiting for a worker
   std::size_t body_limit = 1 << 20;
+  // Bodies read at once across connections, each counted from its header at
+  // its Content-Length (body_limit when chunked) until its response is
+  // sent: one that would go over is refused 503 (Retry-After) unread.
+  std::size_t body_memory_limit = 256 << 20;
   std::size_t header_limit = 16 << 10;
   std::chrono::milliseconds request_timeout{30'000};  // to read one request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive, between requests

@@ -35,6 +35,9 @@ struct Server::Impl {
   std::mutex drain_mu;
   std::condition_variable drained;
   std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
+  // Bytes of request bodies reserved (options.body_memory_limit).
+  std::atomic<std::size_t> body_bytes_reserved{0};
+  std::atomic<std::uint64_t>* body_budget_refused = nullptr;
   // Live sessions per io_context, touched only on that context's thread.
   // Declared before `contexts` so it outlives the handlers they destroy.
   std::vector<std::unordered_set<Session*>> registries;

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -149,6 +153,53 @@ TEST_F(ServerTest, ContinueIsSentOnHttp11OnlyBeforeTheBody) {
   const std::string v10 = HttpClient::Raw(server_->port(), "POST /echo HTTP/1.0\r\n" + tail);
   EXPECT_EQ(v10.find("100 Continue"), std::string::npos) << v10.substr(0, 80);
   EXPECT_NE(v10.find(" 200 "), std::string::npos) << v10.substr(0, 80);
+}
+
+// Bodies held at once are bounded across connections: while one upload is
+// half sent, another whose body would go over the budget is a 503 with
+// Retry-After, refused before it is read (not invited by 100 Continue);
+// once the first is answered its bytes are free again.
+TEST_F(ServerTest, BodiesOverTheMemoryBudgetAre503UntilOthersFinish) {
+  ServerOptions o;
+  o.body_limit = 2048;
+  o.body_memory_limit = 3000;
+  StartServer(o);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(server_->port());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body(2000, 'a');
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2002\r\nConnection: close\r\n\r\n\"";
+  const std::string half = head + body.substr(0, 1000);
+  ASSERT_EQ(::send(fd, half.data(), half.size(), 0), static_cast<ssize_t>(half.size()));
+  // Its header is read (and its body counted) once it is in flight.
+  for (int i = 0; i < 500 && metrics_.Render().find("workspaced_http_requests_in_flight 1\n") ==
+                                 std::string::npos;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_NE(metrics_.Render().find("workspaced_http_requests_in_flight 1\n"), std::string::npos);
+  const std::string second = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                             "Content-Length: 2002\r\n\r\n";
+  const std::string refused = HttpClient::Raw(server_->port(), second);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused.substr(0, 80);
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos);
+  EXPECT_EQ(refused.find("100 Continue"), std::string::npos);
+  EXPECT_NE(metrics_.Render().find("workspaced_http_body_budget_refusals_total 1"),
+            std::string::npos);
+
+  const std::string rest = body.substr(1000) + "\"";
+  ASSERT_EQ(::send(fd, rest.data(), rest.size(), 0), static_cast<ssize_t>(rest.size()));
+  std::string first;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) first.append(buf, n);
+  ::close(fd);
+  EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first.substr(0, 80);
+  HttpClient c(server_->port());
+  EXPECT_EQ(c.Send("POST", "/echo", {}, "\"" + body + "\"").status, 200);
 }
 
 TEST_F(ServerTest, IncompleteRequestTimesOutWith408) {

@@ -34,6 +34,7 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
 }
 
 Session::~Session() {
+  ReleaseBody();
   if (response_.sensitive) WipeBodies();  // answered never, or not in full
   registry_.erase(this);
   if (server_.connections.fetch_sub(1) == 1) {

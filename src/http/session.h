@@ -50,6 +50,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody();
   void OnReadError(boost::beast::error_code ec);
   void Reject(int status, std::string_view detail);
+  // Counts the body the parsed header announces against the server's body
+  // memory budget; false (nothing counted) when it would go over.
+  bool ReserveBody();
+  void ReleaseBody();
   void LingerClose();
   void Drain();
 
@@ -91,6 +95,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_timed_out_ = false;
   bool waiting_ = false;    // waiting for the next request's header
   bool in_flight_ = false;  // counted in the in-flight gauge
+  // Of Server::Impl::body_bytes_reserved, for this request's body.
+  std::size_t body_reserved_ = 0;
   bool keep_alive_ = true;
   bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
   std::chrono::steady_clock::time_point idle_deadline_;

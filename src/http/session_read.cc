@@ -55,8 +55,29 @@ void Session::OnReadTimer() {
   stream_.socket().cancel(ignored);
 }
 
+bool Session::ReserveBody() {
+  const auto length = parser_->content_length();
+  const std::size_t want = length ? static_cast<std::size_t>(std::min<std::uint64_t>(
+                                        *length, server_.options.body_limit))
+                                  : server_.options.body_limit;
+  std::size_t held = server_.body_bytes_reserved.load(std::memory_order_relaxed);
+  do {
+    if (held + want > server_.options.body_memory_limit) return false;
+  } while (!server_.body_bytes_reserved.compare_exchange_weak(held, held + want,
+                                                             std::memory_order_relaxed));
+  body_reserved_ = want;
+  return true;
+}
+
+void Session::ReleaseBody() {
+  if (body_reserved_ == 0) return;
+  server_.body_bytes_reserved.fetch_sub(body_reserved_, std::memory_order_relaxed);
+  body_reserved_ = 0;
+}
+
 void Session::ReadHeader() {
   if (server_.shutting_down.load(std::memory_order_relaxed)) return Close();
+  ReleaseBody();  // the last request's body goes with its parser
   parser_.emplace();
   LimitParser(*parser_, server_.options);
   read_timed_out_ = false;
@@ -85,6 +106,14 @@ void Session::OnHeader(beast::error_code ec) {
     if (auto refusal = CheckHeader(head.base())) return Reject(refusal->status, refusal->detail);
   }
   if (parser_->is_done()) return Handle();
+  // Bodies held at once are bounded across connections, not only each: a
+  // crowd of slow uploads would hold body_limit each.
+  if (!ReserveBody()) {
+    if (server_.body_budget_refused != nullptr)
+      server_.body_budget_refused->fetch_add(1, std::memory_order_relaxed);
+    Reject(503, "the server is reading too many request bodies at once; retry shortly");
+    return;
+  }
   ArmReadTimer(server_.options.request_timeout);
   const auto& req = parser_->get();
   auto it = req.find(bhttp::field::expect);
@@ -146,6 +175,7 @@ void Session::Reject(int status, std::string_view detail) {
   response_ = Response{};
   SetProblem(response_, status, detail, request_id_);
   if (status == 415) response_.SetHeader("Accept-Encoding", "identity");  // a content coding
+  if (status == 503) response_.SetHeader("Retry-After", "1");
   response_.route = "unmatched";
   keep_alive_ = false;
   linger_ = true;
