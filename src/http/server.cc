@@ -113,6 +113,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
       &metrics.Counter("workspaced_http_body_budget_refusals_total",
                        "Requests answered 503 unread: their bodies would have gone over "
                        "limits.body_memory_bytes.");
+  impl->connections_evicted =
+      &metrics.Counter("workspaced_connections_evicted_total",
+                       "Idle connections closed at max_connections to admit a new one.");
   impl->connections_refused =
       &metrics.Counter("workspaced_connections_refused_total",
                        "Connections closed at accept, by limit.", "limit=\"max_connections\"");
@@ -151,9 +154,8 @@ void Server::Impl::Accept() {
         if (shutting_down.load()) {
           // Shutting down: the connection is dropped (the acceptor closes next).
         } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
-          connections_refused->fetch_add(1, std::memory_order_relaxed);
-          log::Warn("connection limit reached; closing new connection",
-                    {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+          AdmitByEvicting(std::make_shared<tcp::socket>(std::move(socket)), std::move(peer_ip),
+                          index, index, contexts.size());
         } else if (options.rate_limiter != nullptr &&
                    !options.rate_limiter->OpenConnection(peer_ip)) {
           // Over the per-address cap: closed, counted, not logged (a flood
@@ -163,6 +165,27 @@ void Server::Impl::Accept() {
         }
         Accept();
       });
+}
+
+void Server::Impl::AdmitByEvicting(std::shared_ptr<tcp::socket> socket, std::string peer,
+                                   std::size_t index, std::size_t ctx, std::size_t left) {
+  net::post(*contexts[ctx], [this, socket, peer = std::move(peer), index, ctx, left]() mutable {
+    if (shutting_down.load()) return;
+    if (!CloseLongestIdle(*this, ctx)) {
+      if (left > 1)
+        return AdmitByEvicting(socket, std::move(peer), index, (ctx + 1) % contexts.size(),
+                               left - 1);
+      connections_refused->fetch_add(1, std::memory_order_relaxed);
+      log::Warn("connection limit reached and no connection idle; closing the new one",
+                {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+      return;  // `socket` closes with its last reference
+    }
+    connections_evicted->fetch_add(1, std::memory_order_relaxed);
+    // The per-address cap still holds for the newcomer.
+    if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer)) return;
+    // The socket belongs to contexts[index]: StartSession posts there.
+    StartSession(*this, index, std::move(*socket), std::move(peer));
+  });
 }
 
 namespace {

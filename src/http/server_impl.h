@@ -35,6 +35,7 @@ struct Server::Impl {
   std::mutex drain_mu;
   std::condition_variable drained;
   std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
+  std::atomic<std::uint64_t>* connections_evicted = nullptr;  // idle, closed for a new one
   // Bytes of request bodies reserved (options.body_memory_limit).
   std::atomic<std::size_t> body_bytes_reserved{0};
   std::atomic<std::uint64_t>* body_budget_refused = nullptr;
@@ -69,6 +70,13 @@ struct Server::Impl {
       : options(o), handler(std::move(h)), runs_inline(std::move(i)), metrics(m) {}
 
   void Accept();
+  // At max_connections: closes the longest-idle connection of a context
+  // (contexts[ctx], then the next, `left` in all) and starts `socket` (of
+  // contexts[index]) in its place; closes `socket` when none is idle. An
+  // idle connection costs a client nothing to hold, so a crowd of them must
+  // not lock out the clients that have a request to make.
+  void AdmitByEvicting(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::string peer,
+                       std::size_t index, std::size_t ctx, std::size_t left);
   // On contexts[index]'s thread: queues `job` for a worker. The workers are
   // woken once per turn of the event loop, after every request read in that
   // turn is queued, not once per request. `limited`: new work, refused when
@@ -90,5 +98,9 @@ void StartSession(Server::Impl& server, std::size_t context_index,
                   boost::asio::ip::tcp::socket socket, std::string peer);
 // Asks a session to close as soon as it is not handling a request.
 void ShutdownSession(Session* session);
+// On contexts[context_index]'s thread: closes the session of that context
+// that has waited longest for a request that has not begun (not a byte of
+// it read); false when none is waiting so.
+bool CloseLongestIdle(Server::Impl& server, std::size_t context_index);
 
 }  // namespace workspaced::http

@@ -155,6 +155,42 @@ TEST_F(ServerTest, ContinueIsSentOnHttp11OnlyBeforeTheBody) {
   EXPECT_NE(v10.find(" 200 "), std::string::npos) << v10.substr(0, 80);
 }
 
+// At max_connections a new client is not locked out by connections that
+// hold a slot and send nothing: the longest idle is closed to admit it.
+TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
+  ServerOptions o;
+  o.max_connections = 3;
+  StartServer(o);
+  std::vector<int> idle;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(server_->port());
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  HttpClient c(server_->port());
+  EXPECT_EQ(c.Send("POST", "/echo", {}, "1").status, 200);
+  EXPECT_NE(metrics_.Render().find("workspaced_connections_evicted_total 1\n"), std::string::npos)
+      << metrics_.Render();
+  // One of the idle connections was closed by the server (end of stream).
+  int closed = 0;
+  for (const int fd : idle) {
+    timeval tv{.tv_sec = 2, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char b;
+    if (::recv(fd, &b, 1, 0) == 0) ++closed;
+    tv.tv_sec = 0;
+    tv.tv_usec = 1000;  // the others: checked once, briefly
+    for (const int other : idle) ::setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  for (const int fd : idle) ::close(fd);
+  EXPECT_EQ(closed, 1);
+}
+
 // Bodies held at once are bounded across connections: while one upload is
 // half sent, another whose body would go over the budget is a 503 with
 // Retry-After, refused before it is read (not invited by 100 Continue);

@@ -50,6 +50,10 @@ void Session::Start() {
   ReadHeader();
 }
 
+bool Session::WaitingIdle() const {
+  return waiting_ && (!parser_ || !parser_->got_some()) && buffer_.size() == 0;
+}
+
 void Session::OnShutdown() {
   if (waiting_ && (!parser_ || !parser_->got_some())) Close();
 }
@@ -205,5 +209,16 @@ void StartSession(Server::Impl& server, std::size_t index, tcp::socket socket, s
 }
 
 void ShutdownSession(Session* session) { session->OnShutdown(); }
+
+bool CloseLongestIdle(Server::Impl& server, std::size_t context_index) {
+  Session* oldest = nullptr;
+  for (Session* s : server.registries[context_index]) {
+    if (s->WaitingIdle() && (oldest == nullptr || s->idle_deadline() < oldest->idle_deadline()))
+      oldest = s;
+  }
+  if (oldest == nullptr) return false;
+  oldest->OnShutdown();  // closes it: it is waiting for a request not begun
+  return true;
+}
 
 }  // namespace workspaced::http
