@@ -91,7 +91,7 @@ struct Denied {
   std::string_view reason;  // what the client was told
   // The object refused (authz denials); empty for a 401.
   std::string_view object_type;  // account or workspace
-  std::string_view object_id;
+  std::string_view object_id;    // may be empty: no such object (counted)
   std::string_view permission;
 };
 

@@ -174,6 +174,21 @@ TEST_F(Denials, AnAuthenticatedCallerIsChainedOnARealWorkspaceAndCountedOnAMadeU
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
 }
 
+TEST_F(Denials, OnV0ANameIsRecordedLikeAnIdWhetherAWorkspaceHasItOrNot) {
+  const std::string slug(
+      Json(Call("GET", "/v1/workspaces/" + ws_, "alice").body).as_object().at("slug").as_string());
+  EXPECT_EQ(Call("GET", "/v0/workspaces/" + slug, "mallory").status, 404);
+  EXPECT_EQ(Call("GET", "/v0/workspaces/no-such-name", "mallory").status, 404);
+  // The one that exists is chained, the other counted; neither before its
+  // answer.
+  EXPECT_TRUE(Eventually([&] { return ChainedRefusals() == 1; })) << ChainedRefusals();
+  EXPECT_TRUE(Eventually([&] { return Counted(404, "workspace not found") == 1; }));
+  for (const auto& row : Counts()) {
+    EXPECT_EQ(row.at("subject").as_string(), "mallory");
+    EXPECT_EQ(row.at("route").as_string(), "/v0/workspaces/{workspaceName}");
+  }
+}
+
 TEST_F(Denials, OnlyPlatformAdminsReadTheCountsAndTheQueryIsChecked) {
   ExpectProblem(c_->Send("GET", "/v1/workspaces", {}, ""), 401);
   ExpectProblem(Call("GET", "/v1/audit/denials", "alice"), 403);
