@@ -1,5 +1,6 @@
 #include "domain/denials.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
 #include <utility>
@@ -112,25 +113,16 @@ void Denials::Enqueue(const Denied& d) {
   q.object_type = Clip(d.object_type, kMaxWord);
   q.object_id = Clip(d.object_id, kMaxObjectId);
   q.permission = Clip(d.permission, kMaxWord);
-  bool queued = false;
-  bool wake = false;
   bool first_full = false;
   {
     std::lock_guard lock(queue_mu_);
     if (queue_.size() + in_flight_ < options_.max_queued) {
-      // One wake per batch at most: a queue that was not empty has been
-      // signalled already (or waits for the retry of a failed write).
-      wake = queue_.empty();
+      // No wake: the loop's next pass takes it (see Tick).
       queue_.push_back(std::move(q));
-      queued = true;
-    } else {
-      first_full = !full_;
-      full_ = true;
+      return;
     }
-  }
-  if (queued) {
-    if (wake) loop_.Wake();
-    return;
+    first_full = !full_;
+    full_ = true;
   }
   // The queue is full: the refusal is counted instead, so it is still on
   // the record (without its object), and memory stays bounded.
@@ -144,7 +136,7 @@ void Denials::Enqueue(const Denied& d) {
   Count(q.view(), q.at);
 }
 
-Status Denials::DrainQueue(int max_batches) {
+Status Denials::DrainQueue(int max_batches, std::size_t& counted) {
   std::lock_guard drain(drain_mu_);
   for (int n = 0; n < max_batches; ++n) {
     std::vector<Queued> batch;
@@ -165,7 +157,7 @@ Status Denials::DrainQueue(int max_batches) {
       if (drained_after_full) log::Info("audit: the queue of refusals to chain has drained");
       return Status::Ok();
     }
-    const Status s = ChainBatch(batch);
+    const Status s = ChainBatch(batch, counted);
     {
       std::lock_guard lock(queue_mu_);
       in_flight_ = 0;
@@ -208,7 +200,7 @@ StatusOr<bool> Exists(store::Tx& tx, std::string_view type, std::string_view id)
 
 }  // namespace
 
-Status Denials::ChainBatch(const std::vector<Queued>& batch) {
+Status Denials::ChainBatch(const std::vector<Queued>& batch, std::size_t& counted) {
   ++chain_attempts_;
   switch (failpoints_.For(kChainPoint, chain_attempts_)) {
     case saga::Failpoint::Action::kDelay: {
@@ -237,8 +229,11 @@ Status Denials::ChainBatch(const std::vector<Queued>& batch) {
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    if (!chained[i]) Count(batch[i].view(), batch[i].at);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (chained[i]) continue;
+    Count(batch[i].view(), batch[i].at);
+    ++counted;
+  }
   return Status::Ok();
 }
 
@@ -310,7 +305,8 @@ std::int64_t Denials::queued() const {
 Status Denials::Flush() {
   // Chained first: what turns out to be about no object is counted, and
   // written with the counts.
-  const Status chained = DrainQueue(kAll);
+  std::size_t counted = 0;
+  const Status chained = DrainQueue(kAll, counted);
   const Status counts = FlushCounts();
   return chained.ok() ? counts : chained;
 }
@@ -345,7 +341,8 @@ void Denials::Stop() {
   if (loop_.stop_requested()) return;
   loop_.Stop();
   // Requests are over (the server has stopped): nothing is queued after this.
-  if (const Status s = DrainQueue(kAll); !s.ok()) {
+  std::size_t counted = 0;
+  if (const Status s = DrainQueue(kAll, counted); !s.ok()) {
     log::Error("audit: refusals still to chain were lost at stop",
                {{"refusals", queued()}, {"error", s.message()}});
   }
@@ -359,10 +356,20 @@ Micros Denials::Tick() {
   // A few batches at a time, so that under a steady flood the counts still
   // get their turn; a failure is logged, and its refusals kept for the
   // next flush's pass.
-  const bool chained = DrainQueue(kBatchesPerTick).ok();
+  std::size_t counted = 0;
+  const bool chained = DrainQueue(kBatchesPerTick, counted).ok();
   const Micros now = clock_.Now();
-  if (now >= next_flush_) FlushAndPrune(now);
-  return chained && queued() > 0 ? clock_.Now() : next_flush_;
+  // A pass that took refusals writes whatever they turned out to be: the
+  // counts of those about no object go out with it. So what the next
+  // requests meet — a database that has just changed — does not depend on
+  // whether the refused objects exist either.
+  if (now >= next_flush_ || counted > 0) FlushAndPrune(now);
+  if (!chained) return next_flush_;
+  if (queued() > 0) return clock_.Now();  // more than a pass's worth
+  // On a cadence rather than woken by each refusal: the write that chains
+  // one then does not run beside the rest of that request's answer, where
+  // its cost would show in how long the answer took.
+  return std::min(next_flush_, now + options_.chain_interval);
 }
 
 void Denials::FlushAndPrune(Micros now) {

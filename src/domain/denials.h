@@ -11,19 +11,26 @@
 //            memory per key (window, source address, subject, status,
 //            reason, route template: model::DenialCount), and every
 //            `flush_interval` the counts are added to their rows of
-//            audit_denials in one transaction. A flood therefore costs one
-//            small write per interval, however many requests it sends, and
-//            no string the client chose is stored unbounded.
+//            audit_denials in one transaction (and at the pass that found
+//            the objects of queued refusals missing: see below). A flood
+//            therefore costs one small write per interval, however many
+//            requests it sends, and no string the client chose is stored
+//            unbounded.
 //
-// After the answer: Record never reads or writes the store. A refusal that
-// names an object is queued, whether the object exists or not, and the
-// loop's thread decides which it is and chains it in a later transaction
-// (at most kChainBatch refusals per transaction, in arrival order) — so a
-// refusal on a real object and one on a made-up id cost the request the
-// same, and the refusal is on the record shortly after its answer (once
-// the queue drains) rather than before it. A refusal found to be on an
-// object that does not exist (or a purged workspace, whose chain is sealed)
-// is counted instead.
+// After the answer: Record never reads or writes the store, nor wakes a
+// thread. A refusal that names an object is queued, whether the object
+// exists or not, and the loop's thread — every `chain_interval`, not woken
+// by the refusal, so that its write does not run beside the answer —
+// decides which it is and chains it in a later transaction (at most
+// kChainBatch refusals per transaction, in arrival order). So a refusal on
+// a real object and one on a made-up id cost the request the same, and the
+// refusal is on the record shortly after its answer (within about
+// chain_interval) rather than before it. A refusal found to be on an object
+// that does not exist (or a purged workspace, whose chain is sealed) is
+// counted instead, and the counts are written at once: a pass that takes
+// refusals commits a write whatever they turn out to be, so that later
+// requests (which find the database changed, and catch up with it) cannot
+// tell either.
 //
 // Bounds: every stored string is escaped and cut (BoundedText, common/text.h:
 // user agent 256 bytes, reason 128, route 256, subject 256, source 64; the
@@ -79,6 +86,7 @@ struct DenialOptions {
   std::size_t keys_per_window = 200;  // distinct keys per window and process
   std::size_t max_pending = 10'000;   // keys waiting for a flush
   std::size_t max_queued = 4'096;     // refusals waiting to be chained
+  Micros chain_interval = 100'000;    // how often the queue is drained
 };
 
 // One refused request, as the API saw it.
@@ -106,7 +114,7 @@ class Denials {
   // Queues or counts the refusal (see above), in memory only. Never fails.
   void Record(const Denied& denied);
 
-  void Start();  // chains as refusals arrive; flushes counts every flush_interval
+  void Start();  // chains every chain_interval; flushes counts every flush_interval
   void Stop();   // after the current pass, chains and flushes the rest; idempotent
   // Chains every queued refusal (or counts it), then adds the pending counts
   // to audit_denials (one transaction). On failure what was not written
@@ -136,11 +144,12 @@ class Denials {
   void Count(const Denied& denied, Micros at);
   void Enqueue(const Denied& denied);
   // Chains (or counts) the queue, batch by batch, until it is empty, a
-  // transaction fails or `max_batches` have been written.
-  Status DrainQueue(int max_batches);
+  // transaction fails or `max_batches` have been written; adds to `counted`
+  // the refusals it counted.
+  Status DrainQueue(int max_batches, std::size_t& counted);
   // One transaction: each refusal whose object exists is appended to its
   // chain; the others are counted once it has committed.
-  Status ChainBatch(const std::vector<Queued>& batch);
+  Status ChainBatch(const std::vector<Queued>& batch, std::size_t& counted);
   Status FlushCounts();
   // Adds `c` to the pending count of its key, or drops it when max_pending
   // keys already wait. Call with mu_ held.

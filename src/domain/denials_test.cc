@@ -18,6 +18,8 @@ namespace {
 using store::testing::Id;
 using store::testing::kAcme;
 
+constexpr Micros kChainInterval = DenialOptions{}.chain_interval;
+
 // The real store, whose writes fail while `failing` is set (a database away,
 // a full disk), and wait at a gate while it is held (a slow commit).
 class FlakyStore final : public store::Store {
@@ -226,9 +228,11 @@ TEST_F(DenialsTest, ARefusalIsAnsweredWhileItsRecordIsStillBeingWritten) {
   denials_->Start();
   ASSERT_TRUE(clock_.AwaitWaiters(1));  // the loop is idle
   store_->Hold();
-  // Record is all a refused request waits for: it returns while the write
-  // that chains the refusal is held.
+  // Record is all a refused request waits for: it returns at once, and the
+  // write that chains the refusal comes at the loop's next pass (held here).
   denials_->Record(OnWorkspace(Id(1)));
+  EXPECT_EQ(denials_->queued(), 1);
+  clock_.Advance(kChainInterval);
   ASSERT_TRUE(store_->AwaitWriter());
   EXPECT_EQ(Events(), 0u);
   EXPECT_EQ(denials_->queued(), 1);  // in flight
@@ -238,11 +242,24 @@ TEST_F(DenialsTest, ARefusalIsAnsweredWhileItsRecordIsStillBeingWritten) {
   EXPECT_EQ(denials_->queued(), 0);
 }
 
+TEST_F(DenialsTest, APassThatFindsARefusedObjectMissingWritesItsCountAtOnce) {
+  // So a pass writes whether the refused objects exist or not: what later
+  // requests meet does not tell them apart.
+  denials_->Start();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  denials_->Record(OnWorkspace(Id(99)));  // no such workspace
+  clock_.Advance(kChainInterval);         // well before the next flush
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(Sum(), 1);
+}
+
 TEST_F(DenialsTest, AFloodOfRefusalsQueuesAtMostTheCapAndCountsTheRest) {
   denials_->Start();
   ASSERT_TRUE(clock_.AwaitWaiters(1));
   store_->Hold();
   denials_->Record(OnWorkspace(Id(1)));
+  clock_.Advance(kChainInterval);
   ASSERT_TRUE(store_->AwaitWriter());  // one in flight, held
   for (int i = 0; i < 100; ++i) denials_->Record(OnWorkspace(Id(1)));
   // Eight wait (max_queued: the one in flight and seven more); the rest
@@ -268,6 +285,7 @@ TEST_F(DenialsTest, StopChainsEveryRefusalStillQueued) {
   ASSERT_TRUE(clock_.AwaitWaiters(1));
   store_->Hold();
   denials_->Record(OnWorkspace(Id(1)));
+  clock_.Advance(kChainInterval);
   ASSERT_TRUE(store_->AwaitWriter());
   for (int i = 0; i < 5; ++i) denials_->Record(OnWorkspace(Id(1)));
   denials_->Record(OnWorkspace(Id(99)));  // no such workspace
