@@ -25,7 +25,8 @@ model::AuditEvent RequestAuditEvent(const RequestContext& ctx, Micros now, std::
 // caller on an object that exists are chained as `authz.denied` (the
 // workspace's chain when the target is a workspace, so its admins see who
 // was refused; else the service-wide one); the others are counted in
-// audit_denials. Never fails: a failure to record is logged.
+// audit_denials. Only memory is touched here, the same whether the object
+// exists or not: the record is written after the answer. Never fails.
 void AuditDenial(app::App& app, const RequestContext& ctx, std::string_view route, int status,
                  std::string_view reason);
 

@@ -20,12 +20,13 @@
 
 namespace workspaced::api {
 
-// A refusal by the authorizer (access.h Require), recorded so that the
-// dispatcher audits it as `authz.denied` once the handler has answered.
+// A refusal by the authorizer (access.h Require, v0 names), noted so that
+// the dispatcher records it (api/audit.h AuditDenial): chained as
+// `authz.denied` after the answer when the object exists, else counted.
 struct Denial {
   std::string object_type;  // account or workspace
-  std::string object_id;
-  std::string permission;  // read, write, administer
+  std::string object_id;    // empty: a /v0 name that no workspace has
+  std::string permission;   // read, write, administer
 };
 
 struct RequestContext {

@@ -305,8 +305,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   denials.window = Micros{config.audit.denial_window_s} * 1'000'000;
   denials.retention = Micros{config.audit.denial_retention_days} * 86'400'000'000;
   denials.keys_per_window = static_cast<std::size_t>(config.audit.denial_keys_per_window);
-  app->denials_ =
-      std::make_unique<domain::Denials>(denials, *app->store_, *app->clock_, *app->random_);
+  denials.max_queued = static_cast<std::size_t>(config.audit.denial_queue);
+  app->denials_ = std::make_unique<domain::Denials>(denials, *app->store_, *app->clock_,
+                                                    *app->random_, app->failpoints_);
   domain::Denials* counted = app->denials_.get();
   app->metrics_.AddGauge("workspaced_audit_denials_counted",
                          "Refused requests counted in audit_denials (not chained) since start.",
@@ -318,6 +319,14 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->metrics_.AddGauge("workspaced_audit_denials_pending",
                          "Denial counts (keys) waiting to be written to audit_denials.",
                          [counted] { return static_cast<double>(counted->pending()); });
+  app->metrics_.AddGauge("workspaced_audit_denials_queued",
+                         "Refusals answered and waiting to be chained as authz.denied events "
+                         "(at most audit.denial_queue).",
+                         [counted] { return static_cast<double>(counted->queued()); });
+  app->metrics_.AddGauge(
+      "workspaced_audit_denials_chain_dropped",
+      "Refusals counted in audit_denials instead of chained since start: the queue was full.",
+      [counted] { return static_cast<double>(counted->chain_dropped()); });
   app->quotas_ = std::make_unique<domain::Quotas>(*app->store_, *app->clock_, config.regions);
   return app;
 }

@@ -102,13 +102,14 @@ struct SpiceDbConfig {
   int outbox_prune_interval_ms = 60'000;
 };
 
-// Refused requests counted rather than chained (domain/denials.h,
-// docs/audit.md): the window of a count, how long counts are kept, and how
-// many keys a process writes per window.
+// Refused requests (domain/denials.h, docs/audit.md): the window of a
+// count, how long counts are kept, how many keys a process writes per
+// window, and how many refusals may wait to be chained.
 struct AuditConfig {
   int denial_window_s = 300;
   int denial_retention_days = 30;
   int denial_keys_per_window = 200;
+  int denial_queue = 4'096;
 };
 
 // Checks of the control-plane database (docs/integrity.md).

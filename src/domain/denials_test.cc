@@ -1,8 +1,13 @@
 // Denials (denials.h): who is chained and who is counted, what a flood of
-// sources costs, and counts that survive a failed flush.
+// sources costs, counts that survive a failed flush, and refusals that are
+// chained after their answer, in a bounded queue drained at stop.
 #include "domain/denials.h"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <thread>
 
 #include "store/sqlite_store.h"
 #include "store/testing/store_suite.h"
@@ -13,8 +18,10 @@ namespace {
 using store::testing::Id;
 using store::testing::kAcme;
 
+constexpr Micros kChainInterval = DenialOptions{}.chain_interval;
+
 // The real store, whose writes fail while `failing` is set (a database away,
-// a full disk).
+// a full disk), and wait at a gate while it is held (a slow commit).
 class FlakyStore final : public store::Store {
  public:
   explicit FlakyStore(store::Store& s) : s_(s) {}
@@ -23,6 +30,13 @@ class FlakyStore final : public store::Store {
   Status Ping() override { return s_.Ping(); }
   Status Read(FunctionRef<Status(store::Tx&)> fn) override { return s_.Read(fn); }
   Status Write(FunctionRef<Status(store::Tx&)> fn) override {
+    {
+      std::unique_lock lock(gate_mu_);
+      ++waiting_;
+      gate_.notify_all();
+      gate_.wait(lock, [this] { return !held_; });
+      --waiting_;
+    }
     if (failing)
       return Unavailable("sqlite: database or disk is full").WithCause(Cause::kStorageFull);
     return s_.Write(fn);
@@ -32,10 +46,30 @@ class FlakyStore final : public store::Store {
     return s_.CheckIntegrity(budget);
   }
   void SetCommitObserver(store::CommitObserver* o) override { s_.SetCommitObserver(o); }
-  bool failing = false;
+  std::atomic<bool> failing = false;
+
+  // Writes wait from Hold() until Release().
+  void Hold() {
+    std::lock_guard lock(gate_mu_);
+    held_ = true;
+  }
+  void Release() {
+    std::lock_guard lock(gate_mu_);
+    held_ = false;
+    gate_.notify_all();
+  }
+  // Whether a write waits at the held gate (false after 30 s: a bug).
+  bool AwaitWriter() {
+    std::unique_lock lock(gate_mu_);
+    return gate_.wait_for(lock, std::chrono::seconds(30), [this] { return held_ && waiting_ > 0; });
+  }
 
  private:
   store::Store& s_;
+  std::mutex gate_mu_;
+  std::condition_variable gate_;
+  bool held_ = false;  // guarded by gate_mu_
+  int waiting_ = 0;    // guarded by gate_mu_
 };
 
 class DenialsTest : public ::testing::Test {
@@ -57,7 +91,18 @@ class DenialsTest : public ::testing::Test {
     DenialOptions o;
     o.keys_per_window = 10;
     o.max_pending = 15;
-    denials_ = std::make_unique<Denials>(o, *store_, clock_, *random_);
+    o.max_queued = 8;
+    denials_ = std::make_unique<Denials>(o, *store_, clock_, *random_, failpoints_);
+  }
+  void TearDown() override { store_->Release(); }
+
+  // A refusal of `subject` on workspace `ws` (which may not exist).
+  static Denied OnWorkspace(const std::string& ws, const std::string& subject = "mallory") {
+    Denied d = Refused("10.0.0.1", subject, 404);
+    d.object_type = "workspace";
+    d.object_id = ws;
+    d.permission = "read";
+    return d;
   }
 
   static Denied Refused(std::string source, std::string subject = "", int status = 401) {
@@ -109,6 +154,7 @@ class DenialsTest : public ::testing::Test {
   std::unique_ptr<store::Store> real_;
   std::unique_ptr<FlakyStore> store_;
   ManualClock clock_;
+  saga::Failpoints failpoints_;
   std::unique_ptr<Random> random_ = NewSeededRandom(3);
   std::unique_ptr<Denials> denials_;
 };
@@ -141,14 +187,22 @@ TEST_F(DenialsTest, ManySourcesInOneWindowCostAtMostTheLimitPlusAnOverflowRow) {
 }
 
 TEST_F(DenialsTest, AnAuthenticatedRefusalIsChainedWhenTheObjectExistsAndCountedWhenNot) {
-  Denied real = Refused("10.0.0.1", "mallory", 404);
   const std::string ws = Id(1);
-  real.object_type = "workspace";
-  real.object_id = ws;
-  real.permission = "read";
+  Denied real = OnWorkspace(ws);
   const std::string long_path = "/v1/workspaces/" + std::string(4000, 'p');
   real.path = long_path;
+  const std::string other = Id(99);
+  Denied made_up = real;
+  made_up.object_id = other;
+  // A real object and a made-up one take the same path: queued, nothing
+  // read or written until the queue is drained.
   denials_->Record(real);
+  denials_->Record(made_up);
+  EXPECT_EQ(denials_->queued(), 2);
+  EXPECT_EQ(denials_->counted(), 0);
+  EXPECT_EQ(Events(), 0u);
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(denials_->queued(), 0);
   EXPECT_EQ(Events(), 1u);
   std::vector<model::AuditEvent> events;
   ASSERT_TRUE(real_
@@ -160,16 +214,121 @@ TEST_F(DenialsTest, AnAuthenticatedRefusalIsChainedWhenTheObjectExistsAndCounted
                   .ok());
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].actor, "mallory");
+  EXPECT_EQ(events[0].time, clock_.Now());     // when it was refused
   EXPECT_LT(events[0].details.size(), 1500u);  // the path is cut
-
-  Denied made_up = real;
-  const std::string other = Id(99);
-  made_up.object_id = other;
-  denials_->Record(made_up);
-  ASSERT_TRUE(denials_->Flush().ok());
-  EXPECT_EQ(Events(), 1u);
+  // ...and marked as cut, though the queue kept only what the cut needs.
+  EXPECT_NE(events[0].details.find(std::string(1000, 'p') + "\xe2\x80\xa6\""), std::string::npos);
+  // The made-up one is counted, with who asked.
   ASSERT_EQ(Rows().size(), 1u);
   EXPECT_EQ(Rows()[0].subject, "mallory");
+  EXPECT_EQ(Rows()[0].count, 1);
+}
+
+TEST_F(DenialsTest, ARefusalIsAnsweredWhileItsRecordIsStillBeingWritten) {
+  denials_->Start();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));  // the loop is idle
+  store_->Hold();
+  // Record is all a refused request waits for: it returns at once, and the
+  // write that chains the refusal comes at the loop's next pass (held here).
+  denials_->Record(OnWorkspace(Id(1)));
+  EXPECT_EQ(denials_->queued(), 1);
+  clock_.Advance(kChainInterval);
+  ASSERT_TRUE(store_->AwaitWriter());
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(denials_->queued(), 1);  // in flight
+  store_->Release();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));  // the loop has written it and sleeps
+  EXPECT_EQ(Events(), 1u);
+  EXPECT_EQ(denials_->queued(), 0);
+}
+
+TEST_F(DenialsTest, APassThatFindsARefusedObjectMissingWritesItsCountAtOnce) {
+  // So a pass writes whether the refused objects exist or not: what later
+  // requests meet does not tell them apart.
+  denials_->Start();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  denials_->Record(OnWorkspace(Id(99)));  // no such workspace
+  clock_.Advance(kChainInterval);         // well before the next flush
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(Sum(), 1);
+}
+
+TEST_F(DenialsTest, AFloodOfRefusalsQueuesAtMostTheCapAndCountsTheRest) {
+  denials_->Start();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  store_->Hold();
+  denials_->Record(OnWorkspace(Id(1)));
+  clock_.Advance(kChainInterval);
+  ASSERT_TRUE(store_->AwaitWriter());  // one in flight, held
+  for (int i = 0; i < 100; ++i) denials_->Record(OnWorkspace(Id(1)));
+  // Eight wait (max_queued: the one in flight and seven more); the rest
+  // were counted instead, each counted as dropped from the chain.
+  EXPECT_EQ(denials_->queued(), 8);
+  EXPECT_EQ(denials_->chain_dropped(), 93);
+  EXPECT_EQ(denials_->counted(), 93);
+  store_->Release();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  EXPECT_EQ(Events(), 8u);
+  EXPECT_EQ(denials_->queued(), 0);
+  denials_->Stop();
+  EXPECT_EQ(Sum(), 93);
+  // Drained, the queue takes refusals again.
+  denials_->Record(OnWorkspace(Id(1)));
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Events(), 9u);
+  EXPECT_EQ(denials_->chain_dropped(), 93);
+}
+
+TEST_F(DenialsTest, StopChainsEveryRefusalStillQueued) {
+  denials_->Start();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  store_->Hold();
+  denials_->Record(OnWorkspace(Id(1)));
+  clock_.Advance(kChainInterval);
+  ASSERT_TRUE(store_->AwaitWriter());
+  for (int i = 0; i < 5; ++i) denials_->Record(OnWorkspace(Id(1)));
+  denials_->Record(OnWorkspace(Id(99)));  // no such workspace
+  EXPECT_EQ(denials_->queued(), 7);
+  std::thread stop([&] { denials_->Stop(); });
+  store_->Release();
+  stop.join();
+  EXPECT_EQ(denials_->queued(), 0);
+  EXPECT_EQ(Events(), 6u);
+  EXPECT_EQ(Sum(), 1);
+}
+
+TEST_F(DenialsTest, RefusalsAChainingWriteCouldNotMakeAreKeptForTheNext) {
+  store_->failing = true;
+  denials_->Record(OnWorkspace(Id(1)));
+  denials_->Record(OnWorkspace(Id(1), "eve"));
+  EXPECT_FALSE(denials_->Flush().ok());
+  EXPECT_EQ(denials_->queued(), 2);
+  store_->failing = false;
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Events(), 2u);
+  std::vector<model::AuditEvent> events;
+  ASSERT_TRUE(real_
+                  ->Read([&](store::Tx& tx) -> Status {
+                    WS_ASSIGN_OR_RETURN(events,
+                                        tx.ScanAuditChain(Id(1), 0, 10, store::Tx::kNoByteLimit));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].actor, "mallory");  // in the order they came
+  EXPECT_EQ(events[1].actor, "eve");
+}
+
+TEST_F(DenialsTest, TheChainingFailpointFailsTheFirstNTransactions) {
+  auto failpoints = saga::Failpoints::Parse("denials_chain=error(1)");
+  ASSERT_TRUE(failpoints.ok());
+  Denials denials({}, *store_, clock_, *random_, *failpoints);
+  denials.Record(OnWorkspace(Id(1)));
+  EXPECT_FALSE(denials.Flush().ok());
+  EXPECT_EQ(denials.queued(), 1);
+  ASSERT_TRUE(denials.Flush().ok());
+  EXPECT_EQ(Events(), 1u);
 }
 
 TEST_F(DenialsTest, CountsAFlushCouldNotWriteAreKeptBoundedForTheNext) {

@@ -15,6 +15,9 @@
 //          vault_after_pending, vault_after_commit_record  the same points of
 //                              a vault record's create or delete
 //                              (domain/vault.cc)
+//          denials_chain       each transaction that chains answered
+//                              refusals (delay, error, error(N): the first
+//                              N fail; domain/denials.h)
 //
 // actions: error      every attempt fails (retryable)              forward
 //          error(N)   the first N attempts fail (retryable), then  forward

@@ -2,7 +2,10 @@
 // long paths is counted per source, reason and window in audit_denials — a
 // few rows, not one fsync'd event per request — and operators read the
 // counts at GET /v1/audit/denials; an authenticated caller refused on a real
-// workspace is still an event of that workspace's chain.
+// workspace is still an event of that workspace's chain — written after the
+// answer (an audit found that writing it before told an outsider, by the
+// time the answer took, which ids exist), from a bounded queue that a clean
+// stop drains.
 #include <iostream>
 
 #include "blackbox/provisioning_support.h"
@@ -12,15 +15,21 @@ namespace {
 
 class Denials : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(); }
+
+  // `failpoints` for WORKSPACED_FAILPOINTS; `audit` more keys of the audit
+  // configuration (",\"key\":value").
+  void Start(const std::string& failpoints = "", const std::string& audit = "") {
     ServerProcess::Options o;
     // The access log would print every 12 KB target: the log is not what
     // this measures (and the test would spend its time reading it). Rate
     // limits off: what a flood costs must stay bounded when it comes from
     // more addresses than a per-address budget stops (rate_limit_test.cc
     // tests those). Day-long windows: a test's counts stay in one row per key.
-    o.config_json =
-        R"({"access_log":false,"rate_limits":{"enabled":false},"audit":{"denial_window_s":86400}})";
+    o.config_json = R"({"access_log":false,"rate_limits":{"enabled":false},)"
+                    R"("audit":{"denial_window_s":86400)" +
+                    audit + "}}";
+    if (!failpoints.empty()) o.env["WORKSPACED_FAILPOINTS"] = failpoints;
     server_ = ServerProcess::Start(o);
     seed_ = std::make_unique<Seeder>(server_->data_dir());
     acme_ = seed_->Account("Acme", "alice");
@@ -64,6 +73,22 @@ class Denials : public ::testing::Test {
 
   long long AuditEvents() {
     return CountRows(server_->data_dir(), "SELECT COUNT(*) FROM audit_events");
+  }
+
+  // mallory's refusals chained in the workspace's audit log.
+  long long ChainedRefusals() {
+    return CountRows(server_->data_dir(),
+                     "SELECT COUNT(*) FROM audit_events WHERE action = 'authz.denied' AND "
+                     "workspace_id = '" +
+                         ws_ + "' AND actor = 'mallory'");
+  }
+
+  // The value of a series on /metrics (-1 when absent).
+  double Metric(const std::string& series) {
+    const std::string text = c_->Get("/metrics").body;
+    const auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
   }
 
   std::unique_ptr<ServerProcess> server_;
@@ -127,13 +152,10 @@ TEST_F(Denials, AFloodOfBadTokensOnLongPathsIsCountedInAFewRowsUnderAMegabyte) {
 }
 
 TEST_F(Denials, AnAuthenticatedCallerIsChainedOnARealWorkspaceAndCountedOnAMadeUpOne) {
-  // An event of the workspace's chain (management_test.cc shows its fields).
+  // An event of the workspace's chain (management_test.cc shows its fields),
+  // written just after the answer.
   ExpectProblem(Call("GET", "/v1/workspaces/" + ws_, "mallory"), 404);
-  EXPECT_EQ(CountRows(server_->data_dir(),
-                      "SELECT COUNT(*) FROM audit_events WHERE action = 'authz.denied' AND "
-                      "workspace_id = '" +
-                          ws_ + "' AND actor = 'mallory'"),
-            1);
+  EXPECT_TRUE(Eventually([&] { return ChainedRefusals() == 1; })) << ChainedRefusals();
 
   // A workspace that does not exist is counted, with who asked.
   const long long events_before = AuditEvents();
@@ -150,6 +172,21 @@ TEST_F(Denials, AnAuthenticatedCallerIsChainedOnARealWorkspaceAndCountedOnAMadeU
     EXPECT_EQ(row.at("route").as_string(), "/v1/workspaces/{workspace_id}");
   }
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
+}
+
+TEST_F(Denials, OnV0ANameIsRecordedLikeAnIdWhetherAWorkspaceHasItOrNot) {
+  const std::string slug(
+      Json(Call("GET", "/v1/workspaces/" + ws_, "alice").body).as_object().at("slug").as_string());
+  EXPECT_EQ(Call("GET", "/v0/workspaces/" + slug, "mallory").status, 404);
+  EXPECT_EQ(Call("GET", "/v0/workspaces/no-such-name", "mallory").status, 404);
+  // The one that exists is chained, the other counted; neither before its
+  // answer.
+  EXPECT_TRUE(Eventually([&] { return ChainedRefusals() == 1; })) << ChainedRefusals();
+  EXPECT_TRUE(Eventually([&] { return Counted(404, "workspace not found") == 1; }));
+  for (const auto& row : Counts()) {
+    EXPECT_EQ(row.at("subject").as_string(), "mallory");
+    EXPECT_EQ(row.at("route").as_string(), "/v0/workspaces/{workspaceName}");
+  }
 }
 
 TEST_F(Denials, OnlyPlatformAdminsReadTheCountsAndTheQueryIsChecked) {
@@ -170,6 +207,70 @@ TEST_F(Denials, OnlyPlatformAdminsReadTheCountsAndTheQueryIsChecked) {
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(Json(first.body).as_array().size(), 1u);
   EXPECT_NE(first.Header("Link").find("rel=\"next\""), std::string::npos);
+}
+
+// Servers started by each test, with its failpoints.
+class DenialsAfterTheAnswer : public Denials {
+ protected:
+  void SetUp() override {}
+};
+
+// The claim the timing fix makes: a refusal on a workspace that exists is
+// answered without waiting for its record. The transaction that chains it
+// is held (failpoint: 5 s), yet the 404 comes, and the workspace's admin
+// reads its log and finds nothing yet; once the hold ends, it is there.
+// (Were the record written before the answer, the answer would come only
+// after it and the log would already hold it.)
+TEST_F(DenialsAfterTheAnswer, ARefusalOnARealWorkspaceIsAnsweredBeforeItsRecordIsWritten) {
+  Start("denials_chain=delay(5000)");
+  const std::string audit = "/v1/workspaces/" + ws_ + "/audit?action=authz.denied";
+  ExpectProblem(Call("GET", "/v1/workspaces/" + ws_, "mallory"), 404);
+  const HttpResponse before = Call("GET", audit, "alice");
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(before.body, "[]");
+  EXPECT_EQ(ChainedRefusals(), 0);
+  EXPECT_TRUE(Eventually([&] { return ChainedRefusals() == 1; })) << ChainedRefusals();
+  const boost::json::value events = Json(Call("GET", audit, "alice").body);
+  ASSERT_EQ(events.as_array().size(), 1u);
+  const auto& e = events.as_array()[0].as_object();
+  EXPECT_EQ(e.at("actor").as_object().at("subject").as_string(), "mallory");
+  EXPECT_EQ(e.at("details").as_object().at("status").as_int64(), 404);
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
+}
+
+// A clean stop loses no refusal that was answered: what is still queued
+// (behind a held transaction) is chained before the process exits.
+TEST_F(DenialsAfterTheAnswer, AStopChainsEveryRefusalStillQueued) {
+  Start("denials_chain=delay(2000)");
+  constexpr int kRefusals = 5;
+  for (int i = 0; i < kRefusals; ++i)
+    ExpectProblem(Call("GET", "/v1/workspaces/" + ws_, "mallory"), 404);
+  EXPECT_EQ(ChainedRefusals(), 0);
+  EXPECT_EQ(server_->Stop(), 0);
+  EXPECT_EQ(ChainedRefusals(), kRefusals);
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
+}
+
+// A flood of refusals while nothing can be chained (failpoint: every
+// chaining transaction fails, as with the database away) holds at most
+// audit.denial_queue of them in memory; every other one is still answered,
+// counted in audit_denials instead and in the drop metric, and the full
+// queue is logged once, not once per refusal.
+TEST_F(DenialsAfterTheAnswer, AFloodOfRefusalsHoldsAtMostTheQueueAndCountsTheRest) {
+  Start("denials_chain=error", R"(,"denial_queue":10)");
+  constexpr int kRefusals = 200;
+  for (int i = 0; i < kRefusals; ++i)
+    ExpectProblem(Call("GET", "/v1/workspaces/" + ws_, "mallory"), 404);
+  EXPECT_EQ(Metric("workspaced_audit_denials_queued"), 10);
+  EXPECT_EQ(Metric("workspaced_audit_denials_chain_dropped"), kRefusals - 10);
+  EXPECT_TRUE(Eventually([&] { return Counted(404, "workspace not found") == kRefusals - 10; }))
+      << Counted(404, "workspace not found");
+  EXPECT_EQ(ChainedRefusals(), 0);
+  const std::string log = server_->Output();
+  const std::string full = "the queue of refusals to chain is full";
+  const auto first = log.find(full);
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find(full, first + 1), std::string::npos) << "logged more than once";
 }
 
 }  // namespace

@@ -95,6 +95,8 @@ TEST_F(Hygiene, CsvExportNeutralisesFormulaCellsInEveryTextColumn) {
       {{"Authorization", "Bearer " + server_->Token("mallory")},
        {"User-Agent", "=HYPERLINK(\"http://evil.test/\",\"x\")"}});
   ASSERT_EQ(denied.status, 404);
+  // On the record just after its answer (docs/audit.md).
+  ASSERT_TRUE(Eventually([&] { return Audited("authz.denied") == 1; }));
   // A workspace admin plants some through a created workspace's name and label.
   const HttpResponse created = Call(
       "POST", "/v1/workspaces", "alice",

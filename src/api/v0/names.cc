@@ -53,8 +53,11 @@ StatusOr<model::Workspace> ResolveName(app::App& app, RequestContext& ctx, std::
                                        authz::Permission need) {
   WS_ASSIGN_OR_RETURN(const Named named, FindNamed(app, *ctx.principal, name));
   if (named.readable.empty()) {
-    // A refusal on a workspace that exists is audited as on /v1.
-    if (!named.unreadable.empty()) ctx.denial = Denial{"workspace", named.unreadable, "read"};
+    // Recorded as on /v1, the same way whether a workspace of that name
+    // exists (chained) or none does (no id: counted); which it is, is found
+    // after the answer (domain/denials.h). A name no workspace can have is
+    // not a refusal, as an id that is not a UUID is not on /v1.
+    if (domain::IsValidSlug(name)) ctx.denial = Denial{"workspace", named.unreadable, "read"};
     return NotFound("workspace not found");
   }
   if (named.readable.size() > 1) {
