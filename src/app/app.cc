@@ -306,6 +306,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   denials.retention = Micros{config.audit.denial_retention_days} * 86'400'000'000;
   denials.keys_per_window = static_cast<std::size_t>(config.audit.denial_keys_per_window);
   denials.max_queued = static_cast<std::size_t>(config.audit.denial_queue);
+  denials.chains_per_key = config.audit.denial_chains_per_key;
   app->denials_ = std::make_unique<domain::Denials>(denials, *app->store_, *app->clock_,
                                                     *app->random_, app->failpoints_);
   domain::Denials* counted = app->denials_.get();

@@ -247,6 +247,8 @@ Status ApplyAudit(const json::object& o, AuditConfig& c) {
       WS_RETURN_IF_ERROR(GetInt(v, key, c.denial_keys_per_window, 1, 100'000));
     else if (k == "denial_queue")
       WS_RETURN_IF_ERROR(GetInt(v, key, c.denial_queue, 1, 100'000));
+    else if (k == "denial_chains_per_key")
+      WS_RETURN_IF_ERROR(GetInt(v, key, c.denial_chains_per_key, 1, 100'000));
     else
       return Bad(key, "unknown key");
   }

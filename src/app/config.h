@@ -110,6 +110,7 @@ struct AuditConfig {
   int denial_retention_days = 30;
   int denial_keys_per_window = 200;
   int denial_queue = 4'096;
+  int denial_chains_per_key = 20;
 };
 
 // Checks of the control-plane database (docs/integrity.md).

@@ -215,12 +215,32 @@ Status Denials::ChainBatch(const std::vector<Queued>& batch, std::size_t& counte
       break;
   }
   std::vector<char> chained(batch.size(), 0);
+  // Per caller and object, how many this transaction chains (kept once it
+  // commits): beyond chains_per_key in a window, a refusal is counted.
+  std::unordered_map<std::string, int> taken;
+  const auto may_chain = [&](const Queued& q, std::string& key) {
+    const Micros window = q.at - q.at % options_.window;
+    if (window > chain_window_) {
+      chain_window_ = window;
+      chained_per_key_.clear();
+    }
+    key = std::to_string(window) + '\n' + q.actor.subject + '\n' + q.object_type + '\n' +
+          q.object_id;
+    const auto held = chained_per_key_.find(key);
+    if (held == chained_per_key_.end() && chained_per_key_.size() >= kMaxChainKeys) return false;
+    const int before = held == chained_per_key_.end() ? 0 : held->second;
+    return before + taken[key] < options_.chains_per_key;
+  };
   const Status s = store_.Write([&](store::Tx& tx) -> Status {
+    taken.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {  // the callback may run again
       const Queued& q = batch[i];
+      chained[i] = 0;
       WS_ASSIGN_OR_RETURN(const bool exists, Exists(tx, q.object_type, q.object_id));
-      chained[i] = exists;
-      if (!exists) continue;
+      std::string key;
+      if (!exists || !may_chain(q, key)) continue;
+      ++taken[key];
+      chained[i] = 1;
       model::AuditEvent e = DeniedEvent(q.view(), q.at);
       // The workspace's readers see who was refused.
       if (q.object_type == "workspace") e.workspace_id = q.object_id;
@@ -229,6 +249,7 @@ Status Denials::ChainBatch(const std::vector<Queued>& batch, std::size_t& counte
     return Status::Ok();
   });
   if (!s.ok()) return s;
+  for (const auto& [key, n] : taken) chained_per_key_[key] += n;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (chained[i]) continue;
     Count(batch[i].view(), batch[i].at);

@@ -41,7 +41,10 @@
 // once until the queue has drained. Per window a process writes at most
 // `keys_per_window` count keys; refusals of any further key are counted in
 // one of three overflow rows per window (source, subject, reason and route
-// "*", one per status). At most `max_pending` keys wait for a flush (more
+// "*", one per status). A caller's refusals of one object are chained at
+// most `chains_per_key` times per window (per process; the rest are
+// counted): refusing costs its chain a bounded number of events however
+// often a caller tries. At most `max_pending` keys wait for a flush (more
 // are dropped, and counted in dropped()). Rows older than `retention` are
 // pruned. A failed write (database down, disk full) keeps its refusals and
 // counts for the next pass. Stop chains and writes what is left; a crash
@@ -86,6 +89,10 @@ struct DenialOptions {
   std::size_t keys_per_window = 200;  // distinct keys per window and process
   std::size_t max_pending = 10'000;   // keys waiting for a flush
   std::size_t max_queued = 4'096;     // refusals waiting to be chained
+  // Refusals of one caller on one object chained per window (and process);
+  // the caller's further refusals of it are counted. So anyone who can name
+  // an object (a slug is guessable) cannot grow its chain at will.
+  int chains_per_key = 20;
   Micros chain_interval = 100'000;    // how often the queue is drained
 };
 
@@ -180,6 +187,11 @@ class Denials {
   std::atomic<std::int64_t> dropped_{0};
   std::atomic<std::int64_t> chain_dropped_{0};
   int chain_attempts_ = 0;      // chaining transactions tried; guarded by drain_mu_
+  // Refusals chained this window per caller and object (chains_per_key);
+  // at most kMaxChainKeys keys, a refusal of a further one is counted.
+  static constexpr std::size_t kMaxChainKeys = 100'000;
+  Micros chain_window_ = -1;                             // guarded by drain_mu_
+  std::unordered_map<std::string, int> chained_per_key_;  // guarded by drain_mu_
   Micros next_flush_ = 0;       // the loop's thread only
   Micros next_prune_ = 0;       // the loop's thread only
   bool failing_ = false;        // the loop's thread only: the last flush failed

@@ -224,6 +224,31 @@ TEST_F(DenialsTest, AnAuthenticatedRefusalIsChainedWhenTheObjectExistsAndCounted
   EXPECT_EQ(Rows()[0].count, 1);
 }
 
+// Anyone who can name a workspace (a slug is guessable) is refused on it:
+// each caller's refusals of one object are chained chains_per_key times a
+// window, the rest counted, so its chain does not grow at the caller's will.
+TEST_F(DenialsTest, ACallersRefusalsOfOneObjectAreChainedAtMostThePerKeyBoundAWindow) {
+  DenialOptions o;
+  o.max_queued = 100;
+  o.chains_per_key = 3;
+  denials_ = std::make_unique<Denials>(o, *store_, clock_, *random_, failpoints_);
+  for (int i = 0; i < 6; ++i) denials_->Record(OnWorkspace(Id(1), "mallory"));
+  for (int i = 0; i < 2; ++i) denials_->Record(OnWorkspace(Id(1), "eve"));
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Events(), 5u);  // mallory's first three, eve's two
+  EXPECT_EQ(Sum(), 3);      // mallory's other three, counted
+  // A later pass of the same window keeps the bound; the next window
+  // starts again.
+  denials_->Record(OnWorkspace(Id(1), "mallory"));
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Events(), 5u);
+  EXPECT_EQ(Sum(), 4);
+  clock_.Advance(o.window);
+  denials_->Record(OnWorkspace(Id(1), "mallory"));
+  ASSERT_TRUE(denials_->Flush().ok());
+  EXPECT_EQ(Events(), 6u);
+}
+
 TEST_F(DenialsTest, ARefusalIsAnsweredWhileItsRecordIsStillBeingWritten) {
   denials_->Start();
   ASSERT_TRUE(clock_.AwaitWaiters(1));  // the loop is idle
