@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "crypto/aead.h"
+
 
 namespace workspaced::api {
 namespace {
@@ -73,17 +75,36 @@ std::string Sha256Hex(std::string_view method, std::string_view path, std::strin
 // What makes two requests "the same" for a key: method, path and body,
 // the body compared as JSON (member order and whitespace do not matter, as a
 // client's JSON library may change them between tries); a body that is not
-// JSON, byte for byte.
-std::string Fingerprint(const http::Request& request) {
+// JSON, byte for byte. The body as compared, canonical when JSON.
+std::string ComparedBody(const http::Request& request) {
   boost::system::error_code ec;
   boost::json::parse_options options;
   options.max_depth = 64;
   const boost::json::value v = boost::json::parse(request.body, ec, {}, options);
-  if (ec) return Sha256Hex(request.method_text, request.path, request.body);
+  if (ec) return std::string(request.body);
   std::string canonical;
   canonical.reserve(request.body.size());
   CanonicalJson(v, canonical);
-  return Sha256Hex(request.method_text, request.path, canonical);
+  return canonical;
+}
+
+std::string Fingerprint(const http::Request& request) {
+  return Sha256Hex(request.method_text, request.path, ComparedBody(request));
+}
+
+// The same request under a caller's key: HMAC of the same message
+// (method, path, body, each after a newline but the first).
+StatusOr<std::string> KeyedFingerprint(const http::Request& request, const KeyedDigest& keyed) {
+  std::string message(request.method_text);
+  message += '\n';
+  message += request.path;
+  message += '\n';
+  std::string body = ComparedBody(request);
+  message += body;
+  crypto::Wipe(body);
+  StatusOr<std::string> digest = keyed(message);
+  crypto::Wipe(message);
+  return digest;
 }
 
 // The fingerprint of releases before bodies were compared as JSON: a key
@@ -130,7 +151,8 @@ Status Idempotency::Complete(store::Tx& tx, const IdempotentResponse& response) 
 }
 
 Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
-                     FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)> execute) {
+                     FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)> execute,
+                     const KeyedDigest* keyed) {
   Idempotency idem;
   idem.app_ = &app;
   const auto write = [&](const IdempotentResponse& r) {
@@ -149,7 +171,11 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
   WS_RETURN_IF_ERROR(ValidateKey(key));
   idem.subject_ = ctx.principal->subject;
   idem.key_ = std::string(key);
-  idem.hash_ = Fingerprint(ctx.request);
+  if (keyed != nullptr) {
+    WS_ASSIGN_OR_RETURN(idem.hash_, KeyedFingerprint(ctx.request, *keyed));
+  } else {
+    idem.hash_ = Fingerprint(ctx.request);
+  }
 
   // Reserve the key, or find what became of an earlier request with it.
   std::optional<model::IdempotencyRecord> found;
@@ -194,7 +220,9 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
     return reserving;
   }
   if (!reserved) {
-    if (found->request_hash != idem.hash_ && found->request_hash != RawFingerprint(ctx.request))
+    // (A keyed fingerprint has no byte form of earlier releases.)
+    if (found->request_hash != idem.hash_ &&
+        (keyed != nullptr || found->request_hash != RawFingerprint(ctx.request)))
       return OtherRequest();
     if (found->completed) {
       Replay(*found, out);

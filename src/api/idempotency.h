@@ -42,6 +42,11 @@ struct IdempotentResponse {
   std::string location;
 };
 
+// The keyed digest (hex) of a request's fingerprint message, for an
+// endpoint whose body holds what a plain hash would give away to a guess
+// (the vault's values): the stored fingerprint is then this, not SHA-256.
+using KeyedDigest = FunctionRef<StatusOr<std::string>(std::string_view message)>;
+
 class Idempotency {
  public:
   // Inside the endpoint's write transaction: records `response` for the key
@@ -52,7 +57,8 @@ class Idempotency {
 
  private:
   friend Status RunIdempotent(app::App&, RequestContext&, http::Response&,
-                              FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)>);
+                              FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)>,
+                              const KeyedDigest*);
   app::App* app_ = nullptr;
   std::string subject_;
   std::string key_;
@@ -62,7 +68,9 @@ class Idempotency {
 
 // Runs `execute` at most once per (caller, Idempotency-Key) and writes its
 // response (or the replayed one) to `out`. Without the header, just runs it.
+// `keyed`, when given, makes the fingerprint (above).
 Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
-                     FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)> execute);
+                     FunctionRef<StatusOr<IdempotentResponse>(const Idempotency&)> execute,
+                     const KeyedDigest* keyed = nullptr);
 
 }  // namespace workspaced::api

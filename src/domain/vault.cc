@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/base64url.h"
+#include "common/hmac.h"
 #include "crypto/aead.h"
 #include "domain/quotas.h"
 #include "domain/secrets.h"
@@ -80,6 +81,34 @@ StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
 
 StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& workspace_id,
                                         VaultWrite& w) {
+  return Create(actor, workspace_id, w,
+                [](store::Tx&, const VaultRecordInfo&) { return Status::Ok(); });
+}
+
+StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
+                                               std::string_view message) {
+  WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
+  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
+  std::string bytes = key.Bytes();
+  std::string info = "workspaced vault idempotency v1";
+  info.push_back('\0');
+  info += ws.id;
+  std::string derived = HmacSha256(bytes, info);
+  crypto::Wipe(bytes);
+  const std::string digest = HmacSha256(derived, message);
+  crypto::Wipe(derived);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digest.size() * 2);
+  for (const unsigned char c : digest) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& workspace_id,
+                                        VaultWrite& w, CreatedInTx created) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
   WS_ASSIGN_OR_RETURN(std::vector<std::string> values, NormaliseVaultWrite(w));
@@ -117,6 +146,7 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
   }
   crypto::Wipe(token_key);
   std::ranges::sort(rows, {}, &dataplane::VaultRow::field);
+  VaultRecordInfo answer = std::move(Fold(rows).front());
   // Step 1.
   WS_RETURN_IF_ERROR(d_.dataplane.AddPendingVaultRows(ws, rows));
   protocol_.MaybeCrash("after_pending");
@@ -126,13 +156,14 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
       boost::json::object{{"fields", std::move(audited_fields)}, {"operation_id", operation_id}});
   WS_RETURN_IF_ERROR(protocol_.Finish(
       ws, operation_id, std::move(e),
-      [&](store::Tx& tx, const model::Workspace& current) {
-        return AddPillarItemWithinQuota(tx, current, PillarItem::kVaultRecord, record_id);
+      [&](store::Tx& tx, const model::Workspace& current) -> Status {
+        WS_RETURN_IF_ERROR(
+            AddPillarItemWithinQuota(tx, current, PillarItem::kVaultRecord, record_id));
+        return created(tx, answer);
       },
       [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
       [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); }));
-  for (auto& r : rows) r.sealed.clear();
-  return std::move(Fold(rows).front());
+  return answer;
 }
 
 StatusOr<VaultRecordInfo> Vault::Get(const std::string& workspace_id,

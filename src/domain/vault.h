@@ -95,6 +95,19 @@ class Vault {
   // quota-exceeded problem (domain/quotas.h; a delete frees a place).
   StatusOr<VaultRecordInfo> Create(const Actor& actor, const std::string& workspace_id,
                                    VaultWrite& w);
+  // The same; `created` runs inside the transaction that commits it, with
+  // the record as it is answered (an Idempotency-Key's stored response
+  // commits with the record, api/idempotency.h).
+  using CreatedInTx = FunctionRef<Status(store::Tx& tx, const VaultRecordInfo& created)>;
+  StatusOr<VaultRecordInfo> Create(const Actor& actor, const std::string& workspace_id,
+                                   VaultWrite& w, CreatedInTx created);
+  // What an Idempotency-Key of a create keeps to compare a retry with
+  // (api/idempotency.h): HMAC-SHA256 of `message` under a key derived from
+  // the workspace's data key, in hex. A plain hash of a body holding a card
+  // number could be reversed by trying every number; this one cannot
+  // without the key-encryption key. kNotFound: no such workspace.
+  StatusOr<std::string> CreateFingerprint(const std::string& workspace_id,
+                                          std::string_view message);
   StatusOr<VaultRecordInfo> Get(const std::string& workspace_id, const std::string& record_id);
   // At most `limit` records after `after` (record id order); committed only.
   // A workspace that never became ready (or has no dataplane) has none.

@@ -2,6 +2,8 @@
 // them wrong (on SQLite, and as Postgres.* on PostgreSQL): concurrent first
 // writes of one secret, an empty environment, a misspelt value; masks cut
 // by characters, not bytes; the vault list's last page.
+#include <openssl/sha.h>
+
 #include <atomic>
 #include <map>
 #include <set>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "blackbox/provisioning_support.h"
+#include "support/database.h"
 
 namespace workspaced::testing {
 namespace {
@@ -143,6 +146,45 @@ TEST_F(PillarAnswers, TheVaultListsLastPageAnnouncesNoNextPage) {
   ASSERT_EQ(rest.status, 200);
   EXPECT_EQ(Json(rest.body).as_object().at("records").as_array().size(), 1u);
   EXPECT_TRUE(Json(rest.body).as_object().at("next").is_null());
+}
+
+// A retried vault create with its Idempotency-Key answers the record it
+// made (written differently, the same request); another body under the key
+// is a 422; and what the control plane keeps to compare is not a plain hash
+// of the values, which a guess of the card number would reproduce.
+TEST_F(PillarAnswers, AVaultCreateRetriedWithItsIdempotencyKeyMakesOneRecord) {
+  const std::vector<std::pair<std::string, std::string>> key{{"Idempotency-Key", "vault-retry-1"}};
+  const HttpResponse first = CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records",
+                                    "alice", R"({"fields":{"card":"4111111111111111","email":"a@b.example"}})", key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const HttpResponse again = CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records",
+                                    "alice", R"({ "fields": { "email": "a@b.example", "card": "4111111111111111" } })", key);
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.Header("Location"), first.Header("Location"));
+  const HttpResponse other = CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records",
+                                    "alice", R"({"fields":{"card":"4111111111111112"}})", key);
+  ExpectProblem(other, 422);
+  const boost::json::value list = Json(Call("GET", "/vault/records").body);
+  EXPECT_EQ(list.as_object().at("records").as_array().size(), 1u);
+  // Neither a value nor the plain SHA-256 of the request sits in the control plane.
+  const std::string kept = QueryText(server_->data_dir(),
+      "SELECT request_hash || body FROM idempotency_keys WHERE key = 'vault-retry-1'");
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(kept.find("4111111111111111"), std::string::npos);
+  EXPECT_EQ(kept.find("a@b.example"), std::string::npos);
+  const std::string message = "POST\n/v1/workspaces/" + ws_ +
+                              "/vault/records\n{\"fields\":{\"card\":\"4111111111111111\",\"email\":\"a@b.example\"}}";
+  unsigned char digest[32];
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest);
+  std::string plain;
+  for (const unsigned char b : digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    plain.push_back(kHex[b >> 4]);
+    plain.push_back(kHex[b & 15]);
+  }
+  EXPECT_EQ(kept.find(plain), std::string::npos);
 }
 
 }  // namespace

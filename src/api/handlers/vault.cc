@@ -73,12 +73,30 @@ class CreateVaultRecord final : public Handler {
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(domain::VaultWrite w, ParseVaultRecordBody(ctx.request.body));
-    StatusOr<domain::VaultRecordInfo> r = app_.vault().Create(ActorOf(ctx), id, w);
+    // A retry with the same Idempotency-Key answers the record it made;
+    // the fingerprint kept is keyed: the body holds the values.
+    const auto digest = [&](std::string_view message) {
+      return app_.vault().CreateFingerprint(id, message);
+    };
+    const KeyedDigest keyed = digest;  // refers to `digest`, which outlives it
+    const Status s = RunIdempotent(
+        app_, ctx, out,
+        [&](const Idempotency& idem) -> StatusOr<IdempotentResponse> {
+          IdempotentResponse response;
+          WS_RETURN_IF_ERROR(
+              app_.vault()
+                  .Create(ActorOf(ctx), id, w,
+                          [&](store::Tx& tx, const domain::VaultRecordInfo& created) {
+                            response = {201, RecordBody(created),
+                                        "/v1/workspaces/" + id + "/vault/records/" + created.id};
+                            return idem.Complete(tx, response);
+                          })
+                  .status());
+          return response;
+        },
+        &keyed);
     for (auto& f : w.fields) crypto::Wipe(f.value);
-    if (!r.ok()) return r.status();
-    out.SetHeader("Location", "/v1/workspaces/" + id + "/vault/records/" + r->id);
-    out.Json(201, RecordBody(*r));
-    return Status::Ok();
+    return s;
   }
 
  private:
