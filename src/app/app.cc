@@ -310,9 +310,11 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->denials_ = std::make_unique<domain::Denials>(denials, *app->store_, *app->clock_,
                                                     *app->random_, app->failpoints_);
   domain::Denials* counted = app->denials_.get();
-  app->metrics_.AddGauge("workspaced_audit_denials_counted",
-                         "Refused requests counted in audit_denials (not chained) since start.",
-                         [counted] { return static_cast<double>(counted->counted()); });
+  // Not how many were counted rather than chained: /metrics is public, and
+  // that split says whether a refused id exists.
+  app->metrics_.AddGauge("workspaced_audit_denials_recorded",
+                         "Refused requests recorded since start (chained or counted).",
+                         [counted] { return static_cast<double>(counted->recorded()); });
   app->metrics_.AddGauge(
       "workspaced_audit_denials_dropped",
       "Counted refusals lost since start: too many keys waited for a write that kept failing.",

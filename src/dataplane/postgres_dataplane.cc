@@ -187,6 +187,15 @@ class PostgresDataplane final : public Dataplane {
     WS_ASSIGN_OR_RETURN(const std::string table, PillarTable(ws));
     const std::string op(operation_id);
     return Transaction([&]() -> Status {
+      // One writer per (workspace, name) at a time, as AddPendingSecret:
+      // concurrent commits of one name delete each other's old versions,
+      // and would deadlock on their rows.
+      WS_ASSIGN_OR_RETURN(
+          PGresult * lk,
+          RunParams("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || name, 0)) FROM " +
+                        table + " WHERE workspace_id = $1 AND operation_id = $2",
+                    {ws.id, op}));
+      store::Libpq().PQclear(lk);
       // The row is committed. A tombstone also deletes every committed
       // version below it and stays: the next version numbers on from it.
       WS_ASSIGN_OR_RETURN(

@@ -91,6 +91,7 @@ Denials::Denials(DenialOptions options, store::Store& store, const Clock& clock,
 Denials::~Denials() { Stop(); }
 
 void Denials::Record(const Denied& d) {
+  recorded_.fetch_add(1, std::memory_order_relaxed);
   // Whether the object exists is for the loop to find out: here a made-up
   // id and a real one take the same path.
   if (d.actor.subject.empty() || d.object_type.empty()) return Count(d, clock_.Now());

@@ -132,6 +132,9 @@ class Denials {
   // start, count keys waiting for a flush, refusals waiting to be chained,
   // and refusals counted instead of chained because the queue was full.
   std::int64_t counted() const { return counted_.load(std::memory_order_relaxed); }
+  // Every refusal Record took, chained or counted (which one says whether
+  // its object exists: not for public metrics).
+  std::int64_t recorded() const { return recorded_.load(std::memory_order_relaxed); }
   std::int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   std::int64_t pending() const;
   std::int64_t queued() const;
@@ -184,6 +187,7 @@ class Denials {
   std::mutex drain_mu_;  // one drainer at a time (the loop, or Flush/Stop)
 
   std::atomic<std::int64_t> counted_{0};
+  std::atomic<std::int64_t> recorded_{0};
   std::atomic<std::int64_t> dropped_{0};
   std::atomic<std::int64_t> chain_dropped_{0};
   int chain_attempts_ = 0;      // chaining transactions tried; guarded by drain_mu_
