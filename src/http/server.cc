@@ -176,8 +176,16 @@ void Server::Impl::AdmitByEvicting(std::shared_ptr<tcp::socket> socket, std::str
         return AdmitByEvicting(socket, std::move(peer), index, (ctx + 1) % contexts.size(),
                                left - 1);
       connections_refused->fetch_add(1, std::memory_order_relaxed);
-      log::Warn("connection limit reached and no connection idle; closing the new one",
-                {{"limit", static_cast<std::int64_t>(options.max_connections)}});
+      // At most a line a second: a flood of connections must not become a
+      // flood of log (the refusals are counted).
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count();
+      std::int64_t last = last_cap_logged_us.load(std::memory_order_relaxed);
+      if (now - last >= 1'000'000 &&
+          last_cap_logged_us.compare_exchange_strong(last, now, std::memory_order_relaxed))
+        log::Warn("connection limit reached and every connection busy; closing new connections",
+                  {{"limit", static_cast<std::int64_t>(options.max_connections)}});
       return;  // `socket` closes with its last reference
     }
     connections_evicted->fetch_add(1, std::memory_order_relaxed);

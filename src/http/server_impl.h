@@ -36,6 +36,7 @@ struct Server::Impl {
   std::condition_variable drained;
   std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
   std::atomic<std::uint64_t>* connections_evicted = nullptr;  // idle, closed for a new one
+  std::atomic<std::int64_t> last_cap_logged_us{-1'000'000'000};  // steady clock
   // Bytes of request bodies reserved (options.body_memory_limit).
   std::atomic<std::size_t> body_bytes_reserved{0};
   std::atomic<std::uint64_t>* body_budget_refused = nullptr;
@@ -99,8 +100,9 @@ void StartSession(Server::Impl& server, std::size_t context_index,
 // Asks a session to close as soon as it is not handling a request.
 void ShutdownSession(Session* session);
 // On contexts[context_index]'s thread: closes the session of that context
-// that has waited longest for a request that has not begun (not a byte of
-// it read); false when none is waiting so.
+// that has waited longest for a request's header (none of it read, or part:
+// a trickle holds a slot as cheaply); false when none is waiting so. A
+// request whose header is read (its body coming, or being handled) stays.
 bool CloseLongestIdle(Server::Impl& server, std::size_t context_index);
 
 }  // namespace workspaced::http

@@ -50,9 +50,7 @@ void Session::Start() {
   ReadHeader();
 }
 
-bool Session::WaitingIdle() const {
-  return waiting_ && (!parser_ || !parser_->got_some()) && buffer_.size() == 0;
-}
+bool Session::WaitingIdle() const { return waiting_; }
 
 void Session::OnShutdown() {
   if (waiting_ && (!parser_ || !parser_->got_some())) Close();

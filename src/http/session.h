@@ -38,8 +38,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
   // Closes the connection if it is waiting for a request that has not begun.
   void OnShutdown();
-  // Waiting for a request of which not a byte has come (CloseLongestIdle),
-  // and until when it may (the earliest began waiting first).
+  // Waiting for a request's header, whole or in part (CloseLongestIdle): a
+  // byte a second would hold the slot as well as none. And until when it
+  // may (the earliest began waiting first).
   bool WaitingIdle() const;
   std::chrono::steady_clock::time_point idle_deadline() const { return idle_deadline_; }
 
