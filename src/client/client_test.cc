@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "client/api_client.h"
 #include "client/problem.h"
@@ -28,6 +33,55 @@ TEST(Endpoint, RefusesHttpsAndBadPorts) {
   EXPECT_FALSE(ParseEndpoint("http://h:99999").ok());
   EXPECT_FALSE(ParseEndpoint("http://:80").ok());
   EXPECT_FALSE(ParseEndpoint("http://127.0.0.1:18701:99").ok());  // IPv6 goes in [ ]
+}
+
+// What goes into the request line cannot end it: a space or a line end in
+// the path prefix would have injected a header.
+TEST(Endpoint, RefusesSpacesAndLineEndsInThePrefix) {
+  EXPECT_FALSE(ParseEndpoint("http://h/v1 HTTP/1.1\r\nX-Injected: yes\r\nX-Pad:").ok());
+  EXPECT_FALSE(ParseEndpoint("http://h/a b").ok());
+  EXPECT_FALSE(ParseEndpoint("http://h/caf\xc3\xa9").ok());
+  EXPECT_TRUE(ParseEndpoint("http://h/cp-1_x~").ok());
+}
+
+// The timeout bounds each wait for data: a response streamed slowly but
+// steadily (a byte every 200 ms, 1 s in all) arrives whole under a 1 s
+// timeout, where a read waiting for a full buffer was cut.
+TEST(Connection, ASlowSteadyStreamIsNotCutByTheTimeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::thread server([fd] {
+    const int c = ::accept(fd, nullptr, nullptr);
+    char buf[4096];
+    (void)::recv(c, buf, sizeof buf, 0);  // the request
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n";
+    (void)::send(c, head.data(), head.size(), 0);
+    for (int i = 0; i < 6; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      (void)::send(c, "1\r\nx\r\n", 6, 0);
+    }
+    (void)::send(c, "0\r\n\r\n", 5, 0);
+    ::close(c);
+  });
+  Connection conn({.host = "127.0.0.1", .port = ntohs(addr.sin_port), .prefix = ""}, 1);
+  std::FILE* sink = std::tmpfile();
+  ASSERT_NE(sink, nullptr);
+  const auto r = conn.Download({.method = "GET", .target = "/export"}, sink);
+  server.join();
+  ::close(fd);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(std::ftell(sink), 6);
+  std::fclose(sink);
 }
 
 // Credentials in the URL are refused and never repeated in the message.

@@ -56,6 +56,12 @@ StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
                            "\"; TLS belongs to a proxy, see docs/cli.md)");
   if (url.rfind(scheme, 0) != 0)
     return InvalidArgument("the server URL must start with http:// (got \"" + shown + "\")");
+  // What goes into the request line is visible ASCII: a space or a line
+  // end in a path prefix would end the line and start a header.
+  for (const char c : url)
+    if (c <= 0x20 || c >= 0x7f)
+      return InvalidArgument(
+          "the server URL holds a space, a line end or a character that is not visible ASCII");
   std::string rest = url.substr(scheme.size());
   if (rest.find_first_of("?#") != std::string::npos)
     return InvalidArgument("the server URL must not hold a query or a fragment: " + shown);
@@ -201,7 +207,10 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
     im.stream->expires_after(timeout_);
-    ec = Await(im.io, [&](auto handler) { http::async_read(*im.stream, im.buffer, parser, handler); });
+    // Whatever has come: the deadline bounds each wait for data, not each
+    // buffer's worth (a slow, steady stream is not cut).
+    ec = Await(im.io,
+               [&](auto handler) { http::async_read_some(*im.stream, im.buffer, parser, handler); });
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       drop();
