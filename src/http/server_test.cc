@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "http/problem.h"
+#include "http/rate_limit.h"
 #include "support/http_client.h"
 
 namespace workspaced::http {
@@ -238,6 +240,51 @@ TEST_F(ServerTest, BodiesOverTheMemoryBudgetAre503UntilOthersFinish) {
   EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first.substr(0, 80);
   HttpClient c(server_->port());
   EXPECT_EQ(c.Send("POST", "/echo", {}, "\"" + body + "\"").status, 200);
+}
+
+// One client address holds at most a sixteenth of the body budget (at
+// least one body): a few addresses sending headers that announce bodies and
+// then nothing cannot lock every other client's writes out.
+TEST_F(ServerTest, OneAddressHoldsAtMostASixteenthOfTheBodyBudget) {
+  ManualClock clock;
+  RateLimitOptions limits;
+  auto limiter = RateLimiter::Create(limits, clock, metrics_);
+  ASSERT_TRUE(limiter.ok()) << limiter.status().message();
+  ServerOptions o;
+  o.body_limit = 4096;
+  o.body_memory_limit = 16 * 4096;  // a share of one body per address
+  o.rate_limiter = limiter->get();
+  StartServer(o);
+  const auto open_from = [&](const char* source) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    to.sin_port = htons(server_->port());
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    return fd;
+  };
+  const auto ask = [&](int fd) {  // a body announced, not sent: the answer, if any
+    const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                             "Content-Length: 4000\r\n\r\n";
+    EXPECT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+    timeval tv{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, n) : std::string();
+  };
+  const int first = open_from("127.0.0.2");
+  EXPECT_EQ(ask(first).rfind("HTTP/1.1 100 Continue", 0), 0u);  // its body is counted
+  const int second = open_from("127.0.0.2");
+  EXPECT_EQ(ask(second).rfind("HTTP/1.1 503", 0), 0u);  // over its address's share
+  const int other = open_from("127.0.0.3");
+  EXPECT_EQ(ask(other).rfind("HTTP/1.1 100 Continue", 0), 0u);  // another address gets in
+  for (const int fd : {first, second, other}) ::close(fd);
 }
 
 TEST_F(ServerTest, IncompleteRequestTimesOutWith408) {

@@ -102,6 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool in_flight_ = false;  // counted in the in-flight gauge
   // Of Server::Impl::body_bytes_reserved, for this request's body.
   std::size_t body_reserved_ = 0;
+  bool body_reserved_per_address_ = false;  // counted in its address's share
   bool keep_alive_ = true;
   bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
   std::chrono::steady_clock::time_point idle_deadline_;

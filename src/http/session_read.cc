@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http/problem.h"
+#include "http/rate_limit.h"
 #include "http/request_id.h"
 #include "http/request_parse.h"
 #include "http/session.h"
@@ -60,17 +61,33 @@ bool Session::ReserveBody() {
   const std::size_t want = length ? static_cast<std::size_t>(std::min<std::uint64_t>(
                                         *length, server_.options.body_limit))
                                   : server_.options.body_limit;
-  std::size_t held = server_.body_bytes_reserved.load(std::memory_order_relaxed);
-  do {
-    if (held + want > server_.options.body_memory_limit) return false;
-  } while (!server_.body_bytes_reserved.compare_exchange_weak(held, held + want,
-                                                             std::memory_order_relaxed));
+  const RateLimiter* limits = server_.options.rate_limiter;
+  const bool per_address = limits != nullptr && limits->LimitsPerAddress(remote_ip_);
+  const std::size_t share =
+      std::max(server_.options.body_limit, server_.options.body_memory_limit / 16);
+  std::lock_guard lock(server_.body_mu);
+  const std::size_t held = server_.body_bytes_reserved.load(std::memory_order_relaxed);
+  if (held + want > server_.options.body_memory_limit) return false;
+  if (per_address) {
+    const auto it = server_.body_bytes_by_address.find(remote_ip_);
+    const std::size_t mine = it == server_.body_bytes_by_address.end() ? 0 : it->second;
+    if (mine + want > share) return false;
+    server_.body_bytes_by_address[remote_ip_] = mine + want;
+  }
+  server_.body_bytes_reserved.store(held + want, std::memory_order_relaxed);
   body_reserved_ = want;
+  body_reserved_per_address_ = per_address;
   return true;
 }
 
 void Session::ReleaseBody() {
   if (body_reserved_ == 0) return;
+  std::lock_guard lock(server_.body_mu);
+  if (body_reserved_per_address_) {
+    const auto it = server_.body_bytes_by_address.find(remote_ip_);
+    if (it != server_.body_bytes_by_address.end() && (it->second -= body_reserved_) == 0)
+      server_.body_bytes_by_address.erase(it);
+  }
   server_.body_bytes_reserved.fetch_sub(body_reserved_, std::memory_order_relaxed);
   body_reserved_ = 0;
 }
