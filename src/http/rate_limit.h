@@ -70,9 +70,8 @@ class RateLimiter {
   // address may; every true must be followed by one CloseConnection(peer).
   bool OpenConnection(std::string_view peer);
   void CloseConnection(std::string_view peer);
-  // Whether `peer` is one client whose share of what all clients hold may
-  // be capped (limits on; not a trusted proxy, which carries many).
-  bool LimitsPerAddress(std::string_view peer) const { return CountsConnections(peer); }
+  // Whether `peer` is a trusted proxy (it carries many clients).
+  bool IsTrustedProxy(std::string_view peer) const { return addresses_.IsTrustedProxy(peer); }
 
  private:
   enum Kind { kAddress, kUnauthenticated, kReads, kWrites, kKinds };

@@ -56,8 +56,8 @@ struct ServerOptions {
   // Bodies read at once across connections, each counted from its header at
   // its Content-Length (body_limit when chunked) until its response is
   // sent: one that would go over is refused 503 (Retry-After) unread. One
-  // client address (not a trusted proxy) holds at most a sixteenth of it
-  // (at least body_limit), so a few cannot take it all.
+  // client address (an IPv6 /64; never a trusted proxy) holds at most a
+  // sixteenth of it (at least body_limit), so a few cannot take it all.
   std::size_t body_memory_limit = 256 << 20;
   std::size_t header_limit = 16 << 10;
   std::chrono::milliseconds request_timeout{30'000};  // to read one request

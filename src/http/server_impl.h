@@ -103,9 +103,10 @@ void StartSession(Server::Impl& server, std::size_t context_index,
 // Asks a session to close as soon as it is not handling a request.
 void ShutdownSession(Session* session);
 // On contexts[context_index]'s thread: closes the session of that context
-// that has waited longest for a request's header (none of it read, or part:
-// a trickle holds a slot as cheaply); false when none is waiting so. A
-// request whose header is read (its body coming, or being handled) stays.
+// that has been receiving its request longest (its header, none or part of
+// it, or its body: a trickle, or a body announced and never sent, holds a
+// slot as cheaply as nothing); false when none is. A request being handled
+// or answered stays.
 bool CloseLongestIdle(Server::Impl& server, std::size_t context_index);
 
 }  // namespace workspaced::http

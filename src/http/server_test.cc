@@ -158,41 +158,54 @@ TEST_F(ServerTest, ContinueIsSentOnHttp11OnlyBeforeTheBody) {
 }
 
 // At max_connections a new client is not locked out by connections that
-// hold a slot and send nothing, or a byte of a header now and then: the one
-// waiting longest for its header is closed to admit it.
+// hold a slot and send nothing, a byte of a header now and then, or a
+// header announcing a body never sent: the one receiving its request
+// longest is closed to admit it.
 TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
   ServerOptions o;
   o.max_connections = 3;
-  StartServer(o);
-  std::vector<int> idle;
-  for (int i = 0; i < 3; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(server_->port());
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(::send(fd, "G", 1, 0), 1);  // a header begun, never ended
-    idle.push_back(fd);
+  const std::string stalls[] = {
+      "",                                                      // nothing sent
+      "G",                                                     // a header begun, never ended
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n"};  // a body never sent
+  int round = 0;
+  for (const std::string& stall : stalls) {
+    ++round;
+    server_.reset();
+    StartServer(o);
+    std::vector<int> held;
+    for (int i = 0; i < 3; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      ASSERT_GE(fd, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(server_->port());
+      ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+      if (!stall.empty())
+        ASSERT_EQ(::send(fd, stall.data(), stall.size(), 0), static_cast<ssize_t>(stall.size()));
+      held.push_back(fd);
+    }
+    HttpClient c(server_->port());
+    EXPECT_EQ(c.Send("POST", "/echo", {}, "1").status, 200) << "stalled by: " << stall;
+    EXPECT_NE(metrics_.Render().find("workspaced_connections_evicted_total " +
+                                     std::to_string(round) + "\n"),
+              std::string::npos)
+        << "stalled by: " << stall;
+    // One of the held connections was closed by the server (end of stream).
+    int closed = 0;
+    for (const int fd : held) {
+      timeval tv{.tv_sec = 2, .tv_usec = 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char b;
+      if (::recv(fd, &b, 1, 0) == 0) ++closed;
+      tv.tv_sec = 0;
+      tv.tv_usec = 1000;  // the others: checked once, briefly
+      for (const int other : held) ::setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    for (const int fd : held) ::close(fd);
+    EXPECT_EQ(closed, 1) << "stalled by: " << stall;
   }
-  HttpClient c(server_->port());
-  EXPECT_EQ(c.Send("POST", "/echo", {}, "1").status, 200);
-  EXPECT_NE(metrics_.Render().find("workspaced_connections_evicted_total 1\n"), std::string::npos)
-      << metrics_.Render();
-  // One of the idle connections was closed by the server (end of stream).
-  int closed = 0;
-  for (const int fd : idle) {
-    timeval tv{.tv_sec = 2, .tv_usec = 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char b;
-    if (::recv(fd, &b, 1, 0) == 0) ++closed;
-    tv.tv_sec = 0;
-    tv.tv_usec = 1000;  // the others: checked once, briefly
-    for (const int other : idle) ::setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  for (const int fd : idle) ::close(fd);
-  EXPECT_EQ(closed, 1);
 }
 
 // Bodies held at once are bounded across connections: while one upload is

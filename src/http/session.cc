@@ -50,7 +50,18 @@ void Session::Start() {
   ReadHeader();
 }
 
-bool Session::WaitingIdle() const { return waiting_; }
+void Session::Evict() {
+  if (!Receiving()) return;
+  if (in_flight_) {  // its header was read: logged as cut short
+    response_.status = 503;
+    Finish(503, "evicted");
+    in_flight_ = false;
+  }
+  read_timer_.cancel();
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.socket().close(ignored);
+}
 
 void Session::OnShutdown() {
   if (waiting_ && (!parser_ || !parser_->got_some())) Close();
@@ -58,6 +69,7 @@ void Session::OnShutdown() {
 
 void Session::Handle() {
   read_timer_.cancel();
+  reading_body_ = false;
   auto& req = parser_->get();
   BuildRequest(req, request_);
   request_.remote_ip = remote_ip_;
@@ -211,11 +223,12 @@ void ShutdownSession(Session* session) { session->OnShutdown(); }
 bool CloseLongestIdle(Server::Impl& server, std::size_t context_index) {
   Session* oldest = nullptr;
   for (Session* s : server.registries[context_index]) {
-    if (s->WaitingIdle() && (oldest == nullptr || s->idle_deadline() < oldest->idle_deadline()))
+    if (s->Receiving() &&
+        (oldest == nullptr || s->receiving_since() < oldest->receiving_since()))
       oldest = s;
   }
   if (oldest == nullptr) return false;
-  oldest->OnShutdown();  // closes it: it is waiting for a request not begun
+  oldest->Evict();
   return true;
 }
 

@@ -38,11 +38,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
   // Closes the connection if it is waiting for a request that has not begun.
   void OnShutdown();
-  // Waiting for a request's header, whole or in part (CloseLongestIdle): a
-  // byte a second would hold the slot as well as none. And until when it
-  // may (the earliest began waiting first).
-  bool WaitingIdle() const;
-  std::chrono::steady_clock::time_point idle_deadline() const { return idle_deadline_; }
+  // Still receiving its request, header or body (CloseLongestIdle): a byte a
+  // second, or a header announcing a body never sent, holds a slot as well
+  // as nothing. Since when (the earliest began first).
+  bool Receiving() const { return waiting_ || reading_body_; }
+  std::chrono::steady_clock::time_point receiving_since() const { return receiving_since_; }
+  // Closes a session that is Receiving() to make room for a new connection.
+  void Evict();
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -99,10 +101,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Parser> parser_;
   bool read_timed_out_ = false;
   bool waiting_ = false;    // waiting for the next request's header
+  bool reading_body_ = false;  // its header read, its body not yet whole
+  std::chrono::steady_clock::time_point receiving_since_;  // when waiting_ began
   bool in_flight_ = false;  // counted in the in-flight gauge
   // Of Server::Impl::body_bytes_reserved, for this request's body.
   std::size_t body_reserved_ = 0;
   bool body_reserved_per_address_ = false;  // counted in its address's share
+  std::string body_key_;                    // that address, as the caps count it
   bool keep_alive_ = true;
   bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
   std::chrono::steady_clock::time_point idle_deadline_;

@@ -61,18 +61,24 @@ bool Session::ReserveBody() {
   const std::size_t want = length ? static_cast<std::size_t>(std::min<std::uint64_t>(
                                         *length, server_.options.body_limit))
                                   : server_.options.body_limit;
+  // A client's share, whatever the rate limits say (the budget is memory):
+  // by its address as the connection cap counts it (an IPv6 /64), unless
+  // it is a trusted proxy, which carries many clients.
   const RateLimiter* limits = server_.options.rate_limiter;
-  const bool per_address = limits != nullptr && limits->LimitsPerAddress(remote_ip_);
+  const bool per_address =
+      !remote_ip_.empty() && !(limits != nullptr && limits->IsTrustedProxy(remote_ip_));
+  std::string storage;
+  if (per_address) body_key_ = std::string(AddressKey(remote_ip_, storage));
   const std::size_t share =
       std::max(server_.options.body_limit, server_.options.body_memory_limit / 16);
   std::lock_guard lock(server_.body_mu);
   const std::size_t held = server_.body_bytes_reserved.load(std::memory_order_relaxed);
   if (held + want > server_.options.body_memory_limit) return false;
   if (per_address) {
-    const auto it = server_.body_bytes_by_address.find(remote_ip_);
+    const auto it = server_.body_bytes_by_address.find(body_key_);
     const std::size_t mine = it == server_.body_bytes_by_address.end() ? 0 : it->second;
     if (mine + want > share) return false;
-    server_.body_bytes_by_address[remote_ip_] = mine + want;
+    server_.body_bytes_by_address[body_key_] = mine + want;
   }
   server_.body_bytes_reserved.store(held + want, std::memory_order_relaxed);
   body_reserved_ = want;
@@ -84,7 +90,7 @@ void Session::ReleaseBody() {
   if (body_reserved_ == 0) return;
   std::lock_guard lock(server_.body_mu);
   if (body_reserved_per_address_) {
-    const auto it = server_.body_bytes_by_address.find(remote_ip_);
+    const auto it = server_.body_bytes_by_address.find(body_key_);
     if (it != server_.body_bytes_by_address.end() && (it->second -= body_reserved_) == 0)
       server_.body_bytes_by_address.erase(it);
   }
@@ -99,6 +105,7 @@ void Session::ReadHeader() {
   LimitParser(*parser_, server_.options);
   read_timed_out_ = false;
   waiting_ = true;
+  receiving_since_ = std::chrono::steady_clock::now();
   bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
   idle_deadline_ = std::chrono::steady_clock::now() + server_.options.idle_timeout;
   ArmReadTimer(std::min(server_.options.request_timeout, server_.options.idle_timeout));
@@ -131,6 +138,7 @@ void Session::OnHeader(beast::error_code ec) {
     Reject(503, "the server is reading too many request bodies at once; retry shortly");
     return;
   }
+  reading_body_ = true;
   ArmReadTimer(server_.options.request_timeout);
   const auto& req = parser_->get();
   auto it = req.find(bhttp::field::expect);
@@ -157,6 +165,7 @@ void Session::ReadBody() {
 
 void Session::OnReadError(beast::error_code ec) {
   read_timer_.cancel();
+  reading_body_ = false;
   const bool got_some = parser_ && parser_->got_some();
   if (!in_flight_) {
     started_ = std::chrono::steady_clock::now();
