@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,8 +46,9 @@ TEST(Endpoint, RefusesSpacesAndLineEndsInThePrefix) {
 }
 
 // The timeout bounds each wait for data: a response streamed slowly but
-// steadily (a byte every 200 ms, 1 s in all) arrives whole under a 1 s
-// timeout, where a read waiting for a full buffer was cut.
+// steadily (its header in three pieces 400 ms apart, then a byte every
+// 200 ms: 2.4 s in all) arrives whole under a 1 s timeout, where a read
+// waiting for the whole header, or a full buffer, was cut.
 TEST(Connection, ASlowSteadyStreamIsNotCutByTheTimeout) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
@@ -64,7 +66,11 @@ TEST(Connection, ASlowSteadyStreamIsNotCutByTheTimeout) {
     const std::string head =
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
         "Connection: close\r\n\r\n";
-    (void)::send(c, head.data(), head.size(), 0);
+    // The header too comes slowly: a third every 400 ms.
+    for (std::size_t at = 0; at < head.size(); at += head.size() / 3 + 1) {
+      (void)::send(c, head.data() + at, std::min(head.size() - at, head.size() / 3 + 1), 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    }
     for (int i = 0; i < 6; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       (void)::send(c, "1\r\nx\r\n", 6, 0);

@@ -185,9 +185,15 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
 
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
-  im.stream->expires_after(timeout_);
-  ec = Await(im.io,
-             [&](auto handler) { http::async_read_header(*im.stream, im.buffer, parser, handler); });
+  // The header a piece at a time, each wait bounded (not the whole header:
+  // a slow but steady server is not cut).
+  while (!ec && !parser.is_header_done()) {
+    im.stream->expires_after(timeout_);
+    ec = Await(im.io, [&](auto handler) {
+      http::async_read_some(*im.stream, im.buffer, parser, handler);
+    });
+    if (ec == http::error::need_buffer) ec = {};
+  }
   if (ec) {
     drop();
     stale = was_reused && StaleConnection(ec);
