@@ -114,4 +114,17 @@ std::string BoundedText(std::string_view s, std::size_t max_bytes) {
   return out;
 }
 
+std::string CutBoundedText(std::string_view s, std::size_t max_bytes) {
+  static constexpr std::string_view kCut = "\xe2\x80\xa6";  // …
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t fits = 0;  // the last character boundary that leaves room for kCut
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = std::max<std::size_t>(1, Utf8SequenceLength(s, i));
+    if (i + n + kCut.size() > max_bytes) break;
+    i += n;
+    fits = i;
+  }
+  return std::string(s.substr(0, fits)) + std::string(kCut);
+}
+
 }  // namespace workspaced

@@ -40,4 +40,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // client strings the audit log keeps (user agents, paths, reasons).
 std::string BoundedText(std::string_view s, std::size_t max_bytes);
 
+// Text BoundedText already made safe, in at most `max_bytes` (>= 8): cut at
+// a character boundary and ended in "…" when longer, escaped no further
+// (BoundedText again would double every backslash).
+std::string CutBoundedText(std::string_view s, std::size_t max_bytes);
+
 }  // namespace workspaced

@@ -86,5 +86,16 @@ TEST(BoundedText, CutsLongTextAtACharacterBoundaryWithinTheLimit) {
   EXPECT_EQ(escapes, Repeat("\\x0a", 4) + "\xe2\x80\xa6");
 }
 
+// A refusal's user agent is made safe once (BoundedText, by the API) and
+// cut again by the denial counts: cutting never escapes a backslash twice.
+TEST(Text, CuttingBoundedTextEscapesNothingAgain) {
+  const std::string safe = BoundedText("agent\\x\n\xff", 64);
+  EXPECT_EQ(safe, "agent\\\\x\\x0a\\xff");
+  EXPECT_EQ(CutBoundedText(safe, 64), safe);
+  const std::string cut = CutBoundedText(std::string(10, 'a') + "\xc3\xa9" + std::string(10, 'b'), 14);
+  EXPECT_EQ(cut, std::string(10, 'a') + "\xe2\x80\xa6");  // never half of the é
+  EXPECT_LE(cut.size(), 14u);
+}
+
 }  // namespace
 }  // namespace workspaced

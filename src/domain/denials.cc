@@ -271,7 +271,11 @@ void Denials::Count(const Denied& d, Micros now) {
   c.count = 1;
   c.first_at = now;
   c.last_at = now;
-  c.user_agent = BoundedText(d.actor.user_agent, kMaxUserAgent);
+  // The API makes it safe (ActorOf: BoundedText): cut, not escaped again,
+  // which would double its backslashes; escaped here only if it is not.
+  c.user_agent = IsDisplaySafe(d.actor.user_agent)
+                     ? CutBoundedText(d.actor.user_agent, kMaxUserAgent)
+                     : BoundedText(d.actor.user_agent, kMaxUserAgent);
   c.request_id = BoundedText(d.actor.request_id, kMaxRequestId);
   counted_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);

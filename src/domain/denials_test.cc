@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "common/text.h"
 #include "store/sqlite_store.h"
 #include "store/testing/store_suite.h"
 
@@ -171,6 +172,18 @@ TEST_F(DenialsTest, AnonymousRefusalsAreCountedPerKeyWithBoundedEscapedStrings) 
   EXPECT_EQ(rows[0].user_agent.rfind("agent\\x0aaaa", 0), 0u);
   EXPECT_EQ(Events(), 0u);
   EXPECT_EQ(denials_->counted(), 1000);
+}
+
+// The API hands the user agent over made safe (BoundedText): counting cuts
+// it, and does not escape its backslashes a second time.
+TEST_F(DenialsTest, AUserAgentMadeSafeByTheApiIsNotEscapedTwice) {
+  Denied d = Refused("10.0.0.2");
+  d.actor.user_agent = BoundedText("curl\\8 \x01", 512);  // curl\\8 \x01
+  denials_->Record(d);
+  ASSERT_TRUE(denials_->Flush().ok());
+  const auto rows = Rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].user_agent, d.actor.user_agent);
 }
 
 TEST_F(DenialsTest, ManySourcesInOneWindowCostAtMostTheLimitPlusAnOverflowRow) {
