@@ -82,8 +82,7 @@ StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws,
 }
 
 StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
-    const model::Workspace& ws, const dataplane::SecretRowQuery& query,
-    std::vector<dataplane::SecretRow>* all) {
+    const model::Workspace& ws, const dataplane::SecretRowQuery& query) {
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::SecretRow> rows,
                       d_.dataplane.ListSecretRows(ws, query));
   bool changed = false;
@@ -95,7 +94,6 @@ StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
   if (changed) {
     WS_ASSIGN_OR_RETURN(rows, d_.dataplane.ListSecretRows(ws, query));
   }
-  if (all != nullptr) *all = rows;
   std::erase_if(rows, [](const dataplane::SecretRow& r) { return r.pending || r.tombstone; });
   return rows;
 }

@@ -171,11 +171,8 @@ class Secrets {
  private:
   // The rows `query` selects with each pending one resolved; committed
   // rows only.
-  // `all`, when given, receives the rows read before the pending and the
-  // tombstones are left out.
   StatusOr<std::vector<dataplane::SecretRow>> CommittedRows(
-      const model::Workspace& ws, const dataplane::SecretRowQuery& query,
-      std::vector<dataplane::SecretRow>* all = nullptr);
+      const model::Workspace& ws, const dataplane::SecretRowQuery& query);
   // Resolves one pending row (PillarProtocol::Resolve, bound
   // kPendingBound); true when it is (now) committed.
   StatusOr<bool> ResolvePending(const model::Workspace& ws, const dataplane::SecretRow& row);

@@ -72,7 +72,7 @@ bool Session::ReserveBody() {
   const std::size_t share =
       std::max(server_.options.body_limit, server_.options.body_memory_limit / 16);
   std::lock_guard lock(server_.body_mu);
-  const std::size_t held = server_.body_bytes_reserved.load(std::memory_order_relaxed);
+  const std::size_t held = server_.body_bytes_reserved;
   if (held + want > server_.options.body_memory_limit) return false;
   if (per_address) {
     const auto it = server_.body_bytes_by_address.find(body_key_);
@@ -80,7 +80,7 @@ bool Session::ReserveBody() {
     if (mine + want > share) return false;
     server_.body_bytes_by_address[body_key_] = mine + want;
   }
-  server_.body_bytes_reserved.store(held + want, std::memory_order_relaxed);
+  server_.body_bytes_reserved = held + want;
   body_reserved_ = want;
   body_reserved_per_address_ = per_address;
   return true;
@@ -94,7 +94,7 @@ void Session::ReleaseBody() {
     if (it != server_.body_bytes_by_address.end() && (it->second -= body_reserved_) == 0)
       server_.body_bytes_by_address.erase(it);
   }
-  server_.body_bytes_reserved.fetch_sub(body_reserved_, std::memory_order_relaxed);
+  server_.body_bytes_reserved -= body_reserved_;
   body_reserved_ = 0;
 }
 
