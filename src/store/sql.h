@@ -73,6 +73,9 @@ class StmtImpl {
   virtual StatusOr<bool> Step(const ConstraintErrors& on) = 0;
   // Rows changed by the statement (INSERT/UPDATE/DELETE), once stepped.
   virtual int Changes() const = 0;
+  // SQLite only: the rowid the last INSERT on this connection made (cheaper
+  // than RETURNING, which buffers its rows in a temporary b-tree).
+  virtual std::int64_t LastInsertRowid() const { return -1; }
   // Runs a statement whose rows nobody reads: at once here; a backend that
   // pipelines (PostgreSQL's write transactions) may send it now and check
   // its outcome with a later statement or the commit. A violation maps as
@@ -146,6 +149,7 @@ class Stmt {
     return impl_->DeferRows(rows, columns);
   }
   int Changes() const { return impl_->Changes(); }
+  std::int64_t LastInsertRowid() const { return impl_->LastInsertRowid(); }
   std::string_view Text(int column) const { return impl_->Text(column); }
   std::string String(int column) const { return std::string(Text(column)); }
   std::int64_t Int(int column) const { return impl_->Int(column); }

@@ -33,6 +33,10 @@ StatusOr<bool> SqliteStmt::Step(const ConstraintErrors& on) {
 
 int SqliteStmt::Changes() const { return sqlite3_changes(sqlite3_db_handle(stmt_)); }
 
+std::int64_t SqliteStmt::LastInsertRowid() const {
+  return sqlite3_last_insert_rowid(sqlite3_db_handle(stmt_));
+}
+
 std::string_view SqliteStmt::Text(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (text == nullptr) return {};

@@ -29,6 +29,7 @@ class SqliteStmt final : public StmtImpl {
   void BindInt(int index, std::int64_t value) override;
   StatusOr<bool> Step(const ConstraintErrors& on) override;
   int Changes() const override;
+  std::int64_t LastInsertRowid() const override;
   std::string_view Text(int column) const override;
   std::int64_t Int(int column) const override;
   bool IsNull(int column) const override;
