@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hex.h"
 #include "crypto/aead.h"
 
 
@@ -62,14 +63,7 @@ std::string Sha256Hex(std::string_view method, std::string_view path, std::strin
     std::abort();  // SHA-256 is always available; nothing sensible to do
   }
   EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 // What makes two requests "the same" for a key: method, path and body,

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hex.h"
 #include "common/hmac.h"
 #include "common/private_file.h"
 
@@ -65,14 +66,8 @@ StatusOr<std::string> ReadKey(const std::string& path) {
 }  // namespace
 
 std::string DevSignInCode(std::string_view dev_key) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const std::string mac = HmacSha256(dev_key, "workspaced/portal-dev-sign-in/v1");
-  std::string code;
-  for (std::size_t i = 0; i < 8; ++i) {
-    code.push_back(kHex[static_cast<unsigned char>(mac[i]) >> 4]);
-    code.push_back(kHex[static_cast<unsigned char>(mac[i]) & 15]);
-  }
-  return code;
+  return HexEncode(std::string_view(mac).substr(0, 8));
 }
 
 StatusOr<std::string> LoadOrCreateDevKey(const std::string& data_dir, Random& random) {

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "common/hex.h"
+
 namespace workspaced::audit {
 namespace {
 
@@ -14,7 +16,6 @@ namespace {
 // Written by hand because building a json::array of the event's thirteen
 // strings cost more than hashing it (chain_test.cc holds the two equal).
 void AppendString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -33,8 +34,7 @@ void AppendString(std::string& out, std::string_view s) {
       case '\r': out.push_back('r'); break;
       default:
         out += "u00";
-        out.push_back(kHex[u >> 4]);
-        out.push_back(kHex[u & 15]);
+        AppendHexByte(out, u);
     }
   }
   out.append(s.data() + run, s.size() - run);
@@ -73,14 +73,7 @@ std::string ChainHash(const model::AuditEvent& event, const std::string& prev_ha
   if (kSha256 == nullptr ||
       EVP_Digest(text.data(), text.size(), digest, &len, kSha256, nullptr) != 1)
     std::abort();  // SHA-256 is always there
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 }  // namespace workspaced::audit

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client/problem.h"
+#include "common/hex.h"
 #include "common/random.h"
 
 namespace workspaced::cli {
@@ -71,13 +72,7 @@ std::string NewIdempotencyKey() {
   auto random = NewSecureRandom();
   unsigned char bytes[16];
   random->Fill(bytes, sizeof bytes);
-  static const char* kHex = "0123456789abcdef";
-  std::string key = "cli-";
-  for (const unsigned char b : bytes) {
-    key.push_back(kHex[b >> 4]);
-    key.push_back(kHex[b & 15]);
-  }
-  return key;
+  return "cli-" + HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 }  // namespace workspaced::cli

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <random>
 
+#include "common/hex.h"
+
 namespace workspaced {
 
 std::uint64_t Random::NextU64() {
@@ -76,13 +78,11 @@ std::string NewUuidV7(Random& random, const Clock& clock) {
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x70);  // version 7
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // variant 10
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0xF]);
+    AppendHexByte(out, b[i]);
   }
   return out;
 }
@@ -103,14 +103,7 @@ bool IsUuid(std::string_view s) {
 std::string RandomHex(Random& random, std::size_t n) {
   std::string bytes(n, '\0');
   random.Fill(bytes.data(), n);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xF]);
-  }
-  return out;
+  return HexEncode(bytes);
 }
 
 }  // namespace workspaced

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "common/base64url.h"
+#include "common/hex.h"
 #include "common/private_file.h"
 #include "common/time_format.h"
 
@@ -144,12 +145,9 @@ StatusOr<std::string> KeyRing::CreateKeyFile(const std::string& dir, Random& ran
 
 Status KeyRing::WriteKeyFile(const std::string& path, Random& random) {
   const Key key = Key::Generate(random);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (const char b : key.Bytes()) {
-    hex.push_back(kHex[static_cast<unsigned char>(b) >> 4]);
-    hex.push_back(kHex[static_cast<unsigned char>(b) & 15]);
-  }
+  std::string bytes = key.Bytes();
+  std::string hex = HexEncode(bytes);
+  Wipe(bytes);
   hex.push_back('\n');
   // Whole or not at all, and never over an existing key.
   Status written = CreatePrivateFileOnce(path, hex);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/base64url.h"
+#include "common/hex.h"
 #include "common/hmac.h"
 #include "crypto/aead.h"
 #include "domain/quotas.h"
@@ -97,14 +98,7 @@ StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
   crypto::Wipe(bytes);
   const std::string digest = HmacSha256(derived, message);
   crypto::Wipe(derived);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (const unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return HexEncode(digest);
 }
 
 StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& workspace_id,
