@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "http/problem.h"
@@ -22,6 +24,46 @@ namespace workspaced::http {
 namespace {
 
 using workspaced::testing::HttpClient;
+
+// A raw TCP connection to the server on loopback, from `source` (an address
+// of 127/8) when given; -1 when it cannot be made.
+int ConnectLoopback(int port, const char* source = nullptr) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Everything the server sends on `fd` until it closes it or `wait_ms` of
+// silence; nullopt when it did not close it.
+std::optional<std::string> ReadUntilClosed(int fd, int wait_ms) {
+  timeval tv{.tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return out;
+    if (n < 0) return errno == ECONNRESET ? std::optional<std::string>(out) : std::nullopt;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
 
 class CountingSource : public BodySource {
  public:
@@ -160,7 +202,7 @@ TEST_F(ServerTest, ContinueIsSentOnHttp11OnlyBeforeTheBody) {
 // At max_connections a new client is not locked out by connections that
 // hold a slot and send nothing, a byte of a header now and then, or a
 // header announcing a body never sent: the one receiving its request
-// longest is closed to admit it.
+// longest is closed to admit it, and told why by a 503 problem it may retry.
 TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
   ServerOptions o;
   o.max_connections = 3;
@@ -175,13 +217,8 @@ TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
     StartServer(o);
     std::vector<int> held;
     for (int i = 0; i < 3; ++i) {
-      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      const int fd = ConnectLoopback(server_->port());
       ASSERT_GE(fd, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      addr.sin_port = htons(server_->port());
-      ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
       if (!stall.empty())
         ASSERT_EQ(::send(fd, stall.data(), stall.size(), 0), static_cast<ssize_t>(stall.size()));
       held.push_back(fd);
@@ -194,17 +231,21 @@ TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
         << "stalled by: " << stall;
     // One of the held connections was closed by the server (end of stream).
     int closed = 0;
+    std::string said;
     for (const int fd : held) {
-      timeval tv{.tv_sec = 2, .tv_usec = 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      char b;
-      if (::recv(fd, &b, 1, 0) == 0) ++closed;
-      tv.tv_sec = 0;
-      tv.tv_usec = 1000;  // the others: checked once, briefly
-      for (const int other : held) ::setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      // The first is waited for; the others, checked once, briefly.
+      const std::optional<std::string> out = ReadUntilClosed(fd, closed == 0 ? 2000 : 1);
+      if (!out) continue;
+      ++closed;
+      said = *out;
     }
     for (const int fd : held) ::close(fd);
     EXPECT_EQ(closed, 1) << "stalled by: " << stall;
+    EXPECT_EQ(said.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << said.substr(0, 80);
+    EXPECT_NE(said.find("Retry-After: 1\r\n"), std::string::npos) << said;
+    EXPECT_NE(said.find("Connection: close\r\n"), std::string::npos) << said;
+    EXPECT_NE(said.find("application/problem+json"), std::string::npos) << said;
+    EXPECT_NE(said.find("connection limit"), std::string::npos) << said;
   }
 }
 
@@ -217,13 +258,8 @@ TEST_F(ServerTest, BodiesOverTheMemoryBudgetAre503UntilOthersFinish) {
   o.body_limit = 2048;
   o.body_memory_limit = 3000;
   StartServer(o);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = ConnectLoopback(server_->port());
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(server_->port());
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   const std::string body(2000, 'a');
   const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                            "Content-Length: 2002\r\nConnection: close\r\n\r\n\"";
@@ -269,16 +305,8 @@ TEST_F(ServerTest, OneAddressHoldsAtMostASixteenthOfTheBodyBudget) {
   o.rate_limiter = limiter->get();
   StartServer(o);
   const auto open_from = [&](const char* source) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &from.sin_addr);
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    to.sin_port = htons(server_->port());
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    const int fd = ConnectLoopback(server_->port(), source);
+    EXPECT_GE(fd, 0) << source;
     return fd;
   };
   const auto ask = [&](int fd) {  // a body announced, not sent: the answer, if any

@@ -43,10 +43,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // as nothing. Since when (the earliest began first).
   bool Receiving() const { return waiting_ || reading_body_; }
   std::chrono::steady_clock::time_point receiving_since() const { return receiving_since_; }
-  // Closes a session that is Receiving() to make room for a new connection.
+  // Closes a session that is Receiving() to make room for a new connection,
+  // first sending it a 503 with Retry-After (best effort, never blocking).
   void Evict();
 
  private:
+  void SendEvictionNotice();
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
   // session_read.cc
