@@ -45,6 +45,16 @@ std::atomic<std::uint64_t>& Metrics::Counter(std::string_view name, std::string_
   return c.value;
 }
 
+std::atomic<std::int64_t>& Metrics::GaugeValue(std::string_view name, std::string_view help) {
+  std::lock_guard lock(mu_);
+  for (auto& g : gauge_values_)
+    if (g.name == name) return g.value;
+  auto& g = gauge_values_.emplace_back();
+  g.name = std::string(name);
+  g.help = std::string(help);
+  return g.value;
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -103,6 +113,10 @@ std::string Metrics::Render() const {
       else
         out += fmt::format("{}{{{}}} {}\n", name, c.labels, n);
     }
+  }
+  for (const auto& g : gauge_values_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
+                       g.value.load(std::memory_order_relaxed));
   }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,

@@ -49,6 +49,9 @@ class Metrics {
   // reference is stable for the life of the Metrics object.
   std::atomic<std::uint64_t>& Counter(std::string_view name, std::string_view help,
                                       std::string_view labels = {});
+  // A gauge whose value its owner moves (found or created by name): unlike
+  // AddGauge's, it lives as long as this object, not as its owner.
+  std::atomic<std::int64_t>& GaugeValue(std::string_view name, std::string_view help);
 
   std::string Render() const;
 
@@ -65,6 +68,11 @@ class Metrics {
     std::atomic<std::uint64_t> value{0};
   };
   std::deque<CounterSeries> counters_;  // guarded by mu_ for insertion; deque keeps addresses
+  struct GaugeSeries {
+    std::string name, help;
+    std::atomic<std::int64_t> value{0};
+  };
+  std::deque<GaugeSeries> gauge_values_;  // as counters_
   std::atomic<std::int64_t> in_flight_{0};
 };
 

@@ -155,7 +155,7 @@ std::string_view OriginForm(std::string_view target) {
 
 }  // namespace
 
-void BuildRequest(const bhttp::request<bhttp::string_body>& message, Request& out) {
+void BuildRequest(const bhttp::request<RequestBody>& message, Request& out) {
   out = Request{};
   out.method = ToMethod(message.method());
   out.method_text = message.method_string();
@@ -163,7 +163,7 @@ void BuildRequest(const bhttp::request<bhttp::string_body>& message, Request& ou
   const auto q = out.target.find('?');
   out.path = out.target.substr(0, q);
   if (q != std::string_view::npos) out.query = out.target.substr(q + 1);
-  out.body = message.body();
+  out.body = message.body().bytes;
   out.headers.reserve(16);
   for (const auto& f : message) out.headers.push_back({f.name_string(), f.value()});
 }

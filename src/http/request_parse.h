@@ -12,11 +12,12 @@
 #include <string_view>
 
 #include "http/request.h"
+#include "http/request_body.h"
 #include "http/server.h"
 
 namespace workspaced::http {
 
-using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+using RequestParser = boost::beast::http::request_parser<RequestBody>;
 
 // Applies the server's header and body limits to a fresh parser.
 void LimitParser(RequestParser& parser, const ServerOptions& options);
@@ -43,7 +44,7 @@ Method ToMethod(boost::beast::http::verb verb);
 // Fills `out` (method, target, path, query, body, headers) with views into
 // `message`, which must outlive it. remote_ip and request_id are the
 // caller's.
-void BuildRequest(const boost::beast::http::request<boost::beast::http::string_body>& message,
+void BuildRequest(const boost::beast::http::request<RequestBody>& message,
                   Request& out);
 
 }  // namespace workspaced::http

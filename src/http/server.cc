@@ -111,8 +111,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                    });
   impl->body_budget_refused =
       &metrics.Counter("workspaced_http_body_budget_refusals_total",
-                       "Requests answered 503 unread: their bodies would have gone over "
-                       "limits.body_memory_bytes.");
+                       "Requests answered 503: their bodies, announced or as they came, "
+                       "would have gone over limits.body_memory_bytes or an address's share.");
+  impl->body_bytes_held =
+      &metrics.GaugeValue("workspaced_http_body_bytes_held",
+                          "Bytes request bodies being read hold now (limits.body_memory_bytes).");
   impl->connections_evicted =
       &metrics.Counter("workspaced_connections_evicted_total",
                        "Idle connections closed at max_connections to admit a new one.");

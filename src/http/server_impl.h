@@ -38,11 +38,12 @@ struct Server::Impl {
   std::atomic<std::uint64_t>* connections_evicted = nullptr;  // idle, closed for a new one
   std::atomic<std::int64_t> last_cap_logged_us{-1'000'000'000};  // steady clock
   // Bytes of request bodies reserved (options.body_memory_limit), and per
-  // client address, each at most a sixteenth of it (Session::ReserveBody).
+  // client address, each at most a sixteenth of it (Session::AdmitBody, Session::GrowBody).
   std::mutex body_mu;
   std::size_t body_bytes_reserved = 0;  // guarded by body_mu
   std::unordered_map<std::string, std::size_t> body_bytes_by_address;  // guarded by body_mu
   std::atomic<std::uint64_t>* body_budget_refused = nullptr;
+  std::atomic<std::int64_t>* body_bytes_held = nullptr;  // = body_bytes_reserved, published
   // Live sessions per io_context, touched only on that context's thread.
   // Declared before `contexts` so it outlives the handlers they destroy.
   std::vector<std::unordered_set<Session*>> registries;

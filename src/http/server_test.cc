@@ -249,10 +249,28 @@ TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
   }
 }
 
-// Bodies held at once are bounded across connections: while one upload is
-// half sent, another whose body would go over the budget is a 503 with
-// Retry-After, refused before it is read (not invited by 100 Continue);
-// once the first is answered its bytes are free again.
+// The bytes request bodies hold now, as /metrics publishes them.
+std::int64_t BodyBytesHeld(const Metrics& metrics) {
+  const std::string text = metrics.Render();
+  const std::string name = "\nworkspaced_http_body_bytes_held ";
+  const auto at = text.find(name);
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size()));
+}
+
+// Waits (bounded) until the bodies being read hold at least `bytes`.
+bool WaitForBodyBytes(const Metrics& metrics, std::int64_t bytes) {
+  for (int i = 0; i < 500; ++i) {
+    if (BodyBytesHeld(metrics) >= bytes) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Bodies held at once are bounded across connections, by the bytes they
+// hold: while one upload has most of its body in, another whose announced
+// body would not fit is a 503 with Retry-After, refused before it is read
+// (not invited by 100 Continue); once the first is answered its bytes are
+// free again.
 TEST_F(ServerTest, BodiesOverTheMemoryBudgetAre503UntilOthersFinish) {
   ServerOptions o;
   o.body_limit = 2048;
@@ -263,14 +281,10 @@ TEST_F(ServerTest, BodiesOverTheMemoryBudgetAre503UntilOthersFinish) {
   const std::string body(2000, 'a');
   const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                            "Content-Length: 2002\r\nConnection: close\r\n\r\n\"";
-  const std::string half = head + body.substr(0, 1000);
-  ASSERT_EQ(::send(fd, half.data(), half.size(), 0), static_cast<ssize_t>(half.size()));
-  // Its header is read (and its body counted) once it is in flight.
-  for (int i = 0; i < 500 && metrics_.Render().find("workspaced_http_requests_in_flight 1\n") ==
-                                 std::string::npos;
-       ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_NE(metrics_.Render().find("workspaced_http_requests_in_flight 1\n"), std::string::npos);
+  const std::string most = head + body.substr(0, 1900);
+  ASSERT_EQ(::send(fd, most.data(), most.size(), 0), static_cast<ssize_t>(most.size()));
+  ASSERT_TRUE(WaitForBodyBytes(metrics_, 1901)) << BodyBytesHeld(metrics_);
+  EXPECT_LE(BodyBytesHeld(metrics_), 2002) << "never more than the body announced";
   const std::string second = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                              "Content-Length: 2002\r\n\r\n";
   const std::string refused = HttpClient::Raw(server_->port(), second);
@@ -280,20 +294,87 @@ TEST_F(ServerTest, BodiesOverTheMemoryBudgetAre503UntilOthersFinish) {
   EXPECT_NE(metrics_.Render().find("workspaced_http_body_budget_refusals_total 1"),
             std::string::npos);
 
-  const std::string rest = body.substr(1000) + "\"";
+  const std::string rest = body.substr(1900) + "\"";
   ASSERT_EQ(::send(fd, rest.data(), rest.size(), 0), static_cast<ssize_t>(rest.size()));
   std::string first;
   char buf[4096];
   for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) first.append(buf, n);
   ::close(fd);
   EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first.substr(0, 80);
+  EXPECT_NE(first.find("\"" + body + "\""), std::string::npos) << "the body arrived whole";
   HttpClient c(server_->port());
   EXPECT_EQ(c.Send("POST", "/echo", {}, "\"" + body + "\"").status, 200);
+  // Freed when the connection reads its next request (or closes).
+  for (int i = 0; i < 500 && BodyBytesHeld(metrics_) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(BodyBytesHeld(metrics_), 0);
+}
+
+// A body announced and never sent holds nothing: clients announcing bodies
+// and then sending nothing do not lock every other client's writes out
+// (they did while announced lengths were counted).
+TEST_F(ServerTest, AnnouncedBodiesNotSentHoldNoBudget) {
+  ServerOptions o;
+  o.body_limit = 2048;
+  o.body_memory_limit = 3000;
+  StartServer(o);
+  std::vector<int> stalled;
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                           "Content-Length: 2000\r\n\r\n";
+  for (int i = 0; i < 5; ++i) {
+    const int fd = ConnectLoopback(server_->port());
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+    timeval tv{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, n).rfind("HTTP/1.1 100 Continue", 0), 0u) << i;
+    stalled.push_back(fd);
+  }
+  EXPECT_EQ(BodyBytesHeld(metrics_), 0);
+  HttpClient c(server_->port());
+  const std::string body = "\"" + std::string(1998, 'b') + "\"";
+  EXPECT_EQ(c.Send("POST", "/echo", {}, body).status, 200);
+  for (const int fd : stalled) ::close(fd);
+}
+
+// A body is counted as it comes, so one that announces nothing (chunked)
+// is refused with a 503 once its bytes would go over the budget; what it
+// held is free at once, and the body that was there first still completes.
+TEST_F(ServerTest, ABodyGrowingOverTheBudgetIsRefusedAsItComes) {
+  ServerOptions o;
+  o.body_limit = 2048;
+  o.body_memory_limit = 3000;
+  StartServer(o);
+  const int first = ConnectLoopback(server_->port());
+  ASSERT_GE(first, 0);
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2000\r\nConnection: close\r\n\r\n\"";
+  const std::string most = head + std::string(1998, 'c');  // all but the closing quote
+  ASSERT_EQ(::send(first, most.data(), most.size(), 0), static_cast<ssize_t>(most.size()));
+  ASSERT_TRUE(WaitForBodyBytes(metrics_, 1999));
+  EXPECT_LE(BodyBytesHeld(metrics_), 2000) << "never more than the body announced";
+  const std::string chunk(1500, 'd');  // 0x5dc bytes: with the first's, over 3000
+  const std::string chunked = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5dc\r\n" + chunk + "\r\n";
+  const std::string refused = HttpClient::Raw(server_->port(), chunked);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused.substr(0, 80);
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos);
+  EXPECT_NE(metrics_.Render().find("workspaced_http_body_budget_refusals_total 1"),
+            std::string::npos);
+  EXPECT_LE(BodyBytesHeld(metrics_), 2000) << "the refused body's bytes are free";
+  ASSERT_EQ(::send(first, "\"", 1, 0), 1);
+  const std::optional<std::string> answer = ReadUntilClosed(first, 5000);
+  ::close(first);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->rfind("HTTP/1.1 200", 0), 0u) << answer->substr(0, 80);
 }
 
 // One client address holds at most a sixteenth of the body budget (at
-// least one body): a few addresses sending headers that announce bodies and
-// then nothing cannot lock every other client's writes out.
+// least one body): a few addresses sending most of big bodies and then
+// nothing cannot lock every other client's writes out.
 TEST_F(ServerTest, OneAddressHoldsAtMostASixteenthOfTheBodyBudget) {
   ManualClock clock;
   RateLimitOptions limits;
@@ -309,7 +390,8 @@ TEST_F(ServerTest, OneAddressHoldsAtMostASixteenthOfTheBodyBudget) {
     EXPECT_GE(fd, 0) << source;
     return fd;
   };
-  const auto ask = [&](int fd) {  // a body announced, not sent: the answer, if any
+  // A body of 4000 announced and `sent` bytes of it sent: the answer, if any.
+  const auto ask = [&](int fd, std::size_t sent) {
     const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                              "Content-Length: 4000\r\n\r\n";
     EXPECT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
@@ -317,14 +399,20 @@ TEST_F(ServerTest, OneAddressHoldsAtMostASixteenthOfTheBodyBudget) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char buf[512];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    return n > 0 ? std::string(buf, n) : std::string();
+    const std::string answer = n > 0 ? std::string(buf, n) : std::string();
+    if (sent > 0 && answer.rfind("HTTP/1.1 100", 0) == 0) {
+      const std::string part(sent, 'e');
+      EXPECT_EQ(::send(fd, part.data(), part.size(), 0), static_cast<ssize_t>(part.size()));
+    }
+    return answer;
   };
   const int first = open_from("127.0.0.2");
-  EXPECT_EQ(ask(first).rfind("HTTP/1.1 100 Continue", 0), 0u);  // its body is counted
+  EXPECT_EQ(ask(first, 3000).rfind("HTTP/1.1 100 Continue", 0), 0u);
+  ASSERT_TRUE(WaitForBodyBytes(metrics_, 3000));
   const int second = open_from("127.0.0.2");
-  EXPECT_EQ(ask(second).rfind("HTTP/1.1 503", 0), 0u);  // over its address's share
+  EXPECT_EQ(ask(second, 0).rfind("HTTP/1.1 503", 0), 0u);  // over its address's share
   const int other = open_from("127.0.0.3");
-  EXPECT_EQ(ask(other).rfind("HTTP/1.1 100 Continue", 0), 0u);  // another address gets in
+  EXPECT_EQ(ask(other, 0).rfind("HTTP/1.1 100 Continue", 0), 0u);  // another address gets in
   for (const int fd : {first, second, other}) ::close(fd);
 }
 

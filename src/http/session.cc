@@ -109,7 +109,7 @@ void Session::Handle() {
   request_id_ = IsSaneRequestId(given) ? std::string(given) : NewRequestId();
   request_.request_id = request_id_;
   user_agent_.assign(request_.HeaderValue("User-Agent"));
-  bytes_in_ = req.body().size();
+  bytes_in_ = req.body().bytes.size();
   response_ = Response{};
   if (RateLimiter* limits = server_.options.rate_limiter) {
     request_.remote_ip = limits->ClientAddress(remote_ip_, request_, client_ip_);

@@ -24,6 +24,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "http/request_parse.h"
 #include "http/server_impl.h"
 
 namespace workspaced::http {
@@ -49,7 +50,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void SendEvictionNotice();
-  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using Parser = RequestParser;
 
   // session_read.cc
   void ArmReadTimer(std::chrono::milliseconds timeout);
@@ -59,9 +60,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody();
   void OnReadError(boost::beast::error_code ec);
   void Reject(int status, std::string_view detail);
-  // Counts the body the parsed header announces against the server's body
-  // memory budget; false (nothing counted) when it would go over.
-  bool ReserveBody();
+  // The server's body memory budget, counted by what bodies hold, not by
+  // what they announce. AdmitBody: false when the length the parsed header
+  // announces would not fit now (nothing is counted yet). GrowBody, after
+  // each read: counts what the body's string has grown to; false (the body
+  // is refused, 503) when that goes over the budget or the address's share.
+  bool AdmitBody();
+  bool GrowBody();
+  std::size_t BodyShare() const;
+  void RefuseBody();
   void ReleaseBody();
   void LingerClose();
   void Drain();

@@ -56,33 +56,53 @@ void Session::OnReadTimer() {
   stream_.socket().cancel(ignored);
 }
 
-bool Session::ReserveBody() {
-  const auto length = parser_->content_length();
-  const std::size_t want = length ? static_cast<std::size_t>(std::min<std::uint64_t>(
-                                        *length, server_.options.body_limit))
-                                  : server_.options.body_limit;
+bool Session::AdmitBody() {
   // A client's share, whatever the rate limits say (the budget is memory):
   // by its address as the connection cap counts it (an IPv6 /64), unless
   // it is a trusted proxy, which carries many clients.
   const RateLimiter* limits = server_.options.rate_limiter;
-  const bool per_address =
+  body_reserved_per_address_ =
       !remote_ip_.empty() && !(limits != nullptr && limits->IsTrustedProxy(remote_ip_));
   std::string storage;
-  if (per_address) body_key_ = std::string(AddressKey(remote_ip_, storage));
-  const std::size_t share =
-      std::max(server_.options.body_limit, server_.options.body_memory_limit / 16);
+  if (body_reserved_per_address_) body_key_ = std::string(AddressKey(remote_ip_, storage));
+  // An announced length that does not fit now is refused before it is
+  // read; nothing is held for it until its bytes come (GrowBody).
+  const auto length = parser_->content_length();
+  if (!length) return true;
+  const std::size_t want =
+      static_cast<std::size_t>(std::min<std::uint64_t>(*length, server_.options.body_limit));
   std::lock_guard lock(server_.body_mu);
-  const std::size_t held = server_.body_bytes_reserved;
-  if (held + want > server_.options.body_memory_limit) return false;
-  if (per_address) {
+  if (server_.body_bytes_reserved + want > server_.options.body_memory_limit) return false;
+  if (body_reserved_per_address_) {
     const auto it = server_.body_bytes_by_address.find(body_key_);
     const std::size_t mine = it == server_.body_bytes_by_address.end() ? 0 : it->second;
-    if (mine + want > share) return false;
-    server_.body_bytes_by_address[body_key_] = mine + want;
+    if (mine + want > BodyShare()) return false;
   }
-  server_.body_bytes_reserved = held + want;
-  body_reserved_ = want;
-  body_reserved_per_address_ = per_address;
+  return true;
+}
+
+std::size_t Session::BodyShare() const {
+  return std::max(server_.options.body_limit, server_.options.body_memory_limit / 16);
+}
+
+bool Session::GrowBody() {
+  const std::size_t held = parser_->get().body().bytes.capacity();
+  if (held <= body_reserved_) return true;
+  const std::size_t more = held - body_reserved_;
+  std::lock_guard lock(server_.body_mu);
+  if (server_.body_bytes_reserved + more > server_.options.body_memory_limit) return false;
+  if (body_reserved_per_address_) {
+    std::size_t& mine = server_.body_bytes_by_address[body_key_];
+    if (mine + more > BodyShare()) {
+      if (mine == 0) server_.body_bytes_by_address.erase(body_key_);
+      return false;
+    }
+    mine += more;
+  }
+  server_.body_bytes_reserved += more;
+  if (server_.body_bytes_held != nullptr)
+    server_.body_bytes_held->fetch_add(static_cast<std::int64_t>(more), std::memory_order_relaxed);
+  body_reserved_ = held;
   return true;
 }
 
@@ -95,6 +115,9 @@ void Session::ReleaseBody() {
       server_.body_bytes_by_address.erase(it);
   }
   server_.body_bytes_reserved -= body_reserved_;
+  if (server_.body_bytes_held != nullptr)
+    server_.body_bytes_held->fetch_sub(static_cast<std::int64_t>(body_reserved_),
+                                       std::memory_order_relaxed);
   body_reserved_ = 0;
 }
 
@@ -103,6 +126,7 @@ void Session::ReadHeader() {
   ReleaseBody();  // the last request's body goes with its parser
   parser_.emplace();
   LimitParser(*parser_, server_.options);
+  parser_->get().body().growth_cap = server_.options.body_limit;
   read_timed_out_ = false;
   waiting_ = true;
   receiving_since_ = std::chrono::steady_clock::now();
@@ -132,12 +156,7 @@ void Session::OnHeader(beast::error_code ec) {
   if (parser_->is_done()) return Handle();
   // Bodies held at once are bounded across connections, not only each: a
   // crowd of slow uploads would hold body_limit each.
-  if (!ReserveBody()) {
-    if (server_.body_budget_refused != nullptr)
-      server_.body_budget_refused->fetch_add(1, std::memory_order_relaxed);
-    Reject(503, "the server is reading too many request bodies at once; retry shortly");
-    return;
-  }
+  if (!AdmitBody()) return RefuseBody();
   reading_body_ = true;
   ArmReadTimer(server_.options.request_timeout);
   const auto& req = parser_->get();
@@ -156,11 +175,28 @@ void Session::OnHeader(beast::error_code ec) {
 }
 
 void Session::ReadBody() {
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      if (ec) return self->OnReadError(ec);
-                      self->Handle();
-                    });
+  // A read at a time (at most the read buffer's 64 KiB), so that the memory
+  // the body holds is counted as it grows; one deadline for the whole body
+  // (request_timeout, armed with its header).
+  bhttp::async_read_some(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                           if (ec) return self->OnReadError(ec);
+                           if (!self->GrowBody()) return self->RefuseBody();
+                           if (self->parser_->is_done()) return self->Handle();
+                           self->ReadBody();
+                         });
+}
+
+void Session::RefuseBody() {
+  read_timer_.cancel();
+  reading_body_ = false;
+  std::string& held = parser_->get().body().bytes;  // what it held goes now
+  explicit_bzero(held.data(), held.size());
+  std::string().swap(held);
+  ReleaseBody();
+  if (server_.body_budget_refused != nullptr)
+    server_.body_budget_refused->fetch_add(1, std::memory_order_relaxed);
+  Reject(503, "the server is reading too many request bodies at once; retry shortly");
 }
 
 void Session::OnReadError(beast::error_code ec) {

@@ -201,7 +201,7 @@ void Session::WriteLastChunk() {
 void Session::WipeBodies() {
   explicit_bzero(response_.body.data(), response_.body.size());
   if (parser_) {
-    std::string& body = parser_->get().body();
+    std::string& body = parser_->get().body().bytes;
     explicit_bzero(body.data(), body.size());
   }
   response_.sensitive = false;
