@@ -103,9 +103,12 @@ StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimR
   const auto* sub = payload.if_contains("sub");
   if (sub == nullptr) return Unauthenticated("missing sub");
   // Control or bidi characters, or bytes that are not UTF-8, would reach the
-  // audit log's actor and every log line as a name no member path can spell.
+  // audit log's actor and every log line as a name no member path can spell;
+  // a space before or after it would make "alice " another user than
+  // "alice", who look the same everywhere they are shown.
   if (!sub->is_string() || sub->get_string().empty() ||
-      sub->get_string().size() > kMaxSubjectBytes || !IsDisplaySafe(sub->get_string()))
+      sub->get_string().size() > kMaxSubjectBytes || !IsDisplaySafe(sub->get_string()) ||
+      HasSurroundingSpace(sub->get_string()))
     return Unauthenticated("invalid sub");
 
   Principal principal;

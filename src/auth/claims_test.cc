@@ -121,8 +121,24 @@ TEST_F(ClaimsTest, SubjectIsANonEmptyBoundedString) {
   EXPECT_EQ(Error(), "invalid sub");
   payload_["sub"] = 42;
   EXPECT_EQ(Error(), "invalid sub");
+  payload_["sub"] = "alice smith";  // a space inside is part of the name
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
   payload_.erase("sub");
   EXPECT_EQ(Error(), "missing sub");
+}
+
+// " alice" would be another user id than "alice", shown the same in every
+// list and log; a control character would reach the audit log's actor.
+TEST_F(ClaimsTest, SubjectWithSurroundingSpaceOrAControlCharacterIsRefused) {
+  for (const std::string& sub :
+       std::vector<std::string>{" alice", "alice ", "alice\t", "\nalice",
+                                "\xc2\xa0"
+                                "alice",
+                                "alice\xe3\x80\x80", "al\x01ice", "al\x7fice", "al\xc2\x85ice",
+                                std::string("al\0ice", 6)}) {
+    payload_["sub"] = sub;
+    EXPECT_EQ(Error(), "invalid sub") << sub;
+  }
 }
 
 TEST_F(ClaimsTest, GroupsAreOptional) {

@@ -61,6 +61,20 @@ TEST_F(Auth, ASubOrGroupWithControlOrBidiCharactersIsRefused) {
   ExpectRefused(Rs256(claims), "group with CRLF", "invalid groups");
 }
 
+// " alice" would be another user than "alice" (another member, another
+// audit actor) that every list shows the same: refused, never trimmed.
+TEST_F(Auth, ASubWithSurroundingSpaceIsRefused) {
+  for (const std::string& sub :
+       {std::string(" alice"), std::string("alice "), std::string("alice\t"),
+        std::string("\xc2\xa0"
+                    "alice")}) {
+    auto claims = Claims(sub);
+    ExpectRefused(Rs256(claims), "JWKS sub '" + sub + "'", "invalid sub");
+    claims["iss"] = "workspaced-dev";
+    ExpectRefused(DevSigned(claims), "dev sub '" + sub + "'", "invalid sub");
+  }
+}
+
 TEST_F(Auth, AlgorithmConfusionIsRefused) {
   const auto& rsa = *testkit::SharedKeys().rsa;
   const std::string payload = boost::json::serialize(Claims());
