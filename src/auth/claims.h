@@ -33,10 +33,12 @@ inline std::int64_t ExpiryCutoff(std::int64_t exp_seconds, int leeway_seconds) {
   return exp_seconds + leeway_seconds;
 }
 
-// Checks exp (required), nbf, iat, iss, aud, sub and groups (sub: 1-255
-// bytes of display-safe UTF-8 without white space at either end). On success
-// the Principal has subject, groups, issuer and expires_at set; the caller
-// sets method. Fails kUnauthenticated with a short reason such as "token expired".
+// Checks exp (required), nbf, iat, iss, aud, sub and groups. NumericDates
+// may be negative (before 1970: in the past); exp must be after nbf.
+// sub is 1-255 bytes of display-safe UTF-8 without surrounding white space.
+// On success the Principal has subject, groups, issuer and expires_at set;
+// the caller sets method. Fails kUnauthenticated with a short reason such as
+// "token expired".
 StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimRules& rules);
 
 }  // namespace workspaced::auth

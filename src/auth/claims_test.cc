@@ -43,7 +43,7 @@ TEST_F(ClaimsTest, ValidClaimsBecomeAPrincipal) {
 TEST_F(ClaimsTest, ExpIsRequiredAndNumeric) {
   payload_.erase("exp");
   EXPECT_EQ(Error(), "missing exp");
-  for (const char* bad : {R"("1800000000")", "null", "-1", "1e300", "[1]"}) {
+  for (const char* bad : {R"("1800000000")", "null", "-1e300", "1e300", "[1]"}) {
     payload_["exp"] = boost::json::parse(bad);
     EXPECT_EQ(Error(), "invalid exp") << bad;
   }
@@ -61,6 +61,33 @@ TEST_F(ClaimsTest, ExpiryAllowsExactlyTheLeeway) {
   rules_.leeway_seconds = 0;
   payload_["exp"] = kNow;
   EXPECT_EQ(Error(), "token expired");
+}
+
+// RFC 7519 §2: a NumericDate is seconds since the epoch, any number of
+// them; one before 1970 is a date in the past, not a malformed claim.
+TEST_F(ClaimsTest, NegativeDatesAreSimplyInThePast) {
+  payload_["nbf"] = -1;
+  payload_["iat"] = -86400.5;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = -1;
+  payload_.erase("nbf");
+  EXPECT_EQ(Error(), "token expired");
+  payload_["exp"] = -62'135'596'801;  // before 0001-01-01: out of range
+  EXPECT_EQ(Error(), "invalid exp");
+}
+
+TEST_F(ClaimsTest, ATokenWhoseExpIsNotAfterNbfIsNeverValid) {
+  // Now is inside both windows the leeway allows, yet [nbf, exp) is empty.
+  payload_["nbf"] = kNow + 10;
+  payload_["exp"] = kNow + 10;
+  EXPECT_EQ(Error(), "token never valid: exp is not after nbf");
+  payload_["exp"] = kNow + 5;
+  EXPECT_EQ(Error(), "token never valid: exp is not after nbf");
+  payload_["nbf"] = kNow - 600;
+  payload_["exp"] = kNow - 700;
+  EXPECT_EQ(Error(), "token never valid: exp is not after nbf");
+  payload_["exp"] = kNow + 11;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
 }
 
 TEST_F(ClaimsTest, NotBeforeAllowsTheLeeway) {
