@@ -54,6 +54,13 @@ Status CheckTimes(const boost::json::object& payload, const ClaimRules& rules,
   // Valid from nbf up to, not including, exp: an empty window is a
   // mis-minted token whatever the clock says (leeway does not open it).
   if (nbf && *exp <= *nbf) return Unauthenticated("token never valid: exp is not after nbf");
+  if (rules.max_lifetime_seconds > 0) {
+    // The lifetime the issuer gave it: from when it was issued, else from
+    // when it starts to be valid, else (neither said) from now.
+    const std::int64_t from = iat ? *iat : nbf ? *nbf : rules.now_seconds;
+    if (*exp - from > rules.max_lifetime_seconds)
+      return Unauthenticated("token lifetime exceeds the allowed maximum");
+  }
   if (rules.now_seconds >= ExpiryCutoff(*exp, rules.leeway_seconds))
     return Unauthenticated("token expired");
   if (nbf && *nbf > rules.now_seconds + rules.leeway_seconds)

@@ -90,6 +90,32 @@ TEST_F(ClaimsTest, ATokenWhoseExpIsNotAfterNbfIsNeverValid) {
   EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
 }
 
+TEST_F(ClaimsTest, LifetimeIsUnboundedUnlessAMaximumIsSet) {
+  payload_["iat"] = kNow - 10;
+  payload_["exp"] = kNow + 10 * 365 * 86400;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+
+  rules_.max_lifetime_seconds = 3600;
+  payload_["exp"] = kNow - 10 + 3600;  // exactly the maximum after iat
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = kNow - 10 + 3601;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+  // Counted from iat even when nbf is later.
+  payload_["nbf"] = kNow;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+  // Without iat: from nbf.
+  payload_.erase("iat");
+  payload_["exp"] = kNow + 3600;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["nbf"] = kNow - 1;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+  // Without either: from now.
+  payload_.erase("nbf");
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = kNow + 3601;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+}
+
 TEST_F(ClaimsTest, NotBeforeAllowsTheLeeway) {
   payload_["nbf"] = kNow + 30;
   EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
