@@ -251,6 +251,36 @@ TEST_F(ExportFidelity, EnvironmentAndRunRecordsAreWhatTheirGetsShowInEveryFormat
   ExpectCsvRowsAre(csv.at("provisioning_runs"), runs, "provisioning_runs");
 }
 
+// The provisioning runs are the create's run and its retries, whatever
+// lifecycle operations came after: a delete's, a purge's or a restore's
+// operation is no provisioning run (GET /v1/provisioning-runs answers 404
+// for it) and has no place in the section; the create's run always has.
+TEST_F(ExportFidelity, RunsAreTheProvisioningRunsEvenAfterADeleteAndARestore) {
+  const HttpResponse created =
+      PostWorkspace(*c_, server_->Token("alice"), CreateBody(account_, "Cycled"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto o = Json(created.body).as_object();
+  ws_ = std::string(o.at("workspace_id").as_string());
+  const std::string run_id(o.at("provisioning_run_id").as_string());
+  ASSERT_EQ(WaitRun(*c_, server_->Token("alice"), run_id).at("state").as_string(), "succeeded");
+  const HttpResponse run = CallAs(*c_, *server_, "GET", "/v1/provisioning-runs/" + run_id, "alice");
+  ASSERT_EQ(run.status, 200) << run.body;
+  const std::string want = "[" + boost::json::serialize(Json(run.body)) + "]";
+
+  const HttpResponse deleted = Call("DELETE", "");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  ASSERT_EQ(WaitOperation(*c_, server_->Token("alice"),
+                          std::string(Json(deleted.body).as_object().at("id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  const auto deleted_export = Json(Export("json"));  // a pending purge is the newest operation
+  EXPECT_EQ(boost::json::serialize(deleted_export.at("provisioning_runs")), want);
+  ASSERT_EQ(Call("POST", "/restore").status, 200);
+  const auto restored_export = Json(Export("json"));  // a restore is
+  EXPECT_EQ(boost::json::serialize(restored_export.at("provisioning_runs")), want);
+}
+
 TEST_F(ExportFidelity, EveryRecordCarriesTheApisTypesAndCsvTheSameValues) {
   MakeRichWorkspace();
   const boost::json::object doc = Json(Export("json")).as_object();

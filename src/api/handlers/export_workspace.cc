@@ -186,10 +186,12 @@ class ExportSource final : public http::BodySource {
         return true;
       }
       case 3: {
-        // Runs of one workspace are few (a create and its retries).
+        // Runs of one workspace are few (a create and its retries). A
+        // delete's, purge's or restore's operation is none of them (its
+        // GET is /v1/operations'), however recent.
         std::vector<model::ProvisioningRun> runs;
         WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
-          WS_ASSIGN_OR_RETURN(auto latest, tx.LatestRunForWorkspace(ws_.id));
+          WS_ASSIGN_OR_RETURN(auto latest, tx.LatestProvisioningRunForWorkspace(ws_.id));
           while (latest) {
             runs.insert(runs.begin(), *latest);
             if (latest->retry_of.empty()) break;
