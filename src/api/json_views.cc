@@ -172,18 +172,31 @@ std::string WorkspaceJson(const model::Workspace& ws) {
   return out;
 }
 
+namespace {
+
+void WriteEnvironment(JsonWriter& w, const model::Environment& e) {
+  w.BeginObject();
+  w.Field("id", e.id);
+  w.Field("workspace_id", e.workspace_id);
+  w.Field("name", e.name);
+  w.Field("created_at", FormatRfc3339(e.created_at));
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string EnvironmentJson(const model::Environment& env) {
+  std::string out;
+  JsonWriter w(out);
+  WriteEnvironment(w, env);
+  return out;
+}
+
 std::string EnvironmentsJson(const std::vector<model::Environment>& list) {
   std::string out;
   JsonWriter w(out);
   w.BeginArray();
-  for (const auto& e : list) {
-    w.BeginObject();
-    w.Field("id", e.id);
-    w.Field("workspace_id", e.workspace_id);
-    w.Field("name", e.name);
-    w.Field("created_at", FormatRfc3339(e.created_at));
-    w.EndObject();
-  }
+  for (const auto& e : list) WriteEnvironment(w, e);
   w.EndArray();
   return out;
 }

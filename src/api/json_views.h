@@ -11,6 +11,8 @@
 namespace workspaced::api {
 
 std::string WorkspaceJson(const model::Workspace& ws);
+// One environment as GET …/environments lists it, and the list.
+std::string EnvironmentJson(const model::Environment& env);
 std::string EnvironmentsJson(const std::vector<model::Environment>& list);
 std::string AccountJson(const model::Account& account);
 std::string ProvisioningRunJson(const model::ProvisioningRun& run);

@@ -180,6 +180,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   jwt.issuer = config.auth.issuer;
   jwt.audience = config.auth.audience;
   jwt.leeway_seconds = config.auth.leeway_seconds;
+  jwt.max_lifetime_seconds = config.auth.max_token_lifetime_seconds;
   jwt.org_claim = config.auth.org_claim;
   WS_ASSIGN_OR_RETURN(app->authenticator_, auth::NewJwtAuthenticator(jwt, *app->clock_));
   StatusOr<authz::Schema> schema = authz::ParseSchema(authz::EmbeddedSchemaText());

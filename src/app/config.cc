@@ -49,6 +49,9 @@ Status GetStrings(const json::value& v, const std::string& key, std::vector<std:
   return Status::Ok();
 }
 
+// Ten years: longer is no limit a deployment would mean.
+constexpr long long kMaxTokenLifetimeSeconds = 10LL * 365 * 86'400;
+
 Status ApplyAuth(const json::object& o, AuthConfig& a) {
   bool dev_tokens_given = false;
   for (const auto& [k, v] : o) {
@@ -66,6 +69,8 @@ Status ApplyAuth(const json::object& o, AuthConfig& a) {
       WS_RETURN_IF_ERROR(GetString(v, key, a.audience));
     else if (k == "leeway_seconds")
       WS_RETURN_IF_ERROR(GetInt(v, key, a.leeway_seconds, 0, 60));
+    else if (k == "max_token_lifetime_seconds")
+      WS_RETURN_IF_ERROR(GetInt(v, key, a.max_token_lifetime_seconds, 0, kMaxTokenLifetimeSeconds));
     else
       return Bad(key, "unknown key");
   }

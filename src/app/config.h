@@ -35,6 +35,8 @@ struct AuthConfig {
   std::string issuer;
   std::string audience;
   int leeway_seconds = 60;  // at most 60
+  // The longest a token may be valid: exp - iat (else nbf, else now); 0 = no limit.
+  std::int64_t max_token_lifetime_seconds = 0;
   // The JWKS issuer's claim that names the tenant's organisation, where one
   // identity provider serves many tenants (e.g. "org_id"); empty: none.
   std::string org_claim;

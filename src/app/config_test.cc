@@ -55,6 +55,25 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   }
 }
 
+TEST(Config, TokenLifetimeIsUnlimitedByDefaultAndBounded) {
+  Config c;
+  EXPECT_EQ(c.auth.max_token_lifetime_seconds, 0);
+  const ConfigFile file(R"({"auth":{"max_token_lifetime_seconds":3600}})");
+  ASSERT_TRUE(ApplyConfigFile(file.path(), c).ok());
+  EXPECT_EQ(c.auth.max_token_lifetime_seconds, 3600);
+  for (const char* text : {R"({"auth":{"max_token_lifetime_seconds":-1}})",
+                           R"({"auth":{"max_token_lifetime_seconds":315360001}})",
+                           R"({"auth":{"max_token_lifetime_seconds":"1h"}})",
+                           R"({"auth":{"max_token_lifetime_seconds":1.5}})"}) {
+    Config bad;
+    const ConfigFile bad_file(text);
+    const Status s = ApplyConfigFile(bad_file.path(), bad);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << text;
+    EXPECT_NE(s.message().find("auth.max_token_lifetime_seconds"), std::string::npos)
+        << s.message();
+  }
+}
+
 TEST(Config, RateLimitsAreOnByDefaultAndConfigurable) {
   Config c;
   EXPECT_TRUE(c.rate_limits.enabled);

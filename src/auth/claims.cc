@@ -8,12 +8,14 @@
 namespace workspaced::auth {
 namespace {
 
-// 9999-12-31T23:59:59Z: bounds NumericDates so that adding leeway or
-// converting to microseconds cannot overflow.
+// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: bound NumericDates so
+// that adding leeway or converting to microseconds cannot overflow.
+constexpr std::int64_t kMinNumericDate = -62'135'596'800;
 constexpr std::int64_t kMaxNumericDate = 253'402'300'799;
 
-// A NumericDate is any JSON number of seconds (RFC 7519 §2); fractions are
-// truncated. nullopt when not a number or out of range.
+// A NumericDate is any JSON number of seconds since the epoch (RFC 7519 §2),
+// negative ones too: a date before 1970 is simply in the past. Fractions are
+// truncated toward zero. nullopt when not a number or out of range.
 std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
   double seconds = 0;
   if (v.is_int64()) {
@@ -25,34 +27,49 @@ std::optional<std::int64_t> NumericDate(const boost::json::value& v) {
   } else {
     return std::nullopt;
   }
-  if (!std::isfinite(seconds) || seconds < 0 || seconds > static_cast<double>(kMaxNumericDate))
+  if (!std::isfinite(seconds) || seconds < static_cast<double>(kMinNumericDate) ||
+      seconds > static_cast<double>(kMaxNumericDate))
     return std::nullopt;
   return static_cast<std::int64_t>(seconds);
 }
 
+// The NumericDate `name` of the payload: nullopt when absent, an error when
+// present and not a NumericDate.
+Status OptionalDate(const boost::json::object& payload, std::string_view name,
+                    std::optional<std::int64_t>& out) {
+  const auto* v = payload.if_contains(name);
+  if (v == nullptr) return Status::Ok();
+  out = NumericDate(*v);
+  if (!out) return Unauthenticated("invalid " + std::string(name));
+  return Status::Ok();
+}
+
 Status CheckTimes(const boost::json::object& payload, const ClaimRules& rules,
                   std::int64_t& exp_out) {
-  const auto* exp = payload.if_contains("exp");
-  if (exp == nullptr) return Unauthenticated("missing exp");
-  const auto exp_seconds = NumericDate(*exp);
-  if (!exp_seconds) return Unauthenticated("invalid exp");
-  if (rules.now_seconds >= ExpiryCutoff(*exp_seconds, rules.leeway_seconds))
+  if (!payload.contains("exp")) return Unauthenticated("missing exp");
+  std::optional<std::int64_t> exp, nbf, iat;
+  WS_RETURN_IF_ERROR(OptionalDate(payload, "exp", exp));
+  WS_RETURN_IF_ERROR(OptionalDate(payload, "nbf", nbf));
+  WS_RETURN_IF_ERROR(OptionalDate(payload, "iat", iat));
+  // Valid from nbf up to, not including, exp: an empty window is a
+  // mis-minted token whatever the clock says (leeway does not open it).
+  if (nbf && *exp <= *nbf) return Unauthenticated("token never valid: exp is not after nbf");
+  if (rules.max_lifetime_seconds > 0) {
+    // The lifetime the issuer gave it: from when it was issued, else from
+    // when it starts to be valid, else (neither said) from now.
+    const std::int64_t from = iat ? *iat : nbf ? *nbf : rules.now_seconds;
+    if (*exp - from > rules.max_lifetime_seconds)
+      return Unauthenticated("token lifetime exceeds the allowed maximum");
+  }
+  if (rules.now_seconds >= ExpiryCutoff(*exp, rules.leeway_seconds))
     return Unauthenticated("token expired");
-  if (const auto* nbf = payload.if_contains("nbf")) {
-    const auto nbf_seconds = NumericDate(*nbf);
-    if (!nbf_seconds) return Unauthenticated("invalid nbf");
-    if (*nbf_seconds > rules.now_seconds + rules.leeway_seconds)
-      return Unauthenticated("token not yet valid");
-  }
-  if (const auto* iat = payload.if_contains("iat")) {
-    const auto iat_seconds = NumericDate(*iat);
-    if (!iat_seconds) return Unauthenticated("invalid iat");
-    // Issued in the future beyond the clock skew we allow: a forged or
-    // mis-minted token, never one a working issuer hands out.
-    if (*iat_seconds > rules.now_seconds + rules.leeway_seconds)
-      return Unauthenticated("token issued in the future");
-  }
-  exp_out = *exp_seconds;
+  if (nbf && *nbf > rules.now_seconds + rules.leeway_seconds)
+    return Unauthenticated("token not yet valid");
+  // Issued in the future beyond the clock skew we allow: a forged or
+  // mis-minted token, never one a working issuer hands out.
+  if (iat && *iat > rules.now_seconds + rules.leeway_seconds)
+    return Unauthenticated("token issued in the future");
+  exp_out = *exp;
   return Status::Ok();
 }
 
@@ -103,9 +120,12 @@ StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimR
   const auto* sub = payload.if_contains("sub");
   if (sub == nullptr) return Unauthenticated("missing sub");
   // Control or bidi characters, or bytes that are not UTF-8, would reach the
-  // audit log's actor and every log line as a name no member path can spell.
+  // audit log's actor and every log line as a name no member path can spell;
+  // a space before or after it would make "alice " another user than
+  // "alice", who look the same everywhere they are shown.
   if (!sub->is_string() || sub->get_string().empty() ||
-      sub->get_string().size() > kMaxSubjectBytes || !IsDisplaySafe(sub->get_string()))
+      sub->get_string().size() > kMaxSubjectBytes || !IsDisplaySafe(sub->get_string()) ||
+      HasSurroundingSpace(sub->get_string()))
     return Unauthenticated("invalid sub");
 
   Principal principal;

@@ -24,6 +24,8 @@ struct ClaimRules {
   std::string_view audience;  // `aud` (string or array) must contain it
   std::int64_t now_seconds = 0;
   int leeway_seconds = 0;  // in [0, kMaxLeewaySeconds]
+  // When > 0, exp may be at most this far after iat (else nbf, else now).
+  std::int64_t max_lifetime_seconds = 0;
 };
 
 // The first second at which a token expiring at `exp_seconds` is refused.
@@ -33,9 +35,13 @@ inline std::int64_t ExpiryCutoff(std::int64_t exp_seconds, int leeway_seconds) {
   return exp_seconds + leeway_seconds;
 }
 
-// Checks exp (required), nbf, iat, iss, aud, sub and groups. On success the
-// Principal has subject, groups, issuer and expires_at set; the caller sets
-// method. Fails kUnauthenticated with a short reason such as "token expired".
+// Checks exp (required), nbf, iat, iss, aud, sub and groups. NumericDates
+// may be negative (before 1970: in the past); exp must be after nbf, and at
+// most max_lifetime_seconds after iat (else nbf, else now) when that is set.
+// sub is 1-255 bytes of display-safe UTF-8 without surrounding white space.
+// On success the Principal has subject, groups, issuer and expires_at set;
+// the caller sets method. Fails kUnauthenticated with a short reason such as
+// "token expired".
 StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimRules& rules);
 
 }  // namespace workspaced::auth

@@ -43,7 +43,7 @@ TEST_F(ClaimsTest, ValidClaimsBecomeAPrincipal) {
 TEST_F(ClaimsTest, ExpIsRequiredAndNumeric) {
   payload_.erase("exp");
   EXPECT_EQ(Error(), "missing exp");
-  for (const char* bad : {R"("1800000000")", "null", "-1", "1e300", "[1]"}) {
+  for (const char* bad : {R"("1800000000")", "null", "-1e300", "1e300", "[1]"}) {
     payload_["exp"] = boost::json::parse(bad);
     EXPECT_EQ(Error(), "invalid exp") << bad;
   }
@@ -61,6 +61,59 @@ TEST_F(ClaimsTest, ExpiryAllowsExactlyTheLeeway) {
   rules_.leeway_seconds = 0;
   payload_["exp"] = kNow;
   EXPECT_EQ(Error(), "token expired");
+}
+
+// RFC 7519 §2: a NumericDate is seconds since the epoch, any number of
+// them; one before 1970 is a date in the past, not a malformed claim.
+TEST_F(ClaimsTest, NegativeDatesAreSimplyInThePast) {
+  payload_["nbf"] = -1;
+  payload_["iat"] = -86400.5;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = -1;
+  payload_.erase("nbf");
+  EXPECT_EQ(Error(), "token expired");
+  payload_["exp"] = -62'135'596'801;  // before 0001-01-01: out of range
+  EXPECT_EQ(Error(), "invalid exp");
+}
+
+TEST_F(ClaimsTest, ATokenWhoseExpIsNotAfterNbfIsNeverValid) {
+  // Now is inside both windows the leeway allows, yet [nbf, exp) is empty.
+  payload_["nbf"] = kNow + 10;
+  payload_["exp"] = kNow + 10;
+  EXPECT_EQ(Error(), "token never valid: exp is not after nbf");
+  payload_["exp"] = kNow + 5;
+  EXPECT_EQ(Error(), "token never valid: exp is not after nbf");
+  payload_["nbf"] = kNow - 600;
+  payload_["exp"] = kNow - 700;
+  EXPECT_EQ(Error(), "token never valid: exp is not after nbf");
+  payload_["exp"] = kNow + 11;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+}
+
+TEST_F(ClaimsTest, LifetimeIsUnboundedUnlessAMaximumIsSet) {
+  payload_["iat"] = kNow - 10;
+  payload_["exp"] = kNow + 10 * 365 * 86400;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+
+  rules_.max_lifetime_seconds = 3600;
+  payload_["exp"] = kNow - 10 + 3600;  // exactly the maximum after iat
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = kNow - 10 + 3601;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+  // Counted from iat even when nbf is later.
+  payload_["nbf"] = kNow;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+  // Without iat: from nbf.
+  payload_.erase("iat");
+  payload_["exp"] = kNow + 3600;
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["nbf"] = kNow - 1;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
+  // Without either: from now.
+  payload_.erase("nbf");
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+  payload_["exp"] = kNow + 3601;
+  EXPECT_EQ(Error(), "token lifetime exceeds the allowed maximum");
 }
 
 TEST_F(ClaimsTest, NotBeforeAllowsTheLeeway) {
@@ -121,8 +174,24 @@ TEST_F(ClaimsTest, SubjectIsANonEmptyBoundedString) {
   EXPECT_EQ(Error(), "invalid sub");
   payload_["sub"] = 42;
   EXPECT_EQ(Error(), "invalid sub");
+  payload_["sub"] = "alice smith";  // a space inside is part of the name
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
   payload_.erase("sub");
   EXPECT_EQ(Error(), "missing sub");
+}
+
+// " alice" would be another user id than "alice", shown the same in every
+// list and log; a control character would reach the audit log's actor.
+TEST_F(ClaimsTest, SubjectWithSurroundingSpaceOrAControlCharacterIsRefused) {
+  for (const std::string& sub :
+       std::vector<std::string>{" alice", "alice ", "alice\t", "\nalice",
+                                "\xc2\xa0"
+                                "alice",
+                                "alice\xe3\x80\x80", "al\x01ice", "al\x7fice", "al\xc2\x85ice",
+                                std::string("al\0ice", 6)}) {
+    payload_["sub"] = sub;
+    EXPECT_EQ(Error(), "invalid sub") << sub;
+  }
 }
 
 TEST_F(ClaimsTest, GroupsAreOptional) {

@@ -8,7 +8,9 @@
 //    The key decides the algorithm: an HS256 token is only ever checked with
 //    the dev key, an asymmetric one only with a JWKS key of matching type, so
 //    algorithm confusion (HS256 signed with an RSA public key) fails.
-//  - exp is required; exp and nbf are checked with `leeway_seconds` (<= 60).
+//  - exp is required; exp and nbf are checked with `leeway_seconds` (<= 60);
+//    exp must be after nbf, and within `max_lifetime_seconds` (if set) of
+//    iat, else nbf, else now (claims.h).
 //  - Identities are per issuer (model/identity.h): Principal::subject and
 //    ::groups are qualified with the issuer (and organisation); dev tokens
 //    whose sub or groups contain '|' are refused.
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +44,9 @@ struct JwtOptions {
   std::string org_claim;
   std::vector<std::string> allowed_algorithms = {"HS256", "RS256", "ES256", "EdDSA"};
   int leeway_seconds = 60;  // clamped to [0, 60]
+  // When > 0, tokens whose exp is more than this after their iat (else nbf,
+  // else now) are refused; 0: no limit.
+  std::int64_t max_lifetime_seconds = 0;
   std::size_t cache_capacity = 10000;
 };
 

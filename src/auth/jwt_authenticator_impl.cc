@@ -93,6 +93,7 @@ StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::in
   ClaimRules rules;
   rules.now_seconds = now_seconds;
   rules.leeway_seconds = leeway_seconds_;
+  rules.max_lifetime_seconds = options_.max_lifetime_seconds;
   AuthMethod method = AuthMethod::kDevKey;
   if (jwt.alg == JwtAlg::kHs256) {
     // The key decides the algorithm: HS256 is only ever checked with the dev

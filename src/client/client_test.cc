@@ -45,6 +45,29 @@ TEST(Endpoint, RefusesSpacesAndLineEndsInThePrefix) {
   EXPECT_TRUE(ParseEndpoint("http://h/cp-1_x~").ok());
 }
 
+// The path prefix goes into every request target as it is: what RFC 3986
+// does not allow in a path is refused, naming the character, where it was
+// sent raw before.
+TEST(Endpoint, RefusesCharactersAPathCannotHold) {
+  for (const char* url : {"http://h/a\"b", "http://h/a<b", "http://h/a>b", "http://h/a\\b",
+                          "http://h/a^b", "http://h/a`b", "http://h/a{b", "http://h/a}b",
+                          "http://h/a|b", "http://h/a[b", "http://h/a]b", "http://h/50%",
+                          "http://h/%4", "http://h/%zz/cp"}) {
+    const auto e = ParseEndpoint(url);
+    ASSERT_FALSE(e.ok()) << url;
+    EXPECT_NE(e.status().message().find("the server URL's path holds '"), std::string::npos)
+        << e.status().message();
+  }
+  const auto pipe = ParseEndpoint("http://h/cp|x");
+  ASSERT_FALSE(pipe.ok());
+  EXPECT_NE(pipe.status().message().find("holds '|'"), std::string::npos)
+      << pipe.status().message();
+  // Everything RFC 3986 lets a path segment hold is kept as given.
+  const auto ok = ParseEndpoint("http://h/a-b.c_d~e/!$&'()*+,;=:@/%2Fx%7c/");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->prefix, "/a-b.c_d~e/!$&'()*+,;=:@/%2Fx%7c");
+}
+
 // The timeout bounds each wait for data: a response streamed slowly but
 // steadily (its header in three pieces 400 ms apart, then a byte every
 // 200 ms: 2.4 s in all) arrives whole under a 1 s timeout, where a read

@@ -38,6 +38,30 @@ beast::error_code Await(asio::io_context& io, Start start) {
   return result;
 }
 
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool IsAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Where the path prefix breaks RFC 3986's path-abempty (segments of pchar:
+// unreserved, sub-delims, ':', '@', and '%' with two hex digits), or npos.
+std::size_t BadPathCharacter(std::string_view path) {
+  static constexpr std::string_view kAllowed = "-._~!$&'()*+,;=:@/";
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '%') {
+      if (i + 2 >= path.size() || !IsHex(path[i + 1]) || !IsHex(path[i + 2])) return i;
+      i += 2;
+    } else if (!IsAlnum(c) && kAllowed.find(c) == std::string_view::npos) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 bool StaleConnection(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
@@ -71,6 +95,14 @@ StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
     e.prefix = rest.substr(slash);
     rest.resize(slash);
     while (!e.prefix.empty() && e.prefix.back() == '/') e.prefix.pop_back();
+    // Sent as it is before every /v1/… path: a character a path cannot hold
+    // (", <, >, \\, ^, `, {, }, |, or a '%' not starting an escape) would make
+    // the request target one servers and proxies read differently, or refuse.
+    if (const auto at = BadPathCharacter(e.prefix); at != std::string::npos)
+      return InvalidArgument("the server URL's path holds '" + e.prefix.substr(at, 1) +
+                             "', which a URL path cannot (RFC 3986: letters, digits, "
+                             "-._~!$&'()*+,;=:@/ and %XX escapes only; percent-encode it): " +
+                             shown);
   }
   if (rest.find('@') != std::string::npos)
     return InvalidArgument("the server URL must not hold credentials (user:password@); give the "

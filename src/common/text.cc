@@ -49,6 +49,13 @@ bool Unsafe(std::uint32_t cp) {
          (cp >= 0xE0000 && cp <= 0xE007F);                // tags (invisible ASCII)
 }
 
+// Unicode's White_Space property (PropList.txt).
+bool WhiteSpace(std::uint32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000;
+}
+
 }  // namespace
 
 std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
@@ -70,6 +77,17 @@ bool IsDisplaySafe(std::string_view s) {
     if (Unsafe(*cp)) return false;
   }
   return true;
+}
+
+bool HasSurroundingSpace(std::string_view s) {
+  if (s.empty()) return false;
+  std::size_t i = 0;
+  if (const auto first = Next(s, i); first && WhiteSpace(*first)) return true;
+  // The last character starts at the last byte that is not a continuation.
+  std::size_t last = s.size() - 1;
+  while (last > 0 && (static_cast<unsigned char>(s[last]) & 0xC0) == 0x80) --last;
+  const auto cp = Next(s, last);
+  return cp && WhiteSpace(*cp);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -29,6 +29,11 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
 // Joiners (ZWJ, ZWNJ) are allowed: emoji and several scripts need them.
 bool IsDisplaySafe(std::string_view s);
 
+// True when `s` begins or ends with a Unicode White_Space character (a
+// space, a no-break space, an ideographic space, a tab, a line end, …):
+// a name that differs from another only there looks the same as it.
+bool HasSurroundingSpace(std::string_view s);
+
 // ASCII case-insensitive equality (header names, algorithm names).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

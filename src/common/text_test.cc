@@ -28,6 +28,22 @@ TEST(Utf8Length, RefusesInvalidUtf8) {
   EXPECT_EQ(Utf8Length("\xf4\x90\x80\x80"), std::nullopt);  // above U+10FFFF
 }
 
+TEST(HasSurroundingSpace, FindsWhiteSpaceAtEitherEndOnly) {
+  EXPECT_FALSE(HasSurroundingSpace(""));
+  EXPECT_FALSE(HasSurroundingSpace("alice"));
+  EXPECT_FALSE(HasSurroundingSpace("alice smith"));  // inside is a name's own
+  EXPECT_FALSE(HasSurroundingSpace("caf\xc3\xa9"));  // a multibyte last character
+  EXPECT_TRUE(HasSurroundingSpace(" alice"));
+  EXPECT_TRUE(HasSurroundingSpace("alice "));
+  EXPECT_TRUE(HasSurroundingSpace("alice\t"));
+  EXPECT_TRUE(
+      HasSurroundingSpace("\xc2\xa0"
+                          "alice"));                       // U+00A0 no-break space
+  EXPECT_TRUE(HasSurroundingSpace("alice\xe3\x80\x80"));   // U+3000 ideographic space
+  EXPECT_TRUE(HasSurroundingSpace("alice\xe2\x80\x8a"));   // U+200A hair space
+  EXPECT_FALSE(HasSurroundingSpace("alice\xe2\x80\x8b"));  // U+200B is not White_Space
+}
+
 TEST(IsDisplaySafe, RefusesControlsAndBidiOverrides) {
   EXPECT_TRUE(IsDisplaySafe("Prod \xc3\xa9quipe \xf0\x9f\x9a\x80"));
   EXPECT_FALSE(IsDisplaySafe("a\nb"));

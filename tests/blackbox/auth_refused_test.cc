@@ -61,6 +61,20 @@ TEST_F(Auth, ASubOrGroupWithControlOrBidiCharactersIsRefused) {
   ExpectRefused(Rs256(claims), "group with CRLF", "invalid groups");
 }
 
+// " alice" would be another user than "alice" (another member, another
+// audit actor) that every list shows the same: refused, never trimmed.
+TEST_F(Auth, ASubWithSurroundingSpaceIsRefused) {
+  for (const std::string& sub :
+       {std::string(" alice"), std::string("alice "), std::string("alice\t"),
+        std::string("\xc2\xa0"
+                    "alice")}) {
+    auto claims = Claims(sub);
+    ExpectRefused(Rs256(claims), "JWKS sub '" + sub + "'", "invalid sub");
+    claims["iss"] = "workspaced-dev";
+    ExpectRefused(DevSigned(claims), "dev sub '" + sub + "'", "invalid sub");
+  }
+}
+
 TEST_F(Auth, AlgorithmConfusionIsRefused) {
   const auto& rsa = *testkit::SharedKeys().rsa;
   const std::string payload = boost::json::serialize(Claims());
@@ -137,6 +151,28 @@ TEST_F(Auth, ExpiryAndNotBeforeBeyondLeewayAreRefused) {
   claims = Claims();
   claims.erase("exp");
   ExpectRefused(EdDsa(claims), "no exp", "missing exp");
+}
+
+// [nbf, exp) is empty: no clock, however skewed, ever accepts it, even
+// where the leeway would let each claim alone pass.
+TEST_F(Auth, ATokenWhoseExpIsNotAfterItsNbfIsRefused) {
+  auto claims = Claims();
+  claims["nbf"] = Now() + 30;
+  claims["exp"] = Now() + 30;
+  ExpectRefused(Rs256(claims), "exp == nbf", "token never valid: exp is not after nbf");
+  claims["exp"] = Now() + 20;
+  ExpectRefused(Es256(claims), "exp before nbf", "token never valid: exp is not after nbf");
+}
+
+// RFC 7519 §2: a NumericDate before 1970 is a date in the past.
+TEST_F(Auth, NegativeNumericDatesAreDatesInThePast) {
+  auto claims = Claims();
+  claims["nbf"] = -1;
+  claims["iat"] = -86400;
+  ExpectAccepted(Rs256(claims), "nbf and iat before 1970");
+  claims["exp"] = -1;
+  claims.erase("nbf");
+  ExpectRefused(Rs256(claims), "exp before 1970", "token expired");
 }
 
 TEST_F(Auth, IssuedInTheFutureBeyondLeewayIsRefused) {

@@ -142,5 +142,44 @@ TEST(AuthDefaults, DevTokensAreOffWheneverAJwksIsConfiguredUnlessAskedFor) {
   EXPECT_EQ(c.Get("/v1/workspaces", jwks_token).status, 200);
 }
 
+// auth.max_token_lifetime_seconds: a token valid for longer than the limit
+// (exp - iat, else exp - nbf, else exp - now) is refused, however valid it
+// is otherwise; within it, accepted.
+TEST(AuthDefaults, ATokenLivingLongerThanTheConfiguredMaximumIsRefused) {
+  ServerProcess::Options options;
+  options.config_json = R"({"auth":{"max_token_lifetime_seconds":3600}})";
+  auto server = ServerProcess::Start(std::move(options));
+  auto random = NewSecureRandom();
+  const auto dev_key = app::LoadOrCreateDevKey(server->data_dir(), *random);
+  ASSERT_TRUE(dev_key.ok()) << dev_key.status().message();
+  HttpClient c(server->port());
+  const std::int64_t now = Now();
+  auto get = [&](const boost::json::object& claims) {
+    return c.Get("/v1/workspaces", testkit::SignHs256Jwt(Header("HS256", "dev"),
+                                                         boost::json::serialize(claims), *dev_key));
+  };
+  boost::json::object claims{{"iss", "workspaced-dev"},
+                             {"aud", "workspaced"},
+                             {"sub", "admin"},
+                             {"iat", now},
+                             {"exp", now + 3600}};
+  EXPECT_EQ(get(claims).status, 200);
+  claims["exp"] = now + 3601;
+  auto r = get(claims);
+  ExpectProblem(r, 401);
+  EXPECT_EQ(Json(r.body).as_object().at("detail").as_string(),
+            "token lifetime exceeds the allowed maximum");
+  // Issued long ago, expiring soon: its lifetime still counts from iat.
+  claims["iat"] = now - 86400;
+  claims["exp"] = now + 60;
+  EXPECT_EQ(get(claims).status, 401);
+  // Without iat nor nbf, from now.
+  claims.erase("iat");
+  claims["exp"] = now + 600;
+  EXPECT_EQ(get(claims).status, 200);
+  claims["exp"] = now + 7200;
+  EXPECT_EQ(get(claims).status, 401);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

@@ -144,6 +144,14 @@ TEST_F(CliClient, ASilentServerTimesOutAndABadTokenOrUrlIsAUsageError) {
   const CommandResult query = Client({"list", "--url", server_->url() + "/cp?x=1"});
   EXPECT_EQ(query.exit_code, 2) << query.err;
   EXPECT_NE(query.err.find("must not hold a query"), std::string::npos) << query.err;
+  // A character no URL path may hold is refused before anything is sent.
+  for (const std::string bad : {"\"", "<", ">", "\\", "^", "`", "{", "}", "|"}) {
+    const CommandResult path = Client({"list", "--url", server_->url() + "/cp" + bad + "x"});
+    EXPECT_EQ(path.exit_code, 2) << bad << ": " << path.err;
+    EXPECT_NE(path.err.find("error: the server URL's path holds '" + bad + "'"),
+              std::string::npos)
+        << path.err;
+  }
   EXPECT_EQ(Client({"list", "--timeout", "0"}).exit_code, 2);
 }
 

@@ -179,6 +179,108 @@ TEST_F(ExportFidelity, TheWorkspaceRecordIsWhatGetShowsInEveryFormat) {
   EXPECT_EQ(rows[1][2], "'=Rich, \"one\"");  // name: neutralised, quoted
 }
 
+// A CSV section's rows as the records they stand for: per row, its record
+// of the same id from `by_id`, compared cell for cell in the header's order,
+// which must be the record's field order.
+void ExpectCsvRowsAre(const std::vector<std::vector<std::string>>& rows,
+                      const std::map<std::string, boost::json::object>& by_id,
+                      const std::string& section) {
+  ASSERT_EQ(rows.size(), by_id.size() + 1) << section;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    ASSERT_EQ(rows[r].size(), rows[0].size()) << section << " row " << r;
+    ASSERT_EQ(rows[0].at(0), "id") << section;
+    ASSERT_TRUE(by_id.count(rows[r][0])) << section << ": " << rows[r][0];
+    const auto& want = by_id.at(rows[r][0]);
+    ASSERT_EQ(rows[0].size(), want.size()) << section;
+    std::size_t i = 0;
+    for (const auto& [key, value] : want) {
+      EXPECT_EQ(rows[0][i], key) << section;
+      ExpectCell(rows[r][i], value, section + "[" + rows[r][0] + "]." + std::string(key));
+      ++i;
+    }
+  }
+}
+
+// Each environment record is what GET …/environments lists for it, and each
+// run record what GET /v1/provisioning-runs/{run_id} shows (its steps
+// included): the same fields, in the same order, of the same types.
+TEST_F(ExportFidelity, EnvironmentAndRunRecordsAreWhatTheirGetsShowInEveryFormat) {
+  MakeRichWorkspace();
+  const HttpResponse listed = Call("GET", "/environments");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::map<std::string, boost::json::object> envs;
+  const boost::json::value list = Json(listed.body);
+  for (const auto& e : list.as_array())
+    envs[std::string(e.at("id").as_string())] = e.as_object();
+  ASSERT_EQ(envs.size(), 3u);
+
+  const boost::json::object doc = Json(Export("json")).as_object();
+  std::map<std::string, boost::json::object> runs;
+  for (const auto& r : doc.at("provisioning_runs").as_array()) {
+    const std::string id(r.at("id").as_string());
+    const HttpResponse got =
+        CallAs(*c_, *server_, "GET", "/v1/provisioning-runs/" + id, "alice");
+    ASSERT_EQ(got.status, 200) << got.body;
+    runs[id] = Json(got.body).as_object();
+    EXPECT_FALSE(runs[id].at("steps").as_array().empty());
+  }
+  ASSERT_EQ(runs.size(), 1u);
+
+  // JSON and NDJSON: each record equals its GET, key order included.
+  const boost::json::object nd = Sections(Export("ndjson"));
+  for (const boost::json::object* d : {&doc, &nd}) {
+    const char* format = d == &doc ? "json" : "ndjson";
+    const auto& exported_envs = d->at("environments").as_array();
+    ASSERT_EQ(exported_envs.size(), envs.size()) << format;
+    for (const auto& e : exported_envs) {
+      const std::string id(e.at("id").as_string());
+      ASSERT_TRUE(envs.count(id)) << format << ": " << e;
+      EXPECT_EQ(boost::json::serialize(e), boost::json::serialize(envs.at(id))) << format;
+    }
+    const auto& exported_runs = d->at("provisioning_runs").as_array();
+    ASSERT_EQ(exported_runs.size(), runs.size()) << format;
+    for (const auto& r : exported_runs) {
+      const std::string id(r.at("id").as_string());
+      EXPECT_EQ(boost::json::serialize(r), boost::json::serialize(runs.at(id))) << format;
+    }
+  }
+
+  // CSV: the header names the GET's fields in its order, each row its values.
+  const auto csv = CsvSections(Export("csv"));
+  ExpectCsvRowsAre(csv.at("environments"), envs, "environments");
+  ExpectCsvRowsAre(csv.at("provisioning_runs"), runs, "provisioning_runs");
+}
+
+// The provisioning runs are the create's run and its retries, whatever
+// lifecycle operations came after: a delete's, a purge's or a restore's
+// operation is no provisioning run (GET /v1/provisioning-runs answers 404
+// for it) and has no place in the section; the create's run always has.
+TEST_F(ExportFidelity, RunsAreTheProvisioningRunsEvenAfterADeleteAndARestore) {
+  const HttpResponse created =
+      PostWorkspace(*c_, server_->Token("alice"), CreateBody(account_, "Cycled"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto o = Json(created.body).as_object();
+  ws_ = std::string(o.at("workspace_id").as_string());
+  const std::string run_id(o.at("provisioning_run_id").as_string());
+  ASSERT_EQ(WaitRun(*c_, server_->Token("alice"), run_id).at("state").as_string(), "succeeded");
+  const HttpResponse run = CallAs(*c_, *server_, "GET", "/v1/provisioning-runs/" + run_id, "alice");
+  ASSERT_EQ(run.status, 200) << run.body;
+  const std::string want = "[" + boost::json::serialize(Json(run.body)) + "]";
+
+  const HttpResponse deleted = Call("DELETE", "");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  ASSERT_EQ(WaitOperation(*c_, server_->Token("alice"),
+                          std::string(Json(deleted.body).as_object().at("id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  const auto deleted_export = Json(Export("json"));  // a pending purge is the newest operation
+  EXPECT_EQ(boost::json::serialize(deleted_export.at("provisioning_runs")), want);
+  ASSERT_EQ(Call("POST", "/restore").status, 200);
+  const auto restored_export = Json(Export("json"));  // a restore is
+  EXPECT_EQ(boost::json::serialize(restored_export.at("provisioning_runs")), want);
+}
+
 TEST_F(ExportFidelity, EveryRecordCarriesTheApisTypesAndCsvTheSameValues) {
   MakeRichWorkspace();
   const boost::json::object doc = Json(Export("json")).as_object();

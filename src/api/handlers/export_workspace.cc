@@ -15,8 +15,8 @@
 // a chunk of them at most kChunkBytes plus one event (read and rendered), so
 // a stalled reader pins that much however large the events are. An event
 // whose details are damaged aborts the stream (no last chunk). Records carry
-// the types of the API's GET endpoints (export_writer.h); the workspace's is
-// GET's own rendering.
+// the types of the API's GET endpoints (export_writer.h); the workspace's,
+// each environment's and each run's are their GET's own rendering.
 #include <optional>
 
 #include "api/access.h"
@@ -47,13 +47,14 @@ constexpr int kSecretPage = 100;
 constexpr int kVaultPage = 20;
 
 // The records of each section, with the types and nulls of the resource's
-// GET (api/openapi.yaml). Only the workspace id is left out: it is the
-// export's.
+// GET (api/openapi.yaml). Environments and runs are their GET's own
+// rendering, field for field (workspace id included); the other sections
+// leave out the workspace id, which is the export's.
 using F = ExportField;
 
+// What GET …/environments lists for it.
 ExportRecord EnvironmentRecord(const model::Environment& e) {
-  return {F::String("id", e.id), F::String("name", e.name),
-          F::TimeOrNull("created_at", e.created_at)};
+  return ExportRecordOfObject(EnvironmentJson(e));
 }
 
 ExportRecord MemberRecord(const model::WorkspaceMember& m) {
@@ -66,15 +67,9 @@ ExportRecord GroupMappingRecord(const model::GroupMapping& g) {
           F::String("role", std::string(model::ToString(g.role)))};
 }
 
+// What GET /v1/provisioning-runs/{run_id} shows, its steps included.
 ExportRecord RunRecord(const model::ProvisioningRun& r) {
-  return {F::String("id", r.id),
-          F::String("state", std::string(model::ToString(r.state))),
-          F::StringOrNull("retry_of", r.retry_of),
-          F::StringOrNull("error", r.error),
-          F::StringOrNull("error_code", r.error_code),
-          F::String("created_by", r.created_by),
-          F::TimeOrNull("created_at", r.created_at),
-          F::TimeOrNull("finished_at", r.finished_at)};
+  return ExportRecordOfObject(ProvisioningRunJson(r));
 }
 
 ExportRecord StepRecord(const std::string& run_id, const model::ProvisioningStep& s) {
@@ -191,10 +186,12 @@ class ExportSource final : public http::BodySource {
         return true;
       }
       case 3: {
-        // Runs of one workspace are few (a create and its retries).
+        // Runs of one workspace are few (a create and its retries). A
+        // delete's, purge's or restore's operation is none of them (its
+        // GET is /v1/operations'), however recent.
         std::vector<model::ProvisioningRun> runs;
         WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
-          WS_ASSIGN_OR_RETURN(auto latest, tx.LatestRunForWorkspace(ws_.id));
+          WS_ASSIGN_OR_RETURN(auto latest, tx.LatestProvisioningRunForWorkspace(ws_.id));
           while (latest) {
             runs.insert(runs.begin(), *latest);
             if (latest->retry_of.empty()) break;
