@@ -249,7 +249,9 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
   // The value leaves only once its reveal is on the record: the caller
   // sends it when `audit` is durable.
   model::AuditEvent e = AuditEventBy(actor, d_.clock.Now(), "secret.reveal", "secret", name, ws.id);
-  e.details = boost::json::serialize(boost::json::object{{"version", row->version}});
+  boost::json::object details{{"version", row->version}};
+  if (!row->environment.empty()) details["environment"] = row->environment;
+  e.details = boost::json::serialize(details);
   return RevealedSecret{name, row->version, std::move(*value),
                         PendingAudit(d_.audit, std::move(e))};
 }

@@ -55,6 +55,15 @@ TEST_P(Secrets, VersionsMetadataRevealAndDelete) {
   ExpectProblem(Call("POST", "/secrets/DB_PASSWORD/reveal", "alice", R"({"version":9})"), 404);
   EXPECT_EQ(Events("secret.put"), 2);
   EXPECT_EQ(Events("secret.reveal"), 2);
+  // Each reveal's event names the version revealed and its environment.
+  EXPECT_EQ(CountRows(server_->data_dir(),
+                      "SELECT COUNT(*) FROM audit_events WHERE action = 'secret.reveal' AND "
+                      "details = '{\"version\":1,\"environment\":\"prod\"}'"),
+            1);
+  EXPECT_EQ(CountRows(server_->data_dir(),
+                      "SELECT COUNT(*) FROM audit_events WHERE action = 'secret.reveal' AND "
+                      "details = '{\"version\":2}'"),
+            1);
 
   r = Call("DELETE", "/secrets/DB_PASSWORD", "alice");
   EXPECT_EQ(r.status, 204) << r.body;
