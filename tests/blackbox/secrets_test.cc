@@ -249,6 +249,49 @@ TEST_P(Secrets, AValueAppearsNowhereButInItsRevealsAnswer) {
   EXPECT_NE(seen.back().second.size(), 0u);
 }
 
+// The purge removes what the control plane keeps of a workspace's pillars
+// (docs/lifecycle.md), not only the dataplane and the data key: the items
+// quotas count (secret names, vault record ids), its pillar operations'
+// outcomes, and the stored answers of its idempotent requests (a vault
+// record's holds its tokens and masks; the create's, its name).
+TEST_P(Secrets, APurgeLeavesNoPillarRowsOrStoredAnswersOfTheWorkspace) {
+  StartOn({.config_json = Config(R"(,"lifecycle":{"deletion_retention_s":0})")});
+  const HttpResponse created = PostWorkspace(*c_, server_->Token("alice"),
+                                             CreateBody(account_, "Doomed"), "create-doomed");
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto accepted = Json(created.body).as_object();
+  ws_ = std::string(accepted.at("workspace_id").as_string());
+  ASSERT_EQ(WaitRun(*c_, server_->Token("alice"),
+                    std::string(accepted.at("provisioning_run_id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  ASSERT_EQ(Put("OLD_NAME", ValueBody(kValue)).status, 201);
+  const HttpResponse record =
+      CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+             R"({"fields":{"card":{"type":"card_number","value":"4242424242424242"}}})",
+             {{"Idempotency-Key", "record-1"}});
+  ASSERT_EQ(record.status, 201) << record.body;
+  const std::string dir = server_->data_dir();
+  const std::string of_ws = " WHERE workspace_id = '" + ws_ + "'";
+  const std::string answers = "SELECT COUNT(*) FROM idempotency_keys WHERE body LIKE '%" + ws_ +
+                              "%' OR location LIKE '%" + ws_ + "%'";
+  ASSERT_EQ(CountRows(dir, "SELECT COUNT(*) FROM pillar_items" + of_ws), 2);
+  ASSERT_GT(CountRows(dir, "SELECT COUNT(*) FROM pillar_operations" + of_ws), 0);
+  ASSERT_EQ(CountRows(dir, answers), 2);
+
+  ASSERT_EQ(Call("DELETE", "?force=true", "alice").status, 202);
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE status = 'purged'") == 1;
+  }));
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM pillar_items" + of_ws), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM pillar_operations" + of_ws), 0);
+  EXPECT_EQ(CountRows(dir, answers), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_data_keys" + of_ws), 0);
+  // The audit chain stays, by design, and holds no value.
+  EXPECT_GT(CountRows(dir, "SELECT COUNT(*) FROM audit_events" + of_ws), 0);
+}
+
 // The export has a `secrets` section: every committed version's metadata,
 // a page of versions per chunk (more than one page here), in name then
 // version order, in each format; never a value.
