@@ -145,8 +145,15 @@ TEST_P(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   r = Put("OK", R"({"value":"x","colour":"red"})");
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "colour ");
-  ExpectProblem(Put("OK", R"({"value":1})"), 422);
-  ExpectProblem(Put("OK", R"({})"), 422);
+  // A field present but of the wrong type is one error, not also "required".
+  for (const std::string body : {R"({"value":1})", R"({"value":null})"}) {
+    r = Put("OK", body);
+    ExpectProblem(r, 422);
+    EXPECT_EQ(fields(r), "value ") << body << " " << r.body;
+  }
+  r = Put("OK", R"({})");
+  ExpectProblem(r, 422);
+  EXPECT_EQ(fields(r), "value ");
   ExpectProblem(Put("OK", "not json"), 400);
   ExpectProblem(Put(std::string(129, 'n'), ValueBody("x")), 422);
   EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");

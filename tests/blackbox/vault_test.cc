@@ -200,6 +200,15 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   r = Create(R"({"fields":{"a":{"type":"text"}},"colour":"red"})");
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "fields.a.value colour ");
+  // Present with the wrong type: one error for it, not also "required".
+  for (const std::string body : {R"({"fields":{"t":{"type":"text","value":null}}})",
+                                 R"({"fields":{"t":{"type":1,"value":"v"}}})"}) {
+    r = Create(body);
+    ExpectProblem(r, 422);
+    EXPECT_EQ(fields(r), body.find("null") != std::string::npos ? "fields.t.value "
+                                                               : "fields.t.type ")
+        << r.body;
+  }
   r = Create(R"({"fields":{"a":{"type":"text","value":"v","deterministic":"yes","extra":1}}})");
   EXPECT_EQ(fields(r), "fields.a.deterministic fields.a.extra ");
   ExpectProblem(Create(R"({"fields":{}})"), 422);
