@@ -154,6 +154,18 @@ TEST_P(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   r = Put("OK", R"({})");
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "value ");
+  // However many fields are at fault, 20 are listed and one entry counts
+  // the rest: a ~1 MB body does not answer megabytes.
+  std::string unknown = R"({"value":"x")";
+  for (int i = 0; i < 90'000; ++i) unknown += ",\"k" + std::to_string(i) + "\":1";
+  r = Put("OK", unknown + "}");
+  ExpectProblem(r, 422);
+  ASSERT_LT(r.body.size(), 4096u) << r.body.size();
+  const boost::json::array listed = Json(r.body).as_object().at("errors").as_array();
+  ASSERT_EQ(listed.size(), 21u);
+  EXPECT_EQ(listed[0].at("field").as_string(), "k0");
+  EXPECT_EQ(listed[20].at("field").as_string(), "");
+  EXPECT_EQ(listed[20].at("detail").as_string(), "and 89980 more fields are at fault, not listed");
   ExpectProblem(Put("OK", "not json"), 400);
   ExpectProblem(Put(std::string(129, 'n'), ValueBody("x")), 422);
   EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
