@@ -8,9 +8,8 @@ namespace workspaced {
 namespace {
 
 TEST(ListedFieldErrors, NamesEachFieldOnceWithItsFirstError) {
-  const auto listed = ListedFieldErrors({{"value", "must be a string"},
-                                         {"name", "is not valid"},
-                                         {"value", "is required"}});
+  const auto listed = ListedFieldErrors(
+      {{"value", "must be a string"}, {"name", "is not valid"}, {"value", "is required"}});
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[0].field, "value");
   EXPECT_EQ(listed[0].detail, "must be a string");

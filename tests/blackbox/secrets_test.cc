@@ -275,8 +275,8 @@ TEST_P(Secrets, AValueAppearsNowhereButInItsRevealsAnswer) {
 // record's holds its tokens and masks; the create's, its name).
 TEST_P(Secrets, APurgeLeavesNoPillarRowsOrStoredAnswersOfTheWorkspace) {
   StartOn({.config_json = Config(R"(,"lifecycle":{"deletion_retention_s":0})")});
-  const HttpResponse created = PostWorkspace(*c_, server_->Token("alice"),
-                                             CreateBody(account_, "Doomed"), "create-doomed");
+  const HttpResponse created =
+      PostWorkspace(*c_, server_->Token("alice"), CreateBody(account_, "Doomed"), "create-doomed");
   ASSERT_EQ(created.status, 202) << created.body;
   const auto accepted = Json(created.body).as_object();
   ws_ = std::string(accepted.at("workspace_id").as_string());

@@ -220,8 +220,8 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
                                  R"({"fields":{"t":{"type":1,"value":"v"}}})"}) {
     r = Create(body);
     ExpectProblem(r, 422);
-    EXPECT_EQ(fields(r), body.find("null") != std::string::npos ? "fields.t.value "
-                                                               : "fields.t.type ")
+    EXPECT_EQ(fields(r),
+              body.find("null") != std::string::npos ? "fields.t.value " : "fields.t.type ")
         << r.body;
   }
   r = Create(R"({"fields":{"a":{"type":"text","value":"v","deterministic":"yes","extra":1}}})");
