@@ -83,18 +83,22 @@ export function nextLink(r: Response): string | null {
   return null;
 }
 
-export async function page<T>(path: string): Promise<Page<T>> {
+// `itemsOf`: where a page's items are in its body (the body itself for
+// most lists; `records` for the vault's).
+export async function page<T>(path: string,
+  itemsOf: (body: unknown) => T[] = (body) => body as T[]): Promise<Page<T>> {
   const r = await request('GET', path);
-  return { items: (await r.json()) as T[], next: nextLink(r) };
+  return { items: itemsOf(await r.json()), next: nextLink(r) };
 }
 
 // Every page of a list from `path` on, following Link, up to `max` items;
 // `more` tells that the list goes on past them.
-export async function allPages<T>(path: string, max: number): Promise<{ items: T[]; more: boolean }> {
+export async function allPages<T>(path: string, max: number,
+  itemsOf?: (body: unknown) => T[]): Promise<{ items: T[]; more: boolean }> {
   const items: T[] = [];
   let next: string | null = path;
   while (next && items.length < max) {
-    const p: Page<T> = await page<T>(next);
+    const p: Page<T> = await page<T>(next, itemsOf);
     items.push(...p.items);
     next = p.next;
   }

@@ -1,5 +1,5 @@
-// The data vault panel of a workspace page (docs/vault.md): the first page
-// of records as tokens and masks; a value only on an explicit click for a
+// The data vault panel of a workspace page (docs/vault.md): the records
+// (the first ones, saying so when there are more) as tokens and masks; a value only on an explicit click for a
 // caller with `detokenize` (shown in its row, kept nowhere else); a
 // one-field record form for a caller with `write`.
 import { json, VaultRecord } from './api';
@@ -13,10 +13,12 @@ function section(box: Node) {
   return h('section', { 'aria-labelledby': 'vault-h', class: 'card' }, h('h2', { id: 'vault-h' }, 'Data vault'), box);
 }
 
-// `records` null: the list failed (a workspace without a dataplane yet).
-export function vaultSection(records: VaultRecord[] | null, wid: string, write: boolean,
-  detokenize: boolean, reload: () => void) {
-  if (!records) return section(h('p', { class: 'muted' }, 'The vault is not available.'));
+// `list` null: the list failed (a workspace without a dataplane yet);
+// `more`: the workspace holds more records than those read.
+export function vaultSection(list: { items: VaultRecord[]; more: boolean } | null, wid: string,
+  write: boolean, detokenize: boolean, reload: () => void) {
+  if (!list) return section(h('p', { class: 'muted' }, 'The vault is not available.'));
+  const records = list.items;
   const box = h('div', {});
   const rows: HTMLElement[] = [];
   for (const r of records) {
@@ -44,6 +46,10 @@ export function vaultSection(records: VaultRecord[] | null, wid: string, write: 
       .map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows));
   box.append(h('div', { class: 'scroll' }, table));
+  if (list.more) {
+    box.append(h('p', { class: 'muted', id: 'vault-more' },
+      `The first ${records.length} records are shown; use the API for all.`));
+  }
   if (write) {
     const form = h('form', { class: 'inline', id: 'vault-record' },
       field('Field name', 'name', { required: true, maxlength: '64' }),

@@ -139,6 +139,7 @@ Status Idempotency::Complete(store::Tx& tx, const IdempotentResponse& response) 
   r.status = response.status;
   r.body = response.body;
   r.location = response.location;
+  r.workspace_id = response.workspace_id;
   r.created_at = created_at_;
   r.expires_at = created_at_ + kIdempotencyTtl;
   return tx.PutIdempotencyRecord(r);

@@ -40,6 +40,9 @@ struct IdempotentResponse {
   int status = 0;
   std::string body;  // application/json
   std::string location;
+  // The workspace the answer is about, when there is one: the answer is
+  // kept with it, and removed by its purge (docs/lifecycle.md).
+  std::string workspace_id;
 };
 
 // The keyed digest (hex) of a request's fingerprint message, for an

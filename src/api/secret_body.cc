@@ -31,13 +31,15 @@ StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const st
       continue;
     }
     if (k == "environment" && v.is_null()) continue;
+    // Present, whatever its type: one error for it ("must be a string"),
+    // not a second saying it is required.
+    has_value = has_value || k == "value";
     if (!v.is_string()) {
       errors.push_back({std::string(k), "must be a string"});
       continue;
     }
     json::string& text = v.as_string();
     if (k == "value") {
-      has_value = true;
       into->reserve(std::max<std::size_t>(text.size(), 16));  // past the inline buffer
       into->assign(text.data(), text.size());
       crypto::Wipe(text.data(), text.size());

@@ -40,13 +40,15 @@ void ParseField(const std::string& name, const json::value& v, domain::VaultFiel
       errors.push_back({at + "." + std::string(k), "is not a member of a field"});
       continue;
     }
+    // Present, whatever its type: one error for it ("must be a string"),
+    // not a second saying it is required.
+    has_type = has_type || k == "type";
+    has_value = has_value || k == "value";
     if (!m.is_string()) {
       errors.push_back({at + "." + std::string(k), "must be a string"});
       continue;
     }
     *into = std::string(m.as_string());
-    has_type = has_type || k == "type";
-    has_value = has_value || k == "value";
   }
   if (!has_type) errors.push_back({at + ".type", "is required"});
   if (!has_value) errors.push_back({at + ".value", "is required"});

@@ -6,6 +6,7 @@
 #include "domain/accounts.h"
 #include "app/bootstrap.h"
 #include "cli/commands.h"
+#include "common/field_errors.h"
 
 namespace workspaced::cli {
 
@@ -13,7 +14,8 @@ namespace {
 
 int Refused(const Status& s) {
   std::string detail = s.message();
-  for (const auto& f : s.field_errors()) detail += "; --" + f.field + " " + f.detail;
+  for (const auto& f : ListedFieldErrors(s.field_errors()))
+    detail += f.field.empty() ? "; " + f.detail : "; --" + f.field + " " + f.detail;
   std::fprintf(stderr, "workspaced: %s\n", detail.c_str());
   return s.code() == Code::kUnprocessable ? 2 : 1;
 }

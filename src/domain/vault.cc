@@ -255,14 +255,20 @@ StatusOr<Detokenization> Vault::Detokenize(const Actor& actor, const std::string
     }
     // The values leave only once their detokenization is on the record
     // (kNotFound there once purged).
+    // As the answer counts: `count` the tokens asked, `found` the answers
+    // with a value, a token asked twice counted twice in each.
     boost::json::array listed;
-    for (const auto& t : tokens) listed.emplace_back(t);
+    std::int64_t found = 0;
+    for (const auto& t : tokens) {
+      listed.emplace_back(t);
+      found += by_token.contains(t) ? 1 : 0;
+    }
     model::AuditEvent e =
         AuditEventBy(actor, d_.clock.Now(), "vault.detokenize", "workspace", ws.id, ws.id);
     e.details = boost::json::serialize(
         boost::json::object{{"tokens", std::move(listed)},
                             {"count", static_cast<std::int64_t>(tokens.size())},
-                            {"found", static_cast<std::int64_t>(by_token.size())}});
+                            {"found", found}});
     out.audit = PendingAudit(d_.audit, std::move(e));
   }
   for (const auto& t : tokens) {

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/field_errors.h"
 #include "common/public_error.h"
 #include "common/text.h"
 
@@ -84,7 +85,8 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
   if (!code.empty()) o["code"] = code;
   if (fields != nullptr && !fields->empty()) {
     boost::json::array errors;
-    for (const auto& f : *fields) errors.push_back({{"field", f.field}, {"detail", f.detail}});
+    for (const auto& f : ListedFieldErrors(*fields))
+      errors.push_back({{"field", f.field}, {"detail", f.detail}});
     o["errors"] = std::move(errors);
   }
   if (ext != nullptr) {

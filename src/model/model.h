@@ -181,6 +181,8 @@ struct IdempotencyRecord {
   std::string location;
   Micros created_at = 0;
   Micros expires_at = 0;
+  // The workspace the answer belongs to ("" for none): the purge removes it.
+  std::string workspace_id;
 };
 
 // A SpiceDB relationship: resource#relation@subject[#subject_relation].

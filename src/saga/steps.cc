@@ -1,7 +1,6 @@
 #include "saga/steps.h"
 
 #include <array>
-#include <limits>
 
 #include "model/relationships.h"
 
@@ -160,18 +159,17 @@ class DropDataplane final : public Step {
   }
   // The workspace's data key goes with its data (crypto-shredding,
   // docs/encryption.md): a copy of a pillar's rows anywhere (a backup) can
-  // no longer be opened. The outcomes of its pillar operations go too: no
-  // pending row is left to need them.
+  // no longer be opened. What the control plane keeps of the pillars goes
+  // in the same transaction: the items quotas count (secret names, vault
+  // record ids), the outcomes of its pillar operations (no pending row is
+  // left to need them), and the stored answers of its idempotent requests
+  // (a vault record's holds its tokens and masks).
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_RETURN_IF_ERROR(RequireDeleted(ws));
-    WS_RETURN_IF_ERROR(
-        tx.PrunePillarOperations(ws.id, std::numeric_limits<Micros>::max(), {}, kPurgeOutcomes)
-            .status());
+    WS_RETURN_IF_ERROR(tx.DeletePillarRows(ws.id));
+    WS_RETURN_IF_ERROR(tx.DeleteIdempotencyRecordsOf(ws.id));
     return tx.DeleteDataKey(ws.id);
   }
-  // Outcomes removed in the purge's transaction; the rest (a workspace with
-  // more operations than that) are left to nothing: harmless rows.
-  static constexpr int kPurgeOutcomes = 100'000;
 
  private:
   dataplane::Dataplane& dp_;

@@ -358,6 +358,18 @@ CREATE INDEX provisioning_runs_due ON provisioning_runs (next_attempt_at, id)
   WHERE state IN ('pending', 'running', 'compensating');
 )sql";
 
+// The purge removes a pillar's data (docs/lifecycle.md): an idempotent
+// answer names the workspace it belongs to, so that the purge removes the
+// answers of that workspace's requests with its data (a vault record's
+// answer holds its tokens and masks). '' for answers of no workspace (an
+// account's creation) and for answers stored before this column (never
+// replayed after 24 hours; cleared as new keys are reserved).
+constexpr char kIdempotencyWorkspaces[] = R"sql(
+ALTER TABLE idempotency_keys ADD COLUMN workspace_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX idempotency_keys_by_workspace ON idempotency_keys (workspace_id)
+  WHERE workspace_id <> '';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -375,6 +387,7 @@ constexpr std::array kMigrations{
     Migration{16, "pillar items counted by quotas", kPillarQuotas},
     Migration{17, "vault records counted by quotas", kVaultQuota},
     Migration{18, "due runs in claim order", kDueRunsInOrder},
+    Migration{19, "idempotent answers by workspace", kIdempotencyWorkspaces},
 };
 
 }  // namespace

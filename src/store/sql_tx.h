@@ -121,6 +121,7 @@ class SqlTx final : public Tx {
   Status PutIdempotencyRecord(const model::IdempotencyRecord& record) override;
   Status DeleteIdempotencyRecord(std::string_view subject, std::string_view key) override;
   StatusOr<int> PurgeIdempotencyRecords(Micros now, int limit) override;
+  Status DeleteIdempotencyRecordsOf(std::string_view workspace_id) override;
 
   Status TouchRelationships(const std::vector<model::Relationship>& rels) override;
   Status DeleteRelationships(const std::vector<model::Relationship>& rels) override;
@@ -175,6 +176,7 @@ class SqlTx final : public Tx {
                           std::string_view item) override;
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
+  Status DeletePillarRows(std::string_view workspace_id) override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;

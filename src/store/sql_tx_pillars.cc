@@ -121,4 +121,14 @@ StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
   return row ? stmt.Int(0) : 0;
 }
 
+Status SqlTx::DeletePillarRows(std::string_view workspace_id) {
+  {
+    WS_ASSIGN_OR_RETURN(Stmt items, Prepare("DELETE FROM pillar_items WHERE workspace_id = ?1"));
+    WS_RETURN_IF_ERROR(items.Bind(workspace_id).Run());
+  }
+  WS_ASSIGN_OR_RETURN(Stmt outcomes,
+                      Prepare("DELETE FROM pillar_operations WHERE workspace_id = ?1"));
+  return outcomes.Bind(workspace_id).Run();
+}
+
 }  // namespace workspaced::store

@@ -287,8 +287,8 @@ StatusOr<std::optional<Micros>> SqlTx::NextRunWakeup() {
 StatusOr<std::optional<model::IdempotencyRecord>> SqlTx::GetIdempotencyRecord(
     std::string_view subject, std::string_view key) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT request_hash, completed, status, body, location, "
-                                         "created_at, expires_at FROM idempotency_keys "
-                                         "WHERE subject = ?1 AND key = ?2"));
+                                         "created_at, expires_at, workspace_id "
+                                         "FROM idempotency_keys WHERE subject = ?1 AND key = ?2"));
   stmt.Bind(subject, key);
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<model::IdempotencyRecord>();
@@ -302,6 +302,7 @@ StatusOr<std::optional<model::IdempotencyRecord>> SqlTx::GetIdempotencyRecord(
   r.location = stmt.String(4);
   r.created_at = stmt.Int(5);
   r.expires_at = stmt.Int(6);
+  r.workspace_id = stmt.String(7);
   return std::optional<model::IdempotencyRecord>(std::move(r));
 }
 
@@ -309,14 +310,16 @@ Status SqlTx::PutIdempotencyRecord(const model::IdempotencyRecord& r) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
       Prepare("INSERT INTO idempotency_keys (subject, key, request_hash, completed, "
-              "status, body, location, created_at, expires_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (subject, key) DO UPDATE "
-              "SET request_hash = excluded.request_hash, completed = excluded.completed, "
+              "status, body, location, created_at, expires_at, workspace_id) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (subject, key) DO "
+              "UPDATE SET request_hash = excluded.request_hash, completed = excluded.completed, "
               "status = excluded.status, body = excluded.body, location = excluded.location, "
-              "created_at = excluded.created_at, expires_at = excluded.expires_at"));
+              "created_at = excluded.created_at, expires_at = excluded.expires_at, "
+              "workspace_id = excluded.workspace_id"));
   return stmt
       .Bind(r.subject, r.key, r.request_hash, static_cast<std::int64_t>(r.completed ? 1 : 0),
-            static_cast<std::int64_t>(r.status), r.body, r.location, r.created_at, r.expires_at)
+            static_cast<std::int64_t>(r.status), r.body, r.location, r.created_at, r.expires_at,
+            r.workspace_id)
       .Run();
 }
 
@@ -324,6 +327,12 @@ Status SqlTx::DeleteIdempotencyRecord(std::string_view subject, std::string_view
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("DELETE FROM idempotency_keys WHERE subject = ?1 AND key = ?2"));
   return stmt.Bind(subject, key).Run();
+}
+
+Status SqlTx::DeleteIdempotencyRecordsOf(std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM idempotency_keys WHERE workspace_id = ?1 "
+                                         "AND workspace_id <> ''"));
+  return stmt.Bind(workspace_id).Run();
 }
 
 StatusOr<int> SqlTx::PurgeIdempotencyRecords(Micros now, int limit) {

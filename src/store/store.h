@@ -286,6 +286,10 @@ class Tx {
   virtual Status DeleteIdempotencyRecord(std::string_view subject, std::string_view key) = 0;
   // Deletes at most `limit` records with expires_at <= now; how many.
   virtual StatusOr<int> PurgeIdempotencyRecords(Micros now, int limit) = 0;
+  // Deletes every record whose answer belongs to the workspace (the
+  // purge's: a vault record's answer holds its tokens and masks). OK when
+  // there is none.
+  virtual Status DeleteIdempotencyRecordsOf(std::string_view workspace_id) = 0;
 
   // --- authorization relationships and their outbox to SpiceDB ---
   // Each relationship is stored (a no-op when present) and a TOUCH is
@@ -414,6 +418,10 @@ class Tx {
                                   std::string_view item) = 0;
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                                   std::string_view pillar) = 0;
+  // Deletes every pillar row the control plane keeps for the workspace, of
+  // every pillar: its items and its operations' outcomes (the purge's; one
+  // statement per table, through the indexes that lead with workspace_id).
+  virtual Status DeletePillarRows(std::string_view workspace_id) = 0;
 
   // --- service metadata (bootstrap state such as the default account id) ---
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view key) = 0;

@@ -154,8 +154,27 @@ TEST_P(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   r = Put("OK", R"({"value":"x","colour":"red"})");
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "colour ");
-  ExpectProblem(Put("OK", R"({"value":1})"), 422);
-  ExpectProblem(Put("OK", R"({})"), 422);
+  // A field present but of the wrong type is one error, not also "required".
+  for (const std::string body : {R"({"value":1})", R"({"value":null})"}) {
+    r = Put("OK", body);
+    ExpectProblem(r, 422);
+    EXPECT_EQ(fields(r), "value ") << body << " " << r.body;
+  }
+  r = Put("OK", R"({})");
+  ExpectProblem(r, 422);
+  EXPECT_EQ(fields(r), "value ");
+  // However many fields are at fault, 20 are listed and one entry counts
+  // the rest: a ~1 MB body does not answer megabytes.
+  std::string unknown = R"({"value":"x")";
+  for (int i = 0; i < 90'000; ++i) unknown += ",\"k" + std::to_string(i) + "\":1";
+  r = Put("OK", unknown + "}");
+  ExpectProblem(r, 422);
+  ASSERT_LT(r.body.size(), 4096u) << r.body.size();
+  const boost::json::array listed = Json(r.body).as_object().at("errors").as_array();
+  ASSERT_EQ(listed.size(), 21u);
+  EXPECT_EQ(listed[0].at("field").as_string(), "k0");
+  EXPECT_EQ(listed[20].at("field").as_string(), "");
+  EXPECT_EQ(listed[20].at("detail").as_string(), "and 89980 more fields are at fault, not listed");
   ExpectProblem(Put("OK", "not json"), 400);
   ExpectProblem(Put(std::string(129, 'n'), ValueBody("x")), 422);
   EXPECT_EQ(Call("GET", "/secrets", "alice").body, "[]");
@@ -256,6 +275,49 @@ TEST_P(Secrets, AValueAppearsNowhereButInItsRevealsAnswer) {
   for (const auto& [where, text] : seen)
     EXPECT_EQ(text.find("s3cr3t-VALUE"), std::string::npos) << "the value is in " << where;
   EXPECT_NE(seen.back().second.size(), 0u);
+}
+
+// The purge removes what the control plane keeps of a workspace's pillars
+// (docs/lifecycle.md), not only the dataplane and the data key: the items
+// quotas count (secret names, vault record ids), its pillar operations'
+// outcomes, and the stored answers of its idempotent requests (a vault
+// record's holds its tokens and masks; the create's, its name).
+TEST_P(Secrets, APurgeLeavesNoPillarRowsOrStoredAnswersOfTheWorkspace) {
+  StartOn({.config_json = Config(R"(,"lifecycle":{"deletion_retention_s":0})")});
+  const HttpResponse created =
+      PostWorkspace(*c_, server_->Token("alice"), CreateBody(account_, "Doomed"), "create-doomed");
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto accepted = Json(created.body).as_object();
+  ws_ = std::string(accepted.at("workspace_id").as_string());
+  ASSERT_EQ(WaitRun(*c_, server_->Token("alice"),
+                    std::string(accepted.at("provisioning_run_id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  ASSERT_EQ(Put("OLD_NAME", ValueBody(kValue)).status, 201);
+  const HttpResponse record =
+      CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+             R"({"fields":{"card":{"type":"card_number","value":"4242424242424242"}}})",
+             {{"Idempotency-Key", "record-1"}});
+  ASSERT_EQ(record.status, 201) << record.body;
+  const std::string dir = server_->data_dir();
+  const std::string of_ws = " WHERE workspace_id = '" + ws_ + "'";
+  const std::string answers = "SELECT COUNT(*) FROM idempotency_keys WHERE body LIKE '%" + ws_ +
+                              "%' OR location LIKE '%" + ws_ + "%'";
+  ASSERT_EQ(CountRows(dir, "SELECT COUNT(*) FROM pillar_items" + of_ws), 2);
+  ASSERT_GT(CountRows(dir, "SELECT COUNT(*) FROM pillar_operations" + of_ws), 0);
+  ASSERT_EQ(CountRows(dir, answers), 2);
+
+  ASSERT_EQ(Call("DELETE", "?force=true", "alice").status, 202);
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE status = 'purged'") == 1;
+  }));
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM pillar_items" + of_ws), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM pillar_operations" + of_ws), 0);
+  EXPECT_EQ(CountRows(dir, answers), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_data_keys" + of_ws), 0);
+  // The audit chain stays, by design, and holds no value.
+  EXPECT_GT(CountRows(dir, "SELECT COUNT(*) FROM audit_events" + of_ws), 0);
 }
 
 // The export has a `secrets` section: every committed version's metadata,

@@ -163,6 +163,14 @@ TEST_F(V0, BadBodiesAre400WithoutEchoingThem) {
            R"({"name":"Not A Slug","region":"us-east-1","<img src=x>":1,"hipaaInfo":{}})");
   ExpectError(r, 400, "bad_request");
   EXPECT_EQ(r.body.find("<img"), std::string::npos) << r.body;
+  // A label at fault is named once, its key's problem before its value's.
+  const HttpResponse label = Send("POST", "/v0/workspaces", "acme-admin",
+                                  R"({"name":"labelled","region":"us-east-1","labels":{"a!":1}})");
+  ExpectError(label, 400, "bad_request");
+  const std::string message(Json(label.body).as_object().at("message").as_string());
+  const std::string field = "labels.(a field)";  // a bad key is not echoed
+  EXPECT_NE(message.find(field), std::string::npos) << message;
+  EXPECT_EQ(message.find(field), message.rfind(field)) << message;
   ExpectError(Send("POST", "/v0/workspaces", "acme-admin", "not json"), 400);
   ExpectError(Send("GET", "/v0/workspaces?colour=red", "acme-admin"), 400);
 }

@@ -44,6 +44,21 @@ TEST_F(Vault, TheShortFormsTakeStringFieldsAndAnswerTokensAndValuesByName) {
   EXPECT_EQ(values.at(note).as_string(), kNote);
   EXPECT_EQ(values.at(card).as_string(), kCardDigits);
   EXPECT_FALSE(values.contains(unknown));
+  // Its audit event counts as the answer does: 4 tokens asked, 3 results
+  // found (a token asked twice is found twice).
+  long long found = 0;
+  const boost::json::value answer = Json(r.body);  // outlives the loop
+  for (const auto& res : answer.at("results").as_array())
+    found += res.at("found").as_bool() ? 1 : 0;
+  EXPECT_EQ(found, 3);
+  const HttpResponse audited = Call("GET", "/audit?action=vault.detokenize", "alice");
+  ASSERT_EQ(audited.status, 200) << audited.body;
+  const boost::json::value events = Json(audited.body);
+  ASSERT_EQ(events.as_array().size(), 1u) << audited.body;
+  const auto& details = events.as_array()[0].at("details").as_object();
+  EXPECT_EQ(details.at("count").as_int64(), 4);
+  EXPECT_EQ(details.at("found").as_int64(), found);
+  EXPECT_EQ(details.at("tokens").as_array().size(), 4u);
 
   r = Detokenize({note, card}, "vic");  // a viewer: masks only
   ASSERT_EQ(r.status, 200) << r.body;
@@ -200,6 +215,15 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   r = Create(R"({"fields":{"a":{"type":"text"}},"colour":"red"})");
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "fields.a.value colour ");
+  // Present with the wrong type: one error for it, not also "required".
+  for (const std::string body : {R"({"fields":{"t":{"type":"text","value":null}}})",
+                                 R"({"fields":{"t":{"type":1,"value":"v"}}})"}) {
+    r = Create(body);
+    ExpectProblem(r, 422);
+    EXPECT_EQ(fields(r),
+              body.find("null") != std::string::npos ? "fields.t.value " : "fields.t.type ")
+        << r.body;
+  }
   r = Create(R"({"fields":{"a":{"type":"text","value":"v","deterministic":"yes","extra":1}}})");
   EXPECT_EQ(fields(r), "fields.a.deterministic fields.a.extra ");
   ExpectProblem(Create(R"({"fields":{}})"), 422);

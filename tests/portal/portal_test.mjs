@@ -281,6 +281,34 @@ try {
     await vera.context().close();
   });
 
+  await test('vault: past the records read (500), the page says only the first are shown', async () => {
+    await alice.goto(wsUrl);
+    assert.equal(await alice.locator('#vault-more').count(), 0);
+    // 500 more through the API (one is there already), 8 at a time.
+    const wid = new URL(wsUrl).hash.split('/').pop();
+    const made = await alice.evaluate(async (wid) => {
+      const headers = { Authorization: `Bearer ${sessionStorage.getItem('workspaced.token')}`,
+        'Content-Type': 'application/json' };
+      let n = 0;
+      const one = async () => {
+        while (n < 500) {
+          n++;
+          const r = await fetch(`/v1/workspaces/${wid}/vault/records`, { method: 'POST', headers,
+            body: JSON.stringify({ fields: { note: 'portal-note' } }) });
+          if (r.status !== 201) return `${r.status} ${await r.text()}`;
+        }
+        return 'ok';
+      };
+      return (await Promise.all(Array.from({ length: 8 }, one))).find((s) => s !== 'ok') ?? 'ok';
+    }, wid);
+    assert.equal(made, 'ok');
+    await alice.reload();
+    await alice.locator('#vault-more', { hasText: 'The first 500 records are shown' }).waitFor();
+    // The records of every page read are listed, the first one among them.
+    assert.equal(await alice.locator('#vault tbody tr').count(), 500);
+    await alice.locator('#vault tbody tr', { hasText: 'j***@example.com' }).waitFor();
+  });
+
   await test('delete: refused while secrets remain, forced by the account admin, then restored', async () => {
     await alice.goto(wsUrl);
     const form = alice.locator('#delete-form');

@@ -119,7 +119,8 @@ Status RequireNoQuery(const http::Request& request) {
 }
 
 IdempotentResponse AcceptedResponse(const domain::Accepted& a) {
-  return {202, ProvisioningAcceptedJson(a.workspace, a.run_id), "/v1/provisioning-runs/" + a.run_id};
+  return {202, ProvisioningAcceptedJson(a.workspace, a.run_id), "/v1/provisioning-runs/" + a.run_id,
+          a.workspace.id};
 }
 
 std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app) {

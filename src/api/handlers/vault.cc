@@ -88,7 +88,8 @@ class CreateVaultRecord final : public Handler {
                   .Create(ActorOf(ctx), id, w,
                           [&](store::Tx& tx, const domain::VaultRecordInfo& created) {
                             response = {201, RecordBody(created),
-                                        "/v1/workspaces/" + id + "/vault/records/" + created.id};
+                                        "/v1/workspaces/" + id + "/vault/records/" + created.id,
+                                        id};
                             return idem.Complete(tx, response);
                           })
                   .status());

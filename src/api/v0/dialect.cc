@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/field_errors.h"
 #include "common/public_error.h"
 #include "http/problem.h"
 
@@ -132,7 +133,8 @@ void RenderBlaxelError(http::Response& out, const Status& status, std::string_vi
       message = "internal error; quote the request id to the operator";
   } else {
     message = status.message();
-    for (const FieldError& f : status.field_errors()) message += "; " + f.field + ": " + f.detail;
+    for (const FieldError& f : ListedFieldErrors(status.field_errors()))
+      message += f.field.empty() ? "; " + f.detail : "; " + f.field + ": " + f.detail;
     if (ext != nullptr && ext->type.starts_with(kWordPrefix))
       word = ext->type.substr(kWordPrefix.size());
   }

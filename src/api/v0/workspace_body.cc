@@ -78,13 +78,16 @@ StatusOr<WorkspaceBody> ParseWorkspaceBody(std::string_view body,
       std::map<std::string, std::string> parsed;
       for (const auto& [k, lv] : *labels) {
         const std::string field = "labels." + FieldName(k);
-        if (auto p = domain::LabelKeyProblem(k)) errors.push_back({field, *p});
-        if (!lv.is_string()) {
+        // One problem per label: its key's, else its value's.
+        if (auto p = domain::LabelKeyProblem(k)) {
+          errors.push_back({field, *p});
+        } else if (!lv.is_string()) {
           errors.push_back({field, "must be a string"});
-          continue;
+        } else if (auto p = domain::LabelValueProblem(lv.as_string())) {
+          errors.push_back({field, *p});
+        } else {
+          parsed[std::string(k)] = std::string(lv.as_string());
         }
-        if (auto p = domain::LabelValueProblem(lv.as_string())) errors.push_back({field, *p});
-        parsed[std::string(k)] = std::string(lv.as_string());
       }
       out.labels = std::move(parsed);
     } else if (key == "groupMappings") {
