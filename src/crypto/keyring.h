@@ -13,11 +13,13 @@
 // KEKs come either from files named by id in configuration (`encryption.keys`
 // and `encryption.active_key`, docs/configuration.md), or, on the embedded
 // default, from the files `kek-<id>.key` in the data directory, the first
-// created at first start; there the active KEK is the one with the greatest
-// id (ids are creation times, so the newest).
+// created at first start; there the ring's active KEK is the one with the
+// greatest id (ids are creation times, so the newest). Which KEK wraps new
+// data keys once a rotation has run is the database's to say, not the
+// ring's (domain/data_keys.h: WrapUnder).
 //
 // Thread-safety: a KeyRing is immutable after it is built; any thread may
-// wrap and unwrap. AddKey is for the `keys rotate` command, not a server.
+// wrap and unwrap.
 #pragma once
 
 #include <functional>
