@@ -1,10 +1,11 @@
-// `workspaced keys rotate`: adds a key-encryption key and rewraps every
-// workspace's data key under it, touching no sealed value
-// (docs/encryption.md). On the embedded default it writes the new
-// kek-<id>.key in the data directory; with `encryption.keys` configured,
-// the operator adds the key file and names it `encryption.active_key`
-// first, and the command rewraps under it. Old KEKs stay readable; a
-// running server loads the new one when it first meets a key wrapped by it.
+// `workspaced keys rotate`: adds a key-encryption key, records it in the
+// database as the active one (every running server wraps new data keys
+// under it from then on) and rewraps every workspace's data key under it,
+// touching no sealed value (docs/encryption.md, DataKeys::Rotate). On the
+// embedded default it writes the new kek-<id>.key in the data directory;
+// with `encryption.keys` configured, the operator adds the key file and
+// names it `encryption.active_key` first, and the command rewraps under
+// it. Exits 1 when any data key could not be rewrapped (each is named).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -52,18 +53,28 @@ int KeysRotate(const CommonFlags& flags) {
     }
     std::printf("new key-encryption key %s\n", id->c_str());
   }
-  auto keys = domain::DataKeys::Open(app::KeyRingLoader(config, *random, clock), **store, clock,
-                                     *random);
+  auto keys =
+      domain::DataKeys::Open(app::KeyRingLoader(config, *random, clock), **store, clock, *random);
   if (!keys.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", keys.status().message().c_str());
     return 1;
   }
-  auto n = (*keys)->RewrapAll();
-  if (!n.ok()) {
-    std::fprintf(stderr, "workspaced: %s\n", n.status().message().c_str());
+  auto rotation = (*keys)->Rotate();
+  if (!rotation.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", rotation.status().message().c_str());
     return 1;
   }
-  std::printf("rewrapped %lld data key%s\n", static_cast<long long>(*n), *n == 1 ? "" : "s");
+  const long long n = rotation->rewrapped;
+  std::printf("active key-encryption key %s\nrewrapped %lld data key%s\n", rotation->active.c_str(),
+              n, n == 1 ? "" : "s");
+  for (const auto& [workspace_id, why] : rotation->failed)
+    std::fprintf(stderr, "workspaced: the data key of workspace %s was not rewrapped: %s\n",
+                 workspace_id.c_str(), why.c_str());
+  if (!rotation->failed.empty()) {
+    std::fprintf(stderr, "workspaced: %zu data key%s still under an older key-encryption key\n",
+                 rotation->failed.size(), rotation->failed.size() == 1 ? "" : "s");
+    return 1;
+  }
   return 0;
 }
 

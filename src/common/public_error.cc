@@ -19,6 +19,8 @@ PublicError OfCause(Cause cause) {
       return {"dataplane_failed", "the region's dataplane failed"};
     case Cause::kAuthorizationUnavailable:
       return {"authorization_unavailable", "the authorization service is unavailable"};
+    case Cause::kKeyUnavailable:
+      return {"key_unavailable", "a key-encryption key is not available to this server"};
     case Cause::kInjected:
       return {"injected_failure", "an injected failure (failpoint)"};
   }

@@ -13,6 +13,8 @@
 //   kDataplaneFailed           dataplane_failed           the region's dataplane failed
 //   kAuthorizationUnavailable  authorization_unavailable  the authorization service is
 //                                                         unavailable
+//   kKeyUnavailable            key_unavailable            a key-encryption key is not available
+//                                                         to this server
 //   kInjected                  injected_failure           an injected failure (failpoint)
 //   none, kInternal            internal                   internal error
 //   none, kUnavailable         unavailable                temporarily unavailable

@@ -48,6 +48,7 @@ enum class Cause : unsigned char {
   kDataplaneUnreachable,      // a region's dataplane cell cannot be reached
   kDataplaneFailed,           // a region's dataplane answered with an error
   kAuthorizationUnavailable,  // permissions cannot be evaluated now
+  kKeyUnavailable,            // a key-encryption key is not among this server's key files
   kInjected,                  // a failpoint (tests)
 };
 

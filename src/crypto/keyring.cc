@@ -164,9 +164,14 @@ std::vector<std::string> KeyRing::ids() const {
 
 WrappedKey KeyRing::Wrap(std::string_view workspace_id, const Key& data_key,
                          Random& random) const {
-  const Key& kek = keys_.at(active_);
+  return WrapUnder(active_, workspace_id, data_key, random);
+}
+
+WrappedKey KeyRing::WrapUnder(std::string_view kek_id, std::string_view workspace_id,
+                              const Key& data_key, Random& random) const {
+  const Key& kek = keys_.find(kek_id)->second;
   std::string bytes = data_key.Bytes();
-  WrappedKey out{active_, Seal(kek, WrapAad(workspace_id, active_), bytes, random)};
+  WrappedKey out{std::string(kek_id), Seal(kek, WrapAad(workspace_id, kek_id), bytes, random)};
   Wipe(bytes);
   return out;
 }

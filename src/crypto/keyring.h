@@ -13,13 +13,16 @@
 // KEKs come either from files named by id in configuration (`encryption.keys`
 // and `encryption.active_key`, docs/configuration.md), or, on the embedded
 // default, from the files `kek-<id>.key` in the data directory, the first
-// created at first start; there the active KEK is the one with the greatest
-// id (ids are creation times, so the newest).
+// created at first start; there the ring's active KEK is the one with the
+// greatest id (ids are creation times, so the newest). Which KEK wraps new
+// data keys once a rotation has run is the database's to say, not the
+// ring's (domain/data_keys.h: WrapUnder).
 //
 // Thread-safety: a KeyRing is immutable after it is built; any thread may
-// wrap and unwrap. AddKey is for the `keys rotate` command, not a server.
+// wrap and unwrap.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -63,16 +66,20 @@ class KeyRing {
 
   const std::string& active_id() const { return active_; }
   std::vector<std::string> ids() const;
+  bool Has(std::string_view kek_id) const { return keys_.find(kek_id) != keys_.end(); }
 
   // A fresh data key for `workspace_id`, wrapped under the active KEK.
   WrappedKey Wrap(std::string_view workspace_id, const Key& data_key, Random& random) const;
+  // The same under the KEK `kek_id`, which the ring must have (Has).
+  WrappedKey WrapUnder(std::string_view kek_id, std::string_view workspace_id, const Key& data_key,
+                       Random& random) const;
   // The data key of `workspace_id`. kInternal when the KEK is unknown (the
   // message names its id) or the wrap does not authenticate (another
   // workspace's key, a damaged row, a wrong key file).
   StatusOr<Key> Unwrap(std::string_view workspace_id, const WrappedKey& wrapped) const;
 
  private:
-  std::map<std::string, Key> keys_;
+  std::map<std::string, Key, std::less<>> keys_;
   std::string active_;
 };
 
