@@ -1,5 +1,6 @@
 #include "http/request_parse.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <cctype>
 
@@ -154,6 +155,24 @@ std::string_view OriginForm(std::string_view target) {
 }
 
 }  // namespace
+
+std::vector<const void*> HeaderFieldIds(const bhttp::request<RequestBody>& message) {
+  std::vector<const void*> ids;
+  for (const auto& f : message) ids.push_back(&f);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+void DropTrailerFields(bhttp::request<RequestBody>& message,
+                       const std::vector<const void*>& header_fields) {
+  for (auto it = message.begin(); it != message.end();) {
+    if (std::binary_search(header_fields.begin(), header_fields.end(),
+                           static_cast<const void*>(&*it)))
+      ++it;
+    else
+      it = message.erase(it);
+  }
+}
 
 void BuildRequest(const bhttp::request<RequestBody>& message, Request& out) {
   out = Request{};

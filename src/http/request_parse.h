@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "http/request.h"
 #include "http/request_body.h"
@@ -40,6 +41,19 @@ struct Refusal {
 std::optional<Refusal> CheckHeader(const boost::beast::http::request_header<>& header);
 
 Method ToMethod(boost::beast::http::verb verb);
+
+// The header's fields of a parsed header, to tell them later from those a
+// chunked body's trailer adds (Beast files a trailer field beside the
+// header's of the same name, so position does not tell): sorted addresses.
+std::vector<const void*> HeaderFieldIds(const boost::beast::http::request<RequestBody>& message);
+
+// Removes the fields a chunked body's trailer added to `message`: every one
+// not in `header_fields` (HeaderFieldIds, taken when the header was read). A
+// trailer may not carry what the header decides (Authorization, framing,
+// Content-Type: RFC 9110 §6.5.1) and we use none of it, so it is discarded
+// as RFC 9112 §7.1.2 allows, never read as if it were the header.
+void DropTrailerFields(boost::beast::http::request<RequestBody>& message,
+                       const std::vector<const void*>& header_fields);
 
 // Fills `out` (method, target, path, query, body, headers) with views into
 // `message`, which must outlive it. remote_ip and request_id are the

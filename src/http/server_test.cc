@@ -98,6 +98,9 @@ class ServerTest : public ::testing::Test {
     } else if (req.path == "/stream") {
       res.stream = std::make_unique<CountingSource>(1000, &alive_sources_);
       res.content_type = "application/x-ndjson";
+    } else if (req.path == "/authorization") {  // what the handler is told
+      res.Json(200, "\"" + std::string(req.HeaderValue("Authorization")) + "|" +
+                        std::to_string(req.HeaderCount("Authorization")) + "\"");
     } else if (req.path == "/slow") {
       slow_started_.Notify();
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the work itself
@@ -183,6 +186,32 @@ TEST_F(ServerTest, TrailerFieldsOverTheHeaderLimitAre431AndTheServerGoesOn) {
   }
   const std::string ok = HttpClient::Raw(server_->port(), head + "X-Sum: abc\r\n\r\n");
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 80);
+}
+
+// A chunked body's trailer is not the header: an Authorization (or any
+// field) sent there is discarded, never read as the request's (RFC 9110
+// §6.5.1), and a trailer's Connection: close does not end the connection.
+TEST_F(ServerTest, TrailerFieldsAreNeverTakenForHeaderFields) {
+  StartServer();
+  const std::string chunked =
+      "POST /authorization HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "1\r\n1\r\n0\r\n";
+  std::string out = HttpClient::Raw(
+      server_->port(), chunked + "Authorization: Bearer stolen\r\nConnection: close\r\n\r\n"
+                       "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 80);
+  EXPECT_NE(out.find("\"|0\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("stolen"), std::string::npos) << out;
+  // The pipelined request after it was answered: the trailer's Connection:
+  // close was not the request's.
+  EXPECT_NE(out.find("HTTP/1.1 200", 10), std::string::npos) << out;
+  // With one in the header too, the header's alone is the request's.
+  out = HttpClient::Raw(
+      server_->port(),
+      "POST /authorization HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer mine\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n1\r\n1\r\n0\r\n"
+      "Authorization: Bearer stolen\r\n\r\n");
+  EXPECT_NE(out.find("\"Bearer mine|1\""), std::string::npos) << out;
 }
 
 // Expect: 100-continue invites the body on HTTP/1.1; HTTP/1.0 has no

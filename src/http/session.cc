@@ -103,6 +103,7 @@ void Session::Handle() {
   read_timer_.cancel();
   reading_body_ = false;
   auto& req = parser_->get();
+  if (parser_->chunked()) DropTrailerFields(req, header_field_ids_);
   BuildRequest(req, request_);
   request_.remote_ip = remote_ip_;
   const std::string_view given = request_.HeaderValue("X-Request-Id");

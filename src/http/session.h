@@ -113,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool reading_body_ = false;  // its header read, its body not yet whole
   std::chrono::steady_clock::time_point receiving_since_;  // when waiting_ began
   bool in_flight_ = false;  // counted in the in-flight gauge
+  std::vector<const void*> header_field_ids_;  // a chunked request's header fields
   // Of Server::Impl::body_bytes_reserved, for this request's body.
   std::size_t body_reserved_ = 0;
   bool body_reserved_per_address_ = false;  // counted in its address's share

@@ -146,6 +146,8 @@ void Session::OnHeader(beast::error_code ec) {
   in_flight_ = true;
   {
     const auto& head = parser_->get();
+    // Only a chunked body has a trailer to tell apart.
+    if (parser_->chunked()) header_field_ids_ = HeaderFieldIds(head);
     response_ = Response{};
     method_ = ToMethod(head.method());
     method_text_.assign(head.method_string());
