@@ -52,12 +52,17 @@ void Session::Start() {
 
 void Session::Evict() {
   if (!Receiving()) return;
-  // Told why, whatever it had sent: whether bytes of a request have come
-  // cannot be known here (the reactor may hold some it read and has not
-  // handed over), and a client that sends its next request on a closed
-  // keep-alive connection reads this 503 as its answer, which is true: the
-  // request was not served; retry it.
-  SendEvictionNotice();
+  // A client whose request has begun (bytes of it read, parsed or not, or
+  // waiting in the socket) is told why it ends. One between requests is
+  // not: an answer it never asked for would be read as the answer to its
+  // next request, while a closed idle connection is one every client
+  // expects and retries on. (Bytes the reactor has read and not yet handed
+  // over are not seen: that client gets the plain close it got before.)
+  boost::system::error_code ec;
+  const std::size_t unread = stream_.socket().available(ec);
+  if (in_flight_ || reading_body_ || buffer_.size() > 0 || (parser_ && parser_->got_some()) ||
+      (!ec && unread > 0))
+    SendEvictionNotice();
   if (in_flight_) {  // its header was read: logged as cut short
     response_.status = 503;
     Finish(503, "evicted");
@@ -67,32 +72,6 @@ void Session::Evict() {
   boost::system::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream_.socket().close(ignored);
-}
-
-void Session::SendEvictionNotice() {
-  const std::string request_id = in_flight_ ? request_id_ : NewRequestId();
-  Response notice;
-  SetProblem(notice, 503,
-             "the server is at its connection limit and closed this connection before its "
-             "request was complete; retry it",
-             request_id);
-  std::string wire =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + notice.content_type +
-      "\r\nContent-Length: " + std::to_string(notice.body.size()) +
-      "\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + notice.body;
-  // Best effort and never blocking: what the socket's send buffer takes
-  // now (all of it, but for a client that stopped reading).
-  boost::system::error_code ignored;
-  stream_.socket().non_blocking(true, ignored);
-  stream_.socket().send(net::buffer(wire), tcp::socket::message_flags{}, ignored);
-  // Closing a socket with unread bytes resets the connection, and a reset
-  // can discard the notice before the client reads it: what has arrived is
-  // read and dropped first (bounded; a client still sending gets a reset).
-  char scratch[16 * 1024];
-  for (int i = 0; i < 4; ++i) {
-    boost::system::error_code ec;
-    if (stream_.socket().read_some(net::buffer(scratch), ec) == 0 || ec) break;
-  }
 }
 
 void Session::OnShutdown() {

@@ -11,6 +11,8 @@
 
 #include "common/log.h"
 #include "common/text.h"
+#include "http/problem.h"
+#include "http/request_id.h"
 #include "http/session.h"
 
 namespace workspaced::http {
@@ -18,6 +20,7 @@ namespace workspaced::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 namespace {
 
@@ -196,6 +199,36 @@ void Session::WriteLastChunk() {
                    [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                      self->OnWritten(ec, n);
                    });
+}
+
+void Session::SendEvictionNotice() {
+  // Its header read, not yet handled: it has no id yet; the access log's
+  // line for it (Evict) names this one too.
+  const std::string request_id = NewRequestId();
+  if (in_flight_) request_id_ = request_id;
+  Response notice;
+  SetProblem(notice, 503,
+             "the server is at its connection limit and closed this connection before its "
+             "request was complete; retry it",
+             request_id);
+  std::string wire =
+      "HTTP/1.1 503 Service Unavailable\r\nDate: " + HttpDate() + "\r\nX-Request-Id: " +
+      request_id + "\r\nContent-Type: " + notice.content_type +
+      "\r\nContent-Length: " + std::to_string(notice.body.size()) +
+      "\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + notice.body;
+  // Best effort and never blocking: what the socket's send buffer takes
+  // now (all of it, but for a client that stopped reading).
+  boost::system::error_code ignored;
+  stream_.socket().non_blocking(true, ignored);
+  stream_.socket().send(net::buffer(wire), tcp::socket::message_flags{}, ignored);
+  // Closing a socket with unread bytes resets the connection, and a reset
+  // can discard the notice before the client reads it: what has arrived is
+  // read and dropped first (bounded; a client still sending gets a reset).
+  char scratch[16 * 1024];
+  for (int i = 0; i < 4; ++i) {
+    boost::system::error_code ec;
+    if (stream_.socket().read_some(net::buffer(scratch), ec) == 0 || ec) break;
+  }
 }
 
 void Session::WipeBodies() {
