@@ -33,8 +33,12 @@ StatusOr<std::shared_ptr<const crypto::KeyRing>> DataKeys::RingWith(const std::s
   ring = Ring();  // another thread may have reloaded it meanwhile
   if (ring->Has(kek_id)) return ring;
   const Micros now = clock_.Now();
-  if (!reloaded_at_ || now - *reloaded_at_ >= kReloadEvery) {
-    reloaded_at_ = now;
+  // At most once a second for each id the ring lacks: a second rotation
+  // within the second names a new id, which is looked for at once.
+  if (tried_at_.size() > 64) tried_at_.clear();  // KEK ids, from the store: few
+  const auto tried = tried_at_.find(kek_id);
+  if (tried == tried_at_.end() || now - tried->second >= kReloadEvery) {
+    tried_at_[kek_id] = now;
     StatusOr<crypto::KeyRing> fresh = load_();
     if (fresh.ok()) {
       const bool changed = fresh->ids() != ring->ids();

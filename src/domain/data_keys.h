@@ -49,7 +49,7 @@ class DataKeys {
   using Loader = std::function<StatusOr<crypto::KeyRing>()>;
   // The meta value (store::Tx::GetMeta) naming the active KEK.
   static constexpr std::string_view kActiveKekMeta = "active_kek";
-  // How often at most the ring is reloaded for an id it lacks.
+  // How often at most the ring is reloaded for each id it lacks.
   static constexpr Micros kReloadEvery = 1'000'000;
 
   // kInternal (with the loader's message) when the ring cannot be loaded.
@@ -92,8 +92,9 @@ class DataKeys {
   DataKeys(Loader load, crypto::KeyRing ring, store::Store& store, const Clock& clock,
            Random& random);
   std::shared_ptr<const crypto::KeyRing> Ring();
-  // The ring, reloaded first when it lacks `kek_id` and the last reload is
-  // kReloadEvery old; kUnavailable (kKeyUnavailable) when it still lacks it.
+  // The ring, reloaded first when it lacks `kek_id` and no reload looked for
+  // that id in the last kReloadEvery; kUnavailable (kKeyUnavailable) when it
+  // still lacks it.
   StatusOr<std::shared_ptr<const crypto::KeyRing>> RingWith(const std::string& kek_id);
   StatusOr<crypto::Key> Unwrap(const std::string& workspace_id, const std::string& stored);
   // Wraps `key` under the store's active KEK and stores it unless the
@@ -110,7 +111,7 @@ class DataKeys {
   std::mutex mu_;
   std::shared_ptr<const crypto::KeyRing> ring_;  // guarded by mu_
   std::mutex reload_mu_;                         // one reload at a time
-  std::optional<Micros> reloaded_at_;            // guarded by reload_mu_
+  std::map<std::string, Micros> tried_at_;       // guarded by reload_mu_: per missing id
   std::vector<std::string> reported_missing_;    // guarded by reload_mu_: logged once each
 };
 

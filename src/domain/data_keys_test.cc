@@ -129,6 +129,31 @@ TEST_P(DataKeysTest, AMissingActiveKekAnswersKeyUnavailableAndIsLookedForAtMostO
   EXPECT_EQ(loads_, loads + 2);
 }
 
+// A reload is at most once a second for each missing id, not for all: a
+// second rotation within the second after the first was followed names a
+// new id, looked for at once (it answered key_unavailable until the second
+// was over, its key file there all along).
+TEST_P(DataKeysTest, ASecondRotationWithinTheSecondIsFollowedAtOnce) {
+  RotateElsewhere();
+  ASSERT_TRUE(keys_->ForWorkspace(AnotherWorkspace(), /*create=*/true).ok());
+  later_.Advance(1'000'000);  // a new key id; this process's clock stands still
+  auto id = crypto::KeyRing::CreateKeyFile(keys_dir(), *random_, later_);
+  ASSERT_TRUE(id.ok());
+  auto rotation = OpenKeys()->Rotate();
+  ASSERT_TRUE(rotation.ok()) << rotation.status().message();
+  EXPECT_EQ(rotation->active, *id);
+  const std::string third = store::testing::Id(3);
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) {
+                    return tx.InsertWorkspace(
+                        store::testing::MakeWorkspace(third, store::testing::kAcme, "third"));
+                  })
+                  .ok());
+  const auto created = keys_->ForWorkspace(third, /*create=*/true);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  EXPECT_EQ(KekOf(Stored(third)), *id);
+}
+
 TEST_P(DataKeysTest, RotateCountsWhatItReplacedAndListsWhatItCouldNot) {
   const std::string other = AnotherWorkspace();
   // A key under a KEK no key file holds any more.
