@@ -97,8 +97,10 @@ Status ReadGroups(const boost::json::object& payload, std::vector<std::string>& 
   if (array.size() > kMaxGroups) return Unauthenticated("too many groups");
   out.reserve(array.size());
   for (const auto& group : array) {
-    if (!group.is_string() || group.get_string().size() > kMaxGroupBytes ||
-        !IsDisplaySafe(group.get_string()))
+    // As a sub: not empty, display-safe, no white space at either end.
+    if (!group.is_string() || group.get_string().empty() ||
+        group.get_string().size() > kMaxGroupBytes || !IsDisplaySafe(group.get_string()) ||
+        HasSurroundingSpace(group.get_string()))
       return Unauthenticated("invalid groups");
     out.emplace_back(group.get_string());
   }

@@ -194,6 +194,24 @@ TEST_F(ClaimsTest, SubjectWithSurroundingSpaceOrAControlCharacterIsRefused) {
   }
 }
 
+// A subject or group that shows as "admin" is not another "admin": an
+// invisible character, or white space at either end, is refused, and a
+// group is never empty.
+TEST_F(ClaimsTest, SubjectsAndGroupsThatLookLikeOthersAreRefused) {
+  for (const std::string& sub : {"admin\xe2\x80\x8b", "\xe2\x80\x8b" "admin", "admin\xe2\x81\xa0",
+                                 "admin\xc2\xad", "admin\xcd\x8f", "admin\xe1\xa0\x8e"}) {
+    payload_["sub"] = sub;
+    EXPECT_EQ(Error(), "invalid sub") << sub;
+  }
+  payload_["sub"] = "alice";
+  for (const std::string& group : {" admins", "admins\xc2\xa0", "", "admins\xe2\x80\x8b"}) {
+    payload_["groups"] = boost::json::array{"eng", group};
+    EXPECT_EQ(Error(), "invalid groups") << group;
+  }
+  payload_["groups"] = boost::json::array{"eng", "site reliability"};
+  EXPECT_TRUE(CheckClaims(payload_, rules_).ok());
+}
+
 TEST_F(ClaimsTest, GroupsAreOptional) {
   payload_.erase("groups");
   auto principal = CheckClaims(payload_, rules_);

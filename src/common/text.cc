@@ -45,6 +45,14 @@ bool Unsafe(std::uint32_t cp) {
          cp == 0x200E || cp == 0x200F || cp == 0x061C ||  // bidi marks
          cp == 0x2028 || cp == 0x2029 ||                  // line and paragraph separators
          cp == 0xFEFF ||                                  // zero-width no-break space (BOM)
+         // Invisible characters that join nothing: "admin" followed by one
+         // shows as "admin" (soft hyphen, combining grapheme joiner, Hangul
+         // fillers, Khmer inherent vowels, Mongolian vowel separator, zero
+         // width space, word joiner and invisible operators, deprecated
+         // format characters).
+         cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 ||
+         cp == 0x17B5 || cp == 0x180E || cp == 0x200B || (cp >= 0x2060 && cp <= 0x2064) ||
+         (cp >= 0x206A && cp <= 0x206F) || cp == 0x3164 || cp == 0xFFA0 ||
          (cp >= 0xFFF9 && cp <= 0xFFFB) ||                // interlinear annotations
          (cp >= 0xE0000 && cp <= 0xE007F);                // tags (invisible ASCII)
 }

@@ -25,8 +25,12 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
 // U+2066-U+2069, U+200E, U+200F, U+061C), which could make a name display as
 // another, no line or paragraph separator (U+2028, U+2029: a line break to
 // JavaScript and some log readers), and no invisible character that carries
-// text (U+FEFF, interlinear annotations U+FFF9-U+FFFB, tags U+E0000-U+E007F).
-// Joiners (ZWJ, ZWNJ) are allowed: emoji and several scripts need them.
+// text (U+FEFF, interlinear annotations U+FFF9-U+FFFB, tags U+E0000-U+E007F)
+// or shows as nothing and joins nothing (soft hyphen, zero width space, word
+// joiner and invisible operators, combining grapheme joiner, Hangul fillers,
+// Khmer inherent vowels, Mongolian vowel separator, deprecated format
+// characters U+206A-U+206F). Joiners (ZWJ, ZWNJ) and variation selectors
+// are allowed: emoji and several scripts need them.
 bool IsDisplaySafe(std::string_view s);
 
 // True when `s` begins or ends with a Unicode White_Space character (a

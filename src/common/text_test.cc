@@ -70,6 +70,17 @@ TEST(IsDisplaySafe, RefusesControlsAndBidiOverrides) {
   EXPECT_TRUE(IsDisplaySafe("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb"));  // ZWJ emoji
 }
 
+// Each shows as nothing: "admin" followed by one looks like "admin".
+TEST(IsDisplaySafe, RefusesInvisibleCharactersThatJoinNothing) {
+  for (const char* invisible :
+       {"\xc2\xad", "\xcd\x8f", "\xe1\x85\x9f", "\xe1\x85\xa0", "\xe1\x9e\xb4",
+        "\xe1\x9e\xb5", "\xe1\xa0\x8e", "\xe2\x80\x8b", "\xe2\x81\xa0", "\xe2\x81\xa4",
+        "\xe2\x81\xaa", "\xe2\x81\xaf", "\xe3\x85\xa4", "\xef\xbe\xa0"})
+    EXPECT_FALSE(IsDisplaySafe(std::string("admin") + invisible)) << invisible;
+  EXPECT_TRUE(IsDisplaySafe("\xe2\x80\x8c"));  // ZWNJ: Persian and Indic scripts need it
+  EXPECT_TRUE(IsDisplaySafe("\xe2\x9d\xa4\xef\xb8\x8f"));  // a variation selector (emoji)
+}
+
 TEST(BoundedText, KeepsSafeTextAsItIs) {
   EXPECT_EQ(BoundedText("curl/8.5.0", 64), "curl/8.5.0");
   EXPECT_EQ(BoundedText("caf\xc3\xa9 =HYPERLINK(\"x\")", 64), "caf\xc3\xa9 =HYPERLINK(\"x\")");
