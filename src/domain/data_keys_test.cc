@@ -64,12 +64,13 @@ class DataKeysTest : public DomainFixture {
     auto wrapped = crypto::DecodeWrappedKey(stored);
     return wrapped.ok() ? wrapped->kek_id : "";
   }
-  std::string AnotherWorkspace() {
-    const std::string id = store::testing::Id(2);
+  // A workspace of its own (n >= 2; 1 is ws_), without a data key.
+  std::string AnotherWorkspace(int n = 2) {
+    const std::string id = store::testing::Id(n);
     EXPECT_TRUE(store_
                     ->Write([&](store::Tx& tx) {
-                      return tx.InsertWorkspace(
-                          store::testing::MakeWorkspace(id, store::testing::kAcme, "other"));
+                      return tx.InsertWorkspace(store::testing::MakeWorkspace(
+                          id, store::testing::kAcme, "other-" + std::to_string(n)));
                     })
                     .ok());
     return id;
@@ -142,13 +143,7 @@ TEST_P(DataKeysTest, ASecondRotationWithinTheSecondIsFollowedAtOnce) {
   auto rotation = OpenKeys()->Rotate();
   ASSERT_TRUE(rotation.ok()) << rotation.status().message();
   EXPECT_EQ(rotation->active, *id);
-  const std::string third = store::testing::Id(3);
-  ASSERT_TRUE(store_
-                  ->Write([&](store::Tx& tx) {
-                    return tx.InsertWorkspace(
-                        store::testing::MakeWorkspace(third, store::testing::kAcme, "third"));
-                  })
-                  .ok());
+  const std::string third = AnotherWorkspace(3);
   const auto created = keys_->ForWorkspace(third, /*create=*/true);
   ASSERT_TRUE(created.ok()) << created.status().message();
   EXPECT_EQ(KekOf(Stored(third)), *id);
