@@ -109,8 +109,8 @@ Status Secrets::Finish(const model::Workspace& ws, const std::string& operation_
 StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& workspace_id,
                                         const SecretWrite& w) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
+  WS_RETURN_IF_ERROR(ValidateSecretWrite(w));  // bad input is 422 whatever the state
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
-  WS_RETURN_IF_ERROR(ValidateSecretWrite(w));
   WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
 
   dataplane::SecretRow row;
@@ -231,6 +231,7 @@ StatusOr<RevealedSecret> Secrets::Reveal(const Actor& actor, const std::string& 
   if (!IsSecretName(name)) return NotFound("secret not found");
   std::optional<std::string> wrapped_key;  // read with the workspace: one transaction
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id, &wrapped_key));
+  WS_RETURN_IF_ERROR(RequireNotDeleted(ws, "to reveal its secrets"));
   WS_ASSIGN_OR_RETURN(const auto rows, CommittedRows(ws, {.name = name, .with_values = true}));
   if (rows.empty()) return NotFound("secret not found");
   const dataplane::SecretRow* row = &rows.back();

@@ -12,6 +12,7 @@
 #include "domain/quotas.h"
 #include "domain/secrets.h"
 #include "domain/vault_fields.h"
+#include "domain/workspace_rules.h"
 
 namespace workspaced::domain {
 namespace {
@@ -104,8 +105,12 @@ StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
 StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& workspace_id,
                                         VaultWrite& w, CreatedInTx created) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
-  WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
+  // Bad input is 422 whatever the state; then the state (step 2 decides).
   WS_ASSIGN_OR_RETURN(std::vector<std::string> values, NormaliseVaultWrite(w));
+  if (Status active = RequireActiveFor(ws, kWhat); !active.ok()) {
+    for (auto& v : values) crypto::Wipe(v);
+    return active;
+  }
   for (auto& f : w.fields) crypto::Wipe(f.value);
   StatusOr<crypto::Key> key = d_.keys.ForWorkspace(ws.id, /*create=*/true);
   if (!key.ok()) {
@@ -220,6 +225,7 @@ StatusOr<Detokenization> Vault::Detokenize(const Actor& actor, const std::string
   std::optional<std::string> wrapped_key;  // read with the workspace: one transaction
   WS_ASSIGN_OR_RETURN(const model::Workspace ws,
                       protocol_.ReadWorkspace(workspace_id, with_values ? &wrapped_key : nullptr));
+  WS_RETURN_IF_ERROR(RequireNotDeleted(ws, "to detokenize its tokens"));
   std::vector<std::string> unique = tokens;
   std::ranges::sort(unique);
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());

@@ -9,14 +9,15 @@ Status RequireNotFrozen(const model::Workspace& ws) {
   return Status(Code::kFrozen, detail + "; unfreeze it to make changes");
 }
 
-Status RequireNotDeleted(const model::Workspace& ws) {
+Status RequireNotDeleted(const model::Workspace& ws, std::string_view to) {
   switch (ws.status) {
     case model::WorkspaceStatus::kPurged:
       return NotFound("workspace not found");
     case model::WorkspaceStatus::kDeleting:
     case model::WorkspaceStatus::kDeleted:
       return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
-                      "; restore it (POST /v1/workspaces/" + ws.id + "/restore) to make changes");
+                      "; restore it (POST /v1/workspaces/" + ws.id + "/restore) " +
+                      std::string(to));
     default:
       return Status::Ok();
   }

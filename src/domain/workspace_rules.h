@@ -23,8 +23,11 @@ namespace workspaced::domain {
 Status RequireNotFrozen(const model::Workspace& ws);
 
 // kConflict while the workspace is being deleted or deleted (a restore
-// brings it back), kNotFound once purged.
-Status RequireNotDeleted(const model::Workspace& ws);
+// brings it back; the detail ends "restore it (...) <to>"), kNotFound once
+// purged. Changes need it, and so do the reads that use what a workspace
+// holds (a reveal, a detokenize): a deleted workspace's data is kept for a
+// restore, not served.
+Status RequireNotDeleted(const model::Workspace& ws, std::string_view to = "to make changes");
 
 // The workspace to change: kNotFound when absent or purged, kConflict
 // while deleting or deleted, kLocked when frozen.

@@ -123,6 +123,8 @@ TEST_P(Secrets, AFrozenWorkspaceRefusesChangesWithNothingChanged) {
   const std::string before = Call("GET", "/secrets", "alice").body;
   ExpectProblem(Put("TOKEN", ValueBody(kValue2)), 423);
   ExpectProblem(Put("OTHER", ValueBody(kValue2)), 423);
+  // Bad input is 422 whatever the state, as for a PATCH of the workspace.
+  ExpectProblem(Put("OTHER", R"({"value":""})"), 422);
   ExpectProblem(Call("DELETE", "/secrets/TOKEN", "alice"), 423);
   EXPECT_EQ(Call("GET", "/secrets", "alice").body, before);
   EXPECT_EQ(Call("POST", "/secrets/TOKEN/reveal", "alice").status, 200);  // a read
@@ -318,6 +320,41 @@ TEST_P(Secrets, APurgeLeavesNoPillarRowsOrStoredAnswersOfTheWorkspace) {
   EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_data_keys" + of_ws), 0);
   // The audit chain stays, by design, and holds no value.
   EXPECT_GT(CountRows(dir, "SELECT COUNT(*) FROM audit_events" + of_ws), 0);
+}
+
+// A soft-deleted workspace keeps its secrets for a restore but serves no
+// value: its admins still see the metadata, a reveal (and a detokenize) is
+// 409 naming the restore, with no event; after the restore it reveals again.
+TEST_P(Secrets, ASoftDeletedWorkspaceRevealsNothingUntilItIsRestored) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("API_KEY", ValueBody(kValue)).status, 201);
+  const HttpResponse record =
+      Call("POST", "/vault/records", "alice",
+           R"({"fields":{"card":{"type":"card_number","value":"4242424242424242"}}})");
+  ASSERT_EQ(record.status, 201) << record.body;
+  const std::string token(
+      Json(record.body).as_object().at("fields").as_object().at("card").at("token").as_string());
+  const std::string detokenize = R"({"tokens":[")" + token + R"("]})";
+  ASSERT_EQ(Call("DELETE", "?force=true", "alice").status, 202);
+  ASSERT_TRUE(Eventually([&] {
+    const HttpResponse ws = Call("GET", "", "alice");
+    return ws.status == 200 && Json(ws.body).as_object().at("status").as_string() == "deleted";
+  }));
+  EXPECT_EQ(Call("GET", "/secrets/API_KEY", "alice").status, 200);
+  const HttpResponse refused = Call("POST", "/secrets/API_KEY/reveal", "alice");
+  ExpectProblem(refused, 409);
+  EXPECT_NE(refused.body.find("/restore"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.body.find(kValue), std::string::npos);
+  ExpectProblem(Call("POST", "/vault/detokenize", "alice", detokenize), 409);
+  EXPECT_EQ(Events("secret.reveal"), 0);
+  EXPECT_EQ(Events("vault.detokenize"), 0);
+
+  ASSERT_EQ(Call("POST", "/restore", "alice").status, 200);
+  const HttpResponse revealed = Call("POST", "/secrets/API_KEY/reveal", "alice");
+  ASSERT_EQ(revealed.status, 200) << revealed.body;
+  EXPECT_EQ(Json(revealed.body).as_object().at("value").as_string(), kValue);
+  EXPECT_EQ(Call("POST", "/vault/detokenize", "alice", detokenize).status, 200);
 }
 
 // The export has a `secrets` section: every committed version's metadata,
