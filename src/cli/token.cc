@@ -18,8 +18,14 @@ int Token(const TokenFlags& flags) {
     std::fprintf(stderr, "workspaced: --ttl must be like 30m, 1h or 7d (at most 366d)\n");
     return 2;
   }
-  if (flags.subject.empty() || flags.subject.size() > 255) {
-    std::fprintf(stderr, "workspaced: --sub must be 1-255 characters\n");
+  if (flags.subject.empty()) {
+    std::fprintf(stderr, "workspaced: --sub is required (1-255 bytes)\n");
+    return 2;
+  }
+  if (!config.auth.dev_tokens) {
+    std::fprintf(stderr,
+                 "workspaced: this configuration has dev tokens off (auth.dev_tokens): the "
+                 "server would refuse any token made here\n");
     return 2;
   }
   // The server refuses a dev token whose subject or groups hold '|' (it
@@ -56,7 +62,34 @@ int Token(const TokenFlags& flags) {
   SystemClock clock;
   claims.issued_at = clock.Now();
   claims.ttl = ttl * 1'000'000;
-  std::printf("%s\n", auth::SignDevToken(*key, claims).c_str());
+  const std::string token = auth::SignDevToken(*key, claims);
+  // The server's own check, with its leeway and lifetime limit: a token it
+  // would refuse (a sub with white space at an end or an invisible
+  // character, a --ttl past auth.max_token_lifetime_seconds) is never
+  // printed.
+  auth::JwtOptions rules;
+  rules.dev_key = *key;
+  rules.leeway_seconds = config.auth.leeway_seconds;
+  rules.max_lifetime_seconds = config.auth.max_token_lifetime_seconds;
+  rules.cache_capacity = 0;
+  auto checker = auth::NewJwtAuthenticator(rules, clock);
+  if (!checker.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", checker.status().message().c_str());
+    return 1;
+  }
+  if (const auto accepted = (*checker)->Authenticate(token); !accepted.ok()) {
+    std::string why = accepted.status().message();
+    if (why == "invalid sub")
+      why += " (--sub is 1-255 bytes of visible UTF-8, no white space at either end)";
+    else if (why == "invalid groups")
+      why += " (each of --groups is as --sub; at most 256)";
+    else if (why == "token lifetime exceeds the allowed maximum")
+      why += " (--ttl is past auth.max_token_lifetime_seconds, " +
+             std::to_string(config.auth.max_token_lifetime_seconds) + " s)";
+    std::fprintf(stderr, "workspaced: the server would refuse this token: %s\n", why.c_str());
+    return 2;
+  }
+  std::printf("%s\n", token.c_str());
   return 0;
 }
 

@@ -152,6 +152,40 @@ TEST(Cli, TokenNeverCreatesAKeyAndSaysWhereItLookedAndHowToStartTheServer) {
   EXPECT_TRUE(std::filesystem::is_empty(empty));
 }
 
+// `workspaced token` prints only what the server it names would accept: the
+// server's own claim check runs on the token, with the configuration's
+// lifetime limit. A refused one is exit 2 with the reason and nothing on
+// stdout; the accepted one works.
+TEST(Cli, TokenNeverPrintsATokenTheServerWouldRefuse) {
+  TempDir tmp;
+  const std::string config = R"({"auth":{"max_token_lifetime_seconds":3600}})";
+  const std::string path = tmp.path() + "/c.json";
+  std::ofstream(path) << config;
+  auto server = ServerProcess::Start({.config_json = config});
+  const auto token = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"token", "--config", path, "--data-dir", server->data_dir()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunWorkspaced(args);
+  };
+  const auto refused = [&](std::vector<std::string> extra, const std::string& why) {
+    const CommandResult r = token(extra);
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+  };
+  refused({"--sub", "alice", "--ttl", "2h"}, "max_token_lifetime_seconds");
+  refused({"--sub", " admin"}, "invalid sub");
+  refused({"--sub", "ad\u200bmin"}, "invalid sub");  // a zero width space
+  refused({"--sub", "alice", "--groups", "ops, dev"}, "invalid groups");
+
+  const CommandResult ok = token({"--sub", "alice", "--ttl", "30m", "--groups", "ops,dev"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  std::string minted = ok.out;
+  while (!minted.empty() && minted.back() == '\n') minted.pop_back();
+  HttpClient c(server->port());
+  EXPECT_EQ(c.Get("/v1/workspaces", minted).status, 200);
+}
+
 TEST(Cli, MigrateReportsTheSchemaVersionAndIsIdempotent) {
   TempDir tmp;
   auto a = RunWorkspaced({"migrate", "--data-dir", tmp.path()});
