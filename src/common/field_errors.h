@@ -1,7 +1,8 @@
 // The field errors a problem lists (api/openapi.yaml, ValidationError): one
 // entry per field at fault, the first reported for it, and at most
 // kMaxListedFieldErrors of them, then one entry with an empty `field` saying
-// how many more fields are at fault. Whatever a body holds (90,000 unknown
+// how many more fields are at fault. A field's path longer than 200 bytes or
+// not display-safe (common/text.h) is shown as BoundedText makes it. Whatever a body holds (90,000 unknown
 // members of a 1 MB body), its 422 stays a few kilobytes.
 //
 // Every renderer of field errors (http/problem.cc for /v1, api/v0/dialect.cc,

@@ -37,5 +37,19 @@ TEST(ListedFieldErrors, ExactlyTwentyNeedNoSummary) {
   EXPECT_EQ(listed[20].detail, "and 1 more field is at fault, not listed");
 }
 
+// A client's key is a field's path: a long or invisible one is shown
+// escaped and cut, so a 422 stays small and shows what was sent.
+TEST(ListedFieldErrors, ALongOrUnsafeFieldIsShownEscapedAndCut) {
+  const std::string huge(900'000, 'k');
+  const auto listed = ListedFieldErrors({{huge, "is not a field of this request"},
+                                         {"ad\xE2\x80\x8Bmin", "x"},  // a zero width space
+                                         {"labels.env", "y"}});
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_LE(listed[0].field.size(), 200u);
+  EXPECT_EQ(listed[0].field.substr(0, 10), "kkkkkkkkkk");
+  EXPECT_EQ(listed[1].field, "ad\\u200bmin");
+  EXPECT_EQ(listed[2].field, "labels.env");
+}
+
 }  // namespace
 }  // namespace workspaced

@@ -1,5 +1,6 @@
 // Hostile input that got through the landed checks (issue 14's probes "and
 // more"): each request is refused with a precise problem and changes nothing.
+#include <map>
 #include "blackbox/fixture.h"
 
 namespace workspaced::testing {
@@ -136,6 +137,43 @@ TEST_F(HostileInput, IfMatchOnAResourceWithoutAnEtagIs412NotIgnored) {
   EXPECT_EQ(a.body.find("evil.example"), std::string::npos) << a.body;
   // If-Match: * holds (the resource exists).
   EXPECT_EQ(Send("PUT", quotas, R"({})", {{"If-Match", "*"}}).status, 200);
+}
+
+// Each wrong member of a trusted-issuers list is named where it is
+// ("[1].z", not "z"), a wrong type is not "is required", and the summary
+// counts what is left out. A huge unknown key is not sent back whole.
+TEST_F(HostileInput, TrustedIssuerErrorsNameTheElementAndAHugeKeyIsNotEchoed) {
+  const std::string issuers = "/v1/accounts/" + account_ + "/trusted-issuers";
+  HttpClient c(server_->port());
+  const std::string before = c.Get("/v1/accounts/" + account_, server_->Token("admin")).body;
+  const auto errors = [](const HttpResponse& r) {
+    std::map<std::string, std::string> out;
+    const auto body = Json(r.body);  // kept alive through the loop
+    for (const auto& e : body.as_object().at("errors").as_array())
+      out[std::string(e.at("field").as_string())] = std::string(e.at("detail").as_string());
+    return out;
+  };
+  HttpResponse r = Send("PUT", issuers, R"([{"issuer":"https://a.example/"},{"issuer":7,"z":1},{}])");
+  ExpectProblem(r, 422);
+  auto e = errors(r);
+  EXPECT_EQ(e.size(), 3u) << r.body;
+  EXPECT_EQ(e["[1].issuer"], "must be a string") << r.body;
+  EXPECT_EQ(e["[1].z"], "is not a field of this request") << r.body;
+  EXPECT_EQ(e["[2].issuer"], "is required") << r.body;
+
+  std::string many = "[";
+  for (int i = 0; i < 30; ++i) many += std::string(i ? "," : "") + R"({"z":1})";
+  r = Send("PUT", issuers, many + "]");
+  ExpectProblem(r, 422);
+  e = errors(r);
+  EXPECT_EQ(e.size(), 21u) << r.body;  // 60 fields at fault: 20, then 40 more
+  EXPECT_EQ(e[""], "and 40 more fields are at fault, not listed") << r.body;
+
+  const std::string key(200'000, 'k');
+  r = Send("PUT", issuers, R"([{")" + key + R"(":1,"issuer":"https://a.example/"}])");
+  ExpectProblem(r, 422);
+  EXPECT_LT(r.body.size(), 2000u);
+  EXPECT_EQ(c.Get("/v1/accounts/" + account_, server_->Token("admin")).body, before);
 }
 
 TEST_F(HostileInput, IfMatchSentOnTwoFieldLinesIsOneList) {

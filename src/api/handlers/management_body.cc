@@ -23,13 +23,16 @@ Status Invalid(std::vector<FieldError> errors) {
       .WithFields(std::move(errors));
 }
 
-// Unknown keys of `o` become field errors.
+// Unknown keys of `o` become field errors, named under `at` ("[0]" for
+// the first element of a top-level array: "[0].key").
 void RefuseUnknown(const json::object& o, const std::vector<std::string_view>& known,
-                   std::vector<FieldError>& errors) {
+                   std::vector<FieldError>& errors, const std::string& at = "") {
   for (const auto& [k, unused] : o) {
     bool ok = false;
     for (std::string_view n : known) ok = ok || k == n;
-    if (!ok) errors.push_back({std::string(k), "is not a field of this request"});
+    if (!ok)
+      errors.push_back({at.empty() ? std::string(k) : at + "." + std::string(k),
+                        "is not a field of this request"});
   }
 }
 
@@ -63,10 +66,11 @@ static bool ParseIssuersInto(const json::value& v, const std::string& field,
       errors.push_back({at, "must be an object with issuer and org"});
       continue;
     }
-    RefuseUnknown(*o, {"issuer", "org"}, errors);
+    RefuseUnknown(*o, {"issuer", "org"}, errors, at);
     const json::value* iss = o->if_contains("issuer");
     const json::value* org = o->if_contains("org");
-    if (iss == nullptr || !iss->is_string()) errors.push_back({at + ".issuer", "is required"});
+    if (iss == nullptr) errors.push_back({at + ".issuer", "is required"});
+    if (iss != nullptr && !iss->is_string()) errors.push_back({at + ".issuer", "must be a string"});
     if (org != nullptr && !org->is_string()) errors.push_back({at + ".org", "must be a string"});
     if (iss != nullptr && iss->is_string())
       out.push_back({std::string(iss->as_string()),
