@@ -52,7 +52,7 @@ StatusOr<domain::SecretWrite> ParseSecretPutBody(std::string_view body, const st
     into->assign(text.data(), text.size());
   }
   if (!has_value) errors.push_back({"value", "is required"});
-  // Reported by the operation, after the workspace's state (423 first).
+  // Reported by the operation with the rules' own, before the workspace's state.
   w.parse_errors = std::move(errors);
   return w;
 }

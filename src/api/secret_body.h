@@ -1,8 +1,8 @@
 // The body of PUT /v1/workspaces/{id}/secrets/{name} (docs/secrets.md):
 // {"value", "environment"?, "description"?}, read by the one strict JSON
-// reader (api/json_body.h). A body that is not a JSON object is 400; field
-// problems are kept in SecretWrite::parse_errors and reported by the
-// operation after the workspace's state (423 first), with the rules' own
+// reader (api/json_body.h). A body that is not JSON is 400, not an object
+// 422; field problems are kept in SecretWrite::parse_errors and reported by
+// the operation before the workspace's state (422 first), with the rules' own
 // (domain::ValidateSecretWrite). Its own file so the fuzzer can reach it.
 #pragma once
 

@@ -78,7 +78,9 @@ StatusOr<domain::VaultWrite> ParseVaultRecordBody(std::string_view body) {
     for (const auto& [name, f] : v.as_object()) {
       domain::VaultFieldInput in;
       in.name = std::string(name);
-      ParseField(in.name, f, in, errors);
+      // A bad name is the domain's one `fields` error; its members would
+      // be named after it, and a bad name is never echoed.
+      if (domain::IsVaultFieldName(in.name)) ParseField(in.name, f, in, errors);
       w.fields.push_back(std::move(in));
     }
   }

@@ -29,10 +29,20 @@ bool CertainlyNotCommitted(const Status& s) {
 
 Status RequireActiveFor(const model::Workspace& ws, std::string_view what) {
   WS_RETURN_IF_ERROR(RequireNotFrozen(ws));
-  if (ws.status != model::WorkspaceStatus::kActive)
-    return Conflict("the workspace is " + std::string(model::ToString(ws.status)) + "; " +
-                    std::string(what) + " change only while it is active");
-  return Status::Ok();
+  WS_RETURN_IF_ERROR(RequireNotDeleted(ws));
+  switch (ws.status) {
+    case model::WorkspaceStatus::kActive:
+      return Status::Ok();
+    case model::WorkspaceStatus::kProvisioning:
+      return Conflict("the workspace is still provisioning; " + std::string(what) +
+                      " change only once it is active");
+    case model::WorkspaceStatus::kError:
+      return Conflict("the workspace's provisioning failed (status error); " +
+                      std::string(what) + " change only while it is active");
+    default:
+      return Conflict("the workspace's status is " + std::string(model::ToString(ws.status)) +
+                      "; " + std::string(what) + " change only while it is active");
+  }
 }
 
 void PillarProtocol::MaybeCrash(std::string_view step) const {

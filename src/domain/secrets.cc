@@ -83,6 +83,10 @@ StatusOr<bool> Secrets::ResolvePending(const model::Workspace& ws,
 
 StatusOr<std::vector<dataplane::SecretRow>> Secrets::CommittedRows(
     const model::Workspace& ws, const dataplane::SecretRowQuery& query) {
+  // A workspace that never became ready never held a secret: its
+  // dataplane (perhaps never made, or compensated away) is not asked, and
+  // a get or reveal answers 404 as its list answers nothing.
+  if (ws.phase != model::ProvisioningPhase::kReady) return std::vector<dataplane::SecretRow>{};
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::SecretRow> rows,
                       d_.dataplane.ListSecretRows(ws, query));
   bool changed = false;

@@ -61,8 +61,8 @@ struct SecretWrite {
   std::string environment;  // "" | dev | staging | prod
   std::string description;
   // What the caller's parser already found wrong (unknown fields, wrong
-  // types): reported with the rules' own problems, after the workspace's
-  // state (a frozen workspace answers 423 whatever the body).
+  // types): reported with the rules' own problems, before the workspace's
+  // state (bad input is 422 whatever the state, as for a PATCH).
   std::vector<FieldError> parse_errors;
 };
 

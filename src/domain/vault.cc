@@ -58,6 +58,13 @@ StatusOr<bool> Vault::Resolve(const model::Workspace& ws, const dataplane::Vault
 
 StatusOr<std::vector<dataplane::VaultRow>> Vault::CommittedRows(
     const model::Workspace& ws, const dataplane::VaultRowQuery& query, RowsRead* read) {
+  // A workspace that never became ready never held a record: its
+  // dataplane (perhaps never made, or compensated away) is not asked, and
+  // every read answers as its list does (nothing there).
+  if (ws.phase != model::ProvisioningPhase::kReady) {
+    if (read != nullptr) *read = {};
+    return std::vector<dataplane::VaultRow>{};
+  }
   WS_ASSIGN_OR_RETURN(std::vector<dataplane::VaultRow> rows, d_.dataplane.ListVaultRows(ws, query));
   std::set<std::string> resolved;
   bool changed = false;

@@ -1,5 +1,7 @@
 #include "domain/vault_fields.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <array>
 
@@ -128,10 +130,12 @@ NormalisedValue NormaliseVaultValue(std::string_view type, std::string_view valu
     const std::size_t at = value.find('@');
     const bool printable =
         std::ranges::all_of(value, [](char c) { return static_cast<unsigned char>(c) > ' ' && c != 0x7f; });
-    if (!printable || value.size() > 254 || at == 0 || at == std::string_view::npos ||
+    // Display-safe too: the mask shows part of it (no bidi override or
+    // invisible character making one address look like another).
+    if (!printable || !IsDisplaySafe(value) || value.size() > 254 || at == 0 || at == std::string_view::npos ||
         at > 64 || value.find('@', at + 1) != std::string_view::npos ||
         value.find('.', at + 2) == std::string_view::npos || value.back() == '.')
-      return {std::nullopt, "an email is local@domain.tld, at most 254 bytes, without spaces"};
+      return {std::nullopt, "an email is local@domain.tld, at most 254 bytes, without spaces or invisible characters"};
     std::string out(value);
     std::transform(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
                    out.begin() + static_cast<std::ptrdiff_t>(at), [](char c) {
@@ -194,13 +198,14 @@ StatusOr<std::vector<std::string>> NormaliseVaultWrite(const VaultWrite& w) {
     errors.push_back({"fields", "a record has 1 to 32 fields"});
   for (const VaultFieldInput& f : w.fields) {
     const std::string at = "fields." + f.name;
-    const bool parsed_badly = std::ranges::any_of(w.parse_errors, [&](const FieldError& e) {
-      return e.field.starts_with(at + ".") || e.field == at;
-    });
-    if (parsed_badly) {  // already reported
-      values.emplace_back();
-      continue;
-    }
+    // What the parser reported is not checked again; every other member
+    // is, so one answer lists every problem of the field.
+    const auto reported = [&](std::string_view member) {
+      const std::string path = member.empty() ? at : at + "." + std::string(member);
+      return std::ranges::any_of(w.parse_errors,
+                                 [&](const FieldError& e) { return e.field == path; });
+    };
+    values.emplace_back();
     if (!IsVaultFieldName(f.name)) {
       // Named `fields`, not by the bad name (which is not echoed); once
       // for every bad name of the body.
@@ -208,21 +213,26 @@ StatusOr<std::vector<std::string>> NormaliseVaultWrite(const VaultWrite& w) {
           "a field name is 1 to 64 of A-Z a-z 0-9 _ . - and starts with a letter or _";
       if (std::ranges::none_of(errors, [](const FieldError& e) { return e.detail == kBadName; }))
         errors.push_back({"fields", kBadName});
-      values.emplace_back();
       continue;
     }
-    if (!IsVaultFieldType(f.type)) {
+    if (reported("")) continue;  // neither a string nor an object
+    const bool type_known = IsVaultFieldType(f.type);
+    if (!type_known && !reported("type"))
       errors.push_back(
           {at + ".type", "must be one of card_number, national_id, email, phone, text"});
-      values.emplace_back();
-      continue;
-    }
-    if (!f.mask.empty() && !VaultMaskFits(f.mask, f.type))
+    // A mask and a value are checked against a known type; with none, a
+    // mask that fits no type is still wrong.
+    if (!f.mask.empty() && !reported("mask") &&
+        (type_known ? !VaultMaskFits(f.mask, f.type)
+                    : std::ranges::none_of(kTypes, [&](std::string_view t) {
+                        return VaultMaskFits(f.mask, t);
+                      })))
       errors.push_back({at + ".mask", "must be last4 or full, card for a card_number, email for "
                                       "an email"});
+    if (!type_known || reported("value")) continue;
     NormalisedValue v = NormaliseVaultValue(f.type, f.value);
     if (!v.value) errors.push_back({at + ".value", v.problem});
-    values.push_back(v.value ? std::move(*v.value) : std::string());
+    if (v.value) values.back() = std::move(*v.value);
   }
   if (errors.empty()) return values;
   for (auto& v : values) crypto::Wipe(v);

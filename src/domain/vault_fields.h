@@ -49,7 +49,8 @@ struct VaultFieldInput {
 
 struct VaultWrite {
   std::vector<VaultFieldInput> fields;
-  // What the parser found wrong: reported after the workspace's state.
+  // What the parser found wrong: reported with the rules' own problems,
+  // before the workspace's state (bad input is 422 whatever the state).
   std::vector<FieldError> parse_errors;
 };
 

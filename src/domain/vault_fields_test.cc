@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace workspaced::domain {
 namespace {
 
@@ -15,6 +17,9 @@ TEST(VaultFields, ValuesAreCheckedAndNormalisedPerType) {
   EXPECT_FALSE(NormaliseVaultValue("email", "jane@@x.com").value);
   EXPECT_FALSE(NormaliseVaultValue("email", "jane doe@x.com").value);
   EXPECT_FALSE(NormaliseVaultValue("email", "jane@localhost").value);
+  EXPECT_FALSE(NormaliseVaultValue("email", "\u202Eevil@c.com").value);  // a bidi override
+  EXPECT_FALSE(NormaliseVaultValue("email", "ja\u200Bne@c.com").value);  // a zero width space
+  EXPECT_EQ(NormaliseVaultValue("email", "j\u00F8rn@c.com").value, "j\u00F8rn@c.com");
   EXPECT_EQ(NormaliseVaultValue("phone", "+1 (555) 010-9999").value, "+15550109999");
   EXPECT_FALSE(NormaliseVaultValue("phone", "12").value);
   EXPECT_EQ(NormaliseVaultValue("text", "anything").value, "anything");
@@ -23,6 +28,28 @@ TEST(VaultFields, ValuesAreCheckedAndNormalisedPerType) {
   // A problem never repeats the value.
   EXPECT_EQ(NormaliseVaultValue("card_number", "SECRET-CARD").problem.find("SECRET"),
             std::string::npos);
+}
+
+// One answer lists every problem of a field: what the parser reported and
+// what the rules find in the members it did not.
+TEST(VaultFields, EveryBadMemberOfAFieldIsListed) {
+  VaultWrite w;
+  w.fields.push_back({.name = "g2", .type = "card_number", .value = "SECRETVALUE123", .mask = "email"});
+  w.fields.push_back({.name = "g3", .type = "bogus", .value = "", .mask = "zzz"});
+  w.parse_errors = {{"fields.g2.deterministic", "must be true or false"},
+                    {"fields.g3.value", "must be a string"}};
+  const auto out = NormaliseVaultWrite(w);
+  ASSERT_FALSE(out.ok());
+  std::map<std::string, std::string> fields;
+  for (const auto& e : out.status().field_errors()) fields[e.field] = e.detail;
+  EXPECT_EQ(fields.size(), 6u);
+  EXPECT_TRUE(fields.contains("fields.g2.deterministic"));
+  EXPECT_TRUE(fields.contains("fields.g2.mask"));
+  EXPECT_TRUE(fields.contains("fields.g2.value"));
+  EXPECT_EQ(fields["fields.g3.value"], "must be a string");  // not checked again
+  EXPECT_TRUE(fields.contains("fields.g3.type"));
+  EXPECT_TRUE(fields.contains("fields.g3.mask"));
+  for (const auto& [field, detail] : fields) EXPECT_EQ(detail.find("SECRET"), std::string::npos);
 }
 
 TEST(VaultFields, MasksShowAtMostTheLastFourOrAnEmailsDomain) {

@@ -181,7 +181,7 @@ StatusOr<LifecycleResult> Workspaces::CancelOperation(const Actor& actor,
     }
     WS_RETURN_IF_ERROR(RequireNotFrozen(out.workspace));
     if (op.state != RunState::kPending && op.state != RunState::kRunning) {
-      return Conflict("the operation is " + std::string(model::ToString(op.state)) +
+      return Conflict("the operation's state is " + std::string(model::ToString(op.state)) +
                       "; only a pending or running provisioning can be cancelled");
     }
     // A worker inside a step: it records the step, or loses its lease.

@@ -86,6 +86,22 @@ TEST_F(PillarAnswers, ConcurrentFirstWritesOfASecretAnswerOne201AndEachItsOwnVer
     if (statuses[i] == 201) EXPECT_EQ(versions[i], 1);
 }
 
+// A body that is JSON but not an object is 422 naming the body, as for
+// every /v1 write (PATCH of a workspace, quotas); not JSON at all is 400.
+TEST_F(PillarAnswers, ABodyThatIsNotAnObjectIs422OnEveryPillarEndpoint) {
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"PUT", "/secrets/T1"},
+           {"POST", "/secrets/T1/reveal"},
+           {"POST", "/vault/records"},
+           {"POST", "/vault/detokenize"}}) {
+    const HttpResponse r = Call(method, path, "[]");
+    ExpectProblem(r, 422);
+    EXPECT_EQ(ErrorFields(r), std::vector<std::string>{""}) << method << " " << path;
+    ExpectProblem(Call(method, path, "{"), 400);
+  }
+  EXPECT_EQ(Call("GET", "/secrets/T1").status, 404);
+}
+
 TEST_F(PillarAnswers, AnEmptyEnvironmentOrAMisspeltValueIs422AndWritesNothing) {
   HttpResponse r = Call("PUT", "/secrets/T1", R"({"value":"a","environment":""})");
   ExpectProblem(r, 422);
@@ -185,6 +201,43 @@ TEST_F(PillarAnswers, AVaultCreateRetriedWithItsIdempotencyKeyMakesOneRecord) {
     plain.push_back(kHex[b & 15]);
   }
   EXPECT_EQ(kept.find(plain), std::string::npos);
+}
+
+// A workspace whose provisioning failed never held pillar data: each read
+// of one item answers as the list does (nothing there: 404, found false),
+// not a 409 about its dataplane; a write is 409 saying provisioning failed.
+TEST(PillarAnswersOfAFailedWorkspace, EveryReadAnswersAsItsListAndWritesSayWhy) {
+  ServerProcess::Options o;
+  o.config_json = FastSagaConfig();
+  o.env["WORKSPACED_FAILPOINTS"] = "activate=fatal";
+  auto server = ServerProcess::Start(o);
+  HttpClient c(server->port());
+  Seeder seed(server->data_dir());
+  const std::string account = seed.Account("Acme", "alice");
+  const HttpResponse r = PostWorkspace(c, server->Token("alice"), CreateBody(account, "Failed"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto accepted = Json(r.body).as_object();
+  const std::string ws(accepted.at("workspace_id").as_string());
+  ASSERT_EQ(WaitRun(c, server->Token("alice"),
+                    std::string(accepted.at("provisioning_run_id").as_string()))
+                .at("state")
+                .as_string(),
+            "failed");
+  const auto call = [&](const std::string& method, const std::string& path,
+                        const std::string& body = "") {
+    return CallAs(c, *server, method, "/v1/workspaces/" + ws + path, "alice", body);
+  };
+  EXPECT_EQ(call("GET", "/secrets").body, "[]");
+  ExpectProblem(call("GET", "/secrets/S"), 404);
+  ExpectProblem(call("POST", "/secrets/S/reveal"), 404);
+  EXPECT_EQ(call("GET", "/vault/records").status, 200);
+  ExpectProblem(call("GET", "/vault/records/0190c3f4-8a1b-7c2d-9e3f-4a5b6c7d8e9f"), 404);
+  const HttpResponse d = call("POST", "/vault/detokenize", R"({"tokens":["vtr_AAAAAAAAAAAAAAAAAAAAAA"]})");
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_FALSE(Json(d.body).as_object().at("results").as_array()[0].at("found").as_bool());
+  const HttpResponse put = call("PUT", "/secrets/S", R"({"value":"v"})");
+  ExpectProblem(put, 409);
+  EXPECT_NE(put.body.find("provisioning failed"), std::string::npos) << put.body;
 }
 
 }  // namespace

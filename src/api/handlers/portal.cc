@@ -115,7 +115,7 @@ class PortalDevToken final : public Handler {
       return NotFound("dev sign-in is not offered (dev tokens off, or not a loopback client)");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(ctx.request.body, /*max_depth=*/4));
-    if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
+    if (!v.is_object()) return NotAJsonObject();
     const json::object& o = v.as_object();
     for (const auto& [k, unused] : o)
       if (k != "sub" && k != "groups" && k != "code")

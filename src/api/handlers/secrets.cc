@@ -23,7 +23,7 @@ using authz::Permission;
 
 StatusOr<json::object> ParseObject(std::string_view body) {
   WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
-  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
+  if (!v.is_object()) return NotAJsonObject();
   return std::move(v.as_object());
 }
 
