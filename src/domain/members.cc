@@ -126,14 +126,17 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
     if (previous == Role::kAdmin && role != Role::kAdmin && admins <= 1)
       return Conflict(std::string("the ") + Scope::kNoun + " must keep at least one admin");
     if (role && !previous) WS_RETURN_IF_ERROR(Scope::CheckRoom(tx, id, members.size()));
+    result.role = role ? std::string(model::ToString(*role)) : "";
+    result.created_at = created_at;
+    result.created = !previous;
+    // The role it already has: nothing changes, so nothing is written or
+    // audited (as a PATCH that changes nothing).
+    if (role && previous == role) return Status::Ok();
     if (role) {
       WS_RETURN_IF_ERROR(Scope::Put(tx, id, subject, *role, created_at));
     } else {
       WS_RETURN_IF_ERROR(Scope::Delete(tx, id, subject));
     }
-    result.role = role ? std::string(model::ToString(*role)) : "";
-    result.created_at = created_at;
-    result.created = !previous;
     boost::json::object details;
     model::AuditEvent e =
         Scope::Event(actor, now, role ? "member.put" : "member.delete", id, subject, details);

@@ -78,6 +78,8 @@ TEST_F(Management, AccountMembersArePutListedAndDeletedByAdminsOnly) {
   EXPECT_EQ(Call("PUT", base + "bob%40acme.com", "alice", R"({"role":"admin"})").status, 200);
   // bob is an admin now: he may manage the account.
   EXPECT_EQ(Call("PUT", base + "carol", "bob@acme.com", R"({"role":"member"})").status, 201);
+  // The role carol already has: 200, nothing written, no event.
+  EXPECT_EQ(Call("PUT", base + "carol", "alice", R"({"role":"member"})").status, 200);
   const auto members = Json(Call("GET", "/v1/accounts/" + acme_ + "/members", "reader").body);
   EXPECT_EQ(members.as_array().size(), 4u);  // alice, bob, carol, reader
   ExpectProblem(Call("PUT", base + "dave", "reader", R"({"role":"member"})"), 403);
