@@ -93,12 +93,14 @@ Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyR
 }  // namespace
 
 StatusOr<VerifyReport> VerifyChains(store::Store& store,
-                                    const std::optional<std::string>& workspace_id) {
+                                    const std::optional<std::string>& workspace_id,
+                                    const std::function<void()>& after_listing) {
   std::vector<store::AuditChainRef> chains;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(chains, tx.ListAuditChains());
     return Status::Ok();
   }));
+  if (after_listing) after_listing();
   VerifyReport report;
   for (const store::AuditChainRef& chain : chains) {
     if (workspace_id && chain.scope != *workspace_id) continue;

@@ -2,6 +2,7 @@
 // that was altered, removed or reordered.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -18,8 +19,13 @@ struct VerifyReport {
 };
 
 // Every chain, or only the workspace's when `workspace_id` is given. Reads in
-// pages (memory stays flat). Store errors pass through.
+// pages (memory stays flat). Store errors pass through. Beside a running
+// server: the chains' heads are listed first, and events appended after
+// that (past a listed head) are left to the next run. `after_listing`, when
+// set, runs between the listing and the first page (a test's seam: it
+// appends events there, as a live server would).
 StatusOr<VerifyReport> VerifyChains(store::Store& store,
-                                    const std::optional<std::string>& workspace_id);
+                                    const std::optional<std::string>& workspace_id,
+                                    const std::function<void()>& after_listing = {});
 
 }  // namespace workspaced::audit
