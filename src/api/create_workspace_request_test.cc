@@ -105,6 +105,25 @@ TEST(CreateWorkspaceRequest, ABlankNameIsNamed) {
                   .ok());
 }
 
+// A short value refused for what it holds says so, not that it is too long.
+TEST(CreateWorkspaceRequest, AnInvisibleCharacterIsNamedAsSuchNotAsALength) {
+  const auto r = ParseCreateWorkspaceRequest(
+      R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1","name":"RT",)"
+      R"("runtime":{"generation":"mk\u202e3"},"labels":{"a":"x\u2066y","b":"\u200b"}})",
+      kRegions);
+  ASSERT_EQ(r.status().code(), Code::kUnprocessable);
+  const std::string unsafe =
+      "must not contain control, bidirectional-formatting, line-separator or invisible characters";
+  ASSERT_EQ(r.status().field_errors().size(), 3u);
+  for (const auto& f : r.status().field_errors()) EXPECT_EQ(f.detail, unsafe) << f.field;
+  const auto long_one = ParseCreateWorkspaceRequest(
+      R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1","name":"RT",)"
+      R"("runtime":{"generation":")" + std::string(33, 'g') + R"("}})",
+      kRegions);
+  ASSERT_EQ(long_one.status().field_errors().size(), 1u);
+  EXPECT_EQ(long_one.status().field_errors()[0].detail, "must be 1-32 characters");
+}
+
 TEST(CreateWorkspaceRequest, MalformedJsonIs400AndNonObjectIs422) {
   EXPECT_EQ(ParseCreateWorkspaceRequest("{", kRegions).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(ParseCreateWorkspaceRequest("", kRegions).status().code(), Code::kInvalidArgument);

@@ -4,14 +4,30 @@
 #include "domain/slug.h"
 
 namespace workspaced::domain {
+namespace {
+
+// What IsDisplaySafe refuses, in one phrase for every field that uses it.
+constexpr std::string_view kUnsafeText =
+    "must not contain control, bidirectional-formatting, line-separator or invisible "
+    "characters";
+
+// The precise problem of a display-safe text field of `min`-`max`
+// characters (code points, as the spec's maxLength counts them: 255 emoji
+// are 255 characters, not 1020): its length, else what it holds.
+std::optional<std::string> TextProblem(std::string_view s, std::size_t min, std::size_t max) {
+  const auto length = Utf8Length(s);
+  if (!length) return "must be valid UTF-8";
+  if (*length < min || *length > max)
+    return min == 0 ? "must be at most " + std::to_string(max) + " characters"
+                    : "must be " + std::to_string(min) + "-" + std::to_string(max) + " characters";
+  if (!IsDisplaySafe(s)) return std::string(kUnsafeText);
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<std::string> NameProblem(std::string_view name) {
-  const auto length = Utf8Length(name);
-  if (!length || *length == 0 || *length > kMaxNameLength)
-    return "must be 1-" + std::to_string(kMaxNameLength) + " characters";
-  if (!IsDisplaySafe(name))
-    return "must not contain control, bidirectional-formatting, line-separator or invisible tag "
-           "characters";
+  if (auto problem = TextProblem(name, 1, kMaxNameLength)) return problem;
   // A name a reader cannot see (spaces only) names nothing.
   if (name.find_first_not_of(" \t") == std::string_view::npos) return "must not be blank";
   return std::nullopt;
@@ -33,31 +49,17 @@ std::optional<std::string> LabelKeyProblem(std::string_view key) {
   return "keys must be 1-63 characters of letters, digits, '-', '_', '.', '/'";
 }
 
-namespace {
-
-// Display-safe text of `min`-`max` characters (code points, as the spec's
-// maxLength counts them: 255 emoji are 255 characters, not 1020).
-bool IsTextOfLength(std::string_view s, std::size_t min, std::size_t max) {
-  const auto length = Utf8Length(s);
-  return length && *length >= min && *length <= max && IsDisplaySafe(s);
-}
-
-}  // namespace
 
 std::optional<std::string> LabelValueProblem(std::string_view value) {
-  if (IsTextOfLength(value, 0, kMaxLabelValueLength)) return std::nullopt;
-  return "must be at most 255 characters, without control characters";
+  return TextProblem(value, 0, kMaxLabelValueLength);
 }
 
 std::optional<std::string> RuntimeGenerationProblem(std::string_view generation) {
-  if (IsTextOfLength(generation, 1, kMaxRuntimeGenerationLength)) return std::nullopt;
-  return "must be a string of 1-32 characters";
+  return TextProblem(generation, 1, kMaxRuntimeGenerationLength);
 }
 
 std::optional<std::string> StatusReasonProblem(std::string_view reason) {
-  if (IsTextOfLength(reason, 0, kMaxStatusReasonLength)) return std::nullopt;
-  return "must be a string of at most 1000 characters, without control, "
-         "bidirectional-formatting, line-separator or invisible tag characters";
+  return TextProblem(reason, 0, kMaxStatusReasonLength);
 }
 
 std::optional<std::string> LabelCountProblem(std::size_t count) {

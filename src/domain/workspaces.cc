@@ -280,6 +280,10 @@ StatusOr<model::Workspace> Workspaces::PutGroupMappings(
     WS_ASSIGN_OR_RETURN(ws, LoadForChange(tx, id));
     if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
     const json::array before = MappingsJson(ws.group_mappings);
+    // The mappings it already has, in the same order: nothing changes — no
+    // new version, no relationship change, no event (as a PATCH that
+    // changes nothing).
+    if (MappingsJson(mappings) == before) return Status::Ok();
     // Before write_relationships, that step writes the mappings it finds.
     if (RelationshipsWritten(ws)) {
       WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
