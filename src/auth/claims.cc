@@ -98,9 +98,7 @@ Status ReadGroups(const boost::json::object& payload, std::vector<std::string>& 
   out.reserve(array.size());
   for (const auto& group : array) {
     // As a sub: not empty, display-safe, no white space at either end.
-    if (!group.is_string() || group.get_string().empty() ||
-        group.get_string().size() > kMaxGroupBytes || !IsDisplaySafe(group.get_string()) ||
-        HasSurroundingSpace(group.get_string()))
+    if (!group.is_string() || !model::IsValidSubject(group.get_string()))
       return Unauthenticated("invalid groups");
     out.emplace_back(group.get_string());
   }
@@ -125,9 +123,7 @@ StatusOr<Principal> CheckClaims(const boost::json::object& payload, const ClaimR
   // audit log's actor and every log line as a name no member path can spell;
   // a space before or after it would make "alice " another user than
   // "alice", who look the same everywhere they are shown.
-  if (!sub->is_string() || sub->get_string().empty() ||
-      sub->get_string().size() > kMaxSubjectBytes || !IsDisplaySafe(sub->get_string()) ||
-      HasSurroundingSpace(sub->get_string()))
+  if (!sub->is_string() || !model::IsValidSubject(sub->get_string()))
     return Unauthenticated("invalid sub");
 
   Principal principal;

@@ -10,13 +10,14 @@
 #include <string_view>
 
 #include "auth/principal.h"
+#include "model/identity.h"
 #include "common/status.h"
 
 namespace workspaced::auth {
 
-inline constexpr std::size_t kMaxSubjectBytes = 255;
+inline constexpr std::size_t kMaxSubjectBytes = model::kMaxSubjectBytes;
 inline constexpr std::size_t kMaxGroups = 256;
-inline constexpr std::size_t kMaxGroupBytes = 255;
+inline constexpr std::size_t kMaxGroupBytes = model::kMaxSubjectBytes;  // a group is as a sub
 inline constexpr int kMaxLeewaySeconds = 60;
 
 struct ClaimRules {

@@ -234,5 +234,24 @@ TEST_F(ClaimsTest, GroupsAreABoundedArrayOfBoundedStrings) {
   EXPECT_EQ(Error(), "invalid groups");
 }
 
+// What a membership may name: a user id some token can have.
+TEST(UserIds, AreADevSubOrAQualifiedProvidersSub) {
+  EXPECT_TRUE(model::IsUserId("alice"));
+  EXPECT_TRUE(model::IsUserId("bob@acme.com"));
+  EXPECT_TRUE(model::IsUserId(model::QualifiedUser("https://idp.example.com/", "alice")));
+  EXPECT_TRUE(model::IsUserId(model::QualifiedUser("https://idp.example.com/", "a|b%c")));
+  EXPECT_FALSE(model::IsUserId(""));
+  EXPECT_FALSE(model::IsUserId(" alice"));
+  EXPECT_FALSE(model::IsUserId("alice\u00A0"));       // a no-break space at the end
+  EXPECT_FALSE(model::IsUserId("al\u200Bice"));       // a zero width space
+  EXPECT_FALSE(model::IsUserId(std::string(256, 'a')));  // longer than any sub
+  EXPECT_FALSE(model::IsUserId("x|"));                  // no sub
+  EXPECT_FALSE(model::IsUserId("|alice"));              // no issuer
+  EXPECT_FALSE(model::IsUserId("a|b|c"));               // not what QualifiedUser writes
+  EXPECT_FALSE(model::IsUserId("https://i/|%41"));      // an escape it never writes
+  EXPECT_FALSE(model::IsUserId("https://i/| alice"));
+  EXPECT_FALSE(model::IsUserId("workspaced-dev|alice"));  // the dev issuer's are bare
+}
+
 }  // namespace
 }  // namespace workspaced::auth

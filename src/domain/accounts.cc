@@ -3,22 +3,19 @@
 #include <boost/json.hpp>
 
 #include "common/text.h"
+#include "domain/workspace_fields.h"
+#include "model/identity.h"
 #include "model/relationships.h"
 
 namespace workspaced::domain {
 
 Status ValidateNewAccount(const std::string& name, const std::string& admin) {
   Status s = Unprocessable("invalid account");
-  const auto length = Utf8Length(name);
-  if (!length || *length == 0 || *length > 200) {
-    s.WithField("name", "must be 1-200 characters");
-  } else if (!IsDisplaySafe(name)) {
-    s.WithField("name",
-                "must not contain control, bidirectional-formatting, line-separator or invisible "
-                "tag characters");
-  }
-  if (admin.empty() || admin.size() > 1024)
-    s.WithField("admin", "must be a subject of 1-1024 characters");
+  // An account's name follows a workspace's (1-200 characters, display-safe,
+  // not blank); its first admin is a user id some token can have.
+  if (auto problem = NameProblem(name)) s.WithField("name", std::move(*problem));
+  if (!model::IsUserId(admin))
+    s.WithField("admin", "must be a user id some token can have (docs/identity.md)");
   return s.field_errors().empty() ? Status::Ok() : s;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <boost/json.hpp>
 #include <chrono>
 #include <set>
@@ -317,21 +318,29 @@ TEST_P(Operations, FreezesRacingMemberGroupMappingAndFieldChangesNeverCommitToAF
   std::atomic<bool> done{false};
   std::atomic<int> applied{0}, locked{0};
   auto changer = [&](int who) {
+    // Each member PUT changes the role (a PUT of the role it has writes
+    // nothing, and would not be audited): the other one than it last got.
+    std::map<std::string, bool> is_member;
+    int mappings_set = 0;
     for (int i = 0; !done.load(); ++i) {
       Status s;
       if (who == 0) {
-        s = members_->Put(alice_, MemberScope::kWorkspace, ws_, "m" + std::to_string(i % 5),
-                          i % 2 ? "member" : "viewer")
+        const std::string subject = "m" + std::to_string(i % 5);
+        const bool to_member = !is_member[subject];
+        s = members_->Put(alice_, MemberScope::kWorkspace, ws_, subject,
+                          to_member ? "member" : "viewer")
                 .status();
+        if (s.ok()) is_member[subject] = to_member;
       } else if (who == 2) {
         s = workspaces_->Update(alice_, ws_, {.name = "name " + std::to_string(i)}, nullptr)
                 .status();
       } else {
         s = workspaces_
                 ->PutGroupMappings(alice_, ws_,
-                                   {{"g" + std::to_string(i % 3), model::WorkspaceRole::kViewer}},
+                                   {{"g" + std::to_string(mappings_set), model::WorkspaceRole::kViewer}},
                                    nullptr)
                 .status();
+        if (s.ok()) ++mappings_set;  // the next PUT is another list
       }
       if (s.ok()) ++applied;
       else if (s.code() == Code::kFrozen) ++locked;

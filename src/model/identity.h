@@ -16,6 +16,7 @@
 // and in mappings: a bare name can then never equal a qualified one.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,21 @@ struct TrustedIssuer {
 std::vector<TrustedIssuer> DefaultTrustedIssuers();
 
 std::string QualifiedUser(std::string_view issuer, std::string_view sub);
+
+inline constexpr std::size_t kMaxSubjectBytes = 255;
+inline constexpr std::size_t kMaxUserIdBytes = 1024;
+
+// What a token's `sub` (and each of its groups) must be: 1-255 bytes of
+// display-safe UTF-8 (common/text.h IsDisplaySafe) without white space at
+// either end — " alice" and "alice" would be two users shown the same.
+bool IsValidSubject(std::string_view sub);
+
+// A user id some token can have (what a membership names): a dev token's
+// bare sub (a valid subject without '|'), or QualifiedUser's
+// "<issuer>|<sub>" whose parts, unescaped, are a display-safe issuer and a
+// valid subject; at most 1024 bytes. A membership of anything else could
+// never be used and would show as a look-alike of one that can.
+bool IsUserId(std::string_view id);
 // `org` empty: the issuer-wide form.
 std::string QualifiedGroup(std::string_view issuer, std::string_view org, std::string_view group);
 

@@ -85,10 +85,19 @@ TEST_F(Management, AccountMembersArePutListedAndDeletedByAdminsOnly) {
   ExpectProblem(Call("PUT", base + "dave", "reader", R"({"role":"member"})"), 403);
   ExpectProblem(Call("PUT", base + "dave", "mallory", R"({"role":"member"})"), 404);
   ExpectProblem(Call("PUT", base + "dave", "alice", R"({"role":"owner"})"), 422);
+  // Subjects no token can have: look-alikes of real users (docs/identity.md).
+  for (const char* subject : {"%20bob%40acme.com", "bob%40acme.com%C2%A0", "b%E2%80%8Bob",
+                              "x%7C", "%7Calice"})
+    ExpectProblem(Call("PUT", base + subject, "alice", R"({"role":"member"})"), 400);
+  ExpectProblem(Call("PUT", base + std::string(256, 'a'), "alice", R"({"role":"member"})"), 400);
+  EXPECT_EQ(Call("PUT", base + "https%3A%2F%2Fidp.example.com%2F%7Calice", "alice",
+                 R"({"role":"member"})")
+                .status,
+            201);  // a provider's user, qualified
   ExpectProblem(Call("PUT", base + "dave", "alice", ""), 415);
   EXPECT_EQ(Call("DELETE", base + "carol", "alice").status, 204);
   ExpectProblem(Call("DELETE", base + "carol", "alice"), 404);
-  EXPECT_EQ(Audited("member.put"), 3);
+  EXPECT_EQ(Audited("member.put"), 4);  // bob twice, carol, the provider's alice
   EXPECT_EQ(Audited("member.delete"), 1);
 }
 

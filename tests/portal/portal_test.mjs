@@ -128,6 +128,9 @@ try {
     assert.equal((await post({ sub: 'admin' })).status, 403, 'no code, no token');
     assert.equal((await post({ sub: 'admin', code: '0123456789abcdef' })).status, 403, 'a wrong code');
     assert.equal((await post({ sub: 'admin', code })).status, 200, 'the logged code');
+    // The server's own rule for a sub: it never mints what it would refuse.
+    assert.equal((await post({ sub: ' admin', code })).status, 422, 'white space at an end');
+    assert.equal((await post({ sub: 'ad\u200bmin', code })).status, 422, 'an invisible character');
   });
 
   await test('sign-in: a bad token is refused with its problem, the dev sign-in works', async () => {

@@ -7,6 +7,7 @@
 #include "api/json_writer.h"
 #include "common/time_format.h"
 #include "domain/workspace_fields.h"
+#include "model/identity.h"
 #include "api/json_body.h"
 
 namespace workspaced::api {
@@ -14,9 +15,6 @@ namespace json = boost::json;
 namespace {
 
 StatusOr<json::value> ParseJson(std::string_view body) { return ParseJsonBody(body); }
-
-// Control characters (C0, DEL, C1), bidi overrides or invalid UTF-8.
-bool HasControl(std::string_view s) { return !IsDisplaySafe(s); }
 
 Status Invalid(std::vector<FieldError> errors) {
   return Status(Code::kUnprocessable, "the request body is not valid")
@@ -114,9 +112,11 @@ StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
 }
 
 Status ValidateSubject(std::string_view subject) {
-  if (subject.empty() || subject.size() > 1024 || HasControl(subject))
-    return InvalidArgument("a subject is 1-1024 characters without control characters");
-  return Status::Ok();
+  if (model::IsUserId(subject)) return Status::Ok();
+  return InvalidArgument(
+      "a subject is a user id some token can have (docs/identity.md): a dev token's sub (1-255 "
+      "bytes without '|', control, bidi or invisible characters, and no white space at either "
+      "end), or <issuer>|<sub> for a provider's user");
 }
 
 StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
@@ -126,17 +126,19 @@ StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
   std::vector<FieldError> errors;
   RefuseUnknown(o, {"name", "admin", "trusted_issuers"}, errors);
   CreateAccountBody out;
+  // The rules are domain::ValidateNewAccount's, checked here too so that
+  // every problem of the body is in one answer.
   const json::value* name = o.if_contains("name");
-  const auto length = name != nullptr && name->is_string() ? Utf8Length(name->as_string())
-                                                            : std::nullopt;
-  if (!length || *length == 0 || *length > 200 || HasControl(name->as_string())) {
-    errors.push_back({"name", "is required: 1-200 characters without control characters"});
+  if (name == nullptr || !name->is_string()) {
+    errors.push_back({"name", "is required: a string of 1-200 characters"});
+  } else if (auto problem = domain::NameProblem(name->as_string())) {
+    errors.push_back({"name", std::move(*problem)});
   } else {
     out.name = std::string(name->as_string());
   }
   const json::value* admin = o.if_contains("admin");
-  if (admin == nullptr || !admin->is_string() || !ValidateSubject(admin->as_string()).ok()) {
-    errors.push_back({"admin", "is required: the first admin's subject, 1-1024 characters"});
+  if (admin == nullptr || !admin->is_string() || !model::IsUserId(admin->as_string())) {
+    errors.push_back({"admin", "is required: the first admin's user id (docs/identity.md)"});
   } else {
     out.admin = std::string(admin->as_string());
   }

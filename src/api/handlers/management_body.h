@@ -40,8 +40,8 @@ struct StatusPatchBody {
 };
 StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body);
 
-// A subject from a path: 1–1024 characters, no control characters (a user
-// id, issuer-qualified for other issuers than the dev key's).
+// A subject from a path or body: a user id some token can have
+// (model::IsUserId; InvalidArgument otherwise).
 Status ValidateSubject(std::string_view subject);
 
 // {"subject","role","created_at"}: an account or workspace member.

@@ -19,6 +19,7 @@
 
 #include "api/handlers/handlers.h"
 #include "api/json_body.h"
+#include "model/identity.h"
 #include "api/json_writer.h"
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
@@ -100,11 +101,11 @@ Status Invalid(std::string field, std::string detail) {
       .WithFields({{std::move(field), std::move(detail)}});
 }
 
-// A subject or group: 1–255 display-safe characters without '|' (which the
-// authenticator refuses in dev tokens, docs/identity.md).
+// A subject or group as a dev token may carry it (the authenticator's own
+// rule, model::IsValidSubject: no white space at either end either) and
+// without '|' (refused in dev tokens, docs/identity.md).
 bool ValidName(std::string_view s) {
-  return !s.empty() && s.size() <= 255 && IsDisplaySafe(s) &&
-         s.find('|') == std::string_view::npos;
+  return model::IsValidSubject(s) && s.find('|') == std::string_view::npos;
 }
 
 class PortalDevToken final : public Handler {
