@@ -46,6 +46,10 @@ StatusOr<Response> ApiClient::Call(Request request, std::FILE* sink) {
     const bool again = r->status == 429 || (r->status == 503 && repeatable);
     if (!again) return r;
     // A download that failed wrote nothing to the sink (only 2xx bodies go there).
+    // The idle connection may be closed during the wait (a proxy's idle
+    // timeout), and a PATCH or POST is not resent on a connection found dead:
+    // the resend, safe as said above, goes on a fresh one.
+    connection_.Close();
     sleep_(RetryAfterSeconds(r->Header("Retry-After"), 1.0 * (1 << attempt)));
   }
 }
