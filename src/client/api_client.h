@@ -56,6 +56,10 @@ double RetryAfterSeconds(const std::string& header, double fallback);
 std::string QueryEscape(const std::string& value);
 
 // The target of a `Link` header's rel="next", or "" when there is none.
-std::string NextLink(const std::string& link_header);
+// kInvalidArgument (the message shows the target, escaped and cut) for a
+// target that is not a path on this server — an absolute URL, "//host/…",
+// anything not starting with "/" — or that holds a space or a character that
+// is not visible ASCII: it is put after the URL's prefix as it is.
+StatusOr<std::string> NextLink(const std::string& link_header);
 
 }  // namespace workspaced::client
