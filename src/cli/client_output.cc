@@ -134,7 +134,7 @@ bool ReadPages(client::ApiClient& api, std::string target, int max_pages, json::
     boost::system::error_code ec;
     auto page = json::parse(r->body, ec);
     if (ec || !page.is_array()) {
-      exit_code = ReportStatus(Internal("the server sent a page that is not a JSON array"));
+      exit_code = ReportBadAnswer("the server sent a page that is not a JSON array");
       return false;
     }
     for (auto& v : page.as_array()) items.push_back(std::move(v));

@@ -46,8 +46,8 @@ constexpr int kMaxPages = 10000;
 // GETs `target` and every next page its `Link: <…>; rel="next"` names (at
 // most `max_pages`; 0: all, up to kMaxPages), appending each page's items to
 // `items`. `next` gets the next page's target when pages remain. False when
-// a request failed, the page is not a JSON array, or the next page cannot
-// be followed — a next link that is not a path on this server
+// a request failed, or the server's answer cannot be used — a page that is
+// not a JSON array, a next link that is not a path on this server
 // (client::NextLink) or repeats one already followed, more than kMaxPages
 // pages (kExitUnavailable) — reported, its exit code in `exit_code`.
 bool ReadPages(client::ApiClient& api, std::string target, int max_pages,

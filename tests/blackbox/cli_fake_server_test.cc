@@ -142,5 +142,17 @@ TEST(CliFakeServer, ANextLinkOffTheServerIsRefused) {
   }
 }
 
+// A page that is not a JSON array is the server's failure, exit 4 as the
+// other answers that cannot be used (it was exit 1, kept for a failed run).
+TEST(CliFakeServer, APageThatIsNotAJsonArrayIsExitFour) {
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    return {FakeHttpServer::Response(200, {{"Content-Type", "text/html"}}, "<html>")};
+  });
+  const CommandResult r = Ws(server, {"list"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("error: the server sent a page that is not a JSON array"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace workspaced::testing
