@@ -1,6 +1,9 @@
 #include "cli/client_output.h"
 
 #include <cstdio>
+#include <set>
+
+#include "common/text.h"
 
 namespace workspaced::cli {
 
@@ -93,9 +96,32 @@ void PrintResource(const std::string& body, const std::string& output, const std
   PrintTable(rows);
 }
 
+namespace {
+
+// A server answer the client cannot use is the server's failure: exit 4.
+int ReportBadAnswer(const std::string& why) {
+  std::fprintf(stderr, "error: %s\n", why.c_str());
+  return kExitUnavailable;
+}
+
+}  // namespace
+
 bool ReadPages(client::ApiClient& api, std::string target, int max_pages, json::array& items,
                std::string& next, int& exit_code) {
+  std::set<std::string> followed;
   for (int pages = 0; !target.empty() && (max_pages == 0 || pages < max_pages); ++pages) {
+    if (pages == kMaxPages) {
+      exit_code =
+          ReportBadAnswer("the server still names a next page after " + std::to_string(kMaxPages) +
+                          " pages; stopped (narrow the list, or ask for larger pages)");
+      return false;
+    }
+    if (!followed.insert(target).second) {
+      exit_code = ReportBadAnswer("the server's next-page link \"" + BoundedText(target, 200) +
+                                  "\" repeats one already followed (after " +
+                                  std::to_string(pages) + " pages); stopped");
+      return false;
+    }
     auto r = api.Get(target);
     if (!r.ok()) {
       exit_code = ReportStatus(r.status());
@@ -108,11 +134,16 @@ bool ReadPages(client::ApiClient& api, std::string target, int max_pages, json::
     boost::system::error_code ec;
     auto page = json::parse(r->body, ec);
     if (ec || !page.is_array()) {
-      exit_code = ReportStatus(Internal("the server sent a page that is not a JSON array"));
+      exit_code = ReportBadAnswer("the server sent a page that is not a JSON array");
       return false;
     }
     for (auto& v : page.as_array()) items.push_back(std::move(v));
-    target = client::NextLink(r->Header("Link"));
+    auto link = client::NextLink(r->Header("Link"));
+    if (!link.ok()) {
+      exit_code = ReportBadAnswer(link.status().message());
+      return false;
+    }
+    target = std::move(*link);
   }
   next = target;
   return true;

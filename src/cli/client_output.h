@@ -39,10 +39,17 @@ void PrintItems(const boost::json::array& items, const std::string& output,
 void PrintResource(const std::string& body, const std::string& output,
                    const std::string& etag = "");
 
+// The most pages ReadPages follows (docs/cli.md): a server that always names
+// a next page must not keep the CLI reading, and growing, forever.
+constexpr int kMaxPages = 10000;
+
 // GETs `target` and every next page its `Link: <…>; rel="next"` names (at
-// most `max_pages`; 0: all), appending each page's items to `items`. `next`
-// gets the next page's target when pages remain. False when a request failed
-// (reported; its exit code in `exit_code`).
+// most `max_pages`; 0: all, up to kMaxPages), appending each page's items to
+// `items`. `next` gets the next page's target when pages remain. False when
+// a request failed, or the server's answer cannot be used — a page that is
+// not a JSON array, a next link that is not a path on this server
+// (client::NextLink) or repeats one already followed, more than kMaxPages
+// pages (kExitUnavailable) — reported, its exit code in `exit_code`.
 bool ReadPages(client::ApiClient& api, std::string target, int max_pages,
                boost::json::array& items, std::string& next, int& exit_code);
 

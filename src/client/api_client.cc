@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/text.h"
+
 namespace workspaced::client {
 
 ApiClient::ApiClient(Endpoint endpoint, std::string token, Sleeper sleep, int timeout_seconds)
@@ -46,6 +48,10 @@ StatusOr<Response> ApiClient::Call(Request request, std::FILE* sink) {
     const bool again = r->status == 429 || (r->status == 503 && repeatable);
     if (!again) return r;
     // A download that failed wrote nothing to the sink (only 2xx bodies go there).
+    // The idle connection may be closed during the wait (a proxy's idle
+    // timeout), and a PATCH or POST is not resent on a connection found dead:
+    // the resend, safe as said above, goes on a fresh one.
+    connection_.Close();
     sleep_(RetryAfterSeconds(r->Header("Retry-After"), 1.0 * (1 << attempt)));
   }
 }
@@ -72,8 +78,10 @@ std::string QueryEscape(const std::string& value) {
   return out;
 }
 
-std::string NextLink(const std::string& link_header) {
-  // `<target>; rel="next"`, possibly among other comma-separated links.
+namespace {
+
+// `<target>; rel="next"`, possibly among other comma-separated links.
+std::string FindNext(const std::string& link_header) {
   std::size_t at = 0;
   while ((at = link_header.find('<', at)) != std::string::npos) {
     const auto close = link_header.find('>', at);
@@ -87,6 +95,26 @@ std::string NextLink(const std::string& link_header) {
     at = close;
   }
   return "";
+}
+
+}  // namespace
+
+StatusOr<std::string> NextLink(const std::string& link_header) {
+  std::string target = FindNext(link_header);
+  if (target.empty()) return target;
+  // Only a path is followed, after the URL's prefix on the same server: an
+  // absolute URL glued on would be a nonsense target, and another server
+  // must not be sent the token.
+  if (target.front() != '/' || target.rfind("//", 0) == 0)
+    return InvalidArgument("the server's next-page link \"" + BoundedText(target, 200) +
+                           "\" is not a path on this server (it must start with one \"/\"); "
+                           "not followed");
+  for (const char c : target)
+    if (c <= 0x20 || c >= 0x7f)
+      return InvalidArgument("the server's next-page link \"" + BoundedText(target, 200) +
+                             "\" holds a space or a character that is not visible ASCII; "
+                             "not followed");
+  return target;
 }
 
 }  // namespace workspaced::client

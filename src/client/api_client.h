@@ -1,7 +1,8 @@
 // The workspaced API as the CLI uses it: a Connection plus the bearer token,
 // JSON bodies, and the client's manners — a 429, or a 503 to a request that
 // is safe to repeat, is waited out as its Retry-After says (at most
-// kMaxRetries times, each wait capped at 30 s) before it is returned.
+// kMaxRetries times, each wait capped at 30 s) and resent on a fresh
+// connection (the idle one is closed before the wait) before it is returned.
 //
 // Outcomes are values: StatusOr<Response> fails only for transport failures
 // (kUnavailable) and a URL or output that cannot be used; any HTTP status,
@@ -55,6 +56,10 @@ double RetryAfterSeconds(const std::string& header, double fallback);
 std::string QueryEscape(const std::string& value);
 
 // The target of a `Link` header's rel="next", or "" when there is none.
-std::string NextLink(const std::string& link_header);
+// kInvalidArgument (the message shows the target, escaped and cut) for a
+// target that is not a path on this server — an absolute URL, "//host/…",
+// anything not starting with "/" — or that holds a space or a character that
+// is not visible ASCII: it is put after the URL's prefix as it is.
+StatusOr<std::string> NextLink(const std::string& link_header);
 
 }  // namespace workspaced::client

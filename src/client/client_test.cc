@@ -127,11 +127,28 @@ TEST(Endpoint, RefusesCredentialsWithoutRepeatingThem) {
 }
 
 TEST(Link, FindsTheNextTarget) {
-  EXPECT_EQ(NextLink(R"(</v1/workspaces?limit=2&cursor=abc>; rel="next")"),
+  EXPECT_EQ(NextLink(R"(</v1/workspaces?limit=2&cursor=abc>; rel="next")").value(),
             "/v1/workspaces?limit=2&cursor=abc");
-  EXPECT_EQ(NextLink(R"(</a>; rel="prev", </b>; rel="next")"), "/b");
-  EXPECT_EQ(NextLink(""), "");
-  EXPECT_EQ(NextLink(R"(</a>; rel="prev")"), "");
+  EXPECT_EQ(NextLink(R"(</a>; rel="prev", </b>; rel="next")").value(), "/b");
+  EXPECT_EQ(NextLink("").value(), "");
+  EXPECT_EQ(NextLink(R"(</a>; rel="prev")").value(), "");
+}
+
+// The target goes after the URL's prefix as it is: only a path on the same
+// server is followed (an absolute URL was glued on, and another server would
+// have been sent the token).
+TEST(Link, RefusesATargetThatIsNotAPathOnThisServer) {
+  for (const char* header : {R"(<http://elsewhere.test/v1/workspaces?cursor=x>; rel="next")",
+                             R"(<//elsewhere.test/v1/workspaces>; rel="next")",
+                             R"(<v1/workspaces>; rel="next")", R"(<?cursor=x>; rel="next")",
+                             R"(</v1/a b>; rel="next")", "</v1/caf\xc3\xa9>; rel=\"next\""}) {
+    const auto next = NextLink(header);
+    ASSERT_FALSE(next.ok()) << header;
+    EXPECT_NE(next.status().message().find("the server's next-page link \""), std::string::npos)
+        << next.status().message();
+    EXPECT_NE(next.status().message().find("not followed"), std::string::npos)
+        << next.status().message();
+  }
 }
 
 TEST(RetryAfter, HonoursDeltaSecondsCappedAndFallsBack) {

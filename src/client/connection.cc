@@ -153,11 +153,14 @@ Connection::Connection(Endpoint endpoint, int timeout_seconds)
   timeout_ = std::chrono::seconds(timeout_seconds);
 }
 
-Connection::~Connection() {
-  if (impl_->stream) {
-    beast::error_code ignored;
-    impl_->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  }
+Connection::~Connection() { Close(); }
+
+void Connection::Close() {
+  if (!impl_->stream) return;
+  beast::error_code ignored;
+  impl_->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  impl_->stream.reset();
+  impl_->buffer.clear();
 }
 
 namespace {

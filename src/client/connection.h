@@ -69,6 +69,11 @@ class Connection {
   // last chunk) is a kUnavailable failure.
   StatusOr<Response> Download(const Request& request, std::FILE* sink);
 
+  // Closes the keep-alive connection, if any: the next request opens a fresh
+  // one. For a request resent after a deliberate wait (Retry-After), which
+  // the server or a proxy may have closed meanwhile.
+  void Close();
+
  private:
   struct Impl;
   // One attempt; `stale` says it failed on a reused connection before any

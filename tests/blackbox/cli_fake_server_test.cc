@@ -1,0 +1,158 @@
+// `workspaced ws` against a scripted server on loopback (FakeHttpServer):
+// the answers a real workspaced does not give but a proxy or a broken server
+// may — an idle connection closed during a Retry-After wait, a next-page
+// link that loops or leaves the server (docs/cli.md, "Errors, retries and
+// exit codes").
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "support/fake_http_server.h"
+#include "support/server_process.h"
+
+namespace workspaced::testing {
+namespace {
+
+constexpr char kId[] = "0196a3c4-5e2f-7d81-9b0a-3c4d5e6f7a8b";
+const std::string kWorkspace = std::string(R"({"id":")") + kId + R"(","status":"frozen"})";
+
+CommandResult Ws(const FakeHttpServer& server, std::vector<std::string> args) {
+  args.insert(args.begin(), "ws");
+  return RunWorkspaced(args, {{"CP_URL", server.url()}, {"TOKEN", "t0ken"}});
+}
+
+// A page of one workspace whose Link names `next`.
+FakeHttpServer::Reply Page(const std::string& next) {
+  return {FakeHttpServer::Response(
+      200, {{"Content-Type", "application/json"}, {"Link", "<" + next + R"(>; rel="next")"}},
+      std::string("[") + kWorkspace + "]")};
+}
+
+// Without the fix, a page loop never ends: past this many requests the fake
+// closes every connection, and the CLI ends "cannot reach" instead.
+constexpr int kGiveUp = 50;
+
+// A proxy with a short idle timeout closes the keep-alive connection while
+// the CLI waits out a 429's Retry-After. The PATCH is resent (the 429 said
+// nothing was done) on a fresh connection, where it was sent on the dead one
+// and failed "cannot reach …: end of stream", since a PATCH is not resent on
+// a connection found dead.
+TEST(CliFakeServer, A429RetryGoesOnAFreshConnectionWhenTheIdleOneWasClosed) {
+  std::atomic<int> seen{0};
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    if (++seen == 1) return {FakeHttpServer::Response(429, {{"Retry-After", "1"}}), /*close=*/true};
+    return {FakeHttpServer::Response(200, {{"Content-Type", "application/json"}}, kWorkspace)};
+  });
+  const CommandResult r = Ws(server, {"freeze", kId});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("status":"frozen")"), std::string::npos) << r.out;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u) << r.err;
+  for (const auto& q : requests) {
+    EXPECT_EQ(q.method, "PATCH");
+    EXPECT_EQ(q.target, std::string("/v1/workspaces/") + kId + "/status");
+    EXPECT_EQ(q.body, R"({"status":"frozen"})");
+  }
+  EXPECT_EQ(requests[0].connection, 1);
+  EXPECT_EQ(requests[1].connection, 2);
+}
+
+// Only a Retry-After wait makes the CLI resend a PATCH: one whose connection
+// dies under it is reported, not resent (the server may have done it).
+TEST(CliFakeServer, APatchWhoseConnectionDiesIsNotResent) {
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    return {"", /*close=*/true};
+  });
+  const CommandResult r = Ws(server, {"freeze", kId});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// A server that always names the same next page had `ws list` reading (and
+// growing) forever; the repeated link is refused, named, exit 4.
+TEST(CliFakeServer, ANextLinkThatRepeatsIsRefusedNamingIt) {
+  std::atomic<int> seen{0};
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    if (++seen > kGiveUp) return {"", true};
+    return Page("/v1/workspaces?cursor=again");
+  });
+  const CommandResult r = Ws(server, {"list"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("error: the server's next-page link \"/v1/workspaces?cursor=again\" "
+                       "repeats one already followed"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/v1/workspaces");
+  EXPECT_EQ(requests[1].target, "/v1/workspaces?cursor=again");
+
+  // A loop through two pages, on every paged read (here `ws accounts`).
+  seen = 0;
+  FakeHttpServer two([&](const FakeHttpServer::Request& q) -> FakeHttpServer::Reply {
+    if (++seen > kGiveUp) return {"", true};
+    return Page(q.target == "/v1/accounts?cursor=a" ? "/v1/accounts?cursor=b"
+                                                    : "/v1/accounts?cursor=a");
+  });
+  const CommandResult accounts = Ws(two, {"accounts"});
+  EXPECT_EQ(accounts.exit_code, 4) << accounts.err;
+  EXPECT_NE(accounts.err.find("\"/v1/accounts?cursor=a\" repeats one already followed"),
+            std::string::npos)
+      << accounts.err;
+  EXPECT_EQ(two.requests().size(), 3u);
+}
+
+// Every next link new, never an end: the CLI stops at the documented bound
+// (10,000 pages), exit 4, where it read forever.
+TEST(CliFakeServer, PagingStopsAtTenThousandPages) {
+  std::atomic<int> seen{0};
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    const int n = ++seen;
+    if (n > 10000 + kGiveUp) return {"", true};
+    return {FakeHttpServer::Response(
+        200, {{"Link", "</v1/workspaces?cursor=" + std::to_string(n) + R"(>; rel="next")"}}, "[]")};
+  });
+  const CommandResult r = Ws(server, {"list"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("error: the server still names a next page after 10000 pages"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(server.requests().size(), 10000u);
+}
+
+// A next link is a path on this server, put after the URL's prefix: an
+// absolute URL (it was glued on: GET /v1/http://…), a network-path reference
+// or a relative one is refused before anything more is sent.
+TEST(CliFakeServer, ANextLinkOffTheServerIsRefused) {
+  for (const std::string next : {"http://elsewhere.test/v1/workspaces?cursor=x",
+                                 "//elsewhere.test/v1/workspaces", "v1/workspaces?cursor=x"}) {
+    std::atomic<int> seen{0};
+    FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+      if (++seen > kGiveUp) return {"", true};
+      return Page(next);
+    });
+    const CommandResult r = Ws(server, {"list"});
+    EXPECT_EQ(r.exit_code, 4) << next << ": " << r.err;
+    EXPECT_NE(r.err.find("error: the server's next-page link \"" + next +
+                         "\" is not a path on this server"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(server.requests().size(), 1u) << next;
+  }
+}
+
+// A page that is not a JSON array is the server's failure, exit 4 as the
+// other answers that cannot be used (it was exit 1, kept for a failed run).
+TEST(CliFakeServer, APageThatIsNotAJsonArrayIsExitFour) {
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    return {FakeHttpServer::Response(200, {{"Content-Type", "text/html"}}, "<html>")};
+  });
+  const CommandResult r = Ws(server, {"list"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("error: the server sent a page that is not a JSON array"), std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace workspaced::testing
