@@ -101,6 +101,24 @@ TEST_F(Management, AccountMembersArePutListedAndDeletedByAdminsOnly) {
   EXPECT_EQ(Audited("member.delete"), 1);
 }
 
+// Nobody accepts a membership, so anyone made a member can leave: DELETE
+// of one's own membership needs only read; removing another still needs
+// administer; the last admin stays.
+TEST_F(Management, AMemberMayLeaveButNotRemoveOthers) {
+  const std::string base = "/v1/accounts/" + acme_ + "/members/";
+  ASSERT_EQ(Call("PUT", base + "carol", "alice", R"({"role":"member"})").status, 201);
+  ExpectProblem(Call("DELETE", base + "reader", "carol"), 403);
+  EXPECT_EQ(Call("DELETE", base + "carol", "carol").status, 204);
+  ExpectProblem(Call("GET", "/v1/accounts/" + acme_, "carol"), 404);
+  ExpectProblem(Call("DELETE", base + "alice", "alice"), 409);  // the last admin
+  // The same in a workspace.
+  const std::string ws = "/v1/workspaces/" + ws_;
+  ASSERT_EQ(Call("GET", ws, "vic").status, 200);
+  EXPECT_EQ(Call("DELETE", ws + "/members/vic", "vic").status, 204);
+  ExpectProblem(Call("GET", ws, "vic"), 404);
+  EXPECT_EQ(Audited("member.delete"), 2);
+}
+
 TEST_F(Management, TheLastAdminCannotLeaveOrBeDemoted) {
   const std::string alice = "/v1/accounts/" + acme_ + "/members/alice";
   ExpectProblem(Call("DELETE", alice, "alice"), 409);

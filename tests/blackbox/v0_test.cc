@@ -1,6 +1,8 @@
 // The Blaxel-compatible /v0 surface through the real binary (on SQLite and,
 // as Postgres.V0.*, on PostgreSQL): names address workspaces, the dialect's
 // headers and errors, and that /v0 answers what /v1 answers.
+#include <cctype>
+
 #include "blackbox/fixture.h"
 
 namespace workspaced::testing {
@@ -155,6 +157,38 @@ TEST_F(V0, CreateWithSeveralAccountsNeedsAccountId) {
                                   globex_ + R"("})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json(r.body).as_object().at("accountId").as_string(), globex_);
+}
+
+// As on /v1, authorization comes first: another tenant's admin naming
+// Acme learns nothing from how the rest of its body is wrong (404, not 400
+// or 409), and a caller administering no account gets 403.
+TEST_F(V0, CreateDecidesAuthorizationBeforeTheBody) {
+  ExpectError(Send("POST", "/v0/workspaces", "globex-admin",
+                   R"({"name":"x","region":"mars","accountId":")" + acme_ + R"("})"),
+              404);
+  ExpectError(Send("POST", "/v0/workspaces", "globex-admin",
+                   R"({"name":"availability","accountId":")" + acme_ + R"("})"),
+              404);
+  ExpectError(Send("POST", "/v0/workspaces", "ws-member", R"({"name":"x","region":"mars"})"), 403);
+  // Its own account: the body's problems.
+  ExpectError(Send("POST", "/v0/workspaces", "acme-admin", R"({"name":"x","region":"mars"})"), 400);
+}
+
+// A PUT names the account in any case (a create lowercases it), and
+// `runtime.generation: null` clears the generation, as null does on /v1.
+TEST_F(V0, PutTakesTheAccountInAnyCaseAndNullClearsTheGeneration) {
+  const std::string name = SlugOf(prod_);
+  std::string upper = acme_;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  HttpResponse r = Send("PUT", "/v0/workspaces/" + name, "acme-admin",
+                        R"({"accountId":")" + upper + R"(","runtime":{"generation":"mk4"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("runtime").at("generation").as_string(), "mk4");
+  r = Send("PUT", "/v0/workspaces/" + name, "acme-admin", R"({"runtime":{"generation":null}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const HttpResponse v1 = c_->Get("/v1/workspaces/" + prod_, server_->Token("acme-admin"));
+  EXPECT_EQ(Json(v1.body).as_object().at("runtime").as_object().at("generation").as_string(), "")
+      << v1.body;  // none, as /v1 shows it
 }
 
 TEST_F(V0, BadBodiesAre400WithoutEchoingThem) {

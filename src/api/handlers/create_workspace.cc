@@ -16,17 +16,6 @@
 namespace workspaced::api {
 namespace {
 
-// The body's account_id when it is a UUID (lowercased), whatever else is wrong.
-std::optional<std::string> NamedAccount(std::string_view body) {
-  const StatusOr<boost::json::value> v = ParseJsonBody(body);
-  const boost::json::object* o = v.ok() ? v.value().if_object() : nullptr;
-  const boost::json::value* id = o ? o->if_contains("account_id") : nullptr;
-  if (id == nullptr || !id->is_string() || !IsUuid(id->as_string())) return std::nullopt;
-  std::string account(id->as_string());
-  for (char& c : account) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return account;
-}
-
 class CreateWorkspace final : public Handler {
  public:
   explicit CreateWorkspace(app::App& app) : app_(app) {}
@@ -39,7 +28,7 @@ class CreateWorkspace final : public Handler {
     if (!parsed.ok()) {
       // Authorization first whenever the body names an account: a caller who
       // may not administer it learns nothing from how the rest is wrong.
-      if (const std::optional<std::string> account = NamedAccount(ctx.request.body)) {
+      if (const std::optional<std::string> account = NamedAccount(ctx.request.body, "account_id")) {
         WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, *account,
                                    authz::Permission::kAdminister));
       }
@@ -105,6 +94,16 @@ bool HasMediaType(const http::Request& request, std::string_view want) {
     params = next == std::string_view::npos ? "" : params.substr(next + 1);
   }
   return true;
+}
+
+std::optional<std::string> NamedAccount(std::string_view body, std::string_view member) {
+  const StatusOr<boost::json::value> v = ParseJsonBody(body);
+  const boost::json::object* o = v.ok() ? v.value().if_object() : nullptr;
+  const boost::json::value* id = o ? o->if_contains(member) : nullptr;
+  if (id == nullptr || !id->is_string() || !IsUuid(id->as_string())) return std::nullopt;
+  std::string account(id->as_string());
+  for (char& c : account) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return account;
 }
 
 Status RequireJsonBody(const http::Request& request) {

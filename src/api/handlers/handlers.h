@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "api/handler.h"
 #include "api/idempotency.h"
@@ -70,6 +71,11 @@ std::unique_ptr<Handler> MakePortalPermissions(app::App& app, authz::ObjectType 
 // Whether the request's Content-Type is `type` (case-insensitive) in UTF-8:
 // a charset parameter other than utf-8 does not match; others are ignored.
 bool HasMediaType(const http::Request& request, std::string_view type);
+
+// The account a create's body names in `member` (a UUID, lowercased),
+// whatever else is wrong with the body: authorization is decided on it
+// before a caller learns how the rest is wrong.
+std::optional<std::string> NamedAccount(std::string_view body, std::string_view member);
 
 // 415 unless the request says its body is application/json.
 Status RequireJsonBody(const http::Request& request);

@@ -105,7 +105,12 @@ class ChangeMember final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param(s_.param);
     const std::string& subject = ctx.Param("subject");
-    WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kAdminister));
+    // Leaving: a member removes its own membership with `read` (as /v0's
+    // leave); the domain keeps the last admin. Every other change needs
+    // `administer`.
+    const bool leaving = remove_ && subject == ctx.principal->subject;
+    WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id,
+                               leaving ? authz::Permission::kRead : authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     if (remove_) {

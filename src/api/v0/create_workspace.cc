@@ -3,6 +3,10 @@
 // answered 200 with the workspace in its current phase (`created`).
 // Permission: administer on the account it lands in (names.h TargetAccount).
 #include "api/access.h"
+
+#include <boost/json/value.hpp>
+
+#include "api/json_body.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
 #include "api/v0/dialect.h"
@@ -14,6 +18,12 @@
 namespace workspaced::api::v0 {
 namespace {
 
+// Whether the body is a JSON object with `member`, whatever its value.
+bool NamesMember(std::string_view body, std::string_view member) {
+  const StatusOr<boost::json::value> v = ParseJsonBody(body);
+  return v.ok() && v->is_object() && v->as_object().contains(member);
+}
+
 class CreateWorkspace final : public Handler {
  public:
   explicit CreateWorkspace(app::App& app) : app_(app) {}
@@ -22,10 +32,32 @@ class CreateWorkspace final : public Handler {
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     const std::vector<std::string>& regions = app_.config().regions;
-    WS_ASSIGN_OR_RETURN(WorkspaceBody body, ParseWorkspaceBody(ctx.request.body, regions));
-    if (!body.name) return InvalidArgument("name is required (the workspace's address)");
-    if (IsReservedName(*body.name))
-      return WithErrorWord(Conflict("this name is reserved"), "forbidden_reserved");
+    StatusOr<WorkspaceBody> parsed = ParseWorkspaceBody(ctx.request.body, regions);
+    Status refused = parsed.status();
+    if (refused.ok() && !parsed->name)
+      refused = InvalidArgument("name is required (the workspace's address)");
+    if (refused.ok() && IsReservedName(*parsed->name))
+      refused = WithErrorWord(Conflict("this name is reserved"), "forbidden_reserved");
+    if (!refused.ok()) {
+      // Authorization first, as on /v1: a caller who may not administer the
+      // account learns nothing from how the rest of the body is wrong.
+      if (const auto named = NamedAccount(ctx.request.body, "accountId")) {
+        WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, *named,
+                                   authz::Permission::kAdminister));
+      } else if (!NamesMember(ctx.request.body, "accountId")) {
+        // No account named: the one the caller administers; 403 for none
+        // (several: the body's problem is the answer, as it will be).
+        const StatusOr<std::string> account = TargetAccount(app_, ctx, std::nullopt);
+        if (account.ok()) {
+          WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, *account,
+                                     authz::Permission::kAdminister));
+        } else if (account.status().code() != Code::kInvalidArgument) {
+          return account.status();
+        }
+      }
+      return refused;
+    }
+    const WorkspaceBody body = std::move(parsed).value();
     WS_ASSIGN_OR_RETURN(const std::string account, TargetAccount(app_, ctx, body.account_id));
     WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kAccount, account,
                                authz::Permission::kAdminister));

@@ -13,6 +13,7 @@
 #include "api/v0/names.h"
 #include "api/v0/workspace_body.h"
 #include "api/v0/workspace_json.h"
+#include "common/text.h"
 
 namespace workspaced::api::v0 {
 namespace {
@@ -49,7 +50,8 @@ class UpdateWorkspace final : public Handler {
     // transaction: what this request may not change is what it says now.
     const domain::Precondition unchanged = [&](const model::Workspace& ws) -> Status {
       if (ws.slug != name) return NotFound("workspace not found");  // renamed meanwhile
-      if (body.account_id && *body.account_id != ws.account_id)
+      // A UUID in any case names the same account (a create lowercases it).
+      if (body.account_id && !EqualsIgnoreCase(*body.account_id, ws.account_id))
         return InvalidArgument("accountId cannot change");
       if (body.region && *body.region != ws.region) return InvalidArgument("region cannot change");
       if (body.group_mappings && Sorted(*body.group_mappings) != Sorted(ws.group_mappings))

@@ -131,7 +131,9 @@ StatusOr<WorkspaceBody> ParseWorkspaceBody(std::string_view body,
       for (const auto& [k, rv] : *runtime) {
         if (k != "generation") {
           errors.push_back({"runtime." + FieldName(k), "is not supported by this server"});
-        } else if (!rv.is_null()) {
+        } else if (rv.is_null()) {
+          out.runtime_generation = "";  // none: a PUT clears it, a create has none
+        } else {
           out.runtime_generation = StringField(rv, "runtime.generation", errors);
           if (out.runtime_generation)
             check("runtime.generation", domain::RuntimeGenerationProblem(*out.runtime_generation));
