@@ -1,5 +1,7 @@
 #include "api/create_workspace_request.h"
 
+#include "model/identity.h"
+
 #include <boost/json.hpp>
 #include <set>
 
@@ -11,9 +13,6 @@
 namespace workspaced::api {
 namespace json = boost::json;
 namespace {
-
-// Control characters (C0, DEL, C1), bidi overrides or invalid UTF-8.
-bool HasControl(std::string_view s) { return !IsDisplaySafe(s); }
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -208,11 +207,16 @@ void ParseGroupMappingsInto(const json::value& v, const std::string& field_name,
         ok = false;
       }
     }
-    if (name == nullptr || !name->is_string() || name->as_string().empty() ||
-        name->as_string().size() > kMaxGroupNameLength || HasControl(name->as_string()) ||
+    // A group name a token can carry (model::IsValidSubject, the claim
+    // check's rule: nothing invisible, no white space at either end), else
+    // the mapping would match nobody while looking like one that does; '|'
+    // separates an issuer from a group name (model/identity.h).
+    if (name == nullptr || !name->is_string() || name->as_string().size() > kMaxGroupNameLength ||
+        !model::IsValidSubject(name->as_string()) ||
         name->as_string().find('|') != json::string::npos) {
-      // '|' separates an issuer from a group name (model/identity.h).
-      fail(field + ".group_name", "must be a string of 1-255 characters without '|'");
+      fail(field + ".group_name",
+           "must be a group name a token can carry: 1-255 bytes without '|', control, bidi or "
+           "invisible characters, and no white space at either end");
       ok = false;
     }
     std::optional<model::WorkspaceRole> r;

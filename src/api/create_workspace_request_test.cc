@@ -90,7 +90,7 @@ TEST(CreateWorkspaceRequest, WrongTypesAndLimits) {
 }
 
 TEST(CreateWorkspaceRequest, ABlankNameIsNamed) {
-  for (const char* name : {"   ", "\\t", " \\t "}) {
+  for (const char* name : {"   ", "\\t", " \\t ", "\\u2003", "\\u3000\\u2800", "\\u200d"}) {
     const auto r = ParseCreateWorkspaceRequest(
         std::string(R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1",)") +
             R"("name":")" + name + "\"}",
@@ -122,6 +122,21 @@ TEST(CreateWorkspaceRequest, AnInvisibleCharacterIsNamedAsSuchNotAsALength) {
       kRegions);
   ASSERT_EQ(long_one.status().field_errors().size(), 1u);
   EXPECT_EQ(long_one.status().field_errors()[0].detail, "must be 1-32 characters");
+}
+
+// A group name no token can carry would map nobody while looking like a
+// real one: the claim check's rule (no white space at either end, nothing
+// invisible) applies.
+TEST(CreateWorkspaceRequest, AGroupNameNoTokenCanCarryIsRefused) {
+  for (const char* group : {" eng", "eng ", "eng\\u00a0", "eng\\u3000", "e\\u200bng", "a|b"}) {
+    const auto r = ParseCreateWorkspaceRequest(
+        std::string(R"({"account_id":"01900000-0000-7000-8000-00000000000a","region":"us-east-1",)"
+                    R"("name":"G","group_mappings":[{"group_name":")") +
+            group + R"(","role":"viewer"}]})",
+        kRegions);
+    ASSERT_EQ(r.status().code(), Code::kUnprocessable) << group;
+    EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"group_mappings[0].group_name"});
+  }
 }
 
 TEST(CreateWorkspaceRequest, MalformedJsonIs400AndNonObjectIs422) {

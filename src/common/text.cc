@@ -64,7 +64,33 @@ bool WhiteSpace(std::uint32_t cp) {
          cp == 0x205F || cp == 0x3000;
 }
 
+// Allowed by IsDisplaySafe (names need them after other characters) but
+// shows as nothing on its own: joiners, variation selectors, the braille
+// blank, the musical format characters.
+bool ShowsNothing(std::uint32_t cp) {
+  return cp == 0x200C || cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+         (cp >= 0xE0100 && cp <= 0xE01EF) || cp == 0x2800 || (cp >= 0x1D173 && cp <= 0x1D17A);
+}
+
 }  // namespace
+
+bool LooksBlank(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto cp = Next(s, i);
+    if (!cp) return false;
+    if (!WhiteSpace(*cp) && !ShowsNothing(*cp)) return false;
+  }
+  return true;
+}
+
+bool HasSpaceOrBlank(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto cp = Next(s, i);
+    if (!cp) return false;
+    if (WhiteSpace(*cp) || ShowsNothing(*cp)) return true;
+  }
+  return false;
+}
 
 std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
   const std::size_t start = i;

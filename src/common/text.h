@@ -38,6 +38,16 @@ bool IsDisplaySafe(std::string_view s);
 // a name that differs from another only there looks the same as it.
 bool HasSurroundingSpace(std::string_view s);
 
+// True when every character of `s` is White_Space or shows as nothing on
+// its own (a joiner, a variation selector, the braille blank U+2800, a
+// musical format character U+1D173-U+1D17A): a name made of them looks
+// empty. True for "".
+bool LooksBlank(std::string_view s);
+
+// True when `s` holds one such character anywhere (an email address holds
+// none).
+bool HasSpaceOrBlank(std::string_view s);
+
 // ASCII case-insensitive equality (header names, algorithm names).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

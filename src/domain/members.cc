@@ -1,5 +1,7 @@
 #include "domain/members.h"
 
+#include "model/identity.h"
+
 #include <algorithm>
 
 #include <boost/json.hpp>
@@ -39,6 +41,7 @@ struct AccountScope {
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return tx.GetAccount(id).status();
   }
+  static Status CheckLeavable(store::Tx& tx, std::string_view id) { return CheckMutable(tx, id); }
   // Accounts have no member quota.
   static Status CheckRoom(store::Tx&, std::string_view, std::size_t) { return Status::Ok(); }
   static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
@@ -70,6 +73,11 @@ struct WorkspaceScope {
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return LoadForChange(tx, id).status();
   }
+  // Frozen or not (Members::Leave).
+  static Status CheckLeavable(store::Tx& tx, std::string_view id) {
+    WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));
+    return RequireNotDeleted(ws);
+  }
   // The account's members_per_workspace quota (quotas.h), for a newcomer.
   static Status CheckRoom(store::Tx& tx, std::string_view id, std::size_t members) {
     WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));
@@ -95,13 +103,13 @@ template <typename Scope>
 StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Actor& actor,
                               std::string_view id, std::string_view subject,
                               std::optional<typename Scope::Role> role,
-                              const MemberPrecondition& precondition) {
+                              const MemberPrecondition& precondition, bool leaving = false) {
   using Role = typename Scope::Role;
   MemberResult result;
   result.subject = std::string(subject);
   WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
     const Micros now = clock.Now();
-    WS_RETURN_IF_ERROR(Scope::CheckMutable(tx, id));
+    WS_RETURN_IF_ERROR(leaving ? Scope::CheckLeavable(tx, id) : Scope::CheckMutable(tx, id));
     WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id));
     std::optional<Role> previous;
     Micros created_at = now;
@@ -206,6 +214,13 @@ const std::vector<std::string>& RolesOf(MemberScope scope) {
 StatusOr<MemberResult> Members::Put(const Actor& actor, MemberScope scope, std::string_view id,
                                     std::string_view subject, std::string_view role,
                                     const MemberPrecondition& precondition) {
+  // A new or changed membership names a user id a token could carry: " bob"
+  // or "bob" and a no-break space would be look-alikes nobody signs in as.
+  if (!model::IsUserId(subject))
+    return InvalidArgument(
+        "a subject is a user id a token could carry (docs/identity.md): a dev token's sub "
+        "(1-255 bytes without '|', control, bidi or invisible characters, and no white space at "
+        "either end), or <issuer>|<sub> for a provider's user");
   if (scope == MemberScope::kAccount)
     return PutIn<AccountScope>(store_, clock_, actor, id, subject, role, precondition);
   return PutIn<WorkspaceScope>(store_, clock_, actor, id, subject, role, precondition);
@@ -217,6 +232,17 @@ Status Members::Delete(const Actor& actor, MemberScope scope, std::string_view i
     return Change<AccountScope>(store_, clock_, actor, id, subject, std::nullopt, precondition)
         .status();
   return Change<WorkspaceScope>(store_, clock_, actor, id, subject, std::nullopt, precondition)
+      .status();
+}
+
+Status Members::Leave(const Actor& actor, MemberScope scope, std::string_view id,
+                      const MemberPrecondition& precondition) {
+  if (scope == MemberScope::kAccount)
+    return Change<AccountScope>(store_, clock_, actor, id, actor.subject, std::nullopt,
+                                precondition, /*leaving=*/true)
+        .status();
+  return Change<WorkspaceScope>(store_, clock_, actor, id, actor.subject, std::nullopt,
+                                precondition, /*leaving=*/true)
       .status();
 }
 

@@ -64,6 +64,14 @@ class Members {
   StatusOr<MemberResult> Get(MemberScope scope, std::string_view id, std::string_view subject);
   Status Delete(const Actor& actor, MemberScope scope, std::string_view id,
                 std::string_view subject, const MemberPrecondition& precondition = nullptr);
+  // The actor removes its own direct membership (it needs only read: nobody
+  // accepts a membership, so anyone made a member can undo it). Allowed
+  // while the workspace is frozen — a freeze holds data, not people, and
+  // must not keep someone in a workspace against their will; kConflict for
+  // the last admin, or while the workspace is deleted; kNotFound when the
+  // actor is no direct member.
+  Status Leave(const Actor& actor, MemberScope scope, std::string_view id,
+               const MemberPrecondition& precondition = nullptr);
 
  private:
   store::Store& store_;

@@ -132,7 +132,7 @@ NormalisedValue NormaliseVaultValue(std::string_view type, std::string_view valu
         std::ranges::all_of(value, [](char c) { return static_cast<unsigned char>(c) > ' ' && c != 0x7f; });
     // Display-safe too: the mask shows part of it (no bidi override or
     // invisible character making one address look like another).
-    if (!printable || !IsDisplaySafe(value) || value.size() > 254 || at == 0 || at == std::string_view::npos ||
+    if (!printable || !IsDisplaySafe(value) || HasSpaceOrBlank(value) || value.size() > 254 || at == 0 || at == std::string_view::npos ||
         at > 64 || value.find('@', at + 1) != std::string_view::npos ||
         value.find('.', at + 2) == std::string_view::npos || value.back() == '.')
       return {std::nullopt, "an email is local@domain.tld, at most 254 bytes, without spaces or invisible characters"};

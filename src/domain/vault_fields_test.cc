@@ -19,6 +19,10 @@ TEST(VaultFields, ValuesAreCheckedAndNormalisedPerType) {
   EXPECT_FALSE(NormaliseVaultValue("email", "jane@localhost").value);
   EXPECT_FALSE(NormaliseVaultValue("email", "\u202Eevil@c.com").value);  // a bidi override
   EXPECT_FALSE(NormaliseVaultValue("email", "ja\u200Bne@c.com").value);  // a zero width space
+  EXPECT_FALSE(NormaliseVaultValue("email", "john@exam\u3000ple.com").value);  // ideographic space
+  EXPECT_FALSE(NormaliseVaultValue("email", "john@exam\u00A0ple.com").value);  // no-break space
+  EXPECT_FALSE(NormaliseVaultValue("email", "john\u2800@c.com").value);        // braille blank
+  EXPECT_FALSE(NormaliseVaultValue("email", "jo\uFE0Fhn@c.com").value);        // a variation selector
   EXPECT_EQ(NormaliseVaultValue("email", "j\u00F8rn@c.com").value, "j\u00F8rn@c.com");
   EXPECT_EQ(NormaliseVaultValue("phone", "+1 (555) 010-9999").value, "+15550109999");
   EXPECT_FALSE(NormaliseVaultValue("phone", "12").value);

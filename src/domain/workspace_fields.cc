@@ -29,7 +29,7 @@ std::optional<std::string> TextProblem(std::string_view s, std::size_t min, std:
 std::optional<std::string> NameProblem(std::string_view name) {
   if (auto problem = TextProblem(name, 1, kMaxNameLength)) return problem;
   // A name a reader cannot see (spaces only) names nothing.
-  if (name.find_first_not_of(" \t") == std::string_view::npos) return "must not be blank";
+  if (LooksBlank(name)) return "must not be blank";
   return std::nullopt;
 }
 

@@ -170,6 +170,8 @@ TEST_F(V0, CreateDecidesAuthorizationBeforeTheBody) {
                    R"({"name":"availability","accountId":")" + acme_ + R"("})"),
               404);
   ExpectError(Send("POST", "/v0/workspaces", "ws-member", R"({"name":"x","region":"mars"})"), 403);
+  ExpectError(Send("POST", "/v0/workspaces", "ws-member", R"({"name":"Bad Name","accountId":null})"),
+              403);  // null names no account
   // Its own account: the body's problems.
   ExpectError(Send("POST", "/v0/workspaces", "acme-admin", R"({"name":"x","region":"mars"})"), 400);
 }

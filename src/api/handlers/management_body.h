@@ -40,8 +40,8 @@ struct StatusPatchBody {
 };
 StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body);
 
-// A subject from a path or body: a user id some token can have
-// (model::IsUserId; InvalidArgument otherwise).
+// A subject from a path: 1-1024 bytes (InvalidArgument otherwise). Which
+// subjects a membership may name is Members::Put's rule (model::IsUserId).
 Status ValidateSubject(std::string_view subject);
 
 // {"subject","role","created_at"}: an account or workspace member.

@@ -2,7 +2,8 @@
 //   GET    /v1/{accounts|workspaces}/{id}/members            read
 //   GET    /v1/{accounts|workspaces}/{id}/members/{subject}  read
 //   PUT    /v1/{accounts|workspaces}/{id}/members/{subject}  administer
-//   DELETE /v1/{accounts|workspaces}/{id}/members/{subject}  administer
+//   DELETE /v1/{accounts|workspaces}/{id}/members/{subject}  administer (read
+//          for the caller's own: Members::Leave)
 // One membership answers with its ETag (json_views.h MemberEtag); PUT and
 // DELETE honour If-Match (412 on a stale one). The rules (last admin, frozen
 // workspace, audit, the precondition) are domain::Members'.
@@ -115,8 +116,10 @@ class ChangeMember final : public Handler {
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     if (remove_) {
       if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
-      WS_RETURN_IF_ERROR(app_.members().Delete(ActorOf(ctx), s_.scope, id, subject,
-                                               IfMatchMember(ctx.request)));
+      WS_RETURN_IF_ERROR(
+          leaving ? app_.members().Leave(ActorOf(ctx), s_.scope, id, IfMatchMember(ctx.request))
+                  : app_.members().Delete(ActorOf(ctx), s_.scope, id, subject,
+                                          IfMatchMember(ctx.request)));
       out.status = 204;
       return Status::Ok();
     }

@@ -18,10 +18,13 @@
 namespace workspaced::api::v0 {
 namespace {
 
-// Whether the body is a JSON object with `member`, whatever its value.
+// Whether the body is a JSON object with `member` set (null is absent, as
+// the body's parser reads it).
 bool NamesMember(std::string_view body, std::string_view member) {
   const StatusOr<boost::json::value> v = ParseJsonBody(body);
-  return v.ok() && v->is_object() && v->as_object().contains(member);
+  const boost::json::value* m = v.ok() && v->is_object() ? v->as_object().if_contains(member)
+                                                        : nullptr;
+  return m != nullptr && !m->is_null();
 }
 
 class CreateWorkspace final : public Handler {

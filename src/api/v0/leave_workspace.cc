@@ -21,8 +21,7 @@ class LeaveWorkspace final : public Handler {
         const model::Workspace ws,
         ResolveName(app_, ctx, ctx.Param("workspaceName"), authz::Permission::kRead));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
-    WS_RETURN_IF_ERROR(app_.members().Delete(ActorOf(ctx), domain::MemberScope::kWorkspace, ws.id,
-                                             ctx.principal->subject));
+    WS_RETURN_IF_ERROR(app_.members().Leave(ActorOf(ctx), domain::MemberScope::kWorkspace, ws.id));
     out.Json(200, WorkspaceJson(ws));
     return Status::Ok();
   }
