@@ -137,8 +137,10 @@ StatusOr<CreateAccountBody> ParseCreateAccountBody(std::string_view body) {
     out.name = std::string(name->as_string());
   }
   const json::value* admin = o.if_contains("admin");
-  if (admin == nullptr || !admin->is_string() || !model::IsUserId(admin->as_string())) {
+  if (admin == nullptr || !admin->is_string()) {
     errors.push_back({"admin", "is required: the first admin's user id (docs/identity.md)"});
+  } else if (!model::IsUserId(admin->as_string())) {
+    errors.push_back({"admin", "must be a user id a token could carry (docs/identity.md)"});
   } else {
     out.admin = std::string(admin->as_string());
   }
