@@ -14,10 +14,10 @@ std::string Str(const json::object& o, const char* key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-std::string Cell(const json::value& v) {
+std::string Cell(const json::value& v, std::string_view field) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_null()) return "";
-  if (const auto* o = v.if_object()) {
+  if (const auto* o = v.if_object(); o != nullptr && field == "labels") {
     std::string out;
     for (const auto& [k, val] : *o) {
       if (!val.is_string()) return json::serialize(v);
@@ -33,13 +33,13 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
   for (const auto& row : rows)
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
+      width[i] = std::max(width[i], DisplayWidth(row[i]));  // columns, not bytes
     }
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size()) line += std::string(width[i] - DisplayWidth(row[i]) + 2, ' ');
     }
     std::printf("%s\n", line.c_str());
   }
@@ -76,7 +76,7 @@ void PrintItems(const json::array& items, const std::string& output,
     auto& row = rows.emplace_back();
     for (const auto& c : columns) {
       const auto* m = Member(*o, c.path);
-      row.push_back(m ? Cell(*m) : "");
+      row.push_back(m ? Cell(*m, c.path) : "");
     }
   }
   PrintTable(rows);
@@ -91,7 +91,7 @@ void PrintResource(const std::string& body, const std::string& output, const std
     return;
   }
   std::vector<std::vector<std::string>> rows{{"FIELD", "VALUE"}};
-  for (const auto& [k, v] : *o) rows.push_back({std::string(k), Cell(v)});
+  for (const auto& [k, v] : *o) rows.push_back({std::string(k), Cell(v, k)});
   if (!etag.empty()) rows.push_back({"etag", etag});
   PrintTable(rows);
 }

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/client_context.h"
@@ -22,9 +23,10 @@ struct Column {
 // The string member `key` of `o`, or "".
 std::string Str(const boost::json::object& o, const char* key);
 
-// A JSON value as one table cell: a string as itself, an object of strings
-// as "k:v,k:v", null as "", anything else as compact JSON.
-std::string Cell(const boost::json::value& v);
+// A JSON value as one table cell of `field`: a string as itself, the
+// labels (an object of strings) as "k:v,k:v", null as "", anything else
+// (another object too: `runtime`) as compact JSON.
+std::string Cell(const boost::json::value& v, std::string_view field);
 
 // Prints rows as columns aligned on their widest cell.
 void PrintTable(const std::vector<std::vector<std::string>>& rows);

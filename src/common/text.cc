@@ -74,6 +74,35 @@ bool ShowsNothing(std::uint32_t cp) {
 
 }  // namespace
 
+std::size_t DisplayWidth(std::string_view s) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t at = i;
+    const auto cp = Next(s, i);
+    if (!cp) {  // a byte that is not UTF-8: one column, as a terminal shows it
+      i = at + 1;
+      ++width;
+      continue;
+    }
+    const std::uint32_t c = *cp;
+    // Combining marks, joiners and variation selectors take no column.
+    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) ||
+        (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+        (c >= 0x20D0 && c <= 0x20FF))
+      continue;
+    // East Asian wide and fullwidth characters and most emoji take two.
+    const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+                      (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+                      (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+                      (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+                      (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+                      (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+                      (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
+    width += wide ? 2 : 1;
+  }
+  return width;
+}
+
 bool LooksBlank(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto cp = Next(s, i);

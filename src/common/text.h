@@ -38,6 +38,12 @@ bool IsDisplaySafe(std::string_view s);
 // a name that differs from another only there looks the same as it.
 bool HasSurroundingSpace(std::string_view s);
 
+// The columns `s` takes in a terminal, near enough to align a table:
+// combining marks, joiners and variation selectors none, East Asian wide
+// characters and most emoji two, anything else (a byte that is not UTF-8
+// too) one.
+std::size_t DisplayWidth(std::string_view s);
+
 // True when every character of `s` is White_Space or shows as nothing on
 // its own (a joiner, a variation selector, the braille blank U+2800, a
 // musical format character U+1D173-U+1D17A): a name made of them looks

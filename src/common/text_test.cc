@@ -20,6 +20,15 @@ TEST(Utf8Length, CountsCodePointsNotBytes) {
   EXPECT_EQ(Utf8Length(""), 0u);
 }
 
+TEST(DisplayWidth, CountsColumnsNotBytes) {
+  EXPECT_EQ(DisplayWidth("abc"), 3u);
+  EXPECT_EQ(DisplayWidth("\xc3\xa9t\xc3\xa9"), 3u);           // été: 5 bytes, 3 columns
+  EXPECT_EQ(DisplayWidth("e\xcc\x81"), 1u);                     // e and a combining acute
+  EXPECT_EQ(DisplayWidth("\xe6\x97\xa5\xe6\x9c\xac"), 4u);  // 日本: wide
+  EXPECT_EQ(DisplayWidth("\xf0\x9f\x98\x80"), 2u);            // an emoji
+  EXPECT_EQ(DisplayWidth("a\xff" "b"), 3u);                      // a byte that is not UTF-8
+}
+
 TEST(Utf8Length, RefusesInvalidUtf8) {
   EXPECT_EQ(Utf8Length("\xff"), std::nullopt);
   EXPECT_EQ(Utf8Length("\xc3"), std::nullopt);              // truncated

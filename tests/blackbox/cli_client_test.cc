@@ -7,7 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <set>
+
 #include "blackbox/provisioning_support.h"
+#include "common/text.h"
 
 namespace workspaced::testing {
 namespace {
@@ -287,7 +290,30 @@ TEST_F(CliClient, GetPrintsJsonOrATableWithTheEtag) {
   EXPECT_NE(t.out.find("labels  "), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("team:core"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("\netag  "), std::string::npos) << t.out;
+  // Other objects as compact JSON (only labels as k:v).
+  EXPECT_NE(t.out.find(R"({"generation":""})"), std::string::npos) << t.out;
   EXPECT_EQ(Client({"get", ws, "--output", "yaml"}).exit_code, 2);
+}
+
+// A table's columns line up on screen, whatever the bytes of a cell: a
+// name of 200 'é' (400 bytes) and one of wide characters.
+TEST_F(CliClient, TableColumnsAlignByColumnsNotBytes) {
+  Start();
+  std::string accented;
+  for (int i = 0; i < 200; ++i) accented += "\xc3\xa9";
+  CreateActive(accented);
+  CreateActive("\xe6\x97\xa5\xe6\x9c\xac");  // 日本: 2 characters, 4 columns
+  CreateActive("plain");
+  const CommandResult t = Client({"list"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::set<std::size_t> status_at;  // the column where "active" starts, per row
+  std::istringstream lines(t.out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t at = line.find("active");
+    if (at == std::string::npos) continue;
+    status_at.insert(DisplayWidth(std::string_view(line).substr(0, at)));
+  }
+  EXPECT_EQ(status_at.size(), 1u) << t.out;
 }
 
 TEST_F(CliClient, UpdateSendsAMergePatchAndHonoursIfMatch) {
