@@ -115,9 +115,8 @@ class PortalDevToken final : public Handler {
     if (!DevSignInAllowed(app_, ctx.request))
       return NotFound("dev sign-in is not offered (dev tokens off, or not a loopback client)");
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
-    WS_ASSIGN_OR_RETURN(const json::value v, ParseJsonBody(ctx.request.body, /*max_depth=*/4));
-    if (!v.is_object()) return NotAJsonObject();
-    const json::object& o = v.as_object();
+    WS_ASSIGN_OR_RETURN(const json::object o,
+                        ParseJsonObjectBody(ctx.request.body, /*max_depth=*/4));
     for (const auto& [k, unused] : o)
       if (k != "sub" && k != "groups" && k != "code")
         return Invalid(std::string(k), "is not a known field");

@@ -21,12 +21,6 @@ namespace {
 using authz::ObjectType;
 using authz::Permission;
 
-StatusOr<json::object> ParseObject(std::string_view body) {
-  WS_ASSIGN_OR_RETURN(json::value v, ParseJsonBody(body, /*max_depth=*/4));
-  if (!v.is_object()) return NotAJsonObject();
-  return std::move(v.as_object());
-}
-
 std::string SecretJson(const domain::SecretInfo& s) {
   std::string out;
   JsonWriter w(out);
@@ -134,7 +128,7 @@ class RevealSecret final : public Handler {
     std::optional<std::int64_t> version;
     if (!ctx.request.body.empty()) {
       WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
-      WS_ASSIGN_OR_RETURN(const json::object o, ParseObject(ctx.request.body));
+      WS_ASSIGN_OR_RETURN(const json::object o, ParseJsonObjectBody(ctx.request.body, /*max_depth=*/4));
       std::vector<FieldError> errors;
       for (const auto& [k, v] : o) {
         if (k != "version") {
