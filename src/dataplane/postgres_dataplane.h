@@ -21,5 +21,4 @@ inline constexpr int kCellConnections = 4;
 std::unique_ptr<Dataplane> NewPostgresDataplane(std::string conninfo,
                                                 int connections = kCellConnections);
 
-
 }  // namespace workspaced::dataplane

@@ -2,11 +2,11 @@
 // rows of `shared` for shared ones, both removed again; regions without a cell
 // stay on the embedded dataplane.
 #include "dataplane/postgres_dataplane.h"
-#include "dataplane/routing_dataplane.h"
 
 #include <gtest/gtest.h>
 
 #include "common/random.h"
+#include "dataplane/routing_dataplane.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "store/testing/postgres_server.h"
 #include "store/testing/temp_dir.h"

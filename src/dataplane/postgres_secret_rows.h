@@ -1,0 +1,25 @@
+// The secrets pillar's rows in a PostgreSQL cell: `table` is the
+// schema-qualified secret_versions of the workspace's schema (a dedicated
+// workspace's own, or `shared`; rows are scoped by workspace id in both, so
+// one SQL serves both). Used by postgres_dataplane.cc on a connection it
+// holds; each function is one transaction, and fails as CellConnection does.
+#pragma once
+
+#include "dataplane/dataplane.h"
+#include "dataplane/postgres_cell_connection.h"
+
+namespace workspaced::dataplane::postgres_secrets {
+
+// CREATE TABLE IF NOT EXISTS for `schema`'s secret_versions.
+std::string TableSql(const std::string& schema);
+StatusOr<NumberedSecret> AddPending(CellConnection& db, const std::string& table,
+                                    const std::string& workspace_id, const SecretRow& row,
+                                    FunctionRef<std::string(std::int64_t)> seal);
+Status Commit(CellConnection& db, const std::string& table, const std::string& workspace_id,
+              std::string_view operation_id, int keep_versions);
+Status Discard(CellConnection& db, const std::string& table, const std::string& workspace_id,
+               std::string_view operation_id);
+StatusOr<std::vector<SecretRow>> List(CellConnection& db, const std::string& table,
+                                      const std::string& workspace_id, const SecretRowQuery& query);
+
+}  // namespace workspaced::dataplane::postgres_secrets

@@ -1,0 +1,25 @@
+// The data vault's rows in a PostgreSQL cell (docs/vault.md): `table` is the
+// schema-qualified vault_fields of the workspace's schema, scoped by
+// workspace id as postgres_secret_rows.h's. Each function is one
+// transaction, and fails as CellConnection does.
+#pragma once
+
+#include "dataplane/dataplane.h"
+#include "dataplane/postgres_cell_connection.h"
+
+namespace workspaced::dataplane::postgres_vault {
+
+// CREATE TABLE / INDEX IF NOT EXISTS for `schema`'s vault_fields and its
+// token index.
+std::string TableSql(const std::string& schema);
+std::string IndexSql(const std::string& schema);
+Status AddPending(CellConnection& db, const std::string& table, const std::string& workspace_id,
+                  const std::vector<VaultRow>& rows);
+Status Commit(CellConnection& db, const std::string& table, const std::string& workspace_id,
+              std::string_view operation_id);
+Status Discard(CellConnection& db, const std::string& table, const std::string& workspace_id,
+               std::string_view operation_id);
+StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& table,
+                                     const std::string& workspace_id, const VaultRowQuery& query);
+
+}  // namespace workspaced::dataplane::postgres_vault
