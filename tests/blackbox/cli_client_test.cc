@@ -9,54 +9,11 @@
 
 #include <set>
 
-#include "blackbox/provisioning_support.h"
+#include "blackbox/cli_client_fixture.h"
 #include "common/text.h"
 
 namespace workspaced::testing {
 namespace {
-
-const std::vector<std::string> kSteps = {"bind_account",        "configure_account",
-                                         "create_environments", "provision_dataplane",
-                                         "write_relationships", "activate"};
-
-class CliClient : public ::testing::Test {
- protected:
-  void Start(const std::string& failpoints = "", const std::string& config = "") {
-    ServerProcess::Options o;
-    o.config_json = FastSagaConfig(1000, config);
-    if (!failpoints.empty()) o.env["WORKSPACED_FAILPOINTS"] = failpoints;
-    server_ = ServerProcess::Start(o);
-    seed_ = std::make_unique<Seeder>(server_->data_dir());
-    acme_ = seed_->Account("Acme", "alice");
-    token_ = server_->Token("alice");
-  }
-
-  // `workspaced GROUP ARGS` with the server and token from the environment.
-  CommandResult Run(const char* group, std::vector<std::string> args) {
-    args.insert(args.begin(), group);
-    // Not a terminal here: progress comes as plain lines.
-    return RunWorkspaced(args, {{"CP_URL", server_->url()}, {"TOKEN", token_}});
-  }
-  CommandResult Client(std::vector<std::string> args) { return Run("ws", std::move(args)); }
-  CommandResult Op(std::vector<std::string> args) { return Run("op", std::move(args)); }
-
-  std::string CreateActive(const std::string& name) {
-    const CommandResult created = Create(name);
-    EXPECT_EQ(created.exit_code, 0) << created.err;
-    return std::string(Json(created.out).as_object().at("id").as_string());
-  }
-
-  CommandResult Create(const std::string& name, bool wait = true) {
-    std::vector<std::string> args{"create",   "--account", acme_,     "--name",   name,
-                                  "--region", "us-east-1", "--label", "team:core"};
-    if (wait) args.push_back("--wait");
-    return Client(args);
-  }
-
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<Seeder> seed_;
-  std::string acme_, token_;
-};
 
 TEST_F(CliClient, CreateWaitPrintsEveryStepAndTheActiveWorkspace) {
   Start();
@@ -421,98 +378,6 @@ TEST_F(CliClient, AuditFiltersPagesAndFollowsLinkWithAll) {
   const CommandResult bad = Client({"audit", ws, "--since", "yesterday"});
   EXPECT_EQ(bad.exit_code, 3) << bad.err;
   EXPECT_NE(bad.err.find("error: 400"), std::string::npos) << bad.err;
-}
-
-// Delete, restore and operations (docs/lifecycle.md): a server whose
-// deleted workspaces are purged `retention_s` after the delete.
-class CliLifecycle : public CliClient {
- protected:
-  void StartWithRetention(int retention_s) {
-    ServerProcess::Options o;
-    o.config_json = FastSagaConfig(
-        1000, R"(,"lifecycle":{"deletion_retention_s":)" + std::to_string(retention_s) + "}");
-    server_ = ServerProcess::Start(o);
-    seed_ = std::make_unique<Seeder>(server_->data_dir());
-    acme_ = seed_->Account("Acme", "alice");
-    token_ = server_->Token("alice");
-  }
-};
-
-TEST_F(CliLifecycle, DeleteWaitShowsTheDeleteStepAndRestoreBringsItBack) {
-  StartWithRetention(3600);
-  const std::string ws = CreateActive("Doomed");
-  const CommandResult del = Client({"delete", ws, "--wait"});
-  ASSERT_EQ(del.exit_code, 0) << del.err;
-  EXPECT_NE(del.err.find("delete operation "), std::string::npos) << del.err;
-  EXPECT_NE(del.err.find("(delete): "), std::string::npos) << del.err;
-  EXPECT_NE(del.err.find("mark_deleted: succeeded\n"), std::string::npos) << del.err;
-  EXPECT_NE(del.err.find("run succeeded"), std::string::npos) << del.err;
-  EXPECT_NE(del.err.find("restorable until "), std::string::npos) << del.err;
-  EXPECT_EQ(Json(del.out).at("status").as_string(), "deleted") << "waits for the delete only";
-
-  const CommandResult list = Client({"list", "--output", "json"});
-  ASSERT_EQ(list.exit_code, 0) << list.err;
-  EXPECT_TRUE(Json(list.out).as_array().empty()) << list.out;
-  const CommandResult again = Client({"delete", ws});
-  EXPECT_EQ(again.exit_code, 3) << again.err;
-  EXPECT_NE(again.err.find("error: 409 Conflict"), std::string::npos) << again.err;
-
-  const CommandResult ops = Client({"operations", ws});
-  ASSERT_EQ(ops.exit_code, 0) << ops.err;
-  EXPECT_EQ(ops.out.rfind("ID  ", 0), 0u) << ops.out;
-  EXPECT_NE(ops.out.find("purge   pending"), std::string::npos) << ops.out;
-
-  const CommandResult restored = Client({"restore", ws});
-  ASSERT_EQ(restored.exit_code, 0) << restored.err;
-  EXPECT_EQ(Json(restored.out).at("status").as_string(), "active");
-  const CommandResult twice = Client({"restore", ws});
-  EXPECT_EQ(twice.exit_code, 3) << twice.err;
-}
-
-TEST_F(CliLifecycle, ARefusedDeleteExitsThreeWithTheReason) {
-  StartWithRetention(3600);
-  const std::string ws = CreateActive("Kept");
-  ASSERT_EQ(Client({"update", ws, "--deletion-protection", "true"}).exit_code, 0);
-  const CommandResult protected_ = Client({"delete", ws, "--wait"});
-  EXPECT_EQ(protected_.exit_code, 3) << protected_.err;
-  EXPECT_NE(protected_.err.find("error: 409 Deletion Protected: "), std::string::npos)
-      << protected_.err;
-  ASSERT_EQ(Client({"update", ws, "--deletion-protection", "false"}).exit_code, 0);
-  ASSERT_EQ(Client({"freeze", ws, "--reason", "hold"}).exit_code, 0);
-  const CommandResult frozen = Client({"delete", ws});
-  EXPECT_EQ(frozen.exit_code, 3) << frozen.err;
-  EXPECT_NE(frozen.err.find("error: 423"), std::string::npos) << frozen.err;
-}
-
-TEST_F(CliLifecycle, OpWatchFollowsAnyOperationThePurgeIncluded) {
-  StartWithRetention(1);
-  const std::string ws = CreateActive("Purged");
-  const CommandResult del = Client({"delete", ws, "--force"});  // no --wait: the operation
-  ASSERT_EQ(del.exit_code, 0) << del.err;
-  const auto op = Json(del.out).as_object();
-  EXPECT_EQ(op.at("kind").as_string(), "delete");
-  const CommandResult watch = Op({"watch", std::string(op.at("id").as_string())});
-  ASSERT_EQ(watch.exit_code, 0) << watch.err;
-  EXPECT_NE(watch.err.find("mark_deleted: succeeded"), std::string::npos) << watch.err;
-  const auto ended = Json(watch.out).as_object();  // the operation as it ended, on stdout
-  EXPECT_EQ(ended.at("id"), op.at("id"));
-  EXPECT_EQ(ended.at("state").as_string(), "succeeded");
-
-  const CommandResult ops = Client({"operations", ws, "--output", "json"});
-  ASSERT_EQ(ops.exit_code, 0) << ops.err;
-  std::string purge;
-  const boost::json::value list = Json(ops.out);  // outlives the loop
-  for (const auto& v : list.as_array())
-    if (v.at("kind").as_string() == "purge") purge = std::string(v.at("id").as_string());
-  ASSERT_FALSE(purge.empty()) << ops.out;
-  const CommandResult purged = Op({"watch", purge});
-  ASSERT_EQ(purged.exit_code, 0) << purged.err;
-  EXPECT_NE(purged.err.find("(purge): "), std::string::npos) << purged.err;
-  // Its last step seals the workspace; the account's admin still reads the
-  // purge, so the watch sees it succeed.
-  EXPECT_NE(purged.err.find("seal_workspace: succeeded"), std::string::npos) << purged.err;
-  EXPECT_NE(purged.err.find("run succeeded\n"), std::string::npos) << purged.err;
-  EXPECT_EQ(Client({"get", ws}).exit_code, 3) << "purged: 404";
 }
 
 }  // namespace
