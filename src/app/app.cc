@@ -287,6 +287,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
                                              *app->store_, *app->clock_, *app->random_));
   app->audit_group_ = std::make_unique<domain::AuditGroupCommit>(*app->store_, app->failpoints_);
   domain::AuditGroupCommit* group = app->audit_group_.get();
+  app->metrics_.AddGauge("workspaced_log_lines_dropped",
+                         "Log lines dropped since the start because stdout was not read fast "
+                         "enough (the server never waits on it).",
+                         [] { return static_cast<double>(log::DroppedLines()); });
   app->metrics_.AddGauge("workspaced_audit_group_commits",
                          "Group transactions run (committed or failed) for reveals' and "
                          "detokenizations' audit events.",

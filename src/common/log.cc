@@ -5,39 +5,135 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <string>
+#include <thread>
 
 #include "common/clock.h"
 #include "common/text.h"
 #include "common/time_format.h"
 
 namespace workspaced::log {
+
+// One line, without its newline, in the format Init chose.
+std::string FormatLine(Level level, std::string_view msg, std::span<const Field> fields);
+
 namespace {
 
-// Writes formatted lines to stdout through stdio's buffer; spdlog's own
-// stdout sink flushes every line, which costs a syscall per request.
-class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Hands lines to a writer thread of its own, so that no caller (an I/O
+// thread above all) ever waits on stdout: when the reader of a pipe stops
+// reading (a stalled log shipper), a write blocks, and every thread that
+// logs would block behind it. Lines wait in a buffer bounded in bytes;
+// when it is full a line is dropped and counted (DroppedLines), and the
+// writer says how many once it can write again. Info lines go out within
+// kInterval, warnings and errors at once.
+class StdoutWriter {
+ public:
+  static constexpr std::size_t kCapacity = 1 << 20;  // bytes waiting, at most
+  static constexpr std::size_t kBatch = 64 << 10;     // wakes the writer early
+  static constexpr auto kInterval = std::chrono::milliseconds(100);
+
+  // Never destroyed: lines may be written until the process ends.
+  static StdoutWriter& Get() {
+    static StdoutWriter* const writer = new StdoutWriter();
+    return *writer;
+  }
+
+  void Append(std::string_view line, bool urgent) {
+    std::lock_guard lock(mu_);
+    if (pending_.size() + line.size() + 1 > kCapacity) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    pending_.append(line);
+    pending_.push_back('\n');
+    ++appended_;
+    if (urgent || pending_.size() >= kBatch) {
+      urgent_ = true;
+      wake_.notify_one();
+    }
+  }
+
+  void Wake() {
+    std::lock_guard lock(mu_);
+    urgent_ = true;
+    wake_.notify_one();
+  }
+
+  // Waits until every line appended before the call is written, or
+  // `timeout` passed; false then.
+  bool Flush(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    const std::uint64_t target = appended_;
+    urgent_ = true;
+    wake_.notify_one();
+    return written_cv_.wait_for(lock, timeout, [&] { return written_ >= target; });
+  }
+
+  std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  StdoutWriter() { std::thread([this] { Run(); }).detach(); }
+
+  void Run() {
+    std::string out;
+    std::uint64_t reported = 0;  // drops already told of
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait_for(lock, kInterval, [&] { return urgent_; });
+      urgent_ = false;
+      if (pending_.empty()) continue;
+      out.swap(pending_);  // pending_ keeps out's buffer: no allocation
+      const std::uint64_t upto = appended_;
+      lock.unlock();
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+      if (const std::uint64_t d = dropped(); d != reported) {
+        const Field fields[] = {{"dropped", d - reported}, {"dropped_total", d}};
+        out = FormatLine(Level::kWarn, "log: lines dropped, stdout was not read fast enough",
+                         fields);
+        out.push_back('\n');
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+        reported = d;
+      }
+      std::fflush(stdout);
+      lock.lock();
+      written_ = upto;
+      written_cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_, written_cv_;
+  std::string pending_;          // guarded by mu_
+  std::uint64_t appended_ = 0;   // lines appended, guarded by mu_
+  std::uint64_t written_ = 0;    // of those, written; guarded by mu_
+  bool urgent_ = false;          // guarded by mu_
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+// spdlog's sink for the writer above.
+class StdoutWriterSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
-    std::fputc('\n', stdout);
+    StdoutWriter::Get().Append(std::string_view(msg.payload.data(), msg.payload.size()),
+                               msg.level >= spdlog::level::warn);
   }
-  void flush_() override { std::fflush(stdout); }
+  void flush_() override { StdoutWriter::Get().Wake(); }
 };
 
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::atomic<bool> g_json{true};
 
 spdlog::logger& Logger() {
-  // Registered so spdlog's periodic flusher sees it.
   static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = std::make_shared<spdlog::logger>("workspaced", std::make_shared<BufferedStdoutSink>());
+    auto l = std::make_shared<spdlog::logger>("workspaced", std::make_shared<StdoutWriterSink>());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
-    l->flush_on(spdlog::level::warn);
     spdlog::register_logger(l);
-    spdlog::flush_every(std::chrono::seconds(1));
     return l;
   }();
   return *logger;
@@ -174,8 +270,7 @@ void AppendTextValue(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void Write(Level level, std::string_view msg, std::span<const Field> fields) {
-  if (level == Level::kOff || !Enabled(level)) return;
+std::string FormatLine(Level level, std::string_view msg, std::span<const Field> fields) {
   static SystemClock clock;
   std::string line;
   line.reserve(256);
@@ -231,9 +326,16 @@ void Write(Level level, std::string_view msg, std::span<const Field> fields) {
           f.value);
     }
   }
-  Logger().log(ToSpd(level), "{}", line);
+  return line;
 }
 
-void Flush() { Logger().flush(); }
+void Write(Level level, std::string_view msg, std::span<const Field> fields) {
+  if (level == Level::kOff || !Enabled(level)) return;
+  Logger().log(ToSpd(level), "{}", FormatLine(level, msg, fields));
+}
+
+bool Flush() { return StdoutWriter::Get().Flush(std::chrono::seconds(2)); }
+
+std::uint64_t DroppedLines() { return StdoutWriter::Get().dropped(); }
 
 }  // namespace workspaced::log

@@ -1,7 +1,11 @@
 // Structured logging: one JSON object per line on stdout, e.g.
 //   {"ts":"2026-11-22T06:40:00.123456Z","level":"info","msg":"listening","addr":"127.0.0.1:8080"}
-// Backed by spdlog with a buffered sink flushed every second and at once for
-// warnings and errors, so per-request logging stays cheap.
+// Backed by spdlog with a sink that never waits on stdout: lines are handed
+// to a writer thread through a buffer bounded in bytes (1 MiB), written
+// within 100 ms (warnings and errors at once). A caller, an I/O thread
+// above all, never blocks on a slow or stalled reader of stdout; when the
+// buffer is full, lines are dropped and counted (DroppedLines), and a
+// warning says how many once stdout takes lines again.
 //
 // Thread-safety: every function may be called from any thread.
 #pragma once
@@ -43,7 +47,12 @@ void Write(Level level, std::string_view msg, std::span<const Field> fields);
 inline void Write(Level level, std::string_view msg, std::initializer_list<Field> fields = {}) {
   Write(level, msg, std::span<const Field>(fields.begin(), fields.size()));
 }
-void Flush();
+// Waits (at most 2 s) until every line written before the call is on
+// stdout; false when stdout did not take them in time. Blocks: for
+// shutdown and the moment before a deliberate crash, never an I/O thread.
+bool Flush();
+// Lines dropped since the start because stdout was not read fast enough.
+std::uint64_t DroppedLines();
 
 inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kDebug, m, f);

@@ -97,6 +97,7 @@ void AuditGroupCommit::CommitBatch(std::vector<Item>& batch) {
 void AuditGroupCommit::MaybeCrash(std::string_view point) const {
   if (failpoints_.For(point, 1) != saga::Failpoint::Action::kCrash) return;
   log::Error("failpoint: crashing", {{"point", std::string(point)}});
+  log::Flush();
   std::raise(SIGKILL);
 }
 

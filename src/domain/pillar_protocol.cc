@@ -49,6 +49,7 @@ void PillarProtocol::MaybeCrash(std::string_view step) const {
   const std::string point = pillar_ + "_" + std::string(step);
   if (failpoints_.For(point, 1) != saga::Failpoint::Action::kCrash) return;
   log::Error("failpoint: crashing", {{"point", point}});
+  log::Flush();
   std::raise(SIGKILL);
 }
 

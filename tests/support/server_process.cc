@@ -202,7 +202,12 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(Options options) {
   p->reader_ = std::thread([raw = p.get()] {
     char buf[4096];
     ssize_t n;
-    while ((n = read(raw->out_fd_, buf, sizeof buf)) > 0) {
+    for (;;) {
+      {
+        std::unique_lock lock(raw->mu_);
+        raw->resume_.wait(lock, [raw] { return !raw->paused_; });
+      }
+      if ((n = read(raw->out_fd_, buf, sizeof buf)) <= 0) break;
       std::lock_guard lock(raw->mu_);
       raw->output_.append(buf, static_cast<std::size_t>(n));
     }
@@ -231,6 +236,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(Options options) {
 }
 
 ServerProcess::~ServerProcess() {
+  PauseOutput(false);
   if (pid_ > 0) Stop(SIGKILL);
   if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) close(out_fd_);
@@ -248,8 +254,15 @@ std::string ServerProcess::Token(const std::string& subject, const std::string& 
   return r.out;
 }
 
+void ServerProcess::PauseOutput(bool paused) {
+  std::lock_guard lock(mu_);
+  paused_ = paused;
+  resume_.notify_all();
+}
+
 int ServerProcess::Stop(int sig) {
   if (pid_ <= 0) return -1;
+  PauseOutput(false);
   kill(pid_, sig);
   int status = 0;
   waitpid(pid_, &status, 0);
@@ -266,6 +279,7 @@ int ServerProcess::Wait(int timeout_ms) {
     const pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       pid_ = -1;
+      PauseOutput(false);
       if (reader_.joinable()) reader_.join();
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -79,6 +80,9 @@ class ServerProcess {
   int Wait(int timeout_ms);
   // Everything the server printed on stdout so far.
   std::string Output() const;
+  // Stops reading the server's stdout (true), as a stalled log shipper
+  // would, or reads on (false). Stop and the destructor read on.
+  void PauseOutput(bool paused);
 
  private:
   ServerProcess() = default;
@@ -89,7 +93,9 @@ class ServerProcess {
   int out_fd_ = -1;
   std::uint16_t port_ = 0;
   mutable std::mutex mu_;
-  std::string output_;  // guarded by mu_
+  std::string output_;   // guarded by mu_
+  bool paused_ = false;  // guarded by mu_
+  std::condition_variable resume_;
   std::thread reader_;
 };
 

@@ -1,0 +1,52 @@
+// The server never waits on its stdout (src/common/log.h): a log reader that
+// stops reading fills the pipe and then the server's buffer of 1 MiB, and
+// requests are still answered; the lines beyond the buffer are dropped,
+// counted in /metrics, and told of once stdout is read again.
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+TEST(LogBackpressure, AStalledLogReaderNeverStallsRequestsAndDropsAreCounted) {
+  ServerProcess::Options o;
+  o.config_json = R"({"access_log":true})";
+  auto server = ServerProcess::Start(o);
+  HttpClient c(server->port());
+  server->PauseOutput(true);
+  // An access line of about 1 KiB each: 3,000 of them are more than the
+  // pipe (64 KiB) and the server's buffer hold together.
+  const std::string target = "/healthz?pad=" + std::string(900, 'p');
+  for (int i = 0; i < 3000; ++i) {
+    const HttpResponse r = c.Send("GET", target);
+    ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+  }
+  const HttpResponse m = c.Send("GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  const std::string name = "\nworkspaced_log_lines_dropped ";
+  const auto at = m.body.find(name);
+  ASSERT_NE(at, std::string::npos) << m.body.substr(0, 2000);
+  const double dropped = std::stod(m.body.substr(at + name.size()));
+  EXPECT_GT(dropped, 0) << "3,000 lines of 1 KiB fit in a 1 MiB buffer?";
+
+  server->PauseOutput(false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (server->Output().find("log: lines dropped") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_NE(server->Output().find("log: lines dropped"), std::string::npos)
+      << server->Output().substr(0, 500);
+  // What was written before the drops is whole: every line is JSON ending
+  // in '}'.
+  const std::string out = server->Output();
+  std::size_t from = 0, broken = 0;
+  for (std::size_t nl; (nl = out.find('\n', from)) != std::string::npos; from = nl + 1)
+    broken += nl == from || out[nl - 1] != '}';
+  EXPECT_EQ(broken, 0u);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
