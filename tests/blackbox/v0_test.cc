@@ -252,5 +252,48 @@ TEST_F(V0, UsersOfTheWorkspaceInTheHeaderOrQuery) {
               400);
 }
 
+// /v0 answers with /v1's ETags and honours If-Match as /v1 does: a change
+// conditioned on a version that is no longer current changes nothing.
+TEST_F(V0, ChangesHonourIfMatchWithTheWorkspacesAndMembersETags) {
+  const std::string name = SlugOf(prod_);
+  const HttpResponse got = Send("GET", "/v0/workspaces/" + name, "acme-admin");
+  ASSERT_EQ(got.status, 200) << got.body;
+  const std::string etag = got.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(etag, c_->Get("/v1/workspaces/" + prod_, server_->Token("acme-admin")).Header("ETag"));
+  HttpResponse r = Send("PUT", "/v0/workspaces/" + name, "acme-admin",
+                        R"({"displayName":"First"})", {{"If-Match", etag}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string next = r.Header("ETag");
+  EXPECT_NE(next, etag);
+  // The old ETag is stale now: 412, and nothing changes.
+  r = Send("PUT", "/v0/workspaces/" + name, "acme-admin", R"({"displayName":"Second"})",
+           {{"If-Match", etag}});
+  ExpectError(r, 412);
+  ExpectError(Send("DELETE", "/v0/workspaces/" + name, "acme-admin", "", {{"If-Match", etag}}),
+              412);
+  const HttpResponse now = Send("GET", "/v0/workspaces/" + name, "acme-admin");
+  EXPECT_EQ(Json(now.body).as_object().at("displayName").as_string(), "First") << now.body;
+  EXPECT_EQ(now.Header("ETag"), next);
+
+  // A membership: If-None-Match: * creates only; a stale If-Match is 412.
+  const Headers ws{{"X-Blaxel-Workspace", name}};
+  Headers create = ws;
+  create.emplace_back("If-None-Match", "*");
+  r = Send("PUT", "/v0/users/bob", "acme-admin", R"({"role":"viewer"})", create);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string bob = r.Header("ETag");
+  ASSERT_FALSE(bob.empty());
+  ExpectError(Send("PUT", "/v0/users/bob", "acme-admin", R"({"role":"admin"})", create), 412);
+  Headers stale = ws;
+  stale.emplace_back("If-Match", "\"not-bobs\"");
+  ExpectError(Send("PUT", "/v0/users/bob", "acme-admin", R"({"role":"admin"})", stale), 412);
+  ExpectError(Send("DELETE", "/v0/users/bob", "acme-admin", "", stale), 412);
+  const HttpResponse v1 =
+      c_->Get("/v1/workspaces/" + prod_ + "/members/bob", server_->Token("acme-admin"));
+  EXPECT_NE(v1.body.find("\"viewer\""), std::string::npos) << v1.body;
+  EXPECT_EQ(v1.Header("ETag"), bob);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

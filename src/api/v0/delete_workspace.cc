@@ -6,6 +6,8 @@
 // pillars hold data is refused with 409 (docs/blaxel.md).
 // Permission: administer on the workspace.
 #include "api/audit.h"
+#include "api/if_match.h"
+#include "api/json_views.h"
 #include "api/v0/dialect.h"
 #include "api/v0/handlers.h"
 #include "api/v0/names.h"
@@ -24,8 +26,10 @@ class DeleteWorkspace final : public Handler {
                                     authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
     WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
-                        app_.workspaces().Delete(ActorOf(ctx), ws.id, /*force=*/false, {}));
+                        app_.workspaces().Delete(ActorOf(ctx), ws.id, /*force=*/false,
+                                                 IfMatchWorkspace(ctx.request)));
     out.SetHeader("Location", "/v1/operations/" + done.operation.id);
+    out.SetHeader("ETag", WorkspaceEtag(done.workspace));
     out.Json(200, WorkspaceJson(done.workspace));
     return Status::Ok();
   }

@@ -1,6 +1,7 @@
 // GET /v0/workspaces/{workspaceName}[?countResources=]. Permission: read.
 // We hold no Blaxel resources (agents, sandboxes, …) to count:
 // countResources=true answers an empty resourceCounts.
+#include "api/json_views.h"
 #include "api/v0/handlers.h"
 #include "api/v0/names.h"
 #include "api/v0/workspace_json.h"
@@ -20,6 +21,7 @@ class GetWorkspace final : public Handler {
     WS_ASSIGN_OR_RETURN(const bool counts, QueryFlag(ctx.request, "countResources"));
     std::string body = WorkspaceJson(ws);
     if (counts) body.insert(body.size() - 1, ",\"resourceCounts\":{}");
+    out.SetHeader("ETag", WorkspaceEtag(ws));
     out.Json(200, std::move(body));
     return Status::Ok();
   }

@@ -9,6 +9,8 @@
 
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
+#include "api/if_match.h"
+#include "api/json_views.h"
 #include "api/v0/handlers.h"
 #include "api/v0/names.h"
 #include "api/v0/workspace_body.h"
@@ -48,7 +50,11 @@ class UpdateWorkspace final : public Handler {
     patch.runtime_generation = body.runtime_generation;
     // Checked against the workspace as stored, inside the update's
     // transaction: what this request may not change is what it says now.
+    // If-Match / If-None-Match first, with /v1's ETags (the same
+    // workspace): a client that read it on either surface may condition on it.
+    const domain::Precondition if_match = IfMatchWorkspace(ctx.request);
     const domain::Precondition unchanged = [&](const model::Workspace& ws) -> Status {
+      if (if_match) WS_RETURN_IF_ERROR(if_match(ws));
       if (ws.slug != name) return NotFound("workspace not found");  // renamed meanwhile
       // A UUID in any case names the same account (a create lowercases it).
       if (body.account_id && !EqualsIgnoreCase(*body.account_id, ws.account_id))
@@ -61,6 +67,7 @@ class UpdateWorkspace final : public Handler {
     };
     WS_ASSIGN_OR_RETURN(const model::Workspace ws,
                         app_.workspaces().Update(ActorOf(ctx), current.id, patch, unchanged));
+    out.SetHeader("ETag", WorkspaceEtag(ws));
     out.Json(200, WorkspaceJson(ws));
     return Status::Ok();
   }

@@ -10,6 +10,8 @@
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
 #include "api/handlers/management_body.h"
+#include "api/if_match.h"
+#include "api/json_views.h"
 #include "api/v0/dialect.h"
 #include "api/v0/handlers.h"
 #include "api/v0/names.h"
@@ -60,7 +62,8 @@ class ChangeUser final : public Handler {
     WS_RETURN_IF_ERROR(ValidateSubject(subject));
     if (remove_) {
       WS_RETURN_IF_ERROR(
-          app_.members().Delete(ActorOf(ctx), MemberScope::kWorkspace, ws.id, subject));
+          app_.members().Delete(ActorOf(ctx), MemberScope::kWorkspace, ws.id, subject,
+                                IfMatchMember(ctx.request)));
       out.Json(200, UserJson(subject, ""));
       return Status::Ok();
     }
@@ -69,7 +72,8 @@ class ChangeUser final : public Handler {
                         ParseRoleBody(ctx.request.body, domain::RolesOf(MemberScope::kWorkspace)));
     WS_ASSIGN_OR_RETURN(const domain::MemberResult m,
                         app_.members().Put(ActorOf(ctx), MemberScope::kWorkspace, ws.id, subject,
-                                           role));
+                                           role, IfMatchMember(ctx.request)));
+    out.SetHeader("ETag", MemberEtag(m.role, m.created_at));
     out.Json(200, UserJson(m.subject, m.role));
     return Status::Ok();
   }
