@@ -30,6 +30,8 @@ bool IsValidSlug(std::string_view slug) {
   return true;
 }
 
+bool IsReservedSlug(std::string_view slug) { return slug == "availability"; }
+
 std::string SlugFromName(std::string_view name) {
   std::string out;
   bool hyphen = false;

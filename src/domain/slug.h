@@ -15,6 +15,12 @@ inline constexpr std::size_t kMaxSlugLength = 63;
 
 bool IsValidSlug(std::string_view slug);
 
+// Slugs no new workspace may take, on any surface: /v0 addresses a workspace
+// by its slug, and GET /v0/workspaces/availability is an endpoint. A create
+// or a slug change to one is refused (409); a generated slug skips it.
+// Workspaces that had one before keep it.
+bool IsReservedSlug(std::string_view slug);
+
 // "Production EU (main)" → "production-eu-main". Characters outside
 // [A-Za-z0-9] become single hyphens; a name starting with a digit gets "ws-"
 // before it ("2024 Budget" → "ws-2024-budget"); an empty result becomes

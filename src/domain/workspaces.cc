@@ -36,6 +36,9 @@ bool RelationshipsWritten(const model::Workspace& ws) {
 
 // kConflict when another workspace of the account has the slug.
 Status RequireSlugFree(store::Tx& tx, const std::string& account_id, const std::string& slug) {
+  if (IsReservedSlug(slug))
+    return Conflict("the slug '" + slug + "' is reserved: /v0/workspaces/" + slug +
+                    " is an endpoint");
   WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(account_id, slug));
   if (taken) return Conflict("the slug '" + slug + "' is already used in this account");
   return Status::Ok();
@@ -160,6 +163,7 @@ StatusOr<std::string> Workspaces::ChooseSlug(store::Tx& tx, const NewWorkspace& 
   const std::string base = SlugFromName(request.name);
   for (int n = 1; n <= kMaxSlugTries; ++n) {
     std::string candidate = n == 1 ? base : SlugCandidate(base, n);
+    if (IsReservedSlug(candidate)) continue;
     WS_ASSIGN_OR_RETURN(const bool taken, tx.SlugTaken(request.account_id, candidate));
     if (!taken) return candidate;
   }

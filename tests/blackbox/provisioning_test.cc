@@ -105,6 +105,13 @@ TEST_F(Provisioning, SlugsAreGeneratedUniqueAndAGivenTakenSlugIs409) {
       PostWorkspace(c, alice_, CreateBody(acme_, "Other", R"(,"slug":"data-lake")"));
   ExpectProblem(taken, 409);
   EXPECT_NE(taken.body.find("data-lake"), std::string::npos);
+  // /v0 addresses workspaces by slug and /v0/workspaces/availability is an
+  // endpoint: no surface gives that slug, and a generated one skips it.
+  const HttpResponse reserved =
+      PostWorkspace(c, alice_, CreateBody(acme_, "Other", R"(,"slug":"availability")"));
+  ExpectProblem(reserved, 409);
+  EXPECT_NE(reserved.body.find("reserved"), std::string::npos) << reserved.body;
+  EXPECT_EQ(Str(Create(c, "Availability").at("workspace").as_object(), "slug"), "availability-2");
 }
 
 class ProvisioningStep : public Provisioning, public ::testing::WithParamInterface<std::string> {};

@@ -157,6 +157,12 @@ TEST_F(Update, ASlugChangesOnlyWhenFreeInTheAccount) {
   const HttpResponse bad = Patch(R"({"slug":"Not A Slug"})");
   ExpectProblem(bad, 422);
   EXPECT_EQ(ErrorFields(bad), std::vector<std::string>{"slug"});
+  // The slug /v0 keeps for an endpoint of its own (domain::IsReservedSlug).
+  const std::string before = Etag();
+  const HttpResponse reserved = Patch(R"({"slug":"availability"})");
+  ExpectProblem(reserved, 409);
+  EXPECT_NE(reserved.body.find("reserved"), std::string::npos) << reserved.body;
+  EXPECT_EQ(Etag(), before);
 }
 
 TEST_F(Update, ServerOwnedFixedAndUnknownFieldsAre422NamingEachAndChangeNothing) {

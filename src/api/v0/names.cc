@@ -145,6 +145,6 @@ StatusOr<std::string> TargetAccount(app::App& app, const RequestContext& ctx,
       "account_required");
 }
 
-bool IsReservedName(std::string_view name) { return name == "availability"; }
+bool IsReservedName(std::string_view name) { return domain::IsReservedSlug(name); }
 
 }  // namespace workspaced::api::v0

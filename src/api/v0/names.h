@@ -32,11 +32,14 @@ StatusOr<model::Workspace> ResolveName(app::App& app, RequestContext& ctx, std::
 // (`X-Blaxel-Workspace` or `?workspace=`; 400 when absent or contradictory).
 StatusOr<model::Workspace> ResolveContext(app::App& app, RequestContext& ctx,
                                           authz::Permission need);
-// Whether the caller already reads a workspace named `name`.
-// Names /v0 keeps for paths of its own ("availability"): never a
-// workspace created through /v0 (409 `forbidden_reserved`).
+// Names /v0 keeps for paths of its own: domain::IsReservedSlug, which every
+// surface refuses; /v0 answers 409 `forbidden_reserved` for them.
 bool IsReservedName(std::string_view name);
 
+// Whether the caller already reads a workspace named `name`. Advisory: it
+// is read before the create's transaction, so two creates at once (or a
+// /v1 create, or a new membership) can still make a name ambiguous; a name
+// that addresses several workspaces is then answered 409 `ambiguous_name`.
 StatusOr<bool> CallerSees(app::App& app, const RequestContext& ctx, std::string_view name);
 // The account a create lands in: `account_id` when given (a UUID), else the
 // one account the caller administers (403 when none, 400 when several).
