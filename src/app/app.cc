@@ -280,7 +280,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
                                                 *app->clock_, *app->random_, std::move(failpoints));
   app->workspaces_ = std::make_unique<domain::Workspaces>(
       domain::WorkspaceDeps{*app->store_, *app->clock_, *app->random_, app->failpoints_,
-                            app->engine_.get(), app->dataplane_.get()});
+                            app->engine_.get()});
   app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
   WS_ASSIGN_OR_RETURN(app->data_keys_,
                       domain::DataKeys::Open(KeyRingLoader(config, *app->random_, *app->clock_),

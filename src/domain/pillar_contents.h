@@ -3,12 +3,13 @@
 // refuses while anything remains, unless forced by an account admin
 // (docs/lifecycle.md).
 //
-// Counted inside the delete's own transaction: secrets (the names with a
-// version that is committed, or pending with its outcome recorded committed
-// in `tx`) and vault records (the same rule, by record id). A pillar
-// write's control-plane step refuses once the workspace is no longer
-// active, so nothing is added after the delete commits. Each later pillar
-// adds its count here.
+// Counted inside the delete's own transaction from what the quotas count
+// (pillar_items, domain/quotas.h): the secret names and vault records whose
+// write committed, one indexed count each, with no read of the dataplane
+// while the transaction holds the store. A pillar write's control-plane
+// step adds its item in the transaction that commits it, and refuses once
+// the workspace is no longer active, so nothing is added after the delete
+// commits. Each later pillar adds its line here.
 //
 // Thread-safety: a plain function of the transaction it is given.
 #pragma once
@@ -18,7 +19,6 @@
 #include <vector>
 
 #include "common/status.h"
-#include "dataplane/dataplane.h"
 #include "model/model.h"
 #include "store/store.h"
 
@@ -30,8 +30,7 @@ struct PillarContent {
 };
 
 // The pillars of `ws` that hold something (items > 0), in a stable order.
-// `dataplane` null: no pillar can hold anything (tests without one).
-StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx, const model::Workspace& ws,
-                                                         dataplane::Dataplane* dataplane);
+StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx,
+                                                         const model::Workspace& ws);
 
 }  // namespace workspaced::domain

@@ -173,6 +173,11 @@ Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pi
   return tx.RemovePillarItem(ws.id, QuotaOf(pillar).key, item);
 }
 
+StatusOr<std::int64_t> CountPillarItems(store::Tx& tx, const model::Workspace& ws,
+                                        PillarItem pillar) {
+  return tx.CountPillarItems(ws.id, QuotaOf(pillar).key);
+}
+
 StatusOr<QuotaUsage> Quotas::Put(const Actor& actor, const model::AccountQuotas& limits) {
   WS_RETURN_IF_ERROR(ValidateQuotas(limits, regions_));
   QuotaUsage usage;

@@ -75,6 +75,10 @@ Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, Pilla
 // Inside the transaction that commits the item's removal.
 Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
                         std::string_view item);
+// The items of `pillar` the workspace holds, as its quota counts them (one
+// indexed count; the dataplane is not read).
+StatusOr<std::int64_t> CountPillarItems(store::Tx& tx, const model::Workspace& ws,
+                                        PillarItem pillar);
 
 class Quotas {
  public:

@@ -117,7 +117,7 @@ StatusOr<LifecycleResult> Workspaces::Delete(const Actor& actor, const std::stri
                       "/v1/workspaces/" + id + " {\"deletion_protection\": false}")
           .WithProblemType("deletion-protected", "Deletion Protected");
     }
-    WS_ASSIGN_OR_RETURN(const auto remaining, CountPillarContents(tx, ws, d_.dataplane));
+    WS_ASSIGN_OR_RETURN(const auto remaining, CountPillarContents(tx, ws));
     if (!remaining.empty() && !force) return NotEmpty(remaining);
     ws.status = WorkspaceStatus::kDeleting;
     WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));

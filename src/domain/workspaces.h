@@ -33,9 +33,6 @@
 namespace workspaced::saga {
 class Engine;
 }
-namespace workspaced::dataplane {
-class Dataplane;
-}
 
 namespace workspaced::domain {
 
@@ -86,8 +83,6 @@ struct WorkspaceDeps {
   Random& random;
   const saga::Failpoints& failpoints;
   saga::Engine* engine = nullptr;
-  // What safe delete counts (pillar_contents.h); null: nothing to count.
-  dataplane::Dataplane* dataplane = nullptr;
 };
 
 // What a lifecycle operation answers: the workspace after it, and the
