@@ -168,11 +168,21 @@ StatusOr<LifecycleResult> Workspaces::CancelOperation(const Actor& actor,
         }
         return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
                            "cancel");
-      case OperationKind::kDelete:
+      case OperationKind::kDelete: {
         if (Unfinished(op.state)) return OperationRunning(op);
         // Its purge is what remains to cancel: the answer is that purge.
+        // Only this delete's own, the one run after it; an older delete
+        // (restored since) has nothing left to cancel, whatever the
+        // workspace's state now.
+        WS_ASSIGN_OR_RETURN(const auto after,
+                            tx.ListRunsForWorkspace(op.workspace_id, {op.id, 2}));
+        if (after.size() != 1 || after[0].kind != OperationKind::kPurge) {
+          return Conflict("this delete's purge is no longer waiting (the workspace was restored "
+                          "since); nothing of it is left to cancel");
+        }
         return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
                            "cancel");
+      }
       case OperationKind::kRestore:
         return Conflict("a restore is done at once and cannot be cancelled");
       case OperationKind::kCreate:

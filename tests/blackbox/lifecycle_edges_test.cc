@@ -108,6 +108,34 @@ TEST_F(LifecycleEdges, AFailedWorkspaceDeletedAndRestoredCanStillBeRetried) {
   ExpectProblem(Call("POST", "/v1/provisioning-runs/" + run + "/retry"), 409);
 }
 
+// Cancelling a delete cancels the purge that delete scheduled; an older
+// delete, restored since, has nothing left to cancel: it must not restore
+// the workspace's current deletion (found by an outside audit).
+TEST_F(LifecycleEdges, CancellingAnOldDeleteDoesNotRestoreANewerOne) {
+  Start(/*retention_s=*/3600);
+  const auto [ws, state] = Create("Twice");
+  ASSERT_EQ(state, "succeeded");
+  const auto delete_once = [&] {
+    const HttpResponse d = Call("DELETE", "/v1/workspaces/" + ws);
+    EXPECT_EQ(d.status, 202) << d.body;
+    const std::string op(Json(d.body).as_object().at("id").as_string());
+    EXPECT_EQ(WaitOperation(*client_, server_->Token("alice"), op).at("state").as_string(),
+              "succeeded");
+    return op;
+  };
+  const std::string first = delete_once();
+  ASSERT_EQ(Call("POST", "/v1/operations/" + first + "/cancel").status, 200);  // restored
+  const std::string second = delete_once();
+  const HttpResponse stale = Call("POST", "/v1/operations/" + first + "/cancel");
+  ExpectProblem(stale, 409);
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces/" + ws).body).as_object().at("status").as_string(),
+            "deleted");
+  // The newer delete's own cancel restores it.
+  ASSERT_EQ(Call("POST", "/v1/operations/" + second + "/cancel").status, 200);
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces/" + ws).body).as_object().at("status").as_string(),
+            "active");
+}
+
 // Which of two keys was meant is not guessed: 400, nothing created.
 TEST_F(LifecycleEdges, TwoIdempotencyKeysAreA400AndCreateNothing) {
   Start(/*retention_s=*/3600);
