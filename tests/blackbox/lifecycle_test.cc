@@ -211,7 +211,12 @@ TEST_F(Lifecycle, APurgeRemovesEverythingAndSealsTheAuditChain) {
     ASSERT_EQ(seen.status, 200) << seen.body;
     EXPECT_EQ(Json(seen.body).as_object().at("state").as_string(), "succeeded");
     ExpectProblem(Call("GET", "/v1/operations/" + op, "bob"), 404);
-    ExpectProblem(Call("POST", "/v1/operations/" + op + "/cancel", "alice"), 404);
+    // Not changeable: for its state (409), not as if alice had not just
+    // read it; bob learns nothing.
+    const HttpResponse cancel = Call("POST", "/v1/operations/" + op + "/cancel", "alice");
+    ExpectProblem(cancel, 409);
+    EXPECT_NE(cancel.body.find("purged"), std::string::npos) << cancel.body;
+    ExpectProblem(Call("POST", "/v1/operations/" + op + "/cancel", "bob"), 404);
   }
   ExpectProblem(Call("GET", "/v1/workspaces/" + ws_ + "/operations", "alice"), 404);
   // The slug is free again.

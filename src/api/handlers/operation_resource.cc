@@ -53,19 +53,21 @@ Status RequireOnOperation(app::App& app, RequestContext& ctx, const model::Provi
                           authz::Permission need) {
   const Status s = Require(app, ctx, authz::ObjectType::kWorkspace, op.workspace_id, need);
   if (s.code() != Code::kNotFound) return s;
-  if (need == authz::Permission::kRead) {
-    WS_ASSIGN_OR_RETURN(const std::string account, PurgedWorkspaceAccount(app, op.workspace_id));
-    if (!account.empty()) {
-      std::optional<Denial> refused = std::move(ctx.denial);
-      const Status admin =
-          Require(app, ctx, authz::ObjectType::kAccount, account, authz::Permission::kAdminister);
-      if (admin.ok()) {
-        ctx.denial.reset();
-        return admin;
-      }
-      if (admin.code() == Code::kUnavailable) return admin;
-      ctx.denial = std::move(refused);
+  WS_ASSIGN_OR_RETURN(const std::string account, PurgedWorkspaceAccount(app, op.workspace_id));
+  if (!account.empty()) {
+    std::optional<Denial> refused = std::move(ctx.denial);
+    const Status admin =
+        Require(app, ctx, authz::ObjectType::kAccount, account, authz::Permission::kAdminister);
+    if (admin.ok()) {
+      ctx.denial.reset();
+      // What the account's admins read stays what they read: a change is
+      // refused for the operation's state, not as if it did not exist.
+      if (need == authz::Permission::kRead) return admin;
+      return Conflict("the workspace was purged: its operations stay readable and can no "
+                      "longer be changed");
     }
+    if (admin.code() == Code::kUnavailable) return admin;
+    ctx.denial = std::move(refused);
   }
   return NotFound(kOperationNotFound);
 }
