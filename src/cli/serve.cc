@@ -3,10 +3,14 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include "api/api.h"
 #include "app/app.h"
@@ -32,17 +36,65 @@ void KeepFreedMemoryForReuse() {
   if (std::getenv("GLIBC_TUNABLES") == nullptr) mallopt(M_TRIM_THRESHOLD, 16 << 20);
 }
 
+// SIGTERM and SIGINT, taken by a thread of their own from the start: while
+// the server starts (migrations, the integrity check, a locked database,
+// a slow disk) a stop signal ends the process at once, as kill -9 would,
+// which loses nothing (every write is a committed transaction); once it
+// serves, a signal is handed to Wait and the server stops gracefully.
+class StopSignals {
+ public:
+  // Blocks both signals in every thread (threads inherit the mask) and
+  // starts the thread that takes them. Once per process.
+  static StopSignals& Take() {
+    static StopSignals* const signals = new StopSignals();  // never destroyed
+    return *signals;
+  }
+  // From now on a signal is a graceful stop (Wait returns it).
+  void Serving() {
+    std::lock_guard lock(mu_);
+    serving_ = true;
+  }
+  // The first signal taken since Serving.
+  int Wait() {
+    std::unique_lock lock(mu_);
+    taken_.wait(lock, [&] { return signal_ != 0; });
+    return signal_;
+  }
+
+ private:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    std::thread([this] { Run(); }).detach();
+  }
+  void Run() {
+    int sig = 0;
+    while (sigwait(&set_, &sig) != 0) {
+    }
+    std::lock_guard lock(mu_);
+    if (!serving_) {
+      log::Warn("stopping during start-up", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      log::Flush();
+      _exit(128 + sig);
+    }
+    signal_ = sig;
+    taken_.notify_all();
+  }
+
+  sigset_t set_;
+  std::mutex mu_;
+  std::condition_variable taken_;
+  bool serving_ = false;  // guarded by mu_
+  int signal_ = 0;        // guarded by mu_
+};
+
 }  // namespace
 
 int Serve(const ServeFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
-  // Block the stop signals in every thread (threads inherit the mask) and
-  // take them synchronously below with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals& stop = StopSignals::Take();
   signal(SIGPIPE, SIG_IGN);
 
   app::Config config;
@@ -68,6 +120,11 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
   KeepFreedMemoryForReuse();
+  if (failpoints->For("serve_start", 1) == saga::Failpoint::Action::kDelay) {
+    log::Info("failpoint: start-up delayed", {{"ms", failpoints->DelayMs("serve_start")}});
+    log::Flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(failpoints->DelayMs("serve_start")));
+  }
   auto opened = app::App::Open(config, std::move(failpoints).value());
   if (!opened.ok()) {
     log::Error("cannot start", {{"error", opened.status().message()}});
@@ -152,8 +209,8 @@ int Serve(const ServeFlags& flags) {
   }
   log::Flush();
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  stop.Serving();
+  const int signal_number = stop.Wait();
   log::Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown();
   // Workers finish their current step and release their leases.

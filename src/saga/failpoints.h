@@ -15,6 +15,8 @@
 //          vault_after_pending, vault_after_commit_record  the same points of
 //                              a vault record's create or delete
 //                              (domain/vault.cc)
+//          serve_start         `workspaced serve` before it opens the data
+//                              directory (delay only; src/cli/serve.cc)
 //          denials_chain       each transaction that chains answered
 //                              refusals (delay, error, error(N): the first
 //                              N fail; domain/denials.h)

@@ -102,6 +102,28 @@ TEST(Serve, SigintAlsoStopsCleanly) {
   EXPECT_EQ(server->Stop(SIGINT), 0);
 }
 
+// A stop signal while the server starts (here held by a failpoint before
+// it opens its data directory) ends the process at once; the signals were
+// blocked until it listened, so SIGTERM and Ctrl-C did nothing for as long
+// as start-up took (found by an outside audit).
+TEST(Serve, AStopSignalDuringStartUpEndsTheProcessAtOnce) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out";
+  const CommandResult r = RunShell(
+      "\"$WS\" serve --listen 127.0.0.1:0 --data-dir \"$DIR/data\" >\"$OUT\" 2>&1 & pid=$!\n"
+      "i=0; until grep -q 'start-up delayed' \"$OUT\"; do i=$((i+1)); [ $i -gt 1000 ] && break; "
+      "sleep 0.02; done\n"
+      "kill -TERM $pid; wait $pid; echo \"rc=$?\"",
+      {{"WS", WorkspacedBin()},
+       {"DIR", dir.path()},
+       {"OUT", out},
+       {"WORKSPACED_FAILPOINTS", "serve_start=delay(120000)"}});
+  std::ifstream in(out);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(r.out.find("rc=143"), std::string::npos) << r.out << r.err << log;
+  EXPECT_NE(log.find("stopping during start-up"), std::string::npos) << log;
+}
+
 TEST(Cli, AccountsCreatePrintsTheAccountAndItsAdminCanReadIt) {
   TempDir tmp;
   const std::string dir = tmp.path() + "/data";
