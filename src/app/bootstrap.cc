@@ -10,9 +10,12 @@
 #include <fstream>
 #include <sstream>
 
+#include <boost/json.hpp>
+
 #include "common/hex.h"
 #include "common/hmac.h"
 #include "common/private_file.h"
+#include "domain/actor.h"
 
 namespace workspaced::app {
 namespace fs = std::filesystem;
@@ -102,6 +105,13 @@ StatusOr<model::Account> EnsureDefaultAccount(store::Store& store, const Clock& 
     WS_RETURN_IF_ERROR(tx.InsertAccount(account));
     WS_RETURN_IF_ERROR(tx.PutAccountMember(
         {account.id, kDefaultAdmin, model::AccountRole::kAdmin, account.created_at}));
+    // On record as any account's creation (audit verify expects one).
+    model::AuditEvent e = domain::AuditEventBy(domain::Actor{"system", "system", "", "", ""},
+                                               account.created_at, "account.create", "account",
+                                               account.id, "");
+    e.details = boost::json::serialize(boost::json::object{
+        {"name", account.name}, {"admin", kDefaultAdmin}, {"default_account", true}});
+    WS_RETURN_IF_ERROR(tx.AppendAudit(e));
     return tx.PutMeta(kKey, account.id);
   }));
   return account;

@@ -1,6 +1,7 @@
 #include "audit/verify.h"
 
 #include <algorithm>
+#include <set>
 
 #include "audit/chain.h"
 #include "common/time_format.h"
@@ -15,7 +16,9 @@ std::string Scope(const std::string& scope) {
 }
 
 // One chain, oldest event first, against its head row and its workspace row.
-Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyReport& report) {
+// `created` collects the accounts whose account.create event it holds.
+Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyReport& report,
+                 std::set<std::string>& created) {
   const auto fail = [&](std::string problem) {
     report.ok = false;
     report.problem = std::move(problem);
@@ -52,6 +55,7 @@ Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyR
         return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
                     "): its content was altered (hash mismatch)");
       }
+      if (e.action == "account.create" && e.workspace_id.empty()) created.insert(e.target_id);
       prev = e.hash;
       last_seq = e.seq;
       newest_time = std::max(newest_time, e.time);
@@ -96,17 +100,44 @@ StatusOr<VerifyReport> VerifyChains(store::Store& store,
                                     const std::optional<std::string>& workspace_id,
                                     const std::function<void()>& after_listing) {
   std::vector<store::AuditChainRef> chains;
+  // The accounts, in the chains' snapshot: each one's creation is an event
+  // of the chain without a workspace, committed with the account, so
+  // removing that whole chain (heads and all) is seen here.
+  std::vector<std::string> accounts;
+  std::set<std::string> unaudited;  // created before that was on record
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(chains, tx.ListAuditChains());
+    if (workspace_id) return Status::Ok();
+    for (store::Page page{"", kPage};;) {
+      WS_ASSIGN_OR_RETURN(const std::vector<model::Account> some, tx.ListAccounts(page));
+      for (const model::Account& a : some) accounts.push_back(a.id);
+      if (some.size() < static_cast<std::size_t>(kPage)) break;
+      page.after = some.back().id;
+    }
+    WS_ASSIGN_OR_RETURN(const std::optional<std::string> old,
+                        tx.GetMeta("accounts_created_unaudited"));
+    for (std::size_t at = 0; old && at < old->size();) {
+      const std::size_t comma = std::min(old->find(',', at), old->size());
+      unaudited.insert(old->substr(at, comma - at));
+      at = comma + 1;
+    }
     return Status::Ok();
   }));
   if (after_listing) after_listing();
   VerifyReport report;
+  std::set<std::string> created;
   for (const store::AuditChainRef& chain : chains) {
     if (workspace_id && chain.scope != *workspace_id) continue;
     ++report.chains;
-    WS_RETURN_IF_ERROR(VerifyOne(store, chain, report));
+    WS_RETURN_IF_ERROR(VerifyOne(store, chain, report, created));
     if (!report.ok) return report;
+  }
+  for (const std::string& id : accounts) {
+    if (created.contains(id) || unaudited.contains(id)) continue;
+    report.ok = false;
+    report.problem = "account " + id + " has no account.create event in " + Scope("") +
+                     " — events of that chain were removed (every account is created with one)";
+    return report;
   }
   if (workspace_id && report.chains == 0) {
     report.ok = false;

@@ -370,6 +370,18 @@ CREATE INDEX idempotency_keys_by_workspace ON idempotency_keys (workspace_id)
   WHERE workspace_id <> '';
 )sql";
 
+// `audit verify` expects an account.create event, in the chain of events
+// without a workspace, for every account: deleting that whole chain is then
+// detected. The accounts made before the default account's creation was
+// audited (the default account of a data directory older than this) are
+// recorded here once, as the accounts that have none.
+constexpr char kAccountsOnRecord[] = R"sql(
+INSERT INTO meta (key, value)
+  SELECT 'accounts_created_unaudited', COALESCE(string_agg(id, ',' ORDER BY id), '') FROM accounts a
+  WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.workspace_id = ''
+                    AND e.action = 'account.create' AND e.target_id = a.id);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -388,6 +400,7 @@ constexpr std::array kMigrations{
     Migration{17, "vault records counted by quotas", kVaultQuota},
     Migration{18, "due runs in claim order", kDueRunsInOrder},
     Migration{19, "idempotent answers by workspace", kIdempotencyWorkspaces},
+    Migration{20, "accounts whose creation is not on record", kAccountsOnRecord},
 };
 
 }  // namespace

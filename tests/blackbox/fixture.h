@@ -37,11 +37,23 @@ class Seeder {
   }
 
   std::string Account(const std::string& name, const std::string& admin) {
-    // Rows only, as a restored backup would hold them (no audit event).
+    // The rows and, as every account is created with one, its
+    // account.create event (audit verify expects it).
     const model::Account a{NewUuidV7(*random_, clock_), name, clock_.Now()};
     Written(store_->Write([&](store::Tx& tx) -> Status {
       WS_RETURN_IF_ERROR(tx.InsertAccount(a));
-      return tx.PutAccountMember({a.id, admin, model::AccountRole::kAdmin, a.created_at});
+      WS_RETURN_IF_ERROR(
+          tx.PutAccountMember({a.id, admin, model::AccountRole::kAdmin, a.created_at}));
+      model::AuditEvent created;
+      created.time = a.created_at;
+      created.actor = admin;
+      created.actor_auth = "cli";
+      created.action = "account.create";
+      created.target_type = "account";
+      created.target_id = a.id;
+      created.outcome = "success";
+      created.details = boost::json::serialize(boost::json::object{{"name", name}});
+      return tx.AppendAudit(created);
     }));
     return a.id;
   }
