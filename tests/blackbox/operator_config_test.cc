@@ -50,5 +50,23 @@ TEST(Config, EveryCommandRefusesAConfigurationServeRefusesWithServesMessage) {
   }
 }
 
+// serve --config /dev/zero read until memory ran out; a directory was
+// "not valid JSON: incomplete JSON".
+TEST(Config, EveryCommandRefusesAConfigurationThatIsNotARegularFile) {
+  TempDir tmp;
+  const std::string data_dir = tmp.path() + "/data";
+  const std::pair<std::string, std::string> cases[] = {
+      {"/dev/zero", "workspaced: config: /dev/zero is a character device, not a regular file\n"},
+      {tmp.path(), "workspaced: config: " + tmp.path() + " is a directory, not a regular file\n"}};
+  for (const auto& [path, message] : cases) {
+    for (const auto& command : ConfigCommands()) {
+      const CommandResult r = RunWithConfig(command, path, data_dir);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << " " << path << ": " << r.err;
+      EXPECT_EQ(r.err, message) << command[0];
+      EXPECT_FALSE(std::filesystem::exists(data_dir)) << command[0];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace workspaced::testing
