@@ -78,6 +78,8 @@ bool IsValidHost(std::string_view host) {
 }  // namespace
 
 std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
+  if (header.method_string().size() > kMaxMethodBytes)
+    return Refusal{501, "the request method is not implemented (it is longer than any method)"};
   const Codings te = TransferCodings(header);
   if (te.present) {
     // An HTTP/1.0 hop may have passed Transfer-Encoding on without knowing it
@@ -115,6 +117,10 @@ std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
     }
   }
   return std::nullopt;
+}
+
+bool StartsWithTooLongMethod(std::string_view received) {
+  return received.substr(0, kMaxMethodBytes + 1).find(' ') == std::string_view::npos;
 }
 
 Method ToMethod(bhttp::verb v) {
