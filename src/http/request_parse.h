@@ -38,7 +38,8 @@ struct Refusal {
 // together with Content-Length, or in an HTTP/1.0 request; an HTTP/1.1
 // request without exactly one Host, a Host that is not host[:port], and two
 // Content-Type fields.
-// Also a method longer than kMaxMethodBytes: 501, as for any method we do
+// Also a target in absolute form holding userinfo (RFC 9110 §4.2.4): 400.
+// And a method longer than kMaxMethodBytes: 501, as for any method we do
 // not implement (RFC 9110 §9.1).
 std::optional<Refusal> CheckHeader(const boost::beast::http::request_header<>& header);
 
