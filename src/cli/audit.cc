@@ -29,7 +29,8 @@ int AuditVerify(const AuditVerifyFlags& flags) {
   auto report = audit::VerifyChains(**store, workspace);
   if (!report.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", report.status().message().c_str());
-    return 1;
+    // An id no workspace has is a usage error, not a chain found broken.
+    return report.status().code() == Code::kNotFound ? 2 : 1;
   }
   if (!report->ok) {
     std::fprintf(stderr, "audit log NOT intact: %s\n", report->problem.c_str());

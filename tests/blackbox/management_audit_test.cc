@@ -25,6 +25,11 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   EXPECT_NE(typo.err.find("not a workspace id"), std::string::npos) << typo.err;
   EXPECT_EQ(typo.err.find("not-a-uuid"), std::string::npos) << typo.err;
   EXPECT_EQ(typo.err.find("NOT intact"), std::string::npos) << typo.err;
+  // So is a well-formed id no workspace has: not an alarm of tampering.
+  const std::string unknown = "01900000-0000-7000-8000-0000000000ff";
+  const auto none = RunWorkspaced({"audit", "verify", "--workspace", unknown, "--data-dir", dir});
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_EQ(none.err, "workspaced: no workspace " + unknown + "\n");
 
   const long long seq = CountRows(
       dir, "SELECT seq FROM audit_events WHERE workspace_id = '" + ws_ + "' ORDER BY seq LIMIT 1");
