@@ -19,7 +19,7 @@ int AuditVerify(const AuditVerifyFlags& flags) {
   }
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
-  auto store = app::OpenStore(config, /*existing=*/true);
+  auto store = app::OpenStoreToRead(config);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
     return 1;
