@@ -132,7 +132,7 @@ void Api::Handle(const http::Request& request, http::Response& response) {
     }
     if (!match.allow.empty()) {
       http::SetProblem(response, 405,
-                       "method " + std::string(request.method_text) +
+                       "method " + BoundedText(request.method_text, 64) +
                            " is not allowed here; allowed: " + match.allow,
                        request.request_id);
       response.SetHeader("Allow", match.allow);

@@ -24,6 +24,7 @@
 #include "spicedb/relay.h"
 #include "store/pg_store.h"
 #include "store/sqlite_integrity.h"
+#include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
 
 namespace workspaced::app {
@@ -88,6 +89,31 @@ StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config, bool exi
   WS_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(options));
   WS_RETURN_IF_ERROR(store->Migrate());
   return store;
+}
+
+StatusOr<std::unique_ptr<store::Store>> OpenStoreToRead(const Config& config) {
+  if (!config.database.empty()) return OpenStore(config, /*existing=*/true);
+  const std::string path = (std::filesystem::path(config.data_dir) / kDatabaseFile).string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return NotFound("no database at " + path +
+                    " (is --data-dir right? the server creates it when it first starts)");
+  const int budget_ms = config.integrity.start_check_ms;
+  WS_RETURN_IF_ERROR(
+      RefuseDamaged(store::CheckSqliteFile(path, Micros{budget_ms} * 1000), path, budget_ms));
+  const auto named = [&](const Status& s) {
+    return Status(s.code(), "cannot read the database " + path + ": " + s.message());
+  };
+  auto store = store::OpenSqliteStore({.path = path, .readers = 1, .read_only = true});
+  if (!store.ok()) return named(store.status());
+  const StatusOr<int> version = (*store)->SchemaVersion();
+  if (!version.ok()) return named(version.status());
+  const int current = store::SqliteMigrations().back().version;
+  if (*version != current)
+    return Conflict("the database " + path + " has schema version " +
+                    std::to_string(*version) + ", this binary reads " +
+                    std::to_string(current) + ": run workspaced migrate on it first");
+  return std::move(store).value();
 }
 
 namespace {

@@ -158,4 +158,12 @@ std::vector<std::string> SpiceDbTypes();
 // nothing).
 StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config& config, bool existing = false);
 
+// The store of an existing deployment, for a command that only reads it
+// (audit verify). On the embedded default the file is checked and read as
+// it is: nothing is created or migrated, so a copy on read-only media can
+// be read (store::SqliteOptions::read_only); a database whose schema is not
+// this binary's is refused naming the file (run `migrate` first). Errors
+// name the database file. On PostgreSQL, as OpenStore(config, true).
+StatusOr<std::unique_ptr<store::Store>> OpenStoreToRead(const Config& config);
+
 }  // namespace workspaced::app

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -15,6 +14,7 @@
 #include "common/hex.h"
 #include "common/hmac.h"
 #include "common/private_file.h"
+#include "common/regular_file.h"
 #include "domain/actor.h"
 
 namespace workspaced::app {
@@ -40,6 +40,7 @@ std::optional<std::string> FromHex(std::string_view hex) {
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   };
   if (hex.size() % 2 != 0) return std::nullopt;
@@ -55,10 +56,14 @@ std::optional<std::string> FromHex(std::string_view hex) {
 StatusOr<std::string> ReadKey(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return NotFound("no dev key at " + path);
-  if ((st.st_mode & 077) != 0) {
+  // As the key-encryption keys: a FIFO or a directory is refused as what it
+  // is, never waited on (common/regular_file.h).
+  StatusOr<RegularFile> file = ReadRegularFile(path, 4096);
+  if (!file.ok()) return InvalidArgument("dev key " + file.status().message());
+  if ((file->mode & 077) != 0) {
     return InvalidArgument("dev key " + path + " is readable by others; run: chmod 600 " + path);
   }
-  std::ifstream in(path);
+  std::istringstream in(file->contents);
   std::string hex;
   in >> hex;
   auto key = FromHex(hex);

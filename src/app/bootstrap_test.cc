@@ -44,6 +44,16 @@ TEST_F(Bootstrap, RefusesAKeyOthersCanRead) {
   EXPECT_EQ(again.status().code(), Code::kInvalidArgument);
 }
 
+TEST_F(Bootstrap, RefusesADevKeyThatIsAFifoWithoutWaitingOnIt) {
+  auto random = NewSecureRandom();
+  ASSERT_TRUE(EnsureDataDir(dir_.string()).ok());
+  const std::string path = (dir_ / kDevKeyFile).string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const auto key = LoadOrCreateDevKey(dir_.string(), *random);
+  EXPECT_EQ(key.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(key.status().message(), "dev key " + path + " is a FIFO, not a regular file");
+}
+
 TEST_F(Bootstrap, DefaultAccountIsCreatedOnce) {
   Config config;
   config.data_dir = dir_.string();

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 
+#include "common/regular_file.h"
 #include "http/client_address.h"
 #include "model/identity.h"
 
@@ -278,12 +277,10 @@ Status ApplyIntegrity(const json::object& o, IntegrityConfig& c) {
 }  // namespace
 
 Status ApplyConfigFile(const std::string& path, Config& c) {
-  std::ifstream in(path);
-  if (!in) return InvalidArgument("config: cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  StatusOr<RegularFile> file = ReadRegularFile(path, kMaxConfigFileBytes);
+  if (!file.ok()) return InvalidArgument("config: " + file.status().message());
   boost::system::error_code ec;
-  json::value root = json::parse(ss.str(), ec);
+  json::value root = json::parse(file->contents, ec);
   if (ec) return InvalidArgument("config: " + path + " is not valid JSON: " + ec.message());
   if (!root.is_object()) return InvalidArgument("config: " + path + " must hold a JSON object");
   for (const auto& [k, v] : root.as_object()) {

@@ -183,8 +183,13 @@ struct Config {
   std::string log_format = "json";  // json | text
 };
 
+// The largest configuration file read: a real one is a few KiB.
+inline constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
+
 // Applies the JSON file at `path` over `config`. kInvalidArgument naming the
-// offending key on any unknown key, wrong type or out-of-range value.
+// offending key on any unknown key, wrong type or out-of-range value, and
+// naming the path when it is not a regular file (a directory, a FIFO,
+// /dev/zero) or is over kMaxConfigFileBytes.
 Status ApplyConfigFile(const std::string& path, Config& config);
 // Checks cross-field rules (non-empty regions, valid listen address, …).
 Status Validate(const Config& config);

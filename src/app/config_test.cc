@@ -130,6 +130,26 @@ TEST(Config, ValidateCatchesContradictions) {
   EXPECT_FALSE(Validate(c).ok());
 }
 
+// What is not a configuration file is said to be, not read as JSON: a
+// directory is not "incomplete JSON", and /dev/zero is not read until
+// memory runs out.
+TEST(Config, RefusesWhatIsNotASmallRegularFileNamingIt) {
+  const ConfigFile file("{}");
+  const std::string dir = file.path().substr(0, file.path().rfind('/'));
+  Config c;
+  Status s = ApplyConfigFile(dir, c);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "config: " + dir + " is a directory, not a regular file");
+  s = ApplyConfigFile("/dev/zero", c);
+  EXPECT_EQ(s.message(), "config: /dev/zero is a character device, not a regular file");
+  // Valid JSON, but over the bound: refused before it is parsed.
+  const ConfigFile big("{" + std::string(kMaxConfigFileBytes, ' ') + "}");
+  s = ApplyConfigFile(big.path(), c);
+  EXPECT_EQ(s.message(), "config: " + big.path() + " is larger than 1048576 bytes");
+  const ConfigFile just_fits("{" + std::string(kMaxConfigFileBytes - 2, ' ') + "}");
+  EXPECT_TRUE(ApplyConfigFile(just_fits.path(), c).ok());
+}
+
 TEST(Config, ParseListen) {
   std::string host;
   std::uint16_t port = 0;

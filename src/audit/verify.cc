@@ -139,10 +139,9 @@ StatusOr<VerifyReport> VerifyChains(store::Store& store,
                      " — events of that chain were removed (every account is created with one)";
     return report;
   }
-  if (workspace_id && report.chains == 0) {
-    report.ok = false;
-    report.problem = "workspace " + *workspace_id + " has no audit events on record";
-  }
+  // Every workspace row is listed (with or without events), so a workspace
+  // with no chain has no row either: a mistyped id, not tampering.
+  if (workspace_id && report.chains == 0) return NotFound("no workspace " + *workspace_id);
   return report;
 }
 

@@ -23,7 +23,9 @@ struct VerifyReport {
 // server: the chains' heads are listed first, and events appended after
 // that (past a listed head) are left to the next run. `after_listing`, when
 // set, runs between the listing and the first page (a test's seam: it
-// appends events there, as a live server would).
+// appends events there, as a live server would). kNotFound when
+// `workspace_id` names no workspace: no row, no event and no head (a
+// workspace row without events is a chain found broken, not this).
 StatusOr<VerifyReport> VerifyChains(store::Store& store,
                                     const std::optional<std::string>& workspace_id,
                                     const std::function<void()>& after_listing = {});

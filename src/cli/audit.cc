@@ -19,7 +19,7 @@ int AuditVerify(const AuditVerifyFlags& flags) {
   }
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
-  auto store = app::OpenStore(config, /*existing=*/true);
+  auto store = app::OpenStoreToRead(config);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
     return 1;
@@ -29,7 +29,8 @@ int AuditVerify(const AuditVerifyFlags& flags) {
   auto report = audit::VerifyChains(**store, workspace);
   if (!report.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", report.status().message().c_str());
-    return 1;
+    // An id no workspace has is a usage error, not a chain found broken.
+    return report.status().code() == Code::kNotFound ? 2 : 1;
   }
   if (!report->ok) {
     std::fprintf(stderr, "audit log NOT intact: %s\n", report->problem.c_str());

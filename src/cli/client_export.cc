@@ -35,10 +35,17 @@ int ClientExport(const ClientFlags& client, const ClientExportFlags& flags) {
     if (r->status != 200) return ReportProblem(*r);
     return flushed ? kExitOk : kExitFailed;
   }
+  const bool arrived = std::ftell(sink) > 0;
   const bool closed = std::fclose(sink) == 0;
   if (!r.ok() || r->status != 200 || !flushed || !closed) {
     std::remove(part.c_str());
-    if (!r.ok()) return ReportStatus(r.status());
+    if (!r.ok()) {
+      const int code = ReportStatus(r.status());
+      if (arrived)
+        std::fprintf(stderr, "error: the export is incomplete; no file was written (%s)\n",
+                     flags.file.c_str());
+      return code;
+    }
     if (r->status != 200) return ReportProblem(*r);
     std::fprintf(stderr, "error: cannot write %s\n", flags.file.c_str());
     return kExitFailed;

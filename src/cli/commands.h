@@ -2,6 +2,7 @@
 // code: 0 success, 1 runtime failure, 2 bad usage or configuration.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "app/config.h"
@@ -16,9 +17,13 @@ struct CommonFlags {
   std::string database;
 };
 
-// Defaults, then the config file, then flags. Prints the error and returns
-// false on a bad file.
-bool ResolveConfig(const CommonFlags& flags, app::Config& config);
+// Defaults, then the config file, then the common flags, then what
+// `command_flags` sets (a command's own flags, e.g. serve's --listen); the
+// result is then checked as a whole (app::Validate), so every command
+// refuses what serve would. Prints the error and returns false (exit 2)
+// on a bad file or an invalid result; nothing has been created then.
+bool ResolveConfig(const CommonFlags& flags, app::Config& config,
+                   const std::function<void(app::Config&)>& command_flags = {});
 
 struct ServeFlags {
   CommonFlags common;

@@ -4,7 +4,8 @@
 
 namespace workspaced::cli {
 
-bool ResolveConfig(const CommonFlags& flags, app::Config& config) {
+bool ResolveConfig(const CommonFlags& flags, app::Config& config,
+                   const std::function<void(app::Config&)>& command_flags) {
   if (!flags.config_file.empty()) {
     const Status s = app::ApplyConfigFile(flags.config_file, config);
     if (!s.ok()) {
@@ -14,6 +15,11 @@ bool ResolveConfig(const CommonFlags& flags, app::Config& config) {
   }
   if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
   if (!flags.database.empty()) config.database = flags.database;
+  if (command_flags) command_flags(config);
+  if (const Status valid = app::Validate(config); !valid.ok()) {
+    std::fprintf(stderr, "workspaced: %s\n", valid.message().c_str());
+    return false;
+  }
   return true;
 }
 

@@ -98,18 +98,14 @@ int Serve(const ServeFlags& flags) {
   signal(SIGPIPE, SIG_IGN);
 
   app::Config config;
-  if (!ResolveConfig(flags.common, config)) return 2;
-  if (!flags.listen.empty()) config.listen = flags.listen;
-  if (flags.threads >= 0) config.threads = flags.threads;
-  if (flags.workers >= 0) config.workers = flags.workers;
+  const bool resolved = ResolveConfig(flags.common, config, [&](app::Config& c) {
+    if (!flags.listen.empty()) c.listen = flags.listen;
+    if (flags.threads >= 0) c.threads = flags.threads;
+    if (flags.workers >= 0) c.workers = flags.workers;
+  });
+  if (!resolved) return 2;
   log::Init(log::ParseLevel(config.log_level).value_or(log::Level::kInfo),
             config.log_format == "json");
-
-  const Status valid = app::Validate(config);
-  if (!valid.ok()) {
-    std::fprintf(stderr, "workspaced: %s\n", valid.message().c_str());
-    return 2;
-  }
   // Failpoints (tests, docs/provisioning.md) come from the environment,
   // read here once; the rest of the process is given them.
   const char* failpoints_env = std::getenv("WORKSPACED_FAILPOINTS");

@@ -255,7 +255,10 @@ StatusOr<Response> Connection::Exchange(const Request& request, std::FILE* sink,
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       drop();
-      return Transport(endpoint_, "read body", ec);
+      // The server answered: it is not unreachable, its answer is cut.
+      return Unavailable("the response from " + Where(endpoint_) + " (" +
+                         std::to_string(out.status) + ") was cut short after " +
+                         std::to_string(total) + " bytes of its body: " + ec.message());
     }
     const std::size_t n = sizeof chunk - parser.get().body().size;
     total += n;

@@ -8,8 +8,9 @@
 //
 // Failures are values: a transport failure (cannot resolve or connect, reset,
 // timeout, malformed response) is a kUnavailable Status whose message names
-// the server's address and what failed; an HTTP error status is a Response,
-// not a failure.
+// the server's address and what failed ("cannot reach …" before the
+// response's header came, "the response from … was cut short after N bytes
+// of its body" after); an HTTP error status is a Response, not a failure.
 #pragma once
 
 #include <chrono>

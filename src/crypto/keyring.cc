@@ -1,19 +1,15 @@
 #include "crypto/keyring.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "common/base64url.h"
 #include "common/hex.h"
 #include "common/private_file.h"
+#include "common/regular_file.h"
 #include "common/time_format.h"
 
 namespace workspaced::crypto {
@@ -35,32 +31,43 @@ std::string WrapAad(std::string_view workspace_id, std::string_view kek_id) {
 int Nibble(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;  // as `openssl rand -hex` or a vault may print it
   return -1;
 }
 
+// A key file holds 64 hex digits (either case) as its first word: a few
+// hundred bytes at most, whatever the path names.
+constexpr std::size_t kMaxKeyFileBytes = 4096;
+
 StatusOr<Key> ReadKeyFile(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return InvalidArgument("key file " + path + ": " + std::strerror(errno));
-  if ((st.st_mode & 077) != 0)
+  // A FIFO, a device or a directory is refused as what it is, without
+  // waiting for a writer (common/regular_file.h).
+  StatusOr<RegularFile> file = ReadRegularFile(path, kMaxKeyFileBytes);
+  if (!file.ok()) return InvalidArgument("key file " + file.status().message());
+  if ((file->mode & 077) != 0) {
+    Wipe(file->contents);
     return InvalidArgument("key file " + path + " is readable by others; run: chmod 600 " + path);
-  std::ifstream in(path);
-  std::string hex;
-  in >> hex;
-  if (hex.size() != 2 * kKeyBytes)
-    return InvalidArgument("key file " + path + " does not hold 64 hex characters");
+  }
+  // The first word, as it was read before (white space around it is fine).
+  std::string& text = file->contents;
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  const std::size_t begin = std::min(text.find_first_not_of(kSpace), text.size());
+  const std::string_view hex =
+      std::string_view(text).substr(begin, text.find_first_of(kSpace, begin) - begin);
   std::string bytes(kKeyBytes, '\0');
-  for (std::size_t i = 0; i < kKeyBytes; ++i) {
+  bool ok = hex.size() == 2 * kKeyBytes;
+  for (std::size_t i = 0; ok && i < kKeyBytes; ++i) {
     const int hi = Nibble(hex[2 * i]), lo = Nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      Wipe(hex);
-      return InvalidArgument("key file " + path + " does not hold 64 hex characters");
-    }
-    bytes[i] = static_cast<char>(hi * 16 + lo);
+    ok = hi >= 0 && lo >= 0;
+    bytes[i] = static_cast<char>(ok ? hi * 16 + lo : 0);
+  }
+  Wipe(text);
+  if (!ok) {
+    Wipe(bytes);
+    return InvalidArgument("key file " + path + " does not hold 64 hex characters");
   }
   StatusOr<Key> key = Key::FromBytes(bytes);
   Wipe(bytes);
-  Wipe(hex);
   return key;
 }
 

@@ -127,5 +127,38 @@ TEST_F(KeyRingTest, KeyFilesNamedInConfigurationAreCheckedBeforeUse) {
   EXPECT_FALSE(KeyRing::FromFiles({{"c", c}}, "c").ok());
 }
 
+// A FIFO held start-up for ever (an open waiting for a writer), a directory
+// was told to chmod 600, and uppercase hex was "not 64 hex characters".
+TEST_F(KeyRingTest, AKeyFileThatIsNotARegularFileIsRefusedAsWhatItIs) {
+  const std::string fifo = (dir_ / "fifo.key").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Status s = KeyRing::FromFiles({{"one", fifo}}, "one").status();  // returns: no writer waited for
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "key file " + fifo + " is a FIFO, not a regular file");
+  const std::string dir = (dir_ / "dir.key").string();
+  fs::create_directory(dir);
+  ::chmod(dir.c_str(), 0755);
+  s = KeyRing::FromFiles({{"one", dir}}, "one").status();
+  EXPECT_EQ(s.message(), "key file " + dir + " is a directory, not a regular file");
+  s = KeyRing::FromFiles({{"one", "/dev/zero"}}, "one").status();
+  EXPECT_EQ(s.message(), "key file /dev/zero is a character device, not a regular file");
+}
+
+TEST_F(KeyRingTest, AKeyFileInUppercaseHexIsTheSameKey) {
+  const std::string lower = (dir_ / "lower.key").string(), upper = (dir_ / "upper.key").string();
+  ASSERT_TRUE(KeyRing::WriteKeyFile(lower, *random_).ok());
+  std::string hex;
+  std::ifstream(lower) >> hex;
+  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::ofstream(upper) << hex << "\n";
+  ::chmod(upper.c_str(), 0600);
+  const StatusOr<KeyRing> a = KeyRing::FromFiles({{"k", lower}}, "k");
+  const StatusOr<KeyRing> b = KeyRing::FromFiles({{"k", upper}}, "k");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  const WrappedKey wrapped = a->Wrap("ws-1", Key::Generate(*random_), *random_);
+  EXPECT_TRUE(b->Unwrap("ws-1", wrapped).ok());
+}
+
 }  // namespace
 }  // namespace workspaced::crypto

@@ -140,9 +140,33 @@ bool IsCredentialName(std::string name) {
   return false;
 }
 
+// Where the userinfo of an absolute-form target lies: [begin, end) before
+// the authority's last '@' (perhaps empty); {0, 0} when there is none.
+std::pair<std::size_t, std::size_t> UserinfoSpan(std::string_view target) {
+  const std::size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) return {0, 0};
+  for (const char c : target.substr(0, scheme_end)) {  // RFC 3986 §3.1
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+      return {0, 0};
+  }
+  const std::size_t begin = scheme_end + 3;
+  const std::size_t authority_end = std::min(target.find_first_of("/?#", begin), target.size());
+  const std::size_t at = target.substr(begin, authority_end - begin).rfind('@');
+  if (at == std::string_view::npos) return {0, 0};
+  return {begin, begin + at};
+}
+
 }  // namespace
 
+bool HasUserinfo(std::string_view target) { return UserinfoSpan(target).first > 0; }
+
 std::string RedactedTarget(std::string_view target) {
+  if (const auto [begin, end] = UserinfoSpan(target); begin > 0) {
+    std::string redacted(target.substr(0, begin));
+    redacted += "REDACTED";
+    redacted += RedactedTarget(target.substr(end));
+    return redacted;
+  }
   const std::size_t q = target.find('?');
   if (q == std::string_view::npos) return std::string(target);
   std::string out(target.substr(0, q + 1));

@@ -48,11 +48,17 @@ struct Request {
   std::vector<std::string> QueryNames() const;
 };
 
-// The target with the values of credential-like query parameters
-// (access_token, token, id_token, code, password, secret, key, and names
-// ending in _token, _secret, _key or _password; case-insensitive, after
-// percent-decoding) replaced by "REDACTED": what the access log may keep.
+// The target with the userinfo of an absolute-form target
+// (`http://user:password@host/…`) and the values of credential-like query
+// parameters (access_token, token, id_token, code, password, secret, key,
+// and names ending in _token, _secret, _key or _password; case-insensitive,
+// after percent-decoding) replaced by "REDACTED": what the access log may
+// keep.
 std::string RedactedTarget(std::string_view target);
+
+// Whether `target` is in absolute form (`scheme://authority…`) with userinfo
+// in its authority, which a sender must not generate (RFC 9110 §4.2.4).
+bool HasUserinfo(std::string_view target);
 
 // `s` percent-encoded for a query component: the RFC 3986 unreserved
 // characters (letters, digits, '-', '.', '_', '~') stay, every other byte is

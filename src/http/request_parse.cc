@@ -78,6 +78,8 @@ bool IsValidHost(std::string_view host) {
 }  // namespace
 
 std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
+  if (header.method_string().size() > kMaxMethodBytes)
+    return Refusal{501, "the request method is not implemented (it is longer than any method)"};
   const Codings te = TransferCodings(header);
   if (te.present) {
     // An HTTP/1.0 hop may have passed Transfer-Encoding on without knowing it
@@ -89,6 +91,10 @@ std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
     if (!te.last_chunked) return Refusal{400, "the final transfer coding must be chunked"};
     if (te.count != 1) return Refusal{501, "only a single chunked transfer coding is supported"};
   }
+  // Credentials in the target are a client's mistake or a phishing attempt
+  // (RFC 9110 §4.2.4: treat them as an error); the log keeps them redacted.
+  if (HasUserinfo(header.target()))
+    return Refusal{400, "the request target must not hold credentials (user:password@)"};
   if (header.version() >= 11 && header.count(bhttp::field::host) != 1)
     return Refusal{400, "an HTTP/1.1 request needs exactly one Host header"};
   if (const auto host = header.find(bhttp::field::host);
@@ -115,6 +121,10 @@ std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
     }
   }
   return std::nullopt;
+}
+
+bool StartsWithTooLongMethod(std::string_view received) {
+  return received.substr(0, kMaxMethodBytes + 1).find(' ') == std::string_view::npos;
 }
 
 Method ToMethod(bhttp::verb v) {

@@ -38,7 +38,20 @@ struct Refusal {
 // together with Content-Length, or in an HTTP/1.0 request; an HTTP/1.1
 // request without exactly one Host, a Host that is not host[:port], and two
 // Content-Type fields.
+// Also a target in absolute form holding userinfo (RFC 9110 §4.2.4): 400.
+// And a method longer than kMaxMethodBytes: 501, as for any method we do
+// not implement (RFC 9110 §9.1).
 std::optional<Refusal> CheckHeader(const boost::beast::http::request_header<>& header);
+
+// The longest method taken as one: the longest registered (IANA's HTTP Method
+// Registry) is 17 bytes. A longer one is refused with 501 and is cut to this
+// in the access log.
+inline constexpr std::size_t kMaxMethodBytes = 64;
+
+// Whether a request whose request line was over the header limit began with
+// a method longer than kMaxMethodBytes (its first bytes hold no SP), rather
+// than a long target: `received` is what the parser was given.
+bool StartsWithTooLongMethod(std::string_view received);
 
 Method ToMethod(boost::beast::http::verb verb);
 

@@ -64,5 +64,20 @@ TEST(RedactedTarget, HidesCredentialLikeQueryValuesOnly) {
   EXPECT_EQ(RedactedTarget("/x?token&&a=1"), "/x?token&&a=1");
 }
 
+// RFC 9110 §4.2.4: userinfo in an absolute-form target is redacted in what
+// is logged (the request itself is refused: CheckHeader).
+TEST(RedactedTarget, HidesTheUserinfoOfAnAbsoluteFormTarget) {
+  EXPECT_EQ(RedactedTarget("http://alice:hunter2@x/healthz"), "http://REDACTED@x/healthz");
+  EXPECT_EQ(RedactedTarget("HTTPS://alice@x"), "HTTPS://REDACTED@x");
+  EXPECT_EQ(RedactedTarget("http://a:b@x/p?token=t&n=1"), "http://REDACTED@x/p?token=REDACTED&n=1");
+  EXPECT_EQ(RedactedTarget("http://x/p?next=http://a:b@y"), "http://x/p?next=http://a:b@y");
+  EXPECT_EQ(RedactedTarget("/p@x://y"), "/p@x://y");
+  EXPECT_TRUE(HasUserinfo("http://alice:hunter2@x/healthz"));
+  EXPECT_TRUE(HasUserinfo("ftp://@x/"));
+  EXPECT_FALSE(HasUserinfo("http://x/healthz?u=a@b"));
+  EXPECT_FALSE(HasUserinfo("/v1/workspaces/a@b"));
+  EXPECT_FALSE(HasUserinfo("//alice:pw@x/"));
+}
+
 }  // namespace
 }  // namespace workspaced::http

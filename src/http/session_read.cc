@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/text.h"
 #include "http/problem.h"
 #include "http/rate_limit.h"
 #include "http/request_id.h"
@@ -150,7 +151,13 @@ void Session::OnHeader(beast::error_code ec) {
     if (parser_->chunked()) header_field_ids_ = HeaderFieldIds(head);
     response_ = Response{};
     method_ = ToMethod(head.method());
-    method_text_.assign(head.method_string());
+    // The method is a token a client chose: one longer than any (refused
+    // below) is kept as long as the access log takes it.
+    const std::string_view method = head.method_string();
+    if (method.size() <= kMaxMethodBytes)
+      method_text_.assign(method);
+    else
+      method_text_ = BoundedText(method, kMaxMethodBytes);
     target_.assign(head.target());
     // Before the body: a request whose end is uncertain is never handled.
     if (auto refusal = CheckHeader(head.base())) return Reject(refusal->status, refusal->detail);
@@ -214,9 +221,15 @@ void Session::OnReadError(beast::error_code ec) {
   }
   if (ec == bhttp::error::header_limit) {
     // The parser takes the request line as soon as it is whole: without
-    // it, the line alone was over the limit.
-    if (parser_ && parser_->get().target().empty())
+    // it, the line alone was over the limit — a long target (414), or a
+    // method longer than any (501, as CheckHeader answers a shorter one).
+    if (parser_ && parser_->get().target().empty()) {
+      const std::string_view received(static_cast<const char*>(buffer_.data().data()),
+                                      buffer_.size());
+      if (StartsWithTooLongMethod(received))
+        return Reject(501, "the request method is not implemented (it is longer than any method)");
       return Reject(414, "the request target is too long");
+    }
     return Reject(431, "request headers are too large");
   }
   if (ec == bhttp::error::body_limit) return Reject(413, "request body is too large");

@@ -14,13 +14,22 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   if (path.empty() || path == ":memory:") {
     return InvalidArgument("sqlite: a database file path is required");
   }
-  // 0600 before SQLite opens it; its WAL and SHM files take the same mode.
-  WS_RETURN_IF_ERROR(MakePrivateFile(path));
   sqlite3* raw = nullptr;
-  // No SQLITE_OPEN_URI: the path is a plain file name, never "file:?…".
-  const int flags =
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = SQLITE_OK;
+  if (options.read_only) {
+    // A URI built from the path (escaped), so the path is still never "file:?…".
+    rc = sqlite3_open_v2(SqliteReadOnlyUri(path, options.immutable).c_str(), &raw,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
+                             SQLITE_OPEN_EXRESCODE,
+                         nullptr);
+  } else {
+    // 0600 before SQLite opens it; its WAL and SHM files take the same mode.
+    WS_RETURN_IF_ERROR(MakePrivateFile(path));
+    // No SQLITE_OPEN_URI: the path is a plain file name, never "file:?…".
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  }
   SqliteDbPtr db(raw);  // sqlite3_open_v2 may allocate a handle even on failure
   if (rc != SQLITE_OK) {
     if (!db) return Internal("sqlite: out of memory opening " + path);
@@ -31,9 +40,30 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   return conn;
 }
 
+std::string SqliteReadOnlyUri(const std::string& path, bool immutable) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (const char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '%' || c == '?' || c == '#') {
+      uri += '%';
+      uri += kHex[u >> 4];
+      uri += kHex[u & 15];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + (immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+}
+
 Status SqliteConnection::ApplyPragmas(const ConnectionOptions& options) {
   // Set first, so that switching to WAL waits for other connections.
   sqlite3_busy_timeout(db(), options.busy_timeout_ms);
+  if (options.read_only) {
+    // Nothing is written: the journal mode and durability are the writer's.
+    WS_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
+    return Exec("PRAGMA query_only=ON");
+  }
   {
     WS_ASSIGN_OR_RETURN(Stmt wal, Prepare("PRAGMA journal_mode=WAL"));
     WS_ASSIGN_OR_RETURN(const bool row, wal.Step());

@@ -24,7 +24,17 @@ struct ConnectionOptions {
   // Readers refuse writes (PRAGMA query_only), so a Read callback that tries
   // to write fails instead of silently writing outside the writer's mutex.
   bool query_only = false;
+  // Opens the file as it is, for reading only: nothing is created beside it
+  // and no journal mode is set (the file's own, WAL, is used). `immutable`
+  // too: SQLite then takes no lock and needs no -shm file, for a copy on
+  // read-only media that nothing can be writing (SqliteReadOnlyOptions).
+  bool read_only = false;
+  bool immutable = false;
 };
+
+// A file: URI naming `path` (RFC 3986: what would end the path is escaped),
+// opened read-only, and immutable when asked.
+std::string SqliteReadOnlyUri(const std::string& path, bool immutable);
 
 struct SqliteDbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

@@ -18,23 +18,6 @@ bool IsDamage(int rc) {
   return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
 }
 
-// A file: URI naming `path` (RFC 3986: what would end the path is escaped).
-std::string FileUri(const std::string& path, bool immutable) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string uri = "file:";
-  for (const char c : path) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == '%' || c == '?' || c == '#') {
-      uri += '%';
-      uri += kHex[u >> 4];
-      uri += kHex[u & 15];
-    } else {
-      uri += c;
-    }
-  }
-  return uri + (immutable ? "?mode=ro&immutable=1" : "?mode=ro");
-}
-
 struct FileState {
   bool exists = false;
   off_t size = 0;
@@ -60,7 +43,7 @@ FileState StateOf(const std::string& path) {
 StatusOr<IntegrityReport> Check(const std::string& path, Micros budget, bool immutable) {
   sqlite3* raw = nullptr;
   const int open_rc =
-      sqlite3_open_v2(FileUri(path, immutable).c_str(), &raw,
+      sqlite3_open_v2(SqliteReadOnlyUri(path, immutable).c_str(), &raw,
                       SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
   SqliteDbPtr db(raw);
   if (open_rc != SQLITE_OK) {

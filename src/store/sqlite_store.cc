@@ -1,5 +1,8 @@
 #include "store/sqlite_store.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -189,21 +192,25 @@ StatusOr<IntegrityReport> SqliteStore::CheckIntegrity(Micros budget) {
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (options.readers < 1) return InvalidArgument("sqlite: readers must be at least 1");
   if (options.busy_timeout_ms < 0) return InvalidArgument("sqlite: busy_timeout_ms is negative");
+  ConnectionOptions reading{.busy_timeout_ms = options.busy_timeout_ms, .query_only = true};
+  if (options.read_only) {
+    reading.read_only = true;
+    const std::string dir = std::filesystem::path(options.path).parent_path().string();
+    reading.immutable = ::access((options.path + "-wal").c_str(), F_OK) != 0 &&
+                        ::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0;
+  }
   // The writer opens first: it creates the file and switches it to WAL, which
-  // the readers then find already in force.
-  WS_ASSIGN_OR_RETURN(auto writer, SqliteConnection::Open(
-                                       options.path, {.busy_timeout_ms = options.busy_timeout_ms}));
+  // the readers then find already in force. Read-only, it is one more reader.
+  const ConnectionOptions writing =
+      options.read_only ? reading : ConnectionOptions{.busy_timeout_ms = options.busy_timeout_ms};
+  WS_ASSIGN_OR_RETURN(auto writer, SqliteConnection::Open(options.path, writing));
   ReaderPool::Connections readers;
   readers.reserve(options.readers);
   for (int i = 0; i < options.readers; ++i) {
-    WS_ASSIGN_OR_RETURN(auto reader, SqliteConnection::Open(
-                                         options.path, {.busy_timeout_ms = options.busy_timeout_ms,
-                                                        .query_only = true}));
+    WS_ASSIGN_OR_RETURN(auto reader, SqliteConnection::Open(options.path, reading));
     readers.push_back(std::move(reader));
   }
-  WS_ASSIGN_OR_RETURN(auto watcher, SqliteConnection::Open(
-                                        options.path, {.busy_timeout_ms = options.busy_timeout_ms,
-                                                       .query_only = true}));
+  WS_ASSIGN_OR_RETURN(auto watcher, SqliteConnection::Open(options.path, reading));
   return std::unique_ptr<Store>(
       std::make_unique<SqliteStore>(options.path, std::move(writer), std::move(readers),
                                     std::move(watcher)));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 
 #include "support/fake_http_server.h"
 #include "support/server_process.h"
@@ -152,6 +153,29 @@ TEST(CliFakeServer, APageThatIsNotAJsonArrayIsExitFour) {
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("error: the server sent a page that is not a JSON array"), std::string::npos)
       << r.err;
+}
+
+// An export the server began and then cut (its last chunk never came) was
+// reported as "cannot reach 127.0.0.1:…: read body: partial message", as if
+// no server had answered. It is an answer cut short: said so, no file left,
+// exit 4 (docs/cli.md: "a response was cut short").
+TEST(CliFakeServer, AnExportCutShortSaysSoAndLeavesNoFile) {
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    return {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"workspace\":{}}\r\n",
+            /*close=*/true};
+  });
+  TempDir tmp;
+  const std::string file = tmp.path() + "/ws.json";
+  const CommandResult r = Ws(server, {"export", kId, "-o", file});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(r.err.find("cannot reach"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was cut short after 16 bytes of its body"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the export is incomplete; no file was written (" + file + ")"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(file));
+  EXPECT_FALSE(std::filesystem::exists(file + ".part"));
 }
 
 }  // namespace

@@ -1,10 +1,46 @@
 // The audit log of accounts and workspaces through the real binary: `audit
 // verify` names every kind of tampering, the audit endpoint pages and
 // filters, and every denial is recorded where the target's admins see it.
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
 #include "blackbox/management_fixture.h"
 
 namespace workspaced::testing {
 namespace {
+
+// Makes `dir` a read-only bind mount of itself, seen only by this process
+// and the ones it starts; empty on success, else why it could not.
+std::string MountReadOnly(const std::string& dir) {
+  const uid_t uid = ::getuid();
+  const gid_t gid = ::getgid();
+  if (::unshare(CLONE_NEWNS) != 0) {
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+      return std::string("unshare: ") + std::strerror(errno);
+    std::ofstream("/proc/self/setgroups") << "deny";
+    std::ofstream("/proc/self/uid_map") << "0 " << uid << " 1";
+    std::ofstream("/proc/self/gid_map") << "0 " << gid << " 1";
+  }
+  if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return std::string("mount --make-rprivate /: ") + std::strerror(errno);
+  if (::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    return std::string("mount --bind: ") + std::strerror(errno);
+  if (::mount(nullptr, dir.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
+    return std::string("mount -o remount,ro: ") + std::strerror(errno);
+  return "";
+}
+
+// Undoes MountReadOnly on the way out, so the directory can be removed.
+struct Unmount {
+  std::string dir;
+  ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+};
 
 TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   ASSERT_EQ(Call("PUT", "/v1/workspaces/" + ws_ + "/members/mona", "wanda", R"({"role":"member"})")
@@ -26,6 +62,11 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   EXPECT_NE(typo.err.find("not a workspace id"), std::string::npos) << typo.err;
   EXPECT_EQ(typo.err.find("not-a-uuid"), std::string::npos) << typo.err;
   EXPECT_EQ(typo.err.find("NOT intact"), std::string::npos) << typo.err;
+  // So is a well-formed id no workspace has: not an alarm of tampering.
+  const std::string unknown = "01900000-0000-7000-8000-0000000000ff";
+  const auto none = RunWorkspaced({"audit", "verify", "--workspace", unknown, "--data-dir", dir});
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_EQ(none.err, "workspaced: no workspace " + unknown + "\n");
 
   const long long seq = CountRows(
       dir, "SELECT seq FROM audit_events WHERE workspace_id = '" + ws_ + "' ORDER BY seq LIMIT 1");
@@ -77,6 +118,34 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseChainWasRemoved) {
   bad = RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("workspace " + ws_), std::string::npos) << bad.err;
+}
+
+// A copy of the database on read-only media (no -shm file can be made
+// beside it) failed "sqlite: unable to open database file", exit 1, naming
+// no file. It is read as it is: immutable, nothing created, not migrated.
+// The medium is a read-only bind mount in a mount namespace of this test
+// process and its children (as root, or in a user namespace).
+TEST_F(Management, AuditVerifyReadsACopyOnReadOnlyMedia) {
+  if (!BlackboxDatabase(server_->data_dir()).empty()) GTEST_SKIP() << "a copy of an SQLite file";
+  // The last connection to close folds the WAL into the file: the file alone is a whole copy.
+  seed_.reset();
+  ASSERT_EQ(server_->Stop(), 0);
+  TempDir copy;
+  const std::string db = copy.path() + "/" + app::kDatabaseFile;
+  std::filesystem::copy_file(server_->data_dir() + "/" + app::kDatabaseFile, db);
+  if (const std::string why = MountReadOnly(copy.path()); !why.empty()) GTEST_SKIP() << why;
+  const Unmount unmount{copy.path()};
+  ASSERT_NE(::access(db.c_str(), W_OK), 0);  // read-only indeed
+  const auto ok = RunWorkspaced({"audit", "verify", "--data-dir", copy.path()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  // The creations of the default account, Acme, Globex and the workspace.
+  EXPECT_NE(ok.out.find("audit log intact: 4 events in 2 chains"), std::string::npos) << ok.out;
+  const auto one = RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", copy.path()});
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(copy.path()))
+    files.push_back(e.path().filename().string());
+  EXPECT_EQ(files, std::vector<std::string>{app::kDatabaseFile});
 }
 
 TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseNewestEventsWereCutWithItsHead) {

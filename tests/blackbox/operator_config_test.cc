@@ -1,0 +1,72 @@
+// What every command that takes --config does with a configuration file:
+// the same checks serve makes, the same refusal (exit 2, the same message),
+// and nothing created when it refuses.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+// Every command that reads --config, with the arguments it needs besides.
+const std::vector<std::vector<std::string>>& ConfigCommands() {
+  static const std::vector<std::vector<std::string>> commands = {
+      {"serve", "--listen", "127.0.0.1:0"},
+      {"migrate"},
+      {"keys", "rotate"},
+      {"audit", "verify"},
+      {"authz", "reconcile"},
+      {"accounts", "create", "--name", "Acme", "--admin", "alice"},
+      {"token", "--sub", "alice"},
+  };
+  return commands;
+}
+
+CommandResult RunWithConfig(std::vector<std::string> args, const std::string& config,
+                            const std::string& data_dir) {
+  args.insert(args.end(), {"--config", config, "--data-dir", data_dir});
+  return RunWorkspaced(args);
+}
+
+TEST(Config, EveryCommandRefusesAConfigurationServeRefusesWithServesMessage) {
+  TempDir tmp;
+  const std::string data_dir = tmp.path() + "/data";
+  for (const std::string body :
+       {R"({"export_format":"xml"})", R"({"log_level":"DEBUG"})", R"({"regions":[]})"}) {
+    const std::string path = tmp.path() + "/c.json";
+    std::ofstream(path) << body;
+    const CommandResult serve = RunWithConfig({"serve"}, path, data_dir);
+    ASSERT_EQ(serve.exit_code, 2) << body << ": " << serve.err;
+    ASSERT_NE(serve.err.find("config: "), std::string::npos) << serve.err;
+    for (const auto& command : ConfigCommands()) {
+      const CommandResult r = RunWithConfig(command, path, data_dir);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << " with " << body << ": " << r.out << r.err;
+      EXPECT_EQ(r.err, serve.err) << command[0] << " with " << body;
+      EXPECT_FALSE(std::filesystem::exists(data_dir)) << command[0] << " with " << body;
+    }
+  }
+}
+
+// serve --config /dev/zero read until memory ran out; a directory was
+// "not valid JSON: incomplete JSON".
+TEST(Config, EveryCommandRefusesAConfigurationThatIsNotARegularFile) {
+  TempDir tmp;
+  const std::string data_dir = tmp.path() + "/data";
+  const std::pair<std::string, std::string> cases[] = {
+      {"/dev/zero", "workspaced: config: /dev/zero is a character device, not a regular file\n"},
+      {tmp.path(), "workspaced: config: " + tmp.path() + " is a directory, not a regular file\n"}};
+  for (const auto& [path, message] : cases) {
+    for (const auto& command : ConfigCommands()) {
+      const CommandResult r = RunWithConfig(command, path, data_dir);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << " " << path << ": " << r.err;
+      EXPECT_EQ(r.err, message) << command[0];
+      EXPECT_FALSE(std::filesystem::exists(data_dir)) << command[0];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace workspaced::testing

@@ -1,0 +1,107 @@
+// The request line as a hostile client writes it, through the real binary:
+// what is answered, and what the access log keeps of it (bounded, with no
+// credential).
+#include <chrono>
+#include <thread>
+
+#include "blackbox/fixture.h"
+
+namespace workspaced::testing {
+namespace {
+
+class RequestLine : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = ServerProcess::Start().release(); }
+  static void TearDownTestSuite() { delete server_; }
+
+  static std::string Raw(const std::string& request_line) {
+    return HttpClient::Raw(server_->port(),
+                           request_line + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+
+  // The access-log lines holding `needle`, once there is one (5 s at most).
+  static std::vector<std::string> LogLinesWith(std::string_view needle) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 100 && lines.empty(); ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const std::string out = server_->Output();
+      for (std::size_t at = 0; at < out.size();) {
+        std::size_t end = out.find('\n', at);
+        if (end == std::string::npos) end = out.size();
+        const std::string line = out.substr(at, end - at);
+        if (line.find("\"request\"") != std::string::npos &&
+            line.find(needle) != std::string::npos)
+          lines.push_back(line);
+        at = end + 1;
+      }
+    }
+    return lines;
+  }
+
+  // The problem document of a raw response.
+  static boost::json::object Problem(const std::string& raw) {
+    const auto body = raw.find("\r\n\r\n");
+    EXPECT_NE(body, std::string::npos) << raw;
+    EXPECT_NE(raw.find("Content-Type: application/problem+json"), std::string::npos) << raw;
+    auto v = Json(raw.substr(body + 4));
+    return v.is_object() ? v.as_object() : boost::json::object{};
+  }
+
+  static inline ServerProcess* server_ = nullptr;
+};
+
+// A 7,000-byte method was answered 405 with the method whole in its detail,
+// and logged in a 7.2 KB line.
+TEST_F(RequestLine, AMethodLongerThanAnyIs501AndCostsABoundedLine) {
+  const std::string method = "LONGMETHOD" + std::string(7000, 'M');
+  const std::string r = Raw(method + " /healthz");
+  EXPECT_EQ(r.rfind("HTTP/1.1 501", 0), 0u) << r.substr(0, 300);
+  const boost::json::object problem = Problem(r);
+  EXPECT_EQ(problem.at("status").as_int64(), 501);
+  EXPECT_LT(r.size(), 1500u) << r.substr(0, 300);
+  const std::vector<std::string> lines = LogLinesWith("LONGMETHOD");
+  ASSERT_EQ(lines.size(), 1u) << server_->Output().substr(0, 2000);
+  EXPECT_LT(lines[0].size(), 1000u) << lines[0].substr(0, 300);
+  EXPECT_NE(lines[0].find("\"status\":501"), std::string::npos) << lines[0].substr(0, 300);
+}
+
+// Beyond the header limit (16 KiB) such a method was answered "414 URI Too
+// Long"; a long target still is.
+TEST_F(RequestLine, AMethodOverTheHeaderLimitIs501NotUriTooLong) {
+  const std::string r = Raw(std::string(20'000, 'M') + " /healthz");
+  EXPECT_EQ(r.rfind("HTTP/1.1 501", 0), 0u) << r.substr(0, 300);
+  EXPECT_EQ(Problem(r).at("status").as_int64(), 501);
+  const std::string target = Raw("GET /" + std::string(20'000, 't'));
+  EXPECT_EQ(target.rfind("HTTP/1.1 414", 0), 0u) << target.substr(0, 300);
+}
+
+// A method of a sane length the route does not take is still 405, naming it.
+TEST_F(RequestLine, AnUnknownShortMethodIsStill405) {
+  const std::string r = Raw("BREW /healthz");
+  EXPECT_EQ(r.rfind("HTTP/1.1 405", 0), 0u) << r.substr(0, 300);
+  EXPECT_NE(Problem(r).at("detail").as_string().find("method BREW is not allowed"),
+            std::string::npos)
+      << r;
+}
+
+// `GET http://alice:hunter2@x/healthz` was answered 200 and logged with the
+// password. Userinfo in a target is refused (RFC 9110 §4.2.4) and redacted
+// in the line that records the refusal.
+TEST_F(RequestLine, CredentialsInAnAbsoluteFormTargetAreRefusedAndNeverLogged) {
+  const std::string r = Raw("GET http://alice:hunter2@x/healthz?marker=userinfo");
+  EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r.substr(0, 300);
+  EXPECT_NE(Problem(r).at("detail").as_string().find("must not hold credentials"),
+            std::string::npos)
+      << r;
+  const std::vector<std::string> lines = LogLinesWith("marker=userinfo");
+  ASSERT_EQ(lines.size(), 1u) << server_->Output().substr(0, 2000);
+  EXPECT_NE(lines[0].find(R"("target":"http://REDACTED@x/healthz?marker=userinfo")"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_EQ(server_->Output().find("hunter2"), std::string::npos);
+  // Without userinfo the absolute form is served as its path.
+  EXPECT_EQ(Raw("GET http://x/healthz").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+}  // namespace
+}  // namespace workspaced::testing
