@@ -184,7 +184,11 @@ int Serve(const ServeFlags& flags) {
   // What start-up built and dropped (migrations, the schema, the index
   // load) goes back to the kernel once, so idle memory is what serving needs.
   malloc_trim(0);
-  const std::string addr = options.host + ":" + std::to_string((*server)->port());
+  // host:port, an IPv6 host in brackets (RFC 3986 §3.2.2), so the URLs
+  // built from it below work as printed.
+  const std::string host =
+      options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  const std::string addr = host + ":" + std::to_string((*server)->port());
   const auto startup_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   log::Info("listening", {{"addr", addr},

@@ -102,6 +102,23 @@ TEST(Serve, SigintAlsoStopsCleanly) {
   EXPECT_EQ(server->Stop(SIGINT), 0);
 }
 
+// The address and the URLs the start-up log gives work as printed: an
+// IPv6 host is in brackets (it printed CP_URL=http://::1:45047).
+TEST(Serve, AnIpv6AddressIsPrintedInBrackets) {
+  TempDir dir;
+  const CommandResult r = RunShell(
+      "\"$WS\" serve --listen '[::1]:0' --data-dir \"$DIR/data\" >\"$DIR/out\" 2>&1 & pid=$!\n"
+      "i=0; until grep -q '\"msg\":\"get a dev token\"' \"$DIR/out\"; do i=$((i+1)); "
+      "[ $i -gt 1000 ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.02; done\n"
+      "kill -TERM $pid; wait $pid; cat \"$DIR/out\"",
+      {{"WS", WorkspacedBin()}, {"DIR", dir.path()}});
+  if (r.out.find("\"msg\":\"listening\"") == std::string::npos)
+    GTEST_SKIP() << "no IPv6 loopback here: " << r.out.substr(0, 300);
+  EXPECT_NE(r.out.find("\"addr\":\"[::1]:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CP_URL=http://[::1]:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"portal\":\"http://[::1]:"), std::string::npos) << r.out;
+}
+
 // A stop signal while the server starts (here held by a failpoint before
 // it opens its data directory) ends the process at once; the signals were
 // blocked until it listened, so SIGTERM and Ctrl-C did nothing for as long
