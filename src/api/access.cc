@@ -143,8 +143,11 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
   const auth::Principal& who = *ctx.principal;
   authz::Authorizer& authz = app.authorizer();
   const authz::Decision d = authz.Check(who, need, {type, id});
-  if (d == authz::Decision::kAllow)
-    return type == authz::ObjectType::kWorkspace ? RequireShown(app, ctx, id, need) : Status::Ok();
+  if (d == authz::Decision::kAllow) {
+    if (type == authz::ObjectType::kWorkspace) WS_RETURN_IF_ERROR(RequireShown(app, ctx, id, need));
+    ctx.granted = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
+    return Status::Ok();
+  }
   if (d == authz::Decision::kError) return Unavailable();
   ctx.denial = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
   if (need == authz::Permission::kRead) return NotFound(not_found);

@@ -214,9 +214,16 @@ void Api::Handle(const http::Request& request, http::Response& response) {
   if (!status.ok()) {
     LogFailure(status, request.request_id, response.route);
     if (ctx.denial &&
-        (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied))
+        (status.code() == Code::kNotFound || status.code() == Code::kPermissionDenied)) {
       AuditDenial(impl_->app, ctx, response.route, http::HttpStatusFor(status.code()),
                   status.message());
+    } else if (status.code() == Code::kFrozen && ctx.granted) {
+      // A change the caller may make, refused because the workspace is
+      // frozen: on its record too, as who tried to write to it.
+      ctx.denial = std::move(ctx.granted);
+      AuditDenial(impl_->app, ctx, response.route, http::HttpStatusFor(status.code()),
+                  status.message());
+    }
     fail(status);
   }
 }

@@ -36,6 +36,10 @@ struct RequestContext {
   std::shared_ptr<const auth::Principal> principal;
   // Set by Require() when it answers 403, or 404 for want of permission.
   std::optional<Denial> denial;
+  // Set by Require() when it lets the caller through: the object and the
+  // permission last granted. A change it then refuses for the object's
+  // state (423, frozen) is recorded against that object (Api::Handle).
+  std::optional<Denial> granted;
   // Set by a handler whose answer carries what may leave only once an audit
   // event is durable (a revealed value): the answer is sent once it is, or
   // replaced by the failure (Api::Handle; no thread waits meanwhile).

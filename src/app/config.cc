@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/regular_file.h"
+#include "crypto/keyring.h"
 #include "http/client_address.h"
 #include "model/identity.h"
 
@@ -306,6 +307,16 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
           if (!ev.is_object()) return Bad("encryption.keys", "must be an object of id: key file");
           c.encryption.keys.clear();
           for (const auto& [id, file] : ev.as_object()) {
+            // Checked here, so a bad id is a configuration error (exit 2,
+            // nothing created), not a start-up failure after the data
+            // directory was made.
+            if (!crypto::IsKeyId(id)) {
+              return Bad("encryption.keys",
+                         "key ids are 1 to 64 of [a-z0-9-]; " +
+                             boost::json::serialize(
+                                 boost::json::string(std::string_view(id).substr(0, 64))) +
+                             " is not");
+            }
             if (!file.is_string() || file.as_string().empty())
               return Bad("encryption.keys." + std::string(id), "must be a key file's path");
             c.encryption.keys[std::string(id)] = std::string(file.as_string());

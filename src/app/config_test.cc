@@ -55,6 +55,23 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   }
 }
 
+// A key id the key ring would refuse is a configuration error, found
+// before anything is created (it was a start-up failure, exit 1, after the
+// database and the dev key were made).
+TEST(Config, KeyIdsAreCheckedWithTheFile) {
+  Config c;
+  const ConfigFile bad(
+      R"({"encryption":{"keys":{"../x\u001b[2J":"/k"},"active_key":"../x\u001b[2J"}})");
+  const Status s = ApplyConfigFile(bad.path(), c);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("key ids are 1 to 64 of [a-z0-9-]"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(s.message().find('\x1b'), std::string::npos) << s.message();  // escaped
+  Config ok;
+  const ConfigFile good(R"({"encryption":{"keys":{"k-2026":"/k"},"active_key":"k-2026"}})");
+  EXPECT_TRUE(ApplyConfigFile(good.path(), ok).ok());
+}
+
 TEST(Config, TokenLifetimeIsUnlimitedByDefaultAndBounded) {
   Config c;
   EXPECT_EQ(c.auth.max_token_lifetime_seconds, 0);

@@ -50,9 +50,12 @@ std::string KeyOf(const model::DenialCount& c) {
 }
 
 model::AuditEvent DeniedEvent(const Denied& d, Micros at) {
-  model::AuditEvent e = AuditEventBy(d.actor, at, "authz.denied", std::string(d.object_type),
-                                     std::string(d.object_id), "");
-  e.outcome = "denied";
+  // 423: allowed, but refused for the workspace's state (frozen).
+  const bool locked = d.status == 423;
+  model::AuditEvent e =
+      AuditEventBy(d.actor, at, locked ? "request.refused" : "authz.denied",
+                   std::string(d.object_type), std::string(d.object_id), "");
+  e.outcome = locked ? "refused" : "denied";
   boost::json::object details{{"status", d.status},
                               {"method", BoundedText(d.method, kMaxWord)},
                               {"path", BoundedText(d.path, kMaxPath)},

@@ -284,5 +284,32 @@ TEST_F(Management, EveryDenialIsAuditedWhereTheTargetsAdminsCanSeeIt) {
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", server_->data_dir()}).exit_code, 0);
 }
 
+// A change the caller may make, refused because the workspace is frozen
+// (423), is on the workspace's record too: who tried to write to it while
+// it was frozen for an incident (found by an outside audit).
+TEST_F(Management, AWriteRefusedBecauseTheWorkspaceIsFrozenIsRecorded) {
+  ASSERT_EQ(Call("PATCH", "/v1/workspaces/" + ws_ + "/status", "wanda",
+                 R"({"status":"frozen","reason":"incident 42"})")
+                .status,
+            200);
+  ExpectProblem(
+      Call("PUT", "/v1/workspaces/" + ws_ + "/members/x", "wanda", R"({"role":"viewer"})"), 423);
+  HttpResponse r;
+  EXPECT_TRUE(Eventually([&] {
+    r = Call("GET", "/v1/workspaces/" + ws_ + "/audit?action=request.refused", "vic");
+    return r.status != 200 || !Json(r.body).as_array().empty();
+  }));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const boost::json::value events = Json(r.body);
+  ASSERT_EQ(events.as_array().size(), 1u) << r.body;
+  const auto& refused = events.as_array()[0].as_object();
+  EXPECT_EQ(refused.at("actor").as_object().at("subject").as_string(), "wanda");
+  EXPECT_EQ(refused.at("outcome").as_string(), "refused");
+  EXPECT_EQ(refused.at("target").as_object().at("id").as_string(), ws_);
+  EXPECT_EQ(refused.at("details").as_object().at("status").as_int64(), 423);
+  EXPECT_EQ(refused.at("details").as_object().at("method").as_string(), "PUT");
+  EXPECT_EQ(VerifyAudit().exit_code, 0) << VerifyAudit().err;
+}
+
 }  // namespace
 }  // namespace workspaced::testing
