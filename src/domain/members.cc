@@ -31,8 +31,12 @@ struct AccountScope {
   using Role = AccountRole;
   static constexpr const char* kNoun = "account";
   static std::optional<Role> Parse(std::string_view s) { return model::ParseAccountRole(s); }
-  static StatusOr<std::vector<model::AccountMember>> List(store::Tx& tx, std::string_view id) {
-    return tx.ListAccountMembers(id);
+  static StatusOr<std::optional<model::AccountMember>> Get(store::Tx& tx, std::string_view id,
+                                                           std::string_view subject) {
+    return tx.GetAccountMember(id, subject);
+  }
+  static StatusOr<store::MemberCounts> Count(store::Tx& tx, std::string_view id) {
+    return tx.CountAccountMembers(id);
   }
   static StatusOr<std::vector<model::AccountMember>> List(store::Tx& tx, std::string_view id,
                                                           std::int64_t offset, int limit) {
@@ -43,7 +47,7 @@ struct AccountScope {
   }
   static Status CheckLeavable(store::Tx& tx, std::string_view id) { return CheckMutable(tx, id); }
   // Accounts have no member quota.
-  static Status CheckRoom(store::Tx&, std::string_view, std::size_t) { return Status::Ok(); }
+  static Status CheckRoom(store::Tx&, std::string_view) { return Status::Ok(); }
   static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
                     Micros created_at) {
     return tx.PutAccountMember({std::string(id), std::string(subject), role, created_at});
@@ -63,8 +67,12 @@ struct WorkspaceScope {
   using Role = WorkspaceRole;
   static constexpr const char* kNoun = "workspace";
   static std::optional<Role> Parse(std::string_view s) { return model::ParseWorkspaceRole(s); }
-  static StatusOr<std::vector<model::WorkspaceMember>> List(store::Tx& tx, std::string_view id) {
-    return tx.ListWorkspaceMembers(id);
+  static StatusOr<std::optional<model::WorkspaceMember>> Get(store::Tx& tx, std::string_view id,
+                                                             std::string_view subject) {
+    return tx.GetWorkspaceMember(id, subject);
+  }
+  static StatusOr<store::MemberCounts> Count(store::Tx& tx, std::string_view id) {
+    return tx.CountWorkspaceMembers(id);
   }
   static StatusOr<std::vector<model::WorkspaceMember>> List(store::Tx& tx, std::string_view id,
                                                             std::int64_t offset, int limit) {
@@ -79,9 +87,10 @@ struct WorkspaceScope {
     return RequireNotDeleted(ws);
   }
   // The account's members_per_workspace quota (quotas.h), for a newcomer.
-  static Status CheckRoom(store::Tx& tx, std::string_view id, std::size_t members) {
+  static Status CheckRoom(store::Tx& tx, std::string_view id) {
     WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));
-    return CheckMemberQuota(tx, ws.account_id, static_cast<std::int64_t>(members));
+    WS_ASSIGN_OR_RETURN(const store::MemberCounts counts, tx.CountWorkspaceMembers(id));
+    return CheckMemberQuota(tx, ws.account_id, counts.members);
   }
   static Status Put(store::Tx& tx, std::string_view id, std::string_view subject, Role role,
                     Micros created_at) {
@@ -110,16 +119,13 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
   WS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
     const Micros now = clock.Now();
     WS_RETURN_IF_ERROR(leaving ? Scope::CheckLeavable(tx, id) : Scope::CheckMutable(tx, id));
-    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id));
+    // One row and, where a rule needs them, two counts: never every member.
+    WS_ASSIGN_OR_RETURN(const auto member, Scope::Get(tx, id, subject));
     std::optional<Role> previous;
     Micros created_at = now;
-    int admins = 0;
-    for (const auto& m : members) {
-      if (m.role == Role::kAdmin) ++admins;
-      if (m.subject == subject) {
-        previous = m.role;
-        created_at = m.created_at;
-      }
+    if (member) {
+      previous = member->role;
+      created_at = member->created_at;
     }
     if (precondition) {
       std::optional<MemberResult> current;
@@ -131,9 +137,12 @@ StatusOr<MemberResult> Change(store::Store& store, const Clock& clock, const Act
     if (!role && !previous) {
       return NotFound(NotAMember(subject, Scope::kNoun));
     }
-    if (previous == Role::kAdmin && role != Role::kAdmin && admins <= 1)
-      return Conflict(std::string("the ") + Scope::kNoun + " must keep at least one admin");
-    if (role && !previous) WS_RETURN_IF_ERROR(Scope::CheckRoom(tx, id, members.size()));
+    if (previous == Role::kAdmin && role != Role::kAdmin) {
+      WS_ASSIGN_OR_RETURN(const store::MemberCounts counts, Scope::Count(tx, id));
+      if (counts.admins <= 1)
+        return Conflict(std::string("the ") + Scope::kNoun + " must keep at least one admin");
+    }
+    if (role && !previous) WS_RETURN_IF_ERROR(Scope::CheckRoom(tx, id));
     result.role = role ? std::string(model::ToString(*role)) : "";
     result.created_at = created_at;
     result.created = !previous;
@@ -183,24 +192,17 @@ StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view
 }
 
 template <typename Scope>
-StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view id) {
-  std::vector<MemberResult> out;
+StatusOr<MemberResult> GetIn(store::Store& store, std::string_view id, std::string_view subject) {
+  std::optional<MemberResult> found;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id));
-    out.clear();
-    for (const auto& m : members)
-      out.push_back({m.subject, std::string(model::ToString(m.role)), m.created_at, false});
+    WS_ASSIGN_OR_RETURN(const auto m, Scope::Get(tx, id, subject));
+    found.reset();
+    if (m) found = MemberResult{m->subject, std::string(model::ToString(m->role)), m->created_at,
+                                false};
     return Status::Ok();
   }));
-  return out;
-}
-
-template <typename Scope>
-StatusOr<MemberResult> GetIn(store::Store& store, std::string_view id, std::string_view subject) {
-  WS_ASSIGN_OR_RETURN(const auto members, ListIn<Scope>(store, id));
-  for (const MemberResult& m : members)
-    if (m.subject == subject) return m;
-  return NotFound(NotAMember(subject, Scope::kNoun));
+  if (!found) return NotFound(NotAMember(subject, Scope::kNoun));
+  return *found;
 }
 
 }  // namespace

@@ -131,6 +131,26 @@ StatusOr<std::vector<model::AccountMember>> CollectAccountMembers(Stmt& stmt,
 
 }  // namespace
 
+StatusOr<std::optional<model::AccountMember>> SqlTx::GetAccountMember(std::string_view account_id,
+                                                                      std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM account_members "
+                                         "WHERE account_id = ?1 AND subject = ?2"));
+  stmt.Bind(account_id, subject);
+  WS_ASSIGN_OR_RETURN(auto members, CollectAccountMembers(stmt, account_id));
+  if (members.empty()) return std::optional<model::AccountMember>();
+  return std::optional<model::AccountMember>(std::move(members.front()));
+}
+
+StatusOr<MemberCounts> SqlTx::CountAccountMembers(std::string_view account_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'admin' THEN 1 "
+                              "ELSE 0 END), 0) FROM account_members WHERE account_id = ?1"));
+  stmt.Bind(account_id);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return MemberCounts{};
+  return MemberCounts{stmt.Int(0), stmt.Int(1)};
+}
+
 StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::string_view account_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
                                          "account_members WHERE account_id = ?1 "
@@ -305,6 +325,26 @@ StatusOr<std::vector<model::WorkspaceMember>> CollectWorkspaceMembers(
 }
 
 }  // namespace
+
+StatusOr<std::optional<model::WorkspaceMember>> SqlTx::GetWorkspaceMember(
+    std::string_view workspace_id, std::string_view subject) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM workspace_members "
+                                         "WHERE workspace_id = ?1 AND subject = ?2"));
+  stmt.Bind(workspace_id, subject);
+  WS_ASSIGN_OR_RETURN(auto members, CollectWorkspaceMembers(stmt, workspace_id));
+  if (members.empty()) return std::optional<model::WorkspaceMember>();
+  return std::optional<model::WorkspaceMember>(std::move(members.front()));
+}
+
+StatusOr<MemberCounts> SqlTx::CountWorkspaceMembers(std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'admin' THEN 1 "
+                              "ELSE 0 END), 0) FROM workspace_members WHERE workspace_id = ?1"));
+  stmt.Bind(workspace_id);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return MemberCounts{};
+  return MemberCounts{stmt.Int(0), stmt.Int(1)};
+}
 
 StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
     std::string_view workspace_id) {

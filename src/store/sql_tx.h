@@ -51,6 +51,9 @@ class SqlTx final : public Tx {
   Status DeleteAccountMember(std::string_view account_id, std::string_view subject) override;
   StatusOr<std::optional<model::AccountRole>> GetAccountRole(std::string_view account_id,
                                                              std::string_view subject) override;
+  StatusOr<std::optional<model::AccountMember>> GetAccountMember(std::string_view account_id,
+                                                               std::string_view subject) override;
+  StatusOr<MemberCounts> CountAccountMembers(std::string_view account_id) override;
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) override;
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(std::string_view account_id,
@@ -98,6 +101,9 @@ class SqlTx final : public Tx {
   Status DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) override;
   StatusOr<std::optional<model::WorkspaceRole>> GetWorkspaceRole(std::string_view workspace_id,
                                                                  std::string_view subject) override;
+  StatusOr<std::optional<model::WorkspaceMember>> GetWorkspaceMember(
+      std::string_view workspace_id, std::string_view subject) override;
+  StatusOr<MemberCounts> CountWorkspaceMembers(std::string_view workspace_id) override;
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) override;
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(

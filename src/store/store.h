@@ -37,6 +37,12 @@ namespace workspaced::store {
 
 // Keyset pagination: items with id > after, in ascending id order, at most
 // limit of them. Ids are UUIDv7, so this is creation order.
+// The members of an account or a workspace, counted (Tx::Count*Members).
+struct MemberCounts {
+  std::int64_t members = 0;
+  std::int64_t admins = 0;
+};
+
 struct Page {
   std::string after;  // empty: from the start
   int limit = 100;    // >= 1; callers validate the upper bound
@@ -124,6 +130,12 @@ class Tx {
   // nullopt when the subject has no role on the account.
   virtual StatusOr<std::optional<model::AccountRole>> GetAccountRole(std::string_view account_id,
                                                                      std::string_view subject) = 0;
+  // The subject's membership of the account (role and since when);
+  // nullopt: none. One row read.
+  virtual StatusOr<std::optional<model::AccountMember>> GetAccountMember(
+      std::string_view account_id, std::string_view subject) = 0;
+  // How many members the account has, and how many of them are admins.
+  virtual StatusOr<MemberCounts> CountAccountMembers(std::string_view account_id) = 0;
   // Ordered by subject.
   virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) = 0;
@@ -227,6 +239,11 @@ class Tx {
   virtual Status DeleteWorkspaceMember(std::string_view workspace_id, std::string_view subject) = 0;
   virtual StatusOr<std::optional<model::WorkspaceRole>> GetWorkspaceRole(
       std::string_view workspace_id, std::string_view subject) = 0;
+  // As GetAccountMember and CountAccountMembers, for a workspace's direct
+  // members.
+  virtual StatusOr<std::optional<model::WorkspaceMember>> GetWorkspaceMember(
+      std::string_view workspace_id, std::string_view subject) = 0;
+  virtual StatusOr<MemberCounts> CountWorkspaceMembers(std::string_view workspace_id) = 0;
   // Ordered by subject.
   virtual StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) = 0;
