@@ -3,10 +3,14 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -75,7 +79,12 @@ class StdoutWriter {
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  StdoutWriter() { std::thread([this] { Run(); }).detach(); }
+  StdoutWriter() {
+    std::thread([this] { Run(); }).detach();
+    // What is still waiting goes out before the process ends (a command's
+    // last lines), unless stdout takes nothing for Flush's time.
+    std::atexit([] { (void)log::Flush(); });
+  }
 
   void Run() {
     std::string out;
@@ -87,22 +96,37 @@ class StdoutWriter {
       if (pending_.empty()) continue;
       out.swap(pending_);  // pending_ keeps out's buffer: no allocation
       const std::uint64_t upto = appended_;
+      // Drops so far came when the lines now in `out` filled the buffer:
+      // told of after them, before any line appended since.
+      const std::uint64_t dropped_now = dropped();
       lock.unlock();
-      std::fwrite(out.data(), 1, out.size(), stdout);
+      WriteAll(out);
       out.clear();
-      if (const std::uint64_t d = dropped(); d != reported) {
-        const Field fields[] = {{"dropped", d - reported}, {"dropped_total", d}};
+      if (dropped_now != reported) {
+        const Field fields[] = {{"dropped", dropped_now - reported},
+                                {"dropped_total", dropped_now}};
         out = FormatLine(Level::kWarn, "log: lines dropped, stdout was not read fast enough",
                          fields);
         out.push_back('\n');
-        std::fwrite(out.data(), 1, out.size(), stdout);
+        WriteAll(out);
         out.clear();
-        reported = d;
+        reported = dropped_now;
       }
-      std::fflush(stdout);
       lock.lock();
       written_ = upto;
       written_cv_.notify_all();
+    }
+  }
+
+  // write(2) on fd 1, not stdio: a write blocked on a stalled reader then
+  // holds no lock that exit()'s flush of stdout would wait for, so the
+  // process still ends after Flush gives up.
+  static void WriteAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // stdout closed or failing: nothing to do but drop
+      bytes.remove_prefix(static_cast<std::size_t>(n));
     }
   }
 
