@@ -144,8 +144,11 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
   authz::Authorizer& authz = app.authorizer();
   const authz::Decision d = authz.Check(who, need, {type, id});
   if (d == authz::Decision::kAllow) {
-    if (type == authz::ObjectType::kWorkspace) WS_RETURN_IF_ERROR(RequireShown(app, ctx, id, need));
-    ctx.granted = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
+    if (type != authz::ObjectType::kWorkspace) return Status::Ok();
+    WS_RETURN_IF_ERROR(RequireShown(app, ctx, id, need));
+    // Only a workspace can be frozen: a later check on its account (a
+    // forced delete's) leaves the refusal on the workspace's record.
+    ctx.granted = Denial{"workspace", std::string(id), std::string(PermissionName(need))};
     return Status::Ok();
   }
   if (d == authz::Decision::kError) return Unavailable();

@@ -36,8 +36,8 @@ struct RequestContext {
   std::shared_ptr<const auth::Principal> principal;
   // Set by Require() when it answers 403, or 404 for want of permission.
   std::optional<Denial> denial;
-  // Set by Require() when it lets the caller through: the object and the
-  // permission last granted. A change it then refuses for the object's
+  // Set by Require() when it lets the caller through to a workspace: the
+  // workspace and the permission last granted. A change it then refuses for the object's
   // state (423, frozen) is recorded against that object (Api::Handle).
   std::optional<Denial> granted;
   // Set by a handler whose answer carries what may leave only once an audit

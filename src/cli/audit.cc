@@ -1,6 +1,7 @@
 // `workspaced audit verify [--workspace ID]`: checks the audit log's hash
 // chains (src/audit/chain.h). Exit 0 when intact; 1 naming the first event
 // that was altered, removed or reordered.
+#include <cctype>
 #include <cstdio>
 
 #include "app/app.h"
@@ -25,7 +26,11 @@ int AuditVerify(const AuditVerifyFlags& flags) {
     return 1;
   }
   std::optional<std::string> workspace;
-  if (!flags.workspace.empty()) workspace = flags.workspace;
+  if (!flags.workspace.empty()) {
+    // A UUID in any case names the same workspace, as in the API's paths.
+    workspace = flags.workspace;
+    for (char& c : *workspace) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   auto report = audit::VerifyChains(**store, workspace);
   if (!report.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", report.status().message().c_str());

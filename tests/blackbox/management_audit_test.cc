@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <cctype>
+
 #include "blackbox/management_fixture.h"
 
 namespace workspaced::testing {
@@ -56,6 +58,10 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   // workspace's, and the two changes, in two chains.
   EXPECT_NE(ok.out.find("audit log intact: 6 events in 2 chains"), std::string::npos) << ok.out;
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", dir}).exit_code, 0);
+  std::string upper = ws_;  // a UUID in any case names the same workspace
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--workspace", upper, "--data-dir", dir}).exit_code,
+            0);
   // A mistyped id is a usage error, not a broken chain.
   const auto typo = RunWorkspaced({"audit", "verify", "--workspace", "not-a-uuid\x1b[2J", "--data-dir", dir});
   EXPECT_EQ(typo.exit_code, 2) << typo.err;
@@ -294,15 +300,19 @@ TEST_F(Management, AWriteRefusedBecauseTheWorkspaceIsFrozenIsRecorded) {
             200);
   ExpectProblem(
       Call("PUT", "/v1/workspaces/" + ws_ + "/members/x", "wanda", R"({"role":"viewer"})"), 423);
+  // A forced delete checks the account after the workspace: still the
+  // workspace's record.
+  ExpectProblem(Call("DELETE", "/v1/workspaces/" + ws_ + "?force=true", "alice"), 423);
   HttpResponse r;
   EXPECT_TRUE(Eventually([&] {
     r = Call("GET", "/v1/workspaces/" + ws_ + "/audit?action=request.refused", "vic");
-    return r.status != 200 || !Json(r.body).as_array().empty();
+    return r.status != 200 || Json(r.body).as_array().size() >= 2;
   }));
   ASSERT_EQ(r.status, 200) << r.body;
   const boost::json::value events = Json(r.body);
-  ASSERT_EQ(events.as_array().size(), 1u) << r.body;
-  const auto& refused = events.as_array()[0].as_object();
+  ASSERT_EQ(events.as_array().size(), 2u) << r.body;
+  EXPECT_EQ(events.as_array()[0].at("actor").at("subject").as_string(), "alice");  // newest first
+  const auto& refused = events.as_array()[1].as_object();
   EXPECT_EQ(refused.at("actor").as_object().at("subject").as_string(), "wanda");
   EXPECT_EQ(refused.at("outcome").as_string(), "refused");
   EXPECT_EQ(refused.at("target").as_object().at("id").as_string(), ws_);
