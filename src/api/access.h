@@ -22,6 +22,14 @@ namespace workspaced::api {
 Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
                authz::Permission need);
 
+// Require() for an operation (a provisioning run is one): `need` on its
+// workspace, whose 404 answers `not_found` (the operation's existence does
+// not leak). A purged workspace is 404 to all, yet the operations that
+// ended it stay readable, never changeable (409), by those who administer
+// its account, so they can see the purge succeed (docs/lifecycle.md).
+Status RequireOnOperation(app::App& app, RequestContext& ctx, const model::ProvisioningRun& op,
+                          authz::Permission need, std::string_view not_found);
+
 // For what only platform admins change on an account (its trusted issuers,
 // its quotas): 404 without `read` on the account, else 403 unless the caller
 // is a platform admin (configuration `platform_admins`), noted in ctx.denial

@@ -136,6 +136,34 @@ TEST_F(LifecycleEdges, CancellingAnOldDeleteDoesNotRestoreANewerOne) {
             "active");
 }
 
+// A provisioning run is an operation: once its workspace is purged, the
+// account's admins read it at /v1/provisioning-runs as at /v1/operations
+// (it was 404 there, 200 here), and a change is 409; others get 404.
+TEST_F(LifecycleEdges, APurgedWorkspacesRunsAnswerAsItsOperations) {
+  Start(/*retention_s=*/1);
+  const HttpResponse created =
+      PostWorkspace(*client_, server_->Token("alice"), CreateBody(acme_, "Brief"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto o = Json(created.body).as_object();
+  const std::string ws(o.at("workspace_id").as_string());
+  const std::string run(o.at("provisioning_run_id").as_string());
+  ASSERT_EQ(WaitRun(*client_, server_->Token("alice"), run).at("state").as_string(), "succeeded");
+  ASSERT_EQ(Call("DELETE", "/v1/workspaces/" + ws).status, 202);
+  const std::string dir = server_->data_dir();
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE id = '" + ws +
+                              "' AND status = 'purged'") == 1;
+  })) << "the purge did not finish";
+  for (const std::string& path : {"/v1/operations/" + run, "/v1/provisioning-runs/" + run}) {
+    const HttpResponse seen = Call("GET", path);
+    EXPECT_EQ(seen.status, 200) << path << " " << seen.body;
+    ExpectProblem(CallAs(*client_, *server_, "GET", path, "mallory"), 404);
+  }
+  const HttpResponse retry = Call("POST", "/v1/provisioning-runs/" + run + "/retry");
+  ExpectProblem(retry, 409);
+  EXPECT_NE(retry.body.find("purged"), std::string::npos) << retry.body;
+}
+
 // Which of two keys was meant is not guessed: 400, nothing created.
 TEST_F(LifecycleEdges, TwoIdempotencyKeysAreA400AndCreateNothing) {
   Start(/*retention_s=*/3600);

@@ -45,12 +45,10 @@ StatusOr<std::string> PurgedWorkspaceAccount(app::App& app, const std::string& i
   return account;
 }
 
-// The operation's existence does not leak: its workspace's 404 is its own.
-// A purged workspace is 404 to all, yet the operations that ended it stay
-// readable (never changeable) by those who administer its account, so they
-// can see the purge succeed (docs/lifecycle.md).
+}  // namespace
+
 Status RequireOnOperation(app::App& app, RequestContext& ctx, const model::ProvisioningRun& op,
-                          authz::Permission need) {
+                          authz::Permission need, std::string_view not_found) {
   const Status s = Require(app, ctx, authz::ObjectType::kWorkspace, op.workspace_id, need);
   if (s.code() != Code::kNotFound) return s;
   WS_ASSIGN_OR_RETURN(const std::string account, PurgedWorkspaceAccount(app, op.workspace_id));
@@ -69,8 +67,10 @@ Status RequireOnOperation(app::App& app, RequestContext& ctx, const model::Provi
     if (admin.code() == Code::kUnavailable) return admin;
     ctx.denial = std::move(refused);
   }
-  return NotFound(kOperationNotFound);
+  return NotFound(std::string(not_found));
 }
+
+namespace {
 
 class GetOperation final : public Handler {
  public:
@@ -79,7 +79,8 @@ class GetOperation final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun op,
                         LoadOperation(app_, ctx.Param("operation_id")));
-    WS_RETURN_IF_ERROR(RequireOnOperation(app_, ctx, op, authz::Permission::kRead));
+    WS_RETURN_IF_ERROR(RequireOnOperation(app_, ctx, op, authz::Permission::kRead,
+                                          kOperationNotFound));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     out.Json(200, OperationJson(op));
     return Status::Ok();
@@ -126,7 +127,8 @@ class CancelOperation final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     WS_ASSIGN_OR_RETURN(const model::ProvisioningRun op,
                         LoadOperation(app_, ctx.Param("operation_id")));
-    WS_RETURN_IF_ERROR(RequireOnOperation(app_, ctx, op, authz::Permission::kAdminister));
+    WS_RETURN_IF_ERROR(RequireOnOperation(app_, ctx, op, authz::Permission::kAdminister,
+                                          kOperationNotFound));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
     WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,

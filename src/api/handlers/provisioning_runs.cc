@@ -33,13 +33,11 @@ StatusOr<model::ProvisioningRun> LoadRun(app::App& app, const std::string& id) {
   return run;
 }
 
-// Require() names the workspace in its 404; for a run the caller asked for
-// the run, whose existence must not leak either.
+// A run is an operation: the same answers (RequireOnOperation), with the
+// run's own 404.
 Status RequireOnRun(app::App& app, RequestContext& ctx, const model::ProvisioningRun& run,
                     authz::Permission need) {
-  const Status s = Require(app, ctx, authz::ObjectType::kWorkspace, run.workspace_id, need);
-  if (s.code() == Code::kNotFound) return NotFound(kRunNotFound);
-  return s;
+  return RequireOnOperation(app, ctx, run, need, kRunNotFound);
 }
 
 class GetRun final : public Handler {
