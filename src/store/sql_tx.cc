@@ -100,15 +100,9 @@ Status SqlTx::DeleteAccountMember(std::string_view account_id, std::string_view 
 
 StatusOr<std::optional<model::AccountRole>> SqlTx::GetAccountRole(std::string_view account_id,
                                                                   std::string_view subject) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("SELECT role FROM account_members WHERE account_id = ?1 AND subject = ?2"));
-  stmt.Bind(account_id, subject);
-  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return std::optional<model::AccountRole>();
-  WS_ASSIGN_OR_RETURN(auto role,
-                      DecodeEnum(model::ParseAccountRole, stmt.Text(0), "account_members.role"));
-  return std::optional<model::AccountRole>(role);
+  WS_ASSIGN_OR_RETURN(const auto member, GetAccountMember(account_id, subject));
+  if (!member) return std::optional<model::AccountRole>();
+  return std::optional<model::AccountRole>(member->role);
 }
 
 namespace {
@@ -295,15 +289,9 @@ Status SqlTx::DeleteWorkspaceMember(std::string_view workspace_id, std::string_v
 
 StatusOr<std::optional<model::WorkspaceRole>> SqlTx::GetWorkspaceRole(std::string_view workspace_id,
                                                                       std::string_view subject) {
-  WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("SELECT role FROM workspace_members WHERE workspace_id = ?1 AND subject = ?2"));
-  stmt.Bind(workspace_id, subject);
-  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return std::optional<model::WorkspaceRole>();
-  WS_ASSIGN_OR_RETURN(
-      auto role, DecodeEnum(model::ParseWorkspaceRole, stmt.Text(0), "workspace_members.role"));
-  return std::optional<model::WorkspaceRole>(role);
+  WS_ASSIGN_OR_RETURN(const auto member, GetWorkspaceMember(workspace_id, subject));
+  if (!member) return std::optional<model::WorkspaceRole>();
+  return std::optional<model::WorkspaceRole>(member->role);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -13,20 +14,33 @@
 namespace workspaced::testing {
 namespace {
 
-TEST(LogBackpressure, AStalledLogReaderNeverStallsRequestsAndDropsAreCounted) {
+// A server with its access log on, whose stdout is no longer read, sent
+// 3,000 requests: an access line of about 1 KiB each, more than the pipe
+// (64 KiB) and the server's buffer hold together. Each must be answered.
+struct Flooded {
+  std::unique_ptr<ServerProcess> server;
+  std::unique_ptr<HttpClient> client;  // declared last: closed first
+};
+Flooded StalledAndFlooded() {
   ServerProcess::Options o;
   o.config_json = R"({"access_log":true})";
-  auto server = ServerProcess::Start(o);
-  HttpClient c(server->port());
-  server->PauseOutput(true);
-  // An access line of about 1 KiB each: 3,000 of them are more than the
-  // pipe (64 KiB) and the server's buffer hold together.
+  Flooded f{ServerProcess::Start(o), nullptr};
+  f.client = std::make_unique<HttpClient>(f.server->port());
+  f.server->PauseOutput(true);
   const std::string target = "/healthz?pad=" + std::string(900, 'p');
   for (int i = 0; i < 3000; ++i) {
-    const HttpResponse r = c.Send("GET", target);
-    ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+    const HttpResponse r = f.client->Send("GET", target);
+    EXPECT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+    if (r.status != 200) break;
   }
-  const HttpResponse m = c.Send("GET", "/metrics");
+  return f;
+}
+
+TEST(LogBackpressure, AStalledLogReaderNeverStallsRequestsAndDropsAreCounted) {
+  const Flooded f = StalledAndFlooded();
+  ASSERT_FALSE(HasFailure());
+  ServerProcess* server = f.server.get();
+  const HttpResponse m = f.client->Send("GET", "/metrics");
   ASSERT_EQ(m.status, 200);
   const std::string name = "\nworkspaced_log_lines_dropped ";
   const auto at = m.body.find(name);
@@ -55,15 +69,10 @@ TEST(LogBackpressure, AStalledLogReaderNeverStallsRequestsAndDropsAreCounted) {
 // alive until the pipe was read: exit() flushed stdio, whose lock the
 // blocked writer held; found by an outside audit).
 TEST(LogBackpressure, AServerWhoseStdoutStalledStillStopsOnSigterm) {
-  ServerProcess::Options o;
-  o.config_json = R"({"access_log":true})";
-  auto server = ServerProcess::Start(o);
-  HttpClient c(server->port());
-  server->PauseOutput(true);
-  const std::string target = "/healthz?pad=" + std::string(900, 'p');
-  for (int i = 0; i < 3000; ++i) ASSERT_EQ(c.Send("GET", target).status, 200) << i;
-  ASSERT_EQ(::kill(server->pid(), SIGTERM), 0);
-  EXPECT_EQ(server->Wait(30'000), 0) << "still running with its stdout stalled";
+  const Flooded f = StalledAndFlooded();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_EQ(::kill(f.server->pid(), SIGTERM), 0);
+  EXPECT_EQ(f.server->Wait(30'000), 0) << "still running with its stdout stalled";
 }
 
 }  // namespace
