@@ -70,6 +70,8 @@ TEST_F(Lifecycle, ADeletedWorkspaceIsHiddenRefusesChangesAndIsRestoredExactly) {
   EXPECT_EQ(Call("DELETE", path, "bob").status, 403);
   EXPECT_EQ(Call("DELETE", path, "mallory").status, 404);
   EXPECT_EQ(Call("DELETE", path + "?force=maybe", "alice").status, 400);
+  // carol administers the workspace, not its account.
+  ASSERT_EQ(Call("PUT", path + "/members/carol", "alice", R"({"role":"admin"})").status, 201);
 
   const HttpResponse deleted = Call("DELETE", path, "alice");
   ASSERT_EQ(deleted.status, 202) << deleted.body;
@@ -94,7 +96,26 @@ TEST_F(Lifecycle, ADeletedWorkspaceIsHiddenRefusesChangesAndIsRestoredExactly) {
                 .as_array()
                 .size(),
             1u);
-  EXPECT_EQ(Call("GET", "/v1/workspaces?status=deleted", "alice").status, 400);
+  // Their own list shows it to those who may restore it, and only when
+  // asked for (carol through her membership, alice through hers); a
+  // member's list does not.
+  const auto deleted_of = [&](const std::string& who) {
+    const HttpResponse r = Call("GET", "/v1/workspaces?status=deleted", who);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> ids;
+    const boost::json::value list = Json(r.body);  // outlives the loop
+    for (const auto& w : list.as_array()) {
+      EXPECT_EQ(w.as_object().at("status").as_string(), "deleted");
+      ids.emplace_back(w.as_object().at("id").as_string());
+    }
+    return ids;
+  };
+  EXPECT_EQ(deleted_of("carol"), std::vector<std::string>{ws_});
+  EXPECT_EQ(deleted_of("alice"), std::vector<std::string>{ws_});
+  EXPECT_TRUE(deleted_of("bob").empty());
+  EXPECT_TRUE(deleted_of("mallory").empty());
+  EXPECT_EQ(Json(Call("GET", "/v1/workspaces", "carol").body).as_array().size(), 0u);
+  EXPECT_EQ(Call("GET", path, "carol").status, 200);
   // Changes: 409.
   ExpectProblem(Call("PATCH", path, "alice", R"({"name":"x"})"), 409);
   ExpectProblem(Call("DELETE", path, "alice"), 409);
@@ -313,7 +334,7 @@ TEST_P(PurgeCrash, ARestartFinishesThePurgeWithEveryStepOnce) {
     return CountRows(dir, "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND state "
                           "= 'succeeded'") == 1;
   }));
-  for (const std::string& s : {"drop_dataplane", "remove_relationships", "remove_environments",
+  for (const std::string s : {"drop_dataplane", "remove_relationships", "remove_environments",
                                "remove_memberships", "seal_workspace"}) {
     EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM audit_events WHERE action = "
                              "'purge.step.succeeded' AND " +

@@ -1,6 +1,7 @@
 // GET /v1/workspaces — the caller's workspaces, via direct memberships and
 // group mappings, optionally filtered (api/list_filters.h). Permission:
-// implicit via membership.
+// implicit via membership; `?status=deleted` (or `deleting`) lists those of
+// them the caller administers (docs/lifecycle.md).
 #include "api/handlers/handlers.h"
 #include "api/list_cache.h"
 #include "api/list_filters.h"
@@ -21,14 +22,10 @@ class ListWorkspaces final : public Handler {
     WS_ASSIGN_OR_RETURN(const FilteredPage q,
                         ParseFilteredPage(ctx.request, cursors_, "workspaces:" + who.subject,
                                           app_.config().regions, 100, 1000));
-    // A membership does not show a deleted workspace: those are listed by
-    // account, for its admins.
-    if (q.filter.status && model::IsGone(*q.filter.status)) {
-      return InvalidArgument(
-          "query parameter 'status' cannot be deleting or deleted here: deleted workspaces are "
-          "listed by account, for its admins (GET /v1/workspaces/by-account/{account_id}"
-          "?status=deleted)");
-    }
+    // A deleted (or deleting) workspace is shown only to those who may
+    // restore it (api::Require): of the caller's memberships, those where
+    // the authorizer grants administer, as one by one.
+    const bool gone = q.filter.status && model::IsGone(*q.filter.status);
     // Nothing committed since this caller's same page was answered: the
     // same answer (ListCache; the target holds the filters). The version is
     // read before the snapshot, so a commit in between only makes the entry
@@ -50,10 +47,14 @@ class ListWorkspaces final : public Handler {
     std::string body;
     const store::Page probe = Probe(q.page);
     WS_RETURN_IF_ERROR(app_.store().Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(
-          list, q.filter.empty()
-                    ? tx.ListWorkspacesForSubject(who.subject, who.groups, probe)
-                    : tx.ListWorkspacesForSubjectMatching(who.subject, who.groups, q.filter, probe));
+      if (gone) {
+        WS_ASSIGN_OR_RETURN(list, Administered(tx, who, q.filter, probe));
+      } else {
+        WS_ASSIGN_OR_RETURN(list, q.filter.empty() ? tx.ListWorkspacesForSubject(
+                                                         who.subject, who.groups, probe)
+                                                   : tx.ListWorkspacesForSubjectMatching(
+                                                         who.subject, who.groups, q.filter, probe));
+      }
       FinishPage(list, q.page, ctx.request.path, cursors_, q.list, out, q.query);
       WS_ASSIGN_OR_RETURN(body, cache_->RenderList(tx, list));
       return Status::Ok();
@@ -64,6 +65,33 @@ class ListWorkspaces final : public Handler {
   }
 
  private:
+  // Up to `probe.limit` of the caller's memberships matching `filter` (a
+  // gone status) on which the authorizer grants administer, reading on
+  // past those it does not: a page is never cut short. The work is bounded
+  // by the caller's own memberships in that status.
+  StatusOr<std::vector<store::WorkspaceStamp>> Administered(store::Tx& tx,
+                                                            const auth::Principal& who,
+                                                            const store::WorkspaceFilter& filter,
+                                                            store::Page probe) {
+    std::vector<store::WorkspaceStamp> kept;
+    for (;;) {
+      WS_ASSIGN_OR_RETURN(auto read, tx.ListWorkspacesForSubjectMatching(who.subject, who.groups,
+                                                                         filter, probe));
+      const bool more = static_cast<int>(read.size()) == probe.limit;
+      if (!read.empty()) probe.after = read.back().id;
+      for (auto& w : read) {
+        const authz::Decision d = app_.authorizer().Check(who, authz::Permission::kAdminister,
+                                                          {authz::ObjectType::kWorkspace, w.id});
+        if (d == authz::Decision::kError)
+          return Unavailable("authorization is temporarily unavailable")
+              .WithCause(Cause::kAuthorizationUnavailable);
+        if (d == authz::Decision::kAllow) kept.push_back(std::move(w));
+        if (static_cast<int>(kept.size()) == probe.limit) return kept;
+      }
+      if (!more) return kept;
+    }
+  }
+
   app::App& app_;
   const std::shared_ptr<WorkspaceJsonCache> cache_;
   ListCache lists_;
