@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "app/bootstrap.h"
@@ -14,6 +12,7 @@
 #include "authz/relationship_index.h"
 #include "authz/schema_authorizer.h"
 #include "common/log.h"
+#include "common/regular_file.h"
 #include "dataplane/postgres_dataplane.h"
 #include "dataplane/routing_dataplane.h"
 #include "dataplane/sqlite_dataplane.h"
@@ -124,12 +123,14 @@ std::vector<std::string> TypesOf(const authz::Schema& schema) {
   return types;
 }
 
+// A file the SpiceDB configuration names: a regular file of at most 1 MiB
+// (common/regular_file.h: a FIFO or a device is refused, not waited on).
 StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path);
-  if (!in) return InvalidArgument("spicedb: cannot read the " + std::string(what) + " " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  StatusOr<RegularFile> file = ReadRegularFile(path, 1 << 20);
+  if (!file.ok())
+    return InvalidArgument("spicedb: cannot read the " + std::string(what) + ": " +
+                           file.status().message());
+  return std::move(file->contents);
 }
 
 // The platform's admins are configuration: make the relationships say so,

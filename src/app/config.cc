@@ -447,6 +447,18 @@ Status Validate(const Config& c) {
   if (c.auth.issuer == model::kDevIssuer)
     return InvalidArgument(std::string("config: auth.issuer must not be ") + model::kDevIssuer +
                            ", the dev key's issuer");
+  if (!c.encryption.active_key.empty() && c.encryption.keys.empty())
+    return InvalidArgument(
+        "config: encryption.active_key names one of encryption.keys, which is empty (without "
+        "keys, the embedded default keeps its own in data_dir)");
+  if (!c.encryption.keys.empty()) {
+    // The key files are read here, so one that is missing, not a regular
+    // file, readable by others or not a key stops every command before
+    // anything is created (exit 2), not the server once its database is.
+    const StatusOr<crypto::KeyRing> ring = crypto::KeyRing::FromFiles(
+        {c.encryption.keys.begin(), c.encryption.keys.end()}, c.encryption.active_key);
+    if (!ring.ok()) return InvalidArgument("config: encryption.keys: " + ring.status().message());
+  }
   return Status::Ok();
 }
 

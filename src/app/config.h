@@ -191,7 +191,9 @@ inline constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
 // naming the path when it is not a regular file (a directory, a FIFO,
 // /dev/zero) or is over kMaxConfigFileBytes.
 Status ApplyConfigFile(const std::string& path, Config& config);
-// Checks cross-field rules (non-empty regions, valid listen address, …).
+// Checks cross-field rules (non-empty regions, valid listen address, …)
+// and reads the configured key files (encryption.keys), so a bad one is a
+// configuration error.
 Status Validate(const Config& config);
 // Splits "host:port" (IPv6 as "[::1]:8080").
 Status ParseListen(const std::string& listen, std::string& host, std::uint16_t& port);

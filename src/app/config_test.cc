@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
+#include "app/app.h"
+#include "spicedb/client.h"
 #include "store/testing/temp_dir.h"
 
 namespace workspaced::app {
@@ -145,6 +149,64 @@ TEST(Config, ValidateCatchesContradictions) {
   c = Config{};
   c.log_level = "verbose";
   EXPECT_FALSE(Validate(c).ok());
+}
+
+// Key files are read when the configuration is checked: a bad one stops
+// every command before it creates anything.
+TEST(Config, ValidateReadsTheKeyFiles) {
+  const store::testing::TempDir tmp;
+  const std::string dir = tmp.path().string();
+  const std::string fifo = dir + "/kek.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string good = dir + "/kek.key";
+  {
+    std::ofstream(good) << std::string(64, 'a') << "\n";
+  }
+  ASSERT_EQ(::chmod(good.c_str(), 0600), 0);
+  Config c;
+  c.encryption.active_key = "k1";
+  Status s = Validate(c);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("encryption.active_key"), std::string::npos) << s.message();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {fifo, "is a FIFO, not a regular file"},
+      {dir, "is a directory, not a regular file"},
+      {dir + "/missing.key", "No such file or directory"}};
+  for (const auto& [path, why] : bad) {
+    c.encryption.keys = {{"k1", good}, {"k2", path}};
+    s = Validate(c);  // a FIFO without a writer: refused at once, not waited on
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << path;
+    EXPECT_EQ(s.message().rfind("config: encryption.keys: ", 0), 0u) << s.message();
+    EXPECT_NE(s.message().find(why), std::string::npos) << s.message();
+  }
+  ASSERT_EQ(::chmod(good.c_str(), 0644), 0);
+  c.encryption.keys = {{"k1", good}};
+  EXPECT_NE(Validate(c).message().find("chmod 600"), std::string::npos);
+  ASSERT_EQ(::chmod(good.c_str(), 0600), 0);
+  EXPECT_TRUE(Validate(c).ok()) << Validate(c).message();
+}
+
+// The files the spicedb section names are read as the key files are: a
+// FIFO (no writer) or a device is refused at once, naming it.
+TEST(Config, SpiceDbFilesMustBeSmallRegularFiles) {
+  const store::testing::TempDir tmp;
+  const std::string fifo = tmp.path().string() + "/psk.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  SpiceDbConfig c;
+  c.target = "grpc";
+  c.endpoint = "127.0.0.1:1";
+  c.preshared_key_file = fifo;
+  auto s = ConnectSpiceDb(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "spicedb: cannot read the preshared key: " + fifo + " is a FIFO, not a regular file");
+  c.preshared_key_file.clear();
+  c.ca_file = "/dev/zero";
+  s = ConnectSpiceDb(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "spicedb: cannot read the CA bundle: /dev/zero is a character device, not a regular "
+            "file");
 }
 
 // What is not a configuration file is said to be, not read as JSON: a

@@ -3,11 +3,10 @@
 #include <openssl/core_names.h>
 
 #include <boost/json/parse.hpp>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "common/base64url.h"
+#include "common/regular_file.h"
 
 namespace workspaced::auth {
 namespace {
@@ -167,11 +166,11 @@ StatusOr<JwkSet> ParseJwks(std::string_view json) {
 }
 
 StatusOr<JwkSet> LoadJwksFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (!in) return InvalidArgument("JWKS file " + path + ": cannot be read");
-  text << in.rdbuf();  // an empty file leaves text empty and fails as JSON below
-  auto keys = ParseJwks(text.str());
+  // A regular file of at most 1 MiB: a FIFO or a device is refused, not
+  // waited on or read for ever (common/regular_file.h).
+  StatusOr<RegularFile> file = ReadRegularFile(path, 1 << 20);
+  if (!file.ok()) return InvalidArgument("JWKS file " + file.status().message());
+  auto keys = ParseJwks(file->contents);  // an empty file fails as JSON
   if (!keys.ok()) return InvalidArgument("JWKS file " + path + ": " + keys.status().message());
   return keys;
 }

@@ -124,7 +124,18 @@ TEST_F(JwksTest, LoadFileReportsThePath) {
   auto missing = LoadJwksFile("/nonexistent/jwks.json");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(missing.status().message(), "JWKS file /nonexistent/jwks.json: cannot be read");
+  EXPECT_EQ(missing.status().message(),
+            "JWKS file /nonexistent/jwks.json: No such file or directory");
+  // What is not a regular file is refused at once, never waited on or
+  // read without end.
+  for (const char* path : {"/tmp", "/dev/zero"}) {
+    auto odd = LoadJwksFile(path);
+    ASSERT_FALSE(odd.ok()) << path;
+    EXPECT_EQ(odd.status().message(),
+              std::string("JWKS file ") + path + " is a " +
+                  (std::string(path) == "/tmp" ? "directory" : "character device") +
+                  ", not a regular file");
+  }
 
   testkit::TempFile malformed("{ not json");
   auto bad = LoadJwksFile(malformed.path());

@@ -45,7 +45,7 @@ TEST_F(JwtAuthenticatorFactoryTest, FailsOnNonJwksJson) {
 
 TEST_F(JwtAuthenticatorFactoryTest, FailsOnUnreadableJwksFile) {
   options_.jwks_path = "/nonexistent/jwks.json";
-  EXPECT_EQ(Failure(), "JWKS file /nonexistent/jwks.json: cannot be read");
+  EXPECT_EQ(Failure(), "JWKS file /nonexistent/jwks.json: No such file or directory");
 }
 
 TEST_F(JwtAuthenticatorFactoryTest, FailsOnWeakRsaKey) {
