@@ -65,6 +65,54 @@ TEST_F(ServerTest, TrailerFieldsOverTheHeaderLimitAre431AndTheServerGoesOn) {
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 80);
 }
 
+// A chunk line or trailer field ended by a bare LF can never be completed:
+// it is a 400 at once, not a wait for the body deadline (a minute here, so
+// the old wait shows as this test's timeout, or a 408). Framing the parser
+// refuses itself is said precisely too. An LF inside chunk data is data.
+TEST_F(ServerTest, MalformedChunkedFramingIsAPrecise400AtOnce) {
+  ServerOptions o;
+  o.request_timeout = std::chrono::seconds(60);
+  StartServer(o);
+  const std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string bare_lf = "a chunk line or trailer field must end in CRLF, not a bare LF";
+  const std::pair<std::string, std::string> cases[] = {
+      {"5\nhello\n0\n\n", bare_lf},
+      {"1\r\na\r\n0\r\nX-T: y\n\r\n", bare_lf},
+      {"5\r\nhello\n0\r\n\r\n",
+       "malformed chunk: a chunk size is hexadecimal, and a chunk's data ends in CRLF"},
+      {"1;ext=\"q\"\n\r\na\r\n0\r\n\r\n", "malformed chunk extension"}};
+  for (const auto& [body, detail] : cases) {
+    const std::string out = HttpClient::Raw(server_->port(), head + body);
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 80);
+    EXPECT_NE(out.find("\"detail\":\"" + detail + "\""), std::string::npos) << out;
+  }
+  const std::string data = "a\nb\n\nc";  // 6 bytes
+  const std::string ok =
+      HttpClient::Raw(server_->port(), head + "6\r\n" + data + "\r\n0\r\n\r\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 80);
+  EXPECT_NE(ok.find(data), std::string::npos) << ok;
+}
+
+// Content-Length with Transfer-Encoding (the smuggling pair), in either
+// order, and two lengths that differ: each refusal says which.
+TEST_F(ServerTest, ConflictingLengthFieldsAreA400NamingTheConflict) {
+  StartServer();
+  const std::string together = "Transfer-Encoding and Content-Length together are not accepted";
+  const std::pair<std::string, std::string> cases[] = {
+      {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", together},
+      {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", together},
+      {"Content-Length: 5\r\nContent-Length: 6\r\n",
+       "Content-Length is sent twice with different values"},
+      {"Content-Length: 5x\r\n", "Content-Length must be one decimal number"}};
+  for (const auto& [fields, detail] : cases) {
+    const std::string out = HttpClient::Raw(
+        server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n0\r\n\r\n");
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 80);
+    EXPECT_NE(out.find("\"detail\":\"" + detail + "\""), std::string::npos) << fields << out;
+  }
+}
+
 // A chunked body's trailer is not the header: an Authorization (or any
 // field) sent there is discarded, never read as the request's (RFC 9110
 // §6.5.1), and a trailer's Connection: close does not end the connection.

@@ -58,7 +58,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader();
   void OnHeader(boost::beast::error_code ec);
   void ReadBody();
+  // A chunked body's pending framing holds an LF without its CR (400).
+  bool BareLineFeedInFraming();
   void OnReadError(boost::beast::error_code ec);
+  // The detail of a 400 for a parser's error (its category is Beast's).
+  std::string_view MalformedDetail(boost::beast::error_code ec) const;
   void Reject(int status, std::string_view detail);
   // The server's body memory budget, counted by what bodies hold, not by
   // what they announce. AdmitBody: false when the length the parsed header
@@ -109,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::steady_timer read_timer_;
   std::optional<Parser> parser_;
   bool read_timed_out_ = false;
+  std::size_t framing_checked_ = 0;  // of buffer_, by BareLineFeedInFraming
   bool waiting_ = false;    // waiting for the next request's header
   bool reading_body_ = false;  // its header read, its body not yet whole
   std::chrono::steady_clock::time_point receiving_since_;  // when waiting_ began

@@ -22,7 +22,35 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+constexpr std::string_view kLengthAndCoding =
+    "Transfer-Encoding and Content-Length together are not accepted";
+
 }  // namespace
+
+// What the parser refused, said as precisely as its error allows. The
+// field that conflicts is refused before it is stored, so the header as
+// far as it was read holds the one it conflicts with.
+std::string_view Session::MalformedDetail(beast::error_code ec) const {
+  const bool has_length = parser_ && parser_->get().count(bhttp::field::content_length) > 0;
+  const bool has_coding = parser_ && parser_->get().count(bhttp::field::transfer_encoding) > 0;
+  switch (static_cast<bhttp::error>(ec.value())) {
+    case bhttp::error::bad_transfer_encoding:
+      return has_length ? kLengthAndCoding
+                        : "Transfer-Encoding must be sent once, with chunked last";
+    case bhttp::error::bad_content_length:
+      return has_coding ? kLengthAndCoding : "Content-Length must be one decimal number";
+    case bhttp::error::multiple_content_length:
+      return "Content-Length is sent twice with different values";
+    case bhttp::error::bad_chunk:
+      return "malformed chunk: a chunk size is hexadecimal, and a chunk's data ends in CRLF";
+    case bhttp::error::bad_chunk_extension:
+      return "malformed chunk extension";
+    case bhttp::error::bad_line_ending:
+      return "a line must end in CRLF";
+    default:
+      return "malformed HTTP request";
+  }
+}
 
 void Session::ArmReadTimer(std::chrono::milliseconds timeout) {
   read_timer_.expires_after(timeout);
@@ -129,6 +157,7 @@ void Session::ReadHeader() {
   LimitParser(*parser_, server_.options);
   parser_->get().body().growth_cap = server_.options.body_limit;
   read_timed_out_ = false;
+  framing_checked_ = 0;
   waiting_ = true;
   receiving_since_ = std::chrono::steady_clock::now();
   bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
@@ -184,16 +213,59 @@ void Session::OnHeader(beast::error_code ec) {
 }
 
 void Session::ReadBody() {
-  // A read at a time (at most the read buffer's 64 KiB), so that the memory
-  // the body holds is counted as it grows; one deadline for the whole body
-  // (request_timeout, armed with its header).
-  bhttp::async_read_some(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                           if (ec) return self->OnReadError(ec);
-                           if (!self->GrowBody()) return self->RefuseBody();
-                           if (self->parser_->is_done()) return self->Handle();
-                           self->ReadBody();
-                         });
+  // What is buffered first (read with the header, or pipelined), then the
+  // socket a read at a time (at most the read buffer's 64 KiB), so that the
+  // memory the body holds is counted as it grows; one deadline for the
+  // whole body (request_timeout, armed with its header).
+  while (buffer_.size() > 0) {
+    beast::error_code ec;
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (used > 0) framing_checked_ = 0;
+    if (!GrowBody()) return RefuseBody();
+    if (ec == bhttp::error::need_more) {
+      if (BareLineFeedInFraming()) {
+        read_timer_.cancel();
+        reading_body_ = false;
+        return Reject(400, "a chunk line or trailer field must end in CRLF, not a bare LF");
+      }
+      break;
+    }
+    if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return Handle();
+    if (used == 0) break;
+  }
+  const std::size_t room = beast::read_size(buffer_, 64 * 1024);
+  if (room == 0) return OnReadError(bhttp::error::buffer_overflow);
+  stream_.async_read_some(
+      buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->buffer_.commit(n);
+        if (ec == net::error::eof) {
+          // As Beast's own read: the parser says whether the body could
+          // end here (it cannot: partial_message).
+          ec = {};
+          self->parser_->put_eof(ec);
+          if (!ec) return self->parser_->is_done() ? self->Handle() : self->ReadBody();
+        }
+        if (ec) return self->OnReadError(ec);
+        self->ReadBody();
+      });
+}
+
+bool Session::BareLineFeedInFraming() {
+  // Only a chunked body has framing inside it. What the parser leaves
+  // unconsumed there is a chunk line or the trailer, never chunk data
+  // (which it takes as it comes), and a line of either ends in CRLF: a
+  // bare LF means no later byte can make it whole, and Beast would wait
+  // for them until the deadline. Each byte is looked at once while the
+  // parser waits at the same place (framing_checked_).
+  if (!parser_->chunked()) return false;
+  const auto* bytes = static_cast<const char*>(buffer_.data().data());
+  const std::size_t size = buffer_.size();
+  for (std::size_t i = framing_checked_; i < size; ++i)
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) return true;
+  framing_checked_ = size;
+  return false;
 }
 
 void Session::RefuseBody() {
@@ -241,9 +313,8 @@ void Session::OnReadError(beast::error_code ec) {
       ec == net::error::connection_reset || ec == net::error::eof || !got_some) {
     return Close();
   }
-  if (ec.category() == beast::error_code(bhttp::error::bad_method).category()) {
-    return Reject(400, "malformed HTTP request");
-  }
+  if (ec.category() == beast::error_code(bhttp::error::bad_method).category())
+    return Reject(400, MalformedDetail(ec));
   return Close();
 }
 
