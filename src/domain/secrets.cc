@@ -8,6 +8,7 @@
 #include "common/base64url.h"
 #include "common/log.h"
 #include "crypto/aead.h"
+#include "domain/workspace_fields.h"
 #include "domain/workspace_rules.h"
 
 namespace workspaced::domain {
@@ -66,6 +67,8 @@ Status ValidateSecretWrite(const SecretWrite& w) {
     errors.push_back({"environment", "must be one of dev, staging, prod"});
   if (!named("description") && w.description.size() > kMaxSecretDescriptionBytes)
     errors.push_back({"description", "a description is at most 1024 bytes"});
+  else if (auto problem = UnsafeTextProblem(w.description); problem && !named("description"))
+    errors.push_back({"description", std::move(*problem)});
   if (errors.empty()) return Status::Ok();
   return Unprocessable("the secret is not valid").WithFields(std::move(errors));
 }

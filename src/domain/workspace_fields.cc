@@ -20,11 +20,16 @@ std::optional<std::string> TextProblem(std::string_view s, std::size_t min, std:
   if (*length < min || *length > max)
     return min == 0 ? "must be at most " + std::to_string(max) + " characters"
                     : "must be " + std::to_string(min) + "-" + std::to_string(max) + " characters";
-  if (!IsDisplaySafe(s)) return std::string(kUnsafeText);
-  return std::nullopt;
+  return UnsafeTextProblem(s);
 }
 
 }  // namespace
+
+std::optional<std::string> UnsafeTextProblem(std::string_view s) {
+  if (!Utf8Length(s)) return "must be valid UTF-8";
+  if (!IsDisplaySafe(s)) return std::string(kUnsafeText);
+  return std::nullopt;
+}
 
 std::optional<std::string> NameProblem(std::string_view name) {
   if (auto problem = TextProblem(name, 1, kMaxNameLength)) return problem;

@@ -23,6 +23,10 @@ inline constexpr std::size_t kMaxStatusReasonLength = 1000;      // code points
 
 // 1-200 code points, display-safe (common/text.h).
 std::optional<std::string> NameProblem(std::string_view name);
+// Valid UTF-8 and display-safe (common/text.h), whatever its length: the
+// rule of every free text a client gives that others are shown (a secret's
+// description too).
+std::optional<std::string> UnsafeTextProblem(std::string_view s);
 // domain/slug.h IsValidSlug, with the pattern spelled out for the client.
 std::optional<std::string> SlugProblem(std::string_view slug);
 // 1-63 characters of letters, digits, '-', '_', '.', '/'.

@@ -153,6 +153,15 @@ TEST_P(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   r = Put("OK", ValueBody("x", R"(,"environment":"qa","description":")" + std::string(1025, 'd') + "\""));
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "environment description ");
+  // A description is shown to every reader and exported: what a terminal
+  // would run or hide is refused as in a workspace's name (it was stored).
+  for (const std::string d : {"\\u001b[31mRED", "\\u202e", "\\u0000=x", "\\ufeff=1", "a\\nb"}) {
+    r = Put("OK", ValueBody("x", R"(,"description":")" + d + "\""));
+    ExpectProblem(r, 422);
+    EXPECT_EQ(fields(r), "description ") << d;
+    EXPECT_NE(r.body.find("must not contain control"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/secrets/OK", "alice").status, 404);  // nothing was stored
   r = Put("OK", R"({"value":"x","colour":"red"})");
   ExpectProblem(r, 422);
   EXPECT_EQ(fields(r), "colour ");

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/json_writer.h"
+#include "common/text.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
@@ -19,8 +20,18 @@ bool LooksLikeFormula(std::string_view v) {
 
 // RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
 // A formula-like cell is neutralised as OWASP says: a single quote before it,
-// inside a quoted field.
+// inside a quoted field. A cell holding what IsDisplaySafe refuses (a
+// control character, ESC, NUL, a bidirectional override, a byte that is not
+// UTF-8: stored before it was refused, or from a client's User-Agent) is
+// written escaped as BoundedText escapes it (\x1b, \u202e), so a terminal or
+// spreadsheet shows it, never runs it, and a NUL or BOM cannot hide a
+// formula from the check.
 void CsvField(std::string& out, std::string_view v) {
+  std::string escaped;
+  if (!IsDisplaySafe(v)) {
+    escaped = BoundedText(v, 10 * v.size() + 8);  // room for all: never cut
+    v = escaped;
+  }
   const bool formula = LooksLikeFormula(v);
   if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += v;

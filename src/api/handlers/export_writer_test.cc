@@ -59,6 +59,28 @@ TEST(ExportWriter, CsvWritesTextNullAsEmptyAndNeutralisesFormulas) {
             "42,true,,,,\"{\"\"team\"\":\"\"=cmd\"\"}\",\"'=1+2\"\r\n\r\n");
 }
 
+// What a terminal or spreadsheet would run or hide (ESC, a bidirectional
+// override, NUL or a BOM before a formula, a byte that is not UTF-8) is
+// written escaped, and the escaped cell is checked for a formula again.
+TEST(ExportWriter, CsvEscapesControlAndInvisibleCharacters) {
+  const ExportRecord r = {F::String("a", "\x1b[31mRED\xe2\x80\xae"),
+                          F::String("b", std::string("\0=x", 3)), F::String("c", "\xef\xbb\xbf=1"),
+                          F::String("d", "bad\xff"), F::String("e", "tab\there")};
+  const std::string out = Write(ExportFormat::kCsv, r);
+  const std::string row = out.substr(out.find("a,b,c,d,e\r\n") + 11);
+  EXPECT_EQ(row.substr(0, row.find("\r\n")),
+            R"(\x1b[31mRED\u202e,\x00=x,\ufeff=1,bad\xff,tab\x09here)");
+  for (const char c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    EXPECT_TRUE(u >= 0x20 || c == '\r' || c == '\n') << static_cast<int>(u);
+    EXPECT_NE(u, 0xff);
+  }
+  // Json and ndjson keep the text exactly (JSON escapes its controls).
+  const auto doc =
+      boost::json::parse(Write(ExportFormat::kJson, {r[1]})).as_object();
+  EXPECT_EQ(doc.at("things").as_array()[0].at("b").as_string(), std::string("\0=x", 3));
+}
+
 TEST(ExportWriter, AnEmptySectionStillHasItsHeader) {
   ExportWriter w(ExportFormat::kCsv);
   std::string out;
