@@ -164,6 +164,14 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
                           "' permission on the " + std::string(Noun(type)));
 }
 
+Status RequireStillReadable(app::App& app, std::shared_ptr<const auth::Principal> who,
+                            std::string_view workspace_id) {
+  static const http::Request kNoRequest;  // Require reads only the principal
+  RequestContext ctx{kNoRequest};
+  ctx.principal = std::move(who);
+  return Require(app, ctx, authz::ObjectType::kWorkspace, workspace_id, authz::Permission::kRead);
+}
+
 Status RequirePlatformAdminOf(app::App& app, RequestContext& ctx, std::string_view account_id,
                               std::string_view what) {
   WS_RETURN_IF_ERROR(

@@ -4,6 +4,7 @@
 // closed).
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "api/handler.h"
@@ -21,6 +22,13 @@ namespace workspaced::api {
 // learns that rule (docs/lifecycle.md).
 Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
                authz::Permission need);
+
+// Require(read) on a workspace again, for what a response streams after
+// its header was sent (an export's later chunks): a caller whose access was
+// revoked since, or who may no longer see the workspace (deleted, purged),
+// gets no more of it. The same rule as Require, from the one place.
+Status RequireStillReadable(app::App& app, std::shared_ptr<const auth::Principal> who,
+                            std::string_view workspace_id);
 
 // Require() for an operation (a provisioning run is one): `need` on its
 // workspace, whose 404 answers `not_found` (the operation's existence does

@@ -252,6 +252,32 @@ TEST_F(Export, ASlowReaderHoldsTheExportBackAndALeavingOneStopsIt) {
   EXPECT_EQ(Get("?format=json").status, 200);
 }
 
+// Access is checked again for every chunk: a reader removed from the
+// workspace while its slow export runs gets no more of it. The chunks
+// already in the kernel's buffers arrive; then the stream ends cut short
+// (no last chunk), where an unhindered export ends whole.
+TEST_F(Export, AReaderRemovedWhileItsExportRunsGetsNoMoreOfIt) {
+  AddAuditEvents(25'000);  // about 10 MB of NDJSON, far more than the buffers hold
+  const int fd = StalledReader();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the export waits on the reader
+  HttpClient admin(server_->port());
+  ASSERT_EQ(CallAs(admin, *server_, "DELETE", "/v1/workspaces/" + ws_ + "/members/vic", "alice")
+                .status,
+            204);
+  std::string rest;
+  char buf[65536];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    rest.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const std::size_t events = static_cast<std::size_t>(
+      std::count_if(rest.begin(), rest.end(), [](char c) { return c == '\n'; }));
+  EXPECT_LT(events, 25'000u) << "the whole export was sent after the reader was removed";
+  EXPECT_FALSE(rest.ends_with("\r\n0\r\n\r\n")) << "the stream ended whole";
+  EXPECT_TRUE(WaitInFlight(1));
+  EXPECT_EQ(Get("?format=json").status, 404);  // vic may not read it at all now
+  EXPECT_EQ(Get("?format=json", "", "alice").status, 200);
+}
+
 // Streaming, not buffering, measured: large events (32 KiB each, as a
 // workspace admin can make by changing group mappings) and 20 readers that
 // stop reading. Each stalled export holds one chunk of at most 256 KiB plus

@@ -142,10 +142,22 @@ const std::vector<std::string>& Columns(std::string_view section) {
 
 class ExportSource final : public http::BodySource {
  public:
-  ExportSource(app::App& app, model::Workspace ws, Format format, std::int64_t last_seq)
-      : app_(app), ws_(std::move(ws)), writer_(format), last_seq_(last_seq) {}
+  ExportSource(app::App& app, std::shared_ptr<const auth::Principal> caller, model::Workspace ws,
+               Format format, std::int64_t last_seq)
+      : app_(app),
+        caller_(std::move(caller)),
+        ws_(std::move(ws)),
+        writer_(format),
+        last_seq_(last_seq) {}
 
   StatusOr<bool> Next(std::string& out) override {
+    // Each chunk is read as the caller may read it now: one removed from
+    // the workspace (or who may no longer see it) while a slow export
+    // runs gets nothing more, and the stream ends cut short.
+    if (stage_ > 0) {
+      if (Status still = RequireStillReadable(app_, caller_, ws_.id); !still.ok())
+        return Status(still.code(), "the export stopped: " + still.message());
+    }
     switch (stage_++) {
       case 0:
         writer_.Begin(out);
@@ -305,6 +317,7 @@ class ExportSource final : public http::BodySource {
   }
 
   app::App& app_;
+  const std::shared_ptr<const auth::Principal> caller_;
   const model::Workspace ws_;
   ExportWriter writer_;
   const std::int64_t last_seq_;
@@ -352,7 +365,8 @@ class ExportWorkspace final : public Handler {
                                                    : "text/csv; charset=utf-8";
     out.SetHeader("Content-Disposition",
                   "attachment; filename=\"workspace-" + ws.slug + "." + std::string(name) + "\"");
-    out.stream = std::make_unique<ExportSource>(app_, std::move(ws), format, last_seq);
+    out.stream =
+        std::make_unique<ExportSource>(app_, ctx.principal, std::move(ws), format, last_seq);
     return Status::Ok();
   }
 
