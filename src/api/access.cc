@@ -144,6 +144,7 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
   authz::Authorizer& authz = app.authorizer();
   const authz::Decision d = authz.Check(who, need, {type, id});
   if (d == authz::Decision::kAllow) {
+    ctx.grants.push_back({type, std::string(id), need});
     if (type != authz::ObjectType::kWorkspace) return Status::Ok();
     WS_RETURN_IF_ERROR(RequireShown(app, ctx, id, need));
     // Only a workspace can be frozen: a later check on its account (a
@@ -170,6 +171,19 @@ Status RequireStillReadable(app::App& app, std::shared_ptr<const auth::Principal
   RequestContext ctx{kNoRequest};
   ctx.principal = std::move(who);
   return Require(app, ctx, authz::ObjectType::kWorkspace, workspace_id, authz::Permission::kRead);
+}
+
+Status GrantCheck::Check(store::Tx& tx) {
+  for (const RequestContext::Grant& g : ctx_.grants) {
+    WS_ASSIGN_OR_RETURN(const bool allowed,
+                        authorizer_.AllowedIn(tx, *ctx_.principal, g.permission, {g.type, g.id}));
+    if (!allowed) {
+      return PermissionDenied("the '" + std::string(PermissionName(g.permission)) +
+                              "' permission on the " + std::string(Noun(g.type)) +
+                              " was withdrawn while this request ran; nothing was changed");
+    }
+  }
+  return Status::Ok();
 }
 
 Status RequirePlatformAdminOf(app::App& app, RequestContext& ctx, std::string_view account_id,

@@ -30,6 +30,25 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
 Status RequireStillReadable(app::App& app, std::shared_ptr<const auth::Principal> who,
                             std::string_view workspace_id);
 
+// Asks every permission Require granted the request (ctx.grants) again,
+// from the relationships a write transaction reads, before that
+// transaction's first statement (store::WriteCheck, installed for the
+// handler's thread by Api::Handle). So a change is allowed by what its own
+// transaction sees: a permission withdrawn between the request's check and
+// its write (a member removed while their PUT runs) is a 403 and nothing
+// commits, never a write made after the removal it raced. Serializable on
+// both backends: SQLite's write lock, PostgreSQL's SERIALIZABLE isolation.
+class GrantCheck final : public store::WriteCheck {
+ public:
+  GrantCheck(authz::Authorizer& authorizer, const RequestContext& ctx)
+      : authorizer_(authorizer), ctx_(ctx) {}
+  Status Check(store::Tx& tx) override;
+
+ private:
+  authz::Authorizer& authorizer_;
+  const RequestContext& ctx_;
+};
+
 // Require() for an operation (a provisioning run is one): `need` on its
 // workspace, whose 404 answers `not_found` (the operation's existence does
 // not leak). A purged workspace is 404 to all, yet the operations that

@@ -207,6 +207,8 @@ void Api::Handle(const http::Request& request, http::Response& response) {
       return;
   }
 
+  GrantCheck grants(impl_->app.authorizer(), ctx);
+  const store::ScopedWriteCheck checked(&grants);
   const Status status = spec.handler->Handle(ctx, response);
   if (status.ok() && ctx.answer_audit)
     return HoldForAudit(std::move(ctx.answer_audit), response, std::string(request.request_id),

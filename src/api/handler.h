@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auth/principal.h"
+#include "authz/authorizer.h"
 #include "common/status.h"
 #include "domain/pending_audit.h"
 #include "http/request.h"
@@ -36,6 +37,15 @@ struct RequestContext {
   std::shared_ptr<const auth::Principal> principal;
   // Set by Require() when it answers 403, or 404 for want of permission.
   std::optional<Denial> denial;
+  // Every permission Require() granted, in order: each is asked again
+  // inside every write transaction the request makes (access.h GrantCheck),
+  // so a permission withdrawn meanwhile allows no write.
+  struct Grant {
+    authz::ObjectType type;
+    std::string id;
+    authz::Permission permission;
+  };
+  std::vector<Grant> grants;
   // Set by Require() when it lets the caller through to a workspace: the
   // workspace and the permission last granted. A change it then refuses for the object's
   // state (423, frozen) is recorded against that object (Api::Handle).

@@ -13,6 +13,11 @@
 #include <string_view>
 
 #include "auth/principal.h"
+#include "common/status.h"
+
+namespace workspaced::store {
+class Tx;
+}  // namespace workspaced::store
 
 namespace workspaced::authz {
 
@@ -33,6 +38,12 @@ class Authorizer {
  public:
   virtual ~Authorizer() = default;
   virtual Decision Check(const auth::Principal& who, Permission what, ObjectRef on) = 0;
+  // The same question answered from the relationships `tx` reads, inside
+  // a write transaction (store::WriteCheck): what the write is allowed by
+  // is what it commits with. Errors of `tx` pass through unchanged (a
+  // serialization failure is retried by the store).
+  virtual StatusOr<bool> AllowedIn(store::Tx& tx, const auth::Principal& who, Permission what,
+                                   ObjectRef on) = 0;
 };
 
 }  // namespace workspaced::authz

@@ -1,5 +1,7 @@
 #include "authz/schema_authorizer.h"
 
+#include "store/store.h"
+
 namespace workspaced::authz {
 namespace {
 
@@ -23,12 +25,43 @@ std::string_view PermissionName(Permission p) {
   return "";
 }
 
+// The schema has no `write` on accounts: administering one is what writes it.
+Permission Needed(Permission what, ObjectRef on) {
+  return on.type == ObjectType::kAccount && what == Permission::kWrite ? Permission::kAdminister
+                                                                       : what;
+}
+
+// Relationships as a transaction reads them (one indexed read per
+// resource and relation the evaluation visits).
+class TxRelationships final : public RelationshipReader {
+ public:
+  explicit TxRelationships(store::Tx& tx) : tx_(tx) {}
+  Status ForEachSubject(std::string_view resource_type, std::string_view resource_id,
+                        std::string_view relation,
+                        FunctionRef<bool(const SubjectRef&)> fn) override {
+    WS_ASSIGN_OR_RETURN(const auto rels,
+                        tx_.ListRelationshipSubjects(resource_type, resource_id, relation));
+    for (const model::Relationship& r : rels)
+      if (!fn(SubjectRef{r.subject_type, r.subject_id, r.subject_relation})) break;
+    return Status::Ok();
+  }
+
+ private:
+  store::Tx& tx_;
+};
+
 }  // namespace
 
+StatusOr<bool> SchemaAuthorizer::AllowedIn(store::Tx& tx, const auth::Principal& who,
+                                           Permission what, ObjectRef on) {
+  TxRelationships reader(tx);
+  const Caller caller{who.subject, &who.groups};
+  return Evaluate(schema_, reader, TypeName(on.type), on.id, PermissionName(Needed(what, on)),
+                  caller);
+}
+
 Decision SchemaAuthorizer::Check(const auth::Principal& who, Permission what, ObjectRef on) {
-  // The schema has no `write` on accounts: administering one is what writes it.
-  Permission need = what;
-  if (on.type == ObjectType::kAccount && what == Permission::kWrite) need = Permission::kAdminister;
+  const Permission need = Needed(what, on);
   if (!relationships_.Refresh(store_).ok()) return Decision::kError;
   const Caller caller{who.subject, &who.groups};
   const StatusOr<bool> allowed =

@@ -25,6 +25,8 @@ class SchemaAuthorizer final : public Authorizer {
   SchemaAuthorizer(Schema schema, RelationshipIndex& relationships, store::Store& store)
       : schema_(std::move(schema)), relationships_(relationships), store_(store) {}
   Decision Check(const auth::Principal& who, Permission what, ObjectRef on) override;
+  StatusOr<bool> AllowedIn(store::Tx& tx, const auth::Principal& who, Permission what,
+                           ObjectRef on) override;
 
  private:
   const Schema schema_;

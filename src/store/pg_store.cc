@@ -191,6 +191,9 @@ Status PgStore::WriteAt(const char* begin, FunctionRef<Status(Tx&)> fn) {
         [&] {
           log = TxLog{};
           SqlTx tx(lease->conn(), &log);
+          // Its reads are the transaction's: a commit that changes what it
+          // read fails this one (serializable) or waits for it.
+          WS_RETURN_IF_ERROR(RunWriteCheck(tx));
           WS_RETURN_IF_ERROR(fn(tx));
           return tx.Finish();
         },

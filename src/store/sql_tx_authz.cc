@@ -229,6 +229,36 @@ StatusOr<std::vector<model::Relationship>> SqlTx::ListRelationshipsForResource(
   return out;
 }
 
+StatusOr<std::vector<model::Relationship>> SqlTx::ListRelationshipSubjects(
+    std::string_view resource_type, std::string_view resource_id, std::string_view relation) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject_type, subject_id, subject_relation FROM "
+                                         "relationships WHERE resource_type = ?1 AND "
+                                         "resource_id = ?2 AND relation = ?3"));
+  stmt.Bind(resource_type, resource_id, relation);
+  std::vector<model::Relationship> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({std::string(resource_type), std::string(resource_id), std::string(relation),
+                   stmt.String(0), stmt.String(1), stmt.String(2)});
+  }
+  return out;
+}
+
+namespace {
+thread_local WriteCheck* current_write_check = nullptr;
+}  // namespace
+
+ScopedWriteCheck::ScopedWriteCheck(WriteCheck* check) : previous_(current_write_check) {
+  current_write_check = check;
+}
+
+ScopedWriteCheck::~ScopedWriteCheck() { current_write_check = previous_; }
+
+Status RunWriteCheck(Tx& tx) {
+  return current_write_check == nullptr ? Status::Ok() : current_write_check->Check(tx);
+}
+
 StatusOr<std::int64_t> SqlTx::OutboxDepth() {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("SELECT COUNT(*) FROM relationship_outbox WHERE delivered_at IS NULL"));

@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
     const Status s = writer_->InTransaction("BEGIN IMMEDIATE", [&] {
       log = TxLog{};
       SqlTx tx(*writer_, &log);
+      WS_RETURN_IF_ERROR(RunWriteCheck(tx));  // under the write lock: nothing commits meanwhile
       WS_RETURN_IF_ERROR(fn(tx));
       return tx.Finish();
     });

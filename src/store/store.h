@@ -320,6 +320,10 @@ class Tx {
   // Relationships whose resource is (type, id), in a stable order.
   virtual StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
       std::string_view resource_type, std::string_view resource_id) = 0;
+  // Those of them with `relation` (one walk of the primary key): what the
+  // authorizer reads inside a write transaction (WriteCheck).
+  virtual StatusOr<std::vector<model::Relationship>> ListRelationshipSubjects(
+      std::string_view resource_type, std::string_view resource_id, std::string_view relation) = 0;
   // Every relationship, in primary-key order, until `fn` returns false.
   virtual Status ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) = 0;
   // The outbox position of the latest relationship change (0: none).
@@ -451,6 +455,34 @@ class Tx {
   // holds something else.
   virtual StatusOr<std::int64_t> MetaNumber(std::string_view key) = 0;
 };
+
+// What every write transaction begun on this thread runs first, inside
+// it, while one is installed (ScopedWriteCheck): a request's authorization
+// (api/write_check.h), so a write is allowed by the state its own
+// transaction reads and no revocation commits between the check and the
+// write (docs/authorization.md). Store::Write and WriteRowLocked call
+// RunWriteCheck before their callback, on every attempt.
+class WriteCheck {
+ public:
+  virtual ~WriteCheck() = default;
+  virtual Status Check(Tx& tx) = 0;
+};
+
+// Installs `check` for this thread's write transactions until destroyed
+// (the one it replaced, if any, is put back).
+class ScopedWriteCheck {
+ public:
+  explicit ScopedWriteCheck(WriteCheck* check);
+  ~ScopedWriteCheck();
+  ScopedWriteCheck(const ScopedWriteCheck&) = delete;
+  ScopedWriteCheck& operator=(const ScopedWriteCheck&) = delete;
+
+ private:
+  WriteCheck* previous_;
+};
+
+// The installed WriteCheck's answer for `tx` (OK when none is).
+Status RunWriteCheck(Tx& tx);
 
 class Store {
  public:

@@ -1,0 +1,70 @@
+// A permission withdrawn while a write that relied on it is in flight (on
+// SQLite, and as Postgres.* on PostgreSQL). The request was authorized a
+// moment before its write transaction began; the write must be decided by
+// what that transaction reads (api::GrantCheck), so it commits before the
+// removal or not at all — never after it, as it did when the check ran
+// only before the transaction (found by an outside audit: 9 rounds in 12).
+#include <latch>
+#include <thread>
+
+#include "blackbox/provisioning_support.h"
+
+namespace workspaced::testing {
+namespace {
+
+// The audit seq of the `nth` (from 0) event of `action` on `target` in the
+// workspace's chain, or -1.
+long long SeqOf(const std::string& data_dir, const std::string& ws, const std::string& action,
+                const std::string& target, int nth = 0) {
+  return CountRows(data_dir, "SELECT COALESCE((SELECT seq FROM audit_events WHERE workspace_id = '" +
+                                 ws + "' AND action = '" + action + "' AND target_id = '" + target +
+                                 "' ORDER BY seq LIMIT 1 OFFSET " + std::to_string(nth) + "), -1)");
+}
+
+TEST(Revocation, AWriteRacingItsAuthorsRemovalNeverCommitsAfterIt) {
+  auto server = ServerProcess::Start();
+  Seeder seed(server->data_dir());
+  const std::string acme = seed.Account("Acme", "alice");
+  const std::string ws = seed.Workspace(acme, "Raced");
+  seed.Member(ws, "keeper", model::WorkspaceRole::kAdmin);  // wadmin is never the last admin
+  const std::string members = "/v1/workspaces/" + ws + "/members/";
+  HttpClient a(server->port()), b(server->port());
+  constexpr int kRounds = 24;
+  int granted = 0, refused = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    ASSERT_EQ(CallAs(a, *server, "PUT", members + "wadmin", "alice", R"({"role":"admin"})").status,
+              201);
+    const std::string grantee = "grantee-" + std::to_string(round);
+    std::latch start(2);
+    int removed = 0, put = 0;
+    std::thread remover([&] {
+      start.arrive_and_wait();
+      removed = CallAs(a, *server, "DELETE", members + "wadmin", "alice").status;
+    });
+    start.arrive_and_wait();
+    put = CallAs(b, *server, "PUT", members + grantee, "wadmin", R"({"role":"admin"})").status;
+    remover.join();
+    ASSERT_EQ(removed, 204) << round;
+    const long long removal = SeqOf(server->data_dir(), ws, "member.delete", "wadmin", round);
+    const long long grant = SeqOf(server->data_dir(), ws, "member.put", grantee);
+    ASSERT_GT(removal, 0) << round;
+    if (put == 201) {
+      ++granted;
+      // Allowed: it committed while wadmin was still an admin.
+      EXPECT_GT(grant, 0) << round;
+      EXPECT_LT(grant, removal) << "round " << round << ": a grant by wadmin committed after "
+                                << "wadmin's removal";
+    } else {
+      ++refused;
+      // Refused (403, or 404 once wadmin could no longer read it): nothing
+      // was written.
+      EXPECT_TRUE(put == 403 || put == 404) << round << ": " << put;
+      EXPECT_EQ(grant, -1) << round;
+      EXPECT_EQ(CallAs(a, *server, "GET", members + grantee, "alice").status, 404) << round;
+    }
+  }
+  std::cout << "granted before the removal: " << granted << ", refused: " << refused << "\n";
+}
+
+}  // namespace
+}  // namespace workspaced::testing
