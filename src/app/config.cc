@@ -87,6 +87,8 @@ Status ApplyLimits(const json::object& o, LimitsConfig& l) {
       WS_RETURN_IF_ERROR(GetInt(v, key, l.body_bytes, 1024, 64 << 20));
     else if (k == "body_memory_bytes")
       WS_RETURN_IF_ERROR(GetInt(v, key, l.body_memory_bytes, 64 << 10, 64LL << 30));
+    else if (k == "response_memory_bytes")
+      WS_RETURN_IF_ERROR(GetInt(v, key, l.response_memory_bytes, 64 << 10, 64LL << 30));
     else if (k == "header_bytes")
       // Beast keeps a field in at most 65535 bytes: a longer one throws.
       WS_RETURN_IF_ERROR(GetInt(v, key, l.header_bytes, 1024, 65'535));

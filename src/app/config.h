@@ -47,6 +47,9 @@ struct LimitsConfig {
   // Request bodies held at once, across connections (each counted at its
   // Content-Length, or body_bytes when chunked); one more is a 503.
   std::size_t body_memory_bytes = 256 << 20;
+  // Whole response bodies held at once while written, across connections
+  // (a streamed response's chunk while it is written); one more is a 503.
+  std::size_t response_memory_bytes = 256 << 20;
   std::size_t header_bytes = 16 << 10;
   int request_timeout_ms = 30'000;
   int idle_timeout_ms = 60'000;

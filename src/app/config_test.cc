@@ -36,12 +36,13 @@ TEST(Config, DefaultsAreTheEmbeddedMode) {
 TEST(Config, FileOverridesDefaults) {
   Config c;
   const ConfigFile file(R"({"listen":"0.0.0.0:9000","regions":["eu-west-1"],
-      "limits":{"body_bytes":2048},"auth":{"leeway_seconds":30},
+      "limits":{"body_bytes":2048,"response_memory_bytes":1048576},"auth":{"leeway_seconds":30},
       "spicedb":{"outbox_retention_hours":0,"outbox_prune_interval_ms":50}})");
   ASSERT_TRUE(ApplyConfigFile(file.path(), c).ok());
   EXPECT_EQ(c.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.regions, std::vector<std::string>{"eu-west-1"});
   EXPECT_EQ(c.limits.body_bytes, 2048u);
+  EXPECT_EQ(c.limits.response_memory_bytes, 1u << 20);
   EXPECT_EQ(c.auth.leeway_seconds, 30);
   EXPECT_EQ(c.spicedb.outbox_retention_hours, 0);
   EXPECT_EQ(c.spicedb.outbox_prune_interval_ms, 50);
@@ -51,7 +52,8 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   for (const char* text : {R"({"lisen":"x"})", R"({"limits":{"body":1}})", R"({"threads":"4"})",
                            R"({"auth":{"leeway_seconds":120}})", R"([1,2])", "{not json",
                            R"({"spicedb":{"outbox_retention_hours":-1}})",
-                           R"({"spicedb":{"outbox_prune_interval_ms":0}})"}) {
+                           R"({"spicedb":{"outbox_prune_interval_ms":0}})",
+                           R"({"limits":{"response_memory_bytes":1024}})"}) {
     Config c;
     const ConfigFile file(text);
     const Status s = ApplyConfigFile(file.path(), c);

@@ -146,6 +146,7 @@ int Serve(const ServeFlags& flags) {
   options.queue_limit = config.limits.queued_requests;
   options.body_limit = config.limits.body_bytes;
   options.body_memory_limit = config.limits.body_memory_bytes;
+  options.response_memory_limit = config.limits.response_memory_bytes;
   options.header_limit = config.limits.header_bytes;
   options.request_timeout = std::chrono::milliseconds(config.limits.request_timeout_ms);
   options.idle_timeout = std::chrono::milliseconds(config.limits.idle_timeout_ms);

@@ -113,12 +113,23 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
       &metrics.Counter("workspaced_http_body_budget_refusals_total",
                        "Requests answered 503: their bodies, announced or as they came, "
                        "would have gone over limits.body_memory_bytes or an address's share.");
-  impl->body_bytes_held =
+  impl->body_budget = std::make_unique<ByteBudget>(
+      options.body_memory_limit, std::max(options.body_limit, options.body_memory_limit / 16),
       &metrics.GaugeValue("workspaced_http_body_bytes_held",
-                          "Bytes request bodies being read hold now (limits.body_memory_bytes).");
+                          "Bytes request bodies being read hold now (limits.body_memory_bytes)."));
+  impl->response_budget_refused = &metrics.Counter(
+      "workspaced_http_response_budget_refusals_total",
+      "Responses replaced by a 503 (or streams cut) because their bodies would have gone over "
+      "limits.response_memory_bytes or an address's share.");
+  impl->response_budget = std::make_unique<ByteBudget>(
+      options.response_memory_limit, options.response_memory_limit / 16,
+      &metrics.GaugeValue("workspaced_http_response_bytes_held",
+                          "Bytes response bodies being written hold now "
+                          "(limits.response_memory_bytes)."));
   impl->connections_evicted =
       &metrics.Counter("workspaced_connections_evicted_total",
-                       "Idle connections closed at max_connections to admit a new one.");
+                       "Stalled connections (receiving a request, or writing to a client that "
+                       "stopped reading) closed at max_connections to admit a new one.");
   impl->connections_refused =
       &metrics.Counter("workspaced_connections_refused_total",
                        "Connections closed at accept, by limit.", "limit=\"max_connections\"");
@@ -158,7 +169,7 @@ void Server::Impl::Accept() {
           // Shutting down: the connection is dropped (the acceptor closes next).
         } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
           AdmitByEvicting(std::make_shared<tcp::socket>(std::move(socket)), std::move(peer_ip),
-                          index, index, contexts.size());
+                          index, index, contexts.size(), Stall::kReceiving);
         } else if (options.rate_limiter != nullptr &&
                    !options.rate_limiter->OpenConnection(peer_ip)) {
           // Over the per-address cap: closed, counted, not logged (a flood
@@ -171,32 +182,43 @@ void Server::Impl::Accept() {
 }
 
 void Server::Impl::AdmitByEvicting(std::shared_ptr<tcp::socket> socket, std::string peer,
-                                   std::size_t index, std::size_t ctx, std::size_t left) {
-  net::post(*contexts[ctx], [this, socket, peer = std::move(peer), index, ctx, left]() mutable {
-    if (shutting_down.load()) return;
-    if (!CloseLongestIdle(*this, ctx)) {
-      if (left > 1)
-        return AdmitByEvicting(socket, std::move(peer), index, (ctx + 1) % contexts.size(),
-                               left - 1);
-      connections_refused->fetch_add(1, std::memory_order_relaxed);
-      // At most a line a second: a flood of connections must not become a
-      // flood of log (the refusals are counted).
-      const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count();
-      std::int64_t last = last_cap_logged_us.load(std::memory_order_relaxed);
-      if (now - last >= 1'000'000 &&
-          last_cap_logged_us.compare_exchange_strong(last, now, std::memory_order_relaxed))
-        log::Warn("connection limit reached and every connection busy; closing new connections",
-                  {{"limit", static_cast<std::int64_t>(options.max_connections)}});
-      return;  // `socket` closes with its last reference
-    }
-    connections_evicted->fetch_add(1, std::memory_order_relaxed);
-    // The per-address cap still holds for the newcomer.
-    if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer)) return;
-    // The socket belongs to contexts[index]: StartSession posts there.
-    StartSession(*this, index, std::move(*socket), std::move(peer));
-  });
+                                   std::size_t index, std::size_t ctx, std::size_t left,
+                                   Stall stall) {
+  net::post(*contexts[ctx],
+            [this, socket, peer = std::move(peer), index, ctx, left, stall]() mutable {
+              if (shutting_down.load()) return;
+              if (!CloseLongestStalled(*this, ctx, stall)) {
+                const std::size_t next = (ctx + 1) % contexts.size();
+                if (left > 1)
+                  return AdmitByEvicting(socket, std::move(peer), index, next, left - 1, stall);
+                // Connections receiving a request go first: one writing may be
+                // delivering an answer to a client that is still reading it.
+                if (stall == Stall::kReceiving)
+                  return AdmitByEvicting(socket, std::move(peer), index, next, contexts.size(),
+                                         Stall::kWriting);
+                return RefuseAtCapacity();  // `socket` closes with its last reference
+              }
+              connections_evicted->fetch_add(1, std::memory_order_relaxed);
+              // The per-address cap still holds for the newcomer.
+              if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer))
+                return;
+              // The socket belongs to contexts[index]: StartSession posts there.
+              StartSession(*this, index, std::move(*socket), std::move(peer));
+            });
+}
+
+void Server::Impl::RefuseAtCapacity() {
+  connections_refused->fetch_add(1, std::memory_order_relaxed);
+  // At most a line a second: a flood of connections must not become a
+  // flood of log (the refusals are counted).
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_cap_logged_us.load(std::memory_order_relaxed);
+  if (now - last >= 1'000'000 &&
+      last_cap_logged_us.compare_exchange_strong(last, now, std::memory_order_relaxed))
+    log::Warn("connection limit reached and every connection busy; closing new connections",
+              {{"limit", static_cast<std::int64_t>(options.max_connections)}});
 }
 
 namespace {

@@ -59,6 +59,15 @@ struct ServerOptions {
   // client address (an IPv6 /64; never a trusted proxy) holds at most a
   // sixteenth of it (at least body_limit), so a few cannot take it all.
   std::size_t body_memory_limit = 256 << 20;
+  // Whole (not streamed) response bodies held at once while they are
+  // written, each counted from when its write begins until it ends (the
+  // client read it, went away, or write_timeout) or the connection closes;
+  // a streamed response's chunk likewise, while it is written. A response
+  // that would go over is replaced by a 503 problem (Retry-After: 1) and
+  // the connection closed after it; a chunk that would, ends its stream
+  // (truncated, as a failed one). One client address (as for bodies) holds
+  // at most a sixteenth of it, but one response of any size that fits.
+  std::size_t response_memory_limit = 256 << 20;
   std::size_t header_limit = 16 << 10;
   std::chrono::milliseconds request_timeout{30'000};  // to read one request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive, between requests

@@ -14,11 +14,16 @@
 #include <vector>
 
 #include "common/worker_pool.h"
+#include "http/byte_budget.h"
 #include "http/server.h"
 
 namespace workspaced::http {
 
 class Session;
+
+// What a connection at max_connections is stalled in, in the order they are
+// evicted (Server::Impl::AdmitByEvicting).
+enum class Stall { kReceiving, kWriting };
 
 struct Server::Impl {
   ServerOptions options;
@@ -35,15 +40,16 @@ struct Server::Impl {
   std::mutex drain_mu;
   std::condition_variable drained;
   std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
-  std::atomic<std::uint64_t>* connections_evicted = nullptr;  // idle, closed for a new one
+  std::atomic<std::uint64_t>* connections_evicted = nullptr;  // stalled, closed for a new one
   std::atomic<std::int64_t> last_cap_logged_us{-1'000'000'000};  // steady clock
-  // Bytes of request bodies reserved (options.body_memory_limit), and per
-  // client address, each at most a sixteenth of it (Session::AdmitBody, Session::GrowBody).
-  std::mutex body_mu;
-  std::size_t body_bytes_reserved = 0;  // guarded by body_mu
-  std::unordered_map<std::string, std::size_t> body_bytes_by_address;  // guarded by body_mu
+  // Bytes request bodies hold while being read (options.body_memory_limit;
+  // Session::AdmitBody, Session::GrowBody) and whole response bodies hold
+  // while being written (options.response_memory_limit;
+  // Session::HoldResponse), each with a share per client address.
+  std::unique_ptr<ByteBudget> body_budget;
+  std::unique_ptr<ByteBudget> response_budget;
   std::atomic<std::uint64_t>* body_budget_refused = nullptr;
-  std::atomic<std::int64_t>* body_bytes_held = nullptr;  // = body_bytes_reserved, published
+  std::atomic<std::uint64_t>* response_budget_refused = nullptr;
   // Live sessions per io_context, touched only on that context's thread.
   // Declared before `contexts` so it outlives the handlers they destroy.
   std::vector<std::unordered_set<Session*>> registries;
@@ -75,13 +81,18 @@ struct Server::Impl {
       : options(o), handler(std::move(h)), runs_inline(std::move(i)), metrics(m) {}
 
   void Accept();
-  // At max_connections: closes the longest-idle connection of a context
-  // (contexts[ctx], then the next, `left` in all) and starts `socket` (of
-  // contexts[index]) in its place; closes `socket` when none is idle. An
-  // idle connection costs a client nothing to hold, so a crowd of them must
-  // not lock out the clients that have a request to make.
+  // At max_connections: closes the connection that has stalled longest
+  // (CloseLongestStalled: receiving, in every context from contexts[ctx]
+  // on, then writing, likewise; `left` contexts to go in this pass) and
+  // starts `socket` (of contexts[index]) in its place; closes `socket` when
+  // none has stalled. A stalled connection costs a client nothing to hold,
+  // so a crowd of them must not lock out the clients that have a request to
+  // make (the health probe's among them).
   void AdmitByEvicting(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::string peer,
-                       std::size_t index, std::size_t ctx, std::size_t left);
+                       std::size_t index, std::size_t ctx, std::size_t left, Stall stall);
+  // Counts (and logs, at most once a second) a connection closed at accept
+  // because every connection is busy.
+  void RefuseAtCapacity();
   // On contexts[index]'s thread: queues `job` for a worker. The workers are
   // woken once per turn of the event loop, after every request read in that
   // turn is queued, not once per request. `limited`: new work, refused when
@@ -104,10 +115,13 @@ void StartSession(Server::Impl& server, std::size_t context_index,
 // Asks a session to close as soon as it is not handling a request.
 void ShutdownSession(Session* session);
 // On contexts[context_index]'s thread: closes the session of that context
-// that has been receiving its request longest (its header, none or part of
-// it, or its body: a trickle, or a body announced and never sent, holds a
-// slot as cheaply as nothing); false when none is. A request being handled
-// or answered stays.
-bool CloseLongestIdle(Server::Impl& server, std::size_t context_index);
+// that has stalled longest in `stall`, and false when none has.
+// kReceiving: receiving its request (its header, none or part of it, or
+// its body: a trickle, or a body announced and never sent, holds a slot as
+// cheaply as nothing), the earliest begun. kWriting: waiting for a write of
+// its response to complete (a client that stopped reading), the one waiting
+// longest. A request being handled, or a streamed chunk being produced,
+// stays.
+bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall);
 
 }  // namespace workspaced::http

@@ -25,10 +25,15 @@ namespace workspaced::http::testing {
 using workspaced::testing::HttpClient;
 
 // A raw TCP connection to the server on loopback, from `source` (an address
-// of 127/8) when given; -1 when it cannot be made.
-inline int ConnectLoopback(int port, const char* source = nullptr) {
+// of 127/8) when given, with a receive buffer of `receive_buffer` bytes
+// when given (a client that reads nothing then holds little of an answer);
+// -1 when it cannot be made.
+inline int ConnectLoopback(int port, const char* source = nullptr, int receive_buffer = 0) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
+  // Before connect: the window offered in the handshake depends on it.
+  if (receive_buffer > 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   if (source != nullptr) {
     sockaddr_in from{};
     from.sin_family = AF_INET;
@@ -64,6 +69,24 @@ inline std::optional<std::string> ReadUntilClosed(int fd, int wait_ms) {
   }
 }
 
+// The value of an unlabelled counter or gauge as /metrics renders it; -1
+// when it is not there.
+inline std::int64_t MetricValue(const Metrics& metrics, const std::string& name) {
+  const std::string text = metrics.Render();
+  const auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+}
+
+// Waits (bounded, 10 s) until `done` holds; whether it did.
+template <typename Done>
+bool WaitUntil(Done&& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
 class CountingSource : public BodySource {
  public:
   CountingSource(int chunks, std::atomic<int>* alive) : left_(chunks), alive_(alive) { ++*alive_; }
@@ -80,6 +103,11 @@ class CountingSource : public BodySource {
 
 class ServerTest : public ::testing::Test {
  protected:
+  // The body of GET /big: larger than the kernel's socket buffers on
+  // loopback (4 MiB sending, a few KiB receiving for a client that asks
+  // for little), so a client that reads nothing never lets its write end.
+  static constexpr std::size_t kBigBody = 8 << 20;
+
   void StartServer(ServerOptions opts = {}) {
     opts.port = 0;
     opts.threads = 2;
@@ -94,6 +122,14 @@ class ServerTest : public ::testing::Test {
     if (req.path == "/echo") {
       res.Json(200, std::string(req.body));
       res.route = "/echo";
+    } else if (req.path == "/big") {  // more than loopback's socket buffers hold
+      res.status = 200;
+      res.content_type = "text/plain";
+      res.body.assign(kBigBody, 'y');
+      res.route = "/big";
+    } else if (req.path == "/healthz") {
+      res.Json(200, R"({"status":"ok"})");
+      res.route = "/healthz";
     } else if (req.path == "/stream") {
       res.stream = std::make_unique<CountingSource>(1000, &alive_sources_);
       res.content_type = "application/x-ndjson";

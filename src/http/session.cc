@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/text.h"
+#include "http/client_address.h"
 #include "http/problem.h"
 #include "http/rate_limit.h"
 #include "http/request_id.h"
@@ -28,6 +29,13 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
       buffer_(std::min<std::size_t>(server.options.header_limit, 65'535)),
       read_timer_(stream_.get_executor()),
       remote_ip_(std::move(remote_ip)) {
+  // A client's share of the memory budgets, whatever the rate limits say
+  // (the budgets are memory): by its address as the connection cap counts
+  // it, unless it is a trusted proxy, which carries many clients.
+  const RateLimiter* limits = server_.options.rate_limiter;
+  std::string storage;
+  if (!remote_ip_.empty() && !(limits != nullptr && limits->IsTrustedProxy(remote_ip_)))
+    share_key_ = std::string(AddressKey(remote_ip_, storage));
   boost::system::error_code ec;
   stream_.socket().set_option(tcp::no_delay(true), ec);
   server_.connections.fetch_add(1);
@@ -35,6 +43,7 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
 
 Session::~Session() {
   ReleaseBody();
+  ReleaseResponse();
   if (response_.sensitive) WipeBodies();  // answered never, or not in full
   registry_.erase(this);
   if (server_.connections.fetch_sub(1) == 1) {
@@ -48,30 +57,6 @@ Session::~Session() {
 void Session::Start() {
   registry_.insert(this);
   ReadHeader();
-}
-
-void Session::Evict() {
-  if (!Receiving()) return;
-  // A client whose request has begun (bytes of it read, parsed or not, or
-  // waiting in the socket) is told why it ends. One between requests is
-  // not: an answer it never asked for would be read as the answer to its
-  // next request, while a closed idle connection is one every client
-  // expects and retries on. (Bytes the reactor has read and not yet handed
-  // over are not seen: that client gets the plain close it got before.)
-  boost::system::error_code ec;
-  const std::size_t unread = stream_.socket().available(ec);
-  if (in_flight_ || reading_body_ || buffer_.size() > 0 || (parser_ && parser_->got_some()) ||
-      (!ec && unread > 0))
-    SendEvictionNotice();
-  if (in_flight_) {  // its header was read: logged as cut short
-    response_.status = 503;
-    Finish(503, "evicted");
-    in_flight_ = false;
-  }
-  read_timer_.cancel();
-  boost::system::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.socket().close(ignored);
 }
 
 void Session::OnShutdown() {
@@ -231,17 +216,5 @@ void StartSession(Server::Impl& server, std::size_t index, tcp::socket socket, s
 }
 
 void ShutdownSession(Session* session) { session->OnShutdown(); }
-
-bool CloseLongestIdle(Server::Impl& server, std::size_t context_index) {
-  Session* oldest = nullptr;
-  for (Session* s : server.registries[context_index]) {
-    if (s->Receiving() &&
-        (oldest == nullptr || s->receiving_since() < oldest->receiving_since()))
-      oldest = s;
-  }
-  if (oldest == nullptr) return false;
-  oldest->Evict();
-  return true;
-}
 
 }  // namespace workspaced::http

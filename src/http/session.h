@@ -11,7 +11,9 @@
 //
 // Files: session.cc (the request cycle and the hand-off to workers),
 // session_read.cc (reading, read deadlines, refusals, linger-close),
-// session_write.cc (writing whole and streamed responses).
+// session_write.cc (writing whole and streamed responses, the response
+// memory budget), session_evict.cc (closing a stalled session at
+// max_connections).
 #pragma once
 
 #include <array>
@@ -39,13 +41,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
   // Closes the connection if it is waiting for a request that has not begun.
   void OnShutdown();
-  // Still receiving its request, header or body (CloseLongestIdle): a byte a
-  // second, or a header announcing a body never sent, holds a slot as well
-  // as nothing. Since when (the earliest began first).
+  // Still receiving its request, header or body (CloseLongestStalled): a
+  // byte a second, or a header announcing a body never sent, holds a slot
+  // as well as nothing. Since when (the earliest began first).
   bool Receiving() const { return waiting_ || reading_body_; }
   std::chrono::steady_clock::time_point receiving_since() const { return receiving_since_; }
-  // Closes a session that is Receiving() to make room for a new connection,
-  // first sending it a 503 with Retry-After (best effort, never blocking).
+  // Waiting for a write of its response to complete (CloseLongestStalled):
+  // a client that stopped reading holds a slot, and the response's memory,
+  // until write_timeout. Since when that write began.
+  bool Writing() const { return writing_; }
+  std::chrono::steady_clock::time_point writing_since() const { return writing_since_; }
+  // Closes a session that is Receiving() or Writing() to make room for a
+  // new connection. One receiving is first sent a 503 with Retry-After
+  // (best effort, never blocking); one writing cannot be (its response has
+  // begun): its write is cut, logged as aborted "evicted".
   void Evict();
 
  private:
@@ -71,7 +80,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // is refused, 503) when that goes over the budget or the address's share.
   bool AdmitBody();
   bool GrowBody();
-  std::size_t BodyShare() const;
   void RefuseBody();
   void ReleaseBody();
   void LingerClose();
@@ -89,9 +97,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // session_write.cc
   enum class Framing { kLength, kHead, kChunked, kNone };
+  // The server's response memory budget, for the body (or streamed chunk)
+  // about to be written: false, with nothing counted, when it would go over
+  // the budget or the address's share. ReleaseResponse gives it back.
+  bool HoldResponse(std::size_t bytes);
+  void ReleaseResponse();
+  // Replaces the response by a small 503 problem and closes after it.
+  void RefuseResponse();
+  // Frees the response's body (wiped first when it is sensitive).
+  void DropResponseBody();
+  // Writes `buffers` under write_timeout, as Writing() while it waits.
+  template <typename Buffers, typename Done>
+  void Write(const Buffers& buffers, Done&& done);
   void BuildHead(unsigned version, Framing framing, std::size_t length);
   template <typename Done>
   void WriteHeadText(Done&& done);
+  void WriteBody(unsigned version);
   void WriteResponse(unsigned version);
   void WriteHeadOnly(unsigned version);
   void WriteStreamHead(unsigned version);
@@ -119,10 +140,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point receiving_since_;  // when waiting_ began
   bool in_flight_ = false;  // counted in the in-flight gauge
   std::vector<const void*> header_field_ids_;  // a chunked request's header fields
-  // Of Server::Impl::body_bytes_reserved, for this request's body.
-  std::size_t body_reserved_ = 0;
-  bool body_reserved_per_address_ = false;  // counted in its address's share
-  std::string body_key_;                    // that address, as the caps count it
+  // The peer's address as the memory budgets' shares count it (an IPv6
+  // /64); "" for a trusted proxy, which carries many clients, or unknown.
+  std::string share_key_;
+  std::size_t body_reserved_ = 0;      // of Server::Impl::body_budget, for this request's body
+  std::size_t response_reserved_ = 0;  // of Server::Impl::response_budget
+  bool writing_ = false;               // a write of the response is outstanding
+  std::chrono::steady_clock::time_point writing_since_;
+  bool evicted_ = false;  // closed by Evict while writing
   bool keep_alive_ = true;
   bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
   std::chrono::steady_clock::time_point idle_deadline_;

@@ -86,67 +86,25 @@ void Session::OnReadTimer() {
 }
 
 bool Session::AdmitBody() {
-  // A client's share, whatever the rate limits say (the budget is memory):
-  // by its address as the connection cap counts it (an IPv6 /64), unless
-  // it is a trusted proxy, which carries many clients.
-  const RateLimiter* limits = server_.options.rate_limiter;
-  body_reserved_per_address_ =
-      !remote_ip_.empty() && !(limits != nullptr && limits->IsTrustedProxy(remote_ip_));
-  std::string storage;
-  if (body_reserved_per_address_) body_key_ = std::string(AddressKey(remote_ip_, storage));
   // An announced length that does not fit now is refused before it is
   // read; nothing is held for it until its bytes come (GrowBody).
   const auto length = parser_->content_length();
   if (!length) return true;
   const std::size_t want =
       static_cast<std::size_t>(std::min<std::uint64_t>(*length, server_.options.body_limit));
-  std::lock_guard lock(server_.body_mu);
-  if (server_.body_bytes_reserved + want > server_.options.body_memory_limit) return false;
-  if (body_reserved_per_address_) {
-    const auto it = server_.body_bytes_by_address.find(body_key_);
-    const std::size_t mine = it == server_.body_bytes_by_address.end() ? 0 : it->second;
-    if (mine + want > BodyShare()) return false;
-  }
-  return true;
-}
-
-std::size_t Session::BodyShare() const {
-  return std::max(server_.options.body_limit, server_.options.body_memory_limit / 16);
+  return server_.body_budget->Fits(share_key_, want);
 }
 
 bool Session::GrowBody() {
   const std::size_t held = parser_->get().body().bytes.capacity();
   if (held <= body_reserved_) return true;
-  const std::size_t more = held - body_reserved_;
-  std::lock_guard lock(server_.body_mu);
-  if (server_.body_bytes_reserved + more > server_.options.body_memory_limit) return false;
-  if (body_reserved_per_address_) {
-    std::size_t& mine = server_.body_bytes_by_address[body_key_];
-    if (mine + more > BodyShare()) {
-      if (mine == 0) server_.body_bytes_by_address.erase(body_key_);
-      return false;
-    }
-    mine += more;
-  }
-  server_.body_bytes_reserved += more;
-  if (server_.body_bytes_held != nullptr)
-    server_.body_bytes_held->fetch_add(static_cast<std::int64_t>(more), std::memory_order_relaxed);
+  if (!server_.body_budget->Reserve(share_key_, held - body_reserved_)) return false;
   body_reserved_ = held;
   return true;
 }
 
 void Session::ReleaseBody() {
-  if (body_reserved_ == 0) return;
-  std::lock_guard lock(server_.body_mu);
-  if (body_reserved_per_address_) {
-    const auto it = server_.body_bytes_by_address.find(body_key_);
-    if (it != server_.body_bytes_by_address.end() && (it->second -= body_reserved_) == 0)
-      server_.body_bytes_by_address.erase(it);
-  }
-  server_.body_bytes_reserved -= body_reserved_;
-  if (server_.body_bytes_held != nullptr)
-    server_.body_bytes_held->fetch_sub(static_cast<std::int64_t>(body_reserved_),
-                                       std::memory_order_relaxed);
+  server_.body_budget->Release(share_key_, body_reserved_);
   body_reserved_ = 0;
 }
 

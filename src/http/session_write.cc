@@ -113,15 +113,72 @@ void Session::WriteResponse(unsigned version) {
   if (response_.stream) return WriteStreamHead(version);
   // 1xx, 204 and 304 carry no body and no length.
   const int code = response_.status;
+  if (code < 200 || code == 204 || code == 304) DropResponseBody();
+  // A body waits here for as long as the client takes to read it (up to
+  // write_timeout): connections that never read must not pin memory
+  // without bound.
+  if (!HoldResponse(response_.body.capacity())) RefuseResponse();
+  WriteBody(version);
+}
+
+void Session::WriteBody(unsigned version) {
+  const int code = response_.status;
   const bool bodiless = code < 200 || code == 204 || code == 304;
-  if (bodiless) response_.body.clear();
   BuildHead(version, bodiless ? Framing::kNone : Framing::kLength, response_.body.size());
-  stream_.expires_after(server_.options.write_timeout);
   const std::array<net::const_buffer, 2> buffers{net::buffer(head_text_),
                                                  net::buffer(response_.body)};
+  Write(buffers, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    self->OnWritten(ec, n);
+  });
+}
+
+bool Session::HoldResponse(std::size_t bytes) {
+  if (!server_.response_budget->Reserve(share_key_, bytes)) return false;
+  response_reserved_ += bytes;
+  return true;
+}
+
+void Session::ReleaseResponse() {
+  server_.response_budget->Release(share_key_, response_reserved_);
+  response_reserved_ = 0;
+}
+
+void Session::RefuseResponse() {
+  server_.response_budget_refused->fetch_add(1, std::memory_order_relaxed);
+  DropResponseBody();
+  // Counted and logged under the route that answered; the request's body
+  // is still wiped after, when it was secret.
+  Response refusal;
+  SetProblem(refusal, 503,
+             "the server holds too many responses that clients have not read; retry shortly",
+             request_id_);
+  refusal.SetHeader("Retry-After", "1");
+  refusal.route = response_.route;
+  refusal.no_store = response_.no_store;
+  refusal.sensitive = response_.sensitive;
+  response_ = std::move(refusal);
+  // A client that does not read its answers is not given another; the
+  // requests it pipelined are read and dropped so the 503 is not lost to
+  // a reset (LingerClose).
+  keep_alive_ = false;
+  linger_ = true;
+}
+
+void Session::DropResponseBody() {
+  if (response_.sensitive) explicit_bzero(response_.body.data(), response_.body.size());
+  response_.body = std::string();
+}
+
+template <typename Buffers, typename Done>
+void Session::Write(const Buffers& buffers, Done&& done) {
+  stream_.expires_after(server_.options.write_timeout);
+  writing_ = true;
+  writing_since_ = std::chrono::steady_clock::now();
   net::async_write(stream_, buffers,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                     self->OnWritten(ec, n);
+                   [self = shared_from_this(), done = std::forward<Done>(done)](
+                       beast::error_code ec, std::size_t n) mutable {
+                     self->writing_ = false;
+                     done(ec, n);
                    });
 }
 
@@ -133,6 +190,7 @@ void Session::WriteHeadOnly(unsigned version) {
     BuildHead(version, Framing::kHead, response_.body.size());
   }
   response_.stream.reset();
+  DropResponseBody();  // never sent: not held while the head is written
   WriteHeadText([self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->OnWritten(ec, n);
   });
@@ -149,8 +207,7 @@ void Session::WriteStreamHead(unsigned version) {
 
 template <typename Done>
 void Session::WriteHeadText(Done&& done) {
-  stream_.expires_after(server_.options.write_timeout);
-  net::async_write(stream_, net::buffer(head_text_), std::forward<Done>(done));
+  Write(net::buffer(head_text_), std::forward<Done>(done));
 }
 
 void Session::NextChunk() {
@@ -182,23 +239,29 @@ void Session::WriteChunk() {
     return OnWritten(net::error::operation_aborted, 0, "stream_failed");
   }
   if (chunk_.empty()) return chunk_more_ ? NextChunk() : WriteLastChunk();
-  stream_.expires_after(server_.options.write_timeout);
-  net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk_)),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                     self->bytes_out_ += n;
-                     if (ec) return self->OnWritten(ec, 0);
-                     if (self->chunk_more_) return self->NextChunk();
-                     self->WriteLastChunk();
-                   });
+  // Counted while it is written, as a whole body is; one that does not fit
+  // cannot be answered 503 any more (the head is out): the stream is cut.
+  if (!HoldResponse(chunk_.capacity())) {
+    server_.response_budget_refused->fetch_add(1, std::memory_order_relaxed);
+    response_.stream.reset();
+    return OnWritten(net::error::operation_aborted, 0, "memory_budget");
+  }
+  Write(bhttp::make_chunk(net::buffer(chunk_)),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->ReleaseResponse();
+          self->bytes_out_ += n;
+          if (ec) return self->OnWritten(ec, 0);
+          if (self->chunk_more_) return self->NextChunk();
+          self->WriteLastChunk();
+        });
 }
 
 void Session::WriteLastChunk() {
   response_.stream.reset();  // the work is done; free it before the last write
-  stream_.expires_after(server_.options.write_timeout);
-  net::async_write(stream_, bhttp::make_chunk_last(),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                     self->OnWritten(ec, n);
-                   });
+  std::string().swap(chunk_);
+  Write(bhttp::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    self->OnWritten(ec, n);
+  });
 }
 
 void Session::SendEvictionNotice() {
@@ -246,11 +309,14 @@ void Session::OnWritten(beast::error_code ec, std::size_t bytes, std::string_vie
   // A response not written whole is logged as what ended it: the client
   // that went away as 499 (nginx's "client closed request"); one the server
   // cut — a client that stopped reading for write_timeout, a stream that
-  // failed, shutdown — with the status it had sent. `aborted` names which.
+  // failed or went over the response memory budget, shutdown, eviction at
+  // max_connections — with the status it had sent. `aborted` names which.
   if (!ec) {
     Finish(response_.status);
   } else if (!aborted.empty()) {
     Finish(response_.status, aborted);
+  } else if (evicted_) {
+    Finish(response_.status, "evicted");
   } else if (ec == beast::error::timeout) {
     Finish(response_.status, "write_timeout");
   } else {
@@ -259,6 +325,8 @@ void Session::OnWritten(beast::error_code ec, std::size_t bytes, std::string_vie
   response_.stream.reset();
   if (response_.sensitive) WipeBodies();
   response_.body = std::string();  // a large body is not kept for the next request
+  std::string().swap(chunk_);
+  ReleaseResponse();
   if (ec) return Close();
   if (!keep_alive_) return linger_ ? LingerClose() : Close();
   ReadHeader();
