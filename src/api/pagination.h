@@ -1,8 +1,9 @@
 // Keyset pagination for list endpoints. Bodies stay bare JSON arrays; the
 // next page is announced in `Link: <path?limit=N&cursor=C>; rel="next"`.
 //
-// Cursors are opaque and authenticated: a client can neither read nor make
-// one. A cursor names a position in one list — `list` says which endpoint and
+// Cursors are authenticated, not secret: a client can neither make nor alter
+// one (nor use one of another list), though its position is readable in it
+// (an id, a name or an offset the same list has just shown). A cursor names a position in one list — `list` says which endpoint and
 // which scope, e.g. "audit:<workspace id>" — and is base64url of
 //   version (1 byte) ‖ list tag (6) ‖ position (1–128) ‖ MAC (16)
 // where the list tag is HMAC-SHA256(key, list) and the MAC HMAC-SHA256(key,
