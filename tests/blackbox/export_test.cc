@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "blackbox/provisioning_support.h"
+#include "common/random.h"
+#include "saga/steps.h"
 
 namespace workspaced::testing {
 namespace {
@@ -172,6 +174,78 @@ TEST_F(Export, MoreMembersThanTwoChunksHoldComeOutEachOnceInOrderInEveryFormat) 
   std::getline(rows, row);  // the section's name and header
   while (std::getline(rows, row)) got.push_back(row.substr(0, row.find(',')));
   EXPECT_EQ(got, want);
+}
+
+// A workspace retried many times: its runs and their steps are read and
+// written kRunPage at a time (they were one chunk, whole), and come out
+// each once, in creation order, in every format; a delete's operation is
+// not one of them.
+TEST_F(Export, ARunChainLongerThanAChunkHoldsComesOutWholeInOrderInEveryFormat) {
+  const auto ids_of = [](const boost::json::value& doc, const char* section) {
+    std::vector<std::string> ids;
+    for (const auto& r : doc.as_object().at(section).as_array())
+      ids.emplace_back(r.as_object().at(std::string(section) == "provisioning_runs" ? "id" : "run_id")
+                           .as_string());
+    return ids;
+  };
+  std::vector<std::string> want = ids_of(Json(Get("?format=json").body), "provisioning_runs");
+  std::unique_ptr<Random> random = NewSecureRandom();
+  SystemClock clock;
+  std::vector<std::string> others;
+  ASSERT_TRUE(seed_->store()
+                  .Write([&](store::Tx& tx) -> Status {
+                    std::string previous = want.empty() ? "" : want.back();
+                    for (int i = 0; i < 130; ++i) {
+                      model::ProvisioningRun run = saga::NewProvisioningRun(
+                          NewUuidV7(*random, clock), ws_, "alice", previous, clock.Now());
+                      run.kind = i % 26 == 25 ? model::OperationKind::kDelete
+                                              : model::OperationKind::kRetry;
+                      run.state = model::RunState::kFailed;  // nothing for the saga to claim
+                      run.finished_at = clock.Now();
+                      (run.kind == model::OperationKind::kRetry ? want : others).push_back(run.id);
+                      if (run.kind == model::OperationKind::kRetry) previous = run.id;
+                      WS_RETURN_IF_ERROR(tx.InsertRun(run));
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  std::sort(want.begin(), want.end());  // creation order is id order
+  std::vector<std::string> want_steps;
+  for (const auto& id : want)
+    for (std::size_t i = 0; i < saga::ProvisioningStepNames().size(); ++i) want_steps.push_back(id);
+
+  const boost::json::value doc = Json(Get("?format=json").body);
+  EXPECT_EQ(ids_of(doc, "provisioning_runs"), want);
+  EXPECT_EQ(ids_of(doc, "provisioning_steps"), want_steps);
+
+  std::map<std::string, std::vector<std::string>> nd;
+  std::istringstream lines(Get("?format=ndjson").body);
+  for (std::string line; std::getline(lines, line);) {
+    const auto o = Json(line).as_object();
+    const std::string type(o.at("type").as_string());
+    if (type == "provisioning_runs")
+      nd[type].emplace_back(o.at("data").as_object().at("id").as_string());
+    if (type == "provisioning_steps")
+      nd[type].emplace_back(o.at("data").as_object().at("run_id").as_string());
+  }
+  EXPECT_EQ(nd["provisioning_runs"], want);
+  EXPECT_EQ(nd["provisioning_steps"], want_steps);
+
+  const std::string csv = Get("?format=csv").body;
+  for (const auto& [section, expected] :
+       {std::pair{std::string("provisioning_runs"), want},
+        std::pair{std::string("provisioning_steps"), want_steps}}) {
+    const std::size_t from = csv.find("# " + section + "\r\n");
+    ASSERT_NE(from, std::string::npos) << section;
+    std::istringstream rows(csv.substr(from, csv.find("\r\n\r\n", from) - from));
+    std::string row;
+    std::getline(rows, row);
+    std::getline(rows, row);  // the section's name and header
+    std::vector<std::string> got;  // the first column: the run's id, or a step's run_id
+    while (std::getline(rows, row)) got.push_back(row.substr(0, row.find(',')));
+    EXPECT_EQ(got, expected) << section;
+  }
+  for (const auto& id : others) EXPECT_EQ(csv.find(id), std::string::npos) << id;
 }
 
 TEST_F(Export, NdjsonHasOneRecordPerLine) {

@@ -40,6 +40,7 @@ constexpr int kAuditPage = 500;
 // Members per chunk: a subject is at most 1 KiB, so a page stays within
 // about kChunkBytes.
 constexpr int kMemberPage = 200;
+constexpr int kRunPage = 50;  // a run holds its five steps
 // Secret versions per chunk: a version's metadata is at most about 2 KiB
 // (name, description, creator), so a page stays within about kChunkBytes.
 constexpr int kSecretPage = 100;
@@ -197,33 +198,13 @@ class ExportSource final : public http::BodySource {
         Section(out, "group_mappings", groups);
         return true;
       }
-      case 3: {
-        // Runs of one workspace are few (a create and its retries). A
-        // delete's, purge's or restore's operation is none of them (its
-        // GET is /v1/operations'), however recent.
-        std::vector<model::ProvisioningRun> runs;
-        WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
-          WS_ASSIGN_OR_RETURN(auto latest, tx.LatestProvisioningRunForWorkspace(ws_.id));
-          while (latest) {
-            runs.insert(runs.begin(), *latest);
-            if (latest->retry_of.empty()) break;
-            WS_ASSIGN_OR_RETURN(model::ProvisioningRun prev, tx.GetRun(latest->retry_of));
-            latest = std::move(prev);
-          }
-          return Status::Ok();
-        }));
-        std::vector<ExportRecord> records, steps;
-        for (const auto& r : runs) {
-          records.push_back(RunRecord(r));
-          for (const auto& s : r.steps) steps.push_back(StepRecord(r.id, s));
-        }
-        Section(out, "provisioning_runs", records);
-        Section(out, "provisioning_steps", steps);
-        return true;
-      }
+      case 3:
+        return RunsChunk(out, /*steps=*/false);
       case 4:
-        return SecretsChunk(out);
+        return RunsChunk(out, /*steps=*/true);
       case 5:
+        return SecretsChunk(out);
+      case 6:
         return VaultChunk(out);
       default:
         return AuditChunk(out);
@@ -232,6 +213,40 @@ class ExportSource final : public http::BodySource {
 
  private:
   Status Read(FunctionRef<Status(store::Tx&)> fn) { return app_.store().Read(fn); }
+
+  // One page of the workspace's provisioning runs (its create and the
+  // retries of it, in creation order: the chain each retry_of links; a
+  // delete's, purge's or restore's operation is none of them, however
+  // recent) or of their steps, which the runs section ends before. The
+  // stage repeats until the last page: a workspace retried many times is
+  // read and rendered kRunPage runs at a time, never whole.
+  StatusOr<bool> RunsChunk(std::string& out, bool steps) {
+    const std::string_view section = steps ? "provisioning_steps" : "provisioning_runs";
+    std::vector<model::ProvisioningRun> runs;
+    WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(runs, tx.ListRunsForWorkspace(ws_.id, {runs_after_, kRunPage}));
+      return Status::Ok();
+    }));
+    std::vector<ExportRecord> records;
+    for (const auto& r : runs) {
+      if (r.kind != model::OperationKind::kCreate && r.kind != model::OperationKind::kRetry)
+        continue;
+      if (!steps) {
+        records.push_back(RunRecord(r));
+      } else {
+        for (const auto& step : r.steps) records.push_back(StepRecord(r.id, step));
+      }
+    }
+    Rows(out, section, records);
+    if (runs.size() == static_cast<std::size_t>(kRunPage)) {
+      runs_after_ = runs.back().id;
+      --stage_;  // the next chunk reads the next page
+      return true;
+    }
+    runs_after_.clear();  // the steps read the runs again from the first
+    End(out, section);
+    return true;
+  }
 
   // One page of secret versions (metadata only: the domain never reads a
   // value for it); the stage repeats until the last page.
@@ -324,6 +339,7 @@ class ExportSource final : public http::BodySource {
   int stage_ = 0;
   std::int64_t audit_after_ = 0;
   std::int64_t member_offset_ = 0;
+  std::string runs_after_;
   domain::SecretVersionKey secrets_after_;
   std::string vault_after_;
 };
