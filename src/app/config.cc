@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 
+#include "auth/jwks.h"
 #include "common/regular_file.h"
 #include "crypto/keyring.h"
 #include "http/client_address.h"
@@ -453,6 +454,19 @@ Status Validate(const Config& c) {
     return InvalidArgument(
         "config: encryption.active_key names one of encryption.keys, which is empty (without "
         "keys, the embedded default keeps its own in data_dir)");
+  // The other files start-up reads, read here too: one that is missing,
+  // not a small regular file (a FIFO, /dev/zero) or not what it should be
+  // stops every command before anything is created.
+  if (!c.auth.jwks_file.empty()) {
+    if (auto jwks = auth::LoadJwksFile(c.auth.jwks_file); !jwks.ok())
+      return InvalidArgument("config: auth.jwks_file: " + jwks.status().message());
+  }
+  for (const auto& [key, path] : {std::pair{"spicedb.preshared_key_file", &c.spicedb.preshared_key_file},
+                                  std::pair{"spicedb.ca_file", &c.spicedb.ca_file}}) {
+    if (path->empty() || c.spicedb.target == "none") continue;
+    if (auto file = ReadRegularFile(*path, 1 << 20); !file.ok())
+      return InvalidArgument(std::string("config: ") + key + ": " + file.status().message());
+  }
   if (!c.encryption.keys.empty()) {
     // The key files are read here, so one that is missing, not a regular
     // file, readable by others or not a key stops every command before

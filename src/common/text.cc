@@ -112,6 +112,17 @@ bool LooksBlank(std::string_view s) {
   return true;
 }
 
+std::string_view SkipBlankStart(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t next = i;
+    const auto cp = Next(s, next);
+    if (!cp || (!WhiteSpace(*cp) && !ShowsNothing(*cp))) break;
+    i = next;
+  }
+  return s.substr(i);
+}
+
 bool HasSpaceOrBlank(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto cp = Next(s, i);

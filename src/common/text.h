@@ -50,6 +50,11 @@ std::size_t DisplayWidth(std::string_view s);
 // empty. True for "".
 bool LooksBlank(std::string_view s);
 
+// `s` after the White_Space characters and those that show as nothing on
+// their own (as LooksBlank counts them) it begins with: what a reader, or
+// a spreadsheet that trims, sees first.
+std::string_view SkipBlankStart(std::string_view s);
+
 // True when `s` holds one such character anywhere (an email address holds
 // none).
 bool HasSpaceOrBlank(std::string_view s);

@@ -79,9 +79,12 @@ TEST_F(ServerTest, MalformedChunkedFramingIsAPrecise400AtOnce) {
   const std::pair<std::string, std::string> cases[] = {
       {"5\nhello\n0\n\n", bare_lf},
       {"1\r\na\r\n0\r\nX-T: y\n\r\n", bare_lf},
-      {"5\r\nhello\n0\r\n\r\n",
+      {"5\r\nhello\n0\r\n\r\n", bare_lf},
+      {"1;ext=\"q\"\n\r\na\r\n0\r\n\r\n", bare_lf},
+      {"1\na\r\n0\r\n\r\n", bare_lf},
+      {"zz\r\na\nb\r\n0\r\n\r\n",
        "malformed chunk: a chunk size is hexadecimal, and a chunk's data ends in CRLF"},
-      {"1;ext=\"q\"\n\r\na\r\n0\r\n\r\n", "malformed chunk extension"}};
+      {"1;=x\r\na\r\n0\r\n\r\n", "malformed chunk extension"}};
   for (const auto& [body, detail] : cases) {
     const std::string out = HttpClient::Raw(server_->port(), head + body);
     EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 80);

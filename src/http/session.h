@@ -67,8 +67,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader();
   void OnHeader(boost::beast::error_code ec);
   void ReadBody();
-  // A chunked body's pending framing holds an LF without its CR (400).
-  bool BareLineFeedInFraming();
+  // A chunked body's pending framing (or only its first line) holds an LF
+  // without its CR (400).
+  bool BareLineFeedInFraming(bool first_line_only = false);
   void OnReadError(boost::beast::error_code ec);
   // The detail of a 400 for a parser's error (its category is Beast's).
   std::string_view MalformedDetail(boost::beast::error_code ec) const;

@@ -22,6 +22,9 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+constexpr std::string_view kBareLineFeed =
+    "a chunk line or trailer field must end in CRLF, not a bare LF";
+
 constexpr std::string_view kLengthAndCoding =
     "Transfer-Encoding and Content-Length together are not accepted";
 
@@ -185,11 +188,21 @@ void Session::ReadBody() {
       if (BareLineFeedInFraming()) {
         read_timer_.cancel();
         reading_body_ = false;
-        return Reject(400, "a chunk line or trailer field must end in CRLF, not a bare LF");
+        return Reject(400, kBareLineFeed);
       }
       break;
     }
-    if (ec) return OnReadError(ec);
+    if (ec) {
+      // Beast reads an LF inside a chunk line as a bad size or extension:
+      // said as what it is, as when it waits on one.
+      const bool framing = ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension;
+      if (framing && BareLineFeedInFraming(/*first_line_only=*/true)) {
+        read_timer_.cancel();
+        reading_body_ = false;
+        return Reject(400, kBareLineFeed);
+      }
+      return OnReadError(ec);
+    }
     if (parser_->is_done()) return Handle();
     if (used == 0) break;
   }
@@ -210,18 +223,22 @@ void Session::ReadBody() {
       });
 }
 
-bool Session::BareLineFeedInFraming() {
+bool Session::BareLineFeedInFraming(bool first_line_only) {
   // Only a chunked body has framing inside it. What the parser leaves
   // unconsumed there is a chunk line or the trailer, never chunk data
   // (which it takes as it comes), and a line of either ends in CRLF: a
   // bare LF means no later byte can make it whole, and Beast would wait
   // for them until the deadline. Each byte is looked at once while the
-  // parser waits at the same place (framing_checked_).
+  // parser waits at the same place (framing_checked_). After a refusal,
+  // only the line it stopped at is framing (what follows may be data).
   if (!parser_->chunked()) return false;
   const auto* bytes = static_cast<const char*>(buffer_.data().data());
   const std::size_t size = buffer_.size();
-  for (std::size_t i = framing_checked_; i < size; ++i)
-    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) return true;
+  for (std::size_t i = first_line_only ? 0 : framing_checked_; i < size; ++i) {
+    if (bytes[i] != '\n') continue;
+    if (i == 0 || bytes[i - 1] != '\r') return true;
+    if (first_line_only) return false;
+  }
   framing_checked_ = size;
   return false;
 }

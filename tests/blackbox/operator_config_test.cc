@@ -34,14 +34,19 @@ CommandResult RunWithConfig(std::vector<std::string> args, const std::string& co
 TEST(Config, EveryCommandRefusesAConfigurationServeRefusesWithServesMessage) {
   TempDir tmp;
   const std::string data_dir = tmp.path() + "/data";
-  // Key files are part of the configuration: a FIFO with no writer is
-  // refused at once (it was exit 1, after the database was created).
+  // Key files, the JWKS and the SpiceDB credentials are part of the
+  // configuration: a FIFO with no writer or a device is refused at once (it
+  // was exit 1, after the database was created).
   const std::string fifo = tmp.path() + "/kek.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   for (const std::string body :
        {std::string(R"({"export_format":"xml"})"), std::string(R"({"log_level":"DEBUG"})"),
         std::string(R"({"regions":[]})"), std::string(R"({"encryption":{"active_key":"k1"}})"),
-        R"({"encryption":{"keys":{"k1":")" + fifo + R"("},"active_key":"k1"}})"}) {
+        R"({"encryption":{"keys":{"k1":")" + fifo + R"("},"active_key":"k1"}})",
+        R"({"auth":{"jwks_file":")" + fifo + R"(","issuer":"https://idp","audience":"cp"}})",
+        R"({"spicedb":{"target":"grpc","endpoint":"127.0.0.1:1","preshared_key_file":")" +
+            fifo + R"("}})",
+        std::string(R"({"spicedb":{"target":"grpc","endpoint":"127.0.0.1:1","ca_file":"/dev/zero"}})")}) {
     const std::string path = tmp.path() + "/c.json";
     std::ofstream(path) << body;
     const CommandResult serve = RunWithConfig({"serve"}, path, data_dir);

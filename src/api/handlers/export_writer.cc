@@ -12,10 +12,15 @@ namespace workspaced::api {
 namespace {
 
 // A cell a spreadsheet would run as a formula (OWASP's CSV injection: one
-// starting with =, +, -, @, tab or CR). Any text column may hold one: a
-// name, a label, another tenant's User-Agent in the audit log.
+// starting with =, +, -, @, tab or CR), also behind leading spaces or
+// characters that show as nothing (a zero width joiner, a variation
+// selector, a no-break space), which a tool may strip before it loads the
+// file. Any text column may hold one: a name, a label, a member's subject,
+// another tenant's User-Agent in the audit log.
 bool LooksLikeFormula(std::string_view v) {
-  return !v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos;
+  if (!v.empty() && (v.front() == '\t' || v.front() == '\r')) return true;
+  const std::string_view seen = SkipBlankStart(v);
+  return !seen.empty() && std::string_view("=+-@").find(seen.front()) != std::string_view::npos;
 }
 
 // RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.

@@ -75,6 +75,14 @@ TEST(ExportWriter, CsvEscapesControlAndInvisibleCharacters) {
     EXPECT_TRUE(u >= 0x20 || c == '\r' || c == '\n') << static_cast<int>(u);
     EXPECT_NE(u, 0xff);
   }
+  // A formula behind what shows as nothing or spaces is one too.
+  const ExportRecord hidden = {F::String("a", "\xe2\x80\x8d=1+1"), F::String("b", "\xef\xb8\x8f=1"),
+                               F::String("c", "\xc2\xa0=1"), F::String("d", " @x"),
+                               F::String("e", "a=b"), F::String("f", "\xe2\x80\x8d")};
+  const std::string hidden_out = Write(ExportFormat::kCsv, hidden);
+  const std::string hidden_row = hidden_out.substr(hidden_out.find("a,b,c,d,e,f\r\n") + 13);
+  EXPECT_EQ(hidden_row.substr(0, hidden_row.find("\r\n")),
+            "\"'\xe2\x80\x8d=1+1\",\"'\xef\xb8\x8f=1\",\"'\xc2\xa0=1\",\"' @x\",a=b,\xe2\x80\x8d");
   // Json and ndjson keep the text exactly (JSON escapes its controls).
   const auto doc =
       boost::json::parse(Write(ExportFormat::kJson, {r[1]})).as_object();
