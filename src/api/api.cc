@@ -207,9 +207,13 @@ void Api::Handle(const http::Request& request, http::Response& response) {
       return;
   }
 
-  GrantCheck grants(impl_->app.authorizer(), ctx);
-  const store::ScopedWriteCheck checked(&grants);
-  const Status status = spec.handler->Handle(ctx, response);
+  // The handler's writes are checked against what Require granted it
+  // (access.h GrantCheck); what is recorded after it (a refusal) is not.
+  const Status status = [&] {
+    GrantCheck grants(impl_->app.authorizer(), ctx);
+    const store::ScopedWriteCheck checked(&grants);
+    return spec.handler->Handle(ctx, response);
+  }();
   if (status.ok() && ctx.answer_audit)
     return HoldForAudit(std::move(ctx.answer_audit), response, std::string(request.request_id),
                         dialect);
