@@ -32,7 +32,11 @@ class ByteBudget {
   // Reserves `bytes` more for `key` when they fit; false, with nothing
   // reserved, when they do not.
   [[nodiscard]] bool Reserve(const std::string& key, std::size_t bytes);
-  // Gives back `bytes` that Reserve took for `key`.
+  // Reserves `bytes` for `key` whether they fit or not: for what may not
+  // be refused (the answer to a change already committed), still counted,
+  // so the next that may be refused sees it.
+  void Add(const std::string& key, std::size_t bytes);
+  // Gives back `bytes` that Reserve or Add took for `key`.
   void Release(const std::string& key, std::size_t bytes);
 
  private:

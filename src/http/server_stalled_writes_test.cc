@@ -106,6 +106,27 @@ TEST_F(ServerTest, OneAddressHoldsAtMostItsShareOfTheResponseBudget) {
   for (const int fd : {first, second, other}) ::close(fd);
 }
 
+// Only a GET's answer is refused for the budget: a POST's (or PUT's,
+// PATCH's, DELETE's) reports a change that may have committed, which a 503
+// would invite the client to make again. It is counted and sent whole.
+TEST_F(ServerTest, AChangesAnswerIsSentWhateverTheResponseBudget) {
+  ServerOptions o;
+  o.response_memory_limit = kBigBody / 2;  // no answer of /big fits
+  StartServer(o);
+  const std::string get = HttpClient::Raw(server_->port(), "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(get.rfind("HTTP/1.1 503", 0), 0u) << get.substr(0, 80);
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    const std::string answer = HttpClient::Raw(
+        server_->port(), std::string(method) +
+                             " /big HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: "
+                             "close\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << method << ": " << answer.substr(0, 80);
+    EXPECT_GE(answer.size(), kBigBody) << method;
+  }
+  EXPECT_EQ(MetricValue(metrics_, "workspaced_http_response_budget_refusals_total"), 1);
+  EXPECT_TRUE(WaitUntil([&] { return ResponseBytesHeld(metrics_) == 0; }));
+}
+
 // Every slot held by a client that asked and stopped reading: a new
 // connection (the health probe's) is still answered, in place of the one
 // whose write has waited longest, which is cut and gives its answer's

@@ -116,8 +116,16 @@ void Session::WriteResponse(unsigned version) {
   if (code < 200 || code == 204 || code == 304) DropResponseBody();
   // A body waits here for as long as the client takes to read it (up to
   // write_timeout): connections that never read must not pin memory
-  // without bound.
-  if (!HoldResponse(response_.body.capacity())) RefuseResponse();
+  // without bound. Only a GET's answer is refused for it (503): the answer
+  // to a POST, PUT, PATCH or DELETE reports a change that may have
+  // committed, which a 503 would invite the client to make again; it is
+  // counted and sent (such answers are small).
+  if (method_ == Method::kGet) {
+    if (!HoldResponse(response_.body.capacity())) RefuseResponse();
+  } else {
+    server_.response_budget->Add(share_key_, response_.body.capacity());
+    response_reserved_ += response_.body.capacity();
+  }
   WriteBody(version);
 }
 
