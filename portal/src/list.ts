@@ -23,7 +23,7 @@ export async function listPage(root: HTMLElement, params: URLSearchParams) {
       [['', 'My workspaces'], ...accs.map((a): [string, string] => [a.id, `Account: ${a.name}`])], scope)) : null,
     field('Status', 'status', {}, select('status', STATUSES, params.get('status') ?? '')),
     field('Region', 'region', { value: params.get('region') ?? '' }),
-    field('Label (key=value)', 'label', { value: params.get('label') ?? '', placeholder: 'team=data' }),
+    field('Label (key:value)', 'label', { value: params.get('label') ?? '', placeholder: 'team:data' }),
     field('Name starts with', 'name_prefix', { value: params.get('name_prefix') ?? '' }),
     h('button', { type: 'submit' }, 'Apply filters'));
   filters.addEventListener('submit', (e) => {
@@ -74,13 +74,24 @@ export async function listPage(root: HTMLElement, params: URLSearchParams) {
   await load();
 }
 
-// "key=value" lines → {key: value}.
+// "key=value" lines → {key: value}: one pair a line, split at the first
+// "=" (a label key holds none), so a value may hold "," and "=".
 export function parseLabels(text: string): Record<string, string> | undefined {
+  return parsePairs(text, (t) => t.indexOf('='));
+}
+
+// "group=role" lines → {group: role}, split at the last "=" (a role holds
+// none; a group name may).
+export function parseMappings(text: string): Record<string, string> | undefined {
+  return parsePairs(text, (t) => t.lastIndexOf('='));
+}
+
+function parsePairs(text: string, at: (line: string) => number): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (const line of text.split(/[\n,]/)) {
+  for (const line of text.split('\n')) {
     const t = line.trim();
     if (!t) continue;
-    const i = t.indexOf('=');
+    const i = at(t);
     out[i < 0 ? t : t.slice(0, i).trim()] = i < 0 ? '' : t.slice(i + 1).trim();
   }
   return Object.keys(out).length ? out : undefined;

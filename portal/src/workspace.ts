@@ -6,7 +6,7 @@
 import { allPages, AuditEvent, json, Member, page, Permissions, request, Secret, VaultRecord, Workspace } from './api';
 import { announce, field, fmtTime, h, select } from './dom';
 import { clearErrors, showError } from './errors';
-import { parseLabels, statusBadge } from './list';
+import { parseLabels, parseMappings, statusBadge } from './list';
 import { vaultSection } from './vault';
 
 const ROLES: [string, string][] = [['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']];
@@ -87,7 +87,10 @@ function editSection(w: Workspace, wid: string, ifMatch: Record<string, string>,
     const fd = new FormData(form);
     const next = parseLabels(String(fd.get('labels') ?? '')) ?? {};
     const patch: Record<string, unknown> = { name: String(fd.get('name') ?? '') };
-    const merged: Record<string, string | null> = { ...next };
+    // Only what the user changed: a label whose line was left as shown
+    // keeps its value exactly (spaces around it included).
+    const merged: Record<string, string | null> = {};
+    for (const [k, v] of Object.entries(next)) if (w.labels[k]?.trim() !== v) merged[k] = v;
     for (const k of Object.keys(w.labels)) if (!(k in next)) merged[k] = null;
     if (Object.keys(merged).length) patch.labels = merged;
     try {
@@ -223,7 +226,7 @@ function mappingsSection(w: Workspace, wid: string, admin: boolean, ifMatch: Rec
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
-    const body = Object.entries(parseLabels(text.value) ?? {}).map(([group_name, role]) => ({ group_name, role }));
+    const body = Object.entries(parseMappings(text.value) ?? {}).map(([group_name, role]) => ({ group_name, role }));
     try {
       await json('PUT', `/v1/workspaces/${wid}/group-mappings`, body, ifMatch);
       reload();

@@ -210,6 +210,33 @@ try {
     await alice.getByRole('button', { name: 'Freeze' }).waitFor();
   });
 
+  await test('labels holding "," and "=" survive an edit; the label filter finds them', async () => {
+    await alice.goto(wsUrl);
+    const wid = wsUrl.split('/').pop();
+    const api = (method, path, body, headers = {}) => alice.evaluate(async ([m, p, b, h]) => {
+      const r = await fetch(p, { method: m, body: b, headers: { ...h,
+        Authorization: `Bearer ${sessionStorage.getItem('workspaced.token')}` } });
+      return { status: r.status, body: await r.text() };
+    }, [method, path, body, headers]);
+    const patched = await api('PATCH', `/v1/workspaces/${wid}`,
+      JSON.stringify({ labels: { owners: 'alice,bob', expr: 'a=b', team: 'core' } }),
+      { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(patched.status, 200, patched.body);
+    await alice.goto(wsUrl);
+    await alice.locator('#edit-form').getByLabel('Name').fill('Portal Demo');
+    await alice.getByRole('button', { name: 'Save changes' }).click();
+    await alice.getByRole('heading', { name: 'Portal Demo', level: 1 }).waitFor();
+    const labels = JSON.parse((await api('GET', `/v1/workspaces/${wid}`)).body).labels;
+    assert.deepEqual(labels, { owners: 'alice,bob', expr: 'a=b', team: 'core' });
+    await alice.goto(base);
+    await alice.getByLabel('Label (key:value)').fill('owners:alice,bob');
+    await alice.getByRole('button', { name: 'Apply filters' }).click();
+    await alice.getByRole('link', { name: 'Portal Demo' }).waitFor();
+    assert.equal(await alice.getByRole('link', { name: 'Second Chance' }).count(), 0);
+    // The last page: nothing more to load, so no button offers it.
+    await alice.getByRole('button', { name: 'Load more' }).waitFor({ state: 'hidden', timeout: 5000 });
+  });
+
   await test('audit log pages through Link', async () => {
     await alice.goto(wsUrl);
     const audit = alice.locator('#audit');
