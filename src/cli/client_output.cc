@@ -11,10 +11,12 @@ namespace json = boost::json;
 
 std::string Str(const json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  return v && v->is_string() ? ShownSafely(v->as_string()) : std::string();  // as Cell shows it
 }
 
-std::string Cell(const json::value& v, std::string_view field) {
+namespace {
+
+std::string CellText(const json::value& v, std::string_view field) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_null()) return "";
   if (const auto* o = v.if_object(); o != nullptr && field == "labels") {
@@ -26,6 +28,14 @@ std::string Cell(const json::value& v, std::string_view field) {
     return out;
   }
   return json::serialize(v);
+}
+
+}  // namespace
+
+// What a table shows of a field: escaped when it holds what a terminal
+// would run or hide (ESC, a bidi override: docs/cli.md), whoever sent it.
+std::string Cell(const json::value& v, std::string_view field) {
+  return ShownSafely(CellText(v, field));
 }
 
 void PrintTable(const std::vector<std::vector<std::string>>& rows) {
@@ -91,7 +101,7 @@ void PrintResource(const std::string& body, const std::string& output, const std
     return;
   }
   std::vector<std::vector<std::string>> rows{{"FIELD", "VALUE"}};
-  for (const auto& [k, v] : *o) rows.push_back({std::string(k), Cell(v, k)});
+  for (const auto& [k, v] : *o) rows.push_back({ShownSafely(k), Cell(v, k)});
   if (!etag.empty()) rows.push_back({"etag", etag});
   PrintTable(rows);
 }

@@ -20,7 +20,8 @@ struct Column {
   std::string path;
 };
 
-// The string member `key` of `o`, or "".
+// The string member `key` of `o` (escaped as ShownSafely when it holds what a
+// terminal would run), or "".
 std::string Str(const boost::json::object& o, const char* key);
 
 // A JSON value as one table cell of `field`: a string as itself, the

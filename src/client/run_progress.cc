@@ -4,13 +4,17 @@
 #include <boost/json.hpp>
 #include <cinttypes>
 
+#include "common/text.h"
+
 namespace workspaced::client {
 
 namespace {
 
+// A text of the server's, as it may be shown: a control character (ESC)
+// or a bidi override is escaped, never run by the terminal (docs/cli.md).
 std::string Str(const boost::json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  return v && v->is_string() ? ShownSafely(v->as_string()) : std::string();
 }
 
 const char* Mark(const std::string& state) {

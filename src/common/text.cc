@@ -168,6 +168,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string ShownSafely(std::string_view s) {
+  if (IsDisplaySafe(s)) return std::string(s);
+  return BoundedText(s, 10 * s.size() + 8);  // room for every escape: never cut
+}
+
 std::string BoundedText(std::string_view s, std::size_t max_bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   static constexpr std::string_view kCut = "\xe2\x80\xa6";  // …

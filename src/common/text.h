@@ -70,6 +70,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // client strings the audit log keeps (user agents, paths, reasons).
 std::string BoundedText(std::string_view s, std::size_t max_bytes);
 
+// `s` as it may be shown on a terminal or in a file others open: itself
+// when IsDisplaySafe, else escaped whole as BoundedText escapes it (a
+// control character, ESC included, as \x1b; never cut).
+std::string ShownSafely(std::string_view s);
+
 // Text BoundedText already made safe, in at most `max_bytes` (>= 8): cut at
 // a character boundary and ended in "…" when longer, escaped no further
 // (BoundedText again would double every backslash).

@@ -178,5 +178,37 @@ TEST(CliFakeServer, AnExportCutShortSaysSoAndLeavesNoFile) {
   EXPECT_FALSE(std::filesystem::exists(file + ".part"));
 }
 
+// A server (or whoever is on the plain-HTTP path) that puts terminal
+// control sequences in what it sends: tables and progress lines show them
+// escaped, never run them (docs/cli.md).
+TEST(CliFakeServer, ControlSequencesFromTheServerAreShownEscapedNeverRun) {
+  const std::string evil = R"(evil\u001b]0;pwned\u0007\u001b[31mRED\u202e)";
+  const std::string list = std::string(R"([{"id":")") + kId + R"(","name":")" + evil +
+                           R"(","slug":"s","status":"active","region":"us\u001b[2J","labels":)"
+                           R"({"k":"v\r\nINJECTED"}}])";
+  const std::string run = std::string(R"({"id":")") + kId +
+                          R"(","kind":"create","state":"failed","error":"boom\u001b[2J",)"
+                          R"("steps":[{"name":"st\u001b[31mep","state":"failed","attempts":1,)"
+                          R"("last_error":"le\u001b[2Jrr"}]})";
+  FakeHttpServer server([&](const FakeHttpServer::Request& q) -> FakeHttpServer::Reply {
+    const std::string& body = q.target.rfind("/v1/operations/", 0) == 0 ? run : list;
+    return {FakeHttpServer::Response(200, {{"Content-Type", "application/json"}}, body)};
+  });
+  const auto raw = [](const std::string& s) {
+    return s.find('\x1b') != std::string::npos || s.find('\a') != std::string::npos ||
+           s.find("\xe2\x80\xae") != std::string::npos || s.find('\r') != std::string::npos;
+  };
+  const CommandResult table = Ws(server, {"list", "--output", "table"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_FALSE(raw(table.out)) << table.out;
+  EXPECT_NE(table.out.find(R"(evil\x1b]0;pwned\x07\x1b[31mRED\u202e)"), std::string::npos)
+      << table.out;
+  EXPECT_EQ(table.out.find("\nINJECTED"), std::string::npos) << table.out;
+  const CommandResult watch =
+      RunWorkspaced({"op", "watch", kId}, {{"CP_URL", server.url()}, {"TOKEN", "t0ken"}});
+  EXPECT_FALSE(raw(watch.out + watch.err)) << watch.out << watch.err;
+  EXPECT_NE(watch.err.find(R"(st\x1b[31mep: failed — le\x1b[2Jrr)"), std::string::npos) << watch.err;
+}
+
 }  // namespace
 }  // namespace workspaced::testing

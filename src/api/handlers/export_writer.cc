@@ -34,7 +34,7 @@ bool LooksLikeFormula(std::string_view v) {
 void CsvField(std::string& out, std::string_view v) {
   std::string escaped;
   if (!IsDisplaySafe(v)) {
-    escaped = BoundedText(v, 10 * v.size() + 8);  // room for all: never cut
+    escaped = ShownSafely(v);
     v = escaped;
   }
   const bool formula = LooksLikeFormula(v);
