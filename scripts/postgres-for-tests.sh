@@ -18,7 +18,7 @@ case ${1:-} in
     "${as[@]}" "$bin/initdb" --no-sync -A trust -U postgres -E UTF8 -D "$dir/data" >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     "${as[@]}" "$bin/pg_ctl" -w -t 60 -D "$dir/data" -l "$dir/server.log" \
-      -o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=300 -c max_pred_locks_per_transaction=256" start >/dev/null ||
+      -o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=300 -c max_pred_locks_per_transaction=256 -c track_commit_timestamp=on" start >/dev/null ||
       { cat "$dir/server.log" >&2; exit 1; }
     echo "export WS_TEST_POSTGRES='host=$dir dbname=postgres user=postgres' WS_TEST_POSTGRES_DIR='$dir'"
     ;;

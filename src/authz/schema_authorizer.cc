@@ -32,15 +32,16 @@ Permission Needed(Permission what, ObjectRef on) {
 }
 
 // Relationships as a transaction reads them (one indexed read per
-// resource and relation the evaluation visits).
+// resource and relation the evaluation visits), other users' rows left
+// out: a user subject grants only when it is the caller.
 class TxRelationships final : public RelationshipReader {
  public:
-  explicit TxRelationships(store::Tx& tx) : tx_(tx) {}
+  TxRelationships(store::Tx& tx, std::string_view user) : tx_(tx), user_(user) {}
   Status ForEachSubject(std::string_view resource_type, std::string_view resource_id,
                         std::string_view relation,
                         FunctionRef<bool(const SubjectRef&)> fn) override {
-    WS_ASSIGN_OR_RETURN(const auto rels,
-                        tx_.ListRelationshipSubjects(resource_type, resource_id, relation));
+    WS_ASSIGN_OR_RETURN(const auto rels, tx_.LockRelationshipSubjects(resource_type, resource_id,
+                                                                      relation, user_));
     for (const model::Relationship& r : rels)
       if (!fn(SubjectRef{r.subject_type, r.subject_id, r.subject_relation})) break;
     return Status::Ok();
@@ -48,13 +49,14 @@ class TxRelationships final : public RelationshipReader {
 
  private:
   store::Tx& tx_;
+  const std::string_view user_;
 };
 
 }  // namespace
 
 StatusOr<bool> SchemaAuthorizer::AllowedIn(store::Tx& tx, const auth::Principal& who,
                                            Permission what, ObjectRef on) {
-  TxRelationships reader(tx);
+  TxRelationships reader(tx, who.subject);
   const Caller caller{who.subject, &who.groups};
   return Evaluate(schema_, reader, TypeName(on.type), on.id, PermissionName(Needed(what, on)),
                   caller);

@@ -192,6 +192,9 @@ int Serve(const ServeFlags& flags) {
   const std::string addr = host + ":" + std::to_string((*server)->port());
   const auto startup_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  // Graceful from before the line that says so: a supervisor (or a test)
+  // that signals once it reads "listening" gets a clean stop, not exit 130.
+  stop.Serving();
   log::Info("listening", {{"addr", addr},
                           {"data_dir", config.data_dir},
                           {"default_account_id", app->default_account_id()},
@@ -210,7 +213,6 @@ int Serve(const ServeFlags& flags) {
   }
   log::Flush();
 
-  stop.Serving();
   const int signal_number = stop.Wait();
   log::Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown();

@@ -146,9 +146,9 @@ class SqlTx final : public Tx {
                                                                     int limit) override;
   StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
       std::string_view resource_type, std::string_view resource_id) override;
-  StatusOr<std::vector<model::Relationship>> ListRelationshipSubjects(
-      std::string_view resource_type, std::string_view resource_id,
-      std::string_view relation) override;
+  StatusOr<std::vector<model::Relationship>> LockRelationshipSubjects(
+      std::string_view resource_type, std::string_view resource_id, std::string_view relation,
+      std::string_view user) override;
   StatusOr<std::int64_t> OutboxDepth() override;
   StatusOr<int> PruneRelationshipChanges(Micros older_than, bool delivered_only,
                                          int limit) override;

@@ -229,12 +229,18 @@ StatusOr<std::vector<model::Relationship>> SqlTx::ListRelationshipsForResource(
   return out;
 }
 
-StatusOr<std::vector<model::Relationship>> SqlTx::ListRelationshipSubjects(
-    std::string_view resource_type, std::string_view resource_id, std::string_view relation) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject_type, subject_id, subject_relation FROM "
-                                         "relationships WHERE resource_type = ?1 AND "
-                                         "resource_id = ?2 AND relation = ?3"));
-  stmt.Bind(resource_type, resource_id, relation);
+StatusOr<std::vector<model::Relationship>> SqlTx::LockRelationshipSubjects(
+    std::string_view resource_type, std::string_view resource_id, std::string_view relation,
+    std::string_view user) {
+  // Other users are never the caller: left unread (and unlocked), so a
+  // workspace of many members costs what one of few does.
+#define WS_SUBJECTS                                                                         \
+  "SELECT subject_type, subject_id, subject_relation FROM relationships WHERE "            \
+  "resource_type = ?1 AND resource_id = ?2 AND relation = ?3 AND (subject_type <> 'user' " \
+  "OR subject_id = ?4)"
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare(WS_SUBJECTS, WS_SUBJECTS " FOR KEY SHARE"));
+#undef WS_SUBJECTS
+  stmt.Bind(resource_type, resource_id, relation, user);
   std::vector<model::Relationship> out;
   while (true) {
     WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());

@@ -320,10 +320,15 @@ class Tx {
   // Relationships whose resource is (type, id), in a stable order.
   virtual StatusOr<std::vector<model::Relationship>> ListRelationshipsForResource(
       std::string_view resource_type, std::string_view resource_id) = 0;
-  // Those of them with `relation` (one walk of the primary key): what the
-  // authorizer reads inside a write transaction (WriteCheck).
-  virtual StatusOr<std::vector<model::Relationship>> ListRelationshipSubjects(
-      std::string_view resource_type, std::string_view resource_id, std::string_view relation) = 0;
+  // Those of them with `relation` whose subject is `user` or not a user
+  // (a subject set, an account, a platform: one walk of the primary key),
+  // for the authorizer inside a write transaction (WriteCheck). Write
+  // transactions only: on PostgreSQL the rows are locked FOR KEY SHARE, so
+  // a revocation that deletes one waits for this transaction to commit, or
+  // (deleted first) fails it as a serialization failure the store retries.
+  virtual StatusOr<std::vector<model::Relationship>> LockRelationshipSubjects(
+      std::string_view resource_type, std::string_view resource_id, std::string_view relation,
+      std::string_view user) = 0;
   // Every relationship, in primary-key order, until `fn` returns false.
   virtual Status ForEachRelationship(FunctionRef<bool(const model::Relationship&)> fn) = 0;
   // The outbox position of the latest relationship change (0: none).

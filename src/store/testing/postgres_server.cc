@@ -75,7 +75,7 @@ Status PostgresServer::StartAgain() {
   // server process, never the machine, and the OS keeps what was written;
   // synchronous_commit stays on, so an acknowledged commit survives a crash.
   return Run(bin_ + "/pg_ctl -w -t 60 -D " + dir_ + "/data -l " + dir_ + "/server.log -o \"-k " +
-             dir_ + " -c listen_addresses='' -c fsync=off -c max_connections=200 -c max_pred_locks_per_transaction=256\" start");
+             dir_ + " -c listen_addresses='' -c fsync=off -c max_connections=200 -c max_pred_locks_per_transaction=256 -c track_commit_timestamp=on\" start");
 }
 
 Status PostgresServer::Stop() {
