@@ -178,6 +178,11 @@ void Session::ReadBody() {
   // socket a read at a time (at most the read buffer's 64 KiB), so that the
   // memory the body holds is counted as it grows; one deadline for the
   // whole body (request_timeout, armed with its header).
+  const auto refuse_bare_line_feed = [this] {
+    read_timer_.cancel();
+    reading_body_ = false;
+    Reject(400, kBareLineFeed);
+  };
   while (buffer_.size() > 0) {
     beast::error_code ec;
     const std::size_t used = parser_->put(buffer_.data(), ec);
@@ -185,22 +190,15 @@ void Session::ReadBody() {
     if (used > 0) framing_checked_ = 0;
     if (!GrowBody()) return RefuseBody();
     if (ec == bhttp::error::need_more) {
-      if (BareLineFeedInFraming()) {
-        read_timer_.cancel();
-        reading_body_ = false;
-        return Reject(400, kBareLineFeed);
-      }
+      if (BareLineFeedInFraming()) return refuse_bare_line_feed();
       break;
     }
     if (ec) {
       // Beast reads an LF inside a chunk line as a bad size or extension:
       // said as what it is, as when it waits on one.
       const bool framing = ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension;
-      if (framing && BareLineFeedInFraming(/*first_line_only=*/true)) {
-        read_timer_.cancel();
-        reading_body_ = false;
-        return Reject(400, kBareLineFeed);
-      }
+      if (framing && BareLineFeedInFraming(/*first_line_only=*/true))
+        return refuse_bare_line_feed();
       return OnReadError(ec);
     }
     if (parser_->is_done()) return Handle();
