@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "authz/authorizer.h"
 #include "common/status.h"
+#include "store/write_check.h"
 
 namespace workspaced::api {
 

@@ -16,6 +16,7 @@
 #include "http/problem.h"
 #include "http/rate_limit.h"
 #include "http/router.h"
+#include "store/write_check.h"
 
 namespace workspaced::api {
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "store/write_check.h"
 
 namespace workspaced::domain {
 

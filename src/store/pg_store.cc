@@ -17,6 +17,7 @@
 #include "store/pg_migrations.h"
 #include "store/schema_check.h"
 #include "store/sql_tx.h"
+#include "store/write_check.h"
 
 namespace workspaced::store {
 namespace {

@@ -251,20 +251,6 @@ StatusOr<std::vector<model::Relationship>> SqlTx::LockRelationshipSubjects(
   return out;
 }
 
-namespace {
-thread_local WriteCheck* current_write_check = nullptr;
-}  // namespace
-
-ScopedWriteCheck::ScopedWriteCheck(WriteCheck* check) : previous_(current_write_check) {
-  current_write_check = check;
-}
-
-ScopedWriteCheck::~ScopedWriteCheck() { current_write_check = previous_; }
-
-Status RunWriteCheck(Tx& tx) {
-  return current_write_check == nullptr ? Status::Ok() : current_write_check->Check(tx);
-}
-
 StatusOr<std::int64_t> SqlTx::OutboxDepth() {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("SELECT COUNT(*) FROM relationship_outbox WHERE delivered_at IS NULL"));

@@ -15,6 +15,7 @@
 #include "store/sqlite_integrity.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_reader_pool.h"
+#include "store/write_check.h"
 
 namespace workspaced::store {
 namespace {

@@ -461,34 +461,6 @@ class Tx {
   virtual StatusOr<std::int64_t> MetaNumber(std::string_view key) = 0;
 };
 
-// What every write transaction begun on this thread runs first, inside
-// it, while one is installed (ScopedWriteCheck): a request's authorization
-// (api/write_check.h), so a write is allowed by the state its own
-// transaction reads and no revocation commits between the check and the
-// write (docs/authorization.md). Store::Write and WriteRowLocked call
-// RunWriteCheck before their callback, on every attempt.
-class WriteCheck {
- public:
-  virtual ~WriteCheck() = default;
-  virtual Status Check(Tx& tx) = 0;
-};
-
-// Installs `check` for this thread's write transactions until destroyed
-// (the one it replaced, if any, is put back).
-class ScopedWriteCheck {
- public:
-  explicit ScopedWriteCheck(WriteCheck* check);
-  ~ScopedWriteCheck();
-  ScopedWriteCheck(const ScopedWriteCheck&) = delete;
-  ScopedWriteCheck& operator=(const ScopedWriteCheck&) = delete;
-
- private:
-  WriteCheck* previous_;
-};
-
-// The installed WriteCheck's answer for `tx` (OK when none is).
-Status RunWriteCheck(Tx& tx);
-
 class Store {
  public:
   virtual ~Store() = default;
