@@ -21,16 +21,17 @@ bool ByteBudget::Reserve(const std::string& key, std::size_t bytes) {
   if (bytes == 0) return true;
   std::lock_guard lock(mu_);
   if (!FitsLocked(key, bytes)) return false;
-  if (!key.empty()) by_key_[key] += bytes;
-  held_ += bytes;
-  if (held_gauge_ != nullptr)
-    held_gauge_->fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
+  AddLocked(key, bytes);
   return true;
 }
 
 void ByteBudget::Add(const std::string& key, std::size_t bytes) {
   if (bytes == 0) return;
   std::lock_guard lock(mu_);
+  AddLocked(key, bytes);
+}
+
+void ByteBudget::AddLocked(const std::string& key, std::size_t bytes) {
   if (!key.empty()) by_key_[key] += bytes;
   held_ += bytes;
   if (held_gauge_ != nullptr)

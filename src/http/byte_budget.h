@@ -41,6 +41,7 @@ class ByteBudget {
 
  private:
   bool FitsLocked(const std::string& key, std::size_t bytes) const;
+  void AddLocked(const std::string& key, std::size_t bytes);
 
   const std::size_t limit_;
   const std::size_t share_;

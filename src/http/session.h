@@ -100,8 +100,9 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class Framing { kLength, kHead, kChunked, kNone };
   // The server's response memory budget, for the body (or streamed chunk)
   // about to be written: false, with nothing counted, when it would go over
-  // the budget or the address's share. ReleaseResponse gives it back.
-  bool HoldResponse(std::size_t bytes);
+  // the budget or the address's share; counted whatever the budget when not
+  // `refusable` (the answer to a change). ReleaseResponse gives it back.
+  bool HoldResponse(std::size_t bytes, bool refusable = true);
   void ReleaseResponse();
   // Replaces the response by a small 503 problem and closes after it.
   void RefuseResponse();

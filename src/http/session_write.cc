@@ -120,12 +120,8 @@ void Session::WriteResponse(unsigned version) {
   // to a POST, PUT, PATCH or DELETE reports a change that may have
   // committed, which a 503 would invite the client to make again; it is
   // counted and sent (such answers are small).
-  if (method_ == Method::kGet) {
-    if (!HoldResponse(response_.body.capacity())) RefuseResponse();
-  } else {
-    server_.response_budget->Add(share_key_, response_.body.capacity());
-    response_reserved_ += response_.body.capacity();
-  }
+  if (!HoldResponse(response_.body.capacity(), /*refusable=*/method_ == Method::kGet))
+    RefuseResponse();
   WriteBody(version);
 }
 
@@ -140,8 +136,11 @@ void Session::WriteBody(unsigned version) {
   });
 }
 
-bool Session::HoldResponse(std::size_t bytes) {
-  if (!server_.response_budget->Reserve(share_key_, bytes)) return false;
+bool Session::HoldResponse(std::size_t bytes, bool refusable) {
+  if (!refusable)
+    server_.response_budget->Add(share_key_, bytes);
+  else if (!server_.response_budget->Reserve(share_key_, bytes))
+    return false;
   response_reserved_ += bytes;
   return true;
 }
