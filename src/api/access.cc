@@ -77,11 +77,6 @@ StatusOr<model::WorkspaceStatus> StatusOf(store::Store& store, std::string_view 
   return status;
 }
 
-Status Unavailable() {
-  return workspaced::Unavailable("authorization is temporarily unavailable")
-      .WithCause(Cause::kAuthorizationUnavailable);
-}
-
 std::string_view Noun(authz::ObjectType t) {
   return t == authz::ObjectType::kAccount ? "account" : "workspace";
 }
@@ -129,12 +124,17 @@ Status RequireShown(app::App& app, RequestContext& ctx, std::string_view id,
       app.authorizer().Check(*ctx.principal, authz::Permission::kAdminister,
                              {authz::ObjectType::kWorkspace, id});
   if (d == authz::Decision::kAllow) return Status::Ok();
-  if (d == authz::Decision::kError) return Unavailable();
+  if (d == authz::Decision::kError) return AuthorizationUnavailable();
   ctx.denial = Denial{"workspace", std::string(id), "administer"};
   return NotFound("workspace not found");
 }
 
 }  // namespace
+
+Status AuthorizationUnavailable() {
+  return Unavailable("authorization is temporarily unavailable")
+      .WithCause(Cause::kAuthorizationUnavailable);
+}
 
 Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::string_view id,
                authz::Permission need) {
@@ -152,11 +152,11 @@ Status Require(app::App& app, RequestContext& ctx, authz::ObjectType type, std::
     ctx.granted = Denial{"workspace", std::string(id), std::string(PermissionName(need))};
     return Status::Ok();
   }
-  if (d == authz::Decision::kError) return Unavailable();
+  if (d == authz::Decision::kError) return AuthorizationUnavailable();
   ctx.denial = Denial{std::string(Noun(type)), std::string(id), std::string(PermissionName(need))};
   if (need == authz::Permission::kRead) return NotFound(not_found);
   const authz::Decision read = authz.Check(who, authz::Permission::kRead, {type, id});
-  if (read == authz::Decision::kError) return Unavailable();
+  if (read == authz::Decision::kError) return AuthorizationUnavailable();
   if (read == authz::Decision::kDeny) return NotFound(not_found);
   // One who may read a deleted workspace only still does not see it.
   if (type == authz::ObjectType::kWorkspace)

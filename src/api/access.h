@@ -15,6 +15,9 @@
 
 namespace workspaced::api {
 
+// The 503 of every check whose answer cannot be computed (fail closed).
+Status AuthorizationUnavailable();
+
 // OK when the caller (ctx.principal) has `need` on the object; otherwise the
 // status to answer, and a refusal by the authorizer is noted in ctx.denial
 // for the audit log. On a workspace it also reads the workspace's status: a

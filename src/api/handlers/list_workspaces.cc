@@ -2,6 +2,7 @@
 // group mappings, optionally filtered (api/list_filters.h). Permission:
 // implicit via membership; `?status=deleted` (or `deleting`) lists those of
 // them the caller administers (docs/lifecycle.md).
+#include "api/access.h"
 #include "api/handlers/handlers.h"
 #include "api/list_cache.h"
 #include "api/list_filters.h"
@@ -83,8 +84,7 @@ class ListWorkspaces final : public Handler {
         const authz::Decision d = app_.authorizer().Check(who, authz::Permission::kAdminister,
                                                           {authz::ObjectType::kWorkspace, w.id});
         if (d == authz::Decision::kError)
-          return Unavailable("authorization is temporarily unavailable")
-              .WithCause(Cause::kAuthorizationUnavailable);
+          return AuthorizationUnavailable();
         if (d == authz::Decision::kAllow) kept.push_back(std::move(w));
         if (static_cast<int>(kept.size()) == probe.limit) return kept;
       }

@@ -30,8 +30,7 @@ class PortalPermissions final : public Handler {
     for (auto [name, p] : asked) {
       const authz::Decision d = app_.authorizer().Check(*ctx.principal, p, {type_, id});
       if (d == authz::Decision::kError)
-        return Unavailable("authorization is temporarily unavailable")
-            .WithCause(Cause::kAuthorizationUnavailable);
+        return AuthorizationUnavailable();
       body += std::string(",\"") + name + "\":" + (d == authz::Decision::kAllow ? "true" : "false");
     }
     out.Json(200, body + "}");

@@ -191,8 +191,7 @@ class Detokenize final : public Handler {
     const authz::Decision d =
         app_.authorizer().Check(*ctx.principal, Permission::kDetokenize, {ObjectType::kWorkspace, id});
     if (d == authz::Decision::kError)
-      return Unavailable("authorization is temporarily unavailable")
-          .WithCause(Cause::kAuthorizationUnavailable);
+      return AuthorizationUnavailable();
     const bool with_values = d == authz::Decision::kAllow;
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));

@@ -11,11 +11,6 @@
 namespace workspaced::api::v0 {
 namespace {
 
-Status AuthzUnavailable() {
-  return Unavailable("authorization is temporarily unavailable")
-      .WithCause(Cause::kAuthorizationUnavailable);
-}
-
 // The ids of the workspaces named `name` that the caller reads, and the
 // first one it does not (for the audit of a refusal).
 struct Named {
@@ -48,7 +43,7 @@ StatusOr<Named> FindNamed(app::App& app, const auth::Principal& who, std::string
         if (named.unreadable.empty()) named.unreadable = s.id;
         break;
       case authz::Decision::kError:
-        return AuthzUnavailable();
+        return AuthorizationUnavailable();
     }
   }
   return named;
@@ -134,7 +129,7 @@ StatusOr<std::string> TargetAccount(app::App& app, const RequestContext& ctx,
       case authz::Decision::kDeny:
         break;
       case authz::Decision::kError:
-        return AuthzUnavailable();
+        return AuthorizationUnavailable();
     }
   }
   if (administered.size() == 1) return administered.front();
