@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 #include "cli/commands.h"
+#include "crypto/keyring.h"
 #include "domain/data_keys.h"
 
 namespace workspaced::cli {
@@ -28,17 +29,21 @@ int KeysRotate(const CommonFlags& flags) {
   SystemClock clock;
   std::unique_ptr<Random> random = NewSecureRandom();
   if (config.encryption.keys.empty()) {
+    auto before = crypto::KeyRing::KeyFilesIn(config.data_dir);
     // Load first: the ring must open (and have its first key) before a new one joins it.
     auto ring = app::KeyRingLoader(config, *random, clock)();
-    if (!ring.ok()) {
-      std::fprintf(stderr, "workspaced: %s\n", ring.status().message().c_str());
+    if (!before.ok() || !ring.ok()) {
+      std::fprintf(stderr, "workspaced: %s\n",
+                   (before.ok() ? ring.status() : before.status()).message().c_str());
       return 1;
     }
-    // The active KEK is the greatest id, and ids are creation times to the
-    // second with a random suffix: a key made in the same second as the
-    // newest may sort below it. Then it is removed and made again.
-    StatusOr<std::string> id = Internal("no key made");
-    for (int attempt = 0; attempt < 3; ++attempt) {
+    // A directory with no key had its first made by the load: that one is
+    // the new key (a second would be one that nothing was ever under).
+    StatusOr<std::string> id = ring->active_id();
+    for (int attempt = 0; attempt < 3 && !before->empty(); ++attempt) {
+      // The active KEK is the greatest id, and ids are creation times to the
+      // second with a random suffix: a key made in the same second as the
+      // newest may sort below it. Then it is removed and made again.
       id = crypto::KeyRing::CreateKeyFile(config.data_dir, *random, clock);
       if (!id.ok()) break;
       auto reloaded = app::KeyRingLoader(config, *random, clock)();

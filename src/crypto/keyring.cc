@@ -110,8 +110,8 @@ StatusOr<KeyRing> KeyRing::FromFiles(
   return ring;
 }
 
-StatusOr<KeyRing> KeyRing::InDirectory(const std::string& dir, Random& random,
-                                       const Clock& clock) {
+StatusOr<std::vector<std::pair<std::string, std::string>>> KeyRing::KeyFilesIn(
+    const std::string& dir) {
   std::vector<std::pair<std::string, std::string>> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -124,6 +124,12 @@ StatusOr<KeyRing> KeyRing::InDirectory(const std::string& dir, Random& random,
     if (IsKeyId(id)) files.emplace_back(std::move(id), entry.path().string());
   }
   if (ec) return Internal("cannot list " + dir + ": " + ec.message());
+  return files;
+}
+
+StatusOr<KeyRing> KeyRing::InDirectory(const std::string& dir, Random& random,
+                                       const Clock& clock) {
+  WS_ASSIGN_OR_RETURN(auto files, KeyFilesIn(dir));
   if (files.empty()) {
     WS_ASSIGN_OR_RETURN(std::string id, CreateKeyFile(dir, random, clock));
     files.emplace_back(id, (fs::path(dir) / (std::string(kFilePrefix) + id +

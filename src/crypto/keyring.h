@@ -56,6 +56,9 @@ class KeyRing {
                                      const std::string& active);
   // Every `kek-<id>.key` in `dir`; when there is none, one is created.
   static StatusOr<KeyRing> InDirectory(const std::string& dir, Random& random, const Clock& clock);
+  // The (id, path) of every `kek-<id>.key` in `dir`, as InDirectory reads them.
+  static StatusOr<std::vector<std::pair<std::string, std::string>>> KeyFilesIn(
+      const std::string& dir);
 
   // Writes a new KEK file in `dir` (as InDirectory names it) and returns its
   // id; the ring opened next from `dir` has it as the active key.

@@ -112,6 +112,32 @@ TEST_P(KeyRotation, AWorkspacesFirstKeyAfterARotationIsUnderTheNewKekWithoutARes
   EXPECT_EQ(Json(shown.body).as_object().at("value").as_string(), kValue);
 }
 
+// A data directory whose key files are gone before any data key was made
+// (or that never had one) gets one key from a rotation, not two: the first
+// that the ring makes is the rotation's new key, and the server started on
+// it wraps the first data key under it.
+TEST_P(KeyRotation, ADataDirectoryWithoutAKeyGetsOneKeyNotTwo) {
+  StartOn();
+  server_->Stop();
+  for (const std::string& id : KekIds(server_->data_dir())) Retire(id);
+  ASSERT_TRUE(KekIds(server_->data_dir()).empty());
+
+  CommandResult r;
+  const std::string made = Rotate(&r);
+  EXPECT_EQ(KekIds(server_->data_dir()), std::vector<std::string>{made});
+  EXPECT_NE(r.out.find("new key-encryption key " + made), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("active key-encryption key " + made), std::string::npos) << r.out;
+
+  ServerProcess::Options again;
+  again.data_dir = server_->data_dir();
+  again.config_json = Config();
+  stopped_.push_back(std::move(server_));
+  StartOn(again);
+  CreateWorkspace();
+  ASSERT_EQ(Put("FIRST", ValueBody(kValue)).status, 201);
+  EXPECT_EQ(KekOf(server_->data_dir(), ws_), made);
+}
+
 // Four writers put the first secret of fresh workspaces while the rotation
 // runs; the last four wait for it to end. Whatever the interleaving, no key
 // is left under the old KEK, and the count printed is the keys replaced.
