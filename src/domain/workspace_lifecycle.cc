@@ -138,98 +138,107 @@ StatusOr<LifecycleResult> Workspaces::Delete(const Actor& actor, const std::stri
   return out;
 }
 
-StatusOr<LifecycleResult> Workspaces::Restore(const Actor& actor, const std::string& id) {
+StatusOr<LifecycleResult> Workspaces::Restore(const Actor& actor, const std::string& id,
+                                              LifecycleRecordInTx record) {
   LifecycleResult out;
   WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(out.workspace, tx.GetWorkspace(id));
     model::ProvisioningRun purge;
-    return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, purge, out.operation,
-                       "restore");
+    WS_RETURN_IF_ERROR(RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, purge,
+                                   out.operation, "restore"));
+    return record(tx, out);
   }));
   return out;
 }
 
 StatusOr<LifecycleResult> Workspaces::CancelOperation(const Actor& actor,
-                                                      const std::string& operation_id) {
+                                                      const std::string& operation_id,
+                                                      LifecycleRecordInTx record) {
   LifecycleResult out;
   bool wake = false;
   WS_RETURN_IF_ERROR(d_.store.Write([&](store::Tx& tx) -> Status {
-    const Micros now = d_.clock.Now();
-    wake = false;
-    WS_ASSIGN_OR_RETURN(model::ProvisioningRun op, tx.GetRun(operation_id));
-    WS_ASSIGN_OR_RETURN(out.workspace, tx.GetWorkspace(op.workspace_id));
-    model::ProvisioningRun restore;
-    switch (op.kind) {
-      case OperationKind::kPurge:
-        if (op.state != RunState::kPending || op.next_attempt_at <= now) {
-          return Conflict("a " + std::string(model::ToString(op.state)) +
-                          " purge cannot be cancelled: only one still waiting for its "
-                          "retention window");
-        }
-        return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
-                           "cancel");
-      case OperationKind::kDelete: {
-        if (Unfinished(op.state)) return OperationRunning(op);
-        // Its purge is what remains to cancel: the answer is that purge.
-        // Only this delete's own, the one run after it; an older delete
-        // (restored since) has nothing left to cancel, whatever the
-        // workspace's state now.
-        WS_ASSIGN_OR_RETURN(const auto after,
-                            tx.ListRunsForWorkspace(op.workspace_id, {op.id, 2}));
-        if (after.size() != 1 || after[0].kind != OperationKind::kPurge) {
-          return Conflict("this delete's purge is no longer waiting (the workspace was restored "
-                          "since); nothing of it is left to cancel");
-        }
-        return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
-                           "cancel");
-      }
-      case OperationKind::kRestore:
-        return Conflict("a restore is done at once and cannot be cancelled");
-      case OperationKind::kCreate:
-      case OperationKind::kRetry:
-        break;
-    }
-    WS_RETURN_IF_ERROR(RequireNotFrozen(out.workspace));
-    if (op.state != RunState::kPending && op.state != RunState::kRunning) {
-      return Conflict("the operation's state is " + std::string(model::ToString(op.state)) +
-                      "; only a pending or running provisioning can be cancelled");
-    }
-    // A worker inside a step: it records the step, or loses its lease.
-    if (!op.lease_owner.empty() && op.lease_expires_at > now) return OperationRunning(op);
-    const std::int64_t fence = op.lease_version;
-    const std::string why = "provisioning was cancelled by " + actor.subject;
-    // The current step may have done part of its work (an external effect
-    // before a crash): it is compensated too, idempotently.
-    if (op.current_step >= 0 && op.current_step < static_cast<int>(op.steps.size())) {
-      auto& ps = op.steps[op.current_step];
-      ps.state = model::StepState::kFailed;
-      ps.finished_at = now;
-      if (ps.started_at == 0) ps.started_at = now;
-      ps.last_error = "cancelled";
-      ps.last_error_code = "cancelled";
-    }
-    op.state = RunState::kCompensating;
-    op.error = why;
-    op.error_code = "cancelled";
-    op.next_attempt_at = op.updated_at = now;
-    op.lease_owner.clear();
-    op.lease_expires_at = 0;
-    op.lease_version = fence + 1;
-    WS_RETURN_IF_ERROR(tx.UpdateRun(op, fence));
-    model::AuditEvent e = AuditEventBy(actor, now, "provisioning.run.cancelled",
-                                       "provisioning_run", op.id, op.workspace_id);
-    e.details = json::serialize(json::object{{"step", op.current_step >= 0 &&
-                                                          op.current_step <
-                                                              static_cast<int>(op.steps.size())
-                                                      ? json::value(op.steps[op.current_step].name)
-                                                      : json::value(nullptr)}});
-    WS_RETURN_IF_ERROR(tx.AppendAudit(e));
-    out.operation = op;
-    wake = true;
-    return Status::Ok();
+    WS_RETURN_IF_ERROR(CancelInTx(tx, actor, operation_id, out, wake));
+    return record(tx, out);
   }));
   if (wake) WakeEngine();
   return out;
+}
+
+Status Workspaces::CancelInTx(store::Tx& tx, const Actor& actor, const std::string& operation_id,
+                              LifecycleResult& out, bool& wake) {
+  const Micros now = d_.clock.Now();
+  wake = false;
+  WS_ASSIGN_OR_RETURN(model::ProvisioningRun op, tx.GetRun(operation_id));
+  WS_ASSIGN_OR_RETURN(out.workspace, tx.GetWorkspace(op.workspace_id));
+  model::ProvisioningRun restore;
+  switch (op.kind) {
+    case OperationKind::kPurge:
+      if (op.state != RunState::kPending || op.next_attempt_at <= now) {
+        return Conflict("a " + std::string(model::ToString(op.state)) +
+                        " purge cannot be cancelled: only one still waiting for its "
+                        "retention window");
+      }
+      return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
+                         "cancel");
+    case OperationKind::kDelete: {
+      if (Unfinished(op.state)) return OperationRunning(op);
+      // Its purge is what remains to cancel: the answer is that purge.
+      // Only this delete's own, the one run after it; an older delete
+      // (restored since) has nothing left to cancel, whatever the
+      // workspace's state now.
+      WS_ASSIGN_OR_RETURN(const auto after,
+                          tx.ListRunsForWorkspace(op.workspace_id, {op.id, 2}));
+      if (after.size() != 1 || after[0].kind != OperationKind::kPurge) {
+        return Conflict("this delete's purge is no longer waiting (the workspace was restored "
+                        "since); nothing of it is left to cancel");
+      }
+      return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
+                         "cancel");
+    }
+    case OperationKind::kRestore:
+      return Conflict("a restore is done at once and cannot be cancelled");
+    case OperationKind::kCreate:
+    case OperationKind::kRetry:
+      break;
+  }
+  WS_RETURN_IF_ERROR(RequireNotFrozen(out.workspace));
+  if (op.state != RunState::kPending && op.state != RunState::kRunning) {
+    return Conflict("the operation's state is " + std::string(model::ToString(op.state)) +
+                    "; only a pending or running provisioning can be cancelled");
+  }
+  // A worker inside a step: it records the step, or loses its lease.
+  if (!op.lease_owner.empty() && op.lease_expires_at > now) return OperationRunning(op);
+  const std::int64_t fence = op.lease_version;
+  const std::string why = "provisioning was cancelled by " + actor.subject;
+  // The current step may have done part of its work (an external effect
+  // before a crash): it is compensated too, idempotently.
+  if (op.current_step >= 0 && op.current_step < static_cast<int>(op.steps.size())) {
+    auto& ps = op.steps[op.current_step];
+    ps.state = model::StepState::kFailed;
+    ps.finished_at = now;
+    if (ps.started_at == 0) ps.started_at = now;
+    ps.last_error = "cancelled";
+    ps.last_error_code = "cancelled";
+  }
+  op.state = RunState::kCompensating;
+  op.error = why;
+  op.error_code = "cancelled";
+  op.next_attempt_at = op.updated_at = now;
+  op.lease_owner.clear();
+  op.lease_expires_at = 0;
+  op.lease_version = fence + 1;
+  WS_RETURN_IF_ERROR(tx.UpdateRun(op, fence));
+  model::AuditEvent e = AuditEventBy(actor, now, "provisioning.run.cancelled",
+                                     "provisioning_run", op.id, op.workspace_id);
+  e.details = json::serialize(json::object{{"step", op.current_step >= 0 &&
+                                                        op.current_step <
+                                                            static_cast<int>(op.steps.size())
+                                                    ? json::value(op.steps[op.current_step].name)
+                                                    : json::value(nullptr)}});
+  WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+  out.operation = op;
+  wake = true;
+  return Status::Ok();
 }
 
 }  // namespace workspaced::domain

@@ -92,6 +92,13 @@ struct LifecycleResult {
   model::ProvisioningRun operation;
 };
 
+// Called inside a lifecycle operation's transaction with its result (as
+// RecordInTx: an idempotent response commits with the change).
+using LifecycleRecordInTx = FunctionRef<Status(store::Tx&, const LifecycleResult&)>;
+inline constexpr auto kNoLifecycleRecord = [](store::Tx&, const LifecycleResult&) {
+  return Status::Ok();
+};
+
 // What an export begins with: the workspace, and the audit position its own
 // `workspace.export` event took (the export covers the log up to there).
 struct ExportStart {
@@ -140,13 +147,15 @@ class Workspaces {
   // the pending purge is cancelled and a restore operation recorded.
   // kConflict unless deleted with its purge still waiting for its window;
   // kNotFound once purged.
-  StatusOr<LifecycleResult> Restore(const Actor& actor, const std::string& id);
+  StatusOr<LifecycleResult> Restore(const Actor& actor, const std::string& id,
+                                    LifecycleRecordInTx record = kNoLifecycleRecord);
   // Cancels the operation where that is safe: a pending purge, or a delete
   // whose purge is pending (= Restore); a create or retry not held by a
   // worker (compensates what it did; the workspace ends in error). Else
   // kConflict (finished, past its point of no return, a worker busy with it:
   // Retry-After); kLocked while frozen.
-  StatusOr<LifecycleResult> CancelOperation(const Actor& actor, const std::string& operation_id);
+  StatusOr<LifecycleResult> CancelOperation(const Actor& actor, const std::string& operation_id,
+                                            LifecycleRecordInTx record = kNoLifecycleRecord);
 
   // Audits an export (`format`: json, ndjson, csv) before it streams. Allowed
   // while frozen: an export changes nothing.
@@ -155,6 +164,9 @@ class Workspaces {
 
  private:
   StatusOr<std::string> ChooseSlug(store::Tx& tx, const NewWorkspace& request);
+  // CancelOperation's change, in `tx`; `wake` when the engine has work.
+  Status CancelInTx(store::Tx& tx, const Actor& actor, const std::string& operation_id,
+                    LifecycleResult& out, bool& wake);
   void WakeEngine();
 
   WorkspaceDeps d_;

@@ -233,5 +233,62 @@ TEST(DeploymentCommands, RefuseADataDirectoryWithoutADatabaseAndCreateNothing) {
   EXPECT_TRUE(token.out.empty()) << token.out;
 }
 
+// A client that retries a restore or a cancel (its answer lost on the way)
+// with the same Idempotency-Key gets the first answer again, replayed, and
+// nothing is done twice; the key on another request is 422. Without the
+// key, the repeat is 409 (nothing left to restore).
+TEST_F(LifecycleEdges, RestoreAndCancelWithAnIdempotencyKeyReplayTheFirstAnswer) {
+  Start(/*retention_s=*/3600);
+  const auto [ws, state] = Create("Twice");
+  ASSERT_EQ(state, "succeeded");
+  const std::string path = "/v1/workspaces/" + ws;
+  const auto keyed = [&](const std::string& target, const std::string& key) {
+    return client_->Send("POST", target,
+                         {{"Authorization", "Bearer " + server_->Token("alice")},
+                          {"Idempotency-Key", key}},
+                         "");
+  };
+  const auto delete_and_wait = [&] {
+    const HttpResponse d = Call("DELETE", path);
+    EXPECT_EQ(d.status, 202) << d.body;
+    const std::string op(Json(d.body).as_object().at("id").as_string());
+    EXPECT_EQ(WaitOperation(*client_, server_->Token("alice"), op).at("state").as_string(),
+              "succeeded");
+    return op;
+  };
+  const auto restores = [&] {
+    return CountRows(server_->data_dir(),
+                     "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'restore' AND "
+                     "workspace_id = '" + ws + "'");
+  };
+
+  delete_and_wait();
+  const HttpResponse first = keyed(path + "/restore", "restore-1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_FALSE(first.Header("ETag").empty());
+  const HttpResponse again = keyed(path + "/restore", "restore-1");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.Header("Location"), first.Header("Location"));
+  EXPECT_EQ(restores(), 1);
+  ExpectProblem(keyed(path + "/restore", "restore-2"), 409);
+  ExpectProblem(Call("POST", path + "/restore"), 409);
+
+  // Cancelling the second delete's purge restores it once.
+  const std::string deleted = delete_and_wait();
+  const HttpResponse cancelled = keyed("/v1/operations/" + deleted + "/cancel", "cancel-1");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  const HttpResponse replayed = keyed("/v1/operations/" + deleted + "/cancel", "cancel-1");
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_EQ(replayed.body, cancelled.body);
+  EXPECT_EQ(replayed.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(restores(), 2);
+  EXPECT_EQ(Json(Call("GET", path).body).as_object().at("status").as_string(), "active");
+  // The same key on another request: refused, nothing done.
+  ExpectProblem(keyed(path + "/restore", "cancel-1"), 422);
+  EXPECT_EQ(restores(), 2);
+}
+
 }  // namespace
 }  // namespace workspaced::testing

@@ -122,6 +122,11 @@ IdempotentResponse AcceptedResponse(const domain::Accepted& a) {
           a.workspace.id};
 }
 
+IdempotentResponse OperationResponse(const domain::LifecycleResult& done, bool location) {
+  return {200, OperationJson(done.operation),
+          location ? "/v1/operations/" + done.operation.id : "", done.workspace.id};
+}
+
 std::unique_ptr<Handler> MakeCreateWorkspace(app::App& app) {
   return std::make_unique<CreateWorkspace>(app);
 }

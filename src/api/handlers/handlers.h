@@ -86,5 +86,8 @@ Status RequireNoQuery(const http::Request& request);
 // The 202 of a started provisioning run (create, retry), as stored for
 // Idempotency-Key replays.
 IdempotentResponse AcceptedResponse(const domain::Accepted& accepted);
+// The 200 of a lifecycle operation (restore, cancel): the operation, and
+// with `location` its URL, as stored for Idempotency-Key replays.
+IdempotentResponse OperationResponse(const domain::LifecycleResult& done, bool location);
 
 }  // namespace workspaced::api

@@ -4,11 +4,13 @@
 //   GET  /v1/operations/{operation_id}          read on its workspace
 //   GET  /v1/workspaces/{workspace_id}/operations  read; paged, id order
 //   POST /v1/operations/{operation_id}/cancel   administer on its workspace
+//                                               (Idempotency-Key honoured)
 // /v1/provisioning-runs/{run_id} shows the create and retry kinds of the
 // same rows, as it always has (provisioning_runs.cc).
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
+#include "api/idempotency.h"
 #include "api/json_views.h"
 #include "api/pagination.h"
 
@@ -131,10 +133,19 @@ class CancelOperation final : public Handler {
                                           kOperationNotFound));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
-    WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
-                        app_.workspaces().CancelOperation(ActorOf(ctx), op.id));
-    out.Json(200, OperationJson(done.operation));
-    return Status::Ok();
+    return RunIdempotent(
+        app_, ctx, out, [&](const Idempotency& idem) -> StatusOr<IdempotentResponse> {
+          IdempotentResponse response;
+          WS_RETURN_IF_ERROR(
+              app_.workspaces()
+                  .CancelOperation(ActorOf(ctx), op.id,
+                                   [&](store::Tx& tx, const domain::LifecycleResult& done) {
+                                     response = OperationResponse(done, /*location=*/false);
+                                     return idem.Complete(tx, response);
+                                   })
+                  .status());
+          return response;
+        });
   }
 
  private:

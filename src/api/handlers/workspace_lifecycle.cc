@@ -1,11 +1,12 @@
 // DELETE /v1/workspaces/{workspace_id} (administer on the workspace; with
 // ?force=true also on its account) → 202 with the delete operation, and
 // POST /v1/workspaces/{workspace_id}/restore (administer) → 200 with the
-// restore operation. The rules are Workspaces::Delete's and ::Restore's
+// restore operation (Idempotency-Key honoured). The rules are Workspaces::Delete's and ::Restore's
 // (domain/workspaces.h, docs/lifecycle.md).
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/handlers/handlers.h"
+#include "api/idempotency.h"
 #include "api/if_match.h"
 #include "api/json_views.h"
 
@@ -81,11 +82,24 @@ class RestoreWorkspace final : public Handler {
                                authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
-    WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
-                        app_.workspaces().Restore(ActorOf(ctx), id));
-    out.SetHeader("Location", "/v1/operations/" + done.operation.id);
-    out.SetHeader("ETag", WorkspaceEtag(done.workspace));
-    out.Json(200, OperationJson(done.operation));
+    // With an Idempotency-Key, a retried restore gets the first answer
+    // (without its ETag, which is the workspace's at that moment).
+    std::string etag;
+    WS_RETURN_IF_ERROR(RunIdempotent(
+        app_, ctx, out, [&](const Idempotency& idem) -> StatusOr<IdempotentResponse> {
+          IdempotentResponse response;
+          WS_RETURN_IF_ERROR(
+              app_.workspaces()
+                  .Restore(ActorOf(ctx), id,
+                           [&](store::Tx& tx, const domain::LifecycleResult& done) {
+                             response = OperationResponse(done, /*location=*/true);
+                             etag = WorkspaceEtag(done.workspace);
+                             return idem.Complete(tx, response);
+                           })
+                  .status());
+          return response;
+        }));
+    if (!etag.empty()) out.SetHeader("ETag", etag);
     return Status::Ok();
   }
 
