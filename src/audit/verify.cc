@@ -10,6 +10,8 @@ namespace workspaced::audit {
 namespace {
 
 constexpr int kPage = 1000;
+// Times a chain that grew while it was read is read on (VerifyOne).
+constexpr int kMaxRounds = 16;
 
 std::string Scope(const std::string& scope) {
   return scope.empty() ? "the chain of events without a workspace" : "workspace " + scope;
@@ -27,43 +29,55 @@ Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyR
   std::string prev;
   std::int64_t last_seq = 0;
   Micros newest_time = 0;
-  // The chains were listed in an earlier snapshot than the pages are read
-  // in: events a running server appended since (past the listed head) are
-  // not this run's to judge — taking them for tampering with the head
-  // failed a verify beside a live server. The next run checks them.
-  bool past_head = false;
-  while (!past_head) {
-    std::vector<model::AuditEvent> page;
+  // Every event on record is checked, those past the listed head too: a
+  // row added after the head (or a head moved back over edited rows) must
+  // not go unread. A head read after the pages is at or past every event
+  // they held (an event and its head commit together), so a chain that a
+  // running server grew since the listing is read on to its new head; one
+  // that still holds events past its head then was altered.
+  std::optional<model::AuditHead> head;
+  for (int round = 0;; ++round) {
+    const std::int64_t read_before = last_seq;
+    for (;;) {
+      std::vector<model::AuditEvent> page;
+      WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(page, tx.ScanAuditChain(chain.scope, last_seq, kPage,
+                                                    store::Tx::kNoByteLimit));
+        return Status::Ok();
+      }));
+      for (const model::AuditEvent& e : page) {
+        ++report.events;
+        if (e.prev_hash != prev) {
+          return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
+                      "): its link to the previous event is broken — an event before it " +
+                      (last_seq ? "(after event " + std::to_string(last_seq) + ") " : "") +
+                      "was removed or the events were reordered");
+        }
+        if (ChainHash(e, prev) != e.hash) {
+          return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
+                      "): its content was altered (hash mismatch)");
+        }
+        if (e.action == "account.create" && e.workspace_id.empty()) created.insert(e.target_id);
+        prev = e.hash;
+        last_seq = e.seq;
+        newest_time = std::max(newest_time, e.time);
+      }
+      if (page.size() < static_cast<std::size_t>(kPage)) break;
+    }
     WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(page,
-                          tx.ScanAuditChain(chain.scope, last_seq, kPage, store::Tx::kNoByteLimit));
+      WS_ASSIGN_OR_RETURN(head, tx.GetAuditHead(chain.scope));
       return Status::Ok();
     }));
-    for (const model::AuditEvent& e : page) {
-      if (chain.head && e.seq > chain.head->seq) {
-        past_head = true;
-        break;
-      }
-      ++report.events;
-      if (e.prev_hash != prev) {
-        return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
-                    "): its link to the previous event is broken — an event before it " +
-                    (last_seq ? "(after event " + std::to_string(last_seq) + ") " : "") +
-                    "was removed or the events were reordered");
-      }
-      if (ChainHash(e, prev) != e.hash) {
-        return fail("event " + std::to_string(e.seq) + " (" + Scope(chain.scope) +
-                    "): its content was altered (hash mismatch)");
-      }
-      if (e.action == "account.create" && e.workspace_id.empty()) created.insert(e.target_id);
-      prev = e.hash;
-      last_seq = e.seq;
-      newest_time = std::max(newest_time, e.time);
-    }
-    if (page.size() < static_cast<std::size_t>(kPage)) break;
+    // Grown while it was read: read on. A head past the events with none
+    // new read since the last look is a chain cut at its end (judged
+    // below). A chain that grows faster than it is read is judged by what
+    // was read (every event linked): the next run checks the rest.
+    if (!head || head->seq <= last_seq) break;
+    if (round > 0 && last_seq == read_before) break;
+    if (round == kMaxRounds) return Status::Ok();
   }
   const std::string ends_at = last_seq ? "event " + std::to_string(last_seq) : "no event";
-  if (!chain.head) {
+  if (!head) {
     if (last_seq == 0) {
       // Listed only because the workspace exists: it was created with an event.
       return fail(Scope(chain.scope) +
@@ -73,12 +87,17 @@ Status VerifyOne(store::Store& store, const store::AuditChainRef& chain, VerifyR
     return fail(Scope(chain.scope) + ": the chain ends at " + ends_at +
                 " but has no head row — the head (and perhaps events after it) was removed");
   }
-  if (last_seq != chain.head->seq) {
+  if (last_seq > head->seq) {
+    return fail(Scope(chain.scope) + ": events after " + std::to_string(head->seq) +
+                ", the chain's head, are on record (up to " + ends_at +
+                ") — events were inserted after the head, or the head was moved back");
+  }
+  if (last_seq != head->seq) {
     return fail(Scope(chain.scope) + ": the newest event on record is " +
-                std::to_string(chain.head->seq) + " but the chain ends at " + ends_at +
+                std::to_string(head->seq) + " but the chain ends at " + ends_at +
                 " — events at its end were removed or altered");
   }
-  if (prev != chain.head->hash) {
+  if (prev != head->hash) {
     return fail(Scope(chain.scope) + ": the head row's hash disagrees with event " +
                 std::to_string(last_seq) + ", the chain's last — the head or the chain's end " +
                 "was altered");

@@ -116,9 +116,9 @@ TEST_F(Verify, AnIdNoWorkspaceHasIsNotFoundNotABrokenChain) {
 
 // A running server appends between the listing of the chains and the
 // reading of their events (a refusal is chained up to 100 ms after its
-// answer): those events are past the listed head, left to the next run,
-// never reported as tampering. The next run checks them.
-TEST_F(Verify, EventsAppendedWhileItRunsAreLeftToTheNextRun) {
+// answer): those events are past the listed head, and are read on to the
+// head as it is then — checked, never reported as tampering.
+TEST_F(Verify, EventsAppendedWhileItRunsAreReadOnToTheNewHead) {
   int appended = 0;
   const auto append = [&] {
     ASSERT_TRUE(store_
@@ -141,7 +141,7 @@ TEST_F(Verify, EventsAppendedWhileItRunsAreLeftToTheNextRun) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(appended, 1);
   EXPECT_TRUE(r->ok) << r->problem;
-  EXPECT_EQ(r->events, 9);  // as listed: the three appended are not judged
+  EXPECT_EQ(r->events, 12);  // the three appended are judged too
   const VerifyReport next = Run();
   EXPECT_TRUE(next.ok) << next.problem;
   EXPECT_EQ(next.events, 12);
@@ -151,6 +151,64 @@ TEST_F(Verify, EventsAppendedWhileItRunsAreLeftToTheNextRun) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->ok);
   EXPECT_NE(r->problem.find("event 3"), std::string::npos) << r->problem;
+}
+
+// A row added after a chain's head — unlinked, or linked and hashed as
+// the store would (the head not moved) — is caught, however the chain ends:
+// a verify that stopped at the head passed both, and served the forged
+// event as the newest.
+TEST_F(Verify, AnEventInsertedAfterTheHeadIsCaught) {
+  Sql(std::string("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
+                  "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details, "
+                  "prev_hash, hash) VALUES (5000, 'mallory', 'jwt', 'secret.reveal', 'secret', "
+                  "'DB', '") + kW1 + "', 'success', 'req_x', '', '', '{}', 'junk', 'junk')");
+  VerifyReport r = Run(kW1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("link to the previous event is broken"), std::string::npos)
+      << r.problem;
+
+  Sql("DELETE FROM audit_events WHERE actor = 'mallory'");
+  ASSERT_TRUE(Run().ok);
+  // Appended as the store appends (linked, hashed), then the head put back.
+  Sql(std::string("CREATE TABLE saved AS SELECT * FROM audit_chain_heads WHERE scope = '") + kW1 +
+      "'");
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) -> Status {
+                    model::AuditEvent e;
+                    e.time = 5000;
+                    e.actor = "mallory";
+                    e.action = "secret.reveal";
+                    e.workspace_id = kW1;
+                    e.details = "{}";
+                    return tx.AppendAudit(e);
+                  })
+                  .ok());
+  Sql(std::string("UPDATE audit_chain_heads SET seq = (SELECT seq FROM saved), hash = (SELECT "
+                  "hash FROM saved) WHERE scope = '") + kW1 + "'");
+  r = Run(kW1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("events after 7, the chain's head, are on record (up to event 11)"),
+            std::string::npos)
+      << r.problem;
+  EXPECT_FALSE(Run().ok);
+  EXPECT_TRUE(Run(kW2).ok);
+}
+
+// The head moved back over events that are then edited or removed: every
+// event on record is still checked, so the edit is named.
+TEST_F(Verify, AHeadMovedBackOverEditedEventsIsCaught) {
+  Sql(std::string("UPDATE audit_chain_heads SET seq = 3, hash = (SELECT hash FROM audit_events "
+                  "WHERE seq = 3) WHERE scope = '") + kW1 + "'");
+  Sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = 7");
+  VerifyReport r = Run(kW1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("event 7 "), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("altered"), std::string::npos) << r.problem;
+  // Only moved back: the events past it are named.
+  Sql("UPDATE audit_events SET actor = 'alice' WHERE seq = 7");
+  r = Run(kW1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("events after 3, the chain's head"), std::string::npos) << r.problem;
 }
 
 TEST_F(Verify, AnEditedFieldIsNamed) {

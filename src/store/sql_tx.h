@@ -159,6 +159,7 @@ class SqlTx final : public Tx {
                                                           std::int64_t after_seq, int limit,
                                                           std::int64_t max_bytes) override;
   StatusOr<std::vector<AuditChainRef>> ListAuditChains() override;
+  StatusOr<std::optional<model::AuditHead>> GetAuditHead(std::string_view scope) override;
 
   Status AddDenialCounts(const std::vector<model::DenialCount>& counts) override;
   StatusOr<std::vector<model::DenialCount>> ListDenialCounts(

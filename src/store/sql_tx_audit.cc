@@ -230,4 +230,15 @@ StatusOr<std::vector<AuditChainRef>> SqlTx::ListAuditChains() {
   return out;
 }
 
+StatusOr<std::optional<model::AuditHead>> SqlTx::GetAuditHead(std::string_view scope) {
+  WS_RETURN_IF_ERROR(FlushAudit());
+  WS_ASSIGN_OR_RETURN(Stmt stmt,
+                      Prepare("SELECT seq, hash FROM audit_chain_heads WHERE scope = ?1"));
+  stmt.Bind(scope);
+  WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<model::AuditHead>{};
+  return std::optional<model::AuditHead>{model::AuditHead{std::string(scope), stmt.Int(0),
+                                                          stmt.String(1)}};
+}
+
 }  // namespace workspaced::store

@@ -381,6 +381,8 @@ class Tx {
   // events has lost its chain). Verification walks these rather than the
   // head rows alone, which one deleted row would blind.
   virtual StatusOr<std::vector<AuditChainRef>> ListAuditChains() = 0;
+  // One chain's head row as this transaction sees it; nullopt: none.
+  virtual StatusOr<std::optional<model::AuditHead>> GetAuditHead(std::string_view scope) = 0;
 
   // --- denials counted rather than chained (domain/denials.h) ---
   // Adds each count to the row of its key (model::DenialCount), widening
