@@ -3,7 +3,7 @@
 //
 // Cursors are authenticated, not secret: a client can neither make nor alter
 // one (nor use one of another list), though its position is readable in it
-// (an id, a name or an offset the same list has just shown). A cursor names a position in one list — `list` says which endpoint and
+// (an id, a name or a subject the same list has just shown). A cursor names a position in one list — `list` says which endpoint and
 // which scope, e.g. "audit:<workspace id>" — and is base64url of
 //   version (1 byte) ‖ list tag (6) ‖ position (1–128) ‖ MAC (16)
 // where the list tag is HMAC-SHA256(key, list) and the MAC HMAC-SHA256(key,
@@ -29,9 +29,11 @@ namespace workspaced::api {
 class CursorCodec {
  public:
   // The longest cursor Decode reads; longer ones are refused unread.
-  // A position holds an id, or a secret's name (up to 128 bytes).
-  static constexpr std::size_t kMaxCursorChars = 208;
-  static constexpr std::size_t kMaxPositionBytes = 128;
+  // A position holds an id, a secret's name (up to 128 bytes) or a
+  // member's subject (up to 1024 bytes: model::kMaxUserIdBytes).
+  static constexpr std::size_t kMaxPositionBytes = 1024;
+  // base64url of version, list tag, position and MAC (1 + 6 + 1024 + 16).
+  static constexpr std::size_t kMaxCursorChars = 1396;
 
   // `key`: at least 32 random bytes, the same for every replica.
   explicit CursorCodec(std::string key) : key_(std::move(key)) {}

@@ -39,8 +39,8 @@ struct AccountScope {
     return tx.CountAccountMembers(id);
   }
   static StatusOr<std::vector<model::AccountMember>> List(store::Tx& tx, std::string_view id,
-                                                          std::int64_t offset, int limit) {
-    return tx.ListAccountMembers(id, offset, limit);
+                                                          std::string_view after, int limit) {
+    return tx.ListAccountMembers(id, after, limit);
   }
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return tx.GetAccount(id).status();
@@ -75,8 +75,8 @@ struct WorkspaceScope {
     return tx.CountWorkspaceMembers(id);
   }
   static StatusOr<std::vector<model::WorkspaceMember>> List(store::Tx& tx, std::string_view id,
-                                                            std::int64_t offset, int limit) {
-    return tx.ListWorkspaceMembers(id, offset, limit);
+                                                            std::string_view after, int limit) {
+    return tx.ListWorkspaceMembers(id, after, limit);
   }
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return LoadForChange(tx, id).status();
@@ -179,10 +179,10 @@ StatusOr<MemberResult> PutIn(store::Store& store, const Clock& clock, const Acto
 
 template <typename Scope>
 StatusOr<std::vector<MemberResult>> ListIn(store::Store& store, std::string_view id,
-                                           std::int64_t offset, int limit) {
+                                           std::string_view after, int limit) {
   std::vector<MemberResult> out;
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id, offset, limit));
+    WS_ASSIGN_OR_RETURN(const auto members, Scope::List(tx, id, after, limit));
     out.clear();
     for (const auto& m : members)
       out.push_back({m.subject, std::string(model::ToString(m.role)), m.created_at, false});
@@ -255,9 +255,9 @@ StatusOr<MemberResult> Members::Get(MemberScope scope, std::string_view id,
 }
 
 StatusOr<std::vector<MemberResult>> Members::List(MemberScope scope, std::string_view id,
-                                                  std::int64_t offset, int limit) {
-  if (scope == MemberScope::kAccount) return ListIn<AccountScope>(store_, id, offset, limit);
-  return ListIn<WorkspaceScope>(store_, id, offset, limit);
+                                                  std::string_view after, int limit) {
+  if (scope == MemberScope::kAccount) return ListIn<AccountScope>(store_, id, after, limit);
+  return ListIn<WorkspaceScope>(store_, id, after, limit);
 }
 
 }  // namespace workspaced::domain

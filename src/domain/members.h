@@ -57,9 +57,10 @@ class Members {
   StatusOr<MemberResult> Put(const Actor& actor, MemberScope scope, std::string_view id,
                              std::string_view subject, std::string_view role,
                              const MemberPrecondition& precondition = nullptr);
-  // At most `limit` members in subject order, after the first `offset`.
+  // At most `limit` members in subject order, after the subject `after`
+  // ("": from the first).
   StatusOr<std::vector<MemberResult>> List(MemberScope scope, std::string_view id,
-                                           std::int64_t offset, int limit);
+                                           std::string_view after, int limit);
   // kNotFound when the subject is not a member.
   StatusOr<MemberResult> Get(MemberScope scope, std::string_view id, std::string_view subject);
   Status Delete(const Actor& actor, MemberScope scope, std::string_view id,

@@ -154,13 +154,13 @@ StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::strin
 }
 
 StatusOr<std::vector<model::AccountMember>> SqlTx::ListAccountMembers(std::string_view account_id,
-                                                                      std::int64_t offset,
+                                                                      std::string_view after,
                                                                       int limit) {
-  if (limit < 1 || offset < 0) return InvalidArgument("page limit must be at least 1");
+  if (limit < 1) return InvalidArgument("page limit must be at least 1");
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
                                          "account_members WHERE account_id = ?1 "
-                                         "ORDER BY subject LIMIT ?2 OFFSET ?3"));
-  stmt.Bind(account_id, static_cast<std::int64_t>(limit), offset);
+                                         "AND subject > ?3 ORDER BY subject LIMIT ?2"));
+  stmt.Bind(account_id, static_cast<std::int64_t>(limit), after);
   return CollectAccountMembers(stmt, account_id);
 }
 
@@ -344,12 +344,12 @@ StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
 }
 
 StatusOr<std::vector<model::WorkspaceMember>> SqlTx::ListWorkspaceMembers(
-    std::string_view workspace_id, std::int64_t offset, int limit) {
-  if (limit < 1 || offset < 0) return InvalidArgument("page limit must be at least 1");
+    std::string_view workspace_id, std::string_view after, int limit) {
+  if (limit < 1) return InvalidArgument("page limit must be at least 1");
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT subject, role, created_at FROM "
                                          "workspace_members WHERE workspace_id = ?1 "
-                                         "ORDER BY subject LIMIT ?2 OFFSET ?3"));
-  stmt.Bind(workspace_id, static_cast<std::int64_t>(limit), offset);
+                                         "AND subject > ?3 ORDER BY subject LIMIT ?2"));
+  stmt.Bind(workspace_id, static_cast<std::int64_t>(limit), after);
   return CollectWorkspaceMembers(stmt, workspace_id);
 }
 

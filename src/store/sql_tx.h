@@ -57,7 +57,7 @@ class SqlTx final : public Tx {
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) override;
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(std::string_view account_id,
-                                                                 std::int64_t offset,
+                                                                 std::string_view after,
                                                                  int limit) override;
   StatusOr<std::vector<model::Account>> ListAccounts(const Page& page) override;
   StatusOr<std::vector<model::Account>> ListAccountsForSubject(
@@ -107,7 +107,7 @@ class SqlTx final : public Tx {
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) override;
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
-      std::string_view workspace_id, std::int64_t offset, int limit) override;
+      std::string_view workspace_id, std::string_view after, int limit) override;
 
   Status InsertRun(const model::ProvisioningRun& run) override;
   StatusOr<model::ProvisioningRun> GetRun(std::string_view id) override;

@@ -139,11 +139,11 @@ class Tx {
   // Ordered by subject.
   virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) = 0;
-  // At most `limit` (>= 1) of them, in subject order, after the first
-  // `offset` (a subject, up to 1024 bytes, is too long for a cursor's
-  // position, so member lists page by offset).
+  // At most `limit` (>= 1) of them, in subject order, after the subject
+  // `after` ("": from the first): keyset pagination, so a member added or
+  // removed between pages neither repeats nor hides another.
   virtual StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
-      std::string_view account_id, std::int64_t offset, int limit) = 0;
+      std::string_view account_id, std::string_view after, int limit) = 0;
   // Every account, in id order (keyset pagination).
   virtual StatusOr<std::vector<model::Account>> ListAccounts(const Page& page) = 0;
   // The accounts on which `subject`, or one of `groups` (group#member), holds
@@ -249,7 +249,7 @@ class Tx {
       std::string_view workspace_id) = 0;
   // A page of them, as ListAccountMembers's.
   virtual StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
-      std::string_view workspace_id, std::int64_t offset, int limit) = 0;
+      std::string_view workspace_id, std::string_view after, int limit) = 0;
 
   // --- provisioning runs ---
   // Inserts the run with its steps. kConflict when the id exists.

@@ -1,5 +1,7 @@
 // Hostile input that got through the landed checks (issue 14's probes "and
 // more"): each request is refused with a precise problem and changes nothing.
+#include <algorithm>
+#include <functional>
 #include <map>
 #include "blackbox/fixture.h"
 
@@ -310,6 +312,84 @@ TEST_F(HostileInput, AnExportWithTwoFormatsIs400AndIsNotAudited) {
     EXPECT_NE(r.body.find("repeated"), std::string::npos) << r.body;
   }
   EXPECT_EQ(Json(c.Get(audit, token).body).as_array().size(), events);
+}
+
+// A member added or removed between two pages neither repeats another
+// member nor hides one (the cursor held an offset: an add before it
+// repeated a member and a removal skipped one). Subjects of 1024 bytes page
+// too.
+TEST_F(HostileInput, AMemberListWalkedWhileMembersChangeShowsEachRemainingMemberOnce) {
+  Seeder seed(server_->data_dir());
+  const std::string ws = seed.Workspace(account_, "Changing");
+  std::vector<std::string> subjects;
+  for (const char* s : {"bob", "carol", "dave", "erin", "frank"}) {
+    subjects.emplace_back(s);
+    seed.Member(ws, s, model::WorkspaceRole::kViewer);
+  }
+  const std::string longest = "zed-" + std::string(1020, 'z');
+  seed.Member(ws, longest, model::WorkspaceRole::kViewer);
+  HttpClient c(server_->port());
+  const std::string token = server_->Token("admin");
+  const auto call = [&](const std::string& method, const std::string& path,
+                        const std::string& body = "") {
+    return c.Send(method, path,
+                  {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                  body);
+  };
+  const auto walk = [&](const std::function<void(int page)>& between) {
+    std::vector<std::string> seen;
+    std::string next = "/v1/workspaces/" + ws + "/members?limit=2";
+    for (int page = 0; !next.empty(); ++page) {
+      auto r = c.Get(next, token);
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200 || page > 10) break;
+      const boost::json::value list = Json(r.body);  // outlives the loop
+      for (const auto& m : list.as_array())
+        seen.emplace_back(m.as_object().at("subject").as_string());
+      const std::string link = r.Header("Link");
+      next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+      between(page);
+    }
+    return seen;
+  };
+  // An add before the cursor's place (an offset repeated a member), then a
+  // removal before it (an offset skipped one).
+  const std::vector<std::string> seen = walk([&](int page) {
+    if (page == 0) {
+      EXPECT_EQ(call("PUT", "/v1/workspaces/" + ws + "/members/aaron", R"({"role":"viewer"})").status,
+                201);
+    }
+    if (page == 1) {
+      EXPECT_EQ(call("DELETE", "/v1/workspaces/" + ws + "/members/bob").status, 204);
+    }
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"bob", "carol", "dave", "erin", "frank", longest}));
+  // The account's list: an add before the cursor repeats no one.
+  const auto account_walk = [&] {
+    std::vector<std::string> out;
+    std::string next = "/v1/accounts/" + account_ + "/members?limit=1";
+    for (int page = 0; !next.empty() && page < 20; ++page) {
+      auto r = c.Get(next, token);
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) break;
+      const boost::json::value list = Json(r.body);  // outlives the loop
+      for (const auto& m : list.as_array())
+        out.emplace_back(m.as_object().at("subject").as_string());
+      const std::string link = r.Header("Link");
+      next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+      if (page == 0) {
+        EXPECT_EQ(call("PUT", "/v1/accounts/" + account_ + "/members/aaa", R"({"role":"member"})")
+                      .status,
+                  201);
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> members = account_walk();
+  std::vector<std::string> unique = members;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  EXPECT_EQ(unique.size(), members.size()) << "a member was listed twice";
 }
 
 TEST_F(HostileInput, AMemberListIsPagedHoweverManyMembersAWorkspaceHas) {

@@ -181,10 +181,10 @@ class ExportSource final : public http::BodySource {
         // up to 1 KiB): at most kMemberPage rows pinned per connection.
         std::vector<model::WorkspaceMember> members;
         WS_RETURN_IF_ERROR(Read([&](store::Tx& tx) -> Status {
-          WS_ASSIGN_OR_RETURN(members, tx.ListWorkspaceMembers(ws_.id, member_offset_, kMemberPage));
+          WS_ASSIGN_OR_RETURN(members, tx.ListWorkspaceMembers(ws_.id, member_after_, kMemberPage));
           return Status::Ok();
         }));
-        member_offset_ += static_cast<std::int64_t>(members.size());
+        if (!members.empty()) member_after_ = members.back().subject;
         std::vector<ExportRecord> records;
         for (const auto& m : members) records.push_back(MemberRecord(m));
         Rows(out, "members", records);
@@ -338,7 +338,7 @@ class ExportSource final : public http::BodySource {
   const std::int64_t last_seq_;
   int stage_ = 0;
   std::int64_t audit_after_ = 0;
-  std::int64_t member_offset_ = 0;
+  std::string member_after_;  // the last member exported
   std::string runs_after_;
   domain::SecretVersionKey secrets_after_;
   std::string vault_after_;

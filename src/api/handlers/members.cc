@@ -7,7 +7,6 @@
 // One membership answers with its ETag (json_views.h MemberEtag); PUT and
 // DELETE honour If-Match (412 on a stale one). The rules (last admin, frozen
 // workspace, audit, the precondition) are domain::Members'.
-#include <charconv>
 
 #include "api/access.h"
 #include "api/audit.h"
@@ -34,9 +33,9 @@ Scope Of(MemberScope scope) {
              : Scope{scope, authz::ObjectType::kWorkspace, "workspace_id"};
 }
 
-// Paged like every list (limit 1-1000, default 100; Link rel="next"). A
-// subject is too long for a cursor's position, so the cursor holds how many
-// members came before the page (in subject order), signed for this list.
+// Paged like every list (limit 1-1000, default 100; Link rel="next"): the
+// cursor holds the page's last subject (keyset, in subject order), signed
+// for this list.
 class ListMembers final : public Handler {
  public:
   ListMembers(app::App& app, MemberScope scope)
@@ -47,19 +46,11 @@ class ListMembers final : public Handler {
     WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kRead));
     const std::string list = std::string("members:") + s_.param + ":" + id;
     WS_ASSIGN_OR_RETURN(const store::Page page, ParsePagePosition(ctx.request, cursors_, list, 100, 1000));
-    std::int64_t offset = 0;
-    if (!page.after.empty()) {
-      const auto [end, ec] =
-          std::from_chars(page.after.data(), page.after.data() + page.after.size(), offset);
-      // Only a cursor this server signed gets here; anything else is a bug.
-      if (ec != std::errc() || end != page.after.data() + page.after.size() || offset < 0)
-        return Internal("a member list's cursor does not hold an offset");
-    }
-    WS_ASSIGN_OR_RETURN(auto members, app_.members().List(s_.scope, id, offset, page.limit + 1));
+    WS_ASSIGN_OR_RETURN(auto members,
+                        app_.members().List(s_.scope, id, page.after, page.limit + 1));
     if (static_cast<int>(members.size()) > page.limit) {
       members.resize(static_cast<std::size_t>(page.limit));
-      SetNextLink(out, ctx.request.path, page.limit, cursors_, list,
-                  std::to_string(offset + page.limit));
+      SetNextLink(out, ctx.request.path, page.limit, cursors_, list, members.back().subject);
     }
     std::string body = "[";
     for (const auto& m : members) {

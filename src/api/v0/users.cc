@@ -35,7 +35,7 @@ class ListUsers final : public Handler {
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
     // Blaxel's list has no paging: at most kMaxListed, as the workspace list.
     WS_ASSIGN_OR_RETURN(const auto members,
-                        app_.members().List(MemberScope::kWorkspace, ws.id, 0, kMaxUsersListed));
+                        app_.members().List(MemberScope::kWorkspace, ws.id, "", kMaxUsersListed));
     std::string body = "[";
     for (const domain::MemberResult& m : members) {
       if (body.size() > 1) body += ",";
