@@ -115,7 +115,7 @@ TEST_F(Integrity, ForgedAndTamperedCursorsAre400WithAPreciseDetail) {
   ExpectProblem(cut, 400);
   EXPECT_NE(Detail(cut).find("truncated"), std::string::npos) << cut.body;
   const HttpResponse long_one =
-      Call("GET", base + "?cursor=" + cursor + std::string(200, 'A'), "alice");
+      Call("GET", base + "?cursor=" + cursor + std::string(1400, 'A'), "alice");
   ExpectProblem(long_one, 400);
   EXPECT_NE(Detail(long_one).find("too long"), std::string::npos) << long_one.body;
 }
