@@ -153,9 +153,9 @@ Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t
 }
 
 Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
-                                std::string_view item) {
+                                std::string_view item, std::int64_t version) {
   const PillarQuota& pq = QuotaOf(pillar);
-  WS_ASSIGN_OR_RETURN(const bool added, tx.AddPillarItem(ws.id, pq.key, item));
+  WS_ASSIGN_OR_RETURN(const bool added, tx.AddPillarItem(ws.id, pq.key, item, version));
   if (!added) return Status::Ok();  // held already: a new version, not a new item
   WS_ASSIGN_OR_RETURN(const auto limits, tx.GetAccountQuotas(ws.account_id));
   if (!limits || !((*limits).*pq.allowed)) return Status::Ok();
@@ -169,8 +169,8 @@ Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, Pilla
 }
 
 Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
-                        std::string_view item) {
-  return tx.RemovePillarItem(ws.id, QuotaOf(pillar).key, item);
+                        std::string_view item, std::int64_t version) {
+  return tx.RemovePillarItem(ws.id, QuotaOf(pillar).key, item, version);
 }
 
 StatusOr<std::int64_t> CountPillarItems(store::Tx& tx, const model::Workspace& ws,

@@ -67,14 +67,18 @@ Status CheckMemberQuota(store::Tx& tx, std::string_view account_id, std::int64_t
 // (domain/quotas.cc) and calls these in its committing transaction.
 enum class PillarItem { kSecret, kVaultRecord };
 // Inside the transaction that commits a pillar write adding `item` (a
-// secret's name): records it as held and, when it is new, OK while the
+// secret's name) at `version` (the secret's version; 0 for an item without
+// versions): records it as held and, when it is new, OK while the
 // workspace stays within its account's limit; else the quota-exceeded
-// problem (and the caller's transaction must not commit).
+// problem (and the caller's transaction must not commit). A removal of a
+// higher version committed first stands (Tx::AddPillarItem).
 Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
-                                std::string_view item);
-// Inside the transaction that commits the item's removal.
+                                std::string_view item, std::int64_t version);
+// Inside the transaction that commits the item's removal at `version` (a
+// secret's tombstone: it destroys only lower versions, so a write of a
+// higher version committed first keeps the item held).
 Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
-                        std::string_view item);
+                        std::string_view item, std::int64_t version);
 // The items of `pillar` the workspace holds, as its quota counts them (one
 // indexed count; the dataplane is not read).
 StatusOr<std::int64_t> CountPillarItems(store::Tx& tx, const model::Workspace& ws,

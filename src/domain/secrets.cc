@@ -142,7 +142,7 @@ StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& w
   e.details = boost::json::serialize(details);
   WS_RETURN_IF_ERROR(Finish(
       ws, row.operation_id, std::move(e), [&](store::Tx& tx, const model::Workspace& current) {
-        return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name);
+        return AddPillarItemWithinQuota(tx, current, PillarItem::kSecret, w.name, version);
       }));
   // The secret as this write left it: its committed versions below the one
   // written (the newest max_versions), and that one (concurrent writers of
@@ -288,7 +288,7 @@ Status Secrets::Delete(const Actor& actor, const std::string& workspace_id,
                           {"operation_id", tomb.operation_id}});
   return Finish(ws, tomb.operation_id, std::move(e),
                 [&](store::Tx& tx, const model::Workspace& current) {
-                  return RemovePillarItem(tx, current, PillarItem::kSecret, name);
+                  return RemovePillarItem(tx, current, PillarItem::kSecret, name, version);
                 });
 }
 

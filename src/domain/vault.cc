@@ -164,7 +164,7 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
       ws, operation_id, std::move(e),
       [&](store::Tx& tx, const model::Workspace& current) -> Status {
         WS_RETURN_IF_ERROR(
-            AddPillarItemWithinQuota(tx, current, PillarItem::kVaultRecord, record_id));
+            AddPillarItemWithinQuota(tx, current, PillarItem::kVaultRecord, record_id, 0));
         return created(tx, answer);
       },
       [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
@@ -323,7 +323,7 @@ Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
   return protocol_.Finish(
       ws, tomb.operation_id, std::move(e),
       [&](store::Tx& tx, const model::Workspace& current) {
-        return RemovePillarItem(tx, current, PillarItem::kVaultRecord, record_id);
+        return RemovePillarItem(tx, current, PillarItem::kVaultRecord, record_id, 0);
       },
       [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
       [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); });

@@ -181,9 +181,9 @@ class SqlTx final : public Tx {
                                                const std::vector<std::string>& keep,
                                                int limit) override;
   StatusOr<bool> AddPillarItem(std::string_view workspace_id, std::string_view pillar,
-                               std::string_view item) override;
+                               std::string_view item, std::int64_t version) override;
   Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
-                          std::string_view item) override;
+                          std::string_view item, std::int64_t version) override;
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
   Status DeletePillarRows(std::string_view workspace_id) override;
@@ -215,6 +215,11 @@ class SqlTx final : public Tx {
   // Before the first outbox row (sql_tx_authz.cc).
   Status OrderOutbox();
   Status FlushAudit();
+  // AddPillarItem's and RemovePillarItem's one rule (sql_tx_pillars.cc):
+  // false when a higher version decided the item already.
+  StatusOr<bool> DecidePillarItem(std::string_view workspace_id, std::string_view pillar,
+                                  std::string_view item, std::int64_t version, bool held,
+                                  bool& was_held);
   // Stores (touch) or removes each relationship, logging each in the outbox.
   Status ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch);
 

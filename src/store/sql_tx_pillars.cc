@@ -99,24 +99,44 @@ StatusOr<std::int64_t> SqlTx::PrunePillarOperations(std::string_view workspace_i
   return static_cast<std::int64_t>(ids.size());
 }
 
+// Records the decision of `version` on the item (held or not), unless a
+// higher version decided it already; whether it was held before.
+StatusOr<bool> SqlTx::DecidePillarItem(std::string_view workspace_id, std::string_view pillar,
+                                       std::string_view item, std::int64_t version, bool held,
+                                       bool& was_held) {
+  WS_ASSIGN_OR_RETURN(Stmt read, Prepare("SELECT version, held FROM pillar_items WHERE "
+                                         "workspace_id = ?1 AND pillar = ?2 AND item = ?3"));
+  WS_ASSIGN_OR_RETURN(const bool found, read.Bind(workspace_id, pillar, item).Step());
+  was_held = found && read.Int(1) == 1;
+  if (found && read.Int(0) > version) return false;  // a later decision stands
+  WS_ASSIGN_OR_RETURN(
+      Stmt write,
+      Prepare("INSERT INTO pillar_items (workspace_id, pillar, item, version, held) VALUES "
+              "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (workspace_id, pillar, item) DO UPDATE SET "
+              "version = excluded.version, held = excluded.held"));
+  WS_RETURN_IF_ERROR(
+      write.Bind(workspace_id, pillar, item, version, static_cast<std::int64_t>(held)).Run());
+  return true;
+}
+
 StatusOr<bool> SqlTx::AddPillarItem(std::string_view workspace_id, std::string_view pillar,
-                                    std::string_view item) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("INSERT INTO pillar_items (workspace_id, pillar, item) "
-                                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING RETURNING 1"));
-  return stmt.Bind(workspace_id, pillar, item).Step();
+                                    std::string_view item, std::int64_t version) {
+  bool was_held = false;
+  WS_ASSIGN_OR_RETURN(const bool decided,
+                      DecidePillarItem(workspace_id, pillar, item, version, true, was_held));
+  return decided && !was_held;
 }
 
 Status SqlTx::RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
-                               std::string_view item) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM pillar_items WHERE workspace_id = ?1 AND "
-                                         "pillar = ?2 AND item = ?3"));
-  return stmt.Bind(workspace_id, pillar, item).Run();
+                               std::string_view item, std::int64_t version) {
+  bool was_held = false;
+  return DecidePillarItem(workspace_id, pillar, item, version, false, was_held).status();
 }
 
 StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
                                                std::string_view pillar) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM pillar_items WHERE workspace_id = "
-                                         "?1 AND pillar = ?2"));
+                                         "?1 AND pillar = ?2 AND held = 1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(workspace_id, pillar).Step());
   return row ? stmt.Int(0) : 0;
 }

@@ -111,7 +111,8 @@ StatusOr<std::int64_t> SqlTx::LargestPillarCount(std::string_view account_id,
       Stmt stmt,
       Prepare("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM "
               "pillar_items p JOIN workspaces w ON w.id = p.workspace_id "
-              "WHERE w.account_id = ?1 AND w.status <> 'purged' AND p.pillar = ?2 GROUP BY "
+              "WHERE w.account_id = ?1 AND w.status <> 'purged' AND p.pillar = ?2 AND p.held = 1 "
+              "GROUP BY "
               "p.workspace_id) "
               "counts"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id, pillar).Step());

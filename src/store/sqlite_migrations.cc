@@ -401,6 +401,18 @@ INSERT INTO meta (key, value)
                     AND e.action = 'account.create' AND e.target_id = a.id);
 )sql";
 
+// Issue 18 (outside audit): a secret's DELETE and a PUT of the same name
+// numbered after its tombstone commit their control-plane transactions in
+// either order; removing the name's item whatever the order let the PUT's
+// surviving version go uncounted (safe delete and the quota missed it).
+// Each item now remembers the version that last decided it, and whether
+// that decision holds it: a decision of a lower version than the one
+// recorded changes nothing (a tombstone destroys only lower versions).
+constexpr char kPillarItemVersions[] = R"sql(
+ALTER TABLE pillar_items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pillar_items ADD COLUMN held INTEGER NOT NULL DEFAULT 1 CHECK (held IN (0, 1));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -420,6 +432,7 @@ constexpr std::array kMigrations{
     Migration{18, "due runs in claim order", kDueRunsInOrder},
     Migration{19, "idempotent answers by workspace", kIdempotencyWorkspaces},
     Migration{20, "accounts whose creation is not on record", kAccountsOnRecord},
+    Migration{21, "pillar items decided by version", kPillarItemVersions},
 };
 
 }  // namespace

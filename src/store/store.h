@@ -437,13 +437,18 @@ class Tx {
   virtual StatusOr<std::int64_t> PrunePillarOperations(std::string_view workspace_id, Micros before,
                                                        const std::vector<std::string>& keep,
                                                        int limit) = 0;
-  // The items of a pillar a quota counts (pillar_items: a secret's name…).
-  // Adds one: true when it was not there yet.
+  // The items of a pillar a quota counts (pillar_items: a secret's name…),
+  // each decided by the highest `version` recorded for it (a secret's
+  // version or tombstone; 0 for items that have no versions): a write or a
+  // removal of a lower version than the one recorded changes nothing.
+  // Holds the item at `version`: true when it was not held before (a new
+  // item, for the quota).
   virtual StatusOr<bool> AddPillarItem(std::string_view workspace_id, std::string_view pillar,
-                                       std::string_view item) = 0;
-  // OK when absent.
+                                       std::string_view item, std::int64_t version) = 0;
+  // Releases it at `version` (remembered, so that a lower version committed
+  // later does not hold it again).
   virtual Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
-                                  std::string_view item) = 0;
+                                  std::string_view item, std::int64_t version) = 0;
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                                   std::string_view pillar) = 0;
   // Deletes every pillar row the control plane keeps for the workspace, of
