@@ -81,11 +81,9 @@ struct WorkspaceScope {
   static Status CheckMutable(store::Tx& tx, std::string_view id) {
     return LoadForChange(tx, id).status();
   }
-  // Frozen or not (Members::Leave).
-  static Status CheckLeavable(store::Tx& tx, std::string_view id) {
-    WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));
-    return RequireNotDeleted(ws);
-  }
+  // As any change: a frozen workspace is read-only (PRODUCT.md), its
+  // members' leaving included.
+  static Status CheckLeavable(store::Tx& tx, std::string_view id) { return CheckMutable(tx, id); }
   // The account's members_per_workspace quota (quotas.h), for a newcomer.
   static Status CheckRoom(store::Tx& tx, std::string_view id) {
     WS_ASSIGN_OR_RETURN(const model::Workspace ws, tx.GetWorkspace(id));

@@ -79,11 +79,16 @@ TEST_F(Management, AMemberMayLeaveButNotRemoveOthers) {
   ASSERT_EQ(Call("GET", ws, "vic").status, 200);
   EXPECT_EQ(Call("DELETE", ws + "/members/vic", "vic").status, 204);
   ExpectProblem(Call("GET", ws, "vic"), 404);
-  // A freeze holds data, not people: a member leaves a frozen workspace.
+  // A frozen workspace is read-only (PRODUCT.md): leaving it is a change
+  // too, 423 like removing another — the last admin's included (the freeze
+  // is named before the rule a thaw would still apply).
   ASSERT_EQ(Call("PUT", ws + "/members/mia", "alice", R"({"role":"member"})").status, 201);
   ASSERT_EQ(Call("PATCH", ws + "/status", "alice", R"({"status":"frozen","reason":"hold"})").status,
             200);
   ExpectProblem(Call("DELETE", ws + "/members/mia", "alice"), 423);  // removing another
+  ExpectProblem(Call("DELETE", ws + "/members/mia", "mia"), 423);
+  ExpectProblem(Call("DELETE", ws + "/members/wanda", "wanda"), 423);
+  ASSERT_EQ(Call("PATCH", ws + "/status", "alice", R"({"status":"active"})").status, 200);
   EXPECT_EQ(Call("DELETE", ws + "/members/mia", "mia").status, 204);
   ExpectProblem(Call("DELETE", ws + "/members/wanda", "wanda"), 409);  // the last admin stays
   EXPECT_EQ(Audited("member.delete"), 3);
