@@ -124,7 +124,10 @@ void Replay(const model::IdempotencyRecord& r, http::Response& out) {
 
 Status OtherRequest() {
   return Unprocessable(
-      "this Idempotency-Key was already used with a different request; use a new key");
+             "this Idempotency-Key was already used with a different request; use a new key")
+      .WithProblemType("idempotency-key-reused", "Idempotency Key Reused")
+      .WithFields({{"Idempotency-Key", "was used with a different request (method, path or "
+                                       "body) within the last 24 hours"}});
 }
 
 }  // namespace

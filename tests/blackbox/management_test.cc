@@ -200,6 +200,10 @@ TEST_F(Management, FreezeRecordsWhoWhenAndWhyAndMakesTheWorkspaceReadOnly) {
   ExpectProblem(Call("PATCH", status, "vic", R"({"status":"frozen"})"), 403);
   ExpectProblem(Call("PATCH", status, "mallory", R"({"status":"frozen"})"), 404);
   ExpectProblem(Call("PATCH", status, "wanda", R"({"status":"deleted"})"), 422);
+  // Without a status: the field is named as missing, not as a bad value.
+  const HttpResponse missing = Call("PATCH", status, "wanda", R"({"reason":"why"})");
+  ExpectProblem(missing, 422);
+  EXPECT_NE(missing.body.find("is required"), std::string::npos) << missing.body;
 
   std::vector<std::pair<std::string, std::string>> h{{"Authorization", "Bearer " + Token("wanda")},
                                                      {"Content-Type", "application/json"},

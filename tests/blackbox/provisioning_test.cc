@@ -320,7 +320,13 @@ TEST_F(Provisioning, IdempotencyKeyReplaysRefusesOtherBodiesAndIsPerCaller) {
   EXPECT_EQ(reordered.status, 202) << reordered.body;
   EXPECT_EQ(reordered.body, first.body);
   EXPECT_EQ(reordered.Header("Idempotent-Replayed"), "true");
-  ExpectProblem(PostWorkspace(c, alice_, CreateBody(acme_, "Other"), "k1"), 422);
+  const HttpResponse reused = PostWorkspace(c, alice_, CreateBody(acme_, "Other"), "k1");
+  ExpectProblem(reused, 422);
+  // Its own problem type, and the header named as the field at fault.
+  const auto problem = Json(reused.body).as_object();
+  EXPECT_EQ(problem.at("type").as_string(), "urn:workspaced:problem:idempotency-key-reused");
+  EXPECT_EQ(problem.at("errors").as_array().at(0).as_object().at("field").as_string(),
+            "Idempotency-Key");
   ExpectProblem(PostWorkspace(c, alice_, CreateBody(acme_, "Long"), std::string(256, 'k')), 400);
   EXPECT_EQ(PostWorkspace(c, alice_, CreateBody(acme_, "Max"), std::string(255, 'k')).status, 202);
   // Another caller's identical key is theirs alone.

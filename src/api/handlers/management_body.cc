@@ -91,7 +91,9 @@ StatusOr<StatusPatchBody> ParseStatusPatchBody(std::string_view body) {
     const json::value* status = o->if_contains("status");
     if (status != nullptr && status->is_string() && status->as_string() == "frozen") {
       out.status = model::WorkspaceStatus::kFrozen;
-    } else if (status == nullptr || !status->is_string() || status->as_string() != "active") {
+    } else if (status == nullptr) {
+      errors.push_back({"status", "is required (frozen or active)"});
+    } else if (!status->is_string() || status->as_string() != "active") {
       errors.push_back({"status", "must be frozen or active"});
     }
     // null: no reason, as when absent.
