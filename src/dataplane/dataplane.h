@@ -120,10 +120,12 @@ class Dataplane {
       FunctionRef<std::string(std::int64_t version)> seal);
   // Applies the operation's row: it becomes committed; a tombstone also
   // deletes every committed lower row of its name (versions and an older
-  // tombstone; a lower version still pending is a write that raced the
-  // delete and stays), and a version every committed version of its name
-  // but the newest `keep_versions` (>= 1), in one transaction. OK when no
-  // row carries the id (already applied or discarded).
+  // tombstone), and a version every committed version of its name but the
+  // newest `keep_versions` (>= 1), in one transaction. A version below a
+  // committed tombstone (a write that raced a delete numbered after it) is
+  // deleted instead: the versions a name keeps are decided by numbering
+  // order, whatever order the commits come in. OK when no row carries the
+  // id (already applied or discarded).
   virtual Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id,
                                        int keep_versions);
   // Deletes the operation's pending row. OK when there is none.

@@ -49,6 +49,14 @@ Status Commit(CellConnection& db, const std::string& table, const std::string& w
         db.ExecParams("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || name, 0)) FROM " +
                           table + " WHERE workspace_id = $1 AND operation_id = $2",
                       {workspace_id, op}));
+    // A version that a delete numbered after it destroyed first goes (the
+    // control plane counted it so: Tx::AddPillarItem).
+    WS_RETURN_IF_ERROR(db.ExecParams(
+        "DELETE FROM " + table + " t WHERE t.workspace_id = $1 AND t.operation_id = $2 AND NOT "
+            "t.tombstone AND EXISTS (SELECT 1 FROM " + table +
+            " d WHERE d.workspace_id = $1 AND d.name = t.name AND d.tombstone AND NOT "
+            "d.pending AND d.version > t.version)",
+        {workspace_id, op}));
     // The row is committed. A tombstone also deletes every committed
     // version below it and stays: the next version numbers on from it.
     WS_RETURN_IF_ERROR(db.ExecParams(

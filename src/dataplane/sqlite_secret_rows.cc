@@ -68,6 +68,22 @@ Status Commit(Connection& db, const std::string& workspace_id, std::string_view 
     const std::string name = find.Col(0);
     const std::int64_t version = find.ColInt(1);
     if (find.ColInt(2) == 0) {
+      // A delete numbered after it committed first: the version is one it
+      // destroys (the control plane counted it so: Tx::AddPillarItem).
+      WS_ASSIGN_OR_RETURN(Stmt later, Stmt::Prepare(db,
+                                                    "SELECT 1 FROM secret_versions WHERE "
+                                                    "workspace_id = ?1 AND name = ?2 AND "
+                                                    "tombstone = 1 AND pending = 0 AND "
+                                                    "version > ?3 LIMIT 1"));
+      WS_ASSIGN_OR_RETURN(const bool deleted_since,
+                          later.Text(workspace_id).Text(name).Int(version).Step());
+      if (deleted_since) {
+        WS_ASSIGN_OR_RETURN(Stmt gone, Stmt::Prepare(db,
+                                                     "DELETE FROM secret_versions WHERE "
+                                                     "workspace_id = ?1 AND name = ?2 AND "
+                                                     "version = ?3"));
+        return gone.Text(workspace_id).Text(name).Int(version).Run();
+      }
       WS_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(db,
                                                  "UPDATE secret_versions SET pending = 0 "
                                                  "WHERE workspace_id = ?1 AND name = ?2 AND "
