@@ -34,4 +34,11 @@ StatusOr<std::vector<VaultRow>> Dataplane::ListVaultRows(const model::Workspace&
   return NoPillars();
 }
 
+StatusOr<bool> Dataplane::HoldsPillarRows(const model::Workspace& ws) {
+  WS_ASSIGN_OR_RETURN(const auto secrets, ListSecretRows(ws, {.limit = 1}));
+  if (!secrets.empty()) return true;
+  WS_ASSIGN_OR_RETURN(const auto vault, ListVaultRows(ws, {.limit = 1}));
+  return !vault.empty();
+}
+
 }  // namespace workspaced::dataplane

@@ -149,6 +149,10 @@ class Dataplane {
   // `query.with_values`.
   virtual StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
                                                         const VaultRowQuery& query);
+
+  // Whether the workspace's store holds any pillar row (pending ones
+  // included): values sealed under its data key (two one-row reads).
+  StatusOr<bool> HoldsPillarRows(const model::Workspace& ws);
 };
 
 }  // namespace workspaced::dataplane

@@ -5,6 +5,18 @@
 #include "common/log.h"
 
 namespace workspaced::domain {
+namespace {
+
+// Values are sealed under a data key whose row is gone: never answered as
+// "not found" (the values are there) nor replaced by a new key.
+Status MissingKey(const std::string& workspace_id) {
+  log::Error("data keys: a workspace holds sealed values but its data key is missing",
+             {{"workspace_id", workspace_id}});
+  return Internal("the data key of workspace " + workspace_id +
+                  " is missing while values sealed under it remain");
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<DataKeys>> DataKeys::Open(Loader load, store::Store& store,
                                                    const Clock& clock, Random& random) {
@@ -114,6 +126,19 @@ StatusOr<crypto::Key> DataKeys::ForWorkspace(const std::string& workspace_id, bo
   return Unwrap(workspace_id, *stored);
 }
 
+StatusOr<crypto::Key> DataKeys::ForWrite(const std::string& workspace_id,
+                                         FunctionRef<StatusOr<bool>()> sealed_before) {
+  StatusOr<crypto::Key> key = ForWorkspace(workspace_id, /*create=*/false);
+  if (key.status().code() != Code::kNotFound) return key;
+  WS_ASSIGN_OR_RETURN(const bool sealed, sealed_before());
+  if (!sealed) return ForWorkspace(workspace_id, /*create=*/true);
+  // A concurrent first write makes its key before its first row: a row
+  // seen means its key committed before it, and is read now — unless lost.
+  key = ForWorkspace(workspace_id, /*create=*/false);
+  if (key.status().code() != Code::kNotFound) return key;
+  return MissingKey(workspace_id);
+}
+
 StatusOr<std::optional<std::string>> DataKeys::ReadInTx(store::Tx& tx,
                                                         const std::string& workspace_id) {
   return tx.GetDataKey(workspace_id);
@@ -121,7 +146,8 @@ StatusOr<std::optional<std::string>> DataKeys::ReadInTx(store::Tx& tx,
 
 StatusOr<crypto::Key> DataKeys::Open(const std::string& workspace_id,
                                      const std::optional<std::string>& stored) {
-  if (!stored) return NotFound("the workspace has no data key");
+  // Asked only for values found sealed: without its key they cannot open.
+  if (!stored) return MissingKey(workspace_id);
   return Unwrap(workspace_id, *stored);
 }
 

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/function_ref.h"
 #include "common/random.h"
 #include "common/status.h"
 #include "crypto/keyring.h"
@@ -59,6 +60,13 @@ class DataKeys {
   // The workspace's data key; when it has none, one is made and stored
   // (`create`) or kNotFound.
   StatusOr<crypto::Key> ForWorkspace(const std::string& workspace_id, bool create);
+  // The key a write seals under: ForWorkspace with create, except that a
+  // workspace with no key whose dataplane already holds sealed values
+  // (`sealed_before()`: its key's row was lost — damage, or a database
+  // restored without it) is kInternal: a new key would leave those values
+  // unreadable for good, silently.
+  StatusOr<crypto::Key> ForWrite(const std::string& workspace_id,
+                                 FunctionRef<StatusOr<bool>()> sealed_before);
   // The same without creating, in two halves, so a reader can take the key
   // in the transaction that reads its workspace: the wrapped key as `tx`
   // reads it (nullopt when there is none), then the key it wraps

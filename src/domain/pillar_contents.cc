@@ -20,4 +20,9 @@ StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx,
   return out;
 }
 
+StatusOr<bool> HoldsSealedValues(dataplane::Dataplane& dp, const model::Workspace& ws) {
+  if (ws.phase != model::ProvisioningPhase::kReady) return false;
+  return dp.HoldsPillarRows(ws);
+}
+
 }  // namespace workspaced::domain

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "dataplane/dataplane.h"
 #include "model/model.h"
 #include "store/store.h"
 
@@ -32,5 +33,10 @@ struct PillarContent {
 // The pillars of `ws` that hold something (items > 0), in a stable order.
 StatusOr<std::vector<PillarContent>> CountPillarContents(store::Tx& tx,
                                                          const model::Workspace& ws);
+
+// Whether the workspace's dataplane holds values sealed under its data key
+// (DataKeys::ForWrite asks before making a first key). A workspace that
+// never became ready holds none, and its dataplane is not asked.
+StatusOr<bool> HoldsSealedValues(dataplane::Dataplane& dp, const model::Workspace& ws);
 
 }  // namespace workspaced::domain

@@ -8,6 +8,7 @@
 #include "common/base64url.h"
 #include "common/log.h"
 #include "crypto/aead.h"
+#include "domain/pillar_contents.h"
 #include "domain/workspace_fields.h"
 #include "domain/workspace_rules.h"
 
@@ -118,7 +119,9 @@ StatusOr<Secrets::Written> Secrets::Put(const Actor& actor, const std::string& w
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
   WS_RETURN_IF_ERROR(ValidateSecretWrite(w));  // bad input is 422 whatever the state
   WS_RETURN_IF_ERROR(RequireActiveFor(ws, kWhat));  // early; step 2 decides
-  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
+  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWrite(ws.id, [&] {
+    return HoldsSealedValues(d_.dataplane, ws);
+  }));
 
   dataplane::SecretRow row;
   row.name = w.name;

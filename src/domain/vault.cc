@@ -9,6 +9,7 @@
 #include "common/hex.h"
 #include "common/hmac.h"
 #include "crypto/aead.h"
+#include "domain/pillar_contents.h"
 #include "domain/quotas.h"
 #include "domain/secrets.h"
 #include "domain/vault_fields.h"
@@ -97,7 +98,9 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
 StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
                                                std::string_view message) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWorkspace(ws.id, /*create=*/true));
+  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWrite(ws.id, [&] {
+    return HoldsSealedValues(d_.dataplane, ws);
+  }));
   std::string bytes = key.Bytes();
   std::string info = "workspaced vault idempotency v1";
   info.push_back('\0');
@@ -119,7 +122,8 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
     return active;
   }
   for (auto& f : w.fields) crypto::Wipe(f.value);
-  StatusOr<crypto::Key> key = d_.keys.ForWorkspace(ws.id, /*create=*/true);
+  StatusOr<crypto::Key> key =
+      d_.keys.ForWrite(ws.id, [&] { return HoldsSealedValues(d_.dataplane, ws); });
   if (!key.ok()) {
     for (auto& v : values) crypto::Wipe(v);
     return key.status();

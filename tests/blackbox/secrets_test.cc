@@ -115,6 +115,34 @@ TEST_P(Secrets, RevealNeedsItsOwnPermissionWhichMembersLack) {
   EXPECT_EQ(Events("secret.reveal"), 1);
 }
 
+// A workspace whose data key row is lost (damage, or a database restored
+// without it) while values sealed under it remain: a reveal is a 500 that
+// names nothing internal (it said 404 "the workspace has no data key"), a
+// detokenize too, and a write makes no new key (it did: every earlier value
+// was then unreadable for good, silently). Nothing is changed.
+TEST_P(Secrets, ALostDataKeyIsAnInternalErrorAndNoNewKeyIsMade) {
+  StartOn();
+  CreateWorkspace();
+  ASSERT_EQ(Put("API_KEY", ValueBody(kValue)).status, 201);
+  const HttpResponse record =
+      Call("POST", "/vault/records", "alice", R"({"fields":{"note":"kept-note-value"}})");
+  ASSERT_EQ(record.status, 201) << record.body;
+  const std::string token(Json(record.body).as_object().at("tokens").at("note").as_string());
+  ExecSql(server_->data_dir(), "DELETE FROM workspace_data_keys WHERE workspace_id = '" + ws_ + "'");
+
+  const HttpResponse reveal = Call("POST", "/secrets/API_KEY/reveal", "alice");
+  ExpectProblem(reveal, 500);
+  EXPECT_EQ(reveal.body.find("data key"), std::string::npos) << reveal.body;
+  ExpectProblem(Call("POST", "/vault/detokenize", "alice", R"({"tokens":[")" + token + R"("]})"),
+                500);
+  ExpectProblem(Put("OTHER", ValueBody(kValue2)), 500);
+  ExpectProblem(Call("POST", "/vault/records", "alice", R"({"fields":{"note":"another"}})"), 500);
+  EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspace_data_keys"), 0);
+  const HttpResponse listed = Call("GET", "/secrets", "alice");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(Json(listed.body).as_array().size(), 1u);
+}
+
 TEST_P(Secrets, AFrozenWorkspaceRefusesChangesWithNothingChanged) {
   StartOn();
   CreateWorkspace();
