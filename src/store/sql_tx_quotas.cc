@@ -63,10 +63,27 @@ StatusOr<std::optional<model::AccountQuotas>> SqlTx::LockAccountQuotas(
                          "RETURNING max_workspaces, max_members_per_workspace, allowed_regions, "
                          "updated_at, updated_by, max_secrets_per_workspace, "
                          "max_vault_records_per_workspace"));
-  return ReadQuotas(stmt.Bind(account_id), account_id);
+  WS_ASSIGN_OR_RETURN(auto quotas, ReadQuotas(stmt.Bind(account_id), account_id));
+  if (quotas || conn_.dialect() != Dialect::kPostgres) return quotas;
+  // No row to lock: the account's row is share-locked instead. A first
+  // quota row committed since our snapshot rewrote it (PutAccountQuotas),
+  // which cancels us (REPEATABLE READ: a concurrent update), and the create
+  // runs again under the new limit; creates share the lock among
+  // themselves, and a quota write waits for those in flight.
+  WS_ASSIGN_OR_RETURN(Stmt share,
+                      Prepare("SELECT 1 FROM accounts WHERE id = ?1 FOR SHARE"));
+  WS_RETURN_IF_ERROR(share.Bind(account_id).Step().status());
+  return quotas;
 }
 
 Status SqlTx::PutAccountQuotas(const model::AccountQuotas& q) {
+  if (conn_.dialect() == Dialect::kPostgres) {
+    // Creates of an account without quotas share-lock its row
+    // (LockAccountQuotas): rewriting it waits for those in flight and
+    // cancels those whose snapshot is older than this write.
+    WS_ASSIGN_OR_RETURN(Stmt touch, Prepare("UPDATE accounts SET name = name WHERE id = ?1"));
+    WS_RETURN_IF_ERROR(touch.Bind(q.account_id).Run());
+  }
   const std::string regions =
       q.regions ? boost::json::serialize(boost::json::value_from(*q.regions)) : "";
   WS_ASSIGN_OR_RETURN(

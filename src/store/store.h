@@ -161,7 +161,10 @@ class Tx {
   // until the transaction ends: it is rewritten unchanged. Another
   // transaction that locks or changes it waits for this one, and on
   // PostgreSQL is then run again (Store::WriteRowLocked), so it counts what
-  // this one created. No row: nothing is locked (no limit to keep).
+  // this one created. No row: on PostgreSQL the account's row is
+  // share-locked, which PutAccountQuotas's rewrite of it waits for (and
+  // which a transaction older than that rewrite cannot take: it runs
+  // again), so a first limit set while creates are in flight holds too.
   virtual StatusOr<std::optional<model::AccountQuotas>> LockAccountQuotas(
       std::string_view account_id) = 0;
   // Inserts or replaces the account's quotas. kNotFound when the account is
