@@ -139,6 +139,14 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
     ws.deletion_protection = request.deletion_protection;
     ws.version = 1;
     WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+    // The creator is its admin from the start (the saga's configure_account
+    // finds it so, and its compensation removes it): the creator's own list
+    // shows the workspace as soon as the create is answered, in id order
+    // with the others, rather than once that step has run.
+    if (!actor.subject.empty()) {
+      WS_RETURN_IF_ERROR(
+          tx.PutWorkspaceMember({ws.id, actor.subject, model::WorkspaceRole::kAdmin, now}));
+    }
     WS_ASSIGN_OR_RETURN(accepted.run_id,
                         saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id, actor.subject, ""));
     model::AuditEvent event = AuditEventBy(actor, now, "workspace.create", "workspace", ws.id, ws.id);

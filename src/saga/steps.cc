@@ -12,6 +12,8 @@ using model::Workspace;
 
 constexpr std::array<std::string_view, 3> kEnvironmentNames = {"dev", "staging", "prod"};
 
+Status RemoveCreator(store::Tx& tx, const Workspace& ws);
+
 class BindAccount final : public Step {
  public:
   std::string_view name() const override { return "bind_account"; }
@@ -25,11 +27,26 @@ class BindAccount final : public Step {
     ws.phase = ProvisioningPhase::kAccountBinded;
     return Status::Ok();
   }
+  // The first step, compensated last: what the create itself made besides
+  // the workspace row — its creator's admin membership (Workspaces::Create)
+  // — goes with everything the run built, as configure_account's does.
+  Status CompensateTx(store::Tx& tx, Workspace& ws) override { return RemoveCreator(tx, ws); }
 };
+
+// The creator's admin membership, removed when a run fails (it is the
+// run's: the create made it, configure_account ensures it).
+Status RemoveCreator(store::Tx& tx, const Workspace& ws) {
+  if (ws.created_by.empty()) return Status::Ok();
+  const Status s = tx.DeleteWorkspaceMember(ws.id, ws.created_by);
+  return s.code() == Code::kNotFound ? Status::Ok() : s;
+}
 
 class ConfigureAccount final : public Step {
  public:
   std::string_view name() const override { return "configure_account"; }
+  // The create made the membership already (since it answers with the
+  // workspace in its creator's list); a run of an earlier version, or a
+  // retry after a failure removed it, makes it here.
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv& env) override {
     if (!ws.created_by.empty()) {
       WS_ASSIGN_OR_RETURN(auto role, tx.GetWorkspaceRole(ws.id, ws.created_by));
@@ -41,11 +58,7 @@ class ConfigureAccount final : public Step {
     ws.phase = ProvisioningPhase::kAccountConfigured;
     return Status::Ok();
   }
-  Status CompensateTx(store::Tx& tx, Workspace& ws) override {
-    if (ws.created_by.empty()) return Status::Ok();
-    const Status s = tx.DeleteWorkspaceMember(ws.id, ws.created_by);
-    return s.code() == Code::kNotFound ? Status::Ok() : s;
-  }
+  Status CompensateTx(store::Tx& tx, Workspace& ws) override { return RemoveCreator(tx, ws); }
 };
 
 class CreateEnvironments final : public Step {

@@ -84,6 +84,13 @@ TEST_F(Provisioning, TheWorkspaceIsVisibleAtOnceAsProvisioning) {
           .as_object();
   EXPECT_EQ(Str(run, "current_step"), "bind_account");
   EXPECT_NE(Str(run, "state"), "succeeded");
+  // In its creator's own list too, before any step has run: the create
+  // made the creator its admin (a list paged meanwhile must not pass it by).
+  EXPECT_NE(c.Get("/v1/workspaces", alice_).body.find(Str(body, "workspace_id")),
+            std::string::npos);
+  EXPECT_NE(c.Get("/v1/workspaces/" + Str(body, "workspace_id") + "/members/alice", alice_)
+                .body.find(R"("role":"admin")"),
+            std::string::npos);
 }
 
 TEST_F(Provisioning, SharedTenancyGetsRowsInTheRegionsSharedStore) {
