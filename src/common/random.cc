@@ -51,6 +51,25 @@ std::unique_ptr<Random> NewSeededRandom(std::uint64_t seed) {
   return std::make_unique<SeededRandom>(seed);
 }
 
+namespace {
+
+// `b` (random, with rand_a's counter in b[6..7] where there is one) as the
+// text of a UUIDv7 of millisecond `ms`.
+std::string FormatUuidV7(unsigned char (&b)[16], std::uint64_t ms) {
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x70);  // version 7
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // variant 10
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    AppendHexByte(out, b[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string NewUuidV7(Random& random, const Clock& clock) {
   unsigned char b[16];
   random.Fill(b, sizeof b);
@@ -75,16 +94,21 @@ std::string NewUuidV7(Random& random, const Clock& clock) {
     b[6] = static_cast<unsigned char>(counter >> 8);
     b[7] = static_cast<unsigned char>(counter & 0xFF);
   }
-  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x70);  // version 7
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // variant 10
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    AppendHexByte(out, b[i]);
+  return FormatUuidV7(b, ms);
+}
+
+std::string NewUuidV7After(Random& random, const Clock& clock, std::string_view after) {
+  std::string id = NewUuidV7(random, clock);
+  if (!IsUuid(after) || id > after) return id;
+  // after's 48-bit millisecond timestamp (its first 12 hex digits), plus one.
+  std::uint64_t ms = 0;
+  for (const char c : std::string(after.substr(0, 8)) + std::string(after.substr(9, 4))) {
+    const int v = (c >= '0' && c <= '9') ? c - '0' : (c | 0x20) - 'a' + 10;
+    ms = (ms << 4) | static_cast<std::uint64_t>(v);
   }
-  return out;
+  unsigned char b[16];
+  random.Fill(b, sizeof b);
+  return FormatUuidV7(b, ms + 1);
 }
 
 bool IsUuid(std::string_view s) {

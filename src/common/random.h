@@ -29,6 +29,10 @@ std::unique_ptr<Random> NewSeededRandom(std::uint64_t seed);
 // A UUIDv7 (RFC 9562): 48-bit millisecond timestamp then random bits, so ids
 // sort by creation time and index well. Lowercase canonical text form.
 std::string NewUuidV7(Random& random, const Clock& clock);
+// A UUIDv7 that sorts after `after` (a UUID, lowercase): NewUuidV7's when it
+// does, else one of the millisecond after `after`'s. Keeps the ids of one
+// workspace's runs in creation order across hosts whose clocks disagree.
+std::string NewUuidV7After(Random& random, const Clock& clock, std::string_view after);
 // True for the canonical 8-4-4-4-12 lowercase-or-uppercase hex form.
 bool IsUuid(std::string_view s);
 // Hex of n random bytes.

@@ -35,6 +35,26 @@ TEST(UuidV7, SameMillisecondStillSortsInCreationOrder) {
   }
 }
 
+// A run made on a host whose clock is behind the one that made the last
+// run of the workspace still sorts after it (an operation's successor is
+// the run after it in id order).
+TEST(UuidV7, AfterAnIdFromAClockAheadStillSortsAfterIt) {
+  auto random = NewSecureRandom();
+  ManualClock clock;
+  const std::string ahead = "7fffffff-ffff-7000-8000-000000000000";
+  const std::string id = NewUuidV7After(*random, clock, ahead);
+  EXPECT_TRUE(IsUuid(id)) << id;
+  EXPECT_LT(ahead, id);
+  EXPECT_EQ(id.substr(0, 15), "80000000-0000-7") << id;  // the next millisecond, version 7
+  EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
+  // Behind the clock: the usual id.
+  const std::string behind = NewUuidV7(*random, clock);
+  clock.Advance(1000);
+  const std::string next = NewUuidV7After(*random, clock, behind);
+  EXPECT_LT(behind, next);
+  EXPECT_LT(next, ahead);
+}
+
 TEST(IsUuid, RejectsMalformed) {
   EXPECT_FALSE(IsUuid(""));
   EXPECT_FALSE(IsUuid("8ca7d2a2-0000-0000-0000-00000000000"));

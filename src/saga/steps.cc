@@ -112,6 +112,11 @@ class WriteRelationships final : public Step {
     WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
     WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
     const auto rels = model::WorkspaceRelationships(ws, envs, account.trusted_issuers);
+    // The phase goes back with them, in this transaction: while the other
+    // compensations run, a change of the group mappings or of the account's
+    // trusted issuers must not take them as written and write them again
+    // (nothing would remove those: a grant no one could revoke).
+    ws.phase = ProvisioningPhase::kAccountConfigured;
     if (rels.empty()) return Status::Ok();
     return tx.DeleteRelationships(rels);
   }
@@ -318,10 +323,23 @@ model::ProvisioningRun NewProvisioningRun(std::string id, std::string workspace_
   return run;
 }
 
+namespace {
+
+// An id after every run of the workspace: its runs are ordered by id (the
+// latest, an operation's successor), and another host's clock may be behind
+// the one that made the last.
+StatusOr<std::string> NextRunId(store::Tx& tx, Random& random, const Clock& clock,
+                                std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(const auto latest, tx.LatestRunForWorkspace(workspace_id));
+  return latest ? NewUuidV7After(random, clock, latest->id) : NewUuidV7(random, clock);
+}
+
+}  // namespace
+
 StatusOr<std::string> StartOperation(store::Tx& tx, Random& random, const Clock& clock,
                                      model::OperationKind kind, std::string workspace_id,
                                      std::string started_by, Micros not_before) {
-  std::string id = NewUuidV7(random, clock);
+  WS_ASSIGN_OR_RETURN(std::string id, NextRunId(tx, random, clock, workspace_id));
   model::ProvisioningRun run =
       NewProvisioningRun(id, std::move(workspace_id), std::move(started_by), "", clock.Now());
   run.kind = kind;
@@ -335,7 +353,11 @@ StatusOr<std::string> StartOperation(store::Tx& tx, Random& random, const Clock&
 StatusOr<std::string> StartProvisioningRun(store::Tx& tx, Random& random, const Clock& clock,
                                            std::string workspace_id, std::string started_by,
                                            std::string retry_of) {
+  // A new workspace has no run yet: its first id needs no read.
   std::string id = NewUuidV7(random, clock);
+  if (!retry_of.empty()) {
+    WS_ASSIGN_OR_RETURN(id, NextRunId(tx, random, clock, workspace_id));
+  }
   WS_RETURN_IF_ERROR(tx.InsertRun(NewProvisioningRun(id, std::move(workspace_id),
                                                      std::move(started_by), std::move(retry_of),
                                                      clock.Now())));

@@ -163,6 +163,41 @@ TEST_P(ProvisioningStep, AFatalErrorCompensatesEverythingAndExplainsWhy) {
             0);
 }
 
+// A group mapping changed while a failed run is being compensated, after
+// its relationships were removed: the change must not write them again.
+// It did (the phase still said "written" until the last compensation), and
+// nothing removed them after: the group kept its role on the failed
+// workspace, and on the same workspace after a retry, whatever the
+// mappings said (outside audit).
+TEST_F(Provisioning, AMappingChangedDuringCompensationGrantsNothing) {
+  Start("activate=fatal;provision_dataplane.compensate=delay(3000)");
+  HttpClient c(server_->port());
+  const auto body = Create(c, "Undone", R"(,"group_mappings":[{"group_name":"eng","role":"admin"}])");
+  const std::string ws = Str(body, "workspace_id");
+  const std::string run = Str(body, "provisioning_run_id");
+  // Wait for write_relationships to be compensated (the dataplane's
+  // compensation, next, is held).
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const auto r = Json(c.Get("/v1/provisioning-runs/" + run, alice_).body).as_object();
+        return StepOf(r, "write_relationships").at("state").as_string() == "compensated";
+      },
+      20));
+  const HttpResponse put =
+      c.Send("PUT", "/v1/workspaces/" + ws + "/group-mappings",
+             {{"Authorization", "Bearer " + alice_}, {"Content-Type", "application/json"}},
+             R"([{"group_name":"eng","role":"admin"},{"group_name":"ops","role":"viewer"}])");
+  EXPECT_EQ(put.status, 200) << put.body;
+  ASSERT_EQ(Str(WaitRun(c, alice_, run), "state"), "failed");
+  // Nothing of the mappings is written: the account link alone remains.
+  EXPECT_EQ(RelationshipRows(server_->data_dir(), ws), 1);
+  for (const char* group : {"eng", "ops"}) {
+    const std::string token = server_->Token("gina", group);
+    EXPECT_EQ(c.Get("/v1/workspaces/" + ws, token).status, 404) << group;
+    EXPECT_EQ(c.Get("/v1/workspaces", token).body.find(ws), std::string::npos) << group;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Steps, ProvisioningStep, ::testing::ValuesIn(kSteps),
                          [](const auto& info) { return info.param; });
 
