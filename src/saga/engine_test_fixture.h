@@ -109,6 +109,9 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(store_
                     ->Write([&](store::Tx& tx) -> Status {
                       WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
+                      // As Workspaces::Create: the creator is its admin at once.
+                      WS_RETURN_IF_ERROR(tx.PutWorkspaceMember(
+                          {ws.id, kCreator, model::WorkspaceRole::kAdmin, clock_.Now()}));
                       return tx.InsertRun(
                           NewProvisioningRun(run_id, ws.id, kCreator, "", clock_.Now()));
                     })

@@ -44,17 +44,10 @@ Status RemoveCreator(store::Tx& tx, const Workspace& ws) {
 class ConfigureAccount final : public Step {
  public:
   std::string_view name() const override { return "configure_account"; }
-  // The create made the membership already (since it answers with the
-  // workspace in its creator's list); a run of an earlier version, or a
-  // retry after a failure removed it, makes it here.
-  Status Apply(store::Tx& tx, Workspace& ws, StepEnv& env) override {
-    if (!ws.created_by.empty()) {
-      WS_ASSIGN_OR_RETURN(auto role, tx.GetWorkspaceRole(ws.id, ws.created_by));
-      if (!role) {
-        WS_RETURN_IF_ERROR(tx.PutWorkspaceMember(
-            {ws.id, ws.created_by, model::WorkspaceRole::kAdmin, env.clock.Now()}));
-      }
-    }
+  // The create (or the retry) made the creator its admin in its own
+  // transaction (domain/workspaces.cc, MakeCreatorAdmin); a member removed
+  // since stays removed, so this step only records the phase.
+  Status Apply(store::Tx&, Workspace& ws, StepEnv&) override {
     ws.phase = ProvisioningPhase::kAccountConfigured;
     return Status::Ok();
   }

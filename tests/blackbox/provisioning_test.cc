@@ -163,6 +163,31 @@ TEST_P(ProvisioningStep, AFatalErrorCompensatesEverythingAndExplainsWhy) {
             0);
 }
 
+// A creator who leaves while the workspace provisions stays gone: the
+// saga's configure_account re-added them (unaudited) once the create made
+// the membership itself (outside audit).
+TEST_F(Provisioning, ACreatorWhoLeavesWhileItProvisionsIsNotAddedBack) {
+  Start("configure_account=delay(1500)");
+  HttpClient c(server_->port());
+  const auto body = Create(c, "Handed over");
+  const std::string ws = Str(body, "workspace_id");
+  const auto call = [&](const std::string& method, const std::string& path,
+                        const std::string& json = "") {
+    return c.Send(method, "/v1/workspaces/" + ws + path,
+                  {{"Authorization", "Bearer " + alice_}, {"Content-Type", "application/json"}},
+                  json);
+  };
+  ASSERT_EQ(call("PUT", "/members/carol", R"({"role":"admin"})").status, 201);
+  ASSERT_EQ(call("DELETE", "/members/alice").status, 204);
+  ASSERT_EQ(Str(WaitRun(c, alice_, Str(body, "provisioning_run_id")), "state"), "succeeded");
+  EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspace_members WHERE "
+                                           "workspace_id = '" + ws + "' AND subject = 'alice'"),
+            0);
+  EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspace_members WHERE "
+                                           "workspace_id = '" + ws + "' AND subject = 'carol'"),
+            1);
+}
+
 // A group mapping changed while a failed run is being compensated, after
 // its relationships were removed: the change must not write them again.
 // It did (the phase still said "written" until the last compensation), and
