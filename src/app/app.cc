@@ -377,8 +377,18 @@ std::vector<App::StrandedReservation> App::TakeStrandedReservations() {
 }
 
 bool App::IsPlatformAdmin(const std::string& subject) const {
-  return std::find(config_.platform_admins.begin(), config_.platform_admins.end(), subject) !=
-         config_.platform_admins.end();
+  // The database's platform:workspaced#admin relationships, as every check
+  // reads them (not this process's configuration): the same on every
+  // replica — the last to start wrote its list (SyncPlatformAdmins) — so a
+  // list and a GET, or two replicas, never disagree. Unreadable: no.
+  if (!relationships_->Refresh(*store_).ok()) return false;
+  bool found = false;
+  const Status s = relationships_->ForEachSubject(
+      "platform", model::kPlatformId, "admin", [&](const authz::SubjectRef& r) {
+        found = r.type == "user" && r.relation.empty() && r.id == subject;
+        return !found;
+      });
+  return s.ok() && found;
 }
 
 }  // namespace workspaced::app

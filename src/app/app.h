@@ -96,6 +96,9 @@ class App {
   // Signs pagination cursors; the same on every replica of the database.
   const std::string& cursor_key() const { return cursor_key_; }
   const std::string& data_dir() const { return config_.data_dir; }
+  // Whether `subject` is a platform admin as the database records it
+  // (written at start from `platform_admins`: the last replica to start
+  // decides for all; docs/authorization.md).
   bool IsPlatformAdmin(const std::string& subject) const;
 
   // Idempotency-Key reservations whose release failed (the database was

@@ -115,6 +115,39 @@ TEST_F(Auth, AJwksTokenWhoseSubIsAdminIsNotThePlatformAdmin) {
   EXPECT_EQ(create(server_->Token("admin")).status, 201);
 }
 
+// Two replicas started with different platform_admins: each decided by its
+// own configuration while the last to start wrote the database's list, so
+// one replica let eve (not in its list) administer every account while
+// refusing her account creation, and refused ops (in its list) one account
+// while listing them all (outside audit). Now the database decides, the
+// same on both, for every endpoint.
+TEST(AuthPlatformAdmins, EveryReplicaAnswersFromTheSameListOfPlatformAdmins) {
+  ServerProcess::Options first;
+  first.config_json = R"({"platform_admins":["admin","ops"]})";
+  auto one = ServerProcess::Start(first);
+  ServerProcess::Options second;
+  second.data_dir = one->data_dir();
+  second.config_json = R"({"platform_admins":["admin","eve"]})";
+  auto two = ServerProcess::Start(second);  // the last to start: its list is written
+  HttpClient c1(one->port()), c2(two->port());
+  const std::string accounts = c1.Get("/v1/accounts", one->Token("admin")).body;
+  const std::string account(Json(accounts).as_array().at(0).as_object().at("id").as_string());
+  for (auto [c, server] : {std::pair{&c1, one.get()}, std::pair{&c2, two.get()}}) {
+    const auto create = [&](const std::string& who) {
+      return c->Send("POST", "/v1/accounts",
+                     {{"Authorization", "Bearer " + server->Token(who)},
+                      {"Content-Type", "application/json"}},
+                     R"({"name":"By )" + who + R"(","admin":")" + who + R"("})");
+    };
+    EXPECT_EQ(c->Get("/v1/accounts/" + account, server->Token("eve")).status, 200);
+    EXPECT_EQ(create("eve").status, 201);
+    ExpectProblem(c->Get("/v1/accounts/" + account, server->Token("ops")), 404);
+    ExpectProblem(create("ops"), 403);
+    // ops is no one's member: the list agrees with the GET (it listed all).
+    EXPECT_TRUE(Json(c->Get("/v1/accounts", server->Token("ops")).body).as_array().empty());
+  }
+}
+
 // With a JWKS configured and dev_tokens not named, the dev key signs in
 // nobody: a forgotten default is not a second way in.
 TEST(AuthDefaults, DevTokensAreOffWheneverAJwksIsConfiguredUnlessAskedFor) {

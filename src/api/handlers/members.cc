@@ -44,7 +44,9 @@ class ListMembers final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param(s_.param);
     WS_RETURN_IF_ERROR(Require(app_, ctx, s_.type, id, authz::Permission::kRead));
-    const std::string list = std::string("members:") + s_.param + ":" + id;
+    // "members2": its cursors hold a subject; those of the offset form
+    // (release before) are refused as another list's, never misread.
+    const std::string list = std::string("members2:") + s_.param + ":" + id;
     WS_ASSIGN_OR_RETURN(const store::Page page, ParsePagePosition(ctx.request, cursors_, list, 100, 1000));
     WS_ASSIGN_OR_RETURN(auto members,
                         app_.members().List(s_.scope, id, page.after, page.limit + 1));
