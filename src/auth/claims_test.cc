@@ -251,6 +251,16 @@ TEST(UserIds, AreADevSubOrAQualifiedProvidersSub) {
   EXPECT_FALSE(model::IsUserId("https://i/|%41"));      // an escape it never writes
   EXPECT_FALSE(model::IsUserId("https://i/| alice"));
   EXPECT_FALSE(model::IsUserId("workspaced-dev|alice"));  // the dev issuer's are bare
+  // Characters that show as nothing at either end look like "alice", or
+  // like nobody (outside audit): refused; an emoji's own selector is not.
+  EXPECT_FALSE(model::IsUserId("alice\u2800"));        // braille blank
+  EXPECT_FALSE(model::IsUserId("\u2800"));
+  EXPECT_FALSE(model::IsUserId("alice\u200D"));        // a joiner after ASCII
+  EXPECT_FALSE(model::IsUserId("alice\uFE0F"));        // a selector after ASCII
+  EXPECT_FALSE(model::IsUserId("\u200Dalice"));
+  EXPECT_FALSE(model::IsUserId(model::QualifiedUser("https://idp.example.com/", "bob\u2800")));
+  EXPECT_TRUE(model::IsUserId("bob\u2764\uFE0F"));     // ❤️: the selector picks its look
+  EXPECT_TRUE(model::IsUserId("a\u200Db"));            // inside: allowed, as before
 }
 
 }  // namespace

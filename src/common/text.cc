@@ -123,6 +123,20 @@ std::string_view SkipBlankStart(std::string_view s) {
   return s.substr(i);
 }
 
+bool HasBlankEdge(std::string_view s) {
+  if (s.empty()) return false;
+  if (SkipBlankStart(s).size() != s.size()) return true;
+  std::uint32_t before_last = 0, last = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto cp = Next(s, i);
+    if (!cp) return false;
+    before_last = last;
+    last = *cp;
+  }
+  if (WhiteSpace(last) || last == 0x2800 || (last >= 0x1D173 && last <= 0x1D17A)) return true;
+  return ShowsNothing(last) && before_last < 0x80;
+}
+
 bool HasSpaceOrBlank(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto cp = Next(s, i);

@@ -55,6 +55,13 @@ bool LooksBlank(std::string_view s);
 // a spreadsheet that trims, sees first.
 std::string_view SkipBlankStart(std::string_view s);
 
+// True when `s` begins with a White_Space character or one that shows as
+// nothing on its own, or ends with one — a joiner or variation selector
+// counting there only after an ASCII character (after an emoji it chooses
+// its look): "alice" and "alice" with a trailing ZWJ, U+FE0F or braille
+// blank look the same.
+bool HasBlankEdge(std::string_view s);
+
 // True when `s` holds one such character anywhere (an email address holds
 // none).
 bool HasSpaceOrBlank(std::string_view s);

@@ -21,11 +21,9 @@ Status ValidateNewAccount(const std::string& name, const std::string& admin) {
 
 namespace {
 
-bool Printable(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return false;
-  return true;
-}
+// Shown to people as it is stored (the portal, the audit): no control,
+// bidi or invisible character, no space at either end.
+bool Printable(std::string_view s) { return IsDisplaySafe(s) && !HasSurroundingSpace(s); }
 
 boost::json::array IssuersJson(const std::vector<model::TrustedIssuer>& issuers) {
   boost::json::array out;
@@ -43,9 +41,13 @@ Status ValidateTrustedIssuers(const std::vector<model::TrustedIssuer>& issuers) 
     const std::string at = "trusted_issuers[" + std::to_string(i) + "]";
     const auto& t = issuers[i];
     if (t.issuer.empty() || t.issuer.size() > 255 || !Printable(t.issuer))
-      s.WithField(at + ".issuer", "must be 1-255 printable characters");
+      s.WithField(at + ".issuer",
+                  "must be 1-255 characters, none of them control, bidi or invisible, and no "
+                  "space at either end");
     if (t.org.size() > 255 || !Printable(t.org))
-      s.WithField(at + ".org", "must be at most 255 printable characters");
+      s.WithField(at + ".org",
+                  "must be at most 255 characters, none of them control, bidi or invisible, "
+                  "and no space at either end");
     for (std::size_t j = 0; j < i; ++j)
       if (issuers[j] == t) s.WithField(at, "is listed twice");
   }

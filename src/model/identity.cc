@@ -46,7 +46,7 @@ std::optional<std::string> Unescaped(std::string_view part) {
 
 bool IsValidSubject(std::string_view sub) {
   return !sub.empty() && sub.size() <= kMaxSubjectBytes && IsDisplaySafe(sub) &&
-         !HasSurroundingSpace(sub);
+         !HasSurroundingSpace(sub) && !HasBlankEdge(sub);
 }
 
 bool IsUserId(std::string_view id) {

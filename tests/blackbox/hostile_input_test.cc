@@ -175,6 +175,14 @@ TEST_F(HostileInput, TrustedIssuerErrorsNameTheElementAndAHugeKeyIsNotEchoed) {
   r = Send("PUT", issuers, R"([{")" + key + R"(":1,"issuer":"https://a.example/"}])");
   ExpectProblem(r, 422);
   EXPECT_LT(r.body.size(), 2000u);
+  // An issuer or org that would display as another (a bidi override), or
+  // with a space at an end, is refused as a name is (outside audit).
+  for (const char* bad : {R"([{"issuer":"https://idp.example/\u202Emoc.live"}])",
+                          R"([{"issuer":"https://idp.example/ "}])",
+                          R"([{"issuer":"https://idp.example/","org":"acme\u200B"}])"}) {
+    r = Send("PUT", issuers, bad);
+    ExpectProblem(r, 422);
+  }
   EXPECT_EQ(c.Get("/v1/accounts/" + account_, server_->Token("admin")).body, before);
 }
 
