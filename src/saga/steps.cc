@@ -12,7 +12,13 @@ using model::Workspace;
 
 constexpr std::array<std::string_view, 3> kEnvironmentNames = {"dev", "staging", "prod"};
 
-Status RemoveCreator(store::Tx& tx, const Workspace& ws);
+// The creator's admin membership (made by the create, or the retry: domain
+// MakeCreatorAdmin), removed when the run fails.
+Status RemoveCreator(store::Tx& tx, const Workspace& ws) {
+  if (ws.created_by.empty()) return Status::Ok();
+  const Status s = tx.DeleteWorkspaceMember(ws.id, ws.created_by);
+  return s.code() == Code::kNotFound ? Status::Ok() : s;
+}
 
 class BindAccount final : public Step {
  public:
@@ -28,18 +34,10 @@ class BindAccount final : public Step {
     return Status::Ok();
   }
   // The first step, compensated last: what the create itself made besides
-  // the workspace row — its creator's admin membership (Workspaces::Create)
-  // — goes with everything the run built, as configure_account's does.
+  // the workspace row — its creator's admin membership — goes with
+  // everything the run built (also when configure_account never ran).
   Status CompensateTx(store::Tx& tx, Workspace& ws) override { return RemoveCreator(tx, ws); }
 };
-
-// The creator's admin membership, removed when a run fails (it is the
-// run's: the create made it, configure_account ensures it).
-Status RemoveCreator(store::Tx& tx, const Workspace& ws) {
-  if (ws.created_by.empty()) return Status::Ok();
-  const Status s = tx.DeleteWorkspaceMember(ws.id, ws.created_by);
-  return s.code() == Code::kNotFound ? Status::Ok() : s;
-}
 
 class ConfigureAccount final : public Step {
  public:
