@@ -40,6 +40,7 @@ class Freeze : public ::testing::Test {
     auto app = app::App::Open(config);
     ASSERT_TRUE(app.ok()) << app.status().message();
     app_ = std::move(*app);
+    ASSERT_TRUE(app_->WritePlatformAdmins().ok());  // as serve does
     auto key = app::LoadOrCreateDevKey(config.data_dir, app_->random());
     ASSERT_TRUE(key.ok());
     token_ = "Bearer " +

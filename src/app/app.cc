@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <utility>
 
+#include <boost/json.hpp>
+
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
 #include "authz/relationship_index.h"
@@ -135,7 +137,10 @@ StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
 
 // The platform's admins are configuration: make the relationships say so,
 // adding the configured ones and removing those no longer configured.
-Status SyncPlatformAdmins(store::Store& store, const std::vector<std::string>& admins) {
+// The platform admins as `admins` lists them; a change is audited
+// (`platform.admins.set`, by the process: actor "workspaced").
+Status SyncPlatformAdmins(store::Store& store, const Clock& clock,
+                          const std::vector<std::string>& admins) {
   return store.Write([&](store::Tx& tx) -> Status {
     WS_ASSIGN_OR_RETURN(const auto stored,
                         tx.ListRelationshipsForResource("platform", model::kPlatformId));
@@ -146,9 +151,23 @@ Status SyncPlatformAdmins(store::Store& store, const std::vector<std::string>& a
     std::erase_if(want, [&](const model::Relationship& r) {
       return std::find(stored.begin(), stored.end(), r) != stored.end();
     });
+    if (gone.empty() && want.empty()) return Status::Ok();
     if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
     if (!want.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(want));
-    return Status::Ok();
+    boost::json::array added, removed;
+    for (const auto& r : want) added.emplace_back(r.subject_id);
+    for (const auto& r : gone) removed.emplace_back(r.subject_id);
+    model::AuditEvent e;
+    e.time = clock.Now();
+    e.actor = "workspaced";
+    e.actor_auth = "configuration";
+    e.action = "platform.admins.set";
+    e.target_type = "platform";
+    e.target_id = model::kPlatformId;
+    e.outcome = "success";
+    e.details = boost::json::serialize(
+        boost::json::object{{"added", std::move(added)}, {"removed", std::move(removed)}});
+    return tx.AppendAudit(e);
   });
 }
 
@@ -218,7 +237,6 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   const std::vector<std::string> schema_types = TypesOf(*schema);
   app->relationships_ = std::make_unique<authz::RelationshipIndex>();
   WS_RETURN_IF_ERROR(app->relationships_->Attach(*app->store_));
-  WS_RETURN_IF_ERROR(SyncPlatformAdmins(*app->store_, config.platform_admins));
   app->authorizer_ = std::make_unique<authz::SchemaAuthorizer>(std::move(*schema),
                                                                *app->relationships_, *app->store_);
 
@@ -374,6 +392,10 @@ void App::StrandReservation(StrandedReservation r) {
 std::vector<App::StrandedReservation> App::TakeStrandedReservations() {
   std::lock_guard lock(stranded_mu_);
   return std::exchange(stranded_, {});
+}
+
+Status App::WritePlatformAdmins() {
+  return SyncPlatformAdmins(*store_, *clock_, config_.platform_admins);
 }
 
 bool App::IsPlatformAdmin(const std::string& subject) const {

@@ -96,6 +96,10 @@ class App {
   // Signs pagination cursors; the same on every replica of the database.
   const std::string& cursor_key() const { return cursor_key_; }
   const std::string& data_dir() const { return config_.data_dir; }
+  // Makes the database's platform admins this configuration's
+  // `platform_admins` (audited when they change). `serve` calls it once it
+  // listens, so that a process that fails to start changes nothing.
+  Status WritePlatformAdmins();
   // Whether `subject` is a platform admin as the database records it
   // (written at start from `platform_admins`: the last replica to start
   // decides for all; docs/authorization.md).

@@ -164,6 +164,13 @@ int Serve(const ServeFlags& flags) {
     log::Flush();
     return 1;
   }
+  // Only a process that got this far decides who the platform admins are
+  // (for every replica: docs/authorization.md).
+  if (const Status admins = app->WritePlatformAdmins(); !admins.ok()) {
+    log::Error("cannot start", {{"error", admins.message()}});
+    log::Flush();
+    return 1;
+  }
   // Provisioning runs left by an earlier process (or another replica) are
   // picked up at once.
   app->engine().Start();

@@ -3,6 +3,7 @@
 // counted only where their issuer is trusted; the refusals are in
 // auth_refused_test.cc, the fixture in auth_fixture.h.
 #include "blackbox/auth_fixture.h"
+#include "support/database.h"
 
 namespace workspaced::testing {
 namespace {
@@ -146,6 +147,41 @@ TEST(AuthPlatformAdmins, EveryReplicaAnswersFromTheSameListOfPlatformAdmins) {
     // ops is no one's member: the list agrees with the GET (it listed all).
     EXPECT_TRUE(Json(c->Get("/v1/accounts", server->Token("ops")).body).as_array().empty());
   }
+}
+
+// A serve that cannot start (its port is taken) changes no one's rights:
+// it wrote its platform_admins to the database before it failed, so
+// "ops" became platform admin of the running replica and "admin" lost it,
+// unaudited (outside audit). A start that succeeds records the change.
+TEST(AuthPlatformAdmins, AServeThatFailsToStartChangesNoPlatformAdmin) {
+  ServerProcess::Options first;
+  first.config_json = R"({"platform_admins":["admin"]})";
+  auto one = ServerProcess::Start(first);
+  TempDir dir;
+  const std::string cfg = dir.path() + "/ops.json";
+  std::ofstream(cfg) << R"({"platform_admins":["ops"]})";
+  const CommandResult failed =
+      RunWorkspaced({"serve", "--data-dir", one->data_dir(), "--config", cfg, "--listen",
+                     "127.0.0.1:" + std::to_string(one->port())});
+  EXPECT_NE(failed.exit_code, 0) << failed.out << failed.err;
+  HttpClient c(one->port());
+  const auto create = [&](const std::string& who) {
+    return c.Send("POST", "/v1/accounts",
+                  {{"Authorization", "Bearer " + one->Token(who)},
+                   {"Content-Type", "application/json"}},
+                  R"({"name":"By )" + who + R"(","admin":")" + who + R"("})");
+  };
+  ExpectProblem(create("ops"), 403);
+  EXPECT_EQ(create("admin").status, 201);
+
+  ServerProcess::Options second;
+  second.data_dir = one->data_dir();
+  second.config_json = R"({"platform_admins":["admin","ops"]})";
+  auto two = ServerProcess::Start(second);
+  EXPECT_EQ(create("ops").status, 201);  // one answers from the database's list
+  EXPECT_EQ(QueryNumber(one->data_dir(), "SELECT COUNT(*) FROM audit_events WHERE action = "
+                                       "'platform.admins.set' AND details LIKE '%ops%'"),
+            1);
 }
 
 // With a JWKS configured and dev_tokens not named, the dev key signs in
