@@ -29,17 +29,6 @@ json::array MappingsJson(const std::vector<model::GroupMapping>& mappings) {
 
 // Whether provisioning has written the workspace's relationships (from then
 // on, changes to group mappings change relationships too).
-// Its creator is a workspace's admin from the transaction that starts its
-// run — the create's, or a retry's after a failed run took the membership
-// away (the saga's configure_account only follows: a member removed while
-// the workspace provisions stays removed).
-Status MakeCreatorAdmin(store::Tx& tx, const model::Workspace& ws, Micros now) {
-  if (ws.created_by.empty()) return Status::Ok();
-  WS_ASSIGN_OR_RETURN(const auto role, tx.GetWorkspaceRole(ws.id, ws.created_by));
-  if (role) return Status::Ok();
-  return tx.PutWorkspaceMember({ws.id, ws.created_by, model::WorkspaceRole::kAdmin, now});
-}
-
 bool RelationshipsWritten(const model::Workspace& ws) {
   return ws.phase == model::ProvisioningPhase::kWorkspaceConfigured ||
          ws.phase == model::ProvisioningPhase::kReady;
@@ -150,9 +139,13 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
     ws.deletion_protection = request.deletion_protection;
     ws.version = 1;
     WS_RETURN_IF_ERROR(tx.InsertWorkspace(ws));
-    // The creator's own list shows the workspace as soon as the create is
-    // answered, in id order with the others.
-    WS_RETURN_IF_ERROR(MakeCreatorAdmin(tx, ws, now));
+    // Its creator is its admin from this transaction on, like the row
+    // itself kept whatever its runs do (the saga's configure_account only
+    // records it): the creator's own list shows the workspace as soon as
+    // the create is answered, in id order with the others, and a member
+    // removed while it provisions stays removed.
+    WS_RETURN_IF_ERROR(
+        tx.PutWorkspaceMember({ws.id, actor.subject, model::WorkspaceRole::kAdmin, now}));
     WS_ASSIGN_OR_RETURN(accepted.run_id,
                         saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id, actor.subject, ""));
     model::AuditEvent event = AuditEventBy(actor, now, "workspace.create", "workspace", ws.id, ws.id);
@@ -213,7 +206,6 @@ StatusOr<Accepted> Workspaces::RetryRun(const Actor& actor, const std::string& r
     ws.phase = model::ProvisioningPhase::kCreated;
     ws.status_reason.clear();
     WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
-    WS_RETURN_IF_ERROR(MakeCreatorAdmin(tx, ws, now));
     WS_ASSIGN_OR_RETURN(accepted.run_id, saga::StartProvisioningRun(tx, d_.random, d_.clock,
                                                                     ws.id, actor.subject, failed.id));
     accepted.workspace = ws;

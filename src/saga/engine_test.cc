@@ -93,8 +93,9 @@ TEST_P(EngineStepTest, AFatalErrorCompensatesEverythingAndLeavesAReason) {
   EXPECT_EQ(b.ws.phase, model::ProvisioningPhase::kError);
   EXPECT_NE(b.ws.status_reason.find(GetParam()), std::string::npos) << b.ws.status_reason;
   EXPECT_EQ(b.environments, 0u);
-  EXPECT_EQ(b.relationships, 1u);  // only its link to its account, kept with the row
-  EXPECT_FALSE(b.creator_role.has_value());
+  // Its link to its account and its creator's membership, kept with the row.
+  EXPECT_EQ(b.relationships, 2u);
+  EXPECT_EQ(b.creator_role, model::WorkspaceRole::kAdmin);
   EXPECT_FALSE(b.dataplane);
   EXPECT_EQ(b.audit_actions.back(), "provisioning.run.failed");
 }

@@ -12,14 +12,6 @@ using model::Workspace;
 
 constexpr std::array<std::string_view, 3> kEnvironmentNames = {"dev", "staging", "prod"};
 
-// The creator's admin membership (made by the create, or the retry: domain
-// MakeCreatorAdmin), removed when the run fails.
-Status RemoveCreator(store::Tx& tx, const Workspace& ws) {
-  if (ws.created_by.empty()) return Status::Ok();
-  const Status s = tx.DeleteWorkspaceMember(ws.id, ws.created_by);
-  return s.code() == Code::kNotFound ? Status::Ok() : s;
-}
-
 class BindAccount final : public Step {
  public:
   std::string_view name() const override { return "bind_account"; }
@@ -33,23 +25,27 @@ class BindAccount final : public Step {
     ws.phase = ProvisioningPhase::kAccountBinded;
     return Status::Ok();
   }
-  // The first step, compensated last: what the create itself made besides
-  // the workspace row — its creator's admin membership — goes with
-  // everything the run built (also when configure_account never ran).
-  Status CompensateTx(store::Tx& tx, Workspace& ws) override { return RemoveCreator(tx, ws); }
 };
 
 class ConfigureAccount final : public Step {
  public:
   std::string_view name() const override { return "configure_account"; }
-  // The create (or the retry) made the creator its admin in its own
-  // transaction (domain/workspaces.cc, MakeCreatorAdmin); a member removed
-  // since stays removed, so this step only records the phase.
-  Status Apply(store::Tx&, Workspace& ws, StepEnv&) override {
+  // The create made the creator its admin in its own transaction, with the
+  // workspace row (domain/workspaces.cc), and like that row it stays when
+  // a run fails: a member removed since stays removed, and a retry gives
+  // no one back a membership. Only a workspace with no member at all (its
+  // create made by a release before that) gets its creator here.
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv& env) override {
+    if (!ws.created_by.empty()) {
+      WS_ASSIGN_OR_RETURN(const store::MemberCounts members, tx.CountWorkspaceMembers(ws.id));
+      if (members.members == 0) {
+        WS_RETURN_IF_ERROR(tx.PutWorkspaceMember(
+            {ws.id, ws.created_by, model::WorkspaceRole::kAdmin, env.clock.Now()}));
+      }
+    }
     ws.phase = ProvisioningPhase::kAccountConfigured;
     return Status::Ok();
   }
-  Status CompensateTx(store::Tx& tx, Workspace& ws) override { return RemoveCreator(tx, ws); }
 };
 
 class CreateEnvironments final : public Step {

@@ -191,10 +191,10 @@ TEST_P(ProvisioningCompensationCrash, ARestartFinishesTheCompensationExactlyOnce
             1);
   EXPECT_EQ(Events(dir, "provisioning.step.compensated"), 5 - i);
   EXPECT_EQ(StepEvents(dir, "provisioning.step.compensated", step), 0);
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), i >= 1 ? 1 : 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), 1);  // the create's
   EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM environments"), i >= 2 ? 3 : 0);
   EXPECT_EQ(DataplaneFiles(dir), i > 3 ? 1 : 0);
-  EXPECT_EQ(WorkspaceRelationshipRows(dir), i >= 4 ? 6 : i >= 1 ? 2 : 1);  // + the admin's
+  EXPECT_EQ(WorkspaceRelationshipRows(dir), i >= 4 ? 6 : 2);  // the account's and the admin's
 
   const Finished f = RestartAndFinish(crashed, key);
   ASSERT_EQ(f.done.at("state").as_string(), "failed") << boost::json::serialize(f.done);
@@ -205,8 +205,9 @@ TEST_P(ProvisioningCompensationCrash, ARestartFinishesTheCompensationExactlyOnce
   HttpClient c(f.server->port());
   EXPECT_EQ(c.Get("/v1/workspaces/" + f.ws + "/environments", f.token).body, "[]");
   EXPECT_EQ(DataplaneFiles(dir), 0);
-  EXPECT_EQ(RelationshipRows(dir, f.ws), 1);  // its account link, kept with the row
-  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), 0);
+  // Its account link and its creator's membership, kept with the row.
+  EXPECT_EQ(RelationshipRows(dir, f.ws), 2);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspace_members"), 1);
   EXPECT_EQ(
       Json(c.Get("/v1/workspaces/" + f.ws, f.token).body).as_object().at("status").as_string(),
       "error");
@@ -279,7 +280,7 @@ TEST(ProvisioningCrashCompensation, AKilledProcessLeavesCompensationToTheNext) {
     EXPECT_EQ(StepEvents(dir, "provisioning.step.compensated", s), 1) << s;
   EXPECT_EQ(c.Get("/v1/workspaces/" + ws + "/environments", token).body, "[]");
   EXPECT_FALSE(DataplaneFileExists(dir, ws));
-  EXPECT_EQ(RelationshipRows(dir, ws), 1);  // its account link, kept with the row
+  EXPECT_EQ(RelationshipRows(dir, ws), 2);  // its account link and its creator's, kept
   EXPECT_EQ(Json(c.Get("/v1/workspaces/" + ws, token).body).as_object().at("status").as_string(),
             "error");
 }

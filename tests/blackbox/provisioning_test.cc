@@ -157,32 +157,47 @@ TEST_P(ProvisioningStep, AFatalErrorCompensatesEverythingAndExplainsWhy) {
   EXPECT_NE(Str(got, "status_reason").find(GetParam()), std::string::npos);
   EXPECT_EQ(c.Get("/v1/workspaces/" + ws + "/environments", alice_).body, "[]");
   EXPECT_FALSE(DataplaneFileExists(server_->data_dir(), ws));
-  EXPECT_EQ(RelationshipRows(server_->data_dir(), ws), 1);  // its account link, kept with the row
+  // Its account link and its creator's membership, kept with the row.
+  EXPECT_EQ(RelationshipRows(server_->data_dir(), ws), 2);
   EXPECT_EQ(CountRows(server_->data_dir(),
                       "SELECT COUNT(*) FROM workspace_members WHERE workspace_id = '" + ws + "'"),
-            0);
+            1);
 }
 
-// A creator who leaves while the workspace provisions stays gone: the
-// saga's configure_account re-added them (unaudited) once the create made
-// the membership itself (outside audit).
+// A creator who leaves while the workspace provisions stays gone, through a
+// failed run and its retry: the saga's configure_account re-added them
+// (unaudited) once the create made the membership itself, and then a
+// failed run's compensation removed it and the retry made it again
+// (outside audits).
 TEST_F(Provisioning, ACreatorWhoLeavesWhileItProvisionsIsNotAddedBack) {
-  Start("configure_account=delay(1500)");
+  Start("configure_account=delay(1500);activate=fatal");
   HttpClient c(server_->port());
   const auto body = Create(c, "Handed over");
   const std::string ws = Str(body, "workspace_id");
-  const auto call = [&](const std::string& method, const std::string& path,
-                        const std::string& json = "") {
-    return c.Send(method, "/v1/workspaces/" + ws + path,
-                  {{"Authorization", "Bearer " + alice_}, {"Content-Type", "application/json"}},
+  const std::string carol = server_->Token("carol");
+  const auto call = [&](const std::string& token, const std::string& method,
+                        const std::string& path, const std::string& json = "") {
+    return c.Send(method, path,
+                  {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
                   json);
   };
-  ASSERT_EQ(call("PUT", "/members/carol", R"({"role":"admin"})").status, 201);
-  ASSERT_EQ(call("DELETE", "/members/alice").status, 204);
-  ASSERT_EQ(Str(WaitRun(c, alice_, Str(body, "provisioning_run_id")), "state"), "succeeded");
-  EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspace_members WHERE "
-                                           "workspace_id = '" + ws + "' AND subject = 'alice'"),
-            0);
+  ASSERT_EQ(call(alice_, "PUT", "/v1/workspaces/" + ws + "/members/carol", R"({"role":"admin"})")
+                .status,
+            201);
+  ASSERT_EQ(call(alice_, "DELETE", "/v1/workspaces/" + ws + "/members/alice").status, 204);
+  const auto members = [&] {
+    return CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspace_members WHERE "
+                                          "workspace_id = '" + ws + "' AND subject = 'alice'");
+  };
+  const std::string run = Str(body, "provisioning_run_id");
+  ASSERT_EQ(Str(WaitRun(c, alice_, run), "state"), "failed");
+  EXPECT_EQ(members(), 0);
+  const HttpResponse retried = call(carol, "POST", "/v1/provisioning-runs/" + run + "/retry");
+  ASSERT_EQ(retried.status, 202) << retried.body;
+  ASSERT_EQ(Str(WaitRun(c, carol, Str(Json(retried.body).as_object(), "provisioning_run_id")),
+                "state"),
+            "failed");
+  EXPECT_EQ(members(), 0);
   EXPECT_EQ(CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspace_members WHERE "
                                            "workspace_id = '" + ws + "' AND subject = 'carol'"),
             1);
@@ -214,8 +229,9 @@ TEST_F(Provisioning, AMappingChangedDuringCompensationGrantsNothing) {
              R"([{"group_name":"eng","role":"admin"},{"group_name":"ops","role":"viewer"}])");
   EXPECT_EQ(put.status, 200) << put.body;
   ASSERT_EQ(Str(WaitRun(c, alice_, run), "state"), "failed");
-  // Nothing of the mappings is written: the account link alone remains.
-  EXPECT_EQ(RelationshipRows(server_->data_dir(), ws), 1);
+  // Nothing of the mappings is written: the account link and the creator's
+  // membership alone remain.
+  EXPECT_EQ(RelationshipRows(server_->data_dir(), ws), 2);
   for (const char* group : {"eng", "ops"}) {
     const std::string token = server_->Token("gina", group);
     EXPECT_EQ(c.Get("/v1/workspaces/" + ws, token).status, 404) << group;
