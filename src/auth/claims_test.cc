@@ -259,7 +259,14 @@ TEST(UserIds, AreADevSubOrAQualifiedProvidersSub) {
   EXPECT_FALSE(model::IsUserId("alice\uFE0F"));        // a selector after ASCII
   EXPECT_FALSE(model::IsUserId("\u200Dalice"));
   EXPECT_FALSE(model::IsUserId(model::QualifiedUser("https://idp.example.com/", "bob\u2800")));
+  EXPECT_FALSE(model::IsUserId("alice\u200D\u200D"));  // doubled
+  EXPECT_FALSE(model::IsUserId("alice\u200C\uFE0F"));
+  EXPECT_FALSE(model::IsUserId("jos\u00E9\uFE0F"));    // after any alphabet's letter
+  EXPECT_FALSE(model::IsUserId("\u0431\u043E\u0440\u0438\u0441\uFE0F"));
+  EXPECT_FALSE(model::IsUserId("bob\u180B"));          // a Mongolian selector after Latin
+  EXPECT_FALSE(model::IsUserId("bob\U0001BCA0"));      // a shorthand format control
   EXPECT_TRUE(model::IsUserId("bob\u2764\uFE0F"));     // ❤️: the selector picks its look
+  EXPECT_TRUE(model::IsUserId("\u845B\U000E0100"));    // an ideograph's variant
   EXPECT_TRUE(model::IsUserId("a\u200Db"));            // inside: allowed, as before
 }
 

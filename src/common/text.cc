@@ -67,9 +67,15 @@ bool WhiteSpace(std::uint32_t cp) {
 // Allowed by IsDisplaySafe (names need them after other characters) but
 // shows as nothing on its own: joiners, variation selectors, the braille
 // blank, the musical format characters.
+bool IsVariationSelector(std::uint32_t cp) {
+  return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+bool IsMongolianSelector(std::uint32_t cp) { return cp >= 0x180B && cp <= 0x180F; }
+
 bool ShowsNothing(std::uint32_t cp) {
-  return cp == 0x200C || cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) ||
-         (cp >= 0xE0100 && cp <= 0xE01EF) || cp == 0x2800 || (cp >= 0x1D173 && cp <= 0x1D17A);
+  return cp == 0x200C || cp == 0x200D || IsVariationSelector(cp) || IsMongolianSelector(cp) ||
+         cp == 0x2800 || (cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0x1BCA0 && cp <= 0x1BCA3);
 }
 
 }  // namespace
@@ -126,15 +132,30 @@ std::string_view SkipBlankStart(std::string_view s) {
 bool HasBlankEdge(std::string_view s) {
   if (s.empty()) return false;
   if (SkipBlankStart(s).size() != s.size()) return true;
-  std::uint32_t before_last = 0, last = 0;
+  // The trailing run of characters that show as nothing, and the one
+  // before it.
+  std::uint32_t visible = 0;
+  std::size_t run = 0;
+  std::uint32_t last = 0;
   for (std::size_t i = 0; i < s.size();) {
     const auto cp = Next(s, i);
     if (!cp) return false;
-    before_last = last;
+    if (WhiteSpace(*cp) || ShowsNothing(*cp)) {
+      ++run;
+    } else {
+      visible = *cp;
+      run = 0;
+    }
     last = *cp;
   }
-  if (WhiteSpace(last) || last == 0x2800 || (last >= 0x1D173 && last <= 0x1D17A)) return true;
-  return ShowsNothing(last) && before_last < 0x80;
+  if (run == 0) return false;
+  if (run > 1) return true;
+  // One: a variation selector after a symbol or an ideograph chooses its
+  // look (an emoji's U+FE0F), a Mongolian one a Mongolian letter's form;
+  // after a letter of an alphabet it shows as nothing.
+  if (IsVariationSelector(last)) return visible < 0x2000;
+  if (IsMongolianSelector(last)) return visible < 0x1820 || visible > 0x18AF;
+  return true;
 }
 
 bool HasSpaceOrBlank(std::string_view s) {

@@ -56,10 +56,11 @@ bool LooksBlank(std::string_view s);
 std::string_view SkipBlankStart(std::string_view s);
 
 // True when `s` begins with a White_Space character or one that shows as
-// nothing on its own, or ends with one — a joiner or variation selector
-// counting there only after an ASCII character (after an emoji it chooses
-// its look): "alice" and "alice" with a trailing ZWJ, U+FE0F or braille
-// blank look the same.
+// nothing on its own, or ends with such characters — one variation
+// selector at the end is allowed after a symbol or an ideograph (an
+// emoji's U+FE0F chooses its look), one Mongolian selector after a
+// Mongolian letter: "alice", "josé" and "борис" look the same with a
+// trailing ZWJ, U+FE0F or braille blank.
 bool HasBlankEdge(std::string_view s);
 
 // True when `s` holds one such character anywhere (an email address holds

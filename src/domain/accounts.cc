@@ -23,7 +23,9 @@ namespace {
 
 // Shown to people as it is stored (the portal, the audit): no control,
 // bidi or invisible character, no space at either end.
-bool Printable(std::string_view s) { return IsDisplaySafe(s) && !HasSurroundingSpace(s); }
+bool Printable(std::string_view s) {
+  return IsDisplaySafe(s) && !HasSurroundingSpace(s) && !HasBlankEdge(s);
+}
 
 boost::json::array IssuersJson(const std::vector<model::TrustedIssuer>& issuers) {
   boost::json::array out;

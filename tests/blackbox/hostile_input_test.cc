@@ -179,7 +179,9 @@ TEST_F(HostileInput, TrustedIssuerErrorsNameTheElementAndAHugeKeyIsNotEchoed) {
   // with a space at an end, is refused as a name is (outside audit).
   for (const char* bad : {R"([{"issuer":"https://idp.example/\u202Emoc.live"}])",
                           R"([{"issuer":"https://idp.example/ "}])",
-                          R"([{"issuer":"https://idp.example/","org":"acme\u200B"}])"}) {
+                          R"([{"issuer":"https://idp.example/","org":"acme\u200B"}])",
+                          R"([{"issuer":"https://idp.example/","org":"acme\u2800"}])",
+                          R"([{"issuer":"https://idp.example/\uFE0F"}])"}) {
     r = Send("PUT", issuers, bad);
     ExpectProblem(r, 422);
   }
