@@ -11,43 +11,12 @@
 #include <optional>
 #include <thread>
 
+#include "dataplane/secret_rows_testing.h"
 #include "dataplane/sqlite_connection_cache.h"
 
 namespace workspaced::dataplane {
 namespace {
 namespace fs = std::filesystem;
-
-// A PUT numbered 1 and a DELETE numbered 2 (its tombstone) of one name,
-// committed in the other order: the delete, numbered after, stands — the
-// version is deleted when it commits, as the control plane counts it
-// (Tx::AddPillarItem). A version numbered after the tombstone survives.
-void ExpectTheNumberingOrderDecides(Dataplane& dp, const model::Workspace& ws) {
-  const auto add = [&](const std::string& op, bool tombstone) {
-    SecretRow row;
-    row.name = "RACED";
-    row.operation_id = op;
-    row.tombstone = tombstone;
-    auto n = dp.AddPendingSecret(ws, row, [](std::int64_t) { return std::string("x"); });
-    EXPECT_TRUE(n.ok()) << n.status().message();
-    return n.ok() ? n->version : -1;
-  };
-  const auto committed_versions = [&] {
-    std::vector<std::int64_t> out;
-    auto rows = dp.ListSecretRows(ws, {.name = "RACED"});
-    EXPECT_TRUE(rows.ok()) << rows.status().message();
-    if (!rows.ok()) return out;
-    for (const SecretRow& r : *rows)
-      if (!r.pending && !r.tombstone) out.push_back(r.version);
-    return out;
-  };
-  ASSERT_EQ(add("op-put-1", false), 1);
-  ASSERT_EQ(add("op-del-2", true), 2);
-  ASSERT_EQ(add("op-put-3", false), 3);
-  ASSERT_TRUE(dp.CommitSecretOperation(ws, "op-del-2", 10).ok());
-  ASSERT_TRUE(dp.CommitSecretOperation(ws, "op-put-3", 10).ok());
-  ASSERT_TRUE(dp.CommitSecretOperation(ws, "op-put-1", 10).ok());
-  EXPECT_EQ(committed_versions(), std::vector<std::int64_t>{3});
-}
 
 class SqliteDataplaneTest : public ::testing::Test {
  protected:
@@ -143,7 +112,7 @@ TEST_F(SqliteDataplaneTest, AWriteCommittedAfterADeleteNumberedAfterItIsDeleted)
                      : "01900000-0000-7000-8000-000000000006",
                  tenancy);
     ASSERT_TRUE(dp_->Provision(ws).ok());
-    ExpectTheNumberingOrderDecides(*dp_, ws);
+    testing::ExpectTheNumberingOrderDecides(*dp_, ws);
   }
 }
 
