@@ -52,6 +52,14 @@ int ClientDelete(const ClientFlags& client, const ClientDeleteFlags& flags) {
   if (op.empty()) return ReportStatus(Internal("the server's 202 names no operation"));
   std::fprintf(stderr, "workspace %s: delete operation %s\n", flags.id.c_str(), op.c_str());
   if (const int rc = WatchOperation(*api, op); rc != kExitOk) return rc;
+  // With no retention window (lifecycle.deletion_retention_s 0) the purge
+  // follows at once: the workspace is gone, which is what was asked.
+  auto got = api->Send(client::Request{.method = "GET", .target = ws});
+  if (got.ok() && got->status == 404) {
+    std::fprintf(stderr, "workspace %s: deleted and already purged (no retention window)\n",
+                 flags.id.c_str());
+    return kExitOk;
+  }
   SayWhenPurged(*api, flags.id);
   return PrintWorkspace(*api, flags.id, flags.output);
 }

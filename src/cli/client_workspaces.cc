@@ -41,6 +41,10 @@ int PrintWorkspace(client::ApiClient& api, const std::string& id, const std::str
 }
 
 int ClientList(const ClientFlags& client, const ClientListFlags& flags) {
+  // A filter's form is checked here, as ws create's and ws update's labels
+  // are: a usage error (exit 2), not the server's 400 (exit 3).
+  json::object unused;
+  if (!SplitLabels(flags.labels, unused)) return kExitUsage;
   auto api = NewApiClient(client);
   if (!api) return kExitUsage;
   Query query;

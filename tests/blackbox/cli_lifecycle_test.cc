@@ -67,6 +67,29 @@ TEST_F(CliLifecycle, ARefusedDeleteExitsThreeWithTheReason) {
   EXPECT_NE(frozen.err.find("error: 423"), std::string::npos) << frozen.err;
 }
 
+// With no retention window the purge follows the delete at once: `delete
+// --wait` ends with the workspace gone, which is what was asked (it
+// answered 404 and exit 3 after a delete that worked; outside audit).
+TEST_F(CliLifecycle, DeleteWaitWithNoRetentionWindowEndsWithThePurge) {
+  StartWithRetention(0);
+  const std::string ws = CreateActive("Gone");
+  const CommandResult del = Client({"delete", ws, "--wait"});
+  EXPECT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_NE(del.err.find("already purged"), std::string::npos) << del.err;
+  EXPECT_TRUE(del.out.empty()) << del.out;
+}
+
+// A malformed --label filter is a usage error (exit 2), as on update and
+// create; it went to the server and came back as its 400 (exit 3).
+TEST_F(CliLifecycle, AMalformedLabelFilterIsAUsageError) {
+  StartWithRetention(3600);
+  for (const char* bad : {"bad", ":x"}) {
+    const CommandResult r = Client({"list", "--label", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << r.err;
+    EXPECT_NE(r.err.find("--label must be key:value"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(CliLifecycle, OpWatchFollowsAnyOperationThePurgeIncluded) {
   StartWithRetention(1);
   const std::string ws = CreateActive("Purged");
