@@ -23,7 +23,7 @@ namespace {
 
 // Shown to people as it is stored (the portal, the audit): no control,
 // bidi or invisible character, no space at either end.
-bool Printable(std::string_view s) {
+bool ShownAsStored(std::string_view s) {
   return IsDisplaySafe(s) && !HasSurroundingSpace(s) && !HasBlankEdge(s);
 }
 
@@ -42,11 +42,11 @@ Status ValidateTrustedIssuers(const std::vector<model::TrustedIssuer>& issuers) 
   for (std::size_t i = 0; i < issuers.size(); ++i) {
     const std::string at = "trusted_issuers[" + std::to_string(i) + "]";
     const auto& t = issuers[i];
-    if (t.issuer.empty() || t.issuer.size() > 255 || !Printable(t.issuer))
+    if (t.issuer.empty() || t.issuer.size() > 255 || !ShownAsStored(t.issuer))
       s.WithField(at + ".issuer",
                   "must be 1-255 characters, none of them control, bidi or invisible, and no "
                   "space at either end");
-    if (t.org.size() > 255 || !Printable(t.org))
+    if (t.org.size() > 255 || !ShownAsStored(t.org))
       s.WithField(at + ".org",
                   "must be at most 255 characters, none of them control, bidi or invisible, "
                   "and no space at either end");

@@ -144,8 +144,10 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
     // records it): the creator's own list shows the workspace as soon as
     // the create is answered, in id order with the others, and a member
     // removed while it provisions stays removed.
-    WS_RETURN_IF_ERROR(
-        tx.PutWorkspaceMember({ws.id, actor.subject, model::WorkspaceRole::kAdmin, now}));
+    if (!ws.created_by.empty()) {
+      WS_RETURN_IF_ERROR(
+          tx.PutWorkspaceMember({ws.id, ws.created_by, model::WorkspaceRole::kAdmin, now}));
+    }
     WS_ASSIGN_OR_RETURN(accepted.run_id,
                         saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id, actor.subject, ""));
     model::AuditEvent event = AuditEventBy(actor, now, "workspace.create", "workspace", ws.id, ws.id);
