@@ -3,17 +3,19 @@
 # functions (inclusive instructions per request). Instruction counts do not
 # depend on machine load, so this works on a busy machine too.
 #
-#   bench/profile.sh get|list|reveal [SECONDS]   (default 20 s of load; needs valgrind)
+#   bench/profile.sh get|list|reveal|detokenize [SECONDS]   (default 20 s of load; needs valgrind)
 #
 # reveal: POST …/secrets/{name}/reveal on a workspace made through the API
-# (it needs a provisioned dataplane), as bench/suites/secrets.sh measures it.
+# (it needs a provisioned dataplane), as bench/suites/secrets.sh measures it;
+# detokenize: POST …/vault/detokenize of one record's 10 tokens by an admin,
+# as bench/suites/vault.sh measures it.
 #
 # Uses the binaries in $BENCH_BUILD_DIR (default build/); leaves the raw
 # profile in bench/results/callgrind.<endpoint>.out for callgrind_annotate or
 # kcachegrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-endpoint=${1:?usage: bench/profile.sh get|list|reveal [SECONDS]} seconds=${2:-20}
+endpoint=${1:?usage: bench/profile.sh get|list|reveal|detokenize [SECONDS]} seconds=${2:-20}
 bin=${BENCH_BUILD_DIR:-build}
 command -v valgrind >/dev/null || { echo "profile: apt-get install valgrind" >&2; exit 1; }
 
@@ -25,7 +27,7 @@ source bench/lib.sh
 trap 'bench_cleanup; rm -rf "$BENCH_TMP"' EXIT
 
 path=/v1/workspaces
-if [[ $endpoint != reveal ]]; then
+if [[ $endpoint != reveal && $endpoint != detokenize ]]; then
   ws_id=$("$bin/bench/ws_bench_seed" --data-dir "$BENCH_TMP/data")
   [[ $endpoint == get ]] && path=/v1/workspaces/$ws_id
 fi
@@ -47,11 +49,25 @@ done
 # The server made the dev key on its start; `token` never makes one.
 token=$("$bin/src/cli/workspaced" token --sub bench --data-dir "$BENCH_TMP/data")
 wrk_args=()
-if [[ $endpoint == reveal ]]; then
+if [[ $endpoint == reveal || $endpoint == detokenize ]]; then
   # shellcheck source=bench/against_get.sh
   source bench/against_get.sh
   WS_URL=http://127.0.0.1:$port WORKSPACED=$bin/src/cli/workspaced
   pillar_workspace_on_running "$BENCH_TMP/data" "profile"
+fi
+if [[ $endpoint == detokenize ]]; then
+  fields='"card":{"type":"card_number","value":"4242 4242 4242 4242"},'
+  fields+='"email":{"type":"email","value":"jane@example.com","deterministic":true},'
+  fields+='"ssn":{"type":"national_id","value":"123-45-6789","deterministic":true},'
+  fields+='"phone":{"type":"phone","value":"+1 555 010 9999"}'
+  for i in $(seq 1 6); do fields+=",\"note$i\":{\"type\":\"text\",\"value\":\"bench note $i\"}"; done
+  tokens=$(curl -sf --max-time 30 "${auth[@]}" -d "{\"fields\":{$fields}}" \
+    "http://127.0.0.1:$port/v1/workspaces/$ws_id/vault/records" | jq -c '[.fields[].token]')
+  printf 'wrk.method = "POST"\nwrk.body = [[{"tokens":%s}]]\nwrk.headers["Content-Type"] = "application/json"\n' \
+    "$tokens" >"$BENCH_TMP/detokenize.lua"
+  path=/v1/workspaces/$ws_id/vault/detokenize wrk_args=(-s "$BENCH_TMP/detokenize.lua")
+fi
+if [[ $endpoint == reveal ]]; then
   curl -sf --max-time 30 -X PUT "${auth[@]}" -d '{"value":"bench-value-0123456789abcdef"}' \
     "http://127.0.0.1:$port/v1/workspaces/$ws_id/secrets/DB_PASSWORD" >/dev/null
   printf 'wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\n' \

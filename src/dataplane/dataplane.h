@@ -43,7 +43,8 @@ struct SecretRow {
 // Which rows ListSecretRows returns: those of `name` (every name when
 // empty), in (name, version) order, after the key (after_name,
 // after_version) (keyset paging: a page starts after the last row of the
-// one before), at most `limit` of them (every one when 0).
+// one before; not with a name, whose versions are few), at most `limit` of
+// them (every one when 0). Each form reads through the primary key.
 // The number AddPendingSecret gave a row.
 struct NumberedSecret {
   std::int64_t version = 0;
@@ -78,10 +79,13 @@ struct VaultRow {
 };
 
 // Which rows ListVaultRows returns, by (record_id, field) (byte order):
-// those of `record_id` (every record when empty) or, when `tokens` is not
-// empty, those carrying one of them; after (after_record_id, after_field)
-// (keyset paging); at most `limit` (every one when 0). Tokens hold only
-// [A-Za-z0-9_-] (the domain checks them before asking).
+// those of `record_id`, or every record's after (after_record_id,
+// after_field) (keyset paging); at most `limit` (every one when 0). Or, when
+// `tokens` is not empty (and only with_values besides), each token's rows
+// in that order up to its first committed one (a detokenize's answer, and
+// the pending rows before it), read through an index whatever the vault
+// holds. Tokens hold only [A-Za-z0-9_-] (the domain checks them before
+// asking).
 struct VaultRowQuery {
   std::string record_id;
   std::vector<std::string> tokens;

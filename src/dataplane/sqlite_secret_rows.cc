@@ -124,15 +124,22 @@ Status Discard(Connection& db, const std::string& workspace_id, std::string_view
 
 StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspace_id,
                                       const SecretRowQuery& query) {
-  WS_ASSIGN_OR_RETURN(Stmt q,
-                      Stmt::Prepare(db,
-                                    "SELECT name, version, environment, description, "
-                                    "CASE WHEN ?3 THEN sealed ELSE '' END, pending, tombstone, "
-                                    "operation_id, created_at, created_by FROM secret_versions "
-                                    "WHERE workspace_id = ?1 AND (?2 = '' OR name = ?2) "
-                                    "AND (name > ?4 OR (name = ?4 AND version > ?5)) "
-                                    "AND (?7 = 0 OR pending = 1) "
-                                    "ORDER BY name, version LIMIT ?6"));
+  // A name's versions through the key; a page from its key on (a statement
+  // of `?2 = '' OR name = ?2` form read every name after the key: SQLite
+  // plans before the parameters are bound).
+#define WS_SECRET_COLUMNS                                                                 \
+  "SELECT name, version, environment, description, CASE WHEN ?3 THEN sealed ELSE '' END, " \
+  "pending, tombstone, operation_id, created_at, created_by FROM secret_versions "
+  WS_ASSIGN_OR_RETURN(
+      Stmt q, query.name.empty()
+                  ? Stmt::Prepare(db, WS_SECRET_COLUMNS
+                                  "WHERE workspace_id = ?1 AND (name > ?4 OR (name = ?4 AND "
+                                  "version > ?5)) AND (?7 = 0 OR pending = 1) "
+                                  "ORDER BY name, version LIMIT ?6")
+                  : Stmt::Prepare(db, WS_SECRET_COLUMNS
+                                  "WHERE workspace_id = ?1 AND name = ?2 AND "
+                                  "(?7 = 0 OR pending = 1) ORDER BY name, version LIMIT ?6"));
+#undef WS_SECRET_COLUMNS
   q.Text(workspace_id)
       .Text(query.name)
       .Int(query.with_values ? 1 : 0)

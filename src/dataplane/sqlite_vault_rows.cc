@@ -1,25 +1,14 @@
 #include "dataplane/sqlite_vault_rows.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "dataplane/sqlite_pillar_stmt.h"
 
 namespace workspaced::dataplane::sqlite_vault {
 using sqlite_pillar::Exec;
 using sqlite_pillar::InTransaction;
 using sqlite_pillar::Stmt;
-
-namespace {
-
-// The tokens as a JSON array for json_each (tokens hold only [A-Za-z0-9_-]).
-std::string TokenArray(const std::vector<std::string>& tokens) {
-  std::string out = "[";
-  for (const auto& t : tokens) {
-    if (out.size() > 1) out += ',';
-    out += '"' + t + '"';
-  }
-  return out + "]";
-}
-
-}  // namespace
 
 Status EnsureTable(sqlite3* db) {
   return Exec(db,
@@ -29,8 +18,9 @@ Status EnsureTable(sqlite3* db) {
               "sealed TEXT NOT NULL, pending INTEGER NOT NULL, tombstone INTEGER NOT NULL, "
               "operation_id TEXT NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL, "
               "PRIMARY KEY (workspace_id, record_id, field, operation_id)); "
-              "CREATE INDEX IF NOT EXISTS vault_fields_token ON vault_fields "
-              "(workspace_id, token); "
+              "DROP INDEX IF EXISTS vault_fields_token; "
+              "CREATE INDEX IF NOT EXISTS vault_fields_by_token ON vault_fields "
+              "(workspace_id, token, record_id, field, operation_id); "
               "CREATE INDEX IF NOT EXISTS vault_fields_operation ON vault_fields "
               "(workspace_id, operation_id);");
 }
@@ -91,47 +81,77 @@ Status Discard(Connection& db, const std::string& workspace_id, std::string_view
   return del.Text(workspace_id).Text(operation_id).Run();
 }
 
+#define WS_VAULT_COLUMNS                                                          \
+  "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN ?3 THEN " \
+  "sealed ELSE '' END, pending, tombstone, operation_id, created_at, created_by "  \
+  "FROM vault_fields "
+
 StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspace_id,
                                      const VaultRowQuery& query) {
-  WS_ASSIGN_OR_RETURN(Stmt q,
-                      Stmt::Prepare(db,
-                                    "SELECT record_id, field, type, token, deterministic, mask, "
-                                    "CASE WHEN ?3 THEN sealed ELSE '' END, pending, tombstone, "
-                                    "operation_id, created_at, created_by FROM vault_fields "
-                                    "WHERE workspace_id = ?1 AND (?2 = '' OR record_id = ?2) "
-                                    "AND (?7 = '[]' OR token IN (SELECT value FROM json_each(?7))) "
-                                    "AND (record_id > ?4 OR (record_id = ?4 AND field > ?5)) "
-                                    "AND (?8 = 0 OR pending = 1) "
-                                    "ORDER BY record_id, field, operation_id LIMIT ?6"));
+  // One statement per way in, each walking its index (a statement of
+  // `?2 = '' OR record_id = ?2` form read the workspace's every row: SQLite
+  // plans before the parameters are bound).
+  std::vector<VaultRow> rows;
+  const auto read = [&](Stmt& q, bool to_first_committed) -> Status {
+    for (;;) {
+      WS_ASSIGN_OR_RETURN(const bool more, q.Step());
+      if (!more) return Status::Ok();
+      VaultRow& r = rows.emplace_back();
+      r.record_id = q.Col(0);
+      r.field = q.Col(1);
+      r.type = q.Col(2);
+      r.token = q.Col(3);
+      r.deterministic = q.ColInt(4) != 0;
+      r.mask = q.Col(5);
+      r.sealed = q.Col(6);
+      r.pending = q.ColInt(7) != 0;
+      r.tombstone = q.ColInt(8) != 0;
+      r.operation_id = q.Col(9);
+      r.created_at = q.ColInt(10);
+      r.created_by = q.Col(11);
+      if (to_first_committed && !r.pending) return Status::Ok();
+    }
+  };
+  if (!query.tokens.empty()) {
+    // A token's rows in record order, up to its first committed one (what
+    // a detokenize answers; pending ones before it are the domain's to
+    // resolve): a deterministic token shared by many records reads one.
+    for (const std::string& token : query.tokens) {
+      WS_ASSIGN_OR_RETURN(Stmt q,
+                          Stmt::Prepare(db, WS_VAULT_COLUMNS
+                                        "INDEXED BY vault_fields_by_token WHERE workspace_id = ?1 "
+                                        "AND token = ?2 ORDER BY record_id, field, operation_id"));
+      q.Text(workspace_id).Text(token).Int(query.with_values ? 1 : 0);
+      WS_RETURN_IF_ERROR(read(q, true));
+    }
+    std::ranges::sort(rows, [](const VaultRow& a, const VaultRow& b) {
+      return std::tie(a.record_id, a.field, a.operation_id) <
+             std::tie(b.record_id, b.field, b.operation_id);
+    });
+    return rows;
+  }
+  WS_ASSIGN_OR_RETURN(
+      Stmt q,
+      query.record_id.empty()
+          ? Stmt::Prepare(db, WS_VAULT_COLUMNS
+                          "WHERE workspace_id = ?1 AND (record_id > ?4 OR (record_id = ?4 AND "
+                          "field > ?5)) AND (?7 = 0 OR pending = 1) "
+                          "ORDER BY record_id, field, operation_id LIMIT ?6")
+          : Stmt::Prepare(db, WS_VAULT_COLUMNS
+                          "WHERE workspace_id = ?1 AND record_id = ?2 AND (?7 = 0 OR pending = 1) "
+                          "ORDER BY record_id, field, operation_id LIMIT ?6"));
   q.Text(workspace_id)
       .Text(query.record_id)
       .Int(query.with_values ? 1 : 0)
       .Text(query.after_record_id)
       .Text(query.after_field)
       .Int(query.limit > 0 ? query.limit : -1)  // SQLite: a negative LIMIT is none
-      .Text(TokenArray(query.tokens))
       .Int(query.pending_only ? 1 : 0);
-  std::vector<VaultRow> rows;
-  for (;;) {
-    WS_ASSIGN_OR_RETURN(const bool more, q.Step());
-    if (!more) break;
-    VaultRow r;
-    r.record_id = q.Col(0);
-    r.field = q.Col(1);
-    r.type = q.Col(2);
-    r.token = q.Col(3);
-    r.deterministic = q.ColInt(4) != 0;
-    r.mask = q.Col(5);
-    r.sealed = q.Col(6);
-    r.pending = q.ColInt(7) != 0;
-    r.tombstone = q.ColInt(8) != 0;
-    r.operation_id = q.Col(9);
-    r.created_at = q.ColInt(10);
-    r.created_by = q.Col(11);
-    rows.push_back(std::move(r));
-  }
+  WS_RETURN_IF_ERROR(read(q, false));
   return rows;
 }
+
+#undef WS_VAULT_COLUMNS
 
 Status DeleteWorkspace(Connection& db, const std::string& workspace_id) {
   WS_RETURN_IF_ERROR(EnsureTable(db.db()));
