@@ -1,5 +1,9 @@
 #include "dataplane/postgres_vault_rows.h"
 
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+
 namespace workspaced::dataplane::postgres_vault {
 namespace {
 
@@ -25,8 +29,16 @@ std::string TableSql(const std::string& schema) {
 }
 
 std::string IndexSql(const std::string& schema) {
-  return "CREATE INDEX IF NOT EXISTS vault_fields_token ON " + schema +
-         ".vault_fields (workspace_id, token)";
+  // A token's rows in record order (byte order, as every read here), so a
+  // detokenize stops at its first committed row.
+  return "CREATE INDEX IF NOT EXISTS vault_fields_by_token ON " + schema +
+         ".vault_fields (workspace_id, token, record_id COLLATE \"C\", field COLLATE \"C\", "
+         "operation_id)";
+}
+
+std::string DropOldIndexSql(const std::string& schema) {
+  // (workspace_id, token): a detokenize read every record sharing a token.
+  return "DROP INDEX IF EXISTS " + schema + ".vault_fields_token";
 }
 
 Status AddPending(CellConnection& db, const std::string& table, const std::string& workspace_id,
@@ -68,22 +80,11 @@ Status Discard(CellConnection& db, const std::string& table, const std::string& 
       {workspace_id, std::string(operation_id)});
 }
 
-StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& table,
-                                     const std::string& workspace_id, const VaultRowQuery& query) {
-  WS_ASSIGN_OR_RETURN(
-      PGresult * r,
-      db.RunParams(
-          "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN $3 THEN sealed "
-          "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
-              table +
-              " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND "
-              "(cardinality($7::text[]) = 0 OR token = ANY($7::text[])) AND (record_id COLLATE "
-              "\"C\" > $4 OR (record_id = $4 AND field COLLATE \"C\" > $5)) AND (NOT $8::boolean "
-              "OR pending) ORDER BY record_id COLLATE \"C\", field COLLATE \"C\", operation_id "
-              "LIMIT NULLIF($6::bigint, 0)",
-          {workspace_id, query.record_id, query.with_values ? "true" : "false",
-           query.after_record_id, query.after_field, std::to_string(query.limit),
-           TokenArray(query.tokens), query.pending_only ? "true" : "false"}));
+namespace {
+
+constexpr int kRowsPerToken = 16;  // a first read's, per token (more only when all are pending)
+
+std::vector<VaultRow> ReadRows(PGresult* r) {
   std::vector<VaultRow> rows;
   for (int i = 0; i < Rows(r); ++i) {
     VaultRow row;
@@ -103,6 +104,77 @@ StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& tabl
   }
   Clear(r);
   return rows;
+}
+
+// Each token's rows in record order up to its first committed one (the
+// contract of VaultRowQuery::tokens), at most `per_token` of each read.
+StatusOr<std::vector<VaultRow>> TokenRows(CellConnection& db, const std::string& table,
+                                          const std::string& workspace_id,
+                                          const std::vector<std::string>& tokens,
+                                          bool with_values, int per_token) {
+  WS_ASSIGN_OR_RETURN(
+      PGresult * r,
+      db.RunParams(
+          "SELECT v.* FROM unnest($2::text[]) AS t(token) CROSS JOIN LATERAL (SELECT record_id, "
+          "field, type, token, deterministic, mask, CASE WHEN $3 THEN sealed ELSE '' END, "
+          "pending, tombstone, operation_id, created_at, created_by FROM " +
+              table +
+              " f WHERE f.workspace_id = $1 AND f.token = t.token ORDER BY f.record_id COLLATE "
+              "\"C\", f.field COLLATE \"C\", f.operation_id LIMIT NULLIF($4::bigint, 0)) v",
+          {workspace_id, TokenArray(tokens), with_values ? "true" : "false",
+           std::to_string(per_token)}));
+  std::vector<VaultRow> read = ReadRows(r), out;
+  std::vector<std::string> again;  // tokens whose rows read were all pending
+  for (std::size_t i = 0; i < read.size();) {
+    std::size_t end = i;
+    while (end < read.size() && read[end].token == read[i].token) ++end;
+    std::size_t last = i;
+    while (last < end && read[last].pending) ++last;
+    if (last == end && per_token > 0 && end - i == static_cast<std::size_t>(per_token)) {
+      again.push_back(read[i].token);
+    } else {
+      const std::size_t keep = last < end ? last + 1 : end;
+      std::move(read.begin() + static_cast<std::ptrdiff_t>(i),
+                read.begin() + static_cast<std::ptrdiff_t>(keep), std::back_inserter(out));
+    }
+    i = end;
+  }
+  if (!again.empty()) {
+    WS_ASSIGN_OR_RETURN(std::vector<VaultRow> rest,
+                        TokenRows(db, table, workspace_id, again, with_values, 0));
+    std::ranges::move(rest, std::back_inserter(out));
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& table,
+                                     const std::string& workspace_id, const VaultRowQuery& query) {
+  if (!query.tokens.empty()) {
+    WS_ASSIGN_OR_RETURN(std::vector<VaultRow> rows,
+                        TokenRows(db, table, workspace_id, query.tokens, query.with_values,
+                                  kRowsPerToken));
+    std::ranges::sort(rows, [](const VaultRow& a, const VaultRow& b) {
+      return std::tie(a.record_id, a.field, a.operation_id) <
+             std::tie(b.record_id, b.field, b.operation_id);
+    });
+    return rows;
+  }
+  WS_ASSIGN_OR_RETURN(
+      PGresult * r,
+      db.RunParams(
+          "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN $3 THEN sealed "
+          "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
+              table +
+              " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND (record_id COLLATE "
+              "\"C\" > $4 OR (record_id = $4 AND field COLLATE \"C\" > $5)) AND (NOT $7::boolean "
+              "OR pending) ORDER BY record_id COLLATE \"C\", field COLLATE \"C\", operation_id "
+              "LIMIT NULLIF($6::bigint, 0)",
+          {workspace_id, query.record_id, query.with_values ? "true" : "false",
+           query.after_record_id, query.after_field, std::to_string(query.limit),
+           query.pending_only ? "true" : "false"}));
+  return ReadRows(r);
 }
 
 }  // namespace workspaced::dataplane::postgres_vault

@@ -10,9 +10,10 @@
 namespace workspaced::dataplane::postgres_vault {
 
 // CREATE TABLE / INDEX IF NOT EXISTS for `schema`'s vault_fields and its
-// token index.
+// token index; the drop of the token index of releases before.
 std::string TableSql(const std::string& schema);
 std::string IndexSql(const std::string& schema);
+std::string DropOldIndexSql(const std::string& schema);
 Status AddPending(CellConnection& db, const std::string& table, const std::string& workspace_id,
                   const std::vector<VaultRow>& rows);
 Status Commit(CellConnection& db, const std::string& table, const std::string& workspace_id,

@@ -91,11 +91,46 @@ void ExerciseVaultRows(Dataplane& dp, model::TenancyModel tenancy) {
   EXPECT_EQ(dp.ListVaultRows(ws, {}).status().code(), Code::kConflict);  // not provisioned
 }
 
+// A deterministic token many records share: its rows in record order up
+// to the first committed one, the pending ones before it included however
+// many they are (more than a first read takes per token here).
+void ExerciseSharedToken(Dataplane& dp, model::TenancyModel tenancy) {
+  const auto ws = Ws(tenancy);
+  ASSERT_TRUE(dp.Provision(ws).ok());
+  const auto id = [](char prefix, int i) {
+    return std::string(1, prefix) + (i < 10 ? "0" : "") + std::to_string(i);
+  };
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(dp.AddPendingVaultRows(ws, {Field(id('a', i), "email", "vtd_shared", id('p', i))}).ok());
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(dp.AddPendingVaultRows(ws, {Field(id('b', i), "email", "vtd_shared", id('c', i))}).ok());
+    ASSERT_TRUE(dp.CommitVaultOperation(ws, id('c', i)).ok());
+  }
+  ASSERT_TRUE(dp.AddPendingVaultRows(ws, {Field("z", "card", "vtr_alone", "opz")}).ok());
+  ASSERT_TRUE(dp.CommitVaultOperation(ws, "opz").ok());
+  auto rows = dp.ListVaultRows(ws, {.tokens = {"vtd_shared", "vtr_alone"}});
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20; ++i) expected.push_back(id('a', i) + "/email*");
+  expected.push_back("b00/email");
+  expected.push_back("z/card");
+  EXPECT_EQ(Keys(*rows), expected);
+  // One in flight committed: the token's rows end there.
+  ASSERT_TRUE(dp.CommitVaultOperation(ws, id('p', 3)).ok());
+  rows = dp.ListVaultRows(ws, {.tokens = {"vtd_shared"}});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(Keys(*rows),
+            (std::vector<std::string>{"a00/email*", "a01/email*", "a02/email*", "a03/email"}));
+  ASSERT_TRUE(dp.Deprovision(ws).ok());
+}
+
 TEST(VaultRows, SqliteDedicatedAndShared) {
   store::testing::TempDir dir;
   auto dp = NewSqliteDataplane(dir.File("dataplanes"));
   ExerciseVaultRows(*dp, model::TenancyModel::kDedicated);
   ExerciseVaultRows(*dp, model::TenancyModel::kShared);
+  ExerciseSharedToken(*dp, model::TenancyModel::kDedicated);
+  ExerciseSharedToken(*dp, model::TenancyModel::kShared);
 }
 
 TEST(VaultRows, PostgresDedicatedAndShared) {
@@ -104,6 +139,8 @@ TEST(VaultRows, PostgresDedicatedAndShared) {
   auto dp = NewPostgresDataplane(*conninfo);
   ExerciseVaultRows(*dp, model::TenancyModel::kDedicated);
   ExerciseVaultRows(*dp, model::TenancyModel::kShared);
+  ExerciseSharedToken(*dp, model::TenancyModel::kDedicated);
+  ExerciseSharedToken(*dp, model::TenancyModel::kShared);
 }
 
 }  // namespace
