@@ -268,6 +268,13 @@ TEST(UserIds, AreADevSubOrAQualifiedProvidersSub) {
   EXPECT_TRUE(model::IsUserId("bob\u2764\uFE0F"));     // ❤️: the selector picks its look
   EXPECT_TRUE(model::IsUserId("\u845B\U000E0100"));    // an ideograph's variant
   EXPECT_TRUE(model::IsUserId("a\u200Db"));            // inside: allowed, as before
+  // Dot-segments: …/members/.. normalised by a proxy is the workspace's
+  // own path (outside audit: a member removal became a workspace delete).
+  EXPECT_FALSE(model::IsUserId("."));
+  EXPECT_FALSE(model::IsUserId(".."));
+  EXPECT_FALSE(model::IsValidSubject(".."));
+  EXPECT_TRUE(model::IsUserId("..."));
+  EXPECT_TRUE(model::IsUserId(".alice"));
 }
 
 }  // namespace

@@ -220,7 +220,7 @@ StatusOr<MemberResult> Members::Put(const Actor& actor, MemberScope scope, std::
     return InvalidArgument(
         "a subject is a user id a token could carry (docs/identity.md): a dev token's sub "
         "(1-255 bytes without '|', control, bidi or invisible characters, and no white space at "
-        "either end), or <issuer>|<sub> for a provider's user");
+        "either end, not \".\" or \"..\"), or <issuer>|<sub> for a provider's user");
   if (scope == MemberScope::kAccount)
     return PutIn<AccountScope>(store_, clock_, actor, id, subject, role, precondition);
   return PutIn<WorkspaceScope>(store_, clock_, actor, id, subject, role, precondition);

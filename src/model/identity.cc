@@ -45,8 +45,10 @@ std::optional<std::string> Unescaped(std::string_view part) {
 }  // namespace
 
 bool IsValidSubject(std::string_view sub) {
+  // "." and "..": a member's path segment (…/members/..) that a proxy
+  // normalising dot-segments turns into the workspace's own path.
   return !sub.empty() && sub.size() <= kMaxSubjectBytes && IsDisplaySafe(sub) &&
-         !HasSurroundingSpace(sub) && !HasBlankEdge(sub);
+         !HasSurroundingSpace(sub) && !HasBlankEdge(sub) && sub != "." && sub != "..";
 }
 
 bool IsUserId(std::string_view id) {

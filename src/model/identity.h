@@ -44,7 +44,8 @@ inline constexpr std::size_t kMaxUserIdBytes = 1024;
 
 // What a token's `sub` (and each of its groups) must be: 1-255 bytes of
 // display-safe UTF-8 (common/text.h IsDisplaySafe) without white space at
-// either end — " alice" and "alice" would be two users shown the same.
+// either end — " alice" and "alice" would be two users shown the same —
+// and not "." or ".." (a dot-segment in a member's path).
 bool IsValidSubject(std::string_view sub);
 
 // A user id some token can have (what a membership names): a dev token's

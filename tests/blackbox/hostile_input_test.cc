@@ -96,6 +96,22 @@ TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
   EXPECT_EQ(MembersBody(), members_before);
 }
 
+TEST_F(HostileInput, ADotSegmentIsNoMember) {
+  // …/members/.. is the workspace's own path once a proxy removes
+  // dot-segments (RFC 3986 §5.2.4), percent-encoded or not: a member by that
+  // name could be removed only by a request that deletes the workspace.
+  const std::string before = MembersBody();
+  for (const char* subject : {"%2E%2E", "%2e", "."}) {
+    SCOPED_TRACE(subject);
+    auto r = Send("PUT", "/v1/workspaces/" + ws_ + "/members/" + subject, R"({"role":"viewer"})");
+    ExpectProblem(r, 400);
+    EXPECT_NE(r.body.find("either end, not"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(MembersBody(), before);
+  EXPECT_EQ(Send("PUT", "/v1/workspaces/" + ws_ + "/members/...", R"({"role":"viewer"})").status,
+            201);
+}
+
 TEST_F(HostileInput, IfNoneMatchOnAChangeIsEvaluatedNotIgnored) {
   // RFC 9110 §13.1.2: If-None-Match: * asks "only if it does not exist", so
   // a PUT meant to add a member never replaces one that is there.
