@@ -13,6 +13,7 @@ namespace workspaced::cli {
 
 int ReportStatus(const Status& status) {
   std::fprintf(stderr, "error: %s\n", status.message().c_str());
+  if (status.code() == Code::kInvalidArgument) return kExitUsage;  // refused before sending
   return status.code() == Code::kUnavailable ? kExitUnavailable : kExitFailed;
 }
 

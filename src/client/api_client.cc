@@ -35,6 +35,18 @@ StatusOr<Response> ApiClient::Download(const std::string& target, std::FILE* sin
 }
 
 StatusOr<Response> ApiClient::Call(Request request, std::FILE* sink) {
+  // A "." or ".." segment (an id or subject given as one) is never sent: a
+  // proxy that removes dot-segments would send the request elsewhere
+  // (…/members/.. is the workspace itself).
+  const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  for (std::size_t at = 0; at != std::string_view::npos;) {
+    const std::size_t next = path.find('/', at + 1);
+    const std::string_view segment =
+        path.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1);
+    if (segment == "." || segment == ".." || segment == "%2E" || segment == "%2E%2E")
+      return InvalidArgument("\".\" and \"..\" are not ids or names the API can address");
+    at = next;
+  }
   if (!token_.empty()) request.headers.emplace_back("Authorization", "Bearer " + token_);
   request.headers.emplace_back("Accept", "application/json, application/problem+json, */*");
   bool keyed = false;

@@ -69,6 +69,23 @@ TEST(CliFakeServer, APatchWhoseConnectionDiesIsNotResent) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
+// An id or subject given as "." or ".." is refused before anything is sent
+// (exit 2): behind a proxy that removes dot-segments, `members W --remove
+// ..` reached DELETE /v1/workspaces/W (outside audit).
+TEST(CliFakeServer, ADotSegmentIsNeverSent) {
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    return {FakeHttpServer::Response(204, {})};
+  });
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"members", kId, "--remove", ".."},
+        {"members", kId, "--put", ".", "--role", "viewer"}, {"get", ".."}, {"delete", "."}}) {
+    const CommandResult r = Ws(server, args);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+    EXPECT_NE(r.err.find("are not ids or names"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(server.requests().empty());
+}
+
 // A server that always names the same next page had `ws list` reading (and
 // growing) forever; the repeated link is refused, named, exit 4.
 TEST(CliFakeServer, ANextLinkThatRepeatsIsRefusedNamingIt) {
