@@ -75,7 +75,7 @@ void Session::Handle() {
   request_.request_id = request_id_;
   user_agent_.assign(request_.HeaderValue("User-Agent"));
   bytes_in_ = req.body().bytes.size();
-  response_ = Response{};
+  ResetResponse();
   if (RateLimiter* limits = server_.options.rate_limiter) {
     request_.remote_ip = limits->ClientAddress(remote_ip_, request_, client_ip_);
     if (!limits->Admit(request_, response_)) return OnHandled();
@@ -85,7 +85,7 @@ void Session::Handle() {
     RunHandler();
     if (response_.hold) {  // a bug: nothing may wait on the I/O thread
       log::Error("an inline route held its answer", {{"request_id", request_id_}});
-      response_ = Response{};
+      ResetResponse();
       SetProblem(response_, 500, "internal error; quote the request id to the operator",
                  request_id_);
     }
@@ -127,7 +127,7 @@ void Session::RunHandler() {
     server_.handler(request_, response_);
   } catch (const std::exception& e) {
     log::Error("handler threw", {{"request_id", request_id_}, {"error", e.what()}});
-    response_ = Response{};
+    ResetResponse();
     SetProblem(response_, 500, "internal error; quote the request id to the operator",
                request_id_);
   }

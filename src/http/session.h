@@ -108,6 +108,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void RefuseResponse();
   // Frees the response's body (wiped first when it is sensitive).
   void DropResponseBody();
+  // A fresh response_, the last one's buffers freed (assigning Response{}
+  // would keep its body's capacity: an idle connection pinned its last
+  // answer, outside the response budget).
+  void ResetResponse() {
+    Response last = std::move(response_);
+    response_ = Response{};
+  }
   // Writes `buffers` under write_timeout, as Writing() while it waits.
   template <typename Buffers, typename Done>
   void Write(const Buffers& buffers, Done&& done);

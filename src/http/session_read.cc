@@ -139,7 +139,7 @@ void Session::OnHeader(beast::error_code ec) {
     const auto& head = parser_->get();
     // Only a chunked body has a trailer to tell apart.
     if (parser_->chunked()) header_field_ids_ = HeaderFieldIds(head);
-    response_ = Response{};
+    ResetResponse();
     method_ = ToMethod(head.method());
     // The method is a token a client chose: one longer than any (refused
     // below) is kept as long as the access log takes it.
@@ -293,7 +293,7 @@ void Session::OnReadError(beast::error_code ec) {
 
 void Session::Reject(int status, std::string_view detail) {
   request_id_ = NewRequestId();
-  response_ = Response{};
+  ResetResponse();
   SetProblem(response_, status, detail, request_id_);
   if (status == 415) response_.SetHeader("Accept-Encoding", "identity");  // a content coding
   if (status == 503) response_.SetHeader("Retry-After", "1");

@@ -173,7 +173,9 @@ void Session::RefuseResponse() {
 
 void Session::DropResponseBody() {
   if (response_.sensitive) explicit_bzero(response_.body.data(), response_.body.size());
-  response_.body = std::string();
+  // Swapped out, not assigned: assigning an empty string keeps the
+  // buffer (libstdc++), and an idle connection held its last answer.
+  std::string().swap(response_.body);
 }
 
 template <typename Buffers, typename Done>
@@ -331,7 +333,7 @@ void Session::OnWritten(beast::error_code ec, std::size_t bytes, std::string_vie
   }
   response_.stream.reset();
   if (response_.sensitive) WipeBodies();
-  response_.body = std::string();  // a large body is not kept for the next request
+  std::string().swap(response_.body);  // a large body is not kept for the next request
   std::string().swap(chunk_);
   ReleaseResponse();
   if (ec) return Close();
