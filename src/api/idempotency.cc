@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/hex.h"
+#include "http/problem.h"
 #include "crypto/aead.h"
 
 
@@ -116,7 +117,16 @@ Status ValidateKey(std::string_view key) {
   return Status::Ok();
 }
 
-void Replay(const model::IdempotencyRecord& r, http::Response& out) {
+void Replay(const model::IdempotencyRecord& r, std::string_view request_id,
+            http::Response& out) {
+  if (r.status == 410 && r.body.empty()) {  // store.h ForgetIdempotencyAnswersOf
+    http::SetProblem(out, 410,
+                     "the request under this Idempotency-Key was done, and the workspace it "
+                     "changed has since been purged; a new request needs a new key",
+                     request_id);
+    out.SetHeader("Idempotent-Replayed", "true");
+    return;
+  }
   out.Json(r.status, r.body);
   if (!r.location.empty()) out.SetHeader("Location", r.location);
   out.SetHeader("Idempotent-Replayed", "true");
@@ -223,7 +233,7 @@ Status RunIdempotent(app::App& app, RequestContext& ctx, http::Response& out,
         (keyed != nullptr || found->request_hash != RawFingerprint(ctx.request)))
       return OtherRequest();
     if (found->completed) {
-      Replay(*found, out);
+      Replay(*found, ctx.request.request_id, out);
       return Status::Ok();
     }
     // Still in progress: no thread waits for it; the client comes back.

@@ -168,11 +168,12 @@ class DropDataplane final : public Step {
   // in the same transaction: the items quotas count (secret names, vault
   // record ids), the outcomes of its pillar operations (no pending row is
   // left to need them), and the stored answers of its idempotent requests
-  // (a vault record's holds its tokens and masks).
+  // (a vault record's holds its tokens and masks); their keys stay until
+  // they expire, so a retried create makes no second workspace.
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_RETURN_IF_ERROR(RequireDeleted(ws));
     WS_RETURN_IF_ERROR(tx.DeletePillarRows(ws.id));
-    WS_RETURN_IF_ERROR(tx.DeleteIdempotencyRecordsOf(ws.id));
+    WS_RETURN_IF_ERROR(tx.ForgetIdempotencyAnswersOf(ws.id));
     return tx.DeleteDataKey(ws.id);
   }
 

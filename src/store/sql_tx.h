@@ -127,7 +127,7 @@ class SqlTx final : public Tx {
   Status PutIdempotencyRecord(const model::IdempotencyRecord& record) override;
   Status DeleteIdempotencyRecord(std::string_view subject, std::string_view key) override;
   StatusOr<int> PurgeIdempotencyRecords(Micros now, int limit) override;
-  Status DeleteIdempotencyRecordsOf(std::string_view workspace_id) override;
+  Status ForgetIdempotencyAnswersOf(std::string_view workspace_id) override;
 
   Status TouchRelationships(const std::vector<model::Relationship>& rels) override;
   Status DeleteRelationships(const std::vector<model::Relationship>& rels) override;

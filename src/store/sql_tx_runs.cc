@@ -329,8 +329,9 @@ Status SqlTx::DeleteIdempotencyRecord(std::string_view subject, std::string_view
   return stmt.Bind(subject, key).Run();
 }
 
-Status SqlTx::DeleteIdempotencyRecordsOf(std::string_view workspace_id) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM idempotency_keys WHERE workspace_id = ?1 "
+Status SqlTx::ForgetIdempotencyAnswersOf(std::string_view workspace_id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE idempotency_keys SET completed = 1, status = 410, "
+                                         "body = '', location = '' WHERE workspace_id = ?1 "
                                          "AND workspace_id <> ''"));
   return stmt.Bind(workspace_id).Run();
 }

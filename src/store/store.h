@@ -306,10 +306,12 @@ class Tx {
   virtual Status DeleteIdempotencyRecord(std::string_view subject, std::string_view key) = 0;
   // Deletes at most `limit` records with expires_at <= now; how many.
   virtual StatusOr<int> PurgeIdempotencyRecords(Micros now, int limit) = 0;
-  // Deletes every record whose answer belongs to the workspace (the
-  // purge's: a vault record's answer holds its tokens and masks). OK when
-  // there is none.
-  virtual Status DeleteIdempotencyRecordsOf(std::string_view workspace_id) = 0;
+  // Forgets the answers of every record that belongs to the workspace (the
+  // purge's: a vault record's answer holds its tokens and masks), keeping
+  // the keys until they expire, answered 410 (kPurgedAnswer): a retried
+  // create whose workspace was purged makes no second one. OK when there is
+  // none.
+  virtual Status ForgetIdempotencyAnswersOf(std::string_view workspace_id) = 0;
 
   // --- authorization relationships and their outbox to SpiceDB ---
   // Each relationship is stored (a no-op when present) and a TOUCH is

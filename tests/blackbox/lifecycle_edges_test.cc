@@ -164,6 +164,47 @@ TEST_F(LifecycleEdges, APurgedWorkspacesRunsAnswerAsItsOperations) {
   EXPECT_NE(retry.body.find("purged"), std::string::npos) << retry.body;
 }
 
+// A create retried with its Idempotency-Key after its workspace was purged
+// (a retention window shorter than a key's 24 hours) makes no second
+// workspace: the purge forgot the stored answer but keeps the key, which
+// answers 410; another request under it is still refused (outside audit:
+// the purge deleted the key, and the retry made a new workspace).
+TEST_F(LifecycleEdges, ACreateRetriedAfterItsWorkspaceWasPurgedMakesNoOther) {
+  Start(/*retention_s=*/1);
+  const auto send = [&](const std::string& name) {
+    return client_->Send("POST", "/v1/workspaces",
+                         {{"Authorization", "Bearer " + server_->Token("alice")},
+                          {"Content-Type", "application/json"},
+                          {"Idempotency-Key", "create-once"}},
+                         CreateBody(acme_, name));
+  };
+  const HttpResponse created = send("Once");
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto o = Json(created.body).as_object();
+  const std::string ws(o.at("workspace_id").as_string());
+  ASSERT_EQ(WaitRun(*client_, server_->Token("alice"),
+                    std::string(o.at("provisioning_run_id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  ASSERT_EQ(Call("DELETE", "/v1/workspaces/" + ws).status, 202);
+  const std::string dir = server_->data_dir();
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE id = '" + ws +
+                              "' AND status = 'purged'") == 1;
+  })) << "the purge did not finish";
+  const HttpResponse again = send("Once");
+  ExpectProblem(again, 410);
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_NE(again.body.find("purged"), std::string::npos) << again.body;
+  ExpectProblem(send("Other"), 422);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM workspaces"), 1);
+  // No stored answer is left of the purged workspace.
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM idempotency_keys WHERE workspace_id = '" + ws +
+                               "' AND (body <> '' OR location <> '')"),
+            0);
+}
+
 // Which of two keys was meant is not guessed: 400, nothing created.
 TEST_F(LifecycleEdges, TwoIdempotencyKeysAreA400AndCreateNothing) {
   Start(/*retention_s=*/3600);
