@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,9 +19,15 @@
 
 namespace workspaced::dataplane::sqlite_pillar {
 
+// A full disk (SQLITE_FULL, or an I/O error of ENOSPC) is the service's
+// storage full, waited for like the control plane's own (Retry-After 30),
+// not a failed dataplane.
 inline Status Failed(sqlite3* db) {
+  const int rc = sqlite3_errcode(db);
+  const bool full =
+      rc == SQLITE_FULL || (rc == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC);
   return Unavailable(std::string("dataplane: ") + sqlite3_errmsg(db))
-      .WithCause(Cause::kDataplaneFailed);
+      .WithCause(full ? Cause::kStorageFull : Cause::kDataplaneFailed);
 }
 
 // A statement of the connection's cache (`sql` is a string literal: the

@@ -4,7 +4,8 @@
 // (each read used to walk every row after its key: SQLite plans a statement
 // before its parameters are bound, and `?2 = '' OR name = ?2` used no
 // index). Counted as SQLite's own virtual-machine steps of the statements
-// the read ran, which grow with every row a statement visits.
+// the read ran, which grow with every row a statement visits. And a write
+// that finds no space says so.
 #include <sqlite3.h>
 
 #include <gtest/gtest.h>
@@ -133,6 +134,40 @@ TEST_F(RowReads, ADeterministicTokenSharedByManyRecordsReadsUpToItsFirstCommitte
   EXPECT_FALSE((*rows)[1].pending);
   EXPECT_EQ((*rows)[1].record_id, Id(10));
   EXPECT_LT(Steps(), 200) << "one token read every record sharing it";
+}
+
+}  // namespace
+}  // namespace workspaced::dataplane
+
+namespace workspaced::dataplane {
+namespace {
+
+// A pillar write that finds no space (SQLITE_FULL; here a page limit,
+// which SQLite reports as it does a full disk) is the storage's full disk,
+// waited for with Retry-After 30, not a failed dataplane retried in a
+// second (outside audit, on a full tmpfs).
+TEST_F(RowReads, AWriteThatFindsNoSpaceIsStorageFull) {
+  Sql("PRAGMA max_page_count = " + std::to_string([&] {
+        sqlite3_stmt* s = nullptr;
+        sqlite3_prepare_v2(conn_->db(), "PRAGMA page_count", -1, &s, nullptr);
+        sqlite3_step(s);
+        const int pages = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        return pages;
+      }()));
+  Status last;
+  for (int i = 0; i < 100 && last.ok(); ++i) {
+    SecretRow row;
+    row.name = "KEY_" + std::to_string(i);
+    row.operation_id = "op" + std::to_string(i);
+    row.created_by = "alice";
+    last = sqlite_secrets::AddPending(*conn_, kWs, row, [](std::int64_t) {
+             return std::string(8192, 's');
+           }).status();
+  }
+  ASSERT_FALSE(last.ok()) << "the page limit was never met";
+  EXPECT_EQ(last.code(), Code::kUnavailable) << last.message();
+  EXPECT_EQ(last.cause(), Cause::kStorageFull) << last.message();
 }
 
 }  // namespace
