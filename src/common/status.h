@@ -89,6 +89,11 @@ class [[nodiscard]] Status {
   // is their Cause (common/public_error.h).
   const std::string& message() const { return message_; }
   const std::vector<FieldError>& field_errors() const { return fields_; }
+  // The same status said another way (a surface's own words for it).
+  Status& WithMessage(std::string message) {
+    message_ = std::move(message);
+    return *this;
+  }
 
   Status& WithField(std::string field, std::string detail) {
     fields_.push_back({std::move(field), std::move(detail)});

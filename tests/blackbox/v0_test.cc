@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "blackbox/fixture.h"
+#include "support/database.h"
 
 namespace workspaced::testing {
 namespace {
@@ -250,6 +251,22 @@ TEST_F(V0, UsersOfTheWorkspaceInTheHeaderOrQuery) {
   ExpectError(Send("GET", "/v0/users", "acme-admin"), 400);
   ExpectError(Send("GET", "/v0/users?workspace=a", "acme-admin", "", {{"X-Blaxel-Workspace", "b"}}),
               400);
+}
+
+// /v0 has no force: a workspace whose pillars hold data is refused, and the
+// refusal points at the way there is (/v1's delete with ?force=true), not
+// at a query parameter /v0 refuses (outside audit).
+TEST_F(V0, ASafeDeleteRefusalPointsAtV1sForce) {
+  ExecSql(server_->data_dir(), "INSERT INTO pillar_items (workspace_id, pillar, item) VALUES ('" +
+                                   prod_ + "', 'secret', 'API_KEY')");
+  const std::string name = SlugOf(prod_);
+  const HttpResponse r = Send("DELETE", "/v0/workspaces/" + name, "acme-admin");
+  ExpectError(r, 409);
+  const std::string message(Json(r.body).as_object().at("message").as_string());
+  EXPECT_NE(message.find("DELETE /v1/workspaces/" + prod_ + "?force=true"), std::string::npos)
+      << message;
+  ExpectError(Send("DELETE", "/v0/workspaces/" + name + "?force=true", "acme-admin"), 400);
+  EXPECT_EQ(c_->Get("/v1/workspaces/" + prod_, server_->Token("acme-admin")).status, 200);
 }
 
 // /v0 answers with /v1's ETags and honours If-Match as /v1 does: a change

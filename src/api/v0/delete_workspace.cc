@@ -25,9 +25,17 @@ class DeleteWorkspace final : public Handler {
                         ResolveName(app_, ctx, ctx.Param("workspaceName"),
                                     authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(CheckQuery(ctx.request, {}));
-    WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
-                        app_.workspaces().Delete(ActorOf(ctx), ws.id, /*force=*/false,
-                                                 IfMatchWorkspace(ctx.request)));
+    StatusOr<domain::LifecycleResult> deleted = app_.workspaces().Delete(
+        ActorOf(ctx), ws.id, /*force=*/false, IfMatchWorkspace(ctx.request));
+    if (Status s = deleted.status(); !s.ok()) {
+      // /v0 has no force: the way to force it is /v1's.
+      const std::string force = "?force=true";
+      if (const std::size_t at = s.message().find(force); at != std::string::npos)
+        s.WithMessage(s.message().substr(0, at) + "DELETE /v1/workspaces/" + ws.id + force +
+                      s.message().substr(at + force.size()));
+      return s;
+    }
+    const domain::LifecycleResult& done = *deleted;
     out.SetHeader("Location", "/v1/operations/" + done.operation.id);
     out.SetHeader("ETag", WorkspaceEtag(done.workspace));
     out.Json(200, WorkspaceJson(done.workspace));
