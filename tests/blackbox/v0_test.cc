@@ -210,6 +210,15 @@ TEST_F(V0, BadBodiesAre400WithoutEchoingThem) {
   EXPECT_EQ(message.find(field), message.rfind(field)) << message;
   ExpectError(Send("POST", "/v0/workspaces", "acme-admin", "not json"), 400);
   ExpectError(Send("GET", "/v0/workspaces?colour=red", "acme-admin"), 400);
+  // A group mapping's problem names its field as sent (camelCase), not as
+  // /v1 spells it (outside audit).
+  const HttpResponse group =
+      Send("POST", "/v0/workspaces", "acme-admin",
+           R"({"name":"grouped","region":"us-east-1","groupMappings":[{"groupName":" g","role":"admin"}]})");
+  ExpectError(group, 400, "bad_request");
+  const std::string said(Json(group.body).as_object().at("message").as_string());
+  EXPECT_NE(said.find("groupMappings[0].groupName"), std::string::npos) << said;
+  EXPECT_EQ(said.find("group_name"), std::string::npos) << said;
 }
 
 TEST_F(V0, VersionsAndCredentials) {

@@ -120,7 +120,13 @@ StatusOr<WorkspaceBody> ParseWorkspaceBody(std::string_view body,
         snake.push_back(std::move(s));
       }
       std::vector<model::GroupMapping> parsed;
+      const std::size_t before = errors.size();
       if (ok) ParseGroupMappingsInto(snake, "groupMappings", parsed, errors);
+      // Its problems named in Blaxel's words, as they were sent.
+      for (std::size_t i = before; i < errors.size(); ++i)
+        for (std::string* text : {&errors[i].field, &errors[i].detail})
+          for (std::size_t at; (at = text->find("group_name")) != std::string::npos;)
+            text->replace(at, 10, "groupName");
       out.group_mappings = std::move(parsed);
     } else if (key == "runtime") {
       const json::object* runtime = value.if_object();
