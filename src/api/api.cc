@@ -124,6 +124,14 @@ void Api::Handle(const http::Request& request, http::Response& response) {
       request.method == http::Method::kHead ? http::Method::kGet : request.method;
   auto match = impl_->router.Find(method, request.path);
   if (match.allow.find("GET") != std::string::npos) match.allow += ", HEAD";
+  if (match.route == nullptr && !match.malformed_param.empty()) {
+    Status bad = InvalidArgument("the path's " + std::string(match.malformed_param) +
+                                 " is not valid percent-encoding ('%' and two hex digits; "
+                                 "%00 is not allowed)");
+    if (request.path.starts_with("/v0/"))
+      return v0::BlaxelDialect().render_error(response, bad, request.request_id);
+    return http::SetProblem(response, bad, request.request_id);
+  }
   if (match.route == nullptr) {
     // The Blaxel-compatible surface answers in its own words there too.
     if (request.path == "/v0" || request.path.starts_with("/v0/")) {

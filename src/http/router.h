@@ -36,6 +36,10 @@ class Router {
     // When route is null but the path exists for other methods: their names,
     // for the 405 `Allow` header. Empty: 404.
     std::string allow;
+    // When route is null: the path has this route, but the parameter named
+    // here is not a valid percent-encoding ('%' and two hex digits; not
+    // %00): a 400, not "no such endpoint".
+    std::string_view malformed_param;
   };
 
   void Add(Method method, std::string pattern, Handler handler) {
@@ -81,7 +85,12 @@ class Router {
       const std::string& seg = best.route->segments[i];
       if (IsParam(seg)) {
         auto decoded = DecodePathSegment(parts[i]);
-        if (!decoded || decoded->empty()) return Match{};
+        if (!decoded) {
+          Match bad;
+          bad.malformed_param = std::string_view(seg).substr(1, seg.size() - 2);
+          return bad;
+        }
+        if (decoded->empty()) return Match{};
         best.params.emplace_back(std::string_view(seg).substr(1, seg.size() - 2),
                                  std::move(*decoded));
       }

@@ -112,6 +112,23 @@ TEST_F(HostileInput, ADotSegmentIsNoMember) {
             201);
 }
 
+// A path parameter that is not valid percent-encoding is a 400 naming it,
+// not "no such endpoint": the route is there, the input is bad (outside
+// audit).
+TEST_F(HostileInput, AMalformedPercentEncodingInAPathIsA400) {
+  const std::string before = MembersBody();
+  for (const char* subject : {"a%00b", "a%zz", "a%", "a%4"}) {
+    SCOPED_TRACE(subject);
+    auto r = Send("PUT", "/v1/workspaces/" + ws_ + "/members/" + subject, R"({"role":"viewer"})");
+    ExpectProblem(r, 400);
+    EXPECT_NE(r.body.find("the path's subject is not valid percent-encoding"), std::string::npos)
+        << r.body;
+  }
+  EXPECT_EQ(MembersBody(), before);
+  ExpectProblem(Send("GET", "/v1/workspaces/%zz", ""), 400);
+  ExpectProblem(Send("GET", "/v1/no-such-thing/%zz", ""), 404);  // no route: still 404
+}
+
 TEST_F(HostileInput, IfNoneMatchOnAChangeIsEvaluatedNotIgnored) {
   // RFC 9110 §13.1.2: If-None-Match: * asks "only if it does not exist", so
   // a PUT meant to add a member never replaces one that is there.
