@@ -39,7 +39,8 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   ]);
   if (signal.aborted) return;
   const admin = perm.administer;
-  // A deleted workspace refuses every change but its restore.
+  // A deleted workspace refuses every change but its restore, and every
+  // reveal: no control for them is shown.
   const deleted = w.status === 'deleting' || w.status === 'deleted';
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   const ifMatch: Record<string, string> = etag ? { 'If-Match': etag } : {};
@@ -51,7 +52,7 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
   if (w.frozen_by) row('Frozen by', `${w.frozen_by} at ${fmtTime(w.frozen_at)}`);
   row('Id', w.id); row('Slug', w.slug); row('Account', w.account_id); row('Region', w.region);
   row('Tenancy', w.tenancy_model); row('Provisioning phase', w.provisioning_phase);
-  row('Runtime', w.runtime?.generation ?? '—');
+  row('Runtime', w.runtime?.generation || '—');  // "" when none
   row('Labels', Object.entries(w.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—');
   row('Created', `${fmtTime(w.created_at)} by ${w.created_by}`);
   row('Updated', `${fmtTime(w.updated_at)} by ${w.updated_by}`);
@@ -65,10 +66,10 @@ export async function workspacePage(root: HTMLElement, id: string, signal: Abort
     admin && !deleted ? statusSection(w, wid, ifMatch, reload) : null,
     admin ? lifecycleSection(w, wid, ifMatch, reload) : null,
     section('envs-h', 'Environments', h('ul', { class: 'envs' }, envs.map((e) => h('li', {}, e.name)))),
-    membersSection(members, wid, admin, reload),
-    mappingsSection(w, wid, admin, ifMatch, reload),
-    secretsSection(secrets, wid, perm.write, perm.reveal_secret === true, reload),
-    vaultSection(vault, wid, perm.write && !deleted, perm.detokenize === true, reload),
+    membersSection(members, wid, admin && !deleted, reload),
+    mappingsSection(w, wid, admin && !deleted, ifMatch, reload),
+    secretsSection(secrets, wid, perm.write && !deleted, perm.reveal_secret === true && !deleted, reload),
+    vaultSection(vault, wid, perm.write && !deleted, perm.detokenize === true && !deleted, reload),
     exportSection(wid),
     auditSection(wid)];
   root.replaceChildren(...parts.filter((n): n is Node => n !== null));

@@ -355,8 +355,14 @@ try {
     await alice.getByRole('button', { name: 'Delete workspace' }).click();
     await alice.getByRole('button', { name: 'Restore' }).waitFor();
     assert.match(await alice.locator('.fields').innerText(), /delet(ing|ed)/);
-    for (const id of ['#status-form', '#edit-form'])
+    // No control for what a deleted workspace refuses (outside audit: the
+    // member, mapping and secret forms were shown).
+    for (const id of ['#status-form', '#edit-form', '#add-member', '#mappings-form', '#put-secret'])
       assert.equal(await alice.locator(id).count(), 0, `${id} is shown on a deleted workspace`);
+    assert.equal(await alice.getByRole('button', { name: /^(Reveal|Remove|Detokenize) / }).count(), 0,
+      'a reveal, remove or detokenize control is shown on a deleted workspace');
+    assert.equal((await alice.locator('.fields dt:text-is("Runtime") + dd').innerText()).trim(), '—',
+      'no runtime is shown as —, not as nothing');
     assert.doesNotMatch(await alice.locator('main').innerText(), /\bnull\b/);
     await shot(alice, 'workspace-deleted');
     await alice.getByRole('button', { name: 'Restore' }).click();
