@@ -54,14 +54,19 @@ int ClientDelete(const ClientFlags& client, const ClientDeleteFlags& flags) {
   if (const int rc = WatchOperation(*api, op); rc != kExitOk) return rc;
   // With no retention window (lifecycle.deletion_retention_s 0) the purge
   // follows at once: the workspace is gone, which is what was asked.
+  // The workspace as this one read shows it (a second read may find it
+  // purged since).
   auto got = api->Send(client::Request{.method = "GET", .target = ws});
-  if (got.ok() && got->status == 404) {
+  if (!got.ok()) return ReportStatus(got.status());
+  if (got->status == 404) {
     std::fprintf(stderr, "workspace %s: deleted and already purged (no retention window)\n",
                  flags.id.c_str());
     return kExitOk;
   }
+  if (got->status != 200) return ReportProblem(*got);
   SayWhenPurged(*api, flags.id);
-  return PrintWorkspace(*api, flags.id, flags.output);
+  PrintResource(got->body, flags.output, got->Header("ETag"));
+  return kExitOk;
 }
 
 int ClientOperations(const ClientFlags& client, const std::string& id, const std::string& output) {

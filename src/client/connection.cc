@@ -168,6 +168,11 @@ namespace {
 std::string Where(const Endpoint& e) { return e.host + ":" + std::to_string(e.port); }
 
 Status Transport(const Endpoint& e, const char* what, const beast::error_code& ec) {
+  // An answer that is not HTTP came from a server that was reached.
+  if (ec.category() == beast::error_code(http::error::bad_value).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message)
+    return Unavailable(Where(e) + " answered with something that is not valid HTTP (" + what +
+                       ": " + ec.message() + ")");
   return Unavailable("cannot reach " + Where(e) + ": " + what + ": " + ec.message());
 }
 

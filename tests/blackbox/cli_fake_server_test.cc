@@ -86,6 +86,21 @@ TEST(CliFakeServer, ADotSegmentIsNeverSent) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+// An answer that is not valid HTTP is said to be one (exit 4): the server
+// was reached, and "cannot reach" sent the operator the wrong way (outside
+// audit).
+TEST(CliFakeServer, AnAnswerThatIsNotHttpIsNotCannotReach) {
+  FakeHttpServer server([&](const FakeHttpServer::Request&) -> FakeHttpServer::Reply {
+    return {"HTTP/1.1 200 OK\r\nETag: \"a\x1b[2Jb\"\r\nContent-Length: 2\r\n\r\n{}", true};
+  });
+  const CommandResult r = Ws(server, {"get", kId});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("answered with something that is not valid HTTP"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("cannot reach"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+}
+
 // A server that always names the same next page had `ws list` reading (and
 // growing) forever; the repeated link is refused, named, exit 4.
 TEST(CliFakeServer, ANextLinkThatRepeatsIsRefusedNamingIt) {
