@@ -89,10 +89,11 @@ inline Status Exec(sqlite3* db, const char* sql) {
 }
 
 // Runs `fn` in BEGIN IMMEDIATE … COMMIT (one writer at a time), rolled back
-// unless it returns OK.
+// unless it returns OK. With `begin` "BEGIN": reads of one snapshot (and
+// one read lock, not one a statement).
 template <typename Fn>
-Status InTransaction(Connection& db, Fn&& fn) {
-  WS_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
+Status InTransaction(Connection& db, Fn&& fn, const char* begin = "BEGIN IMMEDIATE") {
+  WS_RETURN_IF_ERROR(Exec(db, begin));
   const Status s = fn();
   if (!s.ok()) {
     (void)Exec(db, "ROLLBACK");

@@ -116,14 +116,21 @@ StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspac
     // A token's rows in record order, up to its first committed one (what
     // a detokenize answers; pending ones before it are the domain's to
     // resolve): a deterministic token shared by many records reads one.
-    for (const std::string& token : query.tokens) {
-      WS_ASSIGN_OR_RETURN(Stmt q,
-                          Stmt::Prepare(db, WS_VAULT_COLUMNS
-                                        "INDEXED BY vault_fields_by_token WHERE workspace_id = ?1 "
-                                        "AND token = ?2 ORDER BY record_id, field, operation_id"));
-      q.Text(workspace_id).Text(token).Int(query.with_values ? 1 : 0);
-      WS_RETURN_IF_ERROR(read(q, true));
-    }
+    // One snapshot for all of them.
+    WS_RETURN_IF_ERROR(InTransaction(
+        db,
+        [&]() -> Status {
+          for (const std::string& token : query.tokens) {
+            WS_ASSIGN_OR_RETURN(
+                Stmt q, Stmt::Prepare(db, WS_VAULT_COLUMNS
+                                      "INDEXED BY vault_fields_by_token WHERE workspace_id = ?1 "
+                                      "AND token = ?2 ORDER BY record_id, field, operation_id"));
+            q.Text(workspace_id).Text(token).Int(query.with_values ? 1 : 0);
+            WS_RETURN_IF_ERROR(read(q, true));
+          }
+          return Status::Ok();
+        },
+        "BEGIN"));
     std::ranges::sort(rows, [](const VaultRow& a, const VaultRow& b) {
       return std::tie(a.record_id, a.field, a.operation_id) <
              std::tie(b.record_id, b.field, b.operation_id);
