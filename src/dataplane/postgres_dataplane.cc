@@ -64,7 +64,8 @@ class PostgresDataplane final : public Dataplane {
                "timestamptz NOT NULL DEFAULT now())",
            "INSERT INTO " + schema + ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING",
            postgres_secrets::TableSql(schema), postgres_vault::TableSql(schema),
-           postgres_vault::IndexSql(schema), postgres_vault::DropOldIndexSql(schema)},
+           postgres_vault::IndexSql(schema), postgres_vault::DropOldIndexSql(schema),
+           postgres_secrets::IndexSql(schema), postgres_vault::RecordIndexSql(schema)},
           ws.id);
     }
     return db_.InTransaction(
@@ -73,7 +74,8 @@ class PostgresDataplane final : public Dataplane {
          "PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())",
          "INSERT INTO shared.dataplane_workspaces (id) VALUES ($1) ON CONFLICT DO NOTHING",
          postgres_secrets::TableSql("shared"), postgres_vault::TableSql("shared"),
-         postgres_vault::IndexSql("shared"), postgres_vault::DropOldIndexSql("shared")},
+         postgres_vault::IndexSql("shared"), postgres_vault::DropOldIndexSql("shared"),
+         postgres_secrets::IndexSql("shared"), postgres_vault::RecordIndexSql("shared")},
         ws.id);
   }
 
@@ -186,7 +188,8 @@ class PostgresDataplane final : public Dataplane {
       WS_RETURN_IF_ERROR(db_.InTransaction(
           {"SELECT pg_advisory_xact_lock(7269638)", postgres_secrets::TableSql(schema),
            postgres_vault::TableSql(schema), postgres_vault::IndexSql(schema),
-           postgres_vault::DropOldIndexSql(schema)},
+           postgres_vault::DropOldIndexSql(schema), postgres_secrets::IndexSql(schema),
+           postgres_vault::RecordIndexSql(schema)},
           ""));
       ready_->Insert(schema);
     }

@@ -10,8 +10,13 @@
 
 namespace workspaced::dataplane::postgres_secrets {
 
-// CREATE TABLE IF NOT EXISTS for `schema`'s secret_versions.
+// CREATE TABLE / INDEX IF NOT EXISTS for `schema`'s secret_versions and
+// its byte-order index (the pages').
 std::string TableSql(const std::string& schema);
+std::string IndexSql(const std::string& schema);
+// List's statement on `table` ($1 workspace, $2 name, $3 with values, $4/$5
+// the key, $6 limit, $7 pending only): for tests that EXPLAIN it.
+std::string ListSql(const std::string& table);
 StatusOr<NumberedSecret> AddPending(CellConnection& db, const std::string& table,
                                     const std::string& workspace_id, const SecretRow& row,
                                     FunctionRef<std::string(std::int64_t)> seal);

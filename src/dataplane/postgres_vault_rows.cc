@@ -36,6 +36,12 @@ std::string IndexSql(const std::string& schema) {
          "operation_id)";
 }
 
+std::string RecordIndexSql(const std::string& schema) {
+  // Pages in byte order from their key on (see postgres_secrets::IndexSql).
+  return "CREATE INDEX IF NOT EXISTS vault_fields_by_record ON " + schema +
+         ".vault_fields (workspace_id, record_id COLLATE \"C\", field COLLATE \"C\", operation_id)";
+}
+
 std::string DropOldIndexSql(const std::string& schema) {
   // (workspace_id, token): a detokenize read every record sharing a token.
   return "DROP INDEX IF EXISTS " + schema + ".vault_fields_token";
@@ -149,6 +155,15 @@ StatusOr<std::vector<VaultRow>> TokenRows(CellConnection& db, const std::string&
 
 }  // namespace
 
+std::string ListSql(const std::string& table) {
+  return "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN $3 THEN sealed "
+         "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
+             table +
+             " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND (record_id COLLATE "
+             "\"C\", field COLLATE \"C\") > ($4, $5) AND (NOT $7::boolean OR pending) ORDER BY "
+             "record_id COLLATE \"C\", field COLLATE \"C\", operation_id LIMIT NULLIF($6::bigint, 0)";
+}
+
 StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& table,
                                      const std::string& workspace_id, const VaultRowQuery& query) {
   if (!query.tokens.empty()) {
@@ -164,13 +179,7 @@ StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& tabl
   WS_ASSIGN_OR_RETURN(
       PGresult * r,
       db.RunParams(
-          "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN $3 THEN sealed "
-          "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
-              table +
-              " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND (record_id COLLATE "
-              "\"C\" > $4 OR (record_id = $4 AND field COLLATE \"C\" > $5)) AND (NOT $7::boolean "
-              "OR pending) ORDER BY record_id COLLATE \"C\", field COLLATE \"C\", operation_id "
-              "LIMIT NULLIF($6::bigint, 0)",
+          ListSql(table),
           {workspace_id, query.record_id, query.with_values ? "true" : "false",
            query.after_record_id, query.after_field, std::to_string(query.limit),
            query.pending_only ? "true" : "false"}));

@@ -13,6 +13,11 @@ namespace workspaced::dataplane::postgres_vault {
 // token index; the drop of the token index of releases before.
 std::string TableSql(const std::string& schema);
 std::string IndexSql(const std::string& schema);
+std::string RecordIndexSql(const std::string& schema);
+// List's statement on `table` for a record or a page ($1 workspace, $2
+// record, $3 with values, $4/$5 the key, $6 limit, $7 pending only): for
+// tests that EXPLAIN it.
+std::string ListSql(const std::string& table);
 std::string DropOldIndexSql(const std::string& schema);
 Status AddPending(CellConnection& db, const std::string& table, const std::string& workspace_id,
                   const std::vector<VaultRow>& rows);
