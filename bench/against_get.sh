@@ -29,6 +29,20 @@ pillar_workspace_on_running() {
   [[ $status == active ]] || { log "workspace $ws_id is $status, not active"; exit 1; }
 }
 
+# Makes one vault record of 10 fields (mixed types, two deterministic) in
+# $ws_id at $WS_URL with $auth; prints its tokens as a JSON array.
+#   vault_record_tokens
+vault_record_tokens() {
+  local fields i
+  fields='"card":{"type":"card_number","value":"4242 4242 4242 4242"},'
+  fields+='"email":{"type":"email","value":"jane@example.com","deterministic":true},'
+  fields+='"ssn":{"type":"national_id","value":"123-45-6789","deterministic":true},'
+  fields+='"phone":{"type":"phone","value":"+1 555 010 9999"}'
+  for i in $(seq 1 6); do fields+=",\"note$i\":{\"type\":\"text\",\"value\":\"bench note $i\"}"; done
+  curl -sf --max-time 30 "${auth[@]}" -d "{\"fields\":{$fields}}" \
+    "$WS_URL/v1/workspaces/$ws_id/vault/records" | jq -c '[.fields[].token]'
+}
+
 # One endpoint against GET /v1/workspaces/{id} on the same server, same
 # token, in the same run, rounds alternating which goes first; emits
 # <name>.p50/.rps/.p99 with the median per-round ratio (goal <= 1.5).

@@ -56,13 +56,7 @@ if [[ $endpoint == reveal || $endpoint == detokenize ]]; then
   pillar_workspace_on_running "$BENCH_TMP/data" "profile"
 fi
 if [[ $endpoint == detokenize ]]; then
-  fields='"card":{"type":"card_number","value":"4242 4242 4242 4242"},'
-  fields+='"email":{"type":"email","value":"jane@example.com","deterministic":true},'
-  fields+='"ssn":{"type":"national_id","value":"123-45-6789","deterministic":true},'
-  fields+='"phone":{"type":"phone","value":"+1 555 010 9999"}'
-  for i in $(seq 1 6); do fields+=",\"note$i\":{\"type\":\"text\",\"value\":\"bench note $i\"}"; done
-  tokens=$(curl -sf --max-time 30 "${auth[@]}" -d "{\"fields\":{$fields}}" \
-    "http://127.0.0.1:$port/v1/workspaces/$ws_id/vault/records" | jq -c '[.fields[].token]')
+  tokens=$(vault_record_tokens)
   printf 'wrk.method = "POST"\nwrk.body = [[{"tokens":%s}]]\nwrk.headers["Content-Type"] = "application/json"\n' \
     "$tokens" >"$BENCH_TMP/detokenize.lua"
   path=/v1/workspaces/$ws_id/vault/detokenize wrk_args=(-s "$BENCH_TMP/detokenize.lua")

@@ -12,14 +12,7 @@ source "$BENCH_DIR/against_get.sh"
 
 pillar_workspace "$BENCH_TMP/data" "vault bench"
 
-# One record of 10 fields (mixed types, two deterministic).
-fields='"card":{"type":"card_number","value":"4242 4242 4242 4242"},'
-fields+='"email":{"type":"email","value":"jane@example.com","deterministic":true},'
-fields+='"ssn":{"type":"national_id","value":"123-45-6789","deterministic":true},'
-fields+='"phone":{"type":"phone","value":"+1 555 010 9999"}'
-for i in $(seq 1 6); do fields+=",\"note$i\":{\"type\":\"text\",\"value\":\"bench note $i\"}"; done
-tokens=$(curl -sf --max-time 10 "${auth[@]}" -d "{\"fields\":{$fields}}" \
-  "$WS_URL/v1/workspaces/$ws_id/vault/records" | jq -c '[.fields[].token]')
+tokens=$(vault_record_tokens)
 [[ $(jq length <<<"$tokens") == 10 ]] || { log "no record of 10 tokens: $tokens"; exit 1; }
 printf 'wrk.method = "POST"\nwrk.body = [[{"tokens":%s}]]\nwrk.headers["Content-Type"] = "application/json"\n' \
   "$tokens" >"$BENCH_TMP/detokenize.lua"

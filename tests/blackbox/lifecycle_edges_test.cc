@@ -41,6 +41,16 @@ class LifecycleEdges : public ::testing::Test {
             std::string(WaitRun(*client_, server_->Token("alice"), run).at("state").as_string())};
   }
 
+  // Deletes `ws` and waits until its purge has finished (a short retention
+  // window); false when either did not happen.
+  bool DeleteAndWaitForThePurge(const std::string& ws) {
+    if (Call("DELETE", "/v1/workspaces/" + ws).status != 202) return false;
+    return Eventually([&] {
+      return CountRows(server_->data_dir(), "SELECT COUNT(*) FROM workspaces WHERE id = '" + ws +
+                                                "' AND status = 'purged'") == 1;
+    });
+  }
+
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> client_;
   std::string acme_;
@@ -148,12 +158,8 @@ TEST_F(LifecycleEdges, APurgedWorkspacesRunsAnswerAsItsOperations) {
   const std::string ws(o.at("workspace_id").as_string());
   const std::string run(o.at("provisioning_run_id").as_string());
   ASSERT_EQ(WaitRun(*client_, server_->Token("alice"), run).at("state").as_string(), "succeeded");
-  ASSERT_EQ(Call("DELETE", "/v1/workspaces/" + ws).status, 202);
+  ASSERT_TRUE(DeleteAndWaitForThePurge(ws));
   const std::string dir = server_->data_dir();
-  ASSERT_TRUE(Eventually([&] {
-    return CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE id = '" + ws +
-                              "' AND status = 'purged'") == 1;
-  })) << "the purge did not finish";
   for (const std::string& path : {"/v1/operations/" + run, "/v1/provisioning-runs/" + run}) {
     const HttpResponse seen = Call("GET", path);
     EXPECT_EQ(seen.status, 200) << path << " " << seen.body;
@@ -187,12 +193,8 @@ TEST_F(LifecycleEdges, ACreateRetriedAfterItsWorkspaceWasPurgedMakesNoOther) {
                 .at("state")
                 .as_string(),
             "succeeded");
-  ASSERT_EQ(Call("DELETE", "/v1/workspaces/" + ws).status, 202);
+  ASSERT_TRUE(DeleteAndWaitForThePurge(ws));
   const std::string dir = server_->data_dir();
-  ASSERT_TRUE(Eventually([&] {
-    return CountRows(dir, "SELECT COUNT(*) FROM workspaces WHERE id = '" + ws +
-                              "' AND status = 'purged'") == 1;
-  })) << "the purge did not finish";
   const HttpResponse again = send("Once");
   ExpectProblem(again, 410);
   EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
