@@ -65,7 +65,8 @@ class PostgresDataplane final : public Dataplane {
            "INSERT INTO " + schema + ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING",
            postgres_secrets::TableSql(schema), postgres_vault::TableSql(schema),
            postgres_vault::IndexSql(schema), postgres_vault::DropOldIndexSql(schema),
-           postgres_secrets::IndexSql(schema), postgres_vault::RecordIndexSql(schema)},
+           postgres_secrets::IndexSql(schema), postgres_vault::RecordIndexSql(schema),
+           postgres_secrets::PendingIndexSql(schema), postgres_vault::PendingIndexSql(schema)},
           ws.id);
     }
     return db_.InTransaction(
@@ -75,7 +76,8 @@ class PostgresDataplane final : public Dataplane {
          "INSERT INTO shared.dataplane_workspaces (id) VALUES ($1) ON CONFLICT DO NOTHING",
          postgres_secrets::TableSql("shared"), postgres_vault::TableSql("shared"),
          postgres_vault::IndexSql("shared"), postgres_vault::DropOldIndexSql("shared"),
-         postgres_secrets::IndexSql("shared"), postgres_vault::RecordIndexSql("shared")},
+         postgres_secrets::IndexSql("shared"), postgres_vault::RecordIndexSql("shared"),
+         postgres_secrets::PendingIndexSql("shared"), postgres_vault::PendingIndexSql("shared")},
         ws.id);
   }
 
@@ -189,7 +191,8 @@ class PostgresDataplane final : public Dataplane {
           {"SELECT pg_advisory_xact_lock(7269638)", postgres_secrets::TableSql(schema),
            postgres_vault::TableSql(schema), postgres_vault::IndexSql(schema),
            postgres_vault::DropOldIndexSql(schema), postgres_secrets::IndexSql(schema),
-           postgres_vault::RecordIndexSql(schema)},
+           postgres_vault::RecordIndexSql(schema), postgres_secrets::PendingIndexSql(schema),
+           postgres_vault::PendingIndexSql(schema)},
           ""));
       ready_->Insert(schema);
     }

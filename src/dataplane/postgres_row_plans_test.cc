@@ -73,21 +73,26 @@ TEST(PostgresRowPlans, APageReadsFromItsKeyThroughAnIndex) {
             "");
   ASSERT_EQ(Exec(c.get(), "ANALYZE shared.secret_versions; ANALYZE shared.vault_fields"), "");
 
-  // ws3's page after KEY_1500 (limit 100). (The sweep's form, pending rows
-  // only, is planned as a bitmap scan of the rows after the key and a sort
-  // of the few pending ones: it reads a page's worth of the rest.)
-  for (const char* pending : {"false"}) {
+  // ws3's page after KEY_1500 (limit 100), and the sweep's page of pending
+  // rows only (through an index of those alone).
+  for (const char* pending : {"false", "true"}) {
     const std::string secrets =
         Plan(c.get(), postgres_secrets::ListSql("shared.secret_versions"),
              {run + "ws3", "", "false", "KEY_1500", "9223372036854775807", "100", pending});
     EXPECT_EQ(secrets.find("Seq Scan"), std::string::npos) << secrets;
     EXPECT_EQ(secrets.find("Sort"), std::string::npos) << secrets;
-    EXPECT_NE(secrets.find("secret_versions_by_name"), std::string::npos) << secrets;
+    EXPECT_NE(secrets.find(std::string(pending) == "true" ? "secret_versions_pending"
+                                                          : "secret_versions_by_name"),
+              std::string::npos)
+        << secrets;
     const std::string vault = Plan(c.get(), postgres_vault::ListSql("shared.vault_fields"),
                                    {run + "ws3", "", "false", "rec-1500", "~", "100", pending});
     EXPECT_EQ(vault.find("Seq Scan"), std::string::npos) << vault;
     EXPECT_EQ(vault.find("Sort"), std::string::npos) << vault;
-    EXPECT_NE(vault.find("vault_fields_by_record"), std::string::npos) << vault;
+    EXPECT_NE(vault.find(std::string(pending) == "true" ? "vault_fields_pending"
+                                                        : "vault_fields_by_record"),
+              std::string::npos)
+        << vault;
   }
 }
 

@@ -42,6 +42,13 @@ std::string RecordIndexSql(const std::string& schema) {
          ".vault_fields (workspace_id, record_id COLLATE \"C\", field COLLATE \"C\", operation_id)";
 }
 
+std::string PendingIndexSql(const std::string& schema) {
+  // The sweep's pages of pending rows (see postgres_secrets::PendingIndexSql).
+  return "CREATE INDEX IF NOT EXISTS vault_fields_pending ON " + schema +
+         ".vault_fields (workspace_id, record_id COLLATE \"C\", field COLLATE \"C\", "
+         "operation_id) WHERE pending";
+}
+
 std::string DropOldIndexSql(const std::string& schema) {
   // (workspace_id, token): a detokenize read every record sharing a token.
   return "DROP INDEX IF EXISTS " + schema + ".vault_fields_token";

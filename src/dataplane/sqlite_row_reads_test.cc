@@ -92,6 +92,16 @@ TEST_F(RowReads, ASecretByNameReadsItsOwnVersionsOnly) {
   ASSERT_EQ(rows->size(), 2U);
   EXPECT_EQ((*rows)[1].sealed, "v2");
   EXPECT_LT(Steps(), 200) << "a reveal walked the workspace's other secrets";
+  // The sweep's page of pending rows reads those alone (once a minute, for
+  // every workspace).
+  Sql(std::string("INSERT INTO secret_versions VALUES ('") + kWs +
+      "', 'M_KEY', 1, '', '', 'v1', 1, 0, 'opM1', 1, 'alice')");
+  Steps();
+  const auto pending = sqlite_secrets::List(*conn_, kWs, {.limit = 500, .pending_only = true});
+  ASSERT_TRUE(pending.ok()) << pending.status().message();
+  ASSERT_EQ(pending->size(), 1U);
+  EXPECT_EQ(pending->front().name, "M_KEY");
+  EXPECT_LT(Steps(), 200) << "the sweep walked the workspace's committed secrets";
   // A page still reads from its key on, bounded by its limit.
   const auto page = sqlite_secrets::List(*conn_, kWs, {.after_name = "Z_00100", .after_version = 1, .limit = 10});
   ASSERT_TRUE(page.ok());
@@ -110,6 +120,14 @@ TEST_F(RowReads, AVaultRecordAndATokenReadTheirOwnRowsOnly) {
   ASSERT_TRUE(record.ok()) << record.status().message();
   EXPECT_EQ(record->size(), 2U);
   EXPECT_LT(Steps(), 200) << "a record's read walked the workspace's other records";
+
+  Field(Id(7), "email", "vtd_in_flight", /*pending=*/true);
+  Steps();
+  const auto pending = sqlite_vault::List(*conn_, kWs, {.limit = 500, .pending_only = true});
+  ASSERT_TRUE(pending.ok()) << pending.status().message();
+  ASSERT_EQ(pending->size(), 1U);
+  EXPECT_EQ(pending->front().record_id, Id(7));
+  EXPECT_LT(Steps(), 200) << "the sweep walked the workspace's committed records";
 
   const auto tokens =
       sqlite_vault::List(*conn_, kWs, {.tokens = {"vtd_mine", "vtr_card"}, .with_values = true});

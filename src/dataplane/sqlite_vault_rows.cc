@@ -22,7 +22,9 @@ Status EnsureTable(sqlite3* db) {
               "CREATE INDEX IF NOT EXISTS vault_fields_by_token ON vault_fields "
               "(workspace_id, token, record_id, field, operation_id); "
               "CREATE INDEX IF NOT EXISTS vault_fields_operation ON vault_fields "
-              "(workspace_id, operation_id);");
+              "(workspace_id, operation_id); "
+              "CREATE INDEX IF NOT EXISTS vault_fields_pending ON vault_fields "
+              "(workspace_id, record_id, field, operation_id) WHERE pending = 1;");
 }
 
 Status AddPending(Connection& db, const std::string& workspace_id,
@@ -137,15 +139,21 @@ StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspac
     });
     return rows;
   }
+  // The sweep's pages of pending rows walk the index of those alone.
   WS_ASSIGN_OR_RETURN(
       Stmt q,
-      query.record_id.empty()
+      !query.record_id.empty()
           ? Stmt::Prepare(db, WS_VAULT_COLUMNS
-                          "WHERE workspace_id = ?1 AND (record_id > ?4 OR (record_id = ?4 AND "
-                          "field > ?5)) AND (?7 = 0 OR pending = 1) "
+                          "WHERE workspace_id = ?1 AND record_id = ?2 AND (?7 = 0 OR pending = 1) "
+                          "ORDER BY record_id, field, operation_id LIMIT ?6")
+      : query.pending_only
+          ? Stmt::Prepare(db, WS_VAULT_COLUMNS
+                          "INDEXED BY vault_fields_pending WHERE workspace_id = ?1 AND pending = "
+                          "1 AND (record_id > ?4 OR (record_id = ?4 AND field > ?5)) "
                           "ORDER BY record_id, field, operation_id LIMIT ?6")
           : Stmt::Prepare(db, WS_VAULT_COLUMNS
-                          "WHERE workspace_id = ?1 AND record_id = ?2 AND (?7 = 0 OR pending = 1) "
+                          "WHERE workspace_id = ?1 AND (record_id > ?4 OR (record_id = ?4 AND "
+                          "field > ?5)) AND (?7 = 0 OR pending = 1) "
                           "ORDER BY record_id, field, operation_id LIMIT ?6"));
   q.Text(workspace_id)
       .Text(query.record_id)
