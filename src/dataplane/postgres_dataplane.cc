@@ -1,6 +1,7 @@
 #include "dataplane/postgres_dataplane.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -45,6 +46,22 @@ class ReadySchemas {
   std::set<std::string> schemas_;  // guarded by mu_
 };
 
+// The pillars' tables of `schema` and their indexes, each IF NOT EXISTS
+// (and the drop of an index of releases before): run when a schema is
+// provisioned and, once a process, before its first use.
+std::vector<std::string> PillarTablesSql(const std::string& schema) {
+  return {postgres_secrets::TableSql(schema),        postgres_secrets::IndexSql(schema),
+          postgres_secrets::PendingIndexSql(schema), postgres_secrets::OperationIndexSql(schema),
+          postgres_vault::TableSql(schema),          postgres_vault::IndexSql(schema),
+          postgres_vault::DropOldIndexSql(schema),   postgres_vault::RecordIndexSql(schema),
+          postgres_vault::PendingIndexSql(schema),   postgres_vault::OperationIndexSql(schema)};
+}
+
+std::vector<std::string> Then(std::vector<std::string> first, std::vector<std::string> more) {
+  std::ranges::move(more, std::back_inserter(first));
+  return first;
+}
+
 // One connection to a cell (NewPostgresDataplane pools several). The pillar
 // rows' SQL is in postgres_secret_rows.cc and postgres_vault_rows.cc.
 class PostgresDataplane final : public Dataplane {
@@ -58,26 +75,21 @@ class PostgresDataplane final : public Dataplane {
     if (ws.tenancy_model == model::TenancyModel::kDedicated) {
       const std::string schema = SchemaOf(ws);
       return db_.InTransaction(
-          {"SELECT pg_advisory_xact_lock(7269638)", "CREATE SCHEMA IF NOT EXISTS " + schema,
-           "CREATE TABLE IF NOT EXISTS " + schema +
-               ".dataplane_workspace (id text PRIMARY KEY, created_at "
-               "timestamptz NOT NULL DEFAULT now())",
-           "INSERT INTO " + schema + ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING",
-           postgres_secrets::TableSql(schema), postgres_vault::TableSql(schema),
-           postgres_vault::IndexSql(schema), postgres_vault::DropOldIndexSql(schema),
-           postgres_secrets::IndexSql(schema), postgres_vault::RecordIndexSql(schema),
-           postgres_secrets::PendingIndexSql(schema), postgres_vault::PendingIndexSql(schema)},
+          Then({"SELECT pg_advisory_xact_lock(7269638)", "CREATE SCHEMA IF NOT EXISTS " + schema,
+                "CREATE TABLE IF NOT EXISTS " + schema +
+                    ".dataplane_workspace (id text PRIMARY KEY, created_at "
+                    "timestamptz NOT NULL DEFAULT now())",
+                "INSERT INTO " + schema +
+                    ".dataplane_workspace (id) VALUES ($1) ON CONFLICT DO NOTHING"},
+               PillarTablesSql(schema)),
           ws.id);
     }
     return db_.InTransaction(
-        {"SELECT pg_advisory_xact_lock(7269638)", "CREATE SCHEMA IF NOT EXISTS shared",
-         "CREATE TABLE IF NOT EXISTS shared.dataplane_workspaces (id text "
-         "PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())",
-         "INSERT INTO shared.dataplane_workspaces (id) VALUES ($1) ON CONFLICT DO NOTHING",
-         postgres_secrets::TableSql("shared"), postgres_vault::TableSql("shared"),
-         postgres_vault::IndexSql("shared"), postgres_vault::DropOldIndexSql("shared"),
-         postgres_secrets::IndexSql("shared"), postgres_vault::RecordIndexSql("shared"),
-         postgres_secrets::PendingIndexSql("shared"), postgres_vault::PendingIndexSql("shared")},
+        Then({"SELECT pg_advisory_xact_lock(7269638)", "CREATE SCHEMA IF NOT EXISTS shared",
+              "CREATE TABLE IF NOT EXISTS shared.dataplane_workspaces (id text "
+              "PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())",
+              "INSERT INTO shared.dataplane_workspaces (id) VALUES ($1) ON CONFLICT DO NOTHING"},
+             PillarTablesSql("shared")),
         ws.id);
   }
 
@@ -188,12 +200,7 @@ class PostgresDataplane final : public Dataplane {
                           db_.Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema));
       if (!has_schema) return Conflict("the workspace's dataplane is not provisioned");
       WS_RETURN_IF_ERROR(db_.InTransaction(
-          {"SELECT pg_advisory_xact_lock(7269638)", postgres_secrets::TableSql(schema),
-           postgres_vault::TableSql(schema), postgres_vault::IndexSql(schema),
-           postgres_vault::DropOldIndexSql(schema), postgres_secrets::IndexSql(schema),
-           postgres_vault::RecordIndexSql(schema), postgres_secrets::PendingIndexSql(schema),
-           postgres_vault::PendingIndexSql(schema)},
-          ""));
+          Then({"SELECT pg_advisory_xact_lock(7269638)"}, PillarTablesSql(schema)), ""));
       ready_->Insert(schema);
     }
     if (!dedicated) {

@@ -19,6 +19,14 @@ std::string IndexSql(const std::string& schema) {
          ".secret_versions (workspace_id, name COLLATE \"C\", version)";
 }
 
+std::string OperationIndexSql(const std::string& schema) {
+  // A write's commit, discard and checks find its rows by operation id
+  // (as the embedded cell's secret_versions_operation does): without it,
+  // each was a scan of the whole table.
+  return "CREATE INDEX IF NOT EXISTS secret_versions_operation ON " + schema +
+         ".secret_versions (workspace_id, operation_id)";
+}
+
 std::string PendingIndexSql(const std::string& schema) {
   // The sweep's pages of pending rows (once a minute, every workspace) read
   // those alone.
@@ -67,8 +75,10 @@ Status Commit(CellConnection& db, const std::string& table, const std::string& w
     // A version that a delete numbered after it destroyed first goes (the
     // control plane counted it so: Tx::AddPillarItem).
     WS_RETURN_IF_ERROR(db.ExecParams(
-        "DELETE FROM " + table + " t WHERE t.workspace_id = $1 AND t.operation_id = $2 AND NOT "
-            "t.tombstone AND EXISTS (SELECT 1 FROM " + table +
+        "DELETE FROM " + table +
+            " t WHERE t.workspace_id = $1 AND t.operation_id = $2 AND NOT "
+            "t.tombstone AND EXISTS (SELECT 1 FROM " +
+            table +
             " d WHERE d.workspace_id = $1 AND d.name = t.name AND d.tombstone AND NOT "
             "d.pending AND d.version > t.version)",
         {workspace_id, op}));
@@ -109,10 +119,10 @@ Status Discard(CellConnection& db, const std::string& table, const std::string& 
 std::string ListSql(const std::string& table) {
   return "SELECT name, version, environment, description, CASE WHEN $3 THEN sealed ELSE '' END, "
          "pending, tombstone, operation_id, created_at, created_by FROM " +
-             table +
-             " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) AND (name COLLATE \"C\", "
-             "version) > ($4, $5::bigint) AND (NOT $7::boolean OR pending) ORDER BY name "
-             "COLLATE \"C\", version LIMIT NULLIF($6::bigint, 0)";
+         table +
+         " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) AND (name COLLATE \"C\", "
+         "version) > ($4, $5::bigint) AND (NOT $7::boolean OR pending) ORDER BY name "
+         "COLLATE \"C\", version LIMIT NULLIF($6::bigint, 0)";
 }
 
 StatusOr<std::vector<SecretRow>> List(CellConnection& db, const std::string& table,
@@ -120,11 +130,10 @@ StatusOr<std::vector<SecretRow>> List(CellConnection& db, const std::string& tab
                                       const SecretRowQuery& query) {
   WS_ASSIGN_OR_RETURN(
       PGresult * r,
-      db.RunParams(
-          ListSql(table),
-          {workspace_id, query.name, query.with_values ? "true" : "false", query.after_name,
-           std::to_string(query.after_version), std::to_string(query.limit),
-           query.pending_only ? "true" : "false"}));
+      db.RunParams(ListSql(table),
+                   {workspace_id, query.name, query.with_values ? "true" : "false",
+                    query.after_name, std::to_string(query.after_version),
+                    std::to_string(query.limit), query.pending_only ? "true" : "false"}));
   std::vector<SecretRow> rows;
   for (int i = 0; i < Rows(r); ++i) {
     SecretRow row;

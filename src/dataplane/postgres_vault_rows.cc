@@ -42,6 +42,12 @@ std::string RecordIndexSql(const std::string& schema) {
          ".vault_fields (workspace_id, record_id COLLATE \"C\", field COLLATE \"C\", operation_id)";
 }
 
+std::string OperationIndexSql(const std::string& schema) {
+  // See postgres_secrets::OperationIndexSql.
+  return "CREATE INDEX IF NOT EXISTS vault_fields_operation ON " + schema +
+         ".vault_fields (workspace_id, operation_id)";
+}
+
 std::string PendingIndexSql(const std::string& schema) {
   // The sweep's pages of pending rows (see postgres_secrets::PendingIndexSql).
   return "CREATE INDEX IF NOT EXISTS vault_fields_pending ON " + schema +
@@ -123,8 +129,8 @@ std::vector<VaultRow> ReadRows(PGresult* r) {
 // contract of VaultRowQuery::tokens), at most `per_token` of each read.
 StatusOr<std::vector<VaultRow>> TokenRows(CellConnection& db, const std::string& table,
                                           const std::string& workspace_id,
-                                          const std::vector<std::string>& tokens,
-                                          bool with_values, int per_token) {
+                                          const std::vector<std::string>& tokens, bool with_values,
+                                          int per_token) {
   WS_ASSIGN_OR_RETURN(
       PGresult * r,
       db.RunParams(
@@ -165,18 +171,17 @@ StatusOr<std::vector<VaultRow>> TokenRows(CellConnection& db, const std::string&
 std::string ListSql(const std::string& table) {
   return "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN $3 THEN sealed "
          "ELSE '' END, pending, tombstone, operation_id, created_at, created_by FROM " +
-             table +
-             " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND (record_id COLLATE "
-             "\"C\", field COLLATE \"C\") > ($4, $5) AND (NOT $7::boolean OR pending) ORDER BY "
-             "record_id COLLATE \"C\", field COLLATE \"C\", operation_id LIMIT NULLIF($6::bigint, 0)";
+         table +
+         " WHERE workspace_id = $1 AND ($2 = '' OR record_id = $2) AND (record_id COLLATE "
+         "\"C\", field COLLATE \"C\") > ($4, $5) AND (NOT $7::boolean OR pending) ORDER BY "
+         "record_id COLLATE \"C\", field COLLATE \"C\", operation_id LIMIT NULLIF($6::bigint, 0)";
 }
 
 StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& table,
                                      const std::string& workspace_id, const VaultRowQuery& query) {
   if (!query.tokens.empty()) {
-    WS_ASSIGN_OR_RETURN(std::vector<VaultRow> rows,
-                        TokenRows(db, table, workspace_id, query.tokens, query.with_values,
-                                  kRowsPerToken));
+    WS_ASSIGN_OR_RETURN(std::vector<VaultRow> rows, TokenRows(db, table, workspace_id, query.tokens,
+                                                              query.with_values, kRowsPerToken));
     std::ranges::sort(rows, [](const VaultRow& a, const VaultRow& b) {
       return std::tie(a.record_id, a.field, a.operation_id) <
              std::tie(b.record_id, b.field, b.operation_id);
@@ -185,11 +190,10 @@ StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& tabl
   }
   WS_ASSIGN_OR_RETURN(
       PGresult * r,
-      db.RunParams(
-          ListSql(table),
-          {workspace_id, query.record_id, query.with_values ? "true" : "false",
-           query.after_record_id, query.after_field, std::to_string(query.limit),
-           query.pending_only ? "true" : "false"}));
+      db.RunParams(ListSql(table),
+                   {workspace_id, query.record_id, query.with_values ? "true" : "false",
+                    query.after_record_id, query.after_field, std::to_string(query.limit),
+                    query.pending_only ? "true" : "false"}));
   return ReadRows(r);
 }
 

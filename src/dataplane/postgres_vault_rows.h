@@ -15,6 +15,7 @@ std::string TableSql(const std::string& schema);
 std::string IndexSql(const std::string& schema);
 std::string RecordIndexSql(const std::string& schema);
 std::string PendingIndexSql(const std::string& schema);
+std::string OperationIndexSql(const std::string& schema);
 // List's statement on `table` for a record or a page ($1 workspace, $2
 // record, $3 with values, $4/$5 the key, $6 limit, $7 pending only): for
 // tests that EXPLAIN it.
