@@ -18,6 +18,10 @@ class Authenticator {
   virtual ~Authenticator() = default;
   // `token` is the credential after "Bearer ".
   virtual StatusOr<std::shared_ptr<const Principal>> Authenticate(std::string_view token) = 0;
+  // Reads the keys again if their source changed since they were read
+  // (serve calls it every second, off the request path): true when the
+  // keys changed. An error leaves the keys as they were.
+  virtual StatusOr<bool> RefreshKeys() { return false; }
 };
 
 }  // namespace workspaced::auth

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "auth/testing/authenticator_fixture.h"
@@ -125,6 +127,73 @@ TEST_F(JwtAuthenticatorCacheTest, CacheHitIsCheap) {
   RecordProperty("ns_per_hit", static_cast<int>(per_hit.count()));
   EXPECT_LT(per_hit, std::chrono::microseconds(5));
   EXPECT_EQ(auth->stats().verifications, 1u);
+}
+
+}  // namespace
+}  // namespace workspaced::auth
+
+namespace workspaced::auth {
+namespace {
+
+// The JWKS file read again when it changes (RefreshKeys; serve calls it
+// every second): a key withdrawn from the file is refused from then on,
+// even for a token verified and cached before; a key added is accepted; a
+// file that does not parse, or leaves no usable key, changes nothing.
+class JwksRefreshTest : public testkit::AuthenticatorFixture {
+ protected:
+  // Rewrites the fixture's JWKS file with `keys` (a new inode: written
+  // beside it and renamed over it, as a deployment tool would).
+  void Rewrite(const std::string& text) {
+    const std::string next = options_.jwks_path + ".next";
+    std::ofstream(next) << text;
+    ASSERT_EQ(std::rename(next.c_str(), options_.jwks_path.c_str()), 0);
+  }
+  std::string KeysText(std::initializer_list<boost::json::object> keys) {
+    boost::json::array list;
+    for (const auto& k : keys) list.push_back(k);
+    return boost::json::serialize(boost::json::object{{"keys", list}});
+  }
+};
+
+TEST_F(JwksRefreshTest, AWithdrawnKeyIsRefusedAndANewOneAcceptedWithoutARestart) {
+  const auto auth = Make();
+  const std::string rsa = Sign(JwtAlg::kRs256, Claims());
+  const std::string ec = Sign(JwtAlg::kEs256, Claims());
+  ASSERT_TRUE(auth->Authenticate(rsa).ok());  // verified, and cached
+  ASSERT_TRUE(auth->Authenticate(ec).ok());
+  EXPECT_EQ(*auth->RefreshKeys(), false) << "nothing changed";
+
+  // The RSA key withdrawn: only the EC one stays.
+  Rewrite(KeysText({testkit::PublicJwk(*keys_.ec, kEcKid)}));
+  EXPECT_EQ(*auth->RefreshKeys(), true);
+  const auto refused = auth->Authenticate(rsa);
+  ASSERT_FALSE(refused.ok()) << "a withdrawn key's token was served from the cache";
+  EXPECT_EQ(refused.status().message(), "unknown key id");
+  EXPECT_TRUE(auth->Authenticate(ec).ok());
+
+  // A file that does not parse (or holds no usable key) leaves the keys.
+  Rewrite("{\"keys\": [");
+  EXPECT_FALSE(auth->RefreshKeys().ok());
+  EXPECT_EQ(*auth->RefreshKeys(), false) << "a refused version is not read again until it changes";
+  EXPECT_TRUE(auth->Authenticate(ec).ok());
+
+  // The RSA key back: accepted again.
+  boost::json::object rsa_key = testkit::PublicJwk(*keys_.rsa, kRsaKid);
+  rsa_key["alg"] = "RS256";
+  Rewrite(KeysText({rsa_key, testkit::PublicJwk(*keys_.ec, kEcKid)}));
+  EXPECT_EQ(*auth->RefreshKeys(), true);
+  EXPECT_TRUE(auth->Authenticate(rsa).ok());
+}
+
+TEST_F(JwksRefreshTest, AFileThatWouldLetNobodyInIsRefused) {
+  options_.dev_key.clear();
+  const auto auth = Make();
+  const std::string ec = Sign(JwtAlg::kEs256, Claims());
+  Rewrite(KeysText({}));
+  const StatusOr<bool> refused = auth->RefreshKeys();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("no key of an allowed algorithm"), std::string::npos);
+  EXPECT_TRUE(auth->Authenticate(ec).ok());
 }
 
 }  // namespace

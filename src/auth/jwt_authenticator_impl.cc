@@ -1,7 +1,11 @@
 #include "auth/jwt_authenticator_impl.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 #include "auth/claims.h"
 #include "model/identity.h"
@@ -28,6 +32,11 @@ Status ValidateAlgorithms(const std::vector<std::string>& names) {
 
 bool Allows(unsigned mask, JwtAlg alg) { return (mask >> static_cast<int>(alg)) & 1U; }
 
+bool AnyAllowed(const JwkSet& keys, unsigned mask) {
+  return std::any_of(keys.begin(), keys.end(),
+                     [mask](const auto& entry) { return Allows(mask, entry.second.alg); });
+}
+
 // Names we do not support add nothing, so unvalidated options fail closed.
 unsigned AllowedMask(const std::vector<std::string>& names) {
   unsigned mask = 0;
@@ -46,28 +55,62 @@ StatusOr<std::unique_ptr<JwtAuthenticatorImpl>> JwtAuthenticatorImpl::Create(
   if (!options.dev_key.empty() && (options.dev_issuer.empty() || options.dev_audience.empty()))
     return InvalidArgument("dev tokens need a dev issuer and audience");
   JwkSet keys;
+  FileStamp stamp;
   if (!options.jwks_path.empty()) {
     if (options.issuer.empty() || options.audience.empty())
       return InvalidArgument("a JWKS needs the issuer and audience its tokens must carry");
+    // Stamped before it is read: a change made meanwhile is read again.
+    WS_ASSIGN_OR_RETURN(stamp, StampOf(options.jwks_path));
     WS_ASSIGN_OR_RETURN(keys, LoadJwksFile(options.jwks_path));
   }
   const bool dev_usable = !options.dev_key.empty() && Allows(mask, JwtAlg::kHs256);
-  const bool jwks_usable = std::any_of(keys.begin(), keys.end(), [mask](const auto& entry) {
-    return Allows(mask, entry.second.alg);
-  });
-  if (!dev_usable && !jwks_usable) {
+  if (!dev_usable && !AnyAllowed(keys, mask)) {
     return InvalidArgument(
         "options accept no token: need a dev key with HS256 allowed, or a JWKS key whose "
         "algorithm is allowed");
   }
-  return std::make_unique<JwtAuthenticatorImpl>(options, clock, std::move(keys));
+  auto out = std::make_unique<JwtAuthenticatorImpl>(options, clock, std::move(keys));
+  out->keys_stamp_ = stamp;
+  return out;
+}
+
+StatusOr<JwtAuthenticatorImpl::FileStamp> JwtAuthenticatorImpl::StampOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return InvalidArgument("JWKS file " + path + ": " + std::strerror(errno));
+  return FileStamp{st.st_ino, st.st_size, st.st_mtim};
+}
+
+StatusOr<bool> JwtAuthenticatorImpl::RefreshKeys() {
+  if (options_.jwks_path.empty()) return false;
+  WS_ASSIGN_OR_RETURN(const FileStamp stamp, StampOf(options_.jwks_path));
+  {
+    std::lock_guard lock(keys_mu_);
+    if (stamp == keys_stamp_) return false;
+  }
+  StatusOr<JwkSet> loaded = LoadJwksFile(options_.jwks_path);
+  std::lock_guard lock(keys_mu_);
+  keys_stamp_ = stamp;  // a version refused is not read again until it changes
+  if (!loaded.ok()) return loaded.status();
+  const bool dev_usable = !options_.dev_key.empty() && Allows(allowed_mask_, JwtAlg::kHs256);
+  if (!dev_usable && !AnyAllowed(*loaded, allowed_mask_))
+    return InvalidArgument("the JWKS file " + options_.jwks_path +
+                           " holds no key of an allowed algorithm: nothing could sign in");
+  keys_.keys = std::make_shared<const JwkSet>(std::move(*loaded));
+  generation_.store(++keys_.generation, std::memory_order_release);
+  return true;
+}
+
+JwtAuthenticatorImpl::KeySet JwtAuthenticatorImpl::CurrentKeys() const {
+  std::lock_guard lock(keys_mu_);
+  return keys_;
 }
 
 JwtAuthenticatorImpl::JwtAuthenticatorImpl(const JwtOptions& options, const Clock& clock,
                                            JwkSet keys)
     : options_(options),
       clock_(clock),
-      keys_(std::move(keys)),
+      keys_{std::make_shared<const JwkSet>(std::move(keys)), 0},
       allowed_mask_(AllowedMask(options.allowed_algorithms)),
       leeway_seconds_(std::clamp(options.leeway_seconds, 0, kMaxLeewaySeconds)),
       cache_(options.cache_capacity) {}
@@ -77,17 +120,20 @@ StatusOr<std::shared_ptr<const Principal>> JwtAuthenticatorImpl::Authenticate(
   // Checked before the cache so an oversize token is not even hashed.
   if (token.size() > kMaxTokenBytes) return Unauthenticated("token too large");
   const std::int64_t now = clock_.NowSeconds();
-  if (auto cached = cache_.Lookup(token, now)) {
+  if (auto cached = cache_.Lookup(token, now, generation_.load(std::memory_order_acquire))) {
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
     return cached;
   }
-  WS_ASSIGN_OR_RETURN(Principal verified, Verify(token, now));
+  const KeySet keys = CurrentKeys();
+  WS_ASSIGN_OR_RETURN(Principal verified, Verify(token, now, *keys.keys));
   auto principal = std::make_shared<const Principal>(std::move(verified));
-  cache_.Insert(token, principal, ExpiryCutoff(principal->expires_at / 1'000'000, leeway_seconds_));
+  cache_.Insert(token, principal, ExpiryCutoff(principal->expires_at / 1'000'000, leeway_seconds_),
+                keys.generation);
   return principal;
 }
 
-StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::int64_t now_seconds) {
+StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::int64_t now_seconds,
+                                                 const JwkSet& keys) {
   WS_ASSIGN_OR_RETURN(ParsedJwt jwt, ParseJwt(token));
   if (!Allows(allowed_mask_, jwt.alg)) return Unauthenticated("algorithm not allowed");
   ClaimRules rules;
@@ -100,8 +146,8 @@ StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::in
     // key, so a token MACed with a JWKS public key (algorithm confusion)
     // cannot verify.
     if (jwt.kid && *jwt.kid != kDevKeyId) {
-      return Unauthenticated(keys_.contains(*jwt.kid) ? "algorithm does not match key"
-                                                      : "unknown key id");
+      return Unauthenticated(keys.contains(*jwt.kid) ? "algorithm does not match key"
+                                                     : "unknown key id");
     }
     if (options_.dev_key.empty()) return Unauthenticated("dev tokens are disabled");
     verifications_.fetch_add(1, std::memory_order_relaxed);
@@ -111,8 +157,8 @@ StatusOr<Principal> JwtAuthenticatorImpl::Verify(std::string_view token, std::in
     rules.audience = options_.dev_audience;
   } else {
     if (!jwt.kid) return Unauthenticated("missing key id");
-    const auto key = keys_.find(*jwt.kid);
-    if (key == keys_.end()) return Unauthenticated("unknown key id");
+    const auto key = keys.find(*jwt.kid);
+    if (key == keys.end()) return Unauthenticated("unknown key id");
     if (key->second.alg != jwt.alg) return Unauthenticated("algorithm does not match key");
     verifications_.fetch_add(1, std::memory_order_relaxed);
     if (!VerifyWithPublicKey(*key->second.key, jwt.alg, jwt.signing_input, jwt.signature))

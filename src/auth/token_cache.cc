@@ -25,26 +25,29 @@ TokenCache::Shard& TokenCache::ShardFor(std::string_view token) const {
 }
 
 std::shared_ptr<const Principal> TokenCache::Lookup(std::string_view token,
-                                                    std::int64_t now_seconds) const {
+                                                    std::int64_t now_seconds,
+                                                    std::uint64_t generation) const {
   if (per_shard_capacity_ == 0) return nullptr;
   Shard& shard = ShardFor(token);
   std::lock_guard lock(shard.mu);
   const auto it = shard.entries.find(token);
   // An expired entry stays until FIFO eviction reaches it; it is never
   // returned again.
-  if (it == shard.entries.end() || now_seconds >= it->second.cutoff_seconds) return nullptr;
+  if (it == shard.entries.end() || now_seconds >= it->second.cutoff_seconds ||
+      it->second.generation != generation)
+    return nullptr;
   return it->second.principal;
 }
 
 void TokenCache::Insert(std::string_view token, std::shared_ptr<const Principal> principal,
-                        std::int64_t cutoff_seconds) {
+                        std::int64_t cutoff_seconds, std::uint64_t generation) {
   if (per_shard_capacity_ == 0) return;
   Shard& shard = ShardFor(token);
   std::lock_guard lock(shard.mu);
   // Re-verified after expiring in the cache (e.g. the clock stepped back):
   // refresh in place so the FIFO still names each key once.
   if (const auto it = shard.entries.find(token); it != shard.entries.end()) {
-    it->second = Entry{std::move(principal), cutoff_seconds};
+    it->second = Entry{std::move(principal), cutoff_seconds, generation};
     return;
   }
   if (shard.entries.size() >= per_shard_capacity_) {
@@ -52,7 +55,8 @@ void TokenCache::Insert(std::string_view token, std::shared_ptr<const Principal>
     shard.fifo.pop_front();
   }
   const auto it =
-      shard.entries.try_emplace(std::string(token), Entry{std::move(principal), cutoff_seconds})
+      shard.entries
+          .try_emplace(std::string(token), Entry{std::move(principal), cutoff_seconds, generation})
           .first;
   shard.fifo.push_back(it->first);
 }

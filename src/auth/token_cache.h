@@ -29,15 +29,17 @@ class TokenCache {
   // Holds at most `capacity` tokens; 0 disables caching.
   explicit TokenCache(std::size_t capacity);
 
-  // The cached principal for `token` if present and now_seconds < its cutoff;
-  // null otherwise.
-  std::shared_ptr<const Principal> Lookup(std::string_view token, std::int64_t now_seconds) const;
+  // The cached principal for `token` if present, now_seconds < its cutoff
+  // and it was verified with the keys of `generation`; null otherwise.
+  std::shared_ptr<const Principal> Lookup(std::string_view token, std::int64_t now_seconds,
+                                          std::uint64_t generation = 0) const;
 
   // Remembers `principal` for `token` until `cutoff_seconds` (exclusive),
-  // evicting the shard's oldest entry when it is full. An existing entry for
-  // the same token is replaced.
+  // verified with the keys of `generation` (an entry of another generation
+  // is never returned: keys withdrawn since), evicting the shard's oldest
+  // entry when it is full. An existing entry for the same token is replaced.
   void Insert(std::string_view token, std::shared_ptr<const Principal> principal,
-              std::int64_t cutoff_seconds);
+              std::int64_t cutoff_seconds, std::uint64_t generation = 0);
 
   std::size_t size() const;
   // The bound actually enforced; never more than the capacity asked for.
@@ -47,6 +49,7 @@ class TokenCache {
   struct Entry {
     std::shared_ptr<const Principal> principal;
     std::int64_t cutoff_seconds = 0;
+    std::uint64_t generation = 0;
   };
   struct Hash {
     using is_transparent = void;  // look up by string_view without copying the token

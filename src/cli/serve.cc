@@ -189,6 +189,20 @@ int Serve(const ServeFlags& flags) {
     return app->clock().Now() + domain::kPendingBound;
   });
   pillar_sweep.Start(domain::kPendingBound);
+  // A JWKS file is read again within a second of a change (the provider's
+  // new key, a compromised one withdrawn), off the request path; a file that
+  // does not parse leaves the keys read before (docs/configuration.md).
+  constexpr Micros kJwksCheck = 1'000'000;
+  BackgroundLoop jwks_refresh(app->clock(), [&app]() -> Micros {
+    const StatusOr<bool> changed = app->authenticator().RefreshKeys();
+    if (!changed.ok())
+      log::Warn("auth: the JWKS file was not read again; the keys read before stay",
+                {{"error", changed.status().message()}});
+    else if (*changed)
+      log::Info("auth: the JWKS file changed; its keys are in use", {});
+    return app->clock().Now() + kJwksCheck;
+  });
+  if (!config.auth.jwks_file.empty()) jwks_refresh.Start(kJwksCheck);
   // What start-up built and dropped (migrations, the schema, the index
   // load) goes back to the kernel once, so idle memory is what serving needs.
   malloc_trim(0);

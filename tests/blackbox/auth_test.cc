@@ -3,12 +3,38 @@
 // counted only where their issuer is trusted; the refusals are in
 // auth_refused_test.cc, the fixture in auth_fixture.h.
 #include "blackbox/auth_fixture.h"
+#include "blackbox/provisioning_support.h"
 #include "support/database.h"
 
 namespace workspaced::testing {
 namespace {
 
 // --- accepted -------------------------------------------------------------
+
+// The JWKS file is read again within a second or two of a change, without
+// a restart: the provider's new key is accepted and a withdrawn one refused
+// (a token of it verified before too: the cache does not outlive the key).
+TEST_F(Auth, TheJwksFileIsReadAgainWhenItChanges) {
+  const auto& keys = testkit::SharedKeys();
+  const std::string old_token = Rs256(Claims());
+  const std::string new_token = Rs256(Claims(), "rsa-next");
+  HttpClient c(server_->port());
+  ASSERT_EQ(c.Get(WorkspacePath(), old_token).status, 200);
+  ASSERT_EQ(c.Get(WorkspacePath(), new_token).status, 401);
+  const std::string path = jwks_dir_->path() + "/jwks.json";
+  const auto write = [&](const std::string& kid) {
+    const boost::json::object jwks{{"keys", boost::json::array{testkit::PublicJwk(*keys.rsa, kid),
+                                                               testkit::PublicJwk(*keys.ec, kEcKid),
+                                                               testkit::PublicJwk(*keys.ed, kEdKid)}}};
+    std::ofstream(path + ".next") << boost::json::serialize(jwks);
+    return std::rename((path + ".next").c_str(), path.c_str()) == 0;
+  };
+  ASSERT_TRUE(write("rsa-next"));  // the RSA key under its new id; the old id withdrawn
+  EXPECT_TRUE(Eventually([&] { return c.Get(WorkspacePath(), new_token).status == 200; }, 10));
+  EXPECT_EQ(c.Get(WorkspacePath(), old_token).status, 401);
+  ASSERT_TRUE(write(std::string(kRsaKid)));  // as the suite had it
+  EXPECT_TRUE(Eventually([&] { return c.Get(WorkspacePath(), old_token).status == 200; }, 10));
+}
 
 TEST_F(Auth, JwksTokensOfEveryAlgorithmAreAccepted) {
   ExpectAccepted(Rs256(Claims()), "RS256");
