@@ -447,6 +447,12 @@ Status Validate(const Config& c) {
         "config: with auth.dev_tokens off, auth.jwks_file is required (nothing could sign in)");
   if (!c.auth.jwks_file.empty() && (c.auth.issuer.empty() || c.auth.audience.empty()))
     return InvalidArgument("config: auth.jwks_file needs auth.issuer and auth.audience");
+  // A platform admin is a user id some token can carry (model::IsUserId):
+  // any other would be an admin nobody signs in as, or a look-alike.
+  for (std::size_t i = 0; i < c.platform_admins.size(); ++i)
+    if (!model::IsUserId(c.platform_admins[i]))
+      return InvalidArgument("config: platform_admins[" + std::to_string(i) +
+                             "] is not a user id a token can carry (docs/identity.md)");
   if (c.auth.issuer == model::kDevIssuer)
     return InvalidArgument(std::string("config: auth.issuer must not be ") + model::kDevIssuer +
                            ", the dev key's issuer");

@@ -61,6 +61,24 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
   }
 }
 
+// A platform admin nobody could sign in as (".", a blank edge, a NUL) is a
+// configuration error naming its place, not an admin written to the
+// database (outside audit).
+TEST(Config, APlatformAdminMustBeAUserIdATokenCanCarry) {
+  for (const std::string& admin :
+       {std::string("."), std::string(".."), std::string(" bob"), std::string(),
+        std::string("a\0b", 3), std::string("x|")}) {
+    Config c;
+    c.platform_admins = {"alice", admin};
+    const Status s = Validate(c);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << admin;
+    EXPECT_NE(s.message().find("platform_admins[1]"), std::string::npos) << s.message();
+  }
+  Config ok;
+  ok.platform_admins = {"alice", "https://idp.example.com/|bob"};
+  EXPECT_TRUE(Validate(ok).ok());
+}
+
 // A key id the key ring would refuse is a configuration error, found
 // before anything is created (it was a start-up failure, exit 1, after the
 // database and the dev key were made).

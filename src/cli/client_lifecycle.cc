@@ -24,7 +24,9 @@ void SayWhenPurged(client::ApiClient& api, const std::string& ws) {
   if (ec || !page.is_array()) return;
   for (const auto& v : page.as_array()) {
     const auto* o = v.if_object();
-    if (o && Str(*o, "kind") == "purge" && Str(*o, "state") == "pending")
+    // (No time: the purge is due now, with no retention window.)
+    if (o && Str(*o, "kind") == "purge" && Str(*o, "state") == "pending" &&
+        !Str(*o, "scheduled_at").empty())
       std::fprintf(stderr, "restorable until %s (workspaced ws restore %s)\n",
                    Str(*o, "scheduled_at").c_str(), ws.c_str());
   }

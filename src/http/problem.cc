@@ -33,6 +33,8 @@ Kind KindFor(int status) {
       return {408, "request-timeout", "Request Timeout"};
     case 409:
       return {409, "conflict", "Conflict"};
+    case 410:
+      return {410, "gone", "Gone"};
     case 411:
       return {411, "length-required", "Length Required"};
     case 412:

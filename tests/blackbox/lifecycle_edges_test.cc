@@ -197,6 +197,9 @@ TEST_F(LifecycleEdges, ACreateRetriedAfterItsWorkspaceWasPurgedMakesNoOther) {
   const std::string dir = server_->data_dir();
   const HttpResponse again = send("Once");
   ExpectProblem(again, 410);
+  EXPECT_EQ(Json(again.body).as_object().at("type").as_string(), "urn:workspaced:problem:gone")
+      << again.body;
+  EXPECT_EQ(Json(again.body).as_object().at("title").as_string(), "Gone") << again.body;
   EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
   EXPECT_NE(again.body.find("purged"), std::string::npos) << again.body;
   ExpectProblem(send("Other"), 422);
