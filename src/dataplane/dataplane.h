@@ -41,7 +41,8 @@ struct SecretRow {
 };
 
 // Which rows ListSecretRows returns: those of `name` (every name when
-// empty), in (name, version) order, after the key (after_name,
+// empty; a page never holds a committed tombstone, a deleted name's
+// high-water mark, which no list shows), in (name, version) order, after the key (after_name,
 // after_version) (keyset paging: a page starts after the last row of the
 // one before; not with a name, whose versions are few), at most `limit` of
 // them (every one when 0). Each form reads through the primary key.

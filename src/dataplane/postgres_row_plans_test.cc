@@ -82,7 +82,7 @@ TEST(PostgresRowPlans, APageReadsFromItsKeyThroughAnIndex) {
     EXPECT_EQ(secrets.find("Seq Scan"), std::string::npos) << secrets;
     EXPECT_EQ(secrets.find("Sort"), std::string::npos) << secrets;
     EXPECT_NE(secrets.find(std::string(pending) == "true" ? "secret_versions_pending"
-                                                          : "secret_versions_by_name"),
+                                                          : "secret_versions_shown"),
               std::string::npos)
         << secrets;
     const std::string vault = Plan(c.get(), postgres_vault::ListSql("shared.vault_fields"),

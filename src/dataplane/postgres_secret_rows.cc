@@ -13,10 +13,13 @@ std::string TableSql(const std::string& schema) {
 
 std::string IndexSql(const std::string& schema) {
   // Pages in byte order from their key on (a row comparison on it is an
-  // index range): the primary key, in the database's collation, made every
-  // page sort all the table's rows.
-  return "CREATE INDEX IF NOT EXISTS secret_versions_by_name ON " + schema +
-         ".secret_versions (workspace_id, name COLLATE \"C\", version)";
+  // index range; the primary key, in the database's collation, made every
+  // page sort all the table's rows), of the rows a list may show: not a
+  // deleted name's committed tombstone, which stays as its high-water mark
+  // (a loop of PUT and DELETE left any number for every page to walk).
+  return "CREATE INDEX IF NOT EXISTS secret_versions_shown ON " + schema +
+         ".secret_versions (workspace_id, name COLLATE \"C\", version) WHERE NOT tombstone OR "
+         "pending";
 }
 
 std::string OperationIndexSql(const std::string& schema) {
@@ -120,9 +123,9 @@ std::string ListSql(const std::string& table) {
   return "SELECT name, version, environment, description, CASE WHEN $3 THEN sealed ELSE '' END, "
          "pending, tombstone, operation_id, created_at, created_by FROM " +
          table +
-         " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) AND (name COLLATE \"C\", "
-         "version) > ($4, $5::bigint) AND (NOT $7::boolean OR pending) ORDER BY name "
-         "COLLATE \"C\", version LIMIT NULLIF($6::bigint, 0)";
+         " WHERE workspace_id = $1 AND ($2 = '' OR name = $2) AND (NOT tombstone OR pending) AND "
+         "(name COLLATE \"C\", version) > ($4, $5::bigint) AND (NOT $7::boolean OR pending) "
+         "ORDER BY name COLLATE \"C\", version LIMIT NULLIF($6::bigint, 0)";
 }
 
 StatusOr<std::vector<SecretRow>> List(CellConnection& db, const std::string& table,

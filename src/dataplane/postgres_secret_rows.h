@@ -17,7 +17,8 @@ std::string IndexSql(const std::string& schema);
 std::string PendingIndexSql(const std::string& schema);
 std::string OperationIndexSql(const std::string& schema);
 // List's statement on `table` ($1 workspace, $2 name, $3 with values, $4/$5
-// the key, $6 limit, $7 pending only): for tests that EXPLAIN it.
+// the key, $6 limit, $7 pending only; never a committed tombstone): for
+// tests that EXPLAIN it.
 std::string ListSql(const std::string& table);
 StatusOr<NumberedSecret> AddPending(CellConnection& db, const std::string& table,
                                     const std::string& workspace_id, const SecretRow& row,

@@ -18,7 +18,9 @@ Status EnsureTable(sqlite3* db) {
                    "CREATE INDEX IF NOT EXISTS secret_versions_operation ON secret_versions "
                    "(workspace_id, operation_id); "
                    "CREATE INDEX IF NOT EXISTS secret_versions_pending ON secret_versions "
-                   "(workspace_id, name, version) WHERE pending = 1;",
+                   "(workspace_id, name, version) WHERE pending = 1; "
+                   "CREATE INDEX IF NOT EXISTS secret_versions_shown ON secret_versions "
+                   "(workspace_id, name, version) WHERE tombstone = 0 OR pending = 1;",
                    nullptr, nullptr, nullptr) != SQLITE_OK)
     return Failed(db);
   return Status::Ok();
@@ -129,7 +131,7 @@ StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspa
   // A name's versions through the key; a page from its key on (a statement
   // of `?2 = '' OR name = ?2` form read every name after the key: SQLite
   // plans before the parameters are bound).
-#define WS_SECRET_COLUMNS                                                                 \
+#define WS_SECRET_COLUMNS                                                                  \
   "SELECT name, version, environment, description, CASE WHEN ?3 THEN sealed ELSE '' END, " \
   "pending, tombstone, operation_id, created_at, created_by FROM secret_versions "
   // The sweep's pages of pending rows walk the index of those alone, not
@@ -144,10 +146,14 @@ StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspa
                                   "INDEXED BY secret_versions_pending WHERE workspace_id = ?1 "
                                   "AND pending = 1 AND (name > ?4 OR (name = ?4 AND version > "
                                   "?5)) ORDER BY name, version LIMIT ?6")
+                  // A page: the rows a list may show (not a deleted name's
+                  // committed tombstone, which stays as its high-water mark:
+                  // a loop of PUT and DELETE left any number for every page
+                  // to walk).
                   : Stmt::Prepare(db, WS_SECRET_COLUMNS
-                                  "WHERE workspace_id = ?1 AND (name > ?4 OR (name = ?4 AND "
-                                  "version > ?5)) AND (?7 = 0 OR pending = 1) "
-                                  "ORDER BY name, version LIMIT ?6"));
+                                  "INDEXED BY secret_versions_shown WHERE workspace_id = ?1 AND "
+                                  "(tombstone = 0 OR pending = 1) AND (name > ?4 OR (name = ?4 "
+                                  "AND version > ?5)) ORDER BY name, version LIMIT ?6"));
 #undef WS_SECRET_COLUMNS
   q.Text(workspace_id)
       .Text(query.name)
