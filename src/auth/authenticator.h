@@ -5,7 +5,9 @@
 // echoes key material) for every invalid token.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "auth/principal.h"
@@ -19,9 +21,13 @@ class Authenticator {
   // `token` is the credential after "Bearer ".
   virtual StatusOr<std::shared_ptr<const Principal>> Authenticate(std::string_view token) = 0;
   // Reads the keys again if their source changed since they were read
-  // (serve calls it every second, off the request path): true when the
-  // keys changed. An error leaves the keys as they were.
-  virtual StatusOr<bool> RefreshKeys() { return false; }
+  // (serve calls it every second, off the request path): when they
+  // changed, how many keys of an allowed algorithm there are now (0: every
+  // token of the source is refused); nullopt when nothing changed. An error
+  // leaves the keys as they were, and is reported once a change.
+  virtual StatusOr<std::optional<std::size_t>> RefreshKeys() {
+    return std::optional<std::size_t>();
+  }
 };
 
 }  // namespace workspaced::auth

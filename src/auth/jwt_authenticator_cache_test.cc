@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <iterator>
+#include <optional>
 #include <fstream>
 #include <thread>
 
@@ -161,11 +166,11 @@ TEST_F(JwksRefreshTest, AWithdrawnKeyIsRefusedAndANewOneAcceptedWithoutARestart)
   const std::string ec = Sign(JwtAlg::kEs256, Claims());
   ASSERT_TRUE(auth->Authenticate(rsa).ok());  // verified, and cached
   ASSERT_TRUE(auth->Authenticate(ec).ok());
-  EXPECT_EQ(*auth->RefreshKeys(), false) << "nothing changed";
+  EXPECT_EQ(*auth->RefreshKeys(), std::nullopt) << "nothing changed";
 
   // The RSA key withdrawn: only the EC one stays.
   Rewrite(KeysText({testkit::PublicJwk(*keys_.ec, kEcKid)}));
-  EXPECT_EQ(*auth->RefreshKeys(), true);
+  EXPECT_EQ(*auth->RefreshKeys(), std::optional<std::size_t>(1));
   const auto refused = auth->Authenticate(rsa);
   ASSERT_FALSE(refused.ok()) << "a withdrawn key's token was served from the cache";
   EXPECT_EQ(refused.status().message(), "unknown key id");
@@ -174,26 +179,58 @@ TEST_F(JwksRefreshTest, AWithdrawnKeyIsRefusedAndANewOneAcceptedWithoutARestart)
   // A file that does not parse (or holds no usable key) leaves the keys.
   Rewrite("{\"keys\": [");
   EXPECT_FALSE(auth->RefreshKeys().ok());
-  EXPECT_EQ(*auth->RefreshKeys(), false) << "a refused version is not read again until it changes";
+  EXPECT_EQ(*auth->RefreshKeys(), std::nullopt)
+      << "a refused version is not read again until it changes";
   EXPECT_TRUE(auth->Authenticate(ec).ok());
 
   // The RSA key back: accepted again.
   boost::json::object rsa_key = testkit::PublicJwk(*keys_.rsa, kRsaKid);
   rsa_key["alg"] = "RS256";
   Rewrite(KeysText({rsa_key, testkit::PublicJwk(*keys_.ec, kEcKid)}));
-  EXPECT_EQ(*auth->RefreshKeys(), true);
+  EXPECT_EQ(*auth->RefreshKeys(), std::optional<std::size_t>(2));
   EXPECT_TRUE(auth->Authenticate(rsa).ok());
+
+  // A file gone is reported once (not every second), and its return read.
+  ASSERT_EQ(std::rename(options_.jwks_path.c_str(), (options_.jwks_path + ".away").c_str()), 0);
+  EXPECT_FALSE(auth->RefreshKeys().ok());
+  EXPECT_EQ(*auth->RefreshKeys(), std::nullopt);
+  EXPECT_TRUE(auth->Authenticate(rsa).ok()) << "the keys read before stay";
+  ASSERT_EQ(std::rename((options_.jwks_path + ".away").c_str(), options_.jwks_path.c_str()), 0);
+  EXPECT_EQ(*auth->RefreshKeys(), std::optional<std::size_t>(2));
 }
 
-TEST_F(JwksRefreshTest, AFileThatWouldLetNobodyInIsRefused) {
+// A rewrite in place that keeps the size and the modification time (cp -p,
+// rsync --inplace) is still a change: the change time moves.
+TEST_F(JwksRefreshTest, ARewriteKeepingSizeAndModificationTimeIsSeen) {
+  const auto auth = Make();
+  const std::string ec = Sign(JwtAlg::kEs256, Claims());
+  ASSERT_TRUE(auth->Authenticate(ec).ok());
+  struct stat before {};
+  ASSERT_EQ(::stat(options_.jwks_path.c_str(), &before), 0);
+  // The same bytes but the EC key's id changed to one of the same length.
+  std::ifstream in(options_.jwks_path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t at = text.find(std::string("\"") + std::string(kEcKid) + "\"");
+  ASSERT_NE(at, std::string::npos);
+  text[at + 1] = 'x';  // "ec-1" -> "xc-1"
+  std::ofstream(options_.jwks_path, std::ios::trunc) << text;
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, options_.jwks_path.c_str(), times, 0), 0);
+  EXPECT_EQ(*auth->RefreshKeys(), std::optional<std::size_t>(3));
+  EXPECT_FALSE(auth->Authenticate(ec).ok()) << "the withdrawn id's token was still accepted";
+}
+
+// Withdrawing the last key (a compromised one) refuses its tokens, even
+// when nobody else can sign in then: failing open would keep the
+// compromised key.
+TEST_F(JwksRefreshTest, TheLastKeyCanBeWithdrawn) {
   options_.dev_key.clear();
   const auto auth = Make();
   const std::string ec = Sign(JwtAlg::kEs256, Claims());
+  ASSERT_TRUE(auth->Authenticate(ec).ok());
   Rewrite(KeysText({}));
-  const StatusOr<bool> refused = auth->RefreshKeys();
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("no key of an allowed algorithm"), std::string::npos);
-  EXPECT_TRUE(auth->Authenticate(ec).ok());
+  EXPECT_EQ(*auth->RefreshKeys(), std::optional<std::size_t>(0));
+  EXPECT_FALSE(auth->Authenticate(ec).ok());
 }
 
 }  // namespace

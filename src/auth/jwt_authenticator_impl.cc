@@ -78,27 +78,35 @@ StatusOr<JwtAuthenticatorImpl::FileStamp> JwtAuthenticatorImpl::StampOf(const st
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return InvalidArgument("JWKS file " + path + ": " + std::strerror(errno));
-  return FileStamp{st.st_ino, st.st_size, st.st_mtim};
+  return FileStamp{st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
 }
 
-StatusOr<bool> JwtAuthenticatorImpl::RefreshKeys() {
-  if (options_.jwks_path.empty()) return false;
-  WS_ASSIGN_OR_RETURN(const FileStamp stamp, StampOf(options_.jwks_path));
+StatusOr<std::optional<std::size_t>> JwtAuthenticatorImpl::RefreshKeys() {
+  constexpr std::optional<std::size_t> kUnchanged;
+  if (options_.jwks_path.empty()) return kUnchanged;
+  StatusOr<FileStamp> stamp = StampOf(options_.jwks_path);
   {
     std::lock_guard lock(keys_mu_);
-    if (stamp == keys_stamp_) return false;
+    // A file gone is a version too: reported once, not every second.
+    const FileStamp seen = stamp.ok() ? *stamp : FileStamp{};
+    if (seen == keys_stamp_) return kUnchanged;
+    if (!stamp.ok()) {
+      keys_stamp_ = seen;
+      return stamp.status();
+    }
   }
   StatusOr<JwkSet> loaded = LoadJwksFile(options_.jwks_path);
   std::lock_guard lock(keys_mu_);
-  keys_stamp_ = stamp;  // a version refused is not read again until it changes
+  keys_stamp_ = *stamp;  // a version refused is not read again until it changes
   if (!loaded.ok()) return loaded.status();
-  const bool dev_usable = !options_.dev_key.empty() && Allows(allowed_mask_, JwtAlg::kHs256);
-  if (!dev_usable && !AnyAllowed(*loaded, allowed_mask_))
-    return InvalidArgument("the JWKS file " + options_.jwks_path +
-                           " holds no key of an allowed algorithm: nothing could sign in");
+  // A valid set with no usable key is taken too: withdrawing the last key
+  // (a compromised one) refuses its tokens, even if nobody else can sign in.
+  const std::size_t usable = static_cast<std::size_t>(
+      std::count_if(loaded->begin(), loaded->end(),
+                    [&](const auto& entry) { return Allows(allowed_mask_, entry.second.alg); }));
   keys_.keys = std::make_shared<const JwkSet>(std::move(*loaded));
   generation_.store(++keys_.generation, std::memory_order_release);
-  return true;
+  return std::optional<std::size_t>(usable);
 }
 
 JwtAuthenticatorImpl::KeySet JwtAuthenticatorImpl::CurrentKeys() const {

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,11 +49,13 @@ class JwtAuthenticatorImpl final : public Authenticator {
   JwtAuthenticatorImpl(const JwtOptions& options, const Clock& clock, JwkSet keys);
 
   StatusOr<std::shared_ptr<const Principal>> Authenticate(std::string_view token) override;
-  // The JWKS file read again when its inode, size or modification time
-  // changed: a new set replaces the old whole, so a withdrawn key's tokens
-  // are refused from then on (cached ones too). A file that does not parse,
-  // or whose keys would leave no way in, is refused and the set stays.
-  StatusOr<bool> RefreshKeys() override;
+  // The JWKS file read again when its inode, size, modification or change
+  // time changed (the change time: a rewrite that keeps the modification
+  // time, `cp -p`, is seen too): a new set replaces the old whole, so a
+  // withdrawn key's tokens are refused from then on (cached ones too), even
+  // the last key's. A file that does not parse, or is gone, is refused once
+  // and the set stays.
+  StatusOr<std::optional<std::size_t>> RefreshKeys() override;
 
   Stats stats() const;
 
@@ -62,9 +65,11 @@ class JwtAuthenticatorImpl final : public Authenticator {
     ino_t inode = 0;
     off_t size = -1;
     timespec modified{};
+    timespec changed{};
     bool operator==(const FileStamp& o) const {
       return inode == o.inode && size == o.size && modified.tv_sec == o.modified.tv_sec &&
-             modified.tv_nsec == o.modified.tv_nsec;
+             modified.tv_nsec == o.modified.tv_nsec && changed.tv_sec == o.changed.tv_sec &&
+             changed.tv_nsec == o.changed.tv_nsec;
     }
   };
   struct KeySet {

@@ -194,12 +194,16 @@ int Serve(const ServeFlags& flags) {
   // does not parse leaves the keys read before (docs/configuration.md).
   constexpr Micros kJwksCheck = 1'000'000;
   BackgroundLoop jwks_refresh(app->clock(), [&app]() -> Micros {
-    const StatusOr<bool> changed = app->authenticator().RefreshKeys();
+    const StatusOr<std::optional<std::size_t>> changed = app->authenticator().RefreshKeys();
     if (!changed.ok())
       log::Warn("auth: the JWKS file was not read again; the keys read before stay",
                 {{"error", changed.status().message()}});
+    else if (*changed && **changed == 0)
+      log::Warn("auth: the JWKS file changed and holds no key of an allowed algorithm: every "
+                "token of the provider is refused", {});
     else if (*changed)
-      log::Info("auth: the JWKS file changed; its keys are in use", {});
+      log::Info("auth: the JWKS file changed; its keys are in use",
+                {{"keys", static_cast<std::int64_t>(**changed)}});
     return app->clock().Now() + kJwksCheck;
   });
   if (!config.auth.jwks_file.empty()) jwks_refresh.Start(kJwksCheck);
