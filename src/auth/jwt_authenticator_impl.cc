@@ -32,9 +32,11 @@ Status ValidateAlgorithms(const std::vector<std::string>& names) {
 
 bool Allows(unsigned mask, JwtAlg alg) { return (mask >> static_cast<int>(alg)) & 1U; }
 
-bool AnyAllowed(const JwkSet& keys, unsigned mask) {
-  return std::any_of(keys.begin(), keys.end(),
-                     [mask](const auto& entry) { return Allows(mask, entry.second.alg); });
+// How many of `keys` have an allowed algorithm.
+std::size_t CountAllowed(const JwkSet& keys, unsigned mask) {
+  return static_cast<std::size_t>(
+      std::count_if(keys.begin(), keys.end(),
+                    [mask](const auto& entry) { return Allows(mask, entry.second.alg); }));
 }
 
 // Names we do not support add nothing, so unvalidated options fail closed.
@@ -64,7 +66,7 @@ StatusOr<std::unique_ptr<JwtAuthenticatorImpl>> JwtAuthenticatorImpl::Create(
     WS_ASSIGN_OR_RETURN(keys, LoadJwksFile(options.jwks_path));
   }
   const bool dev_usable = !options.dev_key.empty() && Allows(mask, JwtAlg::kHs256);
-  if (!dev_usable && !AnyAllowed(keys, mask)) {
+  if (!dev_usable && CountAllowed(keys, mask) == 0) {
     return InvalidArgument(
         "options accept no token: need a dev key with HS256 allowed, or a JWKS key whose "
         "algorithm is allowed");
@@ -101,9 +103,7 @@ StatusOr<std::optional<std::size_t>> JwtAuthenticatorImpl::RefreshKeys() {
   if (!loaded.ok()) return loaded.status();
   // A valid set with no usable key is taken too: withdrawing the last key
   // (a compromised one) refuses its tokens, even if nobody else can sign in.
-  const std::size_t usable = static_cast<std::size_t>(
-      std::count_if(loaded->begin(), loaded->end(),
-                    [&](const auto& entry) { return Allows(allowed_mask_, entry.second.alg); }));
+  const std::size_t usable = CountAllowed(*loaded, allowed_mask_);
   keys_.keys = std::make_shared<const JwkSet>(std::move(*loaded));
   generation_.store(++keys_.generation, std::memory_order_release);
   return std::optional<std::size_t>(usable);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "common/clock.h"
@@ -78,6 +79,13 @@ struct VaultRow {
   Micros created_at = 0;
   std::string created_by;
 };
+
+// The order ListVaultRows answers in: (record_id, field, operation_id),
+// byte order.
+inline bool InRecordOrder(const VaultRow& a, const VaultRow& b) {
+  return std::tie(a.record_id, a.field, a.operation_id) <
+         std::tie(b.record_id, b.field, b.operation_id);
+}
 
 // Which rows ListVaultRows returns, by (record_id, field) (byte order):
 // those of `record_id`, or every record's after (after_record_id,

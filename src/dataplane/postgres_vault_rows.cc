@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <tuple>
 
 namespace workspaced::dataplane::postgres_vault {
 namespace {
@@ -182,10 +181,7 @@ StatusOr<std::vector<VaultRow>> List(CellConnection& db, const std::string& tabl
   if (!query.tokens.empty()) {
     WS_ASSIGN_OR_RETURN(std::vector<VaultRow> rows, TokenRows(db, table, workspace_id, query.tokens,
                                                               query.with_values, kRowsPerToken));
-    std::ranges::sort(rows, [](const VaultRow& a, const VaultRow& b) {
-      return std::tie(a.record_id, a.field, a.operation_id) <
-             std::tie(b.record_id, b.field, b.operation_id);
-    });
+    std::ranges::sort(rows, InRecordOrder);
     return rows;
   }
   WS_ASSIGN_OR_RETURN(

@@ -1,7 +1,6 @@
 #include "dataplane/sqlite_vault_rows.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include "dataplane/sqlite_pillar_stmt.h"
 
@@ -133,10 +132,7 @@ StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspac
           return Status::Ok();
         },
         "BEGIN"));
-    std::ranges::sort(rows, [](const VaultRow& a, const VaultRow& b) {
-      return std::tie(a.record_id, a.field, a.operation_id) <
-             std::tie(b.record_id, b.field, b.operation_id);
-    });
+    std::ranges::sort(rows, InRecordOrder);
     return rows;
   }
   // The sweep's pages of pending rows walk the index of those alone.
@@ -153,8 +149,7 @@ StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspac
                           "ORDER BY record_id, field, operation_id LIMIT ?6")
           : Stmt::Prepare(db, WS_VAULT_COLUMNS
                           "WHERE workspace_id = ?1 AND (record_id > ?4 OR (record_id = ?4 AND "
-                          "field > ?5)) AND (?7 = 0 OR pending = 1) "
-                          "ORDER BY record_id, field, operation_id LIMIT ?6"));
+                          "field > ?5)) ORDER BY record_id, field, operation_id LIMIT ?6"));
   q.Text(workspace_id)
       .Text(query.record_id)
       .Int(query.with_values ? 1 : 0)
