@@ -16,7 +16,8 @@
 // closes its connections and removes the file while no lease of it can be
 // taken (deprovision, purge).
 //
-// Open connections: at most capacity × kIdlePerDatabase idle, plus the
+// Open connections: at most capacity × kIdlePerDatabase idle (and per
+// database no more than were once leased at the same time), plus the
 // leases in use (bounded by the threads that take them).
 //
 // Thread-safety: ConnectionCache is safe from any thread; a Connection is
@@ -63,7 +64,11 @@ class ConnectionCache {
  public:
   // Idle connections kept per database: concurrent requests of one
   // workspace each lease their own, up to this many are kept for reuse.
-  static constexpr std::size_t kIdlePerDatabase = 4;
+  // Never more than were leased at once (one opens only when none is
+  // idle); at least the default worker pool of a small host (4 per core),
+  // or a burst of reveals of one workspace closes connections and the next
+  // opens and prepares them again.
+  static constexpr std::size_t kIdlePerDatabase = 16;
 
   explicit ConnectionCache(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 

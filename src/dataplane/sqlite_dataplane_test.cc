@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "dataplane/secret_rows_testing.h"
 #include "dataplane/sqlite_connection_cache.h"
@@ -107,10 +108,10 @@ TEST_F(SqliteDataplaneTest, SecretsOfAPurgedWorkspaceAreGoneWhenItsIdComesBack) 
 
 TEST_F(SqliteDataplaneTest, AWriteCommittedAfterADeleteNumberedAfterItIsDeleted) {
   for (const auto tenancy : {model::TenancyModel::kDedicated, model::TenancyModel::kShared}) {
-    auto ws = Ws(tenancy == model::TenancyModel::kDedicated
-                     ? "01900000-0000-7000-8000-000000000005"
-                     : "01900000-0000-7000-8000-000000000006",
-                 tenancy);
+    auto ws =
+        Ws(tenancy == model::TenancyModel::kDedicated ? "01900000-0000-7000-8000-000000000005"
+                                                      : "01900000-0000-7000-8000-000000000006",
+           tenancy);
     ASSERT_TRUE(dp_->Provision(ws).ok());
     testing::ExpectTheNumberingOrderDecides(*dp_, ws);
   }
@@ -169,6 +170,27 @@ TEST_F(ConnectionCacheTest, ConcurrentLeasesOfOneDatabaseEachGetAConnection) {
   }
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache.Acquire(a, setup).ok());
   EXPECT_EQ(opened_, 2);  // both kept idle, reused
+}
+
+// The default worker pool is 4 threads per core: 8 concurrent reveals of one
+// workspace on 2 cores used to close half their connections each time and
+// open (and prepare) them again on the next burst.
+TEST_F(ConnectionCacheTest, KeepsAsManyIdleAsOneBurstOfConcurrentLeasesUsed) {
+  ConnectionCache cache(2);
+  const auto setup = [&](Connection& c) { return CountOpen(c); };
+  const std::string a = MakeDb("a.db");
+  for (int burst = 0; burst < 3; ++burst) {
+    std::vector<ConnectionCache::Lease> leases;
+    for (int i = 0; i < 8; ++i) {
+      auto lease = cache.Acquire(a, setup);
+      ASSERT_TRUE(lease.ok());
+      leases.push_back(std::move(*lease));
+    }
+  }
+  EXPECT_EQ(opened_, 8);  // opened for the first burst, reused by the others
+  // Never more than a burst used: one lease at a time opens nothing more.
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(cache.Acquire(a, setup).ok());
+  EXPECT_EQ(opened_, 8);
 }
 
 TEST_F(ConnectionCacheTest, NeverCreatesAFileAndNoticesOneReplacedBehindIt) {
