@@ -33,7 +33,6 @@ void RunLoop(net::io_context& context) {
 
 }  // namespace
 
-
 using tcp = net::ip::tcp;
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -49,8 +48,7 @@ int DefaultWorkers() {
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                 RequestHandler handler, Metrics& metrics,
                                                 InlinePredicate runs_inline) {
-  auto impl =
-      std::make_unique<Impl>(options, std::move(handler), std::move(runs_inline), metrics);
+  auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(runs_inline), metrics);
   // Each connection is a file descriptor: raise the soft limit to the hard
   // one and never promise more connections than it allows (with room for
   // the database, logs and the listener).
@@ -93,9 +91,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                           std::to_string(options.port) + ": " + ec.message());
   }
   impl->port = impl->acceptor->local_endpoint().port();
-  impl->workers = std::make_shared<WorkerPool>(
-      options.workers > 0 ? options.workers : DefaultWorkers(), options.queue_limit,
-      [i = impl.get()] { i->FlushPostBacks(); });
+  impl->workers =
+      std::make_shared<WorkerPool>(options.workers > 0 ? options.workers : DefaultWorkers(),
+                                   options.queue_limit, [i = impl.get()] { i->FlushPostBacks(); });
   // Saturation, for operators: requests waiting for a worker, and those
   // refused with 503 because the queue was full.
   const std::weak_ptr<WorkerPool> pool = impl->workers;
@@ -103,12 +101,12 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
     const auto p = pool.lock();
     return p ? static_cast<double>(p->queued()) : 0.0;
   });
-  metrics.AddGauge("workspaced_http_busy_refusals",
-                   "Requests answered 503 at once because every worker was busy and the queue full.",
-                   [pool] {
-                     const auto p = pool.lock();
-                     return p ? static_cast<double>(p->refused()) : 0.0;
-                   });
+  metrics.AddGauge(
+      "workspaced_http_busy_refusals",
+      "Requests answered 503 at once because every worker was busy and the queue full.", [pool] {
+        const auto p = pool.lock();
+        return p ? static_cast<double>(p->refused()) : 0.0;
+      });
   impl->body_budget_refused =
       &metrics.Counter("workspaced_http_body_budget_refusals_total",
                        "Requests answered 503: their bodies, announced or as they came, "
@@ -164,21 +162,41 @@ void Server::Impl::Accept() {
         }
         boost::system::error_code peer_ec;
         const auto peer = socket.remote_endpoint(peer_ec);
-        std::string peer_ip = peer_ec ? std::string() : peer.address().to_string();
-        if (shutting_down.load()) {
-          // Shutting down: the connection is dropped (the acceptor closes next).
-        } else if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
-          AdmitByEvicting(std::make_shared<tcp::socket>(std::move(socket)), std::move(peer_ip),
-                          index, index, contexts.size(), Stall::kReceiving);
-        } else if (options.rate_limiter != nullptr &&
-                   !options.rate_limiter->OpenConnection(peer_ip)) {
-          // Over the per-address cap: closed, counted, not logged (a flood
-          // would flood the log).
-        } else {
-          StartSession(*this, index, std::move(socket), std::move(peer_ip));
-        }
-        Accept();
+        Admit(std::move(socket), peer_ec ? std::string() : peer.address().to_string(), index);
+        if (!shutting_down.load()) Accept();
       });
+}
+
+void Server::Impl::Admit(tcp::socket socket, std::string peer, std::size_t index) {
+  if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+    // Shutting down, nothing is evicted: AdmitByEvicting closes it.
+    AdmitByEvicting(std::make_shared<tcp::socket>(std::move(socket)), std::move(peer), index, index,
+                    contexts.size(), Stall::kReceiving);
+  } else if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer)) {
+    // Over the per-address cap: closed, counted, not logged (a flood would
+    // flood the log).
+  } else {
+    StartSession(*this, index, std::move(socket), std::move(peer));
+  }
+}
+
+void Server::Impl::AcceptBacklog() {
+  boost::system::error_code ec;
+  acceptor->cancel(ec);  // the pending async_accept ends (operation_aborted)
+  acceptor->non_blocking(true, ec);
+  if (ec) return;
+  // Bounded by the listen backlog; the bound only guards against a peer
+  // connecting faster than this loop takes them.
+  for (std::size_t taken = 0; taken < 4096; ++taken) {
+    const std::size_t index =
+        next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size();
+    tcp::socket socket(*contexts[index]);
+    acceptor->accept(socket, ec);
+    if (ec) return;  // would_block: none left (or an error: nothing more to take)
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    Admit(std::move(socket), peer_ec ? std::string() : peer.address().to_string(), index);
+  }
 }
 
 void Server::Impl::AdmitByEvicting(std::shared_ptr<tcp::socket> socket, std::string peer,
@@ -296,6 +314,7 @@ void Server::Shutdown() {
   }
   s.shutting_down.store(true);
   net::post(*s.accept_context, [&s] {
+    s.AcceptBacklog();
     boost::system::error_code ignored;
     s.acceptor->close(ignored);
   });

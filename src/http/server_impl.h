@@ -39,8 +39,8 @@ struct Server::Impl {
   // Signalled when the last connection closes: Shutdown waits on it.
   std::mutex drain_mu;
   std::condition_variable drained;
-  std::atomic<std::uint64_t>* connections_refused = nullptr;  // over max_connections
-  std::atomic<std::uint64_t>* connections_evicted = nullptr;  // stalled, closed for a new one
+  std::atomic<std::uint64_t>* connections_refused = nullptr;     // over max_connections
+  std::atomic<std::uint64_t>* connections_evicted = nullptr;     // stalled, closed for a new one
   std::atomic<std::int64_t> last_cap_logged_us{-1'000'000'000};  // steady clock
   // Bytes request bodies hold while being read (options.body_memory_limit;
   // Session::AdmitBody, Session::GrowBody) and whole response bodies hold
@@ -81,6 +81,14 @@ struct Server::Impl {
       : options(o), handler(std::move(h)), runs_inline(std::move(i)), metrics(m) {}
 
   void Accept();
+  // Starts `socket` (of contexts[index]) as a session, or closes it (over
+  // max_connections: AdmitByEvicting; over its address's cap).
+  void Admit(boost::asio::ip::tcp::socket socket, std::string peer, std::size_t index);
+  // At shutdown, on the accept context: takes every connection the kernel
+  // has completed and not handed over yet (closing the acceptor would reset
+  // them, requests sent on them included). Each is started as a session,
+  // which answers a request already there and closes (Session::ReadHeader).
+  void AcceptBacklog();
   // At max_connections: closes the connection that has stalled longest
   // (CloseLongestStalled: receiving, in every context from contexts[ctx]
   // on, then writing, likewise; `left` contexts to go in this pass) and

@@ -73,8 +73,7 @@ TEST_F(ServerTest, MalformedChunkedFramingIsAPrecise400AtOnce) {
   ServerOptions o;
   o.request_timeout = std::chrono::seconds(60);
   StartServer(o);
-  const std::string head =
-      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string bare_lf = "a chunk line or trailer field must end in CRLF, not a bare LF";
   const std::pair<std::string, std::string> cases[] = {
       {"5\nhello\n0\n\n", bare_lf},
@@ -91,8 +90,7 @@ TEST_F(ServerTest, MalformedChunkedFramingIsAPrecise400AtOnce) {
     EXPECT_NE(out.find("\"detail\":\"" + detail + "\""), std::string::npos) << out;
   }
   const std::string data = "a\nb\n\nc";  // 6 bytes
-  const std::string ok =
-      HttpClient::Raw(server_->port(), head + "6\r\n" + data + "\r\n0\r\n\r\n");
+  const std::string ok = HttpClient::Raw(server_->port(), head + "6\r\n" + data + "\r\n0\r\n\r\n");
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 80);
   EXPECT_NE(ok.find(data), std::string::npos) << ok;
 }
@@ -241,6 +239,84 @@ TEST_F(ServerTest, ShutdownFinishesInFlightRequest) {
   server_->Shutdown();
   t.join();
   EXPECT_EQ(status.load(), 200);
+}
+
+// A request already sent when the server is told to stop is answered, with
+// Connection: close, on an idle keep-alive connection and on one accepted
+// but not yet read: resetting them left their clients unable to tell
+// whether their requests ran. Idle connections still close at once.
+// One I/O thread, held by an inline handler, keeps the requests unread in
+// the sockets until Shutdown has begun.
+TEST_F(ServerTest, ShutdownAnswersRequestsAlreadySentAndClosesIdleConnections) {
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 1;
+  o.access_log = false;
+  Event held;
+  std::atomic<bool> release{false};
+  auto started = Server::Start(
+      o,
+      [&](const Request& req, Response& res) {
+        if (req.path == "/hold") {
+          held.Notify();
+          for (int i = 0; i < 500 && !release.load(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          res.Json(200, "\"held\"");
+          return;
+        }
+        Handle(req, res);
+      },
+      metrics_, [](const Request& req) { return req.path == "/hold"; });
+  ASSERT_TRUE(started.ok()) << started.status().message();
+  server_ = std::move(started).value();
+  const int port = server_->port();
+  const auto send = [](int fd, const std::string& bytes) {
+    return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  };
+  const std::string echo = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n\"late\"";
+
+  // Two keep-alive connections, each answered once: now idle.
+  const int idle = ConnectLoopback(port), silent = ConnectLoopback(port);
+  ASSERT_GE(idle, 0);
+  ASSERT_GE(silent, 0);
+  for (const int fd : {idle, silent}) {
+    ASSERT_TRUE(send(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1"));
+    std::string got;
+    char buf[1024];
+    while (got.find("\r\n\r\n1") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      ASSERT_GT(n, 0);
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  std::thread holder(
+      [&] { HttpClient::Raw(port, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", 10000); });
+  ASSERT_TRUE(held.WaitFor(std::chrono::seconds(10)));  // the only I/O thread is busy
+  ASSERT_TRUE(send(idle, echo));
+  const int fresh = ConnectLoopback(port);  // accepted; its session not started yet
+  ASSERT_GE(fresh, 0);
+  ASSERT_TRUE(send(fresh, echo));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::thread stopper([&] { server_->Shutdown(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Shutdown has posted its work
+  release = true;
+
+  for (const int fd : {idle, fresh}) {
+    const std::optional<std::string> out = ReadUntilClosed(fd, 5000);
+    SCOPED_TRACE(fd == idle ? "the idle connection" : "the fresh connection");
+    ASSERT_TRUE(out.has_value()) << "the server did not close the connection";
+    EXPECT_EQ(out->rfind("HTTP/1.1 200", 0), 0u) << *out;
+    EXPECT_NE(out->find("Connection: close"), std::string::npos) << *out;
+    EXPECT_NE(out->find("\"late\""), std::string::npos) << *out;
+    ::close(fd);
+  }
+  const std::optional<std::string> none = ReadUntilClosed(silent, 5000);
+  ASSERT_TRUE(none.has_value()) << "an idle connection stayed open";
+  EXPECT_EQ(*none, "");
+  ::close(silent);
+  stopper.join();
+  holder.join();
 }
 
 TEST_F(ServerTest, MetricsCountRequestsByRoute) {

@@ -60,7 +60,19 @@ void Session::Start() {
 }
 
 void Session::OnShutdown() {
-  if (waiting_ && (!parser_ || !parser_->got_some())) Close();
+  if (!waiting_ || (parser_ && parser_->got_some())) return;
+  // Its read may have taken bytes the parser has not seen yet: the read is
+  // cancelled, and OnHeader closes the session only if nothing came.
+  shutdown_cancelled_ = true;
+  boost::system::error_code ignored;
+  stream_.socket().cancel(ignored);
+}
+
+bool Session::RequestWaiting() {
+  if (buffer_.size() > 0) return true;
+  boost::system::error_code ec;
+  const std::size_t unread = stream_.socket().available(ec);
+  return !ec && unread > 0;
 }
 
 void Session::Handle() {
@@ -128,8 +140,7 @@ void Session::RunHandler() {
   } catch (const std::exception& e) {
     log::Error("handler threw", {{"request_id", request_id_}, {"error", e.what()}});
     ResetResponse();
-    SetProblem(response_, 500, "internal error; quote the request id to the operator",
-               request_id_);
+    SetProblem(response_, 500, "internal error; quote the request id to the operator", request_id_);
   }
 }
 
@@ -174,17 +185,16 @@ void Session::Finish(int logged_status, std::string_view aborted) {
     // kLoggedTargetBytes of log, whatever the request rate.
     const std::string target = BoundedText(RedactedTarget(target_), kLoggedTargetBytes);
     const std::string user_agent = BoundedText(user_agent_, kLoggedUserAgentBytes);
-    std::vector<log::Field> fields{
-        {"request_id", request_id_},
-        {"method", method_text_},
-        {"target", target},
-        {"route", response_.route},
-        {"status", logged_status},
-        {"duration_ms", static_cast<double>(micros) / 1000.0},
-        {"bytes_in", static_cast<std::int64_t>(bytes_in_)},
-        {"bytes_out", static_cast<std::int64_t>(bytes_out_)},
-        {"remote_ip", remote_ip_},
-        {"user_agent", user_agent}};
+    std::vector<log::Field> fields{{"request_id", request_id_},
+                                   {"method", method_text_},
+                                   {"target", target},
+                                   {"route", response_.route},
+                                   {"status", logged_status},
+                                   {"duration_ms", static_cast<double>(micros) / 1000.0},
+                                   {"bytes_in", static_cast<std::int64_t>(bytes_in_)},
+                                   {"bytes_out", static_cast<std::int64_t>(bytes_out_)},
+                                   {"remote_ip", remote_ip_},
+                                   {"user_agent", user_agent}};
     if (!aborted.empty()) fields.push_back({"aborted", aborted});
     if (logged_status == 429) {
       const auto skipped = server_.unlogged_429s.exchange(0, std::memory_order_relaxed);

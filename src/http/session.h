@@ -39,7 +39,8 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session();
 
   void Start();
-  // Closes the connection if it is waiting for a request that has not begun.
+  // Shutting down: closes the session if it waits for a request and none
+  // has begun to arrive (bytes read, or in the socket unread).
   void OnShutdown();
   // Still receiving its request, header or body (CloseLongestStalled): a
   // byte a second, or a header announcing a body never sent, holds a slot
@@ -65,6 +66,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void ArmReadTimer(std::chrono::milliseconds timeout);
   void OnReadTimer();
   void ReadHeader();
+  // Reads (on) the header into parser_: ReadHeader's read, or its
+  // continuation after OnShutdown cancelled it.
+  void ContinueHeader();
+  // Bytes of a request are here: read and not parsed, or in the socket.
+  bool RequestWaiting();
   void OnHeader(boost::beast::error_code ec);
   void ReadBody();
   // A chunked body's pending framing (or only its first line) holds an LF
@@ -125,9 +131,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteResponse(unsigned version);
   void WriteHeadOnly(unsigned version);
   void WriteStreamHead(unsigned version);
-  void NextChunk();        // asks a worker for the next chunk
-  void ProduceChunk();     // on a worker
-  void WriteChunk();       // back on the session's thread
+  void NextChunk();     // asks a worker for the next chunk
+  void ProduceChunk();  // on a worker
+  void WriteChunk();    // back on the session's thread
   void WriteLastChunk();
   // `aborted`: set when the server itself ends the response early (a
   // failed stream, shutdown); else an error is read from `ec`.
@@ -144,11 +150,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Parser> parser_;
   bool read_timed_out_ = false;
   std::size_t framing_checked_ = 0;  // of buffer_, by BareLineFeedInFraming
-  bool waiting_ = false;    // waiting for the next request's header
-  bool reading_body_ = false;  // its header read, its body not yet whole
+  bool waiting_ = false;             // waiting for the next request's header
+  bool shutdown_cancelled_ = false;  // OnShutdown cancelled that wait's read
+  bool reading_body_ = false;        // its header read, its body not yet whole
   std::chrono::steady_clock::time_point receiving_since_;  // when waiting_ began
-  bool in_flight_ = false;  // counted in the in-flight gauge
-  std::vector<const void*> header_field_ids_;  // a chunked request's header fields
+  bool in_flight_ = false;                                 // counted in the in-flight gauge
+  std::vector<const void*> header_field_ids_;              // a chunked request's header fields
   // The peer's address as the memory budgets' shares count it (an IPv6
   // /64); "" for a trusted proxy, which carries many clients, or unknown.
   std::string share_key_;

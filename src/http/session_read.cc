@@ -3,6 +3,7 @@
 // after them.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <utility>
 
 #include "common/text.h"
 #include "http/problem.h"
@@ -112,18 +113,25 @@ void Session::ReleaseBody() {
 }
 
 void Session::ReadHeader() {
-  if (server_.shutting_down.load(std::memory_order_relaxed)) return Close();
+  // Shutting down, a request already sent is answered (Connection: close)
+  // rather than reset: its client could not tell whether it ran. An idle
+  // connection closes.
+  if (server_.shutting_down.load(std::memory_order_relaxed) && !RequestWaiting()) return Close();
   ReleaseBody();  // the last request's body goes with its parser
   parser_.emplace();
   LimitParser(*parser_, server_.options);
   parser_->get().body().growth_cap = server_.options.body_limit;
   read_timed_out_ = false;
   framing_checked_ = 0;
-  waiting_ = true;
   receiving_since_ = std::chrono::steady_clock::now();
   bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
   idle_deadline_ = std::chrono::steady_clock::now() + server_.options.idle_timeout;
   ArmReadTimer(std::min(server_.options.request_timeout, server_.options.idle_timeout));
+  ContinueHeader();
+}
+
+void Session::ContinueHeader() {
+  waiting_ = true;
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -131,6 +139,13 @@ void Session::ReadHeader() {
 
 void Session::OnHeader(beast::error_code ec) {
   waiting_ = false;
+  if (std::exchange(shutdown_cancelled_, false) && ec == net::error::operation_aborted &&
+      !read_timed_out_) {
+    // Cancelled by OnShutdown: a request begun goes on (its parser keeps
+    // what it read), an idle connection closes.
+    if ((parser_ && parser_->got_some()) || RequestWaiting()) return ContinueHeader();
+    return Close();
+  }
   if (ec) return OnReadError(ec);
   started_ = std::chrono::steady_clock::now();
   server_.metrics.InFlightAdd(1);
@@ -206,19 +221,20 @@ void Session::ReadBody() {
   }
   const std::size_t room = beast::read_size(buffer_, 64 * 1024);
   if (room == 0) return OnReadError(bhttp::error::buffer_overflow);
-  stream_.async_read_some(
-      buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-        self->buffer_.commit(n);
-        if (ec == net::error::eof) {
-          // As Beast's own read: the parser says whether the body could
-          // end here (it cannot: partial_message).
-          ec = {};
-          self->parser_->put_eof(ec);
-          if (!ec) return self->parser_->is_done() ? self->Handle() : self->ReadBody();
-        }
-        if (ec) return self->OnReadError(ec);
-        self->ReadBody();
-      });
+  stream_.async_read_some(buffer_.prepare(room),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec == net::error::eof) {
+                              // As Beast's own read: the parser says whether the body could
+                              // end here (it cannot: partial_message).
+                              ec = {};
+                              self->parser_->put_eof(ec);
+                              if (!ec)
+                                return self->parser_->is_done() ? self->Handle() : self->ReadBody();
+                            }
+                            if (ec) return self->OnReadError(ec);
+                            self->ReadBody();
+                          });
 }
 
 bool Session::BareLineFeedInFraming(bool first_line_only) {
