@@ -10,7 +10,7 @@ constexpr const char* kTables[] = {
     "environments", "workspace_members", "provisioning_runs", "provisioning_steps",
     "idempotency_keys", "relationships", "relationship_outbox", "audit_events",
     "audit_chain_heads", "leases", "workspace_data_keys", "pillar_operations",
-    "pillar_items"};
+    "pillar_items", "pillar_counts"};
 // clang-format on
 
 }  // namespace

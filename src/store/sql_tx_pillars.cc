@@ -20,9 +20,9 @@ StatusOr<std::string> SqlTx::PutDataKeyIfAbsent(std::string_view workspace_id,
                         Prepare("INSERT INTO workspace_data_keys (workspace_id, wrapped, "
                                 "created_at, rewrapped_at) VALUES (?1, ?2, ?3, ?3) "
                                 "ON CONFLICT (workspace_id) DO NOTHING"));
-    WS_RETURN_IF_ERROR(insert.Bind(workspace_id, wrapped, now)
-                           .Run(ConstraintErrors().OnForeignKey(Code::kNotFound,
-                                                                "workspace not found")));
+    WS_RETURN_IF_ERROR(
+        insert.Bind(workspace_id, wrapped, now)
+            .Run(ConstraintErrors().OnForeignKey(Code::kNotFound, "workspace not found")));
   }
   WS_ASSIGN_OR_RETURN(std::optional<std::string> stored, GetDataKey(workspace_id));
   if (!stored) return Internal("store: a data key vanished after its insert");
@@ -116,6 +116,20 @@ StatusOr<bool> SqlTx::DecidePillarItem(std::string_view workspace_id, std::strin
               "version = excluded.version, held = excluded.held"));
   WS_RETURN_IF_ERROR(
       write.Bind(workspace_id, pillar, item, version, static_cast<std::int64_t>(held)).Run());
+  // The workspace's count moves with it (an upsert's row is checked
+  // before its conflict is: a decrement is an UPDATE).
+  if (held && !was_held) {
+    WS_ASSIGN_OR_RETURN(
+        Stmt count,
+        Prepare("INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES (?1, ?2, 1) "
+                "ON CONFLICT (workspace_id, pillar) DO UPDATE SET items = pillar_counts.items + "
+                "1"));
+    WS_RETURN_IF_ERROR(count.Bind(workspace_id, pillar).Run());
+  } else if (!held && was_held) {
+    WS_ASSIGN_OR_RETURN(Stmt count, Prepare("UPDATE pillar_counts SET items = items - 1 WHERE "
+                                            "workspace_id = ?1 AND pillar = ?2"));
+    WS_RETURN_IF_ERROR(count.Bind(workspace_id, pillar).Run());
+  }
   return true;
 }
 
@@ -135,8 +149,8 @@ Status SqlTx::RemovePillarItem(std::string_view workspace_id, std::string_view p
 
 StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
                                                std::string_view pillar) {
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM pillar_items WHERE workspace_id = "
-                                         "?1 AND pillar = ?2 AND held = 1"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT items FROM pillar_counts WHERE workspace_id = "
+                                         "?1 AND pillar = ?2"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(workspace_id, pillar).Step());
   return row ? stmt.Int(0) : 0;
 }
@@ -145,6 +159,10 @@ Status SqlTx::DeletePillarRows(std::string_view workspace_id) {
   {
     WS_ASSIGN_OR_RETURN(Stmt items, Prepare("DELETE FROM pillar_items WHERE workspace_id = ?1"));
     WS_RETURN_IF_ERROR(items.Bind(workspace_id).Run());
+  }
+  {
+    WS_ASSIGN_OR_RETURN(Stmt counts, Prepare("DELETE FROM pillar_counts WHERE workspace_id = ?1"));
+    WS_RETURN_IF_ERROR(counts.Bind(workspace_id).Run());
   }
   WS_ASSIGN_OR_RETURN(Stmt outcomes,
                       Prepare("DELETE FROM pillar_operations WHERE workspace_id = ?1"));

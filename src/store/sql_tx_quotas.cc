@@ -70,8 +70,7 @@ StatusOr<std::optional<model::AccountQuotas>> SqlTx::LockAccountQuotas(
   // which cancels us (REPEATABLE READ: a concurrent update), and the create
   // runs again under the new limit; creates share the lock among
   // themselves, and a quota write waits for those in flight.
-  WS_ASSIGN_OR_RETURN(Stmt share,
-                      Prepare("SELECT 1 FROM accounts WHERE id = ?1 FOR SHARE"));
+  WS_ASSIGN_OR_RETURN(Stmt share, Prepare("SELECT 1 FROM accounts WHERE id = ?1 FOR SHARE"));
   WS_RETURN_IF_ERROR(share.Bind(account_id).Step().status());
   return quotas;
 }
@@ -126,12 +125,9 @@ StatusOr<std::int64_t> SqlTx::LargestPillarCount(std::string_view account_id,
                                                  std::string_view pillar) {
   WS_ASSIGN_OR_RETURN(
       Stmt stmt,
-      Prepare("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM "
-              "pillar_items p JOIN workspaces w ON w.id = p.workspace_id "
-              "WHERE w.account_id = ?1 AND w.status <> 'purged' AND p.pillar = ?2 AND p.held = 1 "
-              "GROUP BY "
-              "p.workspace_id) "
-              "counts"));
+      Prepare("SELECT COALESCE(MAX(c.items), 0) FROM pillar_counts c JOIN workspaces w ON "
+              "w.id = c.workspace_id WHERE w.account_id = ?1 AND w.status <> 'purged' AND "
+              "c.pillar = ?2"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(account_id, pillar).Step());
   return row ? stmt.Int(0) : 0;
 }

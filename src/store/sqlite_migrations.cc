@@ -413,6 +413,22 @@ ALTER TABLE pillar_items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE pillar_items ADD COLUMN held INTEGER NOT NULL DEFAULT 1 CHECK (held IN (0, 1));
 )sql";
 
+// How many items of each pillar a workspace holds (pillar_items whose
+// decision holds them), kept in the transaction that decides an item: a
+// quota's check, safe delete's count and GET …/quotas read one row per
+// workspace instead of counting its items (linear: 5 to 10 ms at 17,000).
+constexpr char kPillarCounts[] = R"sql(
+CREATE TABLE pillar_counts (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  pillar TEXT NOT NULL,
+  items INTEGER NOT NULL CHECK (items >= 0),
+  PRIMARY KEY (workspace_id, pillar)
+) STRICT, WITHOUT ROWID;
+INSERT INTO pillar_counts (workspace_id, pillar, items)
+  SELECT workspace_id, pillar, COUNT(*) FROM pillar_items WHERE held = 1
+  GROUP BY workspace_id, pillar;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "provisioning, idempotency, relationships, audit", kProvisioning},
@@ -433,6 +449,7 @@ constexpr std::array kMigrations{
     Migration{19, "idempotent answers by workspace", kIdempotencyWorkspaces},
     Migration{20, "accounts whose creation is not on record", kAccountsOnRecord},
     Migration{21, "pillar items decided by version", kPillarItemVersions},
+    Migration{22, "pillar items counted per workspace", kPillarCounts},
 };
 
 }  // namespace

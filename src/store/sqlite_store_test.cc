@@ -157,6 +157,49 @@ TEST(SqliteStore, AMigrationNumberedBelowOneAppliedStillRuns) {
   EXPECT_EQ(*version, SqliteMigrations().back().version);
 }
 
+// Migration 22 counts the items a database already holds (only those held)
+// into pillar_counts, per workspace and pillar.
+TEST(SqliteStore, KeptPillarCountsStartFromTheItemsAlreadyHeld) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  auto store = Open(path);
+  ASSERT_NE(store, nullptr);
+  WS_ASSERT_OK(store->Migrate());
+  const std::string a = Id(31), b = Id(32);
+  WS_ASSERT_OK(store->Write([&](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.InsertAccount({testing::kAcme, "Acme", 1}));
+    WS_RETURN_IF_ERROR(tx.InsertWorkspace(testing::MakeWorkspace(a, testing::kAcme, "a")));
+    return tx.InsertWorkspace(testing::MakeWorkspace(b, testing::kAcme, "b"));
+  }));
+  {
+    RawDb raw(path);  // as a database before migration 22 held them
+    const std::string sql =
+        "DELETE FROM schema_migrations WHERE version = 22; DROP TABLE pillar_counts; "
+        "INSERT INTO pillar_items (workspace_id, pillar, item, version, held) VALUES "
+        "('" +
+        a + "', 'secret', 'A', 1, 1), ('" + a +
+        "', 'secret', 'B', 2, 1), "
+        "('" +
+        a + "', 'secret', 'C', 3, 0), ('" + a +
+        "', 'vault', 'r', 0, 1), "
+        "('" +
+        b + "', 'secret', 'A', 1, 0)";
+    ASSERT_EQ(raw.Exec(sql.c_str()), SQLITE_OK) << sqlite3_errmsg(raw.db);
+  }
+  WS_ASSERT_OK(store->Migrate());
+  const auto count = [&](const std::string& ws, const char* pillar) {
+    std::int64_t n = -1;
+    WS_EXPECT_OK(store->Read([&](Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(n, tx.CountPillarItems(ws, pillar));
+      return Status::Ok();
+    }));
+    return n;
+  };
+  EXPECT_EQ(count(a, "secret"), 2);
+  EXPECT_EQ(count(a, "vault"), 1);
+  EXPECT_EQ(count(b, "secret"), 0);
+}
+
 TEST(SqliteStore, WriteIsUnavailableWhileAnotherProcessHoldsTheWriteLock) {
   TempDir dir;
   const std::string path = dir.File("db");

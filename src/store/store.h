@@ -175,8 +175,8 @@ class Tx {
   virtual StatusOr<std::int64_t> CountWorkspaces(std::string_view account_id) = 0;
   // The most direct members any one workspace of the account has (0: none).
   virtual StatusOr<std::int64_t> LargestWorkspaceMembership(std::string_view account_id) = 0;
-  // The most items of `pillar` (pillar_items) any one workspace of the
-  // account holds (0: none).
+  // The most items of `pillar` any one workspace of the account holds (0:
+  // none): one count (pillar_counts) per workspace, not its items.
   virtual StatusOr<std::int64_t> LargestPillarCount(std::string_view account_id,
                                                     std::string_view pillar) = 0;
   // The distinct regions of the account's workspaces (but purged ones), sorted.
@@ -454,10 +454,12 @@ class Tx {
   // later does not hold it again).
   virtual Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
                                   std::string_view item, std::int64_t version) = 0;
+  // The items held: a count kept per workspace and pillar (pillar_counts)
+  // by the two above, one row read however many items there are.
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                                   std::string_view pillar) = 0;
   // Deletes every pillar row the control plane keeps for the workspace, of
-  // every pillar: its items and its operations' outcomes (the purge's; one
+  // every pillar: its items, their counts and its operations' outcomes (the purge's; one
   // statement per table, through the indexes that lead with workspace_id).
   virtual Status DeletePillarRows(std::string_view workspace_id) = 0;
 

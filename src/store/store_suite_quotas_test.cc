@@ -2,7 +2,12 @@
 // platform admins and, by relationship, for everyone else.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "store/testing/store_suite.h"
@@ -197,7 +202,8 @@ TEST_P(StoreSuite, APillarItemIsDecidedByItsHighestVersionInEitherCommitOrder) {
     return added.ok() && *added;
   };
   const auto remove = [&](const std::string& item, std::int64_t version) {
-    WS_EXPECT_OK(Write([&](Tx& tx) { return tx.RemovePillarItem(Id(13), "secret", item, version); }));
+    WS_EXPECT_OK(
+        Write([&](Tx& tx) { return tx.RemovePillarItem(Id(13), "secret", item, version); }));
   };
   // The PUT of 9 first, then the DELETE at 8: 9 survives, still counted.
   ASSERT_TRUE(put("S", 7));
@@ -216,6 +222,54 @@ TEST_P(StoreSuite, APillarItemIsDecidedByItsHighestVersionInEitherCommitOrder) {
   remove("U", 3);
   EXPECT_FALSE(put("U", 2));
   EXPECT_EQ(count(), 2);
+}
+
+// The count a quota reads is kept, not recounted (pillar_counts): after
+// any sequence of decisions, in any version order, across two workspaces
+// and two pillars, it is the number of items the highest version holds;
+// the largest per account follows; a purge's DeletePillarRows ends it.
+TEST_P(StoreSuite, KeptPillarCountsFollowEveryDecisionInAnyOrder) {
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(14), kAcme, "d")));
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(15), kAcme, "e")));
+  struct Decided {
+    std::int64_t version = -1;
+    bool held = false;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Decided> model;
+  std::mt19937 rng(20261207);
+  const std::string workspaces[] = {Id(14), Id(15)};
+  const std::string pillars[] = {"secret", "vault"};
+  for (int step = 0; step < 300; ++step) {
+    const std::string& ws = workspaces[rng() % 2];
+    const std::string& pillar = pillars[rng() % 2];
+    const std::string item = "i" + std::to_string(rng() % 12);
+    const std::int64_t version = static_cast<std::int64_t>(rng() % 20);
+    const bool hold = rng() % 3 != 0;
+    WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+      if (hold) return tx.AddPillarItem(ws, pillar, item, version).status();
+      return tx.RemovePillarItem(ws, pillar, item, version);
+    }));
+    Decided& d = model[{ws, pillar, item}];
+    if (d.version <= version) d = {version, hold};
+  }
+  std::map<std::pair<std::string, std::string>, std::int64_t> expected;
+  for (const auto& [key, d] : model)
+    if (d.held) ++expected[{std::get<0>(key), std::get<1>(key)}];
+  for (const std::string& pillar : pillars) {
+    std::int64_t largest = 0;
+    for (const std::string& ws : workspaces) {
+      const std::int64_t want = expected[{ws, pillar}];
+      EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(ws, pillar); }), want)
+          << ws << " " << pillar;
+      largest = std::max(largest, want);
+    }
+    ASSERT_GT(largest, 0);  // the sequence left items held: the test can fail
+    EXPECT_EQ(*Get([&](Tx& tx) { return tx.LargestPillarCount(kAcme, pillar); }), largest);
+  }
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.DeletePillarRows(Id(14)); }));
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(14), "secret"); }), 0);
+  const std::int64_t kept = expected[{Id(15), "secret"}];
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(15), "secret"); }), kept);
 }
 
 // Recorded outcomes of pillar operations are pruned by age, per workspace,

@@ -118,12 +118,12 @@ TEST_F(V0, AMemberReadsButMayNotChange) {
 TEST_F(V0, ANameInTwoReadableAccountsIsAmbiguous) {
   // The same slug in two accounts: a platform admin reads both.
   const std::string name = SlugOf(prod_);
-  const HttpResponse created = c_->Send(
-      "POST", "/v1/workspaces",
-      {{"Authorization", "Bearer " + server_->Token("admin")},
-       {"Content-Type", "application/json"}},
-      R"({"account_id":")" + globex_ + R"(","name":"Prod","slug":")" + name +
-          R"(","region":"us-east-1"})");
+  const HttpResponse created =
+      c_->Send("POST", "/v1/workspaces",
+               {{"Authorization", "Bearer " + server_->Token("admin")},
+                {"Content-Type", "application/json"}},
+               R"({"account_id":")" + globex_ + R"(","name":"Prod","slug":")" + name +
+                   R"(","region":"us-east-1"})");
   ASSERT_EQ(created.status, 202) << created.body;
   ExpectError(Send("GET", "/v0/workspaces/" + name, "admin"), 409, "ambiguous_name");
   // Each account's admin reads one of them only: no ambiguity there.
@@ -153,9 +153,9 @@ TEST_F(V0, CreateWithSeveralAccountsNeedsAccountId) {
   ExpectError(Send("POST", "/v0/workspaces", "acme-admin",
                    R"({"name":"two-accounts","region":"us-east-1"})"),
               400, "account_required");
-  const HttpResponse r = Send("POST", "/v0/workspaces", "acme-admin",
-                              R"({"name":"two-accounts","region":"us-east-1","accountId":")" +
-                                  globex_ + R"("})");
+  const HttpResponse r =
+      Send("POST", "/v0/workspaces", "acme-admin",
+           R"({"name":"two-accounts","region":"us-east-1","accountId":")" + globex_ + R"("})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json(r.body).as_object().at("accountId").as_string(), globex_);
 }
@@ -171,8 +171,9 @@ TEST_F(V0, CreateDecidesAuthorizationBeforeTheBody) {
                    R"({"name":"availability","accountId":")" + acme_ + R"("})"),
               404);
   ExpectError(Send("POST", "/v0/workspaces", "ws-member", R"({"name":"x","region":"mars"})"), 403);
-  ExpectError(Send("POST", "/v0/workspaces", "ws-member", R"({"name":"Bad Name","accountId":null})"),
-              403);  // null names no account
+  ExpectError(
+      Send("POST", "/v0/workspaces", "ws-member", R"({"name":"Bad Name","accountId":null})"),
+      403);  // null names no account
   // Its own account: the body's problems.
   ExpectError(Send("POST", "/v0/workspaces", "acme-admin", R"({"name":"x","region":"mars"})"), 400);
 }
@@ -212,9 +213,9 @@ TEST_F(V0, BadBodiesAre400WithoutEchoingThem) {
   ExpectError(Send("GET", "/v0/workspaces?colour=red", "acme-admin"), 400);
   // A group mapping's problem names its field as sent (camelCase), not as
   // /v1 spells it (outside audit).
-  const HttpResponse group =
-      Send("POST", "/v0/workspaces", "acme-admin",
-           R"({"name":"grouped","region":"us-east-1","groupMappings":[{"groupName":" g","role":"admin"}]})");
+  const HttpResponse group = Send(
+      "POST", "/v0/workspaces", "acme-admin",
+      R"({"name":"grouped","region":"us-east-1","groupMappings":[{"groupName":" g","role":"admin"}]})");
   ExpectError(group, 400, "bad_request");
   const std::string said(Json(group.body).as_object().at("message").as_string());
   EXPECT_NE(said.find("groupMappings[0].groupName"), std::string::npos) << said;
@@ -223,11 +224,11 @@ TEST_F(V0, BadBodiesAre400WithoutEchoingThem) {
 
 TEST_F(V0, VersionsAndCredentials) {
   for (const char* ok : {"2026-04-28", "2026-04-16", "2026-04-28.preview"})
-    EXPECT_EQ(Send("GET", "/v0/workspaces", "acme-admin", "", {{"Blaxel-Version", ok}}).status,
-              200)
+    EXPECT_EQ(Send("GET", "/v0/workspaces", "acme-admin", "", {{"Blaxel-Version", ok}}).status, 200)
         << ok;
   for (const char* bad : {"2020-01-01", "latest", "2026-04-28.beta", "<b>"}) {
-    const HttpResponse r = Send("GET", "/v0/workspaces", "acme-admin", "", {{"Blaxel-Version", bad}});
+    const HttpResponse r =
+        Send("GET", "/v0/workspaces", "acme-admin", "", {{"Blaxel-Version", bad}});
     ExpectError(r, 400, "invalid_api_version");
     EXPECT_EQ(r.body.find(bad), std::string::npos) << r.body;
   }
@@ -254,8 +255,8 @@ TEST_F(V0, UsersOfTheWorkspaceInTheHeaderOrQuery) {
            u.as_object().at("role").as_string() == "viewer";
   EXPECT_TRUE(bob) << list.body;
   // The same members /v1 lists.
-  const HttpResponse v1 = c_->Get("/v1/workspaces/" + prod_ + "/members/bob",
-                                  server_->Token("acme-admin"));
+  const HttpResponse v1 =
+      c_->Get("/v1/workspaces/" + prod_ + "/members/bob", server_->Token("acme-admin"));
   EXPECT_EQ(v1.status, 200) << v1.body;
   ExpectError(Send("GET", "/v0/users", "acme-admin"), 400);
   ExpectError(Send("GET", "/v0/users?workspace=a", "acme-admin", "", {{"X-Blaxel-Workspace", "b"}}),
@@ -266,8 +267,11 @@ TEST_F(V0, UsersOfTheWorkspaceInTheHeaderOrQuery) {
 // refusal points at the way there is (/v1's delete with ?force=true), not
 // at a query parameter /v0 refuses (outside audit).
 TEST_F(V0, ASafeDeleteRefusalPointsAtV1sForce) {
+  // A secret held, as its PUT records it (the item and its workspace's count).
   ExecSql(server_->data_dir(), "INSERT INTO pillar_items (workspace_id, pillar, item) VALUES ('" +
                                    prod_ + "', 'secret', 'API_KEY')");
+  ExecSql(server_->data_dir(), "INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES ('" +
+                                   prod_ + "', 'secret', 1)");
   const std::string name = SlugOf(prod_);
   const HttpResponse r = Send("DELETE", "/v0/workspaces/" + name, "acme-admin");
   ExpectError(r, 409);
@@ -287,8 +291,8 @@ TEST_F(V0, ChangesHonourIfMatchWithTheWorkspacesAndMembersETags) {
   const std::string etag = got.Header("ETag");
   ASSERT_FALSE(etag.empty());
   EXPECT_EQ(etag, c_->Get("/v1/workspaces/" + prod_, server_->Token("acme-admin")).Header("ETag"));
-  HttpResponse r = Send("PUT", "/v0/workspaces/" + name, "acme-admin",
-                        R"({"displayName":"First"})", {{"If-Match", etag}});
+  HttpResponse r = Send("PUT", "/v0/workspaces/" + name, "acme-admin", R"({"displayName":"First"})",
+                        {{"If-Match", etag}});
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string next = r.Header("ETag");
   EXPECT_NE(next, etag);
