@@ -59,6 +59,8 @@ Kind KindFor(int status) {
       return {503, "unavailable", "Service Unavailable"};
     case 504:
       return {504, "timeout", "Gateway Timeout"};
+    case 505:
+      return {505, "http-version-not-supported", "HTTP Version Not Supported"};
     default:
       return {500, "internal", "Internal Server Error"};
   }
@@ -82,7 +84,8 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
   o["title"] = kind.title;
   o["status"] = http_status;
   // Valid UTF-8 whatever a client put in it (a path it sent is echoed).
-  o["detail"] = Utf8Length(detail) ? std::string(detail) : BoundedText(detail, detail.size() * 4 + 8);
+  o["detail"] =
+      Utf8Length(detail) ? std::string(detail) : BoundedText(detail, detail.size() * 4 + 8);
   o["instance"] = request_id;
   if (!code.empty()) o["code"] = code;
   if (fields != nullptr && !fields->empty()) {
@@ -154,8 +157,7 @@ void SetProblem(Response& out, const Status& status, std::string_view request_id
       detail = "internal error; quote the request id to the operator";
     Render(out, code, detail, request_id, nullptr, shown.code);
   } else {
-    Render(out, code, status.message(), request_id, &status.field_errors(), {},
-           status.extension());
+    Render(out, code, status.message(), request_id, &status.field_errors(), {}, status.extension());
   }
   if (code == 401) out.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   if (status.retry_after() > 0)

@@ -319,6 +319,43 @@ TEST_F(ServerTest, ShutdownAnswersRequestsAlreadySentAndClosesIdleConnections) {
   holder.join();
 }
 
+// RFC 9112 §2.3: a later HTTP/1 minor version is read as 1.1 and answered
+// as 1.1 (it was a 400); another major version in this syntax is a 505
+// problem; a version that is not "HTTP/d.d" stays a 400.
+TEST_F(ServerTest, ALaterMinorVersionIsAnsweredAsHttp11AndAnotherMajorIs505) {
+  StartServer();
+  const auto send = [&](const std::string& version) {
+    return HttpClient::Raw(server_->port(), "POST /echo " + version +
+                                                "\r\nHost: x\r\nContent-Length: 4\r\n"
+                                                "Connection: close\r\n\r\n1234");
+  };
+  for (const std::string v : {"HTTP/1.2", "HTTP/1.9"}) {
+    const std::string out = send(v);
+    EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << v << ": " << out.substr(0, 80);
+    EXPECT_EQ(out.substr(out.size() - 4), "1234") << out;
+  }
+  for (const std::string v : {"HTTP/2.0", "HTTP/3.0", "HTTP/0.9"}) {
+    const std::string out = send(v);
+    EXPECT_EQ(out.rfind("HTTP/1.1 505", 0), 0u) << v << ": " << out.substr(0, 80);
+    EXPECT_NE(out.find("application/problem+json"), std::string::npos) << out;
+    EXPECT_NE(out.find("urn:workspaced:problem:http-version-not-supported"), std::string::npos)
+        << out;
+  }
+  for (const std::string v : {"HTTP/1.10", "HTTP/x.1", "HTTX/1.1"}) {
+    const std::string out = send(v);
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << v << ": " << out.substr(0, 80);
+  }
+  // A keep-alive connection goes on after a 1.2 request: the next one on
+  // it (pipelined, 1.1) is answered too.
+  const std::string two = HttpClient::Raw(
+      server_->port(),
+      "POST /echo HTTP/1.2\r\nHost: x\r\nContent-Length: 1\r\n\r\nA"
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nB");
+  EXPECT_EQ(two.rfind("HTTP/1.1 200", 0), 0u) << two;
+  EXPECT_NE(two.find("HTTP/1.1 200", 1), std::string::npos) << two;
+  EXPECT_EQ(two.back(), 'B') << two;
+}
+
 TEST_F(ServerTest, MetricsCountRequestsByRoute) {
   StartServer();
   HttpClient c(server_->port());

@@ -79,6 +79,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(boost::beast::error_code ec);
   // The detail of a 400 for a parser's error (its category is Beast's).
   std::string_view MalformedDetail(boost::beast::error_code ec) const;
+  // After the parser refused the request line's version: reads an HTTP/1.x
+  // (x > 1) request as 1.1, answers another major version 505. False when
+  // neither applies (a version that is not d.d: a 400).
+  bool AnswerOtherVersion();
   void Reject(int status, std::string_view detail);
   // The server's body memory budget, counted by what bodies hold, not by
   // what they announce. AdmitBody: false when the length the parsed header
@@ -167,7 +171,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
   std::chrono::steady_clock::time_point idle_deadline_;
-  bool linger_ = false;  // close by LingerClose (the request was not read whole)
+  bool minor_version_lowered_ = false;  // this request's HTTP/1.x read as 1.1
+  bool linger_ = false;                 // close by LingerClose (the request was not read whole)
   std::size_t linger_left_ = 0;
   std::array<char, 4096> drain_{};
   std::string remote_ip_;  // the peer

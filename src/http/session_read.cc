@@ -3,6 +3,7 @@
 // after them.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <utility>
 
 #include "common/text.h"
@@ -123,6 +124,7 @@ void Session::ReadHeader() {
   parser_->get().body().growth_cap = server_.options.body_limit;
   read_timed_out_ = false;
   framing_checked_ = 0;
+  minor_version_lowered_ = false;
   receiving_since_ = std::chrono::steady_clock::now();
   bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
   idle_deadline_ = std::chrono::steady_clock::now() + server_.options.idle_timeout;
@@ -302,9 +304,41 @@ void Session::OnReadError(beast::error_code ec) {
       ec == net::error::connection_reset || ec == net::error::eof || !got_some) {
     return Close();
   }
+  if (ec == bhttp::error::bad_version && got_some && AnswerOtherVersion()) return;
   if (ec.category() == beast::error_code(bhttp::error::bad_method).category())
     return Reject(400, MalformedDetail(ec));
   return Close();
+}
+
+// The parser takes HTTP/1.0 and 1.1 only. RFC 9112 §2.3: a later minor
+// version of HTTP/1 is answered as the highest this server speaks (1.1);
+// another major version in this syntax is a 505. The parser refuses the
+// request line with the whole header in the buffer, none of it consumed.
+bool Session::AnswerOtherVersion() {
+  auto* data = static_cast<char*>(buffer_.data().data());
+  const std::string_view received(data, buffer_.size());
+  const std::size_t eol = received.find("\r\n");
+  constexpr std::string_view kHttp = "HTTP/";
+  if (eol == std::string_view::npos || eol < kHttp.size() + 3) return false;
+  const std::size_t at = eol - kHttp.size() - 3;  // "HTTP/d.d" ends the line
+  const std::string_view version = received.substr(at, eol - at);
+  if (version.substr(0, kHttp.size()) != kHttp || version[6] != '.' ||
+      !std::isdigit(static_cast<unsigned char>(version[5])) ||
+      !std::isdigit(static_cast<unsigned char>(version[7])) || (at > 0 && received[at - 1] != ' '))
+    return false;
+  if (version[5] != '1') {
+    Reject(505, "this server speaks HTTP/1.1 (and 1.0), not " + std::string(version));
+    return true;
+  }
+  if (version[7] < '2' || minor_version_lowered_) return false;
+  data[at + 7] = '1';  // read as HTTP/1.1, answered as HTTP/1.1
+  minor_version_lowered_ = true;
+  parser_.emplace();
+  LimitParser(*parser_, server_.options);
+  parser_->get().body().growth_cap = server_.options.body_limit;
+  ArmReadTimer(server_.options.request_timeout);
+  ContinueHeader();
+  return true;
 }
 
 void Session::Reject(int status, std::string_view detail) {
