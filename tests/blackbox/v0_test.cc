@@ -188,6 +188,14 @@ TEST_F(V0, PutTakesTheAccountInAnyCaseAndNullClearsTheGeneration) {
                         R"({"accountId":")" + upper + R"(","runtime":{"generation":"mk4"}})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json(r.body).as_object().at("runtime").at("generation").as_string(), "mk4");
+  // A null field Blaxel has and we do not is as if absent, nested too; a
+  // value for it is refused.
+  r = Send("PUT", "/v0/workspaces/" + name, "acme-admin", R"({"runtime":{"sandbox":null}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).as_object().at("runtime").at("generation").as_string(), "mk4");
+  ExpectError(Send("PUT", "/v0/workspaces/" + name, "acme-admin",
+                   R"({"runtime":{"sandbox":{"memory":4096}}})"),
+              400);
   r = Send("PUT", "/v0/workspaces/" + name, "acme-admin", R"({"runtime":{"generation":null}})");
   ASSERT_EQ(r.status, 200) << r.body;
   const HttpResponse v1 = c_->Get("/v1/workspaces/" + prod_, server_->Token("acme-admin"));

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-
 #include <boost/json.hpp>
 
 #include "api/create_workspace_request.h"
@@ -15,16 +14,16 @@ namespace {
 namespace json = boost::json;
 
 // Blaxel's read-only fields: a client sending a workspace back sends them.
-constexpr std::array<std::string_view, 8> kReadOnly = {
-    "id", "status", "statusReason", "createdAt", "updatedAt", "createdBy", "updatedBy",
-    "resourceCounts"};
+constexpr std::array<std::string_view, 8> kReadOnly = {"id",        "status",        "statusReason",
+                                                       "createdAt", "updatedAt",     "createdBy",
+                                                       "updatedBy", "resourceCounts"};
 
 // A client's key as a field name: short and plain, else not repeated.
 std::string FieldName(std::string_view key) {
-  const bool plain = !key.empty() && key.size() <= 64 &&
-                     std::all_of(key.begin(), key.end(), [](char c) {
-                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-                     });
+  const bool plain =
+      !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      });
   return plain ? std::string(key) : std::string("(a field)");
 }
 
@@ -113,7 +112,8 @@ StatusOr<WorkspaceBody> ParseWorkspaceBody(std::string_view body,
           } else if (k == "role") {
             s["role"] = mv;
           } else {
-            errors.push_back({"groupMappings." + FieldName(k), "is not a field of a group mapping"});
+            errors.push_back(
+                {"groupMappings." + FieldName(k), "is not a field of a group mapping"});
             ok = false;
           }
         }
@@ -135,6 +135,7 @@ StatusOr<WorkspaceBody> ParseWorkspaceBody(std::string_view body,
         continue;
       }
       for (const auto& [k, rv] : *runtime) {
+        if (k != "generation" && rv.is_null()) continue;  // as if absent, as at the top
         if (k != "generation") {
           errors.push_back({"runtime." + FieldName(k), "is not supported by this server"});
         } else if (rv.is_null()) {
