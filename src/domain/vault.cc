@@ -20,17 +20,29 @@ namespace {
 
 constexpr char kWhat[] = "vault records";
 
-// Binds a sealed value to its workspace, record and field (none holds a
-// NUL, so the parts cannot run into each other).
+// Binds a sealed value to its workspace, record, field and token (none
+// holds a NUL, so the parts cannot run into each other): a value copied to
+// another row, or a row's token changed to another's, does not open, and a
+// detokenize never answers one token with another's value. Values sealed
+// before the token was bound (AAD "vault", without it) open by
+// LegacyAad.
 std::string Aad(const std::string& workspace_id, const std::string& record_id,
-                const std::string& field) {
+                const std::string& field, const std::string& token) {
+  std::string aad = "vault2";
+  for (const std::string* part : {&workspace_id, &record_id, &field, &token}) {
+    aad.push_back('\0');
+    aad += *part;
+  }
+  return aad;
+}
+
+std::string LegacyAad(const std::string& workspace_id, const std::string& record_id,
+                      const std::string& field) {
   std::string aad = "vault";
-  aad.push_back('\0');
-  aad += workspace_id;
-  aad.push_back('\0');
-  aad += record_id;
-  aad.push_back('\0');
-  aad += field;
+  for (const std::string* part : {&workspace_id, &record_id, &field}) {
+    aad.push_back('\0');
+    aad += *part;
+  }
   return aad;
 }
 
@@ -98,9 +110,8 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
 StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
                                                std::string_view message) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
-  WS_ASSIGN_OR_RETURN(const crypto::Key key, d_.keys.ForWrite(ws.id, [&] {
-    return HoldsSealedValues(d_.dataplane, ws);
-  }));
+  WS_ASSIGN_OR_RETURN(const crypto::Key key,
+                      d_.keys.ForWrite(ws.id, [&] { return HoldsSealedValues(d_.dataplane, ws); }));
   std::string bytes = key.Bytes();
   std::string info = "workspaced vault idempotency v1";
   info.push_back('\0');
@@ -144,8 +155,8 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
     r.token = f.deterministic ? DeterministicVaultToken(token_key, f.type, values[i])
                               : RandomVaultToken(d_.random);
     r.mask = ApplyVaultMask(f.mask.empty() ? DefaultVaultMask(f.type) : f.mask, values[i]);
-    r.sealed =
-        Base64UrlEncode(crypto::Seal(*key, Aad(ws.id, record_id, f.name), values[i], d_.random));
+    r.sealed = Base64UrlEncode(
+        crypto::Seal(*key, Aad(ws.id, record_id, f.name, r.token), values[i], d_.random));
     crypto::Wipe(values[i]);
     r.operation_id = operation_id;
     r.created_at = d_.clock.Now();
@@ -207,9 +218,8 @@ StatusOr<VaultPage> Vault::ListPage(const std::string& workspace_id, const std::
     // The read stopped inside the list (deleted records' rows among the
     // live ones), perhaps inside its last record: that record goes on the
     // next page, whole, and the page ends before it.
-    std::erase_if(*rows, [&](const dataplane::VaultRow& r) {
-      return r.record_id == read.last_record_id;
-    });
+    std::erase_if(*rows,
+                  [&](const dataplane::VaultRow& r) { return r.record_id == read.last_record_id; });
     page.records = Fold(*rows);
     if (static_cast<int>(page.records.size()) > limit) {
       page.records.resize(limit);
@@ -263,7 +273,10 @@ StatusOr<Detokenization> Vault::Detokenize(const Actor& actor, const std::string
         wipe();
         return Internal("vault: a stored value is not base64url");
       }
-      StatusOr<std::string> value = crypto::Open(*key, Aad(ws.id, r->record_id, r->field), *sealed);
+      StatusOr<std::string> value =
+          crypto::Open(*key, Aad(ws.id, r->record_id, r->field, r->token), *sealed);
+      if (!value.ok())  // sealed before the token was bound
+        value = crypto::Open(*key, LegacyAad(ws.id, r->record_id, r->field), *sealed);
       if (!value.ok()) {
         wipe();
         return Internal("vault: a stored value does not open: " + value.status().message());

@@ -1,6 +1,6 @@
 // The data vault pillar (docs/vault.md): records of sensitive fields, each
 // sealed (AES-256-GCM) under the workspace's data key with AAD binding the
-// workspace, record id and field name, and answered by a token (random, or
+// workspace, record id, field name and token, and answered by a token (random, or
 // deterministic per field: domain/vault_fields.h). Rows live in the
 // workspace's dataplane and are written by the pillar protocol
 // (docs/pillars.md, domain/pillar_protocol.h): pending rows, one

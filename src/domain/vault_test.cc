@@ -5,9 +5,12 @@
 #include "domain/vault.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
+#include "common/base64url.h"
+#include "crypto/aead.h"
 #include "dataplane/sqlite_dataplane.h"
 #include "domain/domain_test_fixture.h"
 #include "domain/secrets.h"
@@ -19,19 +22,24 @@ class VaultProtocol : public DomainFixture {
  protected:
   void SetUp() override {
     DomainFixture::SetUp();
-    ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(ws_model_, tx.GetWorkspace(ws_));
-      return Status::Ok();
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(ws_model_, tx.GetWorkspace(ws_));
+                      return Status::Ok();
+                    })
+                    .ok());
     const Status provisioned = dataplane_->Provision(ws_model_);
     ASSERT_TRUE(provisioned.ok()) << provisioned.message();
     std::filesystem::create_directories(dir_.path() / "keys");
     auto keys = DataKeys::Open(
-        [&] { return crypto::KeyRing::InDirectory((dir_.path() / "keys").string(), *random_, clock_); },
+        [&] {
+          return crypto::KeyRing::InDirectory((dir_.path() / "keys").string(), *random_, clock_);
+        },
         *store_, manual_, *random_);
     ASSERT_TRUE(keys.ok()) << keys.status().message();
     keys_ = std::move(*keys);
-    ASSERT_TRUE(keys_->ForWorkspace(ws_, /*create=*/true).ok());  // the sweep walks keyed workspaces
+    ASSERT_TRUE(
+        keys_->ForWorkspace(ws_, /*create=*/true).ok());  // the sweep walks keyed workspaces
     audit_ = std::make_unique<AuditGroupCommit>(*store_, failpoints_);
     vault_ = std::make_unique<Vault>(
         VaultDeps{*store_, *dataplane_, *keys_, manual_, *random_, *audit_, failpoints_});
@@ -53,10 +61,12 @@ class VaultProtocol : public DomainFixture {
   }
   std::optional<bool> Outcome(const std::string& op) {
     std::optional<bool> out;
-    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
-      WS_ASSIGN_OR_RETURN(out, tx.GetPillarOperation(op));
-      return Status::Ok();
-    }).ok());
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(out, tx.GetPillarOperation(op));
+                      return Status::Ok();
+                    })
+                    .ok());
     return out;
   }
   std::size_t Records() { return vault_->ListPage(ws_, "", 100)->records.size(); }
@@ -82,8 +92,8 @@ TEST_P(VaultProtocol, AWriteThatDiedAfterItsPendingRowsIsHiddenThenAbortedAfterT
   EXPECT_EQ(RawRows(), 0u);
   // The late writer's step 2 now fails on the recorded outcome: 503, retry.
   PillarProtocol protocol(*store_, manual_, failpoints_, "vault");
-  model::AuditEvent e = AuditEventBy(alice_, manual_.Now(), "vault.record.create", "vault_record",
-                                     "r", ws_);
+  model::AuditEvent e =
+      AuditEventBy(alice_, manual_.Now(), "vault.record.create", "vault_record", "r", ws_);
   const Status late = protocol.Finish(
       ws_model_, op, e, [](store::Tx&, const model::Workspace&) { return Status::Ok(); },
       [](std::string_view) { return Status::Ok(); }, [](std::string_view) { return Status::Ok(); });
@@ -93,9 +103,11 @@ TEST_P(VaultProtocol, AWriteThatDiedAfterItsPendingRowsIsHiddenThenAbortedAfterT
 TEST_P(VaultProtocol, ACommittedWriteLeftPendingIsAppliedByTheSweep) {
   const std::string op = PendingRecord();
   const std::string young = PendingRecord();
-  ASSERT_TRUE(store_->Write([&](store::Tx& tx) {
-    return tx.RecordPillarOperation(op, ws_, true, manual_.Now());
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) {
+                    return tx.RecordPillarOperation(op, ws_, true, manual_.Now());
+                  })
+                  .ok());
   manual_.Advance(kPendingBound + 1);
   const std::string fresh = PendingRecord();  // younger than the bound: left alone
   EXPECT_EQ(*vault_->SweepPending(), 2);      // op applied, `young` aborted
@@ -145,6 +157,75 @@ TEST_P(VaultProtocol, ARecordCutByAPagesReadIsShownWholeOnTheNextPage) {
   EXPECT_EQ(second->records[0].id, live->id);
   EXPECT_EQ(second->records[0].fields.size(), 32u);
   EXPECT_FALSE(second->next.has_value());
+}
+
+// A row's token is bound to its value (AAD): tokens swapped between two
+// rows in the dataplane (by someone who can write its file) make a
+// detokenize fail, never answer one token with the other's value. A value
+// sealed before the token was bound (AAD without it) still opens.
+TEST_P(VaultProtocol, ATokenAnswersOnlyTheValueSealedForItAndOldValuesStillOpen) {
+  const auto create = [&](const std::string& value) {
+    VaultWrite w;
+    w.fields.push_back({.name = "card", .type = "card_number", .value = value});
+    const StatusOr<VaultRecordInfo> made = vault_->Create(alice_, ws_, w);
+    EXPECT_TRUE(made.ok()) << made.status().message();
+    return made.ok() ? made->fields.at(0).token : std::string();
+  };
+  const std::string a = create("4111 1111 1111 1111"), b = create("5555 5555 5555 4444");
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  // The value answered, or "!" and why none was.
+  const auto detokenize = [&](const std::string& token) -> std::string {
+    StatusOr<Detokenization> d = vault_->Detokenize(alice_, ws_, {token}, true);
+    if (!d.ok()) return "!" + d.status().message();
+    if (const Status audited = std::move(d->audit).Wait(); !audited.ok())
+      return "!" + audited.message();
+    return d->answers.at(0).value.value_or("!no value");
+  };
+  ASSERT_EQ(detokenize(b), "5555555555554444");  // a card number is kept without spaces
+
+  const std::filesystem::path region = dir_.path() / "dataplanes" / ws_model_.region;
+  std::filesystem::path file = region / (ws_ + ".db");
+  if (!std::filesystem::exists(file)) file = region / "shared.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const auto exec = [&](const std::string& sql) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+  };
+  exec("UPDATE vault_fields SET token = CASE token WHEN '" + a + "' THEN '" + b + "' ELSE '" + a +
+       "' END WHERE token IN ('" + a + "', '" + b + "')");
+  const std::string swapped = detokenize(b);  // now the row sealed for a
+  EXPECT_EQ(swapped.rfind("!", 0), 0u) << "token b answered " << swapped;
+  EXPECT_NE(swapped.find("does not open"), std::string::npos) << swapped;
+  EXPECT_EQ(detokenize(a).rfind("!", 0), 0u);
+  exec("UPDATE vault_fields SET token = CASE token WHEN '" + a + "' THEN '" + b + "' ELSE '" + a +
+       "' END WHERE token IN ('" + a + "', '" + b + "')");
+  ASSERT_EQ(detokenize(a), "4111111111111111");
+
+  // As a value of an earlier release was sealed: AAD vault\0ws\0record\0field.
+  const StatusOr<crypto::Key> key = keys_->ForWorkspace(ws_, /*create=*/false);
+  ASSERT_TRUE(key.ok()) << key.status().message();
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(
+                db, ("SELECT record_id FROM vault_fields WHERE token = '" + a + "'").c_str(), -1,
+                &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  const std::string record(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  sqlite3_finalize(stmt);
+  std::string legacy_aad = "vault";
+  for (const std::string& part : {ws_, record, std::string("card")}) {
+    legacy_aad.push_back('\0');
+    legacy_aad += part;
+  }
+  exec("UPDATE vault_fields SET sealed = '" +
+       Base64UrlEncode(crypto::Seal(*key, legacy_aad, "4000 0000 0000 0002", *random_)) +
+       "' WHERE token = '" + a + "'");
+  EXPECT_EQ(detokenize(a), "4000 0000 0000 0002");
+  sqlite3_close(db);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, VaultProtocol,
