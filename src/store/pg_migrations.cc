@@ -395,9 +395,16 @@ ALTER TABLE pillar_items ADD COLUMN held INTEGER NOT NULL DEFAULT 1 CHECK (held 
 )sql";
 
 // How many items of each pillar a workspace holds (pillar_items whose
-// decision holds them), kept in the transaction that decides an item: a
-// quota's check, safe delete's count and GET …/quotas read one row per
-// workspace instead of counting its items (linear: 5 to 10 ms at 17,000).
+// decision holds them), kept by the database itself: a trigger on
+// pillar_items moves the count in the transaction that writes the item,
+// whichever binary writes it (a replica of the release before this one,
+// still running during a rolling upgrade, writes items and knows nothing of
+// counts). A quota's check, safe delete's count and GET …/quotas read one
+// row per workspace instead of counting its items (linear: 5 to 10 ms at
+// 17,000). The trigger is made before the backfill, in the same
+// transaction: it locks pillar_items against writers (SHARE ROW
+// EXCLUSIVE) until the migration commits, and the backfill's statement
+// sees every write committed before it. A count never goes below 0.
 constexpr char kPillarCounts[] = R"sql(
 CREATE TABLE pillar_counts (
   workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -405,6 +412,35 @@ CREATE TABLE pillar_counts (
   items BIGINT NOT NULL CHECK (items >= 0),
   PRIMARY KEY (workspace_id, pillar)
 );
+CREATE FUNCTION pillar_items_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  before_held INTEGER := 0;
+  after_held INTEGER := 0;
+  ws TEXT;
+  kind TEXT;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    before_held := OLD.held;
+    ws := OLD.workspace_id;
+    kind := OLD.pillar;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    after_held := NEW.held;
+    ws := NEW.workspace_id;
+    kind := NEW.pillar;
+  END IF;
+  IF after_held > before_held THEN
+    INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES (ws, kind, 1)
+      ON CONFLICT (workspace_id, pillar) DO UPDATE SET items = pillar_counts.items + 1;
+  ELSIF after_held < before_held THEN
+    UPDATE pillar_counts SET items = GREATEST(items - 1, 0)
+      WHERE workspace_id = ws AND pillar = kind;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER pillar_items_counted AFTER INSERT OR UPDATE OR DELETE ON pillar_items
+  FOR EACH ROW EXECUTE FUNCTION pillar_items_counted();
 INSERT INTO pillar_counts (workspace_id, pillar, items)
   SELECT workspace_id, pillar, COUNT(*) FROM pillar_items WHERE held = 1
   GROUP BY workspace_id, pillar;

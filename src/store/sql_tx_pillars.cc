@@ -116,20 +116,8 @@ StatusOr<bool> SqlTx::DecidePillarItem(std::string_view workspace_id, std::strin
               "version = excluded.version, held = excluded.held"));
   WS_RETURN_IF_ERROR(
       write.Bind(workspace_id, pillar, item, version, static_cast<std::int64_t>(held)).Run());
-  // The workspace's count moves with it (an upsert's row is checked
-  // before its conflict is: a decrement is an UPDATE).
-  if (held && !was_held) {
-    WS_ASSIGN_OR_RETURN(
-        Stmt count,
-        Prepare("INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES (?1, ?2, 1) "
-                "ON CONFLICT (workspace_id, pillar) DO UPDATE SET items = pillar_counts.items + "
-                "1"));
-    WS_RETURN_IF_ERROR(count.Bind(workspace_id, pillar).Run());
-  } else if (!held && was_held) {
-    WS_ASSIGN_OR_RETURN(Stmt count, Prepare("UPDATE pillar_counts SET items = items - 1 WHERE "
-                                            "workspace_id = ?1 AND pillar = ?2"));
-    WS_RETURN_IF_ERROR(count.Bind(workspace_id, pillar).Run());
-  }
+  // The workspace's count moves with it: pillar_counts' triggers
+  // (migration 22), in this transaction.
   return true;
 }
 
@@ -156,13 +144,13 @@ StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
 }
 
 Status SqlTx::DeletePillarRows(std::string_view workspace_id) {
+  {  // first: the items' triggers then find no count to move
+    WS_ASSIGN_OR_RETURN(Stmt counts, Prepare("DELETE FROM pillar_counts WHERE workspace_id = ?1"));
+    WS_RETURN_IF_ERROR(counts.Bind(workspace_id).Run());
+  }
   {
     WS_ASSIGN_OR_RETURN(Stmt items, Prepare("DELETE FROM pillar_items WHERE workspace_id = ?1"));
     WS_RETURN_IF_ERROR(items.Bind(workspace_id).Run());
-  }
-  {
-    WS_ASSIGN_OR_RETURN(Stmt counts, Prepare("DELETE FROM pillar_counts WHERE workspace_id = ?1"));
-    WS_RETURN_IF_ERROR(counts.Bind(workspace_id).Run());
   }
   WS_ASSIGN_OR_RETURN(Stmt outcomes,
                       Prepare("DELETE FROM pillar_operations WHERE workspace_id = ?1"));

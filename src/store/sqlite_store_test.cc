@@ -175,6 +175,8 @@ TEST(SqliteStore, KeptPillarCountsStartFromTheItemsAlreadyHeld) {
     RawDb raw(path);  // as a database before migration 22 held them
     const std::string sql =
         "DELETE FROM schema_migrations WHERE version = 22; DROP TABLE pillar_counts; "
+        "DROP TRIGGER pillar_items_counted_insert; DROP TRIGGER pillar_items_counted_update; "
+        "DROP TRIGGER pillar_items_counted_delete; "
         "INSERT INTO pillar_items (workspace_id, pillar, item, version, held) VALUES "
         "('" +
         a + "', 'secret', 'A', 1, 1), ('" + a +

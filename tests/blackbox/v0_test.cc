@@ -275,11 +275,8 @@ TEST_F(V0, UsersOfTheWorkspaceInTheHeaderOrQuery) {
 // refusal points at the way there is (/v1's delete with ?force=true), not
 // at a query parameter /v0 refuses (outside audit).
 TEST_F(V0, ASafeDeleteRefusalPointsAtV1sForce) {
-  // A secret held, as its PUT records it (the item and its workspace's count).
   ExecSql(server_->data_dir(), "INSERT INTO pillar_items (workspace_id, pillar, item) VALUES ('" +
                                    prod_ + "', 'secret', 'API_KEY')");
-  ExecSql(server_->data_dir(), "INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES ('" +
-                                   prod_ + "', 'secret', 1)");
   const std::string name = SlugOf(prod_);
   const HttpResponse r = Send("DELETE", "/v0/workspaces/" + name, "acme-admin");
   ExpectError(r, 409);
