@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <future>
 
 #include "common/log.h"
 #include "http/rate_limit.h"
@@ -149,8 +150,9 @@ void Server::Impl::Accept() {
   const std::size_t index = next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size();
   acceptor->async_accept(
       *contexts[index], [this, index](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+        if (ec == net::error::operation_aborted) return;
         if (ec) {
+          if (!acceptor->is_open()) return;
           // Typically out of file descriptors: retrying at once would spin (and
           // flood the log) until one frees up. Back off, log once per pause.
           log::Warn("accept failed; pausing accepts", {{"error", ec.message()}, {"pause_ms", 100}});
@@ -162,14 +164,19 @@ void Server::Impl::Accept() {
         }
         boost::system::error_code peer_ec;
         const auto peer = socket.remote_endpoint(peer_ec);
+        // Accepted: admitted even if the acceptor has closed since (at
+        // shutdown), or its client, whose request may be sent, is reset.
         Admit(std::move(socket), peer_ec ? std::string() : peer.address().to_string(), index);
-        if (!shutting_down.load()) Accept();
+        if (!shutting_down.load() && acceptor->is_open()) Accept();
       });
 }
 
 void Server::Impl::Admit(tcp::socket socket, std::string peer, std::size_t index) {
-  if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
-    // Shutting down, nothing is evicted: AdmitByEvicting closes it.
+  // Shutting down, a connection is taken over the limit: it is answered once
+  // (if its request is there) and closed, and those taken then are bounded
+  // by the listen backlog (AcceptBacklog).
+  if (!shutting_down.load() &&
+      connections.load(std::memory_order_relaxed) >= options.max_connections) {
     AdmitByEvicting(std::make_shared<tcp::socket>(std::move(socket)), std::move(peer), index, index,
                     contexts.size(), Stall::kReceiving);
   } else if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer)) {
@@ -313,10 +320,17 @@ void Server::Shutdown() {
     s.stopped = true;
   }
   s.shutting_down.store(true);
-  net::post(*s.accept_context, [&s] {
+  // The backlog is taken before the connections are counted: with none open
+  // the wait below would end at once, and the event loops stop before
+  // those sessions start. Its end is posted from the accept thread after
+  // the acceptor closes, so it runs after the completion of an accept that
+  // was in flight (cancelled, or done and then admitted).
+  std::promise<void> backlog_taken;
+  net::post(*s.accept_context, [&s, &backlog_taken] {
     s.AcceptBacklog();
     boost::system::error_code ignored;
     s.acceptor->close(ignored);
+    net::post(*s.accept_context, [&backlog_taken] { backlog_taken.set_value(); });
   });
   for (std::size_t i = 0; i < s.contexts.size(); ++i) {
     net::post(*s.contexts[i], [&s, i] {
@@ -326,13 +340,16 @@ void Server::Shutdown() {
     });
   }
   const auto deadline = std::chrono::steady_clock::now() + s.options.shutdown_grace;
+  backlog_taken.get_future().wait_until(deadline);
   {
     std::unique_lock lock(s.drain_mu);
     s.drained.wait_until(lock, deadline, [&s] { return s.connections.load() == 0; });
   }
   if (s.connections.load() > 0) {
-    log::Warn("shutdown grace elapsed; closing remaining connections",
-              {{"connections", static_cast<std::int64_t>(s.connections.load())}});
+    log::Warn(
+        "shutdown grace elapsed; connections still open close once the handlers running "
+        "finish (one waiting on a busy database waits out its timeout)",
+        {{"connections", static_cast<std::int64_t>(s.connections.load())}});
   }
   // Handlers still queued or running finish and post their responses to
   // contexts that are still alive; what they post is dropped with them.

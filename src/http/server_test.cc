@@ -356,6 +356,35 @@ TEST_F(ServerTest, ALaterMinorVersionIsAnsweredAsHttp11AndAnotherMajorIs505) {
   EXPECT_EQ(two.back(), 'B') << two;
 }
 
+// Requests sent on connections the server has not accepted yet (the
+// listen backlog) when it is told to stop are answered too: with no
+// connection open, the shutdown used to stop the event loops before the
+// backlog's sessions ran (outside audit: whole bursts reset).
+TEST_F(ServerTest, ShutdownAnswersRequestsWaitingInTheListenBacklog) {
+  for (int round = 0; round < 6; ++round) {  // the old loss was a matter of timing
+    SCOPED_TRACE("round " + std::to_string(round));
+    StartServer();
+    const int port = server_->port();
+    std::vector<int> fds;
+    const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 150; ++i) {
+      const int fd = ConnectLoopback(port);
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(::send(fd, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+      fds.push_back(fd);
+    }
+    server_->Shutdown();
+    int answered = 0;
+    for (const int fd : fds) {
+      const std::optional<std::string> out = ReadUntilClosed(fd, 5000);
+      if (out && out->rfind("HTTP/1.1 200", 0) == 0) ++answered;
+      ::close(fd);
+    }
+    EXPECT_EQ(answered, 150);
+    server_.reset();
+  }
+}
+
 TEST_F(ServerTest, MetricsCountRequestsByRoute) {
   StartServer();
   HttpClient c(server_->port());
