@@ -3,11 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <filesystem>
 #include <utility>
-
-#include <boost/json.hpp>
 
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
@@ -111,9 +110,9 @@ StatusOr<std::unique_ptr<store::Store>> OpenStoreToRead(const Config& config) {
   if (!version.ok()) return named(version.status());
   const int current = store::SqliteMigrations().back().version;
   if (*version != current)
-    return Conflict("the database " + path + " has schema version " +
-                    std::to_string(*version) + ", this binary reads " +
-                    std::to_string(current) + ": run workspaced migrate on it first");
+    return Conflict("the database " + path + " has schema version " + std::to_string(*version) +
+                    ", this binary reads " + std::to_string(current) +
+                    ": run workspaced migrate on it first");
   return std::move(store).value();
 }
 
@@ -320,12 +319,11 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->failpoints_ = failpoints;
   const saga::LifecycleOptions lifecycle{.retention =
                                              config.lifecycle.deletion_retention_s * 1'000'000};
-  app->engine_ = std::make_unique<saga::Engine>(engine, *app->store_,
-                                                saga::MakeSteps(*app->dataplane_, lifecycle),
-                                                *app->clock_, *app->random_, std::move(failpoints));
-  app->workspaces_ = std::make_unique<domain::Workspaces>(
-      domain::WorkspaceDeps{*app->store_, *app->clock_, *app->random_, app->failpoints_,
-                            app->engine_.get()});
+  app->engine_ = std::make_unique<saga::Engine>(
+      engine, *app->store_, saga::MakeSteps(*app->dataplane_, *app->store_, lifecycle),
+      *app->clock_, *app->random_, std::move(failpoints));
+  app->workspaces_ = std::make_unique<domain::Workspaces>(domain::WorkspaceDeps{
+      *app->store_, *app->clock_, *app->random_, app->failpoints_, app->engine_.get()});
   app->members_ = std::make_unique<domain::Members>(*app->store_, *app->clock_);
   WS_ASSIGN_OR_RETURN(app->data_keys_,
                       domain::DataKeys::Open(KeyRingLoader(config, *app->random_, *app->clock_),
@@ -343,10 +341,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const Config& config, saga::Failpoints 
   app->metrics_.AddGauge("workspaced_audit_group_events",
                          "Audit events those transactions recorded (events / commits: group size).",
                          [group] { return static_cast<double>(group->events()); });
-  app->secrets_ = std::make_unique<domain::Secrets>(
-      domain::SecretsDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
-                          *app->random_, *app->audit_group_, app->failpoints_,
-                          config.secrets.max_versions});
+  app->secrets_ = std::make_unique<domain::Secrets>(domain::SecretsDeps{
+      *app->store_, *app->dataplane_, *app->data_keys_, *app->clock_, *app->random_,
+      *app->audit_group_, app->failpoints_, config.secrets.max_versions});
   app->vault_ = std::make_unique<domain::Vault>(
       domain::VaultDeps{*app->store_, *app->dataplane_, *app->data_keys_, *app->clock_,
                         *app->random_, *app->audit_group_, app->failpoints_});

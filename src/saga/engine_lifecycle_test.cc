@@ -15,10 +15,10 @@ namespace workspaced::saga {
 namespace {
 
 using model::OperationKind;
-using testing::kAccount;
-using testing::kCreator;
 using model::RunState;
 using model::WorkspaceStatus;
+using testing::kAccount;
+using testing::kCreator;
 
 constexpr Micros kWindow = Micros{3600} * 1'000'000;  // one hour
 
@@ -28,7 +28,7 @@ class Lifecycle : public testing::EngineTest {
     auto fp = Failpoints::Parse(failpoints);
     EXPECT_TRUE(fp.ok());
     return std::make_unique<Engine>(Options(), *store_,
-                                    MakeSteps(*dataplane_, {.retention = kWindow}), clock_,
+                                    MakeSteps(*dataplane_, *store_, {.retention = kWindow}), clock_,
                                     *random_, std::move(*fp));
   }
   domain::Workspaces Domain() {
@@ -219,8 +219,7 @@ TEST_F(Lifecycle, AfterTheWindowARestoreIsRefusedAndPurgedIsNotFound) {
   ASSERT_TRUE(engine->RunUntilIdle().ok());
   EXPECT_EQ(domain.Restore(alice_, ws.id).status().code(), Code::kNotFound);
   EXPECT_EQ(domain.Delete(alice_, ws.id, false, nullptr).status().code(), Code::kNotFound);
-  EXPECT_EQ(domain.Update(alice_, ws.id, {.name = "x"}, nullptr).status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(domain.Update(alice_, ws.id, {.name = "x"}, nullptr).status().code(), Code::kNotFound);
 }
 
 TEST_F(Lifecycle, DeleteRefusesProtectionFrozenARunningOperationAndADeletedWorkspace) {

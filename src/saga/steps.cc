@@ -86,8 +86,8 @@ class WriteRelationships final : public Step {
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
     WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
-    WS_RETURN_IF_ERROR(tx.TouchRelationships(
-        model::WorkspaceRelationships(ws, envs, account.trusted_issuers)));
+    WS_RETURN_IF_ERROR(
+        tx.TouchRelationships(model::WorkspaceRelationships(ws, envs, account.trusted_issuers)));
     ws.phase = ProvisioningPhase::kWorkspaceConfigured;
     return Status::Ok();
   }
@@ -155,12 +155,28 @@ Status RequireDeleted(const Workspace& ws) {
 
 class DropDataplane final : public Step {
  public:
-  explicit DropDataplane(dataplane::Dataplane& dp) : dp_(dp) {}
+  // Items deleted per transaction before Apply's.
+  static constexpr int kItemsPerTransaction = 5000;
+
+  DropDataplane(dataplane::Dataplane& dp, store::Store& store) : dp_(dp), store_(store) {}
   std::string_view name() const override { return "drop_dataplane"; }
   bool has_external() const override { return true; }
+  // The dataplane goes, then the items quotas count, a batch per
+  // transaction: a workspace may hold millions (10,000,000 secrets is a
+  // quota's ceiling), and one transaction deleting them would hold the
+  // store's write lock (SQLite: every writer) for seconds. Both idempotent;
+  // nothing adds items to a deleted workspace, and Apply deletes whatever
+  // is left.
   Status External(const Workspace& ws) override {
     WS_RETURN_IF_ERROR(RequireDeleted(ws));
-    return dp_.Deprovision(ws);
+    WS_RETURN_IF_ERROR(dp_.Deprovision(ws));
+    for (std::int64_t deleted = kItemsPerTransaction; deleted == kItemsPerTransaction;) {
+      WS_RETURN_IF_ERROR(store_.Write([&](store::Tx& tx) -> Status {
+        WS_ASSIGN_OR_RETURN(deleted, tx.DeletePillarItems(ws.id, kItemsPerTransaction));
+        return Status::Ok();
+      }));
+    }
+    return Status::Ok();
   }
   // The workspace's data key goes with its data (crypto-shredding,
   // docs/encryption.md): a copy of a pillar's rows anywhere (a backup) can
@@ -179,6 +195,7 @@ class DropDataplane final : public Step {
 
  private:
   dataplane::Dataplane& dp_;
+  store::Store& store_;
 };
 
 class RemoveRelationships final : public Step {
@@ -240,11 +257,11 @@ class SealWorkspace final : public Step {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Step>> MakeSteps(dataplane::Dataplane& dataplane,
+std::vector<std::unique_ptr<Step>> MakeSteps(dataplane::Dataplane& dataplane, store::Store& store,
                                              const LifecycleOptions& options) {
   std::vector<std::unique_ptr<Step>> steps = MakeProvisioningSteps(dataplane);
   steps.push_back(std::make_unique<MarkDeleted>(options.retention));
-  steps.push_back(std::make_unique<DropDataplane>(dataplane));
+  steps.push_back(std::make_unique<DropDataplane>(dataplane, store));
   steps.push_back(std::make_unique<RemoveRelationships>());
   steps.push_back(std::make_unique<RemoveEnvironments>());
   steps.push_back(std::make_unique<RemoveMemberships>());
@@ -346,9 +363,8 @@ StatusOr<std::string> StartProvisioningRun(store::Tx& tx, Random& random, const 
   if (!retry_of.empty()) {
     WS_ASSIGN_OR_RETURN(id, NextRunId(tx, random, clock, workspace_id));
   }
-  WS_RETURN_IF_ERROR(tx.InsertRun(NewProvisioningRun(id, std::move(workspace_id),
-                                                     std::move(started_by), std::move(retry_of),
-                                                     clock.Now())));
+  WS_RETURN_IF_ERROR(tx.InsertRun(NewProvisioningRun(
+      id, std::move(workspace_id), std::move(started_by), std::move(retry_of), clock.Now())));
   return id;
 }
 

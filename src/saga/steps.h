@@ -63,7 +63,8 @@ std::vector<std::unique_ptr<Step>> MakeProvisioningSteps(dataplane::Dataplane& d
 // The lifecycle's other operations (docs/lifecycle.md):
 //   delete  mark_deleted          deleting → deleted; schedules the purge
 //                                 `retention` later
-//   purge   drop_dataplane        the dataplane (External)
+//   purge   drop_dataplane        the dataplane and the pillar items, a
+//                                 batch per transaction (External)
 //           remove_relationships  every relationship of the workspace and
 //                                 its environments, through the outbox
 //           remove_environments
@@ -77,7 +78,8 @@ struct LifecycleOptions {
   Micros retention = Micros{7} * 86'400'000'000;  // deleted → purged
 };
 // Every step of every kind (the engine finds a run's steps by name).
-std::vector<std::unique_ptr<Step>> MakeSteps(dataplane::Dataplane& dataplane,
+// `store` (the engine's) is where drop_dataplane's External deletes items.
+std::vector<std::unique_ptr<Step>> MakeSteps(dataplane::Dataplane& dataplane, store::Store& store,
                                              const LifecycleOptions& options);
 // The step names of an operation of `kind`, in order.
 const std::vector<std::string>& StepNamesOf(model::OperationKind kind);

@@ -52,7 +52,7 @@ class SqlTx final : public Tx {
   StatusOr<std::optional<model::AccountRole>> GetAccountRole(std::string_view account_id,
                                                              std::string_view subject) override;
   StatusOr<std::optional<model::AccountMember>> GetAccountMember(std::string_view account_id,
-                                                               std::string_view subject) override;
+                                                                 std::string_view subject) override;
   StatusOr<MemberCounts> CountAccountMembers(std::string_view account_id) override;
   StatusOr<std::vector<model::AccountMember>> ListAccountMembers(
       std::string_view account_id) override;
@@ -106,8 +106,9 @@ class SqlTx final : public Tx {
   StatusOr<MemberCounts> CountWorkspaceMembers(std::string_view workspace_id) override;
   StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
       std::string_view workspace_id) override;
-  StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(
-      std::string_view workspace_id, std::string_view after, int limit) override;
+  StatusOr<std::vector<model::WorkspaceMember>> ListWorkspaceMembers(std::string_view workspace_id,
+                                                                     std::string_view after,
+                                                                     int limit) override;
 
   Status InsertRun(const model::ProvisioningRun& run) override;
   StatusOr<model::ProvisioningRun> GetRun(std::string_view id) override;
@@ -186,6 +187,7 @@ class SqlTx final : public Tx {
                           std::string_view item, std::int64_t version) override;
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
+  StatusOr<std::int64_t> DeletePillarItems(std::string_view workspace_id, int limit) override;
   Status DeletePillarRows(std::string_view workspace_id) override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;

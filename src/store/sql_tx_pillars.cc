@@ -143,6 +143,15 @@ StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
   return row ? stmt.Int(0) : 0;
 }
 
+StatusOr<std::int64_t> SqlTx::DeletePillarItems(std::string_view workspace_id, int limit) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("DELETE FROM pillar_items WHERE (workspace_id, pillar, item) IN (SELECT "
+              "workspace_id, pillar, item FROM pillar_items WHERE workspace_id = ?1 LIMIT ?2)"));
+  WS_RETURN_IF_ERROR(stmt.Bind(workspace_id, static_cast<std::int64_t>(limit)).Run());
+  return stmt.Changes();
+}
+
 Status SqlTx::DeletePillarRows(std::string_view workspace_id) {
   {  // first: the items' triggers then find no count to move
     WS_ASSIGN_OR_RETURN(Stmt counts, Prepare("DELETE FROM pillar_counts WHERE workspace_id = ?1"));

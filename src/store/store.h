@@ -458,6 +458,11 @@ class Tx {
   // by the two above, one row read however many items there are.
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                                   std::string_view pillar) = 0;
+  // Deletes at most `limit` of the workspace's pillar items (any pillar,
+  // any decision; their counts follow); how many. The purge takes a large
+  // workspace's items in batches like this, each its own transaction,
+  // before DeletePillarRows.
+  virtual StatusOr<std::int64_t> DeletePillarItems(std::string_view workspace_id, int limit) = 0;
   // Deletes every pillar row the control plane keeps for the workspace, of
   // every pillar: its items, their counts and its operations' outcomes (the purge's; one
   // statement per table, through the indexes that lead with workspace_id).

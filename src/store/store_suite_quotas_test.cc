@@ -272,6 +272,38 @@ TEST_P(StoreSuite, KeptPillarCountsFollowEveryDecisionInAnyOrder) {
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(15), "secret"); }), kept);
 }
 
+// The purge deletes a workspace's items a batch at a time: at most
+// `limit` each, only that workspace's, whatever their decision, the count
+// following; then none.
+TEST_P(StoreSuite, PillarItemsAreDeletedABatchAtATime) {
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(16), kAcme, "f")));
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(17), kAcme, "g")));
+  WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    for (int i = 0; i < 5; ++i)
+      WS_RETURN_IF_ERROR(tx.AddPillarItem(Id(16), "secret", "s" + std::to_string(i), 1).status());
+    WS_RETURN_IF_ERROR(tx.RemovePillarItem(Id(16), "secret", "gone", 2));
+    WS_RETURN_IF_ERROR(tx.AddPillarItem(Id(16), "vault", "r", 0).status());
+    return tx.AddPillarItem(Id(17), "secret", "kept", 1).status();
+  }));
+  const auto batch = [&](int limit) {
+    std::int64_t deleted = -1;
+    WS_EXPECT_OK(Write([&](Tx& tx) -> Status {
+      WS_ASSIGN_OR_RETURN(deleted, tx.DeletePillarItems(Id(16), limit));
+      return Status::Ok();
+    }));
+    return deleted;
+  };
+  EXPECT_EQ(batch(3), 3);
+  EXPECT_EQ(batch(3), 3);
+  const std::int64_t held = *Get([&](Tx& tx) { return tx.CountPillarItems(Id(16), "secret"); }) +
+                            *Get([&](Tx& tx) { return tx.CountPillarItems(Id(16), "vault"); });
+  EXPECT_EQ(held, 1);  // 7 items, 6 held, 6 deleted: the counts followed
+  EXPECT_EQ(batch(3), 1);
+  EXPECT_EQ(batch(3), 0);
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(16), "secret"); }), 0);
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(17), "secret"); }), 1);
+}
+
 // Recorded outcomes of pillar operations are pruned by age, per workspace,
 // but for those whose rows are still pending (docs/pillars.md).
 TEST_P(StoreSuite, PillarOperationOutcomesArePrunedByAgeButThoseStillNeeded) {
