@@ -345,6 +345,34 @@ TEST_F(ServerTest, ALaterMinorVersionIsAnsweredAsHttp11AndAnotherMajorIs505) {
     const std::string out = send(v);
     EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << v << ": " << out.substr(0, 80);
   }
+  // The parser refuses a version as soon as it has arrived: a request line
+  // whose CRLF comes in a later segment is decided the same (outside audit:
+  // 400 for 1.2, 400 for 2.0).
+  const auto split = [&](const std::string& first, const std::string& rest) {
+    const int fd = ConnectLoopback(server_->port());
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::send(fd, first.data(), first.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(first.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    const std::string out = ReadUntilClosed(fd, 3000).value_or("");
+    ::close(fd);
+    return out;
+  };
+  const std::string rest = "\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+  for (const std::string cut : {"", "\r"}) {
+    std::string out = split("POST /echo HTTP/1.2" + cut, rest.substr(cut.size()));
+    EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+    out = split("POST /echo HTTP/2.0" + cut, rest.substr(cut.size()));
+    EXPECT_EQ(out.rfind("HTTP/1.1 505", 0), 0u) << out;
+  }
+  // Only the request line's own version decides: one later in the request,
+  // or a third word on the line, leaves a malformed line a 400.
+  for (const std::string raw : {"GET /echo HTTP/1.1 HTTP/2.0\r\nHost: x\r\n\r\n",
+                                "GET /echo HTTP/1.1\nX-A: HTTP/2.0\r\nHost: x\r\n\r\n"}) {
+    const std::string out = HttpClient::Raw(server_->port(), raw);
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out;
+  }
   // A keep-alive connection goes on after a 1.2 request: the next one on
   // it (pipelined, 1.1) is answered too.
   const std::string two = HttpClient::Raw(

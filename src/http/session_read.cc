@@ -1,6 +1,7 @@
 // Reading requests: header and body with their deadlines, refusals of what
 // cannot be read or framed (400, 408, 413, 431, 501) and the lingering close
 // after them.
+#include <algorithm>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
@@ -141,6 +142,10 @@ void Session::ContinueHeader() {
 
 void Session::OnHeader(beast::error_code ec) {
   waiting_ = false;
+  // Closed meanwhile (evicted at max_connections): a header the reactor
+  // had read is not handled, or it would run for a client already cut off,
+  // who could never see what it did.
+  if (!stream_.socket().is_open()) return;
   if (std::exchange(shutdown_cancelled_, false) && ec == net::error::operation_aborted &&
       !read_timed_out_) {
     // Cancelled by OnShutdown: a request begun goes on (its parser keeps
@@ -225,6 +230,8 @@ void Session::ReadBody() {
   if (room == 0) return OnReadError(bhttp::error::buffer_overflow);
   stream_.async_read_some(buffer_.prepare(room),
                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            // Closed meanwhile (evicted): as OnHeader.
+                            if (!self->stream_.socket().is_open()) return;
                             self->buffer_.commit(n);
                             if (ec == net::error::eof) {
                               // As Beast's own read: the parser says whether the body could
@@ -317,14 +324,17 @@ void Session::OnReadError(beast::error_code ec) {
 bool Session::AnswerOtherVersion() {
   auto* data = static_cast<char*>(buffer_.data().data());
   const std::string_view received(data, buffer_.size());
-  const std::size_t eol = received.find("\r\n");
+  // The request line, up to its end or to what has arrived of it: the
+  // parser refuses a version as soon as its "HTTP/d.d" is there, before
+  // the line's CRLF may have come.
+  const std::string_view line = received.substr(0, received.find_first_of("\r\n"));
   constexpr std::string_view kHttp = "HTTP/";
-  if (eol == std::string_view::npos || eol < kHttp.size() + 3) return false;
-  const std::size_t at = eol - kHttp.size() - 3;  // "HTTP/d.d" ends the line
-  const std::string_view version = received.substr(at, eol - at);
+  if (line.size() < kHttp.size() + 3 || std::ranges::count(line, ' ') != 2) return false;
+  const std::size_t at = line.size() - kHttp.size() - 3;  // "HTTP/d.d" ends the line
+  const std::string_view version = line.substr(at);
   if (version.substr(0, kHttp.size()) != kHttp || version[6] != '.' ||
       !std::isdigit(static_cast<unsigned char>(version[5])) ||
-      !std::isdigit(static_cast<unsigned char>(version[7])) || (at > 0 && received[at - 1] != ' '))
+      !std::isdigit(static_cast<unsigned char>(version[7])) || line[at - 1] != ' ')
     return false;
   if (version[5] != '1') {
     Reject(505, "this server speaks HTTP/1.1 (and 1.0), not " + std::string(version));
