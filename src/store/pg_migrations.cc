@@ -404,7 +404,13 @@ ALTER TABLE pillar_items ADD COLUMN held INTEGER NOT NULL DEFAULT 1 CHECK (held 
 // 17,000). The trigger is made before the backfill, in the same
 // transaction: it locks pillar_items against writers (SHARE ROW
 // EXCLUSIVE) until the migration commits, and the backfill's statement
-// sees every write committed before it. A count never goes below 0.
+// sees every write committed before it. Both moves are upserts: a writer
+// whose snapshot predates the backfill (queued on that lock) conflicts
+// with the count row it cannot see and runs again, where an UPDATE would
+// have matched nothing and lost its decrement (outside audit). The purge
+// (workspaced.uncounted set in its transaction) deletes the items without
+// counting, then the counts: one count row updated once per item in one
+// transaction costs more than linearly.
 constexpr char kPillarCounts[] = R"sql(
 CREATE TABLE pillar_counts (
   workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -419,6 +425,9 @@ DECLARE
   ws TEXT;
   kind TEXT;
 BEGIN
+  IF current_setting('workspaced.uncounted', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP <> 'INSERT' THEN
     before_held := OLD.held;
     ws := OLD.workspace_id;
@@ -433,8 +442,8 @@ BEGIN
     INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES (ws, kind, 1)
       ON CONFLICT (workspace_id, pillar) DO UPDATE SET items = pillar_counts.items + 1;
   ELSIF after_held < before_held THEN
-    UPDATE pillar_counts SET items = GREATEST(items - 1, 0)
-      WHERE workspace_id = ws AND pillar = kind;
+    INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES (ws, kind, 0)
+      ON CONFLICT (workspace_id, pillar) DO UPDATE SET items = GREATEST(pillar_counts.items - 1, 0);
   END IF;
   RETURN NULL;
 END

@@ -188,6 +188,7 @@ class SqlTx final : public Tx {
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
   StatusOr<std::int64_t> DeletePillarItems(std::string_view workspace_id, int limit) override;
+  Status UncountedInThisTransaction();
   Status DeletePillarRows(std::string_view workspace_id) override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;

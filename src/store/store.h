@@ -459,7 +459,8 @@ class Tx {
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                                   std::string_view pillar) = 0;
   // Deletes at most `limit` of the workspace's pillar items (any pillar,
-  // any decision; their counts follow); how many. The purge takes a large
+  // any decision; their counts may not follow: the workspace is being
+  // purged, and DeletePillarRows deletes the counts); how many. The purge takes a large
   // workspace's items in batches like this, each its own transaction,
   // before DeletePillarRows.
   virtual StatusOr<std::int64_t> DeletePillarItems(std::string_view workspace_id, int limit) = 0;
