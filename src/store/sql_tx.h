@@ -188,7 +188,6 @@ class SqlTx final : public Tx {
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
   StatusOr<std::int64_t> DeletePillarItems(std::string_view workspace_id, int limit) override;
-  Status UncountedInThisTransaction();
   Status DeletePillarRows(std::string_view workspace_id) override;
 
   StatusOr<std::optional<std::string>> GetMeta(std::string_view key) override;
@@ -204,6 +203,9 @@ class SqlTx final : public Tx {
   StatusOr<Stmt> Prepare(Sql sqlite, Sql postgres) {
     return Prepare(conn_.dialect() == Dialect::kSqlite ? sqlite : postgres);
   }
+  // PostgreSQL: pillar items deleted in this transaction are not counted
+  // (the purge's; sql_tx_pillars.cc).
+  Status UncountedInThisTransaction();
   // Reads the rows of a workspace SELECT (columns as kWorkspaceColumns in
   // sqlite_tx_workspaces.cc), each with its group mappings.
   // Reads (id, version, updated_at) rows into stamps.
