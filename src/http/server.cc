@@ -211,14 +211,9 @@ void Server::Impl::AdmitByEvicting(std::shared_ptr<tcp::socket> socket, std::str
                                    Stall stall) {
   net::post(*contexts[ctx],
             [this, socket, peer = std::move(peer), index, ctx, left, stall]() mutable {
-              if (shutting_down.load()) {
-                // Accepted over the limit just before the stop: nothing is
-                // evicted now, and it is answered if its request is there
-                // (Admit takes connections over the limit while stopping).
-                if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer))
-                  return;
-                return StartSession(*this, index, std::move(*socket), std::move(peer));
-              }
+              // Accepted over the limit just before the stop: nothing is
+              // evicted now; Admit takes it over the limit while stopping.
+              if (shutting_down.load()) return Admit(std::move(*socket), std::move(peer), index);
               if (!CloseLongestStalled(*this, ctx, stall)) {
                 const std::size_t next = (ctx + 1) % contexts.size();
                 if (left > 1)

@@ -24,10 +24,7 @@ void Session::Evict() {
   // next request, while a closed idle connection is one every client
   // expects and retries on. (Bytes the reactor has read and not yet handed
   // over are not seen: that client gets the plain close it got before.)
-  boost::system::error_code ec;
-  const std::size_t unread = stream_.socket().available(ec);
-  if (in_flight_ || reading_body_ || buffer_.size() > 0 || (parser_ && parser_->got_some()) ||
-      (!ec && unread > 0))
+  if (in_flight_ || reading_body_ || (parser_ && parser_->got_some()) || RequestWaiting())
     SendEvictionNotice();
   if (in_flight_) {  // its header was read: logged as cut short
     response_.status = 503;
