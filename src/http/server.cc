@@ -129,6 +129,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
       &metrics.Counter("workspaced_connections_evicted_total",
                        "Stalled connections (receiving a request, or writing to a client that "
                        "stopped reading) closed at max_connections to admit a new one.");
+  impl->connections_open = &metrics.GaugeValue(
+      "workspaced_http_connections", "Connections open now (limits.max_connections).");
   impl->connections_refused =
       &metrics.Counter("workspaced_connections_refused_total",
                        "Connections closed at accept, by limit.", "limit=\"max_connections\"");
@@ -350,7 +352,7 @@ void Server::Shutdown() {
   if (s.connections.load() > 0) {
     log::Warn(
         "shutdown grace elapsed; connections still open close once the handlers running "
-        "finish (one waiting on a busy database waits out its timeout)",
+        "finish",
         {{"connections", static_cast<std::int64_t>(s.connections.load())}});
   }
   // Handlers still queued or running finish and post their responses to

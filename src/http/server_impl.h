@@ -36,6 +36,7 @@ struct Server::Impl {
 
   // Declared before `contexts`: sessions destroyed with a context touch it.
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::int64_t>* connections_open = nullptr;        // the gauge of `connections`
   // Signalled when the last connection closes: Shutdown waits on it.
   std::mutex drain_mu;
   std::condition_variable drained;

@@ -213,6 +213,10 @@ TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionGoesBeforeAStalledWriter)
       [&] { return ResponseBytesHeld(metrics_) == static_cast<std::int64_t>(2 * kBigBody); }));
   const int idle = ConnectLoopback(server_->port());
   ASSERT_GE(idle, 0);
+  // Accepted before the probe connects, or the probe might take the last
+  // place and the idle connection be the one over the limit.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return MetricValue(metrics_, "workspaced_http_connections") == 3; }));
   HttpClient probe(server_->port());
   EXPECT_EQ(probe.Send("GET", "/healthz", {}, "").status, 200);
   EXPECT_EQ(ReadUntilClosed(idle, 5000), std::optional<std::string>(""))

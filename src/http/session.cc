@@ -39,6 +39,7 @@ Session::Session(Server::Impl& server, std::size_t index, tcp::socket socket, st
   boost::system::error_code ec;
   stream_.socket().set_option(tcp::no_delay(true), ec);
   server_.connections.fetch_add(1);
+  server_.connections_open->fetch_add(1, std::memory_order_relaxed);
 }
 
 Session::~Session() {
@@ -46,6 +47,7 @@ Session::~Session() {
   ReleaseResponse();
   if (response_.sensitive) WipeBodies();  // answered never, or not in full
   registry_.erase(this);
+  server_.connections_open->fetch_sub(1, std::memory_order_relaxed);
   if (server_.connections.fetch_sub(1) == 1) {
     std::lock_guard lock(server_.drain_mu);  // Shutdown checks under it: no lost wake-up
     server_.drained.notify_all();
