@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include "saga/failpoints.h"
 #include "spicedb/outbox_pruner.h"
 #include "spicedb/relay.h"
+#include "store/sqlite_busy.h"
 
 namespace workspaced::cli {
 namespace {
@@ -240,6 +242,14 @@ int Serve(const ServeFlags& flags) {
 
   const int signal_number = stop.Wait();
   log::Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // The grace bounds waits on a database locked elsewhere too: a handler (or
+  // a saga step, or the last writes below) still waiting then fails (503)
+  // rather than waiting out its busy timeout, each in turn. They end a tenth
+  // of the grace (at most a second) before it, so those answers are written
+  // within it.
+  store::EndBusyWaitsAt(std::chrono::steady_clock::now() + options.shutdown_grace -
+                        std::min<std::chrono::milliseconds>(options.shutdown_grace / 10,
+                                                            std::chrono::seconds(1)));
   (*server)->Shutdown();
   // Workers finish their current step and release their leases.
   app->engine().Stop();

@@ -1,4 +1,5 @@
 #include "dataplane/sqlite_connection_cache.h"
+#include "store/sqlite_busy.h"
 
 #include <sys/stat.h>
 
@@ -83,7 +84,7 @@ StatusOr<ConnectionCache::Lease> ConnectionCache::Acquire(const std::string& pat
         return Unavailable("dataplane: cannot open " + path + ": " +
                            (raw ? sqlite3_errmsg(raw) : std::strerror(errno)))
             .WithCause(Cause::kDataplaneFailed);
-      sqlite3_busy_timeout(raw, 5000);
+      store::SetBusyTimeout(raw, 5000);
       WS_RETURN_IF_ERROR(setup(*conn));
     }
     ++e->leased;

@@ -13,6 +13,7 @@
 #include "dataplane/sqlite_connection_cache.h"
 #include "dataplane/sqlite_secret_rows.h"
 #include "dataplane/sqlite_vault_rows.h"
+#include "store/sqlite_busy.h"
 
 namespace workspaced::dataplane {
 namespace fs = std::filesystem;
@@ -49,7 +50,7 @@ StatusOr<Db> Open(const fs::path& path) {
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) return FileFailed("cannot open " + path.string(), errno);
-  sqlite3_busy_timeout(db.get(), 5000);
+  store::SetBusyTimeout(db.get(), 5000);
   return db;
 }
 

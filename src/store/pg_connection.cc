@@ -74,6 +74,11 @@ Status PgConnection::Error(const PGresult* result, const ConstraintErrors& on) {
     retryable_ = true;
     return Unavailable("postgres: " + message).WithCause(Cause::kDatabaseBusy);
   }
+  // A lock not taken within lock_timeout, or a statement past
+  // statement_timeout (both set by the operator, docs/postgresql.md): the
+  // database is busy, as SQLite's busy timeout says; the client may retry.
+  if (code == "55P03" || code == "57014")
+    return Unavailable("postgres: " + message).WithCause(Cause::kDatabaseBusy);
   // disk_full: nothing was written; retry once there is space.
   if (code == "53100") return Unavailable("postgres: " + message).WithCause(Cause::kStorageFull);
   if (code == "23505") {

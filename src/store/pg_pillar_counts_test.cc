@@ -1,7 +1,9 @@
 // pillar_counts' trigger (pg_migrations.cc, migration 22) against a writer
 // whose snapshot is older than the count row it moves: a replica of the
 // previous release, queued on the migration's lock while the backfill made
-// the row. Its decrement must conflict and run again, never be lost.
+// the row. Its decrement must conflict and run again, never be lost. And a
+// write that waits on a lock another session holds, past the lock_timeout an
+// operator set: a busy database (503), as on SQLite.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -78,6 +80,29 @@ TEST(PgPillarCounts, ADecrementUnderASnapshotOlderThanItsCountRowRunsAgainNotLos
                         ws + "'"),
             check.Value("SELECT COUNT(*) FROM pillar_items WHERE held = 1 AND workspace_id = '" +
                         ws + "'"));
+}
+
+// lock_timeout (in the connection string's options, docs/postgresql.md) bounds
+// a wait on a row another session holds; the store answers it as SQLite's
+// busy timeout: Unavailable, retry later (it was a 500 "internal error").
+TEST(PgLockTimeout, AWriteWaitingPastItIsUnavailableNotInternal) {
+  const StatusOr<std::string> conninfo = testing::FreshPostgresSchema();
+  if (!conninfo.ok()) GTEST_SKIP() << "no PostgreSQL: " << conninfo.status().message();
+  std::string bounded = *conninfo;
+  const std::size_t quote = bounded.rfind("'");
+  ASSERT_NE(quote, std::string::npos) << bounded;  // options='-c search_path=…'
+  bounded.insert(quote, " -c lock_timeout=200");
+  auto store = OpenPostgresStore({.conninfo = bounded, .pool_size = 1});
+  WS_ASSERT_OK(store);
+  WS_ASSERT_OK((*store)->Migrate());
+  WS_ASSERT_OK((*store)->Write([](Tx& tx) { return tx.PutMeta("k", "1"); }));
+  Conn other(*conninfo);
+  ASSERT_EQ(other.Exec("BEGIN"), "");
+  ASSERT_EQ(other.Exec("UPDATE meta SET value = 'held' WHERE key = 'k'"), "");
+  WS_EXPECT_CODE((*store)->Write([](Tx& tx) { return tx.PutMeta("k", "2"); }), Code::kUnavailable);
+  ASSERT_EQ(other.Exec("ROLLBACK"), "");
+  WS_EXPECT_OK((*store)->Write([](Tx& tx) { return tx.PutMeta("k", "3"); }));
+  EXPECT_EQ(other.Value("SELECT value FROM meta WHERE key = 'k'"), "3");
 }
 
 }  // namespace

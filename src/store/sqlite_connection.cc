@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/private_file.h"
+#include "store/sqlite_busy.h"
 
 namespace workspaced::store {
 
@@ -58,7 +59,7 @@ std::string SqliteReadOnlyUri(const std::string& path, bool immutable) {
 
 Status SqliteConnection::ApplyPragmas(const ConnectionOptions& options) {
   // Set first, so that switching to WAL waits for other connections.
-  sqlite3_busy_timeout(db(), options.busy_timeout_ms);
+  SetBusyTimeout(db(), options.busy_timeout_ms);
   if (options.read_only) {
     // Nothing is written: the journal mode and durability are the writer's.
     WS_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));

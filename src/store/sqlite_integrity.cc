@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "store/sqlite_connection.h"
+#include "store/sqlite_busy.h"
 
 namespace workspaced::store {
 namespace {
@@ -52,7 +53,7 @@ StatusOr<IntegrityReport> Check(const std::string& path, Micros budget, bool imm
     return Internal("sqlite: cannot open " + path +
                     " to check it: " + (db ? sqlite3_errmsg(db.get()) : "out of memory"));
   }
-  sqlite3_busy_timeout(db.get(), 5000);
+  SetBusyTimeout(db.get(), 5000);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(budget);
   bool expired = false;
   struct Progress {

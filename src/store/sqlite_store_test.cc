@@ -6,12 +6,14 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "store/sqlite_busy.h"
 #include "store/sqlite_integrity.h"
 #include "store/sqlite_migrations.h"
 #include "store/testing/status_matchers.h"
@@ -221,6 +223,53 @@ TEST(SqliteStore, WriteIsUnavailableWhileAnotherProcessHoldsTheWriteLock) {
   WS_EXPECT_OK(store->Read([](Tx& tx) { return tx.GetMeta("k").status(); }));
   ASSERT_EQ(other.Exec("COMMIT"), SQLITE_OK);
   WS_EXPECT_OK(store->Write([](Tx& tx) { return tx.PutMeta("k", "v"); }));
+}
+
+// A stopping server ends every wait on a lock held elsewhere at the end of its
+// grace (store::EndBusyWaitsAt): a writer with an hour of busy timeout fails
+// once that instant has passed, instead of holding the exit back for its timeout,
+// and one that started waiting before is woken by it. Until then, a wait still
+// ends as soon as the lock is released.
+TEST(SqliteStore, AWaitForALockHeldElsewhereEndsWhenBusyWaitsEnd) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  auto store = Open(path, /*busy_timeout_ms=*/3'600'000);
+  ASSERT_NE(store, nullptr);
+  WS_ASSERT_OK(store->Migrate());
+  struct Restore {
+    ~Restore() { EndBusyWaitsAt(std::chrono::steady_clock::time_point::max()); }
+  } restore;
+  RawDb other(path);
+
+  // Waits end when the lock goes, as before.
+  ASSERT_EQ(other.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(other.Exec("COMMIT"), SQLITE_OK);
+  });
+  WS_EXPECT_OK(store->Write([](Tx& tx) { return tx.PutMeta("k", "1"); }));
+  release.join();
+
+  // A writer already waiting when the end is set gives up at that end.
+  ASSERT_EQ(other.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
+  std::atomic<bool> done{false};
+  Status waited;
+  std::thread writer([&] {
+    waited = store->Write([](Tx& tx) { return tx.PutMeta("k", "2"); });
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(done.load());  // still waiting on the lock
+  EndBusyWaitsAt(std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+  writer.join();  // without the end: an hour
+  WS_EXPECT_CODE(waited, Code::kUnavailable);
+
+  // And one that starts after it fails at once.
+  WS_EXPECT_CODE(store->Write([](Tx& tx) { return tx.PutMeta("k", "3"); }), Code::kUnavailable);
+  ASSERT_EQ(other.Exec("COMMIT"), SQLITE_OK);
+  EndBusyWaitsAt(std::chrono::steady_clock::time_point::max());
+  WS_EXPECT_OK(store->Write([](Tx& tx) { return tx.PutMeta("k", "4"); }));
+  EXPECT_EQ(other.Text("SELECT value FROM meta WHERE key = 'k'"), "4");
 }
 
 TEST(SqliteStore, ConcurrentReadsAndWritesAllSucceed) {
