@@ -4,6 +4,7 @@
 
 #include "common/text.h"
 #include "domain/workspace_fields.h"
+#include "domain/workspace_rules.h"
 #include "model/identity.h"
 #include "model/relationships.h"
 
@@ -90,31 +91,42 @@ StatusOr<model::Account> Accounts::SetTrustedIssuers(
     WS_ASSIGN_OR_RETURN(account, tx.GetAccount(account_id));
     const auto before = account.trusted_issuers;
     // Every workspace whose mapping relationships are written: theirs follow.
-    store::Page page{.after = "", .limit = 500};
-    while (true) {
-      WS_ASSIGN_OR_RETURN(const auto stamps, tx.ListWorkspacesByAccount(account_id, page));
-      for (const auto& stamp : stamps) {
-        WS_ASSIGN_OR_RETURN(model::Workspace ws, tx.GetWorkspace(stamp.id));
-        if (ws.phase != model::ProvisioningPhase::kWorkspaceConfigured &&
-            ws.phase != model::ProvisioningPhase::kReady) {
-          // Not written yet: the saga writes them with the issuers it reads,
-          // at REPEATABLE READ (Store::WriteRowLocked). Moving the version
-          // makes its write of this row conflict with this change, so it
-          // runs again and reads these issuers, or this change runs again
-          // and finds them written.
-          if (ws.status != model::WorkspaceStatus::kProvisioning) continue;
-          ws.version += 1;
-          ws.updated_at = now;
-          WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
-          continue;
+    // Soft-deleted ones too (deleting, deleted): they keep their
+    // relationships for a restore, which would otherwise give the role back
+    // to the groups of an issuer no longer trusted (outside audit).
+    const auto follow = [&](const store::WorkspaceFilter* gone) -> Status {
+      store::Page page{.after = "", .limit = 500};
+      while (true) {
+        WS_ASSIGN_OR_RETURN(const auto stamps,
+                            gone ? tx.ListWorkspacesByAccountMatching(account_id, *gone, page)
+                                 : tx.ListWorkspacesByAccount(account_id, page));
+        for (const auto& stamp : stamps) {
+          WS_ASSIGN_OR_RETURN(model::Workspace ws, tx.GetWorkspace(stamp.id));
+          if (!RelationshipsWritten(ws)) {
+            // Not written yet: the saga writes them with the issuers it reads,
+            // at REPEATABLE READ (Store::WriteRowLocked). Moving the version
+            // makes its write of this row conflict with this change, so it
+            // runs again and reads these issuers, or this change runs again
+            // and finds them written.
+            if (ws.status != model::WorkspaceStatus::kProvisioning) continue;
+            ws.version += 1;
+            ws.updated_at = now;
+            WS_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
+            continue;
+          }
+          WS_RETURN_IF_ERROR(SyncGroupRelationships(tx, ws.id, ws.group_mappings, issuers));
         }
-        const auto gone = model::GroupMappingRelationships(ws.id, ws.group_mappings, before);
-        const auto added = model::GroupMappingRelationships(ws.id, ws.group_mappings, issuers);
-        if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
-        if (!added.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(added));
+        if (static_cast<int>(stamps.size()) < page.limit) break;
+        page.after = stamps.back().id;
       }
-      if (static_cast<int>(stamps.size()) < page.limit) break;
-      page.after = stamps.back().id;
+      return Status::Ok();
+    };
+    WS_RETURN_IF_ERROR(follow(nullptr));
+    for (const auto status :
+         {model::WorkspaceStatus::kDeleting, model::WorkspaceStatus::kDeleted}) {
+      store::WorkspaceFilter gone;
+      gone.status = status;
+      WS_RETURN_IF_ERROR(follow(&gone));
     }
     WS_RETURN_IF_ERROR(tx.SetTrustedIssuers(account_id, issuers));
     account.trusted_issuers = issuers;

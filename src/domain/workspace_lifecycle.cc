@@ -50,8 +50,9 @@ Status RestoreInTx(store::Tx& tx, const Actor& actor, Random& random, const Cloc
                     "; only a deleted workspace can be restored");
   if (!latest || latest->kind != OperationKind::kPurge || latest->state != RunState::kPending ||
       latest->next_attempt_at <= now) {
-    Status s = Conflict("the retention window has ended: the workspace is being purged and can "
-                        "no longer be restored");
+    Status s = Conflict(
+        "the retention window has ended: the workspace is being purged and can "
+        "no longer be restored");
     if (latest) s.WithMember("operation_id", json::serialize(json::value(latest->id)));
     return s;
   }
@@ -71,6 +72,14 @@ Status RestoreInTx(store::Tx& tx, const Actor& actor, Random& random, const Cloc
   ws.status = ws.phase == model::ProvisioningPhase::kError ? WorkspaceStatus::kError
                                                            : WorkspaceStatus::kActive;
   WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
+  // Its group relationships follow the account's issuers of now, whatever
+  // changed while it was deleted (rows a release before the fix of
+  // SetTrustedIssuers left behind included).
+  if (RelationshipsWritten(ws)) {
+    WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
+    WS_RETURN_IF_ERROR(
+        SyncGroupRelationships(tx, ws.id, ws.group_mappings, account.trusted_issuers));
+  }
 
   restore = saga::NewProvisioningRun(NewUuidV7(random, clock), ws.id, actor.subject, "", now);
   restore.kind = OperationKind::kRestore;
@@ -103,18 +112,23 @@ StatusOr<LifecycleResult> Workspaces::Delete(const Actor& actor, const std::stri
     WS_ASSIGN_OR_RETURN(model::Workspace ws, tx.GetWorkspace(id));
     if (ws.status == WorkspaceStatus::kPurged) return NotFound("workspace not found");
     WS_RETURN_IF_ERROR(RequireNotFrozen(ws));
-    if (ws.status == WorkspaceStatus::kDeleting) WS_RETURN_IF_ERROR(RequireNoOperationRunning(tx, id));
+    if (ws.status == WorkspaceStatus::kDeleting)
+      WS_RETURN_IF_ERROR(RequireNoOperationRunning(tx, id));
     if (ws.status == WorkspaceStatus::kDeleted)
-      return Conflict("the workspace is already deleted; it is purged when its retention "
-                      "window ends, or restored with POST /v1/workspaces/" + id + "/restore");
+      return Conflict(
+          "the workspace is already deleted; it is purged when its retention "
+          "window ends, or restored with POST /v1/workspaces/" +
+          id + "/restore");
     if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
     WS_RETURN_IF_ERROR(RequireNoOperationRunning(tx, id));
     if (ws.status != WorkspaceStatus::kActive && ws.status != WorkspaceStatus::kError)
       return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
                       "; only an active or a failed workspace can be deleted");
     if (ws.deletion_protection) {
-      return Conflict("the workspace has deletion protection; clear it first with PATCH "
-                      "/v1/workspaces/" + id + " {\"deletion_protection\": false}")
+      return Conflict(
+                 "the workspace has deletion protection; clear it first with PATCH "
+                 "/v1/workspaces/" +
+                 id + " {\"deletion_protection\": false}")
           .WithProblemType("deletion-protected", "Deletion Protected");
     }
     WS_ASSIGN_OR_RETURN(const auto remaining, CountPillarContents(tx, ws));
@@ -186,11 +200,11 @@ Status Workspaces::CancelInTx(store::Tx& tx, const Actor& actor, const std::stri
       // Only this delete's own, the one run after it; an older delete
       // (restored since) has nothing left to cancel, whatever the
       // workspace's state now.
-      WS_ASSIGN_OR_RETURN(const auto after,
-                          tx.ListRunsForWorkspace(op.workspace_id, {op.id, 2}));
+      WS_ASSIGN_OR_RETURN(const auto after, tx.ListRunsForWorkspace(op.workspace_id, {op.id, 2}));
       if (after.size() != 1 || after[0].kind != OperationKind::kPurge) {
-        return Conflict("this delete's purge is no longer waiting (the workspace was restored "
-                        "since); nothing of it is left to cancel");
+        return Conflict(
+            "this delete's purge is no longer waiting (the workspace was restored "
+            "since); nothing of it is left to cancel");
       }
       return RestoreInTx(tx, actor, d_.random, d_.clock, out.workspace, out.operation, restore,
                          "cancel");
@@ -228,13 +242,12 @@ Status Workspaces::CancelInTx(store::Tx& tx, const Actor& actor, const std::stri
   op.lease_expires_at = 0;
   op.lease_version = fence + 1;
   WS_RETURN_IF_ERROR(tx.UpdateRun(op, fence));
-  model::AuditEvent e = AuditEventBy(actor, now, "provisioning.run.cancelled",
-                                     "provisioning_run", op.id, op.workspace_id);
-  e.details = json::serialize(json::object{{"step", op.current_step >= 0 &&
-                                                        op.current_step <
-                                                            static_cast<int>(op.steps.size())
-                                                    ? json::value(op.steps[op.current_step].name)
-                                                    : json::value(nullptr)}});
+  model::AuditEvent e = AuditEventBy(actor, now, "provisioning.run.cancelled", "provisioning_run",
+                                     op.id, op.workspace_id);
+  e.details = json::serialize(json::object{
+      {"step", op.current_step >= 0 && op.current_step < static_cast<int>(op.steps.size())
+                   ? json::value(op.steps[op.current_step].name)
+                   : json::value(nullptr)}});
   WS_RETURN_IF_ERROR(tx.AppendAudit(e));
   out.operation = op;
   wake = true;

@@ -1,5 +1,9 @@
 #include "domain/workspace_rules.h"
 
+#include <algorithm>
+
+#include "model/relationships.h"
+
 namespace workspaced::domain {
 
 Status RequireNotFrozen(const model::Workspace& ws) {
@@ -44,12 +48,37 @@ Status RequireNoOperationRunning(store::Tx& tx, std::string_view workspace_id) {
 }
 
 Status OperationRunning(const model::ProvisioningRun& op) {
-  return Conflict("the " + std::string(model::ToString(op.kind)) + " operation " + op.id +
-                  " is " + std::string(model::ToString(op.state)) +
+  return Conflict("the " + std::string(model::ToString(op.kind)) + " operation " + op.id + " is " +
+                  std::string(model::ToString(op.state)) +
                   " on this workspace; try again once it has finished")
       .WithProblemType("operation-in-progress", "Operation In Progress")
       .WithMember("operation_id", "\"" + op.id + "\"")
       .WithRetryAfter(1);
+}
+
+bool RelationshipsWritten(const model::Workspace& ws) {
+  return ws.phase == model::ProvisioningPhase::kWorkspaceConfigured ||
+         ws.phase == model::ProvisioningPhase::kReady;
+}
+
+Status SyncGroupRelationships(store::Tx& tx, std::string_view workspace_id,
+                              const std::vector<model::GroupMapping>& mappings,
+                              const std::vector<model::TrustedIssuer>& issuers) {
+  std::vector<model::Relationship> want =
+      model::GroupMappingRelationships(workspace_id, mappings, issuers);
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  WS_ASSIGN_OR_RETURN(std::vector<model::Relationship> have,
+                      tx.ListRelationshipsForResource("workspace", workspace_id));
+  std::erase_if(have, [](const model::Relationship& r) { return r.subject_type != "group"; });
+  std::sort(have.begin(), have.end());
+  std::vector<model::Relationship> gone, added;
+  std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(gone));
+  std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                      std::back_inserter(added));
+  if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
+  if (!added.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(added));
+  return Status::Ok();
 }
 
 Status SaveChange(store::Tx& tx, model::Workspace& ws, const Actor& actor, Micros now) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "domain/actor.h"
@@ -41,6 +42,20 @@ Status RequireNoOperationRunning(store::Tx& tx, std::string_view workspace_id);
 // 409, problem type operation-in-progress, with `operation_id` and
 // Retry-After.
 Status OperationRunning(const model::ProvisioningRun& op);
+
+// Whether provisioning has written the workspace's relationships (from then
+// on, changes to group mappings or trusted issuers change relationships too).
+bool RelationshipsWritten(const model::Workspace& ws);
+
+// Makes the workspace's group relationships (workspace#role@group#member)
+// exactly those that `mappings` under the account's `issuers` name: writes
+// the missing ones and deletes every other — one left by an issuer or a
+// mapping no longer there included. Changes of mappings and of trusted
+// issuers, and a restore, go through it, so none depends on the rows being
+// what the previous change meant to leave.
+Status SyncGroupRelationships(store::Tx& tx, std::string_view workspace_id,
+                              const std::vector<model::GroupMapping>& mappings,
+                              const std::vector<model::TrustedIssuer>& issuers);
 
 // Writes `ws` (as changed by the caller) as the next version by `actor`.
 Status SaveChange(store::Tx& tx, model::Workspace& ws, const Actor& actor, Micros now);

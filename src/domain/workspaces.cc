@@ -27,13 +27,6 @@ json::array MappingsJson(const std::vector<model::GroupMapping>& mappings) {
   return out;
 }
 
-// Whether provisioning has written the workspace's relationships (from then
-// on, changes to group mappings change relationships too).
-bool RelationshipsWritten(const model::Workspace& ws) {
-  return ws.phase == model::ProvisioningPhase::kWorkspaceConfigured ||
-         ws.phase == model::ProvisioningPhase::kReady;
-}
-
 // kConflict when another workspace of the account has the slug.
 Status RequireSlugFree(store::Tx& tx, const std::string& account_id, const std::string& slug) {
   if (IsReservedSlug(slug))
@@ -148,15 +141,17 @@ StatusOr<Accepted> Workspaces::Create(const Actor& actor, const NewWorkspace& re
       WS_RETURN_IF_ERROR(
           tx.PutWorkspaceMember({ws.id, ws.created_by, model::WorkspaceRole::kAdmin, now}));
     }
-    WS_ASSIGN_OR_RETURN(accepted.run_id,
-                        saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id, actor.subject, ""));
-    model::AuditEvent event = AuditEventBy(actor, now, "workspace.create", "workspace", ws.id, ws.id);
-    event.details = json::serialize(json::object{{"provisioning_run_id", accepted.run_id},
-                                                 {"account_id", ws.account_id},
-                                                 {"name", ws.name},
-                                                 {"slug", ws.slug},
-                                                 {"region", ws.region},
-                                                 {"tenancy_model", model::ToString(ws.tenancy_model)}});
+    WS_ASSIGN_OR_RETURN(accepted.run_id, saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id,
+                                                                    actor.subject, ""));
+    model::AuditEvent event =
+        AuditEventBy(actor, now, "workspace.create", "workspace", ws.id, ws.id);
+    event.details =
+        json::serialize(json::object{{"provisioning_run_id", accepted.run_id},
+                                     {"account_id", ws.account_id},
+                                     {"name", ws.name},
+                                     {"slug", ws.slug},
+                                     {"region", ws.region},
+                                     {"tenancy_model", model::ToString(ws.tenancy_model)}});
     WS_RETURN_IF_ERROR(tx.AppendAudit(event));
     return record(tx, accepted);
   }));
@@ -208,8 +203,8 @@ StatusOr<Accepted> Workspaces::RetryRun(const Actor& actor, const std::string& r
     ws.phase = model::ProvisioningPhase::kCreated;
     ws.status_reason.clear();
     WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
-    WS_ASSIGN_OR_RETURN(accepted.run_id, saga::StartProvisioningRun(tx, d_.random, d_.clock,
-                                                                    ws.id, actor.subject, failed.id));
+    WS_ASSIGN_OR_RETURN(accepted.run_id, saga::StartProvisioningRun(tx, d_.random, d_.clock, ws.id,
+                                                                    actor.subject, failed.id));
     accepted.workspace = ws;
     model::AuditEvent event = AuditEventBy(actor, now, "provisioning.run.retried",
                                            "provisioning_run", accepted.run_id, ws.id);
@@ -250,8 +245,8 @@ StatusOr<model::Workspace> Workspaces::SetStatus(const Actor& actor, const std::
       ws.status_reason.clear();
     }
     WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
-    model::AuditEvent e = AuditEventBy(actor, now, freeze ? "workspace.freeze" : "workspace.unfreeze",
-                                       "workspace", id, id);
+    model::AuditEvent e = AuditEventBy(
+        actor, now, freeze ? "workspace.freeze" : "workspace.unfreeze", "workspace", id, id);
     e.details = json::serialize(json::object{{"reason", reason}});
     return tx.AppendAudit(e);
   }));
@@ -300,10 +295,7 @@ StatusOr<model::Workspace> Workspaces::PutGroupMappings(
     // Before write_relationships, that step writes the mappings it finds.
     if (RelationshipsWritten(ws)) {
       WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
-      const auto [gone, added] =
-          model::GroupMappingChanges(id, ws.group_mappings, mappings, account.trusted_issuers);
-      if (!gone.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(gone));
-      if (!added.empty()) WS_RETURN_IF_ERROR(tx.TouchRelationships(added));
+      WS_RETURN_IF_ERROR(SyncGroupRelationships(tx, id, mappings, account.trusted_issuers));
     }
     ws.group_mappings = mappings;
     WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));

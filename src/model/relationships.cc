@@ -56,20 +56,6 @@ Relationship EnvironmentOfWorkspace(std::string_view environment_id,
   return Rel("environment", environment_id, "workspace", "workspace", workspace_id);
 }
 
-RelationshipChanges GroupMappingChanges(std::string_view workspace_id,
-                                        const std::vector<GroupMapping>& before,
-                                        const std::vector<GroupMapping>& after,
-                                        const std::vector<TrustedIssuer>& issuers) {
-  RelationshipChanges out;
-  for (const auto& g : before)
-    if (std::find(after.begin(), after.end(), g) == after.end())
-      for (const auto& t : issuers) out.gone.push_back(GroupMappingRelationship(workspace_id, g, t));
-  for (const auto& g : after)
-    if (std::find(before.begin(), before.end(), g) == before.end())
-      for (const auto& t : issuers) out.added.push_back(GroupMappingRelationship(workspace_id, g, t));
-  return out;
-}
-
 std::vector<Relationship> WorkspaceRelationships(const Workspace& ws,
                                                  const std::vector<Environment>& environments,
                                                  const std::vector<TrustedIssuer>& issuers) {

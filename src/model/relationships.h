@@ -42,17 +42,6 @@ std::vector<Relationship> GroupMappingRelationships(std::string_view workspace_i
                                                     const std::vector<TrustedIssuer>& issuers);
 Relationship EnvironmentOfWorkspace(std::string_view environment_id, std::string_view workspace_id);
 
-// The relationships to delete and to add when a workspace's group mappings
-// change from `before` to `after` (each mapping is one relationship).
-struct RelationshipChanges {
-  std::vector<Relationship> gone;
-  std::vector<Relationship> added;
-};
-RelationshipChanges GroupMappingChanges(std::string_view workspace_id,
-                                        const std::vector<GroupMapping>& before,
-                                        const std::vector<GroupMapping>& after,
-                                        const std::vector<TrustedIssuer>& issuers);
-
 // What write_relationships writes for a workspace: each environment's parent
 // and each group mapping.
 // `issuers`: what the workspace's account trusts.

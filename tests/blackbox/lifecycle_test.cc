@@ -62,6 +62,60 @@ class Lifecycle : public ::testing::Test {
   std::string acme_, ws_;
 };
 
+// A soft-deleted workspace keeps its relationships for a restore; a change
+// of the issuers its account trusts moves its group relationships as those
+// of every other workspace (outside audit: it skipped deleted ones, so a
+// group of an issuer the account stopped trusting kept admin there, could
+// restore it and then act, invisible to the API and untouched by clearing
+// the mappings). A restore also rewrites them from the issuers of now, which
+// removes any left behind by a release before the fix.
+TEST_F(Lifecycle, AnIssuerNoLongerTrustedGrantsNothingInADeletedWorkspaceNorAfterItsRestore) {
+  Start(3600);
+  const std::string path = "/v1/workspaces/" + ws_;
+  const std::string dir = server_->data_dir();
+  ASSERT_EQ(
+      Call("PUT", path + "/group-mappings", "alice", R"([{"group_name":"eng","role":"admin"}])")
+          .status,
+      200);
+  HttpClient eve(server_->port());
+  const std::string eng = server_->Token("eve", "eng");  // the dev issuer, trusted by default
+  ASSERT_EQ(eve.Get(path, eng).status, 200);
+  const HttpResponse deleted = Call("DELETE", path, "alice");
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  ASSERT_EQ(WaitOperation(*client_, server_->Token("alice"),
+                          std::string(Json(deleted.body).as_object().at("id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  ASSERT_EQ(eve.Get(path, eng).status, 200) << "an admin through the group sees it deleted";
+
+  const HttpResponse trusted = Call("PUT", "/v1/accounts/" + acme_ + "/trusted-issuers", "admin",
+                                    R"([{"issuer":"https://idp.test/","org":"acme"}])");
+  ASSERT_EQ(trusted.status, 200) << trusted.body;
+  const std::string group_rows =
+      "SELECT COUNT(*) FROM relationships WHERE resource_type = 'workspace' AND resource_id = '" +
+      ws_ + "' AND subject_type = 'group'";
+  EXPECT_EQ(CountRows(dir, group_rows + " AND subject_id = 'https://idp.test/|acme|eng'"), 1)
+      << "the trusted issuer's group holds the mapping";
+  EXPECT_EQ(CountRows(dir, group_rows), 1) << "and no other group";
+  EXPECT_EQ(eve.Get(path, eng).status, 404);
+  ExpectProblem(eve.Send("POST", path + "/restore", {{"Authorization", "Bearer " + eng}}), 404);
+
+  // A group row the fix would not have left (as a release before it did),
+  // then the restore: gone, and the workspace answers as restored.
+  ExecSql(dir,
+          "INSERT INTO relationships (resource_type, resource_id, relation, subject_type, "
+          "subject_id, subject_relation) VALUES ('workspace', '" +
+              ws_ + "', 'admin', 'group', 'eng', 'member')");
+  ASSERT_EQ(Call("POST", path + "/restore", "alice").status, 200);
+  EXPECT_EQ(CountRows(dir, group_rows), 1);
+  EXPECT_EQ(CountRows(dir, group_rows + " AND subject_id = 'eng'"), 0);
+  EXPECT_EQ(eve.Get(path, eng).status, 404);
+  EXPECT_EQ(eve.Get("/v1/workspaces", eng).body, "[]");
+  EXPECT_EQ(Call("GET", path, "alice").status, 200);
+  EXPECT_EQ(RunWorkspaced({"audit", "verify", "--data-dir", dir}).exit_code, 0);
+}
+
 TEST_F(Lifecycle, ADeletedWorkspaceIsHiddenRefusesChangesAndIsRestoredExactly) {
   Start(3600);
   const std::string path = "/v1/workspaces/" + ws_;
