@@ -29,12 +29,19 @@ std::optional<std::string> ListHeader(const http::Request& request, std::string_
 Status Evaluate(const std::optional<std::string>& if_match,
                 const std::optional<std::string>& if_none_match, const std::string& etag,
                 std::string_view what) {
-  if (if_match && !EtagMatches(*if_match, etag, /*strong=*/true))
+  if (if_match && !EtagMatches(*if_match, etag, /*strong=*/true)) {
+    // A weak form of the current tag: nothing changed, the tag cannot match.
+    if (EtagMatches(*if_match, etag, /*strong=*/false))
+      return Status(Code::kStaleVersion,
+                    "If-Match compares strongly and a weak tag (W/...) "
+                    "never matches: send the ETag " +
+                        etag + " as it is");
     return Status(Code::kStaleVersion,
                   "the " + std::string(what) + " has changed: its ETag is now " + etag);
+  }
   if (if_none_match && EtagMatches(*if_none_match, etag))
-    return Status(Code::kStaleVersion, "If-None-Match: the " + std::string(what) +
-                                           " exists with ETag " + etag);
+    return Status(Code::kStaleVersion,
+                  "If-None-Match: the " + std::string(what) + " exists with ETag " + etag);
   return Status::Ok();
 }
 
@@ -70,8 +77,8 @@ domain::MemberPrecondition IfMatchMember(const http::Request& request) {
 Status PreconditionsWithoutEtag(const http::Request& request, std::string_view what) {
   const auto if_match = ListHeader(request, "If-Match");
   if (if_match && !EtagMatches(*if_match, "", /*strong=*/true))
-    return Status(Code::kStaleVersion, "the " + std::string(what) +
-                                           " has no ETag, so only If-Match: * can match");
+    return Status(Code::kStaleVersion,
+                  "the " + std::string(what) + " has no ETag, so only If-Match: * can match");
   const auto if_none_match = ListHeader(request, "If-None-Match");
   if (if_none_match && EtagMatches(*if_none_match, ""))
     return Status(Code::kStaleVersion,

@@ -46,8 +46,7 @@ Status RestoreInTx(store::Tx& tx, const Actor& actor, Random& random, const Cloc
   WS_ASSIGN_OR_RETURN(const auto latest, tx.LatestRunForWorkspace(ws.id));
   if (ws.status == WorkspaceStatus::kDeleting && latest) return OperationRunning(*latest);
   if (ws.status != WorkspaceStatus::kDeleted)
-    return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
-                    "; only a deleted workspace can be restored");
+    return Conflict(WorkspaceIs(ws.status) + "; only a deleted workspace can be restored");
   if (!latest || latest->kind != OperationKind::kPurge || latest->state != RunState::kPending ||
       latest->next_attempt_at <= now) {
     Status s = Conflict(
@@ -122,7 +121,7 @@ StatusOr<LifecycleResult> Workspaces::Delete(const Actor& actor, const std::stri
     if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
     WS_RETURN_IF_ERROR(RequireNoOperationRunning(tx, id));
     if (ws.status != WorkspaceStatus::kActive && ws.status != WorkspaceStatus::kError)
-      return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
+      return Conflict(WorkspaceIs(ws.status) +
                       "; only an active or a failed workspace can be deleted");
     if (ws.deletion_protection) {
       return Conflict(

@@ -6,6 +6,12 @@
 
 namespace workspaced::domain {
 
+std::string WorkspaceIs(model::WorkspaceStatus status) {
+  return status == model::WorkspaceStatus::kError
+             ? std::string("the workspace is in error")
+             : "the workspace is " + std::string(model::ToString(status));
+}
+
 Status RequireNotFrozen(const model::Workspace& ws) {
   if (ws.status != model::WorkspaceStatus::kFrozen) return Status::Ok();
   std::string detail = "the workspace is frozen";
@@ -19,9 +25,8 @@ Status RequireNotDeleted(const model::Workspace& ws, std::string_view to) {
       return NotFound("workspace not found");
     case model::WorkspaceStatus::kDeleting:
     case model::WorkspaceStatus::kDeleted:
-      return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
-                      "; restore it (POST /v1/workspaces/" + ws.id + "/restore) " +
-                      std::string(to));
+      return Conflict(WorkspaceIs(ws.status) + "; restore it (POST /v1/workspaces/" + ws.id +
+                      "/restore) " + std::string(to));
     default:
       return Status::Ok();
   }

@@ -10,6 +10,7 @@
 // workspace.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,9 @@
 #include "store/store.h"
 
 namespace workspaced::domain {
+
+// "the workspace is <status>", in words ("in error" for error).
+std::string WorkspaceIs(model::WorkspaceStatus status);
 
 // kLocked when `ws` is frozen.
 Status RequireNotFrozen(const model::Workspace& ws);

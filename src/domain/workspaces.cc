@@ -230,7 +230,7 @@ StatusOr<model::Workspace> Workspaces::SetStatus(const Actor& actor, const std::
     const model::WorkspaceStatus from =
         freeze ? model::WorkspaceStatus::kActive : model::WorkspaceStatus::kFrozen;
     if (ws.status != from) {
-      return Conflict("the workspace is " + std::string(model::ToString(ws.status)) +
+      return Conflict(WorkspaceIs(ws.status) +
                       "; only an active workspace can be frozen and only a frozen one "
                       "unfrozen");
     }

@@ -112,6 +112,13 @@ TEST_F(LifecycleEdges, AFailedWorkspaceDeletedAndRestoredCanStillBeRetried) {
   ASSERT_EQ(Call("POST", "/v1/workspaces/" + ws + "/restore").status, 200);
   ASSERT_EQ(Json(Call("GET", "/v1/workspaces/" + ws).body).as_object().at("status").as_string(),
             "error");
+  // Its refusals say so in words (it read "the workspace is error").
+  const HttpResponse frozen =
+      Call("PATCH", "/v1/workspaces/" + ws + "/status", R"({"status":"frozen"})");
+  ExpectProblem(frozen, 409);
+  EXPECT_NE(frozen.body.find("the workspace is in error; only an active workspace"),
+            std::string::npos)
+      << frozen.body;
   const HttpResponse retried = Call("POST", "/v1/provisioning-runs/" + run + "/retry");
   ASSERT_EQ(retried.status, 202) << retried.body;
   // Retried once; a second retry of the same run is the conflict it was.

@@ -222,6 +222,9 @@ TEST_F(Update, IfMatchIsOptionalAndAStaleOneIs412) {
       Patch(R"({"name":"weak"})", "ws-admin",
             {{"Content-Type", "application/merge-patch+json"}, {"If-Match", "W/" + v2}});
   ExpectProblem(weak, 412);
+  // Not "has changed": it has not; the weak form can never match (outside audit).
+  EXPECT_NE(weak.body.find("a weak tag (W/...) never matches"), std::string::npos) << weak.body;
+  EXPECT_EQ(weak.body.find("has changed"), std::string::npos) << weak.body;
   EXPECT_EQ(Get().at("name").as_string(), "unconditional");
   const HttpResponse current =
       Patch(R"({"name":"conditional"})", "ws-admin",
