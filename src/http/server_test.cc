@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "http/server_test_fixture.h"
 
 namespace workspaced::http {
@@ -41,6 +44,39 @@ TEST_F(ServerTest, OversizedHeadersAre431) {
   const std::string out = HttpClient::Raw(server_->port(), raw);
   EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 80);
   EXPECT_NE(out.find("application/problem+json"), std::string::npos);
+}
+
+// The header limit is one number however the bytes arrive: a head of
+// exactly header_limit bytes is read, one byte more is a 431, whether it came
+// at once or its first bytes alone (outside audit: up to 32 bytes over passed
+// when the head came at once, and a head whose first bytes came alone was a
+// 414 "target too long" for a 20-byte request line).
+TEST_F(ServerTest, TheHeaderLimitIsTheSameHoweverTheRequestIsSplit) {
+  ServerOptions o;
+  o.header_limit = 4096;
+  StartServer(o);
+  const auto head = [](std::size_t total) {
+    const std::string start = "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: ";
+    return start + std::string(total - start.size() - 4, 'a') + "\r\n\r\n";
+  };
+  for (const std::size_t total : {4000u, 4096u, 4097u, 4110u, 4128u, 4129u, 5000u}) {
+    const std::string raw = head(total);
+    ASSERT_EQ(raw.size(), total);
+    for (const std::size_t first : {raw.size(), std::size_t{10}, std::size_t{2000}, total - 1}) {
+      const int fd = ConnectLoopback(server_->port());
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(::send(fd, raw.data(), first, MSG_NOSIGNAL), static_cast<ssize_t>(first));
+      if (first < raw.size()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // its own segment
+        ::send(fd, raw.data() + first, raw.size() - first, MSG_NOSIGNAL);
+      }
+      const std::string out = ReadUntilClosed(fd, 5000).value_or("(not closed)");
+      ::close(fd);
+      const char* want = total <= 4096 ? "HTTP/1.1 200" : "HTTP/1.1 431";
+      EXPECT_EQ(out.rfind(want, 0), 0u)
+          << total << " bytes, the first " << first << " alone: " << out.substr(0, 60);
+    }
+  }
 }
 
 // A chunked body's trailer fields are bounded like the header: one field of

@@ -71,7 +71,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ContinueHeader();
   // Bytes of a request are here: read and not parsed, or in the socket.
   bool RequestWaiting();
-  void OnHeader(boost::beast::error_code ec);
+  // `consumed`: what the parser took from the buffer in this read.
+  void OnHeader(boost::beast::error_code ec, std::size_t consumed);
   void ReadBody();
   // A chunked body's pending framing (or only its first line) holds an LF
   // without its CR (400).
@@ -172,7 +173,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool bytes_seen_at_tick_ = false;  // a read tick saw the header begun
   std::chrono::steady_clock::time_point idle_deadline_;
   bool minor_version_lowered_ = false;  // this request's HTTP/1.x read as 1.1
-  bool linger_ = false;                 // close by LingerClose (the request was not read whole)
+  // Bytes of this request's head (request line, fields, blank line) the
+  // parser took: Beast's own limit moves with how the bytes were split
+  // (up to 32 bytes over it passed when they came at once), this one does not.
+  std::size_t head_bytes_ = 0;
+  bool linger_ = false;  // close by LingerClose (the request was not read whole)
   std::size_t linger_left_ = 0;
   std::array<char, 4096> drain_{};
   std::string remote_ip_;  // the peer

@@ -126,6 +126,7 @@ void Session::ReadHeader() {
   read_timed_out_ = false;
   framing_checked_ = 0;
   minor_version_lowered_ = false;
+  head_bytes_ = 0;
   receiving_since_ = std::chrono::steady_clock::now();
   bytes_seen_at_tick_ = buffer_.size() > 0;  // pipelined: the request has begun
   idle_deadline_ = std::chrono::steady_clock::now() + server_.options.idle_timeout;
@@ -135,13 +136,15 @@ void Session::ReadHeader() {
 
 void Session::ContinueHeader() {
   waiting_ = true;
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t consumed) {
+                             self->OnHeader(ec, consumed);
+                           });
 }
 
-void Session::OnHeader(beast::error_code ec) {
+void Session::OnHeader(beast::error_code ec, std::size_t consumed) {
   waiting_ = false;
+  head_bytes_ += consumed;
   // Closed meanwhile (evicted at max_connections): a header the reactor
   // had read is not handled, or it would run for a client already cut off,
   // who could never see what it did.
@@ -153,6 +156,7 @@ void Session::OnHeader(beast::error_code ec) {
     if ((parser_ && parser_->got_some()) || RequestWaiting()) return ContinueHeader();
     return Close();
   }
+  if (!ec && head_bytes_ > server_.options.header_limit) ec = bhttp::error::header_limit;
   if (ec) return OnReadError(ec);
   started_ = std::chrono::steady_clock::now();
   server_.metrics.InFlightAdd(1);
@@ -290,15 +294,19 @@ void Session::OnReadError(beast::error_code ec) {
     return Close();
   }
   if (ec == bhttp::error::header_limit) {
-    // The parser takes the request line as soon as it is whole: without
-    // it, the line alone was over the limit — a long target (414), or a
-    // method longer than any (501, as CheckHeader answers a shorter one).
+    // Without a request line parsed, the buffer holds the head from its
+    // start: a method longer than any (501, as CheckHeader answers a
+    // shorter one), or a line with no end within the limit, a long target
+    // (414). A line that ended there was not parsed only because its
+    // first bytes came alone (the parser then waits for the whole head):
+    // the fields are what is large (431), as when it came at once.
     if (parser_ && parser_->get().target().empty()) {
       const std::string_view received(static_cast<const char*>(buffer_.data().data()),
                                       buffer_.size());
       if (StartsWithTooLongMethod(received))
         return Reject(501, "the request method is not implemented (it is longer than any method)");
-      return Reject(414, "the request target is too long");
+      if (received.find('\n') == std::string_view::npos)
+        return Reject(414, "the request target is too long");
     }
     return Reject(431, "request headers are too large");
   }
@@ -343,6 +351,7 @@ bool Session::AnswerOtherVersion() {
   if (version[7] < '2' || minor_version_lowered_) return false;
   data[at + 7] = '1';  // read as HTTP/1.1, answered as HTTP/1.1
   minor_version_lowered_ = true;
+  head_bytes_ = 0;  // the new parser reads the head again from its start
   parser_.emplace();
   LimitParser(*parser_, server_.options);
   parser_->get().body().growth_cap = server_.options.body_limit;
