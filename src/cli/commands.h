@@ -65,6 +65,12 @@ struct AuthzReconcileFlags {
 };
 int AuthzReconcile(const AuthzReconcileFlags& flags);
 
+struct QuotasRecountFlags {
+  CommonFlags common;
+  bool dry_run = false;
+};
+int QuotasRecount(const QuotasRecountFlags& flags);
+
 // "90s", "30m", "1h", "7d" → seconds; -1 when malformed.
 long long ParseDurationSeconds(const std::string& text);
 

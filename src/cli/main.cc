@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
                         "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
   serve_cmd->add_option("--threads", serve.threads, "I/O threads (default: one per core)")
       ->check(CLI::Range(0, 256));
-  serve_cmd->add_option("--workers", serve.workers,
-                        "handler threads (default: 4 per core, at least 4)")
+  serve_cmd
+      ->add_option("--workers", serve.workers, "handler threads (default: 4 per core, at least 4)")
       ->check(CLI::Range(0, 1024));
 
   TokenFlags token;
@@ -75,6 +75,15 @@ int main(int argc, char** argv) {
       "rotate", "add a key-encryption key and rewrap every workspace's data key under it");
   add_common(rotate_cmd, rotate);
 
+  auto* quotas_cmd = cli.add_subcommand("quotas", "quotas (docs/lifecycle.md)");
+  quotas_cmd->require_subcommand(1);
+  QuotasRecountFlags recount;
+  auto* recount_cmd = quotas_cmd->add_subcommand(
+      "recount", "set every kept count of pillar items to the items held, printing each change");
+  add_common(recount_cmd, recount.common);
+  recount_cmd->add_flag("--dry-run", recount.dry_run,
+                        "print the counts that disagree (exit 1 if any), change nothing");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,5 +98,6 @@ int main(int argc, char** argv) {
   if (reconcile_cmd->parsed()) return AuthzReconcile(reconcile);
   if (client.Parsed()) return client.Run();
   if (rotate_cmd->parsed()) return KeysRotate(rotate);
+  if (recount_cmd->parsed()) return QuotasRecount(recount);
   return 2;
 }

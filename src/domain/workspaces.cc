@@ -288,15 +288,16 @@ StatusOr<model::Workspace> Workspaces::PutGroupMappings(
     WS_ASSIGN_OR_RETURN(ws, LoadForChange(tx, id));
     if (precondition) WS_RETURN_IF_ERROR(precondition(ws));
     const json::array before = MappingsJson(ws.group_mappings);
-    // The mappings it already has, in the same order: nothing changes — no
-    // new version, no relationship change, no event (as a PATCH that
-    // changes nothing).
-    if (MappingsJson(mappings) == before) return Status::Ok();
     // Before write_relationships, that step writes the mappings it finds.
+    // Its relationships are made what the mappings name even when they do
+    // not change (a repeated PUT repairs a stray row: derived data, no event).
     if (RelationshipsWritten(ws)) {
       WS_ASSIGN_OR_RETURN(const model::Account account, tx.GetAccount(ws.account_id));
       WS_RETURN_IF_ERROR(SyncGroupRelationships(tx, id, mappings, account.trusted_issuers));
     }
+    // The mappings it already has, in the same order: nothing else changes —
+    // no new version, no event (as a PATCH that changes nothing).
+    if (MappingsJson(mappings) == before) return Status::Ok();
     ws.group_mappings = mappings;
     WS_RETURN_IF_ERROR(SaveChange(tx, ws, actor, now));
     model::AuditEvent e =

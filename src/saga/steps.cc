@@ -198,20 +198,24 @@ class DropDataplane final : public Step {
   store::Store& store_;
 };
 
+// Every relationship of the workspace and of its environments, whatever
+// wrote it, deleted through the outbox (so SpiceDB forgets them too).
+Status DeleteWorkspaceRelationships(store::Tx& tx, const Workspace& ws) {
+  WS_ASSIGN_OR_RETURN(auto rels, tx.ListRelationshipsForResource("workspace", ws.id));
+  WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
+  for (const auto& e : envs) {
+    WS_ASSIGN_OR_RETURN(auto more, tx.ListRelationshipsForResource("environment", e.id));
+    rels.insert(rels.end(), more.begin(), more.end());
+  }
+  if (rels.empty()) return Status::Ok();
+  return tx.DeleteRelationships(rels);
+}
+
 class RemoveRelationships final : public Step {
  public:
   std::string_view name() const override { return "remove_relationships"; }
   Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
-    // Every relationship of the workspace and of its environments, whatever
-    // wrote it, deleted through the outbox (so SpiceDB forgets them too).
-    WS_ASSIGN_OR_RETURN(auto rels, tx.ListRelationshipsForResource("workspace", ws.id));
-    WS_ASSIGN_OR_RETURN(const auto envs, tx.ListEnvironments(ws.id));
-    for (const auto& e : envs) {
-      WS_ASSIGN_OR_RETURN(auto more, tx.ListRelationshipsForResource("environment", e.id));
-      rels.insert(rels.end(), more.begin(), more.end());
-    }
-    if (rels.empty()) return Status::Ok();
-    return tx.DeleteRelationships(rels);
+    return DeleteWorkspaceRelationships(tx, ws);
   }
 };
 
@@ -240,8 +244,13 @@ class RemoveMemberships final : public Step {
 class SealWorkspace final : public Step {
  public:
   std::string_view name() const override { return "seal_workspace"; }
-  Status Apply(store::Tx&, Workspace& ws, StepEnv&) override {
+  Status Apply(store::Tx& tx, Workspace& ws, StepEnv&) override {
     WS_RETURN_IF_ERROR(RequireDeleted(ws));
+    // Until this transaction the workspace is `deleted`, and a change of its
+    // account's trusted issuers writes its group relationships again (as for
+    // any soft-deleted workspace): those written after remove_relationships
+    // go here, with the status that ends such writes (outside audit).
+    WS_RETURN_IF_ERROR(DeleteWorkspaceRelationships(tx, ws));
     ws.status = model::WorkspaceStatus::kPurged;
     ws.status_reason = "purged";
     ws.name.clear();

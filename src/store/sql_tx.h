@@ -185,6 +185,7 @@ class SqlTx final : public Tx {
                                std::string_view item, std::int64_t version) override;
   Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
                           std::string_view item, std::int64_t version) override;
+  StatusOr<std::vector<PillarCountDrift>> RecountPillarItems(bool repair) override;
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
   StatusOr<std::int64_t> DeletePillarItems(std::string_view workspace_id, int limit) override;

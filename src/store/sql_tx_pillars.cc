@@ -143,6 +143,31 @@ StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,
   return row ? stmt.Int(0) : 0;
 }
 
+StatusOr<std::vector<PillarCountDrift>> SqlTx::RecountPillarItems(bool repair) {
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Prepare("SELECT workspace_id, pillar, SUM(counted), SUM(held) FROM ("
+              "SELECT workspace_id, pillar, items AS counted, 0 AS held FROM pillar_counts "
+              "UNION ALL SELECT workspace_id, pillar, 0, COUNT(*) FROM pillar_items WHERE held = 1 "
+              "GROUP BY workspace_id, pillar) x GROUP BY workspace_id, pillar "
+              "HAVING SUM(counted) <> SUM(held) ORDER BY workspace_id, pillar"));
+  std::vector<PillarCountDrift> out;
+  while (true) {
+    WS_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({stmt.String(0), stmt.String(1), stmt.Int(2), stmt.Int(3)});
+  }
+  if (!repair) return out;
+  for (const PillarCountDrift& d : out) {
+    WS_ASSIGN_OR_RETURN(
+        Stmt set, Prepare("INSERT INTO pillar_counts (workspace_id, pillar, items) VALUES (?1, ?2, "
+                          "?3) ON CONFLICT (workspace_id, pillar) DO UPDATE SET items = "
+                          "excluded.items"));
+    WS_RETURN_IF_ERROR(set.Bind(d.workspace_id, d.pillar, d.held).Run());
+  }
+  return out;
+}
+
 // PostgreSQL: the purge's deletes are not counted (pillar_counts' trigger,
 // pg_migrations.cc): the counts go with the items, in DeletePillarRows.
 Status SqlTx::UncountedInThisTransaction() {

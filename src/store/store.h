@@ -59,6 +59,16 @@ struct WorkspaceFilter {
   bool empty() const { return !status && region.empty() && labels.empty() && name_prefix.empty(); }
 };
 
+// A kept count of a workspace's items of a pillar (pillar_counts) that
+// disagrees with the items it counts (pillar_items held): `counted` is the
+// kept count (0 without a row), `held` the items.
+struct PillarCountDrift {
+  std::string workspace_id;
+  std::string pillar;
+  std::int64_t counted = 0;
+  std::int64_t held = 0;
+};
+
 // A relationship change made by a committed write: `seq` is its outbox
 // position (commit order), `touch` false for a delete.
 struct RelationshipChange {
@@ -458,6 +468,11 @@ class Tx {
   // by the two above, one row read however many items there are.
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                                   std::string_view pillar) = 0;
+  // Every kept count that disagrees with the items it counts, in
+  // (workspace, pillar) order, read against all items (linear: an
+  // operator's check, `workspaced quotas recount`); with `repair`, each is
+  // set to the items held in the same transaction.
+  virtual StatusOr<std::vector<PillarCountDrift>> RecountPillarItems(bool repair) = 0;
   // Deletes at most `limit` of the workspace's pillar items (any pillar,
   // any decision; their counts may not follow: the workspace is being
   // purged, and DeletePillarRows deletes the counts); how many. The purge takes a large

@@ -144,6 +144,62 @@ TEST_F(Quotas, AnAccountShowsItsQuotasWithTheUsageAndOnlyPlatformAdminsSetThem) 
       << "a member changing role takes no new place";
 }
 
+// `workspaced quotas recount`: a kept count that a hand edit moved away
+// from the items (clamped at 0, quotas would read it as it is) is named by
+// the dry run (exit 1, nothing written) and set right by the recount; the
+// quota reads the items held again.
+TEST_F(Quotas, RecountFindsAndSetsRightACountThatDriftedFromItsItems) {
+  const HttpResponse created =
+      PostWorkspace(*client_, server_->Token("acme-admin"), CreateBody(acme_, "Counted"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto accepted = Json(created.body).as_object();
+  const std::string ws(accepted.at("workspace_id").as_string());
+  ASSERT_EQ(WaitRun(*client_, server_->Token("acme-admin"),
+                    std::string(accepted.at("provisioning_run_id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  for (const char* name : {"A", "B", "C"}) {
+    ASSERT_EQ(
+        Send("PUT", "/v1/workspaces/" + ws + "/secrets/" + name, "acme-admin", R"({"value":"v"})")
+            .status,
+        201);
+  }
+  const std::string dir = server_->data_dir();
+  const auto current = [&] {
+    return GetQuotas().at("secrets_per_workspace").as_object().at("current");
+  };
+  ASSERT_EQ(current(), 3);
+  const std::vector<std::string> recount{"quotas", "recount", "--data-dir", dir};
+  std::vector<std::string> dry_run = recount;
+  dry_run.push_back("--dry-run");
+  const CommandResult agreed = RunWorkspaced(dry_run);
+  EXPECT_EQ(agreed.exit_code, 0) << agreed.out << agreed.err;
+  EXPECT_NE(agreed.out.find("pillar counts agree with the items"), std::string::npos) << agreed.out;
+
+  ExecSql(dir, "UPDATE pillar_counts SET items = 7 WHERE workspace_id = '" + ws + "'");
+  ASSERT_EQ(current(), 7);
+  const CommandResult found = RunWorkspaced(dry_run);
+  EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_NE(found.out.find("workspace " + ws + " secret: counted 7, holds 3"), std::string::npos)
+      << found.out;
+  EXPECT_EQ(current(), 7) << "a dry run writes nothing";
+  const CommandResult fixed = RunWorkspaced(recount);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_NE(fixed.out.find("recounted: 1 count set to the items held"), std::string::npos)
+      << fixed.out;
+  EXPECT_EQ(current(), 3);
+
+  // A count row gone reads as 0: the recount writes it again.
+  ExecSql(dir, "DELETE FROM pillar_counts WHERE workspace_id = '" + ws + "'");
+  ASSERT_EQ(current(), 0);
+  const CommandResult missing = RunWorkspaced(recount);
+  EXPECT_EQ(missing.exit_code, 0) << missing.out << missing.err;
+  EXPECT_NE(missing.out.find("secret: counted 0, holds 3"), std::string::npos) << missing.out;
+  EXPECT_EQ(current(), 3);
+  EXPECT_EQ(RunWorkspaced(dry_run).exit_code, 0);
+}
+
 TEST_F(Quotas, ListAccountsShowsEachCallerExactlyTheAccountsItMayRead) {
   const std::string globex = seed_->Account("Globex", "globex-admin");
   const std::string ws = seed_->Workspace(globex, "Rival");
