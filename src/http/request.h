@@ -49,11 +49,10 @@ struct Request {
 };
 
 // The target with the userinfo of an absolute-form target
-// (`http://user:password@host/…`) and the values of credential-like query
-// parameters (access_token, token, id_token, code, password, secret, key,
-// and names ending in _token, _secret, _key or _password; case-insensitive,
-// after percent-decoding) replaced by "REDACTED": what the access log may
-// keep.
+// (`http://user:password@host/…`) and the value of every query parameter
+// the API does not define (names compared after percent-decoding: limit,
+// cursor, status, format… keep theirs) replaced by "REDACTED": what the
+// access log may keep.
 std::string RedactedTarget(std::string_view target);
 
 // Whether `target` is in absolute form (`scheme://authority…`) with userinfo

@@ -88,14 +88,14 @@ TEST_F(RequestLine, AnUnknownShortMethodIsStill405) {
 // password. Userinfo in a target is refused (RFC 9110 §4.2.4) and redacted
 // in the line that records the refusal.
 TEST_F(RequestLine, CredentialsInAnAbsoluteFormTargetAreRefusedAndNeverLogged) {
-  const std::string r = Raw("GET http://alice:hunter2@x/healthz?marker=userinfo");
+  const std::string r = Raw("GET http://alice:hunter2@x/healthz?status=userinfo");
   EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r.substr(0, 300);
   EXPECT_NE(Problem(r).at("detail").as_string().find("must not hold credentials"),
             std::string::npos)
       << r;
-  const std::vector<std::string> lines = LogLinesWith("marker=userinfo");
+  const std::vector<std::string> lines = LogLinesWith("status=userinfo");
   ASSERT_EQ(lines.size(), 1u) << server_->Output().substr(0, 2000);
-  EXPECT_NE(lines[0].find(R"("target":"http://REDACTED@x/healthz?marker=userinfo")"),
+  EXPECT_NE(lines[0].find(R"("target":"http://REDACTED@x/healthz?status=userinfo")"),
             std::string::npos)
       << lines[0];
   EXPECT_EQ(server_->Output().find("hunter2"), std::string::npos);
