@@ -108,8 +108,16 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
 }
 
 StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
-                                               std::string_view message) {
+                                               std::string_view message, const VaultWrite& w) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
+  if (Status active = RequireActiveFor(ws, kWhat); !active.ok()) {
+    // As Create answers (bad input first), without the data key ForWrite
+    // would make (outside audit: a refused create made one).
+    StatusOr<std::vector<std::string>> values = NormaliseVaultWrite(w);
+    if (!values.ok()) return values.status();
+    for (auto& v : *values) crypto::Wipe(v);
+    return active;
+  }
   WS_ASSIGN_OR_RETURN(const crypto::Key key,
                       d_.keys.ForWrite(ws.id, [&] { return HoldsSealedValues(d_.dataplane, ws); }));
   std::string bytes = key.Bytes();

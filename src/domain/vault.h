@@ -105,9 +105,12 @@ class Vault {
   // (api/idempotency.h): HMAC-SHA256 of `message` under a key derived from
   // the workspace's data key, in hex. A plain hash of a body holding a card
   // number could be reversed by trying every number; this one cannot
-  // without the key-encryption key. kNotFound: no such workspace.
-  StatusOr<std::string> CreateFingerprint(const std::string& workspace_id,
-                                          std::string_view message);
+  // without the key-encryption key. kNotFound: no such workspace. A
+  // workspace that takes no write (frozen, deleted) answers what Create
+  // would (422 for `w` invalid, else the state's refusal) and gets no data
+  // key made for a write that will not happen.
+  StatusOr<std::string> CreateFingerprint(const std::string& workspace_id, std::string_view message,
+                                          const VaultWrite& w);
   StatusOr<VaultRecordInfo> Get(const std::string& workspace_id, const std::string& record_id);
   // At most `limit` records after `after` (record id order); committed only.
   // A workspace that never became ready (or has no dataplane) has none.

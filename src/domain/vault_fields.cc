@@ -1,18 +1,17 @@
 #include "domain/vault_fields.h"
 
-#include "common/text.h"
-
 #include <algorithm>
 #include <array>
 
 #include "common/base64url.h"
 #include "common/hmac.h"
+#include "common/text.h"
 
 namespace workspaced::domain {
 namespace {
 
-constexpr std::array<std::string_view, 5> kTypes = {"card_number", "national_id", "email",
-                                                    "phone", "text"};
+constexpr std::array<std::string_view, 5> kTypes = {"card_number", "national_id", "email", "phone",
+                                                    "text"};
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -58,7 +57,16 @@ std::size_t LastCharsAt(std::string_view value, int n) {
   return at == 0 ? std::string_view::npos : at;
 }
 
+// Characters (not bytes) in `value`.
+std::size_t CharCount(std::string_view value) {
+  return static_cast<std::size_t>(
+      std::ranges::count_if(value, [](char c) { return !IsContinuation(c); }));
+}
+
+// The last four characters after `stars` stars, for a value of at least
+// eight: never half or more of one (a five-character id showed four).
 std::string Last4(std::string_view value, std::size_t stars) {
+  if (CharCount(value) < 8) return std::string(stars, '*');
   const std::size_t at = LastCharsAt(value, 4);
   if (at == std::string_view::npos) return std::string(stars, '*');
   return std::string(stars, '*') + std::string(value.substr(at));
@@ -77,7 +85,8 @@ bool IsVaultFieldName(std::string_view name) {
   if (name.empty() || name.size() > kMaxVaultFieldNameBytes) return false;
   const char c0 = name[0];
   if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_')) return false;
-  return std::ranges::all_of(name, [](char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; });
+  return std::ranges::all_of(name,
+                             [](char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; });
 }
 
 bool IsVaultFieldType(std::string_view type) {
@@ -105,8 +114,9 @@ NormalisedValue NormaliseVaultValue(std::string_view type, std::string_view valu
   if (type == "card_number") {
     auto digits = Strip(value, " -", IsDigit);
     if (!digits || digits->size() < 12 || digits->size() > 19 || !LuhnValid(*digits))
-      return {std::nullopt, "a card number is 12 to 19 digits (spaces and '-' allowed) with a "
-                            "valid check digit"};
+      return {std::nullopt,
+              "a card number is 12 to 19 digits (spaces and '-' allowed) with a "
+              "valid check digit"};
     return {std::move(digits), ""};
   }
   if (type == "national_id") {
@@ -122,20 +132,24 @@ NormalisedValue NormaliseVaultValue(std::string_view type, std::string_view valu
     const bool plus = value.front() == '+';
     auto digits = Strip(value.substr(plus ? 1 : 0), " -().", IsDigit);
     if (!digits || digits->size() < 7 || digits->size() > 15)
-      return {std::nullopt, "a phone number is 7 to 15 digits, optionally after '+' (spaces, "
-                            "'-', '(', ')', '.' allowed)"};
+      return {std::nullopt,
+              "a phone number is 7 to 15 digits, optionally after '+' (spaces, "
+              "'-', '(', ')', '.' allowed)"};
     return {(plus ? "+" : "") + *digits, ""};
   }
   if (type == "email") {
     const std::size_t at = value.find('@');
-    const bool printable =
-        std::ranges::all_of(value, [](char c) { return static_cast<unsigned char>(c) > ' ' && c != 0x7f; });
+    const bool printable = std::ranges::all_of(
+        value, [](char c) { return static_cast<unsigned char>(c) > ' ' && c != 0x7f; });
     // Display-safe too: the mask shows part of it (no bidi override or
     // invisible character making one address look like another).
-    if (!printable || !IsDisplaySafe(value) || HasSpaceOrBlank(value) || value.size() > 254 || at == 0 || at == std::string_view::npos ||
-        at > 64 || value.find('@', at + 1) != std::string_view::npos ||
+    if (!printable || !IsDisplaySafe(value) || HasSpaceOrBlank(value) || value.size() > 254 ||
+        at == 0 || at == std::string_view::npos || at > 64 ||
+        value.find('@', at + 1) != std::string_view::npos ||
         value.find('.', at + 2) == std::string_view::npos || value.back() == '.')
-      return {std::nullopt, "an email is local@domain.tld, at most 254 bytes, without spaces or invisible characters"};
+      return {std::nullopt,
+              "an email is local@domain.tld, at most 254 bytes, without spaces or invisible "
+              "characters"};
     std::string out(value);
     std::transform(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
                    out.begin() + static_cast<std::ptrdiff_t>(at), [](char c) {
@@ -153,7 +167,10 @@ std::string ApplyVaultMask(std::string_view mask, std::string_view value) {
   if (mask == "email") {
     const std::size_t at = value.find('@');
     if (at == std::string_view::npos || at == 0) return "********";
-    return std::string(FirstChar(value)) + "***" + std::string(value.substr(at));
+    // The first character of a local part of three or more: of a shorter
+    // one it would be half or all of it (`x@corp.example` showed whole).
+    const std::string_view first = CharCount(value.substr(0, at)) >= 3 ? FirstChar(value) : "";
+    return std::string(first) + "***" + std::string(value.substr(at));
   }
   return "********";
 }
@@ -224,12 +241,19 @@ StatusOr<std::vector<std::string>> NormaliseVaultWrite(const VaultWrite& w) {
     // mask that fits no type is still wrong.
     if (!f.mask.empty() && !reported("mask") &&
         (type_known ? !VaultMaskFits(f.mask, f.type)
-                    : std::ranges::none_of(kTypes, [&](std::string_view t) {
-                        return VaultMaskFits(f.mask, t);
-                      })))
-      errors.push_back({at + ".mask", "must be last4 or full, card for a card_number, email for "
-                                      "an email"});
-    if (!type_known || reported("value")) continue;
+                    : std::ranges::none_of(
+                          kTypes, [&](std::string_view t) { return VaultMaskFits(f.mask, t); })))
+      errors.push_back({at + ".mask",
+                        "must be last4 or full, card for a card_number, email for "
+                        "an email"});
+    if (reported("value")) continue;
+    if (!type_known) {
+      // What every type asks of a value (outside audit: an empty one went
+      // unreported beside a missing or bad type).
+      if (f.value.empty() || f.value.size() > kMaxVaultValueBytes)
+        errors.push_back({at + ".value", "a value is 1 to 4096 bytes"});
+      continue;
+    }
     NormalisedValue v = NormaliseVaultValue(f.type, f.value);
     if (!v.value) errors.push_back({at + ".value", v.problem});
     if (v.value) values.back() = std::move(*v.value);

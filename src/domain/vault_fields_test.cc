@@ -17,12 +17,12 @@ TEST(VaultFields, ValuesAreCheckedAndNormalisedPerType) {
   EXPECT_FALSE(NormaliseVaultValue("email", "jane@@x.com").value);
   EXPECT_FALSE(NormaliseVaultValue("email", "jane doe@x.com").value);
   EXPECT_FALSE(NormaliseVaultValue("email", "jane@localhost").value);
-  EXPECT_FALSE(NormaliseVaultValue("email", "\u202Eevil@c.com").value);  // a bidi override
-  EXPECT_FALSE(NormaliseVaultValue("email", "ja\u200Bne@c.com").value);  // a zero width space
+  EXPECT_FALSE(NormaliseVaultValue("email", "\u202Eevil@c.com").value);        // a bidi override
+  EXPECT_FALSE(NormaliseVaultValue("email", "ja\u200Bne@c.com").value);        // a zero width space
   EXPECT_FALSE(NormaliseVaultValue("email", "john@exam\u3000ple.com").value);  // ideographic space
   EXPECT_FALSE(NormaliseVaultValue("email", "john@exam\u00A0ple.com").value);  // no-break space
   EXPECT_FALSE(NormaliseVaultValue("email", "john\u2800@c.com").value);        // braille blank
-  EXPECT_FALSE(NormaliseVaultValue("email", "jo\uFE0Fhn@c.com").value);        // a variation selector
+  EXPECT_FALSE(NormaliseVaultValue("email", "jo\uFE0Fhn@c.com").value);  // a variation selector
   EXPECT_EQ(NormaliseVaultValue("email", "j\u00F8rn@c.com").value, "j\u00F8rn@c.com");
   EXPECT_EQ(NormaliseVaultValue("phone", "+1 (555) 010-9999").value, "+15550109999");
   EXPECT_FALSE(NormaliseVaultValue("phone", "12").value);
@@ -38,7 +38,8 @@ TEST(VaultFields, ValuesAreCheckedAndNormalisedPerType) {
 // what the rules find in the members it did not.
 TEST(VaultFields, EveryBadMemberOfAFieldIsListed) {
   VaultWrite w;
-  w.fields.push_back({.name = "g2", .type = "card_number", .value = "SECRETVALUE123", .mask = "email"});
+  w.fields.push_back(
+      {.name = "g2", .type = "card_number", .value = "SECRETVALUE123", .mask = "email"});
   w.fields.push_back({.name = "g3", .type = "bogus", .value = "", .mask = "zzz"});
   w.parse_errors = {{"fields.g2.deterministic", "must be true or false"},
                     {"fields.g3.value", "must be a string"}};
@@ -53,6 +54,17 @@ TEST(VaultFields, EveryBadMemberOfAFieldIsListed) {
   EXPECT_EQ(fields["fields.g3.value"], "must be a string");  // not checked again
   EXPECT_TRUE(fields.contains("fields.g3.type"));
   EXPECT_TRUE(fields.contains("fields.g3.mask"));
+  // Without a known type the value is still held to what every type asks.
+  VaultWrite untyped;
+  untyped.fields.push_back({.name = "a", .type = "", .value = ""});
+  untyped.parse_errors = {{"fields.a.type", "is required"}};
+  const auto both = NormaliseVaultWrite(untyped);
+  ASSERT_FALSE(both.ok());
+  std::map<std::string, std::string> named;
+  for (const auto& e : both.status().field_errors()) named[e.field] = e.detail;
+  EXPECT_EQ(named,
+            (std::map<std::string, std::string>{{"fields.a.type", "is required"},
+                                                {"fields.a.value", "a value is 1 to 4096 bytes"}}));
   for (const auto& [field, detail] : fields) EXPECT_EQ(detail.find("SECRET"), std::string::npos);
 }
 
@@ -61,13 +73,22 @@ TEST(VaultFields, MasksShowAtMostTheLastFourOrAnEmailsDomain) {
   EXPECT_EQ(ApplyVaultMask("email", "jane@example.com"), "j***@example.com");
   EXPECT_EQ(ApplyVaultMask("last4", "AB123456789"), "*****6789");
   EXPECT_EQ(ApplyVaultMask("last4", "1234"), "*****");
+  // Never half or more of a value (outside audit: AB123 showed B123, and
+  // x@corp.example its whole local part).
+  EXPECT_EQ(ApplyVaultMask("last4", "AB123"), "*****");
+  EXPECT_EQ(ApplyVaultMask("last4", "ABC1234"), "*****");
+  EXPECT_EQ(ApplyVaultMask("last4", "ABCD1234"), "*****1234");
+  EXPECT_EQ(ApplyVaultMask("email", "x@corp.example"), "***@corp.example");
+  EXPECT_EQ(ApplyVaultMask("email", "xy@corp.example"), "***@corp.example");
+  EXPECT_EQ(ApplyVaultMask("email", "xyz@corp.example"), "x***@corp.example");
   EXPECT_EQ(ApplyVaultMask("full", "anything"), "********");
   // Characters, not bytes: never half of one.
   EXPECT_EQ(ApplyVaultMask("last4", "aa\u00e9\u20ac"), "*****");
-  EXPECT_EQ(ApplyVaultMask("last4", "aaa\u00e9\u20acb"), "*****a\u00e9\u20acb");
-  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9"),
+  EXPECT_EQ(ApplyVaultMask("last4", "aaaaaa\u00e9\u20acb"), "*****a\u00e9\u20acb");
+  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"),
             "*****\u00e9\u00e9\u00e9\u00e9");
-  EXPECT_EQ(ApplyVaultMask("email", "\u00fc@ex\u00e4mple.com"), "\u00fc***@ex\u00e4mple.com");
+  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"), "*****");
+  EXPECT_EQ(ApplyVaultMask("email", "\u00fcxy@ex\u00e4mple.com"), "\u00fc***@ex\u00e4mple.com");
   EXPECT_TRUE(VaultMaskFits("last4", "email"));
   EXPECT_FALSE(VaultMaskFits("card", "email"));
   EXPECT_FALSE(VaultMaskFits("email", "text"));

@@ -25,15 +25,16 @@ class PillarAnswers : public ::testing::Test {
     c_ = std::make_unique<HttpClient>(server_->port());
     Seeder seed(server_->data_dir());
     const std::string account = seed.Account("Acme", "alice");
-    const HttpResponse r = PostWorkspace(*c_, server_->Token("alice"), CreateBody(account, "Pillars"));
+    const HttpResponse r =
+        PostWorkspace(*c_, server_->Token("alice"), CreateBody(account, "Pillars"));
     ASSERT_EQ(r.status, 202) << r.body;
     const auto o2 = Json(r.body).as_object();
     ws_ = std::string(o2.at("workspace_id").as_string());
-    ASSERT_EQ(WaitRun(*c_, server_->Token("alice"),
-                      std::string(o2.at("provisioning_run_id").as_string()))
-                  .at("state")
-                  .as_string(),
-              "succeeded");
+    ASSERT_EQ(
+        WaitRun(*c_, server_->Token("alice"), std::string(o2.at("provisioning_run_id").as_string()))
+            .at("state")
+            .as_string(),
+        "succeeded");
   }
   HttpResponse Call(HttpClient& c, const std::string& method, const std::string& path,
                     const std::string& body = "") {
@@ -78,7 +79,8 @@ TEST_F(PillarAnswers, ConcurrentFirstWritesOfASecretAnswerOne201AndEachItsOwnVer
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), kWriters - 1);
   const std::set<long long> distinct(versions.begin(), versions.end());
-  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kWriters)) << "two writers learnt one version";
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kWriters))
+      << "two writers learnt one version";
   EXPECT_EQ(*distinct.begin(), 1);
   EXPECT_EQ(*distinct.rbegin(), kWriters);
   // The 201 went to the writer of version 1.
@@ -89,11 +91,11 @@ TEST_F(PillarAnswers, ConcurrentFirstWritesOfASecretAnswerOne201AndEachItsOwnVer
 // A body that is JSON but not an object is 422 naming the body, as for
 // every /v1 write (PATCH of a workspace, quotas); not JSON at all is 400.
 TEST_F(PillarAnswers, ABodyThatIsNotAnObjectIs422OnEveryPillarEndpoint) {
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"PUT", "/secrets/T1"},
-           {"POST", "/secrets/T1/reveal"},
-           {"POST", "/vault/records"},
-           {"POST", "/vault/detokenize"}}) {
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"PUT", "/secrets/T1"},
+                                                        {"POST", "/secrets/T1/reveal"},
+                                                        {"POST", "/vault/records"},
+                                                        {"POST", "/vault/detokenize"}}) {
     const HttpResponse r = Call(method, path, "[]");
     ExpectProblem(r, 422);
     EXPECT_EQ(ErrorFields(r), std::vector<std::string>{""}) << method << " " << path;
@@ -118,8 +120,8 @@ TEST_F(PillarAnswers, AnEmptyEnvironmentOrAMisspeltValueIs422AndWritesNothing) {
 TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
   const HttpResponse r = Call("POST", "/vault/records", R"({"fields":{
       "short":{"type":"text","value":"aa\u00e9\u20ac","mask":"last4"},
-      "long":{"type":"text","value":"xaa\u00e9\u20acb","mask":"last4"},
-      "mail":{"type":"email","value":"\u00fc@ex\u00e4mple.com"}}})");
+      "long":{"type":"text","value":"xxxxaa\u00e9\u20acb","mask":"last4"},
+      "mail":{"type":"email","value":"\u00fcxy@ex\u00e4mple.com"}}})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = std::string(Json(r.body).as_object().at("id").as_string());
   const HttpResponse got = Call("GET", "/vault/records/" + id);
@@ -128,8 +130,10 @@ TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
   const boost::json::value body = Json(got.body);  // outlives the loop
   for (const auto& [name, f] : body.as_object().at("fields").as_object())
     masks[std::string(name)] = std::string(f.as_object().at("mask").as_string());
-  EXPECT_EQ(masks["short"], "*****");  // four characters: none shown
-  EXPECT_EQ(masks["long"], "*****a\xc3\xa9\xe2\x82\xac" "b");
+  EXPECT_EQ(masks["short"], "*****");  // under eight characters: none shown
+  EXPECT_EQ(masks["long"],
+            "*****a\xc3\xa9\xe2\x82\xac"
+            "b");
   EXPECT_EQ(masks["mail"], "\xc3\xbc***@ex\xc3\xa4mple.com");
   EXPECT_EQ(got.body.find("\\ufffd"), std::string::npos) << got.body;
 }
@@ -137,8 +141,8 @@ TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
 // Bad field names are one entry, `fields`, however many: the names
 // themselves are not echoed.
 TEST_F(PillarAnswers, BadVaultFieldNamesAreOneEntryThatEchoesNoName) {
-  const HttpResponse r = Call("POST", "/vault/records",
-                              R"({"fields":{"1bad":"x","2bad":"y","-bad":"z","good":"w"}})");
+  const HttpResponse r =
+      Call("POST", "/vault/records", R"({"fields":{"1bad":"x","2bad":"y","-bad":"z","good":"w"}})");
   ExpectProblem(r, 422);
   EXPECT_EQ(ErrorFields(r), std::vector<std::string>{"fields"});
   EXPECT_EQ(r.body.find("1bad"), std::string::npos) << r.body;
@@ -146,8 +150,9 @@ TEST_F(PillarAnswers, BadVaultFieldNamesAreOneEntryThatEchoesNoName) {
 
 TEST_F(PillarAnswers, TheVaultListsLastPageAnnouncesNoNextPage) {
   for (int i = 0; i < 3; ++i)
-    ASSERT_EQ(Call("POST", "/vault/records", R"({"fields":{"n":{"type":"text","value":"x"}}})").status,
-              201);
+    ASSERT_EQ(
+        Call("POST", "/vault/records", R"({"fields":{"n":{"type":"text","value":"x"}}})").status,
+        201);
   const HttpResponse full = Call("GET", "/vault/records?limit=3");
   ASSERT_EQ(full.status, 200) << full.body;
   EXPECT_EQ(Json(full.body).as_object().at("records").as_array().size(), 3u);
@@ -170,28 +175,33 @@ TEST_F(PillarAnswers, TheVaultListsLastPageAnnouncesNoNextPage) {
 // of the values, which a guess of the card number would reproduce.
 TEST_F(PillarAnswers, AVaultCreateRetriedWithItsIdempotencyKeyMakesOneRecord) {
   const std::vector<std::pair<std::string, std::string>> key{{"Idempotency-Key", "vault-retry-1"}};
-  const HttpResponse first = CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records",
-                                    "alice", R"({"fields":{"card":"4111111111111111","email":"a@b.example"}})", key);
+  const HttpResponse first =
+      CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+             R"({"fields":{"card":"4111111111111111","email":"a@b.example"}})", key);
   ASSERT_EQ(first.status, 201) << first.body;
-  const HttpResponse again = CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records",
-                                    "alice", R"({ "fields": { "email": "a@b.example", "card": "4111111111111111" } })", key);
+  const HttpResponse again =
+      CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+             R"({ "fields": { "email": "a@b.example", "card": "4111111111111111" } })", key);
   ASSERT_EQ(again.status, 201) << again.body;
   EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
   EXPECT_EQ(again.body, first.body);
   EXPECT_EQ(again.Header("Location"), first.Header("Location"));
-  const HttpResponse other = CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records",
-                                    "alice", R"({"fields":{"card":"4111111111111112"}})", key);
+  const HttpResponse other =
+      CallAs(*c_, *server_, "POST", "/v1/workspaces/" + ws_ + "/vault/records", "alice",
+             R"({"fields":{"card":"4111111111111112"}})", key);
   ExpectProblem(other, 422);
   const boost::json::value list = Json(Call("GET", "/vault/records").body);
   EXPECT_EQ(list.as_object().at("records").as_array().size(), 1u);
   // Neither a value nor the plain SHA-256 of the request sits in the control plane.
-  const std::string kept = QueryText(server_->data_dir(),
-      "SELECT request_hash || body FROM idempotency_keys WHERE key = 'vault-retry-1'");
+  const std::string kept =
+      QueryText(server_->data_dir(),
+                "SELECT request_hash || body FROM idempotency_keys WHERE key = 'vault-retry-1'");
   ASSERT_FALSE(kept.empty());
   EXPECT_EQ(kept.find("4111111111111111"), std::string::npos);
   EXPECT_EQ(kept.find("a@b.example"), std::string::npos);
-  const std::string message = "POST\n/v1/workspaces/" + ws_ +
-                              "/vault/records\n{\"fields\":{\"card\":\"4111111111111111\",\"email\":\"a@b.example\"}}";
+  const std::string message =
+      "POST\n/v1/workspaces/" + ws_ +
+      "/vault/records\n{\"fields\":{\"card\":\"4111111111111111\",\"email\":\"a@b.example\"}}";
   unsigned char digest[32];
   SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest);
   std::string plain;
@@ -232,7 +242,8 @@ TEST(PillarAnswersOfAFailedWorkspace, EveryReadAnswersAsItsListAndWritesSayWhy) 
   ExpectProblem(call("POST", "/secrets/S/reveal"), 404);
   EXPECT_EQ(call("GET", "/vault/records").status, 200);
   ExpectProblem(call("GET", "/vault/records/0190c3f4-8a1b-7c2d-9e3f-4a5b6c7d8e9f"), 404);
-  const HttpResponse d = call("POST", "/vault/detokenize", R"({"tokens":["vtr_AAAAAAAAAAAAAAAAAAAAAA"]})");
+  const HttpResponse d =
+      call("POST", "/vault/detokenize", R"({"tokens":["vtr_AAAAAAAAAAAAAAAAAAAAAA"]})");
   ASSERT_EQ(d.status, 200) << d.body;
   EXPECT_FALSE(Json(d.body).as_object().at("results").as_array()[0].at("found").as_bool());
   const HttpResponse put = call("PUT", "/secrets/S", R"({"value":"v"})");

@@ -24,8 +24,8 @@ TEST_F(Vault, TheShortFormsTakeStringFieldsAndAnswerTokensAndValuesByName) {
   StartOn();
   CreateWorkspace();
   const HttpResponse created =
-      Create(std::string(R"({"fields":{"note":")") + kNote + R"(","card":{"type":"card_number","value":")" +
-             kCard + R"("}}})");
+      Create(std::string(R"({"fields":{"note":")") + kNote +
+             R"(","card":{"type":"card_number","value":")" + kCard + R"("}}})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body.find(kNote), std::string::npos);
   const auto rec = Json(created.body).as_object();
@@ -78,7 +78,8 @@ TEST_F(Vault, ARecordAnswersTokensAndMasksAndDetokenizesForAdminsOnly) {
   CreateWorkspace();
   const HttpResponse created = Create(RecordBody(), "mia");  // members write
   ASSERT_EQ(created.status, 201) << created.body;
-  for (const char* v : {kCardDigits, kEmail, kNote}) EXPECT_EQ(created.body.find(v), std::string::npos);
+  for (const char* v : {kCardDigits, kEmail, kNote})
+    EXPECT_EQ(created.body.find(v), std::string::npos);
   const auto rec = Json(created.body).as_object();
   const std::string id(rec.at("id").as_string());
   EXPECT_EQ(created.Header("Location"), "/v1/workspaces/" + ws_ + "/vault/records/" + id);
@@ -183,7 +184,8 @@ TEST_F(Vault, AFrozenWorkspaceRefusesChangesWithNothingChanged) {
   const HttpResponse created = Create(RecordBody());
   ASSERT_EQ(created.status, 201);
   const std::string id(Json(created.body).as_object().at("id").as_string());
-  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"audit"})").status, 200);
+  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"audit"})").status,
+            200);
   const std::string before = Call("GET", "/vault/records", "alice").body;
   ExpectProblem(Create(RecordBody()), 423);
   // Bad input is 422 whatever the state, as for a PATCH of the workspace.
@@ -193,6 +195,33 @@ TEST_F(Vault, AFrozenWorkspaceRefusesChangesWithNothingChanged) {
   EXPECT_EQ(Detokenize({TokenOf(created, "card")}, "alice").status, 200);  // a read
   EXPECT_EQ(Events("vault.record.create"), 1);
   EXPECT_EQ(Events("vault.record.delete"), 0);
+}
+
+// A create refused by the state makes no data key, with an Idempotency-Key
+// too (its keyed fingerprint made the workspace's key before the state was
+// checked; outside audit), and a bad body there is still 422 first.
+TEST_F(Vault, ARefusedCreateInAFrozenWorkspaceMakesNoDataKey) {
+  StartOn();
+  CreateWorkspace();
+  const std::string keys =
+      "SELECT COUNT(*) FROM workspace_data_keys WHERE workspace_id = '" + ws_ + "'";
+  ASSERT_EQ(CountRows(server_->data_dir(), keys), 0) << "no value was written yet";
+  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"audit"})").status,
+            200);
+  const auto create = [&](const std::string& key, const std::string& body) {
+    return c_->Send("POST", "/v1/workspaces/" + ws_ + "/vault/records",
+                    {{"Authorization", "Bearer " + server_->Token("alice")},
+                     {"Content-Type", "application/json"},
+                     {"Idempotency-Key", key}},
+                    body);
+  };
+  ExpectProblem(create("fz-1", RecordBody()), 423);
+  ExpectProblem(create("fz-2", R"({"fields":{"x":{"type":"nope"}}})"), 422);
+  EXPECT_EQ(CountRows(server_->data_dir(), keys), 0);
+  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"active"})").status, 200);
+  // The refusal kept nothing under its key: the same key runs again.
+  EXPECT_EQ(create("fz-1", RecordBody()).status, 201);
+  EXPECT_EQ(CountRows(server_->data_dir(), keys), 1);
 }
 
 TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
@@ -229,9 +258,12 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   EXPECT_EQ(fields(r), "fields.a.deterministic fields.a.extra ");
   ExpectProblem(Create(R"({"fields":{}})"), 422);
   std::string many = R"({"fields":{)";
-  for (int i = 0; i < 33; ++i) many += (i ? ",\"f" : "\"f") + std::to_string(i) + R"(":{"type":"text","value":"v"})";
+  for (int i = 0; i < 33; ++i)
+    many += (i ? ",\"f" : "\"f") + std::to_string(i) + R"(":{"type":"text","value":"v"})";
   ExpectProblem(Create(many + "}}"), 422);
-  ExpectProblem(Create(R"({"fields":{"a":{"type":"text","value":"1"},"a":{"type":"text","value":"2"}}})"), 400);
+  ExpectProblem(
+      Create(R"({"fields":{"a":{"type":"text","value":"1"},"a":{"type":"text","value":"2"}}})"),
+      400);
   ExpectProblem(Create("not json"), 400);
   ExpectProblem(Create(R"({"fields":{"9bad":{"type":"text","value":"v"}}})"), 422);
   r = Create(R"({"fields":{"t":{"type":"text","value":")" + std::string(4097, 'x') + "\"}}}");
@@ -243,7 +275,8 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
   std::vector<std::string> too_many(101, "vtr_AAAAAAAAAAAAAAAAAAAAAA");
   EXPECT_EQ(fields(Detokenize(too_many, "alice")), "tokens ");
   ExpectProblem(Call("POST", "/vault/detokenize", "alice", R"({"tokens":[]})"), 422);
-  ExpectProblem(Call("POST", "/vault/detokenize", "alice", R"({"tokens":["a"],"tokens":["b"]})"), 400);
+  ExpectProblem(Call("POST", "/vault/detokenize", "alice", R"({"tokens":["a"],"tokens":["b"]})"),
+                400);
   ExpectProblem(Call("GET", "/vault/records/not-a-uuid", "alice"), 404);
   ExpectProblem(Call("GET", "/vault/records?limit=0", "alice"), 400);
   ExpectProblem(Call("GET", "/vault/records?after=nope", "alice"), 400);
@@ -262,7 +295,9 @@ TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
     EXPECT_NE(q.body.find("this endpoint takes no query parameters"), std::string::npos)
         << method << " " << path << ": " << q.body;
   }
-  EXPECT_EQ(Json(Call("GET", "/vault/records", "alice").body).as_object().at("records").as_array().size(), 0u);
+  EXPECT_EQ(
+      Json(Call("GET", "/vault/records", "alice").body).as_object().at("records").as_array().size(),
+      0u);
   EXPECT_EQ(Events("vault.record.create"), 0);
 }
 
@@ -309,7 +344,8 @@ TEST_F(Vault, AValueAppearsNowhereButInADetokenizeAnswer) {
   ASSERT_EQ(created.status, 201);
   ASSERT_EQ(Detokenize({TokenOf(created, "note")}, "alice").status, 200);
   ASSERT_EQ(Detokenize({TokenOf(created, "note")}, "mia").status, 200);
-  ExpectProblem(Create(std::string(R"({"fields":{"note":{"type":"phone","value":")") + kNote + "\"}}}"), 422);
+  ExpectProblem(
+      Create(std::string(R"({"fields":{"note":{"type":"phone","value":")") + kNote + "\"}}}"), 422);
   ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"x"})").status, 200);
   ExpectProblem(Create(RecordBody()), 423);
   std::vector<std::pair<std::string, std::string>> seen = {

@@ -68,6 +68,9 @@ class CreateVaultRecord final : public Handler {
  public:
   explicit CreateVaultRecord(app::App& app) : app_(app) {}
   Status Handle(RequestContext& ctx, http::Response& out) override {
+    // The body holds the values, whatever the answer: wiped as a secret's
+    // PUT is (it was not; outside audit).
+    out.sensitive = true;
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kWrite));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
@@ -76,7 +79,7 @@ class CreateVaultRecord final : public Handler {
     // A retry with the same Idempotency-Key answers the record it made;
     // the fingerprint kept is keyed: the body holds the values.
     const auto digest = [&](std::string_view message) {
-      return app_.vault().CreateFingerprint(id, message);
+      return app_.vault().CreateFingerprint(id, message, w);
     };
     const KeyedDigest keyed = digest;  // refers to `digest`, which outlives it
     const Status s = RunIdempotent(
@@ -134,7 +137,8 @@ class ListVaultRecords final : public Handler {
     std::string after;
     if (const auto a = ctx.request.QueryParam("after")) {
       after = std::string(*a);
-      if (!IsUuid(after)) return InvalidArgument("after must be the `next` of a page (a record id)");
+      if (!IsUuid(after))
+        return InvalidArgument("after must be the `next` of a page (a record id)");
     }
     WS_ASSIGN_OR_RETURN(const auto page, app_.vault().ListPage(id, after, limit));
     std::string body;
@@ -155,8 +159,8 @@ class ListVaultRecords final : public Handler {
     // The next page as every other list of ours announces it, too. The
     // path is ours (the workspace id a UUID), the cursor a record id.
     if (page.next)
-      out.SetHeader("Link", "<" + std::string(ctx.request.path) + "?limit=" + std::to_string(limit) +
-                                "&after=" + *page.next + ">; rel=\"next\"");
+      out.SetHeader("Link", "<" + std::string(ctx.request.path) + "?limit=" +
+                                std::to_string(limit) + "&after=" + *page.next + ">; rel=\"next\"");
     return Status::Ok();
   }
 
@@ -188,15 +192,15 @@ class Detokenize final : public Handler {
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
     WS_RETURN_IF_ERROR(Require(app_, ctx, ObjectType::kWorkspace, id, Permission::kRead));
-    const authz::Decision d =
-        app_.authorizer().Check(*ctx.principal, Permission::kDetokenize, {ObjectType::kWorkspace, id});
-    if (d == authz::Decision::kError)
-      return AuthorizationUnavailable();
+    const authz::Decision d = app_.authorizer().Check(*ctx.principal, Permission::kDetokenize,
+                                                      {ObjectType::kWorkspace, id});
+    if (d == authz::Decision::kError) return AuthorizationUnavailable();
     const bool with_values = d == authz::Decision::kAllow;
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     WS_RETURN_IF_ERROR(RequireJsonBody(ctx.request));
     WS_ASSIGN_OR_RETURN(const auto tokens, ParseDetokenizeBody(ctx.request.body));
-    WS_ASSIGN_OR_RETURN(auto results, app_.vault().Detokenize(ActorOf(ctx), id, tokens, with_values));
+    WS_ASSIGN_OR_RETURN(auto results,
+                        app_.vault().Detokenize(ActorOf(ctx), id, tokens, with_values));
     // Room for everything at worst (a value escaped \u00XX per byte, twice:
     // in its result and in "values"): the writer never grows the string,
     // which would leave a copy of the values in the freed block.
@@ -236,7 +240,7 @@ class Detokenize final : public Handler {
     w.EndObject();
     out.SetHeader("Cache-Control", "no-store");
     out.Json(200, std::move(body));
-    out.sensitive = with_values;  // the transport wipes the body once it is sent
+    out.sensitive = with_values;                  // the transport wipes the body once it is sent
     ctx.answer_audit = std::move(results.audit);  // sent once the detokenization is recorded
     return Status::Ok();
   }
