@@ -6,6 +6,7 @@
 #include "common/base64url.h"
 #include "common/hmac.h"
 #include "common/random.h"
+#include "common/text.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
@@ -89,11 +90,11 @@ Status RequireKnownQueryParams(const http::Request& request,
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
     if (!in(allowed, name) && !in(also_allowed, name))
-      return InvalidArgument("unknown query parameter '" + name + "'");
+      return InvalidArgument("unknown query parameter '" + BoundedText(name, 64) + "'");
     if (in(repeatable, name)) continue;
     if (std::find(names.begin() + static_cast<std::ptrdiff_t>(i) + 1, names.end(), name) !=
         names.end())
-      return InvalidArgument("query parameter '" + name + "' is repeated");
+      return InvalidArgument("query parameter '" + BoundedText(name, 64) + "' is repeated");
   }
   return Status::Ok();
 }

@@ -117,6 +117,17 @@ TEST(Pagination, OnlyTheNamedParametersMayRepeat) {
   EXPECT_FALSE(parse("limit=1&limit=2", {"label"}).ok());
 }
 
+// A parameter's name is echoed escaped and bounded: a client's 3,000-byte
+// name, or one holding a bidi override, came back whole and raw (outside
+// audit).
+TEST(Pagination, AnUnknownParameterIsNamedEscapedAndBounded) {
+  const std::string detail = Detail(Parse("%E2%80%AEx" + std::string(3000, 'n') + "=1"));
+  EXPECT_EQ(detail.rfind("unknown query parameter '\\u202ex", 0), 0u) << detail;
+  EXPECT_LT(detail.size(), 120u) << detail;
+  EXPECT_EQ(detail.find("\xE2\x80\xAE"), std::string::npos);
+  EXPECT_EQ(Detail(Parse("sort=1")), "unknown query parameter 'sort'");
+}
+
 TEST(Pagination, TheLinkRepeatsTheQueryItIsGiven) {
   http::Response r;
   SetNextLink(r, "/v1/workspaces", 3, Codec(), kList, kId, "&status=active");

@@ -6,6 +6,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/text.h"
+
 namespace workspaced {
 namespace {
 
@@ -75,9 +77,9 @@ StatusOr<boost::json::value> ParseStrictJson(std::string_view text, std::size_t 
   boost::json::basic_parser<DuplicateFinder> finder(options);
   finder.write_some(false, text.data(), text.size(), ec);
   if (!finder.handler().duplicate.empty() || ec) {
-    std::string name = finder.handler().duplicate;
-    if (name.size() > 64) name = name.substr(0, 64) + "…";
-    return InvalidArgument("duplicate member name \"" + name + "\"");
+    // Escaped and bounded: a client's bytes (bidi controls, invalid UTF-8).
+    return InvalidArgument("duplicate member name \"" +
+                           BoundedText(finder.handler().duplicate, 64) + "\"");
   }
   return v;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+
 #include "blackbox/fixture.h"
 
 namespace workspaced::testing {
@@ -91,6 +92,13 @@ TEST_F(HostileInput, DuplicateMemberNamesInAnyBodyAre400AndChangeNothing) {
       Send("POST", "/v0/workspaces", R"({"name":"dup-a","name":"dup-b","region":"us-east-1"})");
   EXPECT_EQ(v0.status, 400) << v0.body;
   EXPECT_NE(v0.body.find("duplicate member name"), std::string::npos) << v0.body;
+  // The name is escaped: a bidi override comes back as \u202e, not raw.
+  const HttpResponse bidi =
+      Send("PATCH", "/v1/workspaces/" + ws_ + "/status", "{\"\u202eX\":1,\"\u202eX\":2}");
+  ExpectProblem(bidi, 400);
+  EXPECT_NE(bidi.body.find(R"(duplicate member name \"\\u202eX\")"), std::string::npos)
+      << bidi.body;
+  EXPECT_EQ(bidi.body.find("\u202e"), std::string::npos) << "raw U+202E echoed";
   EXPECT_EQ(WorkspacesInAccount(), before);
   EXPECT_EQ(WorkspaceBody(), ws_before);
   EXPECT_EQ(MembersBody(), members_before);
@@ -188,7 +196,8 @@ TEST_F(HostileInput, TrustedIssuerErrorsNameTheElementAndAHugeKeyIsNotEchoed) {
       out[std::string(e.at("field").as_string())] = std::string(e.at("detail").as_string());
     return out;
   };
-  HttpResponse r = Send("PUT", issuers, R"([{"issuer":"https://a.example/"},{"issuer":7,"z":1},{}])");
+  HttpResponse r =
+      Send("PUT", issuers, R"([{"issuer":"https://a.example/"},{"issuer":7,"z":1},{}])");
   ExpectProblem(r, 422);
   auto e = errors(r);
   EXPECT_EQ(e.size(), 3u) << r.body;
@@ -399,8 +408,9 @@ TEST_F(HostileInput, AMemberListWalkedWhileMembersChangeShowsEachRemainingMember
   // removal before it (an offset skipped one).
   const std::vector<std::string> seen = walk([&](int page) {
     if (page == 0) {
-      EXPECT_EQ(call("PUT", "/v1/workspaces/" + ws + "/members/aaron", R"({"role":"viewer"})").status,
-                201);
+      EXPECT_EQ(
+          call("PUT", "/v1/workspaces/" + ws + "/members/aaron", R"({"role":"viewer"})").status,
+          201);
     }
     if (page == 1) {
       EXPECT_EQ(call("DELETE", "/v1/workspaces/" + ws + "/members/bob").status, 204);
@@ -421,9 +431,9 @@ TEST_F(HostileInput, AMemberListWalkedWhileMembersChangeShowsEachRemainingMember
       const std::string link = r.Header("Link");
       next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
       if (page == 0) {
-        EXPECT_EQ(call("PUT", "/v1/accounts/" + account_ + "/members/aaa", R"({"role":"member"})")
-                      .status,
-                  201);
+        EXPECT_EQ(
+            call("PUT", "/v1/accounts/" + account_ + "/members/aaa", R"({"role":"member"})").status,
+            201);
       }
     }
     return out;

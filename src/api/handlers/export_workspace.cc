@@ -25,6 +25,7 @@
 #include "api/handlers/export_writer.h"
 #include "api/handlers/handlers.h"
 #include "api/json_views.h"
+#include "common/text.h"
 
 namespace workspaced::api {
 namespace {
@@ -353,7 +354,8 @@ class ExportWorkspace final : public Handler {
     WS_RETURN_IF_ERROR(
         Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kRead));
     for (const std::string& name : ctx.request.QueryNames())
-      if (name != "format") return InvalidArgument("unknown query parameter '" + name + "'");
+      if (name != "format")
+        return InvalidArgument("unknown query parameter '" + BoundedText(name, 64) + "'");
     // As on every list: which of two formats was meant is not guessed.
     if (ctx.request.QueryCount("format") > 1)
       return InvalidArgument("query parameter 'format' is repeated");

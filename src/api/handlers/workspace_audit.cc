@@ -13,6 +13,7 @@
 #include "api/json_views.h"
 #include "api/json_writer.h"
 #include "api/pagination.h"
+#include "common/text.h"
 #include "common/time_format.h"
 
 namespace workspaced::api {
@@ -34,9 +35,9 @@ StatusOr<model::AuditQuery> ParseQuery(const http::Request& r, const std::string
     const std::string& n = names[i];
     if (n != "limit" && n != "cursor" && n != "action" && n != "actor" && n != "since" &&
         n != "until")
-      return InvalidArgument("unknown query parameter '" + n + "'");
+      return InvalidArgument("unknown query parameter '" + BoundedText(n, 64) + "'");
     if (std::count(names.begin(), names.end(), n) > 1)
-      return InvalidArgument("query parameter '" + n + "' is repeated");
+      return InvalidArgument("query parameter '" + BoundedText(n, 64) + "' is repeated");
   }
   model::AuditQuery q;
   q.workspace_id = workspace_id;

@@ -9,6 +9,7 @@
 #include "api/idempotency.h"
 #include "api/if_match.h"
 #include "api/json_views.h"
+#include "common/text.h"
 
 namespace workspaced::api {
 namespace {
@@ -16,7 +17,8 @@ namespace {
 // `force`: absent or false, true; anything else (or another parameter) 400.
 StatusOr<bool> ParseForce(const http::Request& request) {
   for (const std::string& name : request.QueryNames()) {
-    if (name != "force") return InvalidArgument("unknown query parameter '" + name + "'");
+    if (name != "force")
+      return InvalidArgument("unknown query parameter '" + BoundedText(name, 64) + "'");
   }
   if (request.QueryCount("force") > 1) return InvalidArgument("'force' given more than once");
   const std::optional<std::string> force = request.QueryParam("force");
@@ -43,26 +45,27 @@ class DeleteWorkspace final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
-                               authz::Permission::kAdminister));
+    WS_RETURN_IF_ERROR(
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kAdminister));
     WS_ASSIGN_OR_RETURN(const bool force, ParseForce(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
     if (force) {
       // Safe delete's override is the account's admins' (or a platform
       // admin's): a workspace admin may not discard what the pillars hold.
       WS_ASSIGN_OR_RETURN(const std::string account, AccountOf(app_, id));
-      const Status s = Require(app_, ctx, authz::ObjectType::kAccount, account,
-                               authz::Permission::kAdminister);
+      const Status s =
+          Require(app_, ctx, authz::ObjectType::kAccount, account, authz::Permission::kAdminister);
       if (!s.ok()) {
         if (s.code() != Code::kNotFound && s.code() != Code::kPermissionDenied) return s;
         ctx.denial = Denial{"account", account, "administer"};
-        return PermissionDenied("only an admin of the workspace's account may delete with "
-                                "force=true");
+        return PermissionDenied(
+            "only an admin of the workspace's account may delete with "
+            "force=true");
       }
     }
-    WS_ASSIGN_OR_RETURN(const domain::LifecycleResult done,
-                        app_.workspaces().Delete(ActorOf(ctx), id, force,
-                                                 IfMatchWorkspace(ctx.request)));
+    WS_ASSIGN_OR_RETURN(
+        const domain::LifecycleResult done,
+        app_.workspaces().Delete(ActorOf(ctx), id, force, IfMatchWorkspace(ctx.request)));
     out.SetHeader("Location", "/v1/operations/" + done.operation.id);
     out.Json(202, OperationJson(done.operation));
     return Status::Ok();
@@ -78,25 +81,24 @@ class RestoreWorkspace final : public Handler {
 
   Status Handle(RequestContext& ctx, http::Response& out) override {
     const std::string& id = ctx.Param("workspace_id");
-    WS_RETURN_IF_ERROR(Require(app_, ctx, authz::ObjectType::kWorkspace, id,
-                               authz::Permission::kAdminister));
+    WS_RETURN_IF_ERROR(
+        Require(app_, ctx, authz::ObjectType::kWorkspace, id, authz::Permission::kAdminister));
     WS_RETURN_IF_ERROR(RequireNoQuery(ctx.request));
     if (!ctx.request.body.empty()) return InvalidArgument("this endpoint takes no request body");
     // With an Idempotency-Key, a retried restore gets the first answer
     // (without its ETag, which is the workspace's at that moment).
     std::string etag;
-    WS_RETURN_IF_ERROR(RunIdempotent(
-        app_, ctx, out, [&](const Idempotency& idem) -> StatusOr<IdempotentResponse> {
+    WS_RETURN_IF_ERROR(
+        RunIdempotent(app_, ctx, out, [&](const Idempotency& idem) -> StatusOr<IdempotentResponse> {
           IdempotentResponse response;
-          WS_RETURN_IF_ERROR(
-              app_.workspaces()
-                  .Restore(ActorOf(ctx), id,
-                           [&](store::Tx& tx, const domain::LifecycleResult& done) {
-                             response = OperationResponse(done, /*location=*/true);
-                             etag = WorkspaceEtag(done.workspace);
-                             return idem.Complete(tx, response);
-                           })
-                  .status());
+          WS_RETURN_IF_ERROR(app_.workspaces()
+                                 .Restore(ActorOf(ctx), id,
+                                          [&](store::Tx& tx, const domain::LifecycleResult& done) {
+                                            response = OperationResponse(done, /*location=*/true);
+                                            etag = WorkspaceEtag(done.workspace);
+                                            return idem.Complete(tx, response);
+                                          })
+                                 .status());
           return response;
         }));
     if (!etag.empty()) out.SetHeader("ETag", etag);
