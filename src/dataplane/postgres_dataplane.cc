@@ -50,11 +50,17 @@ class ReadySchemas {
 // (and the drop of an index of releases before): run when a schema is
 // provisioned and, once a process, before its first use.
 std::vector<std::string> PillarTablesSql(const std::string& schema) {
-  return {postgres_secrets::TableSql(schema),        postgres_secrets::IndexSql(schema),
-          postgres_secrets::PendingIndexSql(schema), postgres_secrets::OperationIndexSql(schema),
-          postgres_vault::TableSql(schema),          postgres_vault::IndexSql(schema),
-          postgres_vault::DropOldIndexSql(schema),   postgres_vault::RecordIndexSql(schema),
-          postgres_vault::PendingIndexSql(schema),   postgres_vault::OperationIndexSql(schema)};
+  return {postgres_secrets::TableSql(schema),
+          postgres_secrets::IndexSql(schema),
+          postgres_secrets::DropOldIndexSql(schema),
+          postgres_secrets::PendingIndexSql(schema),
+          postgres_secrets::OperationIndexSql(schema),
+          postgres_vault::TableSql(schema),
+          postgres_vault::IndexSql(schema),
+          postgres_vault::DropOldIndexSql(schema),
+          postgres_vault::RecordIndexSql(schema),
+          postgres_vault::PendingIndexSql(schema),
+          postgres_vault::OperationIndexSql(schema)};
 }
 
 std::vector<std::string> Then(std::vector<std::string> first, std::vector<std::string> more) {

@@ -5,9 +5,8 @@
 // workspace, in a shared cell. Proved on the plan PostgreSQL makes for the
 // statement List runs, with the table filled and analysed: no sequential
 // scan, no sort.
-#include <libpq-fe.h>
-
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <memory>
 #include <random>
@@ -61,16 +60,19 @@ TEST(PostgresRowPlans, APageReadsFromItsKeyThroughAnIndex) {
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
   // Ten workspaces of 2,000 secrets and 2,000 vault fields each.
   ASSERT_EQ(Exec(c.get(),
-                 "INSERT INTO shared.secret_versions SELECT '" + run + "ws' || w, 'KEY_' || i, 1, '', '', "
-                 "'s', false, false, 'op' || w || '-' || i, 1, 'alice' FROM generate_series(1, "
-                 "10) w, generate_series(1, 2000) i"),
+                 "INSERT INTO shared.secret_versions SELECT '" + run +
+                     "ws' || w, 'KEY_' || i, 1, '', '', "
+                     "'s', false, false, 'op' || w || '-' || i, 1, 'alice' FROM generate_series(1, "
+                     "10) w, generate_series(1, 2000) i"),
             "");
-  ASSERT_EQ(Exec(c.get(),
-                 "INSERT INTO shared.vault_fields SELECT '" + run + "ws' || w, 'rec-' || i, 'email', "
-                 "'email', 'vtr_' || w || '_' || i, false, '****', 's', false, false, 'op' || w "
-                 "|| '-' || i, 1, 'alice' FROM generate_series(1, 10) w, generate_series(1, "
-                 "2000) i"),
-            "");
+  ASSERT_EQ(
+      Exec(c.get(),
+           "INSERT INTO shared.vault_fields SELECT '" + run +
+               "ws' || w, 'rec-' || i, 'email', "
+               "'email', 'vtr_' || w || '_' || i, false, '****', 's', false, false, 'op' || w "
+               "|| '-' || i, 1, 'alice' FROM generate_series(1, 10) w, generate_series(1, "
+               "2000) i"),
+      "");
   ASSERT_EQ(Exec(c.get(), "ANALYZE shared.secret_versions; ANALYZE shared.vault_fields"), "");
 
   // ws3's page after KEY_1500 (limit 100), and the sweep's page of pending
@@ -97,13 +99,41 @@ TEST(PostgresRowPlans, APageReadsFromItsKeyThroughAnIndex) {
   // A write's commit and discard find its rows by operation id through an
   // index (each was a scan of the table: 18 ms at 50,000 vault fields).
   for (const char* table : {"shared.secret_versions", "shared.vault_fields"}) {
-    const std::string plan =
-        Plan(c.get(),
-             std::string("SELECT 1 FROM ") + table + " WHERE workspace_id = $1 AND operation_id = $2",
-             {run + "ws3", "op3-1500"});
+    const std::string plan = Plan(
+        c.get(),
+        std::string("SELECT 1 FROM ") + table + " WHERE workspace_id = $1 AND operation_id = $2",
+        {run + "ws3", "op3-1500"});
     EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
     EXPECT_NE(plan.find("_operation"), std::string::npos) << plan;
   }
+}
+
+// The indexes of earlier releases that nothing reads any more go when a
+// process first uses the schema (each write paid for them).
+TEST(PostgresRowPlans, IndexesNothingReadsAreDroppedFromASchemaOfAnEarlierRelease) {
+  auto conninfo = store::testing::FreshPostgresSchema();
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
+  model::Workspace ws;
+  ws.id = "0190a1b2-0000-7000-8000-00000000bbbb";
+  ws.region = "eu-west-1";
+  ws.tenancy_model = model::TenancyModel::kShared;
+  ASSERT_TRUE(NewPostgresDataplane(*conninfo)->Provision(ws).ok());
+  Conn c(PQconnectdb(conninfo->c_str()), &PQfinish);
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+  // As the releases before left them.
+  ASSERT_EQ(Exec(c.get(),
+                 "CREATE INDEX IF NOT EXISTS secret_versions_by_name ON shared.secret_versions "
+                 "(workspace_id, name COLLATE \"C\", version); CREATE INDEX IF NOT EXISTS "
+                 "vault_fields_token ON shared.vault_fields (workspace_id, token)"),
+            "");
+  ASSERT_TRUE(NewPostgresDataplane(*conninfo)->Provision(ws).ok());  // a new process
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(
+      PQexec(c.get(),
+             "SELECT count(*) FROM pg_indexes WHERE schemaname = 'shared' AND indexname "
+             "IN ('secret_versions_by_name', 'vault_fields_token')"),
+      &PQclear);
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQerrorMessage(c.get());
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "0");
 }
 
 }  // namespace

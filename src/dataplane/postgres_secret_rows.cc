@@ -22,6 +22,12 @@ std::string IndexSql(const std::string& schema) {
          "pending";
 }
 
+std::string DropOldIndexSql(const std::string& schema) {
+  // (workspace_id, name, version) of every row, tombstones included: no
+  // statement reads it since secret_versions_shown, and every write paid for it.
+  return "DROP INDEX IF EXISTS " + schema + ".secret_versions_by_name";
+}
+
 std::string OperationIndexSql(const std::string& schema) {
   // A write's commit, discard and checks find its rows by operation id
   // (as the embedded cell's secret_versions_operation does): without it,

@@ -14,6 +14,8 @@ namespace workspaced::dataplane::postgres_secrets {
 // its byte-order index (the pages').
 std::string TableSql(const std::string& schema);
 std::string IndexSql(const std::string& schema);
+// Drops the index of the releases before secret_versions_shown.
+std::string DropOldIndexSql(const std::string& schema);
 std::string PendingIndexSql(const std::string& schema);
 std::string OperationIndexSql(const std::string& schema);
 // List's statement on `table` ($1 workspace, $2 name, $3 with values, $4/$5
