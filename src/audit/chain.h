@@ -17,7 +17,8 @@
 //
 // Changing a field changes the event's hash; removing or reordering events
 // breaks the prev_hash links. (Whoever can rewrite the database can rewrite a
-// whole chain consistently: anchor heads elsewhere for that threat.)
+// whole chain consistently: anchor heads elsewhere for that threat,
+// anchors.h.)
 #pragma once
 
 #include <string>

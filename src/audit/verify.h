@@ -15,6 +15,7 @@ struct VerifyReport {
   bool ok = true;
   std::int64_t events = 0;  // events checked
   int chains = 0;
+  int anchors = 0;      // anchored heads found on record (anchors.h)
   std::string problem;  // empty when ok: which event, and what is wrong with it
 };
 

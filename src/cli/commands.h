@@ -56,8 +56,10 @@ int KeysRotate(const CommonFlags& flags);
 struct AuditVerifyFlags {
   CommonFlags common;
   std::string workspace;  // empty: every chain
+  std::string anchors;    // a file `audit heads` wrote; empty: none
 };
 int AuditVerify(const AuditVerifyFlags& flags);
+int AuditHeads(const CommonFlags& flags);
 
 struct AuthzReconcileFlags {
   CommonFlags common;

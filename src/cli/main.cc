@@ -65,6 +65,12 @@ int main(int argc, char** argv) {
       "verify", "check the audit log's hash chains; exit 1 naming the first tampered event");
   add_common(verify_cmd, verify.common);
   verify_cmd->add_option("--workspace", verify.workspace, "only this workspace's chain");
+  verify_cmd->add_option("--anchors", verify.anchors,
+                         "a file `audit heads` wrote: each head in it must still be on record");
+  CommonFlags heads;
+  auto* heads_cmd = audit_cmd->add_subcommand(
+      "heads", "print every chain's head as JSON, to keep outside the database (an anchor)");
+  add_common(heads_cmd, heads);
 
   ClientCommand client(cli);  // binds its flags: must not move
 
@@ -95,6 +101,7 @@ int main(int argc, char** argv) {
   if (create_cmd->parsed()) return AccountsCreate(create);
   if (migrate_cmd->parsed()) return Migrate(migrate);
   if (verify_cmd->parsed()) return AuditVerify(verify);
+  if (heads_cmd->parsed()) return AuditHeads(heads);
   if (reconcile_cmd->parsed()) return AuthzReconcile(reconcile);
   if (client.Parsed()) return client.Run();
   if (rotate_cmd->parsed()) return KeysRotate(rotate);

@@ -5,12 +5,11 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <cctype>
 
 #include "blackbox/management_fixture.h"
 
@@ -64,7 +63,8 @@ TEST_F(Management, AuditVerifyNamesTheEventSomeoneEdited) {
   EXPECT_EQ(RunWorkspaced({"audit", "verify", "--workspace", upper, "--data-dir", dir}).exit_code,
             0);
   // A mistyped id is a usage error, not a broken chain.
-  const auto typo = RunWorkspaced({"audit", "verify", "--workspace", "not-a-uuid\x1b[2J", "--data-dir", dir});
+  const auto typo =
+      RunWorkspaced({"audit", "verify", "--workspace", "not-a-uuid\x1b[2J", "--data-dir", dir});
   EXPECT_EQ(typo.exit_code, 2) << typo.err;
   EXPECT_NE(typo.err.find("not a workspace id"), std::string::npos) << typo.err;
   EXPECT_EQ(typo.err.find("not-a-uuid"), std::string::npos) << typo.err;
@@ -148,7 +148,8 @@ TEST_F(Management, AuditVerifyReadsACopyOnReadOnlyMedia) {
   // The platform admins' first setting, the creations of the default
   // account, Acme, Globex and the workspace.
   EXPECT_NE(ok.out.find("audit log intact: 5 events in 2 chains"), std::string::npos) << ok.out;
-  const auto one = RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", copy.path()});
+  const auto one =
+      RunWorkspaced({"audit", "verify", "--workspace", ws_, "--data-dir", copy.path()});
   EXPECT_EQ(one.exit_code, 0) << one.err;
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::directory_iterator(copy.path()))
@@ -183,6 +184,48 @@ TEST_F(Management, AuditVerifyNamesAWorkspaceWhoseNewestEventsWereCutWithItsHead
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("workspace " + ws_ + ": the chain ends at event"), std::string::npos)
       << bad.err;
+}
+
+// Heads kept outside the database (`audit heads`) catch what the chains
+// alone cannot: here a member's addition removed and the head moved back
+// (the workspace row did not change with it, so nothing else shows it).
+TEST_F(Management, AuditHeadsKeptOutsideCatchAChainCutBackThatVerifiesAlone) {
+  ASSERT_EQ(
+      Call("PUT", "/v1/workspaces/" + ws_ + "/members/newbie", "wanda", R"({"role":"viewer"})")
+          .status,
+      201);
+  const std::string dir = server_->data_dir();
+  const CommandResult heads = RunWorkspaced({"audit", "heads", "--data-dir", dir});
+  ASSERT_EQ(heads.exit_code, 0) << heads.err;
+  EXPECT_EQ(heads.out.rfind(R"({"taken_at":")", 0), 0u) << heads.out;
+  TempDir keep;
+  const std::string file = keep.path() + "/heads.json";
+  std::ofstream(file) << heads.out;
+  const auto verify = [&] {
+    return RunWorkspaced({"audit", "verify", "--anchors", file, "--data-dir", dir});
+  };
+  const CommandResult whole = verify();
+  EXPECT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_NE(whole.out.find("anchored heads of"), std::string::npos) << whole.out;
+
+  const std::string newest =
+      "(SELECT MAX(seq) FROM audit_events WHERE workspace_id = '" + ws_ + "')";
+  ExecSql(dir, "DELETE FROM audit_events WHERE workspace_id = '" + ws_ +
+                   "' AND action = 'member.put' AND target_id = 'newbie'");
+  ExecSql(dir, "UPDATE audit_chain_heads SET seq = " + newest +
+                   ", hash = (SELECT hash FROM audit_events WHERE seq = " + newest +
+                   ") WHERE scope = '" + ws_ + "'");
+  EXPECT_EQ(VerifyAudit().exit_code, 0) << "the chain alone shows nothing";
+  const CommandResult cut = verify();
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_NE(cut.err.find("(workspace " + ws_ + "), an anchored head, is no longer on record"),
+            std::string::npos)
+      << cut.err;
+
+  std::ofstream(file) << "{\"heads\":[]}";
+  const CommandResult bad = verify();
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--anchors: " + file + ": "), std::string::npos) << bad.err;
 }
 
 TEST_F(Management, TheAuditEndpointPagesNewestFirstAndKeepsItsFilters) {
