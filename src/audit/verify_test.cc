@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "audit/anchors.h"
+#include "audit/chain.h"
 #include "store/sqlite_store.h"
 #include "store/testing/temp_dir.h"
 
@@ -161,11 +163,11 @@ TEST_F(Verify, AnEventInsertedAfterTheHeadIsCaught) {
   Sql(std::string("INSERT INTO audit_events (time, actor, actor_auth, action, target_type, "
                   "target_id, workspace_id, outcome, request_id, source_ip, user_agent, details, "
                   "prev_hash, hash) VALUES (5000, 'mallory', 'jwt', 'secret.reveal', 'secret', "
-                  "'DB', '") + kW1 + "', 'success', 'req_x', '', '', '{}', 'junk', 'junk')");
+                  "'DB', '") +
+      kW1 + "', 'success', 'req_x', '', '', '{}', 'junk', 'junk')");
   VerifyReport r = Run(kW1);
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.problem.find("link to the previous event is broken"), std::string::npos)
-      << r.problem;
+  EXPECT_NE(r.problem.find("link to the previous event is broken"), std::string::npos) << r.problem;
 
   Sql("DELETE FROM audit_events WHERE actor = 'mallory'");
   ASSERT_TRUE(Run().ok);
@@ -184,7 +186,8 @@ TEST_F(Verify, AnEventInsertedAfterTheHeadIsCaught) {
                   })
                   .ok());
   Sql(std::string("UPDATE audit_chain_heads SET seq = (SELECT seq FROM saved), hash = (SELECT "
-                  "hash FROM saved) WHERE scope = '") + kW1 + "'");
+                  "hash FROM saved) WHERE scope = '") +
+      kW1 + "'");
   r = Run(kW1);
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.problem.find("events after 7, the chain's head, are on record (up to event 11)"),
@@ -198,7 +201,8 @@ TEST_F(Verify, AnEventInsertedAfterTheHeadIsCaught) {
 // event on record is still checked, so the edit is named.
 TEST_F(Verify, AHeadMovedBackOverEditedEventsIsCaught) {
   Sql(std::string("UPDATE audit_chain_heads SET seq = 3, hash = (SELECT hash FROM audit_events "
-                  "WHERE seq = 3) WHERE scope = '") + kW1 + "'");
+                  "WHERE seq = 3) WHERE scope = '") +
+      kW1 + "'");
   Sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = 7");
   VerifyReport r = Run(kW1);
   EXPECT_FALSE(r.ok);
@@ -343,6 +347,149 @@ TEST_F(Verify, ATruncatedChainWithItsHeadMovedBackIsCaughtByItsWorkspaceRow) {
             std::string::npos)
       << r.problem;
   EXPECT_NE(r.problem.find("newest event (event 5)"), std::string::npos) << r.problem;
+}
+
+// Anchors (anchors.h): a chain rewritten whole, every hash recomputed so
+// that it verifies again, is caught by a head taken before and kept outside
+// the database; so is a chain cut back with its head. Heads taken before
+// events appended by the running service stay valid.
+class Anchors : public Verify {
+ protected:
+  void Append(const std::string& scope, int n) {
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) -> Status {
+                      for (int i = 0; i < n; ++i) {
+                        model::AuditEvent e;
+                        e.time = 1000 + (next_++);
+                        e.actor = "alice";
+                        e.actor_auth = "dev";
+                        e.action = "member.put";
+                        e.target_type = "workspace_member";
+                        e.target_id = "bob";
+                        e.workspace_id = scope;
+                        e.outcome = "success";
+                        e.details = "{}";
+                        WS_RETURN_IF_ERROR(tx.AppendAudit(e));
+                      }
+                      return Status::Ok();
+                    })
+                    .ok());
+  }
+
+  std::vector<model::AuditEvent> Chain(const std::string& scope) {
+    std::vector<model::AuditEvent> out;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      WS_ASSIGN_OR_RETURN(
+                          out, tx.ScanAuditChain(scope, 0, 1000, store::Tx::kNoByteLimit));
+                      return Status::Ok();
+                    })
+                    .ok());
+    return out;
+  }
+
+  // What one who can write the database does to hide an edit: event
+  // `edited` says another actor, and it and every later event of the chain
+  // get their hashes recomputed, the head too. The chain verifies again.
+  void RewriteWhole(const std::string& scope, std::int64_t edited) {
+    std::string prev;
+    for (model::AuditEvent e : Chain(scope)) {
+      if (e.seq == edited) {
+        e.actor = "mallory";
+        Sql("UPDATE audit_events SET actor = 'mallory' WHERE seq = " + std::to_string(e.seq));
+      }
+      e.prev_hash = prev;
+      e.hash = ChainHash(e, prev);
+      Sql("UPDATE audit_events SET prev_hash = '" + e.prev_hash + "', hash = '" + e.hash +
+          "' WHERE seq = " + std::to_string(e.seq));
+      Sql("UPDATE audit_chain_heads SET hash = '" + e.hash +
+          "' WHERE seq = " + std::to_string(e.seq));
+      prev = e.hash;
+    }
+  }
+
+  VerifyReport Check(const std::vector<Anchor>& anchors) {
+    auto report = VerifyChains(*store_, std::nullopt);
+    EXPECT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok) << report->problem;
+    EXPECT_TRUE(CheckAnchors(*store_, anchors, std::nullopt, *report).ok());
+    return *report;
+  }
+
+  int next_ = 0;
+};
+
+TEST_F(Anchors, HeadsTakenBeforeLaterEventsStayOnRecord) {
+  const auto anchors = TakeAnchors(*store_);
+  ASSERT_TRUE(anchors.ok());
+  ASSERT_EQ(anchors->size(), 3u);  // W1, W2, and the chain without a workspace
+  Append(kW1, 3);                  // the service goes on
+  const VerifyReport report = Check(*anchors);
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.anchors, 3);
+}
+
+TEST_F(Anchors, AChainRewrittenWholeVerifiesButNotAgainstItsAnchor) {
+  const auto anchors = TakeAnchors(*store_);
+  ASSERT_TRUE(anchors.ok());
+  Append(kW1, 2);
+  RewriteWhole(kW1, Chain(kW1)[1].seq);
+  const VerifyReport report = Check(*anchors);
+  EXPECT_FALSE(report.ok);
+  EXPECT_NE(report.problem.find("workspace " + std::string(kW1)), std::string::npos)
+      << report.problem;
+  EXPECT_NE(report.problem.find("its hash is not the anchored one"), std::string::npos)
+      << report.problem;
+}
+
+TEST_F(Anchors, AChainCutBackWithItsHeadIsCaughtByItsAnchor) {
+  const auto anchors = TakeAnchors(*store_);
+  ASSERT_TRUE(anchors.ok());
+  const auto chain = Chain(kW1);
+  // The newest two events go, and the head is moved back to match.
+  Sql("DELETE FROM audit_events WHERE seq >= " + std::to_string(chain[3].seq) +
+      " AND workspace_id = '" + kW1 + "'");
+  Sql("UPDATE audit_chain_heads SET seq = " + std::to_string(chain[2].seq) + ", hash = '" +
+      chain[2].hash + "' WHERE scope = '" + kW1 + "'");
+  const VerifyReport report = Check(*anchors);
+  EXPECT_FALSE(report.ok);
+  EXPECT_NE(report.problem.find("is no longer on record"), std::string::npos) << report.problem;
+}
+
+TEST_F(Anchors, TheDocumentRoundTripsAndAnythingElseIsRefusedByName) {
+  const auto anchors = TakeAnchors(*store_);
+  ASSERT_TRUE(anchors.ok());
+  Micros taken_at = 0;
+  const std::string doc = AnchorsJson(*anchors, 1'700'000'000'123'456);
+  const auto back = ParseAnchorsJson(doc, taken_at);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(taken_at, 1'700'000'000'123'456);
+  ASSERT_EQ(back->size(), anchors->size());
+  for (std::size_t i = 0; i < back->size(); ++i) {
+    EXPECT_EQ((*back)[i].scope, (*anchors)[i].scope);
+    EXPECT_EQ((*back)[i].seq, (*anchors)[i].seq);
+    EXPECT_EQ((*back)[i].hash, (*anchors)[i].hash);
+  }
+  const std::string h(64, 'a');
+  for (
+      const auto& [bad, says] : std::vector<std::pair<std::string, std::string>>{
+          {"[]", "not a JSON object"},
+          {R"({"taken_at":"x","heads":[]})", "taken_at"},
+          {R"({"taken_at":"2026-01-01T00:00:00Z","heads":[],"more":1})", "no other"},
+          {R"({"taken_at":"2026-01-01T00:00:00Z","heads":[{"workspace_id":"x","seq":1,"hash":")" +
+               h + R"("}]})",
+           "heads[0].workspace_id"},
+          {R"({"taken_at":"2026-01-01T00:00:00Z","heads":[{"workspace_id":"","seq":0,"hash":")" +
+               h + R"("}]})",
+           "heads[0].seq"},
+          {R"({"taken_at":"2026-01-01T00:00:00Z","heads":[{"workspace_id":"","seq":1,"hash":"AB"}]})",
+           "heads[0].hash"},
+      }) {
+    const auto parsed = ParseAnchorsJson(bad, taken_at);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find(says), std::string::npos)
+        << bad << ": " << parsed.status().message();
+  }
 }
 
 }  // namespace
