@@ -44,9 +44,10 @@ TEST(Config, EveryCommandRefusesAConfigurationServeRefusesWithServesMessage) {
         std::string(R"({"regions":[]})"), std::string(R"({"encryption":{"active_key":"k1"}})"),
         R"({"encryption":{"keys":{"k1":")" + fifo + R"("},"active_key":"k1"}})",
         R"({"auth":{"jwks_file":")" + fifo + R"(","issuer":"https://idp","audience":"cp"}})",
-        R"({"spicedb":{"target":"grpc","endpoint":"127.0.0.1:1","preshared_key_file":")" +
-            fifo + R"("}})",
-        std::string(R"({"spicedb":{"target":"grpc","endpoint":"127.0.0.1:1","ca_file":"/dev/zero"}})")}) {
+        R"({"spicedb":{"target":"grpc","endpoint":"127.0.0.1:1","preshared_key_file":")" + fifo +
+            R"("}})",
+        std::string(
+            R"({"spicedb":{"target":"grpc","endpoint":"127.0.0.1:1","ca_file":"/dev/zero"}})")}) {
     const std::string path = tmp.path() + "/c.json";
     std::ofstream(path) << body;
     const CommandResult serve = RunWithConfig({"serve"}, path, data_dir);
@@ -77,6 +78,31 @@ TEST(Config, EveryCommandRefusesAConfigurationThatIsNotARegularFile) {
       EXPECT_FALSE(std::filesystem::exists(data_dir)) << command[0];
     }
   }
+}
+
+// The portal's dev sign-in mints no token the server would refuse: under an
+// auth.max_token_lifetime_seconds shorter than its 8 hours it gives one of
+// that lifetime (it gave 8 hours, then the first call was a 401; outside
+// audit).
+TEST(Config, TheDevSignInNeverOutlivesTheLongestTokenTheServerAccepts) {
+  ServerProcess::Options o;
+  o.config_json = R"({"access_log":false,"auth":{"max_token_lifetime_seconds":3600}})";
+  auto server = ServerProcess::Start(o);
+  const std::string out = server->Output();
+  const std::string key = R"("portal_sign_in_code":")";
+  const std::size_t at = out.find(key);
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string code =
+      out.substr(at + key.size(), out.find('"', at + key.size()) - at - key.size());
+  HttpClient c(server->port());
+  const HttpResponse signed_in =
+      c.Send("POST", "/portal/dev-token", {{"Content-Type", "application/json"}},
+             R"({"sub":"admin","code":")" + code + R"("})");
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  const auto body = boost::json::parse(signed_in.body).as_object();
+  EXPECT_EQ(body.at("expires_in").as_int64(), 3600);
+  const HttpResponse used = c.Get("/v1/workspaces", std::string(body.at("token").as_string()));
+  EXPECT_EQ(used.status, 200) << used.body;
 }
 
 }  // namespace

@@ -15,16 +15,17 @@
 // it, and a page of another origin cannot read its answer (no CORS). And it
 // asks for the sign-in code the server logs at start (app::DevSignInCode):
 // being on the machine is not enough, reading the server's log or key is.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/handlers/handlers.h"
 #include "api/json_body.h"
-#include "model/identity.h"
 #include "api/json_writer.h"
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
 #include "common/hmac.h"
 #include "common/text.h"
+#include "model/identity.h"
 #include "portal/assets.h"
 
 namespace workspaced::api {
@@ -130,7 +131,8 @@ class PortalDevToken final : public Handler {
         return Invalid("groups", "must be an array of at most 64 group names");
       for (const json::value& g : groups->as_array()) {
         if (!g.is_string() || !ValidName(g.as_string()))
-          return Invalid("groups", "each group must be 1-255 characters, no control characters or '|'");
+          return Invalid("groups",
+                         "each group must be 1-255 characters, no control characters or '|'");
         claims.groups.emplace_back(g.as_string());
       }
     }
@@ -142,12 +144,17 @@ class PortalDevToken final : public Handler {
       return Status(Code::kPermissionDenied,
                     "the sign-in code is not the one the server logged at start");
     claims.issued_at = app_.clock().Now();
-    claims.ttl = kDevTokenSeconds * 1'000'000;
+    // Never longer than the server accepts (auth.max_token_lifetime_seconds):
+    // an 8-hour token under a 1-hour limit was minted, then refused with 401
+    // on its first call (outside audit).
+    const std::int64_t limit = app_.config().auth.max_token_lifetime_seconds;
+    const std::int64_t seconds = limit > 0 ? std::min(kDevTokenSeconds, limit) : kDevTokenSeconds;
+    claims.ttl = seconds * 1'000'000;
     std::string body;
     JsonWriter w(body);
     w.BeginObject();
     w.Field("token", auth::SignDevToken(key, claims));
-    w.Field("expires_in", kDevTokenSeconds);
+    w.Field("expires_in", seconds);
     w.EndObject();
     out.SetHeader("Cache-Control", "no-store");
     out.Json(200, std::move(body));
