@@ -129,8 +129,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
       &metrics.Counter("workspaced_connections_evicted_total",
                        "Stalled connections (receiving a request, or writing to a client that "
                        "stopped reading) closed at max_connections to admit a new one.");
-  impl->connections_open = &metrics.GaugeValue(
-      "workspaced_http_connections", "Connections open now (limits.max_connections).");
+  impl->connections_open = &metrics.GaugeValue("workspaced_http_connections",
+                                               "Connections open now (limits.max_connections).");
   impl->connections_refused =
       &metrics.Counter("workspaced_connections_refused_total",
                        "Connections closed at accept, by limit.", "limit=\"max_connections\"");
@@ -179,8 +179,12 @@ void Server::Impl::Admit(tcp::socket socket, std::string peer, std::size_t index
   // by the listen backlog (AcceptBacklog).
   if (!shutting_down.load() &&
       connections.load(std::memory_order_relaxed) >= options.max_connections) {
-    AdmitByEvicting(std::make_shared<tcp::socket>(std::move(socket)), std::move(peer), index, index,
-                    contexts.size(), Stall::kReceiving);
+    auto e = std::make_shared<Eviction>();
+    e->socket = std::make_shared<tcp::socket>(std::move(socket));
+    e->peer = std::move(peer);
+    e->index = e->ctx = index;
+    e->left = contexts.size();
+    AdmitByEvicting(std::move(e));
   } else if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer)) {
     // Over the per-address cap: closed, counted, not logged (a flood would
     // flood the log).
@@ -208,32 +212,55 @@ void Server::Impl::AcceptBacklog() {
   }
 }
 
-void Server::Impl::AdmitByEvicting(std::shared_ptr<tcp::socket> socket, std::string peer,
-                                   std::size_t index, std::size_t ctx, std::size_t left,
-                                   Stall stall) {
-  net::post(*contexts[ctx],
-            [this, socket, peer = std::move(peer), index, ctx, left, stall]() mutable {
-              // Accepted over the limit just before the stop: nothing is
-              // evicted now; Admit takes it over the limit while stopping.
-              if (shutting_down.load()) return Admit(std::move(*socket), std::move(peer), index);
-              if (!CloseLongestStalled(*this, ctx, stall)) {
-                const std::size_t next = (ctx + 1) % contexts.size();
-                if (left > 1)
-                  return AdmitByEvicting(socket, std::move(peer), index, next, left - 1, stall);
-                // Connections receiving a request go first: one writing may be
-                // delivering an answer to a client that is still reading it.
-                if (stall == Stall::kReceiving)
-                  return AdmitByEvicting(socket, std::move(peer), index, next, contexts.size(),
-                                         Stall::kWriting);
-                return RefuseAtCapacity();  // `socket` closes with its last reference
-              }
-              connections_evicted->fetch_add(1, std::memory_order_relaxed);
-              // The per-address cap still holds for the newcomer.
-              if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(peer))
-                return;
-              // The socket belongs to contexts[index]: StartSession posts there.
-              StartSession(*this, index, std::move(*socket), std::move(peer));
-            });
+void Server::Impl::AdmitByEvicting(std::shared_ptr<Eviction> e) {
+  net::post(*contexts[e->ctx], [this, e]() mutable {
+    // Accepted over the limit just before the stop: nothing is evicted now;
+    // Admit takes it over the limit while stopping.
+    if (shutting_down.load()) return Admit(std::move(*e->socket), std::move(e->peer), e->index);
+    const std::size_t n = contexts.size();
+    if (e->left > 0) {
+      // Surveying: each context says how long its longest-stalled
+      // connection has stalled, on its own thread (its sessions are its
+      // own), and the one stalled longest of all is evicted: the longest on
+      // the newcomer's thread alone was not (outside audit).
+      const auto since = OldestStalled(*this, e->ctx, e->stall);
+      if (since && (!e->best || *since < e->best_since)) {
+        e->best = e->ctx;
+        e->best_since = *since;
+      }
+      if (--e->left > 0) {
+        e->ctx = (e->ctx + 1) % n;
+        return AdmitByEvicting(std::move(e));
+      }
+      if (e->best) {
+        e->ctx = *e->best;  // left 0: evict there
+        return AdmitByEvicting(std::move(e));
+      }
+      // Connections receiving a request go first: one writing may be
+      // delivering an answer to a client that is still reading it.
+      if (e->stall == Stall::kReceiving) {
+        e->stall = Stall::kWriting;
+        e->left = n;
+        e->ctx = e->index;
+        return AdmitByEvicting(std::move(e));
+      }
+      return RefuseAtCapacity();  // the socket closes with its last reference
+    }
+    if (!CloseLongestStalled(*this, e->ctx, e->stall)) {
+      // Gone meanwhile (answered, or closed by its client): survey again,
+      // once; then the newcomer is refused.
+      e->left = n;
+      e->best.reset();
+      if (e->resurveyed) return RefuseAtCapacity();
+      e->resurveyed = true;
+      return AdmitByEvicting(std::move(e));
+    }
+    connections_evicted->fetch_add(1, std::memory_order_relaxed);
+    // The per-address cap still holds for the newcomer.
+    if (options.rate_limiter != nullptr && !options.rate_limiter->OpenConnection(e->peer)) return;
+    // The socket belongs to contexts[index]: StartSession posts there.
+    StartSession(*this, e->index, std::move(*e->socket), std::move(e->peer));
+  });
 }
 
 void Server::Impl::RefuseAtCapacity() {

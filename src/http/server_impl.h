@@ -6,9 +6,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -36,7 +39,7 @@ struct Server::Impl {
 
   // Declared before `contexts`: sessions destroyed with a context touch it.
   std::atomic<std::size_t> connections{0};
-  std::atomic<std::int64_t>* connections_open = nullptr;        // the gauge of `connections`
+  std::atomic<std::int64_t>* connections_open = nullptr;  // the gauge of `connections`
   // Signalled when the last connection closes: Shutdown waits on it.
   std::mutex drain_mu;
   std::condition_variable drained;
@@ -90,15 +93,27 @@ struct Server::Impl {
   // them, requests sent on them included). Each is started as a session,
   // which answers a request already there and closes (Session::ReadHeader).
   void AcceptBacklog();
-  // At max_connections: closes the connection that has stalled longest
-  // (CloseLongestStalled: receiving, in every context from contexts[ctx]
-  // on, then writing, likewise; `left` contexts to go in this pass) and
-  // starts `socket` (of contexts[index]) in its place; closes `socket` when
+  // A newcomer at max_connections, on its way through the contexts.
+  struct Eviction {
+    std::shared_ptr<boost::asio::ip::tcp::socket> socket;  // of contexts[index]
+    std::string peer;
+    std::size_t index = 0;
+    std::size_t ctx = 0;   // the context it is posted to next
+    std::size_t left = 0;  // contexts still to survey; 0: evict on ctx
+    Stall stall = Stall::kReceiving;
+    std::optional<std::size_t> best;  // the context stalled longest so far
+    std::chrono::steady_clock::time_point best_since;
+    bool resurveyed = false;
+  };
+  // At max_connections: closes the connection of the whole server that has
+  // stalled longest (receiving, else writing: OldestStalled surveyed on
+  // every context's thread in turn, then CloseLongestStalled on the one
+  // found) and starts the newcomer's socket in its place; closes it when
   // none has stalled. A stalled connection costs a client nothing to hold,
   // so a crowd of them must not lock out the clients that have a request to
-  // make (the health probe's among them).
-  void AdmitByEvicting(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::string peer,
-                       std::size_t index, std::size_t ctx, std::size_t left, Stall stall);
+  // make (the health probe's among them). Nothing waits: each step is a
+  // post to the next context.
+  void AdmitByEvicting(std::shared_ptr<Eviction> e);
   // Counts (and logs, at most once a second) a connection closed at accept
   // because every connection is busy.
   void RefuseAtCapacity();
@@ -132,5 +147,10 @@ void ShutdownSession(Session* session);
 // longest. A request being handled, or a streamed chunk being produced,
 // stays.
 bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall);
+// On contexts[context_index]'s thread: since when its connection stalled
+// longest in `stall` has stalled; nullopt when none has.
+std::optional<std::chrono::steady_clock::time_point> OldestStalled(Server::Impl& server,
+                                                                   std::size_t context_index,
+                                                                   Stall stall);
 
 }  // namespace workspaced::http

@@ -74,6 +74,37 @@ TEST_F(ServerTest, AtTheConnectionLimitAnIdleConnectionMakesRoomForANewOne) {
   }
 }
 
+// The connection evicted is the one of the whole server that has been
+// receiving longest, not the longest on the newcomer's I/O thread (outside
+// audit: with two threads, an idle connection that came later was closed
+// while the first, its request begun, held on). Connections are spread over
+// the threads in turn: A and C on one, B and the newcomer on the other.
+TEST_F(ServerTest, AtTheConnectionLimitTheLongestStalledOfAllThreadsGoes) {
+  ServerOptions o;
+  o.max_connections = 3;
+  StartServer(o);
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ConnectLoopback(server_->port());
+    ASSERT_GE(fd, 0);
+    if (i == 0) ASSERT_EQ(::send(fd, "G", 1, 0), 1);  // A: a request begun
+    held.push_back(fd);
+    // Accepted in this order (each starts receiving when it is).
+    ASSERT_TRUE(WaitUntil([&] {
+      return MetricValue(metrics_, "workspaced_http_connections") ==
+             static_cast<std::int64_t>(i + 1);
+    }));
+  }
+  HttpClient c(server_->port());
+  EXPECT_EQ(c.Send("POST", "/echo", {}, "1").status, 200);
+  const std::optional<std::string> a = ReadUntilClosed(held[0], 2000);
+  ASSERT_TRUE(a.has_value()) << "A, receiving longest, was not closed";
+  EXPECT_EQ(a->rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << a->substr(0, 80);
+  EXPECT_EQ(ReadUntilClosed(held[1], 1), std::nullopt) << "B was closed in A's place";
+  EXPECT_EQ(ReadUntilClosed(held[2], 1), std::nullopt) << "C was closed in A's place";
+  for (const int fd : held) ::close(fd);
+}
+
 // The bytes request bodies hold now, as /metrics publishes them.
 std::int64_t BodyBytesHeld(const Metrics& metrics) {
   const std::string text = metrics.Render();

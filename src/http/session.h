@@ -71,6 +71,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ContinueHeader();
   // Bytes of a request are here: read and not parsed, or in the socket.
   bool RequestWaiting();
+  // method_, method_text_ and target_ from the parser's request line.
+  void NoteRequestLine();
   // `consumed`: what the parser took from the buffer in this read.
   void OnHeader(boost::beast::error_code ec, std::size_t consumed);
   void ReadBody();

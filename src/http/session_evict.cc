@@ -37,16 +37,33 @@ void Session::Evict() {
   stream_.socket().close(ignored);
 }
 
-bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall) {
-  const bool receiving = stall == Stall::kReceiving;
-  const auto since = [receiving](const Session* s) {
-    return receiving ? s->receiving_since() : s->writing_since();
-  };
+namespace {
+
+std::chrono::steady_clock::time_point Since(const Session* s, Stall stall) {
+  return stall == Stall::kReceiving ? s->receiving_since() : s->writing_since();
+}
+
+Session* LongestStalled(Server::Impl& server, std::size_t context_index, Stall stall) {
   Session* oldest = nullptr;
   for (Session* s : server.registries[context_index]) {
-    if (!(receiving ? s->Receiving() : s->Writing())) continue;
-    if (oldest == nullptr || since(s) < since(oldest)) oldest = s;
+    if (!(stall == Stall::kReceiving ? s->Receiving() : s->Writing())) continue;
+    if (oldest == nullptr || Since(s, stall) < Since(oldest, stall)) oldest = s;
   }
+  return oldest;
+}
+
+}  // namespace
+
+std::optional<std::chrono::steady_clock::time_point> OldestStalled(Server::Impl& server,
+                                                                   std::size_t context_index,
+                                                                   Stall stall) {
+  const Session* oldest = LongestStalled(server, context_index, stall);
+  if (oldest == nullptr) return std::nullopt;
+  return Since(oldest, stall);
+}
+
+bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall) {
+  Session* oldest = LongestStalled(server, context_index, stall);
   if (oldest == nullptr) return false;
   oldest->Evict();
   return true;

@@ -166,15 +166,7 @@ void Session::OnHeader(beast::error_code ec, std::size_t consumed) {
     // Only a chunked body has a trailer to tell apart.
     if (parser_->chunked()) header_field_ids_ = HeaderFieldIds(head);
     ResetResponse();
-    method_ = ToMethod(head.method());
-    // The method is a token a client chose: one longer than any (refused
-    // below) is kept as long as the access log takes it.
-    const std::string_view method = head.method_string();
-    if (method.size() <= kMaxMethodBytes)
-      method_text_.assign(method);
-    else
-      method_text_ = BoundedText(method, kMaxMethodBytes);
-    target_.assign(head.target());
+    NoteRequestLine();
     // Before the body: a request whose end is uncertain is never handled.
     if (auto refusal = CheckHeader(head.base())) return Reject(refusal->status, refusal->detail);
   }
@@ -360,6 +352,19 @@ bool Session::AnswerOtherVersion() {
   return true;
 }
 
+void Session::NoteRequestLine() {
+  const auto& head = parser_->get();
+  method_ = ToMethod(head.method());
+  // The method is a token a client chose: one longer than any (refused
+  // in CheckHeader) is kept as long as the access log takes it.
+  const std::string_view method = head.method_string();
+  if (method.size() <= kMaxMethodBytes)
+    method_text_.assign(method);
+  else
+    method_text_ = BoundedText(method, kMaxMethodBytes);
+  target_.assign(head.target());
+}
+
 void Session::Reject(int status, std::string_view detail) {
   request_id_ = NewRequestId();
   ResetResponse();
@@ -370,9 +375,16 @@ void Session::Reject(int status, std::string_view detail) {
   keep_alive_ = false;
   linger_ = true;
   if (!in_flight_) {
-    method_ = Method::kOther;
-    method_text_ = "-";
-    target_.clear();
+    // Refused before it was handled: the log names its request line when
+    // the parser has it (a Content-Length over the body limit is refused
+    // with the whole head read; it was logged "-"), else "-".
+    if (parser_ && !parser_->get().target().empty()) {
+      NoteRequestLine();
+    } else {
+      method_ = Method::kOther;
+      method_text_ = "-";
+      target_.clear();
+    }
   }
   WriteResponse(11);
 }

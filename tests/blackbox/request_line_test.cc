@@ -29,8 +29,7 @@ class RequestLine : public ::testing::Test {
         std::size_t end = out.find('\n', at);
         if (end == std::string::npos) end = out.size();
         const std::string line = out.substr(at, end - at);
-        if (line.find("\"request\"") != std::string::npos &&
-            line.find(needle) != std::string::npos)
+        if (line.find("\"request\"") != std::string::npos && line.find(needle) != std::string::npos)
           lines.push_back(line);
         at = end + 1;
       }
@@ -101,6 +100,23 @@ TEST_F(RequestLine, CredentialsInAnAbsoluteFormTargetAreRefusedAndNeverLogged) {
   EXPECT_EQ(server_->Output().find("hunter2"), std::string::npos);
   // Without userinfo the absolute form is served as its path.
   EXPECT_EQ(Raw("GET http://x/healthz").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// A body announced over the limit is refused with the whole head read: the
+// access log names its method and target (it logged "-" and "", so which
+// endpoint received it could not be told; outside audit).
+TEST_F(RequestLine, ABodyOverTheLimitIsLoggedWithItsRequestLine) {
+  const std::string r =
+      HttpClient::Raw(server_->port(),
+                      "POST /v1/workspaces?status=oversized HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      "application/json\r\nContent-Length: 2000000\r\n\r\n");
+  EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r.substr(0, 300);
+  const std::vector<std::string> lines = LogLinesWith("status=oversized");
+  ASSERT_EQ(lines.size(), 1u) << server_->Output().substr(0, 2000);
+  EXPECT_NE(lines[0].find(R"("method":"POST")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("target":"/v1/workspaces?status=oversized")"), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find(R"("status":413)"), std::string::npos) << lines[0];
 }
 
 }  // namespace
