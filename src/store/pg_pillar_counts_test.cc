@@ -1,14 +1,17 @@
 // pillar_counts' trigger (pg_migrations.cc, migration 22) against a writer
 // whose snapshot is older than the count row it moves: a replica of the
 // previous release, queued on the migration's lock while the backfill made
-// the row. Its decrement must conflict and run again, never be lost. And a
+// the row. Its decrement must conflict and run again, never be lost. A
 // write that waits on a lock another session holds, past the lock_timeout an
-// operator set: a busy database (503), as on SQLite.
+// operator set: a busy database (503), as on SQLite. And Tx::TouchWorkspace,
+// which makes a change of relationships meet a purge's seal.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "store/pg_store.h"
 #include "store/testing/postgres_server.h"
@@ -103,6 +106,56 @@ TEST(PgLockTimeout, AWriteWaitingPastItIsUnavailableNotInternal) {
   ASSERT_EQ(other.Exec("ROLLBACK"), "");
   WS_EXPECT_OK((*store)->Write([](Tx& tx) { return tx.PutMeta("k", "3"); }));
   EXPECT_EQ(other.Value("SELECT value FROM meta WHERE key = 'k'"), "3");
+}
+
+// A purge's seal runs at REPEATABLE READ (WriteRowLocked): it deletes the
+// workspace's relationships and updates its row. A change of the account's
+// trusted issuers that inserts relationships for the workspace meanwhile
+// conflicts with it only because it touches the row too: the seal then runs
+// again and deletes what the change wrote. (Without the touch, PostgreSQL
+// saw no conflict and the seal committed over a snapshot without them: they
+// outlived the purge; outside audit.)
+TEST(PgTouchWorkspace, ASealMeetingARelationshipWrittenMeanwhileRunsAgainAndDeletesIt) {
+  const StatusOr<std::string> conninfo = testing::FreshPostgresSchema();
+  if (!conninfo.ok()) GTEST_SKIP() << "no PostgreSQL: " << conninfo.status().message();
+  auto store = OpenPostgresStore({.conninfo = *conninfo, .pool_size = 4});
+  WS_ASSERT_OK(store);
+  WS_ASSERT_OK((*store)->Migrate());
+  const std::string ws = testing::Id(42);
+  WS_ASSERT_OK((*store)->Write([&](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.InsertAccount({testing::kAcme, "Acme", 1}));
+    return tx.InsertWorkspace(testing::MakeWorkspace(ws, testing::kAcme, "a"));
+  }));
+  const model::Relationship granted{"workspace", ws, "admin", "group", "https://idp|acme|eng",
+                                    "member"};
+  std::atomic<int> seal_runs{0};
+  std::atomic<bool> snapshot_taken{false}, change_committed{false};
+  std::thread seal([&] {
+    WS_EXPECT_OK((*store)->WriteRowLocked([&](Tx& tx) -> Status {
+      ++seal_runs;
+      WS_ASSIGN_OR_RETURN(model::Workspace w, tx.GetWorkspace(ws));  // the snapshot
+      WS_ASSIGN_OR_RETURN(const auto rels, tx.ListRelationshipsForResource("workspace", ws));
+      snapshot_taken = true;
+      while (seal_runs == 1 && !change_committed) std::this_thread::yield();
+      if (!rels.empty()) WS_RETURN_IF_ERROR(tx.DeleteRelationships(rels));
+      w.status = model::WorkspaceStatus::kPurged;
+      w.version += 1;
+      return tx.UpdateWorkspace(w);
+    }));
+  });
+  while (!snapshot_taken) std::this_thread::yield();
+  WS_EXPECT_OK((*store)->Write([&](Tx& tx) -> Status {
+    WS_RETURN_IF_ERROR(tx.TouchWorkspace(ws));
+    return tx.TouchRelationships({granted});
+  }));
+  change_committed = true;
+  seal.join();
+  EXPECT_EQ(seal_runs.load(), 2) << "the seal ran again";
+  WS_EXPECT_OK((*store)->Read([&](Tx& tx) -> Status {
+    WS_ASSIGN_OR_RETURN(const auto rels, tx.ListRelationshipsForResource("workspace", ws));
+    EXPECT_TRUE(rels.empty()) << rels.size() << " relationships outlived the seal";
+    return Status::Ok();
+  }));
 }
 
 }  // namespace

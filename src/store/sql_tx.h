@@ -76,6 +76,7 @@ class SqlTx final : public Tx {
 
   Status InsertWorkspace(const model::Workspace& ws) override;
   Status UpdateWorkspace(const model::Workspace& ws) override;
+  Status TouchWorkspace(std::string_view id) override;
   StatusOr<model::Workspace> GetWorkspace(std::string_view id) override;
   StatusOr<WorkspaceStamp> GetWorkspaceStamp(std::string_view id) override;
   StatusOr<model::WorkspaceStatus> GetWorkspaceStatus(std::string_view id) override;

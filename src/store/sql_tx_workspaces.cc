@@ -190,6 +190,13 @@ Status SqlTx::UpdateWorkspace(const model::Workspace& ws) {
   return ReplaceGroupMappings(ws);
 }
 
+Status SqlTx::TouchWorkspace(std::string_view id) {
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("UPDATE workspaces SET version = version WHERE id = ?1"));
+  WS_RETURN_IF_ERROR(stmt.Bind(id).Run());
+  if (stmt.Changes() == 0) return NotFound("workspace not found");
+  return Status::Ok();
+}
+
 Status SqlTx::ReplaceGroupMappings(const model::Workspace& ws) {
   {
     WS_ASSIGN_OR_RETURN(Stmt clear,
@@ -204,7 +211,7 @@ Status SqlTx::ReplaceGroupMappings(const model::Workspace& ws) {
     WS_RETURN_IF_ERROR(
         insert.Bind(ws.id, mapping.group_name, model::ToString(mapping.role), position++)
             .Defer(ConstraintErrors().OnPrimaryKey(Code::kInvalidArgument,
-                                                 "group_mappings lists a group more than once")));
+                                                   "group_mappings lists a group more than once")));
   }
   return Status::Ok();
 }
@@ -229,10 +236,9 @@ StatusOr<model::Workspace> SqlTx::GetWorkspace(std::string_view id) {
 StatusOr<WorkspaceStamp> SqlTx::GetWorkspaceStamp(std::string_view id) {
   // The stamp index covers the query (see ListWorkspacesForSubject).
   WS_ASSIGN_OR_RETURN(
-      Stmt stmt,
-      Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w INDEXED BY workspaces_stamp"
-              " WHERE w.id = ?1",
-              "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id = ?1"));
+      Stmt stmt, Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w INDEXED BY workspaces_stamp"
+                         " WHERE w.id = ?1",
+                         "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id = ?1"));
   WS_ASSIGN_OR_RETURN(const bool row, stmt.Bind(id).Step());
   if (!row) return NotFound("workspace not found");
   return WorkspaceStamp{stmt.String(0), stmt.Int(1), stmt.Int(2)};
@@ -249,17 +255,16 @@ StatusOr<model::WorkspaceStatus> SqlTx::GetWorkspaceStatus(std::string_view id) 
 #define WS_LISTED " w.status NOT IN ('deleting', 'deleted', 'purged')"
 // The same test of a workspace id, for the subqueries that cut a page
 // before the workspaces are joined (one primary-key lookup per id).
-#define WS_LISTED_ID(col)                                                 \
-  " NOT EXISTS (SELECT 1 FROM workspaces g WHERE g.id = " col             \
+#define WS_LISTED_ID(col)                                     \
+  " NOT EXISTS (SELECT 1 FROM workspaces g WHERE g.id = " col \
   " AND g.status IN ('deleting', 'deleted', 'purged'))"
 
 StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesByAccount(std::string_view account_id,
                                                                      const Page& page) {
   WS_RETURN_IF_ERROR(CheckPage(page));
-  WS_ASSIGN_OR_RETURN(Stmt stmt,
-                      Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w "
-                              "WHERE w.account_id = ?1 AND w.id > ?2 AND" WS_LISTED
-                              " ORDER BY w.id LIMIT ?3"));
+  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w "
+                                         "WHERE w.account_id = ?1 AND w.id > ?2 AND" WS_LISTED
+                                         " ORDER BY w.id LIMIT ?3"));
   stmt.Bind(account_id, page.after, page.limit);
   return CollectStamps(stmt);
 }
@@ -299,30 +304,33 @@ StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesForSubject(
       // group side counts workspaces, not mappings (DISTINCT): a
       // workspace that several of the caller's groups or roles reach
       // fills one place, or a page would end early and lose the rest.
-      Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
-              " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
-              "  WHERE subject = ?1 AND workspace_id > ?3 AND" WS_LISTED_ID("workspace_id")
-              "  ORDER BY workspace_id LIMIT ?4)"
-              " UNION"
-              " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS workspace_id"
-              "  FROM relationships WHERE subject_type = 'group'"
-              "  AND subject_id IN (SELECT value FROM json_each(?2))"
-              "  AND subject_relation = 'member' AND resource_type = 'workspace'"
-              "  AND resource_id > ?3 AND" WS_LISTED_ID("resource_id")
-              "  ORDER BY resource_id LIMIT ?4))"
-              " ORDER BY w.id LIMIT ?4",
-              "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
-              " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
-              "  WHERE subject = ?1 AND workspace_id > ?3 AND" WS_LISTED_ID("workspace_id")
-              "  ORDER BY workspace_id LIMIT ?4) m"
-              " UNION"
-              " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS workspace_id"
-              "  FROM relationships WHERE subject_type = 'group'"
-              "  AND subject_id IN (SELECT json_array_elements_text(?2::json))"
-              "  AND subject_relation = 'member' AND resource_type = 'workspace'"
-              "  AND resource_id > ?3 AND" WS_LISTED_ID("resource_id")
-              "  ORDER BY resource_id LIMIT ?4) g)"
-              " ORDER BY w.id LIMIT ?4"));
+      Prepare(
+          "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
+          " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
+          "  WHERE subject = ?1 AND workspace_id > ?3 AND" WS_LISTED_ID(
+              "workspace_id") "  ORDER BY workspace_id LIMIT ?4)"
+                              " UNION"
+                              " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS "
+                              "workspace_id"
+                              "  FROM relationships WHERE subject_type = 'group'"
+                              "  AND subject_id IN (SELECT value FROM json_each(?2))"
+                              "  AND subject_relation = 'member' AND resource_type = 'workspace'"
+                              "  AND resource_id > ?3 AND" WS_LISTED_ID(
+                                  "resource_id") "  ORDER BY resource_id LIMIT ?4))"
+                                                 " ORDER BY w.id LIMIT ?4",
+          "SELECT " WS_STAMP_COLUMNS " FROM workspaces w WHERE w.id IN ("
+          " SELECT workspace_id FROM (SELECT workspace_id FROM workspace_members"
+          "  WHERE subject = ?1 AND workspace_id > ?3 AND" WS_LISTED_ID(
+              "workspace_id") "  ORDER BY workspace_id LIMIT ?4) m"
+                              " UNION"
+                              " SELECT workspace_id FROM (SELECT DISTINCT resource_id AS "
+                              "workspace_id"
+                              "  FROM relationships WHERE subject_type = 'group'"
+                              "  AND subject_id IN (SELECT json_array_elements_text(?2::json))"
+                              "  AND subject_relation = 'member' AND resource_type = 'workspace'"
+                              "  AND resource_id > ?3 AND" WS_LISTED_ID(
+                                  "resource_id") "  ORDER BY resource_id LIMIT ?4) g)"
+                                                 " ORDER BY w.id LIMIT ?4"));
   stmt.Bind(subject, groups_json, page.after, page.limit);
   return CollectStamps(stmt);
 }
@@ -339,9 +347,10 @@ StatusOr<bool> SqlTx::SlugTaken(std::string_view account_id, std::string_view sl
 StatusOr<std::vector<WorkspaceStamp>> SqlTx::ListWorkspacesWithSlug(std::string_view slug,
                                                                     int limit) {
   if (limit < 1) return InvalidArgument("limit must be at least 1");
-  WS_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w"
-                                         " WHERE w.slug = ?1 AND w.status NOT IN ('deleting', 'deleted', 'purged')"
-                                         " ORDER BY w.id LIMIT ?2"));
+  WS_ASSIGN_OR_RETURN(
+      Stmt stmt, Prepare("SELECT " WS_STAMP_COLUMNS " FROM workspaces w"
+                         " WHERE w.slug = ?1 AND w.status NOT IN ('deleting', 'deleted', 'purged')"
+                         " ORDER BY w.id LIMIT ?2"));
   stmt.Bind(slug, limit);
   return CollectStamps(stmt);
 }

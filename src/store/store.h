@@ -198,6 +198,11 @@ class Tx {
   // Replaces every mutable field. `ws.version` must be the stored version + 1
   // (optimistic concurrency): kConflict otherwise; kNotFound when absent.
   virtual Status UpdateWorkspace(const model::Workspace& ws) = 0;
+  // Writes the row unchanged: a concurrent writer of it (at REPEATABLE READ
+  // or SERIALIZABLE on PostgreSQL) then conflicts with this transaction and
+  // one of the two runs again, seeing the other's writes. kNotFound when
+  // absent.
+  virtual Status TouchWorkspace(std::string_view id) = 0;
   // kNotFound when absent.
   virtual StatusOr<model::Workspace> GetWorkspace(std::string_view id) = 0;
   // The stamp alone (one index lookup): whether a cached rendering is
