@@ -110,17 +110,26 @@ StatusOr<VaultRecordInfo> Vault::Create(const Actor& actor, const std::string& w
 StatusOr<std::string> Vault::CreateFingerprint(const std::string& workspace_id,
                                                std::string_view message, const VaultWrite& w) {
   WS_ASSIGN_OR_RETURN(const model::Workspace ws, protocol_.ReadWorkspace(workspace_id));
+  StatusOr<crypto::Key> key = Status::Ok();
   if (Status active = RequireActiveFor(ws, kWhat); !active.ok()) {
-    // As Create answers (bad input first), without the data key ForWrite
-    // would make (outside audit: a refused create made one).
-    StatusOr<std::vector<std::string>> values = NormaliseVaultWrite(w);
-    if (!values.ok()) return values.status();
-    for (auto& v : *values) crypto::Wipe(v);
-    return active;
+    // A workspace that takes no write gets no data key made for one
+    // (outside audit: a refused create made one). Its key, when it has
+    // one, still makes the fingerprint: a create answered before the
+    // freeze is replayed, not refused (the first draft of this answered
+    // 423). With none, no create ever succeeded here: Create's answer
+    // (bad input first, then the state).
+    key = d_.keys.ForWorkspace(ws.id, /*create=*/false);
+    if (!key.ok() && key.status().code() == Code::kNotFound) {
+      StatusOr<std::vector<std::string>> values = NormaliseVaultWrite(w);
+      if (!values.ok()) return values.status();
+      for (auto& v : *values) crypto::Wipe(v);
+      return active;
+    }
+  } else {
+    key = d_.keys.ForWrite(ws.id, [&] { return HoldsSealedValues(d_.dataplane, ws); });
   }
-  WS_ASSIGN_OR_RETURN(const crypto::Key key,
-                      d_.keys.ForWrite(ws.id, [&] { return HoldsSealedValues(d_.dataplane, ws); }));
-  std::string bytes = key.Bytes();
+  if (!key.ok()) return key.status();
+  std::string bytes = key->Bytes();
   std::string info = "workspaced vault idempotency v1";
   info.push_back('\0');
   info += ws.id;

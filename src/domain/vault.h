@@ -106,9 +106,10 @@ class Vault {
   // the workspace's data key, in hex. A plain hash of a body holding a card
   // number could be reversed by trying every number; this one cannot
   // without the key-encryption key. kNotFound: no such workspace. A
-  // workspace that takes no write (frozen, deleted) answers what Create
-  // would (422 for `w` invalid, else the state's refusal) and gets no data
-  // key made for a write that will not happen.
+  // workspace that takes no write (frozen, deleted) gets no data key made
+  // for a write that will not happen: with a key, the fingerprint is made
+  // (a create answered before is replayed); without one, it answers what
+  // Create would (422 for `w` invalid, else the state's refusal).
   StatusOr<std::string> CreateFingerprint(const std::string& workspace_id, std::string_view message,
                                           const VaultWrite& w);
   StatusOr<VaultRecordInfo> Get(const std::string& workspace_id, const std::string& record_id);

@@ -64,9 +64,9 @@ std::size_t CharCount(std::string_view value) {
 }
 
 // The last four characters after `stars` stars, for a value of at least
-// eight: never half or more of one (a five-character id showed four).
+// nine: never half or more of one (a five-character id showed four).
 std::string Last4(std::string_view value, std::size_t stars) {
-  if (CharCount(value) < 8) return std::string(stars, '*');
+  if (CharCount(value) < 9) return std::string(stars, '*');
   const std::size_t at = LastCharsAt(value, 4);
   if (at == std::string_view::npos) return std::string(stars, '*');
   return std::string(stars, '*') + std::string(value.substr(at));

@@ -77,17 +77,18 @@ TEST(VaultFields, MasksShowAtMostTheLastFourOrAnEmailsDomain) {
   // x@corp.example its whole local part).
   EXPECT_EQ(ApplyVaultMask("last4", "AB123"), "*****");
   EXPECT_EQ(ApplyVaultMask("last4", "ABC1234"), "*****");
-  EXPECT_EQ(ApplyVaultMask("last4", "ABCD1234"), "*****1234");
+  EXPECT_EQ(ApplyVaultMask("last4", "ABCD1234"), "*****");  // exactly half
+  EXPECT_EQ(ApplyVaultMask("last4", "ABCDE1234"), "*****1234");
   EXPECT_EQ(ApplyVaultMask("email", "x@corp.example"), "***@corp.example");
   EXPECT_EQ(ApplyVaultMask("email", "xy@corp.example"), "***@corp.example");
   EXPECT_EQ(ApplyVaultMask("email", "xyz@corp.example"), "x***@corp.example");
   EXPECT_EQ(ApplyVaultMask("full", "anything"), "********");
   // Characters, not bytes: never half of one.
   EXPECT_EQ(ApplyVaultMask("last4", "aa\u00e9\u20ac"), "*****");
-  EXPECT_EQ(ApplyVaultMask("last4", "aaaaaa\u00e9\u20acb"), "*****a\u00e9\u20acb");
-  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"),
+  EXPECT_EQ(ApplyVaultMask("last4", "aaaaaaa\u00e9\u20acb"), "*****a\u00e9\u20acb");
+  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"),
             "*****\u00e9\u00e9\u00e9\u00e9");
-  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"), "*****");
+  EXPECT_EQ(ApplyVaultMask("last4", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"), "*****");
   EXPECT_EQ(ApplyVaultMask("email", "\u00fcxy@ex\u00e4mple.com"), "\u00fc***@ex\u00e4mple.com");
   EXPECT_TRUE(VaultMaskFits("last4", "email"));
   EXPECT_FALSE(VaultMaskFits("card", "email"));

@@ -120,7 +120,7 @@ TEST_F(PillarAnswers, AnEmptyEnvironmentOrAMisspeltValueIs422AndWritesNothing) {
 TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
   const HttpResponse r = Call("POST", "/vault/records", R"({"fields":{
       "short":{"type":"text","value":"aa\u00e9\u20ac","mask":"last4"},
-      "long":{"type":"text","value":"xxxxaa\u00e9\u20acb","mask":"last4"},
+      "long":{"type":"text","value":"xxxxxaa\u00e9\u20acb","mask":"last4"},
       "mail":{"type":"email","value":"\u00fcxy@ex\u00e4mple.com"}}})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = std::string(Json(r.body).as_object().at("id").as_string());
@@ -130,7 +130,7 @@ TEST_F(PillarAnswers, VaultMasksCountCharactersNotBytes) {
   const boost::json::value body = Json(got.body);  // outlives the loop
   for (const auto& [name, f] : body.as_object().at("fields").as_object())
     masks[std::string(name)] = std::string(f.as_object().at("mask").as_string());
-  EXPECT_EQ(masks["short"], "*****");  // under eight characters: none shown
+  EXPECT_EQ(masks["short"], "*****");  // under nine characters: none shown
   EXPECT_EQ(masks["long"],
             "*****a\xc3\xa9\xe2\x82\xac"
             "b");

@@ -220,8 +220,17 @@ TEST_F(Vault, ARefusedCreateInAFrozenWorkspaceMakesNoDataKey) {
   EXPECT_EQ(CountRows(server_->data_dir(), keys), 0);
   ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"active"})").status, 200);
   // The refusal kept nothing under its key: the same key runs again.
-  EXPECT_EQ(create("fz-1", RecordBody()).status, 201);
+  const HttpResponse made = create("fz-1", RecordBody());
+  EXPECT_EQ(made.status, 201);
   EXPECT_EQ(CountRows(server_->data_dir(), keys), 1);
+  // A create answered before the workspace was frozen (or deleted) is still
+  // replayed under its key (the state's refusal is for new writes).
+  ASSERT_EQ(Call("PATCH", "/status", "alice", R"({"status":"frozen","reason":"again"})").status,
+            200);
+  const HttpResponse replayed = create("fz-1", RecordBody());
+  EXPECT_EQ(replayed.status, 201) << replayed.body;
+  EXPECT_EQ(replayed.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(replayed.body, made.body);
 }
 
 TEST_F(Vault, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
