@@ -1,10 +1,11 @@
 #include "dataplane/sqlite_connection_cache.h"
-#include "store/sqlite_busy.h"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "store/sqlite_busy.h"
 
 namespace workspaced::dataplane {
 
@@ -84,7 +85,7 @@ StatusOr<ConnectionCache::Lease> ConnectionCache::Acquire(const std::string& pat
         return Unavailable("dataplane: cannot open " + path + ": " +
                            (raw ? sqlite3_errmsg(raw) : std::strerror(errno)))
             .WithCause(Cause::kDataplaneFailed);
-      store::SetBusyTimeout(raw, 5000);
+      store::SetBusyTimeout(raw, 5000, store::LockHolders::kThisProcessToo);
       WS_RETURN_IF_ERROR(setup(*conn));
     }
     ++e->leased;

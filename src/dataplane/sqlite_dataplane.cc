@@ -50,7 +50,7 @@ StatusOr<Db> Open(const fs::path& path) {
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) return FileFailed("cannot open " + path.string(), errno);
-  store::SetBusyTimeout(db.get(), 5000);
+  store::SetBusyTimeout(db.get(), 5000, store::LockHolders::kThisProcessToo);
   return db;
 }
 
@@ -198,7 +198,7 @@ class SqliteDataplane final : public Dataplane {
   }
 
   StatusOr<NumberedSecret> AddPendingSecret(const model::Workspace& ws, const SecretRow& row,
-                                          FunctionRef<std::string(std::int64_t)> seal) override {
+                                            FunctionRef<std::string(std::int64_t)> seal) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
     return sqlite_secrets::AddPending(lease.conn(), ws.id, row, seal);
   }

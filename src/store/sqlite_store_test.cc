@@ -272,6 +272,32 @@ TEST(SqliteStore, AWaitForALockHeldElsewhereEndsWhenBusyWaitsEnd) {
   EXPECT_EQ(other.Text("SELECT value FROM meta WHERE key = 'k'"), "4");
 }
 
+// Past the end of the waits (a stopping server's grace), a connection that
+// only meets other processes gives up at once; a dataplane's, which also
+// meets this process's own writers, goes on until it has waited 100 ms in
+// all (outside audit: under a short grace, requests of one workspace failed
+// on each other with "dataplane failed"). Before the end, SQLite's schedule.
+TEST(SqliteBusy, AWaitOnThisProcessesWritersOutlastsTheEndByAFewSleeps) {
+  using std::chrono::milliseconds;
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  const auto never = std::chrono::steady_clock::time_point::max();
+  for (const LockHolders h : {LockHolders::kOtherProcesses, LockHolders::kThisProcessToo}) {
+    EXPECT_EQ(BusySleep(0, 5000, h, t0, never), milliseconds(1));
+    EXPECT_EQ(BusySleep(11, 5000, h, t0, never), milliseconds(100));
+    EXPECT_EQ(BusySleep(60, 5000, h, t0, never), std::nullopt);  // its timeout, waited out
+    EXPECT_EQ(BusySleep(11, 5000, h, t0, t0 + milliseconds(30)), milliseconds(30));  // to the end
+  }
+  EXPECT_EQ(BusySleep(0, 5000, LockHolders::kOtherProcesses, t0, t0), std::nullopt);
+  int waited = 0;
+  for (int count = 0;; ++count) {
+    const auto sleep = BusySleep(count, 5000, LockHolders::kThisProcessToo, t0, t0);
+    if (!sleep) break;
+    waited += static_cast<int>(sleep->count());
+  }
+  EXPECT_GT(waited, 50);
+  EXPECT_LE(waited, 100);
+}
+
 TEST(SqliteStore, ConcurrentReadsAndWritesAllSucceed) {
   TempDir dir;
   auto store = Open(dir.File("db"));
