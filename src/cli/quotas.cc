@@ -16,7 +16,10 @@ namespace workspaced::cli {
 int QuotasRecount(const QuotasRecountFlags& flags) {
   app::Config config;
   if (!ResolveConfig(flags.common, config)) return 2;
-  auto store = app::OpenStore(config, /*existing=*/true);
+  // A dry run only reads: opened as `audit verify` opens it, it waits for
+  // no writer (it waited on SQLite's write lock, then failed busy).
+  auto store =
+      flags.dry_run ? app::OpenStoreToRead(config) : app::OpenStore(config, /*existing=*/true);
   if (!store.ok()) {
     std::fprintf(stderr, "workspaced: %s\n", store.status().message().c_str());
     return 1;
