@@ -169,28 +169,32 @@ std::string RedactedTarget(std::string_view target) {
     redacted += RedactedTarget(target.substr(end));
     return redacted;
   }
-  const std::size_t q = target.find('?');
-  if (q == std::string_view::npos) return std::string(target);
-  std::string out(target.substr(0, q + 1));
-  std::string_view query = target.substr(q + 1);
+  // A fragment is never sent by a client that means well: whatever follows
+  // '#' is not kept.
+  const std::size_t hash = target.find('#');
+  const std::string_view kept = target.substr(0, hash);
+  const std::string_view fragment = hash == std::string_view::npos ? "" : "#REDACTED";
+  const std::size_t q = kept.find('?');
+  if (q == std::string_view::npos) return std::string(kept) + std::string(fragment);
+  std::string out(kept.substr(0, q + 1));
+  std::string_view query = kept.substr(q + 1);
   bool first = true;
   while (true) {
     const std::size_t amp = query.find('&');
     const std::string_view part = query.substr(0, amp);
     if (!first) out.push_back('&');
     first = false;
+    // A part the API does not define goes whole, name included (a name, or
+    // a part without '=', can hold what a value can).
     const std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos &&
-        !IsLoggedParameter(DecodeQueryComponent(part.substr(0, eq)))) {
-      out += part.substr(0, eq + 1);
-      out += "REDACTED";
-    } else {
+    if (part.empty() || IsLoggedParameter(DecodeQueryComponent(part.substr(0, eq))))
       out += part;
-    }
+    else
+      out += "REDACTED";
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  return out;
+  return out + std::string(fragment);
 }
 
 std::string PercentEncode(std::string_view s) {

@@ -49,10 +49,10 @@ struct Request {
 };
 
 // The target with the userinfo of an absolute-form target
-// (`http://user:password@host/…`) and the value of every query parameter
-// the API does not define (names compared after percent-decoding: limit,
-// cursor, status, format… keep theirs) replaced by "REDACTED": what the
-// access log may keep.
+// (`http://user:password@host/…`), every query part that does not name a
+// parameter the API defines (name and value; names compared after
+// percent-decoding: limit, cursor, status, format… are kept) and a fragment
+// replaced by "REDACTED": what the access log may keep.
 std::string RedactedTarget(std::string_view target);
 
 // Whether `target` is in absolute form (`scheme://authority…`) with userinfo

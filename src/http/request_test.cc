@@ -56,21 +56,24 @@ TEST(Request, DecodePathSegment) {
 // credential names), are not.
 TEST(RedactedTarget, KeepsOnlyTheValuesOfTheParametersTheApiDefines) {
   EXPECT_EQ(RedactedTarget("/v1/workspaces"), "/v1/workspaces");
-  EXPECT_EQ(RedactedTarget("/x?access_token=eyJ.a.b&limit=5"), "/x?access_token=REDACTED&limit=5");
+  EXPECT_EQ(RedactedTarget("/x?access_token=eyJ.a.b&limit=5"), "/x?REDACTED&limit=5");
   EXPECT_EQ(RedactedTarget("/x?limit=5&TOKEN=t&id_token=i&code=c&password=p&secret=s&key=k"),
-            "/x?limit=5&TOKEN=REDACTED&id_token=REDACTED&code=REDACTED&password=REDACTED&"
-            "secret=REDACTED&key=REDACTED");
+            "/x?limit=5&REDACTED&REDACTED&REDACTED&REDACTED&REDACTED&REDACTED");
   EXPECT_EQ(RedactedTarget("/v1/workspaces/w/secrets/S?value=hunter2&sig=abc"),
-            "/v1/workspaces/w/secrets/S?value=REDACTED&sig=REDACTED");
+            "/v1/workspaces/w/secrets/S?REDACTED&REDACTED");
   EXPECT_EQ(RedactedTarget("/x?status=active&region=eu&label=a%3Db&name_prefix=Dev&cursor=c1&"
                            "since=2026-01-01T00:00:00Z&format=csv&deep=1&force=true"),
             "/x?status=active&region=eu&label=a%3Db&name_prefix=Dev&cursor=c1&"
             "since=2026-01-01T00:00:00Z&format=csv&deep=1&force=true");
   // Names are compared decoded and exactly: an encoded name is still known,
   // one that merely resembles a known one is not.
-  EXPECT_EQ(RedactedTarget("/x?limi%74=5&Limit=6&keyboard=q"),
-            "/x?limi%74=5&Limit=REDACTED&keyboard=REDACTED");
-  EXPECT_EQ(RedactedTarget("/x?token&&a=1"), "/x?token&&a=REDACTED");
+  EXPECT_EQ(RedactedTarget("/x?limi%74=5&Limit=6&keyboard=q"), "/x?limi%74=5&REDACTED&REDACTED");
+  // Names and parts without '=' go too: either can hold a secret (outside
+  // audit), and a fragment is never kept.
+  EXPECT_EQ(RedactedTarget("/x?token&&a=1"), "/x?REDACTED&&REDACTED");
+  EXPECT_EQ(RedactedTarget("/x?value%3dS3CRET=1&deep"), "/x?REDACTED&deep");
+  EXPECT_EQ(RedactedTarget("/x?limit=1#value=S3CRET"), "/x?limit=1#REDACTED");
+  EXPECT_EQ(RedactedTarget("/healthz#S3CRET"), "/healthz#REDACTED");
 }
 
 // RFC 9110 §4.2.4: userinfo in an absolute-form target is redacted in what
@@ -79,7 +82,7 @@ TEST(RedactedTarget, HidesTheUserinfoOfAnAbsoluteFormTarget) {
   EXPECT_EQ(RedactedTarget("http://alice:hunter2@x/healthz"), "http://REDACTED@x/healthz");
   EXPECT_EQ(RedactedTarget("HTTPS://alice@x"), "HTTPS://REDACTED@x");
   EXPECT_EQ(RedactedTarget("http://a:b@x/p?token=t&limit=1"),
-            "http://REDACTED@x/p?token=REDACTED&limit=1");
+            "http://REDACTED@x/p?REDACTED&limit=1");
   EXPECT_EQ(RedactedTarget("http://x/p?cursor=http://a:b@y"), "http://x/p?cursor=http://a:b@y");
   EXPECT_EQ(RedactedTarget("/p@x://y"), "/p@x://y");
   EXPECT_TRUE(HasUserinfo("http://alice:hunter2@x/healthz"));
