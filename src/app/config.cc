@@ -314,11 +314,10 @@ Status ApplyConfigFile(const std::string& path, Config& c) {
             // nothing created), not a start-up failure after the data
             // directory was made.
             if (!crypto::IsKeyId(id)) {
-              return Bad("encryption.keys",
-                         "key ids are 1 to 64 of [a-z0-9-]; " +
-                             boost::json::serialize(
-                                 boost::json::string(std::string_view(id).substr(0, 64))) +
-                             " is not");
+              return Bad("encryption.keys", "key ids are 1 to 64 of [a-z0-9-]; " +
+                                                boost::json::serialize(boost::json::string(
+                                                    std::string_view(id).substr(0, 64))) +
+                                                " is not");
             }
             if (!file.is_string() || file.as_string().empty())
               return Bad("encryption.keys." + std::string(id), "must be a key file's path");
@@ -438,6 +437,12 @@ Status Validate(const Config& c) {
         r.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
       return InvalidArgument("config: region '" + r + "' must be 1-63 characters of [a-z0-9-]");
   }
+  // A body the limit lets in must fit the memory all bodies share, or it is
+  // answered "retry shortly" for ever (outside audit).
+  if (c.limits.body_memory_bytes < c.limits.body_bytes)
+    return InvalidArgument(
+        "config: limits.body_memory_bytes must be at least limits.body_bytes (a body the limit "
+        "takes would never fit)");
   if (c.export_format != "json" && c.export_format != "ndjson" && c.export_format != "csv")
     return InvalidArgument("config: export_format must be json, ndjson or csv");
   if (c.log_format != "json" && c.log_format != "text")
@@ -467,8 +472,9 @@ Status Validate(const Config& c) {
     if (auto jwks = auth::LoadJwksFile(c.auth.jwks_file); !jwks.ok())
       return InvalidArgument("config: auth.jwks_file: " + jwks.status().message());
   }
-  for (const auto& [key, path] : {std::pair{"spicedb.preshared_key_file", &c.spicedb.preshared_key_file},
-                                  std::pair{"spicedb.ca_file", &c.spicedb.ca_file}}) {
+  for (const auto& [key, path] :
+       {std::pair{"spicedb.preshared_key_file", &c.spicedb.preshared_key_file},
+        std::pair{"spicedb.ca_file", &c.spicedb.ca_file}}) {
     if (path->empty() || c.spicedb.target == "none") continue;
     if (auto file = ReadRegularFile(*path, 1 << 20); !file.ok())
       return InvalidArgument(std::string("config: ") + key + ": " + file.status().message());

@@ -1,7 +1,6 @@
 #include "app/config.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <fstream>
@@ -65,9 +64,8 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndRanges) {
 // configuration error naming its place, not an admin written to the
 // database (outside audit).
 TEST(Config, APlatformAdminMustBeAUserIdATokenCanCarry) {
-  for (const std::string& admin :
-       {std::string("."), std::string(".."), std::string(" bob"), std::string(),
-        std::string("a\0b", 3), std::string("x|")}) {
+  for (const std::string& admin : {std::string("."), std::string(".."), std::string(" bob"),
+                                   std::string(), std::string("a\0b", 3), std::string("x|")}) {
     Config c;
     c.platform_admins = {"alice", admin};
     const Status s = Validate(c);
@@ -88,8 +86,7 @@ TEST(Config, KeyIdsAreCheckedWithTheFile) {
       R"({"encryption":{"keys":{"../x\u001b[2J":"/k"},"active_key":"../x\u001b[2J"}})");
   const Status s = ApplyConfigFile(bad.path(), c);
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_NE(s.message().find("key ids are 1 to 64 of [a-z0-9-]"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("key ids are 1 to 64 of [a-z0-9-]"), std::string::npos) << s.message();
   EXPECT_EQ(s.message().find('\x1b'), std::string::npos) << s.message();  // escaped
   Config ok;
   const ConfigFile good(R"({"encryption":{"keys":{"k-2026":"/k"},"active_key":"k-2026"}})");
@@ -169,6 +166,17 @@ TEST(Config, ValidateCatchesContradictions) {
   c = Config{};
   c.log_level = "verbose";
   EXPECT_FALSE(Validate(c).ok());
+  // A body the limit takes must fit the memory bodies share.
+  c = Config{};
+  c.limits.body_bytes = 1 << 20;
+  c.limits.body_memory_bytes = 64 << 10;
+  const Status small = Validate(c);
+  EXPECT_FALSE(small.ok());
+  EXPECT_NE(small.message().find("limits.body_memory_bytes must be at least limits.body_bytes"),
+            std::string::npos)
+      << small.message();
+  c.limits.body_memory_bytes = 1 << 20;
+  EXPECT_TRUE(Validate(c).ok());
 }
 
 // Key files are read when the configuration is checked: a bad one stops
@@ -179,9 +187,7 @@ TEST(Config, ValidateReadsTheKeyFiles) {
   const std::string fifo = dir + "/kek.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const std::string good = dir + "/kek.key";
-  {
-    std::ofstream(good) << std::string(64, 'a') << "\n";
-  }
+  { std::ofstream(good) << std::string(64, 'a') << "\n"; }
   ASSERT_EQ(::chmod(good.c_str(), 0600), 0);
   Config c;
   c.encryption.active_key = "k1";
