@@ -246,12 +246,16 @@ void Server::Impl::AdmitByEvicting(std::shared_ptr<Eviction> e) {
       }
       return RefuseAtCapacity();  // the socket closes with its last reference
     }
-    if (!CloseLongestStalled(*this, e->ctx, e->stall)) {
-      // Gone meanwhile (answered, or closed by its client): survey again,
-      // once; then the newcomer is refused.
+    // The one surveyed, unless it went meanwhile (answered, closed by its
+    // client, or evicted for another newcomer of the same burst): then the
+    // survey runs again, once; after that the longest stalled here goes,
+    // and only when none is left is the newcomer refused.
+    const bool closed = e->resurveyed ? CloseLongestStalled(*this, e->ctx, e->stall)
+                                      : CloseLongestStalled(*this, e->ctx, e->stall, e->best_since);
+    if (!closed) {
+      if (e->resurveyed) return RefuseAtCapacity();
       e->left = n;
       e->best.reset();
-      if (e->resurveyed) return RefuseAtCapacity();
       e->resurveyed = true;
       return AdmitByEvicting(std::move(e));
     }

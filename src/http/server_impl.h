@@ -145,8 +145,11 @@ void ShutdownSession(Session* session);
 // cheaply as nothing), the earliest begun. kWriting: waiting for a write of
 // its response to complete (a client that stopped reading), the one waiting
 // longest. A request being handled, or a streamed chunk being produced,
-// stays.
-bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall);
+// stays. With `stalled_by`, only one stalled since then or before (false
+// when that one went meanwhile and the longest left is younger).
+bool CloseLongestStalled(
+    Server::Impl& server, std::size_t context_index, Stall stall,
+    std::optional<std::chrono::steady_clock::time_point> stalled_by = std::nullopt);
 // On contexts[context_index]'s thread: since when its connection stalled
 // longest in `stall` has stalled; nullopt when none has.
 std::optional<std::chrono::steady_clock::time_point> OldestStalled(Server::Impl& server,

@@ -45,12 +45,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // Still receiving its request, header or body (CloseLongestStalled): a
   // byte a second, or a header announcing a body never sent, holds a slot
   // as well as nothing. Since when (the earliest began first).
-  bool Receiving() const { return waiting_ || reading_body_; }
+  // A session already closed (evicted, its handlers not yet run) is
+  // neither: picked again, it freed nothing while another newcomer was
+  // admitted in its name (outside audit: bursts took the open count past
+  // max_connections).
+  bool Receiving() const { return (waiting_ || reading_body_) && stream_.socket().is_open(); }
   std::chrono::steady_clock::time_point receiving_since() const { return receiving_since_; }
   // Waiting for a write of its response to complete (CloseLongestStalled):
   // a client that stopped reading holds a slot, and the response's memory,
   // until write_timeout. Since when that write began.
-  bool Writing() const { return writing_; }
+  bool Writing() const { return writing_ && stream_.socket().is_open(); }
   std::chrono::steady_clock::time_point writing_since() const { return writing_since_; }
   // Closes a session that is Receiving() or Writing() to make room for a
   // new connection. One receiving is first sent a 503 with Retry-After
@@ -74,6 +78,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // method_, method_text_ and target_ from the parser's request line.
   void NoteRequestLine();
   // `consumed`: what the parser took from the buffer in this read.
+  // Wipes and frees the request body the parser holds, and its reservation.
+  void DropBody();
   void OnHeader(boost::beast::error_code ec, std::size_t consumed);
   void ReadBody();
   // A chunked body's pending framing (or only its first line) holds an LF

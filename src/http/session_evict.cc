@@ -62,9 +62,11 @@ std::optional<std::chrono::steady_clock::time_point> OldestStalled(Server::Impl&
   return Since(oldest, stall);
 }
 
-bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall) {
+bool CloseLongestStalled(Server::Impl& server, std::size_t context_index, Stall stall,
+                         std::optional<std::chrono::steady_clock::time_point> stalled_by) {
   Session* oldest = LongestStalled(server, context_index, stall);
   if (oldest == nullptr) return false;
+  if (stalled_by && Since(oldest, stall) > *stalled_by) return false;
   oldest->Evict();
   return true;
 }
