@@ -343,5 +343,52 @@ TEST_F(LifecycleEdges, RestoreAndCancelWithAnIdempotencyKeyReplayTheFirstAnswer)
   EXPECT_EQ(restores(), 2);
 }
 
+// A change of trusted issuers while the workspace's purge is under way
+// (between remove_relationships and the seal: here a step that fails once
+// and waits out its backoff) writes its group relationships again, as for any
+// deleted workspace; the seal deletes them, or they outlived the purge in
+// the authorizer and SpiceDB for good (outside audit).
+TEST(LifecyclePurge, GroupRelationshipsWrittenDuringThePurgeGoWithTheSeal) {
+  ServerProcess::Options o;
+  o.config_json =
+      R"({"saga":{"backoff_initial_ms":1500,"backoff_max_ms":1500,"lease_ms":5000,"poll_ms":50,)"
+      R"("max_attempts":4},"lifecycle":{"deletion_retention_s":0}})";
+  o.env["WORKSPACED_FAILPOINTS"] = "remove_memberships=error(1)";
+  auto server = ServerProcess::Start(o);
+  const std::string dir = server->data_dir();
+  Seeder seed(dir);
+  const std::string acme = seed.Account("Acme", "alice");
+  HttpClient c(server->port());
+  const HttpResponse created = PostWorkspace(
+      c, server->Token("alice"),
+      CreateBody(acme, "Doomed", R"(,"group_mappings":[{"group_name":"eng","role":"admin"}])"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto accepted = Json(created.body).as_object();
+  const std::string ws(accepted.at("workspace_id").as_string());
+  ASSERT_EQ(WaitRun(c, server->Token("alice"),
+                    std::string(accepted.at("provisioning_run_id").as_string()))
+                .at("state")
+                .as_string(),
+            "succeeded");
+  ASSERT_EQ(CallAs(c, *server, "DELETE", "/v1/workspaces/" + ws, "alice").status, 202);
+  const std::string purge_at_memberships =
+      "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND workspace_id = '" + ws +
+      "' AND state = 'running' AND current_step = 3";
+  ASSERT_TRUE(Eventually([&] { return CountRows(dir, purge_at_memberships) == 1; }));
+  ASSERT_EQ(RelationshipRows(dir, ws), 0) << "remove_relationships has run";
+  const HttpResponse trusted =
+      CallAs(c, *server, "PUT", "/v1/accounts/" + acme + "/trusted-issuers", "admin",
+             R"([{"issuer":"https://idp.test/","org":"acme"}])");
+  ASSERT_EQ(trusted.status, 200) << trusted.body;
+  ASSERT_TRUE(Eventually([&] {
+    return CountRows(dir,
+                     "SELECT COUNT(*) FROM provisioning_runs WHERE kind = 'purge' AND "
+                     "workspace_id = '" +
+                         ws + "' AND state = 'succeeded'") == 1;
+  }));
+  EXPECT_EQ(RelationshipRows(dir, ws), 0);
+  EXPECT_EQ(CountRows(dir, "SELECT COUNT(*) FROM relationships WHERE subject_type = 'group'"), 0);
+}
+
 }  // namespace
 }  // namespace workspaced::testing
