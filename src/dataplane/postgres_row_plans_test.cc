@@ -113,27 +113,34 @@ TEST(PostgresRowPlans, APageReadsFromItsKeyThroughAnIndex) {
 TEST(PostgresRowPlans, IndexesNothingReadsAreDroppedFromASchemaOfAnEarlierRelease) {
   auto conninfo = store::testing::FreshPostgresSchema();
   ASSERT_TRUE(conninfo.ok()) << conninfo.status().message();
+  // A dedicated workspace of this run: its own schema (the shared one is
+  // read by other tests' plans at the same time, which an old index would
+  // change).
+  const std::string suffix = std::to_string(std::random_device{}() % 1'000'000'000'000ULL);
   model::Workspace ws;
-  ws.id = "0190a1b2-0000-7000-8000-00000000bbbb";
+  ws.id = "0190a1b2-0000-7000-8000-" + std::string(12 - suffix.size(), '0') + suffix;
   ws.region = "eu-west-1";
-  ws.tenancy_model = model::TenancyModel::kShared;
+  ws.tenancy_model = model::TenancyModel::kDedicated;
+  std::string schema = "ws_";
+  for (const char ch : ws.id) schema.push_back(ch == '-' ? '_' : ch);
   ASSERT_TRUE(NewPostgresDataplane(*conninfo)->Provision(ws).ok());
   Conn c(PQconnectdb(conninfo->c_str()), &PQfinish);
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
   // As the releases before left them.
-  ASSERT_EQ(Exec(c.get(),
-                 "CREATE INDEX IF NOT EXISTS secret_versions_by_name ON shared.secret_versions "
-                 "(workspace_id, name COLLATE \"C\", version); CREATE INDEX IF NOT EXISTS "
-                 "vault_fields_token ON shared.vault_fields (workspace_id, token)"),
+  ASSERT_EQ(Exec(c.get(), "CREATE INDEX IF NOT EXISTS secret_versions_by_name ON " + schema +
+                              ".secret_versions (workspace_id, name COLLATE \"C\", version); "
+                              "CREATE INDEX IF NOT EXISTS vault_fields_token ON " +
+                              schema + ".vault_fields (workspace_id, token)"),
             "");
   ASSERT_TRUE(NewPostgresDataplane(*conninfo)->Provision(ws).ok());  // a new process
   std::unique_ptr<PGresult, decltype(&PQclear)> r(
-      PQexec(c.get(),
-             "SELECT count(*) FROM pg_indexes WHERE schemaname = 'shared' AND indexname "
-             "IN ('secret_versions_by_name', 'vault_fields_token')"),
+      PQexec(c.get(), ("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema +
+                       "' AND indexname IN ('secret_versions_by_name', 'vault_fields_token')")
+                          .c_str()),
       &PQclear);
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQerrorMessage(c.get());
   EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "0");
+  EXPECT_EQ(Exec(c.get(), "DROP SCHEMA " + schema + " CASCADE"), "");
 }
 
 }  // namespace
