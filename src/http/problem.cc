@@ -106,6 +106,7 @@ void Render(Response& out, int http_status, std::string_view detail, std::string
   out.headers.clear();  // nothing a failed handler set (ETag, Link…) survives
   out.content_type = "application/problem+json";
   out.body = boost::json::serialize(o);
+  out.fixed_body = {};
   out.stream.reset();
 }
 

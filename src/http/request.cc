@@ -3,6 +3,8 @@
 #include <strings.h>
 
 #include <cctype>
+#include <string>
+#include <vector>
 
 #include "common/text.h"
 
@@ -142,6 +144,19 @@ bool IsLoggedParameter(std::string_view name) {
   return false;
 }
 
+// Whether a defined parameter's value is logged as sent (RedactedTarget):
+// its name's first (but `label`'s), within its length, and one value only.
+bool KeepsValue(const std::string& name, std::string_view value, std::vector<std::string>& seen) {
+  // `label` is the one parameter given more than once (api/list_filters.h).
+  if (name != "label")
+    for (const std::string& s : seen)
+      if (s == name) return false;
+  // A cursor is at most 1,396 characters (docs/api.md); nothing else
+  // defined is near 256.
+  const std::size_t most = name == "cursor" || name == "after" ? 1400 : 256;
+  return value.size() <= most && value.find_first_of(";?=/") == std::string_view::npos;
+}
+
 // Where the userinfo of an absolute-form target lies: [begin, end) before
 // the authority's last '@' (perhaps empty); {0, 0} when there is none.
 std::pair<std::size_t, std::size_t> UserinfoSpan(std::string_view target) {
@@ -169,6 +184,13 @@ std::string RedactedTarget(std::string_view target) {
     redacted += RedactedTarget(target.substr(end));
     return redacted;
   }
+  // An authority-form target (CONNECT's host:port) has no userinfo
+  // (RFC 9112 §3.2.3): what comes before an '@' in one is not kept.
+  if (!target.empty() && target.front() != '/' && target.find("://") == std::string_view::npos) {
+    const std::size_t at = target.substr(0, target.find_first_of("/?#")).rfind('@');
+    if (at != std::string_view::npos && at > 0)
+      return "REDACTED@" + RedactedTarget(target.substr(at + 1));
+  }
   // A fragment is never sent by a client that means well: whatever follows
   // '#' is not kept.
   const std::size_t hash = target.find('#');
@@ -178,6 +200,7 @@ std::string RedactedTarget(std::string_view target) {
   if (q == std::string_view::npos) return std::string(kept) + std::string(fragment);
   std::string out(kept.substr(0, q + 1));
   std::string_view query = kept.substr(q + 1);
+  std::vector<std::string> seen;  // the defined names met so far
   bool first = true;
   while (true) {
     const std::size_t amp = query.find('&');
@@ -185,12 +208,25 @@ std::string RedactedTarget(std::string_view target) {
     if (!first) out.push_back('&');
     first = false;
     // A part the API does not define goes whole, name included (a name, or
-    // a part without '=', can hold what a value can).
+    // a part without '=', can hold what a value can). A defined one keeps
+    // its value only when it reads as one value: not a second of the same
+    // name, not over its length, with no ';', '?', '=' or '/' that would
+    // carry another part in it (`?limit=5;token=…`, outside audit; all such
+    // requests are refused 400, and what they carried is not logged).
     const std::size_t eq = part.find('=');
-    if (part.empty() || IsLoggedParameter(DecodeQueryComponent(part.substr(0, eq))))
-      out += part;
-    else
+    const std::string name = DecodeQueryComponent(part.substr(0, eq));
+    if (part.empty()) {
+    } else if (!IsLoggedParameter(name)) {
       out += "REDACTED";
+    } else {
+      if (eq == std::string_view::npos || KeepsValue(name, part.substr(eq + 1), seen)) {
+        out += part;
+      } else {
+        out += part.substr(0, eq);
+        out += "=REDACTED";
+      }
+      seen.push_back(name);
+    }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }

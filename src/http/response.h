@@ -34,6 +34,10 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Bytes that live as long as the process (compiled in: the OpenAPI
+  // documents), sent when `body` is empty: neither copied per request nor
+  // counted against a connection's memory.
+  std::string_view fixed_body;
   std::unique_ptr<BodySource> stream;
   // The route template that served the request ("/v1/workspaces/{workspace_id}"),
   // for metrics and the access log; must outlive the response (route tables
@@ -71,7 +75,10 @@ struct Response {
     status = code;
     content_type = "application/json";
     body = std::move(json);
+    fixed_body = {};
   }
+  // What is sent: `body`, or else `fixed_body`.
+  std::string_view Body() const { return body.empty() ? fixed_body : std::string_view(body); }
 };
 
 }  // namespace workspaced::http

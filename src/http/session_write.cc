@@ -1,13 +1,14 @@
 // Writing responses: whole bodies, HEAD, and streamed (chunked) bodies whose
 // chunks a worker produces one at a time, only after the previous one was
 // written (backpressure: a client that stops reading stops the work).
+#include <string.h>  // explicit_bzero
+
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <ctime>
-#include <string.h>  // explicit_bzero
 
 #include "common/log.h"
 #include "common/text.h"
@@ -87,8 +88,9 @@ void Session::BuildHead(unsigned version, Framing framing, std::size_t length) {
   // No response of ours is to be sniffed into another type (a CSV export or
   // an error echoing input rendered as HTML).
   AppendField(h, "X-Content-Type-Options", "nosniff");
-  if (response_.no_store && !handler_sets("Cache-Control")) AppendField(h, "Cache-Control", "no-store");
-  const bool has_body = response_.stream || !response_.body.empty() || framing == Framing::kHead;
+  if (response_.no_store && !handler_sets("Cache-Control"))
+    AppendField(h, "Cache-Control", "no-store");
+  const bool has_body = response_.stream || !response_.Body().empty() || framing == Framing::kHead;
   if (!response_.content_type.empty() && has_body && !handler_sets("Content-Type"))
     AppendField(h, "Content-Type", response_.content_type);
   for (const auto& [name, value] : response_.headers) AppendField(h, name, value);
@@ -128,9 +130,10 @@ void Session::WriteResponse(unsigned version) {
 void Session::WriteBody(unsigned version) {
   const int code = response_.status;
   const bool bodiless = code < 200 || code == 204 || code == 304;
-  BuildHead(version, bodiless ? Framing::kNone : Framing::kLength, response_.body.size());
+  const std::string_view body = response_.Body();
+  BuildHead(version, bodiless ? Framing::kNone : Framing::kLength, body.size());
   const std::array<net::const_buffer, 2> buffers{net::buffer(head_text_),
-                                                 net::buffer(response_.body)};
+                                                 net::buffer(body.data(), body.size())};
   Write(buffers, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->OnWritten(ec, n);
   });
@@ -176,6 +179,7 @@ void Session::DropResponseBody() {
   // Swapped out, not assigned: assigning an empty string keeps the
   // buffer (libstdc++), and an idle connection held its last answer.
   std::string().swap(response_.body);
+  response_.fixed_body = {};
 }
 
 template <typename Buffers, typename Done>
@@ -196,13 +200,12 @@ void Session::WriteHeadOnly(unsigned version) {
   if (response_.stream) {
     BuildHead(version, Framing::kChunked, 0);
   } else {
-    BuildHead(version, Framing::kHead, response_.body.size());
+    BuildHead(version, Framing::kHead, response_.Body().size());
   }
   response_.stream.reset();
   DropResponseBody();  // never sent: not held while the head is written
-  WriteHeadText([self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->OnWritten(ec, n);
-  });
+  WriteHeadText(
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWritten(ec, n); });
 }
 
 void Session::WriteStreamHead(unsigned version) {
@@ -284,8 +287,8 @@ void Session::SendEvictionNotice() {
              "request was complete; retry it",
              request_id);
   std::string wire =
-      "HTTP/1.1 503 Service Unavailable\r\nDate: " + HttpDate() + "\r\nX-Request-Id: " +
-      request_id + "\r\nContent-Type: " + notice.content_type +
+      "HTTP/1.1 503 Service Unavailable\r\nDate: " + HttpDate() +
+      "\r\nX-Request-Id: " + request_id + "\r\nContent-Type: " + notice.content_type +
       "\r\nContent-Length: " + std::to_string(notice.body.size()) +
       "\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + notice.body;
   // Best effort and never blocking: what the socket's send buffer takes
@@ -334,6 +337,7 @@ void Session::OnWritten(beast::error_code ec, std::size_t bytes, std::string_vie
   response_.stream.reset();
   if (response_.sensitive) WipeBodies();
   std::string().swap(response_.body);  // a large body is not kept for the next request
+  response_.fixed_body = {};
   std::string().swap(chunk_);
   ReleaseResponse();
   if (ec) return Close();

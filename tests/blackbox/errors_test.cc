@@ -1,4 +1,7 @@
 // Every error is RFC 9457 problem+json with the request id as `instance`.
+#include <fstream>
+#include <iterator>
+
 #include "blackbox/fixture.h"
 
 namespace workspaced::testing {
@@ -67,8 +70,9 @@ TEST_F(Errors, AnOversizedRequestTargetIs414) {
   EXPECT_NE(out.find("application/problem+json"), std::string::npos);
   // RFC 9110's name for 413 on the status line, as in the problem's title.
   const std::string big = HttpClient::Raw(
-      server_->port(), "POST /v1/workspaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       "Content-Length: 99999999\r\n\r\n");
+      server_->port(),
+      "POST /v1/workspaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 99999999\r\n\r\n");
   EXPECT_EQ(big.rfind("HTTP/1.1 413 Content Too Large", 0), 0u) << big.substr(0, 100);
 }
 
@@ -99,6 +103,44 @@ TEST_F(Errors, OpenApiIsServed) {
   EXPECT_EQ(v0.body.rfind("openapi: 3.1", 0), 0u);
   EXPECT_NE(v0.body.find("url: http://127.0.0.1:8080/v0"), std::string::npos);
   EXPECT_NE(v0.body.find("\n  /workspaces/{workspaceName}:\n"), std::string::npos);
+}
+
+// The documents are sent from the binary's own bytes: a client that has
+// one gets a 304 for its ETag, and a document larger than the whole
+// response memory budget is still served (it holds no memory of its own;
+// before, each GET copied its 200 KiB and, under a 64 KiB budget, was 503).
+TEST(OpenApiDocuments, AreServedWholeWithAnETagUnderAResponseBudgetSmallerThanThem) {
+  ServerProcess::Options o;
+  o.config_json = R"({"limits":{"response_memory_bytes":65536}})";
+  auto server = ServerProcess::Start(o);
+  HttpClient c(server->port());
+  for (const char* path : {"/v1/openapi.yaml", "/v0/openapi.yaml"}) {
+    auto r = c.Get(path);
+    ASSERT_EQ(r.status, 200) << path << " " << r.body.substr(0, 300);
+    EXPECT_EQ(r.body.rfind("openapi: 3.1", 0), 0u) << path;
+    EXPECT_EQ(r.Header("Content-Length"), std::to_string(r.body.size())) << path;
+    const std::string etag = r.Header("ETag");
+    ASSERT_EQ(etag.size(), 34u) << path << " " << etag;
+    EXPECT_EQ(etag.front(), '"');
+    auto again = c.Send("GET", path, {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 304) << path;
+    EXPECT_TRUE(again.body.empty()) << path;
+    EXPECT_EQ(again.Header("ETag"), etag) << path;
+    auto other = c.Send("GET", path, {{"If-None-Match", "\"0\""}});
+    EXPECT_EQ(other.status, 200) << path;
+    EXPECT_EQ(other.body, r.body) << path;
+    const std::string head =
+        HttpClient::Raw(server->port(), std::string("HEAD ") + path +
+                                            " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(head.find("Content-Length: " + std::to_string(r.body.size())), std::string::npos)
+        << head.substr(0, 400);
+    EXPECT_EQ(head.find("openapi: 3.1"), std::string::npos);
+  }
+  // The v1 document (larger than the budget) is the repository's api/openapi.yaml.
+  std::ifstream in(SourceDir() + "/api/openapi.yaml", std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(file.size(), 65536u);
+  EXPECT_EQ(c.Get("/v1/openapi.yaml").body, file);
 }
 
 }  // namespace

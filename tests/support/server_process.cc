@@ -33,6 +33,8 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+std::string SourceDir() { return WS_SOURCE_DIR; }
+
 std::string WorkspacedBin() {
   const char* bin = std::getenv("WORKSPACED_BIN");
   if (bin != nullptr && *bin != '\0') return bin;

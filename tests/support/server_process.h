@@ -52,6 +52,9 @@ CommandResult RunWorkspaced(const std::vector<std::string>& args,
 CommandResult RunShell(const std::string& script,
                        const std::map<std::string, std::string>& env = {});
 
+// The checkout this build came from (its api/, docs/…).
+std::string SourceDir();
+
 class ServerProcess {
  public:
   struct Options {
