@@ -1,8 +1,8 @@
 // The data vault panel of a workspace page (docs/vault.md): the records
 // (the first ones, saying so when there are more) as tokens and masks; a value only on an explicit click for a
 // caller with `detokenize` (shown in its row, kept nowhere else); a
-// one-field record form for a caller with `write`.
-import { json, VaultRecord } from './api';
+// one-field record form and a record's Delete for a caller with `write`.
+import { json, request, VaultRecord } from './api';
 import { announce, field, fmtTime, h, select } from './dom';
 import { clearErrors, showError } from './errors';
 
@@ -22,6 +22,7 @@ export function vaultSection(list: { items: VaultRecord[]; more: boolean } | nul
   const box = h('div', {});
   const rows: HTMLElement[] = [];
   for (const r of records) {
+    let first = true;
     for (const [name, f] of Object.entries(r.fields)) {
       const value = h('td', { class: 'vault-value' });
       if (detokenize) {
@@ -35,15 +36,30 @@ export function vaultSection(list: { items: VaultRecord[]; more: boolean } | nul
       } else {
         value.append('—');
       }
-      rows.push(h('tr', {}, h('td', {}, h('code', {}, r.id.slice(0, 8))), h('td', {}, name),
+      // A record is deleted whole (all its fields' tokens stop resolving):
+      // its button is on its first row, asked once more.
+      const id = r.id.slice(0, 8);
+      const actions = write
+        ? h('td', {}, first ? h('button', { type: 'button', class: 'danger', onclick: async () => {
+          if (!confirm(`Delete the record ${id} and its ${Object.keys(r.fields).length} field(s)? Its tokens will no longer detokenize.`)) return;
+          try {
+            await request('DELETE', `/v1/workspaces/${wid}/vault/records/${encodeURIComponent(r.id)}`);
+            announce(`Deleted the record ${id}`);
+            reload();
+          } catch (err) { showError(box, err); }
+        } }, `Delete record ${id}`) : null)
+        : null;
+      first = false;
+      rows.push(h('tr', {}, h('td', {}, h('code', {}, id)), h('td', {}, name),
         h('td', {}, f.type), h('td', {}, h('code', {}, f.mask)), h('td', {}, h('code', {}, f.token)),
-        h('td', {}, `${fmtTime(r.created_at)} by ${r.created_by}`), value));
+        h('td', {}, `${fmtTime(r.created_at)} by ${r.created_by}`), value, actions));
     }
   }
-  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: '7' }, 'None')));
+  const columns = ['Record', 'Field', 'Type', 'Mask', 'Token', 'Created', 'Value'];
+  if (write) columns.push('Actions');
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: String(columns.length) }, 'None')));
   const table = h('table', { id: 'vault' }, h('caption', { class: 'sr-only' }, 'Vault records'),
-    h('thead', {}, h('tr', {}, ['Record', 'Field', 'Type', 'Mask', 'Token', 'Created', 'Value']
-      .map((c) => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows));
   box.append(h('div', { class: 'scroll' }, table));
   if (list.more) {

@@ -1,7 +1,8 @@
 // One workspace: its fields, environments, members and group mappings (edit
 // controls only where the caller may administer it: the server checks every
-// call regardless), freeze/unfreeze, delete/restore, secrets (metadata; a new version for a
-// writer; a value only on an explicit click for a caller who may reveal it),
+// call regardless), freeze/unfreeze, delete/restore, secrets (metadata, every
+// version's behind a disclosure; a new version and a delete for a writer; a
+// value only on an explicit click for a caller who may reveal it),
 // the data vault (vault.ts), export downloads and the audit log.
 import { allPages, AuditEvent, json, Member, page, Permissions, request, Secret, VaultRecord, Workspace } from './api';
 import { announce, field, fmtTime, h, select } from './dom';
@@ -244,12 +245,31 @@ function secretsSection(list: { items: Secret[]; more: boolean } | null, wid: st
   const box = h('div', {});
   if (!list) return section('secrets-h', 'Secrets', h('p', { class: 'muted' }, 'Secrets are not available.'));
   const secrets = list.items;
+  const columns = ['Name', 'Version', 'Environment', 'Description', 'Created', 'Value'];
+  if (write) columns.push('Actions');
   const table = h('table', { id: 'secrets' }, h('caption', { class: 'sr-only' }, 'Secrets'),
-    h('thead', {}, h('tr', {}, ['Name', 'Version', 'Environment', 'Description', 'Created', 'Value']
-      .map((c) => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, secrets.map((s) => {
       const v = s.versions[s.versions.length - 1];
       const value = h('td', { class: 'secret-value' });
+      // Every version's metadata, newest first, behind a disclosure.
+      const versions = s.versions.length > 1
+        ? h('details', { class: 'versions' }, h('summary', {}, `${s.versions.length} versions`),
+          h('ol', { reversed: true }, [...s.versions].reverse().map((x) => h('li', {},
+            `v${x.version}${x.environment ? ` · ${x.environment}` : ''} · ${fmtTime(x.created_at)} by ${x.created_by}` +
+            (x.description ? ` · ${x.description}` : '')))))
+        : null;
+      // DELETE destroys every version: asked once more, by name.
+      const actions = write
+        ? h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
+          if (!confirm(`Delete the secret ${s.name} and all ${s.versions.length} of its versions? This cannot be undone.`)) return;
+          try {
+            await request('DELETE', `/v1/workspaces/${wid}/secrets/${encodeURIComponent(s.name)}`);
+            announce(`Deleted the secret ${s.name}`);
+            reload();
+          } catch (err) { showError(box, err); }
+        } }, `Delete ${s.name}`))
+        : null;
       if (reveal) {
         value.append(h('button', { type: 'button', class: 'secondary', onclick: async () => {
           try {
@@ -261,11 +281,13 @@ function secretsSection(list: { items: Secret[]; more: boolean } | null, wid: st
       } else {
         value.append('—');
       }
-      return h('tr', {}, h('td', {}, s.name), h('td', {}, String(s.latest_version)),
+      return h('tr', {}, h('td', {}, s.name), h('td', {}, String(s.latest_version), versions),
         h('td', {}, v?.environment ?? '—'), h('td', {}, v?.description ?? ''),
-        h('td', {}, v ? `${fmtTime(v.created_at)} by ${v.created_by}` : ''), value);
+        h('td', {}, v ? `${fmtTime(v.created_at)} by ${v.created_by}` : ''), value, actions);
     })));
-  if (!secrets.length) table.querySelector('tbody')?.append(h('tr', {}, h('td', { colspan: '6' }, 'None')));
+  if (!secrets.length) {
+    table.querySelector('tbody')?.append(h('tr', {}, h('td', { colspan: String(columns.length) }, 'None')));
+  }
   box.append(h('div', { class: 'scroll' }, table));
   if (list.more) {
     box.append(h('p', { class: 'muted', id: 'secrets-more' },

@@ -311,6 +311,61 @@ try {
     await vera.context().close();
   });
 
+  await test('secrets and vault records: a writer deletes one after confirming, a viewer cannot', async () => {
+    await alice.goto(wsUrl);
+    const wid = wsUrl.split('/').pop();
+    const form = alice.locator('#put-secret');
+    const row = alice.locator('#secrets tbody tr', { hasText: 'TEMP_TOKEN' });
+    for (const value of ['old-temp-value', 'new-temp-value']) {
+      await form.getByLabel('Secret name', { exact: true }).fill('TEMP_TOKEN');
+      await form.getByLabel('Value', { exact: true }).fill(value);
+      await alice.getByRole('button', { name: 'Put version' }).click();
+      await row.waitFor();
+    }
+    await row.locator('summary', { hasText: '2 versions' }).click();
+    assert.equal(await row.locator('details li').count(), 2);
+    // Dismissed: nothing is deleted.
+    alice.once('dialog', (d) => d.dismiss());
+    await row.getByRole('button', { name: 'Delete TEMP_TOKEN' }).click();
+    await alice.waitForTimeout(300);
+    assert.equal(await alice.locator('#secrets tbody tr', { hasText: 'TEMP_TOKEN' }).count(), 1);
+    const vera = await signedIn('vera');  // a viewer: no delete control
+    await vera.goto(wsUrl);
+    await vera.locator('#secrets tbody tr', { hasText: 'TEMP_TOKEN' }).waitFor();
+    assert.equal(await vera.getByRole('button', { name: /^Delete / }).count(), 0);
+    await vera.context().close();
+    // Accepted: the secret is gone, from the page and from the API.
+    let asked = '';
+    alice.once('dialog', (d) => { asked = d.message(); d.accept(); });
+    await row.getByRole('button', { name: 'Delete TEMP_TOKEN' }).click();
+    await alice.locator('#secrets tbody tr', { hasText: 'TEMP_TOKEN' }).waitFor({ state: 'detached' });
+    assert.match(asked, /TEMP_TOKEN and all 2 of its versions/);
+    await alice.locator('#secrets tbody tr', { hasText: 'DB_PASSWORD' }).waitFor();
+    const status = await alice.evaluate(async (path) => (await fetch(path, { headers:
+      { Authorization: `Bearer ${sessionStorage.getItem('workspaced.token')}` } })).status,
+      `/v1/workspaces/${wid}/secrets/TEMP_TOKEN`);
+    assert.equal(status, 404);
+
+    // A vault record, deleted whole from its first row.
+    const vform = alice.locator('#vault-record');
+    await vform.getByLabel('Field name', { exact: true }).fill('phone');
+    await vform.getByLabel('Type', { exact: true }).selectOption('phone');
+    await vform.getByLabel('Value', { exact: true }).fill('+1 555 010 4321');
+    await alice.getByRole('button', { name: 'Tokenize', exact: true }).click();
+    const vrow = alice.locator('#vault tbody tr', { hasText: '4321' });
+    await vrow.waitFor();
+    const token = (await vrow.locator('td').nth(4).innerText()).trim();
+    alice.once('dialog', (d) => d.accept());
+    await vrow.getByRole('button', { name: /^Delete record / }).click();
+    await alice.locator('#vault tbody tr', { hasText: '4321' }).waitFor({ state: 'detached' });
+    await alice.locator('#vault tbody tr', { hasText: 'j***@example.com' }).waitFor();
+    const found = await alice.evaluate(async ([path, t]) => (await (await fetch(path, { method: 'POST',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('workspaced.token')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tokens: [t] }) })).json()).results[0].found,
+      [`/v1/workspaces/${wid}/vault/detokenize`, token]);
+    assert.equal(found, false);
+  });
+
   await test('vault: past the records read (500), the page says only the first are shown', async () => {
     await alice.goto(wsUrl);
     assert.equal(await alice.locator('#vault-more').count(), 0);
@@ -361,6 +416,8 @@ try {
       assert.equal(await alice.locator(id).count(), 0, `${id} is shown on a deleted workspace`);
     assert.equal(await alice.getByRole('button', { name: /^(Reveal|Remove|Detokenize) / }).count(), 0,
       'a reveal, remove or detokenize control is shown on a deleted workspace');
+    assert.equal(await alice.getByRole('button', { name: /^Delete (?!workspace$)/ }).count(), 0,
+      'a secret or record delete control is shown on a deleted workspace');
     assert.equal((await alice.locator('.fields dt:text-is("Runtime") + dd').innerText()).trim(), '—',
       'no runtime is shown as —, not as nothing');
     assert.doesNotMatch(await alice.locator('main').innerText(), /\bnull\b/);
