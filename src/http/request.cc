@@ -154,7 +154,10 @@ bool KeepsValue(const std::string& name, std::string_view value, std::vector<std
   // A cursor is at most 1,396 characters (docs/api.md); nothing else
   // defined is near 256.
   const std::size_t most = name == "cursor" || name == "after" ? 1400 : 256;
-  return value.size() <= most && value.find_first_of(";?=/") == std::string_view::npos;
+  // Decoded too (`limit=5%3Baccess_token%3D…` carries one as well), where
+  // an '=' is a label's own (`label=expr:a%3Db`).
+  return value.size() <= most && value.find_first_of(";?=/&#") == std::string_view::npos &&
+         DecodeQueryComponent(value).find_first_of(";?/&#") == std::string::npos;
 }
 
 // Where the userinfo of an absolute-form target lies: [begin, end) before
@@ -178,18 +181,20 @@ std::pair<std::size_t, std::size_t> UserinfoSpan(std::string_view target) {
 bool HasUserinfo(std::string_view target) { return UserinfoSpan(target).first > 0; }
 
 std::string RedactedTarget(std::string_view target) {
-  if (const auto [begin, end] = UserinfoSpan(target); begin > 0) {
-    std::string redacted(target.substr(0, begin));
-    redacted += "REDACTED";
-    redacted += RedactedTarget(target.substr(end));
-    return redacted;
-  }
-  // An authority-form target (CONNECT's host:port) has no userinfo
-  // (RFC 9112 §3.2.3): what comes before an '@' in one is not kept.
-  if (!target.empty() && target.front() != '/' && target.find("://") == std::string_view::npos) {
-    const std::size_t at = target.substr(0, target.find_first_of("/?#")).rfind('@');
-    if (at != std::string_view::npos && at > 0)
-      return "REDACTED@" + RedactedTarget(target.substr(at + 1));
+  // A target that is not a path (absolute form, CONNECT's authority form):
+  // everything up to its last '@' goes, whatever lies between, scheme
+  // aside. Where userinfo ends cannot be told from its text when a
+  // password holds an unencoded '/', '?' or '#' (outside audit:
+  // `http://alice:hun/ter2@x/…` was logged whole), so a query's '@' takes
+  // the path with it: such targets are rare, a credential in one is not.
+  if (!target.empty() && target.front() != '/') {
+    const std::size_t at = target.rfind('@');
+    if (at != std::string_view::npos) {
+      const std::size_t scheme_end = target.find("://");
+      std::string redacted(scheme_end < at ? target.substr(0, scheme_end + 3) : "");
+      redacted += "REDACTED@";
+      return redacted + RedactedTarget(target.substr(at + 1));
+    }
   }
   // A fragment is never sent by a client that means well: whatever follows
   // '#' is not kept.
@@ -210,7 +215,8 @@ std::string RedactedTarget(std::string_view target) {
     // A part the API does not define goes whole, name included (a name, or
     // a part without '=', can hold what a value can). A defined one keeps
     // its value only when it reads as one value: not a second of the same
-    // name, not over its length, with no ';', '?', '=' or '/' that would
+    // name, not over its length, with no ';', '?', '=', '/', '&' or '#' (nor
+    // one percent-encoded, but '=') that would
     // carry another part in it (`?limit=5;token=…`, outside audit; all such
     // requests are refused 400, and what they carried is not logged).
     const std::size_t eq = part.find('=');

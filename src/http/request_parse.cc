@@ -91,6 +91,12 @@ std::optional<Refusal> CheckHeader(const bhttp::request_header<>& header) {
     if (!te.last_chunked) return Refusal{400, "the final transfer coding must be chunked"};
     if (te.count != 1) return Refusal{501, "only a single chunked transfer coding is supported"};
   }
+  // No form of request target has a fragment (RFC 9112 §3.2): one with a
+  // '#' is malformed, and would be read with its path cut at the '?' or
+  // '/' after it (outside audit: `http://a:pw#x@h/v1/workspaces` was
+  // served as /v1/workspaces, its credentials unnoticed).
+  if (header.target().find('#') != std::string_view::npos)
+    return Refusal{400, "the request target must not hold a fragment ('#')"};
   // Credentials in the target are a client's mistake or a phishing attempt
   // (RFC 9110 §4.2.4: treat them as an error); the log keeps them redacted.
   if (HasUserinfo(header.target()))
@@ -161,7 +167,8 @@ std::string_view OriginForm(std::string_view target) {
   if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return target;
   const std::string_view rest = target.substr(scheme_end + 3);
   const std::size_t path = rest.find_first_of("/?");
-  return path == std::string_view::npos ? std::string_view() : rest.substr(path);
+  // No path at all is "/" (RFC 9110 §4.2.3: `GET http://host HTTP/1.1`).
+  return path == std::string_view::npos ? std::string_view("/") : rest.substr(path);
 }
 
 }  // namespace

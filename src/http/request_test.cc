@@ -89,12 +89,19 @@ TEST(RedactedTarget, KeepsADefinedValueOnlyWhenItIsOneValue) {
   const std::string cursor(1396, 'c');
   EXPECT_EQ(RedactedTarget("/x?cursor=" + cursor), "/x?cursor=" + cursor);
   EXPECT_EQ(RedactedTarget("/x?deep&deep=1"), "/x?deep&deep=REDACTED");
+  // …and the same separators percent-encoded (outside audit).
+  EXPECT_EQ(RedactedTarget("/x?limit=5%3Baccess_token%3DS3CRET"), "/x?limit=REDACTED");
+  EXPECT_EQ(RedactedTarget("/x?limit=5%26access_token%3DS3CRET"), "/x?limit=REDACTED");
+  EXPECT_EQ(RedactedTarget("/x?cursor=x%3Fa%3DS3CRET&status=active%2Fb"),
+            "/x?cursor=REDACTED&status=REDACTED");
   EXPECT_EQ(RedactedTarget("/x?label=a:b&label=c:d"), "/x?label=a:b&label=c:d");  // repeatable
 }
 
 // CONNECT's authority form has no userinfo; one sent is not logged.
 TEST(RedactedTarget, DropsUserinfoFromAnAuthorityFormTarget) {
   EXPECT_EQ(RedactedTarget("user:pw@host:443"), "REDACTED@host:443");
+  EXPECT_EQ(RedactedTarget("alice:hun/ter2@proxy:443"), "REDACTED@proxy:443");
+  EXPECT_EQ(RedactedTarget("alice:hun#ter2@proxy:443"), "REDACTED@proxy:443");
   EXPECT_EQ(RedactedTarget("a@b@host:443"), "REDACTED@host:443");
   EXPECT_EQ(RedactedTarget("host:443"), "host:443");
   EXPECT_EQ(RedactedTarget("*"), "*");
@@ -107,9 +114,14 @@ TEST(RedactedTarget, HidesTheUserinfoOfAnAbsoluteFormTarget) {
   EXPECT_EQ(RedactedTarget("HTTPS://alice@x"), "HTTPS://REDACTED@x");
   EXPECT_EQ(RedactedTarget("http://a:b@x/p?token=t&limit=1"),
             "http://REDACTED@x/p?REDACTED&limit=1");
-  // A query's '@' is not an authority's (the value goes for its '/').
-  EXPECT_EQ(RedactedTarget("http://x/p?cursor=http://a:b@y"), "http://x/p?cursor=REDACTED");
-  EXPECT_EQ(RedactedTarget("http://x/p?name_prefix=a:b@y"), "http://x/p?name_prefix=a:b@y");
+  // Where userinfo ends is unknowable when a password holds '/', '?' or
+  // '#' (outside audit): all up to the last '@' goes, a query's too.
+  EXPECT_EQ(RedactedTarget("http://alice:hun/ter2@x/healthz"), "http://REDACTED@x/healthz");
+  EXPECT_EQ(RedactedTarget("http://alice:hun?ter2@x/healthz"), "http://REDACTED@x/healthz");
+  EXPECT_EQ(RedactedTarget("http://alice:hun#ter2@x/healthz"), "http://REDACTED@x/healthz");
+  EXPECT_EQ(RedactedTarget("h_t://alice:pw@x/healthz"), "h_t://REDACTED@x/healthz");
+  EXPECT_EQ(RedactedTarget("http://x/p?cursor=http://a:b@y"), "http://REDACTED@y");
+  EXPECT_EQ(RedactedTarget("http://x/p?limit=1"), "http://x/p?limit=1");
   EXPECT_EQ(RedactedTarget("/p@x://y"), "/p@x://y");
   EXPECT_TRUE(HasUserinfo("http://alice:hunter2@x/healthz"));
   EXPECT_TRUE(HasUserinfo("ftp://@x/"));

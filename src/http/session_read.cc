@@ -39,6 +39,18 @@ constexpr std::string_view kLengthAndCoding =
 std::string_view Session::MalformedDetail(beast::error_code ec) const {
   const bool has_length = parser_ && parser_->get().count(bhttp::field::content_length) > 0;
   const bool has_coding = parser_ && parser_->get().count(bhttp::field::transfer_encoding) > 0;
+  // Past the header, these fields can only have come in a chunked body's
+  // trailer (outside audit: its detail blamed the header).
+  const bool in_trailer = parser_ && parser_->is_header_done();
+  switch (static_cast<bhttp::error>(ec.value())) {
+    case bhttp::error::bad_transfer_encoding:
+    case bhttp::error::bad_content_length:
+    case bhttp::error::multiple_content_length:
+      if (in_trailer) return "a trailer must not hold Content-Length or Transfer-Encoding";
+      break;
+    default:
+      break;
+  }
   switch (static_cast<bhttp::error>(ec.value())) {
     case bhttp::error::bad_transfer_encoding:
       return has_length ? kLengthAndCoding
@@ -50,7 +62,8 @@ std::string_view Session::MalformedDetail(beast::error_code ec) const {
     case bhttp::error::bad_chunk:
       return "malformed chunk: a chunk size is hexadecimal, and a chunk's data ends in CRLF";
     case bhttp::error::bad_chunk_extension:
-      return "malformed chunk extension";
+      return "malformed chunk size or extension: a size is hexadecimal digits only, an "
+             "extension ;name[=value]";
     case bhttp::error::bad_line_ending:
       return "a line must end in CRLF";
     default:

@@ -197,7 +197,12 @@ void Session::Write(const Buffers& buffers, Done&& done) {
 
 void Session::WriteHeadOnly(unsigned version) {
   // The header a GET would have had: its length, or chunked for a stream.
-  if (response_.stream) {
+  const int code = response_.status;
+  if (code < 200 || code == 204 || code == 304) {
+    // No body, so no length: a 304's would have to be the 200's (RFC 9110
+    // §8.6), and 0 is not (outside audit).
+    BuildHead(version, Framing::kNone, 0);
+  } else if (response_.stream) {
     BuildHead(version, Framing::kChunked, 0);
   } else {
     BuildHead(version, Framing::kHead, response_.Body().size());

@@ -126,6 +126,18 @@ TEST(OpenApiDocuments, AreServedWholeWithAnETagUnderAResponseBudgetSmallerThanTh
     EXPECT_EQ(again.status, 304) << path;
     EXPECT_TRUE(again.body.empty()) << path;
     EXPECT_EQ(again.Header("ETag"), etag) << path;
+    // A list, a weak tag and * match as well (RFC 9110 §13.1.2; outside
+    // audit: only the exact tag did).
+    for (const std::string& given : {"\"zz\", " + etag, "W/" + etag, std::string("*")})
+      EXPECT_EQ(c.Send("GET", path, {{"If-None-Match", given}}).status, 304)
+          << path << " " << given;
+    // HEAD's 304 has no length (it sent Content-Length: 0, not the 200's).
+    const std::string head304 =
+        HttpClient::Raw(server->port(), std::string("HEAD ") + path +
+                                            " HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag +
+                                            "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(head304.rfind("HTTP/1.1 304", 0), 0u) << head304;
+    EXPECT_EQ(head304.find("Content-Length"), std::string::npos) << head304;
     auto other = c.Send("GET", path, {{"If-None-Match", "\"0\""}});
     EXPECT_EQ(other.status, 200) << path;
     EXPECT_EQ(other.body, r.body) << path;

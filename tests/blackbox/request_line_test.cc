@@ -102,6 +102,45 @@ TEST_F(RequestLine, CredentialsInAnAbsoluteFormTargetAreRefusedAndNeverLogged) {
   EXPECT_EQ(Raw("GET http://x/healthz").rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// A password holding '#', '?' or '/' hid where userinfo ends: with '#' the
+// request was served (200, the list of workspaces) and logged with the user
+// and half the password; with '/' the password was logged whole (outside
+// audit). A fragment is refused; each is logged without the password.
+TEST_F(RequestLine, APasswordHoldingADelimiterIsNeitherServedNorLogged) {
+  const std::string hash = Raw("GET http://alice:hunter#2SECRETA@x/healthz?status=delim1");
+  EXPECT_EQ(hash.rfind("HTTP/1.1 400", 0), 0u) << hash.substr(0, 300);
+  EXPECT_NE(Problem(hash).at("detail").as_string().find("fragment"), std::string::npos) << hash;
+  const std::string slash = Raw("GET http://alice:hun/ter2SECRETB@x/healthz?status=delim2");
+  EXPECT_NE(slash.rfind("HTTP/1.1 2", 0), 0u) << slash.substr(0, 300);
+  const std::string query = Raw("GET http://alice:hun?ter2SECRETC@x/healthz?status=delim3");
+  EXPECT_NE(query.rfind("HTTP/1.1 2", 0), 0u) << query.substr(0, 300);
+  const std::string connect = Raw("CONNECT alice:hun/ter2SECRETD@proxy:443");
+  EXPECT_EQ(connect.rfind("HTTP/1.1 501", 0), 0u) << connect.substr(0, 300);
+  ASSERT_EQ(LogLinesWith("REDACTED@proxy:443").size(), 1u) << server_->Output().substr(0, 3000);
+  // An origin-form target with a fragment is refused too.
+  EXPECT_EQ(Raw("GET /healthz#frag").rfind("HTTP/1.1 400", 0), 0u);
+  for (const char* secret : {"SECRETA", "SECRETB", "SECRETC", "SECRETD", "hunter"})
+    EXPECT_EQ(server_->Output().find(secret), std::string::npos) << secret;
+}
+
+// A parameter the API defines carrying another part, percent-encoded, was
+// logged whole (outside audit); its value goes now.
+TEST_F(RequestLine, ADefinedParameterSmugglingAnotherIsLoggedWithoutItsValue) {
+  const std::string r = Raw("GET /v1/workspaces?limit=5%26access_token%3DSMUGGLED1");
+  EXPECT_EQ(r.rfind("HTTP/1.1 401", 0), 0u) << r.substr(0, 300);
+  ASSERT_EQ(LogLinesWith("limit=REDACTED").size(), 1u) << server_->Output().substr(0, 3000);
+  EXPECT_EQ(server_->Output().find("SMUGGLED1"), std::string::npos);
+}
+
+// `GET http://x HTTP/1.1` has the path "/" (RFC 9110 §4.2.3): it was
+// refused as "not a path".
+TEST_F(RequestLine, AnAbsoluteFormTargetWithoutAPathIsTheRoot) {
+  const std::string root = Raw("GET /");
+  const std::string absolute = Raw("GET http://x");
+  EXPECT_EQ(absolute.substr(0, 12), root.substr(0, 12)) << absolute.substr(0, 300);
+  EXPECT_EQ(absolute.find("must be a path"), std::string::npos) << absolute.substr(0, 300);
+}
+
 // A body announced over the limit is refused with the whole head read: the
 // access log names its method and target (it logged "-" and "", so which
 // endpoint received it could not be told; outside audit).

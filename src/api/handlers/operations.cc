@@ -3,6 +3,7 @@
 // database's integrity, the dataplanes, SpiceDB), GET /metrics (Prometheus
 // text), and GET /v1/openapi.yaml (the API description built into the binary).
 #include "api/handlers/handlers.h"
+#include "api/json_views.h"
 #include "api/json_writer.h"
 #include "api/openapi_spec.h"
 #include "common/hex.h"
@@ -86,7 +87,7 @@ class OpenApi final : public Handler {
     out.content_type = "application/yaml";
     out.SetHeader("ETag", etag_);
     out.SetHeader("Cache-Control", "no-cache");
-    if (ctx.request.HeaderValue("If-None-Match") == etag_) {
+    if (EtagMatches(ctx.request.HeaderValue("If-None-Match"), etag_)) {  // a list, weak, *
       out.status = 304;
       return Status::Ok();
     }

@@ -20,6 +20,7 @@
 
 #include "api/handlers/handlers.h"
 #include "api/json_body.h"
+#include "api/json_views.h"
 #include "api/json_writer.h"
 #include "app/bootstrap.h"
 #include "auth/jwt_authenticator.h"
@@ -51,7 +52,7 @@ Status Serve(const portal::Asset* asset, const http::Request& request, http::Res
   out.SetHeader("Cache-Control",
                 asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
   out.content_type = std::string(asset->content_type);
-  if (request.HeaderValue("If-None-Match") == asset->etag) {
+  if (EtagMatches(request.HeaderValue("If-None-Match"), asset->etag)) {  // a list, weak, *
     out.status = 304;
     return Status::Ok();
   }
