@@ -49,6 +49,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   sqlite3* db() const { return db_; }
+  // Rows were deleted through it since its file's write-ahead log was last
+  // truncated (sqlite_pillar::RunDelete, ScrubIfDeleted).
+  bool scrub = false;
   // The prepared statement for `sql` (a string literal), reset and with no
   // bindings; kUnavailable when it does not prepare. Owned by the connection.
   StatusOr<sqlite3_stmt*> Statement(const char* sql);

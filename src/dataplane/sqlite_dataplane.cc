@@ -11,6 +11,7 @@
 #include "common/private_file.h"
 #include "common/random.h"
 #include "dataplane/sqlite_connection_cache.h"
+#include "dataplane/sqlite_pillar_stmt.h"
 #include "dataplane/sqlite_secret_rows.h"
 #include "dataplane/sqlite_vault_rows.h"
 #include "store/sqlite_busy.h"
@@ -18,6 +19,13 @@
 namespace workspaced::dataplane {
 namespace fs = std::filesystem;
 namespace {
+
+// `done`, the outcome of a dataplane write on `conn`; once it committed,
+// what it deleted is scrubbed from the file's log (sqlite_pillar).
+Status Scrubbed(Connection& conn, Status done) {
+  if (done.ok()) sqlite_pillar::ScrubIfDeleted(conn);
+  return done;
+}
 
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -165,7 +173,9 @@ class SqliteDataplane final : public Dataplane {
     sqlite3* db = lease->conn().db();
     WS_RETURN_IF_ERROR(Exec(db, "DELETE FROM secret_versions WHERE workspace_id = ?1", &ws.id));
     WS_RETURN_IF_ERROR(sqlite_vault::DeleteWorkspace(lease->conn(), ws.id));
-    return Exec(db, "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id);
+    lease->conn().scrub = true;  // a shared file: its log holds the purged rows
+    return Scrubbed(lease->conn(),
+                    Exec(db, "DELETE FROM dataplane_workspaces WHERE id = ?1", &ws.id));
   }
 
   // The directory is made by the first provisioning; until then, nothing
@@ -205,12 +215,13 @@ class SqliteDataplane final : public Dataplane {
   Status CommitSecretOperation(const model::Workspace& ws, std::string_view operation_id,
                                int keep_versions) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
-    return sqlite_secrets::Commit(lease.conn(), ws.id, operation_id, keep_versions);
+    return Scrubbed(lease.conn(),
+                    sqlite_secrets::Commit(lease.conn(), ws.id, operation_id, keep_versions));
   }
   Status DiscardSecretOperation(const model::Workspace& ws,
                                 std::string_view operation_id) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
-    return sqlite_secrets::Discard(lease.conn(), ws.id, operation_id);
+    return Scrubbed(lease.conn(), sqlite_secrets::Discard(lease.conn(), ws.id, operation_id));
   }
   StatusOr<std::vector<SecretRow>> ListSecretRows(const model::Workspace& ws,
                                                   const SecretRowQuery& query) override {
@@ -225,11 +236,11 @@ class SqliteDataplane final : public Dataplane {
   }
   Status CommitVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
-    return sqlite_vault::Commit(lease.conn(), ws.id, operation_id);
+    return Scrubbed(lease.conn(), sqlite_vault::Commit(lease.conn(), ws.id, operation_id));
   }
   Status DiscardVaultOperation(const model::Workspace& ws, std::string_view operation_id) override {
     WS_ASSIGN_OR_RETURN(const ConnectionCache::Lease lease, OpenPillars(ws));
-    return sqlite_vault::Discard(lease.conn(), ws.id, operation_id);
+    return Scrubbed(lease.conn(), sqlite_vault::Discard(lease.conn(), ws.id, operation_id));
   }
   StatusOr<std::vector<VaultRow>> ListVaultRows(const model::Workspace& ws,
                                                 const VaultRowQuery& query) override {
@@ -245,6 +256,8 @@ class SqliteDataplane final : public Dataplane {
   StatusOr<ConnectionCache::Lease> Pillars(const std::string& path) {
     return connections_.Acquire(path, [](Connection& conn) -> Status {
       WS_RETURN_IF_ERROR(Exec(conn.db(), "PRAGMA journal_mode=WAL"));
+      // Deleted rows are overwritten with zeros (docs/encryption.md).
+      WS_RETURN_IF_ERROR(Exec(conn.db(), "PRAGMA secure_delete=ON"));
       WS_RETURN_IF_ERROR(Exec(conn.db(), kCreateTableIfMissing));
       WS_RETURN_IF_ERROR(sqlite_secrets::EnsureTable(conn.db()));
       return sqlite_vault::EnsureTable(conn.db());

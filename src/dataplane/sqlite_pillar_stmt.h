@@ -8,7 +8,6 @@
 #include <sqlite3.h>
 
 #include <cerrno>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,8 +23,7 @@ namespace workspaced::dataplane::sqlite_pillar {
 // not a failed dataplane.
 inline Status Failed(sqlite3* db) {
   const int rc = sqlite3_errcode(db);
-  const bool full =
-      rc == SQLITE_FULL || (rc == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC);
+  const bool full = rc == SQLITE_FULL || (rc == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC);
   return Unavailable(std::string("dataplane: ") + sqlite3_errmsg(db))
       .WithCause(full ? Cause::kStorageFull : Cause::kDataplaneFailed);
 }
@@ -79,6 +77,28 @@ class Stmt {
 inline Status Exec(Connection& conn, const char* sql) {
   WS_ASSIGN_OR_RETURN(Stmt stmt, Stmt::Prepare(conn, sql));
   return stmt.Run();
+}
+
+// A DELETE through `conn`; when it removed rows, the connection owes its
+// file a scrub (ScrubIfDeleted, once its transaction has committed).
+inline Status RunDelete(Connection& conn, Stmt& stmt) {
+  WS_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(conn.db()) > 0) conn.scrub = true;
+  return Status::Ok();
+}
+
+// After a committed transaction that deleted rows (a secret's versions, a
+// vault record, a refused write's sealed value): the pages it wrote hold
+// zeros where the rows were (secure_delete), but the write-ahead log's
+// older frames still hold them, sealed under a live data key (outside
+// audit: a deleted secret was carved from its workspace's -wal), until the
+// log is checkpointed and truncated. Best effort: the deletion stands,
+// and a reader that keeps the log in use leaves it for the next one.
+inline void ScrubIfDeleted(Connection& conn) {
+  if (!conn.scrub) return;
+  if (sqlite3_wal_checkpoint_v2(conn.db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) ==
+      SQLITE_OK)
+    conn.scrub = false;
 }
 
 // Any SQL, several statements included, on a bare handle (a table's

@@ -6,6 +6,7 @@ namespace workspaced::dataplane::sqlite_secrets {
 using sqlite_pillar::Exec;
 using sqlite_pillar::Failed;
 using sqlite_pillar::InTransaction;
+using sqlite_pillar::RunDelete;
 using sqlite_pillar::Stmt;
 
 Status EnsureTable(sqlite3* db) {
@@ -86,7 +87,7 @@ Status Commit(Connection& db, const std::string& workspace_id, std::string_view 
                                                      "DELETE FROM secret_versions WHERE "
                                                      "workspace_id = ?1 AND name = ?2 AND "
                                                      "version = ?3"));
-        return gone.Text(workspace_id).Text(name).Int(version).Run();
+        return RunDelete(db, gone.Text(workspace_id).Text(name).Int(version));
       }
       WS_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(db,
                                                  "UPDATE secret_versions SET pending = 0 "
@@ -102,14 +103,14 @@ Status Commit(Connection& db, const std::string& workspace_id, std::string_view 
                         "pending = 0 AND tombstone = 0 AND version < (SELECT version FROM "
                         "secret_versions WHERE workspace_id = ?1 AND name = ?2 AND pending = 0 "
                         "AND tombstone = 0 ORDER BY version DESC LIMIT 1 OFFSET ?3)"));
-      return prune.Text(workspace_id).Text(name).Int(keep_versions - 1).Run();
+      return RunDelete(db, prune.Text(workspace_id).Text(name).Int(keep_versions - 1));
     }
     // The tombstone stays, committed: the next version numbers on from it.
     WS_ASSIGN_OR_RETURN(Stmt del, Stmt::Prepare(db,
                                                 "DELETE FROM secret_versions WHERE "
                                                 "workspace_id = ?1 AND name = ?2 AND "
                                                 "version < ?3 AND pending = 0"));
-    WS_RETURN_IF_ERROR(del.Text(workspace_id).Text(name).Int(version).Run());
+    WS_RETURN_IF_ERROR(RunDelete(db, del.Text(workspace_id).Text(name).Int(version)));
     WS_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(db,
                                                "UPDATE secret_versions SET pending = 0 "
                                                "WHERE workspace_id = ?1 AND name = ?2 AND "
@@ -123,7 +124,7 @@ Status Discard(Connection& db, const std::string& workspace_id, std::string_view
                                               "DELETE FROM secret_versions WHERE "
                                               "workspace_id = ?1 AND operation_id = ?2 AND "
                                               "pending = 1"));
-  return del.Text(workspace_id).Text(operation_id).Run();
+  return RunDelete(db, del.Text(workspace_id).Text(operation_id));
 }
 
 StatusOr<std::vector<SecretRow>> List(Connection& db, const std::string& workspace_id,

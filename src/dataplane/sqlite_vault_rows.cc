@@ -7,6 +7,7 @@
 namespace workspaced::dataplane::sqlite_vault {
 using sqlite_pillar::Exec;
 using sqlite_pillar::InTransaction;
+using sqlite_pillar::RunDelete;
 using sqlite_pillar::Stmt;
 
 Status EnsureTable(sqlite3* db) {
@@ -70,7 +71,7 @@ Status Commit(Connection& db, const std::string& workspace_id, std::string_view 
                                                 "DELETE FROM vault_fields WHERE "
                                                 "workspace_id = ?1 AND record_id = ?2 AND "
                                                 "(operation_id = ?3 OR pending = 0)"));
-    return del.Text(workspace_id).Text(find.Col(0)).Text(operation_id).Run();
+    return RunDelete(db, del.Text(workspace_id).Text(find.Col(0)).Text(operation_id));
   });
 }
 
@@ -79,12 +80,12 @@ Status Discard(Connection& db, const std::string& workspace_id, std::string_view
                                               "DELETE FROM vault_fields WHERE "
                                               "workspace_id = ?1 AND operation_id = ?2 AND "
                                               "pending = 1"));
-  return del.Text(workspace_id).Text(operation_id).Run();
+  return RunDelete(db, del.Text(workspace_id).Text(operation_id));
 }
 
 #define WS_VAULT_COLUMNS                                                          \
   "SELECT record_id, field, type, token, deterministic, mask, CASE WHEN ?3 THEN " \
-  "sealed ELSE '' END, pending, tombstone, operation_id, created_at, created_by "  \
+  "sealed ELSE '' END, pending, tombstone, operation_id, created_at, created_by " \
   "FROM vault_fields "
 
 StatusOr<std::vector<VaultRow>> List(Connection& db, const std::string& workspace_id,
@@ -167,7 +168,7 @@ Status DeleteWorkspace(Connection& db, const std::string& workspace_id) {
   WS_RETURN_IF_ERROR(EnsureTable(db.db()));
   WS_ASSIGN_OR_RETURN(Stmt del,
                       Stmt::Prepare(db, "DELETE FROM vault_fields WHERE workspace_id = ?1"));
-  return del.Text(workspace_id).Run();
+  return RunDelete(db, del.Text(workspace_id));
 }
 
 }  // namespace workspaced::dataplane::sqlite_vault

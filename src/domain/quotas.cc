@@ -168,8 +168,8 @@ Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, Pilla
                        pq.limit, json::value(allowed), json::value(count - 1));
 }
 
-Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
-                        std::string_view item, std::int64_t version) {
+StatusOr<bool> RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
+                                std::string_view item, std::int64_t version) {
   return tx.RemovePillarItem(ws.id, QuotaOf(pillar).key, item, version);
 }
 

@@ -47,12 +47,12 @@ Status ValidateQuotas(const model::AccountQuotas& quotas,
 
 // An account's limits and what it uses now.
 struct QuotaUsage {
-  model::AccountQuotas limits;          // every limit nullopt without a row
-  std::int64_t workspaces = 0;          // workspaces the account holds
-  std::int64_t largest_membership = 0;  // direct members of its largest workspace
-  std::int64_t largest_secrets = 0;     // secret names of the workspace holding most
+  model::AccountQuotas limits;             // every limit nullopt without a row
+  std::int64_t workspaces = 0;             // workspaces the account holds
+  std::int64_t largest_membership = 0;     // direct members of its largest workspace
+  std::int64_t largest_secrets = 0;        // secret names of the workspace holding most
   std::int64_t largest_vault_records = 0;  // vault records of the workspace holding most
-  std::vector<std::string> regions;     // regions its workspaces are in, sorted
+  std::vector<std::string> regions;        // regions its workspaces are in, sorted
 };
 
 // Inside a creating transaction: OK when the account may hold one more
@@ -76,9 +76,10 @@ Status AddPillarItemWithinQuota(store::Tx& tx, const model::Workspace& ws, Pilla
                                 std::string_view item, std::int64_t version);
 // Inside the transaction that commits the item's removal at `version` (a
 // secret's tombstone: it destroys only lower versions, so a write of a
-// higher version committed first keeps the item held).
-Status RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
-                        std::string_view item, std::int64_t version);
+// higher version committed first keeps the item held). False when a removal
+// that committed first released it already (store.h).
+StatusOr<bool> RemovePillarItem(store::Tx& tx, const model::Workspace& ws, PillarItem pillar,
+                                std::string_view item, std::int64_t version);
 // The items of `pillar` the workspace holds, as its quota counts them (one
 // indexed count; the dataplane is not read).
 StatusOr<std::int64_t> CountPillarItems(store::Tx& tx, const model::Workspace& ws,

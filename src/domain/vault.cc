@@ -356,8 +356,12 @@ Status Vault::Delete(const Actor& actor, const std::string& workspace_id,
       {"fields", static_cast<std::int64_t>(rows.size())}, {"operation_id", tomb.operation_id}});
   return protocol_.Finish(
       ws, tomb.operation_id, std::move(e),
-      [&](store::Tx& tx, const model::Workspace& current) {
-        return RemovePillarItem(tx, current, PillarItem::kVaultRecord, record_id, 0);
+      [&](store::Tx& tx, const model::Workspace& current) -> Status {
+        // Deleted by a DELETE that committed first (secrets.cc Delete).
+        WS_ASSIGN_OR_RETURN(const bool released,
+                            RemovePillarItem(tx, current, PillarItem::kVaultRecord, record_id, 0));
+        if (!released) return NotFound("vault record not found");
+        return Status::Ok();
       },
       [&](std::string_view op) { return d_.dataplane.CommitVaultOperation(ws, op); },
       [&](std::string_view op) { return d_.dataplane.DiscardVaultOperation(ws, op); });

@@ -26,6 +26,11 @@ struct TxLog {
   // reads them with the COMMIT's answer).
   std::vector<std::vector<std::string>> outbox;
   std::size_t expected = 0;  // rows the transaction wrote
+  // It destroyed what must not be readable from the files afterwards (a
+  // data key): SQLite's store then truncates its write-ahead log, whose
+  // older page images still hold it (outside audit: purged data keys were
+  // carved from workspaced.db-wal).
+  bool scrub = false;
   // Those rows as relationship changes, in seq order.
   StatusOr<std::vector<RelationshipChange>> Changes() const;
 };
@@ -184,8 +189,8 @@ class SqlTx final : public Tx {
                                                int limit) override;
   StatusOr<bool> AddPillarItem(std::string_view workspace_id, std::string_view pillar,
                                std::string_view item, std::int64_t version) override;
-  Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
-                          std::string_view item, std::int64_t version) override;
+  StatusOr<bool> RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
+                                  std::string_view item, std::int64_t version) override;
   StatusOr<std::vector<PillarCountDrift>> RecountPillarItems(bool repair) override;
   StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,
                                           std::string_view pillar) override;
@@ -226,7 +231,7 @@ class SqlTx final : public Tx {
   // false when a higher version decided the item already.
   StatusOr<bool> DecidePillarItem(std::string_view workspace_id, std::string_view pillar,
                                   std::string_view item, std::int64_t version, bool held,
-                                  bool& was_held);
+                                  bool& was_held, bool* found = nullptr);
   // Stores (touch) or removes each relationship, logging each in the outbox.
   Status ChangeRelationships(const std::vector<model::Relationship>& rels, bool touch);
 

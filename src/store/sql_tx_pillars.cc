@@ -55,6 +55,7 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> SqlTx::ListDataKeys(
 Status SqlTx::DeleteDataKey(std::string_view workspace_id) {
   WS_ASSIGN_OR_RETURN(Stmt stmt,
                       Prepare("DELETE FROM workspace_data_keys WHERE workspace_id = ?1"));
+  if (log_ != nullptr) log_->scrub = true;
   return stmt.Bind(workspace_id).Run();
 }
 
@@ -103,11 +104,12 @@ StatusOr<std::int64_t> SqlTx::PrunePillarOperations(std::string_view workspace_i
 // higher version decided it already; whether it was held before.
 StatusOr<bool> SqlTx::DecidePillarItem(std::string_view workspace_id, std::string_view pillar,
                                        std::string_view item, std::int64_t version, bool held,
-                                       bool& was_held) {
+                                       bool& was_held, bool* found_out) {
   WS_ASSIGN_OR_RETURN(Stmt read, Prepare("SELECT version, held FROM pillar_items WHERE "
                                          "workspace_id = ?1 AND pillar = ?2 AND item = ?3"));
   WS_ASSIGN_OR_RETURN(const bool found, read.Bind(workspace_id, pillar, item).Step());
   was_held = found && read.Int(1) == 1;
+  if (found_out != nullptr) *found_out = found;
   if (found && read.Int(0) > version) return false;  // a later decision stands
   WS_ASSIGN_OR_RETURN(
       Stmt write,
@@ -129,10 +131,16 @@ StatusOr<bool> SqlTx::AddPillarItem(std::string_view workspace_id, std::string_v
   return decided && !was_held;
 }
 
-Status SqlTx::RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
-                               std::string_view item, std::int64_t version) {
+StatusOr<bool> SqlTx::RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
+                                       std::string_view item, std::int64_t version) {
   bool was_held = false;
-  return DecidePillarItem(workspace_id, pillar, item, version, false, was_held).status();
+  bool found = false;
+  WS_RETURN_IF_ERROR(
+      DecidePillarItem(workspace_id, pillar, item, version, false, was_held, &found).status());
+  // Recorded released, whichever removal did it: a lower-numbered one that
+  // committed first, or a higher-numbered one (which removed every version
+  // below it, this removal's too) that did.
+  return !(found && !was_held);
 }
 
 StatusOr<std::int64_t> SqlTx::CountPillarItems(std::string_view workspace_id,

@@ -19,10 +19,10 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   int rc = SQLITE_OK;
   if (options.read_only) {
     // A URI built from the path (escaped), so the path is still never "file:?…".
-    rc = sqlite3_open_v2(SqliteReadOnlyUri(path, options.immutable).c_str(), &raw,
-                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
-                             SQLITE_OPEN_EXRESCODE,
-                         nullptr);
+    rc = sqlite3_open_v2(
+        SqliteReadOnlyUri(path, options.immutable).c_str(), &raw,
+        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+        nullptr);
   } else {
     // 0600 before SQLite opens it; its WAL and SHM files take the same mode.
     WS_RETURN_IF_ERROR(MakePrivateFile(path));
@@ -77,6 +77,12 @@ Status SqliteConnection::ApplyPragmas(const ConnectionOptions& options) {
     }
   }
   WS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
+  // What is deleted is overwritten with zeros, not left in free space for
+  // anyone with the file (a purged workspace's data key; docs/encryption.md).
+  {
+    WS_ASSIGN_OR_RETURN(Stmt secure, Prepare("PRAGMA secure_delete=ON"));  // answers the setting
+    WS_RETURN_IF_ERROR(secure.Step().status());
+  }
   WS_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
   if (options.query_only) WS_RETURN_IF_ERROR(Exec("PRAGMA query_only=ON"));
   return Status::Ok();

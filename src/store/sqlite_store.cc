@@ -9,8 +9,9 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "store/sql_tx.h"
+#include "common/log.h"
 #include "store/schema_check.h"
+#include "store/sql_tx.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_integrity.h"
 #include "store/sqlite_migrations.h"
@@ -70,10 +71,25 @@ class SqliteStore final : public Store {
     // Still under the writer mutex: observers see commits in commit order.
     if (s.ok() && observer_ != nullptr && !changes.empty())
       observer_->OnRelationshipsCommitted(changes);
+    if (s.ok() && log.scrub) Scrub();
     return s;
   }
 
   void SetCommitObserver(CommitObserver* observer) override { observer_ = observer; }
+
+  // After a commit that destroyed a data key: secure_delete zeroed the rows
+  // in the pages it wrote, but the write-ahead log's older frames still
+  // hold them until it is checkpointed and truncated. Best effort (the
+  // commit stands): a reader holding an old snapshot past the busy timeout
+  // leaves it for the next such commit, and it is logged.
+  void Scrub() {
+    // Its row: busy (1 when readers kept it from finishing), frames.
+    StatusOr<Stmt> checkpoint = writer_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    StatusOr<bool> row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
+    if (row.ok() && *row && checkpoint->Int(0) == 0) return;
+    log::Warn("sqlite: the write-ahead log was not truncated after a destroying commit",
+              {{"error", row.ok() ? std::string("readers kept it") : row.status().message()}});
+  }
 
   // PRAGMA data_version on a connection that never writes: it changes when
   // any other connection, of this process or another, commits.
@@ -213,9 +229,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     readers.push_back(std::move(reader));
   }
   WS_ASSIGN_OR_RETURN(auto watcher, SqliteConnection::Open(options.path, reading));
-  return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(options.path, std::move(writer), std::move(readers),
-                                    std::move(watcher)));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      options.path, std::move(writer), std::move(readers), std::move(watcher)));
 }
 
 }  // namespace workspaced::store

@@ -466,9 +466,12 @@ class Tx {
   virtual StatusOr<bool> AddPillarItem(std::string_view workspace_id, std::string_view pillar,
                                        std::string_view item, std::int64_t version) = 0;
   // Releases it at `version` (remembered, so that a lower version committed
-  // later does not hold it again).
-  virtual Status RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
-                                  std::string_view item, std::int64_t version) = 0;
+  // later does not hold it again). False when a removal released it already,
+  // in either numbering order (two DELETEs of one item: the one committed
+  // second has nothing to release); true otherwise, an item never recorded
+  // included.
+  virtual StatusOr<bool> RemovePillarItem(std::string_view workspace_id, std::string_view pillar,
+                                          std::string_view item, std::int64_t version) = 0;
   // The items held: a count kept per workspace and pillar (pillar_counts)
   // by the two above, one row read however many items there are.
   virtual StatusOr<std::int64_t> CountPillarItems(std::string_view workspace_id,

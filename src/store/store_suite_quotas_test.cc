@@ -175,14 +175,53 @@ TEST_P(StoreSuite, PillarItemsAreCountedPerWorkspaceAndAddedOnce) {
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(12), "secret"); }), 1);
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.LargestPillarCount(kAcme, "secret"); }), 2);
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.LargestPillarCount(kGlobex, "secret"); }), 0);
-  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.RemovePillarItem(Id(11), "secret", "A", 3); }));
-  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.RemovePillarItem(Id(11), "secret", "gone", 1); }));
+  WS_ASSERT_OK(
+      Write([&](Tx& tx) { return tx.RemovePillarItem(Id(11), "secret", "A", 3).status(); }));
+  WS_ASSERT_OK(
+      Write([&](Tx& tx) { return tx.RemovePillarItem(Id(11), "secret", "gone", 1).status(); }));
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(11), "secret"); }), 1);
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.LargestPillarCount(kAcme, "secret"); }), 1);
   EXPECT_TRUE(add(Id(11), "A", 4));
   // An item without versions (a vault record) is added and removed at 0.
-  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.RemovePillarItem(Id(12), "vault", "r1", 0); }));
+  WS_ASSERT_OK(
+      Write([&](Tx& tx) { return tx.RemovePillarItem(Id(12), "vault", "r1", 0).status(); }));
   EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(12), "vault"); }), 0);
+}
+
+// Two DELETEs of one item: the one that commits second finds it released
+// already (false), in either numbering order, and the domain answers it
+// 404; an item never recorded (a secret from before migration 16) or held
+// by a higher version committed first is not "released already" (true).
+TEST_P(StoreSuite, ASecondRemovalOfAnItemFindsItReleased) {
+  WS_ASSERT_OK(Insert(MakeWorkspace(Id(18), kAcme, "h")));
+  const auto remove = [&](const std::string& pillar, const std::string& item,
+                          std::int64_t version) {
+    StatusOr<bool> released = Internal("not run");
+    WS_EXPECT_OK(Write([&](Tx& tx) {
+      released = tx.RemovePillarItem(Id(18), pillar, item, version);
+      return released.status();
+    }));
+    return released.ok() && *released;
+  };
+  const auto add = [&](const std::string& item, std::int64_t version) {
+    WS_ASSERT_OK(
+        Write([&](Tx& tx) { return tx.AddPillarItem(Id(18), "secret", item, version).status(); }));
+  };
+  add("S", 3);
+  EXPECT_TRUE(remove("secret", "S", 4));
+  EXPECT_FALSE(remove("secret", "S", 5));  // numbered after the first, committed after it
+  add("T", 3);
+  EXPECT_TRUE(remove("secret", "T", 5));
+  EXPECT_FALSE(remove("secret", "T", 4));  // numbered before, committed after: as released
+  add("U", 3);
+  add("U", 6);                            // a PUT numbered after the DELETE, committed first
+  EXPECT_TRUE(remove("secret", "U", 5));  // it destroys the versions below 5: still a DELETE
+  EXPECT_TRUE(remove("secret", "never", 1));
+  WS_ASSERT_OK(Write([&](Tx& tx) { return tx.AddPillarItem(Id(18), "vault", "r", 0).status(); }));
+  EXPECT_TRUE(remove("vault", "r", 0));
+  EXPECT_FALSE(remove("vault", "r", 0));
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(18), "secret"); }), 1);  // U at 6
+  EXPECT_EQ(*Get([&](Tx& tx) { return tx.CountPillarItems(Id(18), "vault"); }), 0);
 }
 
 // A secret's DELETE (tombstone 8) and a PUT numbered after it (9) commit in
@@ -202,8 +241,8 @@ TEST_P(StoreSuite, APillarItemIsDecidedByItsHighestVersionInEitherCommitOrder) {
     return added.ok() && *added;
   };
   const auto remove = [&](const std::string& item, std::int64_t version) {
-    WS_EXPECT_OK(
-        Write([&](Tx& tx) { return tx.RemovePillarItem(Id(13), "secret", item, version); }));
+    WS_EXPECT_OK(Write(
+        [&](Tx& tx) { return tx.RemovePillarItem(Id(13), "secret", item, version).status(); }));
   };
   // The PUT of 9 first, then the DELETE at 8: 9 survives, still counted.
   ASSERT_TRUE(put("S", 7));
@@ -247,7 +286,7 @@ TEST_P(StoreSuite, KeptPillarCountsFollowEveryDecisionInAnyOrder) {
     const bool hold = rng() % 3 != 0;
     WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
       if (hold) return tx.AddPillarItem(ws, pillar, item, version).status();
-      return tx.RemovePillarItem(ws, pillar, item, version);
+      return tx.RemovePillarItem(ws, pillar, item, version).status();
     }));
     Decided& d = model[{ws, pillar, item}];
     if (d.version <= version) d = {version, hold};
@@ -281,7 +320,7 @@ TEST_P(StoreSuite, PillarItemsAreDeletedABatchAtATime) {
   WS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     for (int i = 0; i < 5; ++i)
       WS_RETURN_IF_ERROR(tx.AddPillarItem(Id(16), "secret", "s" + std::to_string(i), 1).status());
-    WS_RETURN_IF_ERROR(tx.RemovePillarItem(Id(16), "secret", "gone", 2));
+    WS_RETURN_IF_ERROR(tx.RemovePillarItem(Id(16), "secret", "gone", 2).status());
     WS_RETURN_IF_ERROR(tx.AddPillarItem(Id(16), "vault", "r", 0).status());
     return tx.AddPillarItem(Id(17), "secret", "kept", 1).status();
   }));

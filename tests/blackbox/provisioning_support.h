@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -158,12 +159,11 @@ inline int RequestExportAndStall(std::uint16_t port, const std::string& ws,
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string request = "GET /v1/workspaces/" + ws +
-                              "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: "
-                              "Bearer " +
-                              token + "\r\n" +
-                              (request_id.empty() ? "" : "X-Request-Id: " + request_id + "\r\n") +
-                              "\r\n";
+  const std::string request =
+      "GET /v1/workspaces/" + ws +
+      "/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: "
+      "Bearer " +
+      token + "\r\n" + (request_id.empty() ? "" : "X-Request-Id: " + request_id + "\r\n") + "\r\n";
   EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   return fd;
 }
@@ -223,5 +223,24 @@ struct ServerLogsOnFailure {
     }
   }
 };
+
+// Sends `n` DELETEs of `path` as `token` at once (a connection each, all
+// released together once connected); their statuses.
+inline std::vector<int> DeleteAtOnce(std::uint16_t port, const std::string& token,
+                                     const std::string& path, int n) {
+  std::vector<int> statuses(n, 0);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c(port);
+      ready.fetch_add(1);
+      while (ready.load() < n) std::this_thread::yield();
+      statuses[i] = c.Send("DELETE", path, {{"Authorization", "Bearer " + token}}).status;
+    });
+  }
+  for (auto& t : threads) t.join();
+  return statuses;
+}
 
 }  // namespace workspaced::testing

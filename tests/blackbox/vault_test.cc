@@ -386,4 +386,23 @@ TEST_F(Vault, AValueAppearsNowhereButInADetokenizeAnswer) {
 }
 
 }  // namespace
+// Concurrent DELETEs of one record delete it once (secrets_test.cc has
+// the same for a secret).
+TEST_F(Vault, ConcurrentDeletesOfOneRecordDeleteItOnce) {
+  StartOn();
+  CreateWorkspace();
+  const std::string token = server_->Token("alice");
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    const HttpResponse r = Create(RecordBody());
+    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string id(Json(r.body).at("id").as_string());
+    const std::vector<int> statuses =
+        DeleteAtOnce(server_->port(), token, "/v1/workspaces/" + ws_ + "/vault/records/" + id, 8);
+    EXPECT_EQ(std::ranges::count(statuses, 204), 1) << id;
+    EXPECT_EQ(std::ranges::count(statuses, 404), 7) << id;
+  }
+  EXPECT_EQ(Events("vault.record.delete"), kRounds);
+}
+
 }  // namespace workspaced::testing
