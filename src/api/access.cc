@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/random.h"
+#include "domain/workspace_rules.h"
 
 namespace workspaced::api {
 namespace {
@@ -70,7 +71,7 @@ StatusOr<model::WorkspaceStatus> StatusOf(store::Store& store, std::string_view 
   WS_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
     status = tx.GetWorkspaceStatus(id);
     return status.ok() || status.status().code() == Code::kNotFound ? Status::Ok()
-                                                                     : status.status();
+                                                                    : status.status();
   }));
   // Tagged with the version read before the row: never newer than what it saw.
   if (status.ok() && version) Statuses().Put(&store, id, *version, *status);
@@ -120,9 +121,8 @@ Status RequireShown(app::App& app, RequestContext& ctx, std::string_view id,
       return Status::Ok();
   }
   if (need == authz::Permission::kAdminister) return Status::Ok();
-  const authz::Decision d =
-      app.authorizer().Check(*ctx.principal, authz::Permission::kAdminister,
-                             {authz::ObjectType::kWorkspace, id});
+  const authz::Decision d = app.authorizer().Check(*ctx.principal, authz::Permission::kAdminister,
+                                                   {authz::ObjectType::kWorkspace, id});
   if (d == authz::Decision::kAllow) return Status::Ok();
   if (d == authz::Decision::kError) return AuthorizationUnavailable();
   ctx.denial = Denial{"workspace", std::string(id), "administer"};
@@ -178,6 +178,18 @@ Status GrantCheck::Check(store::Tx& tx) {
     WS_ASSIGN_OR_RETURN(const bool allowed,
                         authorizer_.AllowedIn(tx, *ctx_.principal, g.permission, {g.type, g.id}));
     if (!allowed) {
+      // A workspace's grants go with its purge (remove_relationships): its
+      // status says so, not a withdrawn permission (outside audit: a
+      // restore or a write racing the purge was told its permission was
+      // withdrawn, as if access had been taken from the caller).
+      if (g.type == authz::ObjectType::kWorkspace) {
+        StatusOr<model::Workspace> ws = tx.GetWorkspace(g.id);
+        if (ws.ok() && model::IsGone(ws->status)) {
+          if (ws->status == model::WorkspaceStatus::kPurged) return NotFound("workspace not found");
+          return Conflict(domain::WorkspaceIs(ws->status) +
+                          " and its purge has begun; nothing was changed");
+        }
+      }
       return PermissionDenied("the '" + std::string(PermissionName(g.permission)) +
                               "' permission on the " + std::string(Noun(g.type)) +
                               " was withdrawn while this request ran; nothing was changed");
