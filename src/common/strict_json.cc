@@ -2,6 +2,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -70,8 +71,19 @@ StatusOr<boost::json::value> ParseStrictJson(std::string_view text, std::size_t 
   boost::json::parse_options options;
   options.max_depth = max_depth;
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec, {}, options);
-  if (ec) return InvalidArgument(ec.message());
+  boost::json::parser parser({}, options);
+  const std::size_t read = parser.write(text.data(), text.size(), ec);
+  if (ec) {
+    // What, and where (outside audit: invalid UTF-8 in a string was a bare
+    // "syntax error"): byte offsets.
+    for (std::size_t i = 0; i < text.size();) {
+      const std::size_t n = Utf8SequenceLength(text, i);
+      if (n == 0) return InvalidArgument("it is not UTF-8 (byte " + std::to_string(i) + ")");
+      i += n;
+    }
+    return InvalidArgument(ec.message() + " at byte " + std::to_string(read));
+  }
+  boost::json::value v = parser.release();
   // Only a document that parsed is walked again (the names of small bodies
   // and tokens; the body limit bounds them).
   boost::json::basic_parser<DuplicateFinder> finder(options);

@@ -119,7 +119,9 @@ TEST_F(ServerTest, MalformedChunkedFramingIsAPrecise400AtOnce) {
       {"1\na\r\n0\r\n\r\n", bare_lf},
       {"zz\r\na\nb\r\n0\r\n\r\n",
        "malformed chunk: a chunk size is hexadecimal, and a chunk's data ends in CRLF"},
-      {"1;=x\r\na\r\n0\r\n\r\n", "malformed chunk extension"}};
+      {"1;=x\r\na\r\n0\r\n\r\n",
+       "malformed chunk size or extension: a size is hexadecimal digits only, an extension "
+       ";name[=value]"}};
   for (const auto& [body, detail] : cases) {
     const std::string out = HttpClient::Raw(server_->port(), head + body);
     EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 80);

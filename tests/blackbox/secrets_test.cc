@@ -219,6 +219,15 @@ TEST_P(Secrets, InvalidRequestsAnswerPreciseProblemsAndChangeNothing) {
     EXPECT_EQ(fields(r), "description ") << d;
     EXPECT_NE(r.body.find("must not contain control"), std::string::npos) << r.body;
   }
+  // A body that is not JSON says what and where (outside audit: invalid
+  // UTF-8 in a string was a bare "syntax error").
+  r = Put("OK", "{\"value\":\"a\xff\"}");
+  ExpectProblem(r, 400);
+  EXPECT_NE(r.body.find("the body is not valid JSON: it is not UTF-8 (byte 11)"), std::string::npos)
+      << r.body;
+  r = Put("OK", "{\"value\":}");
+  ExpectProblem(r, 400);
+  EXPECT_NE(r.body.find(" at byte 9"), std::string::npos) << r.body;
   EXPECT_EQ(Call("GET", "/secrets/OK", "alice").status, 404);  // nothing was stored
   r = Put("OK", R"({"value":"x","colour":"red"})");
   ExpectProblem(r, 422);
