@@ -71,7 +71,8 @@ StatusOr<boost::json::value> ParseStrictJson(std::string_view text, std::size_t 
   boost::json::parse_options options;
   options.max_depth = max_depth;
   boost::system::error_code ec;
-  boost::json::parser parser({}, options);
+  unsigned char scratch[4096];  // the parser's stack, as boost::json::parse has it
+  boost::json::parser parser({}, options, scratch, sizeof scratch);
   const std::size_t read = parser.write(text.data(), text.size(), ec);
   if (ec) {
     // What, and where (outside audit: invalid UTF-8 in a string was a bare
