@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -71,7 +73,11 @@ class SqliteStore final : public Store {
     // Still under the writer mutex: observers see commits in commit order.
     if (s.ok() && observer_ != nullptr && !changes.empty())
       observer_->OnRelationshipsCommitted(changes);
-    if (s.ok() && log.scrub) Scrub();
+    if (s.ok() && log.scrub) {
+      Scrub(3);
+    } else if (scrub_owed_) {
+      Scrub(1);  // owed since an earlier commit: one try, no wait
+    }
     return s;
   }
 
@@ -79,16 +85,31 @@ class SqliteStore final : public Store {
 
   // After a commit that destroyed a data key: secure_delete zeroed the rows
   // in the pages it wrote, but the write-ahead log's older frames still
-  // hold them until it is checkpointed and truncated. Best effort (the
-  // commit stands): a reader holding an old snapshot past the busy timeout
-  // leaves it for the next such commit, and it is logged.
-  void Scrub() {
-    // Its row: busy (1 when readers kept it from finishing), frames.
-    StatusOr<Stmt> checkpoint = writer_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-    StatusOr<bool> row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
-    if (row.ok() && *row && checkpoint->Int(0) == 0) return;
-    log::Warn("sqlite: the write-ahead log was not truncated after a destroying commit",
-              {{"error", row.ok() ? std::string("readers kept it") : row.status().message()}});
+  // hold them until it is checkpointed and truncated. The commit stands
+  // whatever happens here: a reader still on the log (another process's, or
+  // one of the pool's mid-read) makes the truncation wait a moment and try
+  // again (`attempts` in all, 10 ms apart), and if it still cannot, it is
+  // owed: tried once after each later commit until done (a purge makes
+  // several), and logged.
+  void Scrub(int attempts) {
+    std::string error = "readers kept it";
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      // Its row: busy (1 when readers kept it from finishing), frames.
+      StatusOr<Stmt> checkpoint = writer_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+      StatusOr<bool> row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
+      if (row.ok() && *row && checkpoint->Int(0) == 0) {
+        scrub_owed_ = false;
+        return;
+      }
+      if (!row.ok()) error = row.status().message();
+    }
+    if (!scrub_owed_)
+      log::Warn(
+          "sqlite: the write-ahead log was not truncated after a destroying commit; "
+          "trying again after the next commits",
+          {{"error", error}});
+    scrub_owed_ = true;
   }
 
   // PRAGMA data_version on a connection that never writes: it changes when
@@ -112,6 +133,7 @@ class SqliteStore final : public Store {
   const std::unique_ptr<SqliteConnection> writer_;
   ReaderPool readers_;
   CommitObserver* observer_ = nullptr;
+  bool scrub_owed_ = false;  // guarded by writer_mu_ (Scrub)
   std::mutex watcher_mu_;
   // Guarded by watcher_mu_.
   const std::unique_ptr<SqliteConnection> watcher_;
